@@ -1,0 +1,35 @@
+"""ctk — turn API contracts (OpenAPI, WSDL, GraphQL) into mocks, tests and early warnings.
+
+The public API is what ``__all__`` lists; everything else is internal and may change.
+"""
+
+from toolkit.__about__ import __version__
+from toolkit.errors import CtkError, LoadError
+from toolkit.load import load_contract
+from toolkit.model import (
+    Contract,
+    GraphQLOperation,
+    HttpOperation,
+    Location,
+    Operation,
+    Problem,
+    Protocol,
+    Severity,
+    SoapOperation,
+)
+
+__all__ = [
+    "Contract",
+    "CtkError",
+    "GraphQLOperation",
+    "HttpOperation",
+    "LoadError",
+    "Location",
+    "Operation",
+    "Problem",
+    "Protocol",
+    "Severity",
+    "SoapOperation",
+    "__version__",
+    "load_contract",
+]

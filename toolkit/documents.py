@@ -1,0 +1,139 @@
+"""JSON and YAML documents: parsing with positions in errors, and pointers mapped back to lines.
+
+Parsing uses the C parsers (json, libyaml) because a Stripe-size spec must load in well under a
+second. Line numbers are not kept while parsing (that would double the cost of every load);
+``PointerLines`` recovers the line of a JSON pointer on demand, only when a message needs one.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+
+from toolkit.errors import ParseError
+from toolkit.sources import Source
+
+_CLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _ContractLoader(_CLoader):  # type: ignore[misc,valid-type]
+    """YAML as JSON sees it: dates stay strings and mapping keys are strings (``200:`` -> "200").
+
+    YAML 1.1 would turn ``2027-06-30`` into a date and status codes into ints, and neither
+    survives JSON Schema validation or JSON output.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping = super().construct_mapping(node, deep=deep)
+        if all(type(key) is str for key in mapping):
+            return mapping  # type: ignore[no-any-return]
+        return {_key_text(key): value for key, value in mapping.items()}
+
+
+def _key_text(key: Any) -> str:
+    if key is True:
+        return "true"
+    if key is False:
+        return "false"
+    if key is None:
+        return "null"
+    return str(key)
+
+
+_ContractLoader.yaml_implicit_resolvers = {
+    first: [entry for entry in resolvers if entry[0] != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _CLoader.yaml_implicit_resolvers.items()
+}
+_ContractLoader.add_constructor("tag:yaml.org,2002:map", _ContractLoader.construct_yaml_map)
+
+
+def looks_like_json(text: str) -> bool:
+    return text.lstrip()[:1] in ("{", "[")
+
+
+def parse_json(source: Source, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ParseError(
+            f"invalid JSON: {exc.msg}",
+            where=f"{source.name}:{exc.lineno}:{exc.colno}",
+            hint="check the syntax near this place",
+        ) from None
+    except RecursionError:
+        raise ParseError("invalid JSON: nested too deeply", where=source.name) from None
+
+
+def parse_yaml(source: Source, text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_ContractLoader)  # noqa: S506 - a safe loader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{source.name}:{mark.line + 1}:{mark.column + 1}" if mark else source.name
+        problem = exc.problem or exc.context or "syntax error"
+        raise ParseError(f"invalid YAML: {problem}", where=where, hint="check the indentation and quoting") from None
+    except yaml.YAMLError as exc:
+        raise ParseError(f"invalid YAML: {exc}", where=source.name) from None
+    except RecursionError:
+        raise ParseError("invalid YAML: nested too deeply", where=source.name) from None
+
+
+def parse_data(source: Source, text: str) -> Any:
+    """JSON when it looks like JSON, else YAML (a superset that would also accept most JSON)."""
+    return parse_json(source, text) if looks_like_json(text) else parse_yaml(source, text)
+
+
+def unescape_pointer_token(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def escape_pointer_token(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def pointer(*tokens: str | int) -> str:
+    return "".join("/" + escape_pointer_token(str(token)) for token in tokens)
+
+
+class PointerLines:
+    """Maps JSON pointers of one JSON/YAML text to 1-based lines.
+
+    Composes the YAML node tree (JSON is YAML too) once, on first use, which costs about as much
+    as a load; so it is only built to place messages, never on a clean load.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._root: yaml.Node | None = None
+        self._composed = False
+
+    def line(self, json_pointer: str) -> int | None:
+        """The line of the node ``json_pointer`` names (of its key, inside a mapping), or of its
+        nearest existing parent; None when the text cannot be composed."""
+        if not self._composed:
+            self._composed = True
+            try:
+                self._root = yaml.compose(self.text, Loader=_CLoader)
+            except (yaml.YAMLError, RecursionError):
+                self._root = None
+        node = self._root
+        if node is None:
+            return None
+        line = int(node.start_mark.line)
+        tokens = [unescape_pointer_token(t) for t in json_pointer.split("/")[1:]] if json_pointer else []
+        for token in tokens:
+            child = None
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    if isinstance(key, yaml.ScalarNode) and key.value == token:
+                        child, line = value, int(key.start_mark.line)
+                        break
+            elif isinstance(node, yaml.SequenceNode) and token.isdigit() and int(token) < len(node.value):
+                child = node.value[int(token)]
+                line = int(child.start_mark.line)
+            if child is None:
+                break
+            node = child
+        return line + 1

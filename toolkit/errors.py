@@ -1,0 +1,68 @@
+"""Every error ctk raises on purpose, in one tree.
+
+Users meet these as one or two lines on the terminal (what, where, hint), so each carries the
+place it is about and, where we can give one, a hint. The CLI maps them to exit codes; nothing
+outside ``toolkit.cli`` prints them.
+
+    CtkError                       anything ctk refuses, with ``where`` and ``hint``
+    ├── LoadError                  a contract could not be read or understood      (exit 2)
+    │   ├── SourceError            missing, empty, binary, too large, unreachable
+    │   ├── ParseError             invalid JSON, YAML, XML or GraphQL syntax
+    │   ├── UnsafeXMLError         a DTD or entity declaration (XXE, billion laughs)
+    │   ├── UnresolvedReferenceError   a $ref, wsdl:import or xsd:import that leads nowhere
+    │   ├── RemoteReferenceError   a local contract that refers to the network
+    │   └── UnknownFormatError     not OpenAPI, WSDL 1.1 or GraphQL
+    └── ConfigError                sandbox/sandbox.toml is invalid                 (exit 2)
+"""
+
+from __future__ import annotations
+
+
+class CtkError(Exception):
+    """Base of every deliberate ctk error.
+
+    ``where`` names the file and, where known, the place in it (``file:line`` or
+    ``file#/json/pointer``); ``hint`` says what the user can do about it.
+    """
+
+    def __init__(self, message: str, *, where: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+        self.hint = hint
+
+    def __str__(self) -> str:
+        head = f"{self.where}: {self.message}" if self.where else self.message
+        return f"{head} (hint: {self.hint})" if self.hint else head
+
+
+class LoadError(CtkError):
+    """A contract could not be loaded."""
+
+
+class SourceError(LoadError):
+    """The bytes of a contract could not be had: missing, empty, binary, too large, unreachable."""
+
+
+class ParseError(LoadError):
+    """The file is not valid JSON, YAML, XML or GraphQL."""
+
+
+class UnsafeXMLError(LoadError):
+    """An XML document declares a DTD or entities; ctk never expands or fetches them."""
+
+
+class UnresolvedReferenceError(LoadError):
+    """A reference ($ref, wsdl:import, xsd:import, xsd:include) points at nothing."""
+
+
+class RemoteReferenceError(LoadError):
+    """A contract read from disk refers to a URL; ctk fetches only what the user asked for."""
+
+
+class UnknownFormatError(LoadError):
+    """The content is not a contract ctk understands."""
+
+
+class ConfigError(CtkError):
+    """The workspace configuration (sandbox/sandbox.toml) is invalid."""

@@ -1,0 +1,139 @@
+"""Loading GraphQL schemas: SDL in one or several files, or an introspection result.
+
+The operations of a GraphQL API are the fields of its root types (Query, Mutation,
+Subscription): those are what a client can call, and what a vendor can remove or deprecate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    build_ast_schema,
+    build_client_schema,
+    concat_ast,
+    parse,
+)
+from graphql import Source as GraphQLSource
+from graphql.validation.validate import validate_sdl
+
+from toolkit.errors import LoadError, ParseError, UnknownFormatError
+from toolkit.model import Contract, GraphQLOperation, Protocol
+from toolkit.sources import Source
+from toolkit.sunset import sunset_in_text
+
+
+@dataclass(eq=False)
+class GraphQLContract(Contract):
+    """A GraphQL contract: the built schema, and the SDL document when it came from SDL."""
+
+    schema: GraphQLSchema | None = None
+    document: DocumentNode | None = None
+
+
+def introspection_schema(data: Any) -> dict[str, Any] | None:
+    """The ``__schema`` object of an introspection result, in either of its usual wrappings."""
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("data"), dict) and isinstance(data["data"].get("__schema"), dict):
+        return data["data"]
+    if isinstance(data.get("__schema"), dict):
+        return data
+    return None
+
+
+def load_sdl(sources: Sequence[Source], title: str) -> GraphQLContract:
+    documents = []
+    for source in sources:
+        try:
+            documents.append(parse(GraphQLSource(source.text(), source.name)))
+        except GraphQLSyntaxError as exc:
+            raise ParseError(f"invalid GraphQL SDL: {exc.message}", where=_where(exc, source.name)) from None
+    document = concat_ast(documents)
+    if not document.definitions:
+        raise UnknownFormatError("defines no GraphQL types", where=sources[0].name)
+    errors = validate_sdl(document)
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        raise LoadError(
+            f"is not a buildable GraphQL schema: {first.message}{more}",
+            where=_where(first, sources[0].name),
+            hint="every type and directive a schema uses must be defined in the files loaded together",
+        )
+    try:
+        schema = build_ast_schema(document, assume_valid_sdl=True)
+    except (TypeError, GraphQLError) as exc:
+        raise LoadError(f"is not a buildable GraphQL schema: {exc}", where=sources[0].name) from None
+    return _contract(schema, document, title, sources)
+
+
+def load_introspection(source: Source, introspection: dict[str, Any]) -> GraphQLContract:
+    try:
+        schema = build_client_schema(introspection)  # type: ignore[arg-type]
+    except (TypeError, GraphQLError, KeyError) as exc:
+        raise LoadError(
+            f"is not a usable GraphQL introspection result: {exc}",
+            where=source.name,
+            hint="save the full result of the standard introspection query",
+        ) from None
+    title = introspection["__schema"].get("description") or Path(source.uri).stem
+    return _contract(schema, None, str(title), [source])
+
+
+def _where(error: GraphQLError, fallback: str) -> str:
+    if error.locations:
+        location = error.locations[0]
+        name = error.source.name if error.source else fallback
+        return f"{name}:{location.line}:{location.column}"
+    return fallback
+
+
+def _contract(
+    schema: GraphQLSchema, document: DocumentNode | None, title: str, sources: Sequence[Source]
+) -> GraphQLContract:
+    return GraphQLContract(
+        protocol=Protocol.GRAPHQL,
+        title=title,
+        version="",
+        source=sources[0].uri if len(sources) == 1 else ",".join(source.uri for source in sources),
+        operations=tuple(_operations(schema)),
+        files=tuple(source.uri for source in sources),
+        schema=schema,
+        document=document,
+    )
+
+
+def _operations(schema: GraphQLSchema) -> list[GraphQLOperation]:
+    operations: list[GraphQLOperation] = []
+    roots: list[tuple[str, GraphQLObjectType | None]] = [
+        ("query", schema.query_type),
+        ("mutation", schema.mutation_type),
+        ("subscription", schema.subscription_type),
+    ]
+    for root, root_type in roots:
+        if root_type is None:
+            continue
+        for name, field in root_type.fields.items():
+            reason = field.deprecation_reason
+            operations.append(
+                GraphQLOperation(
+                    id=f"{root_type.name}.{name}",
+                    name=name,
+                    deprecated=reason is not None,
+                    sunset=sunset_in_text(reason),
+                    summary=(field.description or "").strip().split("\n")[0][:200],
+                    root=root,
+                    type_name=root_type.name,
+                    field=name,
+                )
+            )
+    return operations

@@ -1,0 +1,31 @@
+"""Linting any contract: the loader's tolerated deviations plus the protocol's own checks."""
+
+from __future__ import annotations
+
+from toolkit.model import Contract, Problem
+
+
+def lint_contract(contract: Contract) -> list[Problem]:
+    """Every problem found in ``contract``: errors first, then warnings, each in file order."""
+    problems = list(contract.warnings)
+    from toolkit.graphql.load import GraphQLContract
+    from toolkit.openapi.load import OpenAPIContract
+    from toolkit.soap.load import SoapContract
+
+    if isinstance(contract, OpenAPIContract):
+        from toolkit.openapi.lint import lint_openapi
+
+        problems += lint_openapi(contract)
+    elif isinstance(contract, SoapContract):
+        from toolkit.soap.lint import lint_soap
+
+        problems += lint_soap(contract)
+    elif isinstance(contract, GraphQLContract):
+        from toolkit.graphql.lint import lint_graphql
+
+        problems += lint_graphql(contract)
+    order = {"error": 0, "warning": 1}
+    return sorted(
+        problems,
+        key=lambda p: (order[p.severity], p.location.file, p.location.line or 0, p.location.path or ""),
+    )

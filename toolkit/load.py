@@ -1,0 +1,167 @@
+"""``load_contract``: one entry point for every contract, whatever its protocol.
+
+The protocol is read from the content, never from the file name: vendors publish OpenAPI as
+``.txt``, WSDL as ``?wsdl`` URLs and introspection results as ``.json``. Sniffing looks at the
+first bytes only; the protocol folder then parses the document properly.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Literal
+
+from toolkit.errors import LoadError, ParseError, SourceError, UnknownFormatError
+from toolkit.model import Contract
+from toolkit.sources import Source, SourceReader, display_name, is_url
+
+Kind = Literal["xml", "json", "yaml", "sdl"]
+PathLike = str | os.PathLike[str]
+
+_OPENAPI_KEY = re.compile(r"""^\s*["']?(openapi|swagger)["']?\s*:""", re.MULTILINE)
+_ASYNCAPI_KEY = re.compile(r"""^\s*["']?asyncapi["']?\s*:""", re.MULTILINE)
+# A definition keyword followed by a name, at the start of a line: YAML's "type: string" never matches.
+_SDL_START = re.compile(
+    r"^(extend\s+)?(type|interface|union|enum|input|scalar)\s+[_A-Za-z]|^(extend\s+)?schema\s*[@{]"
+    r"|^directive\s+@|^\s*\"\"\"",
+    re.MULTILINE,
+)
+# The first line that is not blank or a comment is "key: ..." or "- ...": a YAML document.
+_YAML_START = re.compile(r"\A(?:\s*(?:#[^\n]*)?\n)*(?:---\s*\n)?[^\s#:][^\n]*?:(?:\s|$)|\A\s*-\s")
+_HEAD = 65536
+_SUPPORTED = "ctk reads OpenAPI 2.0/3.0/3.1 (JSON or YAML), WSDL 1.1, and GraphQL SDL or introspection JSON"
+
+
+def load_contract(
+    source: PathLike | Sequence[PathLike],
+    *,
+    mirrors: Mapping[str, PathLike] | None = None,
+    reader: SourceReader | None = None,
+) -> Contract:
+    """Load a contract from a path, a folder, an http(s) URL, or several GraphQL SDL files.
+
+    ``mirrors`` maps URLs (or URL prefixes ending in "/") that the contract refers to onto local
+    files or folders, so a contract saved from a server loads offline.
+    Raises a ``LoadError`` naming the file and place when the contract cannot be loaded.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        locations = [os.fspath(source)]
+    else:
+        locations = [os.fspath(item) for item in source]
+        if not locations:
+            raise SourceError("no contract files given")
+    network = all(is_url(location) for location in locations)
+    local_mirrors = {url: os.fspath(path) for url, path in (mirrors or {}).items()}
+    reader = reader or SourceReader(allow_network=network, mirrors=local_mirrors)
+    uris = [location if is_url(location) else os.path.abspath(location) for location in locations]
+    try:
+        if len(uris) == 1 and not is_url(uris[0]) and os.path.isdir(uris[0]):
+            return _load_folder(uris[0], reader)
+        sources = [reader.read(uri) for uri in uris]
+        if len(sources) > 1:
+            return _load_sdl_files(sources, title=Path(uris[0]).stem)
+        return _load_one(sources[0], reader)
+    except RecursionError:
+        raise ParseError("is nested too deeply to load", where=display_name(uris[0])) from None
+
+
+def sniff(source: Source) -> Kind:
+    """What kind of document ``source`` is, from its first bytes."""
+    head = source.data[:_HEAD].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<") or head.startswith(("<".encode("utf-16-le"), "<".encode("utf-16-be"))):
+        return "xml"
+    text = head.decode("utf-8", errors="replace") if not head.startswith((b"\xff\xfe", b"\xfe\xff")) else source.text()
+    if text.lstrip()[:1] in ("{", "["):
+        return "json"
+    if _ASYNCAPI_KEY.search(text):
+        raise UnknownFormatError("is an AsyncAPI document, which ctk does not read", where=source.name, hint=_SUPPORTED)
+    if _OPENAPI_KEY.search(text) or (_YAML_START.match(text) and not _SDL_START.search(text)):
+        return "yaml"  # an OpenAPI key may sit far down (Stripe's comes after 1.5 MB of components)
+    if _SDL_START.search(text):
+        return "sdl"
+    raise UnknownFormatError("is not a contract ctk recognises", where=source.name, hint=_SUPPORTED)
+
+
+def _load_one(source: Source, reader: SourceReader) -> Contract:
+    from toolkit.documents import parse_json, parse_yaml
+
+    kind = sniff(source)
+    if kind == "xml":
+        from toolkit.soap.load import load_wsdl
+
+        return load_wsdl(source, reader)
+    if kind == "sdl":
+        return _load_sdl_files([source], title=Path(source.uri).stem)
+    text = source.text()
+    data = parse_json(source, text) if kind == "json" else parse_yaml(source, text)
+    from toolkit.openapi.load import is_openapi, load_openapi
+
+    if is_openapi(data):
+        return load_openapi(source, data, reader)
+    from toolkit.graphql.load import introspection_schema, load_introspection
+
+    introspection = introspection_schema(data)
+    if introspection is not None:
+        return load_introspection(source, introspection)
+    raise UnknownFormatError(
+        "is JSON or YAML but neither an OpenAPI document (no openapi or swagger key) "
+        "nor a GraphQL introspection result (no __schema)",
+        where=source.name,
+        hint=_SUPPORTED,
+    )
+
+
+def _load_sdl_files(sources: Sequence[Source], title: str) -> Contract:
+    for source in sources:
+        if sniff(source) != "sdl":
+            raise UnknownFormatError(
+                "is not GraphQL SDL; only GraphQL schemas can be loaded from several files at once",
+                where=source.name,
+                hint="load other contracts by their root file",
+            )
+    from toolkit.graphql.load import load_sdl
+
+    return load_sdl(sources, title)
+
+
+_ROOT_HINTS = {
+    "openapi": re.compile(rb"""(^|\n|\{)\s*["']?(openapi|swagger)["']?\s*:"""),
+    "wsdl": re.compile(rb"<([A-Za-z_][\w.-]*:)?definitions[\s>]"),
+    "introspection": re.compile(rb'"__schema"\s*:'),
+}
+
+
+# Inside a folder, only files named like contracts are considered (a README is never a contract);
+# a file named explicitly is read whatever its name.
+_CONTRACT_SUFFIXES = frozenset({".json", ".yaml", ".yml", ".wsdl", ".xml", ".graphql", ".graphqls", ".gql", ".sdl"})
+
+
+def _load_folder(folder: str, reader: SourceReader) -> Contract:
+    """A folder holds one contract: one OpenAPI/WSDL/introspection root, or GraphQL SDL files."""
+    roots: list[Source] = []
+    sdl: list[Source] = []
+    for entry in sorted(os.scandir(folder), key=lambda entry: entry.name):
+        if entry.name.startswith(".") or not entry.is_file() or Path(entry.name).suffix.lower() not in _CONTRACT_SUFFIXES:
+            continue
+        try:
+            source = reader.read(entry.path)
+            kind = sniff(source)
+        except LoadError:
+            continue  # not a contract file (a README, an image): the folder may still hold one
+        if kind == "sdl":
+            sdl.append(source)
+        elif any(pattern.search(source.data) for pattern in _ROOT_HINTS.values()):
+            roots.append(source)
+    name = display_name(folder)
+    if roots and sdl or len(roots) > 1:
+        found = ", ".join(Path(source.uri).name for source in (*roots, *sdl))
+        raise LoadError(
+            f"holds several contracts ({found})", where=name, hint="name the root file of the contract to load"
+        )
+    if roots:
+        return _load_one(roots[0], reader)
+    if sdl:
+        return _load_sdl_files(sdl, title=Path(folder).name)
+    raise SourceError("holds no contract file", where=name, hint=_SUPPORTED)

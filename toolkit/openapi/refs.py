@@ -1,0 +1,165 @@
+"""JSON references across one or many OpenAPI files, resolved lazily and checked once.
+
+Documents stay as parsed (nothing is inlined), so circular references cost nothing and a
+Stripe-size spec is not copied. ``check_all`` walks every document once at load time so a
+``$ref`` to nowhere is reported when the contract is loaded, not when a mock request hits it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from toolkit.documents import PointerLines, parse_data, unescape_pointer_token
+from toolkit.errors import LoadError, UnresolvedReferenceError
+from toolkit.sources import Source, SourceReader
+
+# Keys whose values are literal data, not OpenAPI structure: a "$ref" inside them is not a reference.
+_LITERAL_KEYS = frozenset({"example", "default", "enum", "const"})
+# Maps whose keys are names chosen by the author (so a property called "example" is still structure).
+_NAME_MAPS = frozenset(
+    {
+        "properties", "patternProperties", "definitions", "$defs", "schemas", "parameters", "responses",
+        "headers", "securitySchemes", "requestBodies", "links", "callbacks", "pathItems", "webhooks",
+        "paths", "content", "encoding", "variables", "dependentSchemas", "mapping", "scopes",
+    }
+)  # fmt: skip
+
+
+class Resolver:
+    """Holds every document of a contract by URI and resolves ``$ref`` strings between them."""
+
+    def __init__(self, reader: SourceReader, root: Source, root_document: Any) -> None:
+        self.reader = reader
+        self.root_uri = root.uri
+        self.documents: dict[str, Any] = {root.uri: root_document}
+        self._texts: dict[str, str] = {root.uri: root.text()}
+        self._lines: dict[str, PointerLines] = {}
+
+    def document(self, uri: str, *, referrer: str | None = None) -> Any:
+        if uri not in self.documents:
+            source = self.reader.read(uri, referrer=referrer)
+            text = source.text()
+            self._texts[uri] = text
+            self.documents[uri] = parse_data(source, text)
+        return self.documents[uri]
+
+    def resolve(self, ref: str, base_uri: str, *, referrer: str | None = None) -> tuple[Any, str, str]:
+        """Follow ``ref`` seen from ``base_uri``: returns (value, uri of its document, its pointer)."""
+        file_part, _, fragment = ref.partition("#")
+        if fragment == "/":
+            fragment = ""  # "other.yaml#/" is written for "the whole of other.yaml"
+        uri = self.reader.resolve(base_uri, file_part) if file_part else base_uri
+        node = self.document(uri, referrer=referrer)
+        if fragment and not fragment.startswith("/"):
+            raise UnresolvedReferenceError(
+                f"$ref {ref!r} uses a plain-name fragment, which ctk does not resolve",
+                where=referrer,
+                hint="use a JSON pointer such as #/components/schemas/Name",
+            )
+        for raw in fragment.split("/")[1:] if fragment else ():
+            token = unescape_pointer_token(raw)
+            if isinstance(node, dict) and token in node:
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                raise UnresolvedReferenceError(
+                    f"$ref {ref!r} points at nothing ({_display(uri)}#{fragment} does not exist)",
+                    where=referrer,
+                    hint="check the spelling of the pointer and that the target exists",
+                )
+        return node, uri, fragment
+
+    def deref(self, node: Any, base_uri: str, *, limit: int = 64) -> tuple[Any, str]:
+        """``node`` with any chain of ``$ref``s followed, and the URI of the document it lives in."""
+        seen = 0
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            seen += 1
+            if seen > limit:
+                raise UnresolvedReferenceError(f"$ref chain longer than {limit} (a reference loop?)", where=base_uri)
+            node, base_uri, _ = self.resolve(node["$ref"], base_uri)
+        return node, base_uri
+
+    def place(self, uri: str, json_pointer: str) -> str:
+        """``file:line (#/pointer)`` for messages; computed on demand because it re-reads the text."""
+        line = self.line(uri, json_pointer)
+        name = _display(uri)
+        return f"{name}:{line} (#{json_pointer})" if line else f"{name}#{json_pointer}"
+
+    def line(self, uri: str, json_pointer: str) -> int | None:
+        if uri not in self._texts:
+            return None
+        if uri not in self._lines:
+            self._lines[uri] = PointerLines(self._texts[uri])
+        return self._lines[uri].line(json_pointer)
+
+    def check_all(self) -> None:
+        """Resolve every ``$ref`` in every document reachable from the root, once."""
+        pending = [self.root_uri]
+        walked: set[str] = set()
+        while pending:
+            uri = pending.pop()
+            if uri in walked:
+                continue
+            walked.add(uri)
+            for ref_holder in _references(self.documents[uri]):
+                ref = ref_holder["$ref"]
+                try:
+                    _, target_uri, _ = self.resolve(ref, uri)
+                except LoadError as exc:
+                    if exc.where is None:
+                        exc.where = self.place(uri, find_pointer(self.documents[uri], ref_holder) or "")
+                    raise
+                if target_uri not in walked:
+                    pending.append(target_uri)
+
+
+def _display(uri: str) -> str:
+    from toolkit.sources import display_name
+
+    return display_name(uri)
+
+
+def _references(document: Any) -> list[dict[str, Any]]:
+    """Every dict holding a string ``$ref`` in structural (non-literal) positions.
+
+    Iterative, and visiting each container once: YAML aliases can share one object from many
+    places, and a "billion laughs" of aliases must not make the walk exponential.
+    """
+    found: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(document, False)]
+    while stack:
+        node, keys_are_names = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                found.append(node)
+            for key, value in node.items():
+                if isinstance(value, (dict, list)) and (keys_are_names or key not in _LITERAL_KEYS):
+                    stack.append((value, key in _NAME_MAPS and not keys_are_names))
+        elif isinstance(node, list):
+            stack.extend((item, False) for item in node if isinstance(item, (dict, list)))
+    return found
+
+
+def find_pointer(document: Any, target: Any) -> str | None:
+    """The JSON pointer at which the object ``target`` (by identity) sits in ``document``."""
+    from toolkit.documents import pointer
+
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
+    seen: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return pointer(*path)
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, dict):
+            stack.extend((value, (*path, key)) for key, value in node.items() if isinstance(value, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend((value, (*path, index)) for index, value in enumerate(node) if isinstance(value, (dict, list)))
+    return None

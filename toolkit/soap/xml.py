@@ -1,0 +1,81 @@
+"""Parsing untrusted XML: no DTD, no entities, no network, no huge trees.
+
+Contracts and (later) SOAP envelopes come from outside. A DOCTYPE is refused before the parser
+sees the document, so an XXE or "billion laughs" file is never fetched or expanded; the parser
+itself is configured with entities, DTD loading and network access off as a second wall.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from toolkit.errors import ParseError, UnsafeXMLError
+from toolkit.sources import Source
+
+# A DOCTYPE or ENTITY declaration can only appear before the root element; look there.
+_DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+
+
+def _safe_parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=False,
+    )
+
+
+def _prolog(data: bytes) -> bytes:
+    """The bytes before the root element (comments and processing instructions included)."""
+    # "<?xml", "<!--" and "<!DOCTYPE" are not matched: the pattern wants a letter right after "<"
+    match = _ROOT_START.search(data)
+    return data if match is None else data[: match.start()]
+
+
+def parse_xml(source: Source) -> etree._Element:
+    """The root element of ``source``, parsed safely; refuses DTDs and entity declarations."""
+    declaration = _DECLARATION.search(_prolog(source.data))
+    if declaration is not None:
+        line = source.data[: declaration.start()].count(b"\n") + 1
+        raise UnsafeXMLError(
+            f"declares a {declaration.group(1).decode().upper()}; ctk refuses DTDs and entity declarations "
+            "(they enable XXE and entity-expansion attacks), so nothing was fetched or expanded",
+            where=f"{source.name}:{line}",
+            hint="remove the <!DOCTYPE ...> block; WSDL and XSD never need one",
+        )
+    try:
+        root = etree.fromstring(source.data, parser=_safe_parser(), base_url=source.uri)
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position if exc.position else (exc.lineno, 0)
+        raise ParseError(
+            f"invalid XML: {exc.msg}", where=f"{source.name}:{line}:{column}", hint="check that the file is well-formed XML"
+        ) from None
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:  # e.g. a UTF-16 file the byte scan could not read
+        raise UnsafeXMLError(
+            "declares a DOCTYPE; ctk refuses DTDs and entity declarations, so nothing was fetched or expanded",
+            where=source.name,
+            hint="remove the <!DOCTYPE ...> block",
+        )
+    return root
+
+
+def element_path(element: etree._Element) -> str:
+    """A readable path such as ``/wsdl:definitions/wsdl:message[@name='GetAccount']``."""
+    steps: list[str] = []
+    node: etree._Element | None = element
+    while node is not None and isinstance(node.tag, str):
+        qname = etree.QName(node)
+        prefix = node.prefix
+        step = f"{prefix}:{qname.localname}" if prefix else qname.localname
+        name = node.get("name")
+        if name is not None:
+            step += f"[@name='{name}']"
+        steps.append(step)
+        node = node.getparent()
+    return "/" + "/".join(reversed(steps))
