@@ -31,6 +31,7 @@ _SDL_START = re.compile(
 # The first line that is not blank or a comment is "key: ..." or "- ...": a YAML document.
 _YAML_START = re.compile(r"\A(?:\s*(?:#[^\n]*)?\n)*(?:---\s*\n)?[^\s#:][^\n]*?:(?:\s|$)|\A\s*-\s")
 _HEAD = 65536
+_VERSION_FOLDER = re.compile(r"^v?\d+(\.\d+)*$")
 _SUPPORTED = "ctk reads OpenAPI 2.0/3.0/3.1 (JSON or YAML), WSDL 1.1, and GraphQL SDL or introspection JSON"
 
 
@@ -163,5 +164,8 @@ def _load_folder(folder: str, reader: SourceReader) -> Contract:
     if roots:
         return _load_one(roots[0], reader)
     if sdl:
-        return _load_sdl_files(sdl, title=Path(folder).name)
+        contract = _load_sdl_files(sdl, title=Path(folder).name)
+        if _VERSION_FOLDER.match(Path(folder).name):  # contracts/<api>/<version>/: name it after the API
+            contract.title, contract.version = Path(folder).parent.name, Path(folder).name
+        return contract
     raise SourceError("holds no contract file", where=name, hint=_SUPPORTED)

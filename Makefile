@@ -1,0 +1,37 @@
+# Two commands for a fresh clone (Python 3.11+ is the only prerequisite):
+#   make sandbox   start the sandbox on the example workspace
+#   make test      run the whole test suite
+# Each creates and fills its own virtual environment in .venv on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: sandbox test lint bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "ctk needs Python 3.11 or newer; run e.g. 'make PYTHON=python3.12 $(MAKECMDGOALS)'"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+# Until the mock server lands this loads and lists every API of the workspace, then exits 0.
+sandbox: $(STAMP)
+	$(BIN)/ctk workspace
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check toolkit tests bench scripts
+	$(BIN)/ruff format --check toolkit tests bench scripts
+	$(BIN)/mypy toolkit
+
+bench: $(STAMP)
+	$(BIN)/python bench/load.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

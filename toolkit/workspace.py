@@ -1,0 +1,232 @@
+"""The workspace: ``sandbox/sandbox.toml`` and the ``contracts/`` and ``mocks/`` folders beside it.
+
+sandbox.toml says which APIs the team depends on, which contract of each is pinned, where the
+vendor's sandbox lives and which environment variables hold its credentials. It is validated
+whole on load (unknown keys, missing files, values where variable names belong) so a typo
+fails at once with the key's place, not later as a confusing mock or drift result.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import ConfigError
+from toolkit.sources import is_url
+
+CONFIG_PATH = Path("sandbox") / "sandbox.toml"
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+_API_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+_TOP_KEYS = {"sandbox", "apis"}
+_SANDBOX_KEYS = {"host", "port", "seed"}
+_API_KEYS = {"contract", "mount", "published", "mirrors", "vendor"}
+_VENDOR_KEYS = {"sandbox_url", "graphql_endpoint", "wsdl_url", "auth"}
+# Each kind of credential, and the keys that name its environment variables (values never live here).
+_AUTH_KINDS: dict[str, dict[str, set[str]]] = {
+    "header": {"required": {"name", "value_env"}, "optional": set()},
+    "query": {"required": {"name", "value_env"}, "optional": set()},
+    "bearer": {"required": {"token_env"}, "optional": set()},
+    "basic": {"required": {"username_env", "password_env"}, "optional": set()},
+    "wsse": {"required": {"username_env", "password_env"}, "optional": set()},
+}
+
+
+@dataclass(frozen=True)
+class Auth:
+    kind: str
+    name: str | None  # header or query parameter name, for "header" and "query"
+    env: dict[str, str]  # role ("value", "token", "username", "password") -> environment variable name
+
+
+@dataclass(frozen=True)
+class Vendor:
+    sandbox_url: str | None = None
+    graphql_endpoint: str | None = None
+    wsdl_url: str | None = None
+    auth: Auth | None = None
+
+
+@dataclass(frozen=True)
+class Api:
+    name: str
+    contract: Path
+    mount: str
+    published: str | None = None  # a URL, or a path relative to the workspace root
+    mirrors: dict[str, str] = field(default_factory=dict)
+    vendor: Vendor | None = None
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    config: Path
+    sandbox: SandboxSettings
+    apis: dict[str, Api]
+
+    @property
+    def mocks(self) -> Path:
+        return self.root / "mocks"
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` holding sandbox/sandbox.toml."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_PATH).is_file():
+            return folder
+    raise ConfigError(
+        f"no {CONFIG_PATH} here or in any parent folder",
+        where=str(here),
+        hint="run ctk inside a workspace, or pass --root",
+    )
+
+
+def load_workspace(root: Path | None = None) -> Workspace:
+    root = (root or find_root()).resolve()
+    config = root / CONFIG_PATH
+    where = str(config)
+    try:
+        data = tomllib.loads(config.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("no such file", where=where, hint="create it; see sandbox/sandbox.toml in the ctk repo") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", where=where) from None
+    except UnicodeDecodeError:
+        raise ConfigError("is not UTF-8 text", where=where) from None
+    _known_keys(data, _TOP_KEYS, "", where)
+    sandbox = _sandbox(_table(data, "sandbox", where), where)
+    apis_table = _table(data, "apis", where)
+    if not apis_table:
+        raise ConfigError("defines no API", where=where, hint="add an [apis.<name>] table with a contract")
+    apis = {name: _api(name, value, root, where) for name, value in apis_table.items()}
+    return Workspace(root=root, config=config, sandbox=sandbox, apis=apis)
+
+
+def _table(data: dict[str, Any], key: str, where: str, prefix: str = "") -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{prefix}{key}] must be a table", where=where)
+    return value
+
+
+def _known_keys(table: dict[str, Any], allowed: set[str], prefix: str, where: str) -> None:
+    for key in table:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, sorted(allowed), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(allowed))}"
+            raise ConfigError(f"unknown key {prefix}{key!r}", where=where, hint=hint)
+
+
+def _string(table: dict[str, Any], key: str, prefix: str, where: str, *, required: bool = False) -> str | None:
+    value = table.get(key)
+    if value is None:
+        if required:
+            raise ConfigError(f"{prefix}{key} is required", where=where)
+        return None
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{prefix}{key} must be a non-empty string", where=where)
+    return value
+
+
+def _sandbox(table: dict[str, Any], where: str) -> SandboxSettings:
+    _known_keys(table, _SANDBOX_KEYS, "sandbox.", where)
+    port = table.get("port", 8000)
+    seed = table.get("seed", 0)
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
+        raise ConfigError("sandbox.port must be an integer from 0 to 65535", where=where)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ConfigError("sandbox.seed must be an integer", where=where)
+    return SandboxSettings(host=_string(table, "host", "sandbox.", where) or "127.0.0.1", port=port, seed=seed)
+
+
+def _api(name: str, table: Any, root: Path, where: str) -> Api:
+    prefix = f"apis.{name}."
+    if not isinstance(table, dict):
+        raise ConfigError(f"[apis.{name}] must be a table", where=where)
+    if not _API_NAME.match(name):
+        raise ConfigError(
+            f"API name {name!r} must be lower-case letters, digits, '-' or '_'", where=where, hint="it becomes a URL path"
+        )
+    _known_keys(table, _API_KEYS, prefix, where)
+    contract_text = _string(table, "contract", prefix, where, required=True)
+    assert contract_text is not None
+    contract = (root / contract_text).resolve()
+    if not contract.exists():
+        raise ConfigError(
+            f"{prefix}contract points at {contract_text}, which does not exist",
+            where=where,
+            hint="paths are relative to the workspace root (the folder holding sandbox/)",
+        )
+    mount = _string(table, "mount", prefix, where) or f"/{name}"
+    if not mount.startswith("/"):
+        raise ConfigError(f"{prefix}mount must start with '/'", where=where)
+    published = _string(table, "published", prefix, where)
+    if published and not is_url(published) and not (root / published).exists():
+        raise ConfigError(f"{prefix}published points at {published}, which does not exist", where=where)
+    mirrors_table = _table(table, "mirrors", where, prefix)
+    mirrors: dict[str, str] = {}
+    for url, path in mirrors_table.items():
+        if not is_url(url) or not isinstance(path, str):
+            raise ConfigError(f"{prefix}mirrors maps URLs to local paths; {url!r} is not one", where=where)
+        if not (root / path).exists():
+            raise ConfigError(f"{prefix}mirrors[{url!r}] points at {path}, which does not exist", where=where)
+        mirrors[url] = str((root / path).resolve())
+    vendor_table = table.get("vendor")
+    vendor = _vendor(vendor_table, prefix + "vendor.", where) if vendor_table is not None else None
+    return Api(
+        name=name,
+        contract=contract,
+        mount=mount.rstrip("/") or "/",
+        published=published if not published or is_url(published) else str((root / published).resolve()),
+        mirrors=mirrors,
+        vendor=vendor,
+    )
+
+
+def _vendor(table: Any, prefix: str, where: str) -> Vendor:
+    if not isinstance(table, dict):
+        raise ConfigError(f"[{prefix.rstrip('.')}] must be a table", where=where)
+    _known_keys(table, _VENDOR_KEYS, prefix, where)
+    urls = {key: _string(table, key, prefix, where) for key in ("sandbox_url", "graphql_endpoint", "wsdl_url")}
+    for key, url in urls.items():
+        if url and not is_url(url):
+            raise ConfigError(f"{prefix}{key} must be an http(s) URL", where=where)
+    auth_table = table.get("auth")
+    return Vendor(**urls, auth=_auth(auth_table, prefix + "auth.", where) if auth_table is not None else None)
+
+
+def _auth(table: Any, prefix: str, where: str) -> Auth:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{prefix.rstrip('.')} must be a table", where=where)
+    kind = table.get("type")
+    if kind not in _AUTH_KINDS:
+        raise ConfigError(f"{prefix}type must be one of {', '.join(sorted(_AUTH_KINDS))}", where=where)
+    spec = _AUTH_KINDS[kind]
+    _known_keys(table, {"type", *spec["required"], *spec["optional"]}, prefix, where)
+    env: dict[str, str] = {}
+    for key in sorted(spec["required"] | spec["optional"]):
+        value = _string(table, key, prefix, where, required=key in spec["required"])
+        if value is None or not key.endswith("_env"):
+            continue
+        if not _ENV_NAME.match(value):
+            # Never echo the value: if it is not a variable name, it may be the secret itself.
+            raise ConfigError(
+                f"{prefix}{key} must name an environment variable (UPPER_CASE_WITH_UNDERSCORES)",
+                where=where,
+                hint="credentials are never written in sandbox.toml; put the secret in an environment variable "
+                "and write that variable's name here",
+            )
+        env[key.removesuffix("_env")] = value
+    return Auth(kind=kind, name=table.get("name"), env=env)
