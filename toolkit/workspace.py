@@ -126,7 +126,7 @@ def _known_keys(table: dict[str, Any], allowed: set[str], prefix: str, where: st
         if key not in allowed:
             close = difflib.get_close_matches(key, sorted(allowed), n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(allowed))}"
-            raise ConfigError(f"unknown key {prefix}{key!r}", where=where, hint=hint)
+            raise ConfigError(f"unknown key '{prefix}{key}'", where=where, hint=hint)
 
 
 def _string(table: dict[str, Any], key: str, prefix: str, where: str, *, required: bool = False) -> str | None:

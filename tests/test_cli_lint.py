@@ -1,0 +1,126 @@
+"""``ctk lint``: exit codes, the JSON form, and the example workspace linting clean."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import REPO, corpus
+from toolkit.cli import cli
+
+EXAMPLES = sorted(str(p.relative_to(REPO)) for p in (REPO / "contracts").glob("*/*") if p.is_dir())
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_the_workspace_has_three_apis_in_two_versions() -> None:
+    assert EXAMPLES == [
+        "contracts/crm/v1",
+        "contracts/crm/v2",
+        "contracts/inventory/v1",
+        "contracts/inventory/v2",
+        "contracts/payments/v1",
+        "contracts/payments/v2",
+    ]
+
+
+@pytest.mark.parametrize("folder", EXAMPLES)
+def test_every_example_contract_lints_clean(folder: str) -> None:
+    code, out, err = run("lint", str(REPO / folder), "--strict", "--format", "json")
+    report = json.loads(out)
+    assert report["problems"] == [], report["problems"]
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    ("folder", "protocol", "operations", "deprecated"),
+    [
+        ("contracts/payments/v1", "openapi", 15, []),
+        ("contracts/payments/v2", "openapi", 15, ["GET /charges"]),
+        ("contracts/crm/v1", "soap", 18, []),
+        ("contracts/crm/v2", "soap", 18, ["CrmService/CrmSoap11Port/ListContacts", "CrmService/CrmSoap12Port/ListContacts"]),
+        ("contracts/inventory/v1", "graphql", 9, []),
+        ("contracts/inventory/v2", "graphql", 9, ["Query.productBySku"]),
+    ],
+)
+def test_lint_json_form(folder: str, protocol: str, operations: int, deprecated: list[str]) -> None:
+    code, out, _ = run("lint", str(REPO / folder), "--format", "json")
+    report = json.loads(out)
+    assert code == 0
+    assert set(report) == {"protocol", "title", "version", "operations", "problems"}
+    assert report["protocol"] == protocol
+    assert len(report["operations"]) == operations
+    assert all(set(op) == {"id", "deprecated"} for op in report["operations"])
+    assert [op["id"] for op in report["operations"] if op["deprecated"]] == deprecated
+
+
+def test_lint_text_names_title_and_counts() -> None:
+    code, out, _ = run("lint", str(REPO / "contracts/payments/v2"))
+    assert code == 0
+    assert "Payments API 2.0.0" in out and "15 operations (1 deprecated)" in out and "no problems" in out
+
+
+def test_problems_exit_1_with_file_and_line(tmp_path: Path) -> None:
+    contract = tmp_path / "broken.yaml"
+    contract.write_text(
+        "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n"
+        "        '200': {description: ok}\n  /b:\n    get: {}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run("lint", str(contract), "--format", "json")
+    report = json.loads(out)
+    assert code == 1
+    problem = report["problems"][0]
+    assert problem["severity"] == "error"
+    assert problem["location"].startswith(f"{contract}:9"), problem  # the line of /b's get
+    assert "/paths/~1b/get" in problem["location"]
+    assert "responses" in problem["message"]
+
+
+def test_warnings_alone_exit_0_unless_strict(tmp_path: Path) -> None:
+    contract = tmp_path / "nullable31.yaml"
+    contract.write_text(
+        "openapi: 3.1.0\ninfo: {title: T, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n"
+        "    A: {type: string, nullable: true}\n",
+        encoding="utf-8",
+    )
+    assert run("lint", str(contract))[0] == 0
+    code, out, _ = run("lint", str(contract), "--strict", "--format", "json")
+    assert code == 1
+    assert json.loads(out)["problems"][0]["severity"] == "warning"
+
+
+def test_soap_problems_name_file_line_and_element_path() -> None:
+    code, out, _ = run("lint", str(corpus("wsdl", "gowsdl", "stock.wsdl")), "--format", "json")
+    assert code == 1
+    locations = [p["location"] for p in json.loads(out)["problems"] if p["severity"] == "error"]
+    assert any("stock.wsdl:46" in loc and "port[@name='StockQuotePort']" in loc for loc in locations)
+
+
+def test_graphql_problems_name_file_and_line(tmp_path: Path) -> None:
+    schema = tmp_path / "schema.graphql"
+    schema.write_text("type Query { node: Node }\ninterface Node { id: ID! }\ntype A implements Node { x: Int }\n")
+    code, out, _ = run("lint", str(schema), "--format", "json")
+    assert code == 1
+    problem = json.loads(out)["problems"][0]
+    assert problem["location"].startswith(f"{schema}:")
+    assert "Node.id" in problem["message"]
+
+
+def test_several_sdl_files_lint_as_one_schema() -> None:
+    files = [str(REPO / "contracts/inventory/v1" / name) for name in ("schema.graphql", "scalars.graphql")]
+    code, out, _ = run("lint", *files, "--format", "json")
+    assert code == 0 and len(json.loads(out)["operations"]) == 9
+
+
+def test_version_and_help() -> None:
+    code, out, _ = run("--version")
+    assert code == 0 and "0.1.0" in out
+    code, out, _ = run("--help")
+    assert code == 0 and "lint" in out and "workspace" in out

@@ -1,0 +1,115 @@
+"""sandbox/sandbox.toml: the example workspace, and every kind of configuration mistake."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import REPO
+from toolkit.cli import cli
+from toolkit.errors import ConfigError
+from toolkit.workspace import load_workspace
+
+
+def test_example_workspace_loads_with_three_apis() -> None:
+    space = load_workspace(REPO)
+    assert sorted(space.apis) == ["crm", "inventory", "payments"]
+    payments = space.apis["payments"]
+    assert payments.contract == REPO / "contracts/payments/v1"
+    assert payments.mount == "/payments"
+    assert payments.vendor is not None and payments.vendor.auth is not None
+    assert payments.vendor.auth.env == {"value": "PAYMENTS_SANDBOX_API_KEY"}
+    assert space.apis["crm"].vendor.auth.kind == "wsse"  # type: ignore[union-attr]
+
+
+def test_ctk_workspace_lists_every_api_and_exits_0() -> None:
+    result = CliRunner().invoke(cli, ["workspace", "--root", str(REPO), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    rows = {row["name"]: row for row in json.loads(result.stdout)["apis"]}
+    assert rows["payments"]["protocol"] == "openapi" and rows["payments"]["operations"] == 15
+    assert rows["crm"]["protocol"] == "soap" and rows["crm"]["operations"] == 18
+    assert rows["inventory"]["protocol"] == "graphql" and rows["inventory"]["operations"] == 9
+
+
+@pytest.fixture
+def space(tmp_path: Path) -> Path:
+    (tmp_path / "sandbox").mkdir()
+    shutil.copytree(REPO / "contracts" / "payments" / "v1", tmp_path / "contracts" / "payments" / "v1")
+    return tmp_path
+
+
+def write(space: Path, text: str) -> None:
+    (space / "sandbox" / "sandbox.toml").write_text(text, encoding="utf-8")
+
+
+GOOD = '[apis.payments]\ncontract = "contracts/payments/v1"\n'
+
+
+def test_minimal_config(space: Path) -> None:
+    write(space, GOOD)
+    workspace = load_workspace(space)
+    assert workspace.apis["payments"].mount == "/payments"
+    assert workspace.sandbox.port == 8000
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[apis.payments]\ncontrct = "contracts/payments/v1"\n', "unknown key 'apis.payments.contrct'"),
+        ('[sandboxx]\n' + GOOD, "unknown key 'sandboxx'"),
+        ('[apis.payments]\ncontract = "contracts/payments/v9"\n', "does not exist"),
+        ("[apis.payments]\nmount = '/p'\n", "apis.payments.contract is required"),
+        (GOOD + 'mount = "payments"\n', "mount must start with '/'"),
+        ("[sandbox]\nport = 99999\n" + GOOD, "sandbox.port"),
+        ("", "defines no API"),
+        ("[apis\n", "invalid TOML"),
+        ('[apis.Pay_ments]\ncontract = "contracts/payments/v1"\n', "lower-case"),
+        (GOOD + "[apis.payments.vendor]\nauth = { type = 'magic' }\n", "type must be one of"),
+        (GOOD + "[apis.payments.vendor]\nsandbox_url = 'ftp://x'\n", "http(s) URL"),
+        (GOOD + "[apis.payments.vendor]\nauth = { type = 'bearer' }\n", "token_env is required"),
+        (GOOD + "[apis.payments.vendor]\nauth = { type = 'bearer', token_env = 'T', extra = 1 }\n", "unknown key"),
+        (GOOD + "[apis.payments.mirrors]\n'http://x/a.xsd' = 'nowhere.xsd'\n", "does not exist"),
+    ],
+)
+def test_config_mistakes_are_named(space: Path, text: str, expected: str) -> None:
+    write(space, text)
+    with pytest.raises(ConfigError) as error:
+        load_workspace(space)
+    assert expected in str(error.value)
+    assert "sandbox.toml" in str(error.value)
+
+
+def test_unknown_key_suggests_the_close_one(space: Path) -> None:
+    write(space, '[apis.payments]\ncontrct = "contracts/payments/v1"\n')
+    with pytest.raises(ConfigError) as error:
+        load_workspace(space)
+    assert error.value.hint == "did you mean 'contract'?"
+
+
+def test_a_secret_written_instead_of_a_variable_name_is_refused_and_not_echoed(space: Path) -> None:
+    secret = "sk_test_51HqLyjWDarjtT1zdp7dc"
+    write(space, GOOD + f"[apis.payments.vendor]\nauth = {{ type = 'bearer', token_env = '{secret}' }}\n")
+    result = CliRunner().invoke(cli, ["workspace", "--root", str(space)])
+    assert result.exit_code == 2
+    assert "must name an environment variable" in result.stderr
+    assert secret not in result.stderr + result.stdout
+
+
+def test_missing_config_exit_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["workspace", "--root", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "sandbox.toml" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_api_whose_contract_fails_to_load_is_reported_and_exits_2(space: Path) -> None:
+    (space / "contracts" / "bad.yaml").write_text("openapi: 3.0.0\npaths: [\n", encoding="utf-8")
+    write(space, GOOD + '[apis.bad]\ncontract = "contracts/bad.yaml"\n')
+    result = CliRunner().invoke(cli, ["workspace", "--root", str(space), "--format", "json"])
+    assert result.exit_code == 2
+    rows = {row["name"]: row for row in json.loads(result.stdout)["apis"]}
+    assert rows["payments"]["operations"] == 15
+    assert "bad.yaml" in rows["bad"]["error"]
