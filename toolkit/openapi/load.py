@@ -216,10 +216,14 @@ def _deviations(data: dict[str, Any], spec_version: str, warnings: _Warnings) ->
                 if isinstance(node.get(keyword), bool if keyword == "nullable" else list):
                     counts[keyword] = counts.get(keyword, 0) + 1
                     first.setdefault(keyword, node)
-            stack.extend(value for value in node.values() if isinstance(value, (dict, list)))
+            # reversed, so the stack pops children in document order and "first" means first in the file
+            stack.extend(value for value in reversed(node.values()) if isinstance(value, (dict, list)))
         elif isinstance(node, list):
-            stack.extend(value for value in node if isinstance(value, (dict, list)))
-    for keyword, count in counts.items():
+            stack.extend(value for value in reversed(node) if isinstance(value, (dict, list)))
+    for keyword in keywords:
+        if keyword not in counts:
+            continue
+        count = counts[keyword]
         where = find_pointer(data, first[keyword]) or ""
         uses = "once" if count == 1 else f"{count} times"
         warnings.add(f"{where}/{keyword}", f"{keywords[keyword]}; accepted (used {uses})")
