@@ -99,7 +99,7 @@ def http_server(tmp_path: Path) -> Iterator[RecordingServer]:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, directory=str(served), **kwargs)
 
-        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_GET(self) -> None:
             record.append(self.path)
             super().do_GET()
 

@@ -44,7 +44,12 @@ def test_every_example_contract_lints_clean(folder: str) -> None:
         ("contracts/payments/v1", "openapi", 15, []),
         ("contracts/payments/v2", "openapi", 15, ["GET /charges"]),
         ("contracts/crm/v1", "soap", 18, []),
-        ("contracts/crm/v2", "soap", 18, ["CrmService/CrmSoap11Port/ListContacts", "CrmService/CrmSoap12Port/ListContacts"]),
+        (
+            "contracts/crm/v2",
+            "soap",
+            18,
+            ["CrmService/CrmSoap11Port/ListContacts", "CrmService/CrmSoap12Port/ListContacts"],
+        ),
         ("contracts/inventory/v1", "graphql", 9, []),
         ("contracts/inventory/v2", "graphql", 9, ["Query.productBySku"]),
     ],

@@ -95,12 +95,7 @@ HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "tra
 def _raw_openapi_count(path: Path) -> int:
     text = path.read_text(encoding="utf-8")
     document = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=yaml.CSafeLoader)
-    return sum(
-        1
-        for item in document.get("paths", {}).values()
-        for method in item
-        if method in HTTP_METHODS
-    )
+    return sum(1 for item in document.get("paths", {}).values() for method in item if method in HTTP_METHODS)
 
 
 @pytest.mark.parametrize(
@@ -165,9 +160,7 @@ def test_soap_11_and_12_ports_are_listed_separately() -> None:
 def _raw_introspection_count(path: Path) -> int:
     data = json.loads(path.read_text(encoding="utf-8"))
     schema = data.get("data", data)["__schema"]
-    roots = {
-        (schema.get(key) or {}).get("name") for key in ("queryType", "mutationType", "subscriptionType")
-    } - {None}
+    roots = {(schema.get(key) or {}).get("name") for key in ("queryType", "mutationType", "subscriptionType")} - {None}
     return sum(len(t["fields"] or []) for t in schema["types"] if t["name"] in roots)
 
 

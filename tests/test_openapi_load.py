@@ -36,7 +36,10 @@ def test_swagger_2_with_oneof_loads_with_one_warning(tmp_path: Path) -> None:
         "basePath": "/v1",
         "schemes": ["https"],
         "paths": {"/a": {"get": {"responses": {"200": {"description": "ok", "schema": {"$ref": "#/definitions/A"}}}}}},
-        "definitions": {"A": {"oneOf": [{"type": "string"}, {"type": "integer"}]}, "B": {"anyOf": [{"type": "string"}]}},
+        "definitions": {
+            "A": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+            "B": {"anyOf": [{"type": "string"}]},
+        },
     }
     contract = load(write(tmp_path, "old.json", json.dumps(doc)))
     assert contract.spec_version == "2.0"
@@ -113,7 +116,9 @@ def test_refs_across_files_and_ref_path_items(tmp_path: Path) -> None:
     write(tmp_path, "paths/items.yaml", "get:\n  responses:\n    '200': {$ref: '../common.yaml#/Ok'}\n")
     write(tmp_path, "common.yaml", "Ok: {description: ok}\n")
     root = write(
-        tmp_path, "api.yaml", "openapi: 3.0.3\ninfo: {title: M, version: '1'}\npaths:\n  /items: {$ref: 'paths/items.yaml'}\n"
+        tmp_path,
+        "api.yaml",
+        "openapi: 3.0.3\ninfo: {title: M, version: '1'}\npaths:\n  /items: {$ref: 'paths/items.yaml'}\n",
     )
     contract = load(root)
     assert [op.id for op in contract.operations] == ["GET /items"]
@@ -174,5 +179,9 @@ def test_example_payments_v2_deprecation() -> None:
 def test_loading_the_same_text_from_json_and_yaml_gives_the_same_operations(tmp_path: Path) -> None:
     doc = {"openapi": "3.0.3", "info": {"title": "J", "version": "1"}, "paths": {"/a": {"get": {"responses": {}}}}}
     as_json = load(write(tmp_path, "a.json", json.dumps(doc)))
-    as_yaml = load(write(tmp_path, "a.txt", "openapi: 3.0.3\ninfo: {title: J, version: '1'}\npaths: {/a: {get: {responses: {}}}}\n"))
+    as_yaml = load(
+        write(
+            tmp_path, "a.txt", "openapi: 3.0.3\ninfo: {title: J, version: '1'}\npaths: {/a: {get: {responses: {}}}}\n"
+        )
+    )
     assert [op.id for op in as_json.operations] == [op.id for op in as_yaml.operations] == ["GET /a"]

@@ -60,7 +60,7 @@ def test_minimal_config(space: Path) -> None:
     ("text", "expected"),
     [
         ('[apis.payments]\ncontrct = "contracts/payments/v1"\n', "unknown key 'apis.payments.contrct'"),
-        ('[sandboxx]\n' + GOOD, "unknown key 'sandboxx'"),
+        ("[sandboxx]\n" + GOOD, "unknown key 'sandboxx'"),
         ('[apis.payments]\ncontract = "contracts/payments/v9"\n', "does not exist"),
         ("[apis.payments]\nmount = '/p'\n", "apis.payments.contract is required"),
         (GOOD + 'mount = "payments"\n', "mount must start with '/'"),

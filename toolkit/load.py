@@ -31,6 +31,7 @@ _SDL_START = re.compile(
 # The first line that is not blank or a comment is "key: ..." or "- ...": a YAML document.
 _YAML_START = re.compile(r"\A(?:\s*(?:#[^\n]*)?\n)*(?:---\s*\n)?[^\s#:][^\n]*?:(?:\s|$)|\A\s*-\s")
 _HEAD = 65536
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 _VERSION_FOLDER = re.compile(r"^v?\d+(\.\d+)*$")
 _SUPPORTED = "ctk reads OpenAPI 2.0/3.0/3.1 (JSON or YAML), WSDL 1.1, and GraphQL SDL or introspection JSON"
 
@@ -70,10 +71,12 @@ def load_contract(
 
 def sniff(source: Source) -> Kind:
     """What kind of document ``source`` is, from its first bytes."""
-    head = source.data[:_HEAD].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"<") or head.startswith(("<".encode("utf-16-le"), "<".encode("utf-16-be"))):
+    head = source.data[:_HEAD]
+    bom = next((mark for mark in _BOMS if head.startswith(mark)), b"")
+    # UTF-16 puts a NUL beside every ASCII character: strip those with the whitespace to see the "<"
+    if head[len(bom) :].lstrip(b" \t\r\n\x00").startswith(b"<"):
         return "xml"
-    text = head.decode("utf-8", errors="replace") if not head.startswith((b"\xff\xfe", b"\xfe\xff")) else source.text()
+    text = source.text()[:_HEAD] if bom in _BOMS[1:] else head[len(bom) :].decode("utf-8", errors="replace")
     if text.lstrip()[:1] in ("{", "["):
         return "json"
     if _ASYNCAPI_KEY.search(text):
@@ -144,7 +147,11 @@ def _load_folder(folder: str, reader: SourceReader) -> Contract:
     roots: list[Source] = []
     sdl: list[Source] = []
     for entry in sorted(os.scandir(folder), key=lambda entry: entry.name):
-        if entry.name.startswith(".") or not entry.is_file() or Path(entry.name).suffix.lower() not in _CONTRACT_SUFFIXES:
+        if (
+            entry.name.startswith(".")
+            or not entry.is_file()
+            or Path(entry.name).suffix.lower() not in _CONTRACT_SUFFIXES
+        ):
             continue
         try:
             source = reader.read(entry.path)
@@ -156,7 +163,7 @@ def _load_folder(folder: str, reader: SourceReader) -> Contract:
         elif any(pattern.search(source.data) for pattern in _ROOT_HINTS.values()):
             roots.append(source)
     name = display_name(folder)
-    if roots and sdl or len(roots) > 1:
+    if (roots and sdl) or len(roots) > 1:
         found = ", ".join(Path(source.uri).name for source in (*roots, *sdl))
         raise LoadError(
             f"holds several contracts ({found})", where=name, hint="name the root file of the contract to load"

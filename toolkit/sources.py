@@ -166,24 +166,26 @@ class SourceReader:
 
         where = referrer or url
         try:
-            with httpx.Client(timeout=self.timeout, follow_redirects=True) as client:
-                with client.stream("GET", url) as response:
-                    if response.status_code != 200:
-                        raise SourceError(
-                            f"{url} answered HTTP {response.status_code}",
-                            where=where,
-                            hint="check the URL and that the server publishes the contract there",
-                        )
-                    declared = response.headers.get("content-length", "")
-                    if declared.isdigit():
-                        self._check_size(int(declared), url)
-                    chunks: list[bytes] = []
-                    received = 0
-                    for chunk in response.iter_bytes():
-                        received += len(chunk)
-                        self._check_size(received, url)
-                        chunks.append(chunk)
-                    return b"".join(chunks)
+            with (
+                httpx.Client(timeout=self.timeout, follow_redirects=True) as client,
+                client.stream("GET", url) as response,
+            ):
+                if response.status_code != 200:
+                    raise SourceError(
+                        f"{url} answered HTTP {response.status_code}",
+                        where=where,
+                        hint="check the URL and that the server publishes the contract there",
+                    )
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit():
+                    self._check_size(int(declared), url)
+                chunks: list[bytes] = []
+                received = 0
+                for chunk in response.iter_bytes():
+                    received += len(chunk)
+                    self._check_size(received, url)
+                    chunks.append(chunk)
+                return b"".join(chunks)
         except httpx.HTTPError as exc:
             raise SourceError(
                 f"{url} could not be fetched: {exc.__class__.__name__}: {exc}",

@@ -100,7 +100,9 @@ def load_workspace(root: Path | None = None) -> Workspace:
     try:
         data = tomllib.loads(config.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError("no such file", where=where, hint="create it; see sandbox/sandbox.toml in the ctk repo") from None
+        raise ConfigError(
+            "no such file", where=where, hint="create it; see sandbox/sandbox.toml in the ctk repo"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", where=where) from None
     except UnicodeDecodeError:
@@ -157,7 +159,9 @@ def _api(name: str, table: Any, root: Path, where: str) -> Api:
         raise ConfigError(f"[apis.{name}] must be a table", where=where)
     if not _API_NAME.match(name):
         raise ConfigError(
-            f"API name {name!r} must be lower-case letters, digits, '-' or '_'", where=where, hint="it becomes a URL path"
+            f"API name {name!r} must be lower-case letters, digits, '-' or '_'",
+            where=where,
+            hint="it becomes a URL path",
         )
     _known_keys(table, _API_KEYS, prefix, where)
     contract_text = _string(table, "contract", prefix, where, required=True)

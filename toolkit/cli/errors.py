@@ -68,7 +68,7 @@ def reported_errors() -> Iterator[None]:
         sys.exit(130)
     except (click.exceptions.Exit, click.ClickException, SystemExit):
         raise
-    except Exception as exc:  # noqa: BLE001 - the last wall between a bug and a traceback
+    except Exception as exc:
         if debugging():
             raise
         click.echo(f"error: internal error: {exc.__class__.__name__}: {exc}", err=True)

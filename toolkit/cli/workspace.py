@@ -41,8 +41,8 @@ def workspace(root: Path | None, output_format: str) -> None:
         click.echo(json.dumps(_as_json(space.apis, loaded, failed, space.root), indent=2))
     else:
         _print_text(space.apis, loaded, failed, space.root)
-        for exc in failed.values():
-            click.echo(error_line(exc), err=True)
+        for failure in failed.values():
+            click.echo(error_line(failure), err=True)
     sys.exit(EXIT_ERROR if failed else EXIT_CLEAN)
 
 
@@ -53,7 +53,9 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _as_json(apis: dict[str, Api], loaded: dict[str, Contract], failed: dict[str, CtkError], root: Path) -> dict[str, object]:
+def _as_json(
+    apis: dict[str, Api], loaded: dict[str, Contract], failed: dict[str, CtkError], root: Path
+) -> dict[str, object]:
     rows = []
     for name, api in apis.items():
         contract = loaded.get(name)

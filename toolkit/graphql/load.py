@@ -43,8 +43,9 @@ def introspection_schema(data: Any) -> dict[str, Any] | None:
     """The ``__schema`` object of an introspection result, in either of its usual wrappings."""
     if not isinstance(data, dict):
         return None
-    if isinstance(data.get("data"), dict) and isinstance(data["data"].get("__schema"), dict):
-        return data["data"]
+    inner = data.get("data")
+    if isinstance(inner, dict) and isinstance(inner.get("__schema"), dict):
+        return inner
     if isinstance(data.get("__schema"), dict):
         return data
     return None

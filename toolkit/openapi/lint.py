@@ -55,9 +55,7 @@ def _problems(contract: OpenAPIContract, errors: Iterable[Any]) -> Iterable[Prob
     name = display_name(contract.source)
     for count, error in enumerate(errors):
         if count == MAX_PROBLEMS:
-            yield Problem(
-                Severity.ERROR, Location(name), f"more than {MAX_PROBLEMS} problems; the rest are not listed"
-            )
+            yield Problem(Severity.ERROR, Location(name), f"more than {MAX_PROBLEMS} problems; the rest are not listed")
             return
         path = getattr(error, "absolute_path", None) or ()
         json_pointer = pointer(*path) if path else ""

@@ -45,7 +45,7 @@ def load_openapi(source: Source, data: dict[str, Any], reader: SourceReader) -> 
     resolver.check_all()
     warnings = _Warnings(resolver, source.uri)
 
-    info = data.get("info") if isinstance(data.get("info"), dict) else {}
+    info: dict[str, Any] = data["info"] if isinstance(data.get("info"), dict) else {}
     if not info:
         warnings.add("/info", "the document has no info object")
     title = _text(info.get("title"))
@@ -80,7 +80,9 @@ def _spec_version(source: Source, data: dict[str, Any]) -> str:
         if declared in ("2.0", "2"):
             return "2.0"
         raise UnknownFormatError(
-            f"swagger: {declared!r} is not a version ctk reads", where=f"{source.name}#/swagger", hint="ctk reads Swagger 2.0"
+            f"swagger: {declared!r} is not a version ctk reads",
+            where=f"{source.name}#/swagger",
+            hint="ctk reads Swagger 2.0",
         )
     declared = _text(data.get("openapi"))
     match = re.match(r"^3\.(\d+)", declared)
@@ -175,7 +177,7 @@ def _servers(data: dict[str, Any], spec_version: str) -> tuple[str, ...]:
     for server in servers:
         if not isinstance(server, dict) or not isinstance(server.get("url"), str):
             continue
-        variables = server.get("variables") if isinstance(server.get("variables"), dict) else {}
+        variables: dict[str, Any] = server["variables"] if isinstance(server.get("variables"), dict) else {}
 
         def substitute(match: re.Match[str], variables: dict[str, Any] = variables) -> str:
             variable = variables.get(match.group(1))

@@ -44,12 +44,60 @@ _XSD_REFERENCES = (
 
 
 XSD_BUILTIN_TYPES = frozenset(
-    """anyType anySimpleType string normalizedString token language Name NCName NMTOKEN NMTOKENS ID IDREF
-    IDREFS ENTITY ENTITIES QName NOTATION anyURI boolean base64Binary hexBinary float double decimal integer
-    nonPositiveInteger negativeInteger long int short byte nonNegativeInteger unsignedLong unsignedInt
-    unsignedShort unsignedByte positiveInteger duration dateTime time date gYearMonth gYear gMonthDay gDay
-    gMonth""".split()
+    [
+        "anyType",
+        "anySimpleType",
+        "string",
+        "normalizedString",
+        "token",
+        "language",
+        "Name",
+        "NCName",
+        "NMTOKEN",
+        "NMTOKENS",
+        "ID",
+        "IDREF",
+        "IDREFS",
+        "ENTITY",
+        "ENTITIES",
+        "QName",
+        "NOTATION",
+        "anyURI",
+        "boolean",
+        "base64Binary",
+        "hexBinary",
+        "float",
+        "double",
+        "decimal",
+        "integer",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "long",
+        "int",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+        "positiveInteger",
+        "duration",
+        "dateTime",
+        "time",
+        "date",
+        "gYearMonth",
+        "gYear",
+        "gMonthDay",
+        "gDay",
+        "gMonth",
+    ]
 )
+
+
+def _line(element: etree._Element) -> int | None:
+    line = element.sourceline
+    return line if isinstance(line, int) else None
 
 
 def lint_soap(contract: SoapContract) -> list[Problem]:
@@ -66,7 +114,7 @@ class _Linter:
     def problem(self, severity: Severity, element: etree._Element, uri: str, message: str) -> Problem:
         return Problem(
             severity,
-            Location(display_name(uri), line=element.sourceline, path=element_path(element)),
+            Location(display_name(uri), line=_line(element), path=element_path(element)),
             message,
         )
 
@@ -88,7 +136,10 @@ class _Linter:
                 binding = qname(port, port.get("binding"))
                 if binding not in self.defs.bindings:
                     yield self.problem(
-                        Severity.ERROR, port, service.uri, f"port refers to binding {port.get('binding')!r}, which is not defined"
+                        Severity.ERROR,
+                        port,
+                        service.uri,
+                        f"port refers to binding {port.get('binding')!r}, which is not defined",
                     )
                 if not any(isinstance(child.tag, str) and etree.QName(child).localname == "address" for child in port):
                     yield self.problem(Severity.WARNING, port, service.uri, "port has no address")
@@ -99,7 +150,10 @@ class _Linter:
             port_type = self.defs.port_types.get(qname(element, element.get("type")) or "")
             if port_type is None:
                 yield self.problem(
-                    Severity.ERROR, element, binding.uri, f"binding refers to portType {element.get('type')!r}, which is not defined"
+                    Severity.ERROR,
+                    element,
+                    binding.uri,
+                    f"binding refers to portType {element.get('type')!r}, which is not defined",
                 )
             kinds = {
                 etree.QName(child).namespace
@@ -108,7 +162,10 @@ class _Linter:
             }
             if not kinds & {SOAP11, SOAP12, HTTP}:
                 yield self.problem(
-                    Severity.WARNING, element, binding.uri, "binding has no soap:binding, soap12:binding or http:binding"
+                    Severity.WARNING,
+                    element,
+                    binding.uri,
+                    "binding has no soap:binding, soap12:binding or http:binding",
                 )
             if port_type is None:
                 continue
@@ -136,11 +193,18 @@ class _Linter:
                 name = operation.get("name")
                 if name in seen:
                     yield self.problem(
-                        Severity.WARNING, operation, port_type.uri, f"operation {name!r} is overloaded (WS-I forbids it)"
+                        Severity.WARNING,
+                        operation,
+                        port_type.uri,
+                        f"operation {name!r} is overloaded (WS-I forbids it)",
                     )
                 seen.add(name)
                 for child in operation:
-                    if not isinstance(child.tag, str) or etree.QName(child).localname not in ("input", "output", "fault"):
+                    if not isinstance(child.tag, str) or etree.QName(child).localname not in (
+                        "input",
+                        "output",
+                        "fault",
+                    ):
                         continue
                     message = qname(child, child.get("message"))
                     if message not in self.defs.messages:
@@ -148,7 +212,8 @@ class _Linter:
                             Severity.ERROR,
                             child,
                             port_type.uri,
-                            f"{etree.QName(child).localname} refers to message {child.get('message')!r}, which is not defined",
+                            f"{etree.QName(child).localname} refers to message {child.get('message')!r}, "
+                            "which is not defined",
                         )
 
     def messages(self) -> Iterator[Problem]:
@@ -159,7 +224,10 @@ class _Linter:
                     yield self.problem(Severity.ERROR, part, message.uri, "part names neither an element nor a type")
                 if element_ref is not None and not self.known(qname(part, element_ref), "elements"):
                     yield self.problem(
-                        Severity.ERROR, part, message.uri, f"part refers to element {element_ref!r}, which no schema defines"
+                        Severity.ERROR,
+                        part,
+                        message.uri,
+                        f"part refers to element {element_ref!r}, which no schema defines",
                     )
                 if type_ref is not None and not self.known(qname(part, type_ref), "types"):
                     yield self.problem(
@@ -191,13 +259,17 @@ class _Linter:
                         Severity.ERROR,
                         element,
                         schema.uri,
-                        f"{attribute}={element.get(attribute)!r} names a {table[:-1].replace('_', ' ')} no schema defines",
+                        f"{attribute}={element.get(attribute)!r} names a {table[:-1].replace('_', ' ')} "
+                        "no schema defines",
                     )
             if kind == "union":
                 for member in (element.get("memberTypes") or "").split():
                     if not self.known(qname(element, member), "types"):
                         yield self.problem(
-                            Severity.ERROR, element, schema.uri, f"memberTypes names {member!r}, which no schema defines"
+                            Severity.ERROR,
+                            element,
+                            schema.uri,
+                            f"memberTypes names {member!r}, which no schema defines",
                         )
 
     def known(self, name: str | None, table: str) -> bool:

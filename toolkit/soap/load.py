@@ -52,7 +52,7 @@ def documentation(element: etree._Element | None) -> str:
     if element is None:
         return ""
     return " ".join(
-        " ".join(doc.itertext()).strip() for doc in element.findall(f"{{{WSDL}}}documentation")
+        " ".join(str(text) for text in doc.itertext()).strip() for doc in element.findall(f"{{{WSDL}}}documentation")
     ).strip()
 
 
@@ -85,9 +85,7 @@ def _port_operations(
         if isinstance(child.tag, str) and etree.QName(child).localname == "address":
             address = child.get("location")
     port_type = definitions.port_types.get(qname(binding, binding.get("type")) or "")
-    abstract = {
-        op.get("name"): op for op in (port_type.element.findall(f"{{{WSDL}}}operation") if port_type else [])
-    }
+    abstract = {op.get("name"): op for op in (port_type.element.findall(f"{{{WSDL}}}operation") if port_type else [])}
     port_name = port.get("name", "")
     operations: list[SoapOperation] = []
     for bound in binding.findall(f"{{{WSDL}}}operation"):

@@ -84,7 +84,9 @@ def read_definitions(source: Source, reader: SourceReader) -> Definitions:
     tag = etree.QName(root)
     if tag.namespace == WSDL20:
         raise UnknownFormatError(
-            "is a WSDL 2.0 description; ctk reads WSDL 1.1", where=source.name, hint="ask the vendor for the WSDL 1.1 form"
+            "is a WSDL 2.0 description; ctk reads WSDL 1.1",
+            where=source.name,
+            hint="ask the vendor for the WSDL 1.1 form",
         )
     if tag.namespace in XSD_NAMESPACES and tag.localname == "schema":
         raise UnknownFormatError(

@@ -53,10 +53,14 @@ def parse_xml(source: Source) -> etree._Element:
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (exc.lineno, 0)
         raise ParseError(
-            f"invalid XML: {exc.msg}", where=f"{source.name}:{line}:{column}", hint="check that the file is well-formed XML"
+            f"invalid XML: {exc.msg}",
+            where=f"{source.name}:{line}:{column}",
+            hint="check that the file is well-formed XML",
         ) from None
     docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None:  # e.g. a UTF-16 file the byte scan could not read
+    if (
+        getattr(docinfo, "doctype", "") or docinfo.internalDTD is not None
+    ):  # e.g. a UTF-16 file the byte scan could not read
         raise UnsafeXMLError(
             "declares a DOCTYPE; ctk refuses DTDs and entity declarations, so nothing was fetched or expanded",
             where=source.name,
