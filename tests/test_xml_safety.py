@@ -494,6 +494,7 @@ def test_ctk_lint_mirror_option_loads_offline(tmp_path: Path, server: RecordingS
     exit_code, stdout, stderr = lint(str(path), "--mirror", f"{VENDOR_XSD}={local_copy}")
     assert exit_code in (0, 1), stderr
     assert "error:" not in stderr
+    assert "Accounts" in stdout  # the contract was loaded and reported
     assert server.requests == []
 
 

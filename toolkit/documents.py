@@ -8,6 +8,7 @@ second. Line numbers are not kept while parsing (that would double the cost of e
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import yaml
@@ -66,13 +67,42 @@ def parse_json(source: Source, text: str) -> Any:
         raise ParseError("invalid JSON: nested too deeply", where=source.name) from None
 
 
+MAX_FLOW_DEPTH = 2000
+_FLOW_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _flow_depth_exceeds(text: str, limit: int) -> bool:
+    """True when ``[``/``{`` nest deeper than ``limit``.
+
+    libyaml recurses in C on flow collections and overflows the C stack (a segfault, which no
+    ``except`` can catch) somewhere past 20 000 levels, so depth is bounded before it parses.
+    Brackets inside quoted strings are counted too: that only errs towards refusing absurd input.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return False  # the common case costs two C-speed counts
+    depth = 0
+    for match in _FLOW_BRACKET.finditer(text):
+        if match.group() in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif depth:
+            depth -= 1
+    return False
+
+
 def parse_yaml(source: Source, text: str) -> Any:
+    if _flow_depth_exceeds(text, MAX_FLOW_DEPTH):
+        raise ParseError(f"invalid YAML: nested deeper than {MAX_FLOW_DEPTH} levels", where=source.name)
     try:
         return yaml.load(text, Loader=_ContractLoader)  # noqa: S506 - a safe loader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{source.name}:{mark.line + 1}:{mark.column + 1}" if mark else source.name
         problem = exc.problem or exc.context or "syntax error"
+        start = exc.context_mark
+        if exc.context and start is not None and mark is not None and start.line != mark.line:
+            problem += f" ({exc.context} at line {start.line + 1})"
         raise ParseError(f"invalid YAML: {problem}", where=where, hint="check the indentation and quoting") from None
     except yaml.YAMLError as exc:
         raise ParseError(f"invalid YAML: {exc}", where=source.name) from None

@@ -157,9 +157,11 @@ class SourceReader:
         self._check_size(size, name)
         try:
             with open(path, "rb") as handle:
-                return handle.read(self.max_bytes + 1)
+                data = handle.read(size + 1)  # never read(limit): that reserves the whole limit up front
         except OSError as exc:
             raise SourceError(f"cannot be read: {exc.strerror}", where=name) from None
+        self._check_size(len(data), name)  # the file may have grown since stat()
+        return data
 
     def _fetch(self, url: str, referrer: str | None) -> bytes:
         import httpx  # imported here: loading local contracts must not pay for it

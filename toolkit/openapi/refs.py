@@ -25,6 +25,9 @@ _NAME_MAPS = frozenset(
 )  # fmt: skip
 
 
+_PLACE_OF_REF = "\x00place-of-ref"
+
+
 class Resolver:
     """Holds every document of a contract by URI and resolves ``$ref`` strings between them."""
 
@@ -105,10 +108,12 @@ class Resolver:
             for ref_holder in _references(self.documents[uri]):
                 ref = ref_holder["$ref"]
                 try:
-                    _, target_uri, _ = self.resolve(ref, uri)
+                    # The place of the $ref costs a YAML compose: pass a marker, fill it in on failure only.
+                    _, target_uri, _ = self.resolve(ref, uri, referrer=_PLACE_OF_REF)
                 except LoadError as exc:
-                    if exc.where is None:
-                        exc.where = self.place(uri, find_pointer(self.documents[uri], ref_holder) or "")
+                    if exc.where in (None, _PLACE_OF_REF):
+                        holder = find_pointer(self.documents[uri], ref_holder) or ""
+                        exc.where = self.place(uri, f"{holder}/$ref")
                     raise
                 if target_uri not in walked:
                     pending.append(target_uri)

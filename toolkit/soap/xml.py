@@ -52,8 +52,9 @@ def parse_xml(source: Source) -> etree._Element:
         root = etree.fromstring(source.data, parser=_safe_parser(), base_url=source.uri)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (exc.lineno, 0)
+        message = re.sub(r",? line \d+, column \d+$", "", exc.msg or "syntax error")
         raise ParseError(
-            f"invalid XML: {exc.msg}",
+            f"invalid XML: {message}",
             where=f"{source.name}:{line}:{column}",
             hint="check that the file is well-formed XML",
         ) from None
