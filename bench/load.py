@@ -86,7 +86,8 @@ def main() -> int:
             f"{load_time / parse_time:5.1f}x  <{TARGET_SECONDS:.0f}s {verdict}"
         )
     print(
-        f"slowest load: {max(loads):.3f} s (median {statistics.median(loads):.3f} s); target: under {TARGET_SECONDS:.0f} s each"
+        f"slowest load: {max(loads):.3f} s (median {statistics.median(loads):.3f} s); "
+        f"target: under {TARGET_SECONDS:.0f} s each"
     )
     return 0 if max(loads) < TARGET_SECONDS else 1
 
