@@ -80,6 +80,18 @@ def corpus(*parts: str) -> Path:
     return path
 
 
+def assert_refused_output(exit_code: int, stdout: str, stderr: str, name: str) -> None:
+    """Exit 2, one ``error:`` line naming ``name`` (plus an optional hint line), no traceback."""
+    assert exit_code == 2, (exit_code, stdout, stderr)
+    assert "Traceback" not in stdout + stderr
+    lines = stderr.splitlines()
+    assert 1 <= len(lines) <= 2, stderr
+    assert lines[0].startswith("error: "), stderr
+    assert name in lines[0], stderr
+    if len(lines) == 2:
+        assert lines[1].startswith("  hint: "), stderr
+
+
 @dataclass
 class RecordingServer:
     """A loopback HTTP server that serves files from a folder and records every path asked for."""

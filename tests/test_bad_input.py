@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.conftest import assert_refused_output
 from tests.test_xml_safety import wsdl
 from toolkit import load_contract
 from toolkit.cli import cli
@@ -62,18 +63,6 @@ def run_ctk(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subproc
         timeout=120,
         check=False,
     )
-
-
-def assert_refused_output(exit_code: int, stdout: str, stderr: str, name: str) -> None:
-    """Exit 2, one ``error:`` line naming ``name`` (plus an optional hint line), no traceback."""
-    assert exit_code == 2, (exit_code, stdout, stderr)
-    assert "Traceback" not in stdout + stderr
-    lines = stderr.splitlines()
-    assert 1 <= len(lines) <= 2, stderr
-    assert lines[0].startswith("error: "), stderr
-    assert name in lines[0], stderr
-    if len(lines) == 2:
-        assert lines[1].startswith("  hint: "), stderr
 
 
 def line_of(text: str, needle: str) -> int:

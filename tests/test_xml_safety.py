@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import RecordingServer
+from tests.conftest import RecordingServer, assert_refused_output
 from toolkit import load_contract
 from toolkit.cli import cli
 from toolkit.errors import RemoteReferenceError, UnsafeXMLError
@@ -154,18 +154,6 @@ def lint(*args: str) -> tuple[int, str, str]:
 def run_ctk(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("CTK_DEBUG", "CTK_MAX_CONTRACT_MB")}
     return subprocess.run([str(CTK), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False)
-
-
-def assert_refused_output(exit_code: int, stdout: str, stderr: str, name: str) -> None:
-    """Exit 2, one ``error:`` line naming ``name`` (plus an optional hint line), no traceback."""
-    assert exit_code == 2, (exit_code, stdout, stderr)
-    assert "Traceback" not in stdout + stderr
-    lines = stderr.splitlines()
-    assert 1 <= len(lines) <= 2, stderr
-    assert lines[0].startswith("error: "), stderr
-    assert name in lines[0], stderr
-    if len(lines) == 2:
-        assert lines[1].startswith("  hint: "), stderr
 
 
 def write_hostile_wsdl(tmp_path: Path, server: RecordingServer, attack: str) -> Path:

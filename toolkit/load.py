@@ -103,7 +103,7 @@ def _load_one(source: Source, reader: SourceReader) -> Contract:
     from toolkit.openapi.load import is_openapi, load_openapi
 
     if is_openapi(data):
-        return load_openapi(source, data, reader)
+        return load_openapi(source, text, data, reader)
     from toolkit.graphql.load import introspection_schema, load_introspection
 
     introspection = introspection_schema(data)

@@ -40,7 +40,7 @@ def workspace(root: Path | None, output_format: str) -> None:
     if output_format == "json":
         click.echo(json.dumps(_as_json(space.apis, loaded, failed, space.root), indent=2))
     else:
-        _print_text(space.apis, loaded, failed, space.root)
+        _print_text(space.apis, loaded, space.root)
         for failure in failed.values():
             click.echo(error_line(failure), err=True)
     sys.exit(EXIT_ERROR if failed else EXIT_CLEAN)
@@ -74,7 +74,7 @@ def _as_json(
     return {"root": str(root), "apis": rows}
 
 
-def _print_text(apis: dict[str, Api], loaded: dict[str, Contract], failed: dict[str, CtkError], root: Path) -> None:
+def _print_text(apis: dict[str, Api], loaded: dict[str, Contract], root: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -99,4 +99,3 @@ def _print_text(apis: dict[str, Api], loaded: dict[str, Contract], failed: dict[
     if not console.is_terminal:
         console.width = 120  # logs and pipes have no width; rich's default of 80 would truncate paths
     console.print(table)
-    _ = failed

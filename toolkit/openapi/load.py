@@ -17,7 +17,7 @@ from toolkit.documents import pointer
 from toolkit.errors import LoadError, UnknownFormatError
 from toolkit.model import Contract, HttpOperation, Location, Problem, Protocol, Severity
 from toolkit.openapi.refs import Resolver, find_pointer
-from toolkit.sources import Source, SourceReader
+from toolkit.sources import Source, SourceReader, display_name
 from toolkit.sunset import parse_sunset
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -39,9 +39,10 @@ def is_openapi(data: Any) -> bool:
     return isinstance(data, dict) and ("openapi" in data or "swagger" in data)
 
 
-def load_openapi(source: Source, data: dict[str, Any], reader: SourceReader) -> OpenAPIContract:
+def load_openapi(source: Source, text: str, data: dict[str, Any], reader: SourceReader) -> OpenAPIContract:
+    """``text`` is ``source`` decoded, as the caller parsed it; kept to place messages by line."""
     spec_version = _spec_version(source, data)
-    resolver = Resolver(reader, source, data)
+    resolver = Resolver(reader, source, text, data)
     resolver.check_all()
     warnings = _Warnings(resolver, source.uri)
 
@@ -102,8 +103,6 @@ class _Warnings:
         self.problems: list[Problem] = []
 
     def add(self, json_pointer: str, message: str, *, uri: str | None = None) -> None:
-        from toolkit.sources import display_name
-
         self.problems.append(
             Problem(Severity.WARNING, Location(display_name(uri or self.uri), path=json_pointer), message)
         )

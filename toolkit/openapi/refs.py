@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from toolkit.documents import PointerLines, parse_data, unescape_pointer_token
+from toolkit.documents import PointerLines, parse_data, pointer, unescape_pointer_token
 from toolkit.errors import LoadError, UnresolvedReferenceError
-from toolkit.sources import Source, SourceReader
+from toolkit.sources import Source, SourceReader, display_name
 
 # Keys whose values are literal data, not OpenAPI structure: a "$ref" inside them is not a reference.
 _LITERAL_KEYS = frozenset({"example", "default", "enum", "const"})
@@ -31,11 +31,11 @@ _PLACE_OF_REF = "\x00place-of-ref"
 class Resolver:
     """Holds every document of a contract by URI and resolves ``$ref`` strings between them."""
 
-    def __init__(self, reader: SourceReader, root: Source, root_document: Any) -> None:
+    def __init__(self, reader: SourceReader, root: Source, root_text: str, root_document: Any) -> None:
         self.reader = reader
         self.root_uri = root.uri
         self.documents: dict[str, Any] = {root.uri: root_document}
-        self._texts: dict[str, str] = {root.uri: root.text()}
+        self._texts: dict[str, str] = {root.uri: root_text}
         self._lines: dict[str, PointerLines] = {}
 
     def document(self, uri: str, *, referrer: str | None = None) -> Any:
@@ -67,7 +67,7 @@ class Resolver:
                 node = node[int(token)]
             else:
                 raise UnresolvedReferenceError(
-                    f"$ref {ref!r} points at nothing ({_display(uri)}#{fragment} does not exist)",
+                    f"$ref {ref!r} points at nothing ({display_name(uri)}#{fragment} does not exist)",
                     where=referrer,
                     hint="check the spelling of the pointer and that the target exists",
                 )
@@ -86,7 +86,7 @@ class Resolver:
     def place(self, uri: str, json_pointer: str) -> str:
         """``file:line (#/pointer)`` for messages; computed on demand because it re-reads the text."""
         line = self.line(uri, json_pointer)
-        name = _display(uri)
+        name = display_name(uri)
         return f"{name}:{line} (#{json_pointer})" if line else f"{name}#{json_pointer}"
 
     def line(self, uri: str, json_pointer: str) -> int | None:
@@ -119,12 +119,6 @@ class Resolver:
                     pending.append(target_uri)
 
 
-def _display(uri: str) -> str:
-    from toolkit.sources import display_name
-
-    return display_name(uri)
-
-
 def _references(document: Any) -> list[dict[str, Any]]:
     """Every dict holding a string ``$ref`` in structural (non-literal) positions.
 
@@ -152,8 +146,6 @@ def _references(document: Any) -> list[dict[str, Any]]:
 
 def find_pointer(document: Any, target: Any) -> str | None:
     """The JSON pointer at which the object ``target`` (by identity) sits in ``document``."""
-    from toolkit.documents import pointer
-
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
     seen: set[int] = set()
     while stack:

@@ -13,7 +13,7 @@ from lxml import etree
 
 from toolkit.errors import UnknownFormatError
 from toolkit.soap.xml import parse_xml
-from toolkit.sources import Source, SourceReader
+from toolkit.sources import Source, SourceReader, display_name
 
 WSDL = "http://schemas.xmlsoap.org/wsdl/"
 WSDL20 = "http://www.w3.org/ns/wsdl"
@@ -111,8 +111,6 @@ class _Collector:
         self.parsed: dict[str, etree._Element] = {}  # a schema imported from many places is parsed once
 
     def where(self, element: etree._Element, uri: str) -> str:
-        from toolkit.sources import display_name
-
         return f"{display_name(uri)}:{element.sourceline}"
 
     def load(self, element: etree._Element, uri: str, location: str) -> tuple[etree._Element, str]:
