@@ -115,3 +115,53 @@ class Contract:
             if op.id == operation_id:
                 return op
         raise KeyError(operation_id)
+
+
+class ChangeSeverity(enum.StrEnum):
+    """How a contract change affects an existing client.
+
+    ``breaking``: a client that worked against OLD can fail against NEW (a removed field, a new
+    required parameter, a narrower request type). ``dangerous``: it still works, but may misbehave
+    (a new enum value it does not handle, a response field that may now be null, a deprecation with
+    a sunset). ``info``: compatible (an optional field added, a description changed).
+    """
+
+    BREAKING = "breaking"
+    DANGEROUS = "dangerous"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"breaking": 2, "dangerous": 1, "info": 0}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One difference between two versions of a contract, as it affects a client.
+
+    Every protocol's diff returns these; the drift report and its renderers see nothing else.
+    Findings observed at run time (Deprecation/Sunset headers, undocumented fields) become
+    ``Change``s too, with ``source="observed"``, so they merge into the same report.
+
+    ``id`` is a rule id: oasdiff's name where oasdiff has the rule (``response-property-removed``),
+    graphql-core's enum name for GraphQL (``FIELD_REMOVED``), a ctk name in the same style for WSDL.
+    ``operation`` is the ``Operation.id`` affected (in NEW, or in OLD when it is gone), or None for a
+    contract-wide change. ``old``/``new`` locate the change in each version: a JSON pointer
+    (OpenAPI), an element path (WSDL/XSD) or a schema coordinate (GraphQL: ``Type.field``,
+    ``Type.field.arg``, ``Enum.VALUE``, ``@directive``); None on the side where it does not exist.
+    """
+
+    id: str
+    severity: ChangeSeverity
+    message: str
+    operation: str | None = None
+    old: str | None = None
+    new: str | None = None
+    sunset: dt.date | None = None
+    deprecation: bool = False  # a deprecation added or a sunset moved (for --fail-on deprecation)
+    source: str = "diff"  # "diff" (two contracts compared) or "observed" (seen at run time)
+
+    @property
+    def location(self) -> str | None:
+        """The place to point a reader at: in NEW when it exists there, else in OLD."""
+        return self.new if self.new is not None else self.old
