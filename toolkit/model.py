@@ -145,8 +145,10 @@ class Change:
 
     ``id`` is a rule id: oasdiff's name where oasdiff has the rule (``response-property-removed``),
     graphql-core's enum name for GraphQL (``FIELD_REMOVED``), a ctk name in the same style for WSDL.
-    ``operation`` is the ``Operation.id`` affected (in NEW, or in OLD when it is gone), or None for a
-    contract-wide change. ``old``/``new`` locate the change in each version: a JSON pointer
+    ``operations`` are the ``Operation.id``s affected (as in NEW, or in OLD when gone); empty for a
+    contract-wide change. OpenAPI diffs report one change per operation (and per media type), as
+    oasdiff does, so counts match it; WSDL and GraphQL report one change per place in the schema
+    and list every operation that reaches it. ``old``/``new`` locate the change in each version: a JSON pointer
     (OpenAPI), an element path (WSDL/XSD) or a schema coordinate (GraphQL: ``Type.field``,
     ``Type.field.arg``, ``Enum.VALUE``, ``@directive``); None on the side where it does not exist.
     """
@@ -154,12 +156,16 @@ class Change:
     id: str
     severity: ChangeSeverity
     message: str
-    operation: str | None = None
+    operations: tuple[str, ...] = ()
     old: str | None = None
     new: str | None = None
     sunset: dt.date | None = None
     deprecation: bool = False  # a deprecation added or a sunset moved (for --fail-on deprecation)
     source: str = "diff"  # "diff" (two contracts compared) or "observed" (seen at run time)
+
+    @property
+    def operation(self) -> str | None:
+        return self.operations[0] if self.operations else None
 
     @property
     def location(self) -> str | None:
