@@ -1,0 +1,92 @@
+"""Neutral HTTP request and response, the currency of every mock.
+
+A compiled mock is a plain function from ``Request`` to ``MockResult``; the ASGI app, the httpx
+transport and (later) the zeep transport only translate to and from these. Keeping them free of
+any framework type is what lets one mock core serve all adapters and be tested without a socket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """An HTTP request as the mock sees it.
+
+    ``path`` is the raw, still percent-encoded path without the query, so that an encoded ``/``
+    inside a path parameter does not split a segment; ``query`` is the raw query string. The
+    protocol decodes both, since it knows its styles. Header names are lower-case, in arrival order.
+    """
+
+    method: str
+    path: str
+    query: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        """The first value of a header (``name`` lower-case), or None."""
+        for key, value in self.headers:
+            if key == name:
+                return value
+        return None
+
+    def query_items(self) -> list[tuple[str, str]]:
+        return parse_qsl(self.query, keep_blank_values=True)
+
+    def cookies(self) -> dict[str, str]:
+        jar: dict[str, str] = {}
+        for key, value in self.headers:
+            if key == "cookie":
+                for pair in value.split(";"):
+                    name, sep, cookie = pair.strip().partition("=")
+                    if sep:
+                        jar[name] = cookie
+        return jar
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: int
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lowered:
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """An HTTP request the mock wants sent on its behalf (a webhook or callback event).
+
+    The core only describes it; the adapter that owns the event loop sends it, after the response.
+    """
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+    name: str = ""  # which webhook or callback, for the journal
+
+
+@dataclass(frozen=True, slots=True)
+class MockResult:
+    response: Response
+    deliveries: tuple[Delivery, ...] = field(default=())
+
+
+def lower_headers(pairs: Iterable[tuple[bytes | str, bytes | str]]) -> tuple[tuple[str, str], ...]:
+    """Header pairs from a server or client library, as ``(lower-case name, value)`` strings."""
+    out: list[tuple[str, str]] = []
+    for key, value in pairs:
+        name = key.decode("latin-1") if isinstance(key, bytes) else key
+        text = value.decode("latin-1") if isinstance(value, bytes) else value
+        out.append((name.lower(), text))
+    return tuple(out)

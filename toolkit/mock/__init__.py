@@ -1,0 +1,35 @@
+"""Protocol-neutral parts of the mock: the handler type, adapters (ASGI, httpx) and shared helpers.
+
+A protocol's compiled mock (``toolkit.openapi.mock.OpenAPIMock``, …) is a ``Handler``: a plain
+callable from ``toolkit.exchange.Request`` to ``MockResult``. Everything here wraps such a callable;
+nothing here knows a contract format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from toolkit.exchange import MockResult, Request
+    from toolkit.model import Contract
+
+Handler = Callable[["Request"], "MockResult"]
+
+
+def compile_mock(contract: Contract, *, seed: int = 0, validate: bool = True, **options: object) -> Handler:
+    """The compiled mock of ``contract``: all routing, validators and generators built now."""
+    from toolkit.model import Protocol
+
+    if contract.protocol is Protocol.OPENAPI:
+        from toolkit.openapi.load import OpenAPIContract
+        from toolkit.openapi.mock import OpenAPIMock, MockOptions
+
+        assert isinstance(contract, OpenAPIContract)
+        return OpenAPIMock(contract, MockOptions(seed=seed, validate=validate, **options))  # type: ignore[arg-type]
+    from toolkit.errors import CtkError
+
+    raise CtkError(
+        f"ctk cannot mock {contract.protocol.value} contracts yet ({contract.source})",
+        hint="OpenAPI contracts can be served today; SOAP and GraphQL mocks are on the way",
+    )

@@ -1,0 +1,50 @@
+"""RFC 9457 ``application/problem+json`` bodies for the mock's own error responses."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from toolkit.exchange import Response
+
+PROBLEM_JSON = "application/problem+json"
+
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    500: "Internal Server Error",
+}
+
+
+def problem_body(status: int, detail: str, *, errors: Sequence[dict[str, Any]] = (), kind: str = "") -> bytes:
+    document: dict[str, Any] = {
+        "type": f"https://ctk.invalid/problems/{kind or status}",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        document["errors"] = list(errors)
+    return json.dumps(document, ensure_ascii=False).encode()
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    errors: Sequence[dict[str, Any]] = (),
+    kind: str = "",
+    headers: Sequence[tuple[str, str]] = (),
+) -> Response:
+    return Response(
+        status,
+        (("content-type", PROBLEM_JSON), *headers),
+        problem_body(status, detail, errors=errors, kind=kind),
+    )

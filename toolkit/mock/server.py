@@ -1,0 +1,89 @@
+"""Building the ASGI app that ``ctk serve`` runs: one contract, or every mockable API of a workspace.
+
+The app is described by a plain ``ServeConfig`` so that ``--workers N`` can rebuild it in each
+worker process: uvicorn imports ``app_factory`` there, which reads the config from an environment
+variable. Each worker compiles its own mocks; they agree because the data is seeded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from toolkit.exchange import MockResult, Request
+from toolkit.mock import Handler, compile_mock
+from toolkit.mock.asgi import MockASGIApp
+from toolkit.mock.problem import problem_response
+
+CONFIG_ENV = "CTK_SERVE_CONFIG"
+
+
+@dataclass
+class MountedContract:
+    source: str
+    mount: str | None = None  # None: the path of the contract's first server URL
+    mirrors: dict[str, str] = field(default_factory=dict)
+    name: str = ""
+
+
+@dataclass
+class ServeConfig:
+    contracts: list[MountedContract]
+    seed: int = 0
+    validate: bool = True
+    webhook_url: str | None = None
+    webhook_after: dict[str, str] = field(default_factory=dict)
+    max_body: int = 10 * 1024 * 1024
+
+    def to_env(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_env(cls, text: str) -> ServeConfig:
+        data: dict[str, Any] = json.loads(text)
+        data["contracts"] = [MountedContract(**item) for item in data["contracts"]]
+        return cls(**data)
+
+
+class Dispatcher:
+    """Several mocks on one server, each under its own mount; the longest matching mount wins."""
+
+    def __init__(self, mounts: dict[str, Handler]) -> None:
+        self.mounts = sorted(mounts.items(), key=lambda item: -len(item[0]))
+
+    def __call__(self, request: Request) -> MockResult:
+        for mount, handler in self.mounts:
+            if not mount or request.path == mount or request.path.startswith(mount + "/"):
+                return handler(request)
+        known = ", ".join(mount or "/" for mount, _ in self.mounts)
+        return MockResult(problem_response(404, f"no API is mounted at {request.path}; mounts: {known}", kind="not-found"))
+
+
+def build_handler(config: ServeConfig) -> Handler:
+    from toolkit.load import load_contract
+    from toolkit.openapi.routing import mount_point
+
+    handlers: dict[str, Handler] = {}
+    for item in config.contracts:
+        contract = load_contract(item.source, mirrors=item.mirrors)
+        options: dict[str, Any] = {"webhook_url": config.webhook_url, "webhook_after": config.webhook_after}
+        if item.mount is not None:
+            options["mount"] = item.mount
+        handler = compile_mock(contract, seed=config.seed, validate=config.validate, **options)
+        servers = getattr(contract, "servers", ("/",))
+        mount = item.mount if item.mount is not None else mount_point(servers[0] if servers else "/")
+        handlers[mount.rstrip("/")] = handler
+    if len(handlers) == 1:
+        return next(iter(handlers.values()))
+    return Dispatcher(handlers)
+
+
+def build_app(config: ServeConfig) -> MockASGIApp:
+    return MockASGIApp(build_handler(config), max_body=config.max_body)
+
+
+def app_factory() -> MockASGIApp:
+    """Entry point for uvicorn's worker processes (``--workers N``)."""
+    return build_app(ServeConfig.from_env(os.environ[CONFIG_ENV]))

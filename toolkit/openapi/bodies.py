@@ -1,0 +1,220 @@
+"""Request bodies: media-type negotiation and decoding of JSON, form-urlencoded and multipart bodies.
+
+Compiled once per operation (``BodyReader``): the declared media types, each with its validator.
+Per request: pick the declared media type that the ``Content-Type`` matches (exact, then ``type/*``,
+then ``*/*``), decode, type form fields by their schema, validate.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Any
+from urllib.parse import parse_qsl
+
+from toolkit.openapi.coerce import coerce
+from toolkit.openapi.jsonschema import SchemaValidators, Validator, place
+from toolkit.openapi.parameters import Violation
+from toolkit.openapi.refs import Resolver
+
+
+@dataclass(slots=True)
+class MediaBody:
+    media_type: str
+    validator: Validator | None
+
+
+@dataclass(slots=True)
+class DecodedBody:
+    media_type: str | None
+    value: Any
+    present: bool
+
+
+class BodyReader:
+    def __init__(self, required: bool, media: list[MediaBody]) -> None:
+        self.required = required
+        self.media = media
+        self.exact = {m.media_type.lower(): m for m in media}
+
+    @classmethod
+    def compile(
+        cls, request_body: Any, uri: str, pointer: str, resolver: Resolver, validators: SchemaValidators
+    ) -> BodyReader | None:
+        body, body_uri = resolver.deref(request_body, uri)
+        if not isinstance(body, dict) or not isinstance(body.get("content"), dict):
+            return None
+        if body_uri != uri or request_body is not body:
+            pointer = ""  # a $ref'd request body: its place is given by the schema's own ref
+        media: list[MediaBody] = []
+        for media_type, entry in body["content"].items():
+            schema = entry.get("schema") if isinstance(entry, dict) else None
+            validator = None
+            if schema is not None:
+                where = place(body_uri, f"{pointer}/content/{_escape(media_type)}/schema" if pointer else "")
+                validator = validators.validator(schema, where, "request")
+            media.append(MediaBody(str(media_type), validator))
+        return cls(bool(body.get("required")), media)
+
+    def match(self, content_type: str | None) -> MediaBody | None:
+        if not content_type:
+            return None
+        essence = content_type.split(";", 1)[0].strip().lower()
+        found = self.exact.get(essence)
+        if found:
+            return found
+        major = essence.split("/", 1)[0]
+        for candidate in self.media:
+            declared = candidate.media_type.split(";", 1)[0].strip().lower()
+            if declared in (f"{major}/*", "*/*") or (declared.endswith("+json") and essence == "application/json"):
+                return candidate
+            if essence.endswith("+json") and declared == "application/json":
+                return candidate
+        return None
+
+    def read(self, content_type: str | None, raw: bytes, violations: list[Violation]) -> DecodedBody:
+        if not raw:
+            if self.required:
+                violations.append({"in": "body", "detail": "the request body is required"})
+            return DecodedBody(None, None, False)
+        media = self.match(content_type) if content_type else (self.media[0] if len(self.media) == 1 else None)
+        if media is None:
+            declared = ", ".join(m.media_type for m in self.media)
+            violations.append(
+                {
+                    "in": "header",
+                    "name": "content-type",
+                    "detail": f"unsupported content type {content_type or '(none)'}; expected one of: {declared}",
+                    "status": 415,
+                }
+            )
+            return DecodedBody(None, None, True)
+        value, error = decode(media.media_type, content_type or media.media_type, raw)
+        if error:
+            violations.append({"in": "body", "detail": error})
+            return DecodedBody(media.media_type, None, True)
+        validator = media.validator
+        if validator is not None and not validator.is_valid(value):
+            if is_form(media.media_type):
+                typed = coerce(value, validator.json_schema, validator.json_schema.get("$defs", {}))
+                if validator.is_valid(typed):
+                    return DecodedBody(media.media_type, typed, True)
+                value = typed
+            for pointer, message in validator.errors(value):
+                violations.append({"in": "body", "pointer": pointer, "detail": message})
+        return DecodedBody(media.media_type, value, True)
+
+
+def is_json(media_type: str) -> bool:
+    essence = media_type.split(";", 1)[0].strip().lower()
+    return essence == "application/json" or essence.endswith("+json") or essence == "*/*"
+
+
+def is_form(media_type: str) -> bool:
+    essence = media_type.split(";", 1)[0].strip().lower()
+    return essence in ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def decode(declared: str, content_type: str, raw: bytes) -> tuple[Any, str | None]:
+    """The body as a JSON-like value, or an error message naming what is wrong with it."""
+    essence = declared.split(";", 1)[0].strip().lower()
+    if is_json(essence) and essence != "*/*":
+        try:
+            return json.loads(raw), None
+        except (ValueError, UnicodeDecodeError) as error:
+            return None, f"the body is not valid JSON: {error}"
+    if essence == "application/x-www-form-urlencoded":
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None, "the form body is not UTF-8"
+        return nest_form(parse_qsl(text, keep_blank_values=True)), None
+    if essence == "multipart/form-data":
+        return _multipart(content_type, raw)
+    if essence.startswith("text/"):
+        try:
+            return raw.decode("utf-8"), None
+        except UnicodeDecodeError:
+            return None, "the text body is not UTF-8"
+    return raw.decode("latin-1"), None  # binary: any bytes are a valid binary string
+
+
+def nest_form(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Form fields with bracket names (``metadata[key]``, ``items[0][price]``, ``expand[]``) as nested
+    values, the way Stripe-style APIs and most server frameworks read them; repeated keys become lists."""
+    root: dict[str, Any] = {}
+    for key, value in pairs:
+        head, bracket, rest = key.partition("[")
+        if not bracket:
+            if head in root:
+                existing = root[head]
+                root[head] = [*existing, value] if isinstance(existing, list) else [existing, value]
+            else:
+                root[head] = value
+            continue
+        tokens = [head] + [t.rstrip("]") for t in ("[" + rest).split("[")[1:]]
+        node: Any = root
+        for position, token in enumerate(tokens):
+            last = position == len(tokens) - 1
+            following = tokens[position + 1] if not last else None
+            container_factory: Any = list if following == "" or (following or "x").isdigit() else dict
+            if isinstance(node, list):
+                if token == "":
+                    if last:
+                        node.append(value)
+                    else:
+                        node.append(container_factory())
+                        node = node[-1]
+                    continue
+                index = int(token) if token.isdigit() else None
+                if index is None:
+                    break
+                while len(node) <= index:
+                    node.append(None)
+                if last:
+                    node[index] = value
+                else:
+                    if not isinstance(node[index], (dict, list)):
+                        node[index] = container_factory()
+                    node = node[index]
+                continue
+            if last:
+                node[token] = value
+            else:
+                if not isinstance(node.get(token), (dict, list)):
+                    node[token] = container_factory()
+                node = node[token]
+    return root
+
+
+def _multipart(content_type: str, raw: bytes) -> tuple[Any, str | None]:
+    if "boundary=" not in content_type:
+        return None, "the multipart body has no boundary in its Content-Type"
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw)
+    if not message.is_multipart():
+        return None, "the multipart body could not be parsed"
+    pairs: list[tuple[str, str]] = []
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        if part.get_filename() is None and part.get_content_type() in ("text/plain", "application/json"):
+            text = data.decode("utf-8", "replace")
+            if part.get_content_type() == "application/json":
+                try:
+                    pairs.append((name, json.loads(text)))
+                    continue
+                except ValueError:
+                    pass
+            pairs.append((name, text))
+        else:
+            pairs.append((name, data.decode("latin-1")))
+    return nest_form(pairs), None
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")

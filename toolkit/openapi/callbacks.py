@@ -1,0 +1,91 @@
+"""OpenAPI 3 ``callbacks``: after an operation, the mock calls the URL the request named.
+
+A callback's key is a runtime expression such as ``{$request.body#/callback_url}``; it is read at
+load time into a ``CallbackSpec`` and expanded per request against that request only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from toolkit.exchange import Request
+from toolkit.openapi.jsonschema import place
+from toolkit.openapi.refs import Resolver
+
+_EXPRESSION = re.compile(r"\{(\$[^{}]+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackSpec:
+    name: str
+    expression: str
+    schema: Any
+    schema_place: str
+
+
+def compile_callbacks(callbacks: Any, uri: str, resolver: Resolver) -> list[CallbackSpec]:
+    out: list[CallbackSpec] = []
+    if not isinstance(callbacks, dict):
+        return out
+    for name, raw in callbacks.items():
+        callback, callback_uri = resolver.deref(raw, uri)
+        if not isinstance(callback, dict):
+            continue
+        for expression, raw_item in callback.items():
+            item, item_uri = resolver.deref(raw_item, callback_uri)
+            operation = item.get("post") or item.get("put") if isinstance(item, dict) else None
+            schema = None
+            if isinstance(operation, dict):
+                body, body_uri = resolver.deref(operation.get("requestBody"), item_uri)
+                content = body.get("content") if isinstance(body, dict) else None
+                if isinstance(content, dict) and content:
+                    entry = next(iter(content.values()))
+                    schema = entry.get("schema") if isinstance(entry, dict) else None
+                    item_uri = body_uri
+            out.append(CallbackSpec(str(name), str(expression), schema, place(item_uri, "")))
+    return out
+
+
+def expand_expression(template: str, request: Request, body: Any) -> str | None:
+    """``{$request.body#/url}``, ``{$request.query.x}``, ``{$request.header.x}``, ``{$request.path.x}``
+    (not known here), ``$url``, ``$method``: None when an expression has no value in this request."""
+    missing = False
+
+    def value(match: re.Match[str]) -> str:
+        nonlocal missing
+        found = _evaluate(match.group(1), request, body)
+        if found is None:
+            missing = True
+            return ""
+        return found
+
+    if template.startswith("$") and "{" not in template:
+        result = _evaluate(template, request, body)
+        return result
+    expanded = _EXPRESSION.sub(value, template)
+    return None if missing else expanded
+
+
+def _evaluate(expression: str, request: Request, body: Any) -> str | None:
+    if expression == "$method":
+        return request.method
+    if expression.startswith("$request.query."):
+        name = expression[len("$request.query.") :]
+        return next((v for k, v in request.query_items() if k == name), None)
+    if expression.startswith("$request.header."):
+        return request.header(expression[len("$request.header.") :].lower())
+    if expression.startswith("$request.body"):
+        pointer = expression.partition("#")[2]
+        node = body
+        for token in pointer.split("/")[1:] if pointer else ():
+            token = token.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict) and token in node:
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                return None
+        return node if isinstance(node, str) else None
+    return None

@@ -1,0 +1,83 @@
+"""Typing string values by their schema: form bodies, deepObject and exploded query values arrive as
+strings even where the schema wants numbers or booleans.
+
+Walks the value (not the schema), so the cost is proportional to the request, and follows the
+bundled JSON Schema a ``Validator`` compiled (``$defs``/``$ref``, compositions) to learn which types
+each position admits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_MAX_DEPTH = 32
+
+
+def coerce(value: Any, schema: Any, defs: dict[str, Any], depth: int = 0) -> Any:
+    if depth > _MAX_DEPTH or not isinstance(schema, dict):
+        return value
+    schemas = _flatten(schema, defs, 0)
+    if isinstance(value, str):
+        types = [t for s in schemas for t in _types_of(s)]
+        return _convert(value, types)
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            sub = [s["properties"][key] for s in schemas if isinstance(s.get("properties"), dict) and key in s["properties"]]
+            if not sub:
+                sub = [s["additionalProperties"] for s in schemas if isinstance(s.get("additionalProperties"), dict)]
+            out[key] = coerce(item, sub[0], defs, depth + 1) if sub else item
+        return out
+    if isinstance(value, list):
+        items = [s["items"] for s in schemas if isinstance(s.get("items"), dict)]
+        if items:
+            return [coerce(item, items[0], defs, depth + 1) for item in value]
+    return value
+
+
+def _flatten(schema: dict[str, Any], defs: dict[str, Any], depth: int) -> list[dict[str, Any]]:
+    """The schema and every schema it is composed of (through $ref, allOf, anyOf, oneOf)."""
+    if depth > 8:
+        return []
+    out = [schema]
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        target = defs.get(ref[len("#/$defs/") :].replace("~1", "/").replace("~0", "~"))
+        if isinstance(target, dict):
+            out.extend(_flatten(target, defs, depth + 1))
+    for keyword in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(keyword) or ():
+            if isinstance(sub, dict):
+                out.extend(_flatten(sub, defs, depth + 1))
+    return out
+
+
+def _types_of(schema: dict[str, Any]) -> list[str]:
+    declared = schema.get("type")
+    if isinstance(declared, str):
+        return [declared]
+    if isinstance(declared, list):
+        return [t for t in declared if isinstance(t, str)]
+    return []
+
+
+def _convert(text: str, types: list[str]) -> Any:
+    if not types or "string" in types:
+        return text
+    for kind in types:
+        if kind == "integer":
+            try:
+                return int(text)
+            except ValueError:
+                continue
+        if kind == "number":
+            try:
+                number = float(text)
+            except ValueError:
+                continue
+            return int(number) if number.is_integer() and "." not in text else number
+        if kind == "boolean" and text in ("true", "false"):
+            return text == "true"
+        if kind == "null" and text in ("", "null"):
+            return None
+    return text

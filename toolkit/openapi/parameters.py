@@ -1,0 +1,376 @@
+"""Request parameters: compiled once per operation, decoded and validated per request.
+
+OpenAPI serialises parameters in styles (``form``, ``simple``, ``deepObject``, …) that a server
+must undo before it can validate a value: ``?ids=1,2`` is an array of integers only once split and
+converted. Each ``CompiledParameter`` knows its style and the JSON types its schema allows, so the
+request path only splits strings and tries a few conversions; the schema itself is checked by a
+compiled validator.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from toolkit.openapi.coerce import coerce
+from toolkit.openapi.jsonschema import SchemaValidators, Validator, place
+from toolkit.openapi.refs import Resolver
+
+Violation = dict[str, Any]
+
+_DEFAULT_STYLE = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
+_BRACKETS = re.compile(r"\[([^\[\]]*)\]")
+
+
+@dataclass(slots=True)
+class CompiledParameter:
+    name: str
+    location: str  # path | query | header | cookie
+    required: bool
+    style: str
+    explode: bool
+    kind: str  # "array" | "object" | "primitive" | "content"
+    types: tuple[str, ...]
+    item_types: tuple[str, ...]
+    property_types: dict[str, tuple[str, ...]]
+    validator: Validator | None
+    schema: Any = None
+    schema_place: str = ""
+    key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.key = self.name.lower() if self.location == "header" else self.name
+
+
+def compile_parameters(
+    raw_parameters: list[Any], uri: str, pointer_base: str, resolver: Resolver, validators: SchemaValidators
+) -> list[CompiledParameter]:
+    """Compile path-item and operation parameters (operation ones win on the same name and place)."""
+    by_key: dict[tuple[str, str], CompiledParameter] = {}
+    for index, raw in enumerate(raw_parameters):
+        parameter, parameter_uri = resolver.deref(raw, uri)
+        if not isinstance(parameter, dict) or not isinstance(parameter.get("name"), str):
+            continue
+        location = parameter.get("in")
+        if location not in _DEFAULT_STYLE:
+            continue  # Swagger 2.0 body/formData parameters are handled as the request body
+        schema = parameter.get("schema")
+        schema_place = place(parameter_uri, f"{pointer_base}/{index}/schema")
+        kind = "primitive"
+        content = parameter.get("content")
+        if schema is None and isinstance(content, dict) and content:
+            media_type, media = next(iter(content.items()))
+            schema = media.get("schema") if isinstance(media, dict) else None
+            kind = "content" if "json" in str(media_type) else "primitive"
+        if schema is None and "type" in parameter:  # Swagger 2.0: the schema keywords sit on the parameter
+            schema = {k: v for k, v in parameter.items() if k not in {"name", "in", "required", "description"}}
+        resolved, schema_uri = resolver.deref(schema, parameter_uri) if schema is not None else ({}, parameter_uri)
+        types = _types(resolved, resolver, schema_uri)
+        if kind != "content":
+            if "array" in types and not (set(types) - {"array", "null"}):
+                kind = "array"
+            elif "object" in types and not (set(types) - {"object", "null"}):
+                kind = "object"
+        items = resolved.get("items") if isinstance(resolved, dict) else None
+        item_types = _types(resolver.deref(items, schema_uri)[0], resolver, schema_uri) if items else ()
+        properties: dict[str, tuple[str, ...]] = {}
+        if isinstance(resolved, dict) and isinstance(resolved.get("properties"), dict):
+            for prop_name, prop_schema in resolved["properties"].items():
+                properties[prop_name] = _types(resolver.deref(prop_schema, schema_uri)[0], resolver, schema_uri)
+        style = parameter.get("style") or _DEFAULT_STYLE[location]
+        if parameter.get("collectionFormat"):  # Swagger 2.0
+            style = {"csv": "form", "ssv": "spaceDelimited", "pipes": "pipeDelimited", "multi": "form"}.get(
+                parameter["collectionFormat"], "form"
+            )
+            explode = parameter["collectionFormat"] == "multi"
+        else:
+            explode = parameter.get("explode", style == "form")
+        by_key[(location, parameter["name"])] = CompiledParameter(
+            name=parameter["name"],
+            location=location,
+            required=bool(parameter.get("required")) or location == "path",
+            style=style,
+            explode=bool(explode),
+            kind=kind,
+            types=types,
+            item_types=item_types,
+            property_types=properties,
+            validator=validators.validator(schema, schema_place, "request") if schema is not None else None,
+            schema=schema,
+            schema_place=schema_place,
+        )
+    return list(by_key.values())
+
+
+def _types(schema: Any, resolver: Resolver, uri: str, depth: int = 0) -> tuple[str, ...]:
+    """The JSON types a (possibly composed) schema admits, in a useful order for conversion."""
+    if not isinstance(schema, dict) or depth > 8:
+        return ()
+    found: list[str] = []
+    declared = schema.get("type")
+    if isinstance(declared, str):
+        found.append(declared)
+    elif isinstance(declared, list):
+        found.extend(t for t in declared if isinstance(t, str))
+    for keyword in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(keyword) or ():
+            resolved, sub_uri = resolver.deref(sub, uri)
+            found.extend(_types(resolved, resolver, sub_uri, depth + 1))
+    if isinstance(schema.get("$ref"), str):
+        resolved, sub_uri = resolver.deref(schema, uri)
+        found.extend(_types(resolved, resolver, sub_uri, depth + 1))
+    if not found:
+        for value in schema.get("enum") or ():
+            found.append(_json_type(value))
+    if schema.get("nullable") is True:
+        found.append("null")
+    return tuple(dict.fromkeys(found))
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), "string")
+
+
+def _candidates(text: str, types: tuple[str, ...]) -> list[Any]:
+    """The values a string may stand for, given the types allowed: the validator picks the first that fits."""
+    out: list[Any] = []
+    for kind in types:
+        if kind == "integer":
+            try:
+                out.append(int(text))
+            except ValueError:
+                pass
+        elif kind == "number":
+            try:
+                number = float(text)
+            except ValueError:
+                continue
+            out.append(int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number)
+        elif kind == "boolean" and text in ("true", "false"):
+            out.append(text == "true")
+        elif kind == "null" and text in ("", "null"):
+            out.append(None)
+    out.append(text)
+    return out
+
+
+def convert(text: str, types: tuple[str, ...]) -> Any:
+    """A best first guess of the typed value (the validator has the last word)."""
+    return _candidates(text, types)[0]
+
+
+def _split(text: str, style: str) -> list[str]:
+    if text == "":
+        return []
+    separator = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
+    return text.split(separator)
+
+
+def _object_from_pairs(parts: list[str], types: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    return {parts[i]: convert(parts[i + 1], types.get(parts[i], ())) for i in range(0, len(parts) - 1, 2)}
+
+
+def _object_from_assignments(parts: list[str], types: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for part in parts:
+        key, _, value = part.partition("=")
+        out[key] = convert(value, types.get(key, ()))
+    return out
+
+
+class ParameterReader:
+    """Decodes and validates every parameter of one operation from a request's raw parts."""
+
+    def __init__(self, parameters: list[CompiledParameter]) -> None:
+        self.parameters = parameters
+        self.by_location: dict[str, list[CompiledParameter]] = {}
+        for parameter in parameters:
+            self.by_location.setdefault(parameter.location, []).append(parameter)
+        self.query_names = {p.name for p in self.by_location.get("query", ())}
+
+    def read(
+        self,
+        path_params: dict[str, str],
+        query: list[tuple[str, str]],
+        headers: tuple[tuple[str, str], ...],
+        cookies: Callable[[], dict[str, str]],
+        violations: list[Violation],
+    ) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for parameter in self.parameters:
+            present, value = self._raw(parameter, path_params, query, headers, cookies)
+            if not present:
+                if parameter.required:
+                    violations.append(_violation(parameter, f"the required {parameter.location} parameter is missing"))
+                continue
+            value = self._check(parameter, value, violations)
+            values[parameter.name] = value
+        return values
+
+    def _raw(
+        self,
+        parameter: CompiledParameter,
+        path_params: dict[str, str],
+        query: list[tuple[str, str]],
+        headers: tuple[tuple[str, str], ...],
+        cookies: Callable[[], dict[str, str]],
+    ) -> tuple[bool, Any]:
+        location = parameter.location
+        if location == "path":
+            return (parameter.name in path_params), _decode_path(parameter, path_params.get(parameter.name, ""))
+        if location == "header":
+            found = [value for key, value in headers if key == parameter.key]
+            if not found:
+                return False, None
+            return True, _decode_simple(parameter, ",".join(found))
+        if location == "cookie":
+            jar = cookies()
+            if parameter.name not in jar:
+                return False, None
+            return True, _decode_simple(parameter, jar[parameter.name])
+        return self._query(parameter, query)
+
+    def _query(self, parameter: CompiledParameter, query: list[tuple[str, str]]) -> tuple[bool, Any]:
+        name = parameter.name
+        if parameter.kind == "content":
+            for key, value in query:
+                if key == name:
+                    try:
+                        return True, json.loads(value)
+                    except ValueError:
+                        return True, value
+            return False, None
+        if parameter.style == "deepObject" or (parameter.kind == "object" and any(k.startswith(name + "[") for k, _ in query)):
+            nested = _deep_object(name, query, parameter)
+            return (nested is not None), nested
+        values = [value for key, value in query if key == name or key == name + "[]"]
+        if parameter.kind == "array":
+            if not values:
+                return False, None
+            items: list[str] = []
+            if parameter.explode and parameter.style == "form":
+                items = values
+            else:
+                for value in values:
+                    items.extend(_split(value, parameter.style))
+            return True, [convert(item, parameter.item_types) for item in items]
+        if parameter.kind == "object":
+            if parameter.explode:
+                spread = {k: v for k, v in query if k in parameter.property_types and k not in self.query_names}
+                if not spread:
+                    return False, None
+                return True, {k: convert(v, parameter.property_types.get(k, ())) for k, v in spread.items()}
+            if not values:
+                return False, None
+            return True, _object_from_pairs(_split(values[0], parameter.style), parameter.property_types)
+        if not values:
+            return False, None
+        return True, values[0]
+
+    def _check(self, parameter: CompiledParameter, value: Any, violations: list[Violation]) -> Any:
+        validator = parameter.validator
+        if isinstance(value, str) and parameter.kind == "primitive":
+            candidates = _candidates(value, parameter.types)
+            if validator is None:
+                return candidates[0]
+            for candidate in candidates:
+                if validator.is_valid(candidate):
+                    return candidate
+            value = candidates[0]
+        if validator is not None and not validator.is_valid(value):
+            if isinstance(value, (dict, list)):
+                typed = coerce(value, validator.json_schema, validator.json_schema.get("$defs", {}))
+                if validator.is_valid(typed):
+                    return typed
+            for pointer, message in validator.errors(value):
+                violations.append(_violation(parameter, message, pointer))
+        return value
+
+
+def _decode_simple(parameter: CompiledParameter, text: str) -> Any:
+    if parameter.kind == "array":
+        return [convert(item, parameter.item_types) for item in _split(text, "simple")]
+    if parameter.kind == "object":
+        parts = _split(text, "simple")
+        if parameter.explode:
+            return _object_from_assignments(parts, parameter.property_types)
+        return _object_from_pairs(parts, parameter.property_types)
+    if parameter.kind == "content":
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return text
+
+
+def _decode_path(parameter: CompiledParameter, text: str) -> Any:
+    style = parameter.style
+    if style == "label" and text.startswith("."):
+        text = text[1:]
+        if parameter.kind in ("array", "object") and parameter.explode:
+            text = text.replace(".", ",")
+    elif style == "matrix" and text.startswith(";"):
+        prefix = f";{parameter.name}="
+        if parameter.kind == "array" and parameter.explode:
+            text = ",".join(part[len(prefix) :] for part in (";" + p for p in text[1:].split(";")))
+        elif parameter.kind == "object" and parameter.explode:
+            text = text[1:].replace(";", ",")
+        else:
+            text = text[len(prefix) :] if text.startswith(prefix) else text[1:]
+    return _decode_simple(parameter, text)
+
+
+def _deep_object(name: str, query: list[tuple[str, str]], parameter: CompiledParameter) -> Any:
+    """``name[a]=1&name[b][c]=2&name[d][]=x`` → nested dicts and lists; None if absent."""
+    root: dict[str, Any] = {}
+    found = False
+    prefix = name + "["
+    for key, value in query:
+        if not key.startswith(prefix):
+            continue
+        tokens = _BRACKETS.findall(key[len(name) :])
+        if not tokens:
+            continue
+        found = True
+        node: Any = root
+        for position, token in enumerate(tokens):
+            last = position == len(tokens) - 1
+            if token == "" or token.isdigit():
+                if not isinstance(node, list):
+                    break
+                if last:
+                    node.append(value)
+                else:
+                    node.append({} if tokens[position + 1] not in ("",) and not tokens[position + 1].isdigit() else [])
+                    node = node[-1]
+                continue
+            if not isinstance(node, dict):
+                break
+            if last:
+                node[token] = convert(value, parameter.property_types.get(token, ())) if node is root else value
+            else:
+                following = tokens[position + 1]
+                node = node.setdefault(token, [] if following == "" or following.isdigit() else {})
+    if not found:
+        return None
+    if parameter.kind == "array":  # name[]=a&name[]=b or name[0]=a
+        return [convert(v, parameter.item_types) for k, v in query if k.startswith(prefix)]
+    return root
+
+
+def _violation(parameter: CompiledParameter, message: str, pointer: str = "") -> Violation:
+    violation: Violation = {"in": parameter.location, "name": parameter.name, "detail": message}
+    if pointer:
+        violation["pointer"] = pointer
+    return violation

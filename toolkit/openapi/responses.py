@@ -1,0 +1,278 @@
+"""Responses: which declared response to send, and its body and headers.
+
+Per operation, compiled once: the declared statuses in order, each with its media types, named
+examples that are valid against their schema (an example that contradicts its own schema is set
+aside: the mock prefers valid data), and schema-driven generators built on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from toolkit.openapi.generate import Generator, Generators
+from toolkit.openapi.jsonschema import SchemaValidators, Validator, place
+from toolkit.openapi.refs import Resolver
+
+_ESCAPE = str.maketrans({"~": "~0", "/": "~1"})
+
+
+@dataclass(slots=True)
+class MediaResponse:
+    media_type: str
+    schema: Any
+    schema_place: str
+    examples: dict[str, Any]  # valid named examples, in document order
+    invalid_examples: list[str]
+    _validator: Validator | None = None
+    _generator: Generator | None = None
+
+
+@dataclass(slots=True)
+class HeaderSpec:
+    name: str
+    required: bool
+    schema: Any
+    schema_place: str
+    example: Any = None
+    has_example: bool = False
+    _generator: Generator | None = None
+
+
+@dataclass(slots=True)
+class ResponseSpec:
+    key: str  # as declared: "200", "2XX", "default"
+    status: int
+    media: list[MediaResponse]
+    headers: list[HeaderSpec] = field(default_factory=list)
+
+
+class ResponseSet:
+    """Every declared response of one operation, with the default choice made at compile time."""
+
+    def __init__(self, specs: list[ResponseSpec]) -> None:
+        self.specs = specs
+        self.by_status: dict[int, ResponseSpec] = {}
+        for spec in specs:  # exact codes win over ranges over default
+            if spec.key.isdigit():
+                self.by_status.setdefault(spec.status, spec)
+        for spec in specs:
+            if not spec.key.isdigit():
+                self.by_status.setdefault(spec.status, spec)
+        self.default_spec = _default(specs)
+        self.catch_all = next((s for s in specs if s.key == "default"), None)
+
+    def for_status(self, status: int) -> ResponseSpec | None:
+        found = self.by_status.get(status)
+        if found is not None:
+            return found
+        for spec in self.specs:
+            if spec.key.endswith("XX") and spec.key[0] == str(status)[0]:
+                return spec
+        return self.catch_all
+
+    def error(self, *statuses: int) -> ResponseSpec | None:
+        """The first of ``statuses`` the operation declares (exactly or by range), not via default."""
+        for status in statuses:
+            spec = self.by_status.get(status)
+            if spec is not None and spec.key != "default":
+                return spec
+            for candidate in self.specs:
+                if candidate.key.upper() == f"{str(status)[0]}XX":
+                    return candidate
+        return None
+
+
+def _default(specs: list[ResponseSpec]) -> ResponseSpec | None:
+    success = sorted((s for s in specs if 200 <= s.status < 300 and s.key != "default"), key=lambda s: s.status)
+    if success:
+        return success[0]
+    fallback = next((s for s in specs if s.key == "default"), None)
+    if fallback is not None:
+        return fallback
+    return min(specs, key=lambda s: s.status) if specs else None
+
+
+def compile_responses(
+    responses: Any, uri: str, pointer: str, resolver: Resolver, validators: SchemaValidators, spec_version: str,
+    produces: list[str],
+) -> ResponseSet:  # fmt: skip
+    specs: list[ResponseSpec] = []
+    if not isinstance(responses, dict):
+        return ResponseSet(specs)
+    for key, raw in responses.items():
+        key = str(key)
+        if key.startswith("x-"):
+            continue
+        status = _status_of(key)
+        if status is None:
+            continue
+        response, response_uri = resolver.deref(raw, uri)
+        if not isinstance(response, dict):
+            continue
+        response_pointer = f"{pointer}/{key}" if response is raw else _pointer_of(raw)
+        media: list[MediaResponse] = []
+        if spec_version == "2.0":
+            if "schema" in response:
+                examples = response.get("examples") if isinstance(response.get("examples"), dict) else {}
+                for media_type in produces or ["application/json"]:
+                    found = {"default": examples[media_type]} if media_type in examples else {}
+                    media.append(
+                        _media(media_type, response.get("schema"), place(response_uri, f"{response_pointer}/schema"),
+                               found, validators)  # fmt: skip
+                    )
+        else:
+            content = response.get("content")
+            for media_type, entry in (content or {}).items() if isinstance(content, dict) else ():
+                if not isinstance(entry, dict):
+                    continue
+                examples = _examples(entry, resolver, response_uri)
+                schema_place = place(response_uri, f"{response_pointer}/content/{str(media_type).translate(_ESCAPE)}/schema")
+                media.append(_media(str(media_type), entry.get("schema"), schema_place, examples, validators))
+        headers: list[HeaderSpec] = []
+        for name, raw_header in (response.get("headers") or {}).items() if isinstance(response.get("headers"), dict) else ():
+            header, header_uri = resolver.deref(raw_header, response_uri)
+            if not isinstance(header, dict) or str(name).lower() == "content-type":
+                continue
+            schema = header.get("schema")
+            if schema is None and "type" in header:  # Swagger 2.0
+                schema = {k: v for k, v in header.items() if k != "description"}
+            headers.append(
+                HeaderSpec(
+                    name=str(name),
+                    required=bool(header.get("required")),
+                    schema=schema if schema is not None else {"type": "string"},
+                    schema_place=place(header_uri, ""),
+                    example=header.get("example"),
+                    has_example="example" in header,
+                )
+            )
+        specs.append(ResponseSpec(key, status, media, headers))
+    return ResponseSet(specs)
+
+
+def _media(
+    media_type: str, schema: Any, schema_place: str, examples: dict[str, Any], validators: SchemaValidators
+) -> MediaResponse:
+    entry = MediaResponse(media_type, schema, schema_place, {}, [])
+    if schema is None:
+        entry.examples = examples
+        return entry
+    if examples:
+        validator = validators.validator(schema, schema_place, "response")
+        entry._validator = validator
+        for name, value in examples.items():
+            if validator.is_valid(value):
+                entry.examples[name] = value
+            else:
+                entry.invalid_examples.append(name)
+    return entry
+
+
+def _examples(entry: dict[str, Any], resolver: Resolver, uri: str) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    if isinstance(entry.get("examples"), dict):
+        for name, raw in entry["examples"].items():
+            try:
+                example, _ = resolver.deref(raw, uri)
+            except Exception:  # a broken example ref must not stop the mock; lint reports it
+                continue
+            if isinstance(example, dict) and "value" in example:
+                found[str(name)] = example["value"]
+    if "example" in entry:
+        found.setdefault("default", entry["example"])
+    return found
+
+
+def _status_of(key: str) -> int | None:
+    if key == "default":
+        return 200  # refined by the caller when a concrete status is asked for
+    if key.isdigit():
+        return int(key)
+    if len(key) == 3 and key[0].isdigit() and key[1:].upper() == "XX":
+        return int(key[0]) * 100
+    return None
+
+
+def _pointer_of(raw: Any) -> str:
+    ref = raw.get("$ref") if isinstance(raw, dict) else None
+    return ref.partition("#")[2] if isinstance(ref, str) else ""
+
+
+def validator_of(media: MediaResponse, validators: SchemaValidators) -> Validator:
+    if media._validator is None:
+        media._validator = validators.validator(media.schema, media.schema_place, "response")
+    return media._validator
+
+
+def generator_of(media: MediaResponse, generators: Generators) -> Generator:
+    if media._generator is None:
+        media._generator = generators.generator(media.schema, media.schema_place, "response")
+    return media._generator
+
+
+def header_values(spec: ResponseSpec, generators: Generators, rng: random.Random) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for header in spec.headers:
+        if header.has_example and header.example is not None:
+            value = header.example
+        else:
+            if header._generator is None:
+                header._generator = generators.generator(header.schema, header.schema_place, "response")
+            value = header._generator.generate(rng)
+        out.append((header.name.lower(), header_text(value)))
+    return out
+
+
+def header_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(header_text(v) for v in value)
+    if isinstance(value, dict):
+        return ",".join(f"{k},{header_text(v)}" for k, v in value.items())
+    if value is None:
+        return ""
+    text = str(value)
+    return "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in text)  # header values must be latin-1 printable
+
+
+def encode_body(media_type: str, value: Any) -> bytes:
+    essence = media_type.split(";", 1)[0].strip().lower()
+    if essence == "application/json" or essence.endswith("+json") or essence.endswith("/*"):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    if essence.endswith("/xml") or essence.endswith("+xml"):
+        return _xml(value).encode()
+    if isinstance(value, str):
+        return value.encode("utf-8") if essence.startswith("text/") else value.encode("latin-1", "replace")
+    if value is None:
+        return b""
+    return json.dumps(value, ensure_ascii=False).encode()
+
+
+def concrete_media_type(media_type: str) -> str:
+    essence = media_type.split(";", 1)[0].strip().lower()
+    if essence in ("*/*", "application/*"):
+        return "application/json"
+    if essence.endswith("/*"):
+        return essence[:-1] + "plain" if essence.startswith("text/") else "application/octet-stream"
+    return media_type
+
+
+def _xml(value: Any, tag: str = "root") -> str:
+    from xml.sax.saxutils import escape
+
+    if isinstance(value, dict):
+        inner = "".join(_xml(v, str(k)) for k, v in value.items())
+    elif isinstance(value, list):
+        inner = "".join(_xml(v, "item") for v in value)
+    elif value is None:
+        inner = ""
+    else:
+        inner = escape(header_text(value) if isinstance(value, bool) else str(value))
+    safe = "".join(ch if ch.isalnum() or ch in "_-." else "_" for ch in tag) or "item"
+    if not (safe[0].isalpha() or safe[0] == "_"):
+        safe = "_" + safe
+    return f"<{safe}>{inner}</{safe}>"

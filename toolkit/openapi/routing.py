@@ -1,0 +1,114 @@
+"""Routing like the vendor's server: templated paths under the contract's mount point.
+
+Compiled once: literal paths go in a dict; templated ones are grouped by segment count and tried
+most-literal first, so ``/customers/search`` wins over ``/customers/{id}`` as every server does.
+A path that matches but not with this method is told apart from one that matches nothing, so the
+mock can answer 405 with ``Allow`` rather than 404.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+from urllib.parse import unquote, urlsplit
+
+T = TypeVar("T")
+
+_TEMPLATE = re.compile(r"\{([^{}/]+)\}")
+
+
+@dataclass(slots=True)
+class _Route(Generic[T]):
+    template: str
+    pattern: re.Pattern[str] | None
+    names: tuple[str, ...]
+    literal_segments: int
+    methods: dict[str, T] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Match(Generic[T]):
+    template: str
+    target: T | None  # None when the path matched but not the method
+    params: dict[str, str]
+    allowed: tuple[str, ...]
+
+
+class Router(Generic[T]):
+    def __init__(self, mount: str = "") -> None:
+        self.mount = mount.rstrip("/")
+        self._literal: dict[str, _Route[T]] = {}
+        self._templated: dict[int, list[_Route[T]]] = {}
+        self._all: dict[str, _Route[T]] = {}
+
+    def add(self, template: str, method: str, target: T) -> None:
+        route = self._all.get(template)
+        if route is None:
+            names = tuple(_TEMPLATE.findall(template))
+            segments = template.strip("/").split("/")
+            if names:
+                regex = "".join(
+                    f"(?P<p{index}>[^/]+)" if part.startswith("{") else re.escape(part)
+                    for index, part in enumerate(_split_template(template))
+                )
+                pattern: re.Pattern[str] | None = re.compile(regex + "/?$")
+                literal = sum(1 for s in segments if "{" not in s)
+            else:
+                pattern, literal = None, len(segments)
+            route = _Route(template, pattern, names, literal)
+            self._all[template] = route
+            if pattern is None:
+                self._literal[_normal(template)] = route
+            else:
+                bucket = self._templated.setdefault(len(segments), [])
+                bucket.append(route)
+                bucket.sort(key=lambda r: -r.literal_segments)
+        route.methods[method.upper()] = target
+
+    def match(self, path: str, method: str) -> Match[T] | None:
+        """Route a raw (percent-encoded) path; parameter values come back decoded."""
+        if self.mount:
+            if path != self.mount and not path.startswith(self.mount + "/"):
+                return None
+            path = path[len(self.mount) :] or "/"
+        route = self._literal.get(_normal(unquote(path) if "%" in path else path))
+        params: dict[str, str] = {}
+        if route is None:
+            for candidate in self._templated.get(len(path.strip("/").split("/")), ()):
+                assert candidate.pattern is not None
+                found = candidate.pattern.match(path)
+                if found:
+                    route = candidate
+                    groups = found.groups()
+                    params = {name: unquote(value) for name, value in zip(candidate.names, groups, strict=False)}
+                    break
+            if route is None:
+                return None
+        target = route.methods.get(method.upper())
+        return Match(route.template, target, params, tuple(route.methods))
+
+    def templates(self) -> list[str]:
+        return list(self._all)
+
+
+def _split_template(template: str) -> list[str]:
+    """``/a/{b}.json`` → ``['/a/', '{b}', '.json']``: literal text and parameters, in order."""
+    parts: list[str] = []
+    position = 0
+    for found in _TEMPLATE.finditer(template):
+        parts.append(template[position : found.start()])
+        parts.append(found.group(0))
+        position = found.end()
+    parts.append(template[position:])
+    return [p for p in parts if p]
+
+
+def _normal(path: str) -> str:
+    return path.rstrip("/") or "/"
+
+
+def mount_point(server_url: str) -> str:
+    """The path part of a server URL (``https://api.x.com/v1`` → ``/v1``), which the mock serves under."""
+    path = urlsplit(server_url).path if "://" in server_url else server_url.split("?", 1)[0]
+    return path.rstrip("/")
