@@ -38,6 +38,7 @@ from toolkit.openapi.responses import (
     encode_body,
     generator_of,
     header_values,
+    properties_of,
     validator_of,
 )
 from toolkit.openapi.routing import Router, mount_point
@@ -46,6 +47,10 @@ from toolkit.sunset import parse_sunset
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 ADMIN_PREFIX = "/__ctk"
+_MEMO_MAX_BODY = 16 * 1024
+# Headers that never change an answer: leaving them out of the memo key lets different clients share it.
+_NOT_MEANINGFUL = frozenset({"host", "user-agent", "connection", "accept-encoding", "content-length", "keep-alive",
+                             "x-request-id", "traceparent", "tracestate", "x-forwarded-for", "cache-control"})  # fmt: skip
 _LIST_SIZE_PARAMETERS = ("limit", "per_page", "page_size", "pagesize", "size", "count", "first", "top", "$top")
 
 
@@ -84,6 +89,7 @@ class OpenAPIMock:
         self.operations: dict[str, CompiledOperation] = {}
         self.webhooks = _webhooks(contract)
         self._cache: OrderedDict[tuple[Any, ...], Response] = OrderedDict()
+        self._memo: dict[tuple[Any, ...], MockResult] = {}
         self._lock = threading.Lock()
         self._compile()
 
@@ -165,8 +171,25 @@ class OpenAPIMock:
     # -- request time ------------------------------------------------------------------------------
 
     def __call__(self, request: Request) -> MockResult:
-        if request.path.startswith(ADMIN_PREFIX + "/") or request.path == ADMIN_PREFIX:
+        """Answer ``request``. The answer is a pure function of the request (the data is seeded), so
+        identical requests are memoised whole: a client polling one resource costs a dict lookup."""
+        if request.path.startswith(ADMIN_PREFIX):
             return self._admin(request)
+        key = None
+        if len(request.body) <= _MEMO_MAX_BODY:
+            key = (request.method, request.path, request.query,
+                   tuple(h for h in request.headers if h[0] not in _NOT_MEANINGFUL), request.body)  # fmt: skip
+            found = self._memo.get(key)
+            if found is not None:
+                return found
+        result = self._route(request)
+        if key is not None and not result.deliveries:
+            if len(self._memo) >= self.options.cache_size:
+                self._memo.clear()  # cheaper than LRU bookkeeping on every hit; refills in one pass
+            self._memo[key] = result
+        return result
+
+    def _route(self, request: Request) -> MockResult:
         method = request.method.upper()
         match = self.router.match(request.path, method)
         if match is None:
@@ -209,7 +232,8 @@ class OpenAPIMock:
             decoded = op.body.read(request.header("content-type"), request.body, violations)
         if violations and self.options.validate:
             unsupported = [v for v in violations if v.get("status") == 415]
-            status = 415 if unsupported and op.responses.error(415) else 400
+            # An undeclared Content-Type is 415 whether or not the contract declares it (RFC 9110 15.5.16).
+            status = 415 if unsupported else 400
             for violation in violations:
                 violation.pop("status", None)
             detail = f"the request does not match the contract ({len(violations)} problem{'s' if len(violations) != 1 else ''})"
@@ -225,9 +249,11 @@ class OpenAPIMock:
                     )
                 )
             return MockResult(Response(204, op.deprecation_headers))
-        overrides = _overrides(op, values, decoded)
+        # A success repeats what the request said (path ids, body fields); an error says its own status.
+        overrides = _overrides(op, values, decoded) if status < 400 else {"status": status}
         response = self._respond(op, spec, status, request, preferences, overrides, query_items)
-        deliveries = self._deliveries(op, request, decoded)
+        # Events follow what happened: a call answered with an error (Prefer: code=4xx) triggers none.
+        deliveries = self._deliveries(op, request, decoded) if response.status < 400 else ()
         return MockResult(response, deliveries)
 
     def _choose(self, op: CompiledOperation, preferences: Preferences) -> tuple[ResponseSpec | None, int]:
@@ -251,6 +277,9 @@ class OpenAPIMock:
         if media is False:
             offered = ", ".join(m.media_type for m in spec.media)
             return problem_response(406, f"none of the media types offered ({offered}) is acceptable", kind="not-acceptable")
+        if media is not None and media.schema is not None and overrides:
+            declared = properties_of(media, self.validators)
+            overrides = {name: value for name, value in overrides.items() if name in declared}
         key = (op.operation.id, status, media.media_type if media else None, preferences.example, preferences.dynamic,
                request.path, request.query, request.body if overrides else b"")  # fmt: skip
         cached = self._cache.get(key)
@@ -369,7 +398,9 @@ class OpenAPIMock:
     def _event(self, name: str, url: str, schema: Any, schema_place: str, request: Request | None) -> Delivery:
         key = (name, url, request.path if request else "", request.body if request else b"")
         rng = random.Random(_seed(self.options.seed, key))
-        value = self.generators.generator(schema, schema_place, "request").generate(rng) if schema is not None else {}
+        # Generated as the vendor's output ("response" direction): an event carries whole resources, readOnly
+        # fields (ids, statuses) included, as the API returns them; the request-direction schema accepts that.
+        value = self.generators.generator(schema, schema_place, "response").generate(rng) if schema is not None else {}
         body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
         return Delivery("POST", url, (("content-type", "application/json"), ("user-agent", "ctk-mock")), body, name)
 

@@ -28,6 +28,7 @@ class MediaResponse:
     invalid_examples: list[str]
     _validator: Validator | None = None
     _generator: Generator | None = None
+    _properties: frozenset[str] | None = None
 
 
 @dataclass(slots=True)
@@ -92,7 +93,8 @@ def _default(specs: list[ResponseSpec]) -> ResponseSpec | None:
     fallback = next((s for s in specs if s.key == "default"), None)
     if fallback is not None:
         return fallback
-    return min(specs, key=lambda s: s.status) if specs else None
+    sendable = [s for s in specs if s.status >= 200]  # a 1xx (101 Switching Protocols) cannot end an exchange
+    return min(sendable, key=lambda s: s.status) if sendable else None
 
 
 def compile_responses(
@@ -205,6 +207,30 @@ def validator_of(media: MediaResponse, validators: SchemaValidators) -> Validato
     if media._validator is None:
         media._validator = validators.validator(media.schema, media.schema_place, "response")
     return media._validator
+
+
+def properties_of(media: MediaResponse, validators: SchemaValidators) -> frozenset[str]:
+    """The top-level property names the response schema declares (through ``$ref`` and compositions):
+    the only names the mock may echo from the request, so a path parameter such as ``customer_id``
+    does not turn up as an undeclared property of the resource."""
+    if media._properties is None:
+        document = validator_of(media, validators).json_schema
+        media._properties = frozenset(_property_names(document, document.get("$defs") or {}, 0))
+    return media._properties
+
+
+def _property_names(schema: Any, defs: dict[str, Any], depth: int) -> set[str]:
+    if not isinstance(schema, dict) or depth > 16:
+        return set()
+    names = set(schema["properties"]) if isinstance(schema.get("properties"), dict) else set()
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        target = defs.get(ref[len("#/$defs/") :].replace("~1", "/").replace("~0", "~"))
+        names |= _property_names(target, defs, depth + 1)
+    for keyword in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(keyword) or ():
+            names |= _property_names(sub, defs, depth + 1)
+    return names
 
 
 def generator_of(media: MediaResponse, generators: Generators) -> Generator:

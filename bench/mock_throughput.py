@@ -1,0 +1,223 @@
+"""Throughput and latency of `ctk serve` beside a bare ASGI app, on the same server, in the same run.
+
+Starts each server as its own process under uvicorn (one worker, loopback), then drives it with a
+load generator in another process: C `wrk` when installed, else the built-in one below (asyncio
+over raw keep-alive sockets, uvloop when present). Scenarios on the workspace's payments contract:
+GET one resource, GET a list of 20, and a validated POST. Prints requests/s, p50/p99 latency, and
+the ratio of ctk to the bare app for each.
+
+    python bench/mock_throughput.py [--seconds 5] [--connections 32] [--max-requests 400000]
+
+Bounded in time and requests; loopback only. On a 2-core machine the load generator and the server
+share the cores: the ratio, not the absolute figure, is what compares.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BARE_APP = '''
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    while (await receive()).get("more_body"):
+        pass
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": b'{"id":"cus_1","object":"customer"}'})
+'''
+HEADERS = {"X-Api-Key": "sk_test_bench", "Accept": "application/json"}
+POST_BODY = json.dumps({"email": "jenny.rosen@example.com", "name": "Jenny Rosen", "description": "bench"})
+SCENARIOS = [
+    ("GET one resource", "GET", "/payments/customers/cus_9s6XKzkNRiz8i3x", None),
+    ("GET a list of 20", "GET", "/payments/customers?limit=20", None),
+    ("POST (validated)", "POST", "/payments/customers", POST_BODY),
+    # Every request a different resource: no memo hit, the whole path (route, validate, generate) runs.
+    ("GET 20k distinct ids", "GET", "/payments/customers/cus_{n}", None),
+]
+DISTINCT = 20_000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start(command: list[str], port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {process.stderr.read().decode()[-500:] if process.stderr else ''}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("server did not start in 60 s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def raw_requests(method: str, path: str, body: str | None) -> list[bytes]:
+    if "{n}" in path:
+        return [raw_request(method, path.replace("{n}", f"{n:06d}"), body) for n in range(DISTINCT)]
+    return [raw_request(method, path, body)]
+
+
+def raw_request(method: str, path: str, body: str | None) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
+    lines += [f"{k}: {v}" for k, v in HEADERS.items()]
+    payload = (body or "").encode()
+    if body is not None:
+        lines += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
+
+
+async def _connection(port: int, requests: list[bytes], stop_at: float, budget: list[int], latencies: list[float],
+                      statuses: dict[int, int]) -> None:  # fmt: skip
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    clock = time.perf_counter
+    try:
+        while budget[0] > 0 and clock() < stop_at:
+            budget[0] -= 1
+            began = clock()
+            writer.write(requests[budget[0] % len(requests)])
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length = 0
+            lower = head.lower()
+            at = lower.find(b"content-length:")
+            if at >= 0:
+                length = int(lower[at + 15 : lower.find(b"\r\n", at)])
+            elif b"transfer-encoding: chunked" in lower:
+                while True:
+                    size = int((await reader.readline()).strip(), 16)
+                    await reader.readexactly(size + 2)
+                    if size == 0:
+                        break
+            if length:
+                await reader.readexactly(length)
+            latencies.append(clock() - began)
+            statuses[status] = statuses.get(status, 0) + 1
+    finally:
+        writer.close()
+
+
+async def _load(port: int, requests: list[bytes], seconds: float, connections: int, max_requests: int) -> dict[str, float]:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    budget = [max_requests]
+    started = time.perf_counter()
+    stop_at = started + seconds
+    await asyncio.gather(*(_connection(port, requests, stop_at, budget, latencies, statuses) for _ in range(connections)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50_ms": latencies[len(latencies) // 2] * 1000 if latencies else float("nan"),
+        "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000 if latencies else float("nan"),
+        "requests": len(latencies),
+        "statuses": statuses,  # type: ignore[dict-item]
+    }
+
+
+def load_builtin(port: int, method: str, path: str, body: str | None, seconds: float, connections: int,
+                 max_requests: int) -> dict[str, float]:  # fmt: skip
+    """Runs in a child process so the client does not share the parent's interpreter with anything."""
+    code = (
+        "import asyncio, json, sys; sys.path.insert(0, %r); import mock_throughput as m\n"
+        "try:\n import uvloop; uvloop.install()\nexcept ImportError:\n pass\n"
+        "r = asyncio.run(m._load(%d, m.raw_requests(%r, %r, %r), %f, %d, %d)); print(json.dumps(r))"
+    ) % (str(Path(__file__).parent), port, method, path, body, seconds, connections, max_requests)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result: dict[str, float] = json.loads(out.stdout)
+    return result
+
+
+def load_wrk(port: int, method: str, path: str, body: str | None, seconds: float, connections: int) -> dict[str, float]:
+    script = Path(os.environ.get("TMPDIR", "/tmp")) / "ctk_bench.lua"
+    headers = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in HEADERS.items())
+    body_lua = f"wrk.body = {json.dumps(body)}\nwrk.headers['Content-Type'] = 'application/json'\n" if body else ""
+    report = ('done = function(summary, latency, requests)\n'
+              ' io.write(string.format("JSON {\\"rps\\": %f, \\"p50_ms\\": %f, \\"p99_ms\\": %f, \\"requests\\": %d}\\n",'
+              ' summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000,'
+              ' summary.requests))\nend\n')  # fmt: skip
+    varying = ""
+    if "{n}" in path:  # a different resource on every request
+        head, tail = path.split("{n}")
+        varying = (f'counter = 0\nrequest = function()\n counter = counter + 1\n'
+                   f' return wrk.format(nil, "{head}" .. string.format("%06d", counter % {DISTINCT}) .. "{tail}")\nend\n')
+        path = head
+    script.write_text(f'wrk.method = "{method}"\n{headers}{body_lua}{varying}{report}')
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "-s", str(script),
+                          f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True)  # fmt: skip
+    line = next(line for line in out.stdout.splitlines() if line.startswith("JSON "))
+    result: dict[str, float] = json.loads(line[5:])
+    return result
+
+
+def measure(port: int, method: str, path: str, body: str | None, args: argparse.Namespace) -> dict[str, float]:
+    if shutil.which("wrk") and not args.builtin:
+        return load_wrk(port, method, path, body, args.seconds, args.connections)
+    return load_builtin(port, method, path, body, args.seconds, args.connections, args.max_requests)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--max-requests", type=int, default=400_000)
+    parser.add_argument("--workers", type=int, default=1, help="ctk serve --workers (the bare app gets the same)")
+    parser.add_argument("--builtin", action="store_true", help="use the built-in load generator even if wrk exists")
+    args = parser.parse_args()
+    generator = "wrk" if shutil.which("wrk") and not args.builtin else "built-in asyncio client"
+    print(f"load generator: {generator}; {args.connections} connections; {args.seconds:.0f} s per run; "
+          f"{args.workers} worker(s); {os.cpu_count()} CPU(s)")  # fmt: skip
+    bare_dir = Path(os.environ.get("TMPDIR", "/tmp")) / "ctk_bench_bare"
+    bare_dir.mkdir(exist_ok=True)
+    (bare_dir / "bare_app.py").write_text(BARE_APP)
+    ctk_port, bare_port = free_port(), free_port()
+    uvicorn_flags = ["--log-level", "warning", "--no-access-log", "--workers", str(args.workers)]
+    bare = start([sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(bare_port), *uvicorn_flags], bare_port,
+                 {"PYTHONPATH": str(bare_dir)})  # fmt: skip
+    ctk = start([sys.executable, "-m", "toolkit.cli", "serve", "--root", str(ROOT), "--port", str(ctk_port),
+                 "--workers", str(args.workers)], ctk_port)  # fmt: skip
+    try:
+        print(f"{'scenario':20} {'server':6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}   statuses")
+        for name, method, path, body in SCENARIOS:
+            measure(ctk_port, method, path, body, argparse.Namespace(**{**vars(args), "seconds": 1.0}))  # warm-up
+            bare_result = measure(bare_port, method, path, body, args)
+            ctk_result = measure(ctk_port, method, path, body, args)
+            for label, result in (("bare", bare_result), ("ctk", ctk_result)):
+                print(f"{name:20} {label:6} {result['rps']:9.0f} {result['p50_ms']:8.2f} {result['p99_ms']:8.2f}   "
+                      f"{result.get('statuses', '')}")  # fmt: skip
+            print(f"{name:20} ratio ctk/bare: {ctk_result['rps'] / bare_result['rps']:.2f}")
+    finally:
+        stop(ctk)
+        stop(bare)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
