@@ -79,19 +79,30 @@ class CompiledOperation:
 class OpenAPIMock:
     """Callable: ``mock(request) -> MockResult``. Thread-safe; one instance serves many requests."""
 
-    def __init__(self, contract: OpenAPIContract, options: MockOptions | None = None) -> None:
+    def __init__(self, contract: OpenAPIContract, options: MockOptions | None = None, *, eager: bool = False) -> None:
         self.contract = contract
         self.options = options or MockOptions()
         self.validators = SchemaValidators(contract)
         self.generators = Generators(contract, self.validators)
         mount = self.options.mount if self.options.mount is not None else mount_point(contract.servers[0])
-        self.router: Router[CompiledOperation] = Router(mount)
-        self.operations: dict[str, CompiledOperation] = {}
+        self.router: Router[_OperationSlot] = Router(mount)
+        self._slots: dict[str, _OperationSlot] = {}
         self.webhooks = _webhooks(contract)
         self._cache: OrderedDict[tuple[Any, ...], Response] = OrderedDict()
         self._memo: dict[tuple[Any, ...], MockResult] = {}
         self._lock = threading.Lock()
         self._compile()
+        if eager:
+            self.compile_all()
+
+    @property
+    def operations(self) -> dict[str, CompiledOperation]:
+        """Every operation, compiled (compiling those not yet used)."""
+        return {op_id: slot.get() for op_id, slot in self._slots.items()}
+
+    def compile_all(self) -> None:
+        for slot in self._slots.values():
+            slot.get()
 
     # -- load time -------------------------------------------------------------------------------
 
@@ -119,12 +130,12 @@ class OpenAPIMock:
                 if http_operation is None:
                     continue
                 op_pointer = f"{item_pointer}/{method}" if item_pointer and operation is raw_operation else ""
-                compiled = self._compile_operation(
-                    http_operation, operation, op_uri, op_pointer, item_parameters, item_uri, item_pointer,
-                    item.get("x-sunset"), root_produces,
+                slot = _OperationSlot(
+                    self, (http_operation, operation, op_uri, op_pointer, item_parameters, item_uri, item_pointer,
+                           item.get("x-sunset"), root_produces),
                 )  # fmt: skip
-                self.router.add(path, method, compiled)
-                self.operations[http_operation.id] = compiled
+                self.router.add(path, method, slot)
+                self._slots[http_operation.id] = slot
 
     def _compile_operation(
         self,
@@ -195,10 +206,10 @@ class OpenAPIMock:
         if match is None:
             return MockResult(problem_response(404, f"no path of the contract matches {request.path}", kind="not-found"))
         head_only = False
-        compiled = match.target
-        if compiled is None:
+        slot = match.target
+        if slot is None:
             if method == "HEAD" and "GET" in match.allowed:
-                compiled, head_only = self.router.match(request.path, "GET").target, True  # type: ignore[union-attr]
+                slot, head_only = self.router.match(request.path, "GET").target, True  # type: ignore[union-attr]
             elif method == "OPTIONS":
                 return MockResult(_options(match.allowed, request))
             else:
@@ -211,8 +222,8 @@ class OpenAPIMock:
                         headers=(("allow", allowed),),
                     )
                 )
-        assert compiled is not None
-        result = self._answer(compiled, request, match.params)
+        assert slot is not None
+        result = self._answer(slot.get(), request, match.params)
         if head_only:
             response = result.response
             result = MockResult(Response(response.status, response.headers, b""), result.deliveries)
@@ -426,6 +437,28 @@ class OpenAPIMock:
                 (delivery,),
             )
         return MockResult(problem_response(404, f"no admin endpoint {request.path}", kind="not-found"))
+
+
+class _OperationSlot:
+    """An operation compiled on first use: startup stays fast on a 400-operation spec, and each
+    operation's validators and generators are still built once, never per request."""
+
+    __slots__ = ("_mock", "_args", "_compiled", "_lock")
+
+    def __init__(self, mock: OpenAPIMock, args: tuple[Any, ...]) -> None:
+        self._mock = mock
+        self._args = args
+        self._compiled: CompiledOperation | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> CompiledOperation:
+        compiled = self._compiled
+        if compiled is None:
+            with self._lock:
+                if self._compiled is None:
+                    self._compiled = self._mock._compile_operation(*self._args)
+                compiled = self._compiled
+        return compiled
 
 
 # -- helpers -------------------------------------------------------------------------------------
