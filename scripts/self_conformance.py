@@ -47,13 +47,18 @@ class Outcome:
     operations: int = 0
     failed: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    untestable: list[str] = field(default_factory=list)  # schemathesis could not build a request
     invalid_examples: int = 0
     seconds: float = 0.0
     error: str = ""
 
     @property
+    def tested(self) -> int:
+        return self.operations - len(self.untestable)
+
+    @property
     def rate(self) -> float:
-        return 1.0 if not self.operations else (self.operations - len(self.failed)) / self.operations
+        return 1.0 if not self.tested else (self.tested - len(self.failed)) / self.tested
 
 
 def contracts(only: list[str]) -> list[Path]:
@@ -180,8 +185,11 @@ def _read_junit(junit: Path, outcome: Outcome) -> None:
             continue
         if problems:
             name = case.get("name", "?")
-            outcome.failed.append(name)
             text = " ".join((problems[0].get("message") or problems[0].text or "").split())
+            if problems[0].tag == "error" or text.startswith(("Serialization not possible", "Unsupported")):
+                outcome.untestable.append(f"{name}: {text[:200]}")
+                continue
+            outcome.failed.append(name)
             outcome.failures.append(f"{name}: {text[:300]}")
 
 
@@ -204,12 +212,14 @@ def main() -> int:
                 print(f"{outcome.contract:60} ERROR {outcome.error}")
             else:
                 note = f"  ({outcome.invalid_examples} contract examples violate their own schema: valid data served)" if outcome.invalid_examples else ""
-                print(f"{outcome.contract:60} {outcome.operations - len(outcome.failed):4}/{outcome.operations:<4} "
+                print(f"{outcome.contract:60} {outcome.tested - len(outcome.failed):4}/{outcome.tested:<4} "
                       f"{outcome.rate:7.1%}  {outcome.seconds:6.1f} s{note}")  # fmt: skip
                 for failure in outcome.failures[:10]:
                     print(f"    FAIL {failure}")
+                for skipped in outcome.untestable:
+                    print(f"    NOT RUN (schemathesis cannot build the request) {skipped}")
             sys.stdout.flush()
-    total = sum(o.operations for o in outcomes)
+    total = sum(o.tested for o in outcomes)
     failed = sum(len(o.failed) for o in outcomes)
     errors = [o for o in outcomes if o.error]
     if args.json:

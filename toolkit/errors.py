@@ -12,7 +12,18 @@ outside ``toolkit.cli`` prints them.
     │   ├── UnresolvedReferenceError   a $ref, wsdl:import or xsd:import that leads nowhere
     │   ├── RemoteReferenceError   a local contract that refers to the network
     │   └── UnknownFormatError     not OpenAPI, WSDL 1.1 or GraphQL
-    └── ConfigError                sandbox/sandbox.toml is invalid                 (exit 2)
+    ├── ConfigError                sandbox/sandbox.toml is invalid                 (exit 2)
+    │
+    │   defined beside the code that raises them:
+    ├── openapi.jsonschema.SchemaCompileError   a schema no validator can be built for
+    ├── openapi.generate.GenerationError        a schema no value can satisfy (names its place)
+    └── drift.errors.DriftError    a drift request that cannot be carried out     (exit 2)
+        ├── ProtocolMismatchError  OLD and NEW are different protocols
+        ├── DiffUnavailableError   no diff for that protocol
+        ├── UnknownApiError        the API is not in sandbox.toml
+        ├── NoNewSourceError       the API has no published contract or live endpoint
+        ├── CredentialsError       an environment variable named in vendor.auth is unset
+        └── IgnoreFileError        drift-ignore.toml is malformed (names file:line)
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from toolkit.mock.asgi import MockASGIApp
 from toolkit.mock.problem import problem_response
 
 CONFIG_ENV = "CTK_SERVE_CONFIG"
+ADMIN_PREFIX = "/__ctk"  # the mocks' own endpoints (health, webhooks on demand), outside every API's mount
 
 
 @dataclass
@@ -54,11 +55,25 @@ class Dispatcher:
         self.mounts = sorted(mounts.items(), key=lambda item: -len(item[0]))
 
     def __call__(self, request: Request) -> MockResult:
+        if request.path == ADMIN_PREFIX or request.path.startswith(ADMIN_PREFIX + "/"):
+            return self._admin(request)
         for mount, handler in self.mounts:
             if not mount or request.path == mount or request.path.startswith(mount + "/"):
                 return handler(request)
         known = ", ".join(mount or "/" for mount, _ in self.mounts)
         return MockResult(problem_response(404, f"no API is mounted at {request.path}; mounts: {known}", kind="not-found"))
+
+
+    def _admin(self, request: Request) -> MockResult:
+        """``/__ctk/...`` sits outside every mount: the first mock that answers it (knows the webhook) does."""
+        result: MockResult | None = None
+        for _, handler in self.mounts:
+            result = handler(request)
+            if result.response.status != 404:
+                return result
+        if result is None:
+            return MockResult(problem_response(404, "no API is mounted", kind="not-found"))
+        return result
 
 
 def build_handler(config: ServeConfig) -> Handler:
@@ -72,6 +87,9 @@ def build_handler(config: ServeConfig) -> Handler:
         if item.mount is not None:
             options["mount"] = item.mount
         handler = compile_mock(contract, seed=config.seed, validate=config.validate, **options)
+        warm = getattr(handler, "warm", None)
+        if callable(warm):
+            warm()
         servers = getattr(contract, "servers", ("/",))
         mount = item.mount if item.mount is not None else mount_point(servers[0] if servers else "/")
         handlers[mount.rstrip("/")] = handler

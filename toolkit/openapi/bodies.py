@@ -72,6 +72,10 @@ class BodyReader:
                 return candidate
             if essence.endswith("+json") and declared == "application/json":
                 return candidate
+        for candidate in self.media:
+            # octet-stream means "any bytes": servers that declare it (Docker's tar uploads) take any type
+            if candidate.media_type.split(";", 1)[0].strip().lower() == "application/octet-stream":
+                return candidate
         return None
 
     def read(self, content_type: str | None, raw: bytes, violations: list[Violation]) -> DecodedBody:
@@ -97,6 +101,14 @@ class BodyReader:
             return DecodedBody(media.media_type, None, True)
         validator = media.validator
         if validator is not None and not validator.is_valid(value):
+            if isinstance(value, str) and value[:1] in ("[", "{", '"'):
+                # structured data sent as text/plain (Swagger 2.0 `consumes` lists often allow it)
+                try:
+                    parsed = json.loads(value)
+                except ValueError:
+                    parsed = None
+                if parsed is not None and validator.is_valid(parsed):
+                    return DecodedBody(media.media_type, parsed, True)
             if is_form(media.media_type):
                 typed = coerce(value, validator.json_schema, validator.json_schema.get("$defs", {}))
                 if validator.is_valid(typed):

@@ -17,9 +17,13 @@ def coerce(value: Any, schema: Any, defs: dict[str, Any], depth: int = 0) -> Any
     if depth > _MAX_DEPTH or not isinstance(schema, dict):
         return value
     schemas = _flatten(schema, defs, 0)
-    if isinstance(value, str):
+    if isinstance(value, (str, int, float, bool)) and not isinstance(value, dict):
         types = [t for s in schemas for t in _types_of(s)]
-        return _convert(value, types)
+        if "array" in types and not ({"string", "integer", "number", "boolean"} & set(types)):
+            # a form field given once is one value; the schema says it is a list of one
+            items = [s["items"] for s in schemas if isinstance(s.get("items"), dict)]
+            return [coerce(value, items[0], defs, depth + 1) if items else value]
+        return _convert(value, types) if isinstance(value, str) else value
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for key, item in value.items():

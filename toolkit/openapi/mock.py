@@ -17,7 +17,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from email.utils import format_datetime
-from typing import Any
+from typing import Any, Literal
 
 from toolkit.exchange import Delivery, MockResult, Request, Response
 from toolkit.mock.problem import problem_response
@@ -83,11 +83,13 @@ class OpenAPIMock:
         self.contract = contract
         self.options = options or MockOptions()
         self.validators = SchemaValidators(contract)
-        self.generators = Generators(contract, self.validators)
+        self.generators = Generators(contract, self.validators, seed=self.options.seed)
         mount = self.options.mount if self.options.mount is not None else mount_point(contract.servers[0])
         self.router: Router[_OperationSlot] = Router(mount)
         self._slots: dict[str, _OperationSlot] = {}
         self.webhooks = _webhooks(contract)
+        # A header the contract declares (a parameter, an API key) is validated, so it belongs in the memo key.
+        self._unkeyed_headers = _NOT_MEANINGFUL - _declared_headers(contract)
         self._cache: OrderedDict[tuple[Any, ...], Response] = OrderedDict()
         self._memo: dict[tuple[Any, ...], MockResult] = {}
         self._lock = threading.Lock()
@@ -99,6 +101,10 @@ class OpenAPIMock:
     def operations(self) -> dict[str, CompiledOperation]:
         """Every operation, compiled (compiling those not yet used)."""
         return {op_id: slot.get() for op_id, slot in self._slots.items()}
+
+    def warm(self) -> None:
+        """Build the realistic-value pools now (about 0.5 s of Faker) rather than on the first request."""
+        _ = self.generators.fake.pools
 
     def compile_all(self) -> None:
         for slot in self._slots.values():
@@ -152,7 +158,7 @@ class OpenAPIMock:
         contract = self.contract
         assert contract.resolver is not None
         resolver = contract.resolver
-        own_parameters = operation.get("parameters") if isinstance(operation.get("parameters"), list) else []
+        own_parameters: list[Any] = operation["parameters"] if isinstance(operation.get("parameters"), list) else []
         compiled_parameters: list[CompiledParameter] = compile_parameters(
             item_parameters, item_uri, f"{item_pointer}/parameters", resolver, self.validators
         ) + compile_parameters(own_parameters, uri, f"{pointer}/parameters", resolver, self.validators)
@@ -189,7 +195,7 @@ class OpenAPIMock:
         key = None
         if len(request.body) <= _MEMO_MAX_BODY:
             key = (request.method, request.path, request.query,
-                   tuple(h for h in request.headers if h[0] not in _NOT_MEANINGFUL), request.body)  # fmt: skip
+                   tuple(h for h in request.headers if h[0] not in self._unkeyed_headers), request.body)  # fmt: skip
             found = self._memo.get(key)
             if found is not None:
                 return found
@@ -291,23 +297,40 @@ class OpenAPIMock:
         if media is not None and media.schema is not None and overrides:
             declared = properties_of(media, self.validators)
             overrides = {name: value for name, value in overrides.items() if name in declared}
-        key = (op.operation.id, status, media.media_type if media else None, preferences.example, preferences.dynamic,
+        # An example the response does not have is not applied: it neither changes the data nor is claimed.
+        example = preferences.example if media and preferences.example in media.examples else None
+        key = (op.operation.id, status, media.media_type if media else None, example, preferences.dynamic,
                request.path, request.query, request.body if overrides else b"")  # fmt: skip
         cached = self._cache.get(key)
-        if cached is not None:
+        if cached is None:
+            cached = self._build(op, spec, status, media, key, preferences, overrides, query_items)
+        # Preference-Applied is this request's own: the cached answer may have been made for another Prefer.
+        applied = [p for p in preferences.applied.split(", ") if p and (example or not p.startswith("example="))]
+        if not applied:
             return cached
+        return Response(cached.status, (*cached.headers, ("preference-applied", ", ".join(applied))), cached.body)
+
+    def _build(
+        self,
+        op: CompiledOperation,
+        spec: ResponseSpec,
+        status: int,
+        media: MediaResponse | None,
+        key: tuple[Any, ...],
+        preferences: Preferences,
+        overrides: dict[str, Any],
+        query_items: list[tuple[str, str]],
+    ) -> Response:
         rng = random.Random(_seed(self.options.seed, key))
         headers: list[tuple[str, str]] = []
         body = b""
         if media is not None:
             media_type = concrete_media_type(media.media_type)
             value = self._body_value(op, media, rng, preferences, overrides, query_items)
-            body = encode_body(media_type, value)
+            body = b"" if value is None and media.schema is None else encode_body(media_type, value)
             headers.append(("content-type", media_type))
         headers.extend(header_values(spec, self.generators, rng))
         headers.extend(op.deprecation_headers)
-        if preferences.applied:
-            headers.append(("preference-applied", preferences.applied))
         response = Response(status, tuple(headers), body)
         with self._lock:
             self._cache[key] = response
@@ -360,7 +383,7 @@ class OpenAPIMock:
     ) -> Response:
         """The contract's own error response when it declares one, else RFC 9457 problem+json."""
         statuses = (status,) if status != 400 else (400, 422)
-        spec = op.responses.error(*statuses)
+        spec = op.responses.error(*statuses) or op.responses.catch_all
         extra: tuple[tuple[str, str], ...] = (("www-authenticate", "Bearer"),) if status == 401 else ()
         if spec is None or not spec.media:
             return problem_response(status, detail, errors=violations, kind=kind, headers=extra + op.deprecation_headers)
@@ -493,7 +516,7 @@ def _options(methods: tuple[str, ...], request: Request) -> Response:
     return Response(204, tuple(headers))
 
 
-def _negotiate(media: list[MediaResponse], accept: str | None) -> MediaResponse | None | bool:
+def _negotiate(media: list[MediaResponse], accept: str | None) -> MediaResponse | Literal[False] | None:
     """The media type to send: None if the response has no body, False if nothing is acceptable."""
     if not media:
         return None
@@ -591,6 +614,32 @@ def _deprecation_headers(op: HttpOperation, raw: dict[str, Any], item_sunset: An
     if isinstance(docs, dict) and isinstance(docs.get("url"), str):
         headers.append(("link", f'<{docs["url"]}>; rel="deprecation"'))
     return tuple(headers)
+
+
+def _declared_headers(contract: OpenAPIContract) -> frozenset[str]:
+    """Lower-case names of every header parameter and API-key header the contract declares (one cheap pass)."""
+    resolver = contract.resolver
+    names: set[str] = set()
+    if resolver is None:
+        return frozenset()
+    document = contract.document
+    schemes = document.get("securityDefinitions") or (document.get("components") or {}).get("securitySchemes") or {}
+    for raw in schemes.values() if isinstance(schemes, dict) else ():
+        scheme, _ = resolver.deref(raw, resolver.root_uri)
+        if isinstance(scheme, dict) and scheme.get("in") == "header" and isinstance(scheme.get("name"), str):
+            names.add(scheme["name"].lower())
+    for raw_item in (document.get("paths") or {}).values():
+        item, item_uri = resolver.deref(raw_item, resolver.root_uri)
+        if not isinstance(item, dict):
+            continue
+        places = [(item, item_uri)]
+        places += [resolver.deref(item[m], item_uri) for m in HTTP_METHODS if isinstance(item.get(m), dict)]
+        for owner, owner_uri in places:
+            for raw_parameter in owner.get("parameters") or () if isinstance(owner, dict) else ():
+                parameter, _ = resolver.deref(raw_parameter, owner_uri)
+                if isinstance(parameter, dict) and parameter.get("in") == "header":
+                    names.add(str(parameter.get("name")).lower())
+    return frozenset(names)
 
 
 def _webhooks(contract: OpenAPIContract) -> dict[str, tuple[Any, str]]:

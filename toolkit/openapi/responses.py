@@ -117,8 +117,10 @@ def compile_responses(
         response_pointer = f"{pointer}/{key}" if response is raw else _pointer_of(raw)
         media: list[MediaResponse] = []
         if spec_version == "2.0":
-            if "schema" in response:
-                examples = response.get("examples") if isinstance(response.get("examples"), dict) else {}
+            # Media types come from `produces` even without a schema: clients (and schemathesis) expect
+            # a Content-Type on every response of an operation that declares what it produces.
+            if "schema" in response or produces:
+                examples: dict[str, Any] = response["examples"] if isinstance(response.get("examples"), dict) else {}
                 for media_type in produces or ["application/json"]:
                     found = {"default": examples[media_type]} if media_type in examples else {}
                     media.append(
