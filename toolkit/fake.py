@@ -1,0 +1,343 @@
+"""Realistic, seeded values for mocks: chosen by format and by property name.
+
+Faker is slow per call and its randomness is global to an instance, so it is used only to fill
+pools once per (seed, locale) on first use; every value is then picked from a pool (or composed)
+with the ``random.Random`` the caller passes. Same rng state, same value; and a mock answering
+thousands of requests never calls Faker on the request path.
+
+Values are candidates: the caller (the schema generators) checks each against the schema and falls
+back when a candidate does not fit, so this module never has to know every constraint.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import re
+import string
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+_POOL_SIZE = 200
+# Realistic timestamps: 2019-01-01 .. 2025-12-31, in seconds since the epoch.
+_EPOCH_LOW = 1546300800
+_EPOCH_HIGH = 1767139200
+_ALNUM = string.ascii_letters + string.digits
+_CURRENCIES = ("USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "NZD", "SGD", "HKD", "MXN",
+               "BRL", "INR", "PLN", "ZAR")  # fmt: skip
+_LOCALES = ("en-US", "en-GB", "fr-FR", "de-DE", "es-ES", "it-IT", "nl-NL", "pt-BR", "ja-JP", "sv-SE", "pl-PL")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+# Stripe-style id prefixes, by resource name; other resources get their first three letters.
+ID_PREFIXES = {
+    "customer": "cus", "charge": "ch", "payment_intent": "pi", "paymentintent": "pi", "refund": "re",
+    "invoice": "in", "subscription": "sub", "product": "prod", "price": "price", "card": "card",
+    "source": "src", "payment_method": "pm", "paymentmethod": "pm", "account": "acct", "event": "evt",
+    "balance_transaction": "txn", "dispute": "dp", "payout": "po", "transfer": "tr", "plan": "plan",
+    "setup_intent": "seti", "invoiceitem": "ii", "invoice_item": "ii", "token": "tok", "file": "file",
+    "order": "or", "sku": "sku", "coupon": "co", "session": "cs", "webhook_endpoint": "we", "mandate": "mandate",
+}  # fmt: skip
+
+_PERSON = ("name", "full_name", "fullname", "display_name", "customer_name", "cardholder_name", "contact_name",
+           "owner_name", "person_name", "billing_name", "shipping_name", "author")  # fmt: skip
+_TEXT = ("description", "note", "notes", "comment", "comments", "memo", "bio", "summary", "message", "reason",
+         "details", "statement_descriptor", "body", "text", "content")  # fmt: skip
+_TITLE = ("title", "subject", "headline", "label", "caption", "heading")
+_MONEY = ("amount", "price", "total", "subtotal", "balance", "cost", "fee", "tax", "unit_amount", "amount_due",
+          "amount_paid", "amount_remaining", "amount_refunded", "amount_captured", "discount")  # fmt: skip
+_URL = ("url", "website", "homepage", "link", "href", "uri", "return_url", "callback_url", "webhook_url")
+_IMAGE = ("avatar", "image", "logo", "icon", "photo", "picture", "thumbnail", "avatar_url", "image_url", "logo_url")
+
+
+def snake(name: str) -> str:
+    """``firstName``, ``first-name``, ``FirstName`` → ``first_name``."""
+    return _CAMEL.sub("_", name).replace("-", "_").replace(" ", "_").lower()
+
+
+class Pools:
+    """Faker-made values, built once per (seed, locale)."""
+
+    _cache: ClassVar[dict[tuple[int, str], Pools]] = {}
+
+    def __init__(self, seed: int = 0, locale: str = "en_US") -> None:
+        from faker import Faker  # heavy: imported only when a mock first needs a value
+
+        faker = Faker(locale)
+        faker.seed_instance(seed)
+
+        def pool(make: Any) -> tuple[str, ...]:
+            return tuple(dict.fromkeys(str(make()) for _ in range(_POOL_SIZE)))
+
+        self.first_names = pool(faker.first_name)
+        self.last_names = pool(faker.last_name)
+        self.companies = pool(faker.company)
+        self.cities = pool(faker.city)
+        self.states = pool(faker.state) if hasattr(faker, "state") else pool(faker.city)
+        self.postcodes = pool(faker.postcode)
+        self.streets = pool(faker.street_address)
+        self.secondary = pool(faker.secondary_address) if hasattr(faker, "secondary_address") else ("Suite 100",)
+        self.phones = tuple(phone for phone in pool(faker.phone_number) if "x" not in phone) or ("+12025550123",)
+        self.domains = pool(faker.domain_name)
+        self.user_names = pool(faker.user_name)
+        self.words = tuple(word for word in pool(faker.word) if word.isalpha())
+        self.sentences = pool(faker.sentence)
+        self.countries = pool(faker.country)
+        self.country_codes = tuple(sorted(set(pool(faker.country_code))))
+        self.currency_codes = _CURRENCIES  # the ones real payments use, not Faker's long tail
+        self.timezones = tuple(sorted(set(pool(faker.timezone))))
+        self.locales = _LOCALES
+        self.user_agents = pool(faker.user_agent)
+        self.colors = pool(faker.safe_color_name)
+        self.emails = tuple(
+            f"{first.lower()}.{last.lower()}@{domain}".replace(" ", "").replace("'", "")
+            for first, last, domain in zip(
+                self.first_names, self.last_names, faker.random_elements(self.domains, _POOL_SIZE), strict=False
+            )
+            if first.isascii() and last.isascii()
+        ) or pool(faker.email)
+
+    @classmethod
+    def get(cls, seed: int = 0, locale: str = "en_US") -> Pools:
+        key = (seed, locale)
+        if key not in cls._cache:
+            cls._cache[key] = cls(seed, locale)
+        return cls._cache[key]
+
+
+class Fake:
+    """Picks realistic values from ``Pools`` with the caller's rng. Every method may return None
+    ("no idea for this one"); the caller then generates a plain value."""
+
+    def __init__(self, seed: int = 0, locale: str = "en_US") -> None:
+        self.seed = seed
+        self.locale = locale
+        self._pools: Pools | None = None
+
+    @property
+    def pools(self) -> Pools:
+        if self._pools is None:
+            self._pools = Pools.get(self.seed, self.locale)
+        return self._pools
+
+    # -- strings -------------------------------------------------------------------------------
+    def by_format(self, fmt: str, rng: random.Random) -> str | None:
+        p = self.pools
+        if fmt in ("email", "idn-email"):
+            return rng.choice(p.emails)
+        if fmt in ("uri", "url", "iri", "uri-reference", "iri-reference"):
+            return f"https://{rng.choice(p.domains)}/{rng.choice(p.words)}"
+        if fmt == "uuid":
+            return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        if fmt == "date":
+            return self._datetime(rng).date().isoformat()
+        if fmt == "date-time":
+            return self._datetime(rng).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if fmt == "time":
+            return self._datetime(rng).strftime("%H:%M:%SZ")
+        if fmt == "duration":
+            return f"P{rng.randint(1, 30)}DT{rng.randint(1, 23)}H"
+        if fmt == "ipv4":
+            return f"{rng.randint(11, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+        if fmt == "ipv6":
+            return "2001:db8:" + ":".join(f"{rng.getrandbits(16):x}" for _ in range(6))
+        if fmt in ("hostname", "idn-hostname"):
+            return rng.choice(p.domains)
+        if fmt in ("phone", "phone-number", "tel"):
+            return self._e164(rng)
+        if fmt == "byte":
+            return base64.b64encode(rng.randbytes(rng.randint(6, 24))).decode()
+        if fmt == "binary":
+            return "".join(rng.choice(_ALNUM) for _ in range(rng.randint(8, 24)))
+        if fmt == "password":
+            return "".join(rng.choice(_ALNUM) for _ in range(rng.randint(12, 20)))
+        if fmt == "json-pointer":
+            return "/" + "/".join(rng.choice(p.words) for _ in range(2))
+        if fmt == "uri-template":
+            return f"https://{rng.choice(p.domains)}/{{id}}"
+        if fmt == "regex":
+            return "^[a-z]+$"
+        if fmt == "color":
+            return f"#{rng.getrandbits(24):06x}"
+        return None
+
+    def by_name(
+        self,
+        name: str,
+        rng: random.Random,
+        *,
+        owner: str | None = None,
+        lowercase: bool = False,
+        max_length: int | None = None,
+    ) -> str | None:
+        """A string for a property called ``name`` of a resource called ``owner``."""
+        key = snake(name)
+        value = self._by_key(key, rng, owner, lowercase, max_length)
+        last = key.rsplit("_", 1)[-1]
+        if value is None and last != key and last not in ("name", "id", "type", "status", "code"):
+            value = self._by_key(last, rng, owner, lowercase, max_length)  # billing_email, preferred_locale
+        return value
+
+    def _by_key(
+        self, key: str, rng: random.Random, owner: str | None, lowercase: bool, max_length: int | None
+    ) -> str | None:
+        p = self.pools
+        last = key.rsplit("_", 1)[-1]
+        if key in ID_PREFIXES:  # a reference to another resource, unexpanded: its id
+            return self.identifier(rng, key)
+        if key in ("email", "email_address", "e_mail") or last == "email":
+            return rng.choice(p.emails)
+        if key in ("first_name", "firstname", "given_name", "forename"):
+            return rng.choice(p.first_names)
+        if key in ("last_name", "lastname", "surname", "family_name"):
+            return rng.choice(p.last_names)
+        if key in _PERSON:
+            if owner and snake(owner) in ("company", "organization", "organisation", "account", "merchant"):
+                return rng.choice(p.companies)
+            if (
+                key == "name"
+                and owner
+                and snake(owner)
+                not in (
+                    "customer",
+                    "person",
+                    "user",
+                    "contact",
+                    "owner",
+                    "individual",
+                    "member",
+                    "employee",
+                    "cardholder",
+                )
+            ):
+                return " ".join(rng.choice(p.words) for _ in range(2)).capitalize()
+            return f"{rng.choice(p.first_names)} {rng.choice(p.last_names)}"
+        if key in ("phone", "phone_number", "mobile", "telephone", "tel", "cell") or last == "phone":
+            return rng.choice(p.phones)
+        if key in ("address", "line1", "address_line1", "line_1", "street", "street_address", "address1"):
+            return rng.choice(p.streets)
+        if key in ("line2", "address_line2", "line_2", "address2"):
+            return rng.choice(p.secondary)
+        if key in ("city", "town", "locality"):
+            return rng.choice(p.cities)
+        if key in ("state", "region", "province", "county"):
+            return rng.choice(p.states)
+        if key in ("postal_code", "zip", "zipcode", "zip_code", "postcode", "post_code"):
+            return rng.choice(p.postcodes)
+        if key in ("country", "country_code", "country_iso") or (last == "country" and key != "country_name"):
+            return rng.choice(p.country_codes)
+        if key == "country_name":
+            return rng.choice(p.countries)
+        if key in ("currency", "currency_code", "default_currency") or last == "currency":
+            code = rng.choice(p.currency_codes)
+            return code.lower() if lowercase else code
+        if key in _IMAGE:
+            return f"https://{rng.choice(p.domains)}/images/{rng.choice(p.words)}.png"
+        if key in _URL or last == "url":
+            return f"https://{rng.choice(p.domains)}/{rng.choice(p.words)}"
+        if key in ("domain", "hostname", "host"):
+            return rng.choice(p.domains)
+        if key in ("company", "organization", "organisation", "company_name", "business_name", "employer"):
+            return rng.choice(p.companies)
+        if key in ("username", "user_name", "login", "handle", "nickname", "screen_name"):
+            return rng.choice(p.user_names)
+        if key in ("locale", "language_tag"):
+            return rng.choice(p.locales)
+        if key in ("language", "lang"):
+            return rng.choice(("en", "fr", "de", "es", "it", "ja", "pt"))
+        if key in ("timezone", "time_zone", "tz"):
+            return rng.choice(p.timezones)
+        if key in ("color", "colour"):
+            return f"#{rng.getrandbits(24):06x}" if max_length is not None and max_length <= 7 else rng.choice(p.colors)
+        if key in ("ip", "ip_address", "client_ip"):
+            return self.by_format("ipv4", rng)
+        if key == "user_agent":
+            return rng.choice(p.user_agents)
+        if key in _TITLE:
+            return " ".join(rng.choice(p.words) for _ in range(rng.randint(2, 4))).capitalize()
+        if key in _TEXT:
+            return rng.choice(p.sentences)
+        if key in ("id", "uid", "identifier") or key.endswith("_id"):
+            resource = owner if key in ("id", "uid", "identifier") else key[: -len("_id")]
+            return self.identifier(rng, resource)
+        if key in ("created", "updated", "deleted", "timestamp") or key.endswith(("_at", "_date", "_time", "_on")):
+            return self._datetime(rng).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if key in ("version", "api_version"):
+            return f"{rng.randint(1, 4)}.{rng.randint(0, 20)}.{rng.randint(0, 9)}"
+        if key in ("slug",):
+            return f"{rng.choice(p.words)}-{rng.choice(p.words)}"
+        if key in ("token", "secret", "api_key", "key", "access_token", "refresh_token"):
+            return "".join(rng.choice(_ALNUM) for _ in range(32))
+        if key in ("mime_type", "content_type", "media_type"):
+            return rng.choice(("application/json", "application/pdf", "image/png", "text/plain"))
+        if key in ("file_name", "filename"):
+            return f"{rng.choice(p.words)}.{rng.choice(('pdf', 'png', 'csv', 'txt'))}"
+        return None
+
+    def identifier(self, rng: random.Random, resource: str | None) -> str:
+        """``cus_…`` for a customer, Stripe-style: a short prefix and 14 random letters and digits."""
+        tail = "".join(rng.choice(_ALNUM) for _ in range(14))
+        if not resource:
+            return tail
+        key = snake(resource)
+        prefix = ID_PREFIXES.get(key) or re.sub(r"[^a-z]", "", key)[:3]
+        return f"{prefix}_{tail}" if prefix else tail
+
+    def text(self, rng: random.Random, min_length: int = 0, max_length: int | None = None) -> str:
+        """Plain words, sized to the bounds: what a free-text field with no name hint gets."""
+        p = self.pools
+        high = max_length if max_length is not None else max(min_length, 24)
+        value = rng.choice(p.words)
+        while len(value) < min_length:
+            value += " " + rng.choice(p.words)
+        if len(value) > high:
+            value = value[:high].rstrip() if high > 0 else ""
+            if len(value) < min_length:
+                value = value.ljust(min_length, "x")
+        return value
+
+    def word(self, rng: random.Random) -> str:
+        return rng.choice(self.pools.words)
+
+    # -- numbers -------------------------------------------------------------------------------
+    def integer_by_name(self, name: str, rng: random.Random) -> int | None:
+        key = snake(name)
+        last = key.rsplit("_", 1)[-1]
+        if key in ("created", "updated", "timestamp", "date") or key.endswith(("_at", "_date", "_time", "_on")):
+            return rng.randint(_EPOCH_LOW, _EPOCH_HIGH)
+        if key in _MONEY or last in ("amount", "price", "total", "fee", "balance"):
+            return rng.randint(1, 2000) * 50  # minor units: 0.50 .. 1000.00
+        if key in ("quantity", "qty", "count", "seats"):
+            return rng.randint(1, 10)
+        if key == "age":
+            return rng.randint(18, 90)
+        if key in ("year",):
+            return rng.randint(2015, 2030)
+        if key in ("month", "exp_month"):
+            return rng.randint(1, 12)
+        if key in ("exp_year",):
+            return rng.randint(2026, 2032)
+        if key in ("percent", "percentage", "percent_off"):
+            return rng.randint(1, 100)
+        return None
+
+    def number_by_name(self, name: str, rng: random.Random) -> float | None:
+        key = snake(name)
+        if key in ("lat", "latitude"):
+            return round(rng.uniform(-80, 80), 6)
+        if key in ("lng", "lon", "long", "longitude"):
+            return round(rng.uniform(-179, 179), 6)
+        if key in _MONEY or key.rsplit("_", 1)[-1] in ("amount", "price", "total"):
+            return round(rng.uniform(1, 1000), 2)
+        if key in ("percent", "percentage", "rate", "percent_off"):
+            return round(rng.uniform(0, 100), 2)
+        return None
+
+    # -- helpers -------------------------------------------------------------------------------
+    @staticmethod
+    def _datetime(rng: random.Random) -> datetime:
+        return datetime.fromtimestamp(rng.randint(_EPOCH_LOW, _EPOCH_HIGH), tz=UTC)
+
+    @staticmethod
+    def _e164(rng: random.Random) -> str:
+        return "+1" + str(rng.randint(201, 989)) + "".join(str(rng.randint(0, 9)) for _ in range(7))

@@ -1,0 +1,137 @@
+"""Deterministic, realistic, always-valid values for OpenAPI schemas: what the mock answers with.
+
+Each schema node is compiled once into a tree of small closures (``Gen = (rng, depth) -> value``)
+from the JSON Schema that ``jsonschema.py`` already converted and bundled, so there is one dialect
+to handle and nothing is walked per request. Referenced schemas are compiled once per direction
+and shared by every generator. Values come from ``toolkit.fake`` by format and property name,
+so a customer has a name with a space and an email that looks like one.
+
+Valid by construction where it is cheap, valid by check everywhere: every generated value is
+checked with the compiled jsonschema_rs validator; an invalid one is drawn again, then replaced by
+a minimal value, then by a search with schemathesis' own generator, and only then is the schema
+declared unsatisfiable (``GenerationError`` naming its place).
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+from toolkit.errors import CtkError
+from toolkit.fake import Fake
+from toolkit.openapi.generate_compile import Gen, _Compiler
+from toolkit.openapi.generate_merge import NoValueError as _Fail
+from toolkit.openapi.generate_merge import def_name
+from toolkit.openapi.jsonschema import SchemaValidators, Validator
+from toolkit.openapi.load import OpenAPIContract
+
+Direction = Literal["request", "response"]
+
+_ATTEMPTS = 4  # full draws before falling back to a minimal value
+
+
+class GenerationError(CtkError):
+    """No value satisfying the schema could be generated: the schema is most likely unsatisfiable."""
+
+
+class Generator:
+    """Values for one schema node in one direction; ``generate`` is the only call the mock makes."""
+
+    def __init__(self, root: Gen, validator: Validator, max_depth: int, fallback: Callable[[], Any]) -> None:
+        self._root = root
+        self.validator = validator
+        self._max_depth = max_depth
+        self._fallback = fallback
+
+    def generate(self, rng: random.Random, *, overrides: Mapping[str, Any] | None = None) -> Any:
+        value = self._valid_value(rng)
+        if overrides and isinstance(value, dict):
+            value = self._override(value, overrides)
+        return value
+
+    def _valid_value(self, rng: random.Random) -> Any:
+        for depth in [0] * _ATTEMPTS + [self._max_depth]:  # the last draw is the minimal one
+            try:
+                value = self._root(rng, depth)
+            except (_Fail, RecursionError):
+                continue
+            if self.validator.is_valid(value):
+                return value
+        found = self._fallback()
+        if found is not _NOTHING:
+            return copy.deepcopy(found)
+        raise GenerationError(
+            "no value satisfying this schema could be generated (is it satisfiable?)",
+            where=self.validator.where,
+            hint="check for contradictions such as required properties that are forbidden, or enums outside the type",
+        )
+
+    def _override(self, value: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+        candidate = {**value, **overrides}
+        if self.validator.is_valid(candidate):
+            return candidate
+        for key, item in overrides.items():  # the ones that fit, one by one
+            attempt = {**value, key: item}
+            if self.validator.is_valid(attempt):
+                value = attempt
+        return value
+
+
+_NOTHING: Any = object()
+
+
+class Generators:
+    """Generators for the schemas of one contract, compiled once per (schema node, direction)."""
+
+    def __init__(
+        self,
+        contract: OpenAPIContract,
+        validators: SchemaValidators,
+        *,
+        max_depth: int = 4,
+        seed: int = 0,
+        locale: str = "en_US",
+    ) -> None:
+        self.contract = contract
+        self.validators = validators
+        self.max_depth = max_depth
+        self.fake = Fake(seed, locale)
+        self._compilers: dict[str, _Compiler] = {}
+        self._cache: dict[int, tuple[Validator, Generator]] = {}
+
+    def generator(self, schema: Any, place: str, direction: Direction) -> Generator:
+        validator = self.validators.validator(schema, place, direction)
+        cached = self._cache.get(id(validator))
+        if cached is not None:
+            return cached[1]
+        if direction not in self._compilers:
+            self._compilers[direction] = _Compiler(self.validators.bundle(direction), self.fake, self.max_depth)
+        compiler = self._compilers[direction]
+        document = validator.json_schema
+        root = {key: value for key, value in document.items() if key not in ("$defs", "$schema")}
+        owner = def_name(root["$ref"]) if isinstance(root.get("$ref"), str) else None
+        gen = compiler.compile(root, name=None, owner=owner)
+        compiler.drain()
+        generator = Generator(gen, validator, self.max_depth, lambda: _search(validator))
+        self._cache[id(validator)] = (validator, generator)
+        return generator
+
+
+def _search(validator: Validator) -> Any:
+    """Last resort: schemathesis' own JSON Schema generator, derandomised, shrunk to a minimal value."""
+    try:
+        from hypothesis import HealthCheck, find, settings
+        from schemathesis.generation.jsonschema.builder import build
+
+        strategy = build(validator.json_schema, draft=20, formats={})  # 20: its code for 2020-12
+        return find(
+            strategy,
+            validator.is_valid,
+            settings=settings(
+                derandomize=True, database=None, max_examples=200, suppress_health_check=list(HealthCheck)
+            ),
+        )
+    except Exception:  # noqa: BLE001 - any failure of an optional, private engine means "nothing found"
+        return _NOTHING

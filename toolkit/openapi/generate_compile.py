@@ -1,0 +1,371 @@
+"""The compiler behind ``generate.py``: converted (2020-12) schema nodes into generator closures.
+
+One compiler per direction, shared by every generator of a contract: a referenced schema (a
+``$defs`` entry of the bundle) is compiled once and called through a lazy reference, so recursion
+costs nothing at compile time and Stripe's 274 schemas compile in about a second. Choice points
+(types, ``oneOf``/``anyOf`` branches, nullable) catch ``NoValueError`` and try the next option, which
+is how a required recursion ends: deep enough, only a null or empty branch is left.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import jsonschema_rs
+
+from toolkit.fake import Fake
+from toolkit.openapi.generate_merge import NoValueError as _Fail
+from toolkit.openapi.generate_merge import def_name, flatten
+from toolkit.openapi.generate_numbers import number_generator
+from toolkit.openapi.generate_objects import object_generator
+from toolkit.openapi.generate_values import array_generator, string_generator
+from toolkit.openapi.jsonschema import DIALECT, _Bundle
+
+Gen = Callable[[random.Random, int], Any]
+
+_HARD_DEPTH = 40  # beyond max_depth, how far a *required* recursion may go before the branch gives up
+_SCALARS = frozenset({"string", "number", "integer", "boolean", "null"})
+# What a oneOf/anyOf node's own keys that do not constrain its branches (annotations).
+_NOT_BASE = frozenset({"oneOf", "anyOf", "discriminator", "examples", "default", "description", "title", "readOnly",
+                       "writeOnly", "deprecated", "x-unmerged"})  # fmt: skip
+_NULL_COST = {False: 9, True: -1}  # the rank of a null branch: last, or first when too deep
+_MAX_NESTING = 24  # inline expansion depth at compile time before falling back to shared, lazy references
+
+
+class _Compiler:
+    """Compiles converted (2020-12) schema nodes of one direction into generator closures."""
+
+    def __init__(self, bundle: _Bundle, fake: Fake, max_depth: int) -> None:
+        self.bundle = bundle
+        self.defs = bundle.defs
+        self.fake = fake
+        self.max_depth = max_depth
+        self.def_gens: dict[str, Gen] = {}
+        self._pending: list[str] = []
+        self._checkers: dict[int, tuple[Any, Any]] = {}
+        self._nesting = 0
+        self._inlining: list[str] = []  # definitions whose content is being compiled inline, outermost first
+
+    # -- plumbing ------------------------------------------------------------------------------
+    def drain(self) -> None:
+        while self._pending:
+            name = self._pending.pop()
+            self._compile_def(name)
+
+    def checker(self, node: Any) -> Any:
+        """A jsonschema_rs validator for a converted node (with the $defs it needs), compiled once."""
+        cached = self._checkers.get(id(node))
+        if cached is None:
+            document = dict(node) if isinstance(node, dict) else {"allOf": [node]}
+            document["$schema"] = DIALECT
+            defs = self.bundle.closure(_refs_in(node))
+            if defs:
+                document["$defs"] = defs
+            compiled: Any
+            try:
+                compiled = jsonschema_rs.Draft202012Validator(document, validate_formats=True)
+            except (ValueError, jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError):
+                compiled = _ACCEPT_ALL
+            cached = (node, compiled)
+            self._checkers[id(node)] = cached  # the node is kept so that its id is not reused
+        return cached[1]
+
+    def _ref(self, name: str) -> Gen:
+        if name not in self.def_gens and name not in self._pending:
+            self._pending.append(name)
+        gens = self.def_gens
+        hard = self.max_depth + _HARD_DEPTH
+
+        def gen(rng: random.Random, depth: int) -> Any:
+            if depth > hard:
+                raise _Fail
+            return gens[name](rng, depth)
+
+        return gen
+
+    def _compile_def(self, name: str) -> None:
+        self.def_gens[name] = _unready
+        node = self.defs.get(name, {})
+        forced: dict[str, Any] = {}
+        flat = flatten(node, self.defs, frozenset({name})) if isinstance(node, dict) else node
+        if isinstance(flat, dict):
+            discriminator = flat.get("discriminator")
+            if isinstance(discriminator, dict) and not ("oneOf" in flat or "anyOf" in flat):
+                prop = discriminator.get("propertyName")
+                mapping = discriminator.get("mapping") or {}
+                keys = [key for key, ref in mapping.items() if ref == f"#/$defs/{name}"]
+                if isinstance(prop, str):
+                    forced[prop] = keys[0] if keys else self.bundle.origins.get(name, name)
+        self._inlining.append(name)
+        try:
+            self.def_gens[name] = self.compile(
+                flat, name=None, owner=self.bundle.origins.get(name, name), forced=forced
+            )
+        finally:
+            self._inlining.pop()
+
+    # -- schemas -------------------------------------------------------------------------------
+    def compile(
+        self, node: Any, *, name: str | None, owner: str | None, forced: Mapping[str, Any] | None = None
+    ) -> Gen:
+        if node is True or node == {}:
+            return lambda rng, depth: self.fake.word(rng)
+        if not isinstance(node, dict):
+            return _fail
+        ref = node.get("$ref")
+        if isinstance(ref, str) and (
+            self._nesting > _MAX_NESTING
+            or (not forced and set(node) <= {"$ref", "readOnly", "writeOnly", "description"})
+        ):
+            return self._ref(def_name(ref))
+        self._nesting += 1
+        try:
+            return self._compile_node(node, name=name, owner=owner, forced=forced)
+        finally:
+            self._nesting -= 1
+
+    def _compile_node(
+        self, node: dict[str, Any], *, name: str | None, owner: str | None, forced: Mapping[str, Any] | None
+    ) -> Gen:
+        inlined = _inlined_names(node)
+        if inlined:
+            looping = [name for name in inlined if name in self._inlining]
+            if looping or self._nesting > _MAX_NESTING:
+                # expanding this reference inline again would never end: share the definition's generator
+                # and check the rest of the node on its values
+                gen = self._ref(looping[0] if looping else inlined[0])
+                return gen if _only_refs(node) else self._checked(gen, node)
+        if inlined or "allOf" in node:
+            node = flatten(node, self.defs)
+            if isinstance(node.get("$ref"), str):  # a recursion flatten had to stop at
+                return self._ref(def_name(node["$ref"]))
+        self._inlining.extend(inlined)
+        try:
+            gen = self._compile_plain(node, name=name, owner=owner, forced=forced or {})
+        finally:
+            del self._inlining[len(self._inlining) - len(inlined) :]
+        candidates = [*(node.get("examples") or ()), *([node["default"]] if "default" in node else [])]
+        if candidates:
+            gen = self._with_candidates(gen, node, candidates)
+        if "not" in node or "x-unmerged" in node or "if" in node:
+            gen = self._checked(gen, node)
+        return gen
+
+    def _compile_plain(
+        self, node: dict[str, Any], *, name: str | None, owner: str | None, forced: Mapping[str, Any]
+    ) -> Gen:
+        if "const" in node:
+            const = node["const"]
+            return lambda rng, depth: copy.deepcopy(const)
+        if isinstance(node.get("enum"), list):
+            return self._enum(node["enum"])
+        choices = node.get("oneOf") if isinstance(node.get("oneOf"), list) else node.get("anyOf")
+        if isinstance(choices, list) and choices:
+            return self._choice(node, choices, name=name, owner=owner, forced=forced)
+        kinds = _kinds(node)
+        gens = [(kind, self._typed(kind, node, name=name, owner=owner, forced=forced)) for kind in kinds]
+        if len(gens) == 1:
+            return gens[0][1]
+        max_depth = self.max_depth
+
+        def gen(rng: random.Random, depth: int) -> Any:
+            # null rarely (a realistic resource is populated), and first when too deep
+            prefer_null = depth >= max_depth or rng.random() < 0.1
+            ordered = sorted(gens, key=lambda item: (item[0] == "null") != prefer_null)
+            for _, typed in ordered:
+                try:
+                    return typed(rng, depth)
+                except _Fail:
+                    continue
+            raise _Fail
+
+        return gen
+
+    def _enum(self, values: list[Any]) -> Gen:
+        real = [value for value in values if value is not None] or values
+
+        def gen(rng: random.Random, depth: int) -> Any:
+            if len(real) < len(values) and rng.random() < 0.05:
+                return None
+            return copy.deepcopy(rng.choice(real)) if real else _raise()
+
+        return gen
+
+    def _choice(
+        self,
+        node: dict[str, Any],
+        choices: list[Any],
+        *,
+        name: str | None,
+        owner: str | None,
+        forced: Mapping[str, Any],
+    ) -> Gen:
+        base = {key: value for key, value in node.items() if key not in _NOT_BASE}
+        given = node.get("discriminator")
+        discriminator: dict[str, Any] = given if isinstance(given, dict) else {}
+        prop = discriminator.get("propertyName")
+        by_ref = {ref: key for key, ref in (discriminator.get("mapping") or {}).items()}
+        branches: list[tuple[int, Gen]] = []
+        for choice in choices:
+            branch_forced = dict(forced)
+            if isinstance(choice, dict) and isinstance(choice.get("$ref"), str) and choice["$ref"] in by_ref and prop:
+                branch_forced[prop] = by_ref[choice["$ref"]]
+            merged = flatten({"allOf": [base, choice]}, self.defs) if base else choice
+            if isinstance(choice, dict) and isinstance(choice.get("$ref"), str) and not base and not branch_forced:
+                merged = choice  # keep the shared, lazily compiled generator of the referenced schema
+            branches.append(
+                (_cost(merged, self.defs), self.compile(merged, name=name, owner=owner, forced=branch_forced))
+            )
+        # anyOf: any branch value is fine, the final check covers the rest; oneOf: exactly one must match
+        exclusive = "oneOf" in node
+        checker_of = self.checker
+        max_depth = self.max_depth
+
+        def gen(rng: random.Random, depth: int) -> Any:
+            too_deep = depth >= max_depth
+            if not too_deep and rng.random() < (0.3 if depth == 0 else 0.1):
+                order = rng.sample(branches, len(branches))
+            else:  # cheap branches first (an id rather than an expanded object); null last unless too deep
+                order = sorted(
+                    branches, key=lambda branch: (_NULL_COST[too_deep] if branch[0] < 0 else branch[0], rng.random())
+                )
+            for _, branch in order:
+                try:
+                    value = branch(rng, depth)
+                except _Fail:
+                    continue
+                if not exclusive or checker_of(node).is_valid(value):
+                    return value
+            raise _Fail
+
+        return gen
+
+    def _typed(
+        self, kind: str, node: dict[str, Any], *, name: str | None, owner: str | None, forced: Mapping[str, Any]
+    ) -> Gen:
+        if kind == "null":
+            return lambda rng, depth: None
+        if kind == "boolean":
+            return lambda rng, depth: rng.random() < 0.5
+        if kind == "string":
+            return string_generator(self, node, name, owner)
+        if kind in ("integer", "number"):
+            return number_generator(node, kind, name, self.fake, self.checker)
+        if kind == "array":
+            return array_generator(self, node, name, owner)
+        if kind == "object":
+            return self._object(node, owner if name is None else name, forced)
+        return _fail
+
+    # -- objects -------------------------------------------------------------------------------
+    def _object(self, node: dict[str, Any], owner: str | None, forced: Mapping[str, Any]) -> Gen:
+        return object_generator(self, node, owner, forced)
+
+    def _with_candidates(self, gen: Gen, node: dict[str, Any], candidates: list[Any]) -> Gen:
+        verdicts: dict[int, bool] = {}
+        scalar = all(not isinstance(item, (dict, list)) for item in candidates)
+        share = 0.5 if scalar else 0.25
+
+        def with_candidates(rng: random.Random, depth: int) -> Any:
+            if rng.random() < share:
+                index = rng.randrange(len(candidates))
+                if index not in verdicts:
+                    verdicts[index] = bool(self.checker(node).is_valid(candidates[index]))
+                if verdicts[index]:
+                    return copy.deepcopy(candidates[index])
+            return gen(rng, depth)
+
+        return with_candidates
+
+    def _checked(self, gen: Gen, node: dict[str, Any]) -> Gen:
+        def checked(rng: random.Random, depth: int) -> Any:
+            checker = self.checker(node)
+            for _ in range(5):
+                value = gen(rng, depth)
+                if checker.is_valid(value):
+                    return value
+            raise _Fail
+
+        return checked
+
+
+class _AcceptAll:
+    @staticmethod
+    def is_valid(value: Any) -> bool:
+        return True
+
+
+_ACCEPT_ALL = _AcceptAll()
+
+
+def _unready(rng: random.Random, depth: int) -> Any:
+    raise _Fail  # a definition used while it is being compiled: compile() never calls gens, so unreachable
+
+
+def _fail(rng: random.Random, depth: int) -> Any:
+    raise _Fail
+
+
+def _raise() -> Any:
+    raise _Fail
+
+
+def _kinds(node: dict[str, Any]) -> list[str]:
+    kind = node.get("type")
+    if isinstance(kind, str):
+        return [kind]
+    if isinstance(kind, list):
+        return [item for item in kind if isinstance(item, str)]
+    if "properties" in node or "additionalProperties" in node or "required" in node or "patternProperties" in node:
+        return ["object"]
+    if "items" in node or "prefixItems" in node or "minItems" in node:
+        return ["array"]
+    if any(key in node for key in ("minLength", "maxLength", "pattern", "format")):
+        return ["string"]
+    if any(key in node for key in ("minimum", "maximum", "multipleOf", "exclusiveMinimum", "exclusiveMaximum")):
+        return ["number"]
+    return ["string"]
+
+
+def _cost(node: Any, defs: Mapping[str, Any]) -> int:
+    """How big a value of this branch tends to be: scalars 0, arrays 1, objects and references 2."""
+    if not isinstance(node, dict):
+        return 0
+    if "$ref" in node:
+        target = defs.get(def_name(node["$ref"]))
+        return 2 if not isinstance(target, dict) or not set(_kinds(target)) <= _SCALARS else 0
+    kinds = set(_kinds(node)) if "type" in node or "properties" in node or "items" in node else {"string"}
+    if "null" in kinds and len(kinds) == 1:
+        return -1
+    return 0 if kinds <= _SCALARS else (1 if "array" in kinds else 2)
+
+
+def _refs_in(node: Any) -> set[str]:
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                found.add(def_name(ref))
+            stack.extend(value for key, value in item.items() if key not in ("enum", "const", "examples", "default"))
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def _inlined_names(node: dict[str, Any]) -> list[str]:
+    """The definitions flattening ``node`` would expand inline: its own $ref and those of its allOf."""
+    refs = [node.get("$ref"), *(part.get("$ref") for part in node.get("allOf") or () if isinstance(part, dict))]
+    return [def_name(ref) for ref in refs if isinstance(ref, str)]
+
+
+def _only_refs(node: dict[str, Any]) -> bool:
+    """A node that is nothing but references (and annotations): its definition's values need no check."""
+    parts = [node, *(node.get("allOf") or ())]
+    annotations = {"$ref", "allOf", "readOnly", "writeOnly", "description", "title", "deprecated", "examples"}
+    return all(isinstance(part, dict) and set(part) <= annotations for part in parts)

@@ -1,0 +1,114 @@
+"""Objects: required properties always, optional ones mostly (a realistic resource is populated).
+
+Direction matters here: a request never carries ``readOnly`` properties and a response never
+``writeOnly`` ones, unless the schema requires them. Nesting is bounded: past two levels optional
+properties thin out, at ``max_depth`` only required ones remain, so recursive schemas (Stripe has
+~90 cycles) terminate and a response stays a readable size.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from toolkit.openapi.generate_merge import NoValueError, def_name
+from toolkit.openapi.generate_regex import RegexGenerator, regex_generator
+
+if TYPE_CHECKING:
+    from toolkit.openapi.generate_compile import _Compiler
+
+Gen = Callable[[random.Random, int], Any]
+_GENERATED = object()  # marks an entry whose value is generated, not fixed
+
+
+def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | None, forced: Mapping[str, Any]) -> Gen:
+    given = node.get("properties")
+    properties: dict[str, Any] = given if isinstance(given, dict) else {}
+    required = [name for name in node.get("required") or () if isinstance(name, str)]
+    skip = "readOnly" if compiler.bundle.direction == "request" else "writeOnly"
+    entries: list[tuple[str, Gen | None, bool, Any]] = []
+    for prop, schema in properties.items():
+        if prop in forced:
+            entries.append((prop, None, True, forced[prop]))
+        elif prop in required or not _flagged(schema, compiler.defs, skip):
+            entries.append((prop, compiler.compile(schema, name=prop, owner=owner), prop in required, _GENERATED))
+    additional = node.get("additionalProperties", True)
+    extra_gen = compiler.compile(additional, name=None, owner=owner) if isinstance(additional, dict) else None
+    for prop in required:
+        if prop not in properties:
+            make = extra_gen or compiler.compile({}, name=prop, owner=owner)
+            entries.append((prop, make, True, _GENERATED))
+    for prop, value in forced.items():
+        if prop not in properties:
+            entries.append((prop, None, True, value))
+    compiled = [
+        (regex_generator(regex), compiler.compile(schema, name=None, owner=owner))
+        for regex, schema in (node.get("patternProperties") or {}).items()
+    ]
+    patterns: list[tuple[RegexGenerator, Gen]] = [(regex, make) for regex, make in compiled if regex is not None]
+    free_form = not properties
+    low = int(node.get("minProperties", 0))
+    high = node.get("maxProperties")
+    max_depth = compiler.max_depth
+    word = compiler.fake.word
+
+    def gen(rng: random.Random, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        share = 0.9 if depth < 2 else (0.5 if depth < max_depth else 0.0)
+        skipped: list[tuple[str, Gen]] = []
+        for prop, make, needed, fixed in entries:
+            if make is None:
+                out[prop] = copy.deepcopy(fixed)
+                continue
+            if not needed and rng.random() >= share:
+                skipped.append((prop, make))
+                continue
+            try:
+                out[prop] = make(rng, depth + 1)
+            except NoValueError:
+                if needed:
+                    raise
+        wanted = low
+        if free_form and depth < max_depth and (extra_gen is not None or patterns):
+            wanted = max(low, rng.randint(1, 3))
+        for prop, make in skipped:  # minProperties first takes the optional properties left out
+            if len(out) >= wanted:
+                break
+            try:
+                out[prop] = make(rng, depth + 1)
+            except NoValueError:
+                continue
+        tries = 0
+        while len(out) < wanted and tries < wanted * 4 + 4:
+            tries += 1
+            if patterns:
+                regex, pick = rng.choice(patterns)
+                key = regex(rng)
+            elif extra_gen is not None or additional is not False:
+                key, pick = word(rng), extra_gen or compiler.compile({}, name=None, owner=owner)
+            else:
+                break
+            if key not in out:
+                out[key] = pick(rng, depth + 1)
+        if high is not None and len(out) > int(high):
+            for prop in [prop for prop in reversed(list(out)) if prop not in required and prop not in forced]:
+                if len(out) <= int(high):
+                    break
+                del out[prop]
+        return out
+
+    return gen
+
+
+def _flagged(schema: Any, defs: Mapping[str, Any], flag: str) -> bool:
+    if not isinstance(schema, dict):
+        return False
+    if schema.get(flag) is True:
+        return True
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        target = defs.get(def_name(ref))
+        return isinstance(target, dict) and target.get(flag) is True
+    return False

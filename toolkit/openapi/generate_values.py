@@ -1,0 +1,127 @@
+"""Strings and arrays: realistic strings by format, name and pattern; arrays of a readable size.
+
+A string tries, in order, a Faker value by format, one by property name (and its lower/upper case
+variants), a string drawn from the pattern, and plain words sized to the bounds; each candidate is
+checked against the string's own keywords with a tiny jsonschema_rs validator, so a value that
+looks real but breaks ``maxLength`` or ``pattern`` is never returned.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from toolkit.openapi.generate_merge import NoValueError as _Fail
+from toolkit.openapi.generate_regex import regex_generator
+
+if TYPE_CHECKING:
+    from toolkit.openapi.generate_compile import _Compiler
+
+Gen = Callable[[random.Random, int], Any]
+_STRING_KEYWORDS = ("minLength", "maxLength", "pattern", "format", "enum", "const")
+
+
+def string_generator(compiler: _Compiler, node: dict[str, Any], name: str | None, owner: str | None) -> Gen:
+    fmt = node.get("format") if isinstance(node.get("format"), str) else None
+    pattern = node.get("pattern") if isinstance(node.get("pattern"), str) else None
+    regex = regex_generator(pattern) if pattern else None
+    low = node.get("minLength", 0)
+    high = node.get("maxLength")
+    constrained = {key: node[key] for key in _STRING_KEYWORDS if key in node}
+    checker = compiler.checker({"type": "string", **constrained}) if constrained else None
+    lowercase = "lowercase" in str(node.get("description", "")).lower() or any(
+        isinstance(item, str) and item.islower() for item in node.get("examples") or ()
+    )
+    fake = compiler.fake
+
+    def ok(value: Any) -> bool:
+        return isinstance(value, str) and (checker is None or bool(checker.is_valid(value)))
+
+    def gen(rng: random.Random, depth: int) -> str:
+        if fmt:
+            value = fake.by_format(fmt, rng)
+            if value is not None and ok(value):
+                return value
+        if name:
+            value = fake.by_name(name, rng, owner=owner, lowercase=lowercase, max_length=high)
+            if value is not None:
+                for variant in (value, value.lower(), value.upper()):  # "USD" where ^[a-z]{3}$ wants "usd"
+                    if ok(variant):
+                        return variant
+        if regex is not None:
+            for _ in range(10):
+                value = regex(rng)
+                if ok(value):
+                    return value
+        value = fake.text(rng, int(low), int(high) if high is not None else None)
+        if ok(value):
+            return value
+        raise _Fail
+
+    return gen
+
+
+def array_generator(compiler: _Compiler, node: dict[str, Any], name: str | None, owner: str | None) -> Gen:
+    low = int(node.get("minItems", 0))
+    high = node.get("maxItems")
+    items = node.get("items", True)
+    prefix = [compiler.compile(item, name=name, owner=owner) for item in node.get("prefixItems") or ()]
+    item_gen = None if items is False else compiler.compile(items, name=_singular(name), owner=owner)
+    unique = node.get("uniqueItems") is True
+    contains = compiler.compile(node["contains"], name=name, owner=owner) if "contains" in node else None
+    max_depth = compiler.max_depth
+
+    def gen(rng: random.Random, depth: int) -> list[Any]:
+        if depth >= max_depth:
+            count = low
+        elif depth >= 2:
+            count = max(low, rng.randint(0, 1))
+        else:
+            count = rng.randint(max(low, 1), max(low, 1) + 2)
+        if high is not None:
+            count = min(count, int(high))
+        if item_gen is None:
+            count = min(count, len(prefix))
+        out: list[Any] = []
+        seen: set[str] = set()
+        if contains is not None:
+            out.append(contains(rng, depth + 1))
+            seen.add(_key(out[-1]))
+        tries = 0
+        while len(out) < count:
+            tries += 1
+            if tries > count * 6 + 10:
+                break
+            index = len(out)
+            make = prefix[index] if index < len(prefix) else item_gen
+            if make is None:
+                break
+            value = make(rng, depth + 1)
+            if unique:
+                key = _key(value)
+                if key in seen:
+                    continue
+                seen.add(key)
+            out.append(value)
+        if len(out) < low:
+            raise _Fail
+        return out
+
+    return gen
+
+
+def _singular(name: str | None) -> str | None:
+    """``tags`` → ``tag``: array items are named after their array, in the singular, for ``toolkit.fake``."""
+    if not name:
+        return name
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    if name.endswith("sses") or name.endswith("xes"):
+        return name[:-2]
+    return name[:-1] if name.endswith("s") and not name.endswith("ss") else name
+
+
+def _key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
