@@ -1,0 +1,272 @@
+"""OpenAPI drift: the payments answer key, small hand-made pairs (one behaviour each), and the corpus."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, corpus
+from toolkit import load_contract
+from toolkit.model import ChangeSeverity
+from toolkit.openapi.diff import diff
+from toolkit.openapi.load import OpenAPIContract
+
+TODAY = dt.date(2026, 1, 1)
+CUSTOMER_OPS = ("GET /customers", "POST /customers", "GET /customers/{customer_id}", "POST /customers/{customer_id}")
+INTENT_OPS = (
+    "GET /payment_intents",
+    "POST /payment_intents",
+    "GET /payment_intents/{intent_id}",
+    "POST /payment_intents/{intent_id}/confirm",
+    "POST /payment_intents/{intent_id}/cancel",
+)
+# The payments table of contracts/README.md, one row per operation (and per media type for bodies).
+PAYMENTS: Counter[tuple[str, str, str, str]] = Counter()
+for op in CUSTOMER_OPS:
+    PAYMENTS[("response-optional-property-removed", "breaking", op, "/components/schemas/Customer/properties")] += 1
+    PAYMENTS[
+        ("response-optional-property-added", "info", op, "/components/schemas/Customer/properties/preferred_locales")
+    ] += 1
+for op in INTENT_OPS:
+    PAYMENTS[
+        (
+            "response-property-enum-value-added",
+            "dangerous",
+            op,
+            "/components/schemas/PaymentIntent/properties/status/enum",
+        )
+    ] += 1
+for _media in ("application/json", "application/x-www-form-urlencoded"):
+    PAYMENTS[
+        (
+            "request-property-became-required",
+            "breaking",
+            "POST /payment_intents",
+            "/components/schemas/PaymentIntentCreateParams/required",
+        )
+    ] += 1
+    PAYMENTS[
+        (
+            "request-property-enum-value-removed",
+            "breaking",
+            "POST /payment_intents",
+            "/components/schemas/PaymentIntentCreateParams/properties/capture_method/enum",
+        )
+    ] += 1
+    PAYMENTS[
+        (
+            "request-property-type-changed",
+            "breaking",
+            "POST /refunds",
+            "/components/schemas/RefundCreateParams/properties/amount/type",
+        )
+    ] += 1
+PAYMENTS[("endpoint-deprecated-with-sunset", "info", "GET /charges", "/paths/~1charges/get")] += 1
+
+
+def test_payments_v1_to_v2_is_exactly_the_answer_key() -> None:
+    changes = diff(
+        load_contract(REPO / "contracts/payments/v1"), load_contract(REPO / "contracts/payments/v2"), today=TODAY
+    )
+    found = Counter((c.id, c.severity.value, c.operation or "", c.location or "") for c in changes)
+    assert found == PAYMENTS
+    assert all(len(c.operations) == 1 for c in changes)
+
+
+def test_payments_deprecation_carries_its_sunset() -> None:
+    changes = diff(
+        load_contract(REPO / "contracts/payments/v1"), load_contract(REPO / "contracts/payments/v2"), today=TODAY
+    )
+    (row,) = [c for c in changes if c.id == "endpoint-deprecated-with-sunset"]
+    assert row.sunset == dt.date(2027, 6, 30)
+    assert row.deprecation is True
+    assert all(not c.deprecation for c in changes if c is not row)
+
+
+def test_messages_name_the_property_and_values() -> None:
+    changes = diff(
+        load_contract(REPO / "contracts/payments/v1"), load_contract(REPO / "contracts/payments/v2"), today=TODAY
+    )
+    (refund, *_) = [c for c in changes if c.id == "request-property-type-changed"]
+    assert "amount" in refund.message and "number" in refund.message and "integer" in refund.message
+
+
+# --- small hand-made pairs ------------------------------------------------------------------
+
+
+def _doc(paths: str, components: str = "", version: str = "3.0.3") -> str:
+    return f'openapi: {version}\ninfo: {{title: t, version: "1"}}\npaths:\n{paths}\n' + (
+        f"components:\n  schemas:\n{components}\n" if components else ""
+    )
+
+
+def _pair(tmp_path: Path, old: str, new: str) -> tuple[OpenAPIContract, OpenAPIContract]:
+    (tmp_path / "old.yaml").write_text(old, encoding="utf-8")
+    (tmp_path / "new.yaml").write_text(new, encoding="utf-8")
+    a, b = load_contract(tmp_path / "old.yaml"), load_contract(tmp_path / "new.yaml")
+    assert isinstance(a, OpenAPIContract) and isinstance(b, OpenAPIContract)
+    return a, b
+
+
+_GET = """  /things:
+    get:
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+{schema}
+"""
+
+
+def _get(schema: str) -> str:
+    return _GET.format(schema="\n".join("                " + line for line in schema.strip().splitlines()))
+
+
+def test_schema_moved_behind_a_ref_is_not_a_change(tmp_path: Path) -> None:
+    inline = _doc(_get("type: object\nproperties:\n  id: {type: string}"))
+    moved = _doc(
+        _get("$ref: '#/components/schemas/Thing'"),
+        "    Thing:\n      type: object\n      properties:\n        id: {type: string}",
+    )
+    assert diff(*_pair(tmp_path, inline, moved), today=TODAY) == []
+
+
+def test_recursive_schema_terminates_and_finds_the_change(tmp_path: Path) -> None:
+    node = (
+        "    Node:\n      type: object\n      properties:\n"
+        "        child: {{$ref: '#/components/schemas/Node'}}\n        kind: {{type: string, enum: [{values}]}}"
+    )
+    old = _doc(
+        _get("$ref: '#/components/schemas/Node'"), node.format(values="a, b").replace("{{", "{").replace("}}", "}")
+    )
+    new = _doc(
+        _get("$ref: '#/components/schemas/Node'"), node.format(values="a, b, c").replace("{{", "{").replace("}}", "}")
+    )
+    changes = diff(*_pair(tmp_path, old, new), today=TODAY)
+    assert [(c.id, c.severity) for c in changes] == [("response-property-enum-value-added", ChangeSeverity.DANGEROUS)]
+
+
+@pytest.mark.parametrize(
+    ("old_schema", "new_schema", "version"),
+    [
+        ("type: string", "type: string\nnullable: true", "3.0.3"),
+        ("type: string", "type: [string, 'null']", "3.1.0"),
+    ],
+)
+def test_nullable_response_in_30_and_31(tmp_path: Path, old_schema: str, new_schema: str, version: str) -> None:
+    wrap = "type: object\nproperties:\n  name:\n{}"
+    old = _doc(_get(wrap.format("\n".join("    " + x for x in old_schema.splitlines()))), version=version)
+    new = _doc(_get(wrap.format("\n".join("    " + x for x in new_schema.splitlines()))), version=version)
+    changes = diff(*_pair(tmp_path, old, new), today=TODAY)
+    assert [c.id for c in changes] == ["response-property-became-nullable"]
+
+
+def test_swagger_body_parameter_is_a_request_body(tmp_path: Path) -> None:
+    doc = """swagger: '2.0'
+info: {{title: t, version: '1'}}
+consumes: [application/json]
+paths:
+  /things:
+    post:
+      parameters:
+        - in: body
+          name: body
+          schema: {{$ref: '#/definitions/New'}}
+      responses: {{'200': {{description: ok}}}}
+definitions:
+  New:
+    type: object
+    required: [{required}]
+    properties:
+      a: {{type: string}}
+      b: {{type: string}}
+"""
+    changes = diff(*_pair(tmp_path, doc.format(required="a"), doc.format(required="a, b")), today=TODAY)
+    assert [(c.id, c.operation, c.location) for c in changes] == [
+        ("request-property-became-required", "POST /things", "/definitions/New/required")
+    ]
+
+
+def _removed_endpoint(tmp_path: Path, sunset: str) -> list[str]:
+    gone = f"get: {{deprecated: true, x-sunset: '{sunset}', responses: {{'200': {{description: ok}}}}}}"
+    old = _doc(f"  /keep:\n    get: {{responses: {{'200': {{description: ok}}}}}}\n  /gone:\n    {gone}")
+    new = _doc("  /keep:\n    get: {responses: {'200': {description: ok}}}")
+    return [c.id for c in diff(*_pair(tmp_path, old, new), today=TODAY)]
+
+
+def test_path_removed_before_its_sunset_is_breaking(tmp_path: Path) -> None:
+    assert _removed_endpoint(tmp_path, "2030-01-01") == ["api-path-removed-before-sunset"]
+
+
+def test_path_removed_after_its_sunset_is_expected(tmp_path: Path) -> None:
+    assert _removed_endpoint(tmp_path, "Tue, 01 Jan 2019 00:00:00 GMT") == ["api-path-removed-with-deprecation"]
+
+
+def test_renamed_path_parameter_is_not_a_change(tmp_path: Path) -> None:
+    item = "  /things/{{{name}}}:\n    get:\n      parameters: [{{in: path, name: {name}, required: true, schema: {{type: string}}}}]\n      responses: {{'200': {{description: ok}}}}"  # noqa: E501
+    assert diff(*_pair(tmp_path, _doc(item.format(name="id")), _doc(item.format(name="thingId"))), today=TODAY) == []
+
+
+def test_request_max_length_lowered_is_breaking(tmp_path: Path) -> None:
+    item = "  /things:\n    get:\n      parameters: [{{in: query, name: q, schema: {{type: string, maxLength: {n}}}}}]\n      responses: {{'200': {{description: ok}}}}"  # noqa: E501
+    changes = diff(*_pair(tmp_path, _doc(item.format(n=100)), _doc(item.format(n=10))), today=TODAY)
+    assert [(c.id, c.severity) for c in changes] == [
+        ("request-parameter-max-length-decreased", ChangeSeverity.BREAKING)
+    ]
+
+
+# --- the corpus -----------------------------------------------------------------------------
+
+
+def _corpus_contracts() -> list[str]:
+    return [
+        "openapi/adyen-BalancePlatformReportNotification-v1.json",
+        "openapi/codat-commerce-2.1.0.json",
+        "openapi/docker-engine-v1.41-swagger.yaml",
+        "openapi/kubernetes-swagger.json",
+        "openapi/ms-cognitive-search-swagger.json",
+        "openapi/stripe-spec3-2019-09-27.yaml",
+        "openapi/twilio_api_v2010.json",
+        "openapi/twilio_chat_v3.yaml",
+        "openapi/vercel-0.0.1.json",
+        "openapi/wolframalpha-v0.1.json",
+        "openapi/multifile-relative-refs/main.yaml",
+        "openapi/prism-callbacks/client-service.oas3.yaml",
+        "openapi/prism-callbacks/payment-service.oas3.yaml",
+    ]
+
+
+@pytest.mark.parametrize("name", _corpus_contracts())
+def test_a_contract_against_itself_has_no_changes(name: str) -> None:
+    contract = load_contract(corpus(name))
+    assert diff(contract, contract, today=TODAY) == []
+
+
+PAIRS = [
+    "adyen-AccountService-5-to-6",
+    "adyen-NotificationConfigurationService-1-to-2",
+    "adyen-TransferService-2-to-3",
+    "docker-engine-19.03-to-1.41",
+    "ms-cog-sci-original-to-fixed",
+    "stripe-spec3-2019-09-27",
+    "twilio_messaging_v1-2026-03",
+    "twilio_numbers_v2-2026-03",
+]
+
+
+@pytest.mark.parametrize("pair", PAIRS)
+def test_drift_pair_diffs_and_each_side_equals_itself(pair: str) -> None:
+    folder = corpus("drift", "openapi", pair)
+    base, revision = (next(p for p in folder.iterdir() if p.stem == stem) for stem in ("base", "revision"))
+    old, new = load_contract(base), load_contract(revision)
+    assert diff(old, old, today=TODAY) == []
+    assert diff(new, new, today=TODAY) == []
+    changes = diff(old, new, today=TODAY)
+    assert changes, "every pair in the corpus differs"
+    assert changes == diff(old, new, today=TODAY)  # stable order
+    assert all(c.location for c in changes)

@@ -1,0 +1,226 @@
+"""Turning findings into ``Change``s: oasdiff ids, severities, messages and one row per operation.
+
+Schema facts carry a rule *suffix*; the place they were found in (a request body, a response body,
+a parameter, a response header) decides the prefix, the same way oasdiff names its rules
+(``request-body-`` at the top of a body, ``request-property-`` inside it, …). An id that oasdiff
+does not have is dropped rather than invented.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from toolkit.model import Change
+from toolkit.openapi.diff_facts import SUFFIXES, Fact
+from toolkit.openapi.diff_levels import known, severity
+from toolkit.sunset import parse_sunset
+
+# oasdiff names a few rules outside the regular pattern.
+_ALIASES = {"response-body-enum-value-removed": "response-mediatype-enum-value-removed"}
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a schema was compared: its kind (request-body, response-body, parameter, header) and words."""
+
+    kind: str
+    label: str  # e.g. "the request body (application/json)", "the query parameter `limit`"
+
+
+_PREFIXES = (
+    "request-body-",
+    "request-property-",
+    "request-read-only-property-",
+    "response-body-",
+    "response-property-",
+    "response-write-only-property-",
+    "request-parameter-",
+    "request-parameter-property-",
+    "response-header-",
+)
+# Whole ids emitted outside the schema walk ({kind}: required/optional, {head}: the place removed).
+_WHOLE = (
+    "new-{kind}-request-default-parameter-to-existing-path",
+    "new-{kind}-request-parameter",
+    "new-{kind}-request-property",
+    "new-required-request-property-with-default",
+    "new-request-path-parameter",
+    "request-body-added-{kind}",
+    "response-{kind}-property-added",
+    "response-{kind}-property-removed",
+    "response-{kind}-write-only-property-added",
+    "response-{kind}-write-only-property-removed",
+    "{head}-removed-before-sunset",
+    "{head}-removed-with-deprecation",
+    "{head}-removed-without-deprecation",
+    "{head}-security-added",
+    "{head}-security-removed",
+    "{head}-security-scope-added",
+    "{head}-security-scope-removed",
+    "api-deprecated-sunset-parse",
+    "api-invalid-stability-level",
+    "api-operation-id-added",
+    "api-operation-id-removed",
+    "api-path-sunset-parse",
+    "api-schema-removed",
+    "api-security-component-added",
+    "api-security-component-oauth-scope-added",
+    "api-security-component-oauth-scope-changed",
+    "api-security-component-oauth-scope-removed",
+    "api-security-component-oauth-token-url-changed",
+    "api-security-component-oauth-url-changed",
+    "api-security-component-removed",
+    "api-security-component-type-changed",
+    "api-server-added",
+    "api-server-removed",
+    "api-stability-decreased",
+    "api-stability-increased",
+    "api-sunset-date-changed-too-small",
+    "api-tag-added",
+    "api-tag-removed",
+    "endpoint-added",
+    "endpoint-deprecated",
+    "endpoint-deprecated-with-sunset",
+    "endpoint-reactivated",
+    "optional-response-header-removed",
+    "required-response-header-removed",
+    "request-body-became-optional",
+    "request-body-became-required",
+    "request-body-media-type-added",
+    "request-body-media-type-removed",
+    "request-body-media-type-schema-added",
+    "request-body-media-type-schema-removed",
+    "request-body-removed",
+    "request-parameter-became-optional",
+    "request-parameter-became-required",
+    "request-parameter-deprecated",
+    "request-parameter-reactivated",
+    "request-parameter-removed",
+    "request-parameter-removed-before-sunset",
+    "request-parameter-removed-with-deprecation",
+    "request-parameter-sunset-date-changed-too-small",
+    "request-parameter-sunset-deleted",
+    "request-parameter-sunset-parse",
+    "request-property-became-optional",
+    "request-property-became-required",
+    "request-property-became-required-with-default",
+    "request-property-removed",
+    "response-body-media-type-schema-added",
+    "response-body-media-type-schema-removed",
+    "response-header-added",
+    "response-header-became-optional",
+    "response-media-type-added",
+    "response-media-type-removed",
+    "response-non-success-status-added",
+    "response-non-success-status-removed",
+    "response-property-became-optional",
+    "response-property-became-required",
+    "response-success-status-added",
+    "response-success-status-removed",
+    "response-write-only-property-became-optional",
+    "response-write-only-property-became-required",
+    "sunset-deleted",
+    "webhook-added",
+    "webhook-removed",
+    *(
+        f"{d}-{k}-property-became-{n}{w}"
+        for d in ("request", "response")
+        for k in ("required", "optional")
+        for n in ("", "not-")
+        for w in ("read-only", "write-only")
+    ),
+)
+
+
+def implemented() -> frozenset[str]:
+    """Every oasdiff id this diff can emit (for the oracle report: which rules are still missing)."""
+    found = {_ALIASES.get(p + s, p + s) for p in _PREFIXES for s in SUFFIXES}
+    for template in _WHOLE:
+        for kind in ("required", "optional"):
+            for head in ("api", "api-path", "api-global"):
+                found.add(template.format(kind=kind, head=head))
+    return frozenset(rule for rule in found if known(rule))
+
+
+def _prefixes(place: Place, fact: Fact) -> tuple[str, ...]:
+    top = not fact.path
+    if place.kind == "request-body":
+        if top:
+            return ("request-body-",)
+        # readOnly properties are the server's: oasdiff's read-only rules (info) first where it has one
+        return ("request-read-only-property-", "request-property-") if fact.read_only else ("request-property-",)
+    if place.kind == "response-body":
+        if top:
+            return ("response-body-",)
+        return ("response-write-only-property-", "response-property-") if fact.write_only else ("response-property-",)
+    if place.kind == "parameter":
+        return ("request-parameter-",) if top else ("request-parameter-property-",)
+    if place.kind == "header":
+        return ("response-header-",) if top else ()
+    return ()
+
+
+def rule_for(place: Place, fact: Fact) -> str | None:
+    """oasdiff's id for ``fact`` found at ``place``, or None when oasdiff has no such rule."""
+    if fact.full:
+        return fact.rules[0] if known(fact.rules[0]) else None
+    for prefix in _prefixes(place, fact):
+        for suffix in fact.rules:
+            rule = _ALIASES.get(prefix + suffix, prefix + suffix)
+            if known(rule):
+                return rule
+    return None
+
+
+class Emitter:
+    """Collects the changes of one diff."""
+
+    def __init__(self, today: dt.date) -> None:
+        self.today = today
+        self.changes: list[Change] = []
+
+    def add(
+        self,
+        rule: str,
+        message: str,
+        operation: str | None,
+        old: str | None,
+        new: str | None,
+        *,
+        sunset: dt.date | None = None,
+        deprecation: bool = False,
+    ) -> None:
+        if not known(rule):
+            return
+        self.changes.append(
+            Change(
+                id=rule,
+                severity=severity(rule),
+                message=message,
+                operations=(operation,) if operation else (),
+                old=old,
+                new=new,
+                sunset=sunset,
+                deprecation=deprecation,
+            )
+        )
+
+    def facts(self, facts: list[Fact], place: Place, operation: str) -> None:
+        for fact in facts:
+            rule = rule_for(place, fact)
+            if rule is None:
+                continue
+            subject = place.label
+            if fact.path:
+                subject = f"property `{'/'.join(fact.path)}` of {place.label}"
+            sunset = parse_sunset(fact.sunset) if fact.sunset is not None else None
+            self.add(
+                rule,
+                f"{operation}: {subject}: {fact.text}",
+                operation,
+                fact.old,
+                fact.new,
+                sunset=sunset,
+                deprecation=rule.endswith(("-deprecated", "-deprecated-with-sunset")),
+            )

@@ -1,0 +1,311 @@
+"""What changed inside one operation both versions have: parameters, request body, responses.
+
+Findings are reported per operation and, for bodies, per media type, as oasdiff does, so counts
+match it. Parameters are matched by (in, name) — header names case-insensitively, path parameters
+by their position in the path, so renaming ``{id}`` to ``{userId}`` changes nothing.
+"""
+
+from __future__ import annotations
+
+from toolkit.openapi.diff_emit import Emitter, Place
+from toolkit.openapi.diff_nodes import Node, OperationView, ParamView, Side
+from toolkit.openapi.diff_schema import SchemaDiff
+from toolkit.sunset import parse_sunset
+
+Headers = dict[str, tuple[Node, Node | None, bool]]
+
+
+def compare_operation(
+    old: Side, new: Side, o: OperationView, n: OperationView, schemas: SchemaDiff, out: Emitter
+) -> None:
+    if schemas.same(o.node, n.node) and schemas.same(o.item, n.item):
+        return  # nothing below this operation differs, $ref targets included
+    _parameters(old, new, o, n, schemas, out)
+    _request_body(old, new, o, n, schemas, out)
+    _responses(old, new, o, n, schemas, out)
+
+
+def _param_label(param: ParamView) -> str:
+    return f"the {param.where} parameter `{param.name}`"
+
+
+def _parameters(old: Side, new: Side, o: OperationView, n: OperationView, schemas: SchemaDiff, out: Emitter) -> None:
+    op = n.id
+    for key, before in o.params.items():
+        if key in n.params:
+            continue
+        where_old = old.where(before.node.uri, before.node.ptr)
+        where_new = new.where(n.node.uri, n.node.ptr)
+        raw_sunset = before.node.value.get("x-sunset")
+        sunset = parse_sunset(raw_sunset) if raw_sunset is not None else None
+        if before.node.value.get("deprecated") is True:
+            if sunset is not None and out.today < sunset:
+                rule, why = "request-parameter-removed-before-sunset", f"before its sunset {sunset}"
+            else:
+                rule, why = "request-parameter-removed-with-deprecation", "after deprecation"
+        else:
+            rule, why = "request-parameter-removed", "without deprecation"
+        out.add(rule, f"{op}: {_param_label(before)} was removed {why}", op, where_old, where_new)
+    for key, after in n.params.items():
+        if key in o.params:
+            continue
+        kind = "required" if after.required else "optional"
+        if after.where == "path":
+            rule = "new-request-path-parameter"
+        elif after.path_level:
+            rule = f"new-{kind}-request-default-parameter-to-existing-path"
+        else:
+            rule = f"new-{kind}-request-parameter"
+        out.add(
+            rule,
+            f"{op}: {kind} {_param_label(after)} was added",
+            op,
+            old.where(o.node.uri, o.node.ptr),
+            new.where(after.node.uri, after.node.ptr),
+        )
+    for key, before in o.params.items():
+        changed = n.params.get(key)
+        if changed is None or schemas.same(before.node, changed.node):
+            continue
+        after = changed
+        where_old = old.where(before.node.uri, before.node.ptr)
+        where_new = new.where(after.node.uri, after.node.ptr)
+        label = _param_label(after)
+        if before.required != after.required:
+            rule = "request-parameter-became-required" if after.required else "request-parameter-became-optional"
+            out.add(
+                rule, f"{op}: {label} became {'required' if after.required else 'optional'}", op, where_old, where_new
+            )
+        _parameter_lifecycle(before, after, op, label, where_old, where_new, out)
+        place = Place("parameter", label)
+        out.facts(schemas.compare(before.schema, after.schema, "request"), place, op)
+
+
+def _parameter_lifecycle(
+    before: ParamView, after: ParamView, op: str, label: str, where_old: str, where_new: str, out: Emitter
+) -> None:
+    was, now = before.node.value.get("deprecated") is True, after.node.value.get("deprecated") is True
+    if now and not was:
+        out.add(
+            "request-parameter-deprecated", f"{op}: {label} was deprecated", op, where_old, where_new, deprecation=True
+        )
+    elif was and not now:
+        out.add("request-parameter-reactivated", f"{op}: {label} is no longer deprecated", op, where_old, where_new)
+    if not (was and now):
+        return
+    raw_old, raw_new = before.node.value.get("x-sunset"), after.node.value.get("x-sunset")
+    if raw_old is None or raw_old == raw_new:
+        return
+    if raw_new is None:
+        out.add(
+            "request-parameter-sunset-deleted",
+            f"{op}: the sunset {raw_old} of {label} was deleted",
+            op,
+            where_old,
+            where_new,
+        )
+        return
+    old_date, new_date = parse_sunset(raw_old), parse_sunset(raw_new)
+    if old_date is None or new_date is None:
+        bad = raw_old if old_date is None else raw_new
+        out.add(
+            "request-parameter-sunset-parse",
+            f"{op}: the sunset {bad!r} of {label} is not a date",
+            op,
+            where_old,
+            where_new,
+        )
+    elif new_date < old_date:
+        out.add(
+            "request-parameter-sunset-date-changed-too-small",
+            f"{op}: the sunset of {label} moved earlier, from {old_date} to {new_date}",
+            op, where_old, where_new, sunset=new_date, deprecation=True,
+        )  # fmt: skip
+
+
+def _request_body(old: Side, new: Side, o: OperationView, n: OperationView, schemas: SchemaDiff, out: Emitter) -> None:
+    op = n.id
+    if o.body is None and n.body is None:
+        return
+    if o.body is None:
+        assert n.body is not None
+        kind = "required" if n.body.required else "optional"
+        out.add(
+            f"request-body-added-{kind}",
+            f"{op}: a {kind} request body was added",
+            op,
+            old.where(o.node.uri, o.node.ptr),
+            new.where(n.body.node.uri, n.body.node.ptr),
+        )
+        return
+    where_old = old.where(o.body.node.uri, o.body.node.ptr)
+    if n.body is None:
+        out.add(
+            "request-body-removed",
+            f"{op}: the request body was removed",
+            op,
+            where_old,
+            new.where(n.node.uri, n.node.ptr),
+        )
+        return
+    where_new = new.where(n.body.node.uri, n.body.node.ptr)
+    if o.body.required != n.body.required:
+        rule = "request-body-became-required" if n.body.required else "request-body-became-optional"
+        out.add(
+            rule,
+            f"{op}: the request body became {'required' if n.body.required else 'optional'}",
+            op,
+            where_old,
+            where_new,
+        )
+    for media, schema in o.body.content.items():
+        if media not in n.body.content:
+            out.add(
+                "request-body-media-type-removed",
+                f"{op}: the media type `{media}` was removed from the request body",
+                op,
+                where_old,
+                where_new,
+            )
+            continue
+        after = n.body.content[media]
+        if schema is None and after is not None:
+            out.add(
+                "request-body-media-type-schema-added",
+                f"{op}: a schema was added to the `{media}` request body",
+                op,
+                where_old,
+                where_new,
+            )
+        elif schema is not None and after is None:
+            out.add(
+                "request-body-media-type-schema-removed",
+                f"{op}: the schema of the `{media}` request body was removed",
+                op,
+                where_old,
+                where_new,
+            )
+        else:
+            place = Place("request-body", f"the request body ({media})")
+            out.facts(schemas.compare(schema, after, "request"), place, op)
+    for media in n.body.content:
+        if media not in o.body.content:
+            out.add(
+                "request-body-media-type-added",
+                f"{op}: the media type `{media}` was added to the request body",
+                op,
+                where_old,
+                where_new,
+            )
+
+
+def _success(status: str) -> bool:
+    return status.startswith("2") or status.upper() == "2XX"
+
+
+def _responses(old: Side, new: Side, o: OperationView, n: OperationView, schemas: SchemaDiff, out: Emitter) -> None:
+    op = n.id
+    responses_old = old.where(o.node.uri, o.node.at("responses"))
+    responses_new = new.where(n.node.uri, n.node.at("responses"))
+    for status, before in o.responses.items():
+        if status in n.responses:
+            continue
+        rule = "response-success-status-removed" if _success(status) else "response-non-success-status-removed"
+        out.add(
+            rule,
+            f"{op}: the response status {status} was removed",
+            op,
+            old.where(before.node.uri, before.node.ptr),
+            responses_new,
+        )
+    for status, after in n.responses.items():
+        if status in o.responses:
+            continue
+        rule = "response-success-status-added" if _success(status) else "response-non-success-status-added"
+        out.add(
+            rule,
+            f"{op}: the response status {status} was added",
+            op,
+            responses_old,
+            new.where(after.node.uri, after.node.ptr),
+        )
+    for status, before in o.responses.items():
+        kept = n.responses.get(status)
+        if kept is None or schemas.same(before.node, kept.node):
+            continue
+        after = kept
+        where_old = old.where(before.node.uri, before.node.ptr)
+        where_new = new.where(after.node.uri, after.node.ptr)
+        for media, schema in before.content.items():
+            if media not in after.content:
+                out.add(
+                    "response-media-type-removed",
+                    f"{op}: the media type `{media}` was removed from the {status} response",
+                    op,
+                    where_old,
+                    where_new,
+                )
+                continue
+            other = after.content[media]
+            if schema is not None and other is None:
+                out.add(
+                    "response-body-media-type-schema-removed",
+                    f"{op}: the schema of the `{media}` {status} response was removed",
+                    op,
+                    where_old,
+                    where_new,
+                )
+            elif schema is None and other is not None:
+                out.add(
+                    "response-body-media-type-schema-added",
+                    f"{op}: a schema was added to the `{media}` {status} response",
+                    op,
+                    where_old,
+                    where_new,
+                )
+            else:
+                place = Place("response-body", f"the {status} response ({media})")
+                out.facts(schemas.compare(schema, other, "response"), place, op)
+        for media in after.content:
+            if media not in before.content:
+                out.add(
+                    "response-media-type-added",
+                    f"{op}: the media type `{media}` was added to the {status} response",
+                    op,
+                    where_old,
+                    where_new,
+                )
+        _headers(old, new, op, status, before.headers, after.headers, schemas, out)
+
+
+def _headers(
+    old: Side, new: Side, op: str, status: str, before: Headers, after: Headers, schemas: SchemaDiff, out: Emitter
+) -> None:
+    for name, (node, schema, required) in before.items():
+        if name in after:
+            other_node, other_schema, other_required = after[name]
+            where_old, where_new = old.where(node.uri, node.ptr), new.where(other_node.uri, other_node.ptr)
+            if required and not other_required:
+                out.add(
+                    "response-header-became-optional",
+                    f"{op}: the response header `{name}` ({status}) became optional",
+                    op,
+                    where_old,
+                    where_new,
+                )
+            place = Place("header", f"the response header `{name}` ({status})")
+            out.facts(schemas.compare(schema, other_schema, "response"), place, op)
+            continue
+        rule = "required-response-header-removed" if required else "optional-response-header-removed"
+        out.add(
+            rule, f"{op}: the response header `{name}` ({status}) was removed", op, old.where(node.uri, node.ptr), None
+        )
+    for name, (node, _schema, _required) in after.items():
+        if name not in before:
+            out.add(
+                "response-header-added",
+                f"{op}: the response header `{name}` ({status}) was added",
+                op,
+                None,
+                new.where(node.uri, node.ptr),
+            )
