@@ -1,0 +1,76 @@
+"""``diff``: what changed between two versions of a GraphQL schema, as it affects a client.
+
+The rules live in ``diff_rules`` (one function per construct, graphql-core's verdicts) and the
+operation index in ``diff_reach``; this module joins them into ``Change``s: each change gets the
+operations that can reach the place it is about, and the list comes back in a stable order (by
+location, then rule id) so reports and snapshots do not churn between runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from graphql import GraphQLSchema
+
+from toolkit.errors import LoadError
+from toolkit.graphql.diff_reach import Reach
+from toolkit.graphql.diff_rules import Found, Rules
+from toolkit.graphql.load import GraphQLContract
+from toolkit.model import Change, Contract
+
+__all__ = ["diff"]
+
+
+def diff(old: Contract, new: Contract, *, today: dt.date | None = None) -> list[Change]:
+    """Every change from ``old`` to ``new``: breaking, dangerous (graphql-core's rules) and info.
+
+    ``today`` decides whether a removed deprecated element was removed after its sunset date.
+    """
+    old_schema, new_schema = _schema(old), _schema(new)
+    found = Rules(old_schema, new_schema, today or dt.date.today()).run()
+    placer = _Placer(Reach(old_schema), Reach(new_schema))
+    changes = [
+        Change(
+            id=item.id,
+            severity=item.severity,
+            message=item.message,
+            operations=placer.operations(item),
+            old=item.old,
+            new=item.new,
+            sunset=item.sunset,
+            deprecation=item.deprecation,
+        )
+        for item in found
+    ]
+    changes.sort(key=lambda change: (change.location or "", change.id, change.message))
+    return changes
+
+
+def _schema(contract: Contract) -> GraphQLSchema:
+    if not isinstance(contract, GraphQLContract) or contract.schema is None:
+        raise LoadError(
+            f"is a {contract.protocol} contract, not a GraphQL schema",
+            where=contract.source,
+            hint="compare two versions of the same GraphQL API",
+        )
+    return contract.schema
+
+
+class _Placer:
+    """Finds the operations a change affects, using the reach of the schema where its type exists."""
+
+    def __init__(self, old: Reach, new: Reach) -> None:
+        self.old = old
+        self.new = new
+
+    def operations(self, item: Found) -> tuple[str, ...]:
+        location = item.new if item.new is not None else item.old
+        if location is None or location.startswith("@"):
+            return ()  # directives are schema-wide
+        type_name, _, rest = location.partition(".")
+        reach = self.new if type_name in self.new.schema.type_map else self.old
+        field = rest.split(".")[0]
+        if type_name in reach.roots:
+            # a change on a root field concerns that operation; on the root type itself, all of them
+            return (f"{type_name}.{field}",) if field else tuple(reach.roots[type_name])
+        return reach.operations_reaching(type_name)
