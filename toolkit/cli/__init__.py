@@ -5,11 +5,14 @@ from __future__ import annotations
 import click
 
 from toolkit.__about__ import __version__
+from toolkit.cli.drift import drift
 from toolkit.cli.errors import debug_option
 from toolkit.cli.lint import lint
+from toolkit.cli.serve import serve
 from toolkit.cli.workspace import workspace
 
-EXIT_CODES = """Exit codes: 0 clean, 1 findings (lint problems), 2 usage, configuration or load errors."""
+EXIT_CODES = """Exit codes: 0 clean, 1 findings (lint problems, drift at the --fail-on level), 2 usage, configuration
+or load errors (and an unreachable vendor)."""
 
 
 @click.group(
@@ -23,7 +26,9 @@ def cli() -> None:
     (OpenAPI, WSDL, GraphQL)."""
 
 
+cli.add_command(drift)
 cli.add_command(lint)
+cli.add_command(serve)
 cli.add_command(workspace)
 
 

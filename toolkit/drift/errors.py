@@ -1,0 +1,46 @@
+"""The errors ``ctk drift`` raises on purpose, below ``CtkError`` so the CLI reports them in one line.
+
+    CtkError
+    └── DriftError                 drift cannot be computed as asked                (exit 2)
+        ├── ProtocolMismatchError  OLD and NEW are contracts of different protocols
+        ├── DiffUnavailableError   no diff module for that protocol in this installation
+        ├── UnknownApiError        ``ctk drift NAME`` names no API of the workspace
+        ├── NoNewSourceError       an API has no published contract and no live endpoint
+        ├── CredentialsError       an environment variable named in ``vendor.auth`` is unset
+        └── IgnoreFileError        drift-ignore.toml is malformed (``where`` is file:line)
+
+Unreachable vendors and unreadable contracts stay ``toolkit.errors.SourceError``/``LoadError``: they
+are load failures like any other.
+"""
+
+from __future__ import annotations
+
+from toolkit.errors import CtkError
+
+
+class DriftError(CtkError):
+    """Drift cannot be computed as asked."""
+
+
+class ProtocolMismatchError(DriftError):
+    """The two contracts compared are not of the same protocol."""
+
+
+class DiffUnavailableError(DriftError):
+    """No diff rules are installed for a protocol."""
+
+
+class UnknownApiError(DriftError):
+    """A name given to ``ctk drift`` is not an API of the workspace."""
+
+
+class NoNewSourceError(DriftError):
+    """An API has nothing to compare its pinned contract with."""
+
+
+class CredentialsError(DriftError):
+    """A credential named in ``vendor.auth`` is not in the environment."""
+
+
+class IgnoreFileError(DriftError):
+    """The ignore file is malformed."""

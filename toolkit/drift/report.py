@@ -1,0 +1,146 @@
+"""The drift report: per API, the changes found (or the error that stopped it), and what fails the run.
+
+Renderers and the CLI see only this. Changes are kept as found; the ignore list is applied when
+the report is read (``active``/``ignored``), so changes merged in later — findings observed at run
+time, ``Change(source="observed")`` — are counted, sorted and ignored exactly like diffed ones::
+
+    report = report.merge("payments", observed_changes)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from toolkit.drift.ignore import IgnoreEntry, IgnoreList
+from toolkit.errors import CtkError
+from toolkit.model import Change, ChangeSeverity
+
+SEVERITIES = (ChangeSeverity.BREAKING, ChangeSeverity.DANGEROUS, ChangeSeverity.INFO)
+
+
+class FailOn(enum.StrEnum):
+    """How much drift fails a run. Each level fails on everything the level before it does, and more.
+
+    ``breaking``: a breaking change. ``dangerous``: a breaking or dangerous one. ``deprecation``:
+    those, plus any change flagged ``deprecation`` (a deprecation added or a sunset moved), which
+    diffs grade ``info``: a team that wants to hear of every sunset also wants to hear of breakage.
+    ``never``: nothing fails; the report is information only.
+    """
+
+    BREAKING = "breaking"
+    DANGEROUS = "dangerous"
+    DEPRECATION = "deprecation"
+    NEVER = "never"
+
+    def fails(self, change: Change) -> bool:
+        if self is FailOn.NEVER:
+            return False
+        if self is FailOn.DEPRECATION and change.deprecation:
+            return True
+        floor = ChangeSeverity.DANGEROUS if self is not FailOn.BREAKING else ChangeSeverity.BREAKING
+        return change.severity.rank >= floor.rank
+
+
+@dataclass(frozen=True)
+class ApiError:
+    """Why one API could not be compared; the other APIs of the run go on."""
+
+    message: str
+    where: str | None = None
+    hint: str | None = None
+
+    @classmethod
+    def of(cls, exc: CtkError) -> ApiError:
+        return cls(message=exc.message, where=exc.where, hint=exc.hint)
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+@dataclass(frozen=True)
+class IgnoredChange:
+    change: Change
+    entry: IgnoreEntry
+
+
+@dataclass(frozen=True)
+class ApiDrift:
+    """One API compared: where OLD and NEW came from, and what changed (or why it could not say).
+
+    ``via`` says how NEW was obtained: ``files`` (named on the command line), ``published``,
+    ``introspection`` or ``wsdl`` (fetched live from the vendor). ``operations`` are the ids of every
+    operation in OLD or NEW, for views that list operations that did not change too (JUnit).
+    """
+
+    name: str
+    old: str
+    new: str
+    protocol: str | None = None
+    via: str = "files"
+    changes: tuple[Change, ...] = ()
+    operations: tuple[str, ...] = ()
+    error: ApiError | None = None
+
+
+def sort_key(change: Change) -> tuple[int, str, str, tuple[str, ...], str]:
+    """Severity first (breaking on top), then place, rule and operations: the same order every run."""
+    return (-change.severity.rank, change.location or "", change.id, change.operations, change.message)
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    apis: tuple[ApiDrift, ...]
+    ignores: IgnoreList = field(default_factory=IgnoreList)
+    today: dt.date = field(default_factory=dt.date.today)
+
+    def merge(self, api: str, changes: Iterable[Change]) -> DriftReport:
+        """This report with ``changes`` (e.g. observed at run time) added to ``api``."""
+        names = [drift.name for drift in self.apis]
+        if api not in names:
+            raise KeyError(api)
+        added = tuple(changes)
+        return replace(
+            self,
+            apis=tuple(replace(d, changes=d.changes + added) if d.name == api else d for d in self.apis),
+        )
+
+    def api(self, name: str) -> ApiDrift:
+        for drift in self.apis:
+            if drift.name == name:
+                return drift
+        raise KeyError(name)
+
+    def active(self, drift: ApiDrift) -> list[Change]:
+        """The changes of ``drift`` that count: not covered by a live ignore entry, in report order."""
+        return sorted((c for c in drift.changes if self.ignores.match(drift.name, c, self.today) is None), key=sort_key)
+
+    def ignored(self, drift: ApiDrift) -> list[IgnoredChange]:
+        found = []
+        for change in sorted(drift.changes, key=sort_key):
+            entry = self.ignores.match(drift.name, change, self.today)
+            if entry is not None:
+                found.append(IgnoredChange(change, entry))
+        return found
+
+    def counts(self, drift: ApiDrift | None = None) -> dict[ChangeSeverity, int]:
+        """Active changes per severity, for one API or (None) the whole report."""
+        totals = dict.fromkeys(SEVERITIES, 0)
+        for each in self.apis if drift is None else (drift,):
+            for change in self.active(each):
+                totals[change.severity] += 1
+        return totals
+
+    @property
+    def errors(self) -> list[ApiDrift]:
+        return [drift for drift in self.apis if drift.error is not None]
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.ignores.warnings(self.today)
+
+    def failing(self, level: FailOn, drift: ApiDrift | None = None) -> list[Change]:
+        """The active changes at or above ``level`` (for one API, or all)."""
+        return [c for each in (self.apis if drift is None else (drift,)) for c in self.active(each) if level.fails(c)]

@@ -1,0 +1,194 @@
+"""Where the two sides of a drift come from: two contracts named by the user, or a workspace API.
+
+For a workspace API, OLD is the pinned contract and NEW is, in order of preference: ``published``
+(a path or URL), the vendor's GraphQL endpoint (introspection), or its ``wsdl_url``. ``live=True``
+skips ``published`` to ask the vendor directly. The network is used only for those URLs: a pinned
+or published file that refers to the network is refused by the ``SourceReader`` as everywhere else.
+
+Errors for one API are caught into its ``ApiDrift`` so the other APIs of the run are still compared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from toolkit.drift import diff_contracts
+from toolkit.drift.errors import NoNewSourceError, UnknownApiError
+from toolkit.drift.fetch import NO_CREDENTIALS, AuthenticatedReader, Credentials, credentials_for, origin
+from toolkit.drift.ignore import IgnoreList
+from toolkit.drift.report import ApiDrift, ApiError, DriftReport
+from toolkit.errors import CtkError
+from toolkit.load import load_contract
+from toolkit.model import Contract
+from toolkit.sources import display_name, is_url
+from toolkit.workspace import Api, Workspace
+
+
+@dataclass(frozen=True)
+class NewSource:
+    via: str  # "published" | "introspection" | "wsdl"
+    location: str  # a path or URL
+
+
+def choose_new_source(api: Api, *, live: bool = False) -> NewSource:
+    vendor = api.vendor
+    if api.published and not live:
+        return NewSource("published", api.published)
+    if vendor is not None and vendor.graphql_endpoint:
+        return NewSource("introspection", vendor.graphql_endpoint)
+    if vendor is not None and vendor.wsdl_url:
+        return NewSource("wsdl", vendor.wsdl_url)
+    wanted = "a vendor graphql_endpoint or wsdl_url" if live else "published, or a vendor graphql_endpoint or wsdl_url"
+    raise NoNewSourceError(
+        f"API {api.name} has nothing to compare its pinned contract with",
+        hint=f"set {wanted} in [apis.{api.name}] of sandbox/sandbox.toml",
+    )
+
+
+def _credentials(api: Api, url: str, env: Mapping[str, str] | None) -> Credentials:
+    """The vendor's credentials, if ``url`` is on the origin of one of the vendor's own URLs.
+
+    A ``published`` URL on a docs site or a raw GitHub file must not receive the sandbox API key.
+    """
+    vendor = api.vendor
+    if vendor is None or vendor.auth is None:
+        return NO_CREDENTIALS
+    for vendor_url in (vendor.graphql_endpoint, vendor.wsdl_url, vendor.sandbox_url):
+        if vendor_url and origin(vendor_url) == origin(url):
+            return credentials_for(vendor.auth, vendor_url, api=api.name, env=env)
+    return NO_CREDENTIALS
+
+
+def load_new(api: Api, source: NewSource, *, env: Mapping[str, str] | None = None) -> Contract:
+    """Load NEW for ``api`` from ``source``; any secret is scrubbed from errors on the way out."""
+    if not is_url(source.location):
+        return load_contract(source.location, mirrors=api.mirrors)
+    credentials = _credentials(api, source.location, env)
+    try:
+        if source.via == "introspection":
+            from toolkit.drift.introspection import load_live_schema
+
+            return load_live_schema(source.location, credentials)
+        return load_contract(source.location, reader=AuthenticatedReader(credentials, mirrors=api.mirrors))
+    except CtkError as exc:
+        raise credentials.redact_error(exc) from None
+
+
+def _operation_ids(old: Contract, new: Contract) -> tuple[str, ...]:
+    ids = [op.id for op in new.operations]
+    seen = set(ids)
+    return tuple(ids + [op.id for op in old.operations if op.id not in seen])
+
+
+def compare(
+    name: str, old: Contract, new: Contract, *, old_label: str, new_label: str, via: str, today: dt.date | None
+) -> ApiDrift:
+    return ApiDrift(
+        name=name,
+        old=old_label,
+        new=new_label,
+        protocol=str(new.protocol),
+        via=via,
+        changes=tuple(diff_contracts(old, new, today=today)),
+        operations=_operation_ids(old, new),
+    )
+
+
+def compare_files(
+    old: str, new: str, *, mirrors: Mapping[str, str], name: str | None = None, today: dt.date | None = None
+) -> ApiDrift:
+    """Two contracts named by the user; errors propagate (there is nothing else to report)."""
+    old_contract = load_contract(old, mirrors=mirrors)
+    new_contract = load_contract(new, mirrors=mirrors)
+    return compare(
+        name or api_name(old, new_contract),
+        old_contract,
+        new_contract,
+        old_label=display_name(old),
+        new_label=display_name(new),
+        via="files",
+        today=today,
+    )
+
+
+def api_name(old: str, new: Contract) -> str:
+    """A name for a pair given by path: ``<api>`` for ``…/contracts/<api>/<version>``, else NEW's title."""
+    if not is_url(old):
+        parts = Path(os.path.abspath(old)).parts
+        if "contracts" in parts:
+            index = len(parts) - 1 - parts[::-1].index("contracts")
+            if index + 2 < len(parts):
+                return parts[index + 1]
+    return new.title or Path(new.source).stem
+
+
+def compare_api(
+    space: Workspace,
+    api: Api,
+    *,
+    live: bool = False,
+    today: dt.date | None = None,
+    env: Mapping[str, str] | None = None,
+    debug: bool = False,
+) -> ApiDrift:
+    """A workspace API against its vendor's current contract; an error becomes the API's result.
+
+    ``debug`` lets unexpected exceptions (bugs) through with their traceback instead.
+    """
+    old_label = _relative(str(api.contract), space.root)
+    new_label = api.published or "-"
+    via = "published"
+    protocol: str | None = None
+    try:
+        source = choose_new_source(api, live=live)
+        new_label, via = _relative(source.location, space.root), source.via
+        old = load_contract(api.contract, mirrors=api.mirrors)
+        protocol = str(old.protocol)
+        new = load_new(api, source, env=env)
+        return compare(api.name, old, new, old_label=old_label, new_label=new_label, via=via, today=today)
+    except CtkError as exc:
+        error = ApiError.of(exc)
+    except Exception as exc:  # a bug in one protocol's rules must not hide the other APIs' results
+        if debug:
+            raise
+        error = ApiError(
+            message=f"internal error: {exc.__class__.__name__}: {exc}",
+            hint="this is a bug in ctk; run again with --debug and report the traceback",
+        )
+    return ApiDrift(name=api.name, old=old_label, new=new_label, protocol=protocol, via=via, error=error)
+
+
+def workspace_report(
+    space: Workspace,
+    names: Iterable[str] = (),
+    *,
+    live: bool = False,
+    ignores: IgnoreList | None = None,
+    today: dt.date | None = None,
+    env: Mapping[str, str] | None = None,
+    debug: bool = False,
+) -> DriftReport:
+    """Every API of ``space`` (or those in ``names``), each compared on its own."""
+    wanted = list(names) or list(space.apis)
+    for name in wanted:
+        if name not in space.apis:
+            raise UnknownApiError(
+                f"{name!r} is not an API of the workspace (its APIs: {', '.join(space.apis)})",
+                where=str(space.config),
+                hint="to compare two contracts, name both: ctk drift OLD NEW",
+            )
+    apis = tuple(compare_api(space, space.apis[name], live=live, today=today, env=env, debug=debug) for name in wanted)
+    return DriftReport(apis=apis, ignores=ignores or IgnoreList(), today=today or dt.date.today())
+
+
+def _relative(location: str, root: Path) -> str:
+    if is_url(location):
+        return location
+    try:
+        return str(Path(location).relative_to(root))
+    except ValueError:
+        return display_name(location)
