@@ -54,3 +54,11 @@ def test_syntax_error_names_file_line_and_column(tmp_path: Path) -> None:
     with pytest.raises(ParseError) as error:
         load_contract(sdl)
     assert error.value.where == f"{sdl}:3:1"
+
+
+def test_indented_sdl_is_recognised(tmp_path: Path) -> None:
+    # SDL pasted from a test or a heredoc is often indented; sniffing must not depend on column 0
+    path = tmp_path / "indented.graphql"
+    path.write_text('\n    """The root."""\n    type Query {\n      ping: String\n    }\n')
+    contract = load_contract(path)
+    assert [op.id for op in contract.operations] == ["Query.ping"]

@@ -24,8 +24,8 @@ _OPENAPI_KEY = re.compile(r"""^\s*["']?(openapi|swagger)["']?\s*:""", re.MULTILI
 _ASYNCAPI_KEY = re.compile(r"""^\s*["']?asyncapi["']?\s*:""", re.MULTILINE)
 # A definition keyword followed by a name, at the start of a line: YAML's "type: string" never matches.
 _SDL_START = re.compile(
-    r"^(extend\s+)?(type|interface|union|enum|input|scalar)\s+[_A-Za-z]|^(extend\s+)?schema\s*[@{]"
-    r"|^directive\s+@|^\s*\"\"\"",
+    r"^[ \t]*(extend\s+)?(type|interface|union|enum|input|scalar)\s+[_A-Za-z]|^[ \t]*(extend\s+)?schema\s*[@{]"
+    r"|^[ \t]*directive\s+@|^\s*\"\"\"",
     re.MULTILINE,
 )
 # The first line that is not blank or a comment is "key: ..." or "- ...": a YAML document.
