@@ -6,12 +6,16 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from toolkit.cli.errors import debug_option, reported_errors
 from toolkit.cli.options import mirror_option, mirrors_from
-from toolkit.errors import ConfigError
+from toolkit.errors import ConfigError, CtkError
+
+if TYPE_CHECKING:
+    from toolkit.mock.server import MountedContract
 
 
 @click.command()
@@ -71,10 +75,12 @@ def serve(
             webhook_after=after,
         )
         handler = build_handler(config)
-    host = host or settings_host
-    port = port if port is not None else settings_port
+        host = host or settings_host
+        port = port if port is not None else settings_port
+        if not check:
+            _check_port(host, port)
     ready = time.perf_counter() - started
-    _announce(config, host, port, ready, handler)
+    _announce(config, host, port, ready, handler, check)
     if check:
         return
     import uvicorn
@@ -95,6 +101,26 @@ def serve(
         sys.exit(2)
 
 
+def _check_port(host: str, port: int) -> None:
+    """Refuse a port that is taken before announcing anything: uvicorn would log its own error and exit 3."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as error:
+        raise CtkError(f"cannot listen on {host}:{port}: {error}", hint="check --host") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: TIME_WAIT is no conflict
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise CtkError(
+                f"cannot listen on {host}:{port}: {error.strerror or error}",
+                hint="choose another --port, or stop what is using this one",
+            ) from None
+
+
 def _pairs(values: tuple[str, ...]) -> dict[str, str]:
     out: dict[str, str] = {}
     for value in values:
@@ -105,14 +131,14 @@ def _pairs(values: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def _workspace_contracts(root: Path | None) -> tuple[list[object], tuple[str, int, int]]:
+def _workspace_contracts(root: Path | None) -> tuple[list[MountedContract], tuple[str, int, int]]:
     from toolkit.load import load_contract
     from toolkit.mock.server import MountedContract
     from toolkit.model import Protocol
     from toolkit.workspace import load_workspace
 
     space = load_workspace(root)
-    mounted: list[object] = []
+    mounted: list[MountedContract] = []
     for name, api in space.apis.items():
         contract = load_contract(api.contract, mirrors=api.mirrors)
         if contract.protocol is not Protocol.OPENAPI:
@@ -126,7 +152,7 @@ def _workspace_contracts(root: Path | None) -> tuple[list[object], tuple[str, in
     return mounted, (settings.host, settings.port, settings.seed)
 
 
-def _announce(config: object, host: str, port: int, seconds: float, handler: object) -> None:
+def _announce(config: object, host: str, port: int, seconds: float, handler: object, check: bool) -> None:
     from toolkit.mock.server import ServeConfig
 
     assert isinstance(config, ServeConfig)
@@ -134,7 +160,8 @@ def _announce(config: object, host: str, port: int, seconds: float, handler: obj
         label = f"{item.name}: " if item.name else ""
         click.echo(f"serving {label}{item.source} at http://{host}:{port}{item.mount or _default_mount(handler)}", err=True)
     validation = "on" if config.validate else "off"
-    click.echo(f"seed {config.seed}, validation {validation}, ready in {seconds:.2f} s; Ctrl-C to stop", err=True)
+    then = "--check: not started" if check else "Ctrl-C to stop"
+    click.echo(f"seed {config.seed}, validation {validation}, ready in {seconds:.2f} s; {then}", err=True)
 
 
 def _default_mount(handler: object) -> str:

@@ -1,0 +1,131 @@
+"""``ctk serve``: the dry run (``--check``), a real server in a subprocess on loopback (one worker and
+two), the workspace mode, and the two ways it refuses to start (a broken contract, a taken port)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import DATA, REPO, assert_refused_output
+from toolkit.cli import cli
+
+PAYMENTS_V1 = str(REPO / "contracts" / "payments" / "v1")
+KEY = {"X-Api-Key": "sk_test_123"}
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def ctk_serve(*args: str, port: int) -> Iterator[str]:
+    """``ctk serve ARGS --port PORT`` in a subprocess; yields its base URL once it answers."""
+    command = [sys.executable, "-m", "toolkit.cli", "serve", *args, "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(
+        command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                _, err = process.communicate()
+                pytest.fail(f"ctk serve exited with {process.returncode}: {err.decode()}")
+            try:
+                if httpx.get(f"{url}/__ctk/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "ctk serve did not answer within 30 s"
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()  # uvicorn stops its workers on SIGTERM
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)  # the group this test started, workers included
+            process.wait(5)
+        if process.stdout:
+            process.stdout.close()
+        if process.stderr:
+            process.stderr.close()
+
+
+def test_check_prints_what_would_be_served() -> None:
+    code, _, err = run("serve", PAYMENTS_V1, "--check", "--port", "9123", "--seed", "7", "--no-validate")
+    assert code == 0, err
+    assert f"serving {PAYMENTS_V1} at http://127.0.0.1:9123/v1" in err
+    assert "seed 7, validation off" in err
+    assert "not started" in err
+
+
+def test_check_honours_mount() -> None:
+    code, _, err = run("serve", PAYMENTS_V1, "--check", "--mount", "/pay")
+    assert code == 0, err
+    assert "at http://127.0.0.1:8000/pay" in err
+
+
+def test_workspace_check_lists_payments_and_notes_the_rest() -> None:
+    code, _, err = run("serve", "--root", str(REPO), "--check")
+    assert code == 0, err
+    serving = [line for line in err.splitlines() if line.startswith("serving ")]
+    assert len(serving) == 1 and serving[0].startswith("serving payments: ")
+    assert serving[0].endswith("at http://127.0.0.1:8000/payments")
+    notes = [line for line in err.splitlines() if line.startswith("note: ")]
+    assert any(line.startswith("note: crm ") and "not served yet" in line for line in notes)
+    assert any(line.startswith("note: inventory ") and "not served yet" in line for line in notes)
+    assert "seed 1" in err  # the workspace's own seed from sandbox.toml
+
+
+def test_broken_contract_is_one_error_line() -> None:
+    code, out, err = run("serve", str(DATA / "mock" / "broken.yaml"), "--check")
+    assert_refused_output(code, out, err, "broken.yaml")
+    assert "Missing" in err
+
+
+def test_port_in_use_exits_2_with_a_hint() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "toolkit.cli", "serve", PAYMENTS_V1, "--port", str(port)],
+            cwd=REPO, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert_refused_output(result.returncode, result.stdout, result.stderr, f"127.0.0.1:{port}")
+    assert "hint: choose another --port" in result.stderr
+
+
+def test_serve_answers_over_http() -> None:
+    with ctk_serve(PAYMENTS_V1, "--seed", "4", port=free_port()) as url:
+        customer = httpx.get(f"{url}/v1/customers/cus_77", headers=KEY, timeout=10)
+        again = httpx.get(f"{url}/v1/customers/cus_77", headers=KEY, timeout=10)
+        anonymous = httpx.get(f"{url}/v1/customers/cus_77", timeout=10)
+    assert customer.status_code == 200 and customer.json()["id"] == "cus_77"
+    assert customer.content == again.content
+    assert anonymous.status_code == 401
+
+
+def test_serve_with_two_workers() -> None:
+    with ctk_serve(PAYMENTS_V1, "--workers", "2", port=free_port()) as url:
+        responses = [httpx.get(f"{url}/v1/refunds/re_5", headers=KEY, timeout=10) for _ in range(4)]
+    assert {r.status_code for r in responses} == {200}
+    assert len({r.content for r in responses}) == 1  # whichever worker answered, the data is the same
