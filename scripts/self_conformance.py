@@ -49,6 +49,7 @@ class Outcome:
     failures: list[str] = field(default_factory=list)
     untestable: list[str] = field(default_factory=list)  # schemathesis could not build a request
     invalid_examples: int = 0
+    unsatisfiable: list[str] = field(default_factory=list)  # response schemas no value can satisfy
     seconds: float = 0.0
     error: str = ""
 
@@ -162,8 +163,29 @@ def run_one(path: Path, max_examples: int, seed: int, workers: int) -> Outcome:
             outcome.error = "schemathesis produced no report: " + (completed.stderr or completed.stdout)[-800:]
             return outcome
         _read_junit(junit, outcome)
+    outcome.unsatisfiable = unsatisfiable_responses(mock)
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def unsatisfiable_responses(mock: object) -> list[str]:
+    """Declared responses whose schema admits no value: the mock answers another declared status."""
+    import random
+
+    from toolkit.openapi.generate import GenerationError
+    from toolkit.openapi.responses import generator_of
+
+    found: list[str] = []
+    for op_id, op in mock.operations.items():  # type: ignore[attr-defined]
+        for spec in op.responses.specs:
+            for media in spec.media:
+                if media.schema is None:
+                    continue
+                try:
+                    generator_of(media, mock.generators).generate(random.Random(0))  # type: ignore[attr-defined]
+                except GenerationError:
+                    found.append(f"{op_id} {spec.key} {media.media_type}")
+    return found
 
 
 def _schema_file(path: Path) -> Path:
@@ -211,11 +233,18 @@ def main() -> int:
             if outcome.error:
                 print(f"{outcome.contract:60} ERROR {outcome.error}")
             else:
-                note = f"  ({outcome.invalid_examples} contract examples violate their own schema: valid data served)" if outcome.invalid_examples else ""
+                notes = []
+                if outcome.invalid_examples:
+                    notes.append(f"{outcome.invalid_examples} contract examples violate their own schema: valid data served")
+                if outcome.unsatisfiable:
+                    notes.append(f"{len(outcome.unsatisfiable)} response schemas admit no value: another declared status served")
+                note = f"  ({'; '.join(notes)})" if notes else ""
                 print(f"{outcome.contract:60} {outcome.tested - len(outcome.failed):4}/{outcome.tested:<4} "
                       f"{outcome.rate:7.1%}  {outcome.seconds:6.1f} s{note}")  # fmt: skip
                 for failure in outcome.failures[:10]:
                     print(f"    FAIL {failure}")
+                for response in outcome.unsatisfiable:
+                    print(f"    CONTRACT CONTRADICTS ITSELF (no value fits) {response}")
                 for skipped in outcome.untestable:
                     print(f"    NOT RUN (schemathesis cannot build the request) {skipped}")
             sys.stdout.flush()

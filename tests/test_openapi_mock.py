@@ -632,3 +632,54 @@ def test_preference_applied_names_only_what_this_request_got(payments: OpenAPIMo
     unknown = call(payments, "GET", path, headers=(("prefer", "example=nope"),))
     assert unknown.status == 200 and unknown.header("preference-applied") is None
     assert unknown.body == call(payments, "GET", path).body  # an unknown example changes nothing
+
+
+# -- contracts that contradict themselves, and paths of the same shape ------------------------------
+
+SAME_SHAPE_AND_UNSATISFIABLE = """
+openapi: 3.0.3
+info: {title: Odd, version: "1"}
+paths:
+  /secrets/{name}:
+    post:
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {type: object}}}}
+  /secrets/{id}:
+    delete:
+      responses:
+        "204": {description: gone}
+  /items:
+    get:
+      responses:
+        "200":
+          description: an item that cannot exist (null and string at once)
+          content: {application/json: {schema: {type: "null", oneOf: [{type: string}]}}}
+        "404":
+          description: not found
+          content: {application/json: {schema: {type: object, required: [message], properties: {message: {type: string}}}}}
+"""
+
+
+@pytest.fixture(scope="module")
+def odd(tmp_path_factory: pytest.TempPathFactory) -> OpenAPIMock:
+    path = tmp_path_factory.mktemp("odd") / "odd.yaml"
+    path.write_text(SAME_SHAPE_AND_UNSATISFIABLE)
+    return make_mock(path)
+
+
+def test_templates_of_the_same_shape_route_by_method(odd: OpenAPIMock) -> None:
+    assert call(odd, "POST", "/secrets/abc").status == 200
+    assert call(odd, "DELETE", "/secrets/abc").status == 204
+    refused = call(odd, "PUT", "/secrets/abc")
+    assert refused.status == 405
+    assert set(refused.header("allow").split(", ")) >= {"POST", "DELETE"}  # type: ignore[union-attr]
+
+
+def test_an_unsatisfiable_response_is_replaced_by_a_valid_declared_one(odd: OpenAPIMock) -> None:
+    response = call(odd, "GET", "/items")
+    assert response.status == 404  # the only declared response that can be made valid
+    assert isinstance(json.loads(response.body)["message"], str)
+    assert "admits no value" in (response.header("ctk-warning") or "")
+    asked = call(odd, "GET", "/items", headers=(("prefer", "code=200"),))
+    assert asked.status == 500
+    assert asked.header("content-type") == PROBLEM

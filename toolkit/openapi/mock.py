@@ -24,7 +24,7 @@ from toolkit.mock.problem import problem_response
 from toolkit.model import HttpOperation
 from toolkit.openapi.bodies import BodyReader, DecodedBody, is_json
 from toolkit.openapi.callbacks import CallbackSpec, compile_callbacks, expand_expression
-from toolkit.openapi.generate import Generators
+from toolkit.openapi.generate import GenerationError, Generators
 from toolkit.openapi.jsonschema import SchemaValidators
 from toolkit.openapi.load import OpenAPIContract
 from toolkit.openapi.parameters import CompiledParameter, ParameterReader, Violation, compile_parameters
@@ -268,10 +268,43 @@ class OpenAPIMock:
             return MockResult(Response(204, op.deprecation_headers))
         # A success repeats what the request said (path ids, body fields); an error says its own status.
         overrides = _overrides(op, values, decoded) if status < 400 else {"status": status}
-        response = self._respond(op, spec, status, request, preferences, overrides, query_items)
+        try:
+            response = self._respond(op, spec, status, request, preferences, overrides, query_items)
+        except GenerationError as error:
+            response = self._unsatisfiable(op, spec, status, request, preferences, query_items, error)
         # Events follow what happened: a call answered with an error (Prefer: code=4xx) triggers none.
         deliveries = self._deliveries(op, request, decoded) if response.status < 400 else ()
         return MockResult(response, deliveries)
+
+    def _unsatisfiable(
+        self,
+        op: CompiledOperation,
+        failed: ResponseSpec,
+        status: int,
+        request: Request,
+        preferences: Preferences,
+        query_items: list[tuple[str, str]],
+        error: GenerationError,
+    ) -> Response:
+        """The contract's schema for this response admits no value at all. Rather than send data that
+        contradicts the contract, answer with the next declared response that can be made valid, and
+        say so in a ``ctk-warning`` header; a status the client asked for by ``Prefer`` is a 500."""
+        note = f"the {failed.key} response schema of {op.operation.id} admits no value ({error.where})"
+        if preferences.code is None:
+            order = sorted(
+                (s for s in op.responses.specs if s is not failed and s.status >= 200),
+                key=lambda s: (s.key == "default", s.status >= 400, s.status),
+            )
+            for spec in order:
+                alternative = spec.status if spec.key != "default" else status
+                overrides: dict[str, Any] = {"status": alternative} if alternative >= 400 else {}
+                try:
+                    response = self._respond(op, spec, alternative, request, preferences, overrides, query_items)
+                except GenerationError:
+                    continue
+                warning = ("ctk-warning", f"{note}; answered {alternative} instead")
+                return Response(response.status, (*response.headers, warning), response.body)
+        return problem_response(500, note, kind="unsatisfiable-schema", headers=op.deprecation_headers)
 
     def _choose(self, op: CompiledOperation, preferences: Preferences) -> tuple[ResponseSpec | None, int]:
         if preferences.code is not None:

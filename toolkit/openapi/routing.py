@@ -72,21 +72,32 @@ class Router(Generic[T]):
             if path != self.mount and not path.startswith(self.mount + "/"):
                 return None
             path = path[len(self.mount) :] or "/"
+        wanted = method.upper()
+        # Like starlette: a full match (path and method) anywhere wins; failing that, the first path
+        # match answers 405 with every method the matching paths allow. Two templates of the same shape
+        # (/secrets/{name} for POST, /secrets/{id} for DELETE) thus both route.
+        partial: tuple[_Route[T], dict[str, str]] | None = None
+        allowed: list[str] = []
         route = self._literal.get(_normal(unquote(path) if "%" in path else path))
-        params: dict[str, str] = {}
-        if route is None:
-            for candidate in self._templated.get(len(path.strip("/").split("/")), ()):
-                assert candidate.pattern is not None
-                found = candidate.pattern.match(path)
-                if found:
-                    route = candidate
-                    groups = found.groups()
-                    params = {name: unquote(value) for name, value in zip(candidate.names, groups, strict=False)}
-                    break
-            if route is None:
-                return None
-        target = route.methods.get(method.upper())
-        return Match(route.template, target, params, tuple(route.methods))
+        if route is not None:
+            if wanted in route.methods:
+                return Match(route.template, route.methods[wanted], {}, tuple(route.methods))
+            partial = (route, {})
+            allowed.extend(route.methods)
+        for candidate in self._templated.get(len(path.strip("/").split("/")), ()):
+            assert candidate.pattern is not None
+            found = candidate.pattern.match(path)
+            if not found:
+                continue
+            params = {name: unquote(value) for name, value in zip(candidate.names, found.groups(), strict=False)}
+            if wanted in candidate.methods:
+                return Match(candidate.template, candidate.methods[wanted], params, tuple(candidate.methods))
+            if partial is None:
+                partial = (candidate, params)
+            allowed.extend(candidate.methods)
+        if partial is None:
+            return None
+        return Match(partial[0].template, None, partial[1], tuple(dict.fromkeys(allowed)))
 
     def templates(self) -> list[str]:
         return list(self._all)

@@ -1,0 +1,34 @@
+"""Self-conformance on a small sample: schemathesis against the running mock finds nothing wrong,
+and the same harness does find a mock that contradicts its contract. The whole corpus runs in
+``scripts/self_conformance.py``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO
+from toolkit.exchange import MockResult, Request, Response
+from toolkit.openapi.mock import OpenAPIMock
+
+sys.path.insert(0, str(REPO / "scripts"))
+import self_conformance  # noqa: E402
+
+
+def test_the_payments_mock_conforms_to_its_contract() -> None:
+    outcome = self_conformance.run_one(REPO / "contracts" / "payments" / "v1", max_examples=3, seed=1, workers=1)
+    assert outcome.error == ""
+    assert outcome.operations == 15
+    assert outcome.failures == []
+
+
+def test_the_harness_catches_a_mock_that_breaks_its_contract(monkeypatch: pytest.MonkeyPatch) -> None:
+    def wrong(self: OpenAPIMock, request: Request) -> MockResult:
+        return MockResult(Response(299, (("content-type", "text/plain"),), b"not json"))
+
+    monkeypatch.setattr(OpenAPIMock, "__call__", wrong)
+    outcome: Any = self_conformance.run_one(REPO / "contracts" / "payments" / "v1", max_examples=1, seed=1, workers=1)
+    assert outcome.operations == 15
+    assert len(outcome.failed) == 15
