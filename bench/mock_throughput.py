@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BARE_APP = '''
+BARE_APP = """
 async def app(scope, receive, send):
     if scope["type"] != "http":
         return
@@ -36,7 +36,7 @@ async def app(scope, receive, send):
     await send({"type": "http.response.start", "status": 200,
                 "headers": [(b"content-type", b"application/json")]})
     await send({"type": "http.response.body", "body": b'{"id":"cus_1","object":"customer"}'})
-'''
+"""
 HEADERS = {"X-Api-Key": "sk_test_bench", "Accept": "application/json"}
 POST_BODY = json.dumps({"email": "jenny.rosen@example.com", "name": "Jenny Rosen", "description": "bench"})
 SCENARIOS = [
@@ -124,13 +124,17 @@ async def _connection(port: int, requests: list[bytes], stop_at: float, budget: 
         writer.close()
 
 
-async def _load(port: int, requests: list[bytes], seconds: float, connections: int, max_requests: int) -> dict[str, float]:
+async def _load(
+    port: int, requests: list[bytes], seconds: float, connections: int, max_requests: int
+) -> dict[str, float]:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     budget = [max_requests]
     started = time.perf_counter()
     stop_at = started + seconds
-    await asyncio.gather(*(_connection(port, requests, stop_at, budget, latencies, statuses) for _ in range(connections)))
+    await asyncio.gather(
+        *(_connection(port, requests, stop_at, budget, latencies, statuses) for _ in range(connections))
+    )
     elapsed = time.perf_counter() - started
     latencies.sort()
     return {
@@ -145,11 +149,13 @@ async def _load(port: int, requests: list[bytes], seconds: float, connections: i
 def load_builtin(port: int, method: str, path: str, body: str | None, seconds: float, connections: int,
                  max_requests: int) -> dict[str, float]:  # fmt: skip
     """Runs in a child process so the client does not share the parent's interpreter with anything."""
+    here = str(Path(__file__).parent)
     code = (
-        "import asyncio, json, sys; sys.path.insert(0, %r); import mock_throughput as m\n"
+        f"import asyncio, json, sys; sys.path.insert(0, {here!r}); import mock_throughput as m\n"
         "try:\n import uvloop; uvloop.install()\nexcept ImportError:\n pass\n"
-        "r = asyncio.run(m._load(%d, m.raw_requests(%r, %r, %r), %f, %d, %d)); print(json.dumps(r))"
-    ) % (str(Path(__file__).parent), port, method, path, body, seconds, connections, max_requests)
+        f"r = asyncio.run(m._load({port}, m.raw_requests({method!r}, {path!r}, {body!r}), {seconds}, {connections},"
+        f" {max_requests})); print(json.dumps(r))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     result: dict[str, float] = json.loads(out.stdout)
     return result
@@ -159,15 +165,19 @@ def load_wrk(port: int, method: str, path: str, body: str | None, seconds: float
     script = Path(os.environ.get("TMPDIR", "/tmp")) / "ctk_bench.lua"
     headers = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in HEADERS.items())
     body_lua = f"wrk.body = {json.dumps(body)}\nwrk.headers['Content-Type'] = 'application/json'\n" if body else ""
-    report = ('done = function(summary, latency, requests)\n'
-              ' io.write(string.format("JSON {\\"rps\\": %f, \\"p50_ms\\": %f, \\"p99_ms\\": %f, \\"requests\\": %d}\\n",'
-              ' summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000,'
-              ' summary.requests))\nend\n')  # fmt: skip
+    report = (
+        "done = function(summary, latency, requests)\n"
+        ' io.write(string.format("JSON {\\"rps\\": %f, \\"p50_ms\\": %f, \\"p99_ms\\": %f,'
+        ' \\"requests\\": %d}\\n", summary.requests / (summary.duration / 1e6),'
+        " latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.requests))\nend\n"
+    )
     varying = ""
     if "{n}" in path:  # a different resource on every request
         head, tail = path.split("{n}")
-        varying = (f'counter = 0\nrequest = function()\n counter = counter + 1\n'
-                   f' return wrk.format(nil, "{head}" .. string.format("%06d", counter % {DISTINCT}) .. "{tail}")\nend\n')
+        varying = (
+            f"counter = 0\nrequest = function()\n counter = counter + 1\n"
+            f' return wrk.format(nil, "{head}" .. string.format("%06d", counter % {DISTINCT}) .. "{tail}")\nend\n'
+        )
         path = head
     script.write_text(f'wrk.method = "{method}"\n{headers}{body_lua}{varying}{report}')
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "-s", str(script),

@@ -116,7 +116,7 @@ def auth_headers(contract: object) -> list[str]:
         kind = scheme.get("type")
         if kind == "apiKey" and scheme.get("in") == "header" and isinstance(scheme.get("name"), str):
             headers.setdefault(scheme["name"], "test-key")
-        elif kind == "http" and str(scheme.get("scheme", "")).lower() == "basic" or kind == "basic":
+        elif (kind == "http" and str(scheme.get("scheme", "")).lower() == "basic") or kind == "basic":
             headers.setdefault("Authorization", "Basic dGVzdDp0ZXN0")
         elif kind in ("http", "oauth2", "openIdConnect"):
             headers.setdefault("Authorization", "Bearer test-token")
@@ -235,9 +235,13 @@ def main() -> int:
             else:
                 notes = []
                 if outcome.invalid_examples:
-                    notes.append(f"{outcome.invalid_examples} contract examples violate their own schema: valid data served")
+                    notes.append(
+                        f"{outcome.invalid_examples} contract examples violate their own schema: valid data served"
+                    )
                 if outcome.unsatisfiable:
-                    notes.append(f"{len(outcome.unsatisfiable)} response schemas admit no value: another declared status served")
+                    notes.append(
+                        f"{len(outcome.unsatisfiable)} response schemas admit no value: another declared status served"
+                    )
                 note = f"  ({'; '.join(notes)})" if notes else ""
                 print(f"{outcome.contract:60} {outcome.tested - len(outcome.failed):4}/{outcome.tested:<4} "
                       f"{outcome.rate:7.1%}  {outcome.seconds:6.1f} s{note}")  # fmt: skip
@@ -252,7 +256,12 @@ def main() -> int:
     failed = sum(len(o.failed) for o in outcomes)
     errors = [o for o in outcomes if o.error]
     if args.json:
-        print(json.dumps({"outcomes": [asdict(o) | {"rate": o.rate} for o in outcomes], "operations": total, "failed": failed}, indent=2))
+        print(
+            json.dumps(
+                {"outcomes": [asdict(o) | {"rate": o.rate} for o in outcomes], "operations": total, "failed": failed},
+                indent=2,
+            )
+        )
     else:
         rate = (total - failed) / total if total else 1.0
         print(f"\nall: {total - failed}/{total} operations conform ({rate:.1%}); {len(errors)} contract(s) not run")

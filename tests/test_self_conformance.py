@@ -14,7 +14,7 @@ from toolkit.exchange import MockResult, Request, Response
 from toolkit.openapi.mock import OpenAPIMock
 
 sys.path.insert(0, str(REPO / "scripts"))
-import self_conformance  # noqa: E402
+import self_conformance
 
 
 def test_the_payments_mock_conforms_to_its_contract() -> None:

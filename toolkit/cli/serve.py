@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 @click.option("--no-validate", is_flag=True, help="Answer every request without validating it or its credentials.")
 @click.option("--mount", default=None, help="URL path to serve the contract under.  [default: its first server's path]")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
-@click.option("--webhook-url", default=None, help="Where to deliver webhook events (POST /__ctk/webhooks/NAME sends one).")
+@click.option(
+    "--webhook-url", default=None, help="Where to deliver webhook events (POST /__ctk/webhooks/NAME sends one)."
+)
 @click.option(
     "--webhook-after",
     multiple=True,
@@ -158,7 +160,9 @@ def _announce(config: object, host: str, port: int, seconds: float, handler: obj
     assert isinstance(config, ServeConfig)
     for item in config.contracts:
         label = f"{item.name}: " if item.name else ""
-        click.echo(f"serving {label}{item.source} at http://{host}:{port}{item.mount or _default_mount(handler)}", err=True)
+        click.echo(
+            f"serving {label}{item.source} at http://{host}:{port}{item.mount or _default_mount(handler)}", err=True
+        )
     validation = "on" if config.validate else "off"
     then = "--check: not started" if check else "Ctrl-C to stop"
     click.echo(f"seed {config.seed}, validation {validation}, ready in {seconds:.2f} s; {then}", err=True)

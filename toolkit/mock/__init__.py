@@ -23,7 +23,7 @@ def compile_mock(contract: Contract, *, seed: int = 0, validate: bool = True, **
 
     if contract.protocol is Protocol.OPENAPI:
         from toolkit.openapi.load import OpenAPIContract
-        from toolkit.openapi.mock import OpenAPIMock, MockOptions
+        from toolkit.openapi.mock import MockOptions, OpenAPIMock
 
         assert isinstance(contract, OpenAPIContract)
         return OpenAPIMock(contract, MockOptions(seed=seed, validate=validate, **options))  # type: ignore[arg-type]

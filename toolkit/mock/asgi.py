@@ -25,7 +25,7 @@ DEFAULT_MAX_BODY = 10 * 1024 * 1024
 log = logging.getLogger("ctk.mock")
 
 
-class _TooLarge(Exception):
+class _TooLargeError(Exception):
     pass
 
 
@@ -45,7 +45,7 @@ class MockASGIApp:
             return
         try:
             body = await self._body(receive)
-        except _TooLarge:
+        except _TooLargeError:
             response = problem_response(
                 413, f"the request body is larger than the mock's limit of {self.max_body} bytes", kind="too-large"
             )
@@ -82,7 +82,7 @@ class MockASGIApp:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body:
-                raise _TooLarge
+                raise _TooLargeError
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break

@@ -61,8 +61,9 @@ class Dispatcher:
             if not mount or request.path == mount or request.path.startswith(mount + "/"):
                 return handler(request)
         known = ", ".join(mount or "/" for mount, _ in self.mounts)
-        return MockResult(problem_response(404, f"no API is mounted at {request.path}; mounts: {known}", kind="not-found"))
-
+        return MockResult(
+            problem_response(404, f"no API is mounted at {request.path}; mounts: {known}", kind="not-found")
+        )
 
     def _admin(self, request: Request) -> MockResult:
         """``/__ctk/...`` sits outside every mount: the first mock that answers it (knows the webhook) does."""

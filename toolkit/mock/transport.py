@@ -9,6 +9,7 @@ on ``transport.deliveries`` for the test to inspect instead of being sent.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
 import httpx
 
 from toolkit.exchange import Delivery, Request, Response, lower_headers

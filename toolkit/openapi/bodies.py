@@ -204,7 +204,9 @@ def nest_form(pairs: list[tuple[str, str]]) -> dict[str, Any]:
 def _multipart(content_type: str, raw: bytes) -> tuple[Any, str | None]:
     if "boundary=" not in content_type:
         return None, "the multipart body has no boundary in its Content-Type"
-    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw)
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw
+    )
     if not message.is_multipart():
         return None, "the multipart body could not be parsed"
     pairs: list[tuple[str, str]] = []

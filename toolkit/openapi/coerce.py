@@ -27,7 +27,11 @@ def coerce(value: Any, schema: Any, defs: dict[str, Any], depth: int = 0) -> Any
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for key, item in value.items():
-            sub = [s["properties"][key] for s in schemas if isinstance(s.get("properties"), dict) and key in s["properties"]]
+            sub = [
+                s["properties"][key]
+                for s in schemas
+                if isinstance(s.get("properties"), dict) and key in s["properties"]
+            ]
             if not sub:
                 sub = [s["additionalProperties"] for s in schemas if isinstance(s.get("additionalProperties"), dict)]
             out[key] = coerce(item, sub[0], defs, depth + 1) if sub else item

@@ -47,10 +47,12 @@ from toolkit.sunset import parse_sunset
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 ADMIN_PREFIX = "/__ctk"
+_TITLES = {400: "Bad Request", 401: "Unauthorized", 415: "Unsupported Media Type", 422: "Unprocessable Content"}
 _MEMO_MAX_BODY = 16 * 1024
 # Headers that never change an answer: leaving them out of the memo key lets different clients share it.
 _NOT_MEANINGFUL = frozenset({"host", "user-agent", "connection", "accept-encoding", "content-length", "keep-alive",
-                             "x-request-id", "traceparent", "tracestate", "x-forwarded-for", "cache-control"})  # fmt: skip
+                             "x-request-id", "traceparent", "tracestate", "x-forwarded-for",
+                             "cache-control"})  # fmt: skip
 _LIST_SIZE_PARAMETERS = ("limit", "per_page", "page_size", "pagesize", "size", "count", "first", "top", "$top")
 
 
@@ -168,7 +170,9 @@ class OpenAPIMock:
         if contract.spec_version == "2.0":
             body = _swagger2_body(operation, item_parameters, uri, pointer, resolver, self.validators, contract)
         elif operation.get("requestBody") is not None:
-            body = BodyReader.compile(operation["requestBody"], uri, f"{pointer}/requestBody", resolver, self.validators)
+            body = BodyReader.compile(
+                operation["requestBody"], uri, f"{pointer}/requestBody", resolver, self.validators
+            )
         produces = operation.get("produces") if isinstance(operation.get("produces"), list) else root_produces
         responses = compile_responses(
             operation.get("responses"), uri, f"{pointer}/responses", resolver, self.validators,
@@ -190,7 +194,7 @@ class OpenAPIMock:
     def __call__(self, request: Request) -> MockResult:
         """Answer ``request``. The answer is a pure function of the request (the data is seeded), so
         identical requests are memoised whole: a client polling one resource costs a dict lookup."""
-        if request.path.startswith(ADMIN_PREFIX):
+        if request.path == ADMIN_PREFIX or request.path.startswith(ADMIN_PREFIX + "/"):
             return self._admin(request)
         key = None
         if len(request.body) <= _MEMO_MAX_BODY:
@@ -210,7 +214,9 @@ class OpenAPIMock:
         method = request.method.upper()
         match = self.router.match(request.path, method)
         if match is None:
-            return MockResult(problem_response(404, f"no path of the contract matches {request.path}", kind="not-found"))
+            return MockResult(
+                problem_response(404, f"no path of the contract matches {request.path}", kind="not-found")
+            )
         head_only = False
         slot = match.target
         if slot is None:
@@ -232,7 +238,9 @@ class OpenAPIMock:
         result = self._answer(slot.get(), request, match.params)
         if head_only:
             response = result.response
-            result = MockResult(Response(response.status, response.headers, b""), result.deliveries)
+            # HEAD: GET's headers, including the length the body would have had (RFC 9110 9.3.2)
+            headers = (*response.headers, ("content-length", str(len(response.body))))
+            result = MockResult(Response(response.status, headers, b""), result.deliveries)
         return result
 
     def _answer(self, op: CompiledOperation, request: Request, path_params: dict[str, str]) -> MockResult:
@@ -253,7 +261,8 @@ class OpenAPIMock:
             status = 415 if unsupported else 400
             for violation in violations:
                 violation.pop("status", None)
-            detail = f"the request does not match the contract ({len(violations)} problem{'s' if len(violations) != 1 else ''})"
+            plural = "s" if len(violations) != 1 else ""
+            detail = f"the request does not match the contract ({len(violations)} problem{plural})"
             return MockResult(self._error(op, request, status, detail, violations, "invalid-request"))
         spec, status = self._choose(op, preferences)
         if spec is None:
@@ -326,7 +335,9 @@ class OpenAPIMock:
         media = _negotiate(spec.media, request.header("accept"))
         if media is False:
             offered = ", ".join(m.media_type for m in spec.media)
-            return problem_response(406, f"none of the media types offered ({offered}) is acceptable", kind="not-acceptable")
+            return problem_response(
+                406, f"none of the media types offered ({offered}) is acceptable", kind="not-acceptable"
+            )
         if media is not None and media.schema is not None and overrides:
             declared = properties_of(media, self.validators)
             overrides = {name: value for name, value in overrides.items() if name in declared}
@@ -417,14 +428,16 @@ class OpenAPIMock:
         """The contract's own error response when it declares one, else RFC 9457 problem+json."""
         statuses = (status,) if status != 400 else (400, 422)
         spec = op.responses.error(*statuses) or op.responses.catch_all
-        extra: tuple[tuple[str, str], ...] = (("www-authenticate", "Bearer"),) if status == 401 else ()
+        extra: tuple[tuple[str, str], ...] = (("www-authenticate", op.security.challenge()),) if status == 401 else ()
         if spec is None or not spec.media:
-            return problem_response(status, detail, errors=violations, kind=kind, headers=extra + op.deprecation_headers)
+            return problem_response(
+                status, detail, errors=violations, kind=kind, headers=extra + op.deprecation_headers
+            )
         status = spec.status if spec.key.isdigit() else status
         media = _negotiate(spec.media, request.header("accept")) or spec.media[0]
         problem = {
             "type": f"https://ctk.invalid/problems/{kind}",
-            "title": {400: "Bad Request", 401: "Unauthorized", 415: "Unsupported Media Type", 422: "Unprocessable Content"}.get(status, "Error"),
+            "title": _TITLES.get(status, "Error"),
             "status": status,
             "detail": detail,
             "message": detail,
@@ -489,7 +502,11 @@ class OpenAPIMock:
                 known = ", ".join(sorted(self.webhooks)) or "(none)"
                 return MockResult(problem_response(404, f"no webhook named {parts[1]!r}; the contract has: {known}"))
             return MockResult(
-                Response(202, (("content-type", "application/json"),), json.dumps({"delivering": parts[1], "url": url}).encode()),
+                Response(
+                    202,
+                    (("content-type", "application/json"),),
+                    json.dumps({"delivering": parts[1], "url": url}).encode(),
+                ),
                 (delivery,),
             )
         return MockResult(problem_response(404, f"no admin endpoint {request.path}", kind="not-found"))
@@ -499,7 +516,7 @@ class _OperationSlot:
     """An operation compiled on first use: startup stays fast on a 400-operation spec, and each
     operation's validators and generators are still built once, never per request."""
 
-    __slots__ = ("_mock", "_args", "_compiled", "_lock")
+    __slots__ = ("_args", "_compiled", "_lock", "_mock")
 
     def __init__(self, mock: OpenAPIMock, args: tuple[Any, ...]) -> None:
         self._mock = mock
@@ -727,7 +744,9 @@ def _swagger2_body(
     if not form:
         return None
     properties = {
-        p["name"]: {k: v for k, v in p.items() if k not in {"name", "in", "required", "description", "collectionFormat"}}
+        p["name"]: {
+            k: v for k, v in p.items() if k not in {"name", "in", "required", "description", "collectionFormat"}
+        }
         for p in form
         if isinstance(p.get("name"), str)
     }

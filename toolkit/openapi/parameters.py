@@ -9,6 +9,7 @@ compiled validator.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable
@@ -148,10 +149,8 @@ def _candidates(text: str, types: tuple[str, ...]) -> list[Any]:
     out: list[Any] = []
     for kind in types:
         if kind == "integer":
-            try:
+            with contextlib.suppress(ValueError):
                 out.append(int(text))
-            except ValueError:
-                pass
         elif kind == "number":
             try:
                 number = float(text)
@@ -252,7 +251,9 @@ class ParameterReader:
                     except ValueError:
                         return True, value
             return False, None
-        if parameter.style == "deepObject" or (parameter.kind == "object" and any(k.startswith(name + "[") for k, _ in query)):
+        if parameter.style == "deepObject" or (
+            parameter.kind == "object" and any(k.startswith(name + "[") for k, _ in query)
+        ):
             nested = _deep_object(name, query, parameter)
             return (nested is not None), nested
         values = [value for key, value in query if key == name or key == name + "[]"]

@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from toolkit.errors import CtkError
 from toolkit.openapi.generate import Generator, Generators
 from toolkit.openapi.jsonschema import SchemaValidators, Validator, place
 from toolkit.openapi.refs import Resolver
@@ -124,8 +125,13 @@ def compile_responses(
                 for media_type in produces or ["application/json"]:
                     found = {"default": examples[media_type]} if media_type in examples else {}
                     media.append(
-                        _media(media_type, response.get("schema"), place(response_uri, f"{response_pointer}/schema"),
-                               found, validators)  # fmt: skip
+                        _media(
+                            media_type,
+                            response.get("schema"),
+                            place(response_uri, f"{response_pointer}/schema"),
+                            found,
+                            validators,
+                        )
                     )
         else:
             content = response.get("content")
@@ -133,10 +139,14 @@ def compile_responses(
                 if not isinstance(entry, dict):
                     continue
                 examples = _examples(entry, resolver, response_uri)
-                schema_place = place(response_uri, f"{response_pointer}/content/{str(media_type).translate(_ESCAPE)}/schema")
+                schema_place = place(
+                    response_uri, f"{response_pointer}/content/{str(media_type).translate(_ESCAPE)}/schema"
+                )
                 media.append(_media(str(media_type), entry.get("schema"), schema_place, examples, validators))
         headers: list[HeaderSpec] = []
-        for name, raw_header in (response.get("headers") or {}).items() if isinstance(response.get("headers"), dict) else ():
+        for name, raw_header in (
+            (response.get("headers") or {}).items() if isinstance(response.get("headers"), dict) else ()
+        ):
             header, header_uri = resolver.deref(raw_header, response_uri)
             if not isinstance(header, dict) or str(name).lower() == "content-type":
                 continue
@@ -181,7 +191,7 @@ def _examples(entry: dict[str, Any], resolver: Resolver, uri: str) -> dict[str, 
         for name, raw in entry["examples"].items():
             try:
                 example, _ = resolver.deref(raw, uri)
-            except Exception:  # a broken example ref must not stop the mock; lint reports it
+            except CtkError:  # a broken example ref must not stop the mock; lint reports it
                 continue
             if isinstance(example, dict) and "value" in example:
                 found[str(name)] = example["value"]

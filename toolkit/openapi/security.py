@@ -45,7 +45,9 @@ class SecurityCheck:
                     satisfied = credential.name in request.cookies()
                 elif credential.location == "authorization":
                     value = request.header("authorization") or ""
-                    satisfied = value.lower().startswith(credential.name + " ") and len(value) > len(credential.name) + 1
+                    satisfied = (
+                        value.lower().startswith(credential.name + " ") and len(value) > len(credential.name) + 1
+                    )
                 if not satisfied:
                     break
             if satisfied:
@@ -53,6 +55,15 @@ class SecurityCheck:
         return "missing credentials: send " + " or ".join(
             " and ".join(_describe(c) for c in requirement) for requirement in self.alternatives
         )
+
+    def challenge(self) -> str:
+        """A ``WWW-Authenticate`` value naming what the first requirement asks for."""
+        for requirement in self.alternatives:
+            for credential in requirement:
+                if credential.location == "authorization":
+                    return f'{credential.name.capitalize()} realm="ctk"'
+                return f'ApiKey realm="ctk", {credential.location}="{credential.name}"'
+        return 'Bearer realm="ctk"'
 
 
 def _describe(credential: Credential) -> str:
