@@ -18,9 +18,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-# Until the mock server lands this loads and lists every API of the workspace, then exits 0.
+# Serves every API of sandbox/sandbox.toml that ctk can mock (OpenAPI today) on 127.0.0.1:8000.
 sandbox: $(STAMP)
-	$(BIN)/ctk workspace
+	$(BIN)/ctk serve
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -32,6 +32,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/drift.py
+	$(BIN)/python bench/validation.py
+	$(BIN)/python bench/mock_startup.py
+	$(BIN)/python bench/mock_throughput.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .schemathesis
