@@ -23,11 +23,12 @@ PathLike = str | os.PathLike[str]
 _OPENAPI_KEY = re.compile(r"""^\s*["']?(openapi|swagger)["']?\s*:""", re.MULTILINE)
 _ASYNCAPI_KEY = re.compile(r"""^\s*["']?asyncapi["']?\s*:""", re.MULTILINE)
 # A definition keyword followed by a name, at the start of a line: YAML's "type: string" never matches.
-_SDL_START = re.compile(
-    r"^[ \t]*(extend\s+)?(type|interface|union|enum|input|scalar)\s+[_A-Za-z]|^[ \t]*(extend\s+)?schema\s*[@{]"
-    r"|^[ \t]*directive\s+@|^\s*\"\"\"",
-    re.MULTILINE,
+_SDL_DEFINITION = (
+    r"(extend\s+)?(type|interface|union|enum|input|scalar)\s+[_A-Za-z]|(extend\s+)?schema\s*[@{]|directive\s+@"
 )
+_SDL_START = re.compile(rf"^(?:{_SDL_DEFINITION})|^\s*\"\"\"", re.MULTILINE)
+# SDL pasted from code is often indented; tried last, since YAML prose can hold "  type Foo" too.
+_SDL_INDENTED = re.compile(rf"\A(?:\s*(?:#[^\n]*)?\n)*[ \t]*(?:{_SDL_DEFINITION})")
 # The first line that is not blank or a comment is "key: ..." or "- ...": a YAML document.
 _YAML_START = re.compile(r"\A(?:\s*(?:#[^\n]*)?\n)*(?:---\s*\n)?[^\s#:][^\n]*?:(?:\s|$)|\A\s*-\s")
 _HEAD = 65536
@@ -83,7 +84,7 @@ def sniff(source: Source) -> Kind:
         raise UnknownFormatError("is an AsyncAPI document, which ctk does not read", where=source.name, hint=_SUPPORTED)
     if _OPENAPI_KEY.search(text) or (_YAML_START.match(text) and not _SDL_START.search(text)):
         return "yaml"  # an OpenAPI key may sit far down (Stripe's comes after 1.5 MB of components)
-    if _SDL_START.search(text):
+    if _SDL_START.search(text) or _SDL_INDENTED.match(text):
         return "sdl"
     raise UnknownFormatError("is not a contract ctk recognises", where=source.name, hint=_SUPPORTED)
 
