@@ -62,3 +62,11 @@ def test_indented_sdl_is_recognised(tmp_path: Path) -> None:
     path.write_text('\n    """The root."""\n    type Query {\n      ping: String\n    }\n')
     contract = load_contract(path)
     assert [op.id for op in contract.operations] == ["Query.ping"]
+
+
+def test_undefined_directives_are_tolerated_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "annotated.graphql"
+    path.write_text("type Query {\n  foo: String! @md\n}\n")
+    contract = load_contract(path)
+    assert [op.id for op in contract.operations] == ["Query.foo"]
+    assert [(w.location.line, "@md" in w.message) for w in contract.warnings] == [(2, True)]

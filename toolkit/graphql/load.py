@@ -26,7 +26,7 @@ from graphql import Source as GraphQLSource
 from graphql.validation.validate import validate_sdl
 
 from toolkit.errors import LoadError, ParseError, UnknownFormatError
-from toolkit.model import Contract, GraphQLOperation, Protocol
+from toolkit.model import Contract, GraphQLOperation, Location, Problem, Protocol, Severity
 from toolkit.sources import Source
 from toolkit.sunset import sunset_in_text
 
@@ -62,6 +62,10 @@ def load_sdl(sources: Sequence[Source], title: str) -> GraphQLContract:
     if not document.definitions:
         raise UnknownFormatError("defines no GraphQL types", where=sources[0].name)
     errors = validate_sdl(document)
+    # Directives a schema uses without defining them (vendor annotations such as @md, often defined by
+    # the vendor's server framework) change nothing a client sees: tolerated, and reported by lint.
+    tolerated = [e for e in errors if e.message.startswith("Unknown directive")]
+    errors = [e for e in errors if not e.message.startswith("Unknown directive")]
     if errors:
         first = errors[0]
         more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
@@ -74,7 +78,19 @@ def load_sdl(sources: Sequence[Source], title: str) -> GraphQLContract:
         schema = build_ast_schema(document, assume_valid_sdl=True)
     except (TypeError, GraphQLError) as exc:
         raise LoadError(f"is not a buildable GraphQL schema: {exc}", where=sources[0].name) from None
-    return _contract(schema, document, title, sources)
+    contract = _contract(schema, document, title, sources)
+    contract.warnings = tuple(
+        Problem(Severity.WARNING, _location(error, sources[0].name), f"{error.message} (used but not defined)")
+        for error in tolerated
+    )
+    return contract
+
+
+def _location(error: GraphQLError, fallback: str) -> Location:
+    if error.locations:
+        name = error.source.name if error.source else fallback
+        return Location(name, error.locations[0].line, error.locations[0].column)
+    return Location(fallback)
 
 
 def load_introspection(source: Source, introspection: dict[str, Any]) -> GraphQLContract:
