@@ -146,7 +146,7 @@ def _workspace_contracts(root: Path | None) -> tuple[list[MountedContract], tupl
         if contract.protocol is not Protocol.OPENAPI:
             click.echo(f"note: {name} ({contract.protocol.value}) is not served yet: ctk mocks OpenAPI today", err=True)
             continue
-        mounted.append(MountedContract(str(api.contract), api.mount, api.mirrors, name))
+        mounted.append(MountedContract(_shown(api.contract), api.mount, api.mirrors, name))
     if not mounted:
         raise ConfigError("the workspace has no API ctk can serve", where=str(space.config),
                           hint="add an OpenAPI contract under [apis.NAME] in sandbox.toml")  # fmt: skip
@@ -171,3 +171,11 @@ def _announce(config: object, host: str, port: int, seconds: float, handler: obj
 def _default_mount(handler: object) -> str:
     router = getattr(handler, "router", None)
     return getattr(router, "mount", "") or "/"
+
+
+def _shown(path: Path) -> str:
+    """A workspace path as the user would type it: relative to the current folder when under it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
