@@ -168,8 +168,9 @@ def load_wrk(port: int, method: str, path: str, body: str | None, seconds: float
     report = (
         "done = function(summary, latency, requests)\n"
         ' io.write(string.format("JSON {\\"rps\\": %f, \\"p50_ms\\": %f, \\"p99_ms\\": %f,'
-        ' \\"requests\\": %d}\\n", summary.requests / (summary.duration / 1e6),'
-        " latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.requests))\nend\n"
+        ' \\"requests\\": %d, \\"statuses\\": {\\"non-2xx/3xx\\": %d}}\\n",'
+        " summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,"
+        " latency:percentile(99) / 1000, summary.requests, summary.errors.status))\nend\n"
     )
     varying = ""
     if "{n}" in path:  # a different resource on every request
