@@ -22,7 +22,7 @@ from toolkit.openapi.generate_merge import def_name, flatten
 from toolkit.openapi.generate_numbers import number_generator
 from toolkit.openapi.generate_objects import object_generator
 from toolkit.openapi.generate_values import array_generator, string_generator
-from toolkit.openapi.jsonschema import DIALECT, _Bundle
+from toolkit.openapi.jsonschema import DIALECT, NULL_BY_NULLABLE, _Bundle
 
 Gen = Callable[[random.Random, int], Any]
 
@@ -30,7 +30,7 @@ _HARD_DEPTH = 40  # beyond max_depth, how far a *required* recursion may go befo
 _SCALARS = frozenset({"string", "number", "integer", "boolean", "null"})
 # What a oneOf/anyOf node's own keys that do not constrain its branches (annotations).
 _NOT_BASE = frozenset({"oneOf", "anyOf", "discriminator", "examples", "default", "description", "title", "readOnly",
-                       "writeOnly", "deprecated", "x-unmerged"})  # fmt: skip
+                       "writeOnly", "deprecated", "x-unmerged", NULL_BY_NULLABLE})  # fmt: skip
 _NULL_COST = {False: 9, True: -1}  # the rank of a null branch: last, or first when too deep
 _MAX_NESTING = 24  # inline expansion depth at compile time before falling back to shared, lazy references
 
@@ -161,7 +161,7 @@ class _Compiler:
             const = node["const"]
             return lambda rng, depth: copy.deepcopy(const)
         if isinstance(node.get("enum"), list):
-            return self._enum(node["enum"])
+            return self._enum(node["enum"], null_allowed=node.get(NULL_BY_NULLABLE) is not True)
         choices = node.get("oneOf") if isinstance(node.get("oneOf"), list) else node.get("anyOf")
         if isinstance(choices, list) and choices:
             return self._choice(node, choices, name=name, owner=owner, forced=forced)
@@ -184,11 +184,11 @@ class _Compiler:
 
         return gen
 
-    def _enum(self, values: list[Any]) -> Gen:
+    def _enum(self, values: list[Any], *, null_allowed: bool = True) -> Gen:
         real = [value for value in values if value is not None] or values
 
         def gen(rng: random.Random, depth: int) -> Any:
-            if len(real) < len(values) and rng.random() < 0.05:
+            if null_allowed and len(real) < len(values) and rng.random() < 0.05:
                 return None
             return copy.deepcopy(rng.choice(real)) if real else _raise()
 
@@ -223,10 +223,15 @@ class _Compiler:
         exclusive = "oneOf" in node
         checker_of = self.checker
         max_depth = self.max_depth
+        # null that only `nullable` allowed (3.0 `$ref`/anyOf + nullable): strict readers of 3.0.3 refuse
+        # it, so it is the last resort, used to end a recursion or when no other branch works.
+        null_last = node.get(NULL_BY_NULLABLE) is True
 
         def gen(rng: random.Random, depth: int) -> Any:
             too_deep = depth >= max_depth
-            if not too_deep and rng.random() < (0.3 if depth == 0 else 0.1):
+            if null_last and depth < max_depth + 2:  # a little past max_depth: cheap non-null branches (ids)
+                order = sorted(branches, key=lambda branch: (branch[0] < 0, rng.random()))
+            elif not too_deep and rng.random() < (0.3 if depth == 0 else 0.1):
                 order = rng.sample(branches, len(branches))
             else:  # cheap branches first (an id rather than an expanded object); null last unless too deep
                 order = sorted(

@@ -29,6 +29,8 @@ from toolkit.openapi.load import OpenAPIContract
 from toolkit.openapi.refs import Resolver
 
 Direction = Literal["request", "response"]
+# An annotation (ignored by validators) on enums whose null comes only from `nullable`.
+NULL_BY_NULLABLE = "x-ctk-null-from-nullable"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 # Keywords whose value is one subschema / a list of them / a map of them (2020-12 names).
@@ -278,14 +280,17 @@ class _Bundle:
     def _nullable(out: dict[str, Any]) -> dict[str, Any]:
         if any(key in out for key in _COMPOSITIONS):
             annotations: dict[str, Any] = {key: out[key] for key in ("readOnly", "writeOnly") if key in out}
-            return {"anyOf": [{"type": "null"}, out], **annotations}
+            return {"anyOf": [{"type": "null"}, out], **annotations, NULL_BY_NULLABLE: True}
         kind = out.get("type")
         if isinstance(kind, str):
             out["type"] = [kind, "null"]
         elif isinstance(kind, list) and "null" not in kind:
             out["type"] = [*kind, "null"]
         if isinstance(out.get("enum"), list) and None not in out["enum"]:
+            # OpenAPI 3.0.3 reads `nullable` + an enum without null as "null not allowed"; vendors mean
+            # the opposite. Validation accepts null; the generators never send it (see NULL_BY_NULLABLE).
             out["enum"] = [*out["enum"], None]
+            out[NULL_BY_NULLABLE] = True
         if "const" in out and out["const"] is not None:
             out = {"anyOf": [{"type": "null"}, out]}
         return out
