@@ -170,10 +170,14 @@ class _Compiler:
         if len(gens) == 1:
             return gens[0][1]
         max_depth = self.max_depth
+        null_last = node.get(NULL_BY_NULLABLE) is True  # see jsonschema._nullable
 
         def gen(rng: random.Random, depth: int) -> Any:
             # null rarely (a realistic resource is populated), and first when too deep
-            prefer_null = depth >= max_depth or rng.random() < 0.1
+            if null_last:
+                prefer_null = depth >= max_depth + 2
+            else:
+                prefer_null = depth >= max_depth or rng.random() < 0.1
             ordered = sorted(gens, key=lambda item: (item[0] == "null") != prefer_null)
             for _, typed in ordered:
                 try:

@@ -158,7 +158,7 @@ class _Bundle:
                 for key in ("readOnly", "writeOnly"):
                     if schema.get(key) is True:
                         out[key] = True
-                return self._nullable(out) if _is_nullable(schema) else out
+                return self._nullable(out, self.legacy) if _is_nullable(schema) else out
             rest = {key: value for key, value in schema.items() if key != "$ref"}
             if rest:
                 out.update(self._convert(rest, uri, refs))
@@ -191,7 +191,7 @@ class _Bundle:
             elif key == "discriminator":
                 out[key] = self._discriminator(value, schema, uri)
         self._fix(out, schema, uri)
-        return self._nullable(out) if _is_nullable(schema) else out
+        return self._nullable(out, self.legacy) if _is_nullable(schema) else out
 
     def _fix(self, out: dict[str, Any], schema: dict[str, Any], uri: str) -> None:
         """Repair what 2020-12 reads differently or what jsonschema_rs would refuse."""
@@ -277,7 +277,10 @@ class _Bundle:
         return {"propertyName": value["propertyName"], "mapping": mapping}
 
     @staticmethod
-    def _nullable(out: dict[str, Any]) -> dict[str, Any]:
+    def _nullable(out: dict[str, Any], legacy: bool) -> dict[str, Any]:
+        """``nullable`` as vendors mean it: null is accepted. Where a strict reader would not accept it
+        (3.0.3: on an enum or beside a $ref/anyOf; 3.1: anywhere, since 3.1 has no ``nullable``), the
+        result is flagged so that the generators send null only when nothing else fits."""
         if any(key in out for key in _COMPOSITIONS):
             annotations: dict[str, Any] = {key: out[key] for key in ("readOnly", "writeOnly") if key in out}
             return {"anyOf": [{"type": "null"}, out], **annotations, NULL_BY_NULLABLE: True}
@@ -286,6 +289,8 @@ class _Bundle:
             out["type"] = [kind, "null"]
         elif isinstance(kind, list) and "null" not in kind:
             out["type"] = [*kind, "null"]
+        if not legacy and "type" in out:
+            out[NULL_BY_NULLABLE] = True
         if isinstance(out.get("enum"), list) and None not in out["enum"]:
             # OpenAPI 3.0.3 reads `nullable` + an enum without null as "null not allowed"; vendors mean
             # the opposite. Validation accepts null; the generators never send it (see NULL_BY_NULLABLE).
