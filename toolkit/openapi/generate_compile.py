@@ -174,10 +174,7 @@ class _Compiler:
 
         def gen(rng: random.Random, depth: int) -> Any:
             # null rarely (a realistic resource is populated), and first when too deep
-            if null_last:
-                prefer_null = depth >= max_depth + 2
-            else:
-                prefer_null = depth >= max_depth or rng.random() < 0.1
+            prefer_null = (depth >= max_depth + 2) if null_last else (depth >= max_depth or rng.random() < 0.1)
             ordered = sorted(gens, key=lambda item: (item[0] == "null") != prefer_null)
             for _, typed in ordered:
                 try:
