@@ -7,7 +7,8 @@ checker tests: a base and a revision spec, the check the test ran (``single:<Che
 lowest level it reported, and the rule ids it asserted. A case is met when every expected id is
 reported (as often as listed), no absent id is, and the number of findings equals
 ``expected_count`` where given. Cases whose Go test edits the spec in code (base and revision are
-the same file, yet changes are expected) or runs a custom policy cannot be reproduced from files;
+the same file, yet changes are expected) or runs a custom policy cannot be reproduced from files
+(a ``stability=`` level is passed on as ``DiffPolicy.stability_level``);
 they are listed apart. Prints: the share met per check, the failing cases, the cases out of reach,
 and oasdiff's rule ids ctk does not implement.
 """
@@ -31,6 +32,7 @@ from toolkit.load import load_contract  # noqa: E402
 from toolkit.openapi.diff import diff  # noqa: E402
 from toolkit.openapi.diff_emit import implemented  # noqa: E402
 from toolkit.openapi.diff_levels import LEVELS  # noqa: E402
+from toolkit.openapi.diff_policy import DiffPolicy  # noqa: E402
 
 DEFAULT_CASES = ROOT.parent / "shared" / "corpus" / "drift" / "oracles" / "oasdiff" / "cases.json"
 _RANK = {"INFO": 0, "WARN": 1, "ERR": 2}
@@ -102,6 +104,16 @@ _CHECK_RULES: dict[str, tuple[str, ...]] = {
         "response-write-only-property-became-required",
     ),
     "WebhookUpdatedCheck": ("webhook-added", "webhook-removed"),
+}
+# Cases whose Go test builds its config in code ("custom:"), transcribed: (the single check it runs, the policy).
+_CUSTOM: dict[str, tuple[str, DiffPolicy]] = {
+    # singleCheckConfig(RequestPropertyDeprecationCheck).WithDeprecation(30, 100)
+    "TestRequestPropertyDeprecation_WithoutSunsetWithPolicy": (
+        "RequestPropertyDeprecationCheck",
+        DiffPolicy(min_sunset_beta_days=30, min_sunset_stable_days=100),
+    ),
+    # singleCheckConfig(RequestPropertyDeprecationCheck), default policy
+    "TestRequestPropertyDeprecation_WithInvalidSunset": ("RequestPropertyDeprecationCheck", DiffPolicy()),
 }
 _VERBS = {
     "added",
@@ -177,8 +189,8 @@ def rules_of_check(check: str) -> set[str]:
     found = set()
     for rule in LEVELS:
         for c in cores:
-            rest = rule[len(c) + 1 :] if rule.startswith(c + "-") else None
-            if rest and all(word in _VERBS for word in rest.split("-")):
+            tail = rule[len(c) + 1 :] if rule.startswith(c + "-") else None
+            if tail and all(word in _VERBS for word in tail.split("-")):
                 found.add(rule)
     return found
 
@@ -197,9 +209,17 @@ def run_case(case: dict[str, Any], base_dir: Path) -> Outcome:
     check = scope.split(":", 1)[1] if scope.startswith("single:") else "all"
     expected: list[str] = case["expected_ids"]
     outcome = Outcome(case["case"], check, "met")
-    if scope.startswith("custom:") or "stability=" in scope:
-        outcome.status, outcome.detail = "unreproducible", f"runs a policy ctk does not model ({scope})"
-        return outcome
+    policy = DiffPolicy()
+    if scope.startswith("custom:"):
+        if case["case"] not in _CUSTOM:
+            outcome.status, outcome.detail = "unreproducible", f"runs a policy ctk does not model ({scope})"
+            return outcome
+        check, policy = _CUSTOM[case["case"]]
+        outcome.check = check
+    # oasdiff's --stability-level is DiffPolicy.stability_level ("stability=StabilityLevelDraft" → "draft")
+    stability = re.search(r"stability=StabilityLevel(\w+)", scope)
+    if stability:
+        policy = DiffPolicy(stability_level=stability[1].lower())
     if case["base"] == case["revision"] and (expected or case.get("expect_nonempty")):
         outcome.status, outcome.detail = "unreproducible", "the Go test edits the spec in code"
         return outcome
@@ -209,8 +229,8 @@ def run_case(case: dict[str, Any], base_dir: Path) -> Outcome:
         return outcome
     old = load_contract(str(base_dir / case["base"]))
     new = load_contract(str(base_dir / case["revision"]))
-    changes = diff(old, new, today=TODAY)
-    allowed = rules_of_check(check) if check != "all" else set(LEVELS)
+    changes = diff(old, new, today=TODAY, policy=policy)
+    allowed = rules_of_check(outcome.check) if outcome.check != "all" else set(LEVELS)
     floor = _RANK[case["min_level"]]
     found = [c.id for c in changes if c.id in allowed and _RANK[LEVELS[c.id]] >= floor]
     outcome.found = found

@@ -94,7 +94,9 @@ def test_async_client_reaches_the_mock_without_a_socket(payments: OpenAPIMock, n
 
 
 def test_transport_collects_deliveries_instead_of_sending_them(no_sockets: list[Any]) -> None:
-    options = MockOptions(webhook_after={"POST /payment_intents": "payment_intent.succeeded"}, webhook_url="http://127.0.0.1:9/x")
+    options = MockOptions(
+        webhook_after={"POST /payment_intents": "payment_intent.succeeded"}, webhook_url="http://127.0.0.1:9/x"
+    )
     mock = OpenAPIMock(load_contract(REPO / "contracts" / "payments" / "v1"), options)  # type: ignore[arg-type]
     transport = MockTransport(mock)
     with httpx.Client(transport=transport, base_url=BASE, headers=KEY) as client:

@@ -10,8 +10,10 @@ import pytest
 
 from tests.conftest import REPO, corpus
 from toolkit import load_contract
+from toolkit.errors import ConfigError
 from toolkit.model import ChangeSeverity
 from toolkit.openapi.diff import diff
+from toolkit.openapi.diff_policy import DiffPolicy
 from toolkit.openapi.load import OpenAPIContract
 
 TODAY = dt.date(2026, 1, 1)
@@ -270,3 +272,278 @@ def test_drift_pair_diffs_and_each_side_equals_itself(pair: str) -> None:
     assert changes, "every pair in the corpus differs"
     assert changes == diff(old, new, today=TODAY)  # stable order
     assert all(c.location for c in changes)
+
+
+# --- rules added from oasdiff: header properties, sunsets, stability, loose types, media names, semver ----
+
+
+def _ids(tmp_path: Path, old: str, new: str, policy: DiffPolicy | None = None) -> list[str]:
+    return [c.id for c in diff(*_pair(tmp_path, old, new), today=TODAY, policy=policy or DiffPolicy())]
+
+
+def _header_param(schema: str) -> str:
+    return (
+        "  /things:\n    get:\n      parameters:\n        - in: header\n          name: X-Filter\n"
+        f"          schema: {schema}\n      responses: {{'200': {{description: ok}}}}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old_schema", "new_schema", "expected"),
+    [
+        (
+            "{type: object, properties: {a: {type: string}}}",
+            "{type: object, required: [b], properties: {a: {type: string}, b: {type: string}}}",
+            ["new-required-request-header-property"],
+        ),
+        (
+            "{type: object, properties: {a: {type: string}}}",
+            "{type: object, required: [a], properties: {a: {type: string}}}",
+            ["request-header-property-became-required"],
+        ),
+        (
+            "{type: string}",
+            "{type: string, enum: [x, y]}",
+            ["request-parameter-became-enum", "request-header-property-became-enum"],
+        ),
+        (
+            "{type: object, properties: {a: {type: string}}}",
+            "{type: object, properties: {a: {type: string, enum: [x]}}}",
+            ["request-header-property-became-enum"],
+        ),
+    ],
+)
+def test_header_parameter_properties(tmp_path: Path, old_schema: str, new_schema: str, expected: list[str]) -> None:
+    changes = diff(*_pair(tmp_path, _doc(_header_param(old_schema)), _doc(_header_param(new_schema))), today=TODAY)
+    assert [c.id for c in changes] == expected
+    assert all(c.severity is ChangeSeverity.BREAKING for c in changes)
+    assert all("X-Filter" in c.message for c in changes)
+
+
+def _deprecated_op(extra: str) -> str:
+    return f"  /things:\n    get: {{deprecated: true{extra}, responses: {{'200': {{description: ok}}}}}}"
+
+
+def test_endpoint_deprecated_with_a_past_sunset_is_too_small(tmp_path: Path) -> None:
+    old = _doc("  /things:\n    get: {responses: {'200': {description: ok}}}")
+    (change,) = diff(*_pair(tmp_path, old, _doc(_deprecated_op(", x-sunset: '2025-06-30'"))), today=TODAY)
+    assert (change.id, change.severity, change.sunset) == (
+        "api-sunset-date-too-small",
+        ChangeSeverity.BREAKING,
+        dt.date(2025, 6, 30),
+    )
+    assert change.deprecation
+    # a sunset ahead is the ordinary announcement
+    assert _ids(tmp_path, old, _doc(_deprecated_op(", x-sunset: '2026-06-30'"))) == ["endpoint-deprecated-with-sunset"]
+
+
+def test_deprecation_notice_follows_the_policy(tmp_path: Path) -> None:
+    old = _doc("  /things:\n    get: {responses: {'200': {description: ok}}}")
+    policy = DiffPolicy(min_sunset_beta_days=10, min_sunset_stable_days=100)
+    assert _ids(tmp_path, old, _doc(_deprecated_op("")), policy=policy) == ["api-deprecated-sunset-missing"]
+    soon = _doc(_deprecated_op(", x-sunset: '2026-02-01'"))
+    assert _ids(tmp_path, old, soon, policy=policy) == ["api-sunset-date-too-small"]
+    beta = _doc(_deprecated_op(", x-sunset: '2026-02-01', x-stability-level: beta"))
+    assert "endpoint-deprecated-with-sunset" in _ids(tmp_path, old, beta, policy=policy)  # beta needs 10 days
+    assert _ids(tmp_path, old, _doc(_deprecated_op(""))) == ["endpoint-deprecated"]  # oasdiff's default: 0 days
+
+
+def _query_param(extra: str) -> str:
+    return (
+        f"  /things:\n    get:\n      parameters: [{{in: query, name: q, schema: {{type: string}}{extra}}}]\n"
+        "      responses: {'200': {description: ok}}"
+    )
+
+
+def test_parameter_deprecation_sunsets(tmp_path: Path) -> None:
+    old = _doc(_query_param(""))
+    past = _doc(_query_param(", deprecated: true, x-sunset: '2025-12-31'"))
+    assert _ids(tmp_path, old, past) == ["request-parameter-sunset-date-too-small"]
+    ahead = _doc(_query_param(", deprecated: true, x-sunset: '2026-12-31'"))
+    assert _ids(tmp_path, old, ahead) == ["request-parameter-deprecated"]
+    bare = _doc(_query_param(", deprecated: true"))
+    policy = DiffPolicy(min_sunset_stable_days=30)
+    assert _ids(tmp_path, old, bare, policy=policy) == ["request-parameter-deprecated-sunset-missing"]
+
+
+def _body_and_response(prop: str) -> str:
+    schema = f"{{type: object, properties: {{a: {prop}}}}}"
+    return (
+        "  /things:\n    post:\n      requestBody:\n        content:\n"
+        f"          application/json: {{schema: {schema}}}\n"
+        "      responses:\n        '200':\n          description: ok\n          content:\n"
+        f"            application/json: {{schema: {schema}}}"
+    )
+
+
+def test_property_deprecation_sunsets(tmp_path: Path) -> None:
+    old = _doc(_body_and_response("{type: string}"))
+    past = _doc(_body_and_response("{type: string, deprecated: true, x-sunset: '2025-01-01'}"))
+    assert _ids(tmp_path, old, past) == [
+        "request-property-sunset-date-too-small",
+        "response-property-sunset-date-too-small",
+    ]
+    bare = _doc(_body_and_response("{type: string, deprecated: true}"))
+    assert _ids(tmp_path, old, bare, policy=DiffPolicy(min_sunset_stable_days=30)) == [
+        "request-property-deprecated-sunset-missing",
+        "response-property-deprecated-sunset-missing",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        ("stable", "draft", ["request-property-stability-decreased", "response-property-stability-decreased"]),
+        ("beta", "stable", ["request-property-stability-increased", "response-property-stability-increased"]),
+        ("draft", "stable", []),  # draft is not tracked by oasdiff's default (beta)
+        ("stable", "1", ["api-invalid-stability-level", "api-invalid-stability-level"]),
+    ],
+)
+def test_property_stability(tmp_path: Path, before: str, after: str, expected: list[str]) -> None:
+    old = _doc(_body_and_response(f"{{type: string, x-stability-level: {before}}}"))
+    new = _doc(_body_and_response(f"{{type: string, x-stability-level: {after}}}"))
+    assert _ids(tmp_path, old, new) == expected
+
+
+def test_property_stability_follows_the_policy_threshold(tmp_path: Path) -> None:
+    old = _doc(_body_and_response("{type: string, x-stability-level: draft}"))
+    new = _doc(_body_and_response("{type: string, x-stability-level: stable}"))
+    assert _ids(tmp_path, old, new, policy=DiffPolicy(stability_level="draft")) == [
+        "request-property-stability-increased",
+        "response-property-stability-increased",
+    ]
+
+
+def _bodies(media: str, request: str, response: str) -> str:
+    return (
+        "  /things:\n    post:\n      requestBody:\n        content:\n"
+        f"          {media}: {{schema: {request}}}\n"
+        "      responses:\n        '200':\n          description: ok\n          content:\n"
+        f"            {media}: {{schema: {response}}}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("media", "old", "new", "expected"),
+    [
+        # XML: every value is text, so a swap a reader never notices is compatible (info)
+        ("application/xml", ("{type: object}", "{type: string}"), ("{type: string}", "{type: object}"),
+         [("request-body-type-compatible", "info"), ("response-body-type-compatible", "info")]),
+        ("application/xml", ("{type: object, properties: {a: {type: integer}}}",
+                             "{type: object, properties: {a: {type: string}}}"),
+         ("{type: object, properties: {a: {type: string}}}", "{type: object, properties: {a: {type: integer}}}"),
+         [("request-property-type-compatible", "info"), ("response-property-type-compatible", "info")]),
+        # JSON: 1 and "1" differ, the same swaps break
+        ("application/json", ("{type: object}", "{type: string}"), ("{type: string}", "{type: object}"),
+         [("request-body-type-changed", "breaking"), ("response-body-type-changed", "breaking")]),
+    ],
+)  # fmt: skip
+def test_loosely_typed_swaps(
+    tmp_path: Path, media: str, old: tuple[str, str], new: tuple[str, str], expected: list[tuple[str, str]]
+) -> None:
+    before = _doc(_bodies(media, old[0], new[0]))
+    after = _doc(_bodies(media, old[1], new[1]))
+    assert [(c.id, c.severity.value) for c in diff(*_pair(tmp_path, before, after), today=TODAY)] == expected
+
+
+def _response_header(schema: str) -> str:
+    return (
+        "  /things:\n    get:\n      responses:\n        '200':\n          description: ok\n"
+        f"          headers: {{Retry-After: {{schema: {schema}}}}}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("{type: string}", "{type: integer}", ("response-header-type-compatible", ChangeSeverity.INFO)),
+        (
+            "{type: string, format: date-time}",  # a client parsing the date loses it
+            "{type: integer}",
+            ("response-header-type-changed", ChangeSeverity.BREAKING),
+        ),
+        ("{type: integer}", "{type: number}", ("response-header-type-generalized", ChangeSeverity.BREAKING)),
+    ],
+)
+def test_response_header_type_changes(tmp_path: Path, old: str, new: str, expected: tuple[str, ChangeSeverity]) -> None:
+    changes = diff(*_pair(tmp_path, _doc(_response_header(old)), _doc(_response_header(new))), today=TODAY)
+    assert [(c.id, c.severity) for c in changes] == [expected]
+
+
+def _response_media(media: str, schema: str = "{type: object}") -> str:
+    return (
+        "  /things:\n    get:\n      responses:\n        '200':\n          description: ok\n"
+        f"          content: {{'{media}': {{schema: {schema}}}}}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("application/json", "application/problem+json", ("response-media-type-name-specialized", ChangeSeverity.INFO)),
+        (
+            "application/problem+json",
+            "application/json",
+            ("response-media-type-name-generalized", ChangeSeverity.BREAKING),
+        ),
+        ("text/html", "text/html; charset=utf-8", ("response-media-type-name-changed", ChangeSeverity.INFO)),
+        ("application/json", "application/xml", None),  # unrelated: removed and added
+    ],
+)
+def test_response_media_type_renamed(
+    tmp_path: Path, old: str, new: str, expected: tuple[str, ChangeSeverity] | None
+) -> None:
+    changes = diff(*_pair(tmp_path, _doc(_response_media(old)), _doc(_response_media(new))), today=TODAY)
+    if expected is None:
+        assert [c.id for c in changes] == ["response-media-type-removed", "response-media-type-added"]
+    else:
+        assert [(c.id, c.severity) for c in changes] == [expected]
+
+
+def test_renamed_media_type_bodies_are_still_compared(tmp_path: Path) -> None:
+    old = _doc(_response_media("application/json", "{type: string}"))
+    new = _doc(_response_media("application/problem+json", "{type: string, nullable: true}"))
+    assert _ids(tmp_path, old, new) == ["response-media-type-name-specialized", "response-body-became-nullable"]
+
+
+def _versioned(version: str, required: str) -> str:
+    paths = (
+        "  /things:\n    post:\n      requestBody:\n        content:\n          application/json:\n"
+        f"            schema: {{type: object, required: [{required}],\n"
+        "                     properties: {a: {type: string}, b: {type: string}}}\n"
+        "      responses: {'200': {description: ok}}"
+    )
+    return f'openapi: 3.0.3\ninfo: {{title: t, version: "{version}"}}\npaths:\n{paths}\n'
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("1.0.0", "1.0.0", "api-version-not-bumped"),
+        ("2.0.0", "1.9.0", "api-version-decreased"),
+        ("1.0.0", "1.1.0", "api-major-version-not-bumped"),
+        ("0.1.0", "0.1.1", "api-major-version-not-bumped"),
+        ("v1.0.0", "v2.0.0", None),
+        ("0.1.0", "0.2.0", None),  # below 1.0.0 a minor bump carries a breaking change
+        ("2024-01-01", "2024-01-01", None),  # not semver: not judged
+    ],
+)
+def test_breaking_change_demands_a_major_bump(tmp_path: Path, old: str, new: str, expected: str | None) -> None:
+    ids = _ids(tmp_path, _versioned(old, "a"), _versioned(new, "a, b"))
+    assert ids == ["request-property-became-required", *([expected] if expected else [])]
+
+
+def test_no_breaking_change_no_version_rule(tmp_path: Path) -> None:
+    assert _ids(tmp_path, _versioned("1.0.0", "a, b"), _versioned("1.0.0", "a")) == ["request-property-became-optional"]
+
+
+def test_new_rules_find_nothing_in_a_document_against_itself(tmp_path: Path) -> None:
+    doc = _doc(_bodies("application/xml", "{type: string, x-stability-level: 1}", "{type: object}"))
+    assert _ids(tmp_path, doc, doc) == []
+    header = _doc(_header_param("{type: object, required: [a], properties: {a: {type: string, enum: [x]}}}"))
+    assert _ids(tmp_path, header, header) == []
+
+
+def test_policy_refuses_an_unknown_stability_level() -> None:
+    with pytest.raises(ConfigError, match="stability level 'gold'"):
+        DiffPolicy(stability_level="gold")

@@ -568,7 +568,9 @@ def _webhook_schema(mock: OpenAPIMock, name: str) -> dict[str, Any]:
 
 
 def test_webhook_on_demand(payments: OpenAPIMock) -> None:
-    result = payments(Request("POST", "/__ctk/webhooks/payment_intent.succeeded", body=b'{"url": "http://127.0.0.1:9/h"}'))
+    result = payments(
+        Request("POST", "/__ctk/webhooks/payment_intent.succeeded", body=b'{"url": "http://127.0.0.1:9/h"}')
+    )
     assert result.response.status == 202
     assert len(result.deliveries) == 1
     delivery = result.deliveries[0]

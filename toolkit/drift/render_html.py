@@ -45,7 +45,7 @@ def render(report: DriftReport, fail_on: FailOn = FailOn.BREAKING) -> str:
         counts = report.counts(drift)
         numbers = "".join(f'<td class="n">{counts[severity]}</td>' for severity in SEVERITIES)
         parts.append(
-            f"<tr><td><a href=\"#api-{_e(drift.name)}\">{_e(drift.name)}</a></td><td>{_e(drift.protocol or '-')}</td>"
+            f'<tr><td><a href="#api-{_e(drift.name)}">{_e(drift.name)}</a></td><td>{_e(drift.protocol or "-")}</td>'
             f'{numbers}<td class="n">{len(report.ignored(drift))}</td><td>{_status(report, drift, fail_on)}</td></tr>'
         )
     parts.append("</tbody></table>")

@@ -8,8 +8,10 @@ split by what is compared:
 - ``diff_endpoints`` endpoints added/removed/deprecated, sunsets, operation attributes, security
 - ``diff_ops``       parameters, request bodies and responses of an operation both sides have
 - ``diff_schema``    two schemas compared by meaning, with pruning and memoisation
+- ``diff_keywords``  the keywords of one schema level compared (type, enum, bounds, deprecation, …)
 - ``diff_document``  webhooks, security schemes, component schemas, servers
 - ``diff_emit``      ids, severities, messages: one ``Change`` per operation (and media type)
+- ``diff_policy``    what depends on a team's policy: sunset notice, stability tracking, semver bumps
 """
 
 from __future__ import annotations
@@ -17,22 +19,28 @@ from __future__ import annotations
 import datetime as dt
 
 from toolkit.errors import UnknownFormatError
-from toolkit.model import Change, Contract
+from toolkit.model import Change, ChangeSeverity, Contract
 from toolkit.openapi.diff_document import compare_document
 from toolkit.openapi.diff_emit import Emitter
 from toolkit.openapi.diff_endpoints import compare_endpoint, global_security, removed
 from toolkit.openapi.diff_nodes import Side, normalise_path, operations, view
 from toolkit.openapi.diff_ops import compare_operation
+from toolkit.openapi.diff_policy import DEFAULT_POLICY, DiffPolicy, versioning_violation
 from toolkit.openapi.diff_schema import SchemaDiff
 from toolkit.openapi.load import OpenAPIContract
 
 
-def diff(old: Contract, new: Contract, *, today: dt.date | None = None) -> list[Change]:
-    """Every change from ``old`` to ``new``, in a stable order (document order of OLD, then additions)."""
+def diff(
+    old: Contract, new: Contract, *, today: dt.date | None = None, policy: DiffPolicy = DEFAULT_POLICY
+) -> list[Change]:
+    """Every change from ``old`` to ``new``, in a stable order (document order of OLD, then additions).
+
+    ``policy`` holds oasdiff's configurable rules (sunset notice, stability tracking); its defaults are oasdiff's.
+    """
     day = today or dt.date.today()
     before, after = Side(as_openapi(old, "old"), day), Side(as_openapi(new, "new"), day)
-    out = Emitter(day)
-    schemas = SchemaDiff(before, after)
+    out = Emitter(day, policy)
+    schemas = SchemaDiff(before, after, policy)
     old_ops, new_ops = operations(before), operations(after)
     new_items = {key[0]: item for key, (_, item, _) in new_ops.items()}
     new_paths = set(new_items) | _declared_paths(after)
@@ -64,7 +72,17 @@ def diff(old: Contract, new: Contract, *, today: dt.date | None = None) -> list[
             out.add("endpoint-added", f"{op_id}: the operation was added", op_id, None, after.where(op.uri, op.ptr))
     global_security(before, after, out)
     compare_document(before, after, out)
+    _versioning(before, after, out)
     return out.changes
+
+
+def _versioning(old: Side, new: Side, out: Emitter) -> None:
+    """A breaking change released without the semver bump it calls for (judged after every other rule)."""
+    if not any(change.severity is ChangeSeverity.BREAKING for change in out.changes):
+        return
+    found = versioning_violation(old.contract.version, new.contract.version)
+    if found is not None:
+        out.add(found[0], found[1], None, "/info/version", "/info/version")
 
 
 def as_openapi(contract: Contract, side: str) -> OpenAPIContract:

@@ -14,10 +14,20 @@ from dataclasses import dataclass
 from toolkit.model import Change
 from toolkit.openapi.diff_facts import SUFFIXES, Fact
 from toolkit.openapi.diff_levels import known, severity
+from toolkit.openapi.diff_policy import DEFAULT_POLICY, DiffPolicy
 from toolkit.sunset import parse_sunset
 
 # oasdiff names a few rules outside the regular pattern.
-_ALIASES = {"response-body-enum-value-removed": "response-mediatype-enum-value-removed"}
+_ALIASES = {
+    "response-body-enum-value-removed": "response-mediatype-enum-value-removed",
+    "request-property-invalid-stability-level": "api-invalid-stability-level",
+    "response-property-invalid-stability-level": "api-invalid-stability-level",
+}
+# A header parameter whose schema is an object: oasdiff names its property rules ``request-header-property-``.
+_HEADER_PROPERTY = {
+    "new-required-request-property": "new-required-request-header-property",
+    "request-property-became-required": "request-header-property-became-required",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +36,14 @@ class Place:
 
     kind: str
     label: str  # e.g. "the request body (application/json)", "the query parameter `limit`"
+    strict: bool = True  # JSON: 1 and "1" differ; elsewhere (XML, forms, headers) every value is text
+    header: bool = False  # a request header parameter
+    stability: object = None  # the operation's x-stability-level (deprecation days, stability tracking)
+
+
+def strongly_typed(media: str) -> bool:
+    """oasdiff's ``isStronglyTyped``: JSON, where a type swap is never safe."""
+    return media == "application/json" or media.endswith("+json")
 
 
 _PREFIXES = (
@@ -37,6 +55,7 @@ _PREFIXES = (
     "response-write-only-property-",
     "request-parameter-",
     "request-parameter-property-",
+    "request-header-property-",
     "response-header-",
 )
 # Whole ids emitted outside the schema walk ({kind}: required/optional, {head}: the place removed).
@@ -58,7 +77,19 @@ _WHOLE = (
     "{head}-security-removed",
     "{head}-security-scope-added",
     "{head}-security-scope-removed",
+    "api-deprecated-sunset-missing",
     "api-deprecated-sunset-parse",
+    "api-major-version-not-bumped",
+    "api-sunset-date-too-small",
+    "api-version-decreased",
+    "api-version-not-bumped",
+    "new-required-request-header-property",
+    "request-header-property-became-required",
+    "request-parameter-deprecated-sunset-missing",
+    "request-parameter-sunset-date-too-small",
+    "response-media-type-name-changed",
+    "response-media-type-name-generalized",
+    "response-media-type-name-specialized",
     "api-invalid-stability-level",
     "api-operation-id-added",
     "api-operation-id-removed",
@@ -155,7 +186,10 @@ def _prefixes(place: Place, fact: Fact) -> tuple[str, ...]:
             return ("response-body-",)
         return ("response-write-only-property-", "response-property-") if fact.write_only else ("response-property-",)
     if place.kind == "parameter":
-        return ("request-parameter-",) if top else ("request-parameter-property-",)
+        if top:
+            return ("request-parameter-",)
+        nested = ("request-parameter-property-",)
+        return ("request-header-property-", *nested) if place.header else nested
     if place.kind == "header":
         return ("response-header-",) if top else ()
     return ()
@@ -164,9 +198,11 @@ def _prefixes(place: Place, fact: Fact) -> tuple[str, ...]:
 def rule_for(place: Place, fact: Fact) -> str | None:
     """oasdiff's id for ``fact`` found at ``place``, or None when oasdiff has no such rule."""
     if fact.full:
-        return fact.rules[0] if known(fact.rules[0]) else None
+        rule = _HEADER_PROPERTY.get(fact.rules[0], fact.rules[0]) if place.header else fact.rules[0]
+        return rule if known(rule) else None
+    suffixes = ("type-compatible", *fact.rules) if fact.loose and not place.strict else fact.rules
     for prefix in _prefixes(place, fact):
-        for suffix in fact.rules:
+        for suffix in suffixes:
             rule = _ALIASES.get(prefix + suffix, prefix + suffix)
             if known(rule):
                 return rule
@@ -176,8 +212,9 @@ def rule_for(place: Place, fact: Fact) -> str | None:
 class Emitter:
     """Collects the changes of one diff."""
 
-    def __init__(self, today: dt.date) -> None:
+    def __init__(self, today: dt.date, policy: DiffPolicy = DEFAULT_POLICY) -> None:
         self.today = today
+        self.policy = policy
         self.changes: list[Change] = []
 
     def add(
@@ -215,12 +252,42 @@ class Emitter:
             if fact.path:
                 subject = f"property `{'/'.join(fact.path)}` of {place.label}"
             sunset = parse_sunset(fact.sunset) if fact.sunset is not None else None
+            rule, text = self._policy(rule, place, sunset, fact.text)
+            if rule is None:
+                continue
             self.add(
                 rule,
-                f"{operation}: {subject}: {fact.text}",
+                f"{operation}: {subject}: {text}",
                 operation,
                 fact.old,
                 fact.new,
                 sunset=sunset,
-                deprecation=rule.endswith(("-deprecated", "-deprecated-with-sunset")),
+                deprecation=rule.endswith(("-deprecated", "-deprecated-with-sunset", "-sunset-date-too-small")),
             )
+            if place.header and not fact.path and "became-enum" in fact.rules:
+                # oasdiff reports a header parameter turned enum twice: as a parameter and as a header
+                self.add("request-header-property-became-enum", f"{operation}: {subject}: {text}", operation,
+                         fact.old, fact.new)  # fmt: skip
+
+    def _policy(self, rule: str, place: Place, sunset: dt.date | None, text: str) -> tuple[str | None, str]:
+        """Deprecation periods and stability tracking, which depend on the operation and the policy."""
+        policy, stability = self.policy, place.stability
+        if rule.endswith("-stability-decreased") or rule.endswith("-stability-increased"):
+            return (rule if policy.tracks(stability) else None), text
+        if rule.endswith("-deprecated-with-sunset") and sunset is not None:
+            if policy.sunset_too_soon(sunset, self.today, stability):
+                days = policy.deprecation_days(stability)
+                return _swap(rule, "deprecated-with-sunset", "sunset-date-too-small"), (
+                    f"was deprecated with sunset {sunset}, which is less than {days} days from {self.today}"
+                )
+        elif rule.endswith("-deprecated") and policy.deprecation_days(stability) > 0:
+            days = policy.deprecation_days(stability)
+            return _swap(rule, "deprecated", "deprecated-sunset-missing"), (
+                f"was deprecated without a sunset date (the policy asks for {days} days' notice)"
+            )
+        return rule, text
+
+
+def _swap(rule: str, suffix: str, other: str) -> str:
+    swapped = rule[: -len(suffix)] + other
+    return swapped if known(swapped) else rule

@@ -80,6 +80,8 @@ def compare_endpoint(old: Side, new: Side, op_id: str, o: Node, n: Node, oi: Nod
     raw_old, raw_new = _sunset_of(o, oi), _sunset_of(n, ni)
     if now and not was:
         sunset = parse_sunset(raw_new) if raw_new is not None else None
+        stability = nv.get("x-stability-level")
+        days = out.policy.deprecation_days(stability)
         if raw_new is not None and sunset is None:
             out.add(
                 "api-deprecated-sunset-parse",
@@ -89,6 +91,18 @@ def compare_endpoint(old: Side, new: Side, op_id: str, o: Node, n: Node, oi: Nod
                 where_new,
                 deprecation=True,
             )
+        elif sunset is None and days > 0:
+            out.add(
+                "api-deprecated-sunset-missing",
+                f"{op_id}: the operation was deprecated without a sunset date (the policy asks for {days} days)",
+                op_id, where_old, where_new, deprecation=True,
+            )  # fmt: skip
+        elif sunset is not None and out.policy.sunset_too_soon(sunset, out.today, stability):
+            out.add(
+                "api-sunset-date-too-small",
+                f"{op_id}: the operation was deprecated with sunset {sunset}, less than {days} days from {out.today}",
+                op_id, where_old, where_new, sunset=sunset, deprecation=True,
+            )  # fmt: skip
         elif sunset is not None:
             out.add(
                 "endpoint-deprecated-with-sunset",

@@ -73,7 +73,13 @@ SUFFIXES: tuple[str, ...] = (
     "deprecated",
     "deprecated-with-sunset",
     "deprecated-sunset-invalid",
+    "deprecated-sunset-missing",
+    "sunset-date-too-small",
     "reactivated",
+    "type-compatible",
+    "stability-decreased",
+    "stability-increased",
+    "invalid-stability-level",
     "discriminator-added",
     "discriminator-removed",
     "discriminator-property-name-changed",
@@ -106,12 +112,14 @@ class Fact:
     read_only: bool = False
     write_only: bool = False
     sunset: str | None = None
+    # a concrete type swap that is safe only where values are text (not JSON): ``…-type-compatible`` there
+    loose: bool = False
 
     def under(self, *names: str) -> Fact:
         return replace(self, path=(*names, *self.path))
 
 
-def types_of(schema: dict[str, Any], swagger: bool) -> tuple[frozenset[str], bool]:
+def types_of(schema: dict[str, Any], swagger: bool = False) -> tuple[frozenset[str], bool]:
     """The non-null types a schema allows, and whether it allows null (3.0, 3.1 and x-nullable)."""
     raw = schema.get("type")
     types = (

@@ -7,7 +7,8 @@ by their position in the path, so renaming ``{id}`` to ``{userId}`` changes noth
 
 from __future__ import annotations
 
-from toolkit.openapi.diff_emit import Emitter, Place
+from toolkit.openapi.diff_emit import Emitter, Place, strongly_typed
+from toolkit.openapi.diff_media import pair_renamed, rename_rule
 from toolkit.openapi.diff_nodes import Node, OperationView, ParamView, Side
 from toolkit.openapi.diff_schema import SchemaDiff
 from toolkit.sunset import parse_sunset
@@ -76,19 +77,25 @@ def _parameters(old: Side, new: Side, o: OperationView, n: OperationView, schema
             out.add(
                 rule, f"{op}: {label} became {'required' if after.required else 'optional'}", op, where_old, where_new
             )
-        _parameter_lifecycle(before, after, op, label, where_old, where_new, out)
-        place = Place("parameter", label)
+        stability = n.node.value.get("x-stability-level")
+        _parameter_lifecycle(before, after, op, label, where_old, where_new, out, stability)
+        place = Place("parameter", label, strict=True, header=after.where == "header", stability=stability)
         out.facts(schemas.compare(before.schema, after.schema, "request"), place, op)
 
 
 def _parameter_lifecycle(
-    before: ParamView, after: ParamView, op: str, label: str, where_old: str, where_new: str, out: Emitter
+    before: ParamView,
+    after: ParamView,
+    op: str,
+    label: str,
+    where_old: str,
+    where_new: str,
+    out: Emitter,
+    stability: object,
 ) -> None:
     was, now = before.node.value.get("deprecated") is True, after.node.value.get("deprecated") is True
     if now and not was:
-        out.add(
-            "request-parameter-deprecated", f"{op}: {label} was deprecated", op, where_old, where_new, deprecation=True
-        )
+        _parameter_deprecated(after, op, label, where_old, where_new, out, stability)
     elif was and not now:
         out.add("request-parameter-reactivated", f"{op}: {label} is no longer deprecated", op, where_old, where_new)
     if not (was and now):
@@ -121,6 +128,29 @@ def _parameter_lifecycle(
             f"{op}: the sunset of {label} moved earlier, from {old_date} to {new_date}",
             op, where_old, where_new, sunset=new_date, deprecation=True,
         )  # fmt: skip
+
+
+def _parameter_deprecated(
+    after: ParamView, op: str, label: str, where_old: str, where_new: str, out: Emitter, stability: object
+) -> None:
+    """A parameter newly deprecated: with a readable sunset far enough ahead (oasdiff's policy), or not."""
+    raw = after.node.value.get("x-sunset")
+    days = out.policy.deprecation_days(stability)
+    sunset = parse_sunset(raw) if raw is not None else None
+    if raw is None and days > 0:
+        rule = "request-parameter-deprecated-sunset-missing"
+        why = f"without a sunset date (the policy asks for {days} days)"
+    elif raw is None:
+        rule, why = "request-parameter-deprecated", ""
+    elif sunset is None:
+        rule, why = "request-parameter-sunset-parse", f"with a sunset {raw!r} that is not a date"
+    elif out.policy.sunset_too_soon(sunset, out.today, stability):
+        rule = "request-parameter-sunset-date-too-small"
+        why = f"with sunset {sunset}, less than {days} days from {out.today}"
+    else:
+        rule, why = "request-parameter-deprecated", f"with sunset {sunset}"
+    message = f"{op}: {label} was deprecated" + (f" {why}" if why else "")
+    out.add(rule, message, op, where_old, where_new, sunset=sunset, deprecation=True)
 
 
 def _request_body(old: Side, new: Side, o: OperationView, n: OperationView, schemas: SchemaDiff, out: Emitter) -> None:
@@ -186,7 +216,12 @@ def _request_body(old: Side, new: Side, o: OperationView, n: OperationView, sche
                 where_new,
             )
         else:
-            place = Place("request-body", f"the request body ({media})")
+            place = Place(
+                "request-body",
+                f"the request body ({media})",
+                strict=strongly_typed(media),
+                stability=n.node.value.get("x-stability-level"),
+            )
             out.facts(schemas.compare(schema, after, "request"), place, op)
     for media in n.body.content:
         if media not in o.body.content:
@@ -236,16 +271,30 @@ def _responses(old: Side, new: Side, o: OperationView, n: OperationView, schemas
         after = kept
         where_old = old.where(before.node.uri, before.node.ptr)
         where_new = new.where(after.node.uri, after.node.ptr)
-        for media, schema in before.content.items():
-            if media not in after.content:
+        renamed = dict(
+            pair_renamed(
+                [m for m in before.content if m not in after.content],
+                [m for m in after.content if m not in before.content],
+            )
+        )
+        for old_media, schema in before.content.items():
+            media = old_media if old_media in after.content else renamed.get(old_media)
+            if media is None:
                 out.add(
                     "response-media-type-removed",
-                    f"{op}: the media type `{media}` was removed from the {status} response",
+                    f"{op}: the media type `{old_media}` was removed from the {status} response",
                     op,
                     where_old,
                     where_new,
                 )
                 continue
+            if media != old_media:
+                rule, why = rename_rule(old_media, media)
+                out.add(
+                    rule,
+                    f"{op}: the media type `{old_media}` of the {status} response became `{media}`: {why}",
+                    op, where_old, where_new,
+                )  # fmt: skip
             other = after.content[media]
             if schema is not None and other is None:
                 out.add(
@@ -264,10 +313,15 @@ def _responses(old: Side, new: Side, o: OperationView, n: OperationView, schemas
                     where_new,
                 )
             else:
-                place = Place("response-body", f"the {status} response ({media})")
+                place = Place(
+                    "response-body",
+                    f"the {status} response ({media})",
+                    strict=strongly_typed(media),
+                    stability=n.node.value.get("x-stability-level"),
+                )
                 out.facts(schemas.compare(schema, other, "response"), place, op)
         for media in after.content:
-            if media not in before.content:
+            if media not in before.content and media not in renamed.values():
                 out.add(
                     "response-media-type-added",
                     f"{op}: the media type `{media}` was added to the {status} response",
@@ -293,7 +347,7 @@ def _headers(
                     where_old,
                     where_new,
                 )
-            place = Place("header", f"the response header `{name}` ({status})")
+            place = Place("header", f"the response header `{name}` ({status})", strict=False)  # text on the wire
             out.facts(schemas.compare(schema, other_schema, "response"), place, op)
             continue
         rule = "required-response-header-removed" if required else "optional-response-header-removed"

@@ -18,31 +18,27 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from toolkit.openapi.diff_facts import (
-    ANNOTATIONS,
-    ANY_STRING,
-    BOUNDS,
-    COMPOSITION,
-    CONTENT,
-    KEYED,
-    LITERAL,
-    PRESENCE,
-    Fact,
-    as_dict,
-    show,
-    types_of,
-    unique,
+from toolkit.openapi.diff_facts import ANNOTATIONS, COMPOSITION, CONTENT, LITERAL, PRESENCE, Fact, unique
+from toolkit.openapi.diff_keywords import (
+    bound_facts,
+    discriminator_facts,
+    keyed_facts,
+    lifecycle_facts,
+    stability_change,
+    type_facts,
+    value_facts,
 )
 from toolkit.openapi.diff_nodes import Node, Side
-from toolkit.sunset import parse_sunset
+from toolkit.openapi.diff_policy import DEFAULT_POLICY, DiffPolicy
 
 
 class SchemaDiff:
     """Compares schemas of ``old`` and ``new``; one instance per diff, holding the memo."""
 
-    def __init__(self, old: Side, new: Side) -> None:
+    def __init__(self, old: Side, new: Side, policy: DiffPolicy = DEFAULT_POLICY) -> None:
         self.old = old
         self.new = new
+        self.policy = policy
         self._memo: dict[tuple[str, str, str], list[Fact]] = {}
         self._active: set[tuple[str, str, str]] = set()
         self._refs: dict[int, list[str]] = {}
@@ -129,11 +125,11 @@ class SchemaDiff:
         if "oneOf" not in ov and isinstance(nv.get("oneOf"), list) and ("type" in ov or "properties" in ov):
             fact("wrapped-in-one-of", "was wrapped in a oneOf", "oneOf")
             return out
-        self._type(ov, nv, direction, fact)
-        self._values(ov, nv, fact)
-        self._bounds(ov, nv, fact)
-        self._lifecycle(ov, nv, fact)
-        self._discriminator(ov, nv, fact)
+        type_facts(ov, nv, direction, fact)
+        value_facts(ov, nv, fact)
+        bound_facts(ov, nv, fact)
+        lifecycle_facts(ov, nv, fact)
+        discriminator_facts(ov, nv, fact)
         for keyword, word in PRESENCE:
             if keyword in nv and keyword not in ov:
                 fact(f"{word}-added", f"`{keyword}` was added", keyword)
@@ -142,7 +138,7 @@ class SchemaDiff:
         for keyword, word in CONTENT:
             if ov.get(keyword) != nv.get(keyword):
                 fact(f"{word}-changed", f"{keyword} changed from {ov.get(keyword)!r} to {nv.get(keyword)!r}", keyword)
-        self._keyed(o, n, fact)
+        keyed_facts(ov, nv, fact)
         out.extend(self._composition(o, n, direction, fact))
         out.extend(self._properties(o, n, direction))
         for keyword in ("items", "additionalProperties", "contains", "not"):
@@ -152,161 +148,6 @@ class SchemaDiff:
                     continue
                 out.extend(f.under(keyword) for f in self.compare(oc, nc, direction))
         return out
-
-    def _type(self, ov: dict[str, Any], nv: dict[str, Any], direction: str, fact: Any) -> None:
-        ot, onull = types_of(ov, self.old.swagger)
-        nt, nnull = types_of(nv, self.new.swagger)
-        of, nf = ov.get("format"), nv.get("format")
-        if ot != nt:
-            shown = f"type changed from `{'/'.join(sorted(ot)) or 'any'}` to `{'/'.join(sorted(nt)) or 'any'}`"
-            if len(ot) > 1 or len(nt) > 1:
-                if ot < nt:
-                    fact("list-of-types-widened", shown, "type")
-                elif nt < ot:
-                    fact("list-of-types-narrowed", shown, "type")
-                else:
-                    fact("type-changed", shown, "type")
-            elif not ot:  # untyped → typed: narrower
-                fact(("type-specialized", "type-changed") if direction == "response" else "type-changed", shown, "type")
-            elif not nt:  # typed → untyped: wider
-                if direction == "response":
-                    fact(("type-generalized", "type-changed"), shown, "type")
-            elif ot == {"integer"} and nt == {"number"}:
-                fact(("type-generalized", "type-changed"), shown, "type")
-            elif ot == {"number"} and nt == {"integer"}:
-                fact(("type-specialized", "type-changed") if direction == "response" else "type-changed", shown, "type")
-            else:
-                fact("type-changed", shown, "type")
-        elif of != nf and ot:
-            shown = f"format changed from `{of or 'none'}` to `{nf or 'none'}`"
-            if nf is None:
-                if direction == "response":
-                    fact(("type-generalized", "type-changed"), shown, "format")
-            elif of is None and direction == "response":
-                fact(("type-specialized",), shown, "format")
-            else:
-                fact("type-changed", shown, "format")
-        if onull != nnull:
-            fact(
-                "became-nullable" if nnull else "became-not-nullable",
-                "may now be null" if nnull else "may no longer be null",
-                "nullable" if "nullable" in nv or "nullable" in ov else "type",
-            )
-
-    def _values(self, ov: dict[str, Any], nv: dict[str, Any], fact: Any) -> None:
-        oe, ne = ov.get("enum"), nv.get("enum")
-        if isinstance(oe, list) and isinstance(ne, list):
-            for value in oe:
-                if value not in ne and value is not None:
-                    fact("enum-value-removed", f"enum value `{show(value)}` was removed", "enum")
-            for value in ne:
-                if value not in oe and value is not None:
-                    fact("enum-value-added", f"enum value `{show(value)}` was added", "enum")
-        elif isinstance(ne, list) and not isinstance(oe, list):
-            fact("became-enum", f"became an enum ({', '.join(show(v) for v in ne)})", "enum")
-        ox, nx = ov.get("x-extensible-enum"), nv.get("x-extensible-enum")
-        if isinstance(ox, list) and isinstance(nx, list):
-            for value in ox:
-                if value not in nx:
-                    fact(
-                        "x-extensible-enum-value-removed",
-                        f"x-extensible-enum value `{show(value)}` was removed",
-                        "x-extensible-enum",
-                    )
-        op, np = ov.get("pattern"), nv.get("pattern")
-        if op != np:
-            if op is None:
-                fact("pattern-added", f"pattern `{np}` was added", "pattern")
-            elif np is None:
-                fact("pattern-removed", f"pattern `{op}` was removed", "pattern")
-            elif np in ANY_STRING:
-                fact("pattern-generalized", f"pattern changed from `{op}` to `{np}`", "pattern")
-            else:
-                fact("pattern-changed", f"pattern changed from `{op}` to `{np}`", "pattern")
-        for keyword, word in (("default", "default-value"), ("const", "const")):
-            if keyword in ov and keyword in nv:
-                if ov[keyword] != nv[keyword]:
-                    fact(
-                        f"{word}-changed",
-                        f"{keyword} changed from `{show(ov[keyword])}` to `{show(nv[keyword])}`",
-                        keyword,
-                    )
-            elif keyword in nv:
-                fact(f"{word}-added", f"{keyword} `{show(nv[keyword])}` was added", keyword)
-            elif keyword in ov:
-                fact(f"{word}-removed", f"{keyword} `{show(ov[keyword])}` was removed", keyword)
-
-    def _bounds(self, ov: dict[str, Any], nv: dict[str, Any], fact: Any) -> None:
-        for keyword, word, _ in BOUNDS:
-            a, b = ov.get(keyword), nv.get(keyword)
-            if isinstance(a, bool) or isinstance(b, bool):
-                continue  # 3.0's boolean exclusiveMaximum modifies maximum; compared there
-            if not isinstance(a, (int, float)):
-                a = None
-            if not isinstance(b, (int, float)):
-                b = None
-            if a == b:
-                continue
-            if a is None:
-                fact(f"{word}-set", f"{keyword} was set to {b}", keyword)
-            elif b is None:
-                fact(f"{word}-unset", f"{keyword} {a} was removed", keyword)
-            else:
-                verb = "increased" if b > a else "decreased"
-                fact(f"{word}-{verb}", f"{keyword} {verb} from {a} to {b}", keyword)
-
-    def _lifecycle(self, ov: dict[str, Any], nv: dict[str, Any], fact: Any) -> None:
-        od, nd = ov.get("deprecated") is True, nv.get("deprecated") is True
-        if nd and not od:
-            raw = nv.get("x-sunset")
-            if raw is None:
-                fact("deprecated", "was deprecated", "deprecated")
-            elif parse_sunset(raw) is None:
-                fact("deprecated-sunset-invalid", f"was deprecated with an invalid sunset {raw!r}", "x-sunset")
-            else:
-                fact("deprecated-with-sunset", f"was deprecated with sunset {raw}", "deprecated", sunset=str(raw))
-        elif od and not nd:
-            fact("reactivated", "is no longer deprecated", "deprecated")
-
-    def _discriminator(self, ov: dict[str, Any], nv: dict[str, Any], fact: Any) -> None:
-        o, n = ov.get("discriminator"), nv.get("discriminator")
-        if o == n:
-            return
-        if not isinstance(o, dict):
-            fact("discriminator-added", "a discriminator was added", "discriminator")
-            return
-        if not isinstance(n, dict):
-            fact("discriminator-removed", "the discriminator was removed", "discriminator")
-            return
-        if o.get("propertyName") != n.get("propertyName"):
-            fact(
-                "discriminator-property-name-changed",
-                f"discriminator property changed from `{o.get('propertyName')}` to `{n.get('propertyName')}`",
-                "discriminator",
-            )
-        om, nm = as_dict(o.get("mapping")), as_dict(n.get("mapping"))
-        added = [k for k in nm if k not in om]
-        removed = [k for k in om if k not in nm]
-        changed = [k for k in om if k in nm and om[k] != nm[k]]
-        if added:
-            fact("discriminator-mapping-added", f"discriminator mapping keys {added} were added", "discriminator")
-        if removed:
-            fact("discriminator-mapping-deleted", f"discriminator mapping keys {removed} were deleted", "discriminator")
-        if changed:
-            fact("discriminator-mapping-changed", f"discriminator mapping changed for {changed}", "discriminator")
-
-    def _keyed(self, o: Node, n: Node, fact: Any) -> None:
-        ov, nv = o.value, n.value
-        for keyword, word in KEYED:
-            om, nm = as_dict(ov.get(keyword)), as_dict(nv.get(keyword))
-            for name in nm:
-                if name not in om:
-                    fact(f"{word}-added", f"{keyword} `{name}` was added", keyword)
-            for name in om:
-                if name not in nm:
-                    fact(f"{word}-removed", f"{keyword} `{name}` was removed", keyword)
-                elif keyword == "dependentRequired" and om[name] != nm[name]:
-                    fact(f"{word}-changed", f"{keyword} `{name}` changed from {om[name]} to {nm[name]}", keyword)
 
     def _fingerprint(self, side: Side, node: Node) -> str:
         """A subschema's identity for matching allOf/oneOf/anyOf members: a $ref's target, else its content."""
@@ -433,8 +274,20 @@ class SchemaDiff:
             old_node = Node(oprops[name], o.uri, o.at("properties", name))
             new_node = Node(nprops[name], n.uri, n.at("properties", name))
             out.extend(self._requiredness(o, n, name, old_node, new_node, name in oreq, name in nreq, request))
+            out.extend(self._stability(old_node, new_node, name))
             out.extend(f.under(name) for f in self.compare(old_node, new_node, direction))
         return out
+
+    def _stability(self, old_node: Node, new_node: Node, name: str) -> list[Fact]:
+        od, nd = self.old.deref(old_node)[0], self.new.deref(new_node)[0]
+        if not isinstance(od.value, dict) or not isinstance(nd.value, dict):
+            return []
+        found = stability_change(od.value, nd.value, self.policy)
+        if found is None:
+            return []
+        where_old = self.old.where(od.uri, od.at("x-stability-level"))
+        where_new = self.new.where(nd.uri, nd.at("x-stability-level"))
+        return [Fact((found[0],), found[1], where_old, where_new, (name,))]
 
     def _requiredness(
         self, o: Node, n: Node, name: str, old_node: Node, new_node: Node, was: bool, now: bool, request: bool
