@@ -18,6 +18,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import DATA, REPO
 from toolkit.exchange import MockResult, Request, Response
@@ -687,3 +689,52 @@ def test_an_unsatisfiable_response_is_replaced_by_a_valid_declared_one(odd: Open
     asked = call(odd, "GET", "/items", headers=(("prefer", "code=200"),))
     assert asked.status == 500
     assert asked.header("content-type") == PROBLEM
+
+
+# -- hostile and odd requests: the mock answers every one, and never with a crash -----------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "body", "headers"),
+    [
+        ("limit=²", b"", ()),  # a digit str.isdigit() accepts and int() refuses
+        ("", b"metadata[\xc2\xb2]=x&expand[]=a", (("content-type", "application/x-www-form-urlencoded"),)),
+        ("", b"", (("prefer", "code=\xb2"),)),
+        ("created[gt]=%FF&limit=99999999999999999999999", b"", ()),
+    ],
+)
+def test_odd_digits_and_bytes_get_an_answer_not_a_crash(
+    payments: OpenAPIMock, query: str, body: bytes, headers: tuple[tuple[str, str], ...]
+) -> None:
+    method = "POST" if body else "GET"
+    path = "/v1/customers"
+    response = call(payments, method, path, query, headers, body)
+    assert response.status < 500
+
+
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "BREW"]),
+    path=st.lists(
+        st.sampled_from(["v1", "customers", "cus_1", "payment_intents", "%2F", "%FF", "{x}", "", "é"]).map(str),
+        max_size=4,
+    ).map(lambda parts: "/" + "/".join(parts)),
+    query=st.text(max_size=40),
+    body=st.binary(max_size=60),
+    content_type=st.sampled_from(
+        [
+            "application/json",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+            "multipart/form-data; boundary=x",
+            "text/plain",
+            "",
+        ]
+    ),
+)
+def test_any_request_gets_an_answer_below_500(
+    payments: OpenAPIMock, method: str, path: str, query: str, body: bytes, content_type: str
+) -> None:
+    headers = (*KEY, *((("content-type", content_type),) if content_type else ()))
+    result = payments(Request(method, path, query, headers, body))
+    assert 200 <= result.response.status < 500, result.response.body[:300]

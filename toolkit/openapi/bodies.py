@@ -171,7 +171,7 @@ def nest_form(pairs: list[tuple[str, str]]) -> dict[str, Any]:
         for position, token in enumerate(tokens):
             last = position == len(tokens) - 1
             following = tokens[position + 1] if not last else None
-            container_factory: Any = list if following == "" or (following or "x").isdigit() else dict
+            container_factory: Any = list if following == "" or (following or "x").isdecimal() else dict
             if isinstance(node, list):
                 if token == "":
                     if last:
@@ -180,7 +180,7 @@ def nest_form(pairs: list[tuple[str, str]]) -> dict[str, Any]:
                         node.append(container_factory())
                         node = node[-1]
                     continue
-                index = int(token) if token.isdigit() else None
+                index = int(token) if token.isdecimal() else None
                 if index is None:
                     break
                 while len(node) <= index:

@@ -9,6 +9,7 @@ request always gets the same answer and the cache never changes what a client se
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from collections import OrderedDict
@@ -58,6 +59,7 @@ from toolkit.openapi.responses import (
 from toolkit.openapi.routing import Router, mount_point
 
 __all__ = ["CompiledOperation", "MockOptions", "OpenAPIMock"]
+log = logging.getLogger("ctk.mock")
 
 _TITLES = {400: "Bad Request", 401: "Unauthorized", 415: "Unsupported Media Type", 422: "Unprocessable Content"}
 _MEMO_MAX_BODY = 16 * 1024
@@ -138,7 +140,14 @@ class OpenAPIMock:
             found = self._memo.get(key)
             if found is not None:
                 return found
-        result = self._route(request)
+        try:
+            result = self._route(request)
+        except Exception as error:  # a bug in ctk must cost one 500 answer, never the server
+            log.exception("ctk mock failed on %s %s", request.method, request.path)
+            detail = (
+                f"ctk's mock failed on this request ({type(error).__name__}); this is a bug in ctk, please report it"
+            )
+            return MockResult(problem_response(500, detail, kind="mock-bug"))
         if key is not None and not result.deliveries:
             if len(self._memo) >= self.options.cache_size:
                 self._memo.clear()  # cheaper than LRU bookkeeping on every hit; refills in one pass

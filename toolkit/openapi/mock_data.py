@@ -103,7 +103,7 @@ def with_overrides(media: MediaResponse, validators: SchemaValidators, example: 
 
 def list_size(query_items: list[tuple[str, str]]) -> int | None:
     for key, value in query_items:
-        if key.lower() in _LIST_SIZE_PARAMETERS and value.isdigit():
+        if key.lower() in _LIST_SIZE_PARAMETERS and value.isdecimal():
             return max(0, min(int(value), 1000))
     return None
 

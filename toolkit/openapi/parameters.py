@@ -348,13 +348,14 @@ def _deep_object(name: str, query: list[tuple[str, str]], parameter: CompiledPar
         node: Any = root
         for position, token in enumerate(tokens):
             last = position == len(tokens) - 1
-            if token == "" or token.isdigit():
+            if token == "" or token.isdecimal():
                 if not isinstance(node, list):
                     break
                 if last:
                     node.append(value)
                 else:
-                    node.append({} if tokens[position + 1] not in ("",) and not tokens[position + 1].isdigit() else [])
+                    following = tokens[position + 1]
+                    node.append([] if following == "" or following.isdecimal() else {})
                     node = node[-1]
                 continue
             if not isinstance(node, dict):
@@ -363,7 +364,7 @@ def _deep_object(name: str, query: list[tuple[str, str]], parameter: CompiledPar
                 node[token] = convert(value, parameter.property_types.get(token, ())) if node is root else value
             else:
                 following = tokens[position + 1]
-                node = node.setdefault(token, [] if following == "" or following.isdigit() else {})
+                node = node.setdefault(token, [] if following == "" or following.isdecimal() else {})
     if not found:
         return None
     if parameter.kind == "array":  # name[]=a&name[]=b or name[0]=a

@@ -27,7 +27,7 @@ def parse_prefer(header: str | None) -> Preferences:
         key, _, value = part.strip().partition("=")
         key = key.strip().lower()
         value = value.strip().strip('"')
-        if key == "code" and value.isdigit() and 200 <= int(value) <= 599:
+        if key == "code" and value.isdecimal() and 200 <= int(value) <= 599:
             code = int(value)
             applied.append(f"code={code}")
         elif key == "example" and value:

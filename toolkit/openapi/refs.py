@@ -63,7 +63,7 @@ class Resolver:
             token = unescape_pointer_token(raw)
             if isinstance(node, dict) and token in node:
                 node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            elif isinstance(node, list) and token.isdecimal() and int(token) < len(node):
                 node = node[int(token)]
             else:
                 raise UnresolvedReferenceError(
