@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 from toolkit.exchange import Delivery, MockResult, Request, Response
+from toolkit.mock.memo import Memo
 from toolkit.mock.problem import problem_response
 from toolkit.openapi.bodies import DecodedBody
 from toolkit.openapi.callbacks import expand_expression
@@ -76,7 +76,7 @@ class MockOptions:
     webhook_url: str | None = None  # where webhook events are delivered
     webhook_after: dict[str, str] = field(default_factory=dict)  # operation id -> webhook name
     mount: str | None = None  # overrides the path of the first server URL
-    cache_size: int = 4096
+    cache_size: int = 4096  # answers memoised (also bounded to 64 MB in all, 1 MB each)
 
 
 class OpenAPIMock:
@@ -93,9 +93,9 @@ class OpenAPIMock:
         self.events = Events(webhooks_of(contract), self.generators, self.options.seed)
         # A header the contract declares (a parameter, an API key) is validated, so it belongs in the memo key.
         self._unkeyed_headers = _NOT_MEANINGFUL - declared_headers(contract)
-        self._cache: OrderedDict[tuple[Any, ...], Response] = OrderedDict()
-        self._memo: dict[tuple[Any, ...], MockResult] = {}
-        self._lock = threading.Lock()
+        bound = self.options.cache_size
+        self._cache: Memo[Response] = Memo(_response_bytes, max_entries=bound)
+        self._memo: Memo[MockResult] = Memo(lambda result: _response_bytes(result.response), max_entries=bound)
         self._compile()
         if eager:
             self.compile_all()
@@ -149,9 +149,7 @@ class OpenAPIMock:
             )
             return MockResult(problem_response(500, detail, kind="mock-bug"))
         if key is not None and not result.deliveries:
-            if len(self._memo) >= self.options.cache_size:
-                self._memo.clear()  # cheaper than LRU bookkeeping on every hit; refills in one pass
-            self._memo[key] = result
+            self._memo.put(key, result)
         return result
 
     def _route(self, request: Request) -> MockResult:
@@ -320,10 +318,7 @@ class OpenAPIMock:
         headers.extend(header_values(spec, self.generators, rng))
         headers.extend(op.deprecation_headers)
         response = Response(status, tuple(headers), body)
-        with self._lock:
-            self._cache[key] = response
-            if len(self._cache) > self.options.cache_size:
-                self._cache.popitem(last=False)
+        self._cache.put(key, response)
         return response
 
     def _body_value(
@@ -417,6 +412,10 @@ class OpenAPIMock:
 
     def _admin(self, request: Request) -> MockResult:
         return admin_answer(request, self.events, self.options.webhook_url)
+
+
+def _response_bytes(response: Response) -> int:
+    return len(response.body) + 64 * (len(response.headers) + 1)
 
 
 class _OperationSlot:

@@ -16,6 +16,8 @@ from toolkit.openapi.jsonschema import SchemaValidators
 from toolkit.openapi.mock_compile import CompiledOperation
 from toolkit.openapi.responses import MediaResponse, validator_of
 
+# Vendors cap a page (Stripe, GitHub, Twilio: 100); a larger ask gets a full page, not a megabyte answer.
+MAX_PAGE = 100
 _LIST_SIZE_PARAMETERS = ("limit", "per_page", "page_size", "pagesize", "size", "count", "first", "top", "$top")
 
 
@@ -104,7 +106,7 @@ def with_overrides(media: MediaResponse, validators: SchemaValidators, example: 
 def list_size(query_items: list[tuple[str, str]]) -> int | None:
     for key, value in query_items:
         if key.lower() in _LIST_SIZE_PARAMETERS and value.isdecimal():
-            return max(0, min(int(value), 1000))
+            return max(0, min(int(value), MAX_PAGE))
     return None
 
 

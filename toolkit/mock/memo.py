@@ -1,0 +1,55 @@
+"""A memo bounded by the bytes it holds, not only by its entry count.
+
+Mock answers are pure functions of their requests, so they are memoised; but a 100-item page of
+Stripe charges is megabytes, and a count bound alone let a long conformance run grow a mock to tens
+of gigabytes. Entries over ``max_entry_bytes`` are not kept; when the total passes ``max_bytes`` or
+the count passes ``max_entries``, the memo starts again empty (cheaper than LRU bookkeeping on every
+hit, and it refills in one pass of whatever the client repeats).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+
+class Memo(Generic[V]):
+    def __init__(
+        self,
+        size_of: Callable[[V], int],
+        *,
+        max_entries: int = 4096,
+        max_bytes: int = 64 * 1024 * 1024,
+        max_entry_bytes: int = 1024 * 1024,
+    ) -> None:
+        self._size_of = size_of
+        self._entries: dict[Hashable, V] = {}
+        self._bytes = 0
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.max_entry_bytes = max_entry_bytes
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> V | None:
+        return self._entries.get(key)
+
+    def put(self, key: Hashable, value: V) -> None:
+        size = self._size_of(value)
+        if size > self.max_entry_bytes or self.max_entries <= 0:
+            return
+        with self._lock:
+            if len(self._entries) >= self.max_entries or self._bytes + size > self.max_bytes:
+                self._entries.clear()
+                self._bytes = 0
+            self._entries[key] = value
+            self._bytes += size
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._entries)
