@@ -435,8 +435,14 @@ CASES: dict[str, Case] = {
     ),
     "fault added": Case(
         CROWD,
-        [(FIND_OP, "</wsdl:output>", '</wsdl:output><wsdl:fault name="InvalidUserException" '
-          'message="tns:InvalidUserException"></wsdl:fault>')],
+        [
+            (
+                FIND_OP,
+                "</wsdl:output>",
+                '</wsdl:output><wsdl:fault name="InvalidUserException" '
+                'message="tns:InvalidUserException"></wsdl:fault>',
+            )
+        ],
         "operation-fault-added",
         D,
         f"{PORT_TYPE_FIND}/wsdl:fault[@name='InvalidUserException']",
@@ -522,8 +528,13 @@ CASES: dict[str, Case] = {
     ),
     "port switched to the SOAP 1.2 binding": Case(
         TEMPERATURE,
-        [('<wsdl:port name="ConvertTemperatureSoap" ', 'binding="tns:ConvertTemperatureSoap"',
-          'binding="tns:ConvertTemperatureSoap12"')],
+        [
+            (
+                '<wsdl:port name="ConvertTemperatureSoap" ',
+                'binding="tns:ConvertTemperatureSoap"',
+                'binding="tns:ConvertTemperatureSoap12"',
+            )
+        ],
         "port-soap-version-changed",
         B,
         "wsdl:service[@name='ConvertTemperature']/wsdl:port[@name='ConvertTemperatureSoap']/@binding",
@@ -539,7 +550,7 @@ CASES: dict[str, Case] = {
     ),
     "target namespace changed": Case(
         TEMPERATURE,
-        [("", "re:http://www.webserviceX.NET/\"", 'http://www.webservicex.net/v2"')],
+        [("", 're:http://www.webserviceX.NET/"', 'http://www.webservicex.net/v2"')],
         "target-namespace-changed",
         B,
         "wsdl:definitions/@targetNamespace",

@@ -13,8 +13,9 @@ import datetime as dt
 from graphql import GraphQLSchema
 
 from toolkit.errors import LoadError
+from toolkit.graphql.diff_found import Found
 from toolkit.graphql.diff_reach import Reach
-from toolkit.graphql.diff_rules import Found, Rules
+from toolkit.graphql.diff_rules import Rules
 from toolkit.graphql.load import GraphQLContract
 from toolkit.model import Change, Contract
 

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from toolkit.errors import CtkError
 from toolkit.model import Change, ChangeSeverity, Contract
 from toolkit.soap.diff_rules import Finding, judge
-from toolkit.soap.diff_wsdl import Usage, WsdlDiff, operation_views
+from toolkit.soap.diff_wsdl import WsdlDiff
+from toolkit.soap.diff_wsdl_views import Usage, operation_views
 from toolkit.soap.diff_xsd import SchemaDiff
 from toolkit.soap.load import SoapContract
 from toolkit.soap.schema_model import Key, SchemaIndex, namespace_of

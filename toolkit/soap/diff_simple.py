@@ -143,21 +143,9 @@ def facts_of_node(index: SchemaIndex, node: etree._Element, depth: int = 0) -> F
     for child in xsd_children(node):
         kind = localname(child)
         if kind == "restriction":
-            inline = next(xsd_children(child, "simpleType"), None)
-            base = (
-                facts_of_node(index, inline, depth + 1)
-                if inline is not None
-                else facts_of_name(index, index.resolve(child, child.get("base")), depth + 1)
-            )
-            return restrict(base, child)
+            return restrict(_facts_of_inline_or_named(index, child, "base", depth), child)
         if kind == "list":
-            inline = next(xsd_children(child, "simpleType"), None)
-            item = (
-                facts_of_node(index, inline, depth + 1)
-                if inline is not None
-                else facts_of_name(index, index.resolve(child, child.get("itemType")), depth + 1)
-            )
-            return Facts("", variety="list", item=item)
+            return Facts("", variety="list", item=_facts_of_inline_or_named(index, child, "itemType", depth))
         if kind == "union":
             members = [
                 facts_of_name(index, index.resolve(child, m), depth + 1) for m in child.get("memberTypes", "").split()
@@ -165,6 +153,14 @@ def facts_of_node(index: SchemaIndex, node: etree._Element, depth: int = 0) -> F
             members += [facts_of_node(index, inline, depth + 1) for inline in xsd_children(child, "simpleType")]
             return Facts("", variety="union", members=tuple(members))
     return Facts("anySimpleType")
+
+
+def _facts_of_inline_or_named(index: SchemaIndex, node: etree._Element, attribute: str, depth: int) -> Facts:
+    """Facts of the type a restriction or list builds on: its inline simpleType, else the one ``attribute`` names."""
+    inline = next(xsd_children(node, "simpleType"), None)
+    if inline is not None:
+        return facts_of_node(index, inline, depth + 1)
+    return facts_of_name(index, index.resolve(node, node.get(attribute)), depth + 1)
 
 
 def restrict(base: Facts, restriction: etree._Element) -> Facts:
