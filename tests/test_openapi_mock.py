@@ -738,3 +738,11 @@ def test_any_request_gets_an_answer_below_500(
     headers = (*KEY, *((("content-type", content_type),) if content_type else ()))
     result = payments(Request(method, path, query, headers, body))
     assert 200 <= result.response.status < 500, result.response.body[:300]
+
+
+def test_a_huge_numeric_form_index_is_a_key_not_an_allocation(payments: OpenAPIMock) -> None:
+    # `metadata[99999999999]=x` once made the form reader allocate a list of that length
+    body = b"email=a%40b.co&metadata[99999999999]=x&metadata[7]=y"
+    headers = (("content-type", "application/x-www-form-urlencoded"),)
+    response = call(payments, "POST", "/v1/customers", headers=headers, body=body)
+    assert response.status < 500

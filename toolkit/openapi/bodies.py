@@ -155,7 +155,11 @@ def decode(declared: str, content_type: str, raw: bytes) -> tuple[Any, str | Non
 
 def nest_form(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """Form fields with bracket names (``metadata[key]``, ``items[0][price]``, ``expand[]``) as nested
-    values, the way Stripe-style APIs and most server frameworks read them; repeated keys become lists."""
+    values, the way Stripe-style APIs and most server frameworks read them; repeated keys become lists.
+
+    Numeric brackets are read as keys first and become a list only when they count 0, 1, 2, … with no
+    gap: ``metadata[99999]`` stays a key (a client's own data), and no index can make the mock allocate
+    a list of that length."""
     root: dict[str, Any] = {}
     for key, value in pairs:
         head, bracket, rest = key.partition("[")
@@ -171,34 +175,34 @@ def nest_form(pairs: list[tuple[str, str]]) -> dict[str, Any]:
         for position, token in enumerate(tokens):
             last = position == len(tokens) - 1
             following = tokens[position + 1] if not last else None
-            container_factory: Any = list if following == "" or (following or "x").isdecimal() else dict
-            if isinstance(node, list):
-                if token == "":
-                    if last:
-                        node.append(value)
-                    else:
-                        node.append(container_factory())
-                        node = node[-1]
-                    continue
-                index = int(token) if token.isdecimal() else None
-                if index is None:
+            if isinstance(node, list):  # made by "[]": each "[]" appends
+                if token != "":
                     break
-                while len(node) <= index:
-                    node.append(None)
                 if last:
-                    node[index] = value
+                    node.append(value)
                 else:
-                    if not isinstance(node[index], (dict, list)):
-                        node[index] = container_factory()
-                    node = node[index]
+                    node.append([] if following == "" else {})
+                    node = node[-1]
                 continue
             if last:
                 node[token] = value
             else:
                 if not isinstance(node.get(token), (dict, list)):
-                    node[token] = container_factory()
+                    node[token] = [] if following == "" else {}
                 node = node[token]
-    return root
+    return {name: _listify(item) for name, item in root.items()}  # the root's keys are field names
+
+
+def _listify(node: Any) -> Any:
+    """Dicts keyed "0", "1", … "n-1" as lists, at every depth."""
+    if isinstance(node, list):
+        return [_listify(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _listify(item) for key, item in node.items()}
+    if out and all(key.isdecimal() for key in out) and sorted(map(int, out)) == list(range(len(out))):
+        return [out[str(index)] for index in range(len(out))] if all(str(int(k)) == k for k in out) else out
+    return out
 
 
 def _multipart(content_type: str, raw: bytes) -> tuple[Any, str | None]:

@@ -24,6 +24,10 @@ def coerce(value: Any, schema: Any, defs: dict[str, Any], depth: int = 0) -> Any
             items = [s["items"] for s in schemas if isinstance(s.get("items"), dict)]
             return [coerce(value, items[0], defs, depth + 1) if items else value]
         return _convert(value, types) if isinstance(value, str) else value
+    numbered = isinstance(value, dict) and value and all(isinstance(k, str) and k.isdecimal() for k in value)
+    wants_list = any("array" in _types_of(s) for s in schemas) and not any("object" in _types_of(s) for s in schemas)
+    if numbered and wants_list:  # a[0]=x&a[2]=y: numbered form fields where the schema wants a list
+        return coerce([value[key] for key in sorted(value, key=int)], schema, defs, depth)
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for key, item in value.items():
