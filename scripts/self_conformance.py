@@ -9,7 +9,12 @@ mock sets those aside and serves valid data instead).
 
     python scripts/self_conformance.py                 # the whole corpus and the workspace
     python scripts/self_conformance.py --only payments --max-examples 10 --json
+    python scripts/self_conformance.py --command "prism mock {spec} -p {port} -h 127.0.0.1"
 Exit 0 when no check failed, 1 otherwise.
+
+The server under test is pluggable (``Target``): ctk's mock in-process (the default), or any external
+command that serves one spec on a port (``ExternalTarget``), so another mock is measured with exactly
+the same requests and checks (``bench/prism_compare.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -24,8 +32,11 @@ import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "openapi"
@@ -123,47 +134,149 @@ def auth_headers(contract: object) -> list[str]:
     return [f"{name}: {value}" for name, value in headers.items()]
 
 
-def run_one(path: Path, max_examples: int, seed: int, workers: int) -> Outcome:
+class Target(Protocol):
+    """The server under test: started once per contract for the length of one schemathesis run."""
+
+    name: str
+
+    def serve(self, path: Path, contract: Any, seed: int, outcome: Outcome) -> AbstractContextManager[str]:
+        """Start serving the contract at ``path``; yield the base URL schemathesis calls.
+
+        ``contract`` is ctk's loaded contract (None when ctk could not load it). A target may record
+        what it knows about the contract in ``outcome``; it raises ``CtkError`` when it cannot serve.
+        """
+        ...
+
+
+class CtkTarget:
+    """ctk's mock in-process: the same ASGI app ``ctk serve`` runs, under uvicorn in a thread."""
+
+    name = "ctk"
+
+    @contextmanager
+    def serve(self, path: Path, contract: Any, seed: int, outcome: Outcome) -> Iterator[str]:
+        from toolkit.mock.asgi import MockASGIApp
+        from toolkit.openapi.mock import MockOptions, OpenAPIMock
+
+        mock = OpenAPIMock(contract, MockOptions(seed=seed))
+        outcome.invalid_examples = sum(
+            len(media.invalid_examples)
+            for op in mock.operations.values()
+            for spec in op.responses.specs
+            for media in spec.media
+        )
+        port = free_port()
+        with Server(MockASGIApp(mock, deliver=False), port):  # callbacks would go to generated URLs
+            yield f"http://127.0.0.1:{port}{mock.router.mount}"
+        if not outcome.error:
+            outcome.unsatisfiable = unsatisfiable_responses(mock)
+
+
+class ExternalTarget:
+    """Any mock started as a command, e.g. ``prism mock {spec} -p {port} -h 127.0.0.1``.
+
+    ``{spec}`` becomes the contract's root document and ``{port}`` a free loopback port. The server is
+    ready when the port accepts a connection; it gets ``startup_timeout`` seconds to get there (a big
+    spec can take a mock minutes to load), then its whole process group is stopped.
+    """
+
+    def __init__(self, name: str, command: list[str], base_path: str = "", startup_timeout: float = 120) -> None:
+        self.name = name
+        self.command = command
+        self.base_path = base_path
+        self.startup_timeout = startup_timeout
+
+    @contextmanager
+    def serve(self, path: Path, contract: Any, seed: int, outcome: Outcome) -> Iterator[str]:
+        port = free_port()
+        argv = [part.replace("{spec}", str(_schema_file(path))).replace("{port}", str(port)) for part in self.command]
+        with tempfile.TemporaryFile() as log:
+            # Its own session, so stopping it stops npx/node children too; its log goes to a file,
+            # never to a pipe nobody drains (a mock that logs every request would block on a full pipe).
+            process = subprocess.Popen(argv, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
+            try:
+                wait_for_port(process, port, self.startup_timeout, log)
+                yield f"http://127.0.0.1:{port}{self.base_path}"
+            finally:
+                stop_group(process)
+
+
+def wait_for_port(process: subprocess.Popen[Any], port: int, timeout: float, log: Any = None) -> None:
+    """Return when ``port`` accepts a connection; raise ``ServerNotReadyError`` if the process exits or time is up."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            tail = ""
+            if log is not None:
+                log.seek(0)
+                tail = " ".join(log.read()[-400:].decode(errors="replace").split())
+            raise ServerNotReadyError(f"the server exited with {process.returncode}: {tail}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise ServerNotReadyError(f"the server did not listen within {timeout:.0f} s") from None
+            time.sleep(0.1)
+
+
+def stop_group(process: subprocess.Popen[Any]) -> None:
+    """Stop a server started in its own session: SIGTERM to its group, SIGKILL after 10 s.
+
+    The group, even when the leader has exited: a launcher (npx, a shell) can leave its server behind.
+    """
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+
+
+class ServerNotReadyError(Exception):
+    """The external server under test never listened (reported as the contract's error, not raised on)."""
+
+
+def run_one(path: Path, max_examples: int, seed: int, workers: int, target: Target | None = None) -> Outcome:
     from toolkit.errors import CtkError
     from toolkit.load import load_contract
-    from toolkit.mock.asgi import MockASGIApp
-    from toolkit.openapi.mock import MockOptions, OpenAPIMock
 
+    target = target or CtkTarget()
     outcome = Outcome(str(path.relative_to(ROOT.parent)))
     started = time.perf_counter()
+    contract: Any = None
     try:
         contract = load_contract(path)
-        mock = OpenAPIMock(contract, MockOptions(seed=seed))  # type: ignore[arg-type]
+    except CtkError as error:
+        if isinstance(target, CtkTarget):
+            outcome.error = f"cannot load: {error}"
+            return outcome
+        # Another mock may still serve it; only the credentials below come from ctk's reading.
+    try:
+        with tempfile.TemporaryDirectory() as tmp, target.serve(path, contract, seed, outcome) as url:
+            junit = Path(tmp) / "junit.xml"
+            command = [
+                sys.executable, "-m", "schemathesis.cli", "run", str(_schema_file(path)),
+                "--url", url,
+                "--checks", CHECKS, "--mode", "positive", "--max-examples", str(max_examples),
+                "--seed", str(seed), "--workers", str(workers), "--request-timeout", "30",
+                "--phases", "examples,coverage,fuzzing", "--suppress-health-check", "all",
+                "--report", "junit", "--report-junit-path", str(junit), "--no-color",
+            ]  # fmt: skip
+            for header in auth_headers(contract):
+                command += ["--header", header]
+            env = {**os.environ, "SCHEMATHESIS_HOOKS": ""}
+            completed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800, check=False)
+            if not junit.exists():
+                outcome.error = "schemathesis produced no report: " + (completed.stderr or completed.stdout)[-800:]
+            else:
+                _read_junit(junit, outcome)
     except CtkError as error:
         outcome.error = f"cannot load: {error}"
-        return outcome
-    outcome.invalid_examples = sum(
-        len(media.invalid_examples)
-        for op in mock.operations.values()
-        for spec in op.responses.specs
-        for media in spec.media
-    )
-    port = free_port()
-    spec_file = _schema_file(path)
-    with tempfile.TemporaryDirectory() as tmp, Server(MockASGIApp(mock), port):
-        junit = Path(tmp) / "junit.xml"
-        command = [
-            sys.executable, "-m", "schemathesis.cli", "run", str(spec_file),
-            "--url", f"http://127.0.0.1:{port}{mock.router.mount}",
-            "--checks", CHECKS, "--mode", "positive", "--max-examples", str(max_examples),
-            "--seed", str(seed), "--workers", str(workers), "--request-timeout", "30",
-            "--phases", "examples,coverage,fuzzing", "--suppress-health-check", "all",
-            "--report", "junit", "--report-junit-path", str(junit), "--no-color",
-        ]  # fmt: skip
-        for header in auth_headers(contract):
-            command += ["--header", header]
-        env = {**os.environ, "SCHEMATHESIS_HOOKS": ""}
-        completed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800, check=False)
-        if not junit.exists():
-            outcome.error = "schemathesis produced no report: " + (completed.stderr or completed.stdout)[-800:]
-            return outcome
-        _read_junit(junit, outcome)
-    outcome.unsatisfiable = unsatisfiable_responses(mock)
+    except ServerNotReadyError as error:
+        outcome.error = str(error)
     outcome.seconds = time.perf_counter() - started
     return outcome
 
@@ -207,7 +320,9 @@ def _read_junit(junit: Path, outcome: Outcome) -> None:
             continue
         if problems:
             name = case.get("name", "?")
-            text = " ".join((problems[0].get("message") or problems[0].text or "").split())
+            # schemathesis 4 puts only the check's code in `message` ("ST108"); what failed is in the body.
+            body = re.sub(r"^\s*\d+\. Test Case ID: \S+\s*", "", problems[0].text or "")
+            text = " ".join(f"{problems[0].get('message') or ''} {body}".split())
             if problems[0].tag == "error" or text.startswith(("Serialization not possible", "Unsupported")):
                 outcome.untestable.append(f"{name}: {text[:200]}")
                 continue
@@ -222,12 +337,19 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("--command", help="test this server instead of ctk: a command with {spec} and {port}")
+    parser.add_argument("--base-path", default="", help="with --command: the URL path it serves the contract under")
+    parser.add_argument("--startup-timeout", type=float, default=120, help="with --command: seconds to listen")
     args = parser.parse_args()
+    target: Target = CtkTarget()
+    if args.command:
+        target = ExternalTarget(shlex.split(args.command)[0], shlex.split(args.command), args.base_path,
+                                args.startup_timeout)  # fmt: skip
     if not CORPUS.is_dir():
         print(f"note: {CORPUS} is absent; running the workspace contracts only", file=sys.stderr)
     outcomes: list[Outcome] = []
     for path in contracts(args.only):
-        outcome = run_one(path, args.max_examples, args.seed, args.workers)
+        outcome = run_one(path, args.max_examples, args.seed, args.workers, target)
         outcomes.append(outcome)
         if not args.json:
             if outcome.error:

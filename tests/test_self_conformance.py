@@ -32,3 +32,20 @@ def test_the_harness_catches_a_mock_that_breaks_its_contract(monkeypatch: pytest
     outcome: Any = self_conformance.run_one(REPO / "contracts" / "payments" / "v1", max_examples=1, seed=1, workers=1)
     assert outcome.operations == 15
     assert len(outcome.failed) == 15
+
+
+def test_an_external_server_runs_through_the_same_harness() -> None:
+    # ctk itself as the external command: what bench/prism_compare.py does with Prism.
+    command = [sys.executable, "-m", "toolkit.cli", "serve", "{spec}", "--port", "{port}"]
+    target = self_conformance.ExternalTarget("ctk serve", command, base_path="/v1", startup_timeout=60)
+    outcome = self_conformance.run_one(REPO / "contracts" / "payments" / "v1", 1, seed=1, workers=1, target=target)
+    assert outcome.error == ""
+    assert outcome.operations == 15
+    assert outcome.failures == []
+
+
+def test_an_external_server_that_never_listens_is_reported_not_raised() -> None:
+    target = self_conformance.ExternalTarget("exits", [sys.executable, "-c", "raise SystemExit(3)"])
+    outcome = self_conformance.run_one(REPO / "contracts" / "payments" / "v1", 1, seed=1, workers=1, target=target)
+    assert outcome.error.startswith("the server exited with 3")
+    assert outcome.operations == 0

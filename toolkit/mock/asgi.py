@@ -32,9 +32,10 @@ class _TooLargeError(Exception):
 class MockASGIApp:
     """An ASGI application over a compiled mock."""
 
-    def __init__(self, handler: Handler, *, max_body: int = DEFAULT_MAX_BODY) -> None:
+    def __init__(self, handler: Handler, *, max_body: int = DEFAULT_MAX_BODY, deliver: bool = True) -> None:
         self.handler = handler
         self.max_body = max_body
+        self.deliver = deliver  # False: webhook/callback events are dropped (test harnesses, no outbound calls)
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -59,7 +60,7 @@ class MockASGIApp:
             )
             result = self.handler(request)
             response = result.response
-            for delivery in result.deliveries:
+            for delivery in result.deliveries if self.deliver else ():
                 task = asyncio.get_running_loop().create_task(_deliver(delivery))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
