@@ -320,6 +320,35 @@ def test_directive_coordinates(tmp_path: Path) -> None:
     }
 
 
+def test_optional_directive_argument_added_is_info(tmp_path: Path) -> None:
+    old = "directive @cache(ttl: Int) on FIELD_DEFINITION\ntype Query {\n  f: Int\n}\n"
+    new = "directive @cache(ttl: Int, scope: String, hits: Int! = 0) on FIELD_DEFINITION\ntype Query {\n  f: Int\n}\n"
+    found = [(c.id, c.severity, c.location, c.old, c.operations) for c in changes_between(tmp_path, old, new)]
+    # a non-null argument with a default is optional too; directive changes are schema-wide
+    assert found == [
+        ("OPTIONAL_DIRECTIVE_ARG_ADDED", INFO, "@cache(hits:)", None, ()),
+        ("OPTIONAL_DIRECTIVE_ARG_ADDED", INFO, "@cache(scope:)", None, ()),
+    ]
+
+
+def test_implemented_interface_removed_is_breaking(tmp_path: Path) -> None:
+    old = (
+        "interface Node {\n  id: ID!\n}\ntype A implements Node {\n  id: ID!\n}\n"
+        "type Query {\n  node: Node\n  a: A\n}\n"
+    )
+    new = old.replace("type A implements Node {", "type A {")
+    [change] = changes_between(tmp_path, old, new)
+    assert (change.id, change.severity, change.location, change.old) == (
+        "IMPLEMENTED_INTERFACE_REMOVED",
+        BREAKING,
+        "A",
+        "A",
+    )
+    assert "Node" in change.message
+    # Query.node reached A before (`node { ... on A }`), and such queries stop validating
+    assert set(change.operations) == {"Query.a", "Query.node"}
+
+
 REACH_OLD = """
 interface Node {
   id: ID!

@@ -202,6 +202,28 @@ CASES: dict[str, Case] = {
         "xsd:complexType[@name='PasswordCredential']/xsd:sequence/xsd:element[@name='credential']/@minOccurs",
         PASSWORD_OPS,
     ),
+    "request element minOccurs raised (1 -> 2)": Case(
+        CROWD,
+        [
+            (
+                'name="ArrayOfValidationFactor">',
+                'minOccurs="1" name="ValidationFactor"',
+                'minOccurs="2" name="ValidationFactor"',
+            )
+        ],
+        "request-element-min-occurs-raised",
+        B,
+        "xsd:complexType[@name='ArrayOfValidationFactor']/xsd:sequence/xsd:element[@name='ValidationFactor']"
+        "/@minOccurs",
+        {"authenticateApplication", "authenticatePrincipal", "createPrincipalToken", "isValidPrincipalToken"},
+        both=[
+            (
+                'name="ArrayOfValidationFactor">',
+                'minOccurs="0" name="ValidationFactor"',
+                'minOccurs="1" name="ValidationFactor"',
+            )
+        ],
+    ),
     "request element removed": Case(
         CROWD,
         [(PASSWORD, '<xsd:element minOccurs="0" name="encryptedCredential" type="xsd:boolean"/>', "")],
@@ -285,6 +307,17 @@ CASES: dict[str, Case] = {
         B,
         "xsd:element[@name='addPrincipalResponse']/xsd:complexType/xsd:sequence/xsd:element[@name='out']/@minOccurs",
         {"addPrincipal"},
+    ),
+    "response element minOccurs lowered (2 -> 1)": Case(
+        CROWD,
+        [(ADD_RESPONSE, 'minOccurs="2" name="out"', 'minOccurs="1" name="out"')],
+        "response-element-min-occurs-lowered",
+        B,
+        "xsd:element[@name='addPrincipalResponse']/xsd:complexType/xsd:sequence/xsd:element[@name='out']/@minOccurs",
+        {"addPrincipal"},
+        both=[
+            (ADD_RESPONSE, 'maxOccurs="1" minOccurs="1" name="out"', 'maxOccurs="unbounded" minOccurs="2" name="out"')
+        ],
     ),
     "response element became nillable": Case(
         CROWD,
@@ -432,6 +465,17 @@ CASES: dict[str, Case] = {
         old=[(FIND_OP, "<wsdl:input", DEPRECATED.format("2027-01-31") + "<wsdl:input")],
         sunset=dt.date(2026, 9, 30),
         deprecation=True,
+    ),
+    "sunset moved later": Case(
+        CROWD,
+        [(FIND_OP, "<wsdl:input", DEPRECATED.format("2027-01-31") + "<wsdl:input")],
+        "operation-sunset-moved-later",
+        I,
+        f"{PORT_TYPE_FIND}/wsdl:documentation",
+        {"findPrincipalByName"},
+        old=[(FIND_OP, "<wsdl:input", DEPRECATED.format("2026-09-30") + "<wsdl:input")],
+        sunset=dt.date(2027, 1, 31),
+        deprecation=False,  # a later sunset needs no action: --fail-on deprecation ignores it
     ),
     "fault added": Case(
         CROWD,

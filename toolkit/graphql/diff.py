@@ -74,4 +74,8 @@ class _Placer:
         if type_name in reach.roots:
             # a change on a root field concerns that operation; on the root type itself, all of them
             return (f"{type_name}.{field}",) if field else tuple(reach.roots[type_name])
-        return reach.operations_reaching(type_name)
+        found = reach.operations_reaching(type_name)
+        if reach is self.new and type_name in self.old.schema.type_map:
+            # what reached the type before counts too: `node { ... on A }` breaks when A leaves Node
+            found = (*found, *(op for op in self.old.operations_reaching(type_name) if op not in found))
+        return found

@@ -230,7 +230,8 @@ class OperationRules:
             later = before.sunset is not None and (after.sunset is None or after.sunset > before.sunset)
             # An earlier (or newly announced) sunset shortens the time clients have to migrate.
             rule, severity = ("operation-sunset-moved-later", I) if later else ("operation-sunset-moved-earlier", D)
-            self.change(rule, severity, text, [op_id], old_where, where, sunset=after.sunset, deprecation=True)
+            # only an earlier sunset asks for action (--fail-on deprecation); a later one is good news
+            self.change(rule, severity, text, [op_id], old_where, where, sunset=after.sunset, deprecation=not later)
 
     def compare_parts(
         self, op_id: str, name: str, old: etree._Element | None, new: etree._Element | None, direction: str
