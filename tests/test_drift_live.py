@@ -22,7 +22,7 @@ from graphql import build_ast_schema, get_introspection_query, graphql_sync, par
 from tests.conftest import REPO
 from tests.test_drift_report import CHANGES, stub_diff
 from toolkit.cli import cli
-from toolkit.drift.introspection import INTROSPECTION_QUERY
+from toolkit.graphql.load import introspection_query
 from toolkit.model import Contract
 
 SECRET = "s3cr3t-Token-9f8e7d"  # a marker to look for in output, not a real credential
@@ -294,8 +294,8 @@ def test_a_live_answer_over_the_size_limit_is_refused(
     assert "CTK_MAX_CONTRACT_MB" in err
 
 
-def test_the_written_out_introspection_query_is_graphql_cores() -> None:
-    assert print_ast(parse(INTROSPECTION_QUERY)) == print_ast(parse(get_introspection_query()))
+def test_the_introspection_query_is_graphql_cores() -> None:
+    assert print_ast(parse(introspection_query())) == print_ast(parse(get_introspection_query()))
 
 
 def test_a_live_source_that_is_not_graphql_is_an_error(

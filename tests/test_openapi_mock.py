@@ -49,17 +49,9 @@ def pets() -> OpenAPIMock:
     return make_mock(MOCK_DATA / "pets30.yaml")
 
 
-def call(
-    mock: OpenAPIMock,
-    method: str,
-    path: str,
-    query: str = "",
-    headers: tuple[tuple[str, str], ...] = (),
-    body: bytes | dict[str, Any] = b"",
-    *,
-    auth: bool = True,
-) -> Response:
-    return send(mock, method, path, query, headers, body, auth=auth).response
+def call(mock: OpenAPIMock, *args: Any, **kwargs: Any) -> Response:
+    """``send``'s response alone."""
+    return send(mock, *args, **kwargs).response
 
 
 def send(

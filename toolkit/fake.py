@@ -12,7 +12,6 @@ back when a candidate does not fit, so this module never has to know every const
 from __future__ import annotations
 
 import base64
-import functools
 import random
 import re
 import string
@@ -51,7 +50,6 @@ _URL = ("url", "website", "homepage", "link", "href", "uri", "return_url", "call
 _IMAGE = ("avatar", "image", "logo", "icon", "photo", "picture", "thumbnail", "avatar_url", "image_url", "logo_url")
 
 
-@functools.lru_cache(maxsize=8192)  # property names repeat on every generated value
 def snake(name: str) -> str:
     """``firstName``, ``first-name``, ``FirstName`` → ``first_name``."""
     return _CAMEL.sub("_", name).replace("-", "_").replace(" ", "_").lower()

@@ -169,8 +169,9 @@ def _announce(config: object, host: str, port: int, seconds: float, handler: obj
 
 
 def _default_mount(handler: object) -> str:
-    router = getattr(handler, "router", None)
-    return getattr(router, "mount", "") or "/"
+    from toolkit.mock import mount_of
+
+    return mount_of(handler) or "/"  # type: ignore[arg-type]
 
 
 def _shown(path: Path) -> str:

@@ -1,9 +1,8 @@
 """A GraphQL vendor's live schema, by the standard introspection query.
 
-The query is graphql-core's ``get_introspection_query()`` (default options) written out here, because
-only ``toolkit/graphql/`` may import graphql-core; a test pins the two as equal. Its defaults are
-the most widely accepted form: no ``specifiedByURL``, ``isRepeatable`` or deprecated arguments,
-which older servers reject.
+The query comes from the GraphQL protocol folder (graphql-core's ``get_introspection_query()`` with
+its defaults: the most widely accepted form, without ``specifiedByURL``, ``isRepeatable`` or
+deprecated arguments, which older servers reject).
 """
 
 from __future__ import annotations
@@ -15,33 +14,16 @@ from toolkit.errors import SourceError
 from toolkit.model import Contract
 from toolkit.sources import Source
 
-_TYPE_REF_DEPTH = 9  # graphql-core's default: enough for [[T!]!]! and then some
-
-
-def _type_ref(depth: int) -> str:
-    return "name kind" if depth == 0 else f"name kind ofType {{ {_type_ref(depth - 1)} }}"
-
-
-INTROSPECTION_QUERY = (
-    "query IntrospectionQuery { __schema { queryType { name kind } mutationType { name kind } "
-    "subscriptionType { name kind } types { ...FullType } directives { name description locations "
-    "args { ...InputValue } } } } "
-    "fragment FullType on __Type { kind name description fields(includeDeprecated: true) { name description "
-    "args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason } inputFields { ...InputValue } "
-    "interfaces { ...TypeRef } enumValues(includeDeprecated: true) { name description isDeprecated "
-    "deprecationReason } possibleTypes { ...TypeRef } } "
-    "fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue } "
-    f"fragment TypeRef on __Type {{ kind name ofType {{ {_type_ref(_TYPE_REF_DEPTH - 1)} }} }}"
-)
-
 
 def load_live_schema(endpoint: str, credentials: Credentials) -> Contract:
     """POST the introspection query to ``endpoint`` and build the contract from the answer."""
+    from toolkit.graphql.load import introspection_query
+
     body = fetch(
         endpoint,
         credentials,
         method="POST",
-        json_body={"query": INTROSPECTION_QUERY, "operationName": "IntrospectionQuery"},
+        json_body={"query": introspection_query(), "operationName": "IntrospectionQuery"},
     )
     try:
         answer = json.loads(body)

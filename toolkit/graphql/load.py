@@ -20,6 +20,7 @@ from graphql import (
     build_ast_schema,
     build_client_schema,
     concat_ast,
+    get_introspection_query,
     parse,
 )
 from graphql import Source as GraphQLSource
@@ -37,6 +38,11 @@ class GraphQLContract(Contract):
 
     schema: GraphQLSchema | None = None
     document: DocumentNode | None = None
+
+
+def introspection_query() -> str:
+    """The standard introspection query, with graphql-core's defaults (accepted by older servers too)."""
+    return get_introspection_query()
 
 
 def introspection_schema(data: Any) -> dict[str, Any] | None:

@@ -33,3 +33,10 @@ def compile_mock(contract: Contract, *, seed: int = 0, validate: bool = True, **
         f"ctk cannot mock {contract.protocol.value} contracts yet ({contract.source})",
         hint="OpenAPI contracts can be served today; SOAP and GraphQL mocks are on the way",
     )
+
+
+def mount_of(handler: Handler) -> str:
+    """The URL path a compiled mock serves under (its router decided it at compile time), "" for the root."""
+    router = getattr(handler, "router", None)
+    mount = getattr(router, "mount", "")
+    return mount if isinstance(mount, str) else ""

@@ -23,7 +23,10 @@ _TITLES = {
 }
 
 
-def problem_body(status: int, detail: str, *, errors: Sequence[dict[str, Any]] = (), kind: str = "") -> bytes:
+def problem_document(
+    status: int, detail: str, *, errors: Sequence[dict[str, Any]] = (), kind: str = ""
+) -> dict[str, Any]:
+    """The RFC 9457 members as a dict, for callers that fit them into a contract's own error schema."""
     document: dict[str, Any] = {
         "type": f"https://ctk.invalid/problems/{kind or status}",
         "title": _TITLES.get(status, "Error"),
@@ -32,7 +35,11 @@ def problem_body(status: int, detail: str, *, errors: Sequence[dict[str, Any]] =
     }
     if errors:
         document["errors"] = list(errors)
-    return json.dumps(document, ensure_ascii=False).encode()
+    return document
+
+
+def problem_body(status: int, detail: str, *, errors: Sequence[dict[str, Any]] = (), kind: str = "") -> bytes:
+    return json.dumps(problem_document(status, detail, errors=errors, kind=kind), ensure_ascii=False).encode()
 
 
 def problem_response(

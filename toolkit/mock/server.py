@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from toolkit.exchange import MockResult, Request
-from toolkit.mock import Handler, compile_mock
+from toolkit.mock import Handler, compile_mock, mount_of
 from toolkit.mock.asgi import MockASGIApp
 from toolkit.mock.problem import problem_response
 
@@ -79,7 +79,6 @@ class Dispatcher:
 
 def build_handler(config: ServeConfig) -> Handler:
     from toolkit.load import load_contract
-    from toolkit.openapi.routing import mount_point
 
     handlers: dict[str, Handler] = {}
     for item in config.contracts:
@@ -91,9 +90,7 @@ def build_handler(config: ServeConfig) -> Handler:
         warm = getattr(handler, "warm", None)
         if callable(warm):
             warm()
-        servers = getattr(contract, "servers", ("/",))
-        mount = item.mount if item.mount is not None else mount_point(servers[0] if servers else "/")
-        handlers[mount.rstrip("/")] = handler
+        handlers[mount_of(handler)] = handler
     if len(handlers) == 1:
         return next(iter(handlers.values()))
     return Dispatcher(handlers)

@@ -14,6 +14,7 @@ from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qsl
 
+from toolkit.documents import escape_pointer_token
 from toolkit.openapi.coerce import coerce
 from toolkit.openapi.jsonschema import SchemaValidators, Validator, place
 from toolkit.openapi.parameters import Violation
@@ -53,7 +54,9 @@ class BodyReader:
             schema = entry.get("schema") if isinstance(entry, dict) else None
             validator = None
             if schema is not None:
-                where = place(body_uri, f"{pointer}/content/{_escape(media_type)}/schema" if pointer else "")
+                where = place(
+                    body_uri, f"{pointer}/content/{escape_pointer_token(media_type)}/schema" if pointer else ""
+                )
                 validator = validators.validator(schema, where, "request")
             media.append(MediaBody(str(media_type), validator))
         return cls(bool(body.get("required")), media)
@@ -232,7 +235,3 @@ def _multipart(content_type: str, raw: bytes) -> tuple[Any, str | None]:
         else:
             pairs.append((name, data.decode("latin-1")))
     return nest_form(pairs), None
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")

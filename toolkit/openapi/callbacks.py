@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from toolkit.documents import unescape_pointer_token
 from toolkit.exchange import Request
 from toolkit.openapi.jsonschema import place
 from toolkit.openapi.refs import Resolver
@@ -80,7 +81,7 @@ def _evaluate(expression: str, request: Request, body: Any) -> str | None:
         pointer = expression.partition("#")[2]
         node = body
         for token in pointer.split("/")[1:] if pointer else ():
-            token = token.replace("~1", "/").replace("~0", "~")
+            token = unescape_pointer_token(token)
             if isinstance(node, dict) and token in node:
                 node = node[token]
             elif isinstance(node, list) and token.isdecimal() and int(token) < len(node):

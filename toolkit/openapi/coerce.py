@@ -8,7 +8,10 @@ each position admits.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
+
+from toolkit.documents import unescape_pointer_token
 
 _MAX_DEPTH = 32
 
@@ -16,7 +19,7 @@ _MAX_DEPTH = 32
 def coerce(value: Any, schema: Any, defs: dict[str, Any], depth: int = 0) -> Any:
     if depth > _MAX_DEPTH or not isinstance(schema, dict):
         return value
-    schemas = _flatten(schema, defs, 0)
+    schemas = composed_schemas(schema, defs, 0)
     if isinstance(value, (str, int, float, bool)) and not isinstance(value, dict):
         types = [t for s in schemas for t in _types_of(s)]
         if "array" in types and not ({"string", "integer", "number", "boolean"} & set(types)):
@@ -47,20 +50,20 @@ def coerce(value: Any, schema: Any, defs: dict[str, Any], depth: int = 0) -> Any
     return value
 
 
-def _flatten(schema: dict[str, Any], defs: dict[str, Any], depth: int) -> list[dict[str, Any]]:
+def composed_schemas(schema: dict[str, Any], defs: dict[str, Any], depth: int = 0) -> list[dict[str, Any]]:
     """The schema and every schema it is composed of (through $ref, allOf, anyOf, oneOf)."""
     if depth > 8:
         return []
     out = [schema]
     ref = schema.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        target = defs.get(ref[len("#/$defs/") :].replace("~1", "/").replace("~0", "~"))
+        target = defs.get(unescape_pointer_token(ref[len("#/$defs/") :]))
         if isinstance(target, dict):
-            out.extend(_flatten(target, defs, depth + 1))
+            out.extend(composed_schemas(target, defs, depth + 1))
     for keyword in ("allOf", "anyOf", "oneOf"):
         for sub in schema.get(keyword) or ():
             if isinstance(sub, dict):
-                out.extend(_flatten(sub, defs, depth + 1))
+                out.extend(composed_schemas(sub, defs, depth + 1))
     return out
 
 
@@ -73,23 +76,27 @@ def _types_of(schema: dict[str, Any]) -> list[str]:
     return []
 
 
-def _convert(text: str, types: list[str]) -> Any:
-    if not types or "string" in types:
-        return text
+def typed_candidates(text: str, types: tuple[str, ...] | list[str]) -> list[Any]:
+    """The values a string may stand for, given the types allowed, in the types' order, the string last:
+    the caller (or a validator) picks the first that fits."""
+    out: list[Any] = []
     for kind in types:
         if kind == "integer":
-            try:
-                return int(text)
-            except ValueError:
-                continue
-        if kind == "number":
+            with contextlib.suppress(ValueError):
+                out.append(int(text))
+        elif kind == "number":
             try:
                 number = float(text)
             except ValueError:
                 continue
-            return int(number) if number.is_integer() and "." not in text else number
-        if kind == "boolean" and text in ("true", "false"):
-            return text == "true"
-        if kind == "null" and text in ("", "null"):
-            return None
-    return text
+            out.append(int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number)
+        elif kind == "boolean" and text in ("true", "false"):
+            out.append(text == "true")
+        elif kind == "null" and text in ("", "null"):
+            out.append(None)
+    out.append(text)
+    return out
+
+
+def _convert(text: str, types: list[str]) -> Any:
+    return text if not types or "string" in types else typed_candidates(text, types)[0]

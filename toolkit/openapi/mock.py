@@ -17,7 +17,7 @@ from typing import Any
 
 from toolkit.exchange import Delivery, MockResult, Request, Response
 from toolkit.mock.memo import Memo
-from toolkit.mock.problem import problem_response
+from toolkit.mock.problem import problem_document, problem_response
 from toolkit.openapi.bodies import DecodedBody
 from toolkit.openapi.callbacks import expand_expression
 from toolkit.openapi.generate import GenerationError, Generators
@@ -61,7 +61,6 @@ from toolkit.openapi.routing import Router, mount_point
 __all__ = ["CompiledOperation", "MockOptions", "OpenAPIMock"]
 log = logging.getLogger("ctk.mock")
 
-_TITLES = {400: "Bad Request", 401: "Unauthorized", 415: "Unsupported Media Type", 422: "Unprocessable Content"}
 _MEMO_MAX_BODY = 16 * 1024
 # Headers that never change an answer: leaving them out of the memo key lets different clients share it.
 _NOT_MEANINGFUL = frozenset({"host", "user-agent", "connection", "accept-encoding", "content-length", "keep-alive",
@@ -82,7 +81,7 @@ class MockOptions:
 class OpenAPIMock:
     """Callable: ``mock(request) -> MockResult``. Thread-safe; one instance serves many requests."""
 
-    def __init__(self, contract: OpenAPIContract, options: MockOptions | None = None, *, eager: bool = False) -> None:
+    def __init__(self, contract: OpenAPIContract, options: MockOptions | None = None) -> None:
         self.contract = contract
         self.options = options or MockOptions()
         self.validators = SchemaValidators(contract)
@@ -97,8 +96,6 @@ class OpenAPIMock:
         self._cache: Memo[Response] = Memo(_response_bytes, max_entries=bound)
         self._memo: Memo[MockResult] = Memo(lambda result: _response_bytes(result.response), max_entries=bound)
         self._compile()
-        if eager:
-            self.compile_all()
 
     @property
     def operations(self) -> dict[str, CompiledOperation]:
@@ -113,10 +110,6 @@ class OpenAPIMock:
     def warm(self) -> None:
         """Build the realistic-value pools now (about 0.5 s of Faker) rather than on the first request."""
         _ = self.generators.fake.pools
-
-    def compile_all(self) -> None:
-        for slot in self._slots.values():
-            slot.get()
 
     # -- load time -------------------------------------------------------------------------------
 
@@ -187,12 +180,12 @@ class OpenAPIMock:
 
     def _answer(self, op: CompiledOperation, request: Request, path_params: dict[str, str]) -> MockResult:
         preferences = parse_prefer(request.header("prefer"))
+        query_items = request.query_items()
         if self.options.validate:
-            missing = op.security.missing(request)
+            missing = op.security.missing(request, query_items)
             if missing is not None:
                 return MockResult(self._error(op, request, 401, missing, [], "unauthorized"))
         violations: list[Violation] = []
-        query_items = request.query_items()
         values = op.parameters.read(path_params, query_items, request.headers, request.cookies, violations)
         decoded = DecodedBody(None, None, False)
         if op.body is not None:
@@ -374,15 +367,9 @@ class OpenAPIMock:
             )
         status = spec.status if spec.key.isdigit() else status
         media = negotiate(spec.media, request.header("accept")) or spec.media[0]
-        problem = {
-            "type": f"https://ctk.invalid/problems/{kind}",
-            "title": _TITLES.get(status, "Error"),
-            "status": status,
-            "detail": detail,
-            "message": detail,
-            "code": kind.replace("-", "_"),
-            "errors": violations,
-        }  # fmt: skip
+        # the RFC 9457 members, plus the names vendors' own error schemas often use for the same things
+        problem = problem_document(status, detail, errors=violations, kind=kind)
+        problem |= {"message": detail, "code": kind.replace("-", "_"), "errors": violations}
         value: Any = problem
         if media.schema is not None and not validator_of(media, self.validators).is_valid(problem):
             rng = random.Random(seed_of(self.options.seed, (op.operation.id, status, kind)))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from email.utils import format_datetime
 from typing import Any
 
+from toolkit.documents import pointer
 from toolkit.model import HttpOperation
 from toolkit.openapi.bodies import BodyReader
 from toolkit.openapi.callbacks import CallbackSpec, compile_callbacks
@@ -177,7 +178,7 @@ def operation_sources(contract: OpenAPIContract) -> Iterator[tuple[str, str, Ope
         item, item_uri = resolver.deref(raw_item, resolver.root_uri)
         if not isinstance(item, dict):
             continue
-        item_pointer = "/paths/" + path.replace("~", "~0").replace("/", "~1") if item is raw_item else ""
+        item_pointer = pointer("paths", path) if item is raw_item else ""
         item_parameters: list[Any] = item["parameters"] if isinstance(item.get("parameters"), list) else []
         for method in HTTP_METHODS:
             raw_operation = item.get(method)

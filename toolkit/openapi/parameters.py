@@ -9,14 +9,13 @@ compiled validator.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from toolkit.openapi.coerce import coerce
+from toolkit.openapi.coerce import coerce, typed_candidates
 from toolkit.openapi.jsonschema import SchemaValidators, Validator, place
 from toolkit.openapi.refs import Resolver
 
@@ -144,30 +143,9 @@ def _json_type(value: Any) -> str:
     return names.get(type(value), "string")
 
 
-def _candidates(text: str, types: tuple[str, ...]) -> list[Any]:
-    """The values a string may stand for, given the types allowed: the validator picks the first that fits."""
-    out: list[Any] = []
-    for kind in types:
-        if kind == "integer":
-            with contextlib.suppress(ValueError):
-                out.append(int(text))
-        elif kind == "number":
-            try:
-                number = float(text)
-            except ValueError:
-                continue
-            out.append(int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number)
-        elif kind == "boolean" and text in ("true", "false"):
-            out.append(text == "true")
-        elif kind == "null" and text in ("", "null"):
-            out.append(None)
-    out.append(text)
-    return out
-
-
 def convert(text: str, types: tuple[str, ...]) -> Any:
     """A best first guess of the typed value (the validator has the last word)."""
-    return _candidates(text, types)[0]
+    return typed_candidates(text, types)[0]
 
 
 def _split(text: str, style: str) -> list[str]:
@@ -283,7 +261,7 @@ class ParameterReader:
     def _check(self, parameter: CompiledParameter, value: Any, violations: list[Violation]) -> Any:
         validator = parameter.validator
         if isinstance(value, str) and parameter.kind == "primitive":
-            candidates = _candidates(value, parameter.types)
+            candidates = typed_candidates(value, parameter.types)
             if validator is None:
                 return candidates[0]
             for candidate in candidates:

@@ -12,12 +12,12 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from toolkit.documents import escape_pointer_token
 from toolkit.errors import CtkError
+from toolkit.openapi.coerce import composed_schemas
 from toolkit.openapi.generate import Generator, Generators
 from toolkit.openapi.jsonschema import SchemaValidators, Validator, place
 from toolkit.openapi.refs import Resolver
-
-_ESCAPE = str.maketrans({"~": "~0", "/": "~1"})
 
 
 @dataclass(slots=True)
@@ -140,7 +140,7 @@ def compile_responses(
                     continue
                 examples = _examples(entry, resolver, response_uri)
                 schema_place = place(
-                    response_uri, f"{response_pointer}/content/{str(media_type).translate(_ESCAPE)}/schema"
+                    response_uri, f"{response_pointer}/content/{escape_pointer_token(str(media_type))}/schema"
                 )
                 media.append(_media(str(media_type), entry.get("schema"), schema_place, examples, validators))
         headers: list[HeaderSpec] = []
@@ -227,22 +227,9 @@ def properties_of(media: MediaResponse, validators: SchemaValidators) -> frozens
     does not turn up as an undeclared property of the resource."""
     if media._properties is None:
         document = validator_of(media, validators).json_schema
-        media._properties = frozenset(_property_names(document, document.get("$defs") or {}, 0))
+        schemas = composed_schemas(document, document.get("$defs") or {})
+        media._properties = frozenset(name for schema in schemas for name in schema.get("properties") or ())
     return media._properties
-
-
-def _property_names(schema: Any, defs: dict[str, Any], depth: int) -> set[str]:
-    if not isinstance(schema, dict) or depth > 16:
-        return set()
-    names = set(schema["properties"]) if isinstance(schema.get("properties"), dict) else set()
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        target = defs.get(ref[len("#/$defs/") :].replace("~1", "/").replace("~0", "~"))
-        names |= _property_names(target, defs, depth + 1)
-    for keyword in ("allOf", "anyOf", "oneOf"):
-        for sub in schema.get(keyword) or ():
-            names |= _property_names(sub, defs, depth + 1)
-    return names
 
 
 def generator_of(media: MediaResponse, generators: Generators) -> Generator:

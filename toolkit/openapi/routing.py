@@ -99,9 +99,6 @@ class Router(Generic[T]):
             return None
         return Match(partial[0].template, None, partial[1], tuple(dict.fromkeys(allowed)))
 
-    def templates(self) -> list[str]:
-        return list(self._all)
-
 
 def _split_template(template: str) -> list[str]:
     """``/a/{b}.json`` → ``['/a/', '{b}', '.json']``: literal text and parameters, in order."""

@@ -27,8 +27,9 @@ class SecurityCheck:
         self.alternatives = alternatives
         self.optional = not alternatives or any(not requirement for requirement in alternatives)
 
-    def missing(self, request: Request) -> str | None:
-        """None when satisfied, else a message saying what the request should carry."""
+    def missing(self, request: Request, query_items: list[tuple[str, str]]) -> str | None:
+        """None when satisfied, else a message saying what the request should carry. ``query_items`` is
+        the request's query as the caller already parsed it."""
         if self.optional:
             return None
         query_names: set[str] | None = None
@@ -39,7 +40,7 @@ class SecurityCheck:
                     satisfied = request.header(credential.name) is not None
                 elif credential.location == "query":
                     if query_names is None:
-                        query_names = {key for key, _ in request.query_items()}
+                        query_names = {key for key, _ in query_items}
                     satisfied = credential.name in query_names
                 elif credential.location == "cookie":
                     satisfied = credential.name in request.cookies()
