@@ -37,6 +37,7 @@ def compile_mock(contract: Contract, *, seed: int = 0, validate: bool = True, **
 
 def mount_of(handler: Handler) -> str:
     """The URL path a compiled mock serves under (its router decided it at compile time), "" for the root."""
-    router = getattr(handler, "router", None)
-    mount = getattr(router, "mount", "")
+    mount = getattr(handler, "mount", None)
+    if mount is None:
+        mount = getattr(getattr(handler, "router", None), "mount", "")
     return mount if isinstance(mount, str) else ""

@@ -18,6 +18,7 @@ from typing import Any
 from toolkit.exchange import Delivery, MockResult, Request, Response
 from toolkit.mock.memo import Memo
 from toolkit.mock.problem import problem_document, problem_response
+from toolkit.mock.seed import seed_of
 from toolkit.openapi.bodies import DecodedBody
 from toolkit.openapi.callbacks import expand_expression
 from toolkit.openapi.generate import GenerationError, Generators
@@ -40,7 +41,6 @@ from toolkit.openapi.mock_data import (
     options_response,
     request_echoes,
     reseeded,
-    seed_of,
     with_overrides,
 )
 from toolkit.openapi.mock_events import ADMIN_PREFIX, Events, admin_answer

@@ -6,7 +6,6 @@ reads as the sequence of steps it is, and each rule here can be read (and tested
 
 from __future__ import annotations
 
-import hashlib
 import random
 from typing import Any, Literal
 
@@ -19,11 +18,6 @@ from toolkit.openapi.responses import MediaResponse, validator_of
 # Vendors cap a page (Stripe, GitHub, Twilio: 100); a larger ask gets a full page, not a megabyte answer.
 MAX_PAGE = 100
 _LIST_SIZE_PARAMETERS = ("limit", "per_page", "page_size", "pagesize", "size", "count", "first", "top", "$top")
-
-
-def seed_of(seed: int, key: tuple[Any, ...]) -> int:
-    digest = hashlib.blake2b(repr((seed, key)).encode("utf-8", "surrogatepass"), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
 
 
 def allowed_methods(methods: tuple[str, ...]) -> list[str]:

@@ -12,8 +12,8 @@ from typing import Any
 
 from toolkit.exchange import Delivery, MockResult, Request, Response
 from toolkit.mock.problem import problem_response
+from toolkit.mock.seed import seed_of
 from toolkit.openapi.generate import Generators
-from toolkit.openapi.mock_data import seed_of
 
 ADMIN_PREFIX = "/__ctk"
 _JSON = (("content-type", "application/json"),)
