@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from toolkit.exchange import MockResult, Request
+    from toolkit.exchange import MockResult, Request, Response
     from toolkit.model import Contract
 
 Handler = Callable[["Request"], "MockResult"]
@@ -41,3 +41,22 @@ def mount_of(handler: Handler) -> str:
     if mount is None:
         mount = getattr(getattr(handler, "router", None), "mount", "")
     return mount if isinstance(mount, str) else ""
+
+
+def error_response(handler: Handler, request: Request, status: int, message: str) -> Response:
+    """The error an adapter found before the handler ran (a body over the limit), in the protocol's own form.
+
+    A SOAP client expects a Fault and a GraphQL client an ``errors`` list, not problem+json: a handler
+    that knows its protocol's form exposes ``error_response(request, status, message)``.
+    """
+    own = getattr(handler, "error_response", None)
+    if callable(own):
+        answer = own(request, status, message)
+        from toolkit.exchange import Response
+
+        if isinstance(answer, Response):
+            return answer
+    from toolkit.mock.problem import problem_response
+
+    kind = "too-large" if status == 413 else "error"
+    return problem_response(status, message, kind=kind)

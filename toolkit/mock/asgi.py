@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import replace
 from typing import Any
 
 from toolkit.exchange import Delivery, Request, lower_headers
-from toolkit.mock import Handler
-from toolkit.mock.problem import problem_response
+from toolkit.mock import Handler, error_response
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -44,20 +44,19 @@ class MockASGIApp:
             return
         if scope["type"] != "http":
             return
+        request = Request(
+            method=scope["method"],
+            path=_raw_path(scope),
+            query=scope.get("query_string", b"").decode("latin-1"),
+            headers=lower_headers(scope.get("headers") or ()),
+        )
         try:
             body = await self._body(receive)
         except _TooLargeError:
-            response = problem_response(
-                413, f"the request body is larger than the mock's limit of {self.max_body} bytes", kind="too-large"
-            )
+            message = f"the request body is larger than the mock's limit of {self.max_body} bytes"
+            response = error_response(self.handler, request, 413, message)
         else:
-            request = Request(
-                method=scope["method"],
-                path=_raw_path(scope),
-                query=scope.get("query_string", b"").decode("latin-1"),
-                headers=lower_headers(scope.get("headers") or ()),
-                body=body,
-            )
+            request = replace(request, body=body)
             result = self.handler(request)
             response = result.response
             for delivery in result.deliveries if self.deliver else ():

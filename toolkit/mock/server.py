@@ -12,8 +12,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from toolkit.exchange import MockResult, Request
-from toolkit.mock import Handler, compile_mock, mount_of
+from toolkit.exchange import MockResult, Request, Response
+from toolkit.mock import Handler, compile_mock, error_response, mount_of
 from toolkit.mock.asgi import MockASGIApp
 from toolkit.mock.problem import problem_response
 
@@ -64,6 +64,13 @@ class Dispatcher:
         return MockResult(
             problem_response(404, f"no API is mounted at {request.path}; mounts: {known}", kind="not-found")
         )
+
+    def error_response(self, request: Request, status: int, message: str) -> Response:
+        """An adapter's error (a body over the limit) in the form of the protocol mounted at the path."""
+        for mount, handler in self.mounts:
+            if not mount or request.path == mount or request.path.startswith(mount + "/"):
+                return error_response(handler, request, status, message)
+        return problem_response(status, message, kind="too-large" if status == 413 else "error")
 
     def _admin(self, request: Request) -> MockResult:
         """``/__ctk/...`` sits outside every mount: the first mock that answers it (knows the webhook) does."""

@@ -8,13 +8,12 @@ are read here too.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email.utils import format_datetime
 from typing import Any
 
 from toolkit.documents import pointer
+from toolkit.mock.deprecation import deprecation_headers as neutral_deprecation_headers
 from toolkit.model import HttpOperation
 from toolkit.openapi.bodies import BodyReader
 from toolkit.openapi.callbacks import CallbackSpec, compile_callbacks
@@ -41,19 +40,13 @@ class CompiledOperation:
 
 
 def deprecation_headers(op: HttpOperation, raw: dict[str, Any], item_sunset: Any) -> tuple[tuple[str, str], ...]:
-    if not op.deprecated:
-        return ()
-    headers: list[tuple[str, str]] = []
-    since = parse_sunset(raw.get("x-deprecated-at", raw.get("x-deprecation-date")))
-    epoch = int(dt.datetime.combine(since, dt.time(), dt.UTC).timestamp()) if since else 0
-    headers.append(("deprecation", f"@{epoch}"))
-    sunset = op.sunset or parse_sunset(item_sunset)
-    if sunset is not None:
-        headers.append(("sunset", format_datetime(dt.datetime.combine(sunset, dt.time(), dt.UTC), usegmt=True)))
     docs = raw.get("externalDocs")
-    if isinstance(docs, dict) and isinstance(docs.get("url"), str):
-        headers.append(("link", f'<{docs["url"]}>; rel="deprecation"'))
-    return tuple(headers)
+    return neutral_deprecation_headers(
+        op.deprecated,
+        sunset=op.sunset or parse_sunset(item_sunset),
+        since=parse_sunset(raw.get("x-deprecated-at", raw.get("x-deprecation-date"))),
+        link=docs["url"] if isinstance(docs, dict) and isinstance(docs.get("url"), str) else None,
+    )
 
 
 def declared_headers(contract: OpenAPIContract) -> frozenset[str]:
