@@ -2,11 +2,14 @@
 
 Starts each server as its own process under uvicorn (one worker, loopback), then drives it with a
 load generator in another process: C `wrk` when installed, else the built-in one below (asyncio
-over raw keep-alive sockets, uvloop when present). Scenarios on the workspace's payments contract:
-GET one resource, GET a list of 20, and a validated POST. Prints requests/s, p50/p99 latency, and
-the ratio of ctk to the bare app for each.
+over raw keep-alive sockets, uvloop when present). One `ctk serve` of the example workspace serves
+all three protocols, so REST (payments: GET one, GET a list of 20, a validated POST), SOAP (crm:
+GetAccount, validated and generated) and GraphQL (inventory: a product with nested fields) are
+measured in the same run, on the same server. The "20k ids" rows send a different id on every
+request, so no memoised answer is reused. Prints requests/s, p50/p99 latency, and the ratio of ctk
+to the bare app for each.
 
-    python bench/mock_throughput.py [--seconds 5] [--connections 32] [--max-requests 400000]
+    python bench/mock_throughput.py [--seconds 5] [--connections 32] [--only SOAP] [--max-requests 400000]
 
 Bounded in time and requests; loopback only. On a 2-core machine the load generator and the server
 share the cores: the ratio, not the absolute figure, is what compares.
@@ -37,14 +40,32 @@ async def app(scope, receive, send):
                 "headers": [(b"content-type", b"application/json")]})
     await send({"type": "http.response.body", "body": b'{"id":"cus_1","object":"customer"}'})
 """
-HEADERS = {"X-Api-Key": "sk_test_bench", "Accept": "application/json"}
+REST = {"X-Api-Key": "sk_test_bench", "Accept": "application/json"}
+SOAP = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '"urn:example:crm/GetAccount"'}
+GRAPHQL = {"Content-Type": "application/json", "Accept": "application/graphql-response+json"}
 POST_BODY = json.dumps({"email": "jenny.rosen@example.com", "name": "Jenny Rosen", "description": "bench"})
-SCENARIOS = [
-    ("GET one resource", "GET", "/payments/customers/cus_9s6XKzkNRiz8i3x", None),
-    ("GET a list of 20", "GET", "/payments/customers?limit=20", None),
-    ("POST (validated)", "POST", "/payments/customers", POST_BODY),
+SOAP_BODY = (
+    '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+    '<GetAccountRequest xmlns="urn:example:crm:types"><id>{n18}</id></GetAccountRequest>'
+    "</soap:Body></soap:Envelope>"
+)
+GRAPHQL_QUERY = (
+    "query($id: ID!) { product(id: $id) { id sku name price status tags createdAt "
+    "stockLevels(first: 3) { quantity status } } }"
+)
+GRAPHQL_BODY = json.dumps({"query": GRAPHQL_QUERY, "variables": {"id": "{n}"}})
+Scenario = tuple[str, str, str, str | None, dict[str, str]]
+# (name, method, path, body, headers). "{n}" varies per request; "{n18}" is an 18-character id.
+SCENARIOS: list[Scenario] = [
+    ("REST GET one", "GET", "/payments/customers/cus_9s6XKzkNRiz8i3x", None, REST),
+    ("REST GET list of 20", "GET", "/payments/customers?limit=20", None, REST),
+    ("REST POST validated", "POST", "/payments/customers", POST_BODY, {**REST, "Content-Type": "application/json"}),
     # Every request a different resource: no memo hit, the whole path (route, validate, generate) runs.
-    ("GET 20k distinct ids", "GET", "/payments/customers/cus_{n}", None),
+    ("REST GET 20k ids", "GET", "/payments/customers/cus_{n}", None, REST),
+    ("SOAP GetAccount", "POST", "/crm", SOAP_BODY.replace("{n18}", "001A000001Xyz12AAB"), SOAP),
+    ("SOAP 20k ids", "POST", "/crm", SOAP_BODY, SOAP),
+    ("GraphQL product", "POST", "/inventory", GRAPHQL_BODY.replace("{n}", "UHJvZHVjdDox"), GRAPHQL),
+    ("GraphQL 20k ids", "POST", "/inventory", GRAPHQL_BODY, GRAPHQL),
 ]
 DISTINCT = 20_000
 
@@ -79,18 +100,22 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
-def raw_requests(method: str, path: str, body: str | None) -> list[bytes]:
-    if "{n}" in path:
-        return [raw_request(method, path.replace("{n}", f"{n:06d}"), body) for n in range(DISTINCT)]
-    return [raw_request(method, path, body)]
+def varied(text: str, n: int) -> str:
+    return text.replace("{n}", f"{n:06d}").replace("{n18}", f"001A{n:014d}")
 
 
-def raw_request(method: str, path: str, body: str | None) -> bytes:
+def raw_requests(method: str, path: str, body: str | None, headers: dict[str, str]) -> list[bytes]:
+    if "{n" in path + (body or ""):
+        return [raw_request(method, varied(path, n), varied(body or "", n) or None, headers) for n in range(DISTINCT)]
+    return [raw_request(method, path, body, headers)]
+
+
+def raw_request(method: str, path: str, body: str | None, headers: dict[str, str]) -> bytes:
     lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
-    lines += [f"{k}: {v}" for k, v in HEADERS.items()]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
     payload = (body or "").encode()
     if body is not None:
-        lines += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
+        lines += [f"Content-Length: {len(payload)}"]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
 
 
@@ -146,25 +171,28 @@ async def _load(
     }
 
 
-def load_builtin(port: int, method: str, path: str, body: str | None, seconds: float, connections: int,
-                 max_requests: int) -> dict[str, float]:  # fmt: skip
+def load_builtin(
+    port: int, scenario: Scenario, seconds: float, connections: int, max_requests: int
+) -> dict[str, float]:
     """Runs in a child process so the client does not share the parent's interpreter with anything."""
+    _, method, path, body, headers = scenario
     here = str(Path(__file__).parent)
     code = (
         f"import asyncio, json, sys; sys.path.insert(0, {here!r}); import mock_throughput as m\n"
         "try:\n import uvloop; uvloop.install()\nexcept ImportError:\n pass\n"
-        f"r = asyncio.run(m._load({port}, m.raw_requests({method!r}, {path!r}, {body!r}), {seconds}, {connections},"
-        f" {max_requests})); print(json.dumps(r))"
+        f"r = asyncio.run(m._load({port}, m.raw_requests({method!r}, {path!r}, {body!r}, {headers!r}), {seconds},"
+        f" {connections}, {max_requests})); print(json.dumps(r))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     result: dict[str, float] = json.loads(out.stdout)
     return result
 
 
-def load_wrk(port: int, method: str, path: str, body: str | None, seconds: float, connections: int) -> dict[str, float]:
+def load_wrk(port: int, scenario: Scenario, seconds: float, connections: int) -> dict[str, float]:
+    _, method, path, body, headers = scenario
     script = Path(os.environ.get("TMPDIR", "/tmp")) / "ctk_bench.lua"
-    headers = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in HEADERS.items())
-    body_lua = f"wrk.body = {json.dumps(body)}\nwrk.headers['Content-Type'] = 'application/json'\n" if body else ""
+    header_lua = "".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}\n" for k, v in headers.items())
+    body_lua = f"wrk.body = {json.dumps(body)}\n" if body else ""
     report = (
         "done = function(summary, latency, requests)\n"
         ' io.write(string.format("JSON {\\"rps\\": %f, \\"p50_ms\\": %f, \\"p99_ms\\": %f,'
@@ -173,14 +201,19 @@ def load_wrk(port: int, method: str, path: str, body: str | None, seconds: float
         " latency:percentile(99) / 1000, summary.requests, summary.errors.status))\nend\n"
     )
     varying = ""
-    if "{n}" in path:  # a different resource on every request
-        head, tail = path.split("{n}")
+    if "{n" in path + (body or ""):  # a different resource on every request
         varying = (
-            f"counter = 0\nrequest = function()\n counter = counter + 1\n"
-            f' return wrk.format(nil, "{head}" .. string.format("%06d", counter % {DISTINCT}) .. "{tail}")\nend\n'
+            f"counter = 0\npath_template = {json.dumps(path)}\nbody_template = {json.dumps(body or '')}\n"
+            "local function fill(text, n)\n"
+            ' text = string.gsub(text, "{n18}", string.format("001A%014d", n))\n'
+            ' return (string.gsub(text, "{n}", string.format("%06d", n)))\nend\n'
+            "request = function()\n counter = counter + 1\n"
+            f" local n = counter % {DISTINCT}\n"
+            " local b = nil\n if body_template ~= '' then b = fill(body_template, n) end\n"
+            " return wrk.format(nil, fill(path_template, n), nil, b)\nend\n"
         )
-        path = head
-    script.write_text(f'wrk.method = "{method}"\n{headers}{body_lua}{varying}{report}')
+        path = path.split("{n", 1)[0]
+    script.write_text(f'wrk.method = "{method}"\n{header_lua}{body_lua}{varying}{report}')
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "-s", str(script),
                           f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True)  # fmt: skip
     line = next(line for line in out.stdout.splitlines() if line.startswith("JSON "))
@@ -188,10 +221,10 @@ def load_wrk(port: int, method: str, path: str, body: str | None, seconds: float
     return result
 
 
-def measure(port: int, method: str, path: str, body: str | None, args: argparse.Namespace) -> dict[str, float]:
+def measure(port: int, scenario: Scenario, args: argparse.Namespace) -> dict[str, float]:
     if shutil.which("wrk") and not args.builtin:
-        return load_wrk(port, method, path, body, args.seconds, args.connections)
-    return load_builtin(port, method, path, body, args.seconds, args.connections, args.max_requests)
+        return load_wrk(port, scenario, args.seconds, args.connections)
+    return load_builtin(port, scenario, args.seconds, args.connections, args.max_requests)
 
 
 def main() -> int:
@@ -200,6 +233,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--max-requests", type=int, default=400_000)
     parser.add_argument("--workers", type=int, default=1, help="ctk serve --workers (the bare app gets the same)")
+    parser.add_argument("--only", default="", help="run the scenarios whose name contains this text")
     parser.add_argument("--builtin", action="store_true", help="use the built-in load generator even if wrk exists")
     args = parser.parse_args()
     generator = "wrk" if shutil.which("wrk") and not args.builtin else "built-in asyncio client"
@@ -216,10 +250,11 @@ def main() -> int:
                  "--workers", str(args.workers)], ctk_port)  # fmt: skip
     try:
         print(f"{'scenario':20} {'server':6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}   statuses")
-        for name, method, path, body in SCENARIOS:
-            measure(ctk_port, method, path, body, argparse.Namespace(**{**vars(args), "seconds": 1.0}))  # warm-up
-            bare_result = measure(bare_port, method, path, body, args)
-            ctk_result = measure(ctk_port, method, path, body, args)
+        for scenario in [item for item in SCENARIOS if args.only.lower() in item[0].lower()]:
+            name = scenario[0]
+            measure(ctk_port, scenario, argparse.Namespace(**{**vars(args), "seconds": 1.0}))  # warm-up
+            bare_result = measure(bare_port, scenario, args)
+            ctk_result = measure(ctk_port, scenario, args)
             for label, result in (("bare", bare_result), ("ctk", ctk_result)):
                 print(f"{name:20} {label:6} {result['rps']:9.0f} {result['p50_ms']:8.2f} {result['p99_ms']:8.2f}   "
                       f"{result.get('statuses', '')}")  # fmt: skip
