@@ -1,0 +1,299 @@
+"""The compiled form of XML Schema components: small objects that emit XML with an rng.
+
+``xsd_generate_compile`` builds these once per component (types on first use, so recursive types
+cost nothing up front); drawing an instance only walks them. Depth is handled here: past
+``Draw.depth_limit`` optional particles are left out and choices take their cheapest branch, so
+recursive schemas terminate; a required cycle that never ends is reported, not looped on.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from toolkit.errors import CtkError
+from toolkit.fake import Fake
+from toolkit.soap.xsd_generate_simple import SimpleType
+
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+UNBOUNDED = -1
+_EXPENSIVE = 10_000  # the cost of a particle whose minimum size is unknown because it recurses
+
+
+class XsdGenerationError(CtkError):
+    """No valid instance of an element could be generated (unsatisfiable or endlessly recursive)."""
+
+
+@dataclass(slots=True)
+class Draw:
+    """One generation: the rng, the realistic-value source, overrides, and how far to go."""
+
+    rng: random.Random
+    fake: Fake
+    overrides: Mapping[str, str]
+    depth_limit: int
+    minimal: bool = False
+    prefixes: dict[str, str] = field(default_factory=dict)  # namespace → prefix declared on the root
+    arrays: list[etree._Element] = field(default_factory=list)  # encoded arrays written (checked leniently)
+
+    @property
+    def hard_limit(self) -> int:
+        return self.depth_limit + 12
+
+    def occurrences(self, low: int, high: int, depth: int) -> int:
+        if self.minimal or depth >= self.depth_limit:
+            return low
+        if high == 1:
+            return 1 if low == 1 or self.rng.random() < 0.7 else 0
+        if depth >= self.depth_limit // 2 and high == UNBOUNDED:
+            return max(low, 1)  # deep in a recursive structure: keep the tree from growing wide
+        top = high if high != UNBOUNDED else max(low, 1) + 2
+        return self.rng.randint(max(low, 1), max(low, min(top, max(low, 1) + 2)))
+
+    def qname_text(self, name: str) -> str:
+        namespace, _, local = name[1:].partition("}") if name.startswith("{") else ("", "", name)
+        prefix = self.prefixes.get(namespace)
+        return f"{prefix}:{local}" if prefix else local
+
+
+class Node:
+    """A particle: something that adds children to an element."""
+
+    min_occurs: int = 1
+
+    def emit(self, draw: Draw, parent: etree._Element, depth: int) -> None:
+        raise NotImplementedError
+
+    def cost(self) -> int:
+        """The fewest elements this particle can produce (for choosing the shortest branch)."""
+        return 0
+
+
+@dataclass(eq=False)
+class AttributeGen:
+    tag: str
+    simple: SimpleType
+    required: bool = False
+    fixed: str | None = None
+    prohibited: bool = False
+
+    def emit(self, draw: Draw, element: etree._Element) -> None:
+        if self.prohibited or not (self.required or (not draw.minimal and draw.rng.random() < 0.5)):
+            return
+        if self.fixed is not None:
+            value = self.fixed
+        else:
+            local = self.tag.rpartition("}")[2]
+            drawn = _override(draw, local, self.simple)
+            if drawn is None:
+                drawn = self.simple.minimal(draw.rng, draw.fake) if draw.minimal else self.simple.draw(
+                    draw.rng, draw.fake, local, element.tag.rpartition("}")[2])  # fmt: skip
+            value = drawn
+        element.set(self.tag, value)
+
+
+def _override(draw: Draw, local: str, simple: SimpleType) -> str | None:
+    value = draw.overrides.get(local) if draw.overrides else None
+    return value if value is not None and simple.accepts(value) else None
+
+
+@dataclass(eq=False)
+class ArrayGen:
+    """rpc/encoded arrays: items typed with xsi:type and counted in soapenc:arrayType."""
+
+    item_tag: str
+    item_type: str  # Clark QName of the item type
+    array_type_attribute: str
+    resolve: Callable[[str], TypeGen]
+
+    def fill(self, draw: Draw, element: etree._Element, depth: int) -> None:
+        count = 0 if draw.minimal or depth >= draw.depth_limit else draw.rng.randint(1, 3)
+        draw.arrays.append(element)
+        item = self.resolve(self.item_type)
+        for _ in range(count):
+            child = etree.SubElement(element, self.item_tag)
+            child.set(f"{{{XSI}}}type", draw.qname_text(self.item_type))
+            item.fill(draw, child, depth + 1, self.item_tag)
+        element.set(self.array_type_attribute, f"{draw.qname_text(self.item_type)}[{count}]")
+
+
+@dataclass(eq=False)
+class TypeGen:
+    """A compiled type: attributes plus element content, simple content, or an encoded array."""
+
+    name: str
+    abstract: bool = False
+    attributes: list[AttributeGen] = field(default_factory=list)
+    content: Node | None = None
+    simple: SimpleType | None = None
+    mixed: bool = False
+    array: ArrayGen | None = None
+    _cost: int | None = None
+
+    def fill(self, draw: Draw, element: etree._Element, depth: int, local: str, fixed: str | None = None) -> None:
+        for attribute in self.attributes:
+            attribute.emit(draw, element)
+        if self.array is not None:
+            self.array.fill(draw, element, depth)
+        elif self.simple is not None:
+            value = fixed if fixed is not None else _override(draw, local, self.simple)
+            if value is None:
+                owner = element.getparent()
+                owner_name = owner.tag.rpartition("}")[2] if owner is not None else None
+                value = self.simple.minimal(draw.rng, draw.fake) if draw.minimal else self.simple.draw(
+                    draw.rng, draw.fake, local, owner_name)  # fmt: skip
+            element.text = value
+        elif self.content is not None:
+            if self.mixed and not draw.minimal and draw.rng.random() < 0.3:
+                element.text = draw.fake.word(draw.rng)
+            self.content.emit(draw, element, depth)
+
+    def cost(self) -> int:
+        if self._cost is None:
+            self._cost = _EXPENSIVE  # in progress: a recursive type counts as expensive
+            self._cost = self.content.cost() if self.content is not None and self.array is None else 0
+        return self._cost
+
+
+@dataclass(eq=False)
+class ElementDecl:
+    """An element declaration: its name as written in instances, its type, nillable/fixed, and
+    (for global ones) the members of its substitution group."""
+
+    tag: str
+    type_name: str | None  # Clark QName, or None for an anonymous type
+    resolve_type: Callable[[], TypeGen]
+    abstract: bool = False
+    nillable: bool = False
+    fixed: str | None = None
+    substitutes: Callable[[], list[ElementDecl]] = lambda: []
+    derived: Callable[[], list[TypeGen]] = lambda: []
+    _type: TypeGen | None = None
+
+    @property
+    def type(self) -> TypeGen:
+        if self._type is None:
+            self._type = self.resolve_type()
+        return self._type
+
+    def pick(self, draw: Draw) -> ElementDecl | None:
+        """This declaration or a member of its substitution group (always a member when abstract)."""
+        members = [member for member in self.substitutes() if not member.abstract]
+        if self.abstract:
+            return (members[0] if draw.minimal else draw.rng.choice(members)) if members else None
+        if members and not draw.minimal and draw.rng.random() < 0.3:
+            return draw.rng.choice(members)
+        return self
+
+    def emit_one(self, draw: Draw, parent: etree._Element | None, depth: int) -> etree._Element:
+        if depth >= draw.hard_limit and not self.nillable:
+            raise XsdGenerationError(
+                f"<{self.tag.rpartition('}')[2]}> requires itself without end",
+                where=self.tag,
+                hint="the schema has a required recursion; make one of its elements optional",
+            )
+        type_gen = self.type
+        xsi_type: str | None = None
+        if type_gen.abstract:
+            concrete = [derived for derived in self.derived() if not derived.abstract]
+            if concrete:
+                type_gen = concrete[0] if draw.minimal else draw.rng.choice(concrete)
+                xsi_type = type_gen.name
+        if parent is None:
+            nsmap = {prefix: namespace for namespace, prefix in draw.prefixes.items()}
+            element = etree.Element(self.tag, nsmap=nsmap)
+        else:
+            element = etree.SubElement(parent, self.tag)
+        if xsi_type is not None:
+            element.set(f"{{{XSI}}}type", draw.qname_text(xsi_type))
+        if depth >= draw.hard_limit:
+            element.set(f"{{{XSI}}}nil", "true")  # nothing else ends this recursion
+            return element
+        type_gen.fill(draw, element, depth + 1, self.tag.rpartition("}")[2], self.fixed)
+        return element
+
+
+@dataclass(eq=False)
+class ElementParticle(Node):
+    decl: ElementDecl
+    min_occurs: int = 1
+    max_occurs: int = 1
+
+    def emit(self, draw: Draw, parent: etree._Element, depth: int) -> None:
+        for _ in range(draw.occurrences(self.min_occurs, self.max_occurs, depth)):
+            chosen = self.decl.pick(draw)
+            if chosen is None:
+                if self.min_occurs:
+                    raise XsdGenerationError(
+                        f"<{self.decl.tag.rpartition('}')[2]}> is abstract and nothing substitutes for it",
+                        where=self.decl.tag,
+                        hint="declare an element with substitutionGroup pointing at it",
+                    )
+                return
+            chosen.emit_one(draw, parent, depth)
+
+    def cost(self) -> int:
+        return self.min_occurs * (1 + self.decl.type.cost()) if self.min_occurs else 0
+
+
+@dataclass(eq=False)
+class SequenceNode(Node):
+    parts: list[Node]
+    min_occurs: int = 1
+    max_occurs: int = 1
+    all_group: bool = False  # xs:all: any order is valid; declared order is used
+
+    def emit(self, draw: Draw, parent: etree._Element, depth: int) -> None:
+        for _ in range(draw.occurrences(self.min_occurs, min(self.max_occurs, 2) if self.max_occurs else 1, depth)):
+            for part in self.parts:
+                part.emit(draw, parent, depth)
+
+    def cost(self) -> int:
+        return self.min_occurs * sum(min(part.cost(), _EXPENSIVE) for part in self.parts)
+
+
+@dataclass(eq=False)
+class ChoiceNode(Node):
+    branches: list[Node]
+    min_occurs: int = 1
+    max_occurs: int = 1
+
+    def emit(self, draw: Draw, parent: etree._Element, depth: int) -> None:
+        if not self.branches:
+            return
+        for _ in range(draw.occurrences(self.min_occurs, min(self.max_occurs, 2) if self.max_occurs else 1, depth)):
+            if draw.minimal or depth >= draw.depth_limit:
+                branch = min(self.branches, key=lambda node: node.cost())
+            else:
+                branch = draw.rng.choice(self.branches)
+            branch.emit(draw, parent, depth)
+
+    def cost(self) -> int:
+        return self.min_occurs * min((branch.cost() for branch in self.branches), default=0)
+
+
+@dataclass(eq=False)
+class AnyNode(Node):
+    """xs:any: nothing when optional; otherwise one simple element in an allowed namespace (or a
+    declared global element when processContents is strict)."""
+
+    namespace: str  # the namespace of the element to write ("" for none)
+    strict_candidates: Callable[[], list[ElementDecl]]
+    min_occurs: int = 1
+    max_occurs: int = 1
+
+    def emit(self, draw: Draw, parent: etree._Element, depth: int) -> None:
+        count = self.min_occurs if self.min_occurs else 0
+        for _ in range(count):
+            candidates = self.strict_candidates()
+            if candidates:
+                candidates[0 if draw.minimal else draw.rng.randrange(len(candidates))].emit_one(draw, parent, depth)
+                continue
+            tag = f"{{{self.namespace}}}extension" if self.namespace else "extension"
+            etree.SubElement(parent, tag).text = draw.fake.word(draw.rng)
+
+    def cost(self) -> int:
+        return self.min_occurs

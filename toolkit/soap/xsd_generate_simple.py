@@ -1,0 +1,329 @@
+"""Values for XML Schema simple types: drawn valid by construction where cheap, checked always.
+
+A ``SimpleType`` is the compiled form of a simple type (its built-in ancestor, its facets step by
+step, or its list item / union members); it draws values with the caller's rng (realistic ones by
+element name through ``toolkit.fake``) and says whether a value is acceptable (``accepts``), which is
+how overrides echoed from a request are vetted. Nothing here reads the schema document.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import re
+import string
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from toolkit.fake import Fake
+from toolkit.openapi.generate_regex import regex_generator
+from toolkit.soap.xsd_generate_regex import XsdPattern
+from toolkit.soap.xsd_generate_values import atomic_value
+
+_TZ = r"(Z|[+-]\d\d:\d\d)?"
+_NCNAME = r"[A-Za-z_][\w.\-]*"
+LEXICAL: dict[str, re.Pattern[str]] = {
+    name: re.compile(regex)
+    for name, regex in {
+        "boolean": r"true|false|1|0",
+        "decimal": r"[+-]?(\d+(\.\d*)?|\.\d+)",
+        "integer": r"[+-]?\d+",
+        "float": r"[+-]?(\d+(\.\d*)?|\.\d+)([Ee][+-]?\d+)?|-?INF|NaN",
+        "dateTime": r"-?\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?" + _TZ,
+        "date": r"-?\d{4,}-\d\d-\d\d" + _TZ,
+        "time": r"\d\d:\d\d:\d\d(\.\d+)?" + _TZ,
+        "duration": r"-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?",
+        "gYear": r"-?\d{4,}" + _TZ,
+        "gYearMonth": r"-?\d{4,}-\d\d" + _TZ,
+        "gMonth": r"--\d\d" + _TZ,
+        "gDay": r"---\d\d" + _TZ,
+        "gMonthDay": r"--\d\d-\d\d" + _TZ,
+        "hexBinary": r"([0-9a-fA-F]{2})*",
+        "base64Binary": r"[A-Za-z0-9+/= ]*",
+        "NCName": _NCNAME,
+        "Name": r"[A-Za-z_:][\w.\-:]*",
+        "NMTOKEN": r"[\w.\-:]+",
+        "language": r"[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*",
+        "QName": rf"({_NCNAME}:)?{_NCNAME}",
+        "token": r"(\S+( \S+)*)?",
+        "normalizedString": r"[^\t\n\r]*",
+    }.items()
+}
+# Each built-in's family: what its values look like lexically.
+FAMILY = {
+    "float": "float", "double": "float", "decimal": "decimal", "boolean": "boolean",
+    "ID": "NCName", "IDREF": "NCName", "ENTITY": "NCName", "NCName": "NCName", "Name": "Name",
+    "NMTOKEN": "NMTOKEN", "language": "language", "QName": "QName", "NOTATION": "QName", "token": "token",
+    "normalizedString": "normalizedString", "string": "string", "anyURI": "string", "anySimpleType": "string",
+    "anyType": "string",
+    **{name: name for name in ("dateTime", "date", "time", "duration", "gYear", "gYearMonth", "gMonth", "gDay",
+                               "gMonthDay", "hexBinary", "base64Binary")},
+}  # fmt: skip
+INTEGER_RANGES: dict[str, tuple[int | None, int | None]] = {
+    "integer": (None, None), "long": (-(2**63), 2**63 - 1), "int": (-(2**31), 2**31 - 1), "short": (-32768, 32767),
+    "byte": (-128, 127), "nonNegativeInteger": (0, None), "positiveInteger": (1, None), "unsignedLong": (0, 2**64 - 1),
+    "unsignedInt": (0, 2**32 - 1), "unsignedShort": (0, 65535), "unsignedByte": (0, 255),
+    "nonPositiveInteger": (None, 0), "negativeInteger": (None, -1),
+}  # fmt: skip
+LIST_BUILTINS = {"NMTOKENS": "NMTOKEN", "IDREFS": "IDREF", "ENTITIES": "ENTITY"}
+
+
+def family(builtin: str) -> str:
+    return "integer" if builtin in INTEGER_RANGES else FAMILY.get(builtin, "string")
+
+
+@dataclass(slots=True)
+class Facets:
+    """The facets of one derivation step (a restriction); steps are checked one after the other."""
+
+    enumeration: list[str] | None = None
+    patterns: list[XsdPattern] = field(default_factory=list)
+    length: int | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    min_inclusive: str | None = None
+    max_inclusive: str | None = None
+    min_exclusive: str | None = None
+    max_exclusive: str | None = None
+    total_digits: int | None = None
+    fraction_digits: int | None = None
+    whitespace: str | None = None
+
+
+@dataclass(slots=True)
+class SimpleType:
+    """A compiled simple type: atomic (a built-in plus facet steps), list or union."""
+
+    builtin: str = "string"  # the nearest built-in ancestor (atomic) or "list"/"union"
+    steps: list[Facets] = field(default_factory=list)
+    item: SimpleType | None = None
+    members: list[SimpleType] = field(default_factory=list)
+
+    # -- derived views -----------------------------------------------------------------------------
+    def facet(self, name: str) -> object:
+        """The most derived value of a facet (restrictions may only narrow, so the last one counts)."""
+        for step in reversed(self.steps):
+            value = getattr(step, name)
+            if value not in (None, []):
+                return value
+        return None
+
+    def enumeration(self) -> list[str] | None:
+        value = self.facet("enumeration")
+        return list(value) if isinstance(value, list) else None
+
+    def length_bounds(self) -> tuple[int, int | None]:
+        low, high = 0, None
+        for step in self.steps:
+            if step.length is not None:
+                low, high = step.length, step.length
+            if step.min_length is not None:
+                low = max(low, step.min_length)
+            if step.max_length is not None:
+                high = step.max_length if high is None else min(high, step.max_length)
+        return low, high
+
+    def whitespace(self) -> str:
+        value = self.facet("whitespace")
+        if isinstance(value, str):
+            return value
+        if self.builtin == "string" or self.builtin in ("anySimpleType", "anyType"):
+            return "preserve"
+        return "replace" if self.builtin == "normalizedString" else "collapse"
+
+    # -- checking ----------------------------------------------------------------------------------
+    def accepts(self, value: str) -> bool:
+        """Whether ``value`` is valid for this type, as far as can be told without libxml2."""
+        normal = _normalize(value, self.whitespace())
+        if self.builtin == "union":
+            if not any(member.accepts(value) for member in self.members):
+                return False
+        elif self.builtin == "list":
+            items = normal.split()
+            if self.item is not None and not all(self.item.accepts(item) for item in items):
+                return False
+        elif not _lexical_ok(self.builtin, normal):
+            return False
+        return all(_step_ok(self, step, normal) for step in self.steps)
+
+    # -- drawing -----------------------------------------------------------------------------------
+    def draw(self, rng: random.Random, fake: Fake, name: str = "", owner: str | None = None) -> str:
+        """A value for a field called ``name``: realistic when the name says what it is, valid always
+        where the facets are understood (callers check the element with libxml2 anyway)."""
+        enumeration = self.enumeration()
+        if enumeration:
+            fitting = [value for value in enumeration if self.accepts(value)] or enumeration
+            return rng.choice(fitting)
+        patterns = self.facet("patterns")
+        if isinstance(patterns, list) and patterns:
+            # a realistic value that happens to match (an email for an "email" with an email pattern)
+            candidate = fake.by_name(name, rng, owner=owner) if name and family(self.builtin) == "string" else None
+            if candidate is not None and all(pattern.exact for pattern in patterns) and self.accepts(candidate):
+                return candidate
+            return self._from_patterns(rng, fake, patterns)
+        if self.builtin == "union":
+            members = self.members or [SimpleType()]
+            for _ in range(4):
+                value = rng.choice(members).draw(rng, fake, name, owner)
+                if self.accepts(value):
+                    return value
+            return members[0].draw(rng, fake, name, owner)
+        if self.builtin == "list":
+            return self._list(rng, fake, name)
+        for _ in range(6):
+            value = _atomic(self, rng, fake, name, owner)
+            if self.accepts(value):
+                return value
+        return self.minimal(rng, fake)
+
+    def minimal(self, rng: random.Random, fake: Fake) -> str:
+        """A plain, boring value: the lowest bound, the first enumeration value, the shortest string."""
+        enumeration = self.enumeration()
+        if enumeration:
+            return enumeration[0]
+        for bound in ("min_inclusive", "max_inclusive"):
+            value = self.facet(bound)
+            if isinstance(value, str) and self.accepts(value):
+                return value
+        return _atomic(self, rng, fake, "", None, plain=True)
+
+    def _list(self, rng: random.Random, fake: Fake, name: str) -> str:
+        low, high = self.length_bounds()
+        count = rng.randint(max(low, 1), max(low, 1) + 2) if high is None else rng.randint(low, max(low, min(high, 3)))
+        item = self.item or SimpleType("NMTOKEN")
+        values = []
+        for _ in range(count):
+            value = item.draw(rng, fake, name)
+            values.append(value if " " not in value.strip() else value.strip().replace(" ", "_"))
+        return " ".join(value.strip() for value in values)
+
+    def _from_patterns(self, rng: random.Random, fake: Fake, patterns: list[XsdPattern]) -> str:
+        candidates = [generator for pattern in patterns if (generator := regex_generator(pattern.python))]
+        low, high = self.length_bounds()
+        for attempt in range(40):
+            value = rng.choice(candidates)(rng) if candidates else _brute(rng, patterns, low, high, attempt)
+            if self.accepts(value):
+                return value
+        for attempt in range(200):
+            value = _brute(rng, patterns, low, high, attempt)
+            if self.accepts(value):
+                return value
+        return candidates[0](rng) if candidates else ""
+
+
+def _normalize(value: str, whitespace: str) -> str:
+    if whitespace == "preserve":
+        return value
+    value = re.sub(r"[\t\n\r]", " ", value)
+    return " ".join(value.split()) if whitespace == "collapse" else value
+
+
+def _lexical_ok(builtin: str, value: str) -> bool:
+    if builtin in LIST_BUILTINS:
+        return bool(value) and all(LEXICAL["NMTOKEN"].fullmatch(item) for item in value.split())
+    kind = family(builtin)
+    if kind == "integer":
+        if not LEXICAL["integer"].fullmatch(value):
+            return False
+        low, high = INTEGER_RANGES[builtin]
+        number = int(value)
+        return (low is None or number >= low) and (high is None or number <= high)
+    pattern = LEXICAL.get(kind)
+    return pattern is None or bool(pattern.fullmatch(value))
+
+
+def _length_of(owner: SimpleType, value: str) -> int:
+    if owner.builtin == "list":
+        return len(value.split())
+    if owner.builtin == "hexBinary":
+        return len(value) // 2
+    if owner.builtin == "base64Binary":
+        try:
+            return len(base64.b64decode(value.replace(" ", ""), validate=True))
+        except ValueError:
+            return -1
+    return len(value)
+
+
+def _step_ok(owner: SimpleType, step: Facets, value: str) -> bool:
+    listed = step.enumeration is None or value in [_normalize(v, owner.whitespace()) for v in step.enumeration]
+    if not listed and not _numeric_in(owner, value, step.enumeration or []):
+        return False
+    if step.patterns and not any(pattern.matches(value) is not False for pattern in step.patterns):
+        return False
+    # length facets on QNames are ignored by libxml2
+    if owner.builtin not in ("QName", "NOTATION") and not _length_ok(step, _length_of(owner, value)):
+        return False
+    return _bounds_ok(owner, step, value)
+
+
+def _length_ok(step: Facets, size: int) -> bool:
+    return (
+        (step.length is None or size == step.length)
+        and (step.min_length is None or size >= step.min_length)
+        and (step.max_length is None or size <= step.max_length)
+    )
+
+
+def _numeric_in(owner: SimpleType, value: str, enumeration: list[str]) -> bool:
+    if family(owner.builtin) not in ("integer", "decimal", "float"):
+        return False
+    number = _number(value)
+    return number is not None and any(_number(item) == number for item in enumeration)
+
+
+def _number(value: str) -> Decimal | None:
+    try:
+        return Decimal(value.strip())
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _bounds_ok(owner: SimpleType, step: Facets, value: str) -> bool:
+    kind = family(owner.builtin)
+    if kind in ("integer", "decimal", "float"):
+        number = _number(value)
+        if number is None:
+            return kind == "float"  # INF/NaN: let libxml2 judge
+        for facet, test in (("min_inclusive", number.__ge__), ("max_inclusive", number.__le__),
+                            ("min_exclusive", number.__gt__), ("max_exclusive", number.__lt__)):  # fmt: skip
+            bound = _number(getattr(step, facet) or "")
+            if bound is not None and not test(bound):
+                return False
+        if step.total_digits is not None or step.fraction_digits is not None:
+            digits = number.as_tuple()
+            exponent = digits.exponent if isinstance(digits.exponent, int) else 0
+            fraction = max(0, -exponent)
+            total = max(len(digits.digits), fraction)
+            if step.total_digits is not None and total > step.total_digits:
+                return False
+            if step.fraction_digits is not None and fraction > step.fraction_digits:
+                return False
+        return True
+    if kind in ("dateTime", "date", "time", "gYear", "gYearMonth", "gMonthDay"):
+        # Same-shaped literals without time zones order like their strings; good enough to choose.
+        for facet, wanted in (("min_inclusive", (0, 1)), ("max_inclusive", (-1, 0)),
+                              ("min_exclusive", (1,)), ("max_exclusive", (-1,))):  # fmt: skip
+            bound = getattr(step, facet)
+            if bound and len(bound) == len(value) and _order(value, bound) not in wanted:
+                return False
+    return True
+
+
+def _order(left: str, right: str) -> int:
+    return (left > right) - (left < right)
+
+
+def _brute(rng: random.Random, patterns: list[XsdPattern], low: int, high: int | None, attempt: int) -> str:
+    """Random strings over the characters a pattern mentions: the last resort for odd patterns."""
+    alphabet = sorted({char for pattern in patterns for char in pattern.source if char.isalnum()}) or list("abc")
+    alphabet += list(string.digits) if attempt % 2 else list(string.ascii_letters)
+    top = high if high is not None else max(low, 12)
+    size = rng.randint(low, max(low, min(top, low + 12)))
+    return "".join(rng.choice(alphabet) for _ in range(size))
+
+
+def _atomic(
+    simple: SimpleType, rng: random.Random, fake: Fake, name: str, owner: str | None, *, plain: bool = False
+) -> str:
+    return atomic_value(simple, rng, fake, name, owner, plain=plain)
