@@ -1,0 +1,304 @@
+"""The GraphQL mock: a sans-IO function from ``Request`` to ``MockResult``, compiled once per schema.
+
+Per request, in order of cost, each step refusing what the next one should not pay for:
+read the GraphQL-over-HTTP request (``mock_http``); bound the document's nesting with a bracket scan
+and its size with the parser's token cap; pick the operation; measure its depth and cost with
+fragments expanded (``mock_limits``); validate; execute with graphql-core and the mock's resolvers
+(``mock_resolve``), whose values are seeded by the request. The answer is therefore a pure function
+of the request, and whole answers are memoised: parse, validate and execute happen once per distinct
+request. Deprecated fields the operation selects are still served, and reported three ways: an
+``extensions.ctk.deprecated`` list, the ``Deprecation``/``Sunset`` headers, and ``deprecated_uses``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLSyntaxError,
+    NoSchemaIntrospectionCustomRule,
+    OperationDefinitionNode,
+    OperationType,
+    Source,
+    execute,
+    get_operation_ast,
+    parse,
+    specified_rules,
+    validate,
+    validate_schema,
+)
+
+from toolkit.errors import CtkError
+from toolkit.exchange import MockResult, Request, Response
+from toolkit.graphql.load import GraphQLContract
+from toolkit.graphql.mock_http import (
+    GRAPHQL_RESPONSE,
+    JSON,
+    Params,
+    Refusal,
+    document_response,
+    error,
+    negotiate,
+    options_response,
+    read_params,
+    refusal_response,
+)
+from toolkit.graphql.mock_limits import location_of, measure, nesting
+from toolkit.graphql.mock_resolve import Resolvers
+from toolkit.mock.deprecation import deprecation_headers
+from toolkit.mock.memo import Memo
+from toolkit.sunset import sunset_in_text
+
+__all__ = ["GraphQLMock", "GraphQLMockError", "GraphQLMockOptions"]
+log = logging.getLogger("ctk.mock")
+
+_MEMO_MAX_BODY = 64 * 1024  # larger requests are answered afresh: a key that size is not worth keeping
+_NESTING_MARGIN = 32  # brackets beyond the selection depth: arguments, input objects, lists of lists
+LIMIT_CODES = frozenset({"DEPTH_LIMIT", "COST_LIMIT", "TOKEN_LIMIT", "COMPLEXITY_LIMIT"})
+
+
+class GraphQLMockError(CtkError):
+    """A schema the mock cannot serve (graphql-core finds it invalid)."""
+
+
+@dataclass(frozen=True)
+class GraphQLMockOptions:
+    """How the mock answers.
+
+    ``max_depth`` 15: real client queries rarely pass 10 (introspection's ``ofType`` chains are not
+    counted, see ``mock_limits``). ``max_cost`` 5000 fields produced: a page of 100 items with 20 fields and a
+    nested list of 2 passes, an unbounded fan-out does not. ``max_tokens`` 20 000: about 100 KB of
+    query, far above any hand-written or generated client query, far below what stalls the parser.
+    """
+
+    seed: int = 0
+    validate: bool = True  # False: skip GraphQL validation (the limits still apply); for broken clients
+    mount: str | None = None  # None: "/graphql"
+    max_depth: int = 15
+    max_cost: int = 5000
+    introspection: bool = True
+    max_tokens: int = 20_000
+    cache_size: int = 4096  # answers memoised (also bounded to 64 MB in all, 1 MB each)
+
+
+@dataclass(frozen=True)
+class _Answer:
+    result: MockResult
+    deprecated: tuple[str, ...] = ()
+
+
+class GraphQLMock:
+    """Callable: ``mock(request) -> MockResult``. Thread-safe; one instance serves many requests."""
+
+    def __init__(self, contract: GraphQLContract, options: GraphQLMockOptions | None = None) -> None:
+        if contract.schema is None:
+            raise GraphQLMockError("the contract holds no GraphQL schema", where=contract.source)
+        problems = validate_schema(contract.schema)
+        if problems:
+            raise GraphQLMockError(
+                f"the schema cannot be served: {problems[0].message}",
+                where=contract.source,
+                hint="run `ctk lint` on the contract; every type it uses must be defined",
+            )
+        self.contract = contract
+        self.schema = contract.schema
+        self.options = options or GraphQLMockOptions()
+        mount = "/graphql" if self.options.mount is None else self.options.mount
+        self.mount = "" if mount in ("", "/") else "/" + mount.strip("/")
+        self.resolvers = Resolvers(self.schema, self.options.seed)
+        rules = list(specified_rules)
+        if not self.options.introspection:
+            rules.append(NoSchemaIntrospectionCustomRule)
+        self._rules = tuple(rules)
+        self._sunsets = _sunsets(self.schema)
+        self.deprecated_uses: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._memo: Memo[_Answer] = Memo(
+            lambda answer: len(answer.result.response.body) + 256, max_entries=self.options.cache_size
+        )
+
+    def warm(self) -> None:
+        """Build the realistic-value pools now (about 0.5 s of Faker) rather than on the first request."""
+        _ = self.resolvers.fake.pools
+
+    # -- request time ----------------------------------------------------------------------------
+
+    def __call__(self, request: Request) -> MockResult:
+        if not self._at_mount(request.path):
+            media = negotiate(request.header("accept")) or JSON
+            message = f"no GraphQL endpoint at {request.path}; this mock answers at {self.mount or '/'}"
+            return MockResult(document_response(404, media, {"errors": [error(message, "NOT_FOUND")]}))
+        if request.method.upper() == "OPTIONS":
+            return MockResult(options_response(request))
+        key = None
+        if len(request.body) <= _MEMO_MAX_BODY:
+            key = (request.method.upper(), request.path, request.query, request.header("accept"),
+                   request.header("content-type"), request.body)  # fmt: skip
+            found = self._memo.get(key)
+            if found is not None:
+                self._count(found.deprecated)
+                return found.result
+        try:
+            answer = self._answer(request)
+        except Exception as failure:  # a bug in ctk must cost one 500 answer, never the server
+            log.exception("ctk GraphQL mock failed on %s %s", request.method, request.path)
+            message = f"ctk's mock failed on this request ({type(failure).__name__}); this is a bug in ctk"
+            return MockResult(document_response(500, JSON, {"errors": [error(message, "INTERNAL_SERVER_ERROR")]}))
+        if key is not None:
+            self._memo.put(key, answer)
+        self._count(answer.deprecated)
+        return answer.result
+
+    def error_response(self, request: Request, status: int, message: str) -> Response:
+        """An error an adapter found before the mock ran (a body over the limit: 413), as a GraphQL document."""
+        code = "PAYLOAD_TOO_LARGE" if status == 413 else "BAD_REQUEST"
+        media = negotiate(request.header("accept")) or JSON
+        return document_response(status, media, {"errors": [error(message, code)]})
+
+    def _at_mount(self, path: str) -> bool:
+        return path in (self.mount, self.mount + "/") or (not self.mount and path == "")
+
+    def _count(self, deprecated: tuple[str, ...]) -> None:
+        if deprecated:
+            with self._lock:
+                self.deprecated_uses.update(deprecated)
+
+    def _answer(self, request: Request) -> _Answer:
+        media = negotiate(request.header("accept"))
+        if media is None:
+            message = f"none of the accepted media types is served; ask for {GRAPHQL_RESPONSE} or {JSON}"
+            return _Answer(MockResult(refusal_response(Refusal(406, message, "NOT_ACCEPTABLE"), JSON)))
+        params = read_params(request)
+        if isinstance(params, Refusal):
+            return _Answer(MockResult(refusal_response(params, media)))
+        return self._run(params, media, request.method.upper())
+
+    def _run(self, params: Params, media: str, method: str) -> _Answer:
+        limit = self.options.max_depth + _NESTING_MARGIN
+        deep = nesting(params.query, limit)
+        if deep is not None:
+            message = f"the document nests {deep.depth} levels deep, more than the limit of {limit}"
+            return self._failed(media, [error(message, "DEPTH_LIMIT", [{"line": deep.line, "column": deep.column}])])
+        document = self._parse(params.query)
+        if isinstance(document, dict):
+            return self._failed(media, [document])
+        operation = get_operation_ast(document, params.operation_name)
+        if operation is None:
+            return self._failed(media, [error(_no_operation(document, params.operation_name), "OPERATION_NOT_FOUND")])
+        if method == "GET" and operation.operation is not OperationType.QUERY:
+            kind = operation.operation.value
+            refusal = Refusal(405, f"a {kind} cannot be sent with GET; use POST", "METHOD_NOT_ALLOWED",
+                              (("allow", "POST"),))  # fmt: skip
+            return _Answer(MockResult(refusal_response(refusal, media)))
+        if operation.operation is OperationType.SUBSCRIPTION:
+            message = "subscriptions are not served over plain HTTP by this mock; send a query or a mutation"
+            return self._failed(media, [error(message, "OPERATION_NOT_SUPPORTED", location_of(operation))])
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        size = measure(self.schema, operation, fragments, params.variables or {}, self.options.max_depth)
+        if size.depth > self.options.max_depth:
+            depth = f"more than {size.depth}" if size.truncated else str(size.depth)
+            message = f"query depth {depth} exceeds the limit of {self.options.max_depth}"
+            return self._failed(media, [error(message, "DEPTH_LIMIT", location_of(size.deepest))])
+        if size.cost > self.options.max_cost:
+            message = (
+                f"query cost {size.cost} exceeds the limit of {self.options.max_cost} "
+                "(each field produced counts 1; a list multiplies its selection by its size)"
+            )
+            return self._failed(media, [error(message, "COST_LIMIT", location_of(operation))])
+        if self.options.validate:
+            problems = validate(self.schema, document, self._rules, max_errors=20)
+            if problems:
+                return self._failed(media, [_validation_error(p) for p in problems])
+        result = self._execute(document, params)
+        if result.data is None:
+            return self._failed(media, [_formatted(e, "BAD_USER_INPUT") for e in result.errors or ()])
+        deprecated = tuple(size.deprecated)
+        body: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            body = {"errors": [_formatted(e, "INTERNAL_SERVER_ERROR") for e in result.errors], **body}
+        headers: tuple[tuple[str, str], ...] = ()
+        if deprecated:
+            body["extensions"] = {"ctk": {"deprecated": list(deprecated)}}
+            sunsets = [self._sunsets[name] for name in deprecated if name in self._sunsets]
+            headers = deprecation_headers(True, sunset=min(sunsets) if sunsets else None)
+        return _Answer(MockResult(document_response(200, media, body, headers)), deprecated)
+
+    def _parse(self, query: str) -> DocumentNode | dict[str, Any]:
+        try:
+            return parse(Source(query, "GraphQL request"), max_tokens=self.options.max_tokens)
+        except GraphQLSyntaxError as failure:
+            code = "TOKEN_LIMIT" if "tokens" in failure.message else "GRAPHQL_PARSE_FAILED"
+            return _formatted(failure, code)
+        except RecursionError:
+            return error("the document is nested too deeply to parse", "DEPTH_LIMIT")
+
+    def _execute(self, document: DocumentNode, params: Params) -> ExecutionResult:
+        try:
+            result = execute(
+                self.schema,
+                document,
+                variable_values=params.variables,
+                operation_name=params.operation_name,
+                field_resolver=self.resolvers.field_resolver,
+                type_resolver=self.resolvers.type_resolver,
+            )
+        except RecursionError:
+            message = "the query is nested too deeply to execute; lower its depth"
+            return ExecutionResult(None, [GraphQLError(message, extensions={"code": "DEPTH_LIMIT"})])
+        assert isinstance(result, ExecutionResult)  # no resolver returns an awaitable
+        return result
+
+    @staticmethod
+    def _failed(media: str, errors: list[dict[str, Any]]) -> _Answer:
+        """A request error: no ``data``. 400 in graphql-response+json, 200 in application/json (the draft)."""
+        status = 400 if media == GRAPHQL_RESPONSE else 200
+        return _Answer(MockResult(document_response(status, media, {"errors": errors})))
+
+
+def _formatted(failure: GraphQLError, code: str) -> dict[str, Any]:
+    entry: dict[str, Any] = dict(failure.formatted)
+    extensions = dict(entry.get("extensions") or {})
+    extensions.setdefault("code", code)
+    entry["extensions"] = extensions
+    return entry
+
+
+def _validation_error(problem: GraphQLError) -> dict[str, Any]:
+    if problem.message == "Validation aborted.":  # graphql-core ran out of recursion on this document
+        message = (
+            "the document is too complex to validate (fields repeated thousands of times, or fragments nested "
+            "too deeply)"
+        )
+        return error(message, "COMPLEXITY_LIMIT")
+    return _formatted(problem, "GRAPHQL_VALIDATION_FAILED")
+
+
+def _no_operation(document: DocumentNode, name: str | None) -> str:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is not None:
+        known = ", ".join(sorted(o.name.value for o in operations if o.name)) or "none"
+        return f"unknown operation named '{name}' (the document defines: {known})"
+    if not operations:
+        return "the document defines no operation (only fragments or type definitions)"
+    return "the document defines several operations: operationName must say which one to run"
+
+
+def _sunsets(schema: Any) -> dict[str, dt.date]:
+    """``Type.field`` -> the sunset date its deprecation reason announces ("Sunset: 2027-01-31")."""
+    out: dict[str, dt.date] = {}
+    for type_ in schema.type_map.values():
+        for name, field in (getattr(type_, "fields", None) or {}).items() if hasattr(type_, "interfaces") else ():
+            reason = getattr(field, "deprecation_reason", None)
+            date = sunset_in_text(reason) if reason else None
+            if date is not None:
+                out[f"{type_.name}.{name}"] = date
+    return out

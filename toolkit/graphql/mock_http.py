@@ -1,0 +1,162 @@
+"""GraphQL over HTTP (https://graphql.github.io/graphql-over-http/draft/): reading requests, shaping answers.
+
+What the draft asks of a server, and what this module does about it:
+
+- POST with ``Content-Type: application/json`` and a body ``{query, operationName, variables,
+  extensions}``; another Content-Type is 415. GET with the same members as query parameters
+  (``variables`` and ``extensions`` JSON-encoded). A request that is not well-formed (bad JSON, no
+  ``query``, ``variables`` not an object) is 400 whatever the media type.
+- The answer's media type follows ``Accept``: ``application/graphql-response+json`` when the client
+  names it (preferred at equal quality), ``application/json`` otherwise, including with no ``Accept``
+  or ``*/*`` (legacy clients expect it, as the draft allows until its watershed); an ``Accept`` that
+  names neither is 406.
+- Status: with ``application/json`` every well-formed request is 200, errors in the body; with
+  ``application/graphql-response+json`` a response without ``data`` (the document did not parse or
+  validate, variables did not coerce) is 400.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from toolkit.exchange import Request, Response
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+ALLOWED = "GET, POST, OPTIONS"
+
+
+@dataclass(frozen=True)
+class Params:
+    query: str
+    operation_name: str | None = None
+    variables: dict[str, Any] | None = None
+    extensions: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A request refused before GraphQL ran: an HTTP status, the reason and extra headers."""
+
+    status: int
+    message: str
+    code: str = "BAD_REQUEST"
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def read_params(request: Request) -> Params | Refusal:
+    method = request.method.upper()
+    if method == "GET":
+        members: dict[str, Any] = {}
+        for name, value in parse_qsl(request.query, keep_blank_values=True):
+            members.setdefault(name, value)  # the first of repeated parameters, like most servers
+        for name in ("variables", "extensions"):
+            if isinstance(members.get(name), str) and members[name] != "":
+                try:
+                    members[name] = json.loads(members[name])
+                except ValueError:
+                    return Refusal(400, f"the {name} query parameter is not valid JSON")
+            elif members.get(name) == "":
+                members[name] = None
+        return _params(members)
+    if method != "POST":
+        return Refusal(405, f"{method} is not supported; use GET or POST", "METHOD_NOT_ALLOWED", (("allow", ALLOWED),))
+    content_type = (request.header("content-type") or "").split(";", 1)[0].strip().lower()
+    if content_type != JSON:
+        shown = content_type or "none"
+        return Refusal(415, f"the Content-Type must be application/json (got {shown})", "UNSUPPORTED_MEDIA_TYPE")
+    try:
+        body = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError) as error:
+        return Refusal(400, f"the request body is not valid JSON: {error}")
+    if isinstance(body, list):
+        return Refusal(400, "batched requests (a JSON array) are not supported; send one operation per request")
+    if not isinstance(body, dict):
+        return Refusal(400, "the request body must be a JSON object with a query")
+    return _params(body)
+
+
+def _params(members: dict[str, Any]) -> Params | Refusal:
+    query = members.get("query")
+    if query is None or query == "":
+        return Refusal(400, "the request has no query")
+    if not isinstance(query, str):
+        return Refusal(400, "query must be a string")
+    name = members.get("operationName")
+    if name == "":
+        name = None
+    if name is not None and not isinstance(name, str):
+        return Refusal(400, "operationName must be a string or null")
+    variables = members.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        return Refusal(400, "variables must be a JSON object (a map of variable names to values) or null")
+    extensions = members.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        return Refusal(400, "extensions must be a JSON object or null")
+    return Params(query, name, variables, extensions)
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The media type to answer in, or None when ``Accept`` excludes both (406)."""
+    if not accept or not accept.strip():
+        return JSON
+    best: tuple[float, int, str] | None = None
+    for part in accept.split(","):
+        pieces = [p.strip() for p in part.split(";")]
+        media = pieces[0].lower()
+        quality = 1.0
+        for parameter in pieces[1:]:
+            key, _, value = parameter.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality <= 0:
+            continue
+        if media == GRAPHQL_RESPONSE:
+            candidate = (quality, 2, GRAPHQL_RESPONSE)  # named explicitly: preferred at equal quality
+        elif media in (JSON, "application/*", "*/*"):
+            candidate = (quality, 1 if media == JSON else 0, JSON)
+        else:
+            continue
+        if best is None or candidate[:2] > best[:2]:
+            best = candidate
+    return best[2] if best is not None else None
+
+
+def error(message: str, code: str, locations: list[dict[str, int]] | None = None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"message": message}
+    if locations:
+        entry["locations"] = locations
+    entry["extensions"] = {"code": code}
+    return entry
+
+
+def document_response(
+    status: int, media: str, document: dict[str, Any], headers: tuple[tuple[str, str], ...] = ()
+) -> Response:
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    return Response(status, (("content-type", f"{media}; charset=utf-8"), *headers), body)
+
+
+def refusal_response(refusal: Refusal, media: str | None) -> Response:
+    document = {"errors": [error(refusal.message, refusal.code)]}
+    return document_response(refusal.status, media or JSON, document, refusal.headers)
+
+
+def options_response(request: Request) -> Response:
+    headers = [("allow", ALLOWED)]
+    origin = request.header("origin")
+    if origin:  # a CORS preflight: GraphiQL or a browser app under development must be able to call the mock
+        headers += [
+            ("access-control-allow-origin", origin),
+            ("access-control-allow-methods", ALLOWED),
+            ("access-control-allow-headers", request.header("access-control-request-headers") or "*"),
+            ("access-control-max-age", "600"),
+            ("vary", "Origin"),
+        ]
+    return Response(204, tuple(headers))

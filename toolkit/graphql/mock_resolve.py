@@ -1,0 +1,302 @@
+"""The GraphQL mock's resolvers: every field's value made up from its type, its name and the request.
+
+graphql-core executes the query (selection, aliases, fragments, variables, ``__typename``,
+introspection, null propagation); this module only answers "what is the value of this field on this
+object". An object is a ``MockObject``: a seed ``key`` and what it must repeat from the request.
+
+Seeding: an object's key is derived from its parent's key, the field name and the field's
+arguments (list sizes and cursors aside, so ``first: 5`` and ``first: 6`` share their first five
+items); an object fetched by id is keyed by the id alone, so it looks the same wherever it is fetched.
+A leaf's value comes from ``rng_for(seed, (object key, field, arguments))``: the same query gives the
+same data, and different objects (other ids, other list positions) differ.
+
+Echoes: arguments repeat into the object a field returns (``product(id: "p1") { id }`` → ``"p1"``); an
+input object's fields too, and a mutation's payload passes them on to the resource it holds
+(``createProduct(input: {name: "X"}) { product { name } }`` → ``"X"``). Connections (Relay) are coherent:
+``edges[i].node`` is ``nodes[i]``, cursors number the items, ``pageInfo`` and ``totalCount`` agree.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    FragmentSpreadNode,
+    GraphQLAbstractType,
+    GraphQLEnumType,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    GraphQLScalarType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    InlineFragmentNode,
+    SelectionSetNode,
+)
+
+from toolkit.fake import Fake
+from toolkit.graphql.mock_limits import DEFAULT_LIST, MAX_LIST
+from toolkit.graphql.mock_values import INT_MAX, INT_MIN, enum_value, is_size_argument, scalar_value
+from toolkit.mock.seed import rng_for, seed_of
+
+Info = GraphQLResolveInfo[Any]  # graphql-core's resolve info; the mock uses no context
+
+_CURSOR_ARGS = frozenset({"after", "before", "cursor", "offset", "skip", "page"})
+_PAYLOAD_ERRORS = frozenset({"userErrors", "errors", "user_errors", "problems"})
+_NULL_ODDS = 25  # one nullable field in 25 is null: clients must cope, but a mock full of nulls shows little
+_CURSOR_PREFIX = "ctk:"
+
+
+@dataclass(slots=True)
+class MockObject:
+    key: int
+    type_name: str
+    echo: dict[str, Any] = field(default_factory=dict)
+    passes: bool = False  # a mutation's payload: its resources repeat the input, its error lists are empty
+    connection: tuple[int, int, int] | None = None  # (offset, size, total) of a Relay connection or pageInfo
+    item: int | None = None  # an edge: the absolute index of its node
+
+
+class Resolvers:
+    """``field_resolver`` and ``type_resolver`` for graphql-core's ``execute``, for one schema and seed."""
+
+    def __init__(self, schema: GraphQLSchema, seed: int) -> None:
+        self.schema = schema
+        self.seed = seed
+        self.fake = Fake(seed)
+
+    # -- graphql-core entry points ------------------------------------------------------------
+
+    def type_resolver(self, value: Any, info: Info, abstract: GraphQLAbstractType, /) -> str | None:
+        return value.type_name if isinstance(value, MockObject) else None
+
+    def field_resolver(self, source: Any, info: Info, /, **args: Any) -> Any:  # `/`: an argument may be named "source"
+        name = info.field_name
+        parent = source if isinstance(source, MockObject) else None
+        if parent is None:  # a root field: the operation type is its parent
+            parent = MockObject(seed_of(self.seed, (info.parent_type.name,)), info.parent_type.name)
+            parent.passes = info.operation.operation.value == "mutation"
+        special = self._connection_part(parent, name, info)
+        if special is not _NONE:
+            return special
+        identity = tuple(sorted((k, repr(v)) for k, v in args.items()
+                                if not is_size_argument(k) and k not in _CURSOR_ARGS))  # fmt: skip
+        key = seed_of(self.seed, (parent.key, name, identity))
+        if isinstance(args.get("id"), str | int) and not isinstance(args.get("id"), bool):
+            key = seed_of(self.seed, ("id", str(args["id"])))  # one object per id, wherever it is fetched
+        echo = _echo_of(args)
+        if name in parent.echo:
+            inherited = parent.echo[name]
+            if isinstance(inherited, dict):
+                echo = {**inherited, **echo}
+            else:
+                echo.setdefault(name, inherited)
+        elif parent.passes and not root_field(info) and not _is_list(info.return_type):
+            echo = {**parent.echo, **echo}  # the resource a mutation's payload holds repeats the input
+        if parent.passes and name in _PAYLOAD_ERRORS and _is_list(info.return_type) and not root_field(info):
+            return []  # a mutation that succeeded reports no user errors
+        root = root_field(info)
+        ctx = _Context(info, name, parent, args, echo, root)
+        return self._value(info.return_type, key, ctx, nullable_ok=not root)
+
+    # -- values ------------------------------------------------------------------------------------
+
+    def _value(self, type_: GraphQLOutputType, key: int, ctx: _Context, *, nullable_ok: bool) -> Any:
+        if isinstance(type_, GraphQLNonNull):
+            return self._value(type_.of_type, key, ctx, nullable_ok=False)
+        if ctx.name in ctx.parent.echo and _fits(type_, ctx.parent.echo[ctx.name]):
+            return ctx.parent.echo[ctx.name]
+        rng = rng_for(self.seed, (key, "value"))
+        if nullable_ok and not ctx.echo and rng.randrange(_NULL_ODDS) == 0:
+            return None
+        if isinstance(type_, GraphQLList):
+            size = self._size(ctx, rng)
+            return [self._value(type_.of_type, seed_of(self.seed, (key, index)), ctx, nullable_ok=True)
+                    for index in range(size)]  # fmt: skip
+        if isinstance(type_, GraphQLScalarType):
+            return scalar_value(type_, self.fake, rng, ctx.name, ctx.parent.type_name)
+        if isinstance(type_, GraphQLEnumType):
+            return enum_value(type_, rng)
+        concrete = self._concrete(type_, ctx, rng)
+        if concrete is None:
+            return None
+        made = MockObject(key, concrete.name, dict(ctx.echo), passes=ctx.root and ctx.parent.passes)
+        if _is_connection(concrete):
+            offset = _offset(ctx.args)
+            size = self._size(ctx, rng)
+            total = max(offset + size, rng.randint(size, size + 40))
+            made.connection = (offset, size, total)
+        return made
+
+    def _size(self, ctx: _Context, rng: random.Random) -> int:
+        for name, value in ctx.args.items():
+            if is_size_argument(name) and isinstance(value, int) and not isinstance(value, bool):
+                return max(0, min(value, MAX_LIST))
+        return int(rng.randint(1, DEFAULT_LIST))
+
+    def _concrete(self, type_: Any, ctx: _Context, rng: random.Random) -> GraphQLObjectType | None:
+        if isinstance(type_, GraphQLObjectType):
+            return type_
+        if not isinstance(type_, GraphQLInterfaceType | GraphQLUnionType):
+            return None
+        possible: list[GraphQLObjectType] = list(self.schema.get_possible_types(type_))
+        if not possible:
+            return None
+        # Prefer a type the query has a fragment for: a client asking `... on Product` wants to see one.
+        wanted = _fragment_types(ctx.info)
+        preferred = [t for t in possible if t.name in wanted] or possible
+        return preferred[rng.randrange(len(preferred))]
+
+    # -- Relay connections --------------------------------------------------------------------------
+
+    def _connection_part(self, parent: MockObject, name: str, info: Info) -> Any:
+        if parent.item is not None and name == "node":
+            node_key = seed_of(self.seed, (parent.key, "item", parent.item))  # the same object as nodes[item]
+            return MockObject(node_key, _named(info.return_type, self, info))
+        if parent.item is not None and name == "cursor":
+            return _cursor(parent.item)
+        page = parent.connection
+        if page is None:
+            return _NONE
+        offset, size, total = page
+        if name in ("edges", "nodes") and _is_list(info.return_type):
+            indexes = range(offset, offset + size)
+            if name == "edges":
+                edge = _named(info.return_type, self, info)
+                return [MockObject(seed_of(self.seed, (parent.key, "edge", i)), edge, item=i) for i in indexes]
+            node = _named(info.return_type, self, info)
+            return [MockObject(seed_of(self.seed, (parent.key, "item", i)), node) for i in indexes]
+        if name == "totalCount":
+            return min(total, INT_MAX)
+        if name == "pageInfo":
+            return MockObject(parent.key, _named(info.return_type, self, info), connection=page)
+        if parent.type_name.endswith("PageInfo") or name in ("hasNextPage", "hasPreviousPage"):
+            return _page_info(name, offset, size, total)
+        return _NONE
+
+
+def root_field(info: Info) -> bool:
+    schema = info.schema
+    return info.parent_type in (schema.query_type, schema.mutation_type, schema.subscription_type)
+
+
+@dataclass(slots=True)
+class _Context:
+    info: Info
+    name: str
+    parent: MockObject
+    args: dict[str, Any]
+    echo: dict[str, Any]
+    root: bool
+
+
+_NONE: Any = object()
+
+
+def _page_info(name: str, offset: int, size: int, total: int) -> Any:
+    if name == "hasNextPage":
+        return offset + size < total
+    if name == "hasPreviousPage":
+        return offset > 0
+    if name == "startCursor":
+        return _cursor(offset) if size else None
+    if name == "endCursor":
+        return _cursor(offset + size - 1) if size else None
+    return _NONE
+
+
+def _cursor(index: int) -> str:
+    return base64.b64encode(f"{_CURSOR_PREFIX}{index}".encode()).decode()
+
+
+def _offset(args: dict[str, Any]) -> int:
+    """Where a page starts: after the item an ``after`` cursor (one of ours) names; 0 otherwise."""
+    after = args.get("after")
+    if isinstance(after, str):
+        try:
+            text = base64.b64decode(after.encode(), validate=True).decode()
+        except ValueError:
+            return 0
+        if text.startswith(_CURSOR_PREFIX) and text[len(_CURSOR_PREFIX) :].isdigit():
+            return min(int(text[len(_CURSOR_PREFIX) :]) + 1, 10**6)
+    return 0
+
+
+def _named(type_: Any, resolvers: Resolvers, info: Info) -> str:
+    while isinstance(type_, GraphQLNonNull | GraphQLList):
+        type_ = type_.of_type
+    if isinstance(type_, GraphQLInterfaceType | GraphQLUnionType):
+        possible = resolvers.schema.get_possible_types(type_)
+        wanted = _fragment_types(info)
+        chosen = [t for t in possible if t.name in wanted] or list(possible)
+        return chosen[0].name if chosen else type_.name
+    return str(type_.name)
+
+
+def _is_list(type_: Any) -> bool:
+    return isinstance(type_.of_type if isinstance(type_, GraphQLNonNull) else type_, GraphQLList)
+
+
+def _is_connection(type_: GraphQLObjectType) -> bool:
+    fields = type_.fields
+    return ("edges" in fields or "nodes" in fields) and ("pageInfo" in fields or "totalCount" in fields)
+
+
+def _fragment_types(info: Info) -> set[str]:
+    """Type conditions of the fragments directly under the field being resolved."""
+    names: set[str] = set()
+    for node in info.field_nodes:
+        _conditions(node.selection_set, info, names, set())
+    return names
+
+
+def _conditions(selection_set: SelectionSetNode | None, info: Info, out: set[str], seen: set[str]) -> None:
+    for selection in selection_set.selections if selection_set else ():
+        if isinstance(selection, InlineFragmentNode) and selection.type_condition:
+            out.add(selection.type_condition.name.value)
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+            seen.add(selection.name.value)
+            fragment = info.fragments.get(selection.name.value)
+            if fragment is not None:
+                out.add(fragment.type_condition.name.value)
+                _conditions(fragment.selection_set, info, out, seen)
+
+
+def _echo_of(args: dict[str, Any]) -> dict[str, Any]:
+    """What an object repeats from its field's arguments: each argument, and an input object's fields."""
+    echo: dict[str, Any] = {}
+    for name, value in args.items():
+        if isinstance(value, dict):
+            echo.update(value)
+        echo[name] = value
+    return echo
+
+
+def _fits(type_: Any, value: Any) -> bool:
+    """Whether an echoed argument value is a valid value of the output type it would fill."""
+    if isinstance(type_, GraphQLNonNull):
+        return value is not None and _fits(type_.of_type, value)
+    if value is None:
+        return False  # an explicit null argument says nothing about the resource: generate instead
+    if isinstance(type_, GraphQLList):
+        return isinstance(value, list) and all(v is not None and _fits(type_.of_type, v) for v in value)
+    if isinstance(type_, GraphQLEnumType):
+        return any(member.value == value for member in type_.values.values())
+    if isinstance(type_, GraphQLScalarType):
+        if type_.name == "Int":
+            return isinstance(value, int) and not isinstance(value, bool) and INT_MIN <= value <= INT_MAX
+        if type_.name == "Float":
+            return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        if type_.name in ("String", "ID"):
+            return isinstance(value, str)
+        if type_.name == "Boolean":
+            return isinstance(value, bool)
+        return not isinstance(value, dict | list) or "json" in type_.name.lower()
+    return False

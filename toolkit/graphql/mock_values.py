@@ -1,0 +1,202 @@
+"""Leaf values for the GraphQL mock: scalars and enums, chosen by type name and field name.
+
+A GraphQL schema says little about a String (no format, no pattern), so the field's name does the
+work, through the same faker layer as the REST mock (``toolkit.fake``): ``email`` gets an address,
+``createdAt`` a timestamp. Custom scalars say more by their own name (``DateTime``, ``URL``, ``UUID``);
+a scalar nobody recognises gets a plain string, which any scalar accepts on the wire. Every value
+here is also valid for its type by construction: Int fits 32 bits, Float is finite, ID is a string.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from graphql import GraphQLEnumType, GraphQLScalarType
+
+from toolkit.fake import Fake, snake
+
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+_LIST_SIZE_ARGS = frozenset({"first", "last", "limit", "take", "size", "count", "pagesize", "page_size", "perpage",
+                             "per_page", "top", "max", "maxresults", "max_results"})  # fmt: skip
+_LEAF = Callable[[Fake, random.Random, str, str], Any]
+
+
+def is_size_argument(name: str) -> bool:
+    """``first: 5``, ``limit``, ``pageSize``…: the client says how many items a list should hold."""
+    return name.lower() in _LIST_SIZE_ARGS
+
+
+def enum_value(enum: GraphQLEnumType, rng: random.Random) -> Any:
+    """A member, preferring those not deprecated (a client that switched away should not see them)."""
+    names = [name for name, value in enum.values.items() if value.deprecation_reason is None] or list(enum.values)
+    if not names:
+        return None
+    chosen = enum.values[rng.choice(names)]
+    return chosen.value if chosen.value is not None else rng.choice(names)
+
+
+def scalar_value(scalar: GraphQLScalarType, fake: Fake, rng: random.Random, field: str, owner: str) -> Any:
+    builtin = _BUILTIN.get(scalar.name)
+    if builtin is not None:
+        return builtin(fake, rng, field, owner)
+    return custom_scalar_value(scalar.name, fake, rng, field, owner)
+
+
+def custom_scalar_value(name: str, fake: Fake, rng: random.Random, field: str, owner: str) -> Any:
+    """A value for a custom scalar, guessed from its name, then from the field's; a string otherwise."""
+    key = snake(name).replace("_", "")
+    for pattern, make in _CUSTOM:
+        if pattern.search(key):
+            return make(fake, rng, field, owner)
+    return _string(fake, rng, field, owner)
+
+
+# -- built-in scalars ----------------------------------------------------------------------------------
+
+
+def _int(fake: Fake, rng: random.Random, field: str, owner: str) -> int:
+    value = fake.integer_by_name(field, rng)
+    if value is None:
+        key = snake(field)
+        if key.endswith(("count", "total", "size", "number", "quantity")) or key.startswith(("num_", "total")):
+            value = rng.randint(0, 100)
+        else:
+            value = rng.randint(1, 1000)
+    return max(INT_MIN, min(INT_MAX, value))
+
+
+def _float(fake: Fake, rng: random.Random, field: str, owner: str) -> float:
+    value = fake.number_by_name(field, rng)
+    return float(value) if value is not None else round(rng.uniform(0, 1000), 2)
+
+
+def _string(fake: Fake, rng: random.Random, field: str, owner: str) -> str:
+    value = fake.by_name(field, rng, owner=owner)
+    return value if value is not None else fake.text(rng, 3, 40)
+
+
+def _id(fake: Fake, rng: random.Random, field: str, owner: str) -> str:
+    key = snake(field)
+    resource = owner if key in ("id", "uid", "identifier", "node_id", "global_id") else key.removesuffix("_id")
+    return fake.identifier(rng, resource)
+
+
+def _boolean(fake: Fake, rng: random.Random, field: str, owner: str) -> bool:
+    return rng.random() < 0.5
+
+
+_BUILTIN: dict[str, _LEAF] = {"Int": _int, "Float": _float, "String": _string, "Boolean": _boolean, "ID": _id}
+
+
+# -- custom scalars, by name ---------------------------------------------------------------------------
+
+
+def _fmt(fmt: str) -> _LEAF:
+    def make(fake: Fake, rng: random.Random, field: str, owner: str) -> Any:
+        return fake.by_format(fmt, rng) or _string(fake, rng, field, owner)
+
+    return make
+
+
+def _const(values: tuple[Any, ...]) -> _LEAF:
+    return lambda fake, rng, field, owner: rng.choice(values)
+
+
+def _money(fake: Fake, rng: random.Random, field: str, owner: str) -> str:
+    return f"{rng.randint(1, 99999) / 100:.2f}"  # a decimal string: no precision lost, the usual wire form
+
+
+def _big_int(fake: Fake, rng: random.Random, field: str, owner: str) -> int:
+    return rng.randint(1, 2**53 - 1)  # above Int's 32 bits but still exact in a JavaScript number
+
+
+def _positive(fake: Fake, rng: random.Random, field: str, owner: str) -> int:
+    return max(1, _int(fake, rng, field, owner))
+
+
+def _timestamp(fake: Fake, rng: random.Random, field: str, owner: str) -> int:
+    return rng.randint(1546300800, 1767139200)
+
+
+def _json(fake: Fake, rng: random.Random, field: str, owner: str) -> Any:
+    return {fake.word(rng): fake.word(rng), "count": rng.randint(0, 100)}
+
+
+def _hex(length: int) -> _LEAF:
+    return lambda fake, rng, field, owner: f"{rng.getrandbits(length * 4):0{length}x}"
+
+
+def _html(fake: Fake, rng: random.Random, field: str, owner: str) -> str:
+    return f"<p>{fake.text(rng, 10, 60)}</p>"
+
+
+def _cursor(fake: Fake, rng: random.Random, field: str, owner: str) -> str:
+    return f"Y3Vyc29yOn{rng.getrandbits(40):010x}"
+
+
+def _country(fake: Fake, rng: random.Random, field: str, owner: str) -> str:
+    return rng.choice(fake.pools.country_codes)
+
+
+def _currency(fake: Fake, rng: random.Random, field: str, owner: str) -> str:
+    return rng.choice(fake.pools.currency_codes)
+
+
+def _locale(fake: Fake, rng: random.Random, field: str, owner: str) -> str:
+    return rng.choice(fake.pools.locales)
+
+
+def _uuid(fake: Fake, rng: random.Random, field: str, owner: str) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _fuzzy_date_int(fake: Fake, rng: random.Random, field: str, owner: str) -> int:
+    return rng.randint(1990, 2025) * 10000 + rng.randint(1, 12) * 100 + rng.randint(1, 28)  # AniList's YYYYMMDD
+
+
+def _base64(fake: Fake, rng: random.Random, field: str, owner: str) -> str:
+    return fake.by_format("byte", rng) or "Y3Rr"
+
+
+# Order matters: the first pattern that matches the scalar's name (snake-cased, underscores dropped) wins.
+_CUSTOM: tuple[tuple[re.Pattern[str], _LEAF], ...] = tuple(
+    (re.compile(pattern), make)
+    for pattern, make in (
+        (r"fuzzydateint", _fuzzy_date_int),
+        (r"timestamp$|epoch|unixtime", _timestamp),
+        (r"datetime|instant|timestamp|gittimestamp", _fmt("date-time")),
+        (r"date$|^date", _fmt("date")),
+        (r"time$|^time", _fmt("time")),
+        (r"duration", _fmt("duration")),
+        (r"email", _fmt("email")),
+        (r"^(url|uri|link|href)|(url|uri)$", _fmt("uri")),
+        (r"uuid|guid", _uuid),
+        (r"^json|json$|object$|^map$|^any$|^arbitrary|^metadata", _json),
+        (r"money|decimal|amount|price", _money),
+        (r"bigint|long|int64|biginteger|unsignedint64", _big_int),
+        (r"positiveint|nonnegativeint|unsignedint|natural", _positive),
+        (r"^int|int$", _int),
+        (r"float|double|number", _float),
+        (r"html", _html),
+        (r"markdown|^md$", lambda fake, rng, field, owner: f"**{fake.text(rng, 5, 30)}**"),
+        (r"cursor", _cursor),
+        (r"colou?r|hex$", _fmt("color")),
+        (r"phone", _fmt("phone")),
+        (r"countrycode|^country", _country),
+        (r"currency", _currency),
+        (r"locale|language", _locale),
+        (r"ipv6", _fmt("ipv6")),
+        (r"ip(v4)?(address)?$", _fmt("ipv4")),
+        (r"hostname|domain", _fmt("hostname")),
+        (r"objectid|sha|hash|oid", _hex(40)),
+        (r"base64|bytes|binary|upload|file", _base64),
+        (r"bool", _boolean),
+        (r"x509|certificate|pem", lambda fake, rng, field, owner: "-----BEGIN CERTIFICATE-----\nMIIB...\n"),
+        (r"sshremote|gitssh", lambda fake, rng, field, owner: f"git@{fake.by_format('hostname', rng)}:ctk/repo.git"),
+        (r"^id$|identifier|^key$", _id),
+    )
+)
