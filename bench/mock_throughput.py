@@ -51,7 +51,7 @@ SOAP_BODY = (
 )
 GRAPHQL_QUERY = (
     "query($id: ID!) { product(id: $id) { id sku name price status tags createdAt "
-    "stockLevels(first: 3) { quantity status } } }"
+    "stockLevels(first: 3) { onHand available status } } }"
 )
 GRAPHQL_BODY = json.dumps({"query": GRAPHQL_QUERY, "variables": {"id": "{n}"}})
 Scenario = tuple[str, str, str, str | None, dict[str, str]]
