@@ -68,9 +68,7 @@ class XsdGenerator:
             if decl is not None:
                 decl.type.cost()
 
-    def element(
-        self, name: str, rng: random.Random, *, overrides: Mapping[str, str] | None = None
-    ) -> etree._Element:
+    def element(self, name: str, rng: random.Random, *, overrides: Mapping[str, str] | None = None) -> etree._Element:
         """A valid instance of global element ``name`` (Clark QName "{ns}local"). ``overrides``: values
         for leaf elements and attributes by local name, used where the value is valid for that leaf."""
         decl = self._compiler.global_element(name)

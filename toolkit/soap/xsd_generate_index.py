@@ -97,7 +97,6 @@ class Index:
             if head:
                 self.substitutes.setdefault(self.resolve(entry.node, head, entry.scope), []).append(name)
 
-
     @staticmethod
     def clark(namespace: str, local: str) -> str:
         return f"{{{namespace}}}{local}" if namespace else local

@@ -178,6 +178,7 @@ _TEMPORAL: dict[str, Callable[[datetime, random.Random], str]] = {
     "gYearMonth": lambda moment, rng: moment.strftime("%Y-%m"),
     "gMonth": lambda moment, rng: moment.strftime("--%m"),
     "gDay": lambda moment, rng: moment.strftime("---%d"),
-    "gMonthDay": lambda moment, rng: (moment - timedelta(days=1 if moment.strftime("%m-%d") == "02-29" else 0))
-    .strftime("--%m-%d"),
+    "gMonthDay": lambda moment, rng: (
+        moment - timedelta(days=1 if moment.strftime("%m-%d") == "02-29" else 0)
+    ).strftime("--%m-%d"),
 }

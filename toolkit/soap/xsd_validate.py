@@ -129,8 +129,10 @@ def _repair_unprefixed_builtins(document: SchemaDocument) -> None:
 
 
 def _is_xsd(element: etree._Element, localname: str) -> bool:
-    return isinstance(element.tag, str) and etree.QName(element).namespace in XSD_NAMESPACES and (
-        etree.QName(element).localname == localname
+    return (
+        isinstance(element.tag, str)
+        and etree.QName(element).namespace in XSD_NAMESPACES
+        and (etree.QName(element).localname == localname)
     )
 
 
@@ -212,8 +214,9 @@ def _compile(documents: list[SchemaDocument]) -> etree.XMLSchema:
         includes = "".join(f'<xs:include schemaLocation="{d.url}"/>' for d in documents if d.namespace == namespace)
         texts[url] = f'<xs:schema xmlns:xs="{XSD}"{target}>{includes}</xs:schema>'.encode()
     master = "".join(
-        f'<xs:include schemaLocation="{url}"/>' if not namespace else f'<xs:import namespace="{_xml_attr(namespace)}" '
-        f'schemaLocation="{url}"/>'
+        f'<xs:include schemaLocation="{url}"/>'
+        if not namespace
+        else f'<xs:import namespace="{_xml_attr(namespace)}" schemaLocation="{url}"/>'
         for namespace, url in wrappers.items()
     )
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)

@@ -1,0 +1,321 @@
+"""The SOAP mock: a sans-IO function from ``Request`` to ``MockResult``, compiled once per WSDL.
+
+Where it answers. Each SOAP port is served at its ``soap:address``/``soap12:address`` path, and
+``mount`` (what ``mount_of`` reports) is the longest common path prefix of those paths; a POST at the
+mount that matches no port path goes to the port whose SOAP version the envelope speaks. When the
+caller gives a mount (``sandbox.toml``: ``mount = "/crm"``) it replaces the address paths: every
+port is served at the mount and the envelope version picks the port. ``GET <path>?wsdl`` serves the
+WSDL with those addresses rewritten to the mock's own URL (``mock_wsdl``).
+
+Per request: read the envelope (``mock_envelope``: hardened parsing, any failure is a Client/Sender
+fault), choose the port by envelope version and the operation by SOAPAction / SOAP 1.2 ``action`` /
+body element (``mock_dispatch``), check mandatory headers, validate the body against the XSD
+(rpc wrappers are declared by ``mock_rpc``; rpc/encoded is only checked for the right wrapper, since
+encoded messages carry xsi:type, href and multi-refs that no schema describes), then generate the
+output message seeded by the request, echoing request leaf values into same-named response elements.
+An answer is a pure function of the request, so whole answers are memoised.
+
+Choices the SOAP specs leave open: a VersionMismatch fault is written in the version the client
+spoke when the envelope is 1.1 or 1.2 (it must be able to read it), else in the Content-Type's, and
+always carries SOAP 1.2's ``Upgrade`` block listing what the endpoint speaks. A one-way operation is
+answered 202 with no body. ``Prefer: fault=<name>`` answers a declared fault as a Server/Receiver
+fault (the service failed) with a generated ``detail``. When both the action and the body element
+name an operation, the action wins and the body is then checked to be that operation's element.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from toolkit.exchange import MockResult, Request, Response
+from toolkit.mock.deprecation import deprecation_headers
+from toolkit.mock.memo import Memo
+from toolkit.mock.seed import rng_for
+from toolkit.soap.load import SoapContract
+from toolkit.soap.mock_dispatch import Port, PortOperation, compile_ports
+from toolkit.soap.mock_envelope import (
+    CONTENT_TYPES,
+    ENVELOPE_NAMESPACES,
+    Envelope,
+    EnvelopeError,
+    VersionMismatchError,
+    build_envelope,
+    detached,
+    leaf_values,
+    mandatory_unknown,
+    read_envelope,
+    request_action,
+    version_of_content_type,
+)
+from toolkit.soap.mock_faults import (
+    FaultCode,
+    fault_response,
+    not_understood_blocks,
+    short_list,
+    upgrade_block,
+    violation_elements,
+)
+from toolkit.soap.mock_rpc import wrapper_schemas
+from toolkit.soap.mock_wsdl import WsdlDocuments
+from toolkit.soap.xsd_generate import XsdGenerationError, XsdGenerator
+from toolkit.soap.xsd_validate import XsdValidator
+
+if TYPE_CHECKING:
+    import random
+
+__all__ = ["SoapMock", "SoapMockOptions"]
+log = logging.getLogger("ctk.mock")
+
+_MEMO_MAX_BODY = 16 * 1024
+_PREFER_FAULT = re.compile(r"(?:^|[,;\s])fault\s*=\s*\"?([^\",;\s]+)\"?", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SoapMockOptions:
+    seed: int = 0
+    validate: bool = True
+    mount: str | None = None  # serve every port here instead of at its address path
+    cache_size: int = 4096  # answers memoised (also bounded to 64 MB in all, 1 MB each)
+    # The URL -> file mirrors the contract was loaded with, so ?wsdl can rewrite imports that name URLs.
+    mirrors: Mapping[str, str] = field(default_factory=dict)
+
+
+class SoapMock:
+    """Callable: ``mock(request) -> MockResult``. Thread-safe; one instance serves many requests."""
+
+    def __init__(self, contract: SoapContract, options: SoapMockOptions | None = None) -> None:
+        assert contract.definitions is not None, "a loaded SOAP contract always has definitions"
+        self.contract = contract
+        self.options = options or SoapMockOptions()
+        self.ports = compile_ports(contract)
+        self._given_mount = self.options.mount is not None
+        if self.options.mount is not None:
+            self.mount = self.options.mount.rstrip("/")
+            self._paths: dict[str, list[Port]] = {self.mount: list(self.ports)}
+        else:
+            self.mount = _common_prefix([port.path for port in self.ports])
+            self._paths = {}
+            for port in self.ports:
+                self._paths.setdefault(port.path, []).append(port)
+            self._paths.setdefault(self.mount, list(self.ports))
+        definitions = contract.definitions
+        wrappers = wrapper_schemas(self.ports, set(definitions.elements))
+        # Lenient: a schema libxml2 refuses leaves those elements unvalidated rather than the WSDL unserved.
+        self.validator = XsdValidator.from_definitions(definitions, wrappers, strict=False)
+        self.generator = XsdGenerator(
+            definitions, seed=self.options.seed, extra_schemas=wrappers, validator=self.validator
+        )
+        self.documents = WsdlDocuments(contract, self._address_path, self.options.mirrors)
+        self._memo: Memo[MockResult] = Memo(
+            lambda result: len(result.response.body) + 256, max_entries=self.options.cache_size
+        )
+
+    def warm(self) -> None:
+        """Build the realistic-value pools now (Faker) rather than on the first request."""
+        self.generator.warm()
+
+    def _address_path(self, service: str, port_name: str) -> str | None:
+        for port in self.ports:
+            if port.service == service and port.name == port_name:
+                return self.mount if self._given_mount else port.path
+        return None
+
+    # -- request time ------------------------------------------------------------------------------
+
+    def __call__(self, request: Request) -> MockResult:
+        ports = self._paths.get(request.path.rstrip("/"))
+        if ports is None:
+            known = short_list(sorted({path or "/" for path in self._paths}))
+            return MockResult(_text(404, f"no SOAP endpoint at {request.path}; this mock serves {known}\n"))
+        method = request.method.upper()
+        if method in ("GET", "HEAD"):
+            return MockResult(self._get(request, head=method == "HEAD"))
+        if method != "POST":
+            return MockResult(_text(405, f"{method} is not allowed: POST a SOAP envelope, or GET ?wsdl\n",
+                                    (("allow", "GET, POST"),)))  # fmt: skip
+        key = None
+        if len(request.body) <= _MEMO_MAX_BODY:
+            key = (request.path.rstrip("/"), request.header("content-type"), request.header("soapaction"),
+                   request.header("prefer"), request.body)  # fmt: skip
+            found = self._memo.get(key)
+            if found is not None:
+                return found
+        try:
+            result = MockResult(self._post(request, ports))
+        except XsdGenerationError as error:  # the contract's schema admits no answer: say so, as the server
+            return MockResult(fault_response(self._fault_version(request, ports), FaultCode.SERVER, str(error)))
+        except Exception as error:  # a bug in ctk must cost one Server fault, never the server or a traceback
+            log.exception("ctk SOAP mock failed on %s %s", request.method, request.path)
+            message = f"ctk's mock failed on this request ({type(error).__name__}); a bug in ctk, please report it"
+            return MockResult(fault_response(self._fault_version(request, ports), FaultCode.SERVER, message))
+        if key is not None:
+            self._memo.put(key, result)
+        return result
+
+    def error_response(self, request: Request, status: int, message: str) -> Response:
+        """An adapter's error (a body over its limit: 413) as a Client/Sender fault of the request's version."""
+        ports = self._paths.get(request.path.rstrip("/"), self.ports)
+        response = fault_response(self._fault_version(request, ports), FaultCode.CLIENT, message)
+        return replace(response, status=status)
+
+    def _fault_version(self, request: Request, ports: list[Port]) -> str:
+        """The version a fault is written in before the envelope is known: the Content-Type's, else the port's."""
+        version, _ = version_of_content_type(request.header("content-type"))
+        if version is not None:
+            return version
+        versions = {port.version for port in ports}
+        return versions.pop() if len(versions) == 1 else "1.1"
+
+    def _get(self, request: Request, *, head: bool) -> Response:
+        found = self.documents.find(request.query)
+        if found is False:
+            return _text(405, f"a SOAP endpoint answers POST; GET {request.path}?wsdl for its WSDL\n",
+                         (("allow", "GET, POST"),))  # fmt: skip
+        if found is None or found is True:
+            known = short_list(self.documents.names)
+            return _text(404, f"no document ?{request.query} here; this mock serves {known}\n")
+        body = self.documents.render(found, request)
+        headers = (("content-type", "text/xml; charset=utf-8"),)
+        return (
+            Response(200, (*headers, ("content-length", str(len(body)))), b"") if head else Response(200, headers, body)
+        )
+
+    def _post(self, request: Request, ports: list[Port]) -> Response:
+        fault_version = self._fault_version(request, ports)
+        supported = {port.version for port in ports}
+        try:
+            envelope = read_envelope(request.body)
+        except VersionMismatchError as error:
+            return fault_response(
+                fault_version, FaultCode.VERSION_MISMATCH, str(error), header_blocks=[upgrade_block(supported)]
+            )
+        except EnvelopeError as error:
+            return fault_response(fault_version, FaultCode.CLIENT, str(error))
+        version = envelope.version
+        candidates = [port for port in ports if port.version == version]
+        if not candidates:
+            served = " and ".join(f"SOAP {v}" for v in sorted(supported))
+            message = f"this endpoint speaks {served}, not SOAP {version} ({ENVELOPE_NAMESPACES[version]})"
+            return fault_response(
+                version, FaultCode.VERSION_MISMATCH, message, header_blocks=[upgrade_block(supported)]
+            )
+        action = request_action(request, version)
+        body_qname = str(envelope.first.tag) if envelope.first is not None else None
+        for port in candidates:
+            op = port.find(action, body_qname)
+            if op is not None:
+                return self._operation(request, envelope, port, op)
+        received = f"SOAPAction {action!r}, " if action else ""
+        received += f"body element {body_qname}" if body_qname else "an empty Body"
+        known = short_list(sorted({name for port in candidates for name in port.known}))
+        return fault_response(version, FaultCode.CLIENT, f"no operation matches {received}; known operations: {known}")
+
+    def _operation(self, request: Request, envelope: Envelope, port: Port, op: PortOperation) -> Response:
+        version = envelope.version
+        extra = deprecation_headers(op.operation.deprecated, sunset=op.operation.sunset)
+        not_understood = mandatory_unknown(envelope, port.header_elements)
+        if not_understood:
+            names = ", ".join(not_understood)
+            blocks = not_understood_blocks(not_understood) if version == "1.2" else []
+            return fault_response(
+                version,
+                FaultCode.MUST_UNDERSTAND,
+                f"mandatory header block(s) not understood: {names}",
+                header_blocks=blocks,
+                headers=extra,
+            )
+        if self.options.validate:
+            violations = self._violations(envelope, op)
+            if violations:
+                count = f"{len(violations)} problem{'s' if len(violations) != 1 else ''}"
+                return fault_response(
+                    version,
+                    FaultCode.CLIENT,
+                    f"the request does not match the contract for {op.name} ({count})",
+                    detail=violation_elements(violations),
+                    headers=extra,
+                )
+        echoes = leaf_values(envelope.body)
+        key = (op.operation.id, tuple(sorted(echoes.items())))
+        preferred = _PREFER_FAULT.search(request.header("prefer") or "")
+        if preferred is not None:
+            return self._declared_fault(version, op, preferred.group(1), key, extra)
+        if op.output is None:
+            return Response(202, extra)  # one-way: accepted, no envelope (SOAP 1.1/1.2 HTTP bindings)
+        rng = rng_for(self.options.seed, key)
+        headers = [self._generate(header.element, rng, {}) for header in op.output.headers]
+        if op.style == "rpc":
+            elements = [op.response_qname] if op.response_qname else []
+        else:
+            elements = [part.element for part in op.output.parts if part.element]
+        body = [self._generate(name, rng, echoes) for name in elements if name]
+        payload = build_envelope(version, body, headers)
+        return Response(200, (("content-type", CONTENT_TYPES[version]), *extra), payload)
+
+    def _declared_fault(
+        self, version: str, op: PortOperation, wanted: str, key: tuple[object, ...], extra: tuple[tuple[str, str], ...]
+    ) -> Response:
+        for fault in op.faults:
+            if wanted in (fault.name, (fault.element or "").rpartition("}")[2]):
+                rng = rng_for(self.options.seed, (*key, "fault", fault.name))
+                detail = [self._generate(fault.element, rng, {})] if fault.element else []
+                return fault_response(
+                    version, FaultCode.SERVER, f"{fault.name} (asked for by Prefer: fault={wanted})",
+                    detail=detail, headers=extra,
+                )  # fmt: skip
+        declared = short_list(fault.name for fault in op.faults)
+        return fault_response(
+            version, FaultCode.CLIENT, f"Prefer asks for fault {wanted!r}, which {op.name} does not declare; "
+            f"declared faults: {declared}", headers=extra,
+        )  # fmt: skip
+
+    def _generate(self, name: str, rng: random.Random, echoes: dict[str, str]) -> etree._Element:
+        return self.generator.element(name, rng, overrides=echoes)
+
+    def _violations(self, envelope: Envelope, op: PortOperation) -> list[tuple[str, str]]:
+        expected = op.request_qname
+        first = envelope.first
+        if expected is not None and (first is None or first.tag != expected):
+            found = f"<{first.tag}>" if first is not None else "an empty Body"
+            return [("/", f"expected <{expected}> as the first Body element of {op.name}, found {found}")]
+        if op.use == "encoded":
+            return []  # encoded messages carry xsi:type/href/multi-refs no schema describes: right wrapper is enough
+        out: list[tuple[str, str]] = []
+        if op.style == "rpc" or len(op.input.parts) <= 1:
+            elements = list(envelope.body[:1])
+            extra = envelope.body[1:]
+        else:
+            elements = list(envelope.body)
+            extra = ()
+        for element in extra:
+            out.append((f"/{etree.QName(element).localname}", "unexpected element in the Body"))
+        declared_headers = {header.element for header in op.input.headers}
+        elements += [block for block in envelope.headers if block.tag in declared_headers]
+        for element in elements:
+            # validated as a document of its own, so violation paths start at the element (/GetAccountRequest/id)
+            for violation in self.validator.validate(detached(element)):
+                out.append((violation.path, violation.message))
+        return out
+
+
+def _common_prefix(paths: list[str]) -> str:
+    """The longest common prefix of ``paths``, by whole segments (``/a/b``, ``/a/c`` → ``/a``)."""
+    if not paths:
+        return ""
+    split = [path.strip("/").split("/") if path.strip("/") else [] for path in paths]
+    common: list[str] = []
+    for segments in zip(*split, strict=False):
+        if len(set(segments)) != 1:
+            break
+        common.append(segments[0])
+    return "/" + "/".join(common) if common else ""
+
+
+def _text(status: int, message: str, headers: tuple[tuple[str, str], ...] = ()) -> Response:
+    return Response(status, (("content-type", "text/plain; charset=utf-8"), *headers), message.encode())

@@ -1,0 +1,171 @@
+"""SOAP 1.1 and 1.2 envelopes as the mock reads and writes them.
+
+Reading is the mock's first contact with untrusted bytes, so it goes through ``parse_xml`` (DTDs and
+entity declarations refused before the parser sees them, no network, libxml2's depth limit kept):
+an XXE, a billion-laughs document or a 10 000-deep nesting ends as an ``EnvelopeError`` in
+microseconds, which the mock turns into a Client/Sender fault. Nothing here decides what a fault
+looks like; it only says what was wrong. The helpers below read what else an envelope says: the
+action it names, the mandatory header blocks, and the leaf values an answer echoes.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from lxml import etree
+
+from toolkit.errors import CtkError
+from toolkit.exchange import Request
+from toolkit.soap.xml import parse_xml
+from toolkit.sources import Source
+
+SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
+ENVELOPE_NAMESPACES = {"1.1": SOAP11_ENV, "1.2": SOAP12_ENV}
+VERSION_OF_NAMESPACE = {SOAP11_ENV: "1.1", SOAP12_ENV: "1.2"}
+# The prefixes clients are used to seeing: "soap" for 1.1 (WCF, .NET, zeep), "env" for 1.2 (the spec's own).
+_PREFIXES = {"1.1": "soap", "1.2": "env"}
+CONTENT_TYPES = {"1.1": "text/xml; charset=utf-8", "1.2": "application/soap+xml; charset=utf-8"}
+
+
+# WS-Security is understood in the sense that matters to a mock: credentials are accepted, not checked.
+_UNDERSTOOD = frozenset({
+    "{http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd}Security",
+    "{http://schemas.xmlsoap.org/ws/2002/07/secext}Security",
+    "{http://schemas.xmlsoap.org/ws/2003/06/secext}Security",
+})  # fmt: skip
+# A header block addressed to another role (actor) is not the mock's to understand.
+_OWN_ROLES = frozenset({"", "http://schemas.xmlsoap.org/soap/actor/next",
+                        "http://www.w3.org/2003/05/soap-envelope/role/next",
+                        "http://www.w3.org/2003/05/soap-envelope/role/ultimateReceiver"})  # fmt: skip
+_ENVELOPE_ATTRIBUTE_PREFIXES = tuple(f"{{{namespace}}}" for namespace in ENVELOPE_NAMESPACES.values())
+
+
+class EnvelopeError(Exception):
+    """The request is not a usable SOAP envelope (a Client/Sender fault)."""
+
+
+class VersionMismatchError(EnvelopeError):
+    """The root is an ``Envelope`` in a namespace that is neither SOAP 1.1 nor 1.2."""
+
+    def __init__(self, message: str, namespace: str) -> None:
+        super().__init__(message)
+        self.namespace = namespace
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    version: str  # "1.1" | "1.2"
+    headers: tuple[etree._Element, ...]
+    body: tuple[etree._Element, ...]  # the Body's element children, in order
+
+    @property
+    def first(self) -> etree._Element | None:
+        return self.body[0] if self.body else None
+
+
+def version_of_content_type(content_type: str | None) -> tuple[str | None, str | None]:
+    """(SOAP version, SOAP 1.2 ``action`` parameter) a Content-Type implies; (None, None) when it implies none."""
+    if not content_type:
+        return None, None
+    media, *params = (part.strip() for part in content_type.split(";"))
+    media = media.lower()
+    if media == "application/soap+xml":
+        action = None
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "action":
+                action = value.strip().strip('"')
+        return "1.2", action
+    if media == "text/xml":
+        return "1.1", None
+    return None, None
+
+
+def read_envelope(data: bytes) -> Envelope:
+    """The envelope in ``data``; raises ``EnvelopeError`` (or ``VersionMismatchError``) saying what is wrong."""
+    if not data.strip():
+        raise EnvelopeError("the request body is empty; a SOAP envelope was expected")
+    try:
+        root = parse_xml(Source("request body", data))
+    except CtkError as error:
+        # ParseError / UnsafeXMLError: their message already says what and that nothing was expanded
+        where = f" (at {error.where.removeprefix('request body:')})" if error.where else ""
+        raise EnvelopeError(f"the request body is not usable XML: {error.message}{where}") from None
+    tag = etree.QName(root)
+    if tag.localname != "Envelope":
+        raise EnvelopeError(f"the root element is <{tag.localname}>, not a SOAP <Envelope>")
+    version = VERSION_OF_NAMESPACE.get(tag.namespace or "")
+    if version is None:
+        raise VersionMismatchError(
+            f"the Envelope namespace {tag.namespace or '(none)'!r} is neither SOAP 1.1 ({SOAP11_ENV}) "
+            f"nor SOAP 1.2 ({SOAP12_ENV})",
+            tag.namespace or "",
+        )
+    namespace = ENVELOPE_NAMESPACES[version]
+    children = [child for child in root if isinstance(child.tag, str)]
+    headers: tuple[etree._Element, ...] = ()
+    if children and children[0].tag == f"{{{namespace}}}Header":
+        headers = tuple(block for block in children.pop(0) if isinstance(block.tag, str))
+    if not children or children[0].tag != f"{{{namespace}}}Body":
+        found = f"<{etree.QName(children[0]).localname}>" if children else "nothing"
+        raise EnvelopeError(f"the Envelope has no Body (found {found} where <Body> belongs)")
+    body = tuple(child for child in children[0] if isinstance(child.tag, str))
+    return Envelope(version, headers, body)
+
+
+def build_envelope(version: str, body: Iterable[etree._Element], headers: Iterable[etree._Element] = ()) -> bytes:
+    """A serialized envelope of ``version`` holding ``headers`` and ``body`` (the elements are moved in)."""
+    namespace = ENVELOPE_NAMESPACES[version]
+    envelope = etree.Element(f"{{{namespace}}}Envelope", nsmap={_PREFIXES[version]: namespace})
+    header_blocks = list(headers)
+    if header_blocks:
+        header = etree.SubElement(envelope, f"{{{namespace}}}Header")
+        header.extend(header_blocks)
+    etree.SubElement(envelope, f"{{{namespace}}}Body").extend(body)
+    return bytes(etree.tostring(envelope, xml_declaration=True, encoding="utf-8"))
+
+
+def detached(element: etree._Element) -> etree._Element:
+    """A copy of ``element`` as a document of its own, without the SOAP attributes a header block carries
+    (mustUnderstand, actor/role, relay, encodingStyle belong to the envelope, not to the block's schema)."""
+    copied = copy.deepcopy(element)
+    for name in [name for name in copied.attrib if str(name).startswith(_ENVELOPE_ATTRIBUTE_PREFIXES)]:
+        del copied.attrib[name]
+    return copied
+
+
+def request_action(request: Request, version: str) -> str | None:
+    """The action a request names: SOAP 1.2's Content-Type ``action`` parameter, else SOAPAction (unquoted)."""
+    if version == "1.2":
+        _, action = version_of_content_type(request.header("content-type"))
+        if action:
+            return action
+    soap_action = request.header("soapaction")
+    return soap_action.strip().strip('"') if soap_action is not None else None
+
+
+def mandatory_unknown(envelope: Envelope, understood: frozenset[str]) -> list[str]:
+    """Clark names of the header blocks marked mustUnderstand, addressed to the mock, that it does not know."""
+    namespace = ENVELOPE_NAMESPACES[envelope.version]
+    role_attribute = f"{{{namespace}}}{'actor' if envelope.version == '1.1' else 'role'}"
+    out: list[str] = []
+    for block in envelope.headers:
+        flag = (block.get(f"{{{namespace}}}mustUnderstand") or "").strip()
+        if flag not in ("1", "true") or (block.get(role_attribute) or "") not in _OWN_ROLES:
+            continue
+        if block.tag not in understood and block.tag not in _UNDERSTOOD:
+            out.append(str(block.tag))
+    return out
+
+
+def leaf_values(body: tuple[etree._Element, ...]) -> dict[str, str]:
+    """Local name -> text of every leaf element in the request (the first one of a name wins)."""
+    values: dict[str, str] = {}
+    for root in body:
+        for element in root.iter():
+            if isinstance(element.tag, str) and len(element) == 0 and element.text and element.text.strip():
+                values.setdefault(etree.QName(element).localname, element.text.strip())
+    return values
