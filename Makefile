@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-# Serves every API of sandbox/sandbox.toml that ctk can mock (OpenAPI today) on 127.0.0.1:8000.
+# Serves every API of sandbox/sandbox.toml (REST, SOAP and GraphQL) on 127.0.0.1:8000.
 sandbox: $(STAMP)
 	$(BIN)/ctk serve
 

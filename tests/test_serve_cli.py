@@ -83,15 +83,15 @@ def test_check_honours_mount() -> None:
     assert "at http://127.0.0.1:8000/pay" in err
 
 
-def test_workspace_check_lists_payments_and_notes_the_rest() -> None:
+def test_workspace_check_serves_every_protocol_at_its_mount() -> None:
     code, _, err = run("serve", "--root", str(REPO), "--check")
     assert code == 0, err
-    serving = [line for line in err.splitlines() if line.startswith("serving ")]
-    assert len(serving) == 1 and serving[0].startswith("serving payments: ")
-    assert serving[0].endswith("at http://127.0.0.1:8000/payments")
-    notes = [line for line in err.splitlines() if line.startswith("note: ")]
-    assert any(line.startswith("note: crm ") and "not served yet" in line for line in notes)
-    assert any(line.startswith("note: inventory ") and "not served yet" in line for line in notes)
+    serving = sorted(line for line in err.splitlines() if line.startswith("serving "))
+    assert len(serving) == 3, err
+    assert serving[0].startswith("serving crm: ") and serving[0].endswith("at http://127.0.0.1:8000/crm")
+    assert serving[1].startswith("serving inventory: ") and serving[1].endswith("at http://127.0.0.1:8000/inventory")
+    assert serving[2].startswith("serving payments: ") and serving[2].endswith("at http://127.0.0.1:8000/payments")
+    assert "note: " not in err
     assert "seed 1" in err  # the workspace's own seed from sandbox.toml
 
 

@@ -55,9 +55,11 @@ def serve(
 ) -> None:
     """Serve a mock of CONTRACT (or, without it, every API of the workspace's sandbox.toml).
 
+    OpenAPI, WSDL (SOAP 1.1/1.2) and GraphQL contracts are served side by side, each under its mount.
     Responses are valid against the contract, realistic and seeded; requests are validated as the
-    vendor would. Send `Prefer: code=404`, `Prefer: example=NAME` or `Prefer: dynamic=true` to choose
-    a response. Exit 2 when a contract cannot be loaded or the port is taken.
+    vendor would. REST: send `Prefer: code=404`, `Prefer: example=NAME` or `Prefer: dynamic=true` to
+    choose a response; SOAP: `Prefer: fault=NAME` for a declared fault; `GET <address>?wsdl` gives
+    the WSDL pointing at the mock. Exit 2 when a contract cannot be loaded or the port is taken.
     """
     from toolkit.mock.server import CONFIG_ENV, MountedContract, ServeConfig, build_handler
 
@@ -134,22 +136,14 @@ def _pairs(values: tuple[str, ...]) -> dict[str, str]:
 
 
 def _workspace_contracts(root: Path | None) -> tuple[list[MountedContract], tuple[str, int, int]]:
-    from toolkit.load import load_contract
     from toolkit.mock.server import MountedContract
-    from toolkit.model import Protocol
     from toolkit.workspace import load_workspace
 
     space = load_workspace(root)
-    mounted: list[MountedContract] = []
-    for name, api in space.apis.items():
-        contract = load_contract(api.contract, mirrors=api.mirrors)
-        if contract.protocol is not Protocol.OPENAPI:
-            click.echo(f"note: {name} ({contract.protocol.value}) is not served yet: ctk mocks OpenAPI today", err=True)
-            continue
-        mounted.append(MountedContract(_shown(api.contract), api.mount, api.mirrors, name))
+    mounted = [MountedContract(_shown(api.contract), api.mount, api.mirrors, name) for name, api in space.apis.items()]
     if not mounted:
-        raise ConfigError("the workspace has no API ctk can serve", where=str(space.config),
-                          hint="add an OpenAPI contract under [apis.NAME] in sandbox.toml")  # fmt: skip
+        raise ConfigError("the workspace has no API to serve", where=str(space.config),
+                          hint="add an API under [apis.NAME] in sandbox.toml, with its contract and mount")  # fmt: skip
     settings = space.sandbox
     return mounted, (settings.host, settings.port, settings.seed)
 

@@ -8,7 +8,7 @@ nothing here knows a contract format.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from toolkit.exchange import MockResult, Request, Response
@@ -26,13 +26,29 @@ def compile_mock(contract: Contract, *, seed: int = 0, validate: bool = True, **
         from toolkit.openapi.mock import MockOptions, OpenAPIMock
 
         assert isinstance(contract, OpenAPIContract)
-        return OpenAPIMock(contract, MockOptions(seed=seed, validate=validate, **options))  # type: ignore[arg-type]
-    from toolkit.errors import CtkError
+        return OpenAPIMock(contract, MockOptions(seed=seed, validate=validate, **_known(MockOptions, options)))
+    if contract.protocol is Protocol.SOAP:
+        from toolkit.soap.load import SoapContract
+        from toolkit.soap.mock import SoapMock, SoapMockOptions
 
-    raise CtkError(
-        f"ctk cannot mock {contract.protocol.value} contracts yet ({contract.source})",
-        hint="OpenAPI contracts can be served today; SOAP and GraphQL mocks are on the way",
+        assert isinstance(contract, SoapContract)
+        return SoapMock(contract, SoapMockOptions(seed=seed, validate=validate, **_known(SoapMockOptions, options)))
+    from toolkit.graphql.load import GraphQLContract
+    from toolkit.graphql.mock import GraphQLMock, GraphQLMockOptions
+
+    assert isinstance(contract, GraphQLContract)
+    return GraphQLMock(
+        contract, GraphQLMockOptions(seed=seed, validate=validate, **_known(GraphQLMockOptions, options))
     )
+
+
+def _known(options_class: type, options: dict[str, object]) -> dict[str, Any]:
+    """The options a protocol's mock understands: ``ctk serve`` passes one set to every API (webhooks are REST's,
+    mirrors matter to SOAP's ``?wsdl``), and each mock takes its own."""
+    import dataclasses
+
+    names = {item.name for item in dataclasses.fields(options_class)}
+    return {key: value for key, value in options.items() if key in names}
 
 
 def mount_of(handler: Handler) -> str:

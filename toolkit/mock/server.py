@@ -90,7 +90,11 @@ def build_handler(config: ServeConfig) -> Handler:
     handlers: dict[str, Handler] = {}
     for item in config.contracts:
         contract = load_contract(item.source, mirrors=item.mirrors)
-        options: dict[str, Any] = {"webhook_url": config.webhook_url, "webhook_after": config.webhook_after}
+        options: dict[str, Any] = {
+            "webhook_url": config.webhook_url,
+            "webhook_after": config.webhook_after,
+            "mirrors": item.mirrors,
+        }
         if item.mount is not None:
             options["mount"] = item.mount
         handler = compile_mock(contract, seed=config.seed, validate=config.validate, **options)

@@ -1,0 +1,106 @@
+"""The example workspace's sandbox: REST, SOAP and GraphQL mocks on one server, each under its mount.
+
+Built exactly as ``ctk serve`` (no arguments) builds it, then reached in-process through the httpx
+adapter (the same handler the ASGI app serves): every protocol answers in its own form, including for
+the errors an adapter finds before the handler runs (a body over the size limit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+from lxml import etree
+
+from tests.conftest import REPO
+from toolkit.mock.asgi import MockASGIApp
+from toolkit.mock.server import MountedContract, ServeConfig, build_handler
+from toolkit.mock.transport import MockTransport
+from toolkit.workspace import load_workspace
+
+SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
+GET_ACCOUNT = (
+    f'<soap:Envelope xmlns:soap="{SOAP11}"><soap:Body>'
+    '<GetAccountRequest xmlns="urn:example:crm:types"><id>001A000001Xyz12AAB</id></GetAccountRequest>'
+    "</soap:Body></soap:Envelope>"
+)
+SOAP_HEADERS = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '"urn:example:crm/GetAccount"'}
+
+
+def workspace_config() -> ServeConfig:
+    space = load_workspace(REPO)
+    mounted = [MountedContract(str(api.contract), api.mount, api.mirrors, name) for name, api in space.apis.items()]
+    return ServeConfig(contracts=mounted, seed=space.sandbox.seed)
+
+
+@pytest.fixture(scope="module")
+def client() -> httpx.Client:
+    return httpx.Client(transport=MockTransport(build_handler(workspace_config())), base_url="http://sandbox.test")
+
+
+def test_rest_answers_under_its_mount(client: httpx.Client) -> None:
+    response = client.get("/payments/customers/cus_1", headers={"X-Api-Key": "sk_test_1"})
+    assert response.status_code == 200
+    assert response.json()["id"] == "cus_1"
+
+
+def test_soap_answers_under_its_mount_and_echoes_the_id(client: httpx.Client) -> None:
+    response = client.post("/crm", content=GET_ACCOUNT, headers=SOAP_HEADERS)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/xml")
+    body = etree.fromstring(response.content).find(f"{{{SOAP11}}}Body")
+    assert body is not None and etree.QName(body[0]).localname == "GetAccountResponse"
+    assert "001A000001Xyz12AAB" in response.text
+
+
+def test_soap_wsdl_points_at_the_mock(client: httpx.Client) -> None:
+    response = client.get("/crm?wsdl")
+    assert response.status_code == 200
+    locations = etree.fromstring(response.content).xpath("//*[local-name()='address']/@location")
+    assert locations and all(str(location).startswith("http://sandbox.test/crm") for location in locations)
+
+
+def test_graphql_answers_under_its_mount(client: httpx.Client) -> None:
+    query = '{ product(id: "UHJvZHVjdDox") { id name status } }'
+    response = client.post("/inventory", json={"query": query}, headers={"Accept": "application/json"})
+    assert response.status_code == 200, response.text
+    product = response.json()["data"]["product"]
+    assert product is None or product["id"] == "UHJvZHVjdDox"
+
+
+def test_same_workspace_same_bytes_across_builds(client: httpx.Client) -> None:
+    again = httpx.Client(transport=MockTransport(build_handler(workspace_config())), base_url="http://sandbox.test")
+    for send in (
+        lambda c: c.post("/crm", content=GET_ACCOUNT, headers=SOAP_HEADERS),
+        lambda c: c.post("/inventory", json={"query": "{ warehouses { id name } }"}),
+    ):
+        assert send(client).content == send(again).content
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "expect"),
+    [
+        ("/crm", SOAP_HEADERS, "fault"),
+        ("/inventory", {"Content-Type": "application/json"}, "graphql"),
+        ("/payments/customers", {"Content-Type": "application/json", "X-Api-Key": "k"}, "problem"),
+    ],
+)
+def test_oversized_bodies_get_each_protocols_own_error(path: str, headers: dict[str, str], expect: str) -> None:
+    app = MockASGIApp(build_handler(workspace_config()), max_body=1024)
+
+    async def send() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox.test") as client:
+            return await client.post(path, content=b"x" * 4096, headers=headers)
+
+    response = asyncio.run(send())
+    assert response.status_code == 413
+    if expect == "fault":
+        assert b"Fault" in response.content
+        etree.fromstring(response.content)  # a SOAP envelope, not an HTML page
+    elif expect == "graphql":
+        document = json.loads(response.content)
+        assert document["errors"] and "1024" in document["errors"][0]["message"]
+    else:
+        assert response.headers["content-type"] == "application/problem+json"
