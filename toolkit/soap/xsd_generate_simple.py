@@ -98,15 +98,24 @@ class SimpleType:
     steps: list[Facets] = field(default_factory=list)
     item: SimpleType | None = None
     members: list[SimpleType] = field(default_factory=list)
+    # Derived views, computed on first use: a type's steps never change once it is built, and the
+    # request path asks for the same facets for every value it draws.
+    _views: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     # -- derived views -----------------------------------------------------------------------------
     def facet(self, name: str) -> object:
         """The most derived value of a facet (restrictions may only narrow, so the last one counts)."""
+        views = self._views
+        if name in views:
+            return views[name]
+        found: object = None
         for step in reversed(self.steps):
             value = getattr(step, name)
             if value not in (None, []):
-                return value
-        return None
+                found = value
+                break
+        views[name] = found
+        return found
 
     def enumeration(self) -> list[str] | None:
         value = self.facet("enumeration")
@@ -124,12 +133,27 @@ class SimpleType:
         return low, high
 
     def whitespace(self) -> str:
+        cached = self._views.get("whitespace()")
+        if isinstance(cached, str):
+            return cached
         value = self.facet("whitespace")
         if isinstance(value, str):
-            return value
-        if self.builtin == "string" or self.builtin in ("anySimpleType", "anyType"):
-            return "preserve"
-        return "replace" if self.builtin == "normalizedString" else "collapse"
+            result = value
+        elif self.builtin == "string" or self.builtin in ("anySimpleType", "anyType"):
+            result = "preserve"
+        else:
+            result = "replace" if self.builtin == "normalizedString" else "collapse"
+        self._views["whitespace()"] = result
+        return result
+
+    def normalized_enumeration(self, step: Facets) -> frozenset[str]:
+        key = f"enumeration#{id(step)}"
+        cached = self._views.get(key)
+        if isinstance(cached, frozenset):
+            return cached
+        values = frozenset(_normalize(value, self.whitespace()) for value in step.enumeration or ())
+        self._views[key] = values
+        return values
 
     # -- checking ----------------------------------------------------------------------------------
     def accepts(self, value: str) -> bool:
@@ -246,7 +270,7 @@ def _length_of(owner: SimpleType, value: str) -> int:
 
 
 def _step_ok(owner: SimpleType, step: Facets, value: str) -> bool:
-    listed = step.enumeration is None or value in [_normalize(v, owner.whitespace()) for v in step.enumeration]
+    listed = step.enumeration is None or value in owner.normalized_enumeration(step)
     if not listed and not _numeric_in(owner, value, step.enumeration or []):
         return False
     if step.patterns and not any(pattern.matches(value) is not False for pattern in step.patterns):
