@@ -17,6 +17,7 @@ import re
 import string
 import uuid
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, ClassVar
 
 _POOL_SIZE = 200
@@ -50,6 +51,7 @@ _URL = ("url", "website", "homepage", "link", "href", "uri", "return_url", "call
 _IMAGE = ("avatar", "image", "logo", "icon", "photo", "picture", "thumbnail", "avatar_url", "image_url", "logo_url")
 
 
+@lru_cache(maxsize=8192)  # a contract has a few thousand field names at most; mocks ask for them on every answer
 def snake(name: str) -> str:
     """``firstName``, ``first-name``, ``FirstName`` → ``first_name``."""
     return _CAMEL.sub("_", name).replace("-", "_").replace(" ", "_").lower()
