@@ -214,7 +214,7 @@ class Fake:
             ):
                 return " ".join(rng.choice(p.words) for _ in range(2)).capitalize()
             return f"{rng.choice(p.first_names)} {rng.choice(p.last_names)}"
-        if key in ("phone", "phone_number", "mobile", "telephone", "tel", "cell") or last == "phone":
+        if key in ("phone", "phone_number", "mobile", "telephone", "tel", "cell", "fax", "fax_number") or last == "phone":
             return rng.choice(p.phones)
         if key in ("address", "line1", "address_line1", "line_1", "street", "street_address", "address1"):
             return rng.choice(p.streets)
