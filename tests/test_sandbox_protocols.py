@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import httpx
 import pytest
 from lxml import etree
 
 from tests.conftest import REPO
+from toolkit.errors import ConfigError
 from toolkit.mock.asgi import MockASGIApp
 from toolkit.mock.server import MountedContract, ServeConfig, build_handler
 from toolkit.mock.transport import MockTransport
@@ -104,3 +106,29 @@ def test_oversized_bodies_get_each_protocols_own_error(path: str, headers: dict[
         assert document["errors"] and "1024" in document["errors"][0]["message"]
     else:
         assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_graphql_limits_come_from_the_workspace(tmp_path: Path) -> None:
+    (tmp_path / "sandbox").mkdir()
+    inventory = REPO / "contracts" / "inventory" / "v1"
+    (tmp_path / "sandbox" / "sandbox.toml").write_text(
+        f'[apis.inventory]\ncontract = "{inventory.as_posix()}"\n[apis.inventory.mock]\nmax_depth = 2\n'
+    )
+    space = load_workspace(tmp_path)
+    api = space.apis["inventory"]
+    handler = build_handler(ServeConfig([MountedContract(str(api.contract), api.mount, name="inventory",
+                                                         settings=dict(api.mock))]))  # fmt: skip
+    client = httpx.Client(transport=MockTransport(handler), base_url="http://sandbox.test")
+    shallow = client.post("/inventory", json={"query": "{ warehouses { id } }"})
+    deep = client.post("/inventory", json={"query": "{ products { edges { node { id } } } }"})
+    assert "errors" not in shallow.json()
+    assert deep.json()["errors"][0]["extensions"]["code"] == "DEPTH_LIMIT"
+    assert "limit of 2" in deep.json()["errors"][0]["message"]
+
+
+def test_a_graphql_setting_on_a_soap_api_is_refused_by_name() -> None:
+    crm = REPO / "contracts" / "crm" / "v1" / "crm.wsdl"
+    with pytest.raises(ConfigError) as refused:
+        build_handler(ServeConfig([MountedContract(str(crm), "/crm", name="crm", settings={"max_depth": 3})]))
+    assert "mock.max_depth does not apply to crm, a soap contract" in str(refused.value)
+    assert refused.value.hint == "max_depth is a setting of GraphQL mocks"

@@ -73,6 +73,10 @@ def test_minimal_config(space: Path) -> None:
         (GOOD + "[apis.payments.vendor]\nauth = { type = 'bearer' }\n", "token_env is required"),
         (GOOD + "[apis.payments.vendor]\nauth = { type = 'bearer', token_env = 'T', extra = 1 }\n", "unknown key"),
         (GOOD + "[apis.payments.mirrors]\n'http://x/a.xsd' = 'nowhere.xsd'\n", "does not exist"),
+        (GOOD + "[apis.payments.mock]\nmax_dept = 3\n", "unknown key 'apis.payments.mock.max_dept'"),
+        (GOOD + "[apis.payments.mock]\nmax_depth = 0\n", "mock.max_depth must be a positive integer"),
+        (GOOD + "[apis.payments.mock]\nmax_cost = true\n", "mock.max_cost must be a positive integer"),
+        (GOOD + "[apis.payments.mock]\nintrospection = 'no'\n", "mock.introspection must be true or false"),
     ],
 )
 def test_config_mistakes_are_named(space: Path, text: str, expected: str) -> None:

@@ -47,6 +47,7 @@ _TEXT = ("description", "note", "notes", "comment", "comments", "memo", "bio", "
 _TITLE = ("title", "subject", "headline", "label", "caption", "heading")
 _MONEY = ("amount", "price", "total", "subtotal", "balance", "cost", "fee", "tax", "unit_amount", "amount_due",
           "amount_paid", "amount_remaining", "amount_refunded", "amount_captured", "discount")  # fmt: skip
+_PHONE = ("phone", "phone_number", "mobile", "telephone", "tel", "cell", "fax", "fax_number")
 _URL = ("url", "website", "homepage", "link", "href", "uri", "return_url", "callback_url", "webhook_url")
 _IMAGE = ("avatar", "image", "logo", "icon", "photo", "picture", "thumbnail", "avatar_url", "image_url", "logo_url")
 
@@ -214,7 +215,7 @@ class Fake:
             ):
                 return " ".join(rng.choice(p.words) for _ in range(2)).capitalize()
             return f"{rng.choice(p.first_names)} {rng.choice(p.last_names)}"
-        if key in ("phone", "phone_number", "mobile", "telephone", "tel", "cell", "fax", "fax_number") or last == "phone":
+        if key in _PHONE or last == "phone":
             return rng.choice(p.phones)
         if key in ("address", "line1", "address_line1", "line_1", "street", "street_address", "address1"):
             return rng.choice(p.streets)

@@ -24,7 +24,9 @@ _API_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 _TOP_KEYS = {"sandbox", "apis"}
 _SANDBOX_KEYS = {"host", "port", "seed"}
-_API_KEYS = {"contract", "mount", "published", "mirrors", "vendor"}
+_API_KEYS = {"contract", "mount", "published", "mirrors", "vendor", "mock"}
+# Settings of an API's mock, by kind; which protocol understands which is checked when the contract is loaded.
+MOCK_SETTINGS: dict[str, type] = {"max_depth": int, "max_cost": int, "max_tokens": int, "introspection": bool}
 _VENDOR_KEYS = {"sandbox_url", "graphql_endpoint", "wsdl_url", "auth"}
 # Each kind of credential, and the keys that name its environment variables (values never live here).
 _AUTH_KINDS: dict[str, dict[str, set[str]]] = {
@@ -59,6 +61,7 @@ class Api:
     published: str | None = None  # a URL, or a path relative to the workspace root
     mirrors: dict[str, str] = field(default_factory=dict)
     vendor: Vendor | None = None
+    mock: dict[str, int | bool] = field(default_factory=dict)  # [apis.NAME.mock]: the mock's limits and switches
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,7 @@ def _api(name: str, table: Any, root: Path, where: str) -> Api:
         mirrors[url] = str((root / path).resolve())
     vendor_table = table.get("vendor")
     vendor = _vendor(vendor_table, prefix + "vendor.", where) if vendor_table is not None else None
+    mock = _mock_settings(_table(table, "mock", where, prefix), prefix + "mock.", where)
     return Api(
         name=name,
         contract=contract,
@@ -196,7 +200,21 @@ def _api(name: str, table: Any, root: Path, where: str) -> Api:
         published=published if not published or is_url(published) else str((root / published).resolve()),
         mirrors=mirrors,
         vendor=vendor,
+        mock=mock,
     )
+
+
+def _mock_settings(table: dict[str, Any], prefix: str, where: str) -> dict[str, int | bool]:
+    _known_keys(table, set(MOCK_SETTINGS), prefix, where)
+    settings: dict[str, int | bool] = {}
+    for key, value in table.items():
+        if MOCK_SETTINGS[key] is bool:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{prefix}{key} must be true or false", where=where)
+        elif not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigError(f"{prefix}{key} must be a positive integer", where=where)
+        settings[key] = value
+    return settings
 
 
 def _vendor(table: Any, prefix: str, where: str) -> Vendor:

@@ -140,7 +140,10 @@ def _workspace_contracts(root: Path | None) -> tuple[list[MountedContract], tupl
     from toolkit.workspace import load_workspace
 
     space = load_workspace(root)
-    mounted = [MountedContract(_shown(api.contract), api.mount, api.mirrors, name) for name, api in space.apis.items()]
+    mounted = [
+        MountedContract(_shown(api.contract), api.mount, api.mirrors, name, dict(api.mock))
+        for name, api in space.apis.items()
+    ]
     if not mounted:
         raise ConfigError("the workspace has no API to serve", where=str(space.config),
                           hint="add an API under [apis.NAME] in sandbox.toml, with its contract and mount")  # fmt: skip

@@ -12,10 +12,12 @@ import os
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from toolkit.errors import ConfigError
 from toolkit.exchange import MockResult, Request, Response
 from toolkit.mock import Handler, compile_mock, error_response, mount_of
 from toolkit.mock.asgi import MockASGIApp
 from toolkit.mock.problem import problem_response
+from toolkit.model import Protocol
 
 CONFIG_ENV = "CTK_SERVE_CONFIG"
 ADMIN_PREFIX = "/__ctk"  # the mocks' own endpoints (health, webhooks on demand), outside every API's mount
@@ -27,6 +29,7 @@ class MountedContract:
     mount: str | None = None  # None: the path of the contract's first server URL
     mirrors: dict[str, str] = field(default_factory=dict)
     name: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)  # sandbox.toml [apis.NAME.mock]
 
 
 @dataclass
@@ -97,6 +100,7 @@ def build_handler(config: ServeConfig) -> Handler:
         }
         if item.mount is not None:
             options["mount"] = item.mount
+        options.update(_settings_for(contract.protocol, item))
         handler = compile_mock(contract, seed=config.seed, validate=config.validate, **options)
         warm = getattr(handler, "warm", None)
         if callable(warm):
@@ -105,6 +109,22 @@ def build_handler(config: ServeConfig) -> Handler:
     if len(handlers) == 1:
         return next(iter(handlers.values()))
     return Dispatcher(handlers)
+
+
+# Which [apis.NAME.mock] settings each protocol's mock understands (the rest would be silently ignored).
+_SETTINGS_BY_PROTOCOL = {"graphql": {"max_depth", "max_cost", "max_tokens", "introspection"}}
+
+
+def _settings_for(protocol: Protocol, item: MountedContract) -> dict[str, Any]:
+    understood = _SETTINGS_BY_PROTOCOL.get(protocol.value, set())
+    for key in item.settings:
+        if key not in understood:
+            raise ConfigError(
+                f"mock.{key} does not apply to {item.name or item.source}, a {protocol.value} contract",
+                where=f"[apis.{item.name}.mock]" if item.name else item.source,
+                hint=f"{key} is a setting of GraphQL mocks" if key in _SETTINGS_BY_PROTOCOL["graphql"] else "",
+            )
+    return dict(item.settings)
 
 
 def build_app(config: ServeConfig) -> MockASGIApp:
