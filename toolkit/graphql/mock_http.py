@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from toolkit.exchange import Request, Response
+from toolkit.mock.cors import options_response as cors_options_response
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -149,14 +150,4 @@ def refusal_response(refusal: Refusal, media: str | None) -> Response:
 
 
 def options_response(request: Request) -> Response:
-    headers = [("allow", ALLOWED)]
-    origin = request.header("origin")
-    if origin:  # a CORS preflight: GraphiQL or a browser app under development must be able to call the mock
-        headers += [
-            ("access-control-allow-origin", origin),
-            ("access-control-allow-methods", ALLOWED),
-            ("access-control-allow-headers", request.header("access-control-request-headers") or "*"),
-            ("access-control-max-age", "600"),
-            ("vary", "Origin"),
-        ]
-    return Response(204, tuple(headers))
+    return cors_options_response(ALLOWED, request)

@@ -10,6 +10,7 @@ import random
 from typing import Any, Literal
 
 from toolkit.exchange import Request, Response
+from toolkit.mock.cors import options_response as cors_options_response
 from toolkit.openapi.bodies import DecodedBody, is_json
 from toolkit.openapi.jsonschema import SchemaValidators
 from toolkit.openapi.mock_compile import CompiledOperation
@@ -30,18 +31,7 @@ def allowed_methods(methods: tuple[str, ...]) -> list[str]:
 
 
 def options_response(methods: tuple[str, ...], request: Request) -> Response:
-    allowed = ", ".join(allowed_methods(methods))
-    headers = [("allow", allowed)]
-    origin = request.header("origin")
-    if origin:  # a CORS preflight: a browser client under development must be able to call the mock
-        headers += [
-            ("access-control-allow-origin", origin),
-            ("access-control-allow-methods", allowed),
-            ("access-control-allow-headers", request.header("access-control-request-headers") or "*"),
-            ("access-control-max-age", "600"),
-            ("vary", "Origin"),
-        ]
-    return Response(204, tuple(headers))
+    return cors_options_response(", ".join(allowed_methods(methods)), request)
 
 
 def negotiate(media: list[MediaResponse], accept: str | None) -> MediaResponse | Literal[False] | None:
