@@ -5,16 +5,21 @@ mock is served on a loopback uvicorn server (the ASGI app ``ctk serve`` runs; ``
 ``MockZeepTransport`` instead) and ``zeep.Client(url + "?wsdl")`` is built from what the mock serves.
 For every service/port/operation, a valid input element is generated from the XSD, parsed by zeep into
 its own objects and passed as the call's arguments; the call must succeed, zeep must deserialize the
-answer, and the raw response body must validate against the XSD (lxml; rpc/encoded bodies are checked
-for the right wrapper only, as the mock itself does). Operations zeep cannot build a request for (HTTP
-bindings, unsupported constructs) are listed as "not callable by zeep" with zeep's reason.
+answer, and the raw response body must validate against the XSD under two judges: "lxml", ctk's own
+``XsdValidator`` (libxml2 on the schema set ctk assembles, the set the mock generates from), and
+"xmlschema", ``scripts/xsd_judge.py`` (the xmlschema package on schemas it assembles itself from the WSDL
+files, sharing no code with ctk). rpc/encoded bodies are checked for the right wrapper only, as the mock
+itself does: no schema describes encoded messages. A judge that cannot compile a WSDL's schemas is
+reported "unavailable" for it, with its reason, and checks nothing there (never a silent pass).
+Operations zeep cannot build a request for (HTTP bindings, unsupported constructs) are listed as "not
+callable by zeep" with zeep's reason.
 
     python scripts/soap_zeep_conformance.py                  # crm v1/v2 and the corpus
     python scripts/soap_zeep_conformance.py --in-process --only crm stockquote
     python scripts/soap_zeep_conformance.py --json
 
-Prints WSDL, operations, zeep can call, passed, failed (with the first reason), and the total pass rate.
-Exit 1 if any operation zeep could call failed.
+Prints WSDL, operations, zeep can call, passed (the call and both judges), failures per judge (with the
+first reason), and the total pass rate. Exit 1 if any operation zeep could call failed.
 """
 
 from __future__ import annotations
@@ -35,10 +40,14 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+from xsd_judge import XmlSchemaJudge  # noqa: E402 - the independent judge, a sibling script module
+
 CORPUS = ROOT.parent / "shared" / "corpus" / "wsdl"
 RIO2_BASE = "http://193.155.1.72/MyCentral-RioII-Services/SecurityService.svc"
 # Files a WSDL root imports are loaded through that root; loading them alone would count them twice.
 IMPORTED_ONLY = {"zeep/import/soap_import_2.wsdl", "savon/rio2/rio2_0.wsdl", "node-soap/wsdlImport/sub.wsdl"}
+JUDGES = ("lxml", "xmlschema")
 
 
 @dataclass
@@ -46,8 +55,12 @@ class Outcome:
     wsdl: str
     operations: int = 0
     callable: int = 0
-    passed: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (operation, first reason)
+    passed: int = 0  # the call succeeded and no judge found a problem
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (operation, first reason): any failure
+    # Per judge ("lxml", "xmlschema"): operations whose answer it checked, and those it rejected.
+    checked: dict[str, int] = field(default_factory=lambda: dict.fromkeys(JUDGES, 0))
+    rejected: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: {judge: [] for judge in JUDGES})
+    unavailable: dict[str, str] = field(default_factory=dict)  # judge -> why it checks nothing (or not all) here
     not_callable: list[tuple[str, str]] = field(default_factory=list)  # (operation, zeep's reason)
     error: str = ""  # the WSDL could not be loaded or served at all
 
@@ -137,15 +150,29 @@ def run_one(path: Path, *, label: str = "", mirrors: dict[str, str] | None = Non
     except Exception as error:  # noqa: BLE001 - a WSDL ctk cannot load is reported, not raised
         outcome.error = f"{type(error).__name__}: {error}"[:300]
         return outcome
+    judge = _judges(mock, path, mirrors or {}, outcome)
     try:
         with serving(mock, in_process) as (base, transport):
-            _run_client(mock, path, f"{base}{mock.mount}?wsdl", transport, outcome, seed)
+            _run_client(mock, judge, path, f"{base}{mock.mount}?wsdl", transport, outcome, seed)
     except Exception as error:  # noqa: BLE001 - zeep refusing the served WSDL is this WSDL's outcome
         outcome.error = f"zeep could not build a client: {type(error).__name__}: {error}"[:300]
     return outcome
 
 
-def _run_client(mock: Any, path: Path, url: str, transport: Any, outcome: Outcome, seed: int) -> None:
+def _judges(mock: Any, path: Path, mirrors: dict[str, str], outcome: Outcome) -> XmlSchemaJudge:
+    """The xmlschema judge of ``path``, and which judge cannot check (all of) this WSDL, and why."""
+    judge = XmlSchemaJudge.from_wsdl(path, mirrors)
+    if not judge.available and not judge.reason.startswith("the WSDL has no schema"):
+        outcome.unavailable["xmlschema"] = judge.reason  # (no schema at all: only rpc/encoded, nothing to judge)
+    refused = [w for w in mock.validator.warnings if "left out of validation" in w or "refuses" in w]
+    if refused:  # ctk's validator is lenient: what libxml2 refused is left unvalidated
+        outcome.unavailable["lxml"] = f"libxml2 refuses part of the schemas: {refused[0]}"
+    return judge
+
+
+def _run_client(
+    mock: Any, judge: XmlSchemaJudge, path: Path, url: str, transport: Any, outcome: Outcome, seed: int
+) -> None:
     import zeep
     from zeep.plugins import Plugin
 
@@ -197,9 +224,16 @@ def _run_client(mock: Any, path: Path, url: str, transport: Any, outcome: Outcom
         except Exception as error:  # noqa: BLE001 - the mock's answer was refused: a failure
             outcome.failed.append((op.id, f"{type(error).__name__}: {error}"[:300]))
             continue
-        problems = _response_problems(mock, mock_op, capture.envelope)
-        if problems:
-            outcome.failed.append((op.id, problems[0][:300]))
+        common, verdicts = _response_problems(mock, judge, mock_op, capture.envelope)
+        for name, problems in verdicts.items():
+            if problems is None:
+                continue  # this judge did not check this answer
+            outcome.checked[name] += 1
+            if problems:
+                outcome.rejected[name].append((op.id, problems[0][:300]))
+        reasons = common + [f"{name}: {problems[0]}" for name, problems in verdicts.items() if problems]
+        if reasons:
+            outcome.failed.append((op.id, reasons[0][:300]))
         else:
             outcome.passed += 1
 
@@ -273,43 +307,75 @@ def _arguments(mock: Any, client: Any, operation: Any, mock_op: Any, rng: Any) -
     return [], kwargs
 
 
-def _response_problems(mock: Any, mock_op: Any, envelope: Any) -> list[str]:
-    """Why the raw response does not validate against the XSD (empty when it does)."""
+def _response_problems(
+    mock: Any, judge: XmlSchemaJudge, mock_op: Any, envelope: Any
+) -> tuple[list[str], dict[str, list[str] | None]]:
+    """Why the raw response is wrong: problems of the envelope itself, and per judge its problems with the
+    Body against the XSD (None when that judge did not check: rpc/encoded, or the judge is unavailable)."""
+    unchecked: dict[str, list[str] | None] = dict.fromkeys(JUDGES)
     if mock_op is None or mock_op.output is None:
-        return []
+        return [], unchecked
     if envelope is None:
-        return ["no response envelope was captured"]
+        return ["no response envelope was captured"], unchecked
     body = next((child for child in envelope if str(child.tag).endswith("}Body")), None)
     children = [child for child in body if isinstance(child.tag, str)] if body is not None else []
     if not children:
-        return ["the response Body is empty"]
+        return ["the response Body is empty"], unchecked
     expected = mock_op.response_qname
     if expected is not None and children[0].tag != expected:
-        return [f"the response Body holds <{children[0].tag}>, expected <{expected}>"]
+        return [f"the response Body holds <{children[0].tag}>, expected <{expected}>"], unchecked
     if mock_op.use == "encoded":
-        return []  # no schema describes encoded messages; the right wrapper is what can be checked
-    problems: list[str] = []
-    for child in children:
-        for violation in mock.validator.validate(copy.deepcopy(child)):
-            problems.append(f"{violation.path}: {violation.message}")
-    return problems
+        return [], unchecked  # no schema describes encoded messages; the right wrapper is what can be checked
+    verdicts: dict[str, list[str] | None] = {}
+    lxml_partial = any("left out of validation" in w or "refuses" in w for w in mock.validator.warnings)
+    if not lxml_partial or all(child.tag in mock.validator.elements for child in children):
+        verdicts["lxml"] = [f"{v.path}: {v.message}" for child in children
+                            for v in mock.validator.validate(copy.deepcopy(child))]  # fmt: skip
+    else:
+        verdicts["lxml"] = None  # libxml2 refused the declaration: ctk's validator would pass it unchecked
+    verdicts["xmlschema"] = (
+        [problem for child in children for problem in judge.validate(child)] if judge.available else None
+    )
+    return [], verdicts
+
+
+def _judge_cell(outcome: Outcome, judge: str) -> str:
+    """"checked/rejected" for one judge, "n/a" when it is unavailable and checked nothing."""
+    checked, rejected = outcome.checked[judge], len(outcome.rejected[judge])
+    if judge in outcome.unavailable and not checked:
+        return "n/a"
+    return f"{checked}/{rejected}" + ("*" if judge in outcome.unavailable else "")
 
 
 def render(outcomes: list[Outcome]) -> str:
-    rows = [("WSDL", "operations", "zeep can call", "passed", "failed", "first failure / note")]
+    rows = [("WSDL", "operations", "zeep can call", "passed", "lxml chk/rej", "xmlschema chk/rej",
+             "first failure / note")]  # fmt: skip
     for outcome in outcomes:
         note = outcome.error or (f"{outcome.failed[0][0]}: {outcome.failed[0][1]}" if outcome.failed else "")
+        if not note and outcome.unavailable:
+            judge, reason = next(iter(outcome.unavailable.items()))
+            note = f"{judge} unavailable: {reason}"
         if not note and outcome.not_callable:
             note = f"not callable by zeep: {outcome.not_callable[0][0]} ({outcome.not_callable[0][1]})"
         rows.append((outcome.wsdl, str(outcome.operations), str(outcome.callable), str(outcome.passed),
-                     str(len(outcome.failed)), note[:110]))  # fmt: skip
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
-    lines = ["  ".join(cell.ljust(widths[i]) if i < 5 else cell for i, cell in enumerate(row)) for row in rows]
+                     _judge_cell(outcome, "lxml"), _judge_cell(outcome, "xmlschema"), note[:110]))  # fmt: skip
+    last = len(rows[0]) - 1
+    widths = [max(len(row[i]) for row in rows) for i in range(last)]
+    lines = ["  ".join(cell.ljust(widths[i]) if i < last else cell for i, cell in enumerate(row)) for row in rows]
     callable_ = sum(outcome.callable for outcome in outcomes)
     passed = sum(outcome.passed for outcome in outcomes)
     total = sum(outcome.operations for outcome in outcomes)
     rate = f"{100 * passed / callable_:.1f}%" if callable_ else "n/a"
     lines.append(f"\n{len(outcomes)} WSDLs, {total} operations, zeep can call {callable_}, passed {passed} ({rate})")
+    for judge in JUDGES:
+        checked = sum(outcome.checked[judge] for outcome in outcomes)
+        rejected = sum(len(outcome.rejected[judge]) for outcome in outcomes)
+        lines.append(f"{judge}: checked {checked} answers, rejected {rejected}")
+    lines.append("chk/rej: answers the judge checked/rejected; n/a: the judge cannot compile this WSDL's schemas "
+                 "(* only part of them); rpc/encoded answers are checked by neither (no schema describes them)")
+    for outcome in outcomes:
+        for judge, reason in outcome.unavailable.items():
+            lines.append(f"  {outcome.wsdl}: {judge} unavailable: {reason[:200]}")
     not_loaded = [outcome.wsdl for outcome in outcomes if outcome.error]
     if not_loaded:
         lines.append(f"not served or not loadable: {', '.join(not_loaded)}")

@@ -1,8 +1,8 @@
 """The XML Schema layer of the SOAP mock: one compiled validator per WSDL, and valid generated bodies.
 
 Every global element of every corpus WSDL (and the CRM contract) is generated with several seeds and
-checked by an independently compiled ``XsdValidator``; the node-soap oracle responses check the
-validator the other way round (real messages it must accept).
+checked by an independently compiled ``XsdValidator``. The node-soap oracle responses, which check the
+validator the other way round (real messages it must accept), are in ``test_soap_oracles.py``.
 """
 
 from __future__ import annotations
@@ -294,52 +294,3 @@ def test_strict_refusal_names_file_and_line_and_lenient_keeps_the_rest() -> None
     lenient = XsdValidator.from_definitions(definitions, strict=False)
     assert "{http://www.dummy.com/Types}DummyRequest" in lenient.elements, "only the broken components are left out"
     assert any("types.xsd:25" in warning for warning in lenient.warnings)
-
-
-# --- the node-soap oracle responses --------------------------------------------------------------
-
-SAMPLES = CORPUS / "wsdl" / "oracles" / "node-soap-samples"
-# Why some samples are not checked: malformed on purpose, no response, rpc-style bodies (their wrapper is
-# not a global element; the SOAP mock validates them with synthetic wrappers), or a schema libxml2 refuses.
-SKIPPED_SAMPLES = {
-    "Dummy__should_extract_envelope_from_response": "response.xml is deliberately not XML (text before the envelope)",
-    "getAppointmentNumber__should_be_able_to_parse_response": "response.xml is a bare fragment, not an envelope",
-    "Message__Messages_suffixed_with_In_Out": "rpc style: the body child is an operation wrapper",
-    "Message__overriding_namespace_prefix": "rpc style: the body child is an operation wrapper",
-    "SendCDATA__cdata_removes_leading_and_trailing_whitespace_by_default": "rpc style: operation wrapper",
-    "addPrefix__should_add_namespace_on_output_message": "rpc style: the body child is an operation wrapper",
-    "execFile__valid_xml_generated_on_request_with_complex_type_element_form_default_qualified": "rpc style wrapper",
-    "createData__should_generate_complex_type_request": "rpc style, and its schema lacks three types",
-}
-# Samples that do not match their own WSDL; libxml2 is right, node-soap's parser is lenient.
-WRONG_SAMPLES = {
-    "Dummy__should_add_prefix_for_unqualified_global_elements": "DummyResult is qualified, the schema says unqualified",
-    "Dummy__should_handle_nil_as_null": "xsi:nil on DummyElement, which is not nillable",
-    "Dummy__should_parse_nil": "xsi:nil on DummyElement, which is not nillable",
-    "GetAccountXml__non_xmlns_attributes_should_be_returned": "an undeclared element in a strict xs:any",
-    "GetSubscription__should_handle_ref_minOccurs_and_maxOccurs": "a Status element the trimmed schema lacks",
-}
-
-
-def _samples() -> list[str]:
-    if not SAMPLES.is_dir():
-        return ["<corpus absent>"]
-    return sorted(path.parent.name for path in SAMPLES.glob("*/response.xml"))
-
-
-@pytest.mark.parametrize("sample", _samples())
-def test_node_soap_oracle_responses_validate(sample: str) -> None:
-    if sample in SKIPPED_SAMPLES:
-        pytest.skip(SKIPPED_SAMPLES[sample])
-    folder = corpus("wsdl", "oracles", "node-soap-samples", sample)
-    definitions = _definitions(folder / "soap.wsdl")
-    validator = XsdValidator.from_definitions(definitions, strict=False)
-    envelope = etree.fromstring((folder / "response.xml").read_bytes())
-    body = next(node for node in envelope.iter() if isinstance(node.tag, str) and etree.QName(node).localname == "Body")
-    children = [child for child in body if isinstance(child.tag, str)]
-    assert children
-    violations = [violation for child in children for violation in validator.validate(child)]
-    if sample in WRONG_SAMPLES:
-        assert violations, f"expected the sample to be invalid: {WRONG_SAMPLES[sample]}"
-    else:
-        assert violations == []
