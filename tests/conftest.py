@@ -80,6 +80,33 @@ def corpus(*parts: str) -> Path:
     return path
 
 
+RIO2_BASE = "http://193.155.1.72/MyCentral-RioII-Services/SecurityService.svc"
+
+
+def corpus_mirrors(relative: str) -> dict[str, Path]:
+    """Mirrors for a corpus WSDL: rio2 is a WCF export saved from a server, its imports name that server's URLs."""
+    if "rio2" not in relative:
+        return {}
+    folder = CORPUS / "wsdl/savon/rio2"
+    mirrors = {f"{RIO2_BASE}?wsdl": folder / "rio2.wsdl", f"{RIO2_BASE}?wsdl=wsdl0": folder / "rio2_0.wsdl"}
+    mirrors.update({f"{RIO2_BASE}?xsd=xsd{i}": folder / f"rio2_{i}.xsd" for i in range(4)})
+    return mirrors
+
+
+@pytest.fixture
+def no_sockets(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Any attempt to connect a socket fails the test (on top of the loopback-only guard): for in-process adapters."""
+    attempts: list[Any] = []
+
+    def refuse(self: socket.socket, address: Any) -> None:
+        attempts.append(address)
+        raise AssertionError(f"the in-process mock opened a socket to {address!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    return attempts
+
+
 def assert_refused_output(exit_code: int, stdout: str, stderr: str, name: str) -> None:
     """Exit 2, one ``error:`` line naming ``name`` (plus an optional hint line), no traceback."""
     assert exit_code == 2, (exit_code, stdout, stderr)

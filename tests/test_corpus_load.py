@@ -15,11 +15,9 @@ import pytest
 import yaml
 from lxml import etree
 
-from tests.conftest import CORPUS, corpus
+from tests.conftest import CORPUS, corpus, corpus_mirrors
 from toolkit import load_contract
 from toolkit.errors import LoadError, RemoteReferenceError, UnknownFormatError, UnresolvedReferenceError
-
-RIO2_BASE = "http://193.155.1.72/MyCentral-RioII-Services/SecurityService.svc"
 
 # Files the corpus says cannot load, and the kind of refusal each must get.
 EXPECTED_REFUSALS: dict[str, type[LoadError]] = {
@@ -45,16 +43,6 @@ CONTRACTS = [
 ]
 
 
-def _mirrors(relative: str) -> dict[str, Path]:
-    """rio2 is a WCF export saved from a server: its imports name that server's URLs."""
-    if "rio2" not in relative:
-        return {}
-    folder = CORPUS / "wsdl/savon/rio2"
-    mirrors = {f"{RIO2_BASE}?wsdl": folder / "rio2.wsdl", f"{RIO2_BASE}?wsdl=wsdl0": folder / "rio2_0.wsdl"}
-    mirrors.update({f"{RIO2_BASE}?xsd=xsd{i}": folder / f"rio2_{i}.xsd" for i in range(4)})
-    return mirrors
-
-
 @pytest.mark.parametrize("relative", CONTRACTS)
 def test_corpus_contract_loads_or_is_refused_clearly(relative: str) -> None:
     path = corpus(*relative.split("/"))
@@ -64,7 +52,7 @@ def test_corpus_contract_loads_or_is_refused_clearly(relative: str) -> None:
             load_contract(path)
         assert path.name in str(refused.value), "the refusal must name the file"
         return
-    contract = load_contract(path, mirrors=_mirrors(relative))
+    contract = load_contract(path, mirrors=corpus_mirrors(relative))
     assert contract.title
     ids = [operation.id for operation in contract.operations]
     assert len(ids) == len(set(ids)), "operation ids must be unique"

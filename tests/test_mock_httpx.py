@@ -36,20 +36,6 @@ def payments() -> OpenAPIMock:
     return OpenAPIMock(load_contract(REPO / "contracts" / "payments" / "v1"), MockOptions(seed=1))  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def no_sockets(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Any attempt to connect a socket fails the test (on top of the conftest's loopback-only guard)."""
-    attempts: list[Any] = []
-
-    def refuse(self: socket.socket, address: Any) -> None:
-        attempts.append(address)
-        raise AssertionError(f"the in-process mock opened a socket to {address!r}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    return attempts
-
-
 def test_the_socket_guard_itself_works(no_sockets: list[Any]) -> None:
     """Without this, 'no socket was opened' below would prove nothing."""
     with pytest.raises(AssertionError, match="opened a socket"):

@@ -48,51 +48,81 @@ NOT_LOADABLE = "its schema imports ../platform/platform.coreTypes.xsd, which the
 EXPECTED: dict[str, tuple[str, str, str]] = {
     "DefaultNamespace__no_xmlns_prefix_used_for_default_namespace": ("valid", "valid", ""),
     "Dummy__should_add_prefix_for_unqualified_global_elements": (
-        "invalid", "invalid", "DummyResult is qualified; name.xsd has no elementFormDefault, so local elements are "
-        "unqualified (XSD 3.3.2: form defaults to unqualified). node-soap's parser is lenient."),
+        "invalid",
+        "invalid",
+        "DummyResult is qualified; name.xsd has no elementFormDefault, so local elements are "
+        "unqualified (XSD 3.3.2: form defaults to unqualified). node-soap's parser is lenient.",
+    ),
     "Dummy__should_handle_cdata_xml_in_response": ("valid", "valid", ""),
     "Dummy__should_handle_inline_types": (
-        "unchecked", "invalid", "name.xsd:40 names a simpleType nested in an element (XSD 3.14.2: a local "
+        "unchecked",
+        "invalid",
+        "name.xsd:40 names a simpleType nested in an element (XSD 3.14.2: a local "
         "simpleType has no name), so libxml2 refuses DummyResponse and ctk leaves it unvalidated. xmlschema, "
         "in lax mode, reads the rest and rejects the sample rightly: its children are qualified (n:SimpleBoolean) "
-        "where name.xsd, with no elementFormDefault, declares them unqualified."),
+        "where name.xsd, with no elementFormDefault, declares them unqualified.",
+    ),
     "Dummy__should_handle_nil_as_null": (
-        "invalid", "invalid", "xsi:nil on DummyElement, which is not nillable (XSD 3.3.4 cvc-elt 3.1)"),
+        "invalid",
+        "invalid",
+        "xsi:nil on DummyElement, which is not nillable (XSD 3.3.4 cvc-elt 3.1)",
+    ),
     "Dummy__should_ignore_commented_envelope_in_response": ("valid", "valid", ""),
     "Dummy__should_parse_nil": ("invalid", "invalid", "xsi:nil on DummyElement, which is not nillable"),
     "Dummy__should_use_defined_value_key": ("valid", "valid", ""),
     "GetAccountXml__non_xmlns_attributes_should_be_returned": (
-        "invalid", "invalid", "an undeclared element {#Foo}Foo where a strict xs:any demands a declaration"),
+        "invalid",
+        "invalid",
+        "an undeclared element {#Foo}Foo where a strict xs:any demands a declaration",
+    ),
     "GetSubscription__should_handle_ref_minOccurs_and_maxOccurs": (
-        "invalid", "invalid", "a Status element the (trimmed) schema of the sample does not declare"),
+        "invalid",
+        "invalid",
+        "a Status element the (trimmed) schema of the sample does not declare",
+    ),
     "Message__Messages_suffixed_with_In_Out": ("parse-only", "parse-only", "rpc/encoded"),
     "Message__overriding_namespace_prefix": ("parse-only", "parse-only", "rpc/encoded"),
     "RequestHeaders__omit_element_when_empty": ("valid", "valid", ""),
     "RequestHeaders__propogate_basic_security_invalid_options": ("valid", "valid", ""),
     "RequestHeaders__propogate_custom_header": ("valid", "valid", ""),
     "RetrieveFareQuoteDateRange__should_handle_child_namespaces": (
-        "unchecked", "invalid", "the sample's schemas are trimmed: the result's type q6:ViewFareQuote is defined "
+        "unchecked",
+        "invalid",
+        "the sample's schemas are trimmed: the result's type q6:ViewFareQuote is defined "
         "nowhere and childxs7 refers to namespaces it never imports (XSD src-resolve 4.2). libxml2 refuses it, "
         "so ctk leaves the element unvalidated; xmlschema's lax mode reads the missing type as anyType, whose "
         "undeclared children cannot carry xsi:nil (cvc-elt 3.1). Neither verdict is about the sample: the "
-        "contract it would be judged against is incomplete."),
+        "contract it would be judged against is incomplete.",
+    ),
     "SendCDATA__cdata_removes_leading_and_trailing_whitespace_by_default": (
-        "invalid", "invalid", "TestResponse is unqualified; the WSDL declares it in http://example.com/testservice.xsd"),
+        "invalid",
+        "invalid",
+        "TestResponse is unqualified; the WSDL declares it in http://example.com/testservice.xsd",
+    ),
     "UpdateProfile__correct_namespaces_for_elements_with_base_ignorednamespaces": ("valid", "valid", ""),
     "UpdateProfile__correct_ns_context": ("valid", "valid", ""),
     "addPrefix__should_add_namespace_on_output_message": (
-        "invalid", "unavailable", "a broken WSDL: its message and portType references are unprefixed, so they "
+        "invalid",
+        "unavailable",
+        "a broken WSDL: its message and portType references are unprefixed, so they "
         "resolve to the WSDL namespace (Namespaces in XML 1.0 section 6.2) and name nothing; its binding uses "
         "soap:input/soap:output instead of wsdl:input/wsdl:output. No operation and no schema: ctk declares no "
-        "wrapper (lxml finds no declaration of addPrefixResponse) and xmlschema has nothing to build."),
+        "wrapper (lxml finds no declaration of addPrefixResponse) and xmlschema has nothing to build.",
+    ),
     "createData__should_generate_complex_type_request": (
-        "unchecked", "invalid", "rpc/literal. The schema refers to types Tab, LookupInfo, LookupValues defined "
+        "unchecked",
+        "invalid",
+        "rpc/literal. The schema refers to types Tab, LookupInfo, LookupValues defined "
         "nowhere (src-resolve), so libxml2 refuses the inline schema and ctk leaves the wrapper unvalidated. "
         "xmlschema (lax) rejects the sample rightly: StandardResponse requires an Error child (minOccurs "
-        "defaults to 1, XSD 3.3.2) and the sample has none."),
+        "defaults to 1, XSD 3.3.2) and the sample has none.",
+    ),
     "execFile__valid_xml_generated_on_request_with_complex_type_element_form_default_qualified": (
-        "invalid", "invalid", "the sample answers {urn:RpcExample}execFileResponse; its WSDL is document/literal "
-        "and declares {urn:FileExecutor}execFileResult as the output"),
+        "invalid",
+        "invalid",
+        "the sample answers {urn:RpcExample}execFileResponse; its WSDL is document/literal "
+        "and declares {urn:FileExecutor}execFileResult as the output",
+    ),
     "readMetadata__should_support_XMLSchema_Instance_override": ("valid", "valid", ""),
 }
 # Schema errors xmlschema reports (lax mode) where strict mode refuses the sample's schemas: pinned, so a

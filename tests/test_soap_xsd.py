@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from tests.conftest import CORPUS, DATA, REPO, corpus
+from tests.conftest import CORPUS, DATA, REPO, corpus, corpus_mirrors
 from toolkit.errors import CtkError, LoadError
 from toolkit.load import load_contract
 from toolkit.soap.load import SoapContract
@@ -23,7 +23,6 @@ from toolkit.soap.wsdl import Definitions
 from toolkit.soap.xsd_generate import XsdGenerationError, XsdGenerator
 from toolkit.soap.xsd_validate import XsdValidator
 
-RIO2_BASE = "http://193.155.1.72/MyCentral-RioII-Services/SecurityService.svc"
 FEATURES = DATA / "soap" / "xsd_features.wsdl"
 F = "{urn:features}"
 CRM = "{urn:example:crm:types}"
@@ -53,18 +52,9 @@ def _listed(pattern: str) -> list[str]:
 CORPUS_WSDLS = [*_listed("wsdl/*/*.wsdl"), *_listed("wsdl/*/*/*.wsdl"), *_listed("wsdl/oracles/*/*/soap.wsdl")]
 
 
-def _mirrors(relative: str) -> dict[str, Path]:
-    if "rio2" not in relative:
-        return {}
-    folder = CORPUS / "wsdl/savon/rio2"
-    mirrors = {f"{RIO2_BASE}?wsdl": folder / "rio2.wsdl", f"{RIO2_BASE}?wsdl=wsdl0": folder / "rio2_0.wsdl"}
-    mirrors.update({f"{RIO2_BASE}?xsd=xsd{i}": folder / f"rio2_{i}.xsd" for i in range(4)})
-    return mirrors
-
-
 def _definitions(path: Path, relative: str = "") -> Definitions:
     try:
-        contract = load_contract(path, mirrors=_mirrors(relative))
+        contract = load_contract(path, mirrors=corpus_mirrors(relative))
     except LoadError as exc:
         pytest.skip(f"the loader cannot load it offline: {exc}")
     assert isinstance(contract, SoapContract) and contract.definitions is not None

@@ -4,7 +4,6 @@ one per style: every operation zeep can call must pass (answer deserialized, bod
 
 from __future__ import annotations
 
-import socket
 import sys
 from typing import Any
 
@@ -25,19 +24,6 @@ def _mock(path: Any, **options: Any) -> SoapMock:
     contract = load_contract(path)
     assert isinstance(contract, SoapContract)
     return SoapMock(contract, SoapMockOptions(seed=3, **options))
-
-
-@pytest.fixture
-def no_sockets(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    attempts: list[Any] = []
-
-    def refuse(self: socket.socket, address: Any) -> None:
-        attempts.append(address)
-        raise AssertionError(f"the in-process transport opened a socket to {address!r}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    return attempts
 
 
 def test_zeep_calls_the_mock_in_process_without_a_socket(no_sockets: list[Any]) -> None:
