@@ -340,7 +340,7 @@ def _response_problems(
 
 
 def _judge_cell(outcome: Outcome, judge: str) -> str:
-    """"checked/rejected" for one judge, "n/a" when it is unavailable and checked nothing."""
+    """ "checked/rejected" for one judge, "n/a" when it is unavailable and checked nothing."""
     checked, rejected = outcome.checked[judge], len(outcome.rejected[judge])
     if judge in outcome.unavailable and not checked:
         return "n/a"
@@ -371,8 +371,10 @@ def render(outcomes: list[Outcome]) -> str:
         checked = sum(outcome.checked[judge] for outcome in outcomes)
         rejected = sum(len(outcome.rejected[judge]) for outcome in outcomes)
         lines.append(f"{judge}: checked {checked} answers, rejected {rejected}")
-    lines.append("chk/rej: answers the judge checked/rejected; n/a: the judge cannot compile this WSDL's schemas "
-                 "(* only part of them); rpc/encoded answers are checked by neither (no schema describes them)")
+    lines.append(
+        "chk/rej: answers the judge checked/rejected; n/a: the judge cannot compile this WSDL's schemas "
+        "(* only part of them); rpc/encoded answers are checked by neither (no schema describes them)"
+    )
     for outcome in outcomes:
         for judge, reason in outcome.unavailable.items():
             lines.append(f"  {outcome.wsdl}: {judge} unavailable: {reason[:200]}")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, corpus
-from tests.test_corpus_load import CONTRACTS, EXPECTED_REFUSALS, ORACLE_WSDLS, _mirrors
+from tests.conftest import REPO, corpus, corpus_mirrors
+from tests.test_corpus_load import CONTRACTS, EXPECTED_REFUSALS, ORACLE_WSDLS
 from toolkit import load_contract
 from toolkit.errors import CtkError, LoadError
 from toolkit.model import Change, ChangeSeverity
@@ -640,10 +640,10 @@ WSDLS = [rel for rel in [*CONTRACTS, *ORACLE_WSDLS] if rel.startswith("wsdl/") a
 def test_diff_of_a_contract_with_itself_is_empty(relative: str) -> None:
     path = corpus(*relative.split("/"))
     try:
-        old = load_contract(path, mirrors=_mirrors(relative))
+        old = load_contract(path, mirrors=corpus_mirrors(relative))
     except LoadError:
         pytest.skip("the corpus load test covers this refusal")
-    new = load_contract(path, mirrors=_mirrors(relative))
+    new = load_contract(path, mirrors=corpus_mirrors(relative))
     assert diff(old, new) == []
 
 
