@@ -127,6 +127,7 @@ def test_a_10000_deep_nesting_is_refused(crm: SoapMock) -> None:
     deep = "<a>" * 10_000 + "</a>" * 10_000
     code, message, _ = fault_of(post(crm, envelope(f"<c:GetAccountRequest>{deep}</c:GetAccountRequest>")))
     assert code == "soap:Client" and "not usable XML" in message
+    assert "nested deeper than 256 levels" in message and "XML_PARSE_HUGE" not in message
 
 
 def test_a_soap12_envelope_on_a_soap11_only_port_is_a_version_mismatch(soap12_only: SoapMock) -> None:

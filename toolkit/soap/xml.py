@@ -53,6 +53,9 @@ def parse_xml(source: Source) -> etree._Element:
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (exc.lineno, 0)
         message = re.sub(r",? line \d+, column \d+$", "", exc.msg or "syntax error")
+        # libxml2 suggests its own XML_PARSE_HUGE switch: the depth limit is ours to keep, not the user's to lift
+        message = re.sub(r"Excessive depth in document: (\d+), use XML_PARSE_HUGE option",
+                         r"elements nested deeper than \1 levels, the limit for untrusted XML", message)  # fmt: skip
         raise ParseError(
             f"invalid XML: {message}",
             where=f"{source.name}:{line}:{column}",
