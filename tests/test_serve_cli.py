@@ -83,6 +83,13 @@ def test_check_honours_mount() -> None:
     assert "at http://127.0.0.1:8000/pay" in err
 
 
+def test_check_lists_each_soap_port_at_its_address_path() -> None:
+    code, _, err = run("serve", str(REPO / "contracts" / "crm" / "v1" / "crm.wsdl"), "--check")
+    assert code == 0, err
+    assert "SOAP 1.1, CrmService/CrmSoap11Port at http://127.0.0.1:8000/soap/v1 (WSDL: /soap/v1?wsdl)" in err
+    assert "SOAP 1.2, CrmService/CrmSoap12Port at http://127.0.0.1:8000/soap12/v1" in err
+
+
 def test_workspace_check_serves_every_protocol_at_its_mount() -> None:
     code, _, err = run("serve", "--root", str(REPO), "--check")
     assert code == 0, err

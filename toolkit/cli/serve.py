@@ -160,6 +160,9 @@ def _announce(config: object, host: str, port: int, seconds: float, handler: obj
         click.echo(
             f"serving {label}{item.source} at http://{host}:{port}{item.mount or _default_mount(handler)}", err=True
         )
+        endpoints = getattr(handler, "endpoints", None) if item.mount is None else None
+        for path, what in endpoints or ():  # a WSDL's ports, each at its own address path
+            click.echo(f"  {what} at http://{host}:{port}{path or '/'} (WSDL: {path or '/'}?wsdl)", err=True)
     validation = "on" if config.validate else "off"
     then = "--check: not started" if check else "Ctrl-C to stop"
     click.echo(f"seed {config.seed}, validation {validation}, ready in {seconds:.2f} s; {then}", err=True)

@@ -120,6 +120,14 @@ class SoapMock:
         """Build the realistic-value pools now (Faker) rather than on the first request."""
         self.generator.warm()
 
+    @property
+    def endpoints(self) -> list[tuple[str, str]]:
+        """(path, what answers there) for each port, for ``ctk serve`` to announce."""
+        return [
+            (self._address_path(port.service, port.name) or "/", f"SOAP {port.version}, {port.service}/{port.name}")
+            for port in self.ports
+        ]
+
     def _address_path(self, service: str, port_name: str) -> str | None:
         for port in self.ports:
             if port.service == service and port.name == port_name:
