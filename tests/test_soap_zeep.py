@@ -124,3 +124,15 @@ def test_conformance_on_a_wcf_export_whose_imports_name_the_vendors_urls() -> No
     path = corpus("wsdl", "savon", "rio2", "rio2.wsdl")
     outcome = conformance.run_one(path, mirrors=conformance._mirrors("savon/rio2/rio2.wsdl"), in_process=True)
     assert outcome.error == "" and outcome.callable == 4 and outcome.passed == 4
+
+
+@pytest.mark.parametrize("label", [label for label, _, _ in conformance.targets()])
+def test_every_workspace_and_corpus_wsdl_conforms_for_each_operation_zeep_can_call(label: str) -> None:
+    """The issue's bar, kept by CI: every operation zeep can call passes (both judges); the script prints it."""
+    [(_, path, mirrors)] = [target for target in conformance.targets([label]) if target[0] == label]
+    outcome = conformance.run_one(path, label=label, mirrors=mirrors, in_process=True, seed=7)
+    if outcome.error:  # only a WSDL that needs the network may fail to load
+        assert "xsd_include_http" in label and "http" in outcome.error
+        return
+    assert outcome.failed == [], outcome.failed[:3]
+    assert outcome.passed == outcome.callable
