@@ -16,11 +16,12 @@ from lxml import etree
 
 from toolkit.fake import Fake
 from toolkit.soap.wsdl import XSD, Definitions
+from toolkit.soap.xsd_assemble import schema_documents
 from toolkit.soap.xsd_builtin import SOAP_ENCODING
 from toolkit.soap.xsd_generate_compile import Compiler
 from toolkit.soap.xsd_generate_index import Index
 from toolkit.soap.xsd_generate_nodes import XSI, Draw, ElementDecl, XsdGenerationError
-from toolkit.soap.xsd_validate import XsdValidator, XsdViolation, schema_documents
+from toolkit.soap.xsd_validate import XsdValidator, XsdViolation
 
 __all__ = ["XsdGenerationError", "XsdGenerator"]
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from lxml import etree
 
 from toolkit.soap.wsdl import XSD, XSD_NAMESPACES
+from toolkit.soap.xsd_assemble import SchemaDocument
 from toolkit.soap.xsd_builtin import XML
 from toolkit.soap.xsd_generate_nodes import UNBOUNDED
-from toolkit.soap.xsd_validate import SchemaDocument
 
 _OLD_NAMES = {"timeInstant": "dateTime", "timeDuration": "duration", "uriReference": "anyURI", "binary": "base64Binary"}
 
