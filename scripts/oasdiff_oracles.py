@@ -154,7 +154,7 @@ def rules_of_check(check: str) -> set[str]:
     """The oasdiff rule ids a check emits: from the table above, else derived from the check's name."""
     if check in _CHECK_RULES:
         return set(_CHECK_RULES[check])
-    words = kebab(check).replace("api-", "api-").split("-")
+    words = kebab(check).split("-")
     if words[-1] == "check":
         words = words[:-1]
     while words and words[-1] in {

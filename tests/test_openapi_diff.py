@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from tests.conftest import REPO, corpus
 from toolkit import load_contract
 from toolkit.errors import ConfigError
-from toolkit.model import ChangeSeverity
+from toolkit.model import Change, ChangeSeverity
 from toolkit.openapi.diff import diff
 from toolkit.openapi.diff_policy import DiffPolicy
 from toolkit.openapi.load import OpenAPIContract
@@ -69,19 +70,22 @@ for _media in ("application/json", "application/x-www-form-urlencoded"):
 PAYMENTS[("endpoint-deprecated-with-sunset", "info", "GET /charges", "/paths/~1charges/get")] += 1
 
 
+@functools.cache
+def _payments_changes() -> tuple[Change, ...]:
+    """contracts/payments v1 → v2, diffed once for the tests that read it."""
+    old, new = load_contract(REPO / "contracts/payments/v1"), load_contract(REPO / "contracts/payments/v2")
+    return tuple(diff(old, new, today=TODAY))
+
+
 def test_payments_v1_to_v2_is_exactly_the_answer_key() -> None:
-    changes = diff(
-        load_contract(REPO / "contracts/payments/v1"), load_contract(REPO / "contracts/payments/v2"), today=TODAY
-    )
+    changes = _payments_changes()
     found = Counter((c.id, c.severity.value, c.operation or "", c.location or "") for c in changes)
     assert found == PAYMENTS
     assert all(len(c.operations) == 1 for c in changes)
 
 
 def test_payments_deprecation_carries_its_sunset() -> None:
-    changes = diff(
-        load_contract(REPO / "contracts/payments/v1"), load_contract(REPO / "contracts/payments/v2"), today=TODAY
-    )
+    changes = _payments_changes()
     (row,) = [c for c in changes if c.id == "endpoint-deprecated-with-sunset"]
     assert row.sunset == dt.date(2027, 6, 30)
     assert row.deprecation is True
@@ -89,9 +93,7 @@ def test_payments_deprecation_carries_its_sunset() -> None:
 
 
 def test_messages_name_the_property_and_values() -> None:
-    changes = diff(
-        load_contract(REPO / "contracts/payments/v1"), load_contract(REPO / "contracts/payments/v2"), today=TODAY
-    )
+    changes = _payments_changes()
     (refund, *_) = [c for c in changes if c.id == "request-property-type-changed"]
     assert "amount" in refund.message and "number" in refund.message and "integer" in refund.message
 
@@ -136,6 +138,22 @@ def test_schema_moved_behind_a_ref_is_not_a_change(tmp_path: Path) -> None:
         "    Thing:\n      type: object\n      properties:\n        id: {type: string}",
     )
     assert diff(*_pair(tmp_path, inline, moved), today=TODAY) == []
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [
+        _get("type: object\nproperties:\n  default: {$ref: '#/components/schemas/Thing'}"),  # a property named so
+        (  # the default response
+            "  /things:\n    get:\n      responses:\n        default:\n          description: error\n"
+            "          content: {application/json: {schema: {$ref: '#/components/schemas/Thing'}}}"
+        ),
+    ],
+)
+def test_a_changed_ref_target_under_a_keyword_named_key_is_found(tmp_path: Path, paths: str) -> None:
+    thing = "    Thing:\n      type: object\n      properties:\n        id: {{type: {}}}"
+    old, new = _doc(paths, thing.format("string")), _doc(paths, thing.format("integer"))
+    assert [c.id for c in diff(*_pair(tmp_path, old, new), today=TODAY)] == ["response-property-type-changed"]
 
 
 def test_recursive_schema_terminates_and_finds_the_change(tmp_path: Path) -> None:
@@ -366,14 +384,18 @@ def test_parameter_deprecation_sunsets(tmp_path: Path) -> None:
     assert _ids(tmp_path, old, bare, policy=policy) == ["request-parameter-deprecated-sunset-missing"]
 
 
-def _body_and_response(prop: str) -> str:
-    schema = f"{{type: object, properties: {{a: {prop}}}}}"
+def _bodies(media: str, request: str, response: str) -> str:
     return (
         "  /things:\n    post:\n      requestBody:\n        content:\n"
-        f"          application/json: {{schema: {schema}}}\n"
+        f"          {media}: {{schema: {request}}}\n"
         "      responses:\n        '200':\n          description: ok\n          content:\n"
-        f"            application/json: {{schema: {schema}}}"
+        f"            {media}: {{schema: {response}}}"
     )
+
+
+def _body_and_response(prop: str) -> str:
+    schema = f"{{type: object, properties: {{a: {prop}}}}}"
+    return _bodies("application/json", schema, schema)
 
 
 def test_property_deprecation_sunsets(tmp_path: Path) -> None:
@@ -414,15 +436,6 @@ def test_property_stability_follows_the_policy_threshold(tmp_path: Path) -> None
     ]
 
 
-def _bodies(media: str, request: str, response: str) -> str:
-    return (
-        "  /things:\n    post:\n      requestBody:\n        content:\n"
-        f"          {media}: {{schema: {request}}}\n"
-        "      responses:\n        '200':\n          description: ok\n          content:\n"
-        f"            {media}: {{schema: {response}}}"
-    )
-
-
 @pytest.mark.parametrize(
     ("media", "old", "new", "expected"),
     [
@@ -446,11 +459,13 @@ def test_loosely_typed_swaps(
     assert [(c.id, c.severity.value) for c in diff(*_pair(tmp_path, before, after), today=TODAY)] == expected
 
 
+def _ok_response(rest: str) -> str:
+    """A GET whose 200 response has ``rest`` (YAML at the response's indentation) besides its description."""
+    return f"  /things:\n    get:\n      responses:\n        '200':\n          description: ok\n          {rest}"
+
+
 def _response_header(schema: str) -> str:
-    return (
-        "  /things:\n    get:\n      responses:\n        '200':\n          description: ok\n"
-        f"          headers: {{Retry-After: {{schema: {schema}}}}}"
-    )
+    return _ok_response(f"headers: {{Retry-After: {{schema: {schema}}}}}")
 
 
 @pytest.mark.parametrize(
@@ -471,10 +486,7 @@ def test_response_header_type_changes(tmp_path: Path, old: str, new: str, expect
 
 
 def _response_media(media: str, schema: str = "{type: object}") -> str:
-    return (
-        "  /things:\n    get:\n      responses:\n        '200':\n          description: ok\n"
-        f"          content: {{'{media}': {{schema: {schema}}}}}"
-    )
+    return _ok_response(f"content: {{'{media}': {{schema: {schema}}}}}")
 
 
 @pytest.mark.parametrize(

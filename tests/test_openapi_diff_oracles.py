@@ -6,6 +6,7 @@ this runs them one by one so a regression names its case.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import sys
@@ -20,6 +21,7 @@ from tests.conftest import CORPUS, REPO, corpus
 CASES = CORPUS / "drift" / "oracles" / "oasdiff" / "cases.json"
 
 
+@functools.cache
 def _script() -> ModuleType:
     spec = importlib.util.spec_from_file_location("oasdiff_oracles", REPO / "scripts" / "oasdiff_oracles.py")
     assert spec is not None and spec.loader is not None

@@ -37,13 +37,12 @@ def diff(
 
     ``policy`` holds oasdiff's configurable rules (sunset notice, stability tracking); its defaults are oasdiff's.
     """
-    day = today or dt.date.today()
-    before, after = Side(as_openapi(old, "old"), day), Side(as_openapi(new, "new"), day)
-    out = Emitter(day, policy)
+    before, after = Side(as_openapi(old, "old")), Side(as_openapi(new, "new"))
+    out = Emitter(today or dt.date.today(), policy)
     schemas = SchemaDiff(before, after, policy)
     old_ops, new_ops = operations(before), operations(after)
     new_items = {key[0]: item for key, (_, item, _) in new_ops.items()}
-    new_paths = set(new_items) | _declared_paths(after)
+    new_paths = _declared_paths(after)  # every path NEW declares, with or without operations
     for key, (path, item, op) in old_ops.items():
         op_id = f"{key[1].upper()} {path}"
         if key not in new_ops:

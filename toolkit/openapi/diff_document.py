@@ -136,9 +136,4 @@ def _servers(old: Side, new: Side, out: Emitter) -> None:
     before, after = old.contract.servers, new.contract.servers
     where_old = "/servers" if not old.swagger else "/host"
     where_new = "/servers" if not new.swagger else "/host"
-    for url in before:
-        if url not in after:
-            out.add("api-server-removed", f"server `{url}` was removed", None, where_old, where_new)
-    for url in after:
-        if url not in before:
-            out.add("api-server-added", f"server `{url}` was added", None, where_old, where_new)
+    out.members("api-server", "server", before, after, None, where_old, where_new)

@@ -9,6 +9,8 @@ does not have is dropped rather than invented.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from toolkit.model import Change
@@ -164,6 +166,7 @@ _WHOLE = (
 )
 
 
+@functools.cache
 def implemented() -> frozenset[str]:
     """Every oasdiff id this diff can emit (for the oracle report: which rules are still missing)."""
     found = {_ALIASES.get(p + s, p + s) for p in _PREFIXES for s in SUFFIXES}
@@ -242,6 +245,25 @@ class Emitter:
                 deprecation=deprecation,
             )
         )
+
+    def members(
+        self,
+        head: str,
+        noun: str,
+        before: Collection[object],
+        after: Collection[object],
+        operation: str | None,
+        old: str | None,
+        new: str | None,
+    ) -> None:
+        """``{head}-removed`` for each member of ``before`` that ``after`` lacks, then ``{head}-added``."""
+        label = f"{operation}: " if operation else ""
+        for member in before:
+            if member not in after:
+                self.add(f"{head}-removed", f"{label}{noun} `{member}` was removed", operation, old, new)
+        for member in after:
+            if member not in before:
+                self.add(f"{head}-added", f"{label}{noun} `{member}` was added", operation, old, new)
 
     def facts(self, facts: list[Fact], place: Place, operation: str) -> None:
         for fact in facts:

@@ -12,9 +12,8 @@ from typing import Any
 
 from toolkit.openapi.diff_emit import Emitter
 from toolkit.openapi.diff_nodes import Node, Side
+from toolkit.openapi.diff_policy import STABILITY
 from toolkit.sunset import parse_sunset
-
-_STABILITY = {"draft": 0, "alpha": 1, "beta": 2, "stable": 3}
 
 
 def _sunset_of(op: Node, item: Node) -> Any:
@@ -169,24 +168,19 @@ def _attributes(
             )
     old_tags = [t for t in ov.get("tags") or [] if isinstance(t, str)] if isinstance(ov.get("tags"), list) else []
     new_tags = [t for t in nv.get("tags") or [] if isinstance(t, str)] if isinstance(nv.get("tags"), list) else []
-    for tag in old_tags:
-        if tag not in new_tags:
-            out.add("api-tag-removed", f"{op_id}: tag `{tag}` was removed", op_id, where_old, where_new)
-    for tag in new_tags:
-        if tag not in old_tags:
-            out.add("api-tag-added", f"{op_id}: tag `{tag}` was added", op_id, where_old, where_new)
+    out.members("api-tag", "tag", old_tags, new_tags, op_id, where_old, where_new)
     sa, sb = ov.get("x-stability-level"), nv.get("x-stability-level")
     if sa != sb and sb is not None:
-        if sb not in _STABILITY:
+        if sb not in STABILITY:
             out.add(
                 "api-invalid-stability-level",
-                f"{op_id}: x-stability-level {sb!r} is not one of {', '.join(_STABILITY)}",
+                f"{op_id}: x-stability-level {sb!r} is not one of {', '.join(STABILITY)}",
                 op_id,
                 where_old,
                 where_new,
             )
-        elif sa in _STABILITY:
-            rule = "api-stability-decreased" if _STABILITY[sb] < _STABILITY[sa] else "api-stability-increased"
+        elif sa in STABILITY:
+            rule = "api-stability-decreased" if STABILITY.index(sb) < STABILITY.index(sa) else "api-stability-increased"
             out.add(rule, f"{op_id}: stability changed from {sa} to {sb}", op_id, where_old, where_new)
 
 
@@ -211,20 +205,7 @@ def _security(
         return
     a, b = _requirements(before), _requirements(after)
     label = f"{op_id}: " if op_id else ""
-    for name in a:
-        if name not in b:
-            out.add(
-                f"{head}-security-removed",
-                f"{label}security requirement `{name}` was removed",
-                op_id,
-                where_old,
-                where_new,
-            )
-    for name in b:
-        if name not in a:
-            out.add(
-                f"{head}-security-added", f"{label}security requirement `{name}` was added", op_id, where_old, where_new
-            )
+    out.members(f"{head}-security", "security requirement", a, b, op_id, where_old, where_new)
     for name in a:
         if name in b:
             for scope in sorted(b[name] - a[name]):

@@ -10,8 +10,6 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-# Keys whose values are data, not schema structure (a "$ref" inside is not a reference).
-LITERAL = frozenset({"example", "examples", "default", "enum", "const", "x-examples"})
 # Keys that describe without constraining: a subschema made only of these is "annotation-only".
 ANNOTATIONS = frozenset({"title", "description", "example", "examples", "deprecated", "$comment", "externalDocs"})
 # (keyword, rule word, True when a larger value accepts more)

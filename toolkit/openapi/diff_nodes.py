@@ -9,7 +9,7 @@ schemas). Nothing is copied or inlined: views are built per operation, on demand
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,13 +45,12 @@ class Node:
 class Side:
     """One version of the contract: its resolver, its spec version, and ``$ref`` following."""
 
-    def __init__(self, contract: OpenAPIContract, today: dt.date) -> None:
+    def __init__(self, contract: OpenAPIContract) -> None:
         assert contract.resolver is not None  # diff.as_openapi refuses contracts without one
         self.contract = contract
         self.resolver: Resolver = contract.resolver
         self.root = Node(contract.document, self.resolver.root_uri, "")
         self.swagger = contract.spec_version == "2.0"
-        self.today = today
 
     def deref(self, node: Node) -> tuple[Node, str | None]:
         """``node`` with ``$ref``s followed, and a key naming the target (None when not a ref)."""
@@ -124,18 +123,9 @@ class OperationView:
 
 def operations(side: Side) -> dict[tuple[str, str], tuple[str, Node, Node]]:
     """(normalised path, method) → (path as written, path item, operation), in document order."""
-    paths = side.root.child("paths")
     found: dict[tuple[str, str], tuple[str, Node, Node]] = {}
-    if paths is None or not isinstance(paths.value, dict):
-        return found
-    for path in paths.value:
-        if not isinstance(path, str) or path.startswith("x-"):
-            continue
-        raw_item = paths.child(path)
-        if raw_item is None:
-            continue
-        item, _ = side.deref(raw_item)
-        if not isinstance(item.value, dict):
+    for path, item in _entries(side, side.root, "paths"):
+        if path.startswith("x-") or not isinstance(item.value, dict):
             continue
         for method in HTTP_METHODS:
             raw_op = item.child(method)
@@ -196,25 +186,17 @@ def view(side: Side, path: str, method: str, item: Node, op: Node) -> OperationV
             body, _ = side.deref(raw_body)
             if isinstance(body.value, dict):
                 result.body = BodyView(body, body.value.get("required") is True, _content(side, body))
-    responses = op.child("responses")
-    if responses is not None and isinstance(responses.value, dict):
-        for status in responses.value:
-            if not isinstance(status, str) and not isinstance(status, int):
-                continue
-            raw_response = responses.child(str(status)) if isinstance(status, str) else None
-            if raw_response is None:
-                raw_response = Node(responses.value[status], responses.uri, responses.at(str(status)))
-            response, _ = side.deref(raw_response)
-            if not isinstance(response.value, dict) or str(status).startswith("x-"):
-                continue
-            content: dict[str, Node | None] = {}
-            if side.swagger:
-                schema = response.child("schema")
-                if schema is not None:
-                    content = dict.fromkeys(_media_types(side, op, "produces"), schema)
-            else:
-                content = _content(side, response)
-            result.responses[str(status)] = ResponseView(response, content, _headers(side, response))
+    for status, response in _entries(side, op, "responses"):
+        if not isinstance(response.value, dict) or status.startswith("x-"):
+            continue
+        content: dict[str, Node | None] = {}
+        if side.swagger:
+            schema = response.child("schema")
+            if schema is not None:
+                content = dict.fromkeys(_media_types(side, op, "produces"), schema)
+        else:
+            content = _content(side, response)
+        result.responses[status] = ResponseView(response, content, _headers(side, response))
     return result
 
 
@@ -234,32 +216,27 @@ def _media_types(side: Side, op: Node, key: str) -> list[str]:
     return ["application/json"]
 
 
+def _entries(side: Side, holder: Node, key: str) -> Iterator[tuple[str, Node]]:
+    """The entries of the map ``holder[key]`` (none when it is not a map), ``$ref``s followed."""
+    found = holder.child(key)
+    if found is None or not isinstance(found.value, dict):
+        return
+    for name in found.value:
+        entry = found.child(name)  # None for a key that is not a string
+        if entry is not None:
+            yield name, side.deref(entry)[0]
+
+
 def _content(side: Side, holder: Node) -> dict[str, Node | None]:
-    content = holder.child("content")
-    found: dict[str, Node | None] = {}
-    if content is None or not isinstance(content.value, dict):
-        return found
-    for media in content.value:
-        entry = content.child(media)
-        if entry is None:
-            continue
-        entry, _ = side.deref(entry)
-        found[media] = entry.child("schema") if isinstance(entry.value, dict) else None
-    return found
+    return {
+        media: entry.child("schema") if isinstance(entry.value, dict) else None
+        for media, entry in _entries(side, holder, "content")
+    }
 
 
 def _headers(side: Side, response: Node) -> dict[str, tuple[Node, Node | None, bool]]:
-    headers = response.child("headers")
-    found: dict[str, tuple[Node, Node | None, bool]] = {}
-    if headers is None or not isinstance(headers.value, dict):
-        return found
-    for name in headers.value:
-        raw = headers.child(name)
-        if raw is None:
-            continue
-        header, _ = side.deref(raw)
-        if not isinstance(header.value, dict):
-            continue
-        schema = header if side.swagger else header.child("schema")
-        found[str(name).lower()] = (header, schema, header.value.get("required") is True)
-    return found
+    return {
+        name.lower(): (header, header if side.swagger else header.child("schema"), header.value.get("required") is True)
+        for name, header in _entries(side, response, "headers")
+        if isinstance(header.value, dict)
+    }

@@ -7,6 +7,9 @@ by their position in the path, so renaming ``{id}`` to ``{userId}`` changes noth
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Protocol, TypeVar
+
 from toolkit.openapi.diff_emit import Emitter, Place, strongly_typed
 from toolkit.openapi.diff_media import pair_renamed, rename_rule
 from toolkit.openapi.diff_nodes import Node, OperationView, ParamView, Side
@@ -19,11 +22,28 @@ Headers = dict[str, tuple[Node, Node | None, bool]]
 def compare_operation(
     old: Side, new: Side, o: OperationView, n: OperationView, schemas: SchemaDiff, out: Emitter
 ) -> None:
-    if schemas.same(o.node, n.node) and schemas.same(o.item, n.item):
-        return  # nothing below this operation differs, $ref targets included
+    """The caller has pruned operations whose raw subtrees (and their ``$ref`` targets) are equal."""
     _parameters(old, new, o, n, schemas, out)
     _request_body(old, new, o, n, schemas, out)
     _responses(old, new, o, n, schemas, out)
+
+
+class _Viewed(Protocol):
+    node: Node
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V", bound=_Viewed)
+
+
+def _changed(
+    old: Side, new: Side, before: dict[_K, _V], after: dict[_K, _V], schemas: SchemaDiff
+) -> Iterator[tuple[_K, _V, _V, str, str]]:
+    """(key, old view, new view, old location, new location) of what both sides have and that differs."""
+    for key, a in before.items():
+        b = after.get(key)
+        if b is not None and not schemas.same(a.node, b.node):
+            yield key, a, b, old.where(a.node.uri, a.node.ptr), new.where(b.node.uri, b.node.ptr)
 
 
 def _param_label(param: ParamView) -> str:
@@ -64,13 +84,7 @@ def _parameters(old: Side, new: Side, o: OperationView, n: OperationView, schema
             old.where(o.node.uri, o.node.ptr),
             new.where(after.node.uri, after.node.ptr),
         )
-    for key, before in o.params.items():
-        changed = n.params.get(key)
-        if changed is None or schemas.same(before.node, changed.node):
-            continue
-        after = changed
-        where_old = old.where(before.node.uri, before.node.ptr)
-        where_new = new.where(after.node.uri, after.node.ptr)
+    for _key, before, after, where_old, where_new in _changed(old, new, o.params, n.params, schemas):
         label = _param_label(after)
         if before.required != after.required:
             rule = "request-parameter-became-required" if after.required else "request-parameter-became-optional"
@@ -264,13 +278,7 @@ def _responses(old: Side, new: Side, o: OperationView, n: OperationView, schemas
             responses_old,
             new.where(after.node.uri, after.node.ptr),
         )
-    for status, before in o.responses.items():
-        kept = n.responses.get(status)
-        if kept is None or schemas.same(before.node, kept.node):
-            continue
-        after = kept
-        where_old = old.where(before.node.uri, before.node.ptr)
-        where_new = new.where(after.node.uri, after.node.ptr)
+    for status, before, after, where_old, where_new in _changed(old, new, o.responses, n.responses, schemas):
         renamed = dict(
             pair_renamed(
                 [m for m in before.content if m not in after.content],

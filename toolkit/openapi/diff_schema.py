@@ -18,8 +18,9 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from toolkit.openapi.diff_facts import ANNOTATIONS, COMPOSITION, CONTENT, LITERAL, PRESENCE, Fact, unique
+from toolkit.openapi.diff_facts import ANNOTATIONS, COMPOSITION, CONTENT, PRESENCE, Fact, as_dict, unique
 from toolkit.openapi.diff_keywords import (
+    Report,
     bound_facts,
     discriminator_facts,
     keyed_facts,
@@ -30,6 +31,7 @@ from toolkit.openapi.diff_keywords import (
 )
 from toolkit.openapi.diff_nodes import Node, Side
 from toolkit.openapi.diff_policy import DEFAULT_POLICY, DiffPolicy
+from toolkit.openapi.refs import _references
 
 
 class SchemaDiff:
@@ -50,24 +52,11 @@ class SchemaDiff:
         return o.value == n.value and all(self._ref_stable(ref, o.uri, n.uri) for ref in self._refs_in(o.value))
 
     def _refs_in(self, value: Any) -> list[str]:
+        """The ``$ref``s under ``value``, found as the resolver's load-time check finds them (so a
+        property or response named ``default`` is structure, an ``example`` is data)."""
         key = id(value)
         if key not in self._refs:
-            found: list[str] = []
-            seen: set[int] = set()
-            stack = [value]
-            while stack:
-                node = stack.pop()
-                if id(node) in seen:
-                    continue
-                seen.add(id(node))
-                if isinstance(node, dict):
-                    ref = node.get("$ref")
-                    if isinstance(ref, str):
-                        found.append(ref)
-                    stack.extend(v for k, v in node.items() if isinstance(v, (dict, list)) and k not in LITERAL)
-                elif isinstance(node, list):
-                    stack.extend(v for v in node if isinstance(v, (dict, list)))
-            self._refs[key] = sorted(set(found))
+            self._refs[key] = sorted({holder["$ref"] for holder in _references(value)})
         return self._refs[key]
 
     def _ref_stable(self, ref: str, old_uri: str, new_uri: str) -> bool:
@@ -118,9 +107,7 @@ class SchemaDiff:
             old = self.old.where(o.uri, o.at(key)) if key else self.old.where(o.uri, o.ptr)
             new = self.new.where(n.uri, n.at(key)) if key else self.new.where(n.uri, n.ptr)
             rules = (rules,) if isinstance(rules, str) else rules
-            out.append(
-                Fact(rules, text, extra.pop("old", old), extra.pop("new", new), read_only=ro, write_only=wo, **extra)
-            )
+            out.append(Fact(rules, text, old, new, read_only=ro, write_only=wo, **extra))
 
         if "oneOf" not in ov and isinstance(nv.get("oneOf"), list) and ("type" in ov or "properties" in ov):
             fact("wrapped-in-one-of", "was wrapped in a oneOf", "oneOf")
@@ -141,11 +128,9 @@ class SchemaDiff:
         keyed_facts(ov, nv, fact)
         out.extend(self._composition(o, n, direction, fact))
         out.extend(self._properties(o, n, direction))
-        for keyword in ("items", "additionalProperties", "contains", "not"):
+        for keyword in ("items", "additionalProperties", "contains"):
             oc, nc = o.child(keyword), n.child(keyword)
             if oc is not None and nc is not None and isinstance(oc.value, dict) and isinstance(nc.value, dict):
-                if keyword == "not":
-                    continue
                 out.extend(f.under(keyword) for f in self.compare(oc, nc, direction))
         return out
 
@@ -161,7 +146,7 @@ class SchemaDiff:
         )
         return json.dumps(value, sort_keys=True, default=str)
 
-    def _composition(self, o: Node, n: Node, direction: str, fact: Any) -> list[Fact]:
+    def _composition(self, o: Node, n: Node, direction: str, fact: Report) -> list[Fact]:
         out: list[Fact] = []
         for keyword, word in COMPOSITION:
             ol, nl = o.child(keyword), n.child(keyword)
@@ -187,24 +172,16 @@ class SchemaDiff:
                 and not nprints[left_n[0]].startswith("ref:")
             ):
                 pairs.append((onodes[left_o.pop(0)], nnodes[left_n.pop(0)]))
-            if left_n:
+            for left, members, nodes, verb in ((left_n, nlist, nnodes, "added"), (left_o, olist, onodes, "removed")):
+                if not left:
+                    continue
                 annotation = keyword == "allOf" and all(
-                    isinstance(nlist[i], dict) and set(nlist[i]) <= ANNOTATIONS for i in left_n
+                    isinstance(members[i], dict) and set(members[i]) <= ANNOTATIONS for i in left
                 )
-                names = ", ".join(self._label(nnodes[i]) for i in left_n)
+                names = ", ".join(self._label(nodes[i]) for i in left)
                 fact(
-                    f"{word}-added-annotation-only" if annotation else f"{word}-added",
-                    f"{keyword} members added: {names}",
-                    keyword,
-                )
-            if left_o:
-                annotation = keyword == "allOf" and all(
-                    isinstance(olist[i], dict) and set(olist[i]) <= ANNOTATIONS for i in left_o
-                )
-                names = ", ".join(self._label(onodes[i]) for i in left_o)
-                fact(
-                    f"{word}-removed-annotation-only" if annotation else f"{word}-removed",
-                    f"{keyword} members removed: {names}",
+                    f"{word}-{verb}-annotation-only" if annotation else f"{word}-{verb}",
+                    f"{keyword} members {verb}: {names}",
                     keyword,
                 )
             for a, b in pairs:
@@ -229,29 +206,28 @@ class SchemaDiff:
         out: list[Fact] = []
         request = direction == "request"
         for name in oprops:
-            old_prop, _ = self.old.deref(Node(oprops[name], o.uri, o.at("properties", name)))
-            flags = old_prop.value if isinstance(old_prop.value, dict) else {}
-            if name not in nprops:
-                where_old = self.old.where(o.uri, o.at("properties", name))
-                where_new = self.new.where(n.uri, n.at("properties"))
-                if request:
-                    if flags.get("readOnly") is not True:
-                        out.append(
-                            Fact(("request-property-removed",), "was removed", where_old, where_new, (name,), full=True)
-                        )
-                else:
-                    kind = "required" if name in oreq else "optional"
-                    rule = (
-                        f"response-{kind}-write-only-property-removed"
-                        if flags.get("writeOnly") is True
-                        else f"response-{kind}-property-removed"
+            if name in nprops:
+                continue
+            flags = as_dict(self.old.deref(Node(oprops[name], o.uri, o.at("properties", name)))[0].value)
+            where_old = self.old.where(o.uri, o.at("properties", name))
+            where_new = self.new.where(n.uri, n.at("properties"))
+            if request:
+                if flags.get("readOnly") is not True:
+                    out.append(
+                        Fact(("request-property-removed",), "was removed", where_old, where_new, (name,), full=True)
                     )
-                    out.append(Fact((rule,), f"was removed (it was {kind})", where_old, where_new, (name,), full=True))
+            else:
+                kind = "required" if name in oreq else "optional"
+                rule = (
+                    f"response-{kind}-write-only-property-removed"
+                    if flags.get("writeOnly") is True
+                    else f"response-{kind}-property-removed"
+                )
+                out.append(Fact((rule,), f"was removed (it was {kind})", where_old, where_new, (name,), full=True))
         for name in nprops:
-            new_prop, _ = self.new.deref(Node(nprops[name], n.uri, n.at("properties", name)))
-            flags = new_prop.value if isinstance(new_prop.value, dict) else {}
             if name in oprops:
                 continue
+            flags = as_dict(self.new.deref(Node(nprops[name], n.uri, n.at("properties", name)))[0].value)
             where_old = self.old.where(o.uri, o.at("properties"))
             where_new = self.new.where(n.uri, n.at("properties", name))
             kind = "required" if name in nreq else "optional"
@@ -273,13 +249,14 @@ class SchemaDiff:
                 continue
             old_node = Node(oprops[name], o.uri, o.at("properties", name))
             new_node = Node(nprops[name], n.uri, n.at("properties", name))
-            out.extend(self._requiredness(o, n, name, old_node, new_node, name in oreq, name in nreq, request))
-            out.extend(self._stability(old_node, new_node, name))
+            od, nd = self.old.deref(old_node)[0], self.new.deref(new_node)[0]
+            out.extend(self._requiredness(o, n, name, od, nd, name in oreq, name in nreq, request))
+            out.extend(self._stability(od, nd, name))
             out.extend(f.under(name) for f in self.compare(old_node, new_node, direction))
         return out
 
-    def _stability(self, old_node: Node, new_node: Node, name: str) -> list[Fact]:
-        od, nd = self.old.deref(old_node)[0], self.new.deref(new_node)[0]
+    def _stability(self, od: Node, nd: Node, name: str) -> list[Fact]:
+        """``x-stability-level`` of a property (``od``, ``nd``: its schemas, ``$ref``s followed)."""
         if not isinstance(od.value, dict) or not isinstance(nd.value, dict):
             return []
         found = stability_change(od.value, nd.value, self.policy)
@@ -290,12 +267,11 @@ class SchemaDiff:
         return [Fact((found[0],), found[1], where_old, where_new, (name,))]
 
     def _requiredness(
-        self, o: Node, n: Node, name: str, old_node: Node, new_node: Node, was: bool, now: bool, request: bool
+        self, o: Node, n: Node, name: str, od: Node, nd: Node, was: bool, now: bool, request: bool
     ) -> list[Fact]:
-        ov = self.old.deref(old_node)[0].value
-        nv = self.new.deref(new_node)[0].value
-        ov = ov if isinstance(ov, dict) else {}
-        nv = nv if isinstance(nv, dict) else {}
+        """A property of ``o``/``n`` (``od``, ``nd``: its schemas, ``$ref``s followed) made required,
+        optional, read-only or write-only."""
+        ov, nv = as_dict(od.value), as_dict(nd.value)
         out: list[Fact] = []
         where_old = self.old.where(o.uri, o.at("required"))
         where_new = self.new.where(n.uri, n.at("required"))
