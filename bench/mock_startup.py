@@ -9,13 +9,13 @@ The reference beside it is the bare load time of the same contract in this proce
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
+from _common import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "openapi"
@@ -24,12 +24,6 @@ CASES = [
     ("twilio_api_v2010.json", "/2010-04-01/Accounts.json"),
     ("kubernetes-swagger.json", "/api/v1/namespaces"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def first_response(spec: Path, path: str) -> tuple[float, int]:

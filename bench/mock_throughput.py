@@ -29,6 +29,8 @@ import sys
 import time
 from pathlib import Path
 
+from _common import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 BARE_APP = """
 async def app(scope, receive, send):
@@ -68,12 +70,6 @@ SCENARIOS: list[Scenario] = [
     ("GraphQL 20k ids", "POST", "/inventory", GRAPHQL_BODY, GRAPHQL),
 ]
 DISTINCT = 20_000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start(command: list[str], port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:

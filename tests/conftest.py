@@ -71,7 +71,8 @@ socket.getaddrinfo = _guarded_getaddrinfo
 
 
 def corpus(*parts: str) -> Path:
-    """A path in ../shared/corpus; skips the test with the reason when the corpus is absent."""
+    """A path in ../shared/corpus (``corpus("wsdl/savon/crowd.wsdl")`` or ``corpus("wsdl", "savon", "crowd.wsdl")``);
+    skips the test with the reason when the corpus is absent."""
     path = CORPUS.joinpath(*parts)
     if not CORPUS.is_dir():
         pytest.skip(f"the shared corpus is not at {CORPUS} (set CTK_CORPUS to its folder)")
@@ -105,6 +106,30 @@ def no_sockets(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
     return attempts
+
+
+def ctk(*args: str) -> tuple[int, str, str]:
+    """``ctk ARGS`` in-process (click's CliRunner): exit code, stdout, stderr."""
+    from click.testing import CliRunner
+
+    from toolkit.cli import cli
+
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def write_file(folder: Path, name: str, text: str) -> Path:
+    """``text`` written (UTF-8) as ``folder/name``, creating the folders ``name`` passes through."""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_workspace(root: Path, config: str) -> Path:
+    """``root`` made a workspace: ``config`` written as its sandbox/sandbox.toml."""
+    write_file(root, "sandbox/sandbox.toml", config)
+    return root
 
 
 def assert_refused_output(exit_code: int, stdout: str, stderr: str, name: str) -> None:

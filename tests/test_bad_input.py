@@ -20,12 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from tests.conftest import assert_refused_output
+from tests.conftest import assert_refused_output, ctk
 from tests.test_xml_safety import wsdl
 from toolkit import load_contract
-from toolkit.cli import cli
 from toolkit.errors import (
     LoadError,
     ParseError,
@@ -48,8 +46,7 @@ def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def lint(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["lint", *args])
-    return result.exit_code, result.stdout, result.stderr
+    return ctk("lint", *args)
 
 
 def run_ctk(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -6,17 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from tests.conftest import REPO, corpus
-from toolkit.cli import cli
+from tests.conftest import REPO, corpus, write_file
+from tests.conftest import ctk as run
 
 EXAMPLES = sorted(str(p.relative_to(REPO)) for p in (REPO / "contracts").glob("*/*") if p.is_dir())
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_the_workspace_has_three_apis_in_two_versions() -> None:
@@ -72,11 +66,11 @@ def test_lint_text_names_title_and_counts() -> None:
 
 
 def test_problems_exit_1_with_file_and_line(tmp_path: Path) -> None:
-    contract = tmp_path / "broken.yaml"
-    contract.write_text(
+    contract = write_file(
+        tmp_path,
+        "broken.yaml",
         "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n"
         "        '200': {description: ok}\n  /b:\n    get: {}\n",
-        encoding="utf-8",
     )
     code, out, _ = run("lint", str(contract), "--format", "json")
     report = json.loads(out)
@@ -89,11 +83,11 @@ def test_problems_exit_1_with_file_and_line(tmp_path: Path) -> None:
 
 
 def test_warnings_alone_exit_0_unless_strict(tmp_path: Path) -> None:
-    contract = tmp_path / "nullable31.yaml"
-    contract.write_text(
+    contract = write_file(
+        tmp_path,
+        "nullable31.yaml",
         "openapi: 3.1.0\ninfo: {title: T, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n"
         "    A: {type: string, nullable: true}\n",
-        encoding="utf-8",
     )
     assert run("lint", str(contract))[0] == 0
     code, out, _ = run("lint", str(contract), "--strict", "--format", "json")

@@ -45,7 +45,7 @@ CONTRACTS = [
 
 @pytest.mark.parametrize("relative", CONTRACTS)
 def test_corpus_contract_loads_or_is_refused_clearly(relative: str) -> None:
-    path = corpus(*relative.split("/"))
+    path = corpus(relative)
     expected_refusal = EXPECTED_REFUSALS.get(relative)
     if expected_refusal is not None:
         with pytest.raises(expected_refusal) as refused:
@@ -65,7 +65,7 @@ ORACLE_WSDLS = _listed("wsdl/oracles/node-soap-samples/*/soap.wsdl")
 
 @pytest.mark.parametrize("relative", ORACLE_WSDLS)
 def test_oracle_sample_wsdls_load_or_name_the_missing_file(relative: str) -> None:
-    path = corpus(*relative.split("/"))
+    path = corpus(relative)
     try:
         contract = load_contract(path)
     except UnresolvedReferenceError as exc:
@@ -97,7 +97,7 @@ def _raw_openapi_count(path: Path) -> int:
     ],
 )
 def test_openapi_operation_count_matches_paths_times_methods(relative: str) -> None:
-    path = corpus(*relative.split("/"))
+    path = corpus(relative)
     contract = load_contract(path)
     assert len(contract.operations) == _raw_openapi_count(path) > 0
 
@@ -135,7 +135,7 @@ def _raw_wsdl_count(path: Path) -> int:
     ],
 )
 def test_wsdl_operation_count_matches_ports_times_binding_operations(relative: str) -> None:
-    path = corpus(*relative.split("/"))
+    path = corpus(relative)
     assert len(load_contract(path).operations) == _raw_wsdl_count(path) > 0
 
 
@@ -156,7 +156,7 @@ def _raw_introspection_count(path: Path) -> int:
     "relative", ["graphql/swapi_introspection.json", "graphql/yelp_introspection.json", "graphql/anilist.co.json"]
 )
 def test_graphql_introspection_operation_count(relative: str) -> None:
-    path = corpus(*relative.split("/"))
+    path = corpus(relative)
     assert len(load_contract(path).operations) == _raw_introspection_count(path) > 0
 
 

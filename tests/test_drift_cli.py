@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import REPO, assert_refused_output
+from tests.conftest import REPO, assert_refused_output, ctk, write_workspace
 from tests.test_drift_report import CHANGES, INFO, stub_diff
 from toolkit.cli import cli
 from toolkit.drift.renderers import FORMATS
@@ -21,8 +21,7 @@ INFO_ONLY = (Change("info-version-changed", INFO, "version", (), old="/info/vers
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["drift", *args])
-    return result.exit_code, result.stdout, result.stderr
+    return ctk("drift", *args)
 
 
 @pytest.mark.parametrize(
@@ -101,21 +100,15 @@ def test_live_does_not_apply_to_two_contracts() -> None:
     assert code == 2 and "--live" in err
 
 
-def _workspace(tmp_path: Path, apis: str) -> Path:
-    (tmp_path / "sandbox").mkdir()
-    (tmp_path / "sandbox" / "sandbox.toml").write_text(apis, encoding="utf-8")
-    return tmp_path
-
-
 def test_an_unknown_api_name_is_refused_with_the_known_ones(tmp_path: Path) -> None:
-    root = _workspace(tmp_path, f'[apis.payments]\ncontract = "{REPO}/contracts/payments/v1"\n')
+    root = write_workspace(tmp_path, f'[apis.payments]\ncontract = "{REPO}/contracts/payments/v1"\n')
     code, out, err = run("billing", "--workspace", str(root))
     assert_refused_output(code, out, err, "'billing' is not an API of the workspace (its APIs: payments)")
 
 
 def test_one_api_failing_does_not_stop_the_others(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     stub_diff(monkeypatch)
-    root = _workspace(
+    root = write_workspace(
         tmp_path,
         f'[apis.payments]\ncontract = "{REPO}/contracts/payments/v1"\npublished = "{REPO}/contracts/payments/v2"\n'
         f'[apis.broken]\ncontract = "{REPO}/contracts/payments/v1"\npublished = "v2.yaml"\n',
@@ -136,7 +129,7 @@ def test_a_bug_in_a_diff_module_is_reported_for_that_api(monkeypatch: pytest.Mon
         raise ZeroDivisionError("boom")
 
     stub_diff(monkeypatch, explode)
-    root = _workspace(
+    root = write_workspace(
         tmp_path,
         f'[apis.payments]\ncontract = "{REPO}/contracts/payments/v1"\npublished = "{REPO}/contracts/payments/v2"\n',
     )
@@ -148,7 +141,7 @@ def test_a_bug_in_a_diff_module_is_reported_for_that_api(monkeypatch: pytest.Mon
 
 
 def test_an_api_with_nothing_to_compare_is_an_error(tmp_path: Path) -> None:
-    root = _workspace(tmp_path, f'[apis.payments]\ncontract = "{REPO}/contracts/payments/v1"\n')
+    root = write_workspace(tmp_path, f'[apis.payments]\ncontract = "{REPO}/contracts/payments/v1"\n')
     code, out, err = run("payments", "--workspace", str(root))
     assert code == 2
     assert "nothing to compare" in out  # the report still says which API failed

@@ -7,11 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from tests.conftest import REPO, assert_refused_output
+from tests.conftest import assert_refused_output, ctk, write_file, write_workspace
+from tests.test_drift_cli import PAIR
 from tests.test_drift_report import CHANGES, report_of, stub_diff
-from toolkit.cli import cli
 from toolkit.drift.errors import IgnoreFileError
 from toolkit.drift.ignore import IgnoreEntry, load_ignore_file
 
@@ -60,9 +59,7 @@ def test_square_brackets_in_locations_are_literal() -> None:
 
 
 def _write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "drift-ignore.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_file(tmp_path, "drift-ignore.toml", text)
 
 
 GOOD = """\
@@ -130,11 +127,7 @@ def test_malformed_files_are_refused_at_file_and_line(tmp_path: Path, text: str,
 
 
 def _cli(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["drift", *args])
-    return result.exit_code, result.stdout, result.stderr
-
-
-PAIR = (str(REPO / "contracts/payments/v1"), str(REPO / "contracts/payments/v2"))
+    return ctk("drift", *args)
 
 
 def test_cli_ignore_file_changes_exit_code_and_lists_ignored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -154,8 +147,7 @@ def test_cli_ignore_file_changes_exit_code_and_lists_ignored(monkeypatch: pytest
 
 def test_cli_reads_drift_ignore_toml_from_the_workspace(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     stub_diff(monkeypatch)
-    (tmp_path / "sandbox").mkdir()
-    (tmp_path / "sandbox" / "sandbox.toml").write_text("", encoding="utf-8")
+    write_workspace(tmp_path, "")
     _write(tmp_path, GOOD)
     monkeypatch.chdir(tmp_path)
     code, out, _ = _cli(*PAIR, "--format", "json")

@@ -16,18 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from graphql import build_ast_schema, get_introspection_query, graphql_sync, parse, print_ast
 
-from tests.conftest import REPO
+from tests.conftest import REPO, ctk, write_workspace
 from tests.test_drift_report import CHANGES, stub_diff
-from toolkit.cli import cli
 from toolkit.graphql.load import introspection_query
 from toolkit.model import Contract
 
 SECRET = "s3cr3t-Token-9f8e7d"  # a marker to look for in output, not a real credential
 INVENTORY_V2 = REPO / "contracts/inventory/v2"
 CRM_V2 = REPO / "contracts/crm/v2"
+Calls = dict[str, list[tuple[Contract, Contract, Any]]]  # protocol -> the (old, new, today) each stubbed diff received
 
 
 @dataclass
@@ -127,20 +126,33 @@ contract = "{REPO}/contracts/crm/v1/crm.wsdl"
 wsdl_url = "{vendor.url}/soap/v1?wsdl"
 {crm_auth}
 """
-    (tmp_path / "sandbox").mkdir()
-    (tmp_path / "sandbox" / "sandbox.toml").write_text(text, encoding="utf-8")
-    return tmp_path
+    return write_workspace(tmp_path, text)
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The credentials vendor.auth names, set for every test (a test about a missing one unsets it)."""
     monkeypatch.setenv("CTK_TEST_INVENTORY_TOKEN", SECRET)
     monkeypatch.setenv("CTK_TEST_CRM_KEY", SECRET)
 
 
+@pytest.fixture(autouse=True)
+def calls(monkeypatch: pytest.MonkeyPatch) -> Calls:
+    """Both protocol diffs stubbed: these tests pin the fetching, not the rules."""
+    return {
+        "graphql": stub_diff(monkeypatch, CHANGES, "toolkit.graphql.diff"),
+        "soap": stub_diff(monkeypatch, CHANGES, "toolkit.soap.diff"),
+    }
+
+
+@pytest.fixture
+def root(tmp_path: Path, vendor: Vendor) -> Path:
+    """A workspace whose inventory and crm APIs are live at ``vendor``."""
+    return _workspace(tmp_path, vendor)
+
+
 def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["drift", *args])
-    return result.exit_code, result.stdout, result.stderr
+    return ctk("drift", *args)
 
 
 def _no_secret(*texts: str) -> None:
@@ -149,19 +161,7 @@ def _no_secret(*texts: str) -> None:
         assert "s3cr3t" not in text  # not even a prefix of it
 
 
-def _stub_both(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[tuple[Contract, Contract, Any]]]:
-    return {
-        "graphql": stub_diff(monkeypatch, CHANGES, "toolkit.graphql.diff"),
-        "soap": stub_diff(monkeypatch, CHANGES, "toolkit.soap.diff"),
-    }
-
-
-@pytest.mark.usefixtures("secrets")
-def test_graphql_introspection_is_the_live_source(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, vendor: Vendor
-) -> None:
-    calls = _stub_both(monkeypatch)
-    root = _workspace(tmp_path, vendor)
+def test_graphql_introspection_is_the_live_source(calls: Calls, root: Path, tmp_path: Path, vendor: Vendor) -> None:
     report = tmp_path / "report.json"
     code, out, err = run("inventory", "--workspace", str(root), "--format", "json", "--output", str(report))
     assert code == 1, err
@@ -184,12 +184,7 @@ def test_graphql_introspection_is_the_live_source(
     _no_secret(out, err, report.read_text(encoding="utf-8"))
 
 
-@pytest.mark.usefixtures("secrets")
-def test_wsdl_url_is_the_live_source_with_its_imports(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, vendor: Vendor
-) -> None:
-    calls = _stub_both(monkeypatch)
-    root = _workspace(tmp_path, vendor)
+def test_wsdl_url_is_the_live_source_with_its_imports(calls: Calls, root: Path, tmp_path: Path, vendor: Vendor) -> None:
     outputs = {fmt: tmp_path / f"report.{fmt}" for fmt in ("html", "markdown", "junit")}
     for fmt, path in outputs.items():
         code, out, err = run("crm", "--workspace", str(root), "--format", fmt, "--output", str(path))
@@ -205,11 +200,7 @@ def test_wsdl_url_is_the_live_source_with_its_imports(
     assert "live: ?wsdl" in outputs["markdown"].read_text(encoding="utf-8")
 
 
-@pytest.mark.usefixtures("secrets")
-def test_no_request_unless_a_live_source_is_used(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, vendor: Vendor
-) -> None:
-    _stub_both(monkeypatch)
+def test_no_request_unless_a_live_source_is_used(tmp_path: Path, vendor: Vendor) -> None:
     root = _workspace(tmp_path, vendor, published=True)
     code, out, _ = run("inventory", "--workspace", str(root), "--format", "json")
     assert code == 1
@@ -220,13 +211,10 @@ def test_no_request_unless_a_live_source_is_used(
     assert len(vendor.seen) == 1
 
 
-@pytest.mark.usefixtures("secrets")
 def test_refused_credentials_fail_that_api_without_leaking(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, vendor: Vendor
+    monkeypatch: pytest.MonkeyPatch, root: Path, tmp_path: Path
 ) -> None:
-    _stub_both(monkeypatch)
     monkeypatch.setenv("CTK_TEST_INVENTORY_TOKEN", SECRET + "-wrong")
-    root = _workspace(tmp_path, vendor)
     report = tmp_path / "report.json"
     code, out, err = run("--workspace", str(root), "--format", "json", "--output", str(report))
     assert code == 2
@@ -238,22 +226,16 @@ def test_refused_credentials_fail_that_api_without_leaking(
 
 
 def test_a_missing_credential_names_the_variable_not_a_value(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, vendor: Vendor
+    monkeypatch: pytest.MonkeyPatch, root: Path, vendor: Vendor
 ) -> None:
-    _stub_both(monkeypatch)
     monkeypatch.delenv("CTK_TEST_INVENTORY_TOKEN", raising=False)
-    root = _workspace(tmp_path, vendor)
     code, _, err = run("inventory", "--workspace", str(root))
     assert code == 2
     assert "environment variable CTK_TEST_INVENTORY_TOKEN is not set" in err
     assert vendor.seen == []
 
 
-@pytest.mark.usefixtures("secrets")
-def test_query_credentials_are_scrubbed_from_errors(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, vendor: Vendor
-) -> None:
-    _stub_both(monkeypatch)
+def test_query_credentials_are_scrubbed_from_errors(tmp_path: Path, vendor: Vendor) -> None:
     vendor.status = 503
     root = _workspace(
         tmp_path, vendor, crm_auth='auth = { type = "query", name = "key", value_env = "CTK_TEST_CRM_KEY" }'
@@ -265,14 +247,9 @@ def test_query_credentials_are_scrubbed_from_errors(
     _no_secret(out, err)  # ...and never shown
 
 
-@pytest.mark.usefixtures("secrets")
-def test_credentials_do_not_follow_a_redirect_to_another_origin(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, vendor: Vendor
-) -> None:
-    _stub_both(monkeypatch)
+def test_credentials_do_not_follow_a_redirect_to_another_origin(root: Path, vendor: Vendor) -> None:
     port = vendor.url.rsplit(":", 1)[1]
     vendor.redirect_to = f"http://localhost:{port}/moved/crm.wsdl"  # same server, another origin
-    root = _workspace(tmp_path, vendor)
     code, out, err = run("crm", "--workspace", str(root))
     assert code == 2  # the other origin gets no key, so it answers 401
     first, second = vendor.seen[:2]
@@ -281,13 +258,8 @@ def test_credentials_do_not_follow_a_redirect_to_another_origin(
     _no_secret(out, err)
 
 
-@pytest.mark.usefixtures("secrets")
-def test_a_live_answer_over_the_size_limit_is_refused(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, vendor: Vendor
-) -> None:
-    _stub_both(monkeypatch)
+def test_a_live_answer_over_the_size_limit_is_refused(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
     monkeypatch.setenv("CTK_MAX_CONTRACT_MB", "0.01")  # 10 KB; the introspection answer is larger
-    root = _workspace(tmp_path, vendor)
     code, _, err = run("inventory", "--workspace", str(root))
     assert code == 2
     assert "is over the 0.01 MB limit for a contract" in err
@@ -298,13 +270,8 @@ def test_the_introspection_query_is_graphql_cores() -> None:
     assert print_ast(parse(introspection_query())) == print_ast(parse(get_introspection_query()))
 
 
-def test_a_live_source_that_is_not_graphql_is_an_error(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, vendor: Vendor
-) -> None:
-    _stub_both(monkeypatch)
-    monkeypatch.setenv("CTK_TEST_INVENTORY_TOKEN", SECRET)
+def test_a_live_source_that_is_not_graphql_is_an_error(root: Path, vendor: Vendor) -> None:
     vendor.status = 500
-    root = _workspace(tmp_path, vendor)
     code, _, err = run("inventory", "--workspace", str(root))
     assert code == 2 and "answered HTTP 500" in err
     _no_secret(err)

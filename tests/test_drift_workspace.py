@@ -17,10 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from tests.conftest import REPO
-from toolkit.cli import cli
+from tests.conftest import REPO, ctk
 
 
 @dataclass(frozen=True)
@@ -176,10 +174,10 @@ def _check(api: str, report: dict[str, Any]) -> None:
 
 
 def _run(*args: str) -> tuple[int, dict[str, Any], str]:
-    result = CliRunner().invoke(cli, ["drift", *args, "--format", "json"])
-    assert result.stdout, result.stderr
-    data: dict[str, Any] = json.loads(result.stdout)
-    return result.exit_code, data, result.stderr
+    code, out, err = ctk("drift", *args, "--format", "json")
+    assert out, err
+    data: dict[str, Any] = json.loads(out)
+    return code, data, err
 
 
 @pytest.mark.parametrize("api", sorted(ANSWER_KEY))

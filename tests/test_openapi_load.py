@@ -9,17 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, write_file
 from toolkit import HttpOperation, load_contract
 from toolkit.errors import UnresolvedReferenceError
 from toolkit.openapi.load import OpenAPIContract
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def load(path: Path) -> OpenAPIContract:
@@ -41,7 +34,7 @@ def test_swagger_2_with_oneof_loads_with_one_warning(tmp_path: Path) -> None:
             "B": {"anyOf": [{"type": "string"}]},
         },
     }
-    contract = load(write(tmp_path, "old.json", json.dumps(doc)))
+    contract = load(write_file(tmp_path, "old.json", json.dumps(doc)))
     assert contract.spec_version == "2.0"
     assert contract.servers == ("https://api.example.com/v1",)
     messages = [w.message for w in contract.warnings]
@@ -52,7 +45,7 @@ def test_swagger_2_with_oneof_loads_with_one_warning(tmp_path: Path) -> None:
 
 def test_openapi_30_servers_substitute_variable_defaults(tmp_path: Path) -> None:
     contract = load(
-        write(
+        write_file(
             tmp_path,
             "s.yaml",
             "openapi: 3.0.3\ninfo: {title: S, version: '1'}\nservers:\n"
@@ -65,7 +58,7 @@ def test_openapi_30_servers_substitute_variable_defaults(tmp_path: Path) -> None
 
 def test_operations_ids_deprecation_and_sunset(tmp_path: Path) -> None:
     contract = load(
-        write(
+        write_file(
             tmp_path,
             "d.yaml",
             "openapi: 3.1.0\ninfo: {title: D, version: '1'}\npaths:\n  /old/{id}:\n    get:\n"
@@ -86,7 +79,7 @@ def test_operations_ids_deprecation_and_sunset(tmp_path: Path) -> None:
 
 def test_yaml_dates_stay_strings_and_status_codes_become_string_keys(tmp_path: Path) -> None:
     contract = load(
-        write(
+        write_file(
             tmp_path,
             "y.yaml",
             "openapi: 3.0.3\ninfo: {title: Y, version: 2024-01-01}\npaths:\n  /a:\n    get:\n"
@@ -99,7 +92,7 @@ def test_yaml_dates_stay_strings_and_status_codes_become_string_keys(tmp_path: P
 
 def test_circular_refs_load(tmp_path: Path) -> None:
     contract = load(
-        write(
+        write_file(
             tmp_path,
             "c.yaml",
             "openapi: 3.0.3\ninfo: {title: C, version: '1'}\npaths:\n  /n:\n    get:\n      responses:\n"
@@ -113,9 +106,9 @@ def test_circular_refs_load(tmp_path: Path) -> None:
 
 
 def test_refs_across_files_and_ref_path_items(tmp_path: Path) -> None:
-    write(tmp_path, "paths/items.yaml", "get:\n  responses:\n    '200': {$ref: '../common.yaml#/Ok'}\n")
-    write(tmp_path, "common.yaml", "Ok: {description: ok}\n")
-    root = write(
+    write_file(tmp_path, "paths/items.yaml", "get:\n  responses:\n    '200': {$ref: '../common.yaml#/Ok'}\n")
+    write_file(tmp_path, "common.yaml", "Ok: {description: ok}\n")
+    root = write_file(
         tmp_path,
         "api.yaml",
         "openapi: 3.0.3\ninfo: {title: M, version: '1'}\npaths:\n  /items: {$ref: 'paths/items.yaml'}\n",
@@ -126,8 +119,8 @@ def test_refs_across_files_and_ref_path_items(tmp_path: Path) -> None:
 
 
 def test_ref_to_nowhere_in_another_file_names_the_referring_line(tmp_path: Path) -> None:
-    write(tmp_path, "common.yaml", "Ok: {description: ok}\n")
-    root = write(
+    write_file(tmp_path, "common.yaml", "Ok: {description: ok}\n")
+    root = write_file(
         tmp_path,
         "api.yaml",
         "openapi: 3.0.3\ninfo: {title: M, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n"
@@ -141,7 +134,7 @@ def test_ref_to_nowhere_in_another_file_names_the_referring_line(tmp_path: Path)
 
 def test_a_ref_inside_an_example_is_data_not_a_reference(tmp_path: Path) -> None:
     contract = load(
-        write(
+        write_file(
             tmp_path,
             "e.yaml",
             "openapi: 3.0.3\ninfo: {title: E, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n"
@@ -157,7 +150,7 @@ def test_yaml_alias_bomb_does_not_blow_up_the_reference_walk(tmp_path: Path) -> 
     lines = ["openapi: 3.0.3", "info: {title: B, version: '1'}", "paths: {}", "x-bomb:", "  l0: &l0 [{$ref: '#/info'}]"]
     lines += [f"  l{i}: &l{i} [{', '.join(['*l' + str(i - 1)] * 10)}]" for i in range(1, 10)]
     started = time.process_time()
-    contract = load(write(tmp_path, "bomb.yaml", "\n".join(lines) + "\n"))
+    contract = load(write_file(tmp_path, "bomb.yaml", "\n".join(lines) + "\n"))
     assert contract.title == "B"
     assert time.process_time() - started < 30  # a naive walk would not finish at all
 
@@ -178,9 +171,9 @@ def test_example_payments_v2_deprecation() -> None:
 
 def test_loading_the_same_text_from_json_and_yaml_gives_the_same_operations(tmp_path: Path) -> None:
     doc = {"openapi": "3.0.3", "info": {"title": "J", "version": "1"}, "paths": {"/a": {"get": {"responses": {}}}}}
-    as_json = load(write(tmp_path, "a.json", json.dumps(doc)))
+    as_json = load(write_file(tmp_path, "a.json", json.dumps(doc)))
     as_yaml = load(
-        write(
+        write_file(
             tmp_path, "a.txt", "openapi: 3.0.3\ninfo: {title: J, version: '1'}\npaths: {/a: {get: {responses: {}}}}\n"
         )
     )

@@ -7,10 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from tests.conftest import REPO
-from toolkit.cli import cli
+from tests.conftest import REPO, ctk, write_workspace
 from toolkit.errors import ConfigError
 from toolkit.workspace import load_workspace
 
@@ -27,9 +25,9 @@ def test_example_workspace_loads_with_three_apis() -> None:
 
 
 def test_ctk_workspace_lists_every_api_and_exits_0() -> None:
-    result = CliRunner().invoke(cli, ["workspace", "--root", str(REPO), "--format", "json"])
-    assert result.exit_code == 0, result.stderr
-    rows = {row["name"]: row for row in json.loads(result.stdout)["apis"]}
+    code, out, err = ctk("workspace", "--root", str(REPO), "--format", "json")
+    assert code == 0, err
+    rows = {row["name"]: row for row in json.loads(out)["apis"]}
     assert rows["payments"]["protocol"] == "openapi" and rows["payments"]["operations"] == 15
     assert rows["crm"]["protocol"] == "soap" and rows["crm"]["operations"] == 18
     assert rows["inventory"]["protocol"] == "graphql" and rows["inventory"]["operations"] == 9
@@ -42,15 +40,11 @@ def space(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def write(space: Path, text: str) -> None:
-    (space / "sandbox" / "sandbox.toml").write_text(text, encoding="utf-8")
-
-
 GOOD = '[apis.payments]\ncontract = "contracts/payments/v1"\n'
 
 
 def test_minimal_config(space: Path) -> None:
-    write(space, GOOD)
+    write_workspace(space, GOOD)
     workspace = load_workspace(space)
     assert workspace.apis["payments"].mount == "/payments"
     assert workspace.sandbox.port == 8000
@@ -80,7 +74,7 @@ def test_minimal_config(space: Path) -> None:
     ],
 )
 def test_config_mistakes_are_named(space: Path, text: str, expected: str) -> None:
-    write(space, text)
+    write_workspace(space, text)
     with pytest.raises(ConfigError) as error:
         load_workspace(space)
     assert expected in str(error.value)
@@ -88,7 +82,7 @@ def test_config_mistakes_are_named(space: Path, text: str, expected: str) -> Non
 
 
 def test_unknown_key_suggests_the_close_one(space: Path) -> None:
-    write(space, '[apis.payments]\ncontrct = "contracts/payments/v1"\n')
+    write_workspace(space, '[apis.payments]\ncontrct = "contracts/payments/v1"\n')
     with pytest.raises(ConfigError) as error:
         load_workspace(space)
     assert error.value.hint == "did you mean 'contract'?"
@@ -96,24 +90,24 @@ def test_unknown_key_suggests_the_close_one(space: Path) -> None:
 
 def test_a_secret_written_instead_of_a_variable_name_is_refused_and_not_echoed(space: Path) -> None:
     secret = "sk_test_51HqLyjWDarjtT1zdp7dc"
-    write(space, GOOD + f"[apis.payments.vendor]\nauth = {{ type = 'bearer', token_env = '{secret}' }}\n")
-    result = CliRunner().invoke(cli, ["workspace", "--root", str(space)])
-    assert result.exit_code == 2
-    assert "must name an environment variable" in result.stderr
-    assert secret not in result.stderr + result.stdout
+    write_workspace(space, GOOD + f"[apis.payments.vendor]\nauth = {{ type = 'bearer', token_env = '{secret}' }}\n")
+    code, out, err = ctk("workspace", "--root", str(space))
+    assert code == 2
+    assert "must name an environment variable" in err
+    assert secret not in err + out
 
 
 def test_missing_config_exit_2(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["workspace", "--root", str(tmp_path)])
-    assert result.exit_code == 2
-    assert "sandbox.toml" in result.stderr and "Traceback" not in result.stderr
+    code, _, err = ctk("workspace", "--root", str(tmp_path))
+    assert code == 2
+    assert "sandbox.toml" in err and "Traceback" not in err
 
 
 def test_an_api_whose_contract_fails_to_load_is_reported_and_exits_2(space: Path) -> None:
     (space / "contracts" / "bad.yaml").write_text("openapi: 3.0.0\npaths: [\n", encoding="utf-8")
-    write(space, GOOD + '[apis.bad]\ncontract = "contracts/bad.yaml"\n')
-    result = CliRunner().invoke(cli, ["workspace", "--root", str(space), "--format", "json"])
-    assert result.exit_code == 2
-    rows = {row["name"]: row for row in json.loads(result.stdout)["apis"]}
+    write_workspace(space, GOOD + '[apis.bad]\ncontract = "contracts/bad.yaml"\n')
+    code, out, _ = ctk("workspace", "--root", str(space), "--format", "json")
+    assert code == 2
+    rows = {row["name"]: row for row in json.loads(out)["apis"]}
     assert rows["payments"]["operations"] == 15
     assert "bad.yaml" in rows["bad"]["error"]

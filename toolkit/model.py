@@ -132,7 +132,10 @@ class ChangeSeverity(enum.StrEnum):
 
     @property
     def rank(self) -> int:
-        return {"breaking": 2, "dangerous": 1, "info": 0}[self.value]
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {ChangeSeverity.BREAKING: 2, ChangeSeverity.DANGEROUS: 1, ChangeSeverity.INFO: 0}
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import os
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from toolkit.errors import RemoteReferenceError, SourceError, UnresolvedReferenceError
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_MAX_MB = 32
 MAX_MB_ENV = "CTK_MAX_CONTRACT_MB"
@@ -178,16 +182,7 @@ class SourceReader:
                         where=where,
                         hint="check the URL and that the server publishes the contract there",
                     )
-                declared = response.headers.get("content-length", "")
-                if declared.isdigit():
-                    self._check_size(int(declared), url)
-                chunks: list[bytes] = []
-                received = 0
-                for chunk in response.iter_bytes():
-                    received += len(chunk)
-                    self._check_size(received, url)
-                    chunks.append(chunk)
-                return b"".join(chunks)
+                return read_limited(response, lambda size: self._check_size(size, url))
         except httpx.HTTPError as exc:
             raise SourceError(
                 f"{url} could not be fetched: {exc.__class__.__name__}: {exc}",
@@ -202,6 +197,20 @@ class SourceReader:
                 where=name,
                 hint=f"set {MAX_MB_ENV} to raise the limit if the file really is a contract",
             )
+
+
+def read_limited(response: httpx.Response, check_size: Callable[[int], None]) -> bytes:
+    """A streamed response's body, ``check_size`` called on its declared length and as each chunk arrives."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit():
+        check_size(int(declared))
+    chunks: list[bytes] = []
+    received = 0
+    for chunk in response.iter_bytes():
+        received += len(chunk)
+        check_size(received)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _refuse_unusable(source: Source) -> None:

@@ -28,13 +28,13 @@ _API_KEYS = {"contract", "mount", "published", "mirrors", "vendor", "mock"}
 # Settings of an API's mock, by kind; which protocol understands which is checked when the contract is loaded.
 MOCK_SETTINGS: dict[str, type] = {"max_depth": int, "max_cost": int, "max_tokens": int, "introspection": bool}
 _VENDOR_KEYS = {"sandbox_url", "graphql_endpoint", "wsdl_url", "auth"}
-# Each kind of credential, and the keys that name its environment variables (values never live here).
-_AUTH_KINDS: dict[str, dict[str, set[str]]] = {
-    "header": {"required": {"name", "value_env"}, "optional": set()},
-    "query": {"required": {"name", "value_env"}, "optional": set()},
-    "bearer": {"required": {"token_env"}, "optional": set()},
-    "basic": {"required": {"username_env", "password_env"}, "optional": set()},
-    "wsse": {"required": {"username_env", "password_env"}, "optional": set()},
+# Each kind of credential and its keys, all required; *_env keys name environment variables (values never live here).
+_AUTH_KINDS: dict[str, set[str]] = {
+    "header": {"name", "value_env"},
+    "query": {"name", "value_env"},
+    "bearer": {"token_env"},
+    "basic": {"username_env", "password_env"},
+    "wsse": {"username_env", "password_env"},
 }
 
 
@@ -147,13 +147,14 @@ def _string(table: dict[str, Any], key: str, prefix: str, where: str, *, require
 
 def _sandbox(table: dict[str, Any], where: str) -> SandboxSettings:
     _known_keys(table, _SANDBOX_KEYS, "sandbox.", where)
-    port = table.get("port", 8000)
-    seed = table.get("seed", 0)
+    defaults = SandboxSettings()
+    port = table.get("port", defaults.port)
+    seed = table.get("seed", defaults.seed)
     if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
         raise ConfigError("sandbox.port must be an integer from 0 to 65535", where=where)
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ConfigError("sandbox.seed must be an integer", where=where)
-    return SandboxSettings(host=_string(table, "host", "sandbox.", where) or "127.0.0.1", port=port, seed=seed)
+    return SandboxSettings(host=_string(table, "host", "sandbox.", where) or defaults.host, port=port, seed=seed)
 
 
 def _api(name: str, table: Any, root: Path, where: str) -> Api:
@@ -235,11 +236,11 @@ def _auth(table: Any, prefix: str, where: str) -> Auth:
     kind = table.get("type")
     if kind not in _AUTH_KINDS:
         raise ConfigError(f"{prefix}type must be one of {', '.join(sorted(_AUTH_KINDS))}", where=where)
-    spec = _AUTH_KINDS[kind]
-    _known_keys(table, {"type", *spec["required"], *spec["optional"]}, prefix, where)
+    keys = _AUTH_KINDS[kind]
+    _known_keys(table, {"type", *keys}, prefix, where)
     env: dict[str, str] = {}
-    for key in sorted(spec["required"] | spec["optional"]):
-        value = _string(table, key, prefix, where, required=key in spec["required"])
+    for key in sorted(keys):
+        value = _string(table, key, prefix, where, required=True)
         if value is None or not key.endswith("_env"):
             continue
         if not _ENV_NAME.match(value):

@@ -12,7 +12,8 @@ import click
 
 from toolkit.cli.errors import debug_option, reported_errors
 from toolkit.cli.options import mirror_option, mirrors_from
-from toolkit.errors import ConfigError, CtkError
+from toolkit.errors import CtkError
+from toolkit.workspace import SandboxSettings, load_workspace
 
 if TYPE_CHECKING:
     from toolkit.mock.server import MountedContract
@@ -67,20 +68,19 @@ def serve(
     with reported_errors():
         after = _pairs(webhook_after)
         if contract is not None:
-            mounted = [MountedContract(contract, mount, mirrors_from(mirror))]
-            settings_host, settings_port, settings_seed = "127.0.0.1", 8000, 0
+            mounted, settings = [MountedContract(contract, mount, mirrors_from(mirror))], SandboxSettings()
         else:
-            mounted, (settings_host, settings_port, settings_seed) = _workspace_contracts(root)
+            mounted, settings = _workspace_contracts(root)
         config = ServeConfig(
             contracts=mounted,
-            seed=seed if seed is not None else settings_seed,
+            seed=seed if seed is not None else settings.seed,
             validate=not no_validate,
             webhook_url=webhook_url,
             webhook_after=after,
         )
         handler = build_handler(config)
-        host = host or settings_host
-        port = port if port is not None else settings_port
+        host = host or settings.host
+        port = port if port is not None else settings.port
         if not check:
             _check_port(host, port)
     ready = time.perf_counter() - started
@@ -135,20 +135,16 @@ def _pairs(values: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def _workspace_contracts(root: Path | None) -> tuple[list[MountedContract], tuple[str, int, int]]:
+def _workspace_contracts(root: Path | None) -> tuple[list[MountedContract], SandboxSettings]:
+    """Every API of the workspace (``load_workspace`` refuses a workspace without one), and its settings."""
     from toolkit.mock.server import MountedContract
-    from toolkit.workspace import load_workspace
 
     space = load_workspace(root)
     mounted = [
         MountedContract(_shown(api.contract), api.mount, api.mirrors, name, dict(api.mock))
         for name, api in space.apis.items()
     ]
-    if not mounted:
-        raise ConfigError("the workspace has no API to serve", where=str(space.config),
-                          hint="add an API under [apis.NAME] in sandbox.toml, with its contract and mount")  # fmt: skip
-    settings = space.sandbox
-    return mounted, (settings.host, settings.port, settings.seed)
+    return mounted, space.sandbox
 
 
 def _announce(config: object, host: str, port: int, seconds: float, handler: object, check: bool) -> None:

@@ -13,6 +13,7 @@ are not sent when fetching a WSDL.
 from __future__ import annotations
 
 import base64
+import functools
 import os
 import urllib.parse
 from collections.abc import Mapping
@@ -21,7 +22,7 @@ from typing import Any
 
 from toolkit.drift.errors import CredentialsError
 from toolkit.errors import CtkError, SourceError
-from toolkit.sources import MAX_MB_ENV, SourceReader, max_bytes_from_env
+from toolkit.sources import MAX_MB_ENV, SourceReader, max_bytes_from_env, read_limited
 from toolkit.workspace import Auth
 
 REDACTED = "***"
@@ -142,7 +143,7 @@ def fetch(
                             if response.status_code in (401, 403)
                             else "check the URL and that the vendor serves its contract there",
                         )
-                    return _read_limited(response, limit, url)
+                    return read_limited(response, functools.partial(_check_size, limit=limit, url=url))
                 finally:
                     response.close()
             raise SourceError(f"{url} redirected more than {_MAX_REDIRECTS} times", where=where)
@@ -166,19 +167,6 @@ def _with_params(url: str, params: Mapping[str, str]) -> str:
     parts = urllib.parse.urlsplit(url)
     query = "&".join(filter(None, [parts.query, urllib.parse.urlencode(params)]))
     return urllib.parse.urlunsplit(parts._replace(query=query))
-
-
-def _read_limited(response: Any, limit: int, url: str) -> bytes:
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit():
-        _check_size(int(declared), limit, url)
-    chunks: list[bytes] = []
-    received = 0
-    for chunk in response.iter_bytes():
-        received += len(chunk)
-        _check_size(received, limit, url)
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _check_size(size: int, limit: int, url: str) -> None:

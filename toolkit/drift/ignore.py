@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 import tomllib
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ _ENTRY_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*ignore[ \t]*\]\]", re.MULTILINE)
 _TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
 
 
+@functools.cache  # an entry is matched against every change, on every read of the report
 def _glob(pattern: str) -> re.Pattern[str]:
     parts = (".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern)
     return re.compile("".join(parts), re.DOTALL)
@@ -83,7 +85,6 @@ class IgnoreList:
     """The entries of one ignore file (or none)."""
 
     entries: tuple[IgnoreEntry, ...] = ()
-    source: str | None = None
 
     def match(self, api: str, change: Change, today: dt.date) -> IgnoreEntry | None:
         for entry in self.entries:
@@ -126,8 +127,7 @@ def load_ignore_file(path: Path) -> IgnoreList:
     if len(lines) != len(raw):  # entries written as an inline array: no per-entry line to give
         lines = [None] * len(raw)
     return IgnoreList(
-        entries=tuple(_entry(item, f"{name}:{line}" if line else name) for item, line in zip(raw, lines, strict=True)),
-        source=str(path),
+        entries=tuple(_entry(item, f"{name}:{line}" if line else name) for item, line in zip(raw, lines, strict=True))
     )
 
 

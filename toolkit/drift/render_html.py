@@ -22,6 +22,11 @@ th{background:#f6f8fa}td.n{text-align:right}code{font-size:.85rem;word-break:bre
 .breaking{color:#b42318;font-weight:600}.dangerous{color:#9a6700;font-weight:600}.info{color:#0969da}
 .error{color:#b42318}.ignored{color:#57606a}.summary{font-weight:600}
 """
+_STATUS = {
+    "error": '<span class="error">error</span>',
+    "fails": '<span class="breaking">fails</span>',
+    "passes": "passes",
+}
 
 
 def _e(value: object) -> str:
@@ -44,21 +49,16 @@ def render(report: DriftReport, fail_on: FailOn = FailOn.BREAKING) -> str:
     for drift in report.apis:
         counts = report.counts(drift)
         numbers = "".join(f'<td class="n">{counts[severity]}</td>' for severity in SEVERITIES)
+        status = _STATUS[wording.status(report, drift, fail_on)]
         parts.append(
             f'<tr><td><a href="#api-{_e(drift.name)}">{_e(drift.name)}</a></td><td>{_e(drift.protocol or "-")}</td>'
-            f'{numbers}<td class="n">{len(report.ignored(drift))}</td><td>{_status(report, drift, fail_on)}</td></tr>'
+            f'{numbers}<td class="n">{len(report.ignored(drift))}</td><td>{status}</td></tr>'
         )
     parts.append("</tbody></table>")
     for drift in report.apis:
         parts.extend(_section(report, drift))
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
-
-
-def _status(report: DriftReport, drift: ApiDrift, fail_on: FailOn) -> str:
-    if drift.error is not None:
-        return '<span class="error">error</span>'
-    return '<span class="breaking">fails</span>' if report.failing(fail_on, drift) else "passes"
 
 
 def _section(report: DriftReport, drift: ApiDrift) -> list[str]:

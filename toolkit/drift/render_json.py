@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from toolkit.drift import wording
 from toolkit.drift.ignore import IgnoreEntry
 from toolkit.drift.report import SEVERITIES, ApiDrift, DriftReport, FailOn
 from toolkit.model import Change, ChangeSeverity
+
+_STATUS = {"error": "error", "fails": "failing", "passes": "ok"}
 
 
 def change_json(api: str, change: Change) -> dict[str, Any]:
@@ -47,7 +50,7 @@ def _api_json(report: DriftReport, drift: ApiDrift, fail_on: FailOn) -> dict[str
         "old": drift.old,
         "new": drift.new,
         "via": drift.via,
-        "status": "error" if error else ("failing" if report.failing(fail_on, drift) else "ok"),
+        "status": _STATUS[wording.status(report, drift, fail_on)],
         "error": {"message": error.message, "where": error.where, "hint": error.hint} if error else None,
         "summary": _counts(report.counts(drift)),
         "ignored": [

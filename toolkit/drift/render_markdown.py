@@ -12,6 +12,8 @@ from toolkit.drift import wording
 from toolkit.drift.report import SEVERITIES, ApiDrift, DriftReport, FailOn
 from toolkit.model import Change
 
+_STATUS = {"error": "⚠️ error", "fails": "❌ fails", "passes": "✅ passes"}
+
 
 def cell(value: str) -> str:
     """Text safe in a table cell: no HTML, no column breaks, one line."""
@@ -33,18 +35,12 @@ def render(report: DriftReport, fail_on: FailOn = FailOn.BREAKING) -> str:
         numbers = " | ".join(str(counts[severity]) for severity in SEVERITIES)
         lines.append(
             f"| {cell(drift.name)} | {cell(drift.protocol or '-')} | {numbers} | {len(report.ignored(drift))} "
-            f"| {_status(report, drift, fail_on)} |"
+            f"| {_STATUS[wording.status(report, drift, fail_on)]} |"
         )
     lines += ["", f"**{cell(wording.summary(report, fail_on))}**"]
     for drift in report.apis:
         lines += ["", *_section(report, drift)]
     return "\n".join(lines) + "\n"
-
-
-def _status(report: DriftReport, drift: ApiDrift, fail_on: FailOn) -> str:
-    if drift.error is not None:
-        return "⚠️ error"
-    return "❌ fails" if report.failing(fail_on, drift) else "✅ passes"
 
 
 def _section(report: DriftReport, drift: ApiDrift) -> list[str]:

@@ -36,6 +36,13 @@ def sources(drift: ApiDrift) -> str:
     return f"{drift.old} → {drift.new}" + (f" ({via})" if via else "")
 
 
+def status(report: DriftReport, drift: ApiDrift, fail_on: FailOn) -> str:
+    """How one API came out: ``error`` (not compared), ``fails`` (a change at ``fail_on``) or ``passes``."""
+    if drift.error is not None:
+        return "error"
+    return "fails" if report.failing(fail_on, drift) else "passes"
+
+
 def plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' * (count != 1)}"
 
