@@ -77,18 +77,18 @@ def _engines(path: str) -> tuple[OpenAPIContract, list[tuple[str, str, Generator
 def test_generated_values_validate_independently(entry: str) -> None:
     path = _path(entry)
     _, engines = _engines(str(path))
+    _judge_generated(path, engines, EXAMPLES.get(path.name, 5))
 
-    @settings(
-        max_examples=EXAMPLES.get(path.name, 5),
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow],
-    )
+
+def _judge_generated(path: Path, judges: list[tuple[str, str, Generator, Any]], examples: int) -> None:
+    """Every generator's value for a few Hypothesis-chosen seeds, each judged by its own checker."""
+
+    @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
     @given(seed=st.integers(min_value=0, max_value=2**32 - 1))
     def check(seed: int) -> None:
-        for name, direction, generator, checker in engines:
+        for name, direction, generator, judge in judges:
             value = generator.generate(random.Random(seed))
-            errors = [error.message for error in checker.iter_errors(value)]
+            errors = [error.message for error in judge.iter_errors(value)]
             assert not errors, f"{path.name} {name} ({direction}), seed {seed}: {errors[:3]} for {value!r:.300}"
 
     check()
@@ -170,14 +170,4 @@ ORIGINAL_DIALECT = [
 @pytest.mark.parametrize("entry", ORIGINAL_DIALECT, ids=[entry.rsplit("/", 1)[-1] for entry in ORIGINAL_DIALECT])
 def test_generated_values_satisfy_the_original_openapi_schema(entry: str) -> None:
     path = _path(entry)
-    judges = _original_judges(str(path))
-
-    @settings(max_examples=2, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(seed=st.integers(min_value=0, max_value=2**32 - 1))
-    def check(seed: int) -> None:
-        for name, direction, generator, judge in judges:
-            value = generator.generate(random.Random(seed))
-            errors = [error.message for error in judge.iter_errors(value)]
-            assert not errors, f"{path.name} {name} ({direction}), seed {seed}: {errors[:3]} for {value!r:.300}"
-
-    check()
+    _judge_generated(path, _original_judges(str(path)), 2)

@@ -26,6 +26,7 @@ class Request:
     query: str = ""
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
+    _jar: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def header(self, name: str) -> str | None:
         """The first value of a header (``name`` lower-case), or None."""
@@ -38,13 +39,17 @@ class Request:
         return parse_qsl(self.query, keep_blank_values=True)
 
     def cookies(self) -> dict[str, str]:
-        jar: dict[str, str] = {}
-        for key, value in self.headers:
-            if key == "cookie":
-                for pair in value.split(";"):
-                    name, sep, cookie = pair.strip().partition("=")
-                    if sep:
-                        jar[name] = cookie
+        """The cookies the request carries, parsed once however many readers ask (do not modify the dict)."""
+        jar = self._jar
+        if jar is None:
+            jar = {}
+            for key, value in self.headers:
+                if key == "cookie":
+                    for pair in value.split(";"):
+                        name, sep, cookie = pair.strip().partition("=")
+                        if sep:
+                            jar[name] = cookie
+            object.__setattr__(self, "_jar", jar)  # a cache, not state: excluded from equality and repr
         return jar
 
 

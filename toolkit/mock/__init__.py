@@ -15,6 +15,12 @@ if TYPE_CHECKING:
     from toolkit.model import Contract
 
 Handler = Callable[["Request"], "MockResult"]
+ADMIN_PREFIX = "/__ctk"  # the mocks' own endpoints (health, webhooks on demand), outside every API's mount
+
+
+def is_under(path: str, prefix: str) -> bool:
+    """``path`` is ``prefix`` or below it: ``/v1`` covers ``/v1`` and ``/v1/x``, not ``/v10``."""
+    return path == prefix or path.startswith(prefix + "/")
 
 
 def compile_mock(contract: Contract, *, seed: int = 0, validate: bool = True, **options: object) -> Handler:

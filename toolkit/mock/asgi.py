@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import replace
 from typing import Any
 
 from toolkit.exchange import Delivery, Request, lower_headers
@@ -44,19 +43,21 @@ class MockASGIApp:
             return
         if scope["type"] != "http":
             return
+        try:
+            body, too_large = await self._body(receive), False
+        except _TooLargeError:
+            body, too_large = b"", True
         request = Request(
             method=scope["method"],
             path=_raw_path(scope),
             query=scope.get("query_string", b"").decode("latin-1"),
             headers=lower_headers(scope.get("headers") or ()),
+            body=body,
         )
-        try:
-            body = await self._body(receive)
-        except _TooLargeError:
+        if too_large:
             message = f"the request body is larger than the mock's limit of {self.max_body} bytes"
             response = error_response(self.handler, request, 413, message)
         else:
-            request = replace(request, body=body)
             result = self.handler(request)
             response = result.response
             for delivery in result.deliveries if self.deliver else ():

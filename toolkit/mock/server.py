@@ -14,13 +14,12 @@ from typing import Any
 
 from toolkit.errors import ConfigError
 from toolkit.exchange import MockResult, Request, Response
-from toolkit.mock import Handler, compile_mock, error_response, mount_of
+from toolkit.mock import ADMIN_PREFIX, Handler, compile_mock, error_response, is_under, mount_of
 from toolkit.mock.asgi import MockASGIApp
 from toolkit.mock.problem import problem_response
 from toolkit.model import Protocol
 
 CONFIG_ENV = "CTK_SERVE_CONFIG"
-ADMIN_PREFIX = "/__ctk"  # the mocks' own endpoints (health, webhooks on demand), outside every API's mount
 
 
 @dataclass
@@ -58,11 +57,11 @@ class Dispatcher:
         self.mounts = sorted(mounts.items(), key=lambda item: -len(item[0]))
 
     def __call__(self, request: Request) -> MockResult:
-        if request.path == ADMIN_PREFIX or request.path.startswith(ADMIN_PREFIX + "/"):
+        if is_under(request.path, ADMIN_PREFIX):
             return self._admin(request)
-        for mount, handler in self.mounts:
-            if not mount or request.path == mount or request.path.startswith(mount + "/"):
-                return handler(request)
+        handler = self._mounted(request.path)
+        if handler is not None:
+            return handler(request)
         known = ", ".join(mount or "/" for mount, _ in self.mounts)
         return MockResult(
             problem_response(404, f"no API is mounted at {request.path}; mounts: {known}", kind="not-found")
@@ -70,10 +69,14 @@ class Dispatcher:
 
     def error_response(self, request: Request, status: int, message: str) -> Response:
         """An adapter's error (a body over the limit) in the form of the protocol mounted at the path."""
-        for mount, handler in self.mounts:
-            if not mount or request.path == mount or request.path.startswith(mount + "/"):
-                return error_response(handler, request, status, message)
+        handler = self._mounted(request.path)
+        if handler is not None:
+            return error_response(handler, request, status, message)
         return problem_response(status, message, kind="too-large" if status == 413 else "error")
+
+    def _mounted(self, path: str) -> Handler | None:
+        """The mock whose mount holds ``path`` (the longest mount first), or None."""
+        return next((handler for mount, handler in self.mounts if not mount or is_under(path, mount)), None)
 
     def _admin(self, request: Request) -> MockResult:
         """``/__ctk/...`` sits outside every mount: the first mock that answers it (knows the webhook) does."""

@@ -8,7 +8,7 @@ then ``*/*``), decode, type form fields by their schema, validate.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
@@ -25,6 +25,10 @@ from toolkit.openapi.refs import Resolver
 class MediaBody:
     media_type: str
     validator: Validator | None
+    essence: str = field(init=False)  # the media type compared with a request's Content-Type
+
+    def __post_init__(self) -> None:
+        self.essence = essence(self.media_type)
 
 
 @dataclass(slots=True)
@@ -64,20 +68,20 @@ class BodyReader:
     def match(self, content_type: str | None) -> MediaBody | None:
         if not content_type:
             return None
-        essence = content_type.split(";", 1)[0].strip().lower()
-        found = self.exact.get(essence)
+        sent = essence(content_type)
+        found = self.exact.get(sent)
         if found:
             return found
-        major = essence.split("/", 1)[0]
+        major = sent.split("/", 1)[0]
         for candidate in self.media:
-            declared = candidate.media_type.split(";", 1)[0].strip().lower()
-            if declared in (f"{major}/*", "*/*") or (declared.endswith("+json") and essence == "application/json"):
+            declared = candidate.essence
+            if declared in (f"{major}/*", "*/*") or (declared.endswith("+json") and sent == "application/json"):
                 return candidate
-            if essence.endswith("+json") and declared == "application/json":
+            if sent.endswith("+json") and declared == "application/json":
                 return candidate
         for candidate in self.media:
             # octet-stream means "any bytes": servers that declare it (Docker's tar uploads) take any type
-            if candidate.media_type.split(";", 1)[0].strip().lower() == "application/octet-stream":
+            if candidate.essence == "application/octet-stream":
                 return candidate
         return None
 
@@ -112,7 +116,7 @@ class BodyReader:
                     parsed = None
                 if parsed is not None and validator.is_valid(parsed):
                     return DecodedBody(media.media_type, parsed, True)
-            if is_form(media.media_type):
+            if is_form(media.essence):
                 typed = coerce(value, validator.json_schema, validator.json_schema.get("$defs", {}))
                 if validator.is_valid(typed):
                     return DecodedBody(media.media_type, typed, True)
@@ -122,33 +126,37 @@ class BodyReader:
         return DecodedBody(media.media_type, value, True)
 
 
+def essence(media_type: str) -> str:
+    """A media type without parameters, in lower case: ``Application/JSON; charset=utf-8`` → ``application/json``."""
+    return media_type.split(";", 1)[0].strip().lower()
+
+
 def is_json(media_type: str) -> bool:
-    essence = media_type.split(";", 1)[0].strip().lower()
-    return essence == "application/json" or essence.endswith("+json") or essence == "*/*"
+    kind = essence(media_type)
+    return kind == "application/json" or kind.endswith("+json") or kind == "*/*"
 
 
 def is_form(media_type: str) -> bool:
-    essence = media_type.split(";", 1)[0].strip().lower()
-    return essence in ("application/x-www-form-urlencoded", "multipart/form-data")
+    return essence(media_type) in ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def decode(declared: str, content_type: str, raw: bytes) -> tuple[Any, str | None]:
     """The body as a JSON-like value, or an error message naming what is wrong with it."""
-    essence = declared.split(";", 1)[0].strip().lower()
-    if is_json(essence) and essence != "*/*":
+    kind = essence(declared)
+    if is_json(kind) and kind != "*/*":
         try:
             return json.loads(raw), None
         except (ValueError, UnicodeDecodeError) as error:
             return None, f"the body is not valid JSON: {error}"
-    if essence == "application/x-www-form-urlencoded":
+    if kind == "application/x-www-form-urlencoded":
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             return None, "the form body is not UTF-8"
         return nest_form(parse_qsl(text, keep_blank_values=True)), None
-    if essence == "multipart/form-data":
+    if kind == "multipart/form-data":
         return _multipart(content_type, raw)
-    if essence.startswith("text/"):
+    if kind.startswith("text/"):
         try:
             return raw.decode("utf-8"), None
         except UnicodeDecodeError:

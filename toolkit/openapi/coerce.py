@@ -21,14 +21,16 @@ def coerce(value: Any, schema: Any, defs: dict[str, Any], depth: int = 0) -> Any
         return value
     schemas = composed_schemas(schema, defs, 0)
     if isinstance(value, (str, int, float, bool)) and not isinstance(value, dict):
-        types = [t for s in schemas for t in _types_of(s)]
+        types = [t for s in schemas for t in declared_types(s)]
         if "array" in types and not ({"string", "integer", "number", "boolean"} & set(types)):
             # a form field given once is one value; the schema says it is a list of one
             items = [s["items"] for s in schemas if isinstance(s.get("items"), dict)]
             return [coerce(value, items[0], defs, depth + 1) if items else value]
         return _convert(value, types) if isinstance(value, str) else value
     numbered = isinstance(value, dict) and value and all(isinstance(k, str) and k.isdecimal() for k in value)
-    wants_list = any("array" in _types_of(s) for s in schemas) and not any("object" in _types_of(s) for s in schemas)
+    wants_list = any("array" in declared_types(s) for s in schemas) and not any(
+        "object" in declared_types(s) for s in schemas
+    )
     if numbered and wants_list:  # a[0]=x&a[2]=y: numbered form fields where the schema wants a list
         return coerce([value[key] for key in sorted(value, key=int)], schema, defs, depth)
     if isinstance(value, dict):
@@ -67,7 +69,8 @@ def composed_schemas(schema: dict[str, Any], defs: dict[str, Any], depth: int = 
     return out
 
 
-def _types_of(schema: dict[str, Any]) -> list[str]:
+def declared_types(schema: dict[str, Any]) -> list[str]:
+    """The names a schema's ``type`` keyword gives (a string or a list of them); none when it has none."""
     declared = schema.get("type")
     if isinstance(declared, str):
         return [declared]

@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema_rs
 
 from toolkit.fake import Fake
+from toolkit.openapi.coerce import declared_types
 from toolkit.openapi.generate_merge import NoValueError as _Fail
 from toolkit.openapi.generate_merge import def_name, flatten
 from toolkit.openapi.generate_numbers import number_generator
@@ -320,11 +321,8 @@ def _raise() -> Any:
 
 
 def _kinds(node: dict[str, Any]) -> list[str]:
-    kind = node.get("type")
-    if isinstance(kind, str):
-        return [kind]
-    if isinstance(kind, list):
-        return [item for item in kind if isinstance(item, str)]
+    if isinstance(node.get("type"), (str, list)):
+        return declared_types(node)
     if "properties" in node or "additionalProperties" in node or "required" in node or "patternProperties" in node:
         return ["object"]
     if "items" in node or "prefixItems" in node or "minItems" in node:

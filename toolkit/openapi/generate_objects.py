@@ -36,10 +36,11 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
             entries.append((prop, compiler.compile(schema, name=prop, owner=owner), prop in required, _GENERATED))
     additional = node.get("additionalProperties", True)
     extra_gen = compiler.compile(additional, name=None, owner=owner) if isinstance(additional, dict) else None
+    # a property the schema does not describe: additionalProperties' generator, else any value
+    undescribed = extra_gen or compiler.compile({}, name=None, owner=owner)
     for prop in required:
         if prop not in properties:
-            make = extra_gen or compiler.compile({}, name=prop, owner=owner)
-            entries.append((prop, make, True, _GENERATED))
+            entries.append((prop, undescribed, True, _GENERATED))
     for prop, value in forced.items():
         if prop not in properties:
             entries.append((prop, None, True, value))
@@ -87,7 +88,7 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
                 regex, pick = rng.choice(patterns)
                 key = regex(rng)
             elif extra_gen is not None or additional is not False:
-                key, pick = word(rng), extra_gen or compiler.compile({}, name=None, owner=owner)
+                key, pick = word(rng), undescribed
             else:
                 break
             if key not in out:

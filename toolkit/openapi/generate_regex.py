@@ -46,17 +46,20 @@ def regex_generator(pattern: str) -> RegexGenerator | None:
         except (re.error, RecursionError, OverflowError, ValueError):
             _CACHE[pattern] = None
         else:
+            classes: dict[int, tuple[str, str]] = {}  # id of a class in `parsed` -> its characters, fallback
 
             def draw(rng: random.Random, parsed: Any = parsed) -> str:
                 out: list[str] = []
-                _emit(parsed, rng, out, {})
+                _emit(parsed, rng, out, {}, classes)
                 return "".join(out)
 
             _CACHE[pattern] = draw
     return _CACHE[pattern]
 
 
-def _emit(items: Any, rng: random.Random, out: list[str], groups: dict[int, str]) -> None:
+def _emit(
+    items: Any, rng: random.Random, out: list[str], groups: dict[int, str], classes: dict[int, tuple[str, str]]
+) -> None:
     for op, arg in items:
         if op is _sre.LITERAL:
             out.append(chr(arg))
@@ -65,22 +68,26 @@ def _emit(items: Any, rng: random.Random, out: list[str], groups: dict[int, str]
         elif op is _sre.ANY:
             out.append(rng.choice(string.ascii_letters))
         elif op is _sre.IN:
-            out.append(_class_char(arg, rng))
+            found = classes.get(id(arg))
+            if found is None:  # a class's characters are listed once per pattern, not on every draw
+                found = classes[id(arg)] = _class_choices(arg)
+            choices, fallback = found
+            out.append(rng.choice(choices) if choices else fallback)
         elif op is _sre.BRANCH:
-            _emit(rng.choice(arg[1]), rng, out, groups)
+            _emit(rng.choice(arg[1]), rng, out, groups, classes)
         elif op is _sre.SUBPATTERN:
             group, _, _, body = arg
             start = len(out)
-            _emit(body, rng, out, groups)
+            _emit(body, rng, out, groups, classes)
             if group is not None:
                 groups[group] = "".join(out[start:])
         elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) or op is getattr(_sre, "POSSESSIVE_REPEAT", None):
             low, high, body = arg
             high = low + _EXTRA_REPEATS if high is _sre.MAXREPEAT or high > low + _EXTRA_REPEATS else high
             for _ in range(rng.randint(low, high)):
-                _emit(body, rng, out, groups)
+                _emit(body, rng, out, groups, classes)
         elif op is getattr(_sre, "ATOMIC_GROUP", None):
-            _emit(arg, rng, out, groups)
+            _emit(arg, rng, out, groups, classes)
         elif op is _sre.GROUPREF:
             out.append(groups.get(arg, ""))
         elif op is _sre.CATEGORY:
@@ -88,7 +95,8 @@ def _emit(items: Any, rng: random.Random, out: list[str], groups: dict[int, str]
         # AT (anchors), ASSERT/ASSERT_NOT (lookarounds): nothing to emit; the caller checks the result
 
 
-def _class_char(items: Any, rng: random.Random) -> str:
+def _class_choices(items: Any) -> tuple[str, str]:
+    """The characters a class (``[a-z0-9]``, ``[^,]``) draws from, and what stands in when there are none."""
     negate = bool(items) and items[0][0] is _sre.NEGATE
     allowed: list[str] = []
     for op, arg in items[1:] if negate else items:
@@ -101,6 +109,5 @@ def _class_char(items: Any, rng: random.Random) -> str:
             allowed.extend(_CATEGORIES.get(arg, string.ascii_letters))
     if negate:
         excluded = set(allowed)
-        choices = [c for c in _PRINTABLE if c not in excluded]
-        return rng.choice(choices) if choices else "~"
-    return rng.choice(allowed) if allowed else ""
+        return "".join(c for c in _PRINTABLE if c not in excluded), "~"
+    return "".join(allowed), ""

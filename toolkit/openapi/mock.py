@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from toolkit.exchange import Delivery, MockResult, Request, Response
+from toolkit.mock import ADMIN_PREFIX, is_under
 from toolkit.mock.memo import Memo
 from toolkit.mock.problem import problem_document, problem_response
-from toolkit.mock.seed import seed_of
+from toolkit.mock.seed import rng_for
 from toolkit.openapi.bodies import DecodedBody
 from toolkit.openapi.callbacks import expand_expression
 from toolkit.openapi.generate import GenerationError, Generators
@@ -26,8 +26,7 @@ from toolkit.openapi.jsonschema import SchemaValidators
 from toolkit.openapi.load import OpenAPIContract
 from toolkit.openapi.mock_compile import (
     CompiledOperation,
-    OperationSource,
-    compile_operation,
+    OperationSlot,
     declared_headers,
     operation_sources,
     webhooks_of,
@@ -43,7 +42,7 @@ from toolkit.openapi.mock_data import (
     reseeded,
     with_overrides,
 )
-from toolkit.openapi.mock_events import ADMIN_PREFIX, Events, admin_answer
+from toolkit.openapi.mock_events import Events, admin_answer
 from toolkit.openapi.parameters import Violation
 from toolkit.openapi.prefer import Preferences, parse_prefer
 from toolkit.openapi.responses import (
@@ -87,8 +86,8 @@ class OpenAPIMock:
         self.validators = SchemaValidators(contract)
         self.generators = Generators(contract, self.validators, seed=self.options.seed)
         mount = self.options.mount if self.options.mount is not None else mount_point(contract.servers[0])
-        self.router: Router[_OperationSlot] = Router(mount)
-        self._slots: dict[str, _OperationSlot] = {}
+        self.router: Router[OperationSlot] = Router(mount)
+        self._slots: dict[str, OperationSlot] = {}
         self.events = Events(webhooks_of(contract), self.generators, self.options.seed)
         # A header the contract declares (a parameter, an API key) is validated, so it belongs in the memo key.
         self._unkeyed_headers = _NOT_MEANINGFUL - declared_headers(contract)
@@ -115,7 +114,7 @@ class OpenAPIMock:
 
     def _compile(self) -> None:
         for path, method, source in operation_sources(self.contract):
-            slot = _OperationSlot(self.contract, self.validators, source)
+            slot = OperationSlot(self.contract, self.validators, source)
             self.router.add(path, method, slot)
             self._slots[source.operation.id] = slot
 
@@ -124,7 +123,7 @@ class OpenAPIMock:
     def __call__(self, request: Request) -> MockResult:
         """Answer ``request``. The answer is a pure function of the request (the data is seeded), so
         identical requests are memoised whole: a client polling one resource costs a dict lookup."""
-        if request.path == ADMIN_PREFIX or request.path.startswith(ADMIN_PREFIX + "/"):
+        if is_under(request.path, ADMIN_PREFIX):
             return self._admin(request)
         key = None
         if len(request.body) <= _MEMO_MAX_BODY:
@@ -284,7 +283,7 @@ class OpenAPIMock:
         if cached is None:
             cached = self._build(op, spec, status, media, key, preferences, overrides, query_items)
         # Preference-Applied is this request's own: the cached answer may have been made for another Prefer.
-        applied = [p for p in preferences.applied.split(", ") if p and (example or not p.startswith("example="))]
+        applied = [p for p in preferences.applied if example or not p.startswith("example=")]
         if not applied:
             return cached
         return Response(cached.status, (*cached.headers, ("preference-applied", ", ".join(applied))), cached.body)
@@ -300,7 +299,7 @@ class OpenAPIMock:
         overrides: dict[str, Any],
         query_items: list[tuple[str, str]],
     ) -> Response:
-        rng = random.Random(seed_of(self.options.seed, key))
+        rng = rng_for(self.options.seed, key)
         headers: list[tuple[str, str]] = []
         body = b""
         if media is not None:
@@ -372,10 +371,10 @@ class OpenAPIMock:
         problem |= {"message": detail, "code": kind.replace("-", "_"), "errors": violations}
         value: Any = problem
         if media.schema is not None and not validator_of(media, self.validators).is_valid(problem):
-            rng = random.Random(seed_of(self.options.seed, (op.operation.id, status, kind)))
+            rng = rng_for(self.options.seed, (op.operation.id, status, kind))
             value = generator_of(media, self.generators).generate(rng, overrides=problem)
         media_type = concrete_media_type(media.media_type)
-        rng = random.Random(seed_of(self.options.seed, (op.operation.id, status)))
+        rng = rng_for(self.options.seed, (op.operation.id, status))
         headers = [("content-type", media_type), *header_values(spec, self.generators, rng), *extra]
         headers.extend(op.deprecation_headers)
         return Response(status, tuple(headers), encode_body(media_type, value))
@@ -403,29 +402,3 @@ class OpenAPIMock:
 
 def _response_bytes(response: Response) -> int:
     return len(response.body) + 64 * (len(response.headers) + 1)
-
-
-class _OperationSlot:
-    """An operation compiled on first use: startup stays fast on a 400-operation spec, and each
-    operation's validators and generators are still built once, never per request."""
-
-    __slots__ = ("_compiled", "_contract", "_lock", "_source", "_validators")
-
-    def __init__(self, contract: OpenAPIContract, validators: SchemaValidators, source: OperationSource) -> None:
-        self._contract = contract
-        self._validators = validators
-        self._source = source
-        self._compiled: CompiledOperation | None = None
-        self._lock = threading.Lock()
-
-    def get(self) -> CompiledOperation:
-        compiled = self._compiled
-        if compiled is None:
-            with self._lock:
-                if self._compiled is None:
-                    self._compiled = compile_operation(self._contract, self._validators, self._source)
-                compiled = self._compiled
-        return compiled
-
-
-# -- helpers -------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ are read here too.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,9 +16,9 @@ from typing import Any
 from toolkit.documents import pointer
 from toolkit.mock.deprecation import deprecation_headers as neutral_deprecation_headers
 from toolkit.model import HttpOperation
-from toolkit.openapi.bodies import BodyReader
+from toolkit.openapi.bodies import BodyReader, MediaBody
 from toolkit.openapi.callbacks import CallbackSpec, compile_callbacks
-from toolkit.openapi.jsonschema import SchemaValidators
+from toolkit.openapi.jsonschema import SchemaValidators, place
 from toolkit.openapi.load import OpenAPIContract
 from toolkit.openapi.parameters import CompiledParameter, ParameterReader, compile_parameters
 from toolkit.openapi.responses import ResponseSet, compile_responses
@@ -77,8 +78,6 @@ def declared_headers(contract: OpenAPIContract) -> frozenset[str]:
 
 def webhooks_of(contract: OpenAPIContract) -> dict[str, tuple[Any, str]]:
     """Webhook name -> (request body schema, its place), for 3.1 ``webhooks``."""
-    from toolkit.openapi.jsonschema import place
-
     out: dict[str, tuple[Any, str]] = {}
     resolver = contract.resolver
     hooks = contract.document.get("webhooks")
@@ -108,14 +107,11 @@ def swagger2_body(
     operation: dict[str, Any],
     item_parameters: list[Any],
     uri: str,
-    pointer: str,
     resolver: Any,
     validators: SchemaValidators,
     contract: OpenAPIContract,
 ) -> BodyReader | None:
     """Swagger 2.0 ``in: body`` / ``in: formData`` parameters, read as an OpenAPI 3 request body."""
-    from toolkit.openapi.bodies import MediaBody
-
     parameters = [resolver.deref(p, uri)[0] for p in [*item_parameters, *(operation.get("parameters") or [])]]
     consumes = operation.get("consumes") or contract.document.get("consumes") or ["application/json"]
     for parameter in parameters:
@@ -202,7 +198,7 @@ def compile_operation(
     parameters = list(merged.values())
     body: BodyReader | None = None
     if contract.spec_version == "2.0":
-        body = swagger2_body(operation, source.item_parameters, uri, pointer, resolver, validators, contract)
+        body = swagger2_body(operation, source.item_parameters, uri, resolver, validators, contract)
     elif operation.get("requestBody") is not None:
         body = BodyReader.compile(operation["requestBody"], uri, f"{pointer}/requestBody", resolver, validators)
     produces = operation.get("produces") if isinstance(operation.get("produces"), list) else source.root_produces
@@ -220,3 +216,26 @@ def compile_operation(
         deprecation_headers=deprecation_headers(source.operation, operation, source.item_sunset),
         callbacks=compile_callbacks(operation.get("callbacks"), uri, resolver),
     )
+
+
+class OperationSlot:
+    """An operation compiled on first use: startup stays fast on a 400-operation spec, and each
+    operation's validators and generators are still built once, never per request."""
+
+    __slots__ = ("_compiled", "_contract", "_lock", "_source", "_validators")
+
+    def __init__(self, contract: OpenAPIContract, validators: SchemaValidators, source: OperationSource) -> None:
+        self._contract = contract
+        self._validators = validators
+        self._source = source
+        self._compiled: CompiledOperation | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> CompiledOperation:
+        compiled = self._compiled
+        if compiled is None:
+            with self._lock:
+                if self._compiled is None:
+                    self._compiled = compile_operation(self._contract, self._validators, self._source)
+                compiled = self._compiled
+        return compiled

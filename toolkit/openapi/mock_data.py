@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from toolkit.exchange import Request, Response
 from toolkit.mock.cors import options_response as cors_options_response
-from toolkit.openapi.bodies import DecodedBody, is_json
+from toolkit.openapi.bodies import DecodedBody, essence, is_json
 from toolkit.openapi.jsonschema import SchemaValidators
 from toolkit.openapi.mock_compile import CompiledOperation
 from toolkit.openapi.responses import MediaResponse, validator_of
@@ -39,12 +39,11 @@ def negotiate(media: list[MediaResponse], accept: str | None) -> MediaResponse |
     if not media:
         return None
     if not accept or "*/*" in accept:
-        return next((m for m in media if is_json(m.media_type) and "*" not in m.media_type), media[0])
-    ranges = [part.split(";", 1)[0].strip().lower() for part in accept.split(",")]
-    for wanted in ranges:
+        return next((m for m in media if is_json(m.essence) and "*" not in m.media_type), media[0])
+    for wanted in map(essence, accept.split(",")):
         for candidate in media:
-            essence = candidate.media_type.split(";", 1)[0].strip().lower()
-            if wanted == essence or (wanted.endswith("/*") and essence.startswith(wanted[:-1])) or essence == "*/*":
+            offered = candidate.essence
+            if wanted == offered or (wanted.endswith("/*") and offered.startswith(wanted[:-1])) or offered == "*/*":
                 return candidate
     return False
 

@@ -7,15 +7,14 @@ returned as ``Delivery`` descriptions: the adapter that owns the event loop send
 from __future__ import annotations
 
 import json
-import random
 from typing import Any
 
 from toolkit.exchange import Delivery, MockResult, Request, Response
+from toolkit.mock import ADMIN_PREFIX
 from toolkit.mock.problem import problem_response
-from toolkit.mock.seed import seed_of
+from toolkit.mock.seed import rng_for
 from toolkit.openapi.generate import Generators
 
-ADMIN_PREFIX = "/__ctk"
 _JSON = (("content-type", "application/json"),)
 
 
@@ -35,7 +34,7 @@ class Events:
 
     def event(self, name: str, url: str, schema: Any, schema_place: str, request: Request | None) -> Delivery:
         key = (name, url, request.path if request else "", request.body if request else b"")
-        rng = random.Random(seed_of(self.seed, key))
+        rng = rng_for(self.seed, key)
         # Generated as the vendor's output ("response" direction): an event carries whole resources, readOnly
         # fields (ids, statuses) included, as the API returns them; the request-direction schema accepts that.
         value = self.generators.generator(schema, schema_place, "response").generate(rng) if schema is not None else {}

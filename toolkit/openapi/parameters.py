@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from toolkit.openapi.coerce import coerce, typed_candidates
+from toolkit.openapi.coerce import coerce, declared_types, typed_candidates
 from toolkit.openapi.jsonschema import SchemaValidators, Validator, place
 from toolkit.openapi.refs import Resolver
 
@@ -109,12 +109,7 @@ def _types(schema: Any, resolver: Resolver, uri: str, depth: int = 0) -> tuple[s
     """The JSON types a (possibly composed) schema admits, in a useful order for conversion."""
     if not isinstance(schema, dict) or depth > 8:
         return ()
-    found: list[str] = []
-    declared = schema.get("type")
-    if isinstance(declared, str):
-        found.append(declared)
-    elif isinstance(declared, list):
-        found.extend(t for t in declared if isinstance(t, str))
+    found = declared_types(schema)
     for keyword in ("allOf", "anyOf", "oneOf"):
         for sub in schema.get(keyword) or ():
             resolved, sub_uri = resolver.deref(sub, uri)

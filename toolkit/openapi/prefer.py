@@ -10,7 +10,7 @@ class Preferences:
     code: int | None = None
     example: str | None = None
     dynamic: bool = False
-    applied: str = ""  # for the Preference-Applied response header
+    applied: tuple[str, ...] = ()  # for the Preference-Applied response header
 
 
 _NONE = Preferences()
@@ -36,4 +36,4 @@ def parse_prefer(header: str | None) -> Preferences:
         elif key == "dynamic":
             dynamic = value.lower() in ("", "true", "1", "yes")
             applied.append(f"dynamic={'true' if dynamic else 'false'}")
-    return Preferences(code, example, dynamic, ", ".join(applied))
+    return Preferences(code, example, dynamic, tuple(applied))

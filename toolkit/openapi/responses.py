@@ -14,6 +14,7 @@ from typing import Any
 
 from toolkit.documents import escape_pointer_token
 from toolkit.errors import CtkError
+from toolkit.openapi.bodies import essence
 from toolkit.openapi.coerce import composed_schemas
 from toolkit.openapi.generate import Generator, Generators
 from toolkit.openapi.jsonschema import SchemaValidators, Validator, place
@@ -30,6 +31,10 @@ class MediaResponse:
     _validator: Validator | None = None
     _generator: Generator | None = None
     _properties: frozenset[str] | None = None
+    essence: str = field(init=False)  # the media type compared with a request's Accept
+
+    def __post_init__(self) -> None:
+        self.essence = essence(self.media_type)
 
 
 @dataclass(slots=True)
@@ -265,24 +270,24 @@ def header_text(value: Any) -> str:
 
 
 def encode_body(media_type: str, value: Any) -> bytes:
-    essence = media_type.split(";", 1)[0].strip().lower()
-    if essence == "application/json" or essence.endswith("+json") or essence.endswith("/*"):
+    kind = essence(media_type)
+    if kind == "application/json" or kind.endswith("+json") or kind.endswith("/*"):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-    if essence.endswith("/xml") or essence.endswith("+xml"):
+    if kind.endswith("/xml") or kind.endswith("+xml"):
         return _xml(value).encode()
     if isinstance(value, str):
-        return value.encode("utf-8") if essence.startswith("text/") else value.encode("latin-1", "replace")
+        return value.encode("utf-8") if kind.startswith("text/") else value.encode("latin-1", "replace")
     if value is None:
         return b""
     return json.dumps(value, ensure_ascii=False).encode()
 
 
 def concrete_media_type(media_type: str) -> str:
-    essence = media_type.split(";", 1)[0].strip().lower()
-    if essence in ("*/*", "application/*"):
+    kind = essence(media_type)
+    if kind in ("*/*", "application/*"):
         return "application/json"
-    if essence.endswith("/*"):
-        return essence[:-1] + "plain" if essence.startswith("text/") else "application/octet-stream"
+    if kind.endswith("/*"):
+        return kind[:-1] + "plain" if kind.startswith("text/") else "application/octet-stream"
     return media_type
 
 

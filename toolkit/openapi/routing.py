@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 from urllib.parse import unquote, urlsplit
 
+from toolkit.mock import is_under
+
 T = TypeVar("T")
 
 _TEMPLATE = re.compile(r"\{([^{}/]+)\}")
@@ -69,7 +71,7 @@ class Router(Generic[T]):
     def match(self, path: str, method: str) -> Match[T] | None:
         """Route a raw (percent-encoded) path; parameter values come back decoded."""
         if self.mount:
-            if path != self.mount and not path.startswith(self.mount + "/"):
+            if not is_under(path, self.mount):
                 return None
             path = path[len(self.mount) :] or "/"
         wanted = method.upper()
