@@ -49,7 +49,7 @@ EXAMPLES = {"stripe-spec3-2019-09-27.yaml": 2, "kubernetes-swagger.json": 3, "tw
 def _path(entry: str) -> Path:
     if entry.startswith("workspace:"):
         return REPO / entry.removeprefix("workspace:")
-    return corpus(*entry.split("/"))
+    return corpus(entry)
 
 
 @cache

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, corpus
+from tests.conftest import REPO, corpus, write_file
 from toolkit import load_contract
 from toolkit.errors import ConfigError
 from toolkit.model import Change, ChangeSeverity
@@ -108,9 +108,7 @@ def _doc(paths: str, components: str = "", version: str = "3.0.3") -> str:
 
 
 def _pair(tmp_path: Path, old: str, new: str) -> tuple[OpenAPIContract, OpenAPIContract]:
-    (tmp_path / "old.yaml").write_text(old, encoding="utf-8")
-    (tmp_path / "new.yaml").write_text(new, encoding="utf-8")
-    a, b = load_contract(tmp_path / "old.yaml"), load_contract(tmp_path / "new.yaml")
+    a, b = load_contract(write_file(tmp_path, "old.yaml", old)), load_contract(write_file(tmp_path, "new.yaml", new))
     assert isinstance(a, OpenAPIContract) and isinstance(b, OpenAPIContract)
     return a, b
 

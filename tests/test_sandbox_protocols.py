@@ -15,10 +15,10 @@ import httpx
 import pytest
 from lxml import etree
 
-from tests.conftest import REPO
+from tests.conftest import REPO, write_workspace
 from toolkit.errors import ConfigError
 from toolkit.mock.asgi import MockASGIApp
-from toolkit.mock.server import MountedContract, ServeConfig, build_handler
+from toolkit.mock.server import MountedContract, ServeConfig, build_handler, mounted_apis
 from toolkit.mock.transport import MockTransport
 from toolkit.workspace import load_workspace
 
@@ -33,8 +33,7 @@ SOAP_HEADERS = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '"urn:e
 
 def workspace_config() -> ServeConfig:
     space = load_workspace(REPO)
-    mounted = [MountedContract(str(api.contract), api.mount, api.mirrors, name) for name, api in space.apis.items()]
-    return ServeConfig(contracts=mounted, seed=space.sandbox.seed)
+    return ServeConfig(contracts=mounted_apis(space), seed=space.sandbox.seed)
 
 
 @pytest.fixture(scope="module")
@@ -109,15 +108,9 @@ def test_oversized_bodies_get_each_protocols_own_error(path: str, headers: dict[
 
 
 def test_graphql_limits_come_from_the_workspace(tmp_path: Path) -> None:
-    (tmp_path / "sandbox").mkdir()
     inventory = REPO / "contracts" / "inventory" / "v1"
-    (tmp_path / "sandbox" / "sandbox.toml").write_text(
-        f'[apis.inventory]\ncontract = "{inventory.as_posix()}"\n[apis.inventory.mock]\nmax_depth = 2\n'
-    )
-    space = load_workspace(tmp_path)
-    api = space.apis["inventory"]
-    handler = build_handler(ServeConfig([MountedContract(str(api.contract), api.mount, name="inventory",
-                                                         settings=dict(api.mock))]))  # fmt: skip
+    config = f'[apis.inventory]\ncontract = "{inventory.as_posix()}"\n[apis.inventory.mock]\nmax_depth = 2\n'
+    handler = build_handler(ServeConfig(mounted_apis(load_workspace(write_workspace(tmp_path, config)))))
     client = httpx.Client(transport=MockTransport(handler), base_url="http://sandbox.test")
     shallow = client.post("/inventory", json={"query": "{ warehouses { id } }"})
     deep = client.post("/inventory", json={"query": "{ products { edges { node { id } } } }"})

@@ -14,18 +14,11 @@ from contextlib import contextmanager
 
 import httpx
 import pytest
-from click.testing import CliRunner
 
-from tests.conftest import DATA, REPO, assert_refused_output
-from toolkit.cli import cli
+from tests.conftest import DATA, REPO, assert_refused_output, ctk
 
 PAYMENTS_V1 = str(REPO / "contracts" / "payments" / "v1")
 KEY = {"X-Api-Key": "sk_test_123"}
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 def free_port() -> int:
@@ -70,7 +63,7 @@ def ctk_serve(*args: str, port: int) -> Iterator[str]:
 
 
 def test_check_prints_what_would_be_served() -> None:
-    code, _, err = run("serve", PAYMENTS_V1, "--check", "--port", "9123", "--seed", "7", "--no-validate")
+    code, _, err = ctk("serve", PAYMENTS_V1, "--check", "--port", "9123", "--seed", "7", "--no-validate")
     assert code == 0, err
     assert f"serving {PAYMENTS_V1} at http://127.0.0.1:9123/v1" in err
     assert "seed 7, validation off" in err
@@ -78,20 +71,20 @@ def test_check_prints_what_would_be_served() -> None:
 
 
 def test_check_honours_mount() -> None:
-    code, _, err = run("serve", PAYMENTS_V1, "--check", "--mount", "/pay")
+    code, _, err = ctk("serve", PAYMENTS_V1, "--check", "--mount", "/pay")
     assert code == 0, err
     assert "at http://127.0.0.1:8000/pay" in err
 
 
 def test_check_lists_each_soap_port_at_its_address_path() -> None:
-    code, _, err = run("serve", str(REPO / "contracts" / "crm" / "v1" / "crm.wsdl"), "--check")
+    code, _, err = ctk("serve", str(REPO / "contracts" / "crm" / "v1" / "crm.wsdl"), "--check")
     assert code == 0, err
     assert "SOAP 1.1, CrmService/CrmSoap11Port at http://127.0.0.1:8000/soap/v1 (WSDL: /soap/v1?wsdl)" in err
     assert "SOAP 1.2, CrmService/CrmSoap12Port at http://127.0.0.1:8000/soap12/v1" in err
 
 
 def test_workspace_check_serves_every_protocol_at_its_mount() -> None:
-    code, _, err = run("serve", "--root", str(REPO), "--check")
+    code, _, err = ctk("serve", "--root", str(REPO), "--check")
     assert code == 0, err
     serving = sorted(line for line in err.splitlines() if line.startswith("serving "))
     assert len(serving) == 3, err
@@ -103,7 +96,7 @@ def test_workspace_check_serves_every_protocol_at_its_mount() -> None:
 
 
 def test_broken_contract_is_one_error_line() -> None:
-    code, out, err = run("serve", str(DATA / "mock" / "broken.yaml"), "--check")
+    code, out, err = ctk("serve", str(DATA / "mock" / "broken.yaml"), "--check")
     assert_refused_output(code, out, err, "broken.yaml")
     assert "Missing" in err
 

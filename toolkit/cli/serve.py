@@ -137,14 +137,10 @@ def _pairs(values: tuple[str, ...]) -> dict[str, str]:
 
 def _workspace_contracts(root: Path | None) -> tuple[list[MountedContract], SandboxSettings]:
     """Every API of the workspace (``load_workspace`` refuses a workspace without one), and its settings."""
-    from toolkit.mock.server import MountedContract
+    from toolkit.mock.server import mounted_apis
 
     space = load_workspace(root)
-    mounted = [
-        MountedContract(_shown(api.contract), api.mount, api.mirrors, name, dict(api.mock))
-        for name, api in space.apis.items()
-    ]
-    return mounted, space.sandbox
+    return mounted_apis(space, _shown), space.sandbox
 
 
 def _announce(config: object, host: str, port: int, seconds: float, handler: object, check: bool) -> None:

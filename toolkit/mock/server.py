@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ConfigError
 from toolkit.exchange import MockResult, Request, Response
@@ -18,6 +20,9 @@ from toolkit.mock import ADMIN_PREFIX, Handler, compile_mock, error_response, is
 from toolkit.mock.asgi import MockASGIApp
 from toolkit.mock.problem import problem_response
 from toolkit.model import Protocol
+
+if TYPE_CHECKING:
+    from toolkit.workspace import Workspace
 
 CONFIG_ENV = "CTK_SERVE_CONFIG"
 
@@ -88,6 +93,14 @@ class Dispatcher:
         if result is None:
             return MockResult(problem_response(404, "no API is mounted", kind="not-found"))
         return result
+
+
+def mounted_apis(space: Workspace, shown: Callable[[Path], str] = str) -> list[MountedContract]:
+    """Every API of a workspace as ``ctk serve`` mounts it: contract, mount, mirrors and mock settings."""
+    return [
+        MountedContract(shown(api.contract), api.mount, api.mirrors, name, dict(api.mock))
+        for name, api in space.apis.items()
+    ]
 
 
 def build_handler(config: ServeConfig) -> Handler:
