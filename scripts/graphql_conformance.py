@@ -42,13 +42,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from toolkit.errors import CtkError  # noqa: E402
-from toolkit.graphql.mock import GraphQLMock, GraphQLMockOptions  # noqa: E402
+from toolkit.graphql.mock import LIMIT_CODES, GraphQLMock, GraphQLMockOptions  # noqa: E402
 from toolkit.load import load_contract  # noqa: E402
 from toolkit.mock.transport import MockTransport  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "graphql"
 WORKSPACE = [ROOT / "contracts" / "inventory" / "v1", ROOT / "contracts" / "inventory" / "v2"]
-LIMIT_CODES = frozenset({"DEPTH_LIMIT", "COST_LIMIT", "TOKEN_LIMIT", "COMPLEXITY_LIMIT"})
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 ACCEPT = "application/graphql-response+json"
 

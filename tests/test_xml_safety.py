@@ -156,6 +156,16 @@ def run_ctk(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(CTK), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
+def assert_load_refused(path: Path, server: RecordingServer, name: str, *, where: str | None = None) -> None:
+    """Loading ``path`` is refused as unsafe, naming the file ``name`` (at ``where``), and nothing is fetched."""
+    with pytest.raises(UnsafeXMLError) as info:
+        load_contract(path)
+    if where is not None:
+        assert info.value.where == where
+    assert name in str(info.value)
+    assert server.requests == []
+
+
 def write_hostile_wsdl(tmp_path: Path, server: RecordingServer, attack: str) -> Path:
     doctype, payload = ATTACKS[attack](server.url, "definitions")
     path = tmp_path / "evil.wsdl"
@@ -173,11 +183,7 @@ def test_hostile_wsdl_is_refused_as_unsafe_and_nothing_is_fetched(
     tmp_path: Path, server: RecordingServer, attack: str
 ) -> None:
     path = write_hostile_wsdl(tmp_path, server, attack)
-    with pytest.raises(UnsafeXMLError) as info:
-        load_contract(path)
-    assert info.value.where == "evil.wsdl:2"  # the line of the DOCTYPE
-    assert "evil.wsdl" in str(info.value)
-    assert server.requests == []
+    assert_load_refused(path, server, "evil.wsdl", where="evil.wsdl:2")  # the line of the DOCTYPE
 
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
@@ -272,11 +278,7 @@ def test_hostile_xsd_imported_by_a_wsdl_is_refused_naming_the_xsd(
     tmp_path: Path, server: RecordingServer, attack: str
 ) -> None:
     path = write_wsdl_importing_hostile_xsd(tmp_path, server, attack)
-    with pytest.raises(UnsafeXMLError) as info:
-        load_contract(path)
-    assert info.value.where == "evil.xsd:2"
-    assert "evil.xsd" in str(info.value)
-    assert server.requests == []
+    assert_load_refused(path, server, "evil.xsd", where="evil.xsd:2")
 
 
 @pytest.mark.parametrize("attack", ["xxe-http", "billion-laughs"])
@@ -305,20 +307,19 @@ def test_parse_xml_refuses_a_doctype_hidden_in_utf16(server: RecordingServer) ->
     assert server.requests == []
 
 
-def test_utf16_wsdl_with_doctype_is_refused_as_unsafe(tmp_path: Path, server: RecordingServer) -> None:
+def write_hostile_utf16_wsdl(tmp_path: Path, server: RecordingServer) -> Path:
     doctype, payload = ATTACKS["xxe-http"](server.url, "definitions")
     path = tmp_path / "evil16.wsdl"
     path.write_bytes(utf16_wsdl(doctype, payload))
-    with pytest.raises(UnsafeXMLError) as info:
-        load_contract(path)
-    assert "evil16.wsdl" in str(info.value)
-    assert server.requests == []
+    return path
+
+
+def test_utf16_wsdl_with_doctype_is_refused_as_unsafe(tmp_path: Path, server: RecordingServer) -> None:
+    assert_load_refused(write_hostile_utf16_wsdl(tmp_path, server), server, "evil16.wsdl")
 
 
 def test_ctk_lint_refuses_utf16_wsdl_with_doctype(tmp_path: Path, server: RecordingServer) -> None:
-    doctype, payload = ATTACKS["xxe-http"](server.url, "definitions")
-    path = tmp_path / "evil16.wsdl"
-    path.write_bytes(utf16_wsdl(doctype, payload))
+    path = write_hostile_utf16_wsdl(tmp_path, server)
     exit_code, stdout, stderr = lint(str(path))
     assert_refused_output(exit_code, stdout, stderr, name="evil16.wsdl")
     assert "DOCTYPE" in stderr  # refused for being unsafe, not for some other reason

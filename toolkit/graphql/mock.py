@@ -194,11 +194,6 @@ class GraphQLMock:
         return self._run(params, media, request.method.upper())
 
     def _run(self, params: Params, media: str, method: str) -> _Answer:
-        limit = self.options.max_depth + _NESTING_MARGIN
-        deep = nesting(params.query, limit)
-        if deep is not None:
-            message = f"the document nests {deep.depth} levels deep, more than the limit of {limit}"
-            return self._failed(media, [error(message, "DEPTH_LIMIT", [{"line": deep.line, "column": deep.column}])])
         document = self._parse(params.query)
         if isinstance(document, dict):
             return self._failed(media, [document])
@@ -244,7 +239,7 @@ class GraphQLMock:
         return _Answer(MockResult(document_response(200, media, body, headers)), deprecated)
 
     def _parse(self, query: str) -> DocumentNode | dict[str, Any]:
-        """Parsed once per query text: clients send the same few documents with different variables."""
+        """Scanned and parsed once per query text: clients send the same few documents with different variables."""
         cached = self._documents.get(query)
         if cached is None:
             cached = _Prepared(self._parse_now(query), size=len(query))
@@ -261,6 +256,12 @@ class GraphQLMock:
         return cached.problems
 
     def _parse_now(self, query: str) -> DocumentNode | dict[str, Any]:
+        """The parsed document, or the error refusing it: too deeply nested (a bracket scan first), or unparsable."""
+        limit = self.options.max_depth + _NESTING_MARGIN
+        deep = nesting(query, limit)
+        if deep is not None:
+            message = f"the document nests {deep.depth} levels deep, more than the limit of {limit}"
+            return error(message, "DEPTH_LIMIT", [{"line": deep.line, "column": deep.column}])
         try:
             return parse(Source(query, "GraphQL request"), max_tokens=self.options.max_tokens)
         except GraphQLSyntaxError as failure:

@@ -13,6 +13,7 @@ import random
 import re
 import uuid
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from graphql import GraphQLEnumType, GraphQLScalarType
@@ -48,11 +49,13 @@ def scalar_value(scalar: GraphQLScalarType, fake: Fake, rng: random.Random, fiel
 
 def custom_scalar_value(name: str, fake: Fake, rng: random.Random, field: str, owner: str) -> Any:
     """A value for a custom scalar, guessed from its name, then from the field's; a string otherwise."""
+    return _custom_maker(name)(fake, rng, field, owner)
+
+
+@lru_cache(maxsize=1024)  # the scalar's name decides the maker: matched once, not on every value
+def _custom_maker(name: str) -> _LEAF:
     key = snake(name).replace("_", "")
-    for pattern, make in _CUSTOM:
-        if pattern.search(key):
-            return make(fake, rng, field, owner)
-    return _string(fake, rng, field, owner)
+    return next((make for pattern, make in _CUSTOM if pattern.search(key)), _string)
 
 
 # -- built-in scalars ----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from lxml import etree
 
 from toolkit.soap.schema_model import SchemaIndex, is_builtin, is_xsd, localname, xsd_children
+from toolkit.soap.wsdl import local_name
 
 NARROWED = "narrowed"
 WIDENED = "widened"
@@ -126,7 +127,7 @@ def facts_of_name(index: SchemaIndex, name: str | None, depth: int = 0) -> Facts
     if name is None:
         return Facts("anyType", variety="complex")
     if is_builtin(name):
-        local = name.rpartition("}")[2]
+        local = local_name(name)
         if local in ("NMTOKENS", "IDREFS", "ENTITIES"):
             return Facts(local, variety="list", item=Facts(local[:-1]))
         return Facts(local, variety="complex" if local == "anyType" else "atomic")

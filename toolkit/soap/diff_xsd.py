@@ -16,11 +16,11 @@ from __future__ import annotations
 from lxml import etree
 
 from toolkit.soap.diff_rules import Finding
-from toolkit.soap.diff_xsd_base import short
 from toolkit.soap.diff_xsd_content import ContentRules
 from toolkit.soap.diff_xsd_declarations import DeclarationRules
 from toolkit.soap.diff_xsd_simple import SimpleTypeRules
 from toolkit.soap.schema_model import localname
+from toolkit.soap.wsdl import local_name
 
 
 class SchemaDiff(ContentRules, DeclarationRules, SimpleTypeRules):
@@ -41,7 +41,7 @@ class SchemaDiff(ContentRules, DeclarationRules, SimpleTypeRules):
                 old_node, new_node = self.old.components[old_key].element, self.new.components[new_key].element
                 self.add(
                     "type-renamed",
-                    f"{old_key[0]} '{short(old_key[1])}' renamed to '{short(new_key[1])}' (same structure, "
+                    f"{old_key[0]} '{local_name(old_key[1])}' renamed to '{local_name(new_key[1])}' (same structure, "
                     "references moved)",
                     old_node,
                     new_node,

@@ -16,6 +16,7 @@ from lxml import etree
 from toolkit.soap.diff_rules import Finding
 from toolkit.soap.diff_simple import CHANGED, NARROWED, WIDENED
 from toolkit.soap.schema_model import Key, SchemaIndex, namespace_of, path
+from toolkit.soap.wsdl import local_name
 
 
 def type_kind(flags: set[str]) -> str | None:
@@ -26,10 +27,6 @@ def type_kind(flags: set[str]) -> str | None:
     if flags == {NARROWED, WIDENED}:
         return "type-narrowed-widened"
     return "type-narrowed" if NARROWED in flags else "type-widened"
-
-
-def short(name: str) -> str:
-    return name.rpartition("}")[2]
 
 
 def is_true(value: str | None) -> bool:
@@ -70,7 +67,7 @@ class XsdRules:
         return self.renames.get((kind, name), (kind, name))[1]
 
     def owner(self) -> str:
-        return f"{self.component[0]} '{short(self.component[1])}'"
+        return f"{self.component[0]} '{local_name(self.component[1])}'"
 
     def namespace(self) -> str:
         return namespace_of(self.component[1])

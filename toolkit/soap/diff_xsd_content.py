@@ -11,9 +11,10 @@ from __future__ import annotations
 from lxml import etree
 
 from toolkit.soap.diff_simple import compare_facts, facts_of_name
-from toolkit.soap.diff_xsd_base import is_true, short, type_kind
+from toolkit.soap.diff_xsd_base import is_true, type_kind
 from toolkit.soap.diff_xsd_slots import Slot, SlotReader
 from toolkit.soap.schema_model import localname, namespace_of, xsd_children
+from toolkit.soap.wsdl import local_name
 
 
 class ContentRules(SlotReader):
@@ -76,7 +77,7 @@ class ContentRules(SlotReader):
             if kind:
                 self.add(
                     kind,
-                    f"{self.owner()}: base type {short(old_base or '')} became {short(new_base or '')}",
+                    f"{self.owner()}: base type {local_name(old_base or '')} became {local_name(new_base or '')}",
                     old,
                     new,
                     "base",
@@ -88,16 +89,16 @@ class ContentRules(SlotReader):
         added = [key for key in new if key not in old]
         pairs = [(key, key) for key in old if key in new]
         # The same local name in another namespace: elementFormDefault or a targetNamespace moved it.
-        fresh = {(new[key].kind, short(key)): key for key in added}
+        fresh = {(new[key].kind, local_name(key)): key for key in added}
         for key in list(removed):
-            match = fresh.pop((old[key].kind, short(key)), None)
+            match = fresh.pop((old[key].kind, local_name(key)), None)
             if match is not None and not key.startswith(("any:", "group:", "@group:", "@*")):
                 removed.remove(key)
                 added.remove(match)
                 pairs.append((key, match))
                 self.add(
                     "element-namespace-changed",
-                    f"{self.owner()}: '{short(key)}' now in namespace '{namespace_of(match) or '(none)'}' "
+                    f"{self.owner()}: '{local_name(key)}' now in namespace '{namespace_of(match) or '(none)'}' "
                     f"(was '{namespace_of(key) or '(none)'}')",
                     old[key].node,
                     new[match].node,
@@ -191,7 +192,7 @@ class ContentRules(SlotReader):
             parent = new[moved].node.getparent()
             self.add(
                 "element-order-changed",
-                f"{self.owner()}: elements reordered: {', '.join(map(short, new_order))}",
+                f"{self.owner()}: elements reordered: {', '.join(map(local_name, new_order))}",
                 old[moved].node.getparent(),
                 parent,
             )
@@ -215,7 +216,7 @@ def _bound(value: int | None) -> str:
 
 def _describe(slot: Slot) -> str:
     if slot.kind in ("element", "attribute"):
-        return f"{slot.kind} '{short(slot.key.lstrip('@'))}'"
+        return f"{slot.kind} '{local_name(slot.key.lstrip('@'))}'"
     if slot.kind in ("group", "attributeGroup"):
-        return f"{slot.kind} reference '{short(slot.key.partition(':')[2])}'"
+        return f"{slot.kind} reference '{local_name(slot.key.partition(':')[2])}'"
     return "wildcard (xs:any)" if slot.kind == "any" else "attribute wildcard (xs:anyAttribute)"

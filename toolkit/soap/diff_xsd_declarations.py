@@ -11,8 +11,9 @@ from __future__ import annotations
 from lxml import etree
 
 from toolkit.soap.diff_simple import compare_facts, facts_of_name, facts_of_node
-from toolkit.soap.diff_xsd_base import XsdRules, is_true, short, type_kind
+from toolkit.soap.diff_xsd_base import XsdRules, is_true, type_kind
 from toolkit.soap.schema_model import SchemaIndex, localname, xsd_children
+from toolkit.soap.wsdl import local_name
 
 
 class DeclarationRules(XsdRules):
@@ -92,4 +93,4 @@ class DeclarationRules(XsdRules):
 def _type_text(name: str | None, inline: etree._Element | None) -> str:
     if inline is not None:
         return f"inline {localname(inline)}"
-    return short(name) if name else "anyType"
+    return local_name(name) if name else "anyType"

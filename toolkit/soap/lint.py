@@ -25,7 +25,8 @@ from toolkit.soap.wsdl import (
     local_name,
     qname,
 )
-from toolkit.soap.xml import element_path
+from toolkit.soap.xml import element_path, source_line
+from toolkit.soap.xsd_builtin import XSD_BUILTIN_TYPES
 from toolkit.sources import display_name
 
 # XSD attributes that name another schema component, and which table that component lives in.
@@ -43,63 +44,6 @@ _XSD_REFERENCES = (
 )
 
 
-XSD_BUILTIN_TYPES = frozenset(
-    [
-        "anyType",
-        "anySimpleType",
-        "string",
-        "normalizedString",
-        "token",
-        "language",
-        "Name",
-        "NCName",
-        "NMTOKEN",
-        "NMTOKENS",
-        "ID",
-        "IDREF",
-        "IDREFS",
-        "ENTITY",
-        "ENTITIES",
-        "QName",
-        "NOTATION",
-        "anyURI",
-        "boolean",
-        "base64Binary",
-        "hexBinary",
-        "float",
-        "double",
-        "decimal",
-        "integer",
-        "nonPositiveInteger",
-        "negativeInteger",
-        "long",
-        "int",
-        "short",
-        "byte",
-        "nonNegativeInteger",
-        "unsignedLong",
-        "unsignedInt",
-        "unsignedShort",
-        "unsignedByte",
-        "positiveInteger",
-        "duration",
-        "dateTime",
-        "time",
-        "date",
-        "gYearMonth",
-        "gYear",
-        "gMonthDay",
-        "gDay",
-        "gMonth",
-    ]
-)
-
-
-def _line(element: etree._Element) -> int | None:
-    line = element.sourceline
-    return line if isinstance(line, int) else None
-
-
 def lint_soap(contract: SoapContract) -> list[Problem]:
     definitions = contract.definitions
     if definitions is None:
@@ -114,7 +58,7 @@ class _Linter:
     def problem(self, severity: Severity, element: etree._Element, uri: str, message: str) -> Problem:
         return Problem(
             severity,
-            Location(display_name(uri), line=_line(element), path=element_path(element)),
+            Location(display_name(uri), line=source_line(element), path=element_path(element)),
             message,
         )
 

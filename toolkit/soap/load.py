@@ -11,11 +11,9 @@ from dataclasses import dataclass
 from lxml import etree
 
 from toolkit.model import Contract, Protocol, SoapOperation
-from toolkit.soap.wsdl import HTTP, SOAP11, SOAP12, WSDL, Definitions, local_name, qname, read_definitions
+from toolkit.soap.wsdl import HTTP, SOAP_VERSIONS, WSDL, Definitions, local_name, qname, read_definitions
 from toolkit.sources import Source, SourceReader
 from toolkit.sunset import DEPRECATED_WORD, sunset_in_text
-
-_BINDING_KINDS = {SOAP11: "1.1", SOAP12: "1.2"}
 
 
 @dataclass(eq=False)
@@ -77,8 +75,8 @@ def _port_operations(
         if not isinstance(child.tag, str):
             continue
         tag = etree.QName(child)
-        if tag.localname == "binding" and tag.namespace in _BINDING_KINDS:
-            soap_version = _BINDING_KINDS[tag.namespace]
+        if tag.localname == "binding" and tag.namespace in SOAP_VERSIONS:
+            soap_version = SOAP_VERSIONS[tag.namespace]
             style = child.get("style", "document")
     address = None
     for child in port:
@@ -95,7 +93,7 @@ def _port_operations(
         for child in bound:
             if isinstance(child.tag, str) and etree.QName(child).localname == "operation":
                 namespace = etree.QName(child).namespace
-                if namespace in _BINDING_KINDS:
+                if namespace in SOAP_VERSIONS:
                     soap_action = child.get("soapAction")
                     op_style = child.get("style", style)
                 elif namespace == HTTP:

@@ -63,6 +63,7 @@ from toolkit.soap.mock_faults import (
 )
 from toolkit.soap.mock_rpc import wrapper_schemas
 from toolkit.soap.mock_wsdl import WsdlDocuments
+from toolkit.soap.wsdl import local_name
 from toolkit.soap.xsd_generate import XsdGenerationError, XsdGenerator
 from toolkit.soap.xsd_validate import XsdValidator
 
@@ -195,19 +196,19 @@ class SoapMock:
         )
 
     def _post(self, request: Request, ports: list[Port]) -> Response:
-        fault_version = self._fault_version(request, ports)
-        supported = {port.version for port in ports}
         try:
             envelope = read_envelope(request.body)
         except VersionMismatchError as error:
             return fault_response(
-                fault_version, FaultCode.VERSION_MISMATCH, str(error), header_blocks=[upgrade_block(supported)]
-            )
+                self._fault_version(request, ports), FaultCode.VERSION_MISMATCH, str(error),
+                header_blocks=[upgrade_block({port.version for port in ports})],
+            )  # fmt: skip
         except EnvelopeError as error:
-            return fault_response(fault_version, FaultCode.CLIENT, str(error))
+            return fault_response(self._fault_version(request, ports), FaultCode.CLIENT, str(error))
         version = envelope.version
         candidates = [port for port in ports if port.version == version]
         if not candidates:
+            supported = {port.version for port in ports}
             served = " and ".join(f"SOAP {v}" for v in sorted(supported))
             message = f"this endpoint speaks {served}, not SOAP {version} ({ENVELOPE_NAMESPACES[version]})"
             return fault_response(
@@ -270,7 +271,7 @@ class SoapMock:
         self, version: str, op: PortOperation, wanted: str, key: tuple[object, ...], extra: tuple[tuple[str, str], ...]
     ) -> Response:
         for fault in op.faults:
-            if wanted in (fault.name, (fault.element or "").rpartition("}")[2]):
+            if wanted in (fault.name, local_name(fault.element or "")):
                 rng = rng_for(self.options.seed, (*key, "fault", fault.name))
                 detail = [self._generate(fault.element, rng, {})] if fault.element else []
                 return fault_response(

@@ -16,9 +16,7 @@ from lxml import etree
 
 from toolkit.model import SoapOperation
 from toolkit.soap.load import SoapContract
-from toolkit.soap.wsdl import SOAP11, SOAP12, WSDL, Definitions, local_name, qname
-
-_BINDING_VERSIONS = {SOAP11: "1.1", SOAP12: "1.2"}
+from toolkit.soap.wsdl import SOAP_VERSIONS, WSDL, Definitions, local_name, qname
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +126,7 @@ def _port(
     version = None
     for child in binding.element:
         if isinstance(child.tag, str) and etree.QName(child).localname == "binding":
-            version = _BINDING_VERSIONS.get(etree.QName(child).namespace or "")
+            version = SOAP_VERSIONS.get(etree.QName(child).namespace or "")
     if version is None:
         return None
     address = ""
@@ -200,7 +198,7 @@ def _message(definitions: Definitions, declared: etree._Element, bound: etree._E
     selected: list[str] | None = None
     in_header: set[str] = set()  # parts of this same message that a soap:header carries
     for child in bound if bound is not None else ():
-        if not isinstance(child.tag, str) or etree.QName(child).namespace not in _BINDING_VERSIONS:
+        if not isinstance(child.tag, str) or etree.QName(child).namespace not in SOAP_VERSIONS:
             continue
         kind = etree.QName(child).localname
         if kind == "body":

@@ -26,7 +26,7 @@ SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
 ENVELOPE_NAMESPACES = {"1.1": SOAP11_ENV, "1.2": SOAP12_ENV}
 VERSION_OF_NAMESPACE = {SOAP11_ENV: "1.1", SOAP12_ENV: "1.2"}
 # The prefixes clients are used to seeing: "soap" for 1.1 (WCF, .NET, zeep), "env" for 1.2 (the spec's own).
-_PREFIXES = {"1.1": "soap", "1.2": "env"}
+PREFIXES = {"1.1": "soap", "1.2": "env"}
 CONTENT_TYPES = {"1.1": "text/xml; charset=utf-8", "1.2": "application/soap+xml; charset=utf-8"}
 
 
@@ -119,7 +119,7 @@ def read_envelope(data: bytes) -> Envelope:
 def build_envelope(version: str, body: Iterable[etree._Element], headers: Iterable[etree._Element] = ()) -> bytes:
     """A serialized envelope of ``version`` holding ``headers`` and ``body`` (the elements are moved in)."""
     namespace = ENVELOPE_NAMESPACES[version]
-    envelope = etree.Element(f"{{{namespace}}}Envelope", nsmap={_PREFIXES[version]: namespace})
+    envelope = etree.Element(f"{{{namespace}}}Envelope", nsmap={PREFIXES[version]: namespace})
     header_blocks = list(headers)
     if header_blocks:
         header = etree.SubElement(envelope, f"{{{namespace}}}Header")

@@ -14,10 +14,12 @@ from collections.abc import Iterable, Sequence
 from lxml import etree
 
 from toolkit.exchange import Response
-from toolkit.soap.mock_envelope import CONTENT_TYPES, ENVELOPE_NAMESPACES, SOAP12_ENV, build_envelope
+from toolkit.soap.mock_envelope import CONTENT_TYPES, ENVELOPE_NAMESPACES, PREFIXES, SOAP12_ENV, build_envelope
+from toolkit.soap.wsdl import split_clark
+from toolkit.soap.xsd_builtin import XML
 
 CTK_NS = "urn:ctk:mock"
-_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_XML_LANG = f"{{{XML}}}lang"
 # Where a mock error message names many things (known operations, declared faults), it stays short.
 MAX_LISTED = 12
 
@@ -43,7 +45,7 @@ def fault_response(
 ) -> Response:
     """A whole HTTP answer carrying one Fault; ``detail`` elements go into ``detail``/``Detail``."""
     namespace = ENVELOPE_NAMESPACES[version]
-    prefix = "soap" if version == "1.1" else "env"
+    prefix = PREFIXES[version]
     fault = etree.Element(f"{{{namespace}}}Fault", nsmap={prefix: namespace})
     if version == "1.1":
         # faultcode, faultstring and detail are unqualified in SOAP 1.1
@@ -82,7 +84,7 @@ def upgrade_block(versions: Iterable[str]) -> etree._Element:
     for version in sorted(versions):
         # the envelopes' own prefixes: lxml drops a declaration its parent already makes under another
         # prefix, which would leave a qname value like "ns0:Envelope" unbound
-        prefix = "soap" if version == "1.1" else "env"
+        prefix = PREFIXES[version]
         supported = etree.SubElement(
             upgrade, f"{{{SOAP12_ENV}}}SupportedEnvelope", nsmap={prefix: ENVELOPE_NAMESPACES[version]}
         )
@@ -94,7 +96,7 @@ def not_understood_blocks(qnames: Iterable[str]) -> list[etree._Element]:
     """SOAP 1.2's ``NotUnderstood`` header blocks, one per mandatory header the mock does not know."""
     out: list[etree._Element] = []
     for qname in qnames:
-        namespace, _, local = qname[1:].partition("}") if qname.startswith("{") else ("", "", qname)
+        namespace, local = split_clark(qname)
         nsmap = {"env": SOAP12_ENV, **({"h": namespace} if namespace else {})}
         block = etree.Element(f"{{{SOAP12_ENV}}}NotUnderstood", nsmap=nsmap)
         block.set("qname", f"h:{local}" if namespace else local)

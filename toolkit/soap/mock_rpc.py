@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from lxml import etree
 
 from toolkit.soap.mock_dispatch import Part, Port
-from toolkit.soap.wsdl import XSD
+from toolkit.soap.wsdl import XSD, split_clark
 
 _XS = f"{{{XSD}}}"
 
@@ -35,7 +35,7 @@ def wrapper_schemas(ports: Iterable[Port], declared: frozenset[str] | set[str]) 
                     wrappers.setdefault(name, parts)
     by_namespace: dict[str, list[tuple[str, tuple[Part, ...]]]] = {}
     for name, parts in wrappers.items():
-        namespace, _, local = name[1:].partition("}") if name.startswith("{") else ("", "", name)
+        namespace, local = split_clark(name)
         by_namespace.setdefault(namespace, []).append((local, parts))
     return [_schema(namespace, items) for namespace, items in by_namespace.items()]
 
@@ -44,7 +44,7 @@ def _schema(namespace: str, items: list[tuple[str, tuple[Part, ...]]]) -> etree.
     prefixes: dict[str, str] = {XSD: "xs"}  # namespace -> prefix, declared on the schema element
 
     def prefixed(clark: str) -> str:
-        ns, _, local = clark[1:].partition("}") if clark.startswith("{") else ("", "", clark)
+        ns, local = split_clark(clark)
         if not ns:
             return local  # no default namespace is declared below, so an unprefixed name has none
         if ns not in prefixes:

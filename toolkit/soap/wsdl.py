@@ -20,6 +20,8 @@ WSDL20 = "http://www.w3.org/ns/wsdl"
 SOAP11 = "http://schemas.xmlsoap.org/wsdl/soap/"
 SOAP12 = "http://schemas.xmlsoap.org/wsdl/soap12/"
 HTTP = "http://schemas.xmlsoap.org/wsdl/http/"
+# The SOAP version a binding speaks, by the namespace of its soap:binding (soap12:binding) element.
+SOAP_VERSIONS = {SOAP11: "1.1", SOAP12: "1.2"}
 XSD = "http://www.w3.org/2001/XMLSchema"
 # Drafts that early SOAP toolkits (and WSDLs still served today) were written against.
 XSD_NAMESPACES = frozenset({XSD, "http://www.w3.org/1999/XMLSchema", "http://www.w3.org/2000/10/XMLSchema"})
@@ -50,6 +52,14 @@ def qname(element: etree._Element, value: str | None) -> str | None:
 
 def local_name(name: str) -> str:
     return name.rpartition("}")[2]
+
+
+def split_clark(name: str) -> tuple[str, str]:
+    """``{namespace}local`` → ``(namespace, local)``; a name in no namespace → ``("", name)``."""
+    if name.startswith("{"):
+        namespace, _, local = name[1:].partition("}")
+        return namespace, local
+    return "", name
 
 
 @dataclass(slots=True)

@@ -87,3 +87,9 @@ def element_path(element: etree._Element) -> str:
         steps.append(step)
         node = node.getparent()
     return "/" + "/".join(reversed(steps))
+
+
+def source_line(node: etree._Element) -> int | None:
+    """The line ``node`` was read from; None for a node built in memory (lxml may report a non-int then)."""
+    value = node.sourceline
+    return value if isinstance(value, int) else None

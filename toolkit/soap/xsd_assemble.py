@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from toolkit.soap.schema_model import is_xsd
 from toolkit.soap.wsdl import XSD, XSD_NAMESPACES, Definitions
-from toolkit.soap.xsd_builtin import BUILTIN_SCHEMAS, XSD_BUILTIN_TYPES
+from toolkit.soap.xml import source_line
+from toolkit.soap.xsd_builtin import BUILTIN_SCHEMAS, XML, XSD_BUILTIN_TYPES
 from toolkit.sources import display_name
 
 _SCHEME = "ctk-xsd:/"
-_XML = "http://www.w3.org/XML/1998/namespace"  # bound to xml: everywhere without a declaration
 # Attributes of schema components whose values are QNames (or lists of them): each names a namespace
 # the document needs imported.
 _QNAME_ATTRIBUTES = ("type", "base", "ref", "itemType", "substitutionGroup", "refer")
@@ -112,14 +113,6 @@ def _repair_unprefixed_builtins(document: SchemaDocument) -> None:
                 document.repairs.append(f"{document.label}: type {value!r} has no prefix; read as xs:{value}")
 
 
-def is_xsd(element: etree._Element, localname: str) -> bool:
-    return (
-        isinstance(element.tag, str)
-        and etree.QName(element).namespace in XSD_NAMESPACES
-        and (etree.QName(element).localname == localname)
-    )
-
-
 def _referenced_namespaces(root: etree._Element) -> set[str]:
     """Namespaces a schema document refers to: by QName-valued attributes and by its own imports."""
     found: set[str] = set()
@@ -134,7 +127,8 @@ def _referenced_namespaces(root: etree._Element) -> set[str]:
         for value in values:
             if value:
                 prefix, _, _ = value.strip().rpartition(":")
-                namespace = _XML if prefix == "xml" else element.nsmap.get(prefix or None)
+                # xml: is bound everywhere without a declaration
+                namespace = XML if prefix == "xml" else element.nsmap.get(prefix or None)
                 if namespace is not None or not prefix:
                     found.add(namespace or "")
     return found - XSD_NAMESPACES
@@ -219,8 +213,3 @@ def global_elements(document: SchemaDocument) -> set[str]:
     prefix = f"{{{document.namespace}}}" if document.namespace else ""
     return {f"{prefix}{child.get('name')}" for child in document.root
             if is_xsd(child, "element") and child.get("name")}  # fmt: skip
-
-
-def source_line(node: etree._Element) -> int | None:
-    value = node.sourceline
-    return value if isinstance(value, int) else None

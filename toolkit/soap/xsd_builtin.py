@@ -9,9 +9,10 @@ Nothing is ever downloaded.
 
 from __future__ import annotations
 
+from toolkit.soap.wsdl import WSDL
+
 SOAP_ENCODING = "http://schemas.xmlsoap.org/soap/encoding/"
 SOAP12_ENCODING = "http://www.w3.org/2003/05/soap-encoding"
-WSDL = "http://schemas.xmlsoap.org/wsdl/"
 XML = "http://www.w3.org/XML/1998/namespace"
 XMIME = "http://www.w3.org/2005/05/xmlmime"
 

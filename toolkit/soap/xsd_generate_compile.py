@@ -12,9 +12,10 @@ import re
 
 from lxml import etree
 
-from toolkit.soap.wsdl import WSDL, XSD
+from toolkit.soap.schema_model import is_xsd
+from toolkit.soap.wsdl import WSDL, XSD, split_clark
 from toolkit.soap.xsd_builtin import SOAP12_ENCODING, SOAP_ENCODING, XSD_BUILTIN_TYPES
-from toolkit.soap.xsd_generate_index import Index, Scope, children, is_xsd, occurs
+from toolkit.soap.xsd_generate_index import Index, Scope, children, occurs
 from toolkit.soap.xsd_generate_nodes import (
     AnyNode,
     ArrayGen,
@@ -299,7 +300,7 @@ class Compiler:
     def simple(self, name: str) -> SimpleType:
         if name in self.simple_types:
             return self.simple_types[name]
-        namespace, _, local = name[1:].partition("}") if name.startswith("{") else ("", "", name)
+        namespace, local = split_clark(name)
         if namespace == XSD and local in XSD_BUILTIN_TYPES:
             result = SimpleType("list", item=SimpleType(LIST_BUILTINS[local])) if local in LIST_BUILTINS else (
                 SimpleType(local))  # fmt: skip

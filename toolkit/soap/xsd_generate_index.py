@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from toolkit.soap.schema_model import is_xsd, xsd_children
 from toolkit.soap.wsdl import XSD, XSD_NAMESPACES
 from toolkit.soap.xsd_assemble import SchemaDocument
 from toolkit.soap.xsd_builtin import XML
@@ -33,24 +34,9 @@ class Entry:
     scope: Scope
 
 
-def is_xsd(node: object, *names: str) -> bool:
-    return (
-        isinstance(node, etree._Element)
-        and isinstance(node.tag, str)
-        and etree.QName(node).namespace in XSD_NAMESPACES
-        and etree.QName(node).localname in names
-    )
-
-
 def children(node: etree._Element) -> list[etree._Element]:
     """The XSD children of a component, annotations left out."""
-    return [
-        child
-        for child in node
-        if isinstance(child.tag, str)
-        and etree.QName(child).namespace in XSD_NAMESPACES
-        and etree.QName(child).localname != "annotation"
-    ]
+    return list(xsd_children(node))
 
 
 def occurs(node: etree._Element) -> tuple[int, int]:
@@ -90,7 +76,8 @@ class Index:
         for name, entry in self.tables["type"].items():
             for derivation in entry.node.iter():
                 base = derivation.get("base") if is_xsd(derivation, "extension", "restriction") else None
-                if base and is_xsd(derivation.getparent(), "complexContent", "simpleContent"):
+                parent = derivation.getparent()
+                if base and parent is not None and is_xsd(parent, "complexContent", "simpleContent"):
                     self.derived.setdefault(self.resolve(derivation, base, entry.scope), []).append(name)
         for name, entry in self.tables["element"].items():
             head = entry.node.get("substitutionGroup")

@@ -16,6 +16,7 @@ from lxml import etree
 
 from toolkit.errors import CtkError
 from toolkit.fake import Fake
+from toolkit.soap.wsdl import local_name, split_clark
 from toolkit.soap.xsd_generate_simple import SimpleType
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -54,7 +55,7 @@ class Draw:
         return self.rng.randint(max(low, 1), max(low, min(top, max(low, 1) + 2)))
 
     def qname_text(self, name: str) -> str:
-        namespace, _, local = name[1:].partition("}") if name.startswith("{") else ("", "", name)
+        namespace, local = split_clark(name)
         prefix = self.prefixes.get(namespace)
         return f"{prefix}:{local}" if prefix else local
 
@@ -86,11 +87,11 @@ class AttributeGen:
         if self.fixed is not None:
             value = self.fixed
         else:
-            local = self.tag.rpartition("}")[2]
+            local = local_name(self.tag)
             drawn = _override(draw, local, self.simple)
             if drawn is None:
                 drawn = self.simple.minimal(draw.rng, draw.fake) if draw.minimal else self.simple.draw(
-                    draw.rng, draw.fake, local, element.tag.rpartition("}")[2])  # fmt: skip
+                    draw.rng, draw.fake, local, local_name(element.tag))  # fmt: skip
             value = drawn
         element.set(self.tag, value)
 
@@ -142,7 +143,7 @@ class TypeGen:
             value = fixed if fixed is not None else _override(draw, local, self.simple)
             if value is None:
                 owner = element.getparent()
-                owner_name = owner.tag.rpartition("}")[2] if owner is not None else None
+                owner_name = local_name(owner.tag) if owner is not None else None
                 value = self.simple.minimal(draw.rng, draw.fake) if draw.minimal else self.simple.draw(
                     draw.rng, draw.fake, local, owner_name)  # fmt: skip
             element.text = value
@@ -191,7 +192,7 @@ class ElementDecl:
     def emit_one(self, draw: Draw, parent: etree._Element | None, depth: int) -> etree._Element:
         if depth >= draw.hard_limit and not self.nillable:
             raise XsdGenerationError(
-                f"<{self.tag.rpartition('}')[2]}> requires itself without end",
+                f"<{local_name(self.tag)}> requires itself without end",
                 where=self.tag,
                 hint="the schema has a required recursion; make one of its elements optional",
             )
@@ -212,7 +213,7 @@ class ElementDecl:
         if depth >= draw.hard_limit:
             element.set(f"{{{XSI}}}nil", "true")  # nothing else ends this recursion
             return element
-        type_gen.fill(draw, element, depth + 1, self.tag.rpartition("}")[2], self.fixed)
+        type_gen.fill(draw, element, depth + 1, local_name(self.tag), self.fixed)
         return element
 
 
@@ -228,7 +229,7 @@ class ElementParticle(Node):
             if chosen is None:
                 if self.min_occurs:
                     raise XsdGenerationError(
-                        f"<{self.decl.tag.rpartition('}')[2]}> is abstract and nothing substitutes for it",
+                        f"<{local_name(self.decl.tag)}> is abstract and nothing substitutes for it",
                         where=self.decl.tag,
                         hint="declare an element with substitutionGroup pointing at it",
                     )

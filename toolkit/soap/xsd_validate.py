@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from lxml import etree
 
 from toolkit.errors import LoadError
+from toolkit.soap.schema_model import is_xsd
 from toolkit.soap.wsdl import Definitions
+from toolkit.soap.xml import source_line
 from toolkit.soap.xsd_assemble import (
     SchemaDocument,
     compile_schema,
     global_elements,
-    is_xsd,
     schema_documents,
-    source_line,
 )
 from toolkit.sources import display_name
 
