@@ -9,6 +9,7 @@ import asyncio
 import json
 from typing import Any
 
+import graphql
 import httpx
 import pytest
 
@@ -16,6 +17,7 @@ from tests.conftest import REPO
 from toolkit.exchange import Request, Response
 from toolkit.graphql.load import GraphQLContract
 from toolkit.graphql.mock import GraphQLMock, GraphQLMockOptions
+from toolkit.graphql.mock_limits import count_tokens
 from toolkit.load import load_contract
 from toolkit.mock.asgi import MockASGIApp
 
@@ -175,3 +177,19 @@ def test_a_bug_in_the_mock_is_a_500_graphql_error(mock: GraphQLMock, monkeypatch
     response = query(mock, "{ warehouses { code } }")
     assert response.status == 500
     assert "ZeroDivisionError" in errors_of(response)[0]["message"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        graphql.get_introspection_query(),
+        '{ a(s: "x { y } \\" z", n: -1.5e3, b: true) { ...F ... on T { c } } } # a comment { (\nfragment F on T { d }',
+        'query Q($v: [Int!] = [1, 2]) @dir(x: """block "quoted" { } text""") { a(v: $v), b }',
+    ],
+)
+def test_the_token_precheck_counts_as_graphql_core_does(query: str) -> None:
+    """The mock refuses an over-long document before parsing it; its count must be graphql-core's own."""
+    count, _ = count_tokens(query)
+    graphql.parse(query, max_tokens=count)  # exactly the limit: accepted
+    with pytest.raises(graphql.GraphQLSyntaxError, match="tokens"):
+        graphql.parse(query, max_tokens=count - 1)

@@ -52,7 +52,7 @@ from toolkit.graphql.mock_http import (
     read_params,
     refusal_response,
 )
-from toolkit.graphql.mock_limits import location_of, measure, nesting
+from toolkit.graphql.mock_limits import location_of, measure, nesting, over_token_limit
 from toolkit.graphql.mock_resolve import Resolvers
 from toolkit.mock.deprecation import deprecation_headers
 from toolkit.mock.memo import Memo
@@ -101,6 +101,7 @@ class _Prepared:
     document: DocumentNode | dict[str, Any]  # a parse error is a formatted error
     problems: list[GraphQLError] | None = None  # None: not validated yet
     size: int = 0
+    fragments: dict[str, FragmentDefinitionNode] | None = None  # by name; None: not collected yet
 
 
 class GraphQLMock:
@@ -208,7 +209,7 @@ class GraphQLMock:
         if operation.operation is OperationType.SUBSCRIPTION:
             message = "subscriptions are not served over plain HTTP by this mock; send a query or a mutation"
             return self._failed(media, [error(message, "OPERATION_NOT_SUPPORTED", location_of(operation))])
-        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        fragments = self._fragments(params.query, document)
         size = measure(self.schema, operation, fragments, params.variables or {}, self.options.max_depth)
         if size.depth > self.options.max_depth:
             depth = f"more than {size.depth}" if size.truncated else str(size.depth)
@@ -255,13 +256,27 @@ class GraphQLMock:
             cached.problems = validate(self.schema, document, self._rules, max_errors=20)
         return cached.problems
 
+    def _fragments(self, query: str, document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
+        """The document's fragments by name, collected once per query text (the limits walk needs them)."""
+        cached = self._documents.get(query)
+        if cached is not None and cached.document is document and cached.fragments is not None:
+            return cached.fragments
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        if cached is not None and cached.document is document:
+            cached.fragments = fragments
+        return fragments
+
     def _parse_now(self, query: str) -> DocumentNode | dict[str, Any]:
         """The parsed document, or the error refusing it: too deeply nested (a bracket scan first), or unparsable."""
         limit = self.options.max_depth + _NESTING_MARGIN
         deep = nesting(query, limit)
         if deep is not None:
-            message = f"the document nests {deep.depth} levels deep, more than the limit of {limit}"
+            message = f"the document nests more than {limit} levels deep (brackets of any kind), the limit"
             return error(message, "DEPTH_LIMIT", [{"line": deep.line, "column": deep.column}])
+        crowded = over_token_limit(query, self.options.max_tokens)
+        if crowded is not None:
+            message = f"the document has more than {self.options.max_tokens} tokens, the limit; split the query"
+            return error(message, "TOKEN_LIMIT", [{"line": crowded.line, "column": crowded.column}])
         try:
             return parse(Source(query, "GraphQL request"), max_tokens=self.options.max_tokens)
         except GraphQLSyntaxError as failure:

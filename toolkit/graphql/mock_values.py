@@ -31,9 +31,14 @@ def is_size_argument(name: str) -> bool:
     return name.lower() in _LIST_SIZE_ARGS
 
 
+@lru_cache(maxsize=4096)  # per enum type of a schema: the request path asks for the same few on every answer
+def _served_names(enum: GraphQLEnumType) -> tuple[str, ...]:
+    return tuple(name for name, value in enum.values.items() if value.deprecation_reason is None) or tuple(enum.values)
+
+
 def enum_value(enum: GraphQLEnumType, rng: random.Random) -> Any:
     """A member, preferring those not deprecated (a client that switched away should not see them)."""
-    names = [name for name, value in enum.values.items() if value.deprecation_reason is None] or list(enum.values)
+    names = _served_names(enum)
     if not names:
         return None
     chosen = enum.values[rng.choice(names)]

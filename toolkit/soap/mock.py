@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from toolkit.exchange import MockResult, Request, Response
-from toolkit.mock.deprecation import deprecation_headers
 from toolkit.mock.memo import Memo
 from toolkit.mock.seed import rng_for
 from toolkit.soap.load import SoapContract
@@ -227,7 +226,7 @@ class SoapMock:
 
     def _operation(self, request: Request, envelope: Envelope, port: Port, op: PortOperation) -> Response:
         version = envelope.version
-        extra = deprecation_headers(op.operation.deprecated, sunset=op.operation.sunset)
+        extra = op.deprecation
         not_understood = mandatory_unknown(envelope, port.header_elements)
         if not_understood:
             names = ", ".join(not_understood)

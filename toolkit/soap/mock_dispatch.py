@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from toolkit.mock.deprecation import deprecation_headers
 from toolkit.model import SoapOperation
 from toolkit.soap.load import SoapContract
 from toolkit.soap.wsdl import SOAP_VERSIONS, WSDL, Definitions, local_name, qname
@@ -54,6 +55,7 @@ class PortOperation:
     input: BoundMessage
     output: BoundMessage | None  # None: a one-way operation
     faults: tuple[BoundFault, ...]
+    deprecation: tuple[tuple[str, str], ...] = ()  # Deprecation/Sunset headers every answer carries
 
     @property
     def name(self) -> str:
@@ -187,6 +189,7 @@ def _operation(
         input=messages["input"] or BoundMessage(()),
         output=messages["output"],
         faults=tuple(faults),
+        deprecation=deprecation_headers(operation.deprecated, sunset=operation.sunset),
     )
 
 
