@@ -35,8 +35,8 @@ _SCHEME = "ctk-xsd:/"
 _QNAME_ATTRIBUTES = ("type", "base", "ref", "itemType", "substitutionGroup", "refer")
 _OLD_XSD = (b"http://www.w3.org/1999/XMLSchema", b"http://www.w3.org/2000/10/XMLSchema")
 # Type names of the 1999 draft that 2001 renamed.
-_OLD_TYPE_NAMES = {"timeInstant": "dateTime", "timeDuration": "duration", "uriReference": "anyURI",
-                   "binary": "base64Binary", "recurringDuration": "dateTime"}  # fmt: skip
+OLD_TYPE_NAMES = {"timeInstant": "dateTime", "timeDuration": "duration", "uriReference": "anyURI",
+                  "binary": "base64Binary", "recurringDuration": "dateTime"}  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -163,8 +163,8 @@ def _modernise(text: bytes) -> bytes:
             value = element.get(name)
             if value:
                 prefix, _, local = value.rpartition(":")
-                if element.nsmap.get(prefix or None) == XSD and local in _OLD_TYPE_NAMES:
-                    element.set(name, f"{prefix}:{_OLD_TYPE_NAMES[local]}" if prefix else _OLD_TYPE_NAMES[local])
+                if element.nsmap.get(prefix or None) == XSD and local in OLD_TYPE_NAMES:
+                    element.set(name, f"{prefix}:{OLD_TYPE_NAMES[local]}" if prefix else OLD_TYPE_NAMES[local])
     return etree.tostring(root)
 
 

@@ -12,11 +12,9 @@ from lxml import etree
 
 from toolkit.soap.schema_model import is_xsd, xsd_children
 from toolkit.soap.wsdl import XSD, XSD_NAMESPACES
-from toolkit.soap.xsd_assemble import SchemaDocument
+from toolkit.soap.xsd_assemble import OLD_TYPE_NAMES, SchemaDocument
 from toolkit.soap.xsd_builtin import XML
 from toolkit.soap.xsd_generate_nodes import UNBOUNDED
-
-_OLD_NAMES = {"timeInstant": "dateTime", "timeDuration": "duration", "uriReference": "anyURI", "binary": "base64Binary"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,5 +93,5 @@ class Index:
         if not namespace and scope.tns and not prefix:
             namespace = scope.tns  # a chameleon include: unprefixed names belong to the includer
         if namespace in XSD_NAMESPACES:
-            return f"{{{XSD}}}{_OLD_NAMES.get(local, local)}"
+            return f"{{{XSD}}}{OLD_TYPE_NAMES.get(local, local)}"
         return self.clark(namespace, local)
