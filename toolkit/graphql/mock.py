@@ -54,6 +54,7 @@ from toolkit.graphql.mock_http import (
 )
 from toolkit.graphql.mock_limits import location_of, measure, nesting, over_token_limit
 from toolkit.graphql.mock_resolve import Resolvers
+from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock.deprecation import deprecation_headers
 from toolkit.mock.memo import Memo
 from toolkit.sunset import sunset_in_text
@@ -88,6 +89,7 @@ class GraphQLMockOptions:
     introspection: bool = True
     max_tokens: int = 20_000
     cache_size: int = 4096  # answers memoised (also bounded to 64 MB in all, 1 MB each)
+    limits: Limits = DEFAULT_LIMITS  # every bound on work a request or the contract can ask for
 
 
 @dataclass(frozen=True)

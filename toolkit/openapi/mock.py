@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from toolkit.exchange import Delivery, MockResult, Request, Response
+from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock import ADMIN_PREFIX, is_under
 from toolkit.mock.memo import Memo
 from toolkit.mock.problem import problem_document, problem_response
@@ -75,6 +76,7 @@ class MockOptions:
     webhook_after: dict[str, str] = field(default_factory=dict)  # operation id -> webhook name
     mount: str | None = None  # overrides the path of the first server URL
     cache_size: int = 4096  # answers memoised (also bounded to 64 MB in all, 1 MB each)
+    limits: Limits = DEFAULT_LIMITS  # every bound on work a request or the contract can ask for
 
 
 class OpenAPIMock:

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from toolkit.exchange import MockResult, Request, Response
+from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock.memo import Memo
 from toolkit.mock.seed import rng_for
 from toolkit.soap.load import SoapContract
@@ -84,6 +85,7 @@ class SoapMockOptions:
     cache_size: int = 4096  # answers memoised (also bounded to 64 MB in all, 1 MB each)
     # The URL -> file mirrors the contract was loaded with, so ?wsdl can rewrite imports that name URLs.
     mirrors: Mapping[str, str] = field(default_factory=dict)
+    limits: Limits = DEFAULT_LIMITS  # every bound on work a request or the contract can ask for
 
 
 class SoapMock:

@@ -1,0 +1,116 @@
+"""Every bound ctk puts on work that input can ask for: one table, one place to change it.
+
+Where input meets work (a request body, a header, a contract that asks for a billion-character
+string), the work is bounded by a named limit with a default sane for a developer's machine and a
+shared sandbox alike. ``ctk serve`` takes ``--limit NAME=VALUE`` and sandbox.toml a ``[limits]``
+table with the same names; the README's "Limits" section lists them, generated from ``LIMIT_DOCS``
+so the two cannot drift apart.
+
+A limit that is exceeded is answered in the protocol's own error form (a 4xx for a client's request,
+a lint warning and a clear error for a contract), never with a traceback, a hang or unbounded memory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from toolkit.errors import ConfigError
+
+KIB = 1024
+MIB = 1024 * KIB
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    # -- the HTTP server (ctk serve) --
+    max_body: int = 10 * MIB  # bytes of one request body; more is answered 413
+    max_header_bytes: int = 64 * KIB  # request line plus headers; more is answered 431 and the connection closed
+    header_timeout: float = 10.0  # seconds to receive a request's headers (slowloris); then the connection closes
+    keepalive_timeout: float = 5.0  # seconds an idle keep-alive connection is kept open
+    max_connections: int = 1000  # concurrent connections per server process; more are answered 503
+    # -- reading a request --
+    max_violations: int = 20  # request violations listed per answer, then "and N more"
+    max_form_fields: int = 1000  # fields of a form-urlencoded body or query string
+    max_multipart_parts: int = 100  # parts of a multipart body
+    max_nesting: int = 64  # nesting of a JSON body, of form brackets (a[b][c]) and of a GraphQL variable
+    max_echo_length: int = 1024  # characters of a request value echoed into an answer; longer values are not echoed
+    # -- generating answers from a contract --
+    max_string_length: int = 10_000  # characters of one generated string
+    max_array_items: int = 1000  # items of one generated array (list pages are capped at 100 anyway)
+    max_occurs: int = 1000  # occurrences of one generated XML element
+    max_generation_depth: int = 32  # nesting of a generated value; deeper optional parts are left out
+    # -- reading contracts --
+    max_expanded_nodes: int = 2_000_000  # YAML/JSON nodes of a contract once its aliases are expanded
+    fetch_timeout: float = 60.0  # seconds to fetch one contract with all its references, redirects included
+    # -- webhooks and callbacks --
+    webhook_concurrency: int = 16  # deliveries in flight at once; more wait their turn
+    webhook_timeout: float = 10.0  # seconds for one delivery
+
+    def replace(self, **changes: Any) -> Limits:
+        return dataclasses.replace(self, **changes)
+
+
+DEFAULT_LIMITS = Limits()
+
+# Where each limit is enforced and what the client sees, for the README's table and `ctk serve --help`.
+LIMIT_DOCS: dict[str, str] = {
+    "max_body": "request body size; 413 in the protocol's own error form",
+    "max_header_bytes": "request line and headers; 431 and the connection closed",
+    "header_timeout": "time to send a request's headers; the connection is closed (slowloris)",
+    "keepalive_timeout": "idle time of a keep-alive connection",
+    "max_connections": "concurrent connections per server process; 503 beyond",
+    "max_violations": "violations listed in one error answer, then 'and N more'",
+    "max_form_fields": "fields of a form body or query string; 400/413 beyond",
+    "max_multipart_parts": "parts of a multipart body; 413 beyond",
+    "max_nesting": "nesting of JSON bodies, form brackets and GraphQL variables; 400 beyond",
+    "max_echo_length": "characters of a request value echoed into an answer",
+    "max_string_length": "generated string length; lint warns when a contract demands more",
+    "max_array_items": "generated array length; lint warns when a contract demands more",
+    "max_occurs": "generated XML element occurrences; lint warns when a WSDL demands more",
+    "max_generation_depth": "nesting of a generated value",
+    "max_expanded_nodes": "contract size with YAML aliases expanded; a contract over it is refused at load",
+    "fetch_timeout": "total time to fetch a remote contract and its references",
+    "webhook_concurrency": "webhook and callback deliveries in flight",
+    "webhook_timeout": "time for one webhook or callback delivery",
+}
+
+
+def limits_from(settings: Mapping[str, object], where: str, base: Limits = DEFAULT_LIMITS) -> Limits:
+    """``base`` with the limits named in ``settings`` changed (sandbox.toml ``[limits]``, ``--limit``), checked."""
+    fields = {item.name: item for item in dataclasses.fields(Limits)}
+    changes: dict[str, Any] = {}
+    for name, value in settings.items():
+        if name not in fields:
+            close = [known for known in fields if name.replace("-", "_") == known]
+            raise ConfigError(
+                f"unknown limit {name!r}",
+                where=where,
+                hint=f"did you mean {close[0]}?" if close else "the limits are: " + ", ".join(fields),
+            )
+        default = getattr(DEFAULT_LIMITS, name)
+        changes[name] = _positive(name, value, float if isinstance(default, float) else int, where)
+    return dataclasses.replace(base, **changes)
+
+
+def parse_limit_option(text: str, where: str = "--limit") -> tuple[str, str]:
+    """``NAME=VALUE`` from the command line, as two strings."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise ConfigError(f"{text!r} is not NAME=VALUE", where=where, hint="e.g. --limit max_body=1048576")
+    return name.strip(), value.strip()
+
+
+def _positive(name: str, value: object, kind: type, where: str) -> int | float:
+    if isinstance(value, str):
+        try:
+            value = kind(value)
+        except ValueError:
+            value = None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(f"limit {name} must be a positive {'number' if kind is float else 'integer'}", where=where)
+    if kind is int and not float(value).is_integer():
+        raise ConfigError(f"limit {name} must be a whole number", where=where)
+    return kind(value)  # type: ignore[no-any-return]
