@@ -33,6 +33,7 @@ class Limits:
     max_connections: int = 1000  # concurrent connections per server process; more are answered 503
     # -- reading a request --
     max_violations: int = 20  # request violations listed per answer, then "and N more"
+    max_violation_scan: int = 16 * KIB  # bytes of a request part searched for all its violations, not just the first
     max_form_fields: int = 1000  # fields of a form-urlencoded body or query string
     max_multipart_parts: int = 100  # parts of a multipart body
     max_nesting: int = 64  # nesting of a JSON body, of form brackets (a[b][c]) and of a GraphQL variable
@@ -63,6 +64,7 @@ LIMIT_DOCS: dict[str, str] = {
     "keepalive_timeout": "idle time of a keep-alive connection",
     "max_connections": "concurrent connections per server process; 503 beyond",
     "max_violations": "violations listed in one error answer, then 'and N more'",
+    "max_violation_scan": "body or query bytes searched for all violations; past it, the first and 'possibly more'",
     "max_form_fields": "fields of a form body or query string; 400/413 beyond",
     "max_multipart_parts": "parts of a multipart body; 413 beyond",
     "max_nesting": "nesting of JSON bodies, form brackets and GraphQL variables; 400 beyond",
