@@ -43,6 +43,8 @@ class Limits:
     max_array_items: int = 1000  # items of one generated array (list pages are capped at 100 anyway)
     max_occurs: int = 1000  # occurrences of one generated XML element
     max_generation_depth: int = 32  # nesting of a generated value; deeper optional parts are left out
+    max_object_properties: int = 1000  # properties of one generated object (minProperties, required)
+    max_generated_bytes: int = 4 * MIB  # approximate JSON size of one generated answer; optional parts beyond left out
     # -- reading contracts --
     max_expanded_nodes: int = 2_000_000  # YAML/JSON nodes of a contract once its aliases are expanded
     fetch_timeout: float = 60.0  # seconds to fetch one contract with all its references, redirects included
@@ -73,6 +75,8 @@ LIMIT_DOCS: dict[str, str] = {
     "max_array_items": "generated array length; lint warns when a contract demands more",
     "max_occurs": "generated XML element occurrences; lint warns when a WSDL demands more",
     "max_generation_depth": "nesting of a generated value",
+    "max_object_properties": "properties of a generated object; lint warns when a contract demands more",
+    "max_generated_bytes": "JSON size of one generated answer; lint warns when a contract's smallest value is larger",
     "max_expanded_nodes": "contract size with YAML aliases expanded; a contract over it is refused at load",
     "fetch_timeout": "total time to fetch a remote contract and its references",
     "webhook_concurrency": "webhook and callback deliveries in flight",
