@@ -30,7 +30,8 @@ class Limits:
     max_header_bytes: int = 64 * KIB  # request line plus headers; more is answered 431 and the connection closed
     header_timeout: float = 10.0  # seconds to receive a request's headers (slowloris); then the connection closes
     keepalive_timeout: float = 5.0  # seconds an idle keep-alive connection is kept open
-    max_connections: int = 1000  # concurrent connections per server process; more are answered 503
+    body_timeout: float = 60.0  # seconds to receive a request's body once its headers are in; then 408, closed
+    max_connections: int = 1000  # connections per server process; the longest-idle is closed for a new one, else 503
     # -- reading a request --
     max_violations: int = 20  # request violations listed per answer, then "and N more"
     max_violation_scan: int = 16 * KIB  # bytes of a request part searched for all its violations, not just the first
@@ -64,7 +65,8 @@ LIMIT_DOCS: dict[str, str] = {
     "max_header_bytes": "request line and headers; 431 and the connection closed",
     "header_timeout": "time to send a request's headers; the connection is closed (slowloris)",
     "keepalive_timeout": "idle time of a keep-alive connection",
-    "max_connections": "concurrent connections per server process; 503 beyond",
+    "body_timeout": "time to send a request's body (slow-body attacks); 408 and the connection closed",
+    "max_connections": "connections per server process; beyond, the longest-idle one is closed, or 503 if all are busy",
     "max_violations": "violations listed in one error answer, then 'and N more'",
     "max_violation_scan": "body or query bytes searched for all violations; past it, the first and 'possibly more'",
     "max_form_fields": "fields of a form body or query string; 400/413 beyond",
