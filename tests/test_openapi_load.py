@@ -11,7 +11,8 @@ import pytest
 
 from tests.conftest import REPO, write_file
 from toolkit import HttpOperation, load_contract
-from toolkit.errors import UnresolvedReferenceError
+from toolkit.errors import ParseError, SourceError, UnresolvedReferenceError
+from toolkit.limits import DEFAULT_LIMITS
 from toolkit.openapi.load import OpenAPIContract
 
 
@@ -145,14 +146,40 @@ def test_a_ref_inside_an_example_is_data_not_a_reference(tmp_path: Path) -> None
     assert len(contract.operations) == 1
 
 
-def test_yaml_alias_bomb_does_not_blow_up_the_reference_walk(tmp_path: Path) -> None:
-    # 10 levels of 10 aliases: 10^10 paths to the leaf if walked naively, 11 objects in fact.
+def _alias_bomb(levels: int, width: int = 10) -> list[str]:
+    """``levels`` lists of ``width`` aliases of the level below: width**levels nodes expanded, levels+1 objects."""
     lines = ["openapi: 3.0.3", "info: {title: B, version: '1'}", "paths: {}", "x-bomb:", "  l0: &l0 [{$ref: '#/info'}]"]
-    lines += [f"  l{i}: &l{i} [{', '.join(['*l' + str(i - 1)] * 10)}]" for i in range(1, 10)]
+    return lines + [f"  l{i}: &l{i} [{', '.join(['*l' + str(i - 1)] * width)}]" for i in range(1, levels)]
+
+
+def test_yaml_alias_bomb_is_refused_at_load_naming_the_anchor(tmp_path: Path) -> None:
+    # 10 levels of 10 aliases: 10^10 nodes once expanded, 11 objects in fact; refused before any walk sees it.
     started = time.process_time()
-    contract = load(write_file(tmp_path, "bomb.yaml", "\n".join(lines) + "\n"))
+    with pytest.raises(SourceError) as caught:
+        load(write_file(tmp_path, "bomb.yaml", "\n".join(_alias_bomb(10)) + "\n"))
+    assert time.process_time() - started < 30  # a naive count would not finish at all
+    # the first level past 2 000 000 nodes (10^7 at l6 with its leaf mappings), with its line
+    assert (caught.value.where or "").endswith("bomb.yaml:11 (#/x-bomb/l6)")
+    assert "2,000,000 nodes" in caught.value.message and "alias" in caught.value.message
+    assert "max_expanded_nodes" in (caught.value.hint or "")
+
+
+def test_shared_aliases_under_the_limit_load(tmp_path: Path) -> None:
+    contract = load(write_file(tmp_path, "fine.yaml", "\n".join(_alias_bomb(4)) + "\n"))  # 10^3 leaves
     assert contract.title == "B"
-    assert time.process_time() - started < 30  # a naive walk would not finish at all
+
+
+def test_expanded_nodes_limit_comes_from_the_limits(tmp_path: Path) -> None:
+    path = write_file(tmp_path, "fine.yaml", "\n".join(_alias_bomb(4)) + "\n")
+    with pytest.raises(SourceError, match="more than 1,000 nodes"):
+        load_contract(path, limits=DEFAULT_LIMITS.replace(max_expanded_nodes=1000))
+
+
+def test_a_recursive_yaml_alias_is_refused(tmp_path: Path) -> None:
+    text = "openapi: 3.0.3\ninfo: {title: R, version: '1'}\npaths: {}\nx-loop: &loop\n  again: *loop\n"
+    with pytest.raises(ParseError, match="recursive alias") as caught:
+        load(write_file(tmp_path, "loop.yaml", text))
+    assert caught.value.where is not None and "#/x-loop" in caught.value.where
 
 
 def test_webhooks_are_listed_apart_from_operations() -> None:

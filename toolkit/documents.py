@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from toolkit.errors import ParseError
-from toolkit.sources import Source
+from toolkit.errors import ParseError, SourceError
+from toolkit.sources import MAX_NODES_ENV, Source
 
 _CLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -113,6 +113,86 @@ def parse_yaml(source: Source, text: str) -> Any:
 def parse_data(source: Source, text: str) -> Any:
     """JSON when it looks like JSON, else YAML (a superset that would also accept most JSON)."""
     return parse_json(source, text) if looks_like_json(text) else parse_yaml(source, text)
+
+
+def count_expanded(source: Source, text: str, document: Any, limit: int, *, already: int = 0) -> int:
+    """The nodes of ``document`` once its YAML aliases are expanded (every value and container counts 1).
+
+    A YAML alias shares one object from many places, so a 2 KB file of nested aliases ("billion
+    laughs") expands to billions of nodes in any walk that does not track identity: a validator, a
+    schema conversion, a diff. Counting is linear in the *distinct* containers (each one's expanded
+    size is computed once, by identity) and stops at the first container that takes the total past
+    ``limit`` (less ``already``, the contract's documents counted before). That container is named,
+    with its line. A recursive alias (a container inside itself) has no expansion and is refused.
+    """
+    budget = limit - already
+    sizes: dict[int, int] = {}
+    in_progress = -1
+    stack: list[tuple[Any, bool]] = [(document, False)]
+    while stack:
+        node, children_done = stack.pop()
+        children = node.values() if type(node) is dict else node
+        if children_done:
+            total = 1 + sum(sizes[id(child)] if type(child) in (dict, list) else 1 for child in children)
+            if total > budget:
+                raise _too_large(source, text, document, node, limit, already)
+            sizes[id(node)] = total
+            continue
+        if id(node) in sizes:
+            continue  # shared by an alias: already counted (or being counted, seen from a sibling's subtree)
+        sizes[id(node)] = in_progress
+        stack.append((node, True))
+        for child in children:
+            if type(child) in (dict, list):
+                state = sizes.get(id(child))
+                if state == in_progress:  # only the containers on the path being walked are in progress
+                    raise _recursive(source, text, document, child)
+                if state is None:
+                    stack.append((child, False))
+    return sizes[id(document)] if type(document) in (dict, list) else 1
+
+
+def _too_large(source: Source, text: str, document: Any, node: Any, limit: int, already: int) -> SourceError:
+    place = _place(source, text, document, node)
+    together = " with the contract's other documents" if already else ""
+    return SourceError(
+        f"expands to more than {limit:,} nodes{together} once its YAML aliases are expanded "
+        "(an alias bomb?); the contract is refused",
+        where=place,
+        hint=f"remove the repeated aliases, or raise max_expanded_nodes ({MAX_NODES_ENV}) if the contract is real",
+    )
+
+
+def _recursive(source: Source, text: str, document: Any, node: Any) -> ParseError:
+    return ParseError(
+        "contains itself through a YAML alias (a recursive alias), which no JSON document can",
+        where=_place(source, text, document, node),
+        hint="replace the recursive alias with a $ref",
+    )
+
+
+def _place(source: Source, text: str, document: Any, node: Any) -> str:
+    """``file:line (#/pointer)`` of the container ``node`` (by identity) in ``document``."""
+    json_pointer = _pointer_to(document, node)
+    if json_pointer is None:
+        return source.name
+    line = PointerLines(text).line(json_pointer) if text else None
+    return f"{source.name}:{line} (#{json_pointer})" if line else f"{source.name}#{json_pointer}"
+
+
+def _pointer_to(document: Any, target: Any) -> str | None:
+    """Breadth-first, each container once: the shortest pointer, found without expanding aliases."""
+    queue: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
+    seen: set[int] = set()
+    for node, path in queue:  # the list grows while it is walked
+        if node is target:
+            return pointer(*path)
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        items = node.items() if type(node) is dict else enumerate(node)
+        queue.extend((value, (*path, key)) for key, value in items if type(value) in (dict, list))
+    return None
 
 
 def unescape_pointer_token(token: str) -> str:

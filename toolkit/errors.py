@@ -11,6 +11,7 @@ outside ``toolkit.cli`` prints them.
     │   ├── UnsafeXMLError         a DTD or entity declaration (XXE, billion laughs)
     │   ├── UnresolvedReferenceError   a $ref, wsdl:import or xsd:import that leads nowhere
     │   ├── RemoteReferenceError   a local contract that refers to the network
+    │   ├── LocalReferenceError    a contract from a URL that refers to a local file (or out of a mirror)
     │   └── UnknownFormatError     not OpenAPI, WSDL 1.1 or GraphQL
     ├── ConfigError                sandbox/sandbox.toml is invalid                 (exit 2)
     │
@@ -69,6 +70,13 @@ class UnresolvedReferenceError(LoadError):
 
 class RemoteReferenceError(LoadError):
     """A contract read from disk refers to a URL; ctk fetches only what the user asked for."""
+
+
+class LocalReferenceError(LoadError):
+    """A document fetched from a URL refers to a local file, or a mirrored one leads out of its mirror.
+
+    The trust boundary of remote contracts: the vendor's text must never make ctk read the user's disk.
+    """
 
 
 class UnknownFormatError(LoadError):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from toolkit.errors import LoadError, ParseError, SourceError, UnknownFormatError
+from toolkit.limits import Limits
 from toolkit.model import Contract
 from toolkit.sources import Source, SourceReader, display_name, is_url
 
@@ -42,11 +43,14 @@ def load_contract(
     *,
     mirrors: Mapping[str, PathLike] | None = None,
     reader: SourceReader | None = None,
+    limits: Limits | None = None,
 ) -> Contract:
     """Load a contract from a path, a folder, an http(s) URL, or several GraphQL SDL files.
 
     ``mirrors`` maps URLs (or URL prefixes ending in "/") that the contract refers to onto local
-    files or folders, so a contract saved from a server loads offline.
+    files or folders, so a contract saved from a server loads offline. ``limits`` bounds the work
+    (``fetch_timeout``, ``max_expanded_nodes``; default: DEFAULT_LIMITS with the CTK_* environment
+    variables applied); a given ``reader`` carries its own.
     Raises a ``LoadError`` naming the file and place when the contract cannot be loaded.
     """
     if isinstance(source, (str, os.PathLike)):
@@ -57,7 +61,7 @@ def load_contract(
             raise SourceError("no contract files given")
     network = all(is_url(location) for location in locations)
     local_mirrors = {url: os.fspath(path) for url, path in (mirrors or {}).items()}
-    reader = reader or SourceReader(allow_network=network, mirrors=local_mirrors)
+    reader = reader or SourceReader(allow_network=network, mirrors=local_mirrors, limits=limits)
     uris = [location if is_url(location) else os.path.abspath(location) for location in locations]
     try:
         if len(uris) == 1 and not is_url(uris[0]) and os.path.isdir(uris[0]):
@@ -101,6 +105,7 @@ def _load_one(source: Source, reader: SourceReader) -> Contract:
         return _load_sdl_files([source], title=Path(source.uri).stem)
     text = source.text()
     data = parse_json(source, text) if kind == "json" else parse_yaml(source, text)
+    reader.charge_nodes(source, text, data)  # before anything walks it: an alias bomb stops here
     from toolkit.openapi.load import is_openapi, load_openapi
 
     if is_openapi(data):

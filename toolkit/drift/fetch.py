@@ -22,6 +22,7 @@ from typing import Any
 
 from toolkit.drift.errors import CredentialsError
 from toolkit.errors import CtkError, SourceError
+from toolkit.limits import Limits
 from toolkit.sources import MAX_MB_ENV, SourceReader, max_bytes_from_env, read_limited
 from toolkit.workspace import Auth
 
@@ -107,18 +108,44 @@ def fetch(
     max_bytes: int | None = None,
     timeout: float = TIMEOUT_SECONDS,
     where: str | None = None,
+    reader: SourceReader | None = None,
 ) -> bytes:
-    """The body of ``url`` (status 200 only), read in chunks and refused past ``max_bytes``.
+    """The body of ``url`` (status 200 only), read in chunks and refused past ``max_bytes``."""
+    return fetch_final(
+        url, credentials, method=method, json_body=json_body, max_bytes=max_bytes, timeout=timeout, where=where,
+        reader=reader,
+    )[0]  # fmt: skip
+
+
+def fetch_final(
+    url: str,
+    credentials: Credentials,
+    *,
+    method: str = "GET",
+    json_body: Any = None,
+    max_bytes: int | None = None,
+    timeout: float = TIMEOUT_SECONDS,
+    where: str | None = None,
+    reader: SourceReader | None = None,
+) -> tuple[bytes, str]:
+    """The body of ``url`` (status 200 only) and the URL that served it, after redirects.
 
     Redirects are followed by hand so credentials go to the vendor's origin only: httpx would keep a
-    custom header such as X-Api-Key on a redirect to another host.
+    custom header such as X-Api-Key on a redirect to another host. ``reader`` (default: a new one)
+    holds the deadline: every fetch of one contract, redirects and imports included, shares its
+    ``fetch_timeout``, and each socket operation gets only the time left.
     """
     import httpx  # imported here: commands that stay offline must not pay for it
 
+    from toolkit.deadline import deadline_client
+
+    reader = reader or SourceReader(allow_network=True)
     limit = max_bytes_from_env() if max_bytes is None else max_bytes
     where = where or url
+    deadline = reader.fetch_deadline()
+    per_operation = httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_SECONDS))
     try:
-        with httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_SECONDS))) as client:
+        with deadline_client(deadline, timeout=per_operation) as client:
             for _ in range(_MAX_REDIRECTS + 1):
                 secret = credentials.applies_to(url)
                 request = client.build_request(
@@ -143,11 +170,15 @@ def fetch(
                             if response.status_code in (401, 403)
                             else "check the URL and that the vendor serves its contract there",
                         )
-                    return read_limited(response, functools.partial(_check_size, limit=limit, url=url))
+                    check_size = functools.partial(_check_size, limit=limit, url=url)
+                    check_time = functools.partial(_check_time, reader, url, where)
+                    return read_limited(response, check_size, check_time), url
                 finally:
                     response.close()
             raise SourceError(f"{url} redirected more than {_MAX_REDIRECTS} times", where=where)
     except httpx.HTTPError as exc:
+        if deadline.passed():
+            raise credentials.redact_error(reader.fetch_timed_out(url, where)) from None
         raise credentials.redact_error(
             SourceError(
                 ("could not be fetched" if url == where else f"{url} could not be fetched")
@@ -169,6 +200,11 @@ def _with_params(url: str, params: Mapping[str, str]) -> str:
     return urllib.parse.urlunsplit(parts._replace(query=query))
 
 
+def _check_time(reader: SourceReader, url: str, where: str) -> None:
+    if reader.fetch_deadline().passed():
+        raise reader.fetch_timed_out(url, where)
+
+
 def _check_size(size: int, limit: int, url: str) -> None:
     if size > limit:
         raise SourceError(
@@ -185,9 +221,13 @@ class AuthenticatedReader(SourceReader):
     reader's, so a live WSDL and its imported XSDs obey the same policy as a saved one.
     """
 
-    def __init__(self, credentials: Credentials, *, mirrors: Mapping[str, str] | None = None) -> None:
-        super().__init__(allow_network=True, mirrors=mirrors, timeout=TIMEOUT_SECONDS)
+    def __init__(
+        self, credentials: Credentials, *, mirrors: Mapping[str, str] | None = None, limits: Limits | None = None
+    ) -> None:
+        super().__init__(allow_network=True, mirrors=mirrors, timeout=TIMEOUT_SECONDS, limits=limits)
         self.credentials = credentials
 
-    def _fetch(self, url: str, referrer: str | None) -> bytes:
-        return fetch(url, self.credentials, max_bytes=self.max_bytes, timeout=self.timeout, where=referrer or url)
+    def _fetch(self, url: str, referrer: str | None) -> tuple[bytes, str]:
+        return fetch_final(
+            url, self.credentials, max_bytes=self.max_bytes, timeout=self.timeout, where=referrer or url, reader=self
+        )

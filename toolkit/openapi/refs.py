@@ -37,22 +37,33 @@ class Resolver:
         self.documents: dict[str, Any] = {root.uri: root_document}
         self._texts: dict[str, str] = {root.uri: root_text}
         self._lines: dict[str, PointerLines] = {}
+        self._final: dict[str, str] = {}  # a URI as referred to -> the URI it was read from (after redirects)
 
     def document(self, uri: str, *, referrer: str | None = None) -> Any:
-        if uri not in self.documents:
+        return self.documents[self._load(uri, referrer)]
+
+    def _load(self, uri: str, referrer: str | None) -> str:
+        """The URI the document ``uri`` names is known by (its final URL after redirects), read once."""
+        final = self._final.get(uri, uri)
+        if final not in self.documents:
             source = self.reader.read(uri, referrer=referrer)
-            text = source.text()
-            self._texts[uri] = text
-            self.documents[uri] = parse_data(source, text)
-        return self.documents[uri]
+            final = self._final[uri] = source.uri
+            if final not in self.documents:
+                text = source.text()
+                self._texts[final] = text
+                self.documents[final] = parse_data(source, text)
+                self.reader.charge_nodes(source, text, self.documents[final])
+        return final
 
     def resolve(self, ref: str, base_uri: str, *, referrer: str | None = None) -> tuple[Any, str, str]:
         """Follow ``ref`` seen from ``base_uri``: returns (value, uri of its document, its pointer)."""
         file_part, _, fragment = ref.partition("#")
         if fragment == "/":
             fragment = ""  # "other.yaml#/" is written for "the whole of other.yaml"
-        uri = self.reader.resolve(base_uri, file_part) if file_part else base_uri
-        node = self.document(uri, referrer=referrer)
+        uri = base_uri
+        if file_part:
+            uri = self._load(self.reader.resolve(base_uri, file_part, referrer=referrer), referrer)
+        node = self.documents[uri]
         if fragment and not fragment.startswith("/"):
             raise UnresolvedReferenceError(
                 f"$ref {ref!r} uses a plain-name fragment, which ctk does not resolve",

@@ -119,16 +119,26 @@ class _Collector:
         self.reader = reader
         self.seen: set[tuple[str, str]] = set()  # (uri, namespace it was read as) for chameleon includes
         self.parsed: dict[str, etree._Element] = {}  # a schema imported from many places is parsed once
+        self.final: dict[str, str] = {}  # an import's URI -> the URI it was read from (after redirects)
 
     def where(self, element: etree._Element, uri: str) -> str:
         return f"{display_name(uri)}:{element.sourceline}"
 
     def load(self, element: etree._Element, uri: str, location: str) -> tuple[etree._Element, str]:
-        target = self.reader.resolve(uri, location)
-        if target not in self.parsed:
-            source = self.reader.read(target, referrer=self.where(element, uri))
-            self.parsed[target] = parse_xml(source)
-        return self.parsed[target], target
+        """The document an import's ``location`` names, and the URI it is known by (after redirects).
+
+        Through the reader's ``resolve``, so an import in a WSDL fetched from a URL obeys the same trust
+        boundary as a ``$ref``: no local file, no way out of a mirror's folder.
+        """
+        referrer = self.where(element, uri)
+        target = self.reader.resolve(uri, location, referrer=referrer)
+        final = self.final.get(target)
+        if final is None:
+            source = self.reader.read(target, referrer=referrer)
+            final = self.final[target] = source.uri
+            if final not in self.parsed:
+                self.parsed[final] = parse_xml(source)
+        return self.parsed[final], final
 
     def wsdl(self, root: etree._Element, uri: str) -> None:
         if (uri, "wsdl") in self.seen:
