@@ -1,13 +1,17 @@
-"""Linting GraphQL schemas: graphql-core's schema validation, placed by file and line."""
+"""Linting GraphQL schemas: graphql-core's schema validation, placed by file and line; and what the mock
+cannot fill (lists of lists nested deeper than the levels its limits let it fill)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from toolkit.graphql.load import GraphQLContract
+from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.model import Location, Problem, Severity
 from toolkit.sources import display_name
 
 
-def lint_graphql(contract: GraphQLContract) -> list[Problem]:
+def lint_graphql(contract: GraphQLContract, limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
     from graphql import validate_schema
 
     if contract.schema is None:
@@ -21,4 +25,36 @@ def lint_graphql(contract: GraphQLContract) -> list[Problem]:
         else:
             location = Location(fallback)
         problems.append(Problem(Severity.ERROR, location, error.message))
+    return problems + _unfillable_lists(contract.schema, fallback, limits)
+
+
+def _unfillable_lists(schema: Any, fallback: str, limits: Limits) -> list[Problem]:
+    """A warning per output field whose lists nest deeper than the mock fills: its answers hold empty lists there."""
+    from graphql import GraphQLInterfaceType, GraphQLObjectType
+
+    from toolkit.graphql.mock_limits import filled_levels, list_levels
+
+    filled = filled_levels(limits)
+    problems = []
+    for type_ in schema.type_map.values():
+        if type_.name.startswith("__") or not isinstance(type_, GraphQLObjectType | GraphQLInterfaceType):
+            continue
+        for name, field in type_.fields.items():
+            levels = list_levels(field.type)
+            if levels <= filled:
+                continue
+            message = (
+                f"{type_.name}.{name} nests lists {levels} levels deep; the mock fills at most {filled} "
+                f"(max_array_items {limits.max_array_items}: up to 3 items a level) and answers the deeper "
+                "lists empty"
+            )
+            problems.append(Problem(Severity.WARNING, _location(field, fallback, f"{type_.name}.{name}"), message))
     return problems
+
+
+def _location(field: Any, fallback: str, coordinate: str) -> Location:
+    node = field.ast_node
+    if node is None or node.loc is None:
+        return Location(fallback, path=coordinate)
+    place = node.loc.source.get_location(node.loc.start)
+    return Location(node.loc.source.name, line=place.line, column=place.column, path=coordinate)

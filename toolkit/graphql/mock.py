@@ -52,6 +52,7 @@ from toolkit.graphql.mock_http import (
     read_params,
     refusal_response,
 )
+from toolkit.graphql.mock_introspection import full_introspection_cost
 from toolkit.graphql.mock_limits import location_of, measure, nesting, over_token_limit
 from toolkit.graphql.mock_resolve import Resolvers
 from toolkit.limits import DEFAULT_LIMITS, Limits
@@ -64,6 +65,7 @@ log = logging.getLogger("ctk.mock")
 
 _MEMO_MAX_BODY = 64 * 1024  # larger requests are answered afresh: a key that size is not worth keeping
 _NESTING_MARGIN = 32  # brackets beyond the selection depth: arguments, input objects, lists of lists
+_INTROSPECTION_COPIES = 2  # the introspection budget, in full standard introspections of the schema
 LIMIT_CODES = frozenset({"DEPTH_LIMIT", "COST_LIMIT", "TOKEN_LIMIT", "COMPLEXITY_LIMIT"})
 
 
@@ -76,7 +78,7 @@ class GraphQLMockOptions:
     """How the mock answers.
 
     ``max_depth`` 15: real client queries rarely pass 10 (introspection's ``ofType`` chains are not
-    counted, see ``mock_limits``). ``max_cost`` 5000 fields produced: a page of 100 items with 20 fields and a
+    counted, see ``mock_limits``). ``max_cost`` 5000 values produced: a page of 100 items with 20 fields and a
     nested list of 2 passes, an unbounded fan-out does not. ``max_tokens`` 20 000: about 100 KB of
     query, far above any hand-written or generated client query, far below what stalls the parser.
     """
@@ -87,6 +89,9 @@ class GraphQLMockOptions:
     max_depth: int = 15
     max_cost: int = 5000
     introspection: bool = True
+    # Values one request may introspect (``__schema``/``__type``, counted on this schema's real sizes); None:
+    # twice what the full standard introspection query costs on this schema, and at least ``max_cost``.
+    max_introspection_cost: int | None = None
     max_tokens: int = 20_000
     cache_size: int = 4096  # answers memoised (also bounded to 64 MB in all, 1 MB each)
     limits: Limits = DEFAULT_LIMITS  # every bound on work a request or the contract can ask for
@@ -124,12 +129,13 @@ class GraphQLMock:
         self.options = options or GraphQLMockOptions()
         mount = "/graphql" if self.options.mount is None else self.options.mount
         self.mount = "" if mount in ("", "/") else "/" + mount.strip("/")
-        self.resolvers = Resolvers(self.schema, self.options.seed)
+        self.resolvers = Resolvers(self.schema, self.options.seed, self.options.limits)
         rules = list(specified_rules)
         if not self.options.introspection:
             rules.append(NoSchemaIntrospectionCustomRule)
         self._rules = tuple(rules)
         self._sunsets = _sunsets(self.schema)
+        self._introspection_budget: int | None = self.options.max_introspection_cost
         self.deprecated_uses: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._memo: Memo[_Answer] = Memo(
@@ -139,6 +145,14 @@ class GraphQLMock:
         # Parsed and validated documents by query text: the expensive half of an answer the memo misses
         # when only the variables change. A parsed document takes roughly 16 bytes per byte of query text.
         self._documents: Memo[_Prepared] = Memo(lambda prepared: 16 * prepared.size + 1024, max_entries=512)
+
+    def introspection_budget(self) -> int:
+        """Values one request may introspect: counted on first need (a walk of the full standard introspection
+        query over the schema, milliseconds even for GitHub's), then kept. Assigned whole, never half-built."""
+        if self._introspection_budget is None:
+            full = full_introspection_cost(self.schema)
+            self._introspection_budget = max(self.options.max_cost, _INTROSPECTION_COPIES * full)
+        return self._introspection_budget
 
     def warm(self) -> None:
         """Build the realistic-value pools now (about 0.5 s of Faker) rather than on the first request."""
@@ -191,7 +205,7 @@ class GraphQLMock:
         if media is None:
             message = f"none of the accepted media types is served; ask for {GRAPHQL_RESPONSE} or {JSON}"
             return _Answer(MockResult(refusal_response(Refusal(406, message, "NOT_ACCEPTABLE"), JSON)))
-        params = read_params(request)
+        params = read_params(request, self.options.limits.max_nesting)
         if isinstance(params, Refusal):
             return _Answer(MockResult(refusal_response(params, media)))
         return self._run(params, media, request.method.upper())
@@ -212,7 +226,8 @@ class GraphQLMock:
             message = "subscriptions are not served over plain HTTP by this mock; send a query or a mutation"
             return self._failed(media, [error(message, "OPERATION_NOT_SUPPORTED", location_of(operation))])
         fragments = self._fragments(params.query, document)
-        size = measure(self.schema, operation, fragments, params.variables or {}, self.options.max_depth)
+        size = measure(self.schema, operation, fragments, params.variables or {}, self.options.max_depth,
+                       self.options.limits, self.introspection_budget)  # fmt: skip
         if size.depth > self.options.max_depth:
             depth = f"more than {size.depth}" if size.truncated else str(size.depth)
             message = f"query depth {depth} exceeds the limit of {self.options.max_depth}"
@@ -220,20 +235,31 @@ class GraphQLMock:
         if size.cost > self.options.max_cost:
             message = (
                 f"query cost {size.cost} exceeds the limit of {self.options.max_cost} "
-                "(each field produced counts 1; a list multiplies its selection by its size)"
+                "(each field produced counts 1; a list multiplies its selection by its size; "
+                "a list of scalars counts its items)"
+            )
+            return self._failed(media, [error(message, "COST_LIMIT", location_of(operation))])
+        if size.introspection and (size.introspection_over or size.introspection > self.introspection_budget()):
+            budget = self.introspection_budget()
+            message = (
+                f"query introspection cost exceeds the limit of {budget} values (each field and list item the "
+                "answer holds counts 1, on this schema's real sizes; the full standard introspection query fits)"
             )
             return self._failed(media, [error(message, "COST_LIMIT", location_of(operation))])
         if self.options.validate:
             problems = self._problems(params.query, document)
             if problems:
-                return self._failed(media, [_validation_error(p) for p in problems])
+                echo = self.options.limits.max_echo_length
+                return self._failed(media, [_validation_error(p, echo) for p in problems])
         result = self._execute(document, params)
         if result.data is None:
-            return self._failed(media, [_formatted(e, "BAD_USER_INPUT") for e in result.errors or ()])
+            echo = self.options.limits.max_echo_length
+            return self._failed(media, [_formatted(e, "BAD_USER_INPUT", echo) for e in result.errors or ()])
         deprecated = tuple(size.deprecated)
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
-            body = {"errors": [_formatted(e, "INTERNAL_SERVER_ERROR") for e in result.errors], **body}
+            echo = self.options.limits.max_echo_length
+            body = {"errors": [_formatted(e, "INTERNAL_SERVER_ERROR", echo) for e in result.errors], **body}
         headers: tuple[tuple[str, str], ...] = ()
         if deprecated:
             body["extensions"] = {"ctk": {"deprecated": list(deprecated)}}
@@ -283,7 +309,7 @@ class GraphQLMock:
             return parse(Source(query, "GraphQL request"), max_tokens=self.options.max_tokens)
         except GraphQLSyntaxError as failure:
             code = "TOKEN_LIMIT" if "tokens" in failure.message else "GRAPHQL_PARSE_FAILED"
-            return _formatted(failure, code)
+            return _formatted(failure, code, self.options.limits.max_echo_length)
         except RecursionError:
             return error("the document is nested too deeply to parse", "DEPTH_LIMIT")
 
@@ -310,22 +336,31 @@ class GraphQLMock:
         return _Answer(MockResult(document_response(status, media, {"errors": errors})))
 
 
-def _formatted(failure: GraphQLError, code: str) -> dict[str, Any]:
+def _formatted(failure: GraphQLError, code: str, echo: int) -> dict[str, Any]:
+    """graphql-core's error, with a code; a message that repeats a huge request value (``first: 999…``) is cut
+    to about ``echo`` characters, so an error answer does not grow with the request."""
     entry: dict[str, Any] = dict(failure.formatted)
+    message = entry.get("message")
+    if isinstance(message, str) and len(message) > 2 * echo:
+        entry["message"] = f"{message[:echo]}… ({len(message) - echo} characters left out)"
     extensions = dict(entry.get("extensions") or {})
     extensions.setdefault("code", code)
     entry["extensions"] = extensions
     return entry
 
 
-def _validation_error(problem: GraphQLError) -> dict[str, Any]:
+def _validation_error(problem: GraphQLError, echo: int) -> dict[str, Any]:
     if problem.message == "Validation aborted.":  # graphql-core ran out of recursion on this document
         message = (
             "the document is too complex to validate (fields repeated thousands of times, or fragments nested "
             "too deeply)"
         )
         return error(message, "COMPLEXITY_LIMIT")
-    return _formatted(problem, "GRAPHQL_VALIDATION_FAILED")
+    if "integer string conversion" in problem.message:  # Python's 4300-digit guard, met by graphql-core's parse
+        message = "an integer literal has thousands of digits: no GraphQL number type can hold it"
+        locations = [{"line": place.line, "column": place.column} for place in problem.locations or ()]
+        return error(message, "GRAPHQL_VALIDATION_FAILED", locations)
+    return _formatted(problem, "GRAPHQL_VALIDATION_FAILED", echo)
 
 
 def _no_operation(document: DocumentNode, name: str | None) -> str:

@@ -13,11 +13,16 @@ What the draft asks of a server, and what this module does about it:
 - Status: with ``application/json`` every well-formed request is 200, errors in the body; with
   ``application/graphql-response+json`` a response without ``data`` (the document did not parse or
   validate, variables did not coerce) is 400.
+
+What a client can get wrong in the JSON itself is a 400 too, never a crash: JSON nested deeper than
+``max_nesting`` (a bracket scan refuses it before the parser recurses), lone UTF-16 surrogates
+(``"\ud800"`` is valid JSON but not Unicode text, and could not be written back into an answer).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -28,6 +33,8 @@ from toolkit.mock.cors import options_response as cors_options_response
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 ALLOWED = "GET, POST, OPTIONS"
+_JSON_BRACKETS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,8 @@ class Refusal:
     headers: tuple[tuple[str, str], ...] = ()
 
 
-def read_params(request: Request) -> Params | Refusal:
+def read_params(request: Request, max_nesting: int) -> Params | Refusal:
+    """The request's GraphQL parameters; ``max_nesting`` bounds the nesting of a variable's value."""
     method = request.method.upper()
     if method == "GET":
         members: dict[str, Any] = {}
@@ -56,10 +64,10 @@ def read_params(request: Request) -> Params | Refusal:
             members.setdefault(name, value)  # the first of repeated parameters, like most servers
         for name in ("variables", "extensions"):
             if isinstance(members.get(name), str) and members[name] != "":
-                try:
-                    members[name] = json.loads(members[name])
-                except ValueError:
-                    return Refusal(400, f"the {name} query parameter is not valid JSON")
+                parsed = _json(members[name].encode(), max_nesting, 1, f"the {name} query parameter")
+                if isinstance(parsed, Refusal):
+                    return parsed
+                members[name] = parsed
             elif members.get(name) == "":
                 members[name] = None
         return _params(members)
@@ -69,15 +77,52 @@ def read_params(request: Request) -> Params | Refusal:
     if content_type != JSON:
         shown = content_type or "none"
         return Refusal(415, f"the Content-Type must be application/json (got {shown})", "UNSUPPORTED_MEDIA_TYPE")
-    try:
-        body = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError) as error:
-        return Refusal(400, f"the request body is not valid JSON: {error}")
+    body = _json(request.body or b"null", max_nesting, 2, "the request body")  # the body's and variables' own: 2
+    if isinstance(body, Refusal):
+        return body
     if isinstance(body, list):
         return Refusal(400, "batched requests (a JSON array) are not supported; send one operation per request")
     if not isinstance(body, dict):
         return Refusal(400, "the request body must be a JSON object with a query")
     return _params(body)
+
+
+def _json(text: bytes, max_nesting: int, envelope: int, what: str) -> Any:
+    """Parsed JSON, or the refusal: a variable nested past ``max_nesting`` inside ``envelope`` levels (checked
+    before parsing, so the parser never recurses on a hostile document), not JSON, or holding a lone surrogate."""
+    deep = json_nesting(text, max_nesting + envelope)
+    if deep is not None:
+        message = f"{what} nests JSON too deeply (at byte {deep}): a variable's value may nest {max_nesting} levels"
+        return Refusal(400, message, "DEPTH_LIMIT")
+    try:
+        value = json.loads(text)
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        return Refusal(400, f"{what} is not valid JSON: {error}")
+    if _SURROGATE_ESCAPE.search(text):  # rare: only then is the whole value checked
+        try:
+            json.dumps(value, ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            return Refusal(
+                400, f"{what} holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape alone): not Unicode text"
+            )
+    return value
+
+
+def json_nesting(text: bytes, limit: int) -> int | None:
+    """Where the bracket nesting of a JSON text first passes ``limit`` (a byte offset), or None; strings skipped.
+    The scan stops there, so a megabyte of ``[`` costs what the limit does."""
+    depth = 0
+    for match in _JSON_BRACKETS.finditer(text):
+        char = match.group()
+        if len(char) != 1:
+            continue
+        if char in b"[{":
+            depth += 1
+            if depth > limit:
+                return match.start()
+        else:
+            depth = max(0, depth - 1)
+    return None
 
 
 def _params(members: dict[str, Any]) -> Params | Refusal:
@@ -140,7 +185,10 @@ def error(message: str, code: str, locations: list[dict[str, int]] | None = None
 def document_response(
     status: int, media: str, document: dict[str, Any], headers: tuple[tuple[str, str], ...] = ()
 ) -> Response:
-    body = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    # backslashreplace: a lone surrogate that got this far (a contract's description, say) is written as the
+    # JSON escape it came from rather than failing the answer
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    body = text.encode("utf-8", "backslashreplace")
     return Response(status, (("content-type", f"{media}; charset=utf-8"), *headers), body)
 
 

@@ -13,14 +13,19 @@ fields multiply). So the limits are checked in that order, each before the expen
    It tolerates unknown fields (validation has not run yet) and also lists the deprecated fields
    the operation selects, which the mock reports.
 
-Depth does not count inside ``__schema``/``__type`` (see ``_INTROSPECTION``); cost does.
-Cost: each field costs 1 for each time it will be produced, so a list field multiplies its
-selection by its size: the size the client asked for (``first: 50``), or the mock's default of 3.
+Depth does not count inside ``__schema``/``__type`` (see ``_INTROSPECTION``). Cost: each field costs 1
+for each time it will be produced, so a list field multiplies its selection by its size: the size the
+client asked for (``first: 50``, or the argument's declared default), else the mock's default of 3. A
+list of scalars counts its items, and a list of lists multiplies again (``list_shape``: the generator
+fills the same levels with at most the same sizes), so a query within the cost gets an answer within
+it. Introspection is counted apart, on the schema's real list sizes (``mock_introspection``), against
+its own budget.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,11 +44,14 @@ from graphql import (
     Node,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
     VariableNode,
     get_named_type,
 )
 
+from toolkit.graphql.mock_introspection import INTROSPECTION_FIELDS, IntrospectionCost, OverBudget
 from toolkit.graphql.mock_values import is_size_argument
+from toolkit.limits import Limits
 
 MAX_LIST = 100  # the mock never makes a list longer than this, whatever the client asks (vendors cap pages too)
 DEFAULT_LIST = 3  # a list the client did not size holds 1 to 3 items
@@ -52,7 +60,42 @@ _BRACKETS = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|#[^\n
 _OPEN = frozenset("{[(")
 # Introspection nests ``ofType`` 9 levels deep in graphql-core's standard query (GraphiQL's is similar):
 # its depth is not the client's choice, and graphql-core's MaxIntrospectionDepthRule bounds its abuse.
-_INTROSPECTION = frozenset({"__schema", "__type"})
+_INTROSPECTION = INTROSPECTION_FIELDS
+_MAX_INT_DIGITS = 18  # a size literal longer than this is "huge": never converted (Python refuses 4300+ digits)
+_HUGE_INT: int = 10**_MAX_INT_DIGITS
+
+
+def filled_levels(limits: Limits, first: int = DEFAULT_LIST) -> int:
+    """How many levels of a list of lists the mock fills; deeper lists are empty (valid for any list type).
+
+    The outermost list holds up to ``first`` items (the size asked for, else ``DEFAULT_LIST``) and each inner
+    one up to ``DEFAULT_LIST``, so a level is filled only while the most items it can hold stay within
+    ``max_array_items`` (with the defaults: 6 levels, 3 x 3^5 = 729; with ``first: 100``, 3 levels), and within
+    ``max_generation_depth``. The outermost list is always filled."""
+    most = max(1, first)
+    levels = 1
+    while most * DEFAULT_LIST <= limits.max_array_items and levels < limits.max_generation_depth:
+        most *= DEFAULT_LIST
+        levels += 1
+    return levels
+
+
+def list_levels(type_: Any) -> int:
+    """How many lists wrap a type: ``[[Int!]]!`` is 2."""
+    levels = 0
+    while isinstance(type_, GraphQLNonNull | GraphQLList):
+        levels += isinstance(type_, GraphQLList)
+        type_ = type_.of_type
+    return levels
+
+
+def produced(levels: int, first: int, limits: Limits) -> tuple[int, bool]:
+    """(the most values the innermost filled level holds, whether they are the named type's values), for a
+    field of ``levels`` nested lists whose outer list holds up to ``first`` items. Past the filled levels
+    the innermost values are empty lists."""
+    filled = filled_levels(limits, first) if levels > 1 else 1
+    used = min(levels, filled)
+    return first * DEFAULT_LIST ** (used - 1), levels <= filled
 
 
 @dataclass(frozen=True)
@@ -114,19 +157,23 @@ def over_token_limit(text: str, limit: int) -> Nesting | None:
 
 @dataclass
 class Measure:
-    """What the walk found: the depth (and the first field past the depth limit), the cost, deprecations."""
+    """What the walk found: the depth (and the first field past the depth limit), the cost, the introspection
+    cost (``introspection_over``: past its budget, the walk stopped), deprecations."""
 
     depth: int = 0
     cost: int = 0
     deepest: FieldNode | None = None
     truncated: bool = False  # the walk stopped descending: the depth is a lower bound
     deprecated: list[str] = field(default_factory=list)
+    introspection: int = 0
+    introspection_over: bool = False
 
 
 @dataclass
 class _Part:
     depth: int = 0
     cost: int = 0  # per one production of the selection set
+    introspection: int = 0  # likewise, for __schema/__type fields
     deepest: FieldNode | None = None
     truncated: bool = False
     deprecated: dict[str, None] = field(default_factory=dict)  # ordered set
@@ -134,13 +181,22 @@ class _Part:
 
 class _Walker:
     def __init__(
-        self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode], variables: dict[str, Any], limit: int
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: dict[str, Any],
+        limit: int,
+        limits: Limits,
+        introspection: IntrospectionCost,
     ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
         self.limit = limit
         self.stop = limit + _RECURSION_MARGIN
+        self.largest = min(MAX_LIST, limits.max_array_items)
+        self.limits = limits
+        self.introspection = introspection
         self.memo: dict[tuple[str, str, int | None, int], _Part] = {}
         self.active: set[str] = set()
 
@@ -180,6 +236,9 @@ class _Walker:
 
     def field(self, node: FieldNode, parent: GraphQLNamedType | None, level: int, inherited: int | None) -> _Part:
         depth = level + 1
+        if node.name.value in _INTROSPECTION and parent is not None and parent is self.schema.query_type:
+            # counted on the schema's real sizes, apart; its depth is not the client's choice (see above)
+            return _Part(introspection=self.introspection.root(node, level))
         part = _Part(depth=depth, cost=1)
         if depth > self.limit:
             part.deepest = node
@@ -188,55 +247,82 @@ class _Walker:
             definition = parent.fields.get(node.name.value)
         if definition is not None and definition.deprecation_reason is not None:
             part.deprecated[f"{parent.name}.{node.name.value}"] = None  # type: ignore[union-attr]
+        own = self.size_of(node, definition)
+        levels = list_levels(definition.type) if definition is not None else 0
+        # a connection's size is inherited by its edges/nodes; a list of lists sizes its outer list alone,
+        # exactly as the resolver does (mock_resolve), so both fill the same levels
+        if own is None:
+            own = inherited if inherited is not None and levels == 1 else None
+        first = own if own is not None else DEFAULT_LIST
+        items, reached = produced(levels, first, self.limits) if levels else (1, True)
         if node.selection_set is None:
+            part.cost = 1 + items if levels else 1  # a list of scalars: each item is a value too
             return part
         if depth >= self.stop:
             part.truncated = True
             return part
-        own = self.size_of(node)
-        size = 1
-        child_inherited = None
-        if definition is not None and _is_list(definition.type):
-            size = own if own is not None else (inherited if inherited is not None else DEFAULT_LIST)
-        elif own is not None:
-            child_inherited = own  # a connection: its edges/nodes lists take the size asked of it
+        child_inherited = own if not levels else None  # a connection: its edges and nodes take its size
         target = get_named_type(definition.type) if definition is not None else None
         child = self.selection_set(node.selection_set, target, depth, child_inherited)
-        part.cost += size * child.cost
-        if node.name.value not in _INTROSPECTION:
-            part.depth = max(depth, child.depth)
-            part.deepest = part.deepest or child.deepest
-            part.truncated = child.truncated
+        if reached:
+            part.cost += items * child.cost
+            part.introspection += items * child.introspection
+        else:  # the innermost lists are left empty: nothing below them is produced
+            part.cost += items
+        part.depth = max(depth, child.depth)
+        part.deepest = part.deepest or child.deepest
+        part.truncated = child.truncated
         part.deprecated.update(child.deprecated)
         return part
 
-    def size_of(self, node: FieldNode) -> int | None:
-        for argument in node.arguments or ():
-            if not is_size_argument(argument.name.value):
+    def size_of(self, node: FieldNode, definition: Any) -> int | None:
+        """The list size the field asks for (its argument, else the argument's declared default), capped: what
+        graphql-core will pass the resolver."""
+        given = {argument.name.value: argument.value for argument in node.arguments or ()}
+        for name in definition.args if definition is not None else given:
+            if not is_size_argument(name):
                 continue
-            value: Any = None
-            if isinstance(argument.value, IntValueNode):
-                value = int(argument.value.value)
-            elif isinstance(argument.value, VariableNode):
-                value = self.variables.get(argument.value.name.value)
-            if isinstance(value, int) and not isinstance(value, bool):
-                return max(0, min(value, MAX_LIST))
+            value = given.get(name)
+            number: Any = None
+            if value is None or (isinstance(value, VariableNode) and value.name.value not in self.variables):
+                number = definition.args[name].default_value if definition is not None else None
+            elif isinstance(value, IntValueNode):
+                number = _int_literal(value.value)
+            elif isinstance(value, VariableNode):
+                number = self.variables.get(value.name.value)
+            if isinstance(number, int) and not isinstance(number, bool):
+                return max(0, min(number, self.largest))
         return None
+
+
+def _int_literal(text: str) -> int:
+    """An Int literal's value, without converting thousands of digits (Python refuses past 4300)."""
+    digits = text.lstrip("-")
+    if len(digits) > _MAX_INT_DIGITS:
+        return -_HUGE_INT if text.startswith("-") else _HUGE_INT
+    return int(text)
+
+
+def _variable_defaults(operation: OperationDefinitionNode) -> dict[str, Any]:
+    """The operation's own variable defaults (``query($n: Int = 50)``) that size a list or name a type."""
+    defaults: dict[str, Any] = {}
+    for definition in operation.variable_definitions or ():
+        value = definition.default_value
+        if isinstance(value, IntValueNode):
+            defaults[definition.variable.name.value] = _int_literal(value.value)
+        elif isinstance(value, StringValueNode):
+            defaults[definition.variable.name.value] = value.value
+    return defaults
 
 
 def _merge(into: _Part, part: _Part) -> None:
     into.cost += part.cost
+    into.introspection += part.introspection
     if part.depth > into.depth:
         into.depth = part.depth
     into.deepest = into.deepest or part.deepest
     into.truncated = into.truncated or part.truncated
     into.deprecated.update(part.deprecated)
-
-
-def _is_list(type_: Any) -> bool:
-    if isinstance(type_, GraphQLNonNull):
-        type_ = type_.of_type
-    return isinstance(type_, GraphQLList)
 
 
 def measure(
@@ -245,12 +331,21 @@ def measure(
     fragments: dict[str, FragmentDefinitionNode],
     variables: dict[str, Any],
     max_depth: int,
+    limits: Limits,
+    introspection_budget: Callable[[], int],
 ) -> Measure:
-    """Depth, cost and deprecated fields of ``operation`` (the walk stops descending past ``max_depth``)."""
+    """Depth, cost, introspection cost and deprecated fields of ``operation`` (the walk stops descending past
+    ``max_depth``, and counting introspection past ``introspection_budget()``, asked for only when needed)."""
     root = schema.get_root_type(operation.operation)
-    walker = _Walker(schema, fragments, variables, max_depth)
-    part = walker.selection_set(operation.selection_set, root, 0, None)
-    return Measure(part.depth, part.cost, part.deepest, part.truncated, list(part.deprecated))
+    stop = max_depth + _RECURSION_MARGIN
+    variables = {**_variable_defaults(operation), **variables}
+    introspection = IntrospectionCost(schema, fragments, variables, introspection_budget, stop)
+    walker = _Walker(schema, fragments, variables, max_depth, limits, introspection)
+    try:
+        part = walker.selection_set(operation.selection_set, root, 0, None)
+    except OverBudget:
+        return Measure(introspection=(introspection.limit or 0) + 1, introspection_over=True)
+    return Measure(part.depth, part.cost, part.deepest, part.truncated, list(part.deprecated), part.introspection)
 
 
 def location_of(node: Node | None) -> list[dict[str, int]]:

@@ -14,6 +14,11 @@ Echoes: arguments repeat into the object a field returns (``product(id: "p1") { 
 input object's fields too, and a mutation's payload passes them on to the resource it holds
 (``createProduct(input: {name: "X"}) { product { name } }`` → ``"X"``). Connections (Relay) are coherent:
 ``edges[i].node`` is ``nodes[i]``, cursors number the items, ``pageInfo`` and ``totalCount`` agree.
+An echoed value is repeated only when the output type can carry it (a non-finite float cannot).
+
+Bounded: a list holds at most ``min(MAX_LIST, max_array_items)`` items (what the client asked for, else 1
+to 3); a list of lists fills only ``filled_levels`` levels, each inner list 1 to 3 items, and leaves the
+deeper lists empty (valid for every list type), which is what the cost walk (``mock_limits``) counts.
 """
 
 from __future__ import annotations
@@ -42,8 +47,9 @@ from graphql import (
 )
 
 from toolkit.fake import Fake
-from toolkit.graphql.mock_limits import DEFAULT_LIST, MAX_LIST
+from toolkit.graphql.mock_limits import DEFAULT_LIST, MAX_LIST, filled_levels
 from toolkit.graphql.mock_values import INT_MAX, INT_MIN, enum_value, is_size_argument, scalar_value
+from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock.seed import rng_for, seed_of
 
 Info = GraphQLResolveInfo[Any]  # graphql-core's resolve info; the mock uses no context
@@ -52,6 +58,7 @@ _CURSOR_ARGS = frozenset({"after", "before", "cursor", "offset", "skip", "page"}
 _PAYLOAD_ERRORS = frozenset({"userErrors", "errors", "user_errors", "problems"})
 _NULL_ODDS = 25  # one nullable field in 25 is null: clients must cope, but a mock full of nulls shows little
 _CURSOR_PREFIX = "ctk:"
+_ECHO_NESTING = 100  # an echoed JSON value deeper than this is not repeated (requests are checked to max_nesting)
 
 
 @dataclass(slots=True)
@@ -67,10 +74,12 @@ class MockObject:
 class Resolvers:
     """``field_resolver`` and ``type_resolver`` for graphql-core's ``execute``, for one schema and seed."""
 
-    def __init__(self, schema: GraphQLSchema, seed: int) -> None:
+    def __init__(self, schema: GraphQLSchema, seed: int, limits: Limits = DEFAULT_LIMITS) -> None:
         self.schema = schema
         self.seed = seed
         self.fake = Fake(seed)
+        self.largest = min(MAX_LIST, limits.max_array_items)
+        self.limits = limits
 
     # -- graphql-core entry points ------------------------------------------------------------
 
@@ -108,18 +117,25 @@ class Resolvers:
 
     # -- values ------------------------------------------------------------------------------------
 
-    def _value(self, type_: GraphQLOutputType, key: int, ctx: _Context, *, nullable_ok: bool) -> Any:
+    def _value(self, type_: GraphQLOutputType, key: int, ctx: _Context, *, nullable_ok: bool, level: int = 0) -> Any:
+        """A value of ``type_``; ``level``: how many lists of this field's value enclose it."""
         if isinstance(type_, GraphQLNonNull):
-            return self._value(type_.of_type, key, ctx, nullable_ok=False)
+            return self._value(type_.of_type, key, ctx, nullable_ok=False, level=level)
         if ctx.name in ctx.parent.echo and _fits(type_, ctx.parent.echo[ctx.name]):
             return ctx.parent.echo[ctx.name]
         rng = rng_for(self.seed, (key, "value"))
         if nullable_ok and not ctx.echo and rng.randrange(_NULL_ODDS) == 0:
             return None
         if isinstance(type_, GraphQLList):
-            size = self._size(ctx, rng)
-            return [self._value(type_.of_type, seed_of(self.seed, (key, index)), ctx, nullable_ok=True)
-                    for index in range(size)]  # fmt: skip
+            if level == 0:
+                size = self._size(ctx, rng)
+                ctx.filled = filled_levels(self.limits, self._asked(ctx) or DEFAULT_LIST)
+            elif level >= ctx.filled:
+                return []  # past the levels the mock fills: an empty list is valid for any list type
+            else:
+                size = rng.randint(1, DEFAULT_LIST)
+            return [self._value(type_.of_type, seed_of(self.seed, (key, index)), ctx, nullable_ok=True,
+                                level=level + 1) for index in range(size)]  # fmt: skip
         if isinstance(type_, GraphQLScalarType):
             return scalar_value(type_, self.fake, rng, ctx.name, ctx.parent.type_name)
         if isinstance(type_, GraphQLEnumType):
@@ -136,10 +152,15 @@ class Resolvers:
         return made
 
     def _size(self, ctx: _Context, rng: random.Random) -> int:
+        asked = self._asked(ctx)
+        return asked if asked is not None else int(rng.randint(1, min(DEFAULT_LIST, self.largest)))
+
+    def _asked(self, ctx: _Context) -> int | None:
+        """The list size the field's arguments ask for (``first: 5``, or the argument's default), capped."""
         for name, value in ctx.args.items():
             if is_size_argument(name) and isinstance(value, int) and not isinstance(value, bool):
-                return max(0, min(value, MAX_LIST))
-        return int(rng.randint(1, DEFAULT_LIST))
+                return max(0, min(value, self.largest))
+        return None
 
     def _concrete(self, type_: Any, ctx: _Context, rng: random.Random) -> GraphQLObjectType | None:
         if isinstance(type_, GraphQLObjectType):
@@ -195,6 +216,7 @@ class _Context:
     args: dict[str, Any]
     echo: dict[str, Any]
     root: bool
+    filled: int = 1  # levels of this field's list of lists that are filled (set at its outer list)
 
 
 _NONE: Any = object()
@@ -298,5 +320,18 @@ def _fits(type_: Any, value: Any) -> bool:
             return isinstance(value, str)
         if type_.name == "Boolean":
             return isinstance(value, bool)
-        return not isinstance(value, dict | list) or "json" in type_.name.lower()
+        if isinstance(value, dict | list):
+            return "json" in type_.name.lower() and _writable(value, _ECHO_NESTING)
+        return _writable(value, 0)
     return False
+
+
+def _writable(value: Any, depth: int) -> bool:
+    """Whether a custom scalar's echoed value can be written as JSON: floats finite (an inf from ``1e400`` cannot),
+    nesting within the bound the request's own was checked against."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict | list):
+        items = value.values() if isinstance(value, dict) else value
+        return depth > 0 and all(_writable(item, depth - 1) for item in items)
+    return True
