@@ -16,14 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.errors import ConfigError
+from toolkit.limits import DEFAULT_LIMITS, Limits, limits_from
 from toolkit.sources import is_url
 
 CONFIG_PATH = Path("sandbox") / "sandbox.toml"
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _API_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
-_TOP_KEYS = {"sandbox", "apis"}
-_SANDBOX_KEYS = {"host", "port", "seed"}
+_TOP_KEYS = {"sandbox", "apis", "limits"}
+_SANDBOX_KEYS = {"host", "port", "seed", "webhook_hosts"}
 _API_KEYS = {"contract", "mount", "published", "mirrors", "vendor", "mock"}
 # Settings of an API's mock, by kind; which protocol understands which is checked when the contract is loaded.
 MOCK_SETTINGS: dict[str, type] = {"max_depth": int, "max_cost": int, "max_tokens": int, "introspection": bool}
@@ -69,6 +70,7 @@ class SandboxSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     seed: int = 0
+    webhook_hosts: tuple[str, ...] = ()  # where webhook/callback events may go besides this machine
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Workspace:
     config: Path
     sandbox: SandboxSettings
     apis: dict[str, Api]
+    limits: Limits = DEFAULT_LIMITS  # [limits]: the same names as toolkit.limits.Limits and ctk serve --limit
 
     @property
     def mocks(self) -> Path:
@@ -116,7 +119,8 @@ def load_workspace(root: Path | None = None) -> Workspace:
     if not apis_table:
         raise ConfigError("defines no API", where=where, hint="add an [apis.<name>] table with a contract")
     apis = {name: _api(name, value, root, where) for name, value in apis_table.items()}
-    return Workspace(root=root, config=config, sandbox=sandbox, apis=apis)
+    limits = limits_from(_table(data, "limits", where), f"{where} [limits]")
+    return Workspace(root=root, config=config, sandbox=sandbox, apis=apis, limits=limits)
 
 
 def _table(data: dict[str, Any], key: str, where: str, prefix: str = "") -> dict[str, Any]:
@@ -154,7 +158,14 @@ def _sandbox(table: dict[str, Any], where: str) -> SandboxSettings:
         raise ConfigError("sandbox.port must be an integer from 0 to 65535", where=where)
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ConfigError("sandbox.seed must be an integer", where=where)
-    return SandboxSettings(host=_string(table, "host", "sandbox.", where) or defaults.host, port=port, seed=seed)
+    hosts = table.get("webhook_hosts", [])
+    if not isinstance(hosts, list) or not all(isinstance(host, str) for host in hosts):
+        raise ConfigError("sandbox.webhook_hosts must be a list of host names, addresses or networks", where=where)
+    from toolkit.mock.destinations import DestinationPolicy
+
+    DestinationPolicy.allowing(hosts, where=f"{where} sandbox.webhook_hosts")  # refuses a malformed entry now
+    host = _string(table, "host", "sandbox.", where) or defaults.host
+    return SandboxSettings(host=host, port=port, seed=seed, webhook_hosts=tuple(hosts))
 
 
 def _api(name: str, table: Any, root: Path, where: str) -> Api:

@@ -7,6 +7,8 @@ from typing import Any, TypeVar
 
 import click
 
+from toolkit.limits import LIMIT_DOCS, Limits, limits_from, parse_limit_option
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -28,3 +30,18 @@ def mirrors_from(values: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"{value!r} is not URL=PATH", param_hint="--mirror")
         mirrors[url] = path
     return mirrors
+
+
+def limit_option(function: F) -> F:
+    return click.option(
+        "--limit",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="Change one bound on what a request or contract may cost, e.g. --limit max_body=1048576; overrides "
+        "sandbox.toml [limits]. Repeatable. Names: " + ", ".join(LIMIT_DOCS) + ".",
+    )(function)
+
+
+def limits_from_options(values: tuple[str, ...], base: Limits) -> Limits:
+    """``base`` with each ``--limit NAME=VALUE`` applied (the last one of a name wins); ConfigError when wrong."""
+    return limits_from(dict(parse_limit_option(value) for value in values), "--limit", base)

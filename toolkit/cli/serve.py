@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 import click
 
 from toolkit.cli.errors import debug_option, reported_errors
-from toolkit.cli.options import mirror_option, mirrors_from
-from toolkit.errors import CtkError
+from toolkit.cli.options import limit_option, limits_from_options, mirror_option, mirrors_from
+from toolkit.errors import ConfigError, CtkError
+from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.workspace import SandboxSettings, load_workspace
 
 if TYPE_CHECKING:
@@ -36,6 +37,22 @@ if TYPE_CHECKING:
     metavar="OPERATION=WEBHOOK",
     help="Deliver WEBHOOK after each call of OPERATION, e.g. 'POST /payment_intents=payment_intent.succeeded'.",
 )
+@click.option(
+    "--webhook-host",
+    multiple=True,
+    metavar="HOST",
+    help="Also allow webhook and callback events to HOST (a name, an address, a network like 10.0.0.0/8, or * for "
+    "any); by default they go only to this machine. Adds to sandbox.toml's webhook_hosts. Repeatable.",
+)
+@limit_option
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+    help="ctk's log on stderr: info shows each refused request (4xx) and each delivery in one line; warning "
+    "only problems.",
+)
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), help="Workspace root (without CONTRACT).")
 @click.option("--check", is_flag=True, help="Compile the mocks, print what would be served, and exit.")
 @mirror_option
@@ -50,6 +67,9 @@ def serve(
     workers: int,
     webhook_url: str | None,
     webhook_after: tuple[str, ...],
+    webhook_host: tuple[str, ...],
+    limit: tuple[str, ...],
+    log_level: str,
     root: Path | None,
     check: bool,
     mirror: tuple[str, ...],
@@ -60,24 +80,30 @@ def serve(
     Responses are valid against the contract, realistic and seeded; requests are validated as the
     vendor would. REST: send `Prefer: code=404`, `Prefer: example=NAME` or `Prefer: dynamic=true` to
     choose a response; SOAP: `Prefer: fault=NAME` for a declared fault; `GET <address>?wsdl` gives
-    the WSDL pointing at the mock. Exit 2 when a contract cannot be loaded or the port is taken.
+    the WSDL pointing at the mock. Every request and event is bounded (see --limit and the README's
+    Limits). Exit 2 when a contract cannot be loaded, a setting is wrong or the port is taken.
     """
-    from toolkit.mock.server import CONFIG_ENV, MountedContract, ServeConfig, build_handler
+    from toolkit.mock.server import CONFIG_ENV, MountedContract, ServeConfig, build_handler, changed_limits
 
     started = time.perf_counter()
     with reported_errors():
         after = _pairs(webhook_after)
         if contract is not None:
-            mounted, settings = [MountedContract(contract, mount, mirrors_from(mirror))], SandboxSettings()
+            mounted, settings, base = [MountedContract(contract, mount, mirrors_from(mirror))], SandboxSettings(), None
         else:
-            mounted, settings = _workspace_contracts(root)
+            mounted, settings, base = _workspace_contracts(root)
+        limits = limits_from_options(limit, base or DEFAULT_LIMITS)
         config = ServeConfig(
             contracts=mounted,
             seed=seed if seed is not None else settings.seed,
             validate=not no_validate,
             webhook_url=webhook_url,
             webhook_after=after,
+            limits=changed_limits(limits),
+            webhook_hosts=[*settings.webhook_hosts, *webhook_host],
+            log_level=log_level,
         )
+        _check_webhook_url(config)
         handler = build_handler(config)
         host = host or settings.host
         port = port if port is not None else settings.port
@@ -89,20 +115,34 @@ def serve(
         return
     import uvicorn
 
+    from toolkit.mock.http_server import configure_logging, ensure_file_limit, uvicorn_options
+    from toolkit.mock.server import build_app
+
     os.environ[CONFIG_ENV] = config.to_env()
+    configure_logging(config.log_level)
+    ensure_file_limit(limits)  # inherited by --workers processes
+    options = uvicorn_options(limits)
     try:
         if workers > 1:
             uvicorn.run("toolkit.mock.server:app_factory", factory=True, host=host, port=port, workers=workers,
-                        log_level="warning", access_log=False)  # fmt: skip
+                        **options)  # fmt: skip
         else:
-            from toolkit.mock.asgi import MockASGIApp
-
-            uvicorn.run(MockASGIApp(handler, max_body=config.max_body), host=host, port=port, log_level="warning",
-                        access_log=False)  # fmt: skip
+            uvicorn.run(build_app(config, handler), host=host, port=port, **options)
     except OSError as error:
         click.echo(f"error: cannot listen on {host}:{port}: {error.strerror or error}", err=True)
         click.echo("  hint: choose another --port, or stop what is using this one", err=True)
         sys.exit(2)
+
+
+def _check_webhook_url(config: object) -> None:
+    """``--webhook-url`` under the same destination policy as every delivery, refused now rather than at each event."""
+    from toolkit.mock.server import ServeConfig
+
+    assert isinstance(config, ServeConfig)
+    if config.webhook_url:
+        refusal = config.policy.refusal(config.webhook_url)
+        if refusal is not None:
+            raise ConfigError(refusal, where="--webhook-url")
 
 
 def _check_port(host: str, port: int) -> None:
@@ -135,12 +175,12 @@ def _pairs(values: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def _workspace_contracts(root: Path | None) -> tuple[list[MountedContract], SandboxSettings]:
-    """Every API of the workspace (``load_workspace`` refuses a workspace without one), and its settings."""
+def _workspace_contracts(root: Path | None) -> tuple[list[MountedContract], SandboxSettings, Limits]:
+    """Every API of the workspace (``load_workspace`` refuses a workspace without one), its settings and limits."""
     from toolkit.mock.server import mounted_apis
 
     space = load_workspace(root)
-    return mounted_apis(space, _shown), space.sandbox
+    return mounted_apis(space, _shown), space.sandbox, space.limits
 
 
 def _announce(config: object, host: str, port: int, seconds: float, handler: object, check: bool) -> None:
@@ -157,6 +197,9 @@ def _announce(config: object, host: str, port: int, seconds: float, handler: obj
             click.echo(f"  {what} at http://{host}:{port}{path or '/'} (WSDL: {path or '/'}?wsdl)", err=True)
     validation = "on" if config.validate else "off"
     then = "--check: not started" if check else "Ctrl-C to stop"
+    if config.limits:
+        click.echo("limits: " + ", ".join(f"{name}={value:g}" for name, value in config.limits.items()), err=True)
+    click.echo(f"webhook and callback destinations: {config.policy.describe()}", err=True)
     click.echo(f"seed {config.seed}, validation {validation}, ready in {seconds:.2f} s; {then}", err=True)
 
 

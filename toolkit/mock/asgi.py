@@ -1,41 +1,64 @@
 """The ASGI adapter: serves a compiled mock (``Handler``) under any ASGI server (``ctk serve``).
 
 Kept thin on purpose: translate scope/receive into a ``Request``, call the handler, send the
-``Response``. Webhook deliveries the handler asks for are sent after the response, on the server's
-event loop, so a slow receiver never delays the client.
+``Response``. What belongs to serving rather than to a protocol lives here, bounded by ``Limits``:
+the body's size (``max_body``) and time (``body_timeout``), a guard that turns a bug into one 500,
+``GET /__ctk/health`` for every protocol, one log line per refused request, and sending webhook and
+callback events (``deliver.Deliverer``: after the response, on the server's event loop, so a slow
+receiver never delays the client; only to destinations the ``DestinationPolicy`` allows).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from toolkit.exchange import Delivery, Request, lower_headers
-from toolkit.mock import Handler, error_response
+from toolkit.exchange import Request, Response, lower_headers
+from toolkit.limits import DEFAULT_LIMITS, Limits
+from toolkit.mock import ADMIN_PREFIX, Handler, error_response, is_under
+from toolkit.mock.deliver import Deliverer
+from toolkit.mock.destinations import DestinationPolicy
+from toolkit.mock.guard import guarded
+from toolkit.mock.problem import problem_response
+from toolkit.mock.request_log import log_client_error
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-DEFAULT_MAX_BODY = 10 * 1024 * 1024
-log = logging.getLogger("ctk.mock")
+HEALTH_PATH = ADMIN_PREFIX + "/health"
+_HEALTHY = Response(200, (("content-type", "application/json"),), b'{"status":"ok"}')
+_CLOSE = ("connection", "close")
 
 
-class _TooLargeError(Exception):
-    pass
+class _BodyRefusedError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class MockASGIApp:
     """An ASGI application over a compiled mock."""
 
-    def __init__(self, handler: Handler, *, max_body: int = DEFAULT_MAX_BODY, deliver: bool = True) -> None:
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        limits: Limits = DEFAULT_LIMITS,
+        max_body: int | None = None,
+        deliver: bool = True,
+        policy: DestinationPolicy | None = None,
+    ) -> None:
         self.handler = handler
-        self.max_body = max_body
+        self.limits = limits if max_body is None else limits.replace(max_body=max_body)
         self.deliver = deliver  # False: webhook/callback events are dropped (test harnesses, no outbound calls)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.deliverer = Deliverer(self.limits, policy)
+
+    @property
+    def max_body(self) -> int:
+        return self.limits.max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -43,27 +66,26 @@ class MockASGIApp:
             return
         if scope["type"] != "http":
             return
+        headers = lower_headers(scope.get("headers") or ())
         try:
-            body, too_large = await self._body(receive), False
-        except _TooLargeError:
-            body, too_large = b"", True
+            body, refused = await self._body(headers, receive), None
+        except _BodyRefusedError as error:
+            body, refused = b"", error
         request = Request(
             method=scope["method"],
             path=_raw_path(scope),
             query=scope.get("query_string", b"").decode("latin-1"),
-            headers=lower_headers(scope.get("headers") or ()),
+            headers=headers,
             body=body,
         )
-        if too_large:
-            message = f"the request body is larger than the mock's limit of {self.max_body} bytes"
-            response = error_response(self.handler, request, 413, message)
+        if refused is not None:
+            # The rest of the body is still on its way: close rather than read it to find the next request.
+            answer = error_response(self.handler, request, refused.status, str(refused))
+            response = Response(answer.status, (*answer.headers, _CLOSE), answer.body)
         else:
-            result = self.handler(request)
-            response = result.response
-            for delivery in result.deliveries if self.deliver else ():
-                task = asyncio.get_running_loop().create_task(_deliver(delivery))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+            response = self._answer(request)
+        if 400 <= response.status < 500:
+            log_client_error(request, response)
         await send(
             {
                 "type": "http.response.start",
@@ -73,7 +95,35 @@ class MockASGIApp:
         )
         await send({"type": "http.response.body", "body": response.body})
 
-    async def _body(self, receive: Receive) -> bytes:
+    def _answer(self, request: Request) -> Response:
+        if request.path == HEALTH_PATH:
+            return _HEALTHY  # every protocol's server answers it, for supervisors and the test harness
+        result = guarded(self.handler, request)
+        if not result.deliveries or not self.deliver:
+            return result.response
+        if is_under(request.path, ADMIN_PREFIX):
+            # An admin request exists only to send its event: a destination the policy refuses is its answer.
+            refusal = next(filter(None, map(self.deliverer.policy.refusal, (d.url for d in result.deliveries))), None)
+            if refusal is not None:
+                return problem_response(403, refusal, kind="webhook-destination")
+        for delivery in result.deliveries:
+            self.deliverer.submit(delivery)
+        return result.response
+
+    async def _body(self, headers: tuple[tuple[str, str], ...], receive: Receive) -> bytes:
+        """The whole body, or ``_BodyRefusedError``: over ``max_body`` (413), or slower than ``body_timeout`` (408)."""
+        limit = self.limits.max_body
+        declared = next((value for name, value in headers if name == "content-length"), None)
+        if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+            raise _BodyRefusedError(413, f"the request body is larger than the mock's limit of {limit} bytes")
+        try:
+            async with asyncio.timeout(self.limits.body_timeout):
+                return await self._read(receive, limit)
+        except TimeoutError:
+            seconds = f"{self.limits.body_timeout:g}"
+            raise _BodyRefusedError(408, f"the request body took longer than body_timeout={seconds} s") from None
+
+    async def _read(self, receive: Receive, limit: int) -> bytes:
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -82,8 +132,8 @@ class MockASGIApp:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body:
-                raise _TooLargeError
+            if size > limit:
+                raise _BodyRefusedError(413, f"the request body is larger than the mock's limit of {limit} bytes")
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
@@ -95,8 +145,7 @@ class MockASGIApp:
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                if self._tasks:
-                    await asyncio.wait(self._tasks, timeout=5)
+                await self.deliverer.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -108,16 +157,3 @@ def _raw_path(scope: Scope) -> str:
     from urllib.parse import quote
 
     return quote(scope.get("path") or "/")
-
-
-async def _deliver(delivery: Delivery) -> None:
-    import httpx
-
-    try:
-        async with httpx.AsyncClient(timeout=10) as client:
-            response = await client.request(
-                delivery.method, delivery.url, headers=list(delivery.headers), content=delivery.body
-            )
-        log.info("delivered %s to %s: %s", delivery.name, delivery.url, response.status_code)
-    except httpx.HTTPError as error:
-        log.warning("could not deliver %s to %s: %s", delivery.name, delivery.url, type(error).__name__)

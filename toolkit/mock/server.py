@@ -2,7 +2,9 @@
 
 The app is described by a plain ``ServeConfig`` so that ``--workers N`` can rebuild it in each
 worker process: uvicorn imports ``app_factory`` there, which reads the config from an environment
-variable. Each worker compiles its own mocks; they agree because the data is seeded.
+variable. Each worker compiles its own mocks; they agree because the data is seeded. The config
+carries the limits (sandbox.toml ``[limits]`` and ``--limit``), handed to every API's mock and to the
+server, and the hosts webhook and callback events may go to besides this machine.
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from toolkit.errors import ConfigError
 from toolkit.exchange import MockResult, Request, Response
+from toolkit.limits import DEFAULT_LIMITS, Limits, limits_from
 from toolkit.mock import ADMIN_PREFIX, Handler, compile_mock, error_response, is_under, mount_of
 from toolkit.mock.asgi import MockASGIApp
+from toolkit.mock.destinations import DestinationPolicy
+from toolkit.mock.guard import guarded
 from toolkit.mock.problem import problem_response
 from toolkit.model import Protocol
 
@@ -43,7 +48,17 @@ class ServeConfig:
     validate: bool = True
     webhook_url: str | None = None
     webhook_after: dict[str, str] = field(default_factory=dict)
-    max_body: int = 10 * 1024 * 1024
+    limits: dict[str, int | float] = field(default_factory=dict)  # the limits changed from DEFAULT_LIMITS, by name
+    webhook_hosts: list[str] = field(default_factory=list)  # destinations allowed besides loopback
+    log_level: str = "info"
+
+    @property
+    def effective_limits(self) -> Limits:
+        return limits_from(self.limits, "limits") if self.limits else DEFAULT_LIMITS
+
+    @property
+    def policy(self) -> DestinationPolicy:
+        return DestinationPolicy.allowing(self.webhook_hosts)
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -84,15 +99,28 @@ class Dispatcher:
         return next((handler for mount, handler in self.mounts if not mount or is_under(path, mount)), None)
 
     def _admin(self, request: Request) -> MockResult:
-        """``/__ctk/...`` sits outside every mount: the first mock that answers it (knows the webhook) does."""
-        result: MockResult | None = None
+        """``/__ctk/...`` sits outside every mount: the first mock that answers it (knows the webhook) does.
+
+        Each mock's admin answer runs outside that mock's own crash guard, so each goes through ``guarded``."""
         for _, handler in self.mounts:
-            result = handler(request)
+            result = guarded(handler, request)
             if result.response.status != 404:
                 return result
-        if result is None:
-            return MockResult(problem_response(404, "no API is mounted", kind="not-found"))
-        return result
+        webhooks = sorted(name for _, handler in self.mounts for name in getattr(handler, "webhooks", None) or ())
+        detail = f"no admin endpoint {request.path}"
+        if request.path.startswith(ADMIN_PREFIX + "/webhooks/"):
+            detail = f"no mounted API has a webhook named {request.path.rpartition('/')[2]!r}; known: "
+            detail += ", ".join(webhooks) or "(none)"
+        return MockResult(problem_response(404, detail, kind="not-found"))
+
+
+def changed_limits(limits: Limits) -> dict[str, int | float]:
+    """The limits that differ from the defaults, by name: what ``ServeConfig`` carries (JSON, for workers)."""
+    return {
+        name: getattr(limits, name)
+        for name in DEFAULT_LIMITS.__dataclass_fields__
+        if getattr(limits, name) != getattr(DEFAULT_LIMITS, name)
+    }
 
 
 def mounted_apis(space: Workspace, shown: Callable[[Path], str] = str) -> list[MountedContract]:
@@ -107,12 +135,14 @@ def build_handler(config: ServeConfig) -> Handler:
     from toolkit.load import load_contract
 
     handlers: dict[str, Handler] = {}
+    limits = config.effective_limits
     for item in config.contracts:
         contract = load_contract(item.source, mirrors=item.mirrors)
         options: dict[str, Any] = {
             "webhook_url": config.webhook_url,
             "webhook_after": config.webhook_after,
             "mirrors": item.mirrors,
+            "limits": limits,
         }
         if item.mount is not None:
             options["mount"] = item.mount
@@ -143,10 +173,18 @@ def _settings_for(protocol: Protocol, item: MountedContract) -> dict[str, Any]:
     return dict(item.settings)
 
 
-def build_app(config: ServeConfig) -> MockASGIApp:
-    return MockASGIApp(build_handler(config), max_body=config.max_body)
+def build_app(config: ServeConfig, handler: Handler | None = None) -> MockASGIApp:
+    return MockASGIApp(
+        handler if handler is not None else build_handler(config),
+        limits=config.effective_limits,
+        policy=config.policy,
+    )
 
 
 def app_factory() -> MockASGIApp:
     """Entry point for uvicorn's worker processes (``--workers N``)."""
-    return build_app(ServeConfig.from_env(os.environ[CONFIG_ENV]))
+    from toolkit.mock.http_server import configure_logging
+
+    config = ServeConfig.from_env(os.environ[CONFIG_ENV])
+    configure_logging(config.log_level)
+    return build_app(config)

@@ -1,7 +1,9 @@
 """OpenAPI 3 ``callbacks``: after an operation, the mock calls the URL the request named.
 
 A callback's key is a runtime expression such as ``{$request.body#/callback_url}``; it is read at
-load time into a ``CallbackSpec`` and expanded per request against that request only.
+load time into a ``CallbackSpec`` and expanded per request against that request only. The URL comes
+from the client, so whoever sends it decides where the mock posts: the adapter that sends checks it
+against the server's destination policy (``toolkit.mock.destinations``) first.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from toolkit.openapi.jsonschema import place
 from toolkit.openapi.refs import Resolver
 
 _EXPRESSION = re.compile(r"\{(\$[^{}]+)\}")
+MAX_URL = 2048  # characters of an expanded callback URL; a longer value from a request is no URL to call
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +66,10 @@ def expand_expression(template: str, request: Request, body: Any) -> str | None:
         return found
 
     if template.startswith("$") and "{" not in template:
-        result = _evaluate(template, request, body)
-        return result
-    expanded = _EXPRESSION.sub(value, template)
-    return None if missing else expanded
+        expanded = _evaluate(template, request, body)
+    else:
+        expanded = _EXPRESSION.sub(value, template)
+    return None if missing or expanded is None or len(expanded) > MAX_URL else expanded
 
 
 def _evaluate(expression: str, request: Request, body: Any) -> str | None:

@@ -11,11 +11,13 @@ from typing import Any
 
 from toolkit.exchange import Delivery, MockResult, Request, Response
 from toolkit.mock import ADMIN_PREFIX
+from toolkit.mock.destinations import redact
 from toolkit.mock.problem import problem_response
 from toolkit.mock.seed import rng_for
 from toolkit.openapi.generate import Generators
 
 _JSON = (("content-type", "application/json"),)
+_MAX_URL = 2048  # characters of a webhook URL given in an admin request
 
 
 class Events:
@@ -43,23 +45,33 @@ class Events:
 
 
 def admin_answer(request: Request, events: Events, webhook_url: str | None) -> MockResult:
-    """``GET /__ctk/health``; ``POST /__ctk/webhooks/NAME`` (body ``{"url": …}`` or ``--webhook-url``)."""
+    """``GET /__ctk/health``; ``POST /__ctk/webhooks/NAME`` (body ``{"url": …}`` or ``--webhook-url``).
+
+    Whether the URL's host may be sent to is the server's policy, checked by the adapter that sends
+    (``toolkit.mock.deliver``); here the URL must be an http(s) URL, and is never echoed with its credentials."""
     parts = request.path[len(ADMIN_PREFIX) :].strip("/").split("/")
     if parts == ["health"]:
         return MockResult(Response(200, _JSON, b'{"status":"ok"}'))
     if len(parts) == 2 and parts[0] == "webhooks" and request.method.upper() == "POST":
-        url = webhook_url
+        url: object = webhook_url
         if request.body:
             try:
-                url = json.loads(request.body).get("url", url)
-            except (ValueError, AttributeError):
+                document = json.loads(request.body)
+            except ValueError:
+                document = None
+            if not isinstance(document, dict):
                 return MockResult(problem_response(400, 'the body must be JSON like {"url": "http://..."}'))
+            url = document.get("url", url)
         if not url:
             return MockResult(problem_response(400, "no webhook URL: pass --webhook-url or a JSON body with url"))
-        delivery = events.webhook(parts[1], str(url), request)
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")) or len(url) > _MAX_URL:
+            return MockResult(problem_response(422, f"url must be an http:// or https:// URL of at most {_MAX_URL} "
+                                                    "characters", kind="invalid-url"))  # fmt: skip
+        delivery = events.webhook(parts[1], url, request)
         if delivery is None:
             known = ", ".join(sorted(events.webhooks)) or "(none)"
-            return MockResult(problem_response(404, f"no webhook named {parts[1]!r}; the contract has: {known}"))
-        answer = json.dumps({"delivering": parts[1], "url": url}).encode()
+            name = parts[1][:200]
+            return MockResult(problem_response(404, f"no webhook named {name!r}; the contract has: {known}"))
+        answer = json.dumps({"delivering": parts[1], "url": redact(url)}).encode()
         return MockResult(Response(202, _JSON, answer), (delivery,))
-    return MockResult(problem_response(404, f"no admin endpoint {request.path}", kind="not-found"))
+    return MockResult(problem_response(404, f"no admin endpoint {request.path[:200]}", kind="not-found"))

@@ -1,0 +1,124 @@
+"""Sending the webhook and callback events a mock asks for, with bounded concurrency, memory and time.
+
+One ``Deliverer`` per served app: one shared httpx client (its connection pool sized to the
+concurrency, so a receiver sees at most ``webhook_concurrency`` connections), that many sender
+tasks reading a queue of at most ten times as many events, and each delivery bounded by
+``webhook_timeout`` from start to end. An event beyond the queue is dropped with a one-line warning:
+a flood of admin requests must not grow memory. Redirects are not followed (a receiver on an allowed
+host could otherwise bounce the event to one that is not), the receiver's answer body is never read,
+and each destination is checked against the ``DestinationPolicy`` again right before sending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from toolkit.limits import DEFAULT_LIMITS, Limits
+from toolkit.mock.destinations import DestinationPolicy, redact
+from toolkit.mock.request_log import MAX_PATH, shorten
+
+if TYPE_CHECKING:
+    import httpx
+
+    from toolkit.exchange import Delivery
+
+log = logging.getLogger("ctk.mock")
+QUEUE_FACTOR = 10  # events waiting per sender before new ones are dropped
+
+
+class Deliverer:
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, policy: DestinationPolicy | None = None) -> None:
+        self.limits = limits
+        self.policy = policy or DestinationPolicy()
+        self.dropped = 0
+        self._queue: asyncio.Queue[Delivery] | None = None
+        self._senders: list[asyncio.Task[None]] = []
+        self._client: httpx.AsyncClient | None = None
+
+    def submit(self, delivery: Delivery) -> bool:
+        """Queue ``delivery`` (on the running event loop); False when refused by the policy or the queue is full."""
+        refusal = self.policy.refusal(delivery.url)
+        if refusal is not None:
+            log.warning("not delivering %s: %s", delivery.name or "event", shorten(refusal, 2 * MAX_PATH))
+            return False
+        queue = self._started()
+        try:
+            queue.put_nowait(delivery)
+        except asyncio.QueueFull:
+            self.dropped += 1
+            log.warning(
+                "dropped %s to %s: %d deliveries already waiting (limit webhook_concurrency=%d, x%d queued)",
+                delivery.name or "event", _shown(delivery.url), queue.qsize(), self.limits.webhook_concurrency,
+                QUEUE_FACTOR,
+            )  # fmt: skip
+            return False
+        return True
+
+    async def aclose(self, grace: float = 5.0) -> None:
+        """Let queued deliveries finish for up to ``grace`` seconds, then stop the senders and close the client."""
+        if self._queue is not None and self._senders:
+            try:
+                await asyncio.wait_for(self._queue.join(), grace)
+            except TimeoutError:
+                log.warning("shutting down with %d webhook deliveries unsent", self._queue.qsize())
+        for sender in self._senders:
+            sender.cancel()
+        await asyncio.gather(*self._senders, return_exceptions=True)
+        self._senders.clear()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def _started(self) -> asyncio.Queue[Delivery]:
+        """The queue, its senders and the client, made on first use: they belong to the running loop."""
+        if self._queue is None:
+            import httpx
+
+            concurrency = self.limits.webhook_concurrency
+            self._queue = asyncio.Queue(maxsize=concurrency * QUEUE_FACTOR)
+            self._client = httpx.AsyncClient(
+                timeout=self.limits.webhook_timeout,
+                follow_redirects=False,
+                limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+                trust_env=False,  # an HTTP(S)_PROXY in the environment must not route events elsewhere
+            )
+            loop = asyncio.get_running_loop()
+            self._senders = [loop.create_task(self._send_forever()) for _ in range(concurrency)]
+        return self._queue
+
+    async def _send_forever(self) -> None:
+        assert self._queue is not None
+        while True:
+            delivery = await self._queue.get()
+            try:
+                await self._send(delivery)
+            finally:
+                self._queue.task_done()
+
+    async def _send(self, delivery: Delivery) -> None:
+        import httpx
+
+        assert self._client is not None
+        shown = _shown(delivery.url)
+        try:
+            async with asyncio.timeout(self.limits.webhook_timeout):
+                request = self._client.build_request(
+                    delivery.method, delivery.url, headers=list(delivery.headers), content=delivery.body
+                )
+                # stream=True: only the status is read; a receiver answering gigabytes costs nothing
+                response = await self._client.send(request, stream=True)
+                await response.aclose()
+            log.info("delivered %s to %s: %s", delivery.name or "event", shown, response.status_code)
+        except TimeoutError:
+            log.warning(
+                "could not deliver %s to %s: no answer within webhook_timeout=%gs",
+                delivery.name or "event", shown, self.limits.webhook_timeout,
+            )  # fmt: skip
+        except (httpx.HTTPError, OSError, ValueError) as error:
+            log.warning("could not deliver %s to %s: %s", delivery.name or "event", shown, type(error).__name__)
+
+
+def _shown(url: str) -> str:
+    return shorten(redact(url), MAX_PATH)

@@ -1,0 +1,225 @@
+"""The HTTP server under ``ctk serve``: uvicorn with httptools, bounded per connection and per request head.
+
+uvicorn bounds neither the size of a request head nor the time to send it, and never closes a fresh
+connection that sends nothing: one client could hold memory with endless headers, or every
+connection slot with heads sent one byte at a time (slowloris). ``BoundedHttpToolsProtocol`` adds:
+
+- ``max_header_bytes``: the request line and headers together; beyond it the answer is 431 and the
+  connection is closed. Bytes are counted as they arrive, so a head is refused before it is whole
+  (httptools keeps a header's value until it ends: counting only parsed headers would be too late);
+- ``header_timeout``: from the connection's start, or the first byte of a next request, until its
+  headers are complete; then 408 (or nothing, if nothing was sent) and the connection is closed;
+- ``max_connections``: when one more connection arrives, the longest-idle connection (no request in
+  progress: a fresh, slow or keep-alive one) is closed to make room; only when every connection has a
+  request in progress does uvicorn answer 503 (its ``limit_concurrency``). So a flood of idle
+  connections cannot lock out a client that sends a request;
+- closing a connection whose client does not read what was sent discards it (``abort``), so unread
+  answers cannot pile up in memory until the client reads them.
+
+``keepalive_timeout`` is uvicorn's own ``timeout_keep_alive``. The body (``max_body``, ``body_timeout``)
+is bounded by the ASGI adapter, which knows the protocol's error form.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import resource
+from asyncio import TimerHandle, Transport
+from typing import Any
+
+import httptools
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from toolkit.limits import DEFAULT_LIMITS, Limits
+from toolkit.mock.problem import problem_document
+from toolkit.mock.request_log import log as request_log
+
+log = logging.getLogger("ctk.server")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+_REASONS = {408: b"Request Timeout", 431: b"Request Header Fields Too Large", 400: b"Bad Request"}
+_HEAD_OVERHEAD = 16  # " HTTP/1.1\r\n" and the blank line: counted in the exact size of a parsed head
+
+
+class _HeadTooLargeError(Exception):
+    """Raised from a parser callback to stop httptools in the middle of its buffer."""
+
+
+class BoundedHttpToolsProtocol(HttpToolsProtocol):
+    def __init__(self, *args: Any, limits: Limits = DEFAULT_LIMITS, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limits = limits
+        self.head_bytes = 0  # bytes received of the request head being read
+        self.in_head = True  # reading a request head (not a body, and not between requests)
+        self.idle_since = 0.0  # loop time since which no request is in progress
+        self._head_timer: TimerHandle | None = None
+
+    # -- the connection ------------------------------------------------------------------------
+
+    def connection_made(self, transport: Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.idle_since = self.loop.time()
+        self._arm_head_timer()
+        if len(self.connections) > self.limits.max_connections:
+            self._make_room()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_head_timer()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        self._unset_keepalive_if_required()
+        if self.in_head:
+            self.head_bytes += len(data)
+            if self._head_timer is None:  # the first bytes of the next request on a kept-alive connection
+                self._arm_head_timer()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            pass  # no WebSocket here: the request is answered as plain HTTP
+        except httptools.HttpParserError as error:
+            if isinstance(error.__context__, _HeadTooLargeError):
+                self._refuse(431, f"the request line and headers exceed max_header_bytes={self._max_head} bytes")
+            else:
+                self._refuse(400, "invalid HTTP request")
+            return
+        if self.in_head and self.head_bytes > self._max_head:
+            self._refuse(431, f"the request line and headers exceed max_header_bytes={self._max_head} bytes")
+
+    @property
+    def _max_head(self) -> int:
+        return self.limits.max_header_bytes
+
+    # -- parser callbacks ------------------------------------------------------------------------
+
+    def on_headers_complete(self) -> None:
+        # Exact size of the head just parsed: a whole head can arrive in one read, before any count could stop it.
+        size = len(self.url) + _HEAD_OVERHEAD + sum(len(name) + len(value) + 4 for name, value in self.headers)
+        if size > self._max_head:
+            raise _HeadTooLargeError
+        self.in_head = False
+        self._cancel_head_timer()
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        # What follows on this connection is the head of the next request; its first byte arms the timer.
+        self.in_head, self.head_bytes = True, 0
+
+    def on_response_complete(self) -> None:
+        self.idle_since = self.loop.time()
+        super().on_response_complete()
+
+    def timeout_keep_alive_handler(self) -> None:
+        self._close()
+
+    # -- limits ------------------------------------------------------------------------------------
+
+    def _arm_head_timer(self) -> None:
+        self._head_timer = self.loop.call_later(self.limits.header_timeout, self._head_timed_out)
+
+    def _cancel_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if not self.in_head or self.transport.is_closing():
+            return
+        if self.head_bytes:
+            self._refuse(408, f"the request headers took longer than header_timeout={self.limits.header_timeout:g} s")
+        else:
+            self._close()  # a connection that never sent a byte gets no answer (as nginx does)
+
+    def _idle(self) -> bool:
+        return (self.cycle is None or self.cycle.response_complete) and not self.pipeline
+
+    def _make_room(self) -> None:
+        """Close the connection that has been idle longest, so that this one, which may bring a request, is served."""
+        idle = [
+            other
+            for other in self.connections
+            if other is not self and isinstance(other, BoundedHttpToolsProtocol) and other._idle()
+        ]
+        if idle:
+            oldest = min(idle, key=lambda other: other.idle_since)
+            log.info("max_connections=%d reached: closed the longest-idle connection", self.limits.max_connections)
+            oldest._close()
+
+    def _refuse(self, status: int, detail: str) -> None:
+        """Answer ``status`` in problem+json and close: the head cannot be trusted, so the connection cannot be."""
+        self._cancel_head_timer()
+        if self.transport.is_closing():
+            return
+        body = json.dumps({**problem_document(status, detail), "title": _REASONS[status].decode()}).encode()
+        head = (
+            b"HTTP/1.1 %d %s\r\ncontent-type: application/problem+json\r\ncontent-length: %d\r\n"
+            b"connection: close\r\n\r\n" % (status, _REASONS[status], len(body))
+        )
+        self.transport.write(head + body)
+        request_log.info("%d %s: %s", status, _peer(self.client), detail)
+        self.transport.close()
+
+    def _close(self) -> None:
+        """Close now; if the client is not reading what was sent, discard it rather than wait for it forever."""
+        if self.transport.is_closing():
+            return
+        if self.transport.get_write_buffer_size():
+            self.transport.abort()
+        else:
+            self.transport.close()
+
+
+def _peer(client: tuple[str, int] | None) -> str:
+    return f"{client[0]}:{client[1]}" if client else "client"
+
+
+def uvicorn_options(limits: Limits) -> dict[str, Any]:
+    """uvicorn settings of ``ctk serve``, the same for one process and for ``--workers`` (all picklable)."""
+    return {
+        "http": functools.partial(BoundedHttpToolsProtocol, limits=limits),
+        "ws": "none",  # the mocks speak plain HTTP; no upgrade path to harden
+        "lifespan": "on",  # the app's shutdown closes its webhook client
+        "timeout_keep_alive": limits.keepalive_timeout,
+        # uvicorn answers 503 when connections or in-flight requests reach this: BoundedHttpToolsProtocol keeps
+        # connections at max_connections by closing idle ones, so one more means every one is busy.
+        "limit_concurrency": limits.max_connections + 1,
+        "log_level": "warning",
+        "access_log": False,
+    }
+
+
+def ensure_file_limit(limits: Limits, reserve: int = 64) -> None:
+    """Raise the soft open-file limit to hold ``max_connections`` sockets plus the server's own files, if allowed.
+
+    Without it, a flood of connections makes ``accept`` fail (EMFILE) before ``max_connections`` is reached."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = limits.max_connections + reserve
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):
+            target = soft
+        if target < needed:
+            log.warning(
+                "the open-file limit (%d) is below max_connections=%d plus %d; raise it (ulimit -n) or lower the limit",
+                target, limits.max_connections, reserve,
+            )  # fmt: skip
+
+
+def configure_logging(level: str) -> None:
+    """ctk's own log lines (``ctk.*``: refused requests, deliveries, bugs) on stderr at ``level``.
+
+    uvicorn's loggers stay at warning; ctk's are separate so that ``--log-level info`` shows each
+    refused request in one line without uvicorn's per-connection chatter."""
+    logger = logging.getLogger("ctk")
+    logger.setLevel(level.upper())
+    if not any(getattr(handler, "ctk_serve", False) for handler in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        handler.ctk_serve = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.propagate = False
