@@ -290,9 +290,12 @@ class Fake:
         """Plain words, sized to the bounds: what a free-text field with no name hint gets."""
         p = self.pools
         high = max_length if max_length is not None else max(min_length, 24)
-        value = rng.choice(p.words)
-        while len(value) < min_length:
-            value += " " + rng.choice(p.words)
+        words = [rng.choice(p.words)]
+        length = len(words[0])
+        while length < min_length:  # joined once at the end: growing a str word by word is quadratic
+            words.append(rng.choice(p.words))
+            length += len(words[-1]) + 1
+        value = " ".join(words)
         if len(value) > high:
             value = value[:high].rstrip() if high > 0 else ""
             if len(value) < min_length:

@@ -10,6 +10,12 @@ Valid by construction where it is cheap, valid by check everywhere: every genera
 checked with the compiled jsonschema_rs validator; an invalid one is drawn again, then replaced by
 a minimal value, then by a search with schemathesis' own generator, and only then is the schema
 declared unsatisfiable (``GenerationError`` naming its place).
+
+Bounded by ``Limits`` (see ``generate_bounds``): a schema that asks for more than the limits allow
+(a billion-character string, nesting deeper than ``max_generation_depth``) is answered with
+``GenerationLimitError``, naming the schema place and the limit, never with a hang or gigabytes.
+Compiling is all or nothing: a generator whose compile fails (even on a MemoryError) leaves no
+half-compiled definition behind for the next one to use.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from typing import Any, Literal
 
 from toolkit.errors import CtkError
 from toolkit.fake import Fake
+from toolkit.limits import DEFAULT_LIMITS, Limits
+from toolkit.openapi.generate_bounds import Bounds, OverLimitError, end_budget, limit_hint, start_budget
 from toolkit.openapi.generate_compile import Gen, _Compiler
 from toolkit.openapi.generate_merge import NoValueError as _Fail
 from toolkit.openapi.generate_merge import def_name
@@ -36,14 +44,30 @@ class GenerationError(CtkError):
     """No value satisfying the schema could be generated: the schema is most likely unsatisfiable."""
 
 
+class GenerationLimitError(GenerationError):
+    """The schema asks for more than the generation limits allow; ``limit`` names the one to raise."""
+
+    def __init__(self, message: str, *, limit: str, where: str | None, hint: str | None = None) -> None:
+        super().__init__(message, where=where, hint=hint or limit_hint(limit))
+        self.limit = limit
+
+
 class Generator:
     """Values for one schema node in one direction; ``generate`` is the only call the mock makes."""
 
-    def __init__(self, root: Gen, validator: Validator, max_depth: int, fallback: Callable[[], Any]) -> None:
+    def __init__(
+        self,
+        root: Gen,
+        validator: Validator,
+        max_depth: int,
+        fallback: Callable[[], Any],
+        max_bytes: int = DEFAULT_LIMITS.max_generated_bytes,
+    ) -> None:
         self._root = root
         self.validator = validator
         self._max_depth = max_depth
         self._fallback = fallback
+        self._max_bytes = max_bytes
 
     def generate(self, rng: random.Random, *, overrides: Mapping[str, Any] | None = None) -> Any:
         value = self._valid_value(rng)
@@ -52,13 +76,25 @@ class Generator:
         return value
 
     def _valid_value(self, rng: random.Random) -> Any:
+        hit: OverLimitError | None = None
         for depth in [0] * _ATTEMPTS + [self._max_depth]:  # the last draw is the minimal one
+            budget, token = start_budget(self._max_bytes)
             try:
                 value = self._root(rng, depth)
             except (_Fail, RecursionError):
                 continue
+            finally:
+                end_budget(token)
+                hit = hit or budget.hit
             if self.validator.is_valid(value):
                 return value
+        if hit is not None:
+            # the search below knows no limits: a schema that asks for a billion characters must not reach it
+            raise GenerationLimitError(
+                f"the schema asks for more than ctk generates: {hit.demand}, over the limit {hit.limit}={hit.bound}",
+                limit=hit.limit,
+                where=hit.where or self.validator.where,
+            )
         found = self._fallback()
         if found is not _NOTHING:
             return copy.deepcopy(found)
@@ -93,10 +129,12 @@ class Generators:
         max_depth: int = 4,
         seed: int = 0,
         locale: str = "en_US",
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.contract = contract
         self.validators = validators
         self.max_depth = max_depth
+        self.bounds = Bounds.of(limits)
         self.fake = Fake(seed, locale)
         self._compilers: dict[str, _Compiler] = {}
         self._cache: dict[int, tuple[Validator, Generator]] = {}
@@ -107,14 +145,16 @@ class Generators:
         if cached is not None:
             return cached[1]
         if direction not in self._compilers:
-            self._compilers[direction] = _Compiler(self.validators.bundle(direction), self.fake, self.max_depth)
+            bundle = self.validators.bundle(direction)
+            self._compilers[direction] = _Compiler(bundle, self.fake, self.max_depth, self.bounds)
         compiler = self._compilers[direction]
         document = validator.json_schema
         root = {key: value for key, value in document.items() if key not in ("$defs", "$schema")}
         owner = def_name(root["$ref"]) if isinstance(root.get("$ref"), str) else None
-        gen = compiler.compile(root, name=None, owner=owner)
-        compiler.drain()
-        generator = Generator(gen, validator, self.max_depth, lambda: _search(validator))
+        with compiler.transaction(validator.where):  # a failed compile leaves no half-compiled definition
+            gen = compiler.compile(root, name=None, owner=owner)
+            compiler.drain()
+        generator = Generator(gen, validator, self.max_depth, lambda: _search(validator), self.bounds.max_bytes)
         self._cache[id(validator)] = (validator, generator)
         return generator
 

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import copy
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import jsonschema_rs
 
+from toolkit.documents import escape_pointer_token
 from toolkit.fake import Fake
 from toolkit.openapi.coerce import declared_types
+from toolkit.openapi.generate_bounds import Bounds, OverLimitError, exceeded
 from toolkit.openapi.generate_merge import NoValueError as _Fail
 from toolkit.openapi.generate_merge import def_name, flatten
 from toolkit.openapi.generate_numbers import number_generator
@@ -27,7 +30,6 @@ from toolkit.openapi.jsonschema import DIALECT, NULL_BY_NULLABLE, _Bundle
 
 Gen = Callable[[random.Random, int], Any]
 
-_HARD_DEPTH = 40  # beyond max_depth, how far a *required* recursion may go before the branch gives up
 _SCALARS = frozenset({"string", "number", "integer", "boolean", "null"})
 # What a oneOf/anyOf node's own keys that do not constrain its branches (annotations).
 _NOT_BASE = frozenset({"oneOf", "anyOf", "discriminator", "examples", "default", "description", "title", "readOnly",
@@ -39,21 +41,69 @@ _MAX_NESTING = 24  # inline expansion depth at compile time before falling back 
 class _Compiler:
     """Compiles converted (2020-12) schema nodes of one direction into generator closures."""
 
-    def __init__(self, bundle: _Bundle, fake: Fake, max_depth: int) -> None:
+    def __init__(self, bundle: _Bundle, fake: Fake, max_depth: int, bounds: Bounds) -> None:
         self.bundle = bundle
         self.defs = bundle.defs
         self.fake = fake
         self.max_depth = max_depth
+        self.bounds = bounds
         self.def_gens: dict[str, Gen] = {}
         self._pending: list[str] = []
         self._checkers: dict[int, tuple[Any, Any]] = {}
         self._nesting = 0
         self._inlining: list[str] = []  # definitions whose content is being compiled inline, outermost first
+        self._base = ""  # the place of the schema being compiled (for messages), and the path below it
+        self._trail: list[str] = []
 
     # -- plumbing ------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self, where: str) -> Iterator[None]:
+        """Compile one generator all or nothing: on any failure (a MemoryError, a RecursionError), forget the
+        definitions this compile started, so that the next compile starts them again instead of calling a
+        half-built one."""
+        before = set(self.def_gens)
+        self._base, self._trail = where, []
+        try:
+            yield
+        except BaseException:
+            for name in set(self.def_gens) - before:
+                del self.def_gens[name]
+            self._pending.clear()
+            self._nesting = 0
+            self._inlining.clear()
+            raise
+
+    def where(self) -> str:
+        """The schema place being compiled: its definition's (or root's) place and the path below it."""
+        return self._base + "".join("/" + escape_pointer_token(token) for token in self._trail)
+
+    def over(self, limit: str, bound: int, demand: str) -> Gen:
+        """A generator that always gives up: the schema alone asks for more than ``limit`` allows."""
+        error = OverLimitError(limit, bound, demand, self.where())
+
+        def gen(rng: random.Random, depth: int) -> Any:
+            raise exceeded(error)
+
+        return gen
+
+    def depth_guard(self) -> Callable[[int], None]:
+        """A check for a container compiled here: at ``depth`` it would nest deeper than max_generation_depth,
+        so this part is given up (left out when optional). Its place is taken now, at compile time."""
+        bound = self.bounds.max_depth
+        error = OverLimitError(
+            "max_generation_depth", bound, f"a value nested deeper than {bound} levels", self.where()
+        )
+
+        def guard(depth: int) -> None:
+            if depth >= bound:
+                raise exceeded(error)
+
+        return guard
+
     def drain(self) -> None:
         while self._pending:
             name = self._pending.pop()
+            self._base, self._trail = self.bundle.place_of(name), []
             self._compile_def(name)
 
     def checker(self, node: Any) -> Any:
@@ -78,11 +128,14 @@ class _Compiler:
         if name not in self.def_gens and name not in self._pending:
             self._pending.append(name)
         gens = self.def_gens
-        hard = self.max_depth + _HARD_DEPTH
+        hard = self.bounds.max_depth  # a *required* recursion gives up at the generation depth limit
+        error = OverLimitError(
+            "max_generation_depth", hard, f"a value nested deeper than {hard} levels", self.bundle.place_of(name)
+        )
 
         def gen(rng: random.Random, depth: int) -> Any:
             if depth > hard:
-                raise _Fail
+                raise exceeded(error)
             return gens[name](rng, depth)
 
         return gen
@@ -110,8 +163,24 @@ class _Compiler:
 
     # -- schemas -------------------------------------------------------------------------------
     def compile(
-        self, node: Any, *, name: str | None, owner: str | None, forced: Mapping[str, Any] | None = None
+        self,
+        node: Any,
+        *,
+        name: str | None,
+        owner: str | None,
+        forced: Mapping[str, Any] | None = None,
+        at: tuple[str, ...] = (),
     ) -> Gen:
+        """The generator of ``node``; ``at`` is its path below the node being compiled (for messages)."""
+        if not at:
+            return self._compile_here(node, name=name, owner=owner, forced=forced)
+        self._trail.extend(at)
+        try:
+            return self._compile_here(node, name=name, owner=owner, forced=forced)
+        finally:
+            del self._trail[len(self._trail) - len(at) :]
+
+    def _compile_here(self, node: Any, *, name: str | None, owner: str | None, forced: Mapping[str, Any] | None) -> Gen:
         if node is True or node == {}:
             return lambda rng, depth: self.fake.word(rng)
         if not isinstance(node, dict):
@@ -211,6 +280,7 @@ class _Compiler:
         prop = discriminator.get("propertyName")
         by_ref = {ref: key for key, ref in (discriminator.get("mapping") or {}).items()}
         branches: list[tuple[int, Gen]] = []
+        exclusive = "oneOf" in node
         for choice in choices:
             branch_forced = dict(forced)
             if isinstance(choice, dict) and isinstance(choice.get("$ref"), str) and choice["$ref"] in by_ref and prop:
@@ -218,11 +288,11 @@ class _Compiler:
             merged = flatten({"allOf": [base, choice]}, self.defs) if base else choice
             if isinstance(choice, dict) and isinstance(choice.get("$ref"), str) and not base and not branch_forced:
                 merged = choice  # keep the shared, lazily compiled generator of the referenced schema
+            at = () if node.get(NULL_BY_NULLABLE) else ("oneOf" if exclusive else "anyOf", str(len(branches)))
             branches.append(
-                (_cost(merged, self.defs), self.compile(merged, name=name, owner=owner, forced=branch_forced))
+                (_cost(merged, self.defs), self.compile(merged, name=name, owner=owner, forced=branch_forced, at=at))
             )
         # anyOf: any branch value is fine, the final check covers the rest; oneOf: exactly one must match
-        exclusive = "oneOf" in node
         checker_of = self.checker
         max_depth = self.max_depth
         # null that only `nullable` allowed (3.0 `$ref`/anyOf + nullable): strict readers of 3.0.3 refuse

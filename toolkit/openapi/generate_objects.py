@@ -3,7 +3,10 @@
 Direction matters here: a request never carries ``readOnly`` properties and a response never
 ``writeOnly`` ones, unless the schema requires them. Nesting is bounded: past two levels optional
 properties thin out, at ``max_depth`` only required ones remain, so recursive schemas (Stripe has
-~90 cycles) terminate and a response stays a readable size.
+~90 cycles) terminate and a response stays a readable size. The limits hold whatever the schema
+says: an object asked to have more than ``max_object_properties`` members, or nested deeper than
+``max_generation_depth``, is not built (``OverLimitError``), and every member is charged against
+the answer's size budget.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import random
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from toolkit.openapi.generate_bounds import charge
 from toolkit.openapi.generate_merge import NoValueError, def_name
 from toolkit.openapi.generate_regex import RegexGenerator, regex_generator
 
@@ -28,14 +32,24 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
     properties: dict[str, Any] = given if isinstance(given, dict) else {}
     required = [name for name in node.get("required") or () if isinstance(name, str)]
     skip = "readOnly" if compiler.bundle.direction == "request" else "writeOnly"
+    low = int(node.get("minProperties", 0))
+    bound = compiler.bounds.max_object_properties
+    if max(low, len(required)) > bound:  # the schema alone asks for too much: give up before building anything
+        what = f"minProperties {low}" if low >= len(required) else f"{len(required)} required properties"
+        return compiler.over("max_object_properties", bound, f"an object with {what}")
     entries: list[tuple[str, Gen | None, bool, Any]] = []
     for prop, schema in properties.items():
         if prop in forced:
             entries.append((prop, None, True, forced[prop]))
         elif prop in required or not _flagged(schema, compiler.defs, skip):
-            entries.append((prop, compiler.compile(schema, name=prop, owner=owner), prop in required, _GENERATED))
+            make = compiler.compile(schema, name=prop, owner=owner, at=("properties", prop))
+            entries.append((prop, make, prop in required, _GENERATED))
     additional = node.get("additionalProperties", True)
-    extra_gen = compiler.compile(additional, name=None, owner=owner) if isinstance(additional, dict) else None
+    extra_gen = (
+        compiler.compile(additional, name=None, owner=owner, at=("additionalProperties",))
+        if isinstance(additional, dict)
+        else None
+    )
     # a property the schema does not describe: additionalProperties' generator, else any value
     undescribed = extra_gen or compiler.compile({}, name=None, owner=owner)
     for prop in required:
@@ -44,18 +58,24 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
     for prop, value in forced.items():
         if prop not in properties:
             entries.append((prop, None, True, value))
+    key_length = compiler.bounds.max_string_length
     compiled = [
-        (regex_generator(regex), compiler.compile(schema, name=None, owner=owner))
+        (
+            regex_generator(regex, key_length),
+            compiler.compile(schema, name=None, owner=owner, at=("patternProperties", regex)),
+        )
         for regex, schema in (node.get("patternProperties") or {}).items()
     ]
     patterns: list[tuple[RegexGenerator, Gen]] = [(regex, make) for regex, make in compiled if regex is not None]
     free_form = not properties
-    low = int(node.get("minProperties", 0))
     high = node.get("maxProperties")
     max_depth = compiler.max_depth
     word = compiler.fake.word
+    too_deep = compiler.depth_guard()
 
     def gen(rng: random.Random, depth: int) -> dict[str, Any]:
+        too_deep(depth)
+        charge(2)
         out: dict[str, Any] = {}
         share = 0.9 if depth < 2 else (0.5 if depth < max_depth else 0.0)
         skipped: list[tuple[str, Gen]] = []
@@ -67,8 +87,9 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
                 skipped.append((prop, make))
                 continue
             try:
+                charge(len(prop) + 4)
                 out[prop] = make(rng, depth + 1)
-            except NoValueError:
+            except NoValueError:  # over a limit too: an optional part is left out, a required one gives up
                 if needed:
                     raise
         wanted = low
@@ -78,6 +99,7 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
             if len(out) >= wanted:
                 break
             try:
+                charge(len(prop) + 4)
                 out[prop] = make(rng, depth + 1)
             except NoValueError:
                 continue
@@ -92,6 +114,7 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
             else:
                 break
             if key not in out:
+                charge(len(key) + 4)
                 out[key] = pick(rng, depth + 1)
         if high is not None and len(out) > int(high):
             for prop in [prop for prop in reversed(list(out)) if prop not in required and prop not in forced]:

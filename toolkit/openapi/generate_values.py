@@ -4,6 +4,11 @@ A string tries, in order, a Faker value by format, one by property name (and its
 variants), a string drawn from the pattern, and plain words sized to the bounds; each candidate is
 checked against the string's own keywords with a tiny jsonschema_rs validator, so a value that
 looks real but breaks ``maxLength`` or ``pattern`` is never returned.
+
+Bounded whatever the schema says: a string longer than ``max_string_length`` (its ``minLength``, or
+the shortest match of its ``pattern``) or an array longer than ``max_array_items`` is never built;
+the generator gives up at once (``OverLimitError``), and every string and item is charged against
+the answer's size budget.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from toolkit.openapi.generate_bounds import charge
 from toolkit.openapi.generate_merge import NoValueError as _Fail
-from toolkit.openapi.generate_regex import regex_generator
+from toolkit.openapi.generate_regex import pattern_min_length, regex_generator
 
 if TYPE_CHECKING:
     from toolkit.openapi.generate_compile import _Compiler
@@ -26,9 +32,17 @@ _STRING_KEYWORDS = ("minLength", "maxLength", "pattern", "format", "enum", "cons
 def string_generator(compiler: _Compiler, node: dict[str, Any], name: str | None, owner: str | None) -> Gen:
     fmt = node.get("format") if isinstance(node.get("format"), str) else None
     pattern = node.get("pattern") if isinstance(node.get("pattern"), str) else None
-    regex = regex_generator(pattern) if pattern else None
-    low = node.get("minLength", 0)
+    bound = compiler.bounds.max_string_length
+    low = int(node.get("minLength", 0))
+    if low > bound:  # the schema alone asks for too much: give up before building anything
+        return compiler.over("max_string_length", bound, f"a string of minLength {low}")
+    shortest = pattern_min_length(pattern) if pattern else 0
+    if shortest > bound:
+        demand = f"a string matching {_shown(pattern)} ({shortest}+ characters)"
+        return compiler.over("max_string_length", bound, demand)
+    regex = regex_generator(pattern, bound) if pattern else None
     high = node.get("maxLength")
+    high = min(int(high), bound) if high is not None else None
     constrained = {key: node[key] for key in _STRING_KEYWORDS if key in node}
     checker = compiler.checker({"type": "string", **constrained}) if constrained else None
     lowercase = "lowercase" in str(node.get("description", "")).lower() or any(
@@ -37,7 +51,12 @@ def string_generator(compiler: _Compiler, node: dict[str, Any], name: str | None
     fake = compiler.fake
 
     def ok(value: Any) -> bool:
-        return isinstance(value, str) and (checker is None or bool(checker.is_valid(value)))
+        if not isinstance(value, str) or len(value) > bound:
+            return False
+        if checker is not None and not checker.is_valid(value):
+            return False
+        charge(len(value) + 2)
+        return True
 
     def gen(rng: random.Random, depth: int) -> str:
         if fmt:
@@ -55,7 +74,7 @@ def string_generator(compiler: _Compiler, node: dict[str, Any], name: str | None
                 value = regex(rng)
                 if ok(value):
                     return value
-        value = fake.text(rng, int(low), int(high) if high is not None else None)
+        value = fake.text(rng, low, high)
         if ok(value):
             return value
         raise _Fail
@@ -65,23 +84,33 @@ def string_generator(compiler: _Compiler, node: dict[str, Any], name: str | None
 
 def array_generator(compiler: _Compiler, node: dict[str, Any], name: str | None, owner: str | None) -> Gen:
     low = int(node.get("minItems", 0))
+    bound = compiler.bounds.max_array_items
+    if low > bound:  # the schema alone asks for too much: give up before building anything
+        return compiler.over("max_array_items", bound, f"an array of minItems {low}")
     high = node.get("maxItems")
     items = node.get("items", True)
-    prefix = [compiler.compile(item, name=name, owner=owner) for item in node.get("prefixItems") or ()]
-    item_gen = None if items is False else compiler.compile(items, name=_singular(name), owner=owner)
+    prefix = [
+        compiler.compile(item, name=name, owner=owner, at=("prefixItems", str(index)))
+        for index, item in enumerate(node.get("prefixItems") or ())
+    ]
+    item_gen = None if items is False else compiler.compile(items, name=_singular(name), owner=owner, at=("items",))
     unique = node.get("uniqueItems") is True
-    contains = compiler.compile(node["contains"], name=name, owner=owner) if "contains" in node else None
+    contains = (
+        compiler.compile(node["contains"], name=name, owner=owner, at=("contains",)) if "contains" in node else None
+    )
     max_depth = compiler.max_depth
+    too_deep = compiler.depth_guard()
 
     def gen(rng: random.Random, depth: int) -> list[Any]:
+        too_deep(depth)
+        charge(2)
         if depth >= max_depth:
             count = low
         elif depth >= 2:
             count = max(low, rng.randint(0, 1))
         else:
             count = rng.randint(max(low, 1), max(low, 1) + 2)
-        if high is not None:
-            count = min(count, int(high))
+        count = min(count, bound, int(high) if high is not None else bound)
         if item_gen is None:
             count = min(count, len(prefix))
         out: list[Any] = []
@@ -98,6 +127,7 @@ def array_generator(compiler: _Compiler, node: dict[str, Any], name: str | None,
             make = prefix[index] if index < len(prefix) else item_gen
             if make is None:
                 break
+            charge(1)
             value = make(rng, depth + 1)
             if unique:
                 key = _key(value)
@@ -110,6 +140,11 @@ def array_generator(compiler: _Compiler, node: dict[str, Any], name: str | None,
         return out
 
     return gen
+
+
+def _shown(pattern: str | None) -> str:
+    text = repr(pattern)
+    return text if len(text) <= 60 else text[:57] + "...'"
 
 
 def _singular(name: str | None) -> str | None:

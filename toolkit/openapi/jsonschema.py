@@ -17,6 +17,7 @@ requests, ``writeOnly`` ones not in responses. Unknown keywords and ``x-`` exten
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -101,12 +102,37 @@ class _Bundle:
         self.origins: dict[str, str] = {}  # def name -> the schema's own name (implicit discriminator value)
         self.warnings: list[str] = []
         self._pending: list[tuple[str, Any, str]] = []
+        self._places: dict[str, str] = {}
 
     def convert_root(self, schema: Any, uri: str) -> tuple[Any, set[str]]:
+        """``schema`` converted, with every definition it needs. All or nothing: a definition is named
+        (with an empty placeholder) before it is converted, so a failure midway (a MemoryError, a
+        RecursionError) would leave placeholders that accept anything; they are taken back instead."""
         refs: set[str] = set()
-        converted = self._convert(schema, uri, refs)
-        self._drain()
+        names_before = len(self.names)
+        try:
+            converted = self._convert(schema, uri, refs)
+            self._drain()
+        except BaseException:
+            self._forget_since(names_before)
+            raise
         return converted, refs
+
+    def _forget_since(self, count: int) -> None:
+        started = list(self.names.items())[count:]  # dicts keep insertion order: the names this call added
+        for key, name in started:
+            del self.names[key]
+            self.defs.pop(name, None)
+            self.origins.pop(name, None)
+            self.refs_of.pop(name, None)
+        self._pending.clear()
+        self._places = {}
+
+    def place_of(self, name: str) -> str:
+        """Where definition ``name`` comes from, as ``uri#pointer`` (for messages)."""
+        if len(self._places) != len(self.names):
+            self._places = {def_name: f"{uri}#{json_pointer}" for (uri, json_pointer), def_name in self.names.items()}
+        return self._places.get(name, f"#/$defs/{name}")
 
     def closure(self, refs: set[str]) -> dict[str, Any]:
         seen: set[str] = set()
@@ -210,7 +236,7 @@ class _Bundle:
                 out[exclusive] = flag
         for bound in ("minimum", "maximum", "multipleOf", "minLength", "maxLength", "minItems", "maxItems",
                       "minProperties", "maxProperties"):  # fmt: skip
-            if bound in out and (not isinstance(out[bound], (int, float)) or isinstance(out[bound], bool)):
+            if bound in out and not _finite_number(out[bound]):  # YAML's .inf/.nan, strings, booleans
                 del out[bound]
         if out.get("multipleOf", 1) <= 0:
             del out["multipleOf"]
@@ -301,6 +327,12 @@ class _Bundle:
         return out
 
 
+def _finite_number(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return isinstance(value, int) or math.isfinite(value)
+
+
 def _is_nullable(schema: dict[str, Any]) -> bool:
     return schema.get("nullable") is True or schema.get("x-nullable") is True
 
@@ -361,6 +393,7 @@ class SchemaValidators:
         start = len(bundle.warnings)
         root: Any
         refs: set[str]
+        target = schema
         if json_pointer and isinstance(schema, dict) and not isinstance(schema.get("$ref"), str):
             # a named node (a components schema): share its conversion with every $ref to it
             try:
@@ -368,11 +401,15 @@ class SchemaValidators:
             except CtkError:
                 found = None
             if found is schema:
-                root, refs = bundle.convert_root({"$ref": "#" + json_pointer}, uri)
-            else:
-                root, refs = bundle.convert_root(schema, uri)
-        else:
-            root, refs = bundle.convert_root(schema, uri)
+                target = {"$ref": "#" + json_pointer}
+        try:
+            root, refs = bundle.convert_root(target, uri)
+        except RecursionError:
+            raise SchemaCompileError(
+                "the schema is nested too deeply to be compiled",
+                where=place,
+                hint="flatten the schema with named components ($ref) instead of thousands of inline levels",
+            ) from None
         document: dict[str, Any] = dict(root) if isinstance(root, dict) else {"allOf": [root]}
         document["$schema"] = DIALECT
         defs = bundle.closure(refs)

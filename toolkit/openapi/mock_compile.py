@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from toolkit.documents import pointer
+from toolkit.errors import CtkError
 from toolkit.mock.deprecation import deprecation_headers as neutral_deprecation_headers
 from toolkit.model import HttpOperation
 from toolkit.openapi.bodies import BodyReader, MediaBody
@@ -220,22 +221,39 @@ def compile_operation(
 
 class OperationSlot:
     """An operation compiled on first use: startup stays fast on a 400-operation spec, and each
-    operation's validators and generators are still built once, never per request."""
+    operation's validators and generators are still built once, never per request.
 
-    __slots__ = ("_compiled", "_contract", "_lock", "_source", "_validators")
+    All or nothing: the compiled operation is kept only once every part of it compiled (the schema
+    caches below roll back their own half-built entries). A contract the mock cannot serve (a
+    ``CtkError``: a schema no validator can be built for) fails the same way on every request without
+    compiling again; any other failure (a MemoryError) leaves the slot as if never compiled, so the
+    next request tries again rather than meeting a half-built operation."""
+
+    __slots__ = ("_compiled", "_contract", "_failed", "_lock", "_source", "_validators")
 
     def __init__(self, contract: OpenAPIContract, validators: SchemaValidators, source: OperationSource) -> None:
         self._contract = contract
         self._validators = validators
         self._source = source
         self._compiled: CompiledOperation | None = None
+        self._failed: CtkError | None = None
         self._lock = threading.Lock()
+
+    @property
+    def operation(self) -> HttpOperation:
+        return self._source.operation
 
     def get(self) -> CompiledOperation:
         compiled = self._compiled
         if compiled is None:
             with self._lock:
+                if self._failed is not None:
+                    raise self._failed.with_traceback(None)  # a fresh traceback: it must not grow per request
                 if self._compiled is None:
-                    self._compiled = compile_operation(self._contract, self._validators, self._source)
+                    try:
+                        self._compiled = compile_operation(self._contract, self._validators, self._source)
+                    except CtkError as error:
+                        self._failed = error
+                        raise
                 compiled = self._compiled
         return compiled
