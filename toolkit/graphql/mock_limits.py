@@ -285,7 +285,7 @@ class _Walker:
             value = given.get(name)
             number: Any = None
             if value is None or (isinstance(value, VariableNode) and value.name.value not in self.variables):
-                number = definition.args[name].default_value if definition is not None else None
+                number = _default(definition.args[name]) if definition is not None else None
             elif isinstance(value, IntValueNode):
                 number = _int_literal(value.value)
             elif isinstance(value, VariableNode):
@@ -293,6 +293,16 @@ class _Walker:
             if isinstance(number, int) and not isinstance(number, bool):
                 return max(0, min(number, self.largest))
         return None
+
+
+def _default(argument: Any) -> Any:
+    """An argument's declared default (``first: Int = 10``): a literal from SDL, a value from introspection."""
+    default = getattr(argument, "default", None)  # graphql-core 3.3: GraphQLDefaultInput(value | literal)
+    if default is None:
+        return argument.default_value
+    if isinstance(default.literal, IntValueNode):
+        return _int_literal(default.literal.value)
+    return default.value
 
 
 def _int_literal(text: str) -> int:
