@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.model import Contract, Problem
 
 
-def lint_contract(contract: Contract) -> list[Problem]:
-    """Every problem found in ``contract``: errors first, then warnings, each in file order."""
+def lint_contract(contract: Contract, limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
+    """Every problem found in ``contract``: errors first, then warnings, each in file order. ``limits``
+    are the ones the contract will be served with: lint warns about schemas the mock cannot answer within."""
     problems = list(contract.warnings)
     from toolkit.graphql.load import GraphQLContract
     from toolkit.openapi.load import OpenAPIContract
@@ -15,7 +17,7 @@ def lint_contract(contract: Contract) -> list[Problem]:
     if isinstance(contract, OpenAPIContract):
         from toolkit.openapi.lint import lint_openapi
 
-        problems += lint_openapi(contract)
+        problems += lint_openapi(contract, limits)
     elif isinstance(contract, SoapContract):
         from toolkit.soap.lint import lint_soap
 

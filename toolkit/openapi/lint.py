@@ -1,6 +1,8 @@
 """Linting OpenAPI documents with openapi-spec-validator, each problem placed by file and line.
 
 This module is the only place that imports openapi-spec-validator, so its API churn stays here.
+Beside its errors come warnings for schemas the mock cannot answer with at the generation limits
+(``lint_generation``): the contract is valid, ``ctk serve`` just needs a limit raised.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from toolkit.documents import pointer
+from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.model import Location, Problem, Severity
+from toolkit.openapi.lint_generation import lint_generation
 from toolkit.openapi.load import OpenAPIContract
 from toolkit.sources import display_name, is_url
 
@@ -17,7 +21,7 @@ MAX_PROBLEMS = 500
 _MESSAGE_LIMIT = 300
 
 
-def lint_openapi(contract: OpenAPIContract) -> list[Problem]:
+def lint_openapi(contract: OpenAPIContract, limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
     from openapi_spec_validator import (
         OpenAPIV2SpecValidator,
         OpenAPIV30SpecValidator,
@@ -43,7 +47,7 @@ def lint_openapi(contract: OpenAPIContract) -> list[Problem]:
                 f"openapi-spec-validator stopped early ({exc.__class__.__name__}): {_shorten(detail)}",
             )
         )
-    return problems
+    return problems + lint_generation(contract, limits)
 
 
 def _shorten(message: str) -> str:
