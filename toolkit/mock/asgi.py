@@ -86,13 +86,11 @@ class MockASGIApp:
             response = self._answer(request)
         if 400 <= response.status < 500:
             log_client_error(request, response)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": response.status,
-                "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers],
-            }
-        )
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+        if not any(name.lower() == b"content-length" for name, _ in headers):
+            # The body is whole: its length spares the client chunked framing (and uvicorn the encoding).
+            headers.append((b"content-length", b"%d" % len(response.body)))
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": response.body})
 
     def _answer(self, request: Request) -> Response:
@@ -101,13 +99,19 @@ class MockASGIApp:
         result = guarded(self.handler, request)
         if not result.deliveries or not self.deliver:
             return result.response
-        if is_under(request.path, ADMIN_PREFIX):
+        admin = is_under(request.path, ADMIN_PREFIX)
+        if admin:
             # An admin request exists only to send its event: a destination the policy refuses is its answer.
             refusal = next(filter(None, map(self.deliverer.policy.refusal, (d.url for d in result.deliveries))), None)
             if refusal is not None:
                 return problem_response(403, refusal, kind="webhook-destination")
-        for delivery in result.deliveries:
-            self.deliverer.submit(delivery)
+        queued = [self.deliverer.submit(delivery) for delivery in result.deliveries]
+        if admin and not all(queued):
+            detail = (
+                f"too many webhook deliveries are waiting (webhook_concurrency={self.limits.webhook_concurrency} "
+                "sending, ten times that queued); try again later"
+            )
+            return problem_response(503, detail, kind="webhook-queue-full", headers=(("retry-after", "1"),))
         return result.response
 
     async def _body(self, headers: tuple[tuple[str, str], ...], receive: Receive) -> bytes:

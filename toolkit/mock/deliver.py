@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ctk.mock")
 QUEUE_FACTOR = 10  # events waiting per sender before new ones are dropped
+DROP_LOG_EVERY = 100  # after the first, one warning per this many dropped events
 
 
 class Deliverer:
@@ -48,11 +49,12 @@ class Deliverer:
             queue.put_nowait(delivery)
         except asyncio.QueueFull:
             self.dropped += 1
-            log.warning(
-                "dropped %s to %s: %d deliveries already waiting (limit webhook_concurrency=%d, x%d queued)",
-                delivery.name or "event", _shown(delivery.url), queue.qsize(), self.limits.webhook_concurrency,
-                QUEUE_FACTOR,
-            )  # fmt: skip
+            if self.dropped == 1 or self.dropped % DROP_LOG_EVERY == 0:  # a flood of drops is a few lines, not one each
+                log.warning(
+                    "dropped %s to %s: %d deliveries already waiting (webhook_concurrency=%d, x%d queued); %d dropped",
+                    delivery.name or "event", _shown(delivery.url), queue.qsize(), self.limits.webhook_concurrency,
+                    QUEUE_FACTOR, self.dropped,
+                )  # fmt: skip
             return False
         return True
 

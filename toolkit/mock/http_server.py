@@ -23,6 +23,7 @@ is bounded by the ASGI adapter, which knows the protocol's error form.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import logging
 import resource
@@ -39,6 +40,8 @@ from toolkit.mock.request_log import log as request_log
 log = logging.getLogger("ctk.server")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 _REASONS = {408: b"Request Timeout", 431: b"Request Header Fields Too Large", 400: b"Bad Request"}
+# A sequence rather than a clock: connections accepted in one loop iteration share the loop's time.
+_IDLE_ORDER = itertools.count()
 _HEAD_OVERHEAD = 16  # " HTTP/1.1\r\n" and the blank line: counted in the exact size of a parsed head
 
 
@@ -52,14 +55,14 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.limits = limits
         self.head_bytes = 0  # bytes received of the request head being read
         self.in_head = True  # reading a request head (not a body, and not between requests)
-        self.idle_since = 0.0  # loop time since which no request is in progress
+        self.idle_order = 0  # when this connection last became idle, in the order connections did (for eviction)
         self._head_timer: TimerHandle | None = None
 
     # -- the connection ------------------------------------------------------------------------
 
     def connection_made(self, transport: Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self.idle_since = self.loop.time()
+        self.idle_order = next(_IDLE_ORDER)
         self._arm_head_timer()
         if len(self.connections) > self.limits.max_connections:
             self._make_room()
@@ -108,7 +111,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.in_head, self.head_bytes = True, 0
 
     def on_response_complete(self) -> None:
-        self.idle_since = self.loop.time()
+        self.idle_order = next(_IDLE_ORDER)
         super().on_response_complete()
 
     def timeout_keep_alive_handler(self) -> None:
@@ -144,9 +147,11 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             if other is not self and isinstance(other, BoundedHttpToolsProtocol) and other._idle()
         ]
         if idle:
-            oldest = min(idle, key=lambda other: other.idle_since)
+            oldest = min(idle, key=lambda other: other.idle_order)
             log.info("max_connections=%d reached: closed the longest-idle connection", self.limits.max_connections)
             oldest._close()
+            # It no longer counts: uvicorn's 503 check may run before the loop gets to its connection_lost.
+            self.connections.discard(oldest)
 
     def _refuse(self, status: int, detail: str) -> None:
         """Answer ``status`` in problem+json and close: the head cannot be trusted, so the connection cannot be."""
