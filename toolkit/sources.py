@@ -256,18 +256,22 @@ class SourceReader:
             raise SourceError("is a folder, not a file", where=name) from None
         except OSError as exc:
             raise SourceError(f"cannot be read: {exc.strerror}", where=name) from None
-        with os.fdopen(descriptor, "rb") as handle:
+        try:
             status = os.fstat(descriptor)
             if stat.S_ISDIR(status.st_mode):
-                raise SourceError("is a folder, not a file", where=name)
+                raise SourceError("is a folder, not a file", where=referrer or name, hint=_named(referrer, name))
             if not stat.S_ISREG(status.st_mode):
                 raise SourceError(
                     f"is not a regular file (it is {_file_kind(status.st_mode)})",
                     where=referrer or name,
                     hint="ctk reads contracts from regular files only"
-                    + (f"; the reference names {name}" if referrer else ""),
+                    + (f"; {_named(referrer, name)}" if referrer else ""),
                 )
             self._check_size(status.st_size, name)
+        except SourceError:
+            os.close(descriptor)
+            raise
+        with os.fdopen(descriptor, "rb") as handle:
             try:
                 data = handle.read(status.st_size + 1)  # never read(limit): that reserves the whole limit up front
             except OSError as exc:
@@ -362,6 +366,10 @@ def read_limited(
 def _has_scheme(reference: str) -> bool:
     """``file:/x``, ``ftp://…``; a one-letter scheme is a drive (``C:/x``), a path too."""
     return len(urllib.parse.urlsplit(reference).scheme) > 1
+
+
+def _named(referrer: str | None, name: str) -> str | None:
+    return f"the reference names {name}" if referrer else None
 
 
 def _file_kind(mode: int) -> str:
