@@ -1,4 +1,9 @@
-"""RFC 9457 ``application/problem+json`` bodies for the mock's own error responses."""
+"""RFC 9457 ``application/problem+json`` bodies for the mock's own error responses.
+
+A problem repeats parts of the request that caused it (a path, a value that broke a rule); ``clip``
+keeps each repeated part short, so a 60 KB path or a 5 000-digit number cannot make the error
+answer (and the memo that keeps it) as large as the request.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +28,13 @@ _TITLES = {
 }
 
 
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"
+
+
 def problem_document(
     status: int, detail: str, *, errors: Sequence[dict[str, Any]] = (), kind: str = ""
 ) -> dict[str, Any]:
@@ -39,7 +51,9 @@ def problem_document(
 
 
 def problem_body(status: int, detail: str, *, errors: Sequence[dict[str, Any]] = (), kind: str = "") -> bytes:
-    return json.dumps(problem_document(status, detail, errors=errors, kind=kind), ensure_ascii=False).encode()
+    document = problem_document(status, detail, errors=errors, kind=kind)
+    # "replace": a lone surrogate that reached a message must cost a "?", not the answer
+    return json.dumps(document, ensure_ascii=False).encode("utf-8", "replace")
 
 
 def problem_response(

@@ -9,6 +9,7 @@ each position admits.
 from __future__ import annotations
 
 import contextlib
+import math
 from typing import Any
 
 from toolkit.documents import unescape_pointer_token
@@ -85,13 +86,15 @@ def typed_candidates(text: str, types: tuple[str, ...] | list[str]) -> list[Any]
     out: list[Any] = []
     for kind in types:
         if kind == "integer":
-            with contextlib.suppress(ValueError):
+            with contextlib.suppress(ValueError):  # also past Python's integer-digit limit: then it is text
                 out.append(int(text))
         elif kind == "number":
             try:
                 number = float(text)
             except ValueError:
                 continue
+            if not math.isfinite(number):
+                continue  # "1e999", "nan": no JSON number, and an answer repeating it would not be JSON
             out.append(int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number)
         elif kind == "boolean" and text in ("true", "false"):
             out.append(text == "true")

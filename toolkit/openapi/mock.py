@@ -18,7 +18,7 @@ from toolkit.exchange import Delivery, MockResult, Request, Response
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock import ADMIN_PREFIX, is_under
 from toolkit.mock.memo import Memo
-from toolkit.mock.problem import problem_document, problem_response
+from toolkit.mock.problem import clip, problem_document, problem_response
 from toolkit.mock.seed import rng_for
 from toolkit.openapi.bodies import DecodedBody
 from toolkit.openapi.callbacks import expand_expression
@@ -44,8 +44,8 @@ from toolkit.openapi.mock_data import (
     with_overrides,
 )
 from toolkit.openapi.mock_events import Events, admin_answer
-from toolkit.openapi.parameters import Violation
 from toolkit.openapi.prefer import Preferences, parse_prefer
+from toolkit.openapi.reading import echo_fits, json_nesting_exceeds, read_query
 from toolkit.openapi.responses import (
     MediaResponse,
     ResponseSpec,
@@ -57,11 +57,14 @@ from toolkit.openapi.responses import (
     validator_of,
 )
 from toolkit.openapi.routing import Router, mount_point
+from toolkit.openapi.violations import Violation, Violations
 
 __all__ = ["CompiledOperation", "MockOptions", "OpenAPIMock"]
 log = logging.getLogger("ctk.mock")
 
-_MEMO_MAX_BODY = 16 * 1024
+# A request larger than this (path, query, headers and body together) is answered but not memoised: the
+# memo bounds the answers it keeps, and its keys hold the request, so big requests would escape that bound.
+_MEMO_MAX_REQUEST = 16 * 1024
 # Headers that never change an answer: leaving them out of the memo key lets different clients share it.
 _NOT_MEANINGFUL = frozenset({"host", "user-agent", "connection", "accept-encoding", "content-length", "keep-alive",
                              "x-request-id", "traceparent", "tracestate", "x-forwarded-for",
@@ -125,17 +128,15 @@ class OpenAPIMock:
     def __call__(self, request: Request) -> MockResult:
         """Answer ``request``. The answer is a pure function of the request (the data is seeded), so
         identical requests are memoised whole: a client polling one resource costs a dict lookup."""
-        if is_under(request.path, ADMIN_PREFIX):
-            return self._admin(request)
         key = None
-        if len(request.body) <= _MEMO_MAX_BODY:
+        if _request_size(request) <= _MEMO_MAX_REQUEST and not is_under(request.path, ADMIN_PREFIX):
             key = (request.method, request.path, request.query,
                    tuple(h for h in request.headers if h[0] not in self._unkeyed_headers), request.body)  # fmt: skip
             found = self._memo.get(key)
             if found is not None:
                 return found
         try:
-            result = self._route(request)
+            result = self._admin(request) if is_under(request.path, ADMIN_PREFIX) else self._route(request)
         except Exception as error:  # a bug in ctk must cost one 500 answer, never the server
             log.exception("ctk mock failed on %s %s", request.method, request.path)
             detail = (
@@ -150,9 +151,8 @@ class OpenAPIMock:
         method = request.method.upper()
         match = self.router.match(request.path, method)
         if match is None:
-            return MockResult(
-                problem_response(404, f"no path of the contract matches {request.path}", kind="not-found")
-            )
+            path = clip(request.path, self.options.limits.max_echo_length)
+            return MockResult(problem_response(404, f"no path of the contract matches {path}", kind="not-found"))
         head_only = False
         slot = match.target
         if slot is None:
@@ -180,26 +180,27 @@ class OpenAPIMock:
         return result
 
     def _answer(self, op: CompiledOperation, request: Request, path_params: dict[str, str]) -> MockResult:
+        limits = self.options.limits
         preferences = parse_prefer(request.header("prefer"))
-        query_items = request.query_items()
+        violations = Violations(limits)
+        query_items, refusal = read_query(request.query, limits.max_form_fields)
+        if refusal is not None:
+            violations.append({"in": "query", "detail": refusal.detail}, status=refusal.status)
         if self.options.validate:
             missing = op.security.missing(request, query_items)
             if missing is not None:
                 return MockResult(self._error(op, request, 401, missing, [], "unauthorized"))
-        violations: list[Violation] = []
-        values = op.parameters.read(path_params, query_items, request.headers, request.cookies, violations)
+        values = op.parameters.read(
+            path_params, query_items, request.headers, request.cookies, violations, len(request.query)
+        )
         decoded = DecodedBody(None, None, False)
         if op.body is not None:
             decoded = op.body.read(request.header("content-type"), request.body, violations)
-        if violations and self.options.validate:
-            unsupported = [v for v in violations if v.get("status") == 415]
-            # An undeclared Content-Type is 415 whether or not the contract declares it (RFC 9110 15.5.16).
-            status = 415 if unsupported else 400
-            for violation in violations:
-                violation.pop("status", None)
-            plural = "s" if len(violations) != 1 else ""
-            detail = f"the request does not match the contract ({len(violations)} problem{plural})"
-            return MockResult(self._error(op, request, status, detail, violations, "invalid-request"))
+        # Over a size limit (413), a request is refused even with --no-validate: it was not read whole.
+        if violations and (self.options.validate or violations.status == 413):
+            # 415 for an undeclared Content-Type, whether or not the contract declares 415 (RFC 9110 15.5.16)
+            detail, errors = violations.summary(), violations.errors()
+            return MockResult(self._error(op, request, violations.status, detail, errors, "invalid-request"))
         spec, status = self._choose(op, preferences)
         if spec is None:
             if preferences.code is not None:
@@ -212,7 +213,7 @@ class OpenAPIMock:
                 )
             return MockResult(Response(204, op.deprecation_headers))
         # A success repeats what the request said (path ids, body fields); an error says its own status.
-        overrides = request_echoes(op, values, decoded) if status < 400 else {"status": status}
+        overrides = self._echoes(op, values, decoded) if status < 400 else {"status": status}
         try:
             response = self._respond(op, spec, status, request, preferences, overrides, query_items)
         except GenerationError as error:
@@ -220,6 +221,12 @@ class OpenAPIMock:
         # Events follow what happened: a call answered with an error (Prefer: code=4xx) triggers none.
         deliveries = self._deliveries(op, request, decoded) if response.status < 400 else ()
         return MockResult(response, deliveries)
+
+    def _echoes(self, op: CompiledOperation, values: dict[str, Any], decoded: DecodedBody) -> dict[str, Any]:
+        """What the answer repeats from the request, leaving out values over ``max_echo_length`` (generated
+        instead): a 60 KB id must not be copied into every answer and memo entry."""
+        limit = self.options.limits.max_echo_length
+        return {name: value for name, value in request_echoes(op, values, decoded).items() if echo_fits(value, limit)}
 
     def _unsatisfiable(
         self,
@@ -279,11 +286,14 @@ class OpenAPIMock:
             overrides = {name: value for name, value in overrides.items() if name in declared}
         # An example the response does not have is not applied: it neither changes the data nor is claimed.
         example = preferences.example if media and preferences.example in media.examples else None
+        echoed = request.body if overrides else b""
         key = (op.operation.id, status, media.media_type if media else None, example, preferences.dynamic,
-               request.path, request.query, request.body if overrides else b"")  # fmt: skip
+               request.path, request.query, echoed)  # fmt: skip
         cached = self._cache.get(key)
         if cached is None:
             cached = self._build(op, spec, status, media, key, preferences, overrides, query_items)
+            if len(request.path) + len(request.query) + len(echoed) <= _MEMO_MAX_REQUEST:
+                self._cache.put(key, cached)
         # Preference-Applied is this request's own: the cached answer may have been made for another Prefer.
         applied = [p for p in preferences.applied if example or not p.startswith("example=")]
         if not applied:
@@ -311,9 +321,7 @@ class OpenAPIMock:
             headers.append(("content-type", media_type))
         headers.extend(header_values(spec, self.generators, rng))
         headers.extend(op.deprecation_headers)
-        response = Response(status, tuple(headers), body)
-        self._cache.put(key, response)
-        return response
+        return Response(status, tuple(headers), body)
 
     def _body_value(
         self,
@@ -399,7 +407,14 @@ class OpenAPIMock:
         return self.events.webhook(name, url, request)
 
     def _admin(self, request: Request) -> MockResult:
+        limit = self.options.limits.max_nesting
+        if json_nesting_exceeds(request.body, limit):  # the admin body is JSON, read by json.loads
+            return MockResult(problem_response(400, f"the body nests deeper than {limit} levels (max_nesting)"))
         return admin_answer(request, self.events, self.options.webhook_url)
+
+
+def _request_size(request: Request) -> int:
+    return len(request.path) + len(request.query) + len(request.body) + sum(len(k) + len(v) for k, v in request.headers)
 
 
 def _response_bytes(response: Response) -> int:

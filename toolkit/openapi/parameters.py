@@ -9,7 +9,6 @@ compiled validator.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,9 +16,9 @@ from typing import Any
 
 from toolkit.openapi.coerce import coerce, declared_types, typed_candidates
 from toolkit.openapi.jsonschema import SchemaValidators, Validator, place
+from toolkit.openapi.reading import read_json
 from toolkit.openapi.refs import Resolver
-
-Violation = dict[str, Any]
+from toolkit.openapi.violations import Violation, Violations
 
 _DEFAULT_STYLE = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]")
@@ -178,16 +177,20 @@ class ParameterReader:
         query: list[tuple[str, str]],
         headers: tuple[tuple[str, str], ...],
         cookies: Callable[[], dict[str, str]],
-        violations: list[Violation],
+        violations: Violations,
+        query_size: int = 0,
     ) -> dict[str, Any]:
+        """Every parameter decoded, typed and checked; ``query_size``: the query string's length (a
+        query parameter's violations are all searched for when the query is short enough)."""
         values: dict[str, Any] = {}
         for parameter in self.parameters:
-            present, value = self._raw(parameter, path_params, query, headers, cookies)
+            present, value = self._raw(parameter, path_params, query, headers, cookies, violations)
             if not present:
                 if parameter.required:
                     violations.append(_violation(parameter, f"the required {parameter.location} parameter is missing"))
                 continue
-            value = self._check(parameter, value, violations)
+            size = query_size if parameter.location == "query" else _text_size(value)
+            value = self._check(parameter, value, violations, size)
             values[parameter.name] = value
         return values
 
@@ -198,36 +201,37 @@ class ParameterReader:
         query: list[tuple[str, str]],
         headers: tuple[tuple[str, str], ...],
         cookies: Callable[[], dict[str, str]],
+        violations: Violations,
     ) -> tuple[bool, Any]:
         location = parameter.location
         if location == "path":
-            return (parameter.name in path_params), _decode_path(parameter, path_params.get(parameter.name, ""))
+            text = path_params.get(parameter.name, "")
+            return (parameter.name in path_params), _decode_path(parameter, text, violations)
         if location == "header":
             found = [value for key, value in headers if key == parameter.key]
             if not found:
                 return False, None
-            return True, _decode_simple(parameter, ",".join(found))
+            return True, _decode_simple(parameter, ",".join(found), violations)
         if location == "cookie":
             jar = cookies()
             if parameter.name not in jar:
                 return False, None
-            return True, _decode_simple(parameter, jar[parameter.name])
-        return self._query(parameter, query)
+            return True, _decode_simple(parameter, jar[parameter.name], violations)
+        return self._query(parameter, query, violations)
 
-    def _query(self, parameter: CompiledParameter, query: list[tuple[str, str]]) -> tuple[bool, Any]:
+    def _query(
+        self, parameter: CompiledParameter, query: list[tuple[str, str]], violations: Violations
+    ) -> tuple[bool, Any]:
         name = parameter.name
         if parameter.kind == "content":
             for key, value in query:
                 if key == name:
-                    try:
-                        return True, json.loads(value)
-                    except ValueError:
-                        return True, value
+                    return True, _content(parameter, value, violations)
             return False, None
         if parameter.style == "deepObject" or (
             parameter.kind == "object" and any(k.startswith(name + "[") for k, _ in query)
         ):
-            nested = _deep_object(name, query, parameter)
+            nested = _deep_object(name, query, parameter, violations)
             return (nested is not None), nested
         values = [value for key, value in query if key == name or key == name + "[]"]
         if parameter.kind == "array":
@@ -253,7 +257,7 @@ class ParameterReader:
             return False, None
         return True, values[0]
 
-    def _check(self, parameter: CompiledParameter, value: Any, violations: list[Violation]) -> Any:
+    def _check(self, parameter: CompiledParameter, value: Any, violations: Violations, size: int) -> Any:
         validator = parameter.validator
         if isinstance(value, str) and parameter.kind == "primitive":
             candidates = typed_candidates(value, parameter.types)
@@ -268,12 +272,29 @@ class ParameterReader:
                 typed = coerce(value, validator.json_schema, validator.json_schema.get("$defs", {}))
                 if validator.is_valid(typed):
                     return typed
-            for pointer, message in validator.errors(value):
-                violations.append(_violation(parameter, message, pointer))
+            violations.schema(validator, value, size, lambda pointer, message: _violation(parameter, message, pointer))
         return value
 
 
-def _decode_simple(parameter: CompiledParameter, text: str) -> Any:
+def _text_size(value: Any) -> int:
+    """The length of a path, header or cookie parameter's text (a list or object: its parts' lengths)."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(len(str(k)) + (len(v) if isinstance(v, str) else 8) for k, v in value.items())
+    if isinstance(value, list):
+        return sum(len(v) if isinstance(v, str) else 8 for v in value)
+    return 8
+
+
+def _content(parameter: CompiledParameter, text: str, violations: Violations) -> Any:
+    """A ``content: application/json`` parameter: its JSON value, or the text itself when it is not JSON
+    the mock can take (too deep, a lone surrogate): the text is harmless, and the validator judges it."""
+    value, refusal = read_json(text, violations.limits.max_nesting, f"the {parameter.location} parameter")
+    return text if refusal is not None else value
+
+
+def _decode_simple(parameter: CompiledParameter, text: str, violations: Violations) -> Any:
     if parameter.kind == "array":
         return [convert(item, parameter.item_types) for item in _split(text, "simple")]
     if parameter.kind == "object":
@@ -282,14 +303,11 @@ def _decode_simple(parameter: CompiledParameter, text: str) -> Any:
             return _object_from_assignments(parts, parameter.property_types)
         return _object_from_pairs(parts, parameter.property_types)
     if parameter.kind == "content":
-        try:
-            return json.loads(text)
-        except ValueError:
-            return text
+        return _content(parameter, text, violations)
     return text
 
 
-def _decode_path(parameter: CompiledParameter, text: str) -> Any:
+def _decode_path(parameter: CompiledParameter, text: str, violations: Violations) -> Any:
     style = parameter.style
     if style == "label" and text.startswith("."):
         text = text[1:]
@@ -303,10 +321,10 @@ def _decode_path(parameter: CompiledParameter, text: str) -> Any:
             text = text[1:].replace(";", ",")
         else:
             text = text[len(prefix) :] if text.startswith(prefix) else text[1:]
-    return _decode_simple(parameter, text)
+    return _decode_simple(parameter, text, violations)
 
 
-def _deep_object(name: str, query: list[tuple[str, str]], parameter: CompiledParameter) -> Any:
+def _deep_object(name: str, query: list[tuple[str, str]], parameter: CompiledParameter, violations: Violations) -> Any:
     """``name[a]=1&name[b][c]=2&name[d][]=x`` → nested dicts and lists; None if absent."""
     root: dict[str, Any] = {}
     found = False
@@ -317,6 +335,10 @@ def _deep_object(name: str, query: list[tuple[str, str]], parameter: CompiledPar
         tokens = _BRACKETS.findall(key[len(name) :])
         if not tokens:
             continue
+        if len(tokens) > violations.limits.max_nesting:
+            limit = violations.limits.max_nesting
+            violations.append(_violation(parameter, f"a field name nests deeper than {limit} brackets (max_nesting)"))
+            return None
         found = True
         node: Any = root
         for position, token in enumerate(tokens):

@@ -27,7 +27,9 @@ def parse_prefer(header: str | None) -> Preferences:
         key, _, value = part.strip().partition("=")
         key = key.strip().lower()
         value = value.strip().strip('"')
-        if key == "code" and value.isdecimal() and 200 <= int(value) <= 599:
+        # three ASCII digits, checked before int(): "٣٠٠" is decimal to Python, and int() of a 5 000-digit
+        # value raises (the integer-digit limit); neither is a status code
+        if key == "code" and len(value) == 3 and value.isascii() and value.isdigit() and 200 <= int(value) <= 599:
             code = int(value)
             applied.append(f"code={code}")
         elif key == "example" and value:

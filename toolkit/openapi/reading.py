@@ -1,0 +1,209 @@
+"""Reading a request's JSON and form text within the limits, in time linear in its size.
+
+Each refusal here is a client's mistake and is answered 400/413 naming it, never a 500: a JSON
+document nested deeper than ``max_nesting`` (Python's parser would raise RecursionError), a lone
+surrogate (``"\\ud800"``: not Unicode, and no answer containing it could be encoded), a number over
+Python's integer-digit limit or one that overflows to infinity (not JSON either), a form with more
+than ``max_form_fields`` fields or with brackets deeper than ``max_nesting``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from dataclasses import dataclass
+from itertools import accumulate
+from typing import Any
+from urllib.parse import parse_qsl
+
+from toolkit.mock.problem import clip
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a request part cannot be read, and the status that says so."""
+
+    detail: str
+    status: int = 400
+
+
+# A JSON string, escapes included; the closing quote is optional so that an unterminated string
+# matches to the end at once (a required quote would make the regex retry at every later quote: quadratic).
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+_NOT_BRACKET = bytes(sorted(set(range(256)) - set(b"[]{}")))
+_CURLY_AS_SQUARE = bytes.maketrans(b"{}", b"[]")
+_DEPTH_STEP = tuple(1 if byte == ord("[") else -1 if byte == ord("]") else 0 for byte in range(256))
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_nesting_exceeds(raw: bytes, limit: int) -> bool:
+    """Whether the JSON text ``raw`` nests deeper than ``limit``, found on the bytes before parsing.
+
+    Strings are removed, then everything but brackets, with ``{}`` as ``[]`` (depth does not care
+    which; a mismatch is json.loads's to refuse, at a depth it can take). A run of more than ``limit``
+    opening brackets is too deep at once (the usual attack); otherwise the running sum of +1/-1 gives
+    the depth at every point, in C iterators (no Python loop per byte). Up to where a parser would
+    stop, the running sum is the parser's own depth, so what passes here cannot make json.loads recurse
+    deeper than ``limit``."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    brackets = _JSON_STRING.sub(b"", raw).translate(_CURLY_AS_SQUARE, _NOT_BRACKET)
+    if b"[" * (limit + 1) in brackets:
+        return True
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0) > limit
+
+
+def read_json(raw: bytes | str, max_nesting: int, what: str = "the body") -> tuple[Any, Refusal | None]:
+    """The JSON value of ``raw``, or why it is not one the mock can take."""
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    if json_nesting_exceeds(data, max_nesting):
+        return None, Refusal(f"{what} nests deeper than {max_nesting} levels (the limit max_nesting)")
+    try:
+        value = json.loads(data, parse_constant=_no_constant, parse_float=_finite_float)
+    except RecursionError:  # the scan above makes this unreachable; kept so a parser change cannot be a 500
+        return None, Refusal(f"{what} nests deeper than {max_nesting} levels (the limit max_nesting)")
+    except ValueError as error:
+        message = str(error)
+        if "integer string conversion" in message:
+            message = f"a number has more than {sys.get_int_max_str_digits()} digits"
+        return None, Refusal(f"{what} is not valid JSON: {message}")
+    if _SURROGATE_ESCAPE.search(data) and has_lone_surrogate(value):
+        return None, Refusal(f"{what} has a lone surrogate escape (\\ud800-\\udfff): not a Unicode character")
+    return value, None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return number
+
+
+def has_lone_surrogate(value: Any) -> bool:
+    """Whether a string (or key) anywhere in ``value`` holds a surrogate code point (iterative: no recursion)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def read_query(query: str, max_fields: int) -> tuple[list[tuple[str, str]], Refusal | None]:
+    """A query string's fields, at most ``max_fields`` (counted on the text before any is split)."""
+    try:
+        return parse_qsl(query, keep_blank_values=True, max_num_fields=max_fields), None
+    except ValueError:
+        return [], Refusal(f"the query string has more than {max_fields} fields (the limit max_form_fields)")
+
+
+def read_form(text: str, max_fields: int, max_nesting: int) -> tuple[dict[str, Any], Refusal | None]:
+    """A form-urlencoded body as nested values (see ``nest_form``), within the limits."""
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=max_fields)
+    except ValueError:
+        return {}, Refusal(f"the form has more than {max_fields} fields (the limit max_form_fields)", 413)
+    return nest_form(pairs, max_nesting)
+
+
+def nest_form(pairs: list[tuple[str, Any]], max_nesting: int) -> tuple[dict[str, Any], Refusal | None]:
+    """Form fields with bracket names (``metadata[key]``, ``items[0][price]``, ``expand[]``) as nested
+    values, the way Stripe-style APIs and most server frameworks read them; repeated keys become lists.
+
+    Numeric brackets are read as keys first and become a list only when they count 0, 1, 2, … with no
+    gap: ``metadata[99999]`` stays a key (a client's own data), and no index can make the mock allocate
+    a list of that length. Linear in the fields: a repeated key appends to its list in place."""
+    root: dict[str, Any] = {}
+    for key, value in pairs:
+        head, bracket, rest = key.partition("[")
+        if not bracket:
+            existing = root.get(head, _ABSENT)
+            if existing is _ABSENT:
+                root[head] = value
+            elif isinstance(existing, list):
+                existing.append(value)
+            else:
+                root[head] = [existing, value]
+            continue
+        if key.count("[") > max_nesting:
+            name = clip(key, 80)
+            return {}, Refusal(
+                f"the form field {name} nests deeper than {max_nesting} brackets (the limit max_nesting)"
+            )
+        tokens = [head] + [t.rstrip("]") for t in ("[" + rest).split("[")[1:]]
+        node: Any = root
+        for position, token in enumerate(tokens):
+            last = position == len(tokens) - 1
+            following = tokens[position + 1] if not last else None
+            if isinstance(node, list):  # made by "[]": each "[]" appends
+                if token != "":
+                    break
+                if last:
+                    node.append(value)
+                else:
+                    node.append([] if following == "" else {})
+                    node = node[-1]
+                continue
+            if last:
+                node[token] = value
+            else:
+                if not isinstance(node.get(token), (dict, list)):
+                    node[token] = [] if following == "" else {}
+                node = node[token]
+    return {name: _listify(item) for name, item in root.items()}, None  # the root's keys are field names
+
+
+_ABSENT = object()
+
+
+def _listify(node: Any) -> Any:
+    """Dicts keyed "0", "1", … "n-1" (exactly: no "01", no gap) as lists, at every depth (at most max_nesting)."""
+    if isinstance(node, list):
+        return [_listify(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _listify(item) for key, item in node.items()}
+    # compared as strings: int() of a 5 000-digit key would raise (Python's integer-digit limit)
+    if out and all(key.isdecimal() for key in out) and set(out) == {str(index) for index in range(len(out))}:
+        return [out[str(index)] for index in range(len(out))]
+    return out
+
+
+def echo_fits(value: Any, limit: int) -> bool:
+    """Whether ``value`` is small enough to repeat in an answer: its JSON text at most about ``limit``
+    characters. Stops counting as soon as it is over, so a huge value costs no more than a small one."""
+    budget = limit
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            budget -= len(item) + 2
+        elif isinstance(item, bool) or item is None:
+            budget -= 5
+        elif isinstance(item, int):
+            budget -= item.bit_length() // 3 + 1  # about its decimal digits, without converting it
+        elif isinstance(item, float):
+            budget -= 24
+        elif isinstance(item, (dict, list)):
+            budget -= 2 + len(item)
+        if budget < 0:
+            return False
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
