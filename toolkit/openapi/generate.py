@@ -32,7 +32,7 @@ from toolkit.openapi.generate_bounds import Bounds, OverLimitError, end_budget, 
 from toolkit.openapi.generate_compile import Gen, _Compiler
 from toolkit.openapi.generate_merge import NoValueError as _Fail
 from toolkit.openapi.generate_merge import def_name
-from toolkit.openapi.jsonschema import SchemaValidators, Validator
+from toolkit.openapi.jsonschema import SchemaCompileError, SchemaValidators, Validator
 from toolkit.openapi.load import OpenAPIContract
 
 Direction = Literal["request", "response"]
@@ -140,7 +140,14 @@ class Generators:
         self._cache: dict[int, tuple[Validator, Generator]] = {}
 
     def generator(self, schema: Any, place: str, direction: Direction) -> Generator:
-        validator = self.validators.validator(schema, place, direction)
+        try:
+            validator = self.validators.validator(schema, place, direction)
+        except SchemaCompileError as error:  # what cannot be checked is never sent: no value for this schema
+            raise GenerationError(
+                f"no value can be generated for a schema that cannot be checked: {error.message}",
+                where=error.where,
+                hint=error.hint,
+            ) from None
         cached = self._cache.get(id(validator))
         if cached is not None:
             return cached[1]
