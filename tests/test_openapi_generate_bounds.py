@@ -191,17 +191,18 @@ def test_a_failed_schema_conversion_leaves_no_placeholder(
 def test_a_failed_generator_compile_leaves_no_half_compiled_definition(
     contract: OpenAPIContract, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from toolkit.openapi import generate_compile
-
     generators = Generators(contract, SchemaValidators(contract))
     assert contract.resolver is not None
     where = place(contract.resolver.root_uri, "/components/schemas/Wrapper")
     schema = {"type": "array", "minItems": 1, "items": {"$ref": "#/components/schemas/Shallow"}}
-    original = generate_compile.string_generator
-    monkeypatch.setattr(generate_compile, "string_generator", lambda *args: (_ for _ in ()).throw(MemoryError()))
+
+    def out_of_memory(*args: Any) -> Any:
+        raise MemoryError
+
+    monkeypatch.setattr("toolkit.openapi.generate_compile.string_generator", out_of_memory)
     with pytest.raises(MemoryError):
         generators.generator(schema, where, "response")
-    monkeypatch.setattr(generate_compile, "string_generator", original)
+    monkeypatch.undo()
     value = generators.generator(schema, where, "response").generate(random.Random(0))
     assert _depth(value) == 21  # the Shallow definition was compiled again, not left half-built
 
@@ -230,7 +231,12 @@ def test_an_operation_that_cannot_compile_fails_the_same_clean_way_each_time(
     broken = _slot(tmp_path, {"type": "string"}, request=nested(300, {"type": "string"}))
     compiles = []
     original = mock_compile.compile_operation
-    monkeypatch.setattr(mock_compile, "compile_operation", lambda *args: compiles.append(1) or original(*args))
+
+    def counted(*args: Any) -> Any:
+        compiles.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(mock_compile, "compile_operation", counted)
     messages = []
     for _ in range(3):
         with pytest.raises(SchemaCompileError) as caught:
@@ -252,18 +258,15 @@ def _frames(traceback: Any) -> list[Any]:
 def test_an_operation_whose_compile_ran_out_of_memory_compiles_on_the_next_use(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from toolkit.openapi import mock_compile
-
     slot = _slot(tmp_path, {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}})
-    original = mock_compile.compile_responses
 
     def out_of_memory(*args: Any, **kwargs: Any) -> Any:
         raise MemoryError
 
-    monkeypatch.setattr(mock_compile, "compile_responses", out_of_memory)
+    monkeypatch.setattr("toolkit.openapi.mock_compile.compile_responses", out_of_memory)
     with pytest.raises(MemoryError):
         slot.get()
-    monkeypatch.setattr(mock_compile, "compile_responses", original)
+    monkeypatch.undo()
     assert slot.get().operation.id == "POST /x"
 
 
