@@ -5,8 +5,8 @@ concurrency, so a receiver sees at most ``webhook_concurrency`` connections), th
 tasks reading a queue of at most ten times as many events, and each delivery bounded by
 ``webhook_timeout`` from start to end. An event beyond the queue is dropped with a one-line warning:
 a flood of admin requests must not grow memory. Redirects are not followed (a receiver on an allowed
-host could otherwise bounce the event to one that is not), the receiver's answer body is never read,
-and each destination is checked against the ``DestinationPolicy`` again right before sending.
+host could otherwise bounce the event to one that is not), the receiver's answer is read only up to
+``MAX_ANSWER`` bytes, and each destination is checked against the ``DestinationPolicy`` again right before sending.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ctk.mock")
 QUEUE_FACTOR = 10  # events waiting per sender before new ones are dropped
+MAX_ANSWER = 64 * 1024  # bytes of a receiver's answer read (and thrown away) so its connection can be reused
 DROP_LOG_EVERY = 100  # after the first, one warning per this many dropped events
 
 
@@ -109,9 +110,17 @@ class Deliverer:
                 request = self._client.build_request(
                     delivery.method, delivery.url, headers=list(delivery.headers), content=delivery.body
                 )
-                # stream=True: only the status is read; a receiver answering gigabytes costs nothing
                 response = await self._client.send(request, stream=True)
-                await response.aclose()
+                try:
+                    # Read a short answer to its end so the connection is reused; stop at a long one (a receiver
+                    # answering gigabytes costs nothing: its connection is dropped instead).
+                    received = 0
+                    async for chunk in response.aiter_raw():
+                        received += len(chunk)
+                        if received > MAX_ANSWER:
+                            break
+                finally:
+                    await response.aclose()
             log.info("delivered %s to %s: %s", delivery.name or "event", shown, response.status_code)
         except TimeoutError:
             log.warning(
