@@ -224,6 +224,18 @@ def test_a_trickling_vendor_is_cut_in_drift_too(remote: Vendor, tmp_path: Path) 
     assert "within 1 s" in run.stderr and remote.url + "/api.yaml" in run.stderr
 
 
+def test_a_trickling_graphql_endpoint_is_cut_in_live_drift(remote: Vendor, tmp_path: Path) -> None:
+    remote.trickle_body.add("/graphql")
+    write_file(tmp_path, "contracts/inventory/v1/schema.graphql", "type Query { item: String }\n")
+    config = (
+        f'[apis.inventory]\ncontract = "contracts/inventory/v1"\n'
+        f'[apis.inventory.vendor]\ngraphql_endpoint = "{remote.url}/graphql"\n'
+    )
+    run = run_ctk("drift", "inventory", "--live", "--workspace", str(write_workspace(tmp_path, config)), env=DEADLINE)
+    assert run.code == 2 and "Traceback" not in run.output, run.output
+    assert "within 1 s" in run.stderr and remote.url + "/graphql" in run.stderr, run.stderr
+
+
 @pytest.mark.parametrize("value", ["soon", "0", "-3"])
 def test_a_malformed_fetch_timeout_is_one_clear_error(remote: Vendor, value: str) -> None:
     url = remote.put("/api.yaml", PINNED)

@@ -12,18 +12,20 @@ import json
 from toolkit.drift.fetch import Credentials, fetch
 from toolkit.errors import SourceError
 from toolkit.model import Contract
-from toolkit.sources import Source
+from toolkit.sources import Source, SourceReader
 
 
 def load_live_schema(endpoint: str, credentials: Credentials) -> Contract:
     """POST the introspection query to ``endpoint`` and build the contract from the answer."""
     from toolkit.graphql.load import introspection_query
 
+    reader = SourceReader(allow_network=True)  # its limits: the fetch deadline and the node count
     body = fetch(
         endpoint,
         credentials,
         method="POST",
         json_body={"query": introspection_query(), "operationName": "IntrospectionQuery"},
+        reader=reader,
     )
     try:
         answer = json.loads(body)
@@ -35,6 +37,8 @@ def load_live_schema(endpoint: str, credentials: Credentials) -> Contract:
         ) from None
     from toolkit.graphql.load import introspection_schema, load_introspection
 
+    source = Source(endpoint, body)
+    reader.charge_nodes(source, "", answer)  # JSON has no aliases, but the walks that follow are bounded all the same
     schema = introspection_schema(answer)
     if schema is None:
         errors = answer.get("errors") if isinstance(answer, dict) else None
@@ -48,4 +52,4 @@ def load_live_schema(endpoint: str, credentials: Credentials) -> Contract:
                 hint="the vendor may have disabled introspection; set [apis.<name>] published to its SDL instead",
             )
         )
-    return load_introspection(Source(endpoint, body), schema)
+    return load_introspection(source, schema)
