@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import REPO, ctk, write_workspace
 from toolkit.errors import ConfigError
+from toolkit.limits import DEFAULT_LIMITS
 from toolkit.workspace import load_workspace
 
 
@@ -71,6 +72,11 @@ def test_minimal_config(space: Path) -> None:
         (GOOD + "[apis.payments.mock]\nmax_depth = 0\n", "mock.max_depth must be a positive integer"),
         (GOOD + "[apis.payments.mock]\nmax_cost = true\n", "mock.max_cost must be a positive integer"),
         (GOOD + "[apis.payments.mock]\nintrospection = 'no'\n", "mock.introspection must be true or false"),
+        (GOOD + "[limits]\nmax_bodi = 1\n", "unknown limit 'max_bodi'"),
+        (GOOD + "[limits]\nheader_timeout = -1\n", "limit header_timeout must be a positive number"),
+        ("limits = 3\n" + GOOD, "[limits] must be a table"),
+        ("[sandbox]\nwebhook_hosts = 'x'\n" + GOOD, "sandbox.webhook_hosts must be a list"),
+        ("[sandbox]\nwebhook_hosts = ['not a host']\n" + GOOD, "is not a host name, IP address or network"),
     ],
 )
 def test_config_mistakes_are_named(space: Path, text: str, expected: str) -> None:
@@ -79,6 +85,17 @@ def test_config_mistakes_are_named(space: Path, text: str, expected: str) -> Non
         load_workspace(space)
     assert expected in str(error.value)
     assert "sandbox.toml" in str(error.value)
+
+
+def test_limits_and_webhook_hosts(space: Path) -> None:
+    write_workspace(
+        space, "[sandbox]\nwebhook_hosts = ['hooks.internal', '10.0.0.0/8']\n[limits]\nmax_body = 1000\n" + GOOD
+    )
+    workspace = load_workspace(space)
+    assert workspace.limits.max_body == 1000
+    assert workspace.limits.header_timeout == DEFAULT_LIMITS.header_timeout
+    assert workspace.sandbox.webhook_hosts == ("hooks.internal", "10.0.0.0/8")
+    assert load_workspace(write_workspace(space, GOOD)).limits == DEFAULT_LIMITS
 
 
 def test_unknown_key_suggests_the_close_one(space: Path) -> None:
