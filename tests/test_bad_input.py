@@ -129,6 +129,12 @@ def folder_with_two_roots(path: Path) -> None:
         (path / name).write_text("openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths: {}\n")
 
 
+def ref_to_fifo(path: Path) -> None:
+    """A contract whose $ref names a FIFO nobody writes to: opening it the usual way blocks forever."""
+    os.mkfifo(path.parent / "pipe.yaml")
+    path.write_text(OPENAPI_WITH_REF.format(ref="pipe.yaml"), encoding="utf-8")
+
+
 def wsdl_importing(location: str) -> Callable[[Path], None]:
     def write(path: Path) -> None:
         path.write_text(wsdl(imports=f'<import namespace="urn:other" location="{location}"/>'))
@@ -276,6 +282,21 @@ BAD: dict[str, Bad] = {
         r"latin1\.yaml",
         "UTF-8",
     ),
+    # 17: source-level hazards that used to escape as internal errors or hangs
+    "huge-int-json": Bad(
+        "huge.json", text('{"openapi": "3.0.0",\n"x": ' + "9" * 5000 + "}"), ParseError, r"huge\.json:2", "digits"
+    ),
+    "huge-int-yaml": Bad(
+        "huge.yaml", text("openapi: 3.0.0\nx: " + "9" * 5000 + "\n"), ParseError, r"huge\.yaml:2", "digits"
+    ),
+    "nul-in-ref": Bad(
+        "nul.yaml",
+        text(OPENAPI_WITH_REF.format(ref="a%00b.yaml")),
+        UnresolvedReferenceError,
+        r"nul\.yaml:\d+ .*",
+        "NUL",
+    ),
+    "ref-to-fifo": Bad("fifo.yaml", ref_to_fifo, SourceError, r"fifo\.yaml:\d+ .*", "not a regular file"),
     # (XXE, here as one more bad input; tests/test_xml_safety.py covers the attacks in depth)
     "xxe": Bad(
         "xxe.wsdl",

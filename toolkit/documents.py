@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Any
 
 import yaml
@@ -65,6 +66,22 @@ def parse_json(source: Source, text: str) -> Any:
         ) from None
     except RecursionError:
         raise ParseError("invalid JSON: nested too deeply", where=source.name) from None
+    except ValueError as exc:  # not a JSONDecodeError: an integer longer than Python converts
+        raise _unconvertible(source, text, "JSON", exc) from None
+
+
+def _unconvertible(source: Source, text: str, kind: str, exc: ValueError) -> ParseError:
+    """A value the parser could not convert; most often an integer longer than Python converts
+    (``sys.get_int_max_str_digits()``, the CVE-2020-10735 guard), which is placed by its line."""
+    limit = sys.get_int_max_str_digits()
+    found = re.search(rf"\d{{{limit + 1},}}", text) if limit else None
+    if found is None:
+        return ParseError(f"invalid {kind}: a value cannot be read ({exc})", where=source.name)
+    return ParseError(
+        f"invalid {kind}: a number has more than {limit} digits",
+        where=f"{source.name}:{text.count(chr(10), 0, found.start()) + 1}",
+        hint="write such a value as a string",
+    )
 
 
 MAX_FLOW_DEPTH = 2000
@@ -108,6 +125,8 @@ def parse_yaml(source: Source, text: str) -> Any:
         raise ParseError(f"invalid YAML: {exc}", where=source.name) from None
     except RecursionError:
         raise ParseError("invalid YAML: nested too deeply", where=source.name) from None
+    except ValueError as exc:  # a constructor's conversion: an integer longer than Python converts
+        raise _unconvertible(source, text, "YAML", exc) from None
 
 
 def parse_data(source: Source, text: str) -> Any:

@@ -154,6 +154,10 @@ class SourceReader:
         Refuses (``LocalReferenceError``) a local file named by a document that came from a URL, and a
         mirrored path that leaves its mirror's folder. ``referrer`` names the place of the reference.
         """
+        if "\x00" in urllib.parse.unquote(reference):  # no file name holds one; os calls would raise ValueError
+            raise UnresolvedReferenceError(
+                f"refers to {reference!r}, which holds a NUL character", where=referrer, hint="check the reference"
+            )
         if is_url(base_uri):
             target = urllib.parse.urljoin(base_uri, reference)
             if not is_url(target):  # file:, or any scheme but http(s): urljoin keeps paths on the server
@@ -256,6 +260,8 @@ class SourceReader:
             raise SourceError("is a folder, not a file", where=name) from None
         except OSError as exc:
             raise SourceError(f"cannot be read: {exc.strerror}", where=name) from None
+        except ValueError:  # a NUL character in the path
+            raise SourceError("is not a valid path (it holds a NUL character)", where=repr(name)) from None
         try:
             status = os.fstat(descriptor)
             if stat.S_ISDIR(status.st_mode):
@@ -323,11 +329,12 @@ class SourceReader:
                     response, lambda size: self._check_size(size, url), lambda: self._check_time(url, where)
                 )
                 return data, str(response.url)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL is no HTTPError: "http://[::1" raises it
             if deadline.passed():
                 raise self.fetch_timed_out(url, where) from None
             raise SourceError(
-                f"{url} could not be fetched: {exc.__class__.__name__}: {exc}",
+                ("could not be fetched" if url == where else f"{url} could not be fetched")
+                + f": {exc.__class__.__name__}: {exc}",
                 where=where,
                 hint="check the URL and the network",
             ) from None

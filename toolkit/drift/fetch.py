@@ -176,7 +176,7 @@ def fetch_final(
                 finally:
                     response.close()
             raise SourceError(f"{url} redirected more than {_MAX_REDIRECTS} times", where=where)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL is no HTTPError
         if deadline.passed():
             raise credentials.redact_error(reader.fetch_timed_out(url, where)) from None
         raise credentials.redact_error(
