@@ -738,3 +738,43 @@ def test_a_huge_numeric_form_index_is_a_key_not_an_allocation(payments: OpenAPIM
     headers = (("content-type", "application/x-www-form-urlencoded"),)
     response = call(payments, "POST", "/v1/customers", headers=headers, body=body)
     assert response.status < 500
+
+
+# -- limits: each bound read from MockOptions.limits, not from a constant --------------------------
+
+
+def test_limits_come_from_the_mock_options() -> None:
+    from toolkit.limits import DEFAULT_LIMITS
+
+    limits = DEFAULT_LIMITS.replace(max_violations=2, max_echo_length=8, max_form_fields=3, max_nesting=4)
+    mock = make_mock(MOCK_DATA / "hostile_rest.yaml", limits=limits)
+    tags = {f"T{index}": "x" for index in range(5)}  # each outside propertyNames
+    body = problem(call(mock, "POST", "/things", body={"tags": tags}), 400)
+    assert len(body["errors"]) == 3 and body["errors"][-1] == {"more": 3, "detail": "and 3 more"}
+    form = (("content-type", "application/x-www-form-urlencoded"),)
+    assert call(mock, "POST", "/things", headers=form, body=b"a=1&b=2&c=3&d=4").status == 413
+    deep = problem(call(mock, "POST", "/things", body={"extra": [[[[[1]]]]]}), 400)
+    assert "deeper than 4" in deep["errors"][0]["detail"]
+    assert as_json(call(mock, "GET", "/things/short"))["id"] == "short"
+    assert as_json(call(mock, "GET", "/things/much-longer-than-8"))["id"] != "much-longer-than-8"
+
+
+def test_admin_endpoints_run_inside_the_crash_guard(payments: OpenAPIMock, monkeypatch: pytest.MonkeyPatch) -> None:
+    import toolkit.openapi.mock as mock_module
+
+    def broken(*args: Any) -> MockResult:
+        raise RuntimeError("an admin endpoint bug")
+
+    monkeypatch.setattr(mock_module, "admin_answer", broken)
+    body = problem(call(payments, "GET", "/__ctk/health"), 500)
+    assert "RuntimeError" in body["detail"]
+
+
+def test_a_huge_request_is_answered_but_not_memoised() -> None:
+    mock = make_mock(MOCK_DATA / "hostile_rest.yaml")
+    huge = "/things/" + "i" * 20_000
+    first, second = call(mock, "GET", huge), call(mock, "GET", huge)
+    assert first == second and first.status == 200  # same answer: seeded by the request, not the memo
+    assert len(mock._memo) == 0 and len(mock._cache) == 0
+    call(mock, "GET", "/things/t1")
+    assert len(mock._memo) == 1

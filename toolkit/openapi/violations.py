@@ -1,4 +1,4 @@
-"""A request's violations, collected within bounds: all counted, ``max_violations`` listed, each clipped.
+"""A request's violations, collected within bounds: all counted, ``max_violations`` listed, values clipped.
 
 Why not jsonschema_rs's ``iter_errors``: its Python binding builds every error before it yields the
 first, and each error carries a Python copy of the offending instance, so an object with thousands of
@@ -48,23 +48,22 @@ class Violations:
             # a body over a size limit (413) or of an undeclared type (415) is refused as a whole
             self.status = max(self.status, status)
         if len(self.listed) < self.limits.max_violations:
-            detail = violation.get("detail")
-            if isinstance(detail, str):
-                violation["detail"] = clip(detail, self.limits.max_echo_length)
             self.listed.append(violation)
 
     def schema(self, validator: Validator, value: Any, size: int, describe: Describe) -> None:
         """Every way ``value`` breaks ``validator``'s schema; ``size``: the bytes ``value`` was read from."""
         # Validator keeps its jsonschema_rs validator private: its own ``errors`` is iter_errors (above)
         compiled = validator._compiled
+        # a schema message renders the offending value ('"xxx…" is not of type "integer"'): clipped
+        limit = self.limits.max_echo_length
         if size <= self.limits.max_violation_scan:
             for error in compiled.evaluate(value).errors():
-                self.append(describe(error["instanceLocation"], error["error"]))
+                self.append(describe(error["instanceLocation"], clip(error["error"], limit)))
             return
         try:
             compiled.validate(value)
         except jsonschema_rs.ValidationError as error:
-            self.append(describe(instance_pointer(error.instance_path), error.message))
+            self.append(describe(instance_pointer(error.instance_path), clip(error.message, limit)))
             self.uncounted = True
 
     def summary(self) -> str:
