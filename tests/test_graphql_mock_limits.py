@@ -277,3 +277,11 @@ def test_a_non_finite_number_is_not_echoed(inventory: GraphQLMock) -> None:
     response = send(inventory, {"query": text})
     assert response.status == 200
     assert isinstance(json.loads(response.body)["data"]["createProduct"]["product"]["price"], str)
+
+
+def test_a_huge_variable_is_not_repeated_by_every_alias(inventory: GraphQLMock) -> None:
+    text = "query($s: String!) {" + " ".join(f"a{i}: productBySku(sku: $s) {{ sku }}" for i in range(200)) + "}"
+    data = answer(inventory, text, {"s": "x" * 100_000})  # once a 20 MB answer
+    assert len(json.dumps(data)) < 200 * 100
+    short = answer(inventory, text, {"s": "sku-1"})
+    assert {item["sku"] for item in short.values()} == {"sku-1"}  # a value of a sane size is still echoed

@@ -148,6 +148,27 @@ def test_client_mistakes_with_application_json_are_200_errors(workspace_server: 
     assert_no_traceback(workspace_server)
 
 
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        ('{ productBySku(sku: "' + "x" * 5_000_000 + '") { sku } }', None),
+        ('{ productBySku(sku: """' + "x" * 5_000_000 + '""") { sku } }', None),
+        ("# " + "x" * 5_000_000 + "\n{ warehouses { id } }", None),
+        ("query($s: String!) {" + " ".join(f"a{i}: productBySku(sku: $s) {{ sku }}" for i in range(200)) + "}",
+         {"s": "x" * 1_000_000}),
+    ],
+    ids=["string-literal", "block-string", "comment", "variable-echoed-by-200-aliases"],
+)  # fmt: skip
+def test_huge_strings_cost_bounded_memory(workspace_server: Served, query: str, variables: Any) -> None:
+    """A string is scanned without a backtracking stack per character, and not repeated into every answer."""
+    baseline = workspace_server.peak_rss()
+    response = post(workspace_server, "/inventory", {"query": query, "variables": variables})
+    assert response.status_code == 200, response.text[:300]
+    assert len(response.content) < 64 * 1024
+    assert workspace_server.peak_rss() - baseline < GROWTH
+    assert_no_traceback(workspace_server)
+
+
 # -- contracts that ask for unbounded generation ---------------------------------------------------------------
 
 

@@ -56,7 +56,9 @@ from toolkit.limits import Limits
 MAX_LIST = 100  # the mock never makes a list longer than this, whatever the client asks (vendors cap pages too)
 DEFAULT_LIST = 3  # a list the client did not size holds 1 to 3 items
 _RECURSION_MARGIN = 100  # the walk stops descending this far past the limit: the answer is "too deep" anyway
-_BRACKETS = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|#[^\n\r]*|[{}\[\]()]')
+# Possessive (``++``, ``*+``): a plain ``(?:a|b)*`` over a string literal keeps a backtracking entry per character,
+# about 120 bytes each (a 3 MB literal cost 350 MB); these keep none.
+_BRACKETS = re.compile(r'"""(?:[^"\\]++|\\.|"(?!""))*+"""|"(?:[^"\\\n]++|\\.)*+"|#[^\n\r]*|[{}\[\]()]')
 _OPEN = frozenset("{[(")
 # Introspection nests ``ofType`` 9 levels deep in graphql-core's standard query (GraphiQL's is similar):
 # its depth is not the client's choice, and graphql-core's MaxIntrospectionDepthRule bounds its abuse.
@@ -127,7 +129,7 @@ def nesting(text: str, limit: int) -> Nesting | None:
 # GraphQL's lexical tokens as graphql-core's parser counts them for ``max_tokens`` (comments count, commas
 # do not): block strings, strings, the spread, punctuators, numbers, names, comments. A string is one token.
 _TOKENS = re.compile(
-    r'"""(?:\\"""|[^"]|"(?!""))*"""|"(?:\\.|[^"\\\n])*"|\.\.\.|[!$&():=@\[\]{|}]'
+    r'"""(?:\\"""|[^"\\]++|\\|"(?!""))*+"""|"(?:\\.|[^"\\\n]++)*+"|\.\.\.|[!$&():=@\[\]{|}]'
     r"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|[_A-Za-z][_0-9A-Za-z]*|#[^\n\r]*"
 )
 

@@ -10,7 +10,8 @@ items); an object fetched by id is keyed by the id alone, so it looks the same w
 A leaf's value comes from ``rng_for(seed, (object key, field, arguments))``: the same query gives the
 same data, and different objects (other ids, other list positions) differ.
 
-Echoes: arguments repeat into the object a field returns (``product(id: "p1") { id }`` → ``"p1"``); an
+Echoes: arguments repeat into the object a field returns (``product(id: "p1") { id }`` → ``"p1"``),
+those up to ``max_echo_length`` characters (so an answer cannot multiply a huge variable); an
 input object's fields too, and a mutation's payload passes them on to the resource it holds
 (``createProduct(input: {name: "X"}) { product { name } }`` → ``"X"``). Connections (Relay) are coherent:
 ``edges[i].node`` is ``nodes[i]``, cursors number the items, ``pageInfo`` and ``totalCount`` agree.
@@ -100,7 +101,7 @@ class Resolvers:
         key = seed_of(self.seed, (parent.key, name, identity))
         if isinstance(args.get("id"), str | int) and not isinstance(args.get("id"), bool):
             key = seed_of(self.seed, ("id", str(args["id"])))  # one object per id, wherever it is fetched
-        echo = _echo_of(args)
+        echo = _echo_of(args, self.limits.max_echo_length)
         if name in parent.echo:
             inherited = parent.echo[name]
             if isinstance(inherited, dict):
@@ -291,14 +292,31 @@ def _conditions(selection_set: SelectionSetNode | None, info: Info, out: set[str
                 _conditions(fragment.selection_set, info, out, seen)
 
 
-def _echo_of(args: dict[str, Any]) -> dict[str, Any]:
-    """What an object repeats from its field's arguments: each argument, and an input object's fields."""
+def _echo_of(args: dict[str, Any], longest: int) -> dict[str, Any]:
+    """What an object repeats from its field's arguments: each argument, and an input object's fields; a value
+    larger than ``longest`` characters is not repeated (a 1 MB variable echoed by 200 aliases was a 200 MB answer)."""
     echo: dict[str, Any] = {}
     for name, value in args.items():
+        if _echo_size(value, longest) > longest:
+            continue
         if isinstance(value, dict):
             echo.update(value)
         echo[name] = value
     return echo
+
+
+def _echo_size(value: Any, budget: int) -> int:
+    """About how many characters ``value`` takes as JSON; counting stops once past ``budget``."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict | list):
+        total = 2
+        for item in value.values() if isinstance(value, dict) else value:
+            total += 1 + _echo_size(item, budget - total)
+            if total > budget:
+                break
+        return total
+    return 8
 
 
 def _fits(type_: Any, value: Any) -> bool:
