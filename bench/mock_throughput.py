@@ -242,8 +242,9 @@ def main() -> int:
     uvicorn_flags = ["--log-level", "warning", "--no-access-log", "--workers", str(args.workers)]
     bare = start([sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(bare_port), *uvicorn_flags], bare_port,
                  {"PYTHONPATH": str(bare_dir)})  # fmt: skip
+    # --log-level warning: ctk's one line per refused request is not what is measured (and stderr is a pipe here)
     ctk = start([sys.executable, "-m", "toolkit.cli", "serve", "--root", str(ROOT), "--port", str(ctk_port),
-                 "--workers", str(args.workers)], ctk_port)  # fmt: skip
+                 "--workers", str(args.workers), "--log-level", "warning"], ctk_port)  # fmt: skip
     try:
         print(f"{'scenario':20} {'server':6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}   statuses")
         for scenario in [item for item in SCENARIOS if args.only.lower() in item[0].lower()]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from toolkit.errors import ConfigError
 from toolkit.limits import DEFAULT_LIMITS, Limits, limits_from
-from toolkit.sources import is_url
+from toolkit.sources import contract_limits, is_url
 
 CONFIG_PATH = Path("sandbox") / "sandbox.toml"
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
@@ -79,7 +79,8 @@ class Workspace:
     config: Path
     sandbox: SandboxSettings
     apis: dict[str, Api]
-    limits: Limits = DEFAULT_LIMITS  # [limits]: the same names as toolkit.limits.Limits and ctk serve --limit
+    # [limits]: the names of toolkit.limits.Limits, as ctk serve --limit; over the CTK_* environment variables
+    limits: Limits = DEFAULT_LIMITS
 
     @property
     def mocks(self) -> Path:
@@ -119,7 +120,7 @@ def load_workspace(root: Path | None = None) -> Workspace:
     if not apis_table:
         raise ConfigError("defines no API", where=where, hint="add an [apis.<name>] table with a contract")
     apis = {name: _api(name, value, root, where) for name, value in apis_table.items()}
-    limits = limits_from(_table(data, "limits", where), f"{where} [limits]")
+    limits = limits_from(_table(data, "limits", where), f"{where} [limits]", base=contract_limits())
     return Workspace(root=root, config=config, sandbox=sandbox, apis=apis, limits=limits)
 
 

@@ -14,6 +14,7 @@ from toolkit.cli.errors import debug_option, reported_errors
 from toolkit.cli.options import limit_option, limits_from_options, mirror_option, mirrors_from
 from toolkit.errors import ConfigError, CtkError
 from toolkit.limits import DEFAULT_LIMITS, Limits
+from toolkit.sources import contract_limits
 from toolkit.workspace import SandboxSettings, load_workspace
 
 if TYPE_CHECKING:
@@ -92,7 +93,8 @@ def serve(
             mounted, settings, base = [MountedContract(contract, mount, mirrors_from(mirror))], SandboxSettings(), None
         else:
             mounted, settings, base = _workspace_contracts(root)
-        limits = limits_from_options(limit, base or DEFAULT_LIMITS)
+        # defaults < CTK_* environment variables (contract reading) < sandbox.toml [limits] < --limit
+        limits = limits_from_options(limit, base or contract_limits(DEFAULT_LIMITS))
         config = ServeConfig(
             contracts=mounted,
             seed=seed if seed is not None else settings.seed,

@@ -137,7 +137,7 @@ def build_handler(config: ServeConfig) -> Handler:
     handlers: dict[str, Handler] = {}
     limits = config.effective_limits
     for item in config.contracts:
-        contract = load_contract(item.source, mirrors=item.mirrors)
+        contract = load_contract(item.source, mirrors=item.mirrors, limits=limits)
         options: dict[str, Any] = {
             "webhook_url": config.webhook_url,
             "webhook_after": config.webhook_after,
