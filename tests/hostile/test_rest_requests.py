@@ -258,3 +258,14 @@ def test_admin_endpoint_with_deep_json_is_400(workspace_server: Served) -> None:
         assert "max_nesting" in answer.json()["detail"]
         assert client.get("/__ctk/health").status_code == 200
     assert_no_traceback(workspace_server)
+
+
+def test_limits_given_to_ctk_serve_reach_the_rest_mock() -> None:
+    with served(str(CONTRACT), "--limit", "max_violations=3", "--limit", "max_form_fields=10") as server:
+        with server.client() as client:
+            tags = {f"Tag{index}": "x" for index in range(10)}
+            errors = client.post("/things", json={"tags": tags}).json()["errors"]
+            assert len(errors) == 4 and errors[-1]["detail"] == "and 7 more"
+            form = {"content-type": "application/x-www-form-urlencoded"}
+            assert client.post("/things", content=b"&".join([b"a=1"] * 11), headers=form).status_code == 413
+        assert_no_traceback(server)
