@@ -32,6 +32,7 @@ class Limits:
     keepalive_timeout: float = 5.0  # seconds an idle keep-alive connection is kept open
     body_timeout: float = 60.0  # seconds to receive a request's body once its headers are in; then 408, closed
     max_connections: int = 1000  # connections per server process; the longest-idle is closed for a new one, else 503
+    max_pipelined: int = 16  # requests queued on one connection behind the one being answered; then it closes after them
     # -- reading a request --
     max_violations: int = 20  # request violations listed per answer, then "and N more"
     max_violation_scan: int = 16 * KIB  # bytes of a request part searched for all its violations, not just the first
@@ -67,6 +68,8 @@ LIMIT_DOCS: dict[str, str] = {
     "keepalive_timeout": "idle time of a keep-alive connection",
     "body_timeout": "time to send a request's body (slow-body attacks); 408 and the connection closed",
     "max_connections": "connections per server process; beyond, the longest-idle one is closed, or 503 if all are busy",
+    "max_pipelined": "pipelined requests queued on one connection; beyond, the rest are not read and the connection "
+    "closes after answering the queued ones",
     "max_violations": "violations listed in one error answer, then 'and N more'",
     "max_violation_scan": "body or query bytes searched for all violations; past it, the first and 'possibly more'",
     "max_form_fields": "fields of a form body or query string; 400/413 beyond",
