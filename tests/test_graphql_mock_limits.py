@@ -193,6 +193,18 @@ def test_lists_of_lists_are_filled_to_a_bounded_level(deep_lists: GraphQLMock) -
     assert depth(answer(deep_lists, "{ matrix }")["matrix"]) <= 7
 
 
+def test_the_options_limits_bound_generation(deep_lists: GraphQLMock) -> None:
+    limits = DEFAULT_LIMITS.replace(max_array_items=20)
+    small = GraphQLMock(deep_lists.contract, GraphQLMockOptions(limits=limits))
+    assert len(answer(small, "{ paged(first: 100) { x } }")["paged"]) == 20
+    assert all(len(row) == 0 for row in answer(small, "{ grid(first: 20) { x } }")["grid"])  # 20 x 3 > 20: empty
+    assert [p.location.path for p in lint_graphql(small.contract, limits)] == [
+        "Query.matrix",
+        "Query.grid",
+        "Query.shapes",
+    ]  # fills 2
+
+
 def test_an_argument_default_sizes_the_list_in_the_cost(deep_lists: GraphQLMock) -> None:
     cost, _ = cost_of(deep_lists, "{ paged { x } }")
     assert cost == 1 + 40

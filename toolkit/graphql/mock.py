@@ -1,9 +1,10 @@
 """The GraphQL mock: a sans-IO function from ``Request`` to ``MockResult``, compiled once per schema.
 
 Per request, in order of cost, each step refusing what the next one should not pay for:
-read the GraphQL-over-HTTP request (``mock_http``); bound the document's nesting with a bracket scan
-and its size with the parser's token cap; pick the operation; measure its depth and cost with
-fragments expanded (``mock_limits``); validate; execute with graphql-core and the mock's resolvers
+read the GraphQL-over-HTTP request (``mock_http``: JSON nesting, lone surrogates); bound the document's
+nesting with a bracket scan and its size with the parser's token cap; pick the operation; measure its
+depth and cost with fragments expanded (``mock_limits``), introspection on the schema's real sizes
+against its own budget (``mock_introspection``); validate; execute with graphql-core and the mock's resolvers
 (``mock_resolve``), whose values are seeded by the request. The answer is therefore a pure function
 of the request, and whole answers are memoised: parse, validate and execute happen once per distinct
 request. Deprecated fields the operation selects are still served, and reported three ways: an
@@ -81,6 +82,10 @@ class GraphQLMockOptions:
     counted, see ``mock_limits``). ``max_cost`` 5000 values produced: a page of 100 items with 20 fields and a
     nested list of 2 passes, an unbounded fan-out does not. ``max_tokens`` 20 000: about 100 KB of
     query, far above any hand-written or generated client query, far below what stalls the parser.
+    Introspection is costed apart (``max_introspection_cost``): a real schema's full introspection is tens of
+    thousands of values (GitHub's: 44 697), which tools must keep getting, while copies of it must not pass.
+    ``limits``: ``max_array_items`` and ``max_generation_depth`` bound generated lists (``mock_resolve``),
+    ``max_nesting`` a variable's value, ``max_echo_length`` what an answer repeats from the request.
     """
 
     seed: int = 0
