@@ -195,6 +195,24 @@ def test_relative_references_resolve_against_the_url_after_redirects(
     assert "error:" not in run.stderr, run.stderr
 
 
+def test_a_wsdl_import_resolves_against_the_url_after_redirects(remote: Vendor) -> None:
+    remote.put(
+        "/v2/types.xsd",
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:t">'
+        '<xs:element name="Ping" type="xs:string"/></xs:schema>',
+    )
+    remote.put(
+        "/v2/svc.wsdl",
+        '<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+        'targetNamespace="urn:t"><types><xs:schema targetNamespace="urn:w">'
+        '<xs:import namespace="urn:t" schemaLocation="types.xsd"/></xs:schema></types></definitions>',
+    )
+    remote.redirects["/svc?wsdl"] = "/v2/svc.wsdl"
+    run = run_ctk("lint", remote.url + "/svc?wsdl")
+    assert run.code in (0, 1) and "error:" not in run.stderr, run.output
+    assert "/v2/types.xsd" in remote.requests and "/types.xsd" not in remote.requests
+
+
 # -- the fetch deadline: a trickling vendor ends the command, naming the URL ---------------------------
 
 DEADLINE = {"CTK_FETCH_TIMEOUT": "1"}

@@ -87,6 +87,8 @@ class Definitions:
     groups: dict[str, Component] = field(default_factory=dict)
     attribute_groups: dict[str, Component] = field(default_factory=dict)
     uris: list[str] = field(default_factory=list)
+    # an import's resolved URI -> the URI its document was read from, when a redirect moved it
+    redirected: dict[str, str] = field(default_factory=dict)
 
 
 def read_definitions(source: Source, reader: SourceReader) -> Definitions:
@@ -136,6 +138,8 @@ class _Collector:
         if final is None:
             source = self.reader.read(target, referrer=referrer)
             final = self.final[target] = source.uri
+            if final != target:
+                self.definitions.redirected[target] = final
             if final not in self.parsed:
                 self.parsed[final] = parse_xml(source)
         return self.parsed[final], final
