@@ -40,6 +40,7 @@ class Limits:
     max_multipart_parts: int = 100  # parts of a multipart body
     max_nesting: int = 64  # nesting of a JSON body, of form brackets (a[b][c]) and of a GraphQL variable
     max_echo_length: int = 1024  # characters of a request value echoed into an answer; longer values are not echoed
+    max_xml_elements: int = 100_000  # elements of one SOAP request envelope (a parsed element costs ~250 bytes)
     # -- generating answers from a contract --
     max_string_length: int = 10_000  # characters of one generated string
     max_array_items: int = 1000  # items of one generated array (list pages are capped at 100 anyway)
@@ -76,6 +77,7 @@ LIMIT_DOCS: dict[str, str] = {
     "max_multipart_parts": "parts of a multipart body; 413 beyond",
     "max_nesting": "nesting of JSON bodies, form brackets and GraphQL variables; 400 beyond",
     "max_echo_length": "characters of a request value echoed into an answer",
+    "max_xml_elements": "elements of a SOAP request envelope; more is a Client/Sender fault, before parsing",
     "max_string_length": "generated string length; lint warns when a contract demands more",
     "max_array_items": "generated array length; lint warns when a contract demands more",
     "max_occurs": "generated XML element occurrences; lint warns when a WSDL demands more",
