@@ -144,8 +144,8 @@ def _warning(resolver: Resolver, node: _Node, keyword: str | None, demand: str, 
     path = f"{node.pointer}/{keyword}" if keyword else node.pointer
     line = resolver.line(node.uri, path) if path else None
     message = (
-        f"the mock cannot answer with this schema at the generation limits: it asks for {demand}, "
-        f"over {limit}={bound}; {limit_hint(limit)}"
+        f"the mock cannot generate {demand} (over {limit}={bound}): it leaves such a part out where the "
+        f"schema allows, else answers 500; {limit_hint(limit)}"
     )
     return Problem(Severity.WARNING, Location(display_name(node.uri), line=line, path=path or None), message)
 
