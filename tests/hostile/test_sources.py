@@ -232,11 +232,14 @@ def test_a_trickling_server_is_cut_at_the_fetch_deadline(remote: Vendor, how: st
     assert "CTK_FETCH_TIMEOUT" in run.stderr
 
 
-def test_a_trickling_vendor_is_cut_in_drift_too(remote: Vendor, tmp_path: Path) -> None:
+@pytest.mark.parametrize("set_by", ["environment", "sandbox.toml"])
+def test_a_trickling_vendor_is_cut_in_drift_too(remote: Vendor, tmp_path: Path, set_by: str) -> None:
     remote.trickle_body.add("/api.yaml")
-    run = run_ctk(
-        "drift", "remote", "--workspace", str(drift_workspace(tmp_path, remote.url + "/api.yaml")), env=DEADLINE
-    )
+    root = drift_workspace(tmp_path, remote.url + "/api.yaml")
+    if set_by == "sandbox.toml":  # the workspace's [limits] table holds for drift as for serve
+        config = root / "sandbox" / "sandbox.toml"
+        config.write_text("[limits]\nfetch_timeout = 1\n\n" + config.read_text())
+    run = run_ctk("drift", "remote", "--workspace", str(root), env=DEADLINE if set_by == "environment" else None)
     assert run.code == 2, run.output
     assert "Traceback" not in run.output
     assert "within 1 s" in run.stderr and remote.url + "/api.yaml" in run.stderr

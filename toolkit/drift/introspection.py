@@ -11,15 +11,16 @@ import json
 
 from toolkit.drift.fetch import Credentials, fetch
 from toolkit.errors import SourceError
+from toolkit.limits import Limits
 from toolkit.model import Contract
 from toolkit.sources import Source, SourceReader
 
 
-def load_live_schema(endpoint: str, credentials: Credentials) -> Contract:
+def load_live_schema(endpoint: str, credentials: Credentials, *, limits: Limits | None = None) -> Contract:
     """POST the introspection query to ``endpoint`` and build the contract from the answer."""
     from toolkit.graphql.load import introspection_query
 
-    reader = SourceReader(allow_network=True)  # its limits: the fetch deadline and the node count
+    reader = SourceReader(allow_network=True, limits=limits)  # its limits: the fetch deadline and the node count
     body = fetch(
         endpoint,
         credentials,

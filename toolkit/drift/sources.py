@@ -22,6 +22,7 @@ from toolkit.drift.fetch import NO_CREDENTIALS, AuthenticatedReader, Credentials
 from toolkit.drift.ignore import IgnoreList
 from toolkit.drift.report import ApiDrift, ApiError, DriftReport
 from toolkit.errors import CtkError
+from toolkit.limits import Limits
 from toolkit.load import load_contract
 from toolkit.model import Contract
 from toolkit.sources import display_name, is_url
@@ -63,17 +64,23 @@ def _credentials(api: Api, url: str, env: Mapping[str, str] | None) -> Credentia
     return NO_CREDENTIALS
 
 
-def load_new(api: Api, source: NewSource, *, env: Mapping[str, str] | None = None) -> Contract:
-    """Load NEW for ``api`` from ``source``; any secret is scrubbed from errors on the way out."""
+def load_new(
+    api: Api, source: NewSource, *, env: Mapping[str, str] | None = None, limits: Limits | None = None
+) -> Contract:
+    """Load NEW for ``api`` from ``source``; any secret is scrubbed from errors on the way out.
+
+    ``limits`` (the workspace's, default: the environment's) bound the fetch time and the contract's size.
+    """
     if not is_url(source.location):
-        return load_contract(source.location, mirrors=api.mirrors)
+        return load_contract(source.location, mirrors=api.mirrors, limits=limits)
     credentials = _credentials(api, source.location, env)
     try:
         if source.via == "introspection":
             from toolkit.drift.introspection import load_live_schema
 
-            return load_live_schema(source.location, credentials)
-        return load_contract(source.location, reader=AuthenticatedReader(credentials, mirrors=api.mirrors))
+            return load_live_schema(source.location, credentials, limits=limits)
+        reader = AuthenticatedReader(credentials, mirrors=api.mirrors, limits=limits)
+        return load_contract(source.location, reader=reader)
     except CtkError as exc:
         raise credentials.redact_error(exc) from None
 
@@ -146,9 +153,9 @@ def compare_api(
     try:
         source = choose_new_source(api, live=live)
         new_label, via = _relative(source.location, space.root), source.via
-        old = load_contract(api.contract, mirrors=api.mirrors)
+        old = load_contract(api.contract, mirrors=api.mirrors, limits=space.limits)
         protocol = str(old.protocol)
-        new = load_new(api, source, env=env)
+        new = load_new(api, source, env=env, limits=space.limits)
         return compare(api.name, old, new, old_label=old_label, new_label=new_label, via=via, today=today)
     except CtkError as exc:
         error = ApiError.of(exc)
