@@ -8,6 +8,7 @@ socket that is not closed within ``HANG`` fails the test.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import time
@@ -243,6 +244,31 @@ def test_when_every_connection_is_busy_a_client_gets_503_then_service_again(crow
             assert status == 503 and time.monotonic() < deadline
             time.sleep(0.1)
     assert_no_traceback(crowded)
+
+
+def test_thousands_of_pipelined_requests_in_one_read_cost_no_memory(tight: Served) -> None:
+    """Each pipelined request would be a queued cycle: 20 x 20 000 of them cost 400 MB before max_pipelined."""
+    baseline = tight.peak_rss()
+    flood = []
+    for _ in range(20):
+        sock = connect(tight)
+        sock.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            sock.send(b"GET /__ctk/health HTTP/1.1\r\nHost: x\r\n\r\n" * 20_000)
+        flood.append(sock)
+    try:
+        time.sleep(1)
+        with tight.client() as client:
+            assert client.get("/__ctk/health").status_code == 200
+    finally:
+        for sock in flood:
+            sock.close()
+    assert tight.peak_rss() - baseline < 100 * MIB
+    with connect(tight) as sock:  # a few pipelined requests are all answered, in order
+        sock.sendall(b"GET /__ctk/health HTTP/1.1\r\nHost: x\r\n\r\n" * 3)
+        answers = read_until_closed(sock)
+    assert answers.count(b"HTTP/1.1 200 OK") == 3
+    assert_no_traceback(tight)
 
 
 # -- the log --------------------------------------------------------------------------------------------

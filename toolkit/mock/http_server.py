@@ -13,6 +13,9 @@ connection slot with heads sent one byte at a time (slowloris). ``BoundedHttpToo
   progress: a fresh, slow or keep-alive one) is closed to make room; only when every connection has a
   request in progress does uvicorn answer 503 (its ``limit_concurrency``). So a flood of idle
   connections cannot lock out a client that sends a request;
+- ``max_pipelined``: one read can hold thousands of tiny pipelined requests, each of which uvicorn
+  would queue; past the limit the rest of the read is dropped and the connection closes once the
+  queued requests are answered (a pipelining client resends the others, as HTTP/1.1 allows);
 - closing a connection whose client does not read what was sent discards it (``abort``), so unread
   answers cannot pile up in memory until the client reads them.
 
@@ -49,6 +52,10 @@ class _HeadTooLargeError(Exception):
     """Raised from a parser callback to stop httptools in the middle of its buffer."""
 
 
+class _PipelineFullError(Exception):
+    """Raised from a parser callback: ``max_pipelined`` requests already wait on this connection."""
+
+
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, limits: Limits = DEFAULT_LIMITS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -82,6 +89,15 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         except httptools.HttpParserUpgrade:
             pass  # no WebSocket here: the request is answered as plain HTTP
         except httptools.HttpParserError as error:
+            if isinstance(error.__context__, _PipelineFullError):
+                # The rest of this read is not parsed: answer what is queued, then close (the client sends the
+                # unanswered requests again on a new connection, as HTTP/1.1 pipelining allows).
+                self.cycle.keep_alive = False
+                self.in_head = False
+                self.flow.pause_reading()
+                request_log.info("closing %s after %d pipelined requests (max_pipelined)", _peer(self.client),
+                                 len(self.pipeline) + 1)  # fmt: skip
+                return
             if isinstance(error.__context__, _HeadTooLargeError):
                 self._refuse(431, f"the request line and headers exceed max_header_bytes={self._max_head} bytes")
             else:
@@ -101,6 +117,9 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         size = len(self.url) + _HEAD_OVERHEAD + sum(len(name) + len(value) + 4 for name, value in self.headers)
         if size > self._max_head:
             raise _HeadTooLargeError
+        # One read can hold thousands of tiny pipelined requests, each a queued cycle: bound the queue.
+        if len(self.pipeline) >= self.limits.max_pipelined:
+            raise _PipelineFullError
         self.in_head = False
         self._cancel_head_timer()
         super().on_headers_complete()
