@@ -123,3 +123,35 @@ def test_version_and_help() -> None:
     assert code == 0 and "0.1.0" in out
     code, out, _ = run("--help")
     assert code == 0 and "lint" in out and "workspace" in out
+
+
+def test_generation_limits_warn_only_where_the_mock_cannot_answer(tmp_path: Path) -> None:
+    """A recursion with a way out, a huge minLength inside an example, a property named like a keyword,
+    and a short pattern are fine; a required recursion with no way out is the one warning."""
+    contract = write_file(tmp_path, "api.yaml", """\
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths: {}
+components:
+  schemas:
+    Tree:
+      type: object
+      required: [parent]
+      properties:
+        parent: {anyOf: [{type: string}, {$ref: "#/components/schemas/Tree"}]}
+        minLength: {type: integer}
+      example: {minLength: 99999999999, parent: root}
+    Code: {type: string, pattern: "^[A-Z]{3}-\\\\d{4}$", minLength: 8}
+    Endless:
+      type: object
+      required: [next]
+      properties:
+        next: {$ref: "#/components/schemas/Endless"}
+""")  # fmt: skip
+    code, out, _ = run("lint", str(contract), "--format", "json")
+    problems = json.loads(out)["problems"]
+    assert code == 0
+    assert [(p["severity"], p["location"].rsplit(" ", 1)[-1]) for p in problems] == [
+        ("warning", "(/components/schemas/Endless)")
+    ]
+    assert "max_generation_depth=32" in problems[0]["message"]
