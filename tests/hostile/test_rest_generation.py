@@ -139,7 +139,6 @@ def _check_bounded(server: Served, baseline: int) -> None:
 
 @pytest.mark.parametrize("name", list(OVER))
 def test_a_schema_over_a_limit_is_a_clear_500_never_a_hang(server: Served, baseline: int, name: str) -> None:
-    _, limit = OVER[name]
     for _ in range(2):  # the second time too: nothing half-built was kept by the first
         response = _get(server, f"/{name}")
         assert response.status_code == 500
@@ -149,7 +148,6 @@ def test_a_schema_over_a_limit_is_a_clear_500_never_a_hang(server: Served, basel
         assert f"GET /{name}" in problem["detail"]
         assert "api.json#/" in problem["detail"]  # the schema's place
     _check_bounded(server, baseline)
-    assert limit in OVER[name][1]
 
 
 @pytest.mark.parametrize("name", list(OVER))
