@@ -129,3 +129,17 @@ def test_serve_with_two_workers() -> None:
         responses = [httpx.get(f"{url}/v1/refunds/re_5", headers=KEY, timeout=10) for _ in range(4)]
     assert {r.status_code for r in responses} == {200}
     assert len({r.content for r in responses}) == 1  # whichever worker answered, the data is the same
+
+
+def test_a_malformed_webhook_host_is_one_error_line() -> None:
+    code, out, err = ctk("serve", PAYMENTS_V1, "--webhook-host", "not a host", "--check")
+    assert_refused_output(code, out, err, "--webhook-host")
+    assert "is not a host name, IP address or network" in err
+
+
+def test_allowed_webhook_hosts_are_announced() -> None:
+    code, _, err = ctk(
+        "serve", PAYMENTS_V1, "--webhook-host", "hooks.internal", "--webhook-host", "10.0.0.0/8", "--check"
+    )
+    assert code == 0, err
+    assert "webhook and callback destinations: loopback, hooks.internal, 10.0.0.0/8" in err

@@ -137,12 +137,14 @@ def serve(
 
 
 def _check_webhook_url(config: object) -> None:
-    """``--webhook-url`` under the same destination policy as every delivery, refused now rather than at each event."""
+    """The allowed hosts, and ``--webhook-url`` under the same destination policy as every delivery: refused now
+    rather than at each event."""
     from toolkit.mock.server import ServeConfig
 
     assert isinstance(config, ServeConfig)
+    policy = config.policy  # a malformed --webhook-host is refused here, inside the error reporting
     if config.webhook_url:
-        refusal = config.policy.refusal(config.webhook_url)
+        refusal = policy.refusal(config.webhook_url)
         if refusal is not None:
             raise ConfigError(refusal, where="--webhook-url")
 
