@@ -32,7 +32,7 @@ class Limits:
     keepalive_timeout: float = 5.0  # seconds an idle keep-alive connection is kept open
     body_timeout: float = 60.0  # seconds to receive a request's body once its headers are in; then 408, closed
     max_connections: int = 1000  # connections per server process; the longest-idle is closed for a new one, else 503
-    max_pipelined: int = 16  # requests queued on one connection behind the one being answered; then it closes after them
+    max_pipelined: int = 16  # requests queued on one connection behind the one being answered; then it closes
     # -- reading a request --
     max_violations: int = 20  # request violations listed per answer, then "and N more"
     max_violation_scan: int = 16 * KIB  # bytes of a request part searched for all its violations, not just the first
