@@ -198,7 +198,7 @@ class SoapMock:
 
     def _post(self, request: Request, ports: list[Port]) -> Response:
         try:
-            envelope = read_envelope(request.body)
+            envelope = read_envelope(request.body, self.options.limits.max_xml_elements)
         except VersionMismatchError as error:
             return fault_response(
                 self._fault_version(request, ports), FaultCode.VERSION_MISMATCH, str(error),
@@ -241,17 +241,19 @@ class SoapMock:
                 headers=extra,
             )
         if self.options.validate:
-            violations = self._violations(envelope, op)
-            if violations:
-                count = f"{len(violations)} problem{'s' if len(violations) != 1 else ''}"
+            violations, total = self._violations(envelope, op)
+            if total:
+                count = f"{total} problem{'s' if total != 1 else ''}"
+                if total > len(violations):
+                    count += f", the first {len(violations)} listed"
                 return fault_response(
                     version,
                     FaultCode.CLIENT,
                     f"the request does not match the contract for {op.name} ({count})",
-                    detail=violation_elements(violations),
+                    detail=violation_elements(violations, total),
                     headers=extra,
                 )
-        echoes = leaf_values(envelope.body)
+        echoes = leaf_values(envelope.body, self.options.limits.max_echo_length)
         key = (op.operation.id, tuple(sorted(echoes.items())))
         preferred = _PREFER_FAULT.search(request.header("prefer") or "")
         if preferred is not None:
@@ -288,15 +290,18 @@ class SoapMock:
     def _generate(self, name: str, rng: random.Random, echoes: dict[str, str]) -> etree._Element:
         return self.generator.element(name, rng, overrides=echoes)
 
-    def _violations(self, envelope: Envelope, op: PortOperation) -> list[tuple[str, str]]:
+    def _violations(self, envelope: Envelope, op: PortOperation) -> tuple[list[tuple[str, str]], int]:
+        """The first ``max_violations`` of the request's violations, and how many there are in all."""
         expected = op.request_qname
         first = envelope.first
         if expected is not None and (first is None or first.tag != expected):
             found = f"<{first.tag}>" if first is not None else "an empty Body"
-            return [("/", f"expected <{expected}> as the first Body element of {op.name}, found {found}")]
+            return [("/", f"expected <{expected}> as the first Body element of {op.name}, found {found}")], 1
         if op.use == "encoded":
-            return []  # encoded messages carry xsi:type/href/multi-refs no schema describes: right wrapper is enough
+            return [], 0  # encoded messages carry xsi:type/href/multi-refs no schema describes: right wrapper enough
+        limits = self.options.limits
         out: list[tuple[str, str]] = []
+        total = 0
         if op.style == "rpc" or len(op.input.parts) <= 1:
             elements = list(envelope.body[:1])
             extra = envelope.body[1:]
@@ -304,14 +309,22 @@ class SoapMock:
             elements = list(envelope.body)
             extra = ()
         for element in extra:
-            out.append((f"/{etree.QName(element).localname}", "unexpected element in the Body"))
+            total += 1
+            if len(out) < limits.max_violations:
+                out.append((f"/{etree.QName(element).localname}", "unexpected element in the Body"))
         declared_headers = {header.element for header in op.input.headers}
         elements += [block for block in envelope.headers if block.tag in declared_headers]
         for element in elements:
             # validated as a document of its own, so violation paths start at the element (/GetAccountRequest/id)
-            for violation in self.validator.validate(detached(element)):
-                out.append((violation.path, violation.message))
-        return out
+            listed, count = self.validator.check(
+                detached(element),
+                listed=limits.max_violations - len(out),
+                tree_bytes=limits.max_violation_scan,
+                message_length=limits.max_echo_length,
+            )
+            out += [(violation.path, violation.message) for violation in listed]
+            total += count
+        return out, total
 
 
 def _common_prefix(paths: list[str]) -> str:

@@ -18,7 +18,8 @@ from lxml import etree
 
 from toolkit.errors import CtkError
 from toolkit.exchange import Request
-from toolkit.soap.xml import parse_xml
+from toolkit.limits import DEFAULT_LIMITS
+from toolkit.soap.xml import more_elements_than, parse_xml
 from toolkit.sources import Source
 
 SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -84,10 +85,16 @@ def version_of_content_type(content_type: str | None) -> tuple[str | None, str |
     return None, None
 
 
-def read_envelope(data: bytes) -> Envelope:
-    """The envelope in ``data``; raises ``EnvelopeError`` (or ``VersionMismatchError``) saying what is wrong."""
+def read_envelope(data: bytes, max_elements: int = DEFAULT_LIMITS.max_xml_elements) -> Envelope:
+    """The envelope in ``data``; raises ``EnvelopeError`` (or ``VersionMismatchError``) saying what is wrong.
+    More than ``max_elements`` elements are refused before the tree is built (its memory is the cost)."""
     if not data.strip():
         raise EnvelopeError("the request body is empty; a SOAP envelope was expected")
+    if more_elements_than(data, max_elements):
+        raise EnvelopeError(
+            f"the request has more than {max_elements} XML elements, over the limit max_xml_elements={max_elements}; "
+            f"send fewer, or raise it with `ctk serve --limit max_xml_elements=N`"
+        )
     try:
         root = parse_xml(Source("request body", data))
     except CtkError as error:
@@ -161,11 +168,16 @@ def mandatory_unknown(envelope: Envelope, understood: frozenset[str]) -> list[st
     return out
 
 
-def leaf_values(body: tuple[etree._Element, ...]) -> dict[str, str]:
-    """Local name -> text of every leaf element in the request (the first one of a name wins)."""
+def leaf_values(body: tuple[etree._Element, ...], max_length: int = DEFAULT_LIMITS.max_echo_length) -> dict[str, str]:
+    """Local name -> text of every leaf element in the request (the first one of a name wins). A value
+    longer than ``max_length`` characters is not echoed (the answer generates one instead): an echo must
+    not make an answer, its memo entry or a pattern check as large as the request."""
     values: dict[str, str] = {}
     for root in body:
         for element in root.iter():
-            if isinstance(element.tag, str) and len(element) == 0 and element.text and element.text.strip():
-                values.setdefault(etree.QName(element).localname, element.text.strip())
+            if not isinstance(element.tag, str) or len(element) or not element.text:
+                continue
+            text = element.text.strip()
+            if text and len(text) <= max_length:
+                values.setdefault(etree.QName(element).localname, text)
     return values

@@ -4,6 +4,9 @@ SOAP 1.1: ``faultcode``/``faultstring``/``detail``, always HTTP 500 (SOAP 1.1 HT
 SOAP 1.2: ``Code/Value``, ``Reason/Text xml:lang="en"``, ``Detail``; HTTP 400 for a Sender fault and 500
 otherwise (SOAP 1.2 part 2, table 20). Every mock error a SOAP client can meet goes through here, so a
 client library raises its own Fault exception instead of choking on an HTML page or problem+json.
+
+A fault's text often quotes the request (an action, an element name, a value), so every message is
+clipped here, where they all pass, and a request's violations are listed up to a limit, then counted.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from lxml import etree
 
 from toolkit.exchange import Response
+from toolkit.mock.problem import clip
 from toolkit.soap.mock_envelope import CONTENT_TYPES, ENVELOPE_NAMESPACES, PREFIXES, SOAP12_ENV, build_envelope
 from toolkit.soap.wsdl import split_clark
 from toolkit.soap.xsd_builtin import XML
@@ -22,6 +26,8 @@ CTK_NS = "urn:ctk:mock"
 _XML_LANG = f"{{{XML}}}lang"
 # Where a mock error message names many things (known operations, declared faults), it stays short.
 MAX_LISTED = 12
+# A fault's reason quotes what the client sent (an action, an element name); a few KB is plenty to read.
+MAX_MESSAGE = 4096
 
 
 class FaultCode(enum.Enum):
@@ -46,6 +52,7 @@ def fault_response(
     """A whole HTTP answer carrying one Fault; ``detail`` elements go into ``detail``/``Detail``."""
     namespace = ENVELOPE_NAMESPACES[version]
     prefix = PREFIXES[version]
+    message = clip(message, MAX_MESSAGE)
     fault = etree.Element(f"{{{namespace}}}Fault", nsmap={prefix: namespace})
     if version == "1.1":
         # faultcode, faultstring and detail are unqualified in SOAP 1.1
@@ -67,13 +74,19 @@ def fault_response(
     return Response(status, (("content-type", CONTENT_TYPES[version]), *headers), body)
 
 
-def violation_elements(violations: Iterable[tuple[str, str]]) -> list[etree._Element]:
-    """``<ctk:violation path="/GetAccountRequest/id">message</ctk:violation>`` for each (path, message)."""
+def violation_elements(violations: Sequence[tuple[str, str]], total: int | None = None) -> list[etree._Element]:
+    """``<ctk:violation path="/GetAccountRequest/id">message</ctk:violation>`` for each (path, message), then,
+    when ``total`` counts more than are listed, one ``<ctk:violation>and N more</ctk:violation>``."""
     out: list[etree._Element] = []
     for path, message in violations:
         element = etree.Element(f"{{{CTK_NS}}}violation", nsmap={"ctk": CTK_NS})
-        element.set("path", path)
-        element.text = message
+        element.set("path", clip(path, MAX_MESSAGE))
+        element.text = clip(message, MAX_MESSAGE)
+        out.append(element)
+    more = (total or 0) - len(violations)
+    if more > 0:
+        element = etree.Element(f"{{{CTK_NS}}}violation", nsmap={"ctk": CTK_NS})
+        element.text = f"and {more} more"
         out.append(element)
     return out
 

@@ -4,6 +4,15 @@
 refuses the set, strict mode raises a ``LoadError`` pointing at the original file and line; lenient
 mode (what the mock uses: a vendor's sloppy XSD must still be served) leaves out each component
 libxml2 complains about, recompiles, and lists what was left out in ``warnings``.
+
+Checking a request costs time and memory linear in its size however many violations it has. lxml
+records every libxml2 error as a Python entry and computes each one's node path eagerly
+(``xmlGetNodePath`` walks all preceding siblings), so validating the tree of a request with 100 000
+wrong siblings takes 46 s, and a deep chain of long names makes every path long. So only a small
+element (``max_violation_scan`` bytes) is validated as a tree, with exact paths; a larger one is
+serialized and validated while it is parsed again (libxml2's streaming validation: no node, no path
+computed), its violations located by element name only. Either way all are counted, the first
+``listed`` described, and every message clipped (libxml2 quotes the offending value whole).
 """
 
 from __future__ import annotations
@@ -12,10 +21,13 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
 from toolkit.errors import LoadError
+from toolkit.limits import DEFAULT_LIMITS
+from toolkit.mock.problem import clip
 from toolkit.soap.schema_model import is_xsd
 from toolkit.soap.wsdl import Definitions
 from toolkit.soap.xml import source_line
@@ -30,8 +42,11 @@ from toolkit.sources import display_name
 __all__ = ["XsdValidator", "XsdViolation"]
 
 _ELEMENT_PREFIX = re.compile(r"^Element '[^']*'(?:, attribute '[^']*')?: ")
+_EVERY = 2**62  # no cap: every violation listed, the tree always validated
 _MAX_ATTEMPTS = 50  # each attempt removes at least one component; a hopeless set stops here
 _LOCAL_STEP = re.compile(r"\*\[local-name\(\)\s*=\s*'([^']*)'[^\]]*\]")
+# "Element '{urn:x}name': ..." (streaming messages name the element; the node itself is not known)
+_ELEMENT_NAME = re.compile(r"^Element '(?:\{[^}]*\})?([^']*)'")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,24 +114,86 @@ class XsdValidator:
         return cls(schema, frozenset(elements), frozenset(unvalidated - elements), warnings)
 
     def validate(self, element: etree._Element) -> list[XsdViolation]:
-        """Every violation of ``element`` against its global declaration; [] when valid. Never raises."""
+        """Every violation of ``element`` against its global declaration; [] when valid. Never raises.
+        For elements the mock builds itself (bounded by the generation limits); requests use ``check``."""
+        listed, _ = self.check(element, listed=_EVERY, tree_bytes=_EVERY)
+        return listed
+
+    def check(
+        self,
+        element: etree._Element,
+        *,
+        listed: int = DEFAULT_LIMITS.max_violations,
+        tree_bytes: int = DEFAULT_LIMITS.max_violation_scan,
+        message_length: int = DEFAULT_LIMITS.max_echo_length,
+    ) -> tuple[list[XsdViolation], int]:
+        """The first ``listed`` violations of ``element`` and how many there are in all; ([], 0) when valid.
+        ``tree_bytes``: the size up to which the tree is validated with exact paths (see the module's
+        docstring). Never raises: odd input (a foreign node type, a broken tree) must not crash a mock."""
         try:
             if not isinstance(element.tag, str):
-                return [XsdViolation("/", "not an element")]
+                return [XsdViolation("/", "not an element")], 1
             if self._schema is None or element.tag in self._unvalidated:
-                return []  # lenient mode: the declaring document could not be compiled
-            with self._lock:
-                if self._schema.validate(element):
-                    return []
-                entries = [*iter(self._schema.error_log)]  # type: ignore[call-overload]
-            return [_violation(entry, element) for entry in entries] or [XsdViolation("/", "invalid")]
-        except Exception as exc:  # noqa: BLE001 - odd input (a foreign node type, a broken tree) must not crash a mock
-            return [XsdViolation("/", f"could not be validated: {exc}")]
+                return [], 0  # lenient mode: the declaring document could not be compiled
+            text: bytes | None = None
+            if tree_bytes < _EVERY:
+                text = etree.tostring(element)
+                if len(text) <= tree_bytes:
+                    text = None
+            if text is None:
+                with self._lock:
+                    if self._schema.validate(element):
+                        return [], 0
+                    entries, total = _first_entries(self._schema.error_log, listed)
+                found = [_violation(entry, element, message_length) for entry in entries]
+            else:
+                found, total = self._streamed(text, element, listed, message_length)
+            return (found, total) if total else ([XsdViolation("/", "invalid")], 1)
+        except Exception as exc:  # noqa: BLE001
+            return [XsdViolation("/", clip(f"could not be validated: {exc}", message_length))], 1
+
+    def _streamed(
+        self, text: bytes, element: etree._Element, listed: int, message_length: int
+    ) -> tuple[list[XsdViolation], int]:
+        """Validate ``text`` (``element`` serialized) while parsing it: linear, however many violations."""
+        assert self._schema is not None
+        parser = etree.XMLParser(schema=self._schema, resolve_entities=False, no_network=True, load_dtd=False)
+        try:
+            etree.fromstring(text, parser=parser)
+            return [], 0
+        except etree.XMLSyntaxError:
+            pass
+        entries, total = _first_entries(parser.error_log, listed)
+        root = etree.QName(element).localname
+        found: list[XsdViolation] = []
+        for entry in entries:
+            name = _ELEMENT_NAME.match(entry.message or "")
+            local = name.group(1) if name else ""
+            # the streaming validator does not know the node: where it is, by name only
+            path = f"/{root}" if not local or local == root else f"/{root}//{local}"
+            found.append(XsdViolation(clip(path, message_length), _message(entry, message_length)))
+        return found, total
 
 
-def _violation(entry: etree._LogEntry, element: etree._Element) -> XsdViolation:
+def _first_entries(log: object, count: int) -> tuple[list[etree._LogEntry], int]:
+    """The first ``count`` entries of an lxml error log (a list inside: indexing copies nothing), and its size."""
+    entries: Any = log  # lxml's stubs call the logs neither Sized nor indexable; _ListErrorLog is both
+    total = len(entries)
+    return [entries[index] for index in range(min(count, total))], total
+
+
+def _violation(entry: etree._LogEntry, element: etree._Element, message_length: int) -> XsdViolation:
+    path = clip(_readable_path(entry.path or "", element), message_length)
+    return XsdViolation(path, _message(entry, message_length), entry.line or None)
+
+
+def _message(entry: etree._LogEntry, length: int) -> str:
+    """libxml2's message without its element prefix, each quoted value (libxml2 quotes the whole offending
+    value, which may be megabytes) and the whole clipped to ``length`` characters."""
     message = _ELEMENT_PREFIX.sub("", entry.message or "").strip()
-    return XsdViolation(_readable_path(entry.path or "", element), message, entry.line or None)
+    pieces = message.split("'")  # odd pieces are quoted; splitting is linear, a regex over values need not be
+    clipped = (clip(piece, length // 4) if index % 2 else piece for index, piece in enumerate(pieces))
+    return clip("'".join(clipped), length)
 
 
 def _readable_path(path: str, element: etree._Element) -> str:
