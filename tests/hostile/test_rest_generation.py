@@ -147,6 +147,8 @@ def test_a_schema_over_a_limit_is_a_clear_500_never_a_hang(server: Served, basel
         assert problem["status"] == 500 and problem["type"].endswith("unsatisfiable-schema")
         assert f"GET /{name}" in problem["detail"]
         assert "api.json#/" in problem["detail"]  # the schema's place
+        limit = OVER[name][1]
+        assert limit in problem["detail"] and "--limit" in problem["detail"], problem["detail"]
     _check_bounded(server, baseline)
 
 
@@ -156,7 +158,7 @@ def test_a_schema_over_a_limit_beside_a_valid_error_answers_that_error(
 ) -> None:
     response = _get(server, f"/{name}/or-error")
     assert response.status_code == 404
-    assert "admits no value" in response.headers["ctk-warning"]
+    assert "asks for more than the mock generates" in response.headers["ctk-warning"]
     jsonschema.validate(response.json(), ERROR)
     _check_bounded(server, baseline)
 

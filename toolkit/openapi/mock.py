@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from toolkit.errors import CtkError
 from toolkit.exchange import Delivery, MockResult, Request, Response
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock import ADMIN_PREFIX, is_under
@@ -22,7 +23,7 @@ from toolkit.mock.problem import clip, problem_document, problem_response
 from toolkit.mock.seed import rng_for
 from toolkit.openapi.bodies import DecodedBody
 from toolkit.openapi.callbacks import expand_expression
-from toolkit.openapi.generate import GenerationError, Generators
+from toolkit.openapi.generate import GenerationError, GenerationLimitError, Generators
 from toolkit.openapi.jsonschema import SchemaValidators
 from toolkit.openapi.load import OpenAPIContract
 from toolkit.openapi.mock_compile import (
@@ -89,7 +90,7 @@ class OpenAPIMock:
         self.contract = contract
         self.options = options or MockOptions()
         self.validators = SchemaValidators(contract)
-        self.generators = Generators(contract, self.validators, seed=self.options.seed)
+        self.generators = Generators(contract, self.validators, seed=self.options.seed, limits=self.options.limits)
         mount = self.options.mount if self.options.mount is not None else mount_point(contract.servers[0])
         self.router: Router[OperationSlot] = Router(mount)
         self._slots: dict[str, OperationSlot] = {}
@@ -171,7 +172,12 @@ class OpenAPIMock:
                     )
                 )
         assert slot is not None
-        result = self._answer(slot.get(), request, match.params)
+        try:
+            operation = slot.get()
+        except CtkError as error:  # the contract's operation cannot be compiled (too deep, over a limit): say so
+            message = f"{method} {match.template} cannot be served: {error.message} ({error.where})"
+            return MockResult(problem_response(500, message, kind="contract-not-servable"))
+        result = self._answer(operation, request, match.params)
         if head_only:
             response = result.response
             # HEAD: GET's headers, including the length the body would have had (RFC 9110 9.3.2)
@@ -241,7 +247,13 @@ class OpenAPIMock:
         """The contract's schema for this response admits no value at all. Rather than send data that
         contradicts the contract, answer with the next declared response that can be made valid, and
         say so in a ``ctk-warning`` header; a status the client asked for by ``Prefer`` is a 500."""
-        note = f"the {failed.key} response schema of {op.operation.id} admits no value ({error.where})"
+        if isinstance(error, GenerationLimitError):
+            note = (
+                f"the {failed.key} response schema of {op.operation.id} asks for more than the mock generates "
+                f"({error.where}): {error.message}; {error.hint}"
+            )
+        else:
+            note = f"the {failed.key} response schema of {op.operation.id} admits no value ({error.where})"
         if preferences.code is None:
             order = sorted(
                 (s for s in op.responses.specs if s is not failed and s.status >= 200),

@@ -88,8 +88,9 @@ def with_overrides(media: MediaResponse, validators: SchemaValidators, example: 
 
 def list_size(query_items: list[tuple[str, str]]) -> int | None:
     for key, value in query_items:
-        if key.lower() in _LIST_SIZE_PARAMETERS and value.isdecimal():
-            return max(0, min(int(value), MAX_PAGE))
+        if key.lower() in _LIST_SIZE_PARAMETERS and value.isascii() and value.isdigit():
+            # a page size of thousands of digits is still a full page, and never reaches int()'s digit limit
+            return MAX_PAGE if len(value) > 6 else min(int(value), MAX_PAGE)
     return None
 
 
