@@ -5,12 +5,21 @@ characters, ``\\i``/``\\c`` name XML name characters, ``\\p{..}`` Unicode catego
 classes allow subtraction (``[a-z-[aeiou]]``). The translation keeps the language exactly where
 Python can say it and approximates the rest (categories as ASCII sets, subtraction dropped) —
 ``exact`` says which, so a checker knows when to trust a non-match.
+
+A pattern is the contract's and the value may be the client's (an echo is checked before it is used),
+so values are never matched with Python's backtracking ``re``: ``(a|a)*b`` takes seconds on 24
+characters and doubles with each one more. They are matched with RE2, whose time is linear in the
+value whatever the pattern; the Python form is only parsed by the generator (``regex_generator``),
+which draws within its own bounds. A pattern RE2 refuses (a repetition over 1000) matches nothing
+known: ``matches`` says None and libxml2, which checks every answer, has the last word.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from typing import Any
+
+import re2  # type: ignore[import-untyped]
 
 # ASCII stand-ins for the Unicode categories and blocks XSD patterns use; enough to draw readable values.
 _CATEGORIES = {
@@ -26,18 +35,28 @@ _ESCAPES_OUTSIDE = {"i": f"[{_NAME_START}]", "I": f"[^{_NAME_START}]", "c": f"[{
 _ESCAPES_INSIDE = {"i": _NAME_START, "c": _NAME_CHAR}
 
 
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a pattern RE2 refuses is an answer (None), not a line on stderr
+_RE2_OPTIONS.never_capture = True  # only whether it matches is asked
+
+
 @dataclass(frozen=True, slots=True)
 class XsdPattern:
     source: str  # as written in the schema
-    python: str  # Python regex for the same language (or an approximation)
+    python: str  # Python regex for the same language (or an approximation); for the generator only
     exact: bool
-    compiled: re.Pattern[str] | None
+    compiled: Any  # an RE2 pattern (linear-time matching), or None when RE2 cannot compile it
+    ascii_classes: bool = False  # uses \w/\W, which RE2 reads as ASCII: a non-ASCII value is not judged
 
     def matches(self, value: str) -> bool | None:
         """True/False when known, None when the approximation cannot tell."""
-        if self.compiled is None:
+        if self.compiled is None or (self.ascii_classes and not value.isascii()):
             return None
-        if self.compiled.fullmatch(value):
+        try:
+            found = self.compiled.fullmatch(value)
+        except (UnicodeError, re2.error):  # a lone surrogate cannot be UTF-8: no verdict
+            return None
+        if found is not None:
             return True
         return False if self.exact else None
 
@@ -45,10 +64,31 @@ class XsdPattern:
 def translate(pattern: str) -> XsdPattern:
     python, exact = _translate(pattern)
     try:
-        compiled = re.compile(python)
-    except (re.error, OverflowError, RecursionError):
+        compiled = re2.compile(_re2_syntax(python), _RE2_OPTIONS)
+    except (re2.error, TypeError, ValueError, OverflowError):
         compiled = None
-    return XsdPattern(pattern, python, exact, compiled)
+    return XsdPattern(pattern, python, exact, compiled, "\\w" in python or "\\W" in python)
+
+
+def _re2_syntax(python: str) -> str:
+    """The translated pattern in RE2's syntax: ``\\uXXXX`` as ``\\x{XXXX}``, and XSD's ``\\d`` (any Unicode
+    decimal digit, as Python reads it) as ``\\p{Nd}`` (RE2's ``\\d`` is ASCII)."""
+    out: list[str] = []
+    index = 0
+    while index < len(python):
+        char = python[index]
+        if char != "\\" or index + 1 >= len(python):
+            out.append(char)
+            index += 1
+            continue
+        code = python[index + 1]
+        if code == "u" and len(python[index + 2 : index + 6]) == 4:
+            out.append(f"\\x{{{python[index + 2 : index + 6]}}}")
+            index += 6
+            continue
+        out.append({"d": "\\p{Nd}", "D": "\\P{Nd}"}.get(code, python[index : index + 2]))
+        index += 2
+    return "".join(out)
 
 
 def _translate(pattern: str) -> tuple[str, bool]:
