@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from typing import Any
 
@@ -276,9 +277,9 @@ def tracebacks() -> Any:
 
 
 @settings(
-    max_examples=600,
+    max_examples=int(os.environ.get("CTK_FUZZ_EXAMPLES", "600")),  # CTK_FUZZ_EXAMPLES=20000 for a long hunt
     deadline=None,
-    derandomize=True,
+    derandomize=not os.environ.get("CTK_FUZZ_EXAMPLES"),  # CI: the same examples every run
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
 )
 @given(request=requests)
