@@ -301,3 +301,24 @@ def test_a_refused_destination_is_never_queued(caplog: pytest.LogCaptureFixture)
     with caplog.at_level(logging.WARNING, logger="ctk"):
         assert asyncio.run(refused()) is False
     assert "not delivering evt: " in caplog.text and "secret" not in caplog.text
+
+
+def test_a_client_gone_before_its_body_is_whole_costs_no_answer() -> None:
+    asked: list[Request] = []
+
+    def handler(request: Request) -> MockResult:
+        asked.append(request)
+        return MockResult(Response(200))
+
+    messages = [{"type": "http.request", "body": b"{", "more_body": True}, {"type": "http.disconnect"}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/x", "raw_path": b"/x", "query_string": b"", "headers": []}
+    asyncio.run(MockASGIApp(handler)(scope, receive, send))
+    assert asked == [] and sent == []

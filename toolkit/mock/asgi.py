@@ -2,7 +2,7 @@
 
 Kept thin on purpose: translate scope/receive into a ``Request``, call the handler, send the
 ``Response``. What belongs to serving rather than to a protocol lives here, bounded by ``Limits``:
-the body's size (``max_body``) and time (``body_timeout``), a guard that turns a bug into one 500,
+the body's size (``max_body``, answered in the protocol's own form), a guard that turns a bug into one 500,
 ``GET /__ctk/health`` for every protocol, one log line per refused request, and sending webhook and
 callback events (``deliver.Deliverer``: after the response, on the server's event loop, so a slow
 receiver never delays the client; only to destinations the ``DestinationPolicy`` allows).
@@ -10,7 +10,6 @@ receiver never delays the client; only to destinations the ``DestinationPolicy``
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -37,6 +36,10 @@ class _BodyRefusedError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+class _DisconnectedError(Exception):
+    """The client left (or the server closed the connection, as on ``body_timeout``) before the body was whole."""
 
 
 class MockASGIApp:
@@ -71,6 +74,8 @@ class MockASGIApp:
             body, refused = await self._body(headers, receive), None
         except _BodyRefusedError as error:
             body, refused = b"", error
+        except _DisconnectedError:
+            return  # nobody to answer: the mock is not asked
         request = Request(
             method=scope["method"],
             path=_raw_path(scope),
@@ -115,25 +120,19 @@ class MockASGIApp:
         return result.response
 
     async def _body(self, headers: tuple[tuple[str, str], ...], receive: Receive) -> bytes:
-        """The whole body, or ``_BodyRefusedError``: over ``max_body`` (413), or slower than ``body_timeout`` (408)."""
+        """The whole body; ``_BodyRefusedError`` (413) over ``max_body``, told by the declared length when there is
+        one, or else once that many bytes have come. (A body that is too slow, ``body_timeout``, is the HTTP
+        server's to cut: ``http_server``, with no timer per request here.)"""
         limit = self.limits.max_body
         declared = next((value for name, value in headers if name == "content-length"), None)
         if declared is not None and declared.strip().isdigit() and int(declared) > limit:
             raise _BodyRefusedError(413, f"the request body is larger than the mock's limit of {limit} bytes")
-        try:
-            async with asyncio.timeout(self.limits.body_timeout):
-                return await self._read(receive, limit)
-        except TimeoutError:
-            seconds = f"{self.limits.body_timeout:g}"
-            raise _BodyRefusedError(408, f"the request body took longer than body_timeout={seconds} s") from None
-
-    async def _read(self, receive: Receive, limit: int) -> bytes:
         chunks: list[bytes] = []
         size = 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                break
+                raise _DisconnectedError
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:

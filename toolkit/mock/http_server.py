@@ -7,8 +7,9 @@ connection slot with heads sent one byte at a time (slowloris). ``BoundedHttpToo
 - ``max_header_bytes``: the request line and headers together; beyond it the answer is 431 and the
   connection is closed. Bytes are counted as they arrive, so a head is refused before it is whole
   (httptools keeps a header's value until it ends: counting only parsed headers would be too late);
-- ``header_timeout``: from the connection's start, or the first byte of a next request, until its
-  headers are complete; then 408 (or nothing, if nothing was sent) and the connection is closed;
+- ``header_timeout``: from the connection's start, or the first read of a next request's head that
+  leaves it incomplete, until its headers are complete; then 408 (or nothing, if nothing was sent)
+  and the connection is closed. A head that arrives whole in one read (nearly all) costs no timer;
 - ``max_connections``: when one more connection arrives, the longest-idle connection (no request in
   progress: a fresh, slow or keep-alive one) is closed to make room; only when every connection has a
   request in progress does uvicorn answer 503 (its ``limit_concurrency``). So a flood of idle
@@ -19,8 +20,13 @@ connection slot with heads sent one byte at a time (slowloris). ``BoundedHttpToo
 - closing a connection whose client does not read what was sent discards it (``abort``), so unread
   answers cannot pile up in memory until the client reads them.
 
-``keepalive_timeout`` is uvicorn's own ``timeout_keep_alive``. The body (``max_body``, ``body_timeout``)
-is bounded by the ASGI adapter, which knows the protocol's error form.
+- ``body_timeout``: from the first read that leaves a request's body incomplete until it is whole;
+  then 408 and the connection is closed (the ASGI app sees a disconnect and does not ask the mock).
+
+``keepalive_timeout`` is uvicorn's own ``timeout_keep_alive``. The body's size (``max_body``) is
+bounded by the ASGI adapter, which knows the protocol's error form. The refusals made here, before any
+protocol is known, are problem+json. Timers are armed only for a head or body that a read left
+incomplete, so a request that arrives whole costs none.
 """
 
 from __future__ import annotations
@@ -60,10 +66,12 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, limits: Limits = DEFAULT_LIMITS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limits = limits
+        self.max_head = limits.max_header_bytes
         self.head_bytes = 0  # bytes received of the request head being read
         self.in_head = True  # reading a request head (not a body, and not between requests)
-        self.idle_order = 0  # when this connection last became idle, in the order connections did (for eviction)
+        self.idle_order = 0  # when this connection last finished reading a request, in order (for eviction)
         self._head_timer: TimerHandle | None = None
+        self._body_timer: TimerHandle | None = None
 
     # -- the connection ------------------------------------------------------------------------
 
@@ -76,14 +84,13 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_head_timer()
+        self._cancel_body_timer()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         self._unset_keepalive_if_required()
         if self.in_head:
             self.head_bytes += len(data)
-            if self._head_timer is None:  # the first bytes of the next request on a kept-alive connection
-                self._arm_head_timer()
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -99,39 +106,42 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
                                  len(self.pipeline) + 1)  # fmt: skip
                 return
             if isinstance(error.__context__, _HeadTooLargeError):
-                self._refuse(431, f"the request line and headers exceed max_header_bytes={self._max_head} bytes")
+                self._refuse(431, f"the request line and headers exceed max_header_bytes={self.max_head} bytes")
             else:
                 self._refuse(400, "invalid HTTP request")
             return
-        if self.in_head and self.head_bytes > self._max_head:
-            self._refuse(431, f"the request line and headers exceed max_header_bytes={self._max_head} bytes")
-
-    @property
-    def _max_head(self) -> int:
-        return self.limits.max_header_bytes
+        if self.in_head and self.head_bytes:
+            # A head is still incomplete after this read (most arrive whole in one, and cost no timer).
+            if self.head_bytes > self.max_head:
+                self._refuse(431, f"the request line and headers exceed max_header_bytes={self.max_head} bytes")
+            elif self._head_timer is None:
+                self._arm_head_timer()
+        elif not self.in_head and self._body_timer is None:
+            # A request's body is still incomplete after this read (most arrive whole with their head).
+            self._body_timer = self.loop.call_later(self.limits.body_timeout, self._body_timed_out)
 
     # -- parser callbacks ------------------------------------------------------------------------
 
     def on_headers_complete(self) -> None:
         # Exact size of the head just parsed: a whole head can arrive in one read, before any count could stop it.
         size = len(self.url) + _HEAD_OVERHEAD + sum(len(name) + len(value) + 4 for name, value in self.headers)
-        if size > self._max_head:
+        if size > self.max_head:
             raise _HeadTooLargeError
         # One read can hold thousands of tiny pipelined requests, each a queued cycle: bound the queue.
         if len(self.pipeline) >= self.limits.max_pipelined:
             raise _PipelineFullError
         self.in_head = False
-        self._cancel_head_timer()
+        if self._head_timer is not None:
+            self._cancel_head_timer()
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
-        # What follows on this connection is the head of the next request; its first byte arms the timer.
+        # What follows on this connection is the head of the next request (until it comes, the keep-alive timer).
         self.in_head, self.head_bytes = True, 0
-
-    def on_response_complete(self) -> None:
         self.idle_order = next(_IDLE_ORDER)
-        super().on_response_complete()
+        if self._body_timer is not None:
+            self._cancel_body_timer()
 
     def timeout_keep_alive_handler(self) -> None:
         self._close()
@@ -154,6 +164,22 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             self._refuse(408, f"the request headers took longer than header_timeout={self.limits.header_timeout:g} s")
         else:
             self._close()  # a connection that never sent a byte gets no answer (as nginx does)
+
+    def _cancel_body_timer(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+
+    def _body_timed_out(self) -> None:
+        """The body is not whole after ``body_timeout``: answer 408 unless the app already answered, and close.
+        The app's ``receive`` then returns ``http.disconnect``, and the mock is not asked."""
+        self._body_timer = None
+        if self.in_head or self.transport.is_closing():
+            return
+        if self.cycle is not None and self.cycle.response_started:
+            self._close()
+        else:
+            self._refuse(408, f"the request body took longer than body_timeout={self.limits.body_timeout:g} s")
 
     def _idle(self) -> bool:
         return (self.cycle is None or self.cycle.response_complete) and not self.pipeline
