@@ -111,7 +111,11 @@ class SoapMock:
         # Lenient: a schema libxml2 refuses leaves those elements unvalidated rather than the WSDL unserved.
         self.validator = XsdValidator.from_definitions(definitions, wrappers, strict=False)
         self.generator = XsdGenerator(
-            definitions, seed=self.options.seed, extra_schemas=wrappers, validator=self.validator
+            definitions,
+            seed=self.options.seed,
+            extra_schemas=wrappers,
+            validator=self.validator,
+            limits=self.options.limits,
         )
         self.documents = WsdlDocuments(contract, self._address_path, self.options.mirrors)
         self._memo: Memo[MockResult] = Memo(

@@ -5,6 +5,12 @@ Each element's generator is compiled once (``xsd_generate_compile``), then drawi
 nodes with the caller's rng, so the same rng state gives the same bytes. Every instance is checked
 with the ``XsdValidator``: an invalid draw is drawn again, then replaced by a minimal instance, and
 if even that fails the generator raises rather than let the mock contradict its contract.
+
+Generators compile on first use, so a failure may strike halfway through compiling (a schema nested
+deeper than Python's stack, memory running out): a type is cached before its content is compiled, so
+that recursive types can refer to it, and would stay half-built. Any such failure therefore throws
+the whole compiled cache away (the index of components stays: it was built whole at startup), so the
+next request compiles afresh and fails, if it must, the same clean way.
 """
 
 from __future__ import annotations
@@ -15,15 +21,16 @@ from collections.abc import Mapping, Sequence
 from lxml import etree
 
 from toolkit.fake import Fake
-from toolkit.soap.wsdl import XSD, Definitions
+from toolkit.limits import DEFAULT_LIMITS, Limits
+from toolkit.soap.wsdl import XSD, Definitions, local_name
 from toolkit.soap.xsd_assemble import schema_documents
 from toolkit.soap.xsd_builtin import SOAP_ENCODING
 from toolkit.soap.xsd_generate_compile import Compiler
 from toolkit.soap.xsd_generate_index import Index
-from toolkit.soap.xsd_generate_nodes import XSI, Draw, ElementDecl, XsdGenerationError
+from toolkit.soap.xsd_generate_nodes import XSI, Draw, ElementDecl, XsdGenerationError, XsdGenerationLimitError
 from toolkit.soap.xsd_validate import XsdValidator, XsdViolation
 
-__all__ = ["XsdGenerationError", "XsdGenerator"]
+__all__ = ["XsdGenerationError", "XsdGenerationLimitError", "XsdGenerator"]
 
 _REDRAWS = 3
 
@@ -39,13 +46,16 @@ class XsdGenerator:
         extra_schemas: Sequence[etree._Element] = (),
         max_depth: int = 6,
         validator: XsdValidator | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         documents = schema_documents(definitions, extra_schemas)
         self._definitions = definitions
         self._extra_schemas = tuple(extra_schemas)
-        self._compiler = Compiler(Index(documents))
+        self._index = Index(documents)
+        self._compiler = Compiler(self._index)
         self._fake = Fake(seed)
-        self._max_depth = max_depth
+        self._limits = limits
+        self._max_depth = min(max_depth, limits.max_generation_depth)  # optional parts stop here
         self._validator = validator
         self._arrays: list[etree._Element] = []  # the encoded arrays of the last draw
         self._prefixes = _prefixes(definitions, documents)
@@ -65,13 +75,34 @@ class XsdGenerator:
         _ = self._fake.pools
         _ = self.validator
         for name in self.names:
-            decl = self._compiler.global_element(name)
-            if decl is not None:
-                decl.type.cost()
+            try:
+                decl = self._compiler.global_element(name)
+                if decl is not None:
+                    decl.type.cost()
+            except (RecursionError, MemoryError):
+                # the element's first request will fail the same way, as a clear fault; the others serve
+                self._compiler = Compiler(self._index)
 
     def element(self, name: str, rng: random.Random, *, overrides: Mapping[str, str] | None = None) -> etree._Element:
         """A valid instance of global element ``name`` (Clark QName "{ns}local"). ``overrides``: values
         for leaf elements and attributes by local name, used where the value is valid for that leaf."""
+        try:
+            return self._element(name, rng, overrides or {})
+        except XsdGenerationError:
+            raise
+        except BaseException as error:
+            self._compiler = Compiler(self._index)  # nothing half-compiled is kept (see the docstring)
+            if isinstance(error, RecursionError | MemoryError | ArithmeticError | ValueError):
+                reason = {RecursionError: "nests too deeply to compile", MemoryError: "takes more memory than there is"}
+                raise XsdGenerationError(
+                    f"no <{local_name(name)}> could be generated: its schema "
+                    f"{reason.get(type(error), f'asks for impossible values ({type(error).__name__}: {error})')}",
+                    where=name,
+                    hint="check the schema with `ctk lint`",
+                ) from None
+            raise
+
+    def _element(self, name: str, rng: random.Random, overrides: Mapping[str, str]) -> etree._Element:
         decl = self._compiler.global_element(name)
         if decl is None:
             raise XsdGenerationError(
@@ -83,7 +114,11 @@ class XsdGenerator:
         for attempt in range(_REDRAWS + 1):
             minimal = attempt == _REDRAWS
             try:
-                instance = self._draw(decl, rng, overrides or {}, minimal=minimal)
+                # the last redraw and the minimal instance echo nothing: an echoed value the pattern check
+                # could not judge (an approximated pattern) must not make every draw invalid
+                instance = self._draw(decl, rng, overrides if attempt < _REDRAWS - 1 else {}, minimal=minimal)
+            except XsdGenerationLimitError:
+                raise  # the schema demands more than the limits: no redraw can fit
             except XsdGenerationError:
                 if minimal:
                     raise
@@ -102,7 +137,9 @@ class XsdGenerator:
     def _draw(
         self, decl: ElementDecl, rng: random.Random, overrides: Mapping[str, str], *, minimal: bool
     ) -> etree._Element:
-        draw = Draw(rng, self._fake, overrides, self._max_depth, minimal=minimal, prefixes=self._prefixes)
+        draw = Draw(
+            rng, self._fake, overrides, self._max_depth, minimal=minimal, prefixes=self._prefixes, limits=self._limits
+        )
         chosen = decl.pick(draw) or decl
         instance = chosen.emit_one(draw, None, 0)
         self._arrays = draw.arrays

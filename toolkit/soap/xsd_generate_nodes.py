@@ -4,6 +4,13 @@
 cost nothing up front); drawing an instance only walks them. Depth is handled here: past
 ``Draw.depth_limit`` optional particles are left out and choices take their cheapest branch, so
 recursive schemas terminate; a required cycle that never ends is reported, not looped on.
+
+What a schema demands is bounded by the mock's ``Limits``, since a contract is input too:
+``minOccurs="5000000"`` (``max_occurs``), ``minLength="2000000000"`` (``max_string_length``), required
+elements nested past ``max_generation_depth``, and the instance's size (``max_generated_bytes``: past
+half of it, optional parts are left out). A demand over a limit raises ``XsdGenerationLimitError``
+naming the element and the limit before any of the work is done: no valid answer fits, so the mock
+says so in a Server fault instead of hanging or sending an invalid one.
 """
 
 from __future__ import annotations
@@ -14,18 +21,19 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from toolkit.errors import CtkError
 from toolkit.fake import Fake
+from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.soap.wsdl import local_name, split_clark
+from toolkit.soap.xsd_generate_errors import XsdGenerationError, XsdGenerationLimitError
 from toolkit.soap.xsd_generate_simple import SimpleType
+
+__all__ = ["XSI", "Draw", "ElementDecl", "XsdGenerationError", "XsdGenerationLimitError"]
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 UNBOUNDED = -1
 _EXPENSIVE = 10_000  # the cost of a particle whose minimum size is unknown because it recurses
-
-
-class XsdGenerationError(CtkError):
-    """No valid instance of an element could be generated (unsatisfiable or endlessly recursive)."""
+_COST_DEPTH = 64  # cost() looks this deep, then calls the rest expensive (a chain of 10 000 named types)
+_ELEMENT_BYTES = 16  # what an element adds to an instance's size besides its name and text (tags, a prefix)
 
 
 @dataclass(slots=True)
@@ -39,13 +47,20 @@ class Draw:
     minimal: bool = False
     prefixes: dict[str, str] = field(default_factory=dict)  # namespace → prefix declared on the root
     arrays: list[etree._Element] = field(default_factory=list)  # encoded arrays written (checked leniently)
+    limits: Limits = DEFAULT_LIMITS
+    size: int = 0  # the instance's approximate serialized size so far, in characters
 
     @property
     def hard_limit(self) -> int:
-        return self.depth_limit + 12
+        """The depth at which a required element ends the draw (nillable ones are written nil)."""
+        return self.limits.max_generation_depth
 
-    def occurrences(self, low: int, high: int, depth: int) -> int:
-        if self.minimal or depth >= self.depth_limit:
+    def occurrences(self, low: int, high: int, depth: int, where: str) -> int:
+        if low > self.limits.max_occurs:
+            raise XsdGenerationLimitError(
+                f"{where} {low} times (minOccurs)", limit="max_occurs", value=self.limits.max_occurs, where=None
+            )
+        if self.minimal or depth >= self.depth_limit or self.size > self.limits.max_generated_bytes // 2:
             return low
         if high == 1:
             return 1 if low == 1 or self.rng.random() < 0.7 else 0
@@ -53,6 +68,26 @@ class Draw:
             return max(low, 1)  # deep in a recursive structure: keep the tree from growing wide
         top = high if high != UNBOUNDED else max(low, 1) + 2
         return self.rng.randint(max(low, 1), max(low, min(top, max(low, 1) + 2)))
+
+    def grow(self, characters: int, where: str) -> None:
+        """Count ``characters`` more in the instance; past ``max_generated_bytes`` the draw ends."""
+        self.size += characters
+        if self.size > self.limits.max_generated_bytes:
+            raise XsdGenerationLimitError(
+                f"an answer this large (its required parts, at {where})", limit="max_generated_bytes",
+                value=self.limits.max_generated_bytes, where=None,
+            )  # fmt: skip
+
+    def value(self, simple: SimpleType, local: str, owner: str | None) -> str:
+        """A value of ``simple`` for the leaf or attribute ``local``, counted in the instance's size."""
+        max_length = self.limits.max_string_length
+        simple.check_length(max_length, local)
+        if self.minimal:
+            value = simple.minimal(self.rng, self.fake, max_length=max_length)
+        else:
+            value = simple.draw(self.rng, self.fake, local, owner, max_length=max_length)
+        self.grow(len(value), local)
+        return value
 
     def qname_text(self, name: str) -> str:
         namespace, local = split_clark(name)
@@ -68,7 +103,7 @@ class Node:
     def emit(self, draw: Draw, parent: etree._Element, depth: int) -> None:
         raise NotImplementedError
 
-    def cost(self) -> int:
+    def cost(self, depth: int = 0) -> int:
         """The fewest elements this particle can produce (for choosing the shortest branch)."""
         return 0
 
@@ -90,8 +125,7 @@ class AttributeGen:
             local = local_name(self.tag)
             drawn = _override(draw, local, self.simple)
             if drawn is None:
-                drawn = self.simple.minimal(draw.rng, draw.fake) if draw.minimal else self.simple.draw(
-                    draw.rng, draw.fake, local, local_name(element.tag))  # fmt: skip
+                drawn = draw.value(self.simple, local, local_name(element.tag))
             value = drawn
         element.set(self.tag, value)
 
@@ -144,18 +178,19 @@ class TypeGen:
             if value is None:
                 owner = element.getparent()
                 owner_name = local_name(owner.tag) if owner is not None else None
-                value = self.simple.minimal(draw.rng, draw.fake) if draw.minimal else self.simple.draw(
-                    draw.rng, draw.fake, local, owner_name)  # fmt: skip
+                value = draw.value(self.simple, local, owner_name)
             element.text = value
         elif self.content is not None:
             if self.mixed and not draw.minimal and draw.rng.random() < 0.3:
                 element.text = draw.fake.word(draw.rng)
             self.content.emit(draw, element, depth)
 
-    def cost(self) -> int:
+    def cost(self, depth: int = 0) -> int:
         if self._cost is None:
+            if depth > _COST_DEPTH:
+                return _EXPENSIVE  # not kept: from nearer the top, it may be measured
             self._cost = _EXPENSIVE  # in progress: a recursive type counts as expensive
-            self._cost = self.content.cost() if self.content is not None and self.array is None else 0
+            self._cost = self.content.cost(depth + 1) if self.content is not None and self.array is None else 0
         return self._cost
 
 
@@ -191,11 +226,13 @@ class ElementDecl:
 
     def emit_one(self, draw: Draw, parent: etree._Element | None, depth: int) -> etree._Element:
         if depth >= draw.hard_limit and not self.nillable:
-            raise XsdGenerationError(
-                f"<{local_name(self.tag)}> requires itself without end",
-                where=self.tag,
-                hint="the schema has a required recursion; make one of its elements optional",
-            )
+            raise XsdGenerationLimitError(
+                f"<{local_name(self.tag)}>: it is nested {depth} levels deep in required elements (a required "
+                "recursion never ends)", limit="max_generation_depth", value=draw.hard_limit, where=self.tag,
+                hint="make an element of the chain optional, or raise the limit with "
+                "`ctk serve --limit max_generation_depth=N` if the nesting is finite",
+            )  # fmt: skip
+        draw.grow(2 * len(self.tag) + _ELEMENT_BYTES, self.tag)
         type_gen = self.type
         xsi_type: str | None = None
         if type_gen.abstract:
@@ -224,7 +261,8 @@ class ElementParticle(Node):
     max_occurs: int = 1
 
     def emit(self, draw: Draw, parent: etree._Element, depth: int) -> None:
-        for _ in range(draw.occurrences(self.min_occurs, self.max_occurs, depth)):
+        where = f"<{local_name(self.decl.tag)}>"
+        for _ in range(draw.occurrences(self.min_occurs, self.max_occurs, depth, where)):
             chosen = self.decl.pick(draw)
             if chosen is None:
                 if self.min_occurs:
@@ -236,8 +274,8 @@ class ElementParticle(Node):
                 return
             chosen.emit_one(draw, parent, depth)
 
-    def cost(self) -> int:
-        return self.min_occurs * (1 + self.decl.type.cost()) if self.min_occurs else 0
+    def cost(self, depth: int = 0) -> int:
+        return self.min_occurs * (1 + self.decl.type.cost(depth + 1)) if self.min_occurs else 0
 
 
 @dataclass(eq=False)
@@ -248,12 +286,13 @@ class SequenceNode(Node):
     all_group: bool = False  # xs:all: any order is valid; declared order is used
 
     def emit(self, draw: Draw, parent: etree._Element, depth: int) -> None:
-        for _ in range(draw.occurrences(self.min_occurs, min(self.max_occurs, 2) if self.max_occurs else 1, depth)):
+        high = min(self.max_occurs, 2) if self.max_occurs else 1
+        for _ in range(draw.occurrences(self.min_occurs, high, depth, f"a sequence in <{local_name(parent.tag)}>")):
             for part in self.parts:
                 part.emit(draw, parent, depth)
 
-    def cost(self) -> int:
-        return self.min_occurs * sum(min(part.cost(), _EXPENSIVE) for part in self.parts)
+    def cost(self, depth: int = 0) -> int:
+        return self.min_occurs * sum(min(part.cost(depth + 1), _EXPENSIVE) for part in self.parts)
 
 
 @dataclass(eq=False)
@@ -265,15 +304,16 @@ class ChoiceNode(Node):
     def emit(self, draw: Draw, parent: etree._Element, depth: int) -> None:
         if not self.branches:
             return
-        for _ in range(draw.occurrences(self.min_occurs, min(self.max_occurs, 2) if self.max_occurs else 1, depth)):
+        high = min(self.max_occurs, 2) if self.max_occurs else 1
+        for _ in range(draw.occurrences(self.min_occurs, high, depth, f"a choice in <{local_name(parent.tag)}>")):
             if draw.minimal or depth >= draw.depth_limit:
                 branch = min(self.branches, key=lambda node: node.cost())
             else:
                 branch = draw.rng.choice(self.branches)
             branch.emit(draw, parent, depth)
 
-    def cost(self) -> int:
-        return self.min_occurs * min((branch.cost() for branch in self.branches), default=0)
+    def cost(self, depth: int = 0) -> int:
+        return self.min_occurs * min((branch.cost(depth + 1) for branch in self.branches), default=0)
 
 
 @dataclass(eq=False)
@@ -287,14 +327,16 @@ class AnyNode(Node):
     max_occurs: int = 1
 
     def emit(self, draw: Draw, parent: etree._Element, depth: int) -> None:
-        count = self.min_occurs if self.min_occurs else 0
+        where = f"a wildcard (xs:any) in <{local_name(parent.tag)}>"
+        count = draw.occurrences(self.min_occurs, self.min_occurs, depth, where) if self.min_occurs else 0
         for _ in range(count):
             candidates = self.strict_candidates()
             if candidates:
                 candidates[0 if draw.minimal else draw.rng.randrange(len(candidates))].emit_one(draw, parent, depth)
                 continue
             tag = f"{{{self.namespace}}}extension" if self.namespace else "extension"
+            draw.grow(2 * len(tag) + _ELEMENT_BYTES, where)
             etree.SubElement(parent, tag).text = draw.fake.word(draw.rng)
 
-    def cost(self) -> int:
+    def cost(self, depth: int = 0) -> int:
         return self.min_occurs

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from toolkit.fake import Fake
-from toolkit.openapi.generate_regex import regex_generator
+from toolkit.limits import DEFAULT_LIMITS
+from toolkit.openapi.generate_regex import pattern_min_length, regex_generator
+from toolkit.soap.xsd_generate_errors import XsdGenerationLimitError
 from toolkit.soap.xsd_generate_regex import XsdPattern
 from toolkit.soap.xsd_generate_values import atomic_value
 
@@ -132,6 +134,40 @@ class SimpleType:
                 high = step.max_length if high is None else min(high, step.max_length)
         return low, high
 
+    def shortest(self) -> int:
+        """The fewest characters a value can have by the facets and patterns (a floor, for the limits)."""
+        cached = self._views.get("shortest()")
+        if isinstance(cached, int):
+            return cached
+        self._views["shortest()"] = 0  # a (broken) self-referencing type ends here
+        low, _ = self.length_bounds()
+        if self.builtin == "union":
+            result = min((member.shortest() for member in self.members), default=0)
+        elif self.builtin == "list":
+            item = self.item.shortest() if self.item is not None else 1
+            result = low * max(item, 1) + max(low - 1, 0)  # items and the spaces between them
+        elif self.builtin == "hexBinary":
+            result = 2 * low
+        elif self.builtin == "base64Binary":
+            result = 4 * -(-low // 3)
+        else:
+            result = low
+        for step in self.steps:  # every step's patterns apply; within one step, any pattern may match
+            if step.patterns:
+                result = max(result, min(pattern_min_length(pattern.python) for pattern in step.patterns))
+        self._views["shortest()"] = result
+        return result
+
+    def check_length(self, max_length: int, name: str = "") -> None:
+        """Raise ``XsdGenerationLimitError`` when no value of this type fits in ``max_length`` characters."""
+        shortest = self.shortest()
+        if shortest > max_length:
+            of = f" of <{name}>" if name else ""
+            raise XsdGenerationLimitError(
+                f"a value{of} of at least {shortest} characters", limit="max_string_length", value=max_length,
+                where=None,
+            )  # fmt: skip
+
     def whitespace(self) -> str:
         cached = self._views.get("whitespace()")
         if isinstance(cached, str):
@@ -171,9 +207,19 @@ class SimpleType:
         return all(_step_ok(self, step, normal) for step in self.steps)
 
     # -- drawing -----------------------------------------------------------------------------------
-    def draw(self, rng: random.Random, fake: Fake, name: str = "", owner: str | None = None) -> str:
+    def draw(
+        self,
+        rng: random.Random,
+        fake: Fake,
+        name: str = "",
+        owner: str | None = None,
+        *,
+        max_length: int = DEFAULT_LIMITS.max_string_length,
+    ) -> str:
         """A value for a field called ``name``: realistic when the name says what it is, valid always
-        where the facets are understood (callers check the element with libxml2 anyway)."""
+        where the facets are understood (callers check the element with libxml2 anyway). A type whose
+        shortest value is over ``max_length`` characters raises ``XsdGenerationLimitError``."""
+        self.check_length(max_length, name)
         enumeration = self.enumeration()
         if enumeration:
             fitting = [value for value in enumeration if self.accepts(value)] or enumeration
@@ -184,24 +230,26 @@ class SimpleType:
             candidate = fake.by_name(name, rng, owner=owner) if name and family(self.builtin) == "string" else None
             if candidate is not None and all(pattern.exact for pattern in patterns) and self.accepts(candidate):
                 return candidate
-            return self._from_patterns(rng, fake, patterns)
+            return self._from_patterns(rng, fake, patterns, max_length)
         if self.builtin == "union":
-            members = self.members or [SimpleType()]
+            # members whose values cannot fit are left out (check_length above: at least one fits)
+            members = [member for member in self.members if member.shortest() <= max_length] or [SimpleType()]
             for _ in range(4):
-                value = rng.choice(members).draw(rng, fake, name, owner)
+                value = rng.choice(members).draw(rng, fake, name, owner, max_length=max_length)
                 if self.accepts(value):
                     return value
-            return members[0].draw(rng, fake, name, owner)
+            return members[0].draw(rng, fake, name, owner, max_length=max_length)
         if self.builtin == "list":
-            return self._list(rng, fake, name)
+            return self._list(rng, fake, name, max_length)
         for _ in range(6):
             value = _atomic(self, rng, fake, name, owner)
             if self.accepts(value):
                 return value
-        return self.minimal(rng, fake)
+        return self.minimal(rng, fake, max_length=max_length)
 
-    def minimal(self, rng: random.Random, fake: Fake) -> str:
+    def minimal(self, rng: random.Random, fake: Fake, *, max_length: int = DEFAULT_LIMITS.max_string_length) -> str:
         """A plain, boring value: the lowest bound, the first enumeration value, the shortest string."""
+        self.check_length(max_length)
         enumeration = self.enumeration()
         if enumeration:
             return enumeration[0]
@@ -211,18 +259,18 @@ class SimpleType:
                 return value
         return _atomic(self, rng, fake, "", None, plain=True)
 
-    def _list(self, rng: random.Random, fake: Fake, name: str) -> str:
+    def _list(self, rng: random.Random, fake: Fake, name: str, max_length: int) -> str:
         low, high = self.length_bounds()
         count = rng.randint(max(low, 1), max(low, 1) + 2) if high is None else rng.randint(low, max(low, min(high, 3)))
         item = self.item or SimpleType("NMTOKEN")
         values = []
         for _ in range(count):
-            value = item.draw(rng, fake, name)
+            value = item.draw(rng, fake, name, max_length=max_length)
             values.append(value if " " not in value.strip() else value.strip().replace(" ", "_"))
         return " ".join(value.strip() for value in values)
 
-    def _from_patterns(self, rng: random.Random, fake: Fake, patterns: list[XsdPattern]) -> str:
-        candidates = [generator for pattern in patterns if (generator := regex_generator(pattern.python))]
+    def _from_patterns(self, rng: random.Random, fake: Fake, patterns: list[XsdPattern], max_length: int) -> str:
+        candidates = [generator for pattern in patterns if (generator := regex_generator(pattern.python, max_length))]
         low, high = self.length_bounds()
         for attempt in range(40):
             value = rng.choice(candidates)(rng) if candidates else _brute(rng, patterns, low, high, attempt)
@@ -250,7 +298,8 @@ def _lexical_ok(builtin: str, value: str) -> bool:
         if not LEXICAL["integer"].fullmatch(value):
             return False
         low, high = INTEGER_RANGES[builtin]
-        number = int(value)
+        # Decimal, not int: int() refuses more than 4300 digits, and a client may send 5000
+        number = Decimal(value)
         return (low is None or number >= low) and (high is None or number <= high)
     pattern = LEXICAL.get(kind)
     return pattern is None or bool(pattern.fullmatch(value))

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 _EPOCH_LOW = 1546300800  # 2019-01-01
 _SPAN = 7 * 365 * 86400
+# totalDigits up to this bound the values drawn; past it, 10**totalDigits (a contract may say 2 000 000 000)
+# would only cost time and memory, for a bound no drawn value comes near.
+_FEW_DIGITS = 400
 _LANGUAGES = ("en", "en-US", "en-GB", "fr", "fr-FR", "de", "es", "it", "nl", "pt-BR", "ja", "sv")
 
 
@@ -112,7 +115,7 @@ def _integer(
     hi = min(v for v in (high_bound, int(high) if high is not None else None) if v is not None) if (
         high_bound is not None or high is not None) else None  # fmt: skip
     digits = simple.facet("total_digits")
-    if isinstance(digits, int):
+    if isinstance(digits, int) and digits <= _FEW_DIGITS:  # more digits do not bound the values drawn here
         limit = 10**digits - 1
         hi = limit if hi is None else min(hi, limit)
         lo = -limit if lo is None else max(lo, -limit)
@@ -136,9 +139,9 @@ def _decimal(simple: SimpleType, rng: random.Random, fake: Fake, name: str, plai
     low = _bound(simple, "min_inclusive", "min_exclusive")
     high = _bound(simple, "max_inclusive", "max_exclusive")
     fraction = simple.facet("fraction_digits")
-    places = fraction if isinstance(fraction, int) else 2
+    places = min(fraction, _FEW_DIGITS) if isinstance(fraction, int) else 2
     digits = simple.facet("total_digits")
-    if isinstance(digits, int):
+    if isinstance(digits, int) and digits <= _FEW_DIGITS:
         places = min(places, digits)
         limit = Decimal(10) ** (digits - places) - 1
         high = limit if high is None else min(high, limit)
