@@ -3,6 +3,10 @@
 A WSDL is a web of names (port -> binding -> portType -> message -> element -> type). Clients
 generated from it fail at build or call time when one link is missing, so each missing link
 is an error placed at the element that names it.
+
+A schema may also demand more than the mock generates within its ``Limits`` (``minOccurs`` in the
+millions, ``minLength`` in the billions, a pattern that matches nothing short): each such demand is a
+warning at its own place, since the mock answers a Server fault where it needs one.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ from collections.abc import Iterator
 
 from lxml import etree
 
+from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.model import Location, Problem, Severity
+from toolkit.openapi.generate_regex import pattern_min_length
 from toolkit.soap.load import SoapContract
 from toolkit.soap.wsdl import (
     BUILTIN_NAMESPACES,
@@ -27,6 +33,8 @@ from toolkit.soap.wsdl import (
 )
 from toolkit.soap.xml import element_path, source_line
 from toolkit.soap.xsd_builtin import XSD_BUILTIN_TYPES
+from toolkit.soap.xsd_generate_errors import limit_hint
+from toolkit.soap.xsd_generate_regex import translate
 from toolkit.sources import display_name
 
 # XSD attributes that name another schema component, and which table that component lives in.
@@ -44,16 +52,18 @@ _XSD_REFERENCES = (
 )
 
 
-def lint_soap(contract: SoapContract) -> list[Problem]:
+def lint_soap(contract: SoapContract, limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
+    """Every problem of the WSDL; ``limits``: the ones its mock will be served with."""
     definitions = contract.definitions
     if definitions is None:
         return []
-    return list(_Linter(definitions).run())
+    return list(_Linter(definitions, limits).run())
 
 
 class _Linter:
-    def __init__(self, definitions: Definitions) -> None:
+    def __init__(self, definitions: Definitions, limits: Limits = DEFAULT_LIMITS) -> None:
         self.defs = definitions
+        self.limits = limits
 
     def problem(self, severity: Severity, element: etree._Element, uri: str, message: str) -> Problem:
         return Problem(
@@ -181,6 +191,36 @@ class _Linter:
     def schemas(self) -> Iterator[Problem]:
         for schema in self.defs.schemas:
             yield from self.schema_references(schema)
+            yield from self.schema_demands(schema)
+
+    def schema_demands(self, schema: Component) -> Iterator[Problem]:
+        """Occurrences, lengths and patterns the mock cannot generate within its limits."""
+        limits = self.limits
+        for element in schema.element.iter():
+            if not isinstance(element.tag, str) or etree.QName(element).namespace not in XSD_NAMESPACES:
+                continue
+            kind = etree.QName(element).localname
+            demand: tuple[str, str, int] | None = None
+            low = _whole(element.get("minOccurs"))
+            if low is not None and low > limits.max_occurs:
+                what = f"<{element.get('name') or element.get('ref') or kind}>" if kind == "element" else f"a {kind}"
+                demand = (f"{what} {low} times (minOccurs)", "max_occurs", limits.max_occurs)
+            elif kind in ("length", "minLength"):
+                size = _whole(element.get("value"))
+                if size is not None and size > limits.max_string_length:
+                    demand = (f"a value of {kind} {size}", "max_string_length", limits.max_string_length)
+            elif kind == "pattern" and element.get("value") is not None:
+                shortest = pattern_min_length(translate(element.get("value", "")).python)
+                if shortest > limits.max_string_length:
+                    demand = (f"a value matching this pattern, at least {shortest} characters", "max_string_length",
+                              limits.max_string_length)  # fmt: skip
+            if demand is not None:
+                text, limit, bound = demand
+                yield self.problem(
+                    Severity.WARNING, element, schema.uri,
+                    f"the mock cannot generate {text} (over {limit}={bound}): an answer that needs it is a "
+                    f"Server fault; {limit_hint(limit)}",
+                )  # fmt: skip
 
     def schema_references(self, schema: Component) -> Iterator[Problem]:
         for element in schema.element.iter():
@@ -224,3 +264,10 @@ class _Linter:
             return True
         components: dict[str, Component] = getattr(self.defs, table)
         return name in components
+
+
+def _whole(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None and len(text) < 20 else None
+    except ValueError:
+        return None
