@@ -155,3 +155,27 @@ components:
         ("warning", "(/components/schemas/Endless)")
     ]
     assert "max_generation_depth=32" in problems[0]["message"]
+
+
+def test_a_multi_file_contract_in_an_awkward_folder_is_validated_across_its_files(tmp_path: Path) -> None:
+    """The validator follows the contract's references through ctk's reader, so a folder name with a space, a
+    percent sign and a hash resolves as the loader resolves it, and a problem in the referenced file is found."""
+    folder = tmp_path / "my specs %41 #1"
+    contract = write_file(folder, "api.yaml", """\
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /things:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "schemas.yaml#/Thing"}
+""")  # fmt: skip
+    write_file(folder, "schemas.yaml", "Thing: {type: integer, default: not-a-number}\n")
+    code, out, _ = run("lint", str(contract), "--format", "json")
+    messages = [p["message"] for p in json.loads(out)["problems"]]
+    assert messages == ["'not-a-number' is not of type 'integer'"], messages
+    assert code == 1
