@@ -21,11 +21,11 @@ def lint_contract(contract: Contract, limits: Limits = DEFAULT_LIMITS) -> list[P
     elif isinstance(contract, SoapContract):
         from toolkit.soap.lint import lint_soap
 
-        problems += lint_soap(contract)
+        problems += lint_soap(contract, limits)
     elif isinstance(contract, GraphQLContract):
         from toolkit.graphql.lint import lint_graphql
 
-        problems += lint_graphql(contract)
+        problems += lint_graphql(contract, limits)
     order = {"error": 0, "warning": 1}
     return sorted(
         problems,
