@@ -213,6 +213,31 @@ def test_a_wsdl_import_resolves_against_the_url_after_redirects(remote: Vendor) 
     assert "/v2/types.xsd" in remote.requests and "/types.xsd" not in remote.requests
 
 
+def test_the_served_wsdl_points_a_redirected_import_at_the_mock(remote: Vendor) -> None:
+    """The import the vendor redirected is served by the mock too: ?wsdl must not send clients to the vendor."""
+    from toolkit.exchange import Request
+    from toolkit.load import load_contract
+    from toolkit.mock import compile_mock
+
+    remote.put(
+        "/v3/types.xsd",
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:t">'
+        '<xs:element name="Ping" type="xs:string"/></xs:schema>',
+    )
+    remote.redirects["/v2/types.xsd"] = "/v3/types.xsd"
+    url = remote.put(
+        "/v2/svc.wsdl",
+        '<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+        'targetNamespace="urn:t"><types><xs:schema targetNamespace="urn:w">'
+        '<xs:import namespace="urn:t" schemaLocation="types.xsd"/></xs:schema></types></definitions>',
+    )
+    mock = compile_mock(load_contract(url), mount="/svc")
+    served = mock(Request("GET", "/svc", query="wsdl", headers=(("host", "mock.test"),))).response
+    assert served.status == 200, served.body[:300]
+    assert b'schemaLocation="http://mock.test/svc?xsd=' in served.body, served.body.decode()
+    assert remote.url.encode() not in served.body
+
+
 # -- the fetch deadline: a trickling vendor ends the command, naming the URL ---------------------------
 
 DEADLINE = {"CTK_FETCH_TIMEOUT": "1"}

@@ -64,7 +64,7 @@ class WsdlDocuments:
         for uri, root in roots.items():
             kind, name = names[uri]
             tree = copy.deepcopy(root)
-            builtins |= _rewrite_imports(tree, uri, names, resolver)
+            builtins |= _rewrite_imports(tree, uri, names, resolver, definitions.redirected)
             if kind == "wsdl":
                 _rewrite_addresses(tree, address_path)
             data = bytes(etree.tostring(tree, xml_declaration=True, encoding="utf-8"))
@@ -154,9 +154,14 @@ def _names(roots: dict[str, etree._Element], root_uri: str) -> dict[str, tuple[s
 
 
 def _rewrite_imports(
-    tree: etree._Element, uri: str, names: dict[str, tuple[str, str]], resolver: SourceReader
+    tree: etree._Element,
+    uri: str,
+    names: dict[str, tuple[str, str]],
+    resolver: SourceReader,
+    redirected: Mapping[str, str],
 ) -> set[str]:
-    """Point every import at the mock; returns the built-in namespaces imported by URL (served too)."""
+    """Point every import at the mock; returns the built-in namespaces imported by URL (served too).
+    An import the vendor redirected is known by its final URL (``redirected``: asked -> served from)."""
     builtins: set[str] = set()
     for element in tree.iter():
         if not isinstance(element.tag, str):
@@ -171,7 +176,8 @@ def _rewrite_imports(
         location = element.get(attribute)
         if not location:
             continue
-        target = names.get(resolver.resolve(uri, location))
+        resolved = resolver.resolve(uri, location)
+        target = names.get(redirected.get(resolved, resolved))
         namespace = element.get("namespace", "")
         if target is not None:
             kind, name = target
