@@ -148,7 +148,7 @@ def test_an_idle_keep_alive_connection_is_closed(tight: Served) -> None:
         sock.sendall(b"GET /__ctk/health HTTP/1.1\r\nHost: x\r\n\r\n")
         answer = read_until_closed(sock)  # the answer, then the close after keepalive_timeout (1 s)
     assert status_of(answer) == 200
-    assert answer.endswith(b'\r\n\r\n{"status":"ok"}')
+    assert b'{"status":"ok"}' in answer
 
 
 # -- request bodies -----------------------------------------------------------------------------------

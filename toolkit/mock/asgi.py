@@ -92,9 +92,6 @@ class MockASGIApp:
         if 400 <= response.status < 500:
             log_client_error(request, response)
         raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
-        if response.status not in (204, 304) and not any(name.lower() == b"content-length" for name, _ in raw_headers):
-            # The body is whole: its length spares the client chunked framing (and uvicorn the encoding).
-            raw_headers.append((b"content-length", b"%d" % len(response.body)))
         await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": response.body})
 
