@@ -125,3 +125,16 @@ def test_a_graphql_setting_on_a_soap_api_is_refused_by_name() -> None:
         build_handler(ServeConfig([MountedContract(str(crm), "/crm", name="crm", settings={"max_depth": 3})]))
     assert "mock.max_depth does not apply to crm, a soap contract" in str(refused.value)
     assert refused.value.hint == "max_depth is a setting of GraphQL mocks"
+
+
+def test_the_introspection_budget_comes_from_the_workspace(tmp_path: Path) -> None:
+    inventory = REPO / "contracts" / "inventory" / "v1"
+    config = (
+        f'[apis.inventory]\ncontract = "{inventory.as_posix()}"\n[apis.inventory.mock]\nmax_introspection_cost = 5\n'
+    )
+    handler = build_handler(ServeConfig(mounted_apis(load_workspace(write_workspace(tmp_path, config)))))
+    client = httpx.Client(transport=MockTransport(handler), base_url="http://sandbox.test")
+    small = client.post("/inventory", json={"query": '{ __type(name: "Query") { name } }'})
+    listing = client.post("/inventory", json={"query": "{ __schema { types { name fields { name } } } }"})
+    assert "errors" not in small.json(), small.text
+    assert listing.json()["errors"][0]["extensions"]["code"] == "COST_LIMIT", listing.text

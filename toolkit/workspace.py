@@ -27,7 +27,13 @@ _TOP_KEYS = {"sandbox", "apis", "limits"}
 _SANDBOX_KEYS = {"host", "port", "seed", "webhook_hosts"}
 _API_KEYS = {"contract", "mount", "published", "mirrors", "vendor", "mock"}
 # Settings of an API's mock, by kind; which protocol understands which is checked when the contract is loaded.
-MOCK_SETTINGS: dict[str, type] = {"max_depth": int, "max_cost": int, "max_tokens": int, "introspection": bool}
+MOCK_SETTINGS: dict[str, type] = {
+    "max_depth": int,
+    "max_cost": int,
+    "max_tokens": int,
+    "max_introspection_cost": int,
+    "introspection": bool,
+}
 _VENDOR_KEYS = {"sandbox_url", "graphql_endpoint", "wsdl_url", "auth"}
 # Each kind of credential and its keys, all required; *_env keys name environment variables (values never live here).
 _AUTH_KINDS: dict[str, set[str]] = {

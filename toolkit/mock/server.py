@@ -158,7 +158,7 @@ def build_handler(config: ServeConfig) -> Handler:
 
 
 # Which [apis.NAME.mock] settings each protocol's mock understands (the rest would be silently ignored).
-_SETTINGS_BY_PROTOCOL = {"graphql": {"max_depth", "max_cost", "max_tokens", "introspection"}}
+_SETTINGS_BY_PROTOCOL = {"graphql": {"max_depth", "max_cost", "max_tokens", "max_introspection_cost", "introspection"}}
 
 
 def _settings_for(protocol: Protocol, item: MountedContract) -> dict[str, Any]:
