@@ -37,6 +37,7 @@ from toolkit.soap.xsd_assemble import (
     global_elements,
     schema_documents,
 )
+from toolkit.soap.xsd_patterns import MAX_SLOW_VALUES, PatternChecker, plan
 from toolkit.sources import display_name
 
 __all__ = ["XsdValidator", "XsdViolation"]
@@ -67,11 +68,13 @@ class XsdValidator:
         elements: frozenset[str],
         unvalidated: frozenset[str] = frozenset(),
         warnings: Sequence[str] = (),
+        patterns: PatternChecker | None = None,
     ) -> None:
         self._schema = schema
         self.elements = elements  # global elements the compiled schema declares
         self._unvalidated = unvalidated  # global elements of documents left out in lenient mode
         self.warnings = list(warnings)
+        self.patterns = patterns  # pattern steps libxml2 would backtrack on, matched with RE2 (xsd_patterns)
         self._lock = threading.Lock()  # an XMLSchema keeps its error log on the instance
 
     @classmethod
@@ -85,6 +88,8 @@ class XsdValidator:
         complaint is about the document itself) and try again, listing what was left out in ``warnings``.
         """
         documents = schema_documents(definitions, extra_schemas)
+        moved = plan(documents)  # expensive patterns out of what libxml2 compiles
+        patterns = PatternChecker(schema_documents(definitions, extra_schemas), moved) if moved else None
         every_document = list(documents)
         warnings = [repair for document in documents for repair in document.repairs]
         schema: etree.XMLSchema | None = None
@@ -111,7 +116,7 @@ class XsdValidator:
         compiled = documents if schema is not None else []
         elements: set[str] = set().union(*(global_elements(document) for document in compiled))
         unvalidated: set[str] = set().union(*(document.left_out for document in every_document))
-        return cls(schema, frozenset(elements), frozenset(unvalidated - elements), warnings)
+        return cls(schema, frozenset(elements), frozenset(unvalidated - elements), warnings, patterns)
 
     def validate(self, element: etree._Element) -> list[XsdViolation]:
         """Every violation of ``element`` against its global declaration; [] when valid. Never raises.
@@ -135,6 +140,12 @@ class XsdValidator:
                 return [XsdViolation("/", "not an element")], 1
             if self._schema is None or element.tag in self._unvalidated:
                 return [], 0  # lenient mode: the declaring document could not be compiled
+            scan = None
+            if self.patterns is not None:  # before libxml2: a request with too many slow values never reaches it
+                slow_limit = MAX_SLOW_VALUES if listed < _EVERY else None
+                scan = self.patterns.scan(element, listed, slow_limit=slow_limit)
+                if slow_limit is not None and scan.slow_values > slow_limit:
+                    return [_too_slow(element, message_length)], 1
             text: bytes | None = None
             if tree_bytes < _EVERY:
                 text = etree.tostring(element)
@@ -142,13 +153,19 @@ class XsdValidator:
                     text = None
             if text is None:
                 with self._lock:
-                    if self._schema.validate(element):
-                        return [], 0
-                    entries, total = _first_entries(self._schema.error_log, listed)
+                    valid = self._schema.validate(element)
+                    entries, total = ([], 0) if valid else _first_entries(self._schema.error_log, listed)
                 found = [_violation(entry, element, message_length) for entry in entries]
+                if not valid and not total:
+                    found, total = [XsdViolation("/", "invalid")], 1
             else:
                 found, total = self._streamed(text, element, listed, message_length)
-            return (found, total) if total else ([XsdViolation("/", "invalid")], 1)
+            if scan is not None and scan.total:
+                for finding in scan.findings[: max(0, listed - len(found))]:
+                    path = clip(_node_path(finding.node, element), message_length)
+                    found.append(XsdViolation(path, _clipped(finding.message, message_length)))
+                total += scan.total
+            return found, total
         except Exception as exc:  # noqa: BLE001
             return [XsdViolation("/", clip(f"could not be validated: {exc}", message_length))], 1
 
@@ -187,10 +204,22 @@ def _violation(entry: etree._LogEntry, element: etree._Element, message_length: 
     return XsdViolation(path, _message(entry, message_length), entry.line or None)
 
 
+def _too_slow(element: etree._Element, message_length: int) -> XsdViolation:
+    message = (
+        f"more than {MAX_SLOW_VALUES} values under contract patterns that libxml2 matches by backtracking and "
+        "RE2 cannot check exactly; ctk refuses the request rather than spend seconds on it (limit: "
+        f"{MAX_SLOW_VALUES} such values per request)"
+    )
+    return XsdViolation(f"/{etree.QName(element).localname}", clip(message, max(message_length, 256)))
+
+
 def _message(entry: etree._LogEntry, length: int) -> str:
     """libxml2's message without its element prefix, each quoted value (libxml2 quotes the whole offending
     value, which may be megabytes) and the whole clipped to ``length`` characters."""
-    message = _ELEMENT_PREFIX.sub("", entry.message or "").strip()
+    return _clipped(_ELEMENT_PREFIX.sub("", entry.message or "").strip(), length)
+
+
+def _clipped(message: str, length: int) -> str:
     pieces = message.split("'")  # odd pieces are quoted; splitting is linear, a regex over values need not be
     clipped = (clip(piece, length // 4) if index % 2 else piece for index, piece in enumerate(pieces))
     return clip("'".join(clipped), length)
@@ -212,6 +241,11 @@ def _readable_path(path: str, element: etree._Element) -> str:
         node = found[0] if isinstance(found, list) and found and isinstance(found[0], etree._Element) else None
     if node is None:  # the path could not be followed: drop the prefixes at least
         return "/" + "/".join(_LOCAL_STEP.sub(r"\1", step).rpartition(":")[2] for step in steps)
+    return _node_path(node, element)
+
+
+def _node_path(node: etree._Element | None, element: etree._Element) -> str:
+    """``node``'s path from ``element``: local names, [n] where the parent has several of that name."""
     names: list[str] = []
     while node is not None:
         step = etree.QName(node).localname

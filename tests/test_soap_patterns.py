@@ -1,0 +1,154 @@
+"""Contract patterns libxml2 would match by backtracking are moved out of its schema and matched with
+RE2 (``toolkit/soap/xsd_patterns.py``); deterministic ones stay with libxml2; the few RE2 cannot say
+exactly stay with libxml2 under a per-request count. The same through a server: ``tests/hostile``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from toolkit.load import load_contract
+from toolkit.soap.load import SoapContract
+from toolkit.soap.xsd_assemble import schema_documents
+from toolkit.soap.xsd_patterns import MAX_SLOW_VALUES, is_cheap_for_libxml2, plan
+from toolkit.soap.xsd_validate import XsdValidator
+
+NS = "urn:patterns"
+SCHEMA = """
+  <xs:simpleType name="Slow"><xs:restriction base="xs:string"><xs:pattern value="(a|aa)*c"/></xs:restriction>
+  </xs:simpleType>
+  <xs:simpleType name="Counted"><xs:restriction base="xs:string"><xs:pattern value="(a{1,10}){1,10}b"/>
+  </xs:restriction></xs:simpleType>
+  <xs:simpleType name="Id"><xs:restriction base="xs:string"><xs:pattern value="[A-Za-z0-9]{18}"/></xs:restriction>
+  </xs:simpleType>
+  <xs:simpleType name="Either"><xs:restriction base="xs:string"><xs:pattern value="(a|aa)*c"/>
+    <xs:pattern value="[0-9]{3}"/></xs:restriction></xs:simpleType>
+  <xs:simpleType name="Letters"><xs:restriction base="xs:string"><xs:pattern value="(\\p{L}|\\p{L}\\p{L})*c"/>
+  </xs:restriction></xs:simpleType>
+  <xs:simpleType name="Words"><xs:list itemType="tns:Slow"/></xs:simpleType>
+  <xs:simpleType name="Member"><xs:restriction base="xs:string"><xs:pattern value="(b|bb)*c"/></xs:restriction>
+  </xs:simpleType>
+  <xs:simpleType name="OneOf"><xs:union memberTypes="tns:Member xs:int"/></xs:simpleType>
+  <xs:simpleType name="Tok"><xs:restriction base="xs:token"><xs:pattern value="(a|aa)* c"/></xs:restriction>
+  </xs:simpleType>
+  <xs:element name="R"><xs:complexType><xs:sequence>
+    <xs:element name="v" type="tns:Slow" minOccurs="0" maxOccurs="unbounded" nillable="true"/>
+    <xs:element name="n" type="tns:Counted" minOccurs="0"/>
+    <xs:element name="id" type="tns:Id" minOccurs="0"/>
+    <xs:element name="e" type="tns:Either" minOccurs="0"/>
+    <xs:element name="l" type="tns:Letters" minOccurs="0" maxOccurs="unbounded"/>
+    <xs:element name="w" type="tns:Words" minOccurs="0"/>
+    <xs:element name="u" type="tns:OneOf" minOccurs="0" maxOccurs="unbounded"/>
+    <xs:element name="t" type="tns:Tok" minOccurs="0"/>
+    <xs:element name="s" minOccurs="0"><xs:complexType><xs:simpleContent><xs:extension base="tns:Id">
+      <xs:attribute name="code" type="tns:Slow"/></xs:extension></xs:simpleContent></xs:complexType></xs:element>
+  </xs:sequence></xs:complexType></xs:element>
+"""
+
+
+@pytest.fixture(scope="module")
+def contract(tmp_path_factory: pytest.TempPathFactory) -> SoapContract:
+    path = tmp_path_factory.mktemp("patterns") / "patterns.wsdl"
+    path.write_text(
+        f"""<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns:tns="{NS}" targetNamespace="{NS}"><wsdl:types>
+  <xs:schema targetNamespace="{NS}" elementFormDefault="qualified">{SCHEMA}</xs:schema></wsdl:types>
+</wsdl:definitions>""",
+        encoding="utf-8",
+    )
+    loaded = load_contract(path)
+    assert isinstance(loaded, SoapContract)
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def validator(contract: SoapContract) -> XsdValidator:
+    assert contract.definitions is not None
+    return XsdValidator.from_definitions(contract.definitions, strict=False)
+
+
+def request(fields: str) -> etree._Element:
+    return etree.fromstring(f'<R xmlns="{NS}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">{fields}</R>')
+
+
+def check(validator: XsdValidator, fields: str) -> tuple[list[tuple[str, str]], int]:
+    found, total = validator.check(request(fields))
+    return [(v.path, v.message) for v in found], total
+
+
+@pytest.mark.parametrize(
+    ("pattern", "cheap"),
+    [("[A-Za-z0-9]{18}", True), (r"\d{3}-\d{4}", True), ("(a|a)*b", True), ("(a|aa)*c", False),
+     ("(.*a){20}", False), ("(a{1,50}){1,50}b", False), (r"[^@\s]+@[^@\s]+\.[^@\s]+", False)],
+)  # fmt: skip
+def test_which_patterns_libxml2_matches_without_backtracking(pattern: str, cheap: bool) -> None:
+    assert is_cheap_for_libxml2(pattern) is cheap
+
+
+def test_expensive_steps_are_moved_out_of_libxml2_and_deterministic_ones_stay(contract: SoapContract) -> None:
+    assert contract.definitions is not None
+    documents = schema_documents(contract.definitions)
+    moved = plan(documents)
+    assert frozenset({"(a|aa)*c"}) in moved.moved
+    assert frozenset({"(a{1,10}){1,10}b"}) in moved.moved  # a counted range: libxml2 backtracks
+    assert frozenset({"(a|aa)*c", "[0-9]{3}"}) in moved.moved  # one step's alternatives move together
+    assert frozenset({"(\\p{L}|\\p{L}\\p{L})*c"}) in moved.slow  # \p{L} is approximated: not exact in RE2
+    assert frozenset({"(b|bb)*c"}) in moved.slow  # a union member's: left with libxml2
+    left = {node.get("value") for document in documents for node in document.root.iter("{*}pattern")}
+    assert "[A-Za-z0-9]{18}" in left and "(b|bb)*c" in left
+    assert "(a|aa)*c" not in left and "[0-9]{3}" not in left and "(a{1,10}){1,10}b" not in left
+
+
+def test_moved_patterns_are_checked_by_re2_in_linear_time(validator: XsdValidator) -> None:
+    started = time.perf_counter()
+    assert check(validator, "<v>" + "a" * 30 + "c</v>" * 1) == ([], 0)
+    assert check(validator, ("<v>" + "a" * 30 + "c</v>") * 2000) == ([], 0)  # streamed: > max_violation_scan
+    found, total = check(validator, ("<v>" + "a" * 30 + "b</v>") * 2000)
+    assert time.perf_counter() - started < 2  # libxml2 alone: ~120 ms per value, four minutes in all
+    assert total == 2000 and len(found) == 20
+    assert found[0] == (
+        "/R/v[1]",
+        f"[facet 'pattern'] The value '{'a' * 30}b' is not accepted by the pattern '(a|aa)*c'.",
+    )
+    assert found[19][0] == "/R/v[20]"
+
+
+def test_moved_patterns_everywhere_a_value_sits(validator: XsdValidator) -> None:
+    assert check(validator, "<n>aaab</n><e>123</e><w>ac aac</w><t>  aa   c </t>")[1] == 0
+    assert check(validator, '<v xsi:nil="true"/>') == ([], 0)
+    assert check(validator, '<s code="ac">abcdefghijklmnopqr</s>') == ([], 0)
+    found, total = check(validator, "<n>aaa</n><e>12</e><w>ac ab</w>")
+    assert total == 3
+    assert [path for path, _ in found] == ["/R/n", "/R/e", "/R/w"]
+    assert "'(a|aa)*c|[0-9]{3}'" in found[1][1] or "'[0-9]{3}|(a|aa)*c'" in found[1][1]
+    found, total = check(validator, '<s code="ab">abcdefghijklmnopqr</s>')
+    assert total == 1 and found[0][0] == "/R/s" and found[0][1].startswith("attribute 'code': [facet 'pattern']")
+
+
+def test_libxml2_and_re2_violations_are_listed_together(validator: XsdValidator) -> None:
+    found, total = validator.check(request("<v>ab</v><id>short</id>"), listed=1)
+    assert total == 2 and len(found) == 1
+
+
+def test_slow_patterns_left_with_libxml2_are_counted_and_capped(validator: XsdValidator) -> None:
+    assert check(validator, "<l>abc</l>" * MAX_SLOW_VALUES) == ([], 0)
+    found, total = check(validator, ("<l>" + "a" * 40 + "b</l>") * (MAX_SLOW_VALUES + 1000))
+    assert total == 1 and found[0][0] == "/R" and f"limit: {MAX_SLOW_VALUES}" in found[0][1]
+    assert check(validator, "<u>1</u><u>bbc</u>") == ([], 0)
+
+
+def test_a_wsdl_without_expensive_patterns_has_no_checker(tmp_path: Path) -> None:
+    path = tmp_path / "plain.wsdl"
+    path.write_text(
+        f"""<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    targetNamespace="{NS}"><wsdl:types><xs:schema targetNamespace="{NS}"><xs:element name="Id">
+    <xs:simpleType><xs:restriction base="xs:string"><xs:pattern value="[A-Za-z0-9]{{18}}"/></xs:restriction>
+    </xs:simpleType></xs:element></xs:schema></wsdl:types></wsdl:definitions>""",
+        encoding="utf-8",
+    )
+    contract = load_contract(path)
+    assert isinstance(contract, SoapContract) and contract.definitions is not None
+    assert XsdValidator.from_definitions(contract.definitions).patterns is None
