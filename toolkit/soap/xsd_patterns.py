@@ -43,7 +43,7 @@ from toolkit.soap.xsd_generate_nodes import (
     SequenceNode,
     TypeGen,
 )  # fmt: skip
-from toolkit.soap.xsd_generate_regex import translate
+from toolkit.soap.xsd_generate_regex import XsdPattern, translate
 from toolkit.soap.xsd_generate_simple import SimpleType
 
 __all__ = ["MAX_SLOW_VALUES", "PatternChecker", "PatternPlan", "is_cheap_for_libxml2", "plan"]
@@ -203,6 +203,9 @@ class Scan:
     slow_values: int = 0
 
 
+_NOTHING = Scan()  # read, never written
+
+
 class PatternChecker:
     """Matches the moved pattern steps on a request element, walking it with the compiled model."""
 
@@ -212,14 +215,23 @@ class PatternChecker:
         self._relevant: dict[int, bool] = {}
         self._children: dict[int, tuple[dict[str, ElementDecl], bool]] = {}
         self._simple_cost: dict[int, tuple[bool, bool]] = {}
+        self._steps: dict[int, list[tuple[list[XsdPattern], str]]] = {}
+        self._relevant_child: dict[int, dict[str, ElementDecl]] = {}
+        self._roots: dict[str, bool] = {}  # global element → whether a checked step can be met under it
 
     def scan(self, element: etree._Element, listed: int, *, slow_limit: int | None = None) -> Scan:
         """Moved-pattern violations under ``element`` (a global element), the first ``listed`` kept, and
         the values under slow patterns (counting stops past ``slow_limit``)."""
-        result = Scan()
-        decl = self._compiler.global_element(str(element.tag))
+        tag = str(element.tag)
+        relevant = self._roots.get(tag)
+        if relevant is None:
+            root = self._compiler.global_element(tag)
+            relevant = root is not None and any(map(self._is_relevant, [root.type, *root.derived()]))
+            self._roots[tag] = relevant
+        decl = self._compiler.global_element(tag) if relevant else None
         if decl is None:
-            return result
+            return _NOTHING  # the fast path: most requests have no such pattern under them
+        result = Scan()
         stack: list[tuple[etree._Element, ElementDecl]] = [(element, decl)]
         while stack:
             node, node_decl = stack.pop()
@@ -233,8 +245,9 @@ class PatternChecker:
                 if value is not None:
                     self._check(attribute.simple, value, node, f"attribute '{_local(attribute.tag)}': ", result, listed)
             if type_gen.simple is not None and type_gen.content is None:
-                self._check(type_gen.simple, "".join(str(text) for text in node.itertext()), node, "", result, listed)
-            children, _ = self._child_map(type_gen)
+                value = (node.text or "") if not len(node) else "".join(str(text) for text in node.itertext())
+                self._check(type_gen.simple, value, node, "", result, listed)
+            children = self._relevant_children(type_gen)
             if children:
                 for child in reversed(node):
                     if isinstance(child.tag, str):
@@ -262,16 +275,24 @@ class PatternChecker:
     def _failures(self, simple: SimpleType, value: str) -> Iterator[str]:
         whitespace = simple.whitespace() if simple.builtin != "list" else "collapse"
         normal = _normalize(value, whitespace)
-        for step in simple.steps:
-            key = frozenset(pattern.source for pattern in step.patterns)
-            if key in self._plan.moved and not any(pattern.matches(normal) for pattern in step.patterns):
-                yield "|".join(pattern.source for pattern in step.patterns)
+        for patterns, written in self._moved_steps(simple):
+            if not any(pattern.matches(normal) for pattern in patterns):
+                yield written
                 return  # libxml2 reports a value's first failing facet
         if simple.builtin == "list" and simple.item is not None and self._costs(simple.item)[0]:
             for item in _XML_SPACE.split(normal) if normal else ():
                 for failed in self._failures(simple.item, item):
                     yield failed
                     return
+
+    def _moved_steps(self, simple: SimpleType) -> list[tuple[list[XsdPattern], str]]:
+        """The steps of ``simple`` matched here: their patterns (alternatives) and how libxml2 writes them."""
+        found = self._steps.get(id(simple))
+        if found is None:
+            found = [(step.patterns, "|".join(pattern.source for pattern in step.patterns)) for step in simple.steps
+                     if frozenset(pattern.source for pattern in step.patterns) in self._plan.moved]  # fmt: skip
+            self._steps[id(simple)] = found
+        return found
 
     def _costs(self, simple: SimpleType, seen: frozenset[int] = frozenset()) -> tuple[bool, bool]:
         """(has moved steps, has slow steps) in ``simple``, its list item and union members."""
@@ -320,6 +341,16 @@ class PatternChecker:
                 wildcard = True
         self._children[id(type_gen)] = (children, wildcard)
         return children, wildcard
+
+    def _relevant_children(self, type_gen: TypeGen) -> dict[str, ElementDecl]:
+        """The child declarations under which a checked step can be met (with xsi:type, a derived type's)."""
+        found = self._relevant_child.get(id(type_gen))
+        if found is None:
+            children, _ = self._child_map(type_gen)
+            found = {tag: decl for tag, decl in children.items()
+                     if any(map(self._is_relevant, [decl.type, *decl.derived()]))}  # fmt: skip
+            self._relevant_child[id(type_gen)] = found
+        return found
 
     def _is_relevant(self, type_gen: TypeGen) -> bool:
         """Whether any moved or slow step can be met at or under an element of this type."""
