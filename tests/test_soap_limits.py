@@ -77,7 +77,12 @@ def test_catastrophic_patterns_are_matched_in_linear_time(pattern: str) -> None:
 def test_xsd_classes_read_as_xsd_means_them() -> None:
     assert translate(r"\d{3}").matches("١٢٣") is True  # XSD's \d is any Unicode decimal digit
     assert translate(r"[\p{IsLatinExtended-A}]+").matches("ā") is True
-    assert translate(r"\w+").matches("é") is None  # RE2's \w is ASCII: no verdict on other letters
+    assert translate(r"\w+").matches("é") is True  # XSD's \w: every letter, mark, number and symbol
+    assert translate(r"\w+").matches("a_b") is False  # ... but no punctuation (_ is Pc)
+    assert translate(r"\p{Lu}\p{Ll}{2,5}").matches("Élan") is True  # categories are Unicode's, exactly
+    assert translate(r"\p{Lu}\p{Ll}{2,5}").matches("élan") is False
+    assert translate(r"[\p{IsBasicLatin}]+").matches("abé") is False
+    assert translate("a.b").matches("a\rb") is False  # XSD's . excludes carriage return
     assert translate("a{2000}{2000}").matches("a") is None  # RE2 refuses it: libxml2 judges
 
 

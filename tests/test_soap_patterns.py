@@ -26,7 +26,7 @@ SCHEMA = """
   </xs:simpleType>
   <xs:simpleType name="Either"><xs:restriction base="xs:string"><xs:pattern value="(a|aa)*c"/>
     <xs:pattern value="[0-9]{3}"/></xs:restriction></xs:simpleType>
-  <xs:simpleType name="Letters"><xs:restriction base="xs:string"><xs:pattern value="(\\p{L}|\\p{L}\\p{L})*c"/>
+  <xs:simpleType name="Letters"><xs:restriction base="xs:string"><xs:pattern value="([a-z-[c]]|[a-z-[c]][a-z-[c]])*c"/>
   </xs:restriction></xs:simpleType>
   <xs:simpleType name="Words"><xs:list itemType="tns:Slow"/></xs:simpleType>
   <xs:simpleType name="Member"><xs:restriction base="xs:string"><xs:pattern value="(b|bb)*c"/></xs:restriction>
@@ -95,7 +95,7 @@ def test_expensive_steps_are_moved_out_of_libxml2_and_deterministic_ones_stay(co
     assert frozenset({"(a|aa)*c"}) in moved.moved
     assert frozenset({"(a{1,10}){1,10}b"}) in moved.moved  # a counted range: libxml2 backtracks
     assert frozenset({"(a|aa)*c", "[0-9]{3}"}) in moved.moved  # one step's alternatives move together
-    assert frozenset({"(\\p{L}|\\p{L}\\p{L})*c"}) in moved.slow  # \p{L} is approximated: not exact in RE2
+    assert frozenset({"([a-z-[c]]|[a-z-[c]][a-z-[c]])*c"}) in moved.slow  # class subtraction: not exact in RE2
     assert frozenset({"(b|bb)*c"}) in moved.slow  # a union member's: left with libxml2
     left = {node.get("value") for document in documents for node in document.root.iter("{*}pattern")}
     assert "[A-Za-z0-9]{18}" in left and "(b|bb)*c" in left

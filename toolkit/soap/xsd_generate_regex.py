@@ -3,8 +3,9 @@
 XSD patterns differ from Python's: they are implicitly anchored, ``^`` and ``$`` are ordinary
 characters, ``\\i``/``\\c`` name XML name characters, ``\\p{..}`` Unicode categories and blocks, and
 classes allow subtraction (``[a-z-[aeiou]]``). The translation keeps the language exactly where
-Python can say it and approximates the rest (categories as ASCII sets, subtraction dropped) —
-``exact`` says which, so a checker knows when to trust a non-match.
+Python can say it and approximates the rest (categories as ASCII sets, subtraction dropped) for the
+generator; the form RE2 matches keeps Unicode categories, blocks and ``\\w`` exact, and ``exact`` says
+whether it is, so a checker knows when to trust a non-match.
 
 A pattern is the contract's and the value may be the client's (an echo is checked before it is used),
 so values are never matched with Python's backtracking ``re``: ``(a|a)*b`` takes seconds on 24
@@ -29,6 +30,14 @@ _CATEGORIES = {
     "C": "\\x00-\\x1f", "Cc": "\\x00-\\x1f", "M": "", "IsBasicLatin": "\\x00-\\x7f",
     "IsLatin-1Supplement": "\\x80-\\xff", "IsLatinExtended-A": "\\u0100-\\u017f",
 }  # fmt: skip
+# The Unicode general categories RE2 knows by name: a pattern using them is matched exactly, not approximated.
+_RE2_CATEGORIES = frozenset(
+    {"C", "Cc", "Cf", "Co", "Cs", "L", "Ll", "Lm", "Lo", "Lt", "Lu", "M", "Mc", "Me", "Mn", "N", "Nd", "Nl", "No"}
+    | {"P", "Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "S", "Sc", "Sk", "Sm", "So", "Z", "Zl", "Zp", "Zs"}
+)
+# XSD's \w is every character outside the categories P, Z and C: exactly L, M, N and S, which RE2 can
+# say inside a class too (a negated class cannot be nested in RE2).
+_WORD = {"w": "\\p{L}\\p{M}\\p{N}\\p{S}", "W": "\\p{P}\\p{Z}\\p{C}"}
 _NAME_START = "A-Za-z_:"
 _NAME_CHAR = "\\-.0-9:A-Z_a-z"
 _ESCAPES_OUTSIDE = {"i": f"[{_NAME_START}]", "I": f"[^{_NAME_START}]", "c": f"[{_NAME_CHAR}]", "C": f"[^{_NAME_CHAR}]"}
@@ -46,11 +55,10 @@ class XsdPattern:
     python: str  # Python regex for the same language (or an approximation); for the generator only
     exact: bool
     compiled: Any  # an RE2 pattern (linear-time matching), or None when RE2 cannot compile it
-    ascii_classes: bool = False  # uses \w/\W, which RE2 reads as ASCII: a non-ASCII value is not judged
 
     def matches(self, value: str) -> bool | None:
         """True/False when known, None when the approximation cannot tell."""
-        if self.compiled is None or (self.ascii_classes and not value.isascii()):
+        if self.compiled is None:
             return None
         try:
             found = self.compiled.fullmatch(value)
@@ -62,12 +70,15 @@ class XsdPattern:
 
 
 def translate(pattern: str) -> XsdPattern:
-    python, exact = _translate(pattern)
+    """Two translations: Python's (ASCII stand-ins for categories, for readable drawn values) and RE2's,
+    which keeps Unicode categories and ``\\w`` exact, so a non-match by RE2 can be trusted."""
+    python, _ = _translate(pattern)
+    for_re2, exact = _translate(pattern, unicode=True)
     try:
-        compiled = re2.compile(_re2_syntax(python), _RE2_OPTIONS)
+        compiled = re2.compile(_re2_syntax(for_re2), _RE2_OPTIONS)
     except (re2.error, TypeError, ValueError, OverflowError):
         compiled = None
-    return XsdPattern(pattern, python, exact, compiled, "\\w" in python or "\\W" in python)
+    return XsdPattern(pattern, python, exact, compiled)
 
 
 def _re2_syntax(python: str) -> str:
@@ -91,7 +102,9 @@ def _re2_syntax(python: str) -> str:
     return "".join(out)
 
 
-def _translate(pattern: str) -> tuple[str, bool]:
+def _translate(pattern: str, *, unicode: bool = False) -> tuple[str, bool]:
+    """``pattern`` in Python's syntax and whether it is exact; ``unicode``: for RE2, with categories, blocks
+    and ``\\w``/``\\W`` exact, and ``.`` excluding ``\\r`` as XSD's does."""
     out: list[str] = []
     exact = True
     depth = 0  # inside a character class (nested classes are subtractions)
@@ -103,14 +116,25 @@ def _translate(pattern: str) -> tuple[str, bool]:
             if code in "pP" and index + 2 < len(pattern) and pattern[index + 2] == "{":
                 end = pattern.find("}", index)
                 name = pattern[index + 3 : end] if end > 0 else ""
+                negate = code == "P"
+                index = end + 1 if end > 0 else len(pattern)
+                if unicode and name in _RE2_CATEGORIES:
+                    out.append(f"\\{code}{{{name}}}")  # RE2 knows it, inside a class too
+                    continue
+                if unicode and name.startswith("Is") and name in _CATEGORIES and not (negate and depth):
+                    ranges = _CATEGORIES[name]  # a block: its exact code point range
+                    out.append(ranges if depth else f"[{'^' if negate else ''}{ranges}]")
+                    continue
                 ranges = _CATEGORIES.get(name, "A-Za-z0-9")
                 exact = False
-                negate = code == "P"
                 if depth:
                     out.append(ranges if not negate else "")
                 else:
                     out.append(f"[{'^' if negate else ''}{ranges}]" if ranges else "")
-                index = end + 1 if end > 0 else len(pattern)
+                continue
+            if unicode and code in _WORD:
+                out.append(_WORD[code] if depth else f"[{_WORD[code]}]")
+                index += 2
                 continue
             if code in _ESCAPES_OUTSIDE:
                 if depth:
@@ -142,6 +166,8 @@ def _translate(pattern: str) -> tuple[str, bool]:
             out.append("\\" + char)  # anchors do not exist in XSD: literal characters
         elif char in "[&~|" and depth:
             out.append("\\" + char)  # set operations in Python's future syntax: literal in XSD
+        elif char == "." and not depth and unicode:
+            out.append("[^\\n\\r]")  # XSD's . excludes carriage return too
         else:
             out.append(char)
         index += 1

@@ -12,7 +12,7 @@ libxml2 when libxml2 compiles each of its patterns to a deterministic automaton 
 Otherwise the step's patterns (one step's patterns are alternatives, so all of them go together) are
 removed from the schema libxml2 compiles and ``PatternChecker`` matches them with RE2 (linear in the
 value) on the elements and attributes whose type carries them, found with the generator's compiled
-model of the same schemas. A step RE2 cannot say exactly (``\\p{..}`` read as ASCII, class
+model of the same schemas. A step RE2 cannot say exactly (a Unicode block ctk does not know, class
 subtraction, a repetition over 1000) or that is a union member's (which member libxml2 chose is
 not known, so neither is whether the moved pattern applied) stays with libxml2, and a request may
 carry at most ``MAX_SLOW_VALUES`` values under such patterns: more is refused before libxml2 runs.
@@ -139,7 +139,7 @@ def plan(documents: list[SchemaDocument]) -> PatternPlan:
 
 def _exact(source: str) -> bool:
     pattern = translate(source)
-    return pattern.exact and pattern.compiled is not None and not pattern.ascii_classes
+    return pattern.exact and pattern.compiled is not None
 
 
 def _restrictions(documents: list[SchemaDocument]) -> Iterator[etree._Element]:
