@@ -67,7 +67,11 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self.limits = limits
         self.max_head = limits.max_header_bytes
+        self.max_pipelined = limits.max_pipelined
         self.head_bytes = 0  # bytes received of the request head being read
+        # Bytes of the read in which the previous request ended: the next head may have begun in it, uncounted.
+        self.head_carry = 0
+        self.read_size = 0  # bytes of the read being parsed
         self.in_head = True  # reading a request head (not a body, and not between requests)
         self.idle_order = 0  # when this connection last finished reading a request, in order (for eviction)
         self._head_timer: TimerHandle | None = None
@@ -89,8 +93,9 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         self._unset_keepalive_if_required()
+        self.read_size = size = len(data)
         if self.in_head:
-            self.head_bytes += len(data)
+            self.head_bytes += size
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -123,22 +128,25 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     # -- parser callbacks ------------------------------------------------------------------------
 
     def on_headers_complete(self) -> None:
-        # Exact size of the head just parsed: a whole head can arrive in one read, before any count could stop it.
-        size = len(self.url) + _HEAD_OVERHEAD + sum(len(name) + len(value) + 4 for name, value in self.headers)
-        if size > self.max_head:
-            raise _HeadTooLargeError
+        # A whole head can arrive in one read, before any count could stop it. The bytes read since it began
+        # bound its size, so only a head that may be over the limit is measured exactly (none of the usual ones).
+        if self.head_bytes + self.head_carry > self.max_head:
+            size = len(self.url) + _HEAD_OVERHEAD + sum(len(name) + len(value) + 4 for name, value in self.headers)
+            if size > self.max_head:
+                raise _HeadTooLargeError
         # One read can hold thousands of tiny pipelined requests, each a queued cycle: bound the queue.
-        if len(self.pipeline) >= self.limits.max_pipelined:
+        if len(self.pipeline) >= self.max_pipelined:
             raise _PipelineFullError
         self.in_head = False
         if self._head_timer is not None:
             self._cancel_head_timer()
-        super().on_headers_complete()
+        HttpToolsProtocol.on_headers_complete(self)
 
     def on_message_complete(self) -> None:
-        super().on_message_complete()
-        # What follows on this connection is the head of the next request (until it comes, the keep-alive timer).
-        self.in_head, self.head_bytes = True, 0
+        HttpToolsProtocol.on_message_complete(self)
+        # What follows on this connection is the head of the next request (until it comes, the keep-alive timer);
+        # it may begin in the rest of this read.
+        self.in_head, self.head_bytes, self.head_carry = True, 0, self.read_size
         self.idle_order = next(_IDLE_ORDER)
         if self._body_timer is not None:
             self._cancel_body_timer()
