@@ -32,14 +32,20 @@ def guarded(handler: Handler, request: Request) -> MockResult:
         return MockResult(problem_response(500, detail, kind="mock-bug"))
 
 
-def report_bug(error: Exception, request: Request) -> None:
-    """Log ``error``: its traceback the first time it happens at that place, one line after that."""
+def report_bug(error: BaseException, request: Request, where: str = "mock") -> None:
+    """Log ``error``, a bug met while answering ``request``: its traceback the first time it happens at that
+    place (exception type, file and line where it was raised), one bounded line after that.
+
+    Every crash guard reports here (this module's ``guarded`` and each protocol mock's own guard, which
+    then answers in its protocol's error form), so the log holds one traceback per bug place however many
+    requests hit it. ``where`` names the guard in the line ("mock", "GraphQL mock", "SOAP mock", ...)."""
     frames = traceback.extract_tb(error.__traceback__)
     last = frames[-1] if frames else None
     place = (type(error).__name__, last.filename if last else "", last.lineno or 0 if last else 0)
-    where = f"{request.method[:16]} {shorten(request.path, MAX_PATH)}"
+    label = shorten(where, 40)
+    asked = f"{shorten(request.method, 16)} {shorten(request.path, MAX_PATH)}"
     if place in _seen or len(_seen) >= _MAX_REMEMBERED:
-        log.error("ctk mock bug again (%s) on %s", type(error).__name__, where)
+        log.error("ctk %s bug again (%s) on %s", label, type(error).__name__, asked)
         return
     _seen.add(place)
-    log.error("ctk mock bug on %s", where, exc_info=error)
+    log.error("ctk %s bug on %s", label, asked, exc_info=error)
