@@ -286,6 +286,13 @@ BAD: dict[str, Bad] = {
     "huge-int-json": Bad(
         "huge.json", text('{"openapi": "3.0.0",\n"x": ' + "9" * 5000 + "}"), ParseError, r"huge\.json:2", "digits"
     ),
+    "huge-int-after-long-ones": Bad(  # long numbers under the limit first: the search for the culprit stays linear
+        "many.json",
+        text('{"openapi": "3.0.0",\n"x": [' + ",".join(["1" * 4000] * 300) + "],\n\n\"y\": " + "9" * 5000 + "}"),
+        ParseError,
+        r"many\.json:4",
+        "digits",
+    ),
     "huge-int-yaml": Bad(
         "huge.yaml", text("openapi: 3.0.0\nx: " + "9" * 5000 + "\n"), ParseError, r"huge\.yaml:2", "digits"
     ),

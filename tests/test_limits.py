@@ -39,7 +39,9 @@ APIS = f'[apis.payments]\ncontract = "{PAYMENTS}"\n'
         ("max_body=-1", "limit max_body must be a positive integer"),
         ("max_body=ten", "limit max_body must be a positive integer"),
         ("max_body=1.5", "limit max_body must be a positive integer"),
-        ("header_timeout=0", "limit header_timeout must be a positive number"),
+        ("header_timeout=0", "limit header_timeout must be a positive finite number"),
+        ("header_timeout=nan", "limit header_timeout must be a positive finite number"),  # would break asyncio's timers
+        ("header_timeout=inf", "limit header_timeout must be a positive finite number"),  # would remove the bound
         ("max_body", "is not NAME=VALUE"),
     ],
 )

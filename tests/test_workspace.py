@@ -73,7 +73,7 @@ def test_minimal_config(space: Path) -> None:
         (GOOD + "[apis.payments.mock]\nmax_cost = true\n", "mock.max_cost must be a positive integer"),
         (GOOD + "[apis.payments.mock]\nintrospection = 'no'\n", "mock.introspection must be true or false"),
         (GOOD + "[limits]\nmax_bodi = 1\n", "unknown limit 'max_bodi'"),
-        (GOOD + "[limits]\nheader_timeout = -1\n", "limit header_timeout must be a positive number"),
+        (GOOD + "[limits]\nheader_timeout = -1\n", "limit header_timeout must be a positive finite number"),
         ("limits = 3\n" + GOOD, "[limits] must be a table"),
         ("[sandbox]\nwebhook_hosts = 'x'\n" + GOOD, "sandbox.webhook_hosts must be a list"),
         ("[sandbox]\nwebhook_hosts = ['not a host']\n" + GOOD, "is not a host name, IP address or network"),

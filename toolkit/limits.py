@@ -13,6 +13,7 @@ a lint warning and a clear error for a contract), never with a traceback, a hang
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -122,8 +123,9 @@ def _positive(name: str, value: object, kind: type, where: str) -> int | float:
             value = kind(value)
         except ValueError:
             value = None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ConfigError(f"limit {name} must be a positive {'number' if kind is float else 'integer'}", where=where)
+    # nan passes "<= 0" and inf removes the bound (asyncio's timer heap breaks on nan): both refused
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"limit {name} must be a positive {'finite number' if kind is float else 'integer'}", where=where)
     if kind is int and not float(value).is_integer():
         raise ConfigError(f"limit {name} must be a whole number", where=where)
     return kind(value)  # type: ignore[no-any-return]
