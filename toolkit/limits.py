@@ -125,7 +125,8 @@ def _positive(name: str, value: object, kind: type, where: str) -> int | float:
             value = None
     # nan passes "<= 0" and inf removes the bound (asyncio's timer heap breaks on nan): both refused
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
-        raise ConfigError(f"limit {name} must be a positive {'finite number' if kind is float else 'integer'}", where=where)
+        wanted = "finite number" if kind is float else "integer"
+        raise ConfigError(f"limit {name} must be a positive {wanted}", where=where)
     if kind is int and not float(value).is_integer():
         raise ConfigError(f"limit {name} must be a whole number", where=where)
     return kind(value)  # type: ignore[no-any-return]
