@@ -6,7 +6,8 @@ tasks reading a queue of at most ten times as many events, and each delivery bou
 ``webhook_timeout`` from start to end. An event beyond the queue is dropped with a one-line warning:
 a flood of admin requests must not grow memory. Redirects are not followed (a receiver on an allowed
 host could otherwise bounce the event to one that is not), the receiver's answer is read only up to
-``MAX_ANSWER`` bytes, and each destination is checked against the ``DestinationPolicy`` again right before sending.
+``MAX_ANSWER`` bytes, and each destination is checked against the ``DestinationPolicy`` when it is queued
+(the policy reads the URL's host with httpx's own parser, so the client sends to the host that was checked).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Deliverer:
         self.limits = limits
         self.policy = policy or DestinationPolicy()
         self.dropped = 0
+        self.refused = 0
         self._queue: asyncio.Queue[Delivery] | None = None
         self._senders: list[asyncio.Task[None]] = []
         self._client: httpx.AsyncClient | None = None
@@ -43,7 +45,12 @@ class Deliverer:
         """Queue ``delivery`` (on the running event loop); False when refused by the policy or the queue is full."""
         refusal = self.policy.refusal(delivery.url)
         if refusal is not None:
-            log.warning("not delivering %s: %s", delivery.name or "event", shorten(refusal, 2 * MAX_PATH))
+            self.refused += 1
+            if self.refused == 1 or self.refused % DROP_LOG_EVERY == 0:  # callbacks a client aims elsewhere: few lines
+                log.warning(
+                    "not delivering %s: %s (%d refused so far)",
+                    delivery.name or "event", shorten(refusal, 2 * MAX_PATH), self.refused,
+                )  # fmt: skip
             return False
         queue = self._started()
         try:
@@ -104,7 +111,6 @@ class Deliverer:
         import httpx
 
         assert self._client is not None
-        shown = _shown(delivery.url)
         try:
             async with asyncio.timeout(self.limits.webhook_timeout):
                 request = self._client.build_request(
@@ -121,14 +127,16 @@ class Deliverer:
                             break
                 finally:
                     await response.aclose()
-            log.info("delivered %s to %s: %s", delivery.name or "event", shown, response.status_code)
+            if log.isEnabledFor(logging.INFO):
+                log.info("delivered %s to %s: %s", delivery.name or "event", _shown(delivery.url), response.status_code)
         except TimeoutError:
             log.warning(
                 "could not deliver %s to %s: no answer within webhook_timeout=%gs",
-                delivery.name or "event", shown, self.limits.webhook_timeout,
+                delivery.name or "event", _shown(delivery.url), self.limits.webhook_timeout,
             )  # fmt: skip
         except (httpx.HTTPError, OSError, ValueError) as error:
-            log.warning("could not deliver %s to %s: %s", delivery.name or "event", shown, type(error).__name__)
+            name, shown = delivery.name or "event", _shown(delivery.url)
+            log.warning("could not deliver %s to %s: %s", name, shown, type(error).__name__)
 
 
 def _shown(url: str) -> str:
