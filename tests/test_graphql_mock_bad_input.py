@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 import graphql
@@ -19,6 +20,7 @@ from toolkit.graphql.load import GraphQLContract
 from toolkit.graphql.mock import GraphQLMock, GraphQLMockOptions
 from toolkit.graphql.mock_limits import count_tokens
 from toolkit.load import load_contract
+from toolkit.mock import guard
 from toolkit.mock.asgi import MockASGIApp
 
 GQL = "application/graphql-response+json"
@@ -177,6 +179,43 @@ def test_a_bug_in_the_mock_is_a_500_graphql_error(mock: GraphQLMock, monkeypatch
     response = query(mock, "{ warehouses { code } }")
     assert response.status == 500
     assert "ZeroDivisionError" in errors_of(response)[0]["message"]
+
+
+def test_a_repeated_bug_logs_one_traceback(
+    mock: GraphQLMock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The mock's own crash guard reports through the shared guard: a traceback once per place, then a line."""
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise LookupError("a bug")
+
+    monkeypatch.setattr(guard, "_seen", set())
+    monkeypatch.setattr(GraphQLMock, "_run", broken)
+    with caplog.at_level(logging.ERROR, logger="ctk.mock"):
+        for n in range(3):
+            assert query(mock, f"{{ warehouses {{ code }} }} # {n}").status == 500
+    tracebacks = [record for record in caplog.records if record.exc_info]
+    assert len(tracebacks) == 1
+    assert all("GraphQL mock bug" in record.getMessage() for record in caplog.records)
+
+
+def test_a_huge_operation_name_is_not_echoed_whole(mock: GraphQLMock) -> None:
+    echo = mock.options.limits.max_echo_length
+    body = json.dumps({"query": "query A { warehouses { id } }", "operationName": "N" * 1_200_000}).encode()
+    response = send(mock, body)
+    (error,) = errors_of(response)
+    assert error["extensions"]["code"] == "OPERATION_NOT_FOUND"
+    assert "unknown operation named 'NNN" in error["message"]
+    assert len(response.body) < echo + 1000
+
+
+def test_a_huge_path_is_not_echoed_whole_in_the_404(mock: GraphQLMock) -> None:
+    echo = mock.options.limits.max_echo_length
+    response = mock(Request("POST", "/" + "p" * 1_000_000, body=b"{}")).response
+    assert response.status == 404
+    (error,) = errors_of(response)
+    assert error["message"].startswith("no GraphQL endpoint at /ppp")
+    assert len(response.body) < echo + 1000
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,6 @@ request. Deprecated fields the operation selects are still served, and reported 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -58,11 +57,12 @@ from toolkit.graphql.mock_limits import location_of, measure, nesting, over_toke
 from toolkit.graphql.mock_resolve import Resolvers
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock.deprecation import deprecation_headers
+from toolkit.mock.guard import report_bug
 from toolkit.mock.memo import Memo
+from toolkit.mock.problem import clip
 from toolkit.sunset import sunset_in_text
 
 __all__ = ["GraphQLMock", "GraphQLMockError", "GraphQLMockOptions"]
-log = logging.getLogger("ctk.mock")
 
 _MEMO_MAX_BODY = 64 * 1024  # larger requests are answered afresh: a key that size is not worth keeping
 _NESTING_MARGIN = 32  # brackets beyond the selection depth: arguments, input objects, lists of lists
@@ -168,7 +168,8 @@ class GraphQLMock:
     def __call__(self, request: Request) -> MockResult:
         if not self._at_mount(request.path):
             media = negotiate(request.header("accept")) or JSON
-            message = f"no GraphQL endpoint at {request.path}; this mock answers at {self.mount or '/'}"
+            path = clip(request.path, self.options.limits.max_echo_length)
+            message = f"no GraphQL endpoint at {path}; this mock answers at {self.mount or '/'}"
             return MockResult(document_response(404, media, {"errors": [error(message, "NOT_FOUND")]}))
         if request.method.upper() == "OPTIONS":
             return MockResult(options_response(request))
@@ -182,8 +183,8 @@ class GraphQLMock:
                 return found.result
         try:
             answer = self._answer(request)
-        except Exception as failure:  # a bug in ctk must cost one 500 answer, never the server
-            log.exception("ctk GraphQL mock failed on %s %s", request.method, request.path)
+        except Exception as failure:  # noqa: BLE001 -- a bug in ctk must cost one 500 answer, never the server
+            report_bug(failure, request, "GraphQL mock")  # its traceback logged once per place, then one line
             message = f"ctk's mock failed on this request ({type(failure).__name__}); this is a bug in ctk"
             return MockResult(document_response(500, JSON, {"errors": [error(message, "INTERNAL_SERVER_ERROR")]}))
         if key is not None:
@@ -221,7 +222,8 @@ class GraphQLMock:
             return self._failed(media, [document])
         operation = get_operation_ast(document, params.operation_name)
         if operation is None:
-            return self._failed(media, [error(_no_operation(document, params.operation_name), "OPERATION_NOT_FOUND")])
+            missing = _no_operation(document, params.operation_name, self.options.limits.max_echo_length)
+            return self._failed(media, [error(missing, "OPERATION_NOT_FOUND")])
         if method == "GET" and operation.operation is not OperationType.QUERY:
             kind = operation.operation.value
             refusal = Refusal(405, f"a {kind} cannot be sent with GET; use POST", "METHOD_NOT_ALLOWED",
@@ -368,11 +370,12 @@ def _validation_error(problem: GraphQLError, echo: int) -> dict[str, Any]:
     return _formatted(problem, "GRAPHQL_VALIDATION_FAILED", echo)
 
 
-def _no_operation(document: DocumentNode, name: str | None) -> str:
+def _no_operation(document: DocumentNode, name: str | None, echo: int) -> str:
+    """Why no operation runs; the name asked for and the names defined are the request's, clipped to ``echo``."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if name is not None:
-        known = ", ".join(sorted(o.name.value for o in operations if o.name)) or "none"
-        return f"unknown operation named '{name}' (the document defines: {known})"
+        known = clip(", ".join(sorted(o.name.value for o in operations if o.name)) or "none", echo)
+        return f"unknown operation named '{clip(name, echo)}' (the document defines: {known})"
     if not operations:
         return "the document defines no operation (only fragments or type definitions)"
     return "the document defines several operations: operationName must say which one to run"
