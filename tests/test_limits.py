@@ -305,6 +305,18 @@ def test_a_refused_destination_is_never_queued(caplog: pytest.LogCaptureFixture)
     assert "not delivering evt: " in caplog.text and "secret" not in caplog.text
 
 
+def test_refused_destinations_flood_the_log_with_a_few_lines_only(caplog: pytest.LogCaptureFixture) -> None:
+    async def refused() -> None:
+        deliverer = Deliverer()
+        for _ in range(250):  # callbacks a client aims at a host not allowed, one per request
+            deliverer.submit(Delivery("POST", "http://10.0.0.1/", (), b"", "evt"))
+        await deliverer.aclose()
+
+    with caplog.at_level(logging.WARNING, logger="ctk"):
+        asyncio.run(refused())
+    lines = [record for record in caplog.records if "not delivering" in record.getMessage()]
+    assert len(lines) == 3  # the first, the 100th and the 200th
+
 def test_a_client_gone_before_its_body_is_whole_costs_no_answer() -> None:
     asked: list[Request] = []
 
