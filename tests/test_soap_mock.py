@@ -4,6 +4,7 @@ faults (declared, Prefer, mustUnderstand), deprecation headers, and the ?wsdl/?x
 from __future__ import annotations
 
 import copy
+import logging
 import random
 
 import pytest
@@ -12,7 +13,7 @@ from lxml import etree
 from tests.conftest import DATA, REPO
 from toolkit.exchange import Request, Response
 from toolkit.load import load_contract
-from toolkit.mock import mount_of
+from toolkit.mock import guard, mount_of
 from toolkit.soap.load import SoapContract
 from toolkit.soap.mock import SoapMock, SoapMockOptions
 from toolkit.soap.mock_dispatch import compile_ports
@@ -337,3 +338,37 @@ def test_ports_list_rpc_wrappers_and_header_parts() -> None:
     (rpc,) = compile_ports(_load(DATA / "soap" / "quotes_rpc.wsdl"))[0].operations
     assert rpc.request_qname == "{urn:test:quotes:rpc}GetQuote"
     assert rpc.response_qname == "{urn:test:quotes:rpc}GetQuoteResponse"
+
+
+# -- what an error answer quotes from the request, and bugs --------------------------------------------
+
+
+def test_a_huge_path_query_or_action_is_quoted_clipped(accounts: SoapMock) -> None:
+    echo = accounts.options.limits.max_echo_length
+    missing = accounts(Request("POST", "/" + "p" * 1_000_000, "", (), get_account())).response
+    assert missing.status == 404 and missing.body.startswith(b"no SOAP endpoint at /ppp")
+    no_document = accounts(Request("GET", "/services/soap11", "xsd=" + "q" * 1_000_000)).response
+    assert no_document.status == 404 and b"qqq" in no_document.body
+    action = post(accounts, "/services/soap11", envelope("<a:Nothing/>"), action="x" * 1_000_000)
+    assert action.status == 500 and b"xxx" in action.body
+    prefer = post(accounts, "/services/soap11", get_account(), extra=(("prefer", "fault=" + "f" * 100_000),))
+    assert prefer.status == 500 and b"fff" in prefer.body
+    for response in (missing, no_document, action, prefer):
+        assert len(response.body) < echo + 2000
+
+
+def test_a_repeated_bug_logs_one_traceback(
+    accounts: SoapMock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object, **kwargs: object) -> Response:
+        raise LookupError("a bug")
+
+    monkeypatch.setattr(guard, "_seen", set())
+    monkeypatch.setattr(SoapMock, "_post", broken)
+    with caplog.at_level(logging.ERROR, logger="ctk.mock"):
+        for n in range(3):
+            response = post(accounts, "/services/soap11", get_account(f"A-{n}"))
+            assert response.status == 500 and b"LookupError" in response.body
+    assert len(caplog.records) == 3
+    assert len([record for record in caplog.records if record.exc_info]) == 1
+    assert all("SOAP mock bug" in record.getMessage() for record in caplog.records)

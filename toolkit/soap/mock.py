@@ -25,7 +25,6 @@ name an operation, the action wins and the body is then checked to be that opera
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -35,7 +34,9 @@ from lxml import etree
 
 from toolkit.exchange import MockResult, Request, Response
 from toolkit.limits import DEFAULT_LIMITS, Limits
+from toolkit.mock.guard import report_bug
 from toolkit.mock.memo import Memo
+from toolkit.mock.problem import clip
 from toolkit.mock.seed import rng_for
 from toolkit.soap.load import SoapContract
 from toolkit.soap.mock_dispatch import Port, PortOperation, compile_ports
@@ -71,7 +72,6 @@ if TYPE_CHECKING:
     import random
 
 __all__ = ["SoapMock", "SoapMockOptions"]
-log = logging.getLogger("ctk.mock")
 
 _MEMO_MAX_BODY = 16 * 1024
 _PREFER_FAULT = re.compile(r"(?:^|[,;\s])fault\s*=\s*\"?([^\",;\s]+)\"?", re.IGNORECASE)
@@ -146,7 +146,8 @@ class SoapMock:
         ports = self._paths.get(request.path.rstrip("/"))
         if ports is None:
             known = short_list(sorted({path or "/" for path in self._paths}))
-            return MockResult(_text(404, f"no SOAP endpoint at {request.path}; this mock serves {known}\n"))
+            path = self._echo(request.path)
+            return MockResult(_text(404, f"no SOAP endpoint at {path}; this mock serves {known}\n"))
         method = request.method.upper()
         if method in ("GET", "HEAD"):
             return MockResult(self._get(request, head=method == "HEAD"))
@@ -164,8 +165,8 @@ class SoapMock:
             result = MockResult(self._post(request, ports))
         except XsdGenerationError as error:  # the contract's schema admits no answer: say so, as the server
             return MockResult(fault_response(self._fault_version(request, ports), FaultCode.SERVER, str(error)))
-        except Exception as error:  # a bug in ctk must cost one Server fault, never the server or a traceback
-            log.exception("ctk SOAP mock failed on %s %s", request.method, request.path)
+        except Exception as error:  # noqa: BLE001 -- a bug in ctk must cost one Server fault, never the server
+            report_bug(error, request, "SOAP mock")  # its traceback logged once per place, then one line
             message = f"ctk's mock failed on this request ({type(error).__name__}); a bug in ctk, please report it"
             return MockResult(fault_response(self._fault_version(request, ports), FaultCode.SERVER, message))
         if key is not None:
@@ -178,6 +179,10 @@ class SoapMock:
         response = fault_response(self._fault_version(request, ports), FaultCode.CLIENT, message)
         return replace(response, status=status)
 
+    def _echo(self, text: str) -> str:
+        """A part of the request quoted in an answer (a path, an action, a name), clipped to ``max_echo_length``."""
+        return clip(text, self.options.limits.max_echo_length)
+
     def _fault_version(self, request: Request, ports: list[Port]) -> str:
         """The version a fault is written in before the envelope is known: the Content-Type's, else the port's."""
         version, _ = version_of_content_type(request.header("content-type"))
@@ -189,11 +194,11 @@ class SoapMock:
     def _get(self, request: Request, *, head: bool) -> Response:
         found = self.documents.find(request.query)
         if found is False:
-            return _text(405, f"a SOAP endpoint answers POST; GET {request.path}?wsdl for its WSDL\n",
+            return _text(405, f"a SOAP endpoint answers POST; GET {self._echo(request.path)}?wsdl for its WSDL\n",
                          (("allow", "GET, POST"),))  # fmt: skip
         if found is None or found is True:
             known = short_list(self.documents.names)
-            return _text(404, f"no document ?{request.query} here; this mock serves {known}\n")
+            return _text(404, f"no document ?{self._echo(request.query)} here; this mock serves {known}\n")
         body = self.documents.render(found, request)
         headers = (("content-type", "text/xml; charset=utf-8"),)
         return (
@@ -225,8 +230,8 @@ class SoapMock:
             op = port.find(action, body_qname)
             if op is not None:
                 return self._operation(request, envelope, port, op)
-        received = f"SOAPAction {action!r}, " if action else ""
-        received += f"body element {body_qname}" if body_qname else "an empty Body"
+        received = f"SOAPAction {self._echo(action)!r}, " if action else ""
+        received += f"body element {self._echo(body_qname)}" if body_qname else "an empty Body"
         known = short_list(sorted({name for port in candidates for name in port.known}))
         return fault_response(version, FaultCode.CLIENT, f"no operation matches {received}; known operations: {known}")
 
@@ -235,7 +240,7 @@ class SoapMock:
         extra = op.deprecation
         not_understood = mandatory_unknown(envelope, port.header_elements)
         if not_understood:
-            names = ", ".join(not_understood)
+            names = self._echo(", ".join(not_understood))
             blocks = not_understood_blocks(not_understood) if version == "1.2" else []
             return fault_response(
                 version,
@@ -286,6 +291,7 @@ class SoapMock:
                     detail=detail, headers=extra,
                 )  # fmt: skip
         declared = short_list(fault.name for fault in op.faults)
+        wanted = self._echo(wanted)
         return fault_response(
             version, FaultCode.CLIENT, f"Prefer asks for fault {wanted!r}, which {op.name} does not declare; "
             f"declared faults: {declared}", headers=extra,
