@@ -1,0 +1,68 @@
+"""The one JSON reader (toolkit.mock.json_body): nesting, surrogates, huge numbers, NaN, in the C parser's time."""
+
+from __future__ import annotations
+
+import pytest
+
+from toolkit.mock.json_body import json_nesting_exceeds, load_json
+
+
+def nested(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind"),
+    [
+        (nested(65), "nesting"),
+        (nested(200_000), "nesting"),  # the C decoder's RecursionError, caught
+        (b'[{"a":' * 33 + b"1" + b"}]" * 33, "nesting"),
+        (b"[" * 100, "nesting"),  # unparsable and too deep: the depth is named
+        (b'{"a": "\\ud800"}', "surrogate"),
+        (b'{"\\udc00": 1}', "surrogate"),
+        (b'["\\ud83d x"]', "surrogate"),  # a high one followed by no low one
+        (b'["\\ude00\\ud83d"]', "surrogate"),  # the halves in the wrong order
+        (b'["\\ud83d\\ude00\\ude00"]', "surrogate"),  # a pair, then a low one alone
+        (b'["\\\\\\ud800"]', "surrogate"),  # an escaped backslash, then a real escape
+        (b'["\xed\xa0\x80"]', "invalid"),  # a surrogate encoded in the bytes: not UTF-8
+        (b"[NaN]", "invalid"),
+        (b"[-Infinity]", "invalid"),
+        (b"[1e400]", "invalid"),
+        (b"[" + b"7" * 5000 + b"]", "invalid"),
+        (b"{", "invalid"),
+    ],
+)
+def test_refusals(raw: bytes, kind: str) -> None:
+    value, refusal = load_json(raw, 64)
+    assert value is None and refusal is not None and refusal.kind == kind
+
+
+def test_accepted_values() -> None:
+    assert load_json(nested(64), 64)[1] is None
+    assert load_json(b'["\\ud83d\\ude00", "\\\\ud800", "\\uD83D\\uDE00"]', 64) == (
+        ["\U0001f600", "\\ud800", "\U0001f600"],
+        None,
+    )
+    assert load_json(b'["[[[[[[[[", "{{{{{{{{{{"]', 3) == (["[[[[[[[[", "{{{{{{{{{{"], None)  # brackets in strings
+    assert load_json(b"[[],[[],[[],[[[]]]]]]", 6) == ([[], [[], [[], [[[]]]]]], None)
+    assert load_json('{"a": 1.5}', 64) == ({"a": 1.5}, None)
+    assert load_json('["\u00e9"]'.encode("utf-16"), 64) == (["\u00e9"], None)
+
+
+def test_text_with_a_surrogate_character_is_refused() -> None:
+    _, refusal = load_json('["\ud800"]', 64)
+    assert refusal is not None and refusal.kind == "surrogate"
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "exceeds"),
+    [
+        (nested(64), 64, False),
+        (nested(65), 64, True),
+        (b'["[[[[[[[[", "\\"[[[[[["]', 3, False),
+        (b"[" * 100, 64, True),
+        (b'"unterminated \\" [[[[[[[[[', 3, False),
+    ],
+)
+def test_byte_scan(text: bytes, limit: int, exceeds: bool) -> None:
+    assert json_nesting_exceeds(text, limit) is exceeds
