@@ -23,7 +23,7 @@ from toolkit.mock import ADMIN_PREFIX, Handler, compile_mock, error_response, is
 from toolkit.mock.asgi import MockASGIApp
 from toolkit.mock.destinations import DestinationPolicy
 from toolkit.mock.guard import guarded
-from toolkit.mock.problem import problem_response
+from toolkit.mock.problem import clip, problem_response
 from toolkit.model import Protocol
 
 if TYPE_CHECKING:
@@ -73,8 +73,9 @@ class ServeConfig:
 class Dispatcher:
     """Several mocks on one server, each under its own mount; the longest matching mount wins."""
 
-    def __init__(self, mounts: dict[str, Handler]) -> None:
+    def __init__(self, mounts: dict[str, Handler], limits: Limits = DEFAULT_LIMITS) -> None:
         self.mounts = sorted(mounts.items(), key=lambda item: -len(item[0]))
+        self.max_echo = limits.max_echo_length  # a request path quoted in a 404 is clipped to it
 
     def __call__(self, request: Request) -> MockResult:
         if is_under(request.path, ADMIN_PREFIX):
@@ -83,9 +84,8 @@ class Dispatcher:
         if handler is not None:
             return handler(request)
         known = ", ".join(mount or "/" for mount, _ in self.mounts)
-        return MockResult(
-            problem_response(404, f"no API is mounted at {request.path}; mounts: {known}", kind="not-found")
-        )
+        detail = f"no API is mounted at {clip(request.path, self.max_echo)}; mounts: {known}"
+        return MockResult(problem_response(404, detail, kind="not-found"))
 
     def error_response(self, request: Request, status: int, message: str) -> Response:
         """An adapter's error (a body over the limit) in the form of the protocol mounted at the path."""
@@ -107,9 +107,10 @@ class Dispatcher:
             if result.response.status != 404:
                 return result
         webhooks = sorted(name for _, handler in self.mounts for name in getattr(handler, "webhooks", None) or ())
-        detail = f"no admin endpoint {request.path}"
+        detail = f"no admin endpoint {clip(request.path, self.max_echo)}"
         if request.path.startswith(ADMIN_PREFIX + "/webhooks/"):
-            detail = f"no mounted API has a webhook named {request.path.rpartition('/')[2]!r}; known: "
+            name = clip(request.path.rpartition("/")[2], self.max_echo)
+            detail = f"no mounted API has a webhook named {name!r}; known: "
             detail += ", ".join(webhooks) or "(none)"
         return MockResult(problem_response(404, detail, kind="not-found"))
 
@@ -154,7 +155,7 @@ def build_handler(config: ServeConfig) -> Handler:
         handlers[mount_of(handler)] = handler
     if len(handlers) == 1:
         return next(iter(handlers.values()))
-    return Dispatcher(handlers)
+    return Dispatcher(handlers, limits)
 
 
 # Which [apis.NAME.mock] settings each protocol's mock understands (the rest would be silently ignored).
