@@ -258,6 +258,17 @@ def test_lone_surrogates_are_400(inventory: GraphQLMock, body: bytes) -> None:
     assert "surrogate" in errors(response)[0]["message"]
 
 
+@pytest.mark.parametrize("raw", ["NaN", "-Infinity", "1e400"])
+def test_non_finite_numbers_in_variables_are_not_json(inventory: GraphQLMock, raw: str) -> None:
+    """Read by the reader every mock shares (mock/json_body), as REST reads them: NaN/Infinity are not JSON."""
+    response = send(inventory, by_id_with(raw))
+    assert response.status == 400
+    (error,) = errors(response)
+    assert "the request body is not valid JSON" in error["message"]
+    query = "query=%7B__typename%7D&variables=%7B%22a%22%3A" + raw + "%7D"
+    assert "not valid JSON" in errors(inventory(Request("GET", "/graphql", query=query)).response)[0]["message"]
+
+
 def test_a_surrogate_pair_is_text(inventory: GraphQLMock) -> None:
     body = b'{"query": "query($id: ID!) { product(id: $id) { id } }", "variables": {"id": "\\ud83d\\ude00"}}'
     assert json.loads(send(inventory, body).body)["data"]["product"]["id"] == "\U0001f600"

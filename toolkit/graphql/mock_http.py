@@ -15,26 +15,24 @@ What the draft asks of a server, and what this module does about it:
   validate, variables did not coerce) is 400.
 
 What a client can get wrong in the JSON itself is a 400 too, never a crash: JSON nested deeper than
-``max_nesting`` (a bracket scan refuses it before the parser recurses), lone UTF-16 surrogates
-(``"\ud800"`` is valid JSON but not Unicode text, and could not be written back into an answer).
+``max_nesting``, lone UTF-16 surrogates (``"\ud800"`` is valid JSON but not Unicode text, and could not be
+written back into an answer), NaN/Infinity; read by ``toolkit.mock.json_body``, the reader every mock shares.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 from toolkit.exchange import Request, Response
 from toolkit.mock.cors import options_response as cors_options_response
+from toolkit.mock.json_body import load_json
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 ALLOWED = "GET, POST, OPTIONS"
-_JSON_BRACKETS = re.compile(rb'"(?:[^"\\]++|\\.)*+"|[\[\]{}]')  # possessive: no backtracking stack per character
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ def read_params(request: Request, max_nesting: int) -> Params | Refusal:
             members.setdefault(name, value)  # the first of repeated parameters, like most servers
         for name in ("variables", "extensions"):
             if isinstance(members.get(name), str) and members[name] != "":
-                parsed = _json(members[name].encode(), max_nesting, 1, f"the {name} query parameter")
+                parsed = _json(members[name], max_nesting, 1, f"the {name} query parameter")
                 if isinstance(parsed, Refusal):
                     return parsed
                 members[name] = parsed
@@ -87,42 +85,17 @@ def read_params(request: Request, max_nesting: int) -> Params | Refusal:
     return _params(body)
 
 
-def _json(text: bytes, max_nesting: int, envelope: int, what: str) -> Any:
-    """Parsed JSON, or the refusal: a variable nested past ``max_nesting`` inside ``envelope`` levels (checked
-    before parsing, so the parser never recurses on a hostile document), not JSON, or holding a lone surrogate."""
-    deep = json_nesting(text, max_nesting + envelope)
-    if deep is not None:
-        message = f"{what} nests JSON too deeply (at byte {deep}): a variable's value may nest {max_nesting} levels"
-        return Refusal(400, message, "DEPTH_LIMIT")
-    try:
-        value = json.loads(text)
-    except (ValueError, UnicodeDecodeError, RecursionError) as error:
-        return Refusal(400, f"{what} is not valid JSON: {error}")
-    if _SURROGATE_ESCAPE.search(text):  # rare: only then is the whole value checked
-        try:
-            json.dumps(value, ensure_ascii=False).encode()
-        except UnicodeEncodeError:
-            return Refusal(
-                400, f"{what} holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape alone): not Unicode text"
-            )
-    return value
-
-
-def json_nesting(text: bytes, limit: int) -> int | None:
-    """Where the bracket nesting of a JSON text first passes ``limit`` (a byte offset), or None; strings skipped.
-    The scan stops there, so a megabyte of ``[`` costs what the limit does."""
-    depth = 0
-    for match in _JSON_BRACKETS.finditer(text):
-        char = match.group()
-        if len(char) != 1:
-            continue
-        if char in b"[{":
-            depth += 1
-            if depth > limit:
-                return match.start()
-        else:
-            depth = max(0, depth - 1)
-    return None
+def _json(text: bytes | str, max_nesting: int, envelope: int, what: str) -> Any:
+    """Parsed JSON, or the refusal: a variable nested past ``max_nesting`` inside ``envelope`` levels, not JSON
+    (NaN, Infinity and numbers overflowing to infinity included), or holding a lone surrogate. Read by the
+    protocol-neutral reader every mock shares (``toolkit.mock.json_body``)."""
+    value, refusal = load_json(text, max_nesting + envelope)
+    if refusal is None:
+        return value
+    if refusal.kind == "nesting":
+        return Refusal(400, f"{what} nests JSON too deeply: a variable's value may nest {max_nesting} levels",
+                       "DEPTH_LIMIT")  # fmt: skip
+    return Refusal(400, f"{what} {refusal.reason}")
 
 
 def _params(members: dict[str, Any]) -> Params | Refusal:
