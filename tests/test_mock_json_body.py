@@ -24,6 +24,8 @@ def nested(depth: int) -> bytes:
         (b'["\\ude00\\ud83d"]', "surrogate"),  # the halves in the wrong order
         (b'["\\ud83d\\ude00\\ude00"]', "surrogate"),  # a pair, then a low one alone
         (b'["\\\\\\ud800"]', "surrogate"),  # an escaped backslash, then a real escape
+        (b'["\\\\", "\\ude00"]', "surrogate"),  # the same, with the backslashes elsewhere
+        (b'["\\\\", "\\ud83d\\ude00\\ude00"]', "surrogate"),
         (b'["\xed\xa0\x80"]', "invalid"),  # a surrogate encoded in the bytes: not UTF-8
         (b"[NaN]", "invalid"),
         (b"[-Infinity]", "invalid"),
@@ -43,6 +45,7 @@ def test_accepted_values() -> None:
         ["\U0001f600", "\\ud800", "\U0001f600"],
         None,
     )
+    assert load_json(b'["\\\\", "\\ud83d\\ude00", "\\\\ude00"]', 64) == (["\\", "\U0001f600", "\\ude00"], None)
     assert load_json(b'["[[[[[[[[", "{{{{{{{{{{"]', 3) == (["[[[[[[[[", "{{{{{{{{{{"], None)  # brackets in strings
     assert load_json(b"[[],[[],[[],[[[]]]]]]", 6) == ([[], [[], [[], [[[]]]]]], None)
     assert load_json('{"a": 1.5}', 64) == ({"a": 1.5}, None)

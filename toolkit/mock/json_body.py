@@ -56,6 +56,10 @@ def _finite_float(text: str) -> float:
 _DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite_float)
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _LOW_ESCAPE = re.compile(r"\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+_HIGH, _LOW = r"[dD][89abAB][0-9a-fA-F]{2}", r"[dD][c-fC-F][0-9a-fA-F]{2}"
+# A high surrogate escape not followed by a low one, or a low one not preceded by a high one: one C-speed
+# search, exact when the text holds no escaped backslash (then every backslash-u is an escape).
+_LONE_ESCAPE = re.compile(rf"\\u(?:{_HIGH}(?!\\u{_LOW})|(?<!\\u{_HIGH}\\u){_LOW})")
 
 
 def load_json(data: bytes | str, max_nesting: int) -> tuple[Any, JSONRefusal | None]:
@@ -116,7 +120,9 @@ def _deeper_than(value: Any, limit: int) -> bool:
 def _has_lone_surrogate_escape(text: str) -> bool:
     """Whether ``text`` holds a ``\\uD800``-``\\uDBFF`` escape not followed by a ``\\uDC00``-``\\uDFFF`` one, or
     a low one alone. An escaped backslash (``\\\\ud800``) is text, not an escape: told by the backslashes before."""
-    paired_until = -1
+    if "\\\\" not in text:
+        return _LONE_ESCAPE.search(text) is not None
+    paired_until = -1  # escaped backslashes: each escape's backslashes counted
     for match in _SURROGATE_ESCAPE.finditer(text):
         start = match.start()
         if start < paired_until:

@@ -9,16 +9,14 @@ than ``max_form_fields`` fields or with brackets deeper than ``max_nesting``.
 
 from __future__ import annotations
 
-import json
-import math
-import re
-import sys
 from dataclasses import dataclass
-from itertools import accumulate
 from typing import Any
 from urllib.parse import parse_qsl
 
+from toolkit.mock.json_body import json_nesting_exceeds, load_json
 from toolkit.mock.problem import clip
+
+__all__ = ["Refusal", "echo_fits", "json_nesting_exceeds", "nest_form", "read_form", "read_json", "read_query"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,77 +27,13 @@ class Refusal:
     status: int = 400
 
 
-# A JSON string, escapes included; the closing quote is optional so that an unterminated string
-# matches to the end at once (a required quote would make the regex retry at every later quote: quadratic).
-_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
-_NOT_BRACKET = bytes(sorted(set(range(256)) - set(b"[]{}")))
-_CURLY_AS_SQUARE = bytes.maketrans(b"{}", b"[]")
-_DEPTH_STEP = tuple(1 if byte == ord("[") else -1 if byte == ord("]") else 0 for byte in range(256))
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def json_nesting_exceeds(raw: bytes, limit: int) -> bool:
-    """Whether the JSON text ``raw`` nests deeper than ``limit``, found on the bytes before parsing.
-
-    Strings are removed, then everything but brackets, with ``{}`` as ``[]`` (depth does not care
-    which; a mismatch is json.loads's to refuse, at a depth it can take). A run of more than ``limit``
-    opening brackets is too deep at once (the usual attack); otherwise the running sum of +1/-1 gives
-    the depth at every point, in C iterators (no Python loop per byte). Up to where a parser would
-    stop, the running sum is the parser's own depth, so what passes here cannot make json.loads recurse
-    deeper than ``limit``."""
-    if raw.count(b"[") + raw.count(b"{") <= limit:
-        return False
-    brackets = _JSON_STRING.sub(b"", raw).translate(_CURLY_AS_SQUARE, _NOT_BRACKET)
-    if b"[" * (limit + 1) in brackets:
-        return True
-    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0) > limit
-
-
 def read_json(raw: bytes | str, max_nesting: int, what: str = "the body") -> tuple[Any, Refusal | None]:
-    """The JSON value of ``raw``, or why it is not one the mock can take."""
-    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
-    if json_nesting_exceeds(data, max_nesting):
-        return None, Refusal(f"{what} nests deeper than {max_nesting} levels (the limit max_nesting)")
-    try:
-        value = json.loads(data, parse_constant=_no_constant, parse_float=_finite_float)
-    except RecursionError:  # the scan above makes this unreachable; kept so a parser change cannot be a 500
-        return None, Refusal(f"{what} nests deeper than {max_nesting} levels (the limit max_nesting)")
-    except ValueError as error:
-        message = str(error)
-        if "integer string conversion" in message:
-            message = f"a number has more than {sys.get_int_max_str_digits()} digits"
-        return None, Refusal(f"{what} is not valid JSON: {message}")
-    if _SURROGATE_ESCAPE.search(data) and has_lone_surrogate(value):
-        return None, Refusal(f"{what} has a lone surrogate escape (\\ud800-\\udfff): not a Unicode character")
+    """The JSON value of ``raw``, or why it is not one the mock can take (``toolkit.mock.json_body``, shared
+    by every protocol)."""
+    value, refused = load_json(raw, max_nesting)
+    if refused is not None:
+        return None, Refusal(f"{what} {refused.reason}")
     return value, None
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _finite_float(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError(f"the number {text[:40]} is out of range")
-    return number
-
-
-def has_lone_surrogate(value: Any) -> bool:
-    """Whether a string (or key) anywhere in ``value`` holds a surrogate code point (iterative: no recursion)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if _SURROGATE.search(item):
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
 
 
 def read_query(query: str, max_fields: int) -> tuple[list[tuple[str, str]], Refusal | None]:
