@@ -168,8 +168,20 @@ def test_an_answer_over_max_generated_bytes_is_refused(tmp_path: Path) -> None:
         generator.element(f"{T}Ten", random.Random(0))
 
 
-def test_a_failure_mid_compile_keeps_nothing_half_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("failure", "message", "remembered"),
+    [
+        (RecursionError("maximum recursion depth exceeded"), "nests too deeply", True),
+        (ValueError("an impossible facet"), "impossible values", False),  # may depend on the draw: not kept
+    ],
+)
+def test_a_failure_mid_compile_keeps_nothing_half_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: Exception, message: str, remembered: bool
+) -> None:
     generator = _generator(tmp_path)
+    generator.element(f"{T}Ten", random.Random(0))
+    compiler = generator._compiler
+    ten = compiler.elements[f"{T}Ten"]
     original = Compiler._complex
     calls = 0
 
@@ -177,15 +189,36 @@ def test_a_failure_mid_compile_keeps_nothing_half_built(tmp_path: Path, monkeypa
         nonlocal calls
         calls += 1
         if calls == 1:
-            raise RecursionError("maximum recursion depth exceeded")
+            raise failure
         original(self, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Compiler, "_complex", failing_once)
     # Item is cached before its content is compiled: the failure would leave it empty for good
-    with pytest.raises(XsdGenerationError, match="nests too deeply"):
+    with pytest.raises(XsdGenerationError, match=message):
         generator.element(f"{T}Held", random.Random(0))
-    held = generator.element(f"{T}Held", random.Random(0))
-    assert held.find(f"{T}n") is not None
+    assert f"{T}Item" not in compiler.types and f"{T}Held" not in compiler.elements  # that element taken back
+    assert generator._compiler is compiler and compiler.elements[f"{T}Ten"] is ten  # the others' kept
+    if remembered:  # the same clean error, without compiling again
+        with pytest.raises(XsdGenerationError, match=message):
+            generator.element(f"{T}Held", random.Random(0))
+        assert calls == 1
+    else:
+        held = generator.element(f"{T}Held", random.Random(0))
+        assert held.find(f"{T}n") is not None
+    items = generator.element(f"{T}List", random.Random(0)).findall(f"{T}item")
+    assert items and all(item.find(f"{T}n") is not None for item in items)  # Item compiled whole this time
+
+
+def test_a_failure_that_is_not_an_exception_is_not_caught(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    generator = _generator(tmp_path)
+
+    def interrupted(self: Compiler, *args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Compiler, "_complex", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        generator.element(f"{T}Held", random.Random(0))
+    assert generator._failed == {}
 
 
 # --- lint -----------------------------------------------------------------------------------------

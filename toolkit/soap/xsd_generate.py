@@ -8,9 +8,12 @@ if even that fails the generator raises rather than let the mock contradict its 
 
 Generators compile on first use, so a failure may strike halfway through compiling (a schema nested
 deeper than Python's stack, memory running out): a type is cached before its content is compiled, so
-that recursive types can refer to it, and would stay half-built. Any such failure therefore throws
-the whole compiled cache away (the index of components stays: it was built whole at startup), so the
-next request compiles afresh and fails, if it must, the same clean way.
+that recursive types can refer to it, and would stay half-built. A failure while one element is generated
+therefore takes back what was compiled since that element was asked for (the compiler's caches only grow,
+in insertion order, so that is what was added past their lengths before), and nothing else: every other
+element's compiled generator stays. An element whose schema nests too deeply to compile remembers that
+failure, so its later requests get the same clean error without compiling again; failures that may
+depend on the draw (impossible values on one branch) or on the moment (memory) are not remembered.
 """
 
 from __future__ import annotations
@@ -58,6 +61,8 @@ class XsdGenerator:
         self._max_depth = min(max_depth, limits.max_generation_depth)  # optional parts stop here
         self._validator = validator
         self._arrays: list[etree._Element] = []  # the encoded arrays of the last draw
+        # Elements whose generator cannot be compiled (too deeply nested), with the error each request gets.
+        self._failed: dict[str, XsdGenerationError] = {}
         self._prefixes = _prefixes(definitions, documents)
         builtin = {document.namespace for document in documents if document.builtin}
         # The elements a caller may ask for: the WSDL's and the extra schemas', not the built-ins'.
@@ -75,32 +80,60 @@ class XsdGenerator:
         _ = self._fake.pools
         _ = self.validator
         for name in self.names:
+            if name in self._failed:
+                continue
+            mark = self._mark()
             try:
                 decl = self._compiler.global_element(name)
                 if decl is not None:
                     decl.type.cost()
-            except (RecursionError, MemoryError):
+            except (RecursionError, MemoryError) as error:
                 # the element's first request will fail the same way, as a clear fault; the others serve
-                self._compiler = Compiler(self._index)
+                self._failure(name, error, mark)
 
     def element(self, name: str, rng: random.Random, *, overrides: Mapping[str, str] | None = None) -> etree._Element:
         """A valid instance of global element ``name`` (Clark QName "{ns}local"). ``overrides``: values
         for leaf elements and attributes by local name, used where the value is valid for that leaf."""
+        failed = self._failed.get(name)
+        if failed is not None:  # a fresh error each time: re-raising one object would grow its traceback
+            raise XsdGenerationError(failed.message, where=failed.where, hint=failed.hint)
+        mark = self._mark()
         try:
             return self._element(name, rng, overrides or {})
         except XsdGenerationError:
             raise
-        except BaseException as error:
-            self._compiler = Compiler(self._index)  # nothing half-compiled is kept (see the docstring)
-            if isinstance(error, RecursionError | MemoryError | ArithmeticError | ValueError):
-                reason = {RecursionError: "nests too deeply to compile", MemoryError: "takes more memory than there is"}
-                raise XsdGenerationError(
-                    f"no <{local_name(name)}> could be generated: its schema "
-                    f"{reason.get(type(error), f'asks for impossible values ({type(error).__name__}: {error})')}",
-                    where=name,
-                    hint="check the schema with `ctk lint`",
-                ) from None
-            raise
+        except Exception as error:
+            converted = self._failure(name, error, mark)  # nothing half-compiled is kept (see the docstring)
+            if converted is None:
+                raise
+            raise converted from None
+
+    def _mark(self) -> tuple[int, int, int, int]:
+        """How far the compiler's caches reach now: what a failure after this point takes back."""
+        compiler = self._compiler
+        return len(compiler.types), len(compiler.simple_types), len(compiler.elements), len(compiler.unknown)
+
+    def _failure(self, name: str, error: Exception, mark: tuple[int, int, int, int]) -> XsdGenerationError | None:
+        """Take back what was compiled since ``mark``; the clean error ``error`` stands for (None: a bug to
+        report as such), remembered for ``name`` when the schema alone decides it."""
+        compiler = self._compiler
+        for cache, kept in ((compiler.types, mark[0]), (compiler.simple_types, mark[1]), (compiler.elements, mark[2])):
+            if len(cache) > kept:
+                for key in list(cache)[kept:]:  # insertion order: the entries added since the mark
+                    cache.pop(key, None)
+        del compiler.unknown[mark[3] :]
+        if not isinstance(error, RecursionError | MemoryError | ArithmeticError | ValueError):
+            return None
+        reason = {RecursionError: "nests too deeply to compile", MemoryError: "takes more memory than there is"}
+        converted = XsdGenerationError(
+            f"no <{local_name(name)}> could be generated: its schema "
+            f"{reason.get(type(error), f'asks for impossible values ({type(error).__name__}: {error})')}",
+            where=name,
+            hint="check the schema with `ctk lint`",
+        )
+        if isinstance(error, RecursionError):
+            self._failed[name] = converted
+        return converted
 
     def _element(self, name: str, rng: random.Random, overrides: Mapping[str, str]) -> etree._Element:
         decl = self._compiler.global_element(name)
