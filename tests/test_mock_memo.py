@@ -32,3 +32,23 @@ def test_a_zero_sized_memo_keeps_nothing() -> None:
     memo: Memo[int] = Memo(lambda _: 1, max_entries=0)
     memo.put("a", 1)
     assert memo.get("a") is None
+
+
+def test_keys_count_towards_the_bounds() -> None:
+    """A key holds the request (bodies, headers): its size counts like the value's (finding 3)."""
+    memo: Memo[bytes] = Memo(len, max_bytes=100_000, max_entry_bytes=60_000)
+    header = ("prefer", "x" * 50_000)
+    for index in range(10):
+        memo.put(("GET", f"/things/{index}", (header,), b""), b"small")
+        assert memo.bytes <= 100_000
+    assert len(memo) < 10 and memo.bytes >= 50_000  # each entry counted with its 50 KB key
+    memo.put(("GET", "/huge", (("prefer", "x" * 70_000),), b""), b"small")
+    assert memo.get(("GET", "/huge", (("prefer", "x" * 70_000),), b"")) is None  # over max_entry_bytes with its key
+
+
+def test_a_key_over_max_key_bytes_is_not_kept() -> None:
+    memo: Memo[bytes] = Memo(len, max_key_bytes=100)
+    memo.put(("GET", "/a" * 100, b""), b"v")
+    assert len(memo) == 0
+    memo.put(("GET", "/a", b""), b"v")
+    assert memo.get(("GET", "/a", b"")) == b"v"

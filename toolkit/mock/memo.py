@@ -2,9 +2,12 @@
 
 Mock answers are pure functions of their requests, so they are memoised; but a 100-item page of
 Stripe charges is megabytes, and a count bound alone let a long conformance run grow a mock to tens
-of gigabytes. Entries over ``max_entry_bytes`` are not kept; when the total passes ``max_bytes`` or
-the count passes ``max_entries``, the memo starts again empty (cheaper than LRU bookkeeping on every
-hit, and it refills in one pass of whatever the client repeats).
+of gigabytes. An entry's size is its value's (``size_of``) plus its key's, counted here for every
+protocol alike: keys hold request bodies and headers (500 requests each with an ignored 50 KB header
+kept 25 MB in keys alone). Entries over ``max_entry_bytes`` (or with a key over ``max_key_bytes``) are
+not kept; when the total passes ``max_bytes`` or the count passes ``max_entries``, the memo starts again
+empty (cheaper than LRU bookkeeping on every hit, and it refills in one pass of whatever the client
+repeats). Sizes are computed on ``put`` only: a hit costs one dict lookup.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ class Memo(Generic[V]):
         max_entries: int = 4096,
         max_bytes: int = 64 * 1024 * 1024,
         max_entry_bytes: int = 1024 * 1024,
+        max_key_bytes: int | None = None,
     ) -> None:
         self._size_of = size_of
         self._entries: dict[Hashable, V] = {}
@@ -31,14 +35,20 @@ class Memo(Generic[V]):
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.max_entry_bytes = max_entry_bytes
+        self.max_key_bytes = max_entry_bytes if max_key_bytes is None else max_key_bytes
         self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> V | None:
         return self._entries.get(key)
 
     def put(self, key: Hashable, value: V) -> None:
-        size = self._size_of(value)
-        if size > self.max_entry_bytes or self.max_entries <= 0:
+        if self.max_entries <= 0:
+            return
+        key_size = key_bytes(key)
+        if key_size > self.max_key_bytes:
+            return
+        size = key_size + self._size_of(value)
+        if size > self.max_entry_bytes:
             return
         with self._lock:
             if len(self._entries) >= self.max_entries or self._bytes + size > self.max_bytes:
@@ -53,3 +63,20 @@ class Memo(Generic[V]):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def key_bytes(key: object) -> int:
+    """About the bytes a key holds: the length of every str and bytes in it (tuples and frozensets walked,
+    iteratively), 8 for anything else (numbers, None)."""
+    size = 0
+    stack = [key]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (str, bytes)):
+            size += len(item)
+        elif isinstance(item, (tuple, frozenset)):
+            size += 8 * len(item)
+            stack.extend(item)
+        else:
+            size += 8
+    return size
