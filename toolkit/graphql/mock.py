@@ -348,8 +348,8 @@ def _formatted(failure: GraphQLError, code: str, echo: int) -> dict[str, Any]:
     to about ``echo`` characters, so an error answer does not grow with the request."""
     entry: dict[str, Any] = dict(failure.formatted)
     message = entry.get("message")
-    if isinstance(message, str) and len(message) > 2 * echo:
-        entry["message"] = f"{message[:echo]}… ({len(message) - echo} characters left out)"
+    if isinstance(message, str) and len(message) > 2 * echo:  # graphql-core's own words up to 2 * echo stay whole
+        entry["message"] = clip(message, echo)
     extensions = dict(entry.get("extensions") or {})
     extensions.setdefault("code", code)
     entry["extensions"] = extensions
