@@ -4,6 +4,7 @@ exactly stay with libxml2 under a per-request count. The same through a server: 
 
 from __future__ import annotations
 
+import random
 import time
 from pathlib import Path
 
@@ -11,9 +12,15 @@ import pytest
 from lxml import etree
 
 from toolkit.load import load_contract
+from toolkit.soap import xsd_validate
 from toolkit.soap.load import SoapContract
 from toolkit.soap.xsd_assemble import schema_documents
+from toolkit.soap.xsd_generate import XsdGenerator
+from toolkit.soap.xsd_generate_compile import Compiler
+from toolkit.soap.xsd_generate_index import Index
+from toolkit.soap.xsd_generate_nodes import XsdGenerationError, vet
 from toolkit.soap.xsd_generate_regex import translate
+from toolkit.soap.xsd_generate_simple import SimpleType
 from toolkit.soap.xsd_patterns import MAX_SLOW_VALUES, is_cheap_for_libxml2, plan
 from toolkit.soap.xsd_validate import XsdValidator
 
@@ -171,3 +178,56 @@ def test_values_are_matched_by_re2s_own_program_with_fullmatchs_verdicts() -> No
         for value in values:
             assert pattern.matches(value) is (pattern.compiled.fullmatch(value) is not None), (source, value)
     assert translate("[a-z]+").matches("\ud800") is None  # a lone surrogate is not UTF-8: no verdict
+
+
+def _simple(contract: SoapContract, name: str) -> SimpleType:
+    assert contract.definitions is not None
+    type_gen = Compiler(Index(schema_documents(contract.definitions))).type(f"{{{NS}}}{name}")
+    assert type_gen.simple is not None
+    return type_gen.simple
+
+
+def test_the_generator_writes_no_value_that_fails_a_pattern(contract: SoapContract) -> None:
+    # the validator skips the moved patterns on the generator's own instances (validate(patterns=False)):
+    # every value written under a pattern has met it, whichever way it was drawn (a fallback, a fixed value)
+    slow, words = _simple(contract, "Slow"), _simple(contract, "Words")
+    assert slow.pattern_failure("aac") is None and words.pattern_failure("ac  aac") is None
+    assert slow.pattern_failure("aab") == "(a|aa)*c"
+    assert words.pattern_failure("ac ab") == "(a|aa)*c"  # a list's items
+    assert slow.accepts("ac") and slow.pattern_failure("ac") is None  # just accepted: not matched again
+    with pytest.raises(XsdGenerationError, match=r"<v>.*'aab' is not accepted by the pattern '\(a\|aa\)\*c'"):
+        vet(slow, "aab", "v")
+
+
+def test_whitespace_is_collapsed_at_xmls_four_characters_only(contract: SoapContract) -> None:
+    tok = _simple(contract, "Tok")  # xs:token, pattern "(a|aa)* c"
+    assert tok.accepts(" aa \t c ")
+    assert not tok.accepts("aa\u00a0c"), "U+00A0 is not XML whitespace: libxml2 keeps it, the pattern fails"
+    assert tok.pattern_failure("aa\u00a0c") == "(a|aa)* c"
+
+
+def test_generated_instances_pass_the_moved_patterns_without_the_validator_matching_them(
+    contract: SoapContract, validator: XsdValidator
+) -> None:
+    assert contract.definitions is not None
+    generator = XsdGenerator(contract.definitions, validator=validator)
+    for seed in range(30):
+        instance = generator.element(f"{{{NS}}}R", random.Random(seed))
+        assert validator.validate(instance, patterns=False) == validator.validate(instance) == [], seed
+    assert validator.validate(request("<v>ab</v>"))  # a request's value: matched
+    assert validator.validate(request("<v>ab</v>"), patterns=False) == []  # the caller vouches for its values
+
+
+def test_a_small_element_is_not_serialized_only_to_be_measured(
+    validator: XsdValidator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    element = request("<v>ab</v>")
+    monkeypatch.setattr(xsd_validate.etree, "tostring", _no_serializing)
+    found, total = validator.check(element, size=200, tree_bytes=1000)  # the request body's length, say
+    assert total == 1 and found[0].path == "/R/v"
+    found, _ = validator.check(element, tree_bytes=1000)  # the size unknown: measured
+    assert "could not be validated: serialized" in found[0].message
+
+
+def _no_serializing(*args: object, **kwargs: object) -> bytes:
+    raise AssertionError("serialized")

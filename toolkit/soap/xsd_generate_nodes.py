@@ -23,6 +23,7 @@ from lxml import etree
 
 from toolkit.fake import Fake
 from toolkit.limits import DEFAULT_LIMITS, Limits
+from toolkit.mock.problem import clip
 from toolkit.soap.wsdl import local_name, split_clark
 from toolkit.soap.xsd_generate_errors import XsdGenerationError, XsdGenerationLimitError
 from toolkit.soap.xsd_generate_simple import SimpleType
@@ -86,6 +87,7 @@ class Draw:
             value = simple.minimal(self.rng, self.fake, max_length=max_length)
         else:
             value = simple.draw(self.rng, self.fake, local, owner, max_length=max_length)
+        vet(simple, value, local)
         self.grow(len(value), local)
         return value
 
@@ -121,6 +123,7 @@ class AttributeGen:
             return
         if self.fixed is not None:
             value = self.fixed
+            vet(self.simple, value, local_name(self.tag))
         else:
             local = local_name(self.tag)
             drawn = _override(draw, local, self.simple)
@@ -128,6 +131,19 @@ class AttributeGen:
                 drawn = draw.value(self.simple, local, local_name(element.tag))
             value = drawn
         element.set(self.tag, value)
+
+
+def vet(simple: SimpleType, value: str, local: str) -> None:
+    """Raise ``XsdGenerationError`` (the draw is tried again) when ``value`` certainly fails a pattern of
+    ``simple``: every value written under a pattern has met it, the validator does not match them again."""
+    failed = simple.pattern_failure(value)
+    if failed is not None:
+        raise XsdGenerationError(
+            f"no value of <{local}> could be drawn that its pattern accepts: the value '{clip(value, 64)}' "
+            f"is not accepted by the pattern '{clip(failed, 256)}'",
+            where=None,
+            hint="the schema may be unsatisfiable (a pattern conflicting with other facets); check it with `ctk lint`",
+        )
 
 
 def _override(draw: Draw, local: str, simple: SimpleType) -> str | None:
@@ -174,6 +190,8 @@ class TypeGen:
         if self.array is not None:
             self.array.fill(draw, element, depth)
         elif self.simple is not None:
+            if fixed is not None:
+                vet(self.simple, fixed, local)
             value = fixed if fixed is not None else _override(draw, local, self.simple)
             if value is None:
                 owner = element.getparent()

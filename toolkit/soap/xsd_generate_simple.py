@@ -199,12 +199,42 @@ class SimpleType:
             if not any(member.accepts(value) for member in self.members):
                 return False
         elif self.builtin == "list":
-            items = normal.split()
+            items = normal.split(" ") if normal else []
             if self.item is not None and not all(self.item.accepts(item) for item in items):
                 return False
         elif not _lexical_ok(self.builtin, normal):
             return False
-        return all(_step_ok(self, step, normal) for step in self.steps)
+        if not all(_step_ok(self, step, normal) for step in self.steps):
+            return False
+        self._views["accepted"] = value  # the last value accepted: ``pattern_failure`` need not match it again
+        return True
+
+    def has_patterns(self) -> bool:
+        """Whether a pattern applies to this type's values (its own steps, or its list item's)."""
+        found = self._views.get("has_patterns()")
+        if isinstance(found, bool):
+            return found
+        own = any(step.patterns for step in self.steps)
+        result = own or (self.builtin == "list" and self.item is not None and self.item.has_patterns())
+        self._views["has_patterns()"] = result
+        return result
+
+    def pattern_failure(self, value: str) -> str | None:
+        """The pattern step ``value`` certainly fails (an exact pattern's RE2 verdict; how libxml2 writes
+        it), or None. The values the generator writes pass this, so the validator need not match the
+        patterns it took from libxml2 (``xsd_patterns``) on them again; an accepted value costs no match."""
+        if not self.has_patterns() or self._views.get("accepted") == value:
+            return None
+        normal = _normalize(value, self.whitespace() if self.builtin != "list" else "collapse")
+        for step in self.steps:
+            if step.patterns and all(pattern.matches(normal) is False for pattern in step.patterns):
+                return "|".join(pattern.source for pattern in step.patterns)
+        if self.builtin == "list" and self.item is not None:
+            for item in normal.split(" ") if normal else ():
+                failed = self.item.pattern_failure(item)
+                if failed is not None:
+                    return failed
+        return None
 
     # -- drawing -----------------------------------------------------------------------------------
     def draw(
@@ -284,10 +314,12 @@ class SimpleType:
 
 
 def _normalize(value: str, whitespace: str) -> str:
+    """XSD's whiteSpace facet: XML's four whitespace characters only (str.split() would split at U+00A0
+    too, and accept a value libxml2 refuses)."""
     if whitespace == "preserve":
         return value
-    value = re.sub(r"[\t\n\r]", " ", value)
-    return " ".join(value.split()) if whitespace == "collapse" else value
+    value = value.replace("\t", " ").replace("\n", " ").replace("\r", " ")
+    return " ".join(part for part in value.split(" ") if part) if whitespace == "collapse" else value
 
 
 def _lexical_ok(builtin: str, value: str) -> bool:
@@ -307,7 +339,7 @@ def _lexical_ok(builtin: str, value: str) -> bool:
 
 def _length_of(owner: SimpleType, value: str) -> int:
     if owner.builtin == "list":
-        return len(value.split())
+        return len(value.split(" ")) if value else 0
     if owner.builtin == "hexBinary":
         return len(value) // 2
     if owner.builtin == "base64Binary":

@@ -118,10 +118,13 @@ class XsdValidator:
         unvalidated: set[str] = set().union(*(document.left_out for document in every_document))
         return cls(schema, frozenset(elements), frozenset(unvalidated - elements), warnings, patterns)
 
-    def validate(self, element: etree._Element) -> list[XsdViolation]:
+    def validate(self, element: etree._Element, *, patterns: bool = True) -> list[XsdViolation]:
         """Every violation of ``element`` against its global declaration; [] when valid. Never raises.
-        For elements the mock builds itself (bounded by the generation limits); requests use ``check``."""
-        listed, _ = self.check(element, listed=_EVERY, tree_bytes=_EVERY)
+        For elements the mock builds itself (bounded by the generation limits); requests use ``check``.
+        ``patterns=False``: the moved patterns (``xsd_patterns``) are not matched again — for the
+        generator's own instances, whose every value under a pattern it has matched already with the
+        same RE2 patterns (``xsd_generate_nodes.Draw.value``); libxml2 checks everything else."""
+        listed, _ = self.check(element, listed=_EVERY, tree_bytes=_EVERY, patterns=patterns)
         return listed
 
     def check(
@@ -131,23 +134,30 @@ class XsdValidator:
         listed: int = DEFAULT_LIMITS.max_violations,
         tree_bytes: int = DEFAULT_LIMITS.max_violation_scan,
         message_length: int = DEFAULT_LIMITS.max_echo_length,
+        size: int | None = None,
+        patterns: bool = True,
     ) -> tuple[list[XsdViolation], int]:
         """The first ``listed`` violations of ``element`` and how many there are in all; ([], 0) when valid.
         ``tree_bytes``: the size up to which the tree is validated with exact paths (see the module's
-        docstring). Never raises: odd input (a foreign node type, a broken tree) must not crash a mock."""
+        docstring). ``size``: what the caller knows of the element's size, e.g. the request body's length
+        (a tree's cost is in its nodes, which its bytes bound); within ``tree_bytes``, the element is not
+        serialized only to be measured. ``patterns``: see ``validate``.
+        Never raises: odd input (a foreign node type, a broken tree) must not crash a mock."""
         try:
             if not isinstance(element.tag, str):
                 return [XsdViolation("/", "not an element")], 1
             if self._schema is None or element.tag in self._unvalidated:
                 return [], 0  # lenient mode: the declaring document could not be compiled
             scan = None
-            if self.patterns is not None:  # before libxml2: a request with too many slow values never reaches it
+            if (
+                patterns and self.patterns is not None
+            ):  # before libxml2: a request with too many slow values never reaches it
                 slow_limit = MAX_SLOW_VALUES if listed < _EVERY else None
                 scan = self.patterns.scan(element, listed, slow_limit=slow_limit)
                 if slow_limit is not None and scan.slow_values > slow_limit:
                     return [_too_slow(element, message_length)], 1
             text: bytes | None = None
-            if tree_bytes < _EVERY:
+            if tree_bytes < _EVERY and (size is None or size > tree_bytes):
                 text = etree.tostring(element)
                 if len(text) <= tree_bytes:
                     text = None
