@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from toolkit.limits import DEFAULT_LIMITS, LIMIT_DOCS, limits_from
 from toolkit.load import load_contract
 from toolkit.soap import xsd_validate
 from toolkit.soap.load import SoapContract
@@ -231,3 +232,12 @@ def test_a_small_element_is_not_serialized_only_to_be_measured(
 
 def _no_serializing(*args: object, **kwargs: object) -> bytes:
     raise AssertionError("serialized")
+
+
+def test_the_slow_value_cap_is_a_limit(validator: XsdValidator) -> None:
+    assert DEFAULT_LIMITS.max_slow_pattern_values == MAX_SLOW_VALUES == 4
+    assert "max_slow_pattern_values" in LIMIT_DOCS
+    assert limits_from({"max_slow_pattern_values": "2"}, "test").max_slow_pattern_values == 2
+    assert validator.check(request("<l>abc</l>" * 2), slow_values=2) == ([], 0)
+    found, total = validator.check(request("<l>abc</l>" * 3), slow_values=2)
+    assert total == 1 and "limit: 2 such values per request, max_slow_pattern_values" in found[0].message

@@ -42,6 +42,9 @@ class Limits:
     max_nesting: int = 64  # nesting of a JSON body, of form brackets (a[b][c]) and of a GraphQL variable
     max_echo_length: int = 1024  # characters of a request value echoed into an answer; longer values are not echoed
     max_xml_elements: int = 100_000  # elements of one SOAP request envelope (a parsed element costs ~250 bytes)
+    # values of one SOAP request under patterns libxml2 matches by backtracking and RE2 cannot check exactly
+    # (libxml2 gives up on one after ~0.6 s, so 4 bound a request to a few seconds); more is a Client fault
+    max_slow_pattern_values: int = 4
     # -- generating answers from a contract --
     max_string_length: int = 10_000  # characters of one generated string
     max_array_items: int = 1000  # items of one generated array (list pages are capped at 100 anyway)
@@ -79,6 +82,8 @@ LIMIT_DOCS: dict[str, str] = {
     "max_nesting": "nesting of JSON bodies, form brackets and GraphQL variables; 400 beyond",
     "max_echo_length": "characters of a request value echoed into an answer",
     "max_xml_elements": "elements of a SOAP request envelope; more is a Client/Sender fault, before parsing",
+    "max_slow_pattern_values": "SOAP request values under contract patterns libxml2 matches by backtracking (up to "
+    "~0.6 s each) and RE2 cannot check exactly; more is a Client/Sender fault, before libxml2 runs",
     "max_string_length": "generated string length; lint warns when a contract demands more",
     "max_array_items": "generated array length; lint warns when a contract demands more",
     "max_occurs": "generated XML element occurrences; lint warns when a WSDL demands more",

@@ -15,7 +15,7 @@ value) on the elements and attributes whose type carries them, found with the ge
 model of the same schemas. A step RE2 cannot say exactly (a Unicode block ctk does not know, class
 subtraction, a repetition over 1000) or that is a union member's (which member libxml2 chose is
 not known, so neither is whether the moved pattern applied) stays with libxml2, and a request may
-carry at most ``MAX_SLOW_VALUES`` values under such patterns: more is refused before libxml2 runs.
+carry at most ``Limits.max_slow_pattern_values`` values under such patterns: more is refused before libxml2 runs.
 
 Values under a wildcard (``xs:any``) are not followed: the wildcard's processContents is not known here.
 """
@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from toolkit.limits import DEFAULT_LIMITS
 from toolkit.soap.schema_model import is_xsd
 from toolkit.soap.xsd_assemble import SchemaDocument
 from toolkit.soap.xsd_generate_compile import Compiler
@@ -48,9 +49,8 @@ from toolkit.soap.xsd_generate_simple import SimpleType
 
 __all__ = ["MAX_SLOW_VALUES", "PatternChecker", "PatternPlan", "is_cheap_for_libxml2", "plan"]
 
-# Values a request may carry under patterns libxml2 matches slowly and RE2 cannot check exactly.
-# libxml2 stops one value after ~10 million steps (~0.6 s), so this bounds a request to a few seconds.
-MAX_SLOW_VALUES = 4
+# The default of Limits.max_slow_pattern_values (the validator's callers pass the served limits).
+MAX_SLOW_VALUES = DEFAULT_LIMITS.max_slow_pattern_values
 _RANGE_COUNTER = re.compile(r"(?<!\\)\{\s*\d+\s*,\s*\d*\s*\}")
 _FIXED_COUNTER = re.compile(r"(?<!\\)\{\s*\d+\s*\}")
 _XML_SPACE = re.compile(r"[ \t\n\r]+")  # XML's whitespace; str.split() would split at U+00A0 too

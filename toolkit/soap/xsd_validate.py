@@ -37,7 +37,7 @@ from toolkit.soap.xsd_assemble import (
     global_elements,
     schema_documents,
 )
-from toolkit.soap.xsd_patterns import MAX_SLOW_VALUES, PatternChecker, plan
+from toolkit.soap.xsd_patterns import PatternChecker, plan
 from toolkit.sources import display_name
 
 __all__ = ["XsdValidator", "XsdViolation"]
@@ -136,12 +136,15 @@ class XsdValidator:
         message_length: int = DEFAULT_LIMITS.max_echo_length,
         size: int | None = None,
         patterns: bool = True,
+        slow_values: int = DEFAULT_LIMITS.max_slow_pattern_values,
     ) -> tuple[list[XsdViolation], int]:
         """The first ``listed`` violations of ``element`` and how many there are in all; ([], 0) when valid.
         ``tree_bytes``: the size up to which the tree is validated with exact paths (see the module's
         docstring). ``size``: what the caller knows of the element's size, e.g. the request body's length
         (a tree's cost is in its nodes, which its bytes bound); within ``tree_bytes``, the element is not
-        serialized only to be measured. ``patterns``: see ``validate``.
+        serialized only to be measured. ``patterns``: see ``validate``. ``slow_values``: the values under
+        patterns left with libxml2 though it backtracks on them (``xsd_patterns``) that a request may carry;
+        more is one violation, before libxml2 runs (``Limits.max_slow_pattern_values``).
         Never raises: odd input (a foreign node type, a broken tree) must not crash a mock."""
         try:
             if not isinstance(element.tag, str):
@@ -152,10 +155,10 @@ class XsdValidator:
             if (
                 patterns and self.patterns is not None
             ):  # before libxml2: a request with too many slow values never reaches it
-                slow_limit = MAX_SLOW_VALUES if listed < _EVERY else None
+                slow_limit = slow_values if listed < _EVERY else None
                 scan = self.patterns.scan(element, listed, slow_limit=slow_limit)
                 if slow_limit is not None and scan.slow_values > slow_limit:
-                    return [_too_slow(element, message_length)], 1
+                    return [_too_slow(element, slow_limit, message_length)], 1
             text: bytes | None = None
             if tree_bytes < _EVERY and (size is None or size > tree_bytes):
                 text = etree.tostring(element)
@@ -214,11 +217,11 @@ def _violation(entry: etree._LogEntry, element: etree._Element, message_length: 
     return XsdViolation(path, _message(entry, message_length), entry.line or None)
 
 
-def _too_slow(element: etree._Element, message_length: int) -> XsdViolation:
+def _too_slow(element: etree._Element, limit: int, message_length: int) -> XsdViolation:
     message = (
-        f"more than {MAX_SLOW_VALUES} values under contract patterns that libxml2 matches by backtracking and "
+        f"more than {limit} values under contract patterns that libxml2 matches by backtracking and "
         "RE2 cannot check exactly; ctk refuses the request rather than spend seconds on it (limit: "
-        f"{MAX_SLOW_VALUES} such values per request)"
+        f"{limit} such values per request, max_slow_pattern_values)"
     )
     return XsdViolation(f"/{etree.QName(element).localname}", clip(message, max(message_length, 256)))
 
