@@ -778,3 +778,68 @@ def test_a_huge_request_is_answered_but_not_memoised() -> None:
     assert len(mock._memo) == 0 and len(mock._cache) == 0
     call(mock, "GET", "/things/t1")
     assert len(mock._memo) == 1
+
+
+# -- review findings 4, 6, 9, 10, 18 ---------------------------------------------------------------------
+
+
+def test_preference_applied_lists_only_the_example_applied(payments: OpenAPIMock) -> None:
+    """Finding 6: junk ``example=`` values were echoed whole when a later one named a real example."""
+    junk = "example=" + "j" * 30_000 + ", " + "dynamic, " * 100
+    response = call(payments, "GET", "/v1/customers/cus_1", headers=(("prefer", junk + "code=404, example=deleted"),))
+    assert response.status == 404
+    assert response.header("preference-applied") == "example=deleted, dynamic=true, code=404"
+    response = call(payments, "GET", "/v1/customers/cus_1", headers=(("prefer", "example=deleted, " + junk),))
+    assert response.header("preference-applied") == "dynamic=true"  # the last example is junk: none applied
+
+
+def test_a_bug_in_the_mock_logs_its_traceback_once_per_place(
+    payments: OpenAPIMock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Finding 10: the REST mock's own crash guard reports through toolkit.mock.guard (once per place)."""
+    import toolkit.openapi.mock as mock_module
+
+    def broken(*args: Any) -> MockResult:
+        raise KeyError("a bug only this test raises")
+
+    monkeypatch.setattr(mock_module, "admin_answer", broken)
+    with caplog.at_level("ERROR", logger="ctk.mock"):
+        for _ in range(3):
+            assert call(payments, "GET", "/__ctk/health" + "x" * 5000).status == 500
+    tracebacks = [record for record in caplog.records if record.exc_info]
+    assert len(tracebacks) == 1 and len(caplog.records) == 3
+    assert all(len(record.getMessage()) < 1000 for record in caplog.records)  # the path shortened
+
+
+def test_a_query_over_max_form_fields_is_414_alone_even_without_validation() -> None:
+    """Finding 18: a refused query was 400 (a form 413), reported with false 'missing' query parameters, and
+    with --no-validate an over-limit query reached the callbacks' own unbounded parse (finding 9)."""
+    from toolkit.limits import DEFAULT_LIMITS
+
+    limits = DEFAULT_LIMITS.replace(max_form_fields=3)
+    for validate in (True, False):
+        mock = make_mock(PAYMENTS_V1, seed=1, limits=limits, validate=validate)
+        body = problem(call(mock, "GET", "/v1/customers/cus_1", "a=1&b=2&c=3&d=4"), 414)
+        assert len(body["errors"]) == 1 and "max_form_fields" in body["errors"][0]["detail"]
+
+
+def test_callbacks_read_the_query_the_mock_already_read() -> None:
+    """Finding 9: ``$request.query.x`` used Request.query_items(), a second parse with no bound."""
+    from toolkit.openapi.callbacks import expand_expression
+
+    request = Request("POST", "/p", "&".join(["x=1"] * 5000))
+    assert expand_expression("{$request.query.x}", request, None, [("x", "http://a/")]) == "http://a/"
+    assert expand_expression("{$request.query.x}", request, None) is None  # over the bound: no value
+    with pytest.raises(ValueError):
+        request.query_items()
+    assert Request("GET", "/p", "a=1&a=2").query_items(max_fields=2) == [("a", "1"), ("a", "2")]
+
+
+def test_a_memo_key_with_large_headers_is_not_kept() -> None:
+    """Finding 4/3: the request's size is no longer summed before every lookup; the memo counts the key
+    (headers included) when it would keep it, so a request with a 20 KB header is answered, not memoised."""
+    mock = make_mock(MOCK_DATA / "hostile_rest.yaml")
+    headers = (("x-padding", "p" * 20_000),)
+    first, second = call(mock, "GET", "/things/t1", headers=headers), call(mock, "GET", "/things/t1", headers=headers)
+    assert first == second and first.status == 200
+    assert len(mock._memo) == 0

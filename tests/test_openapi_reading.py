@@ -178,3 +178,16 @@ def test_json_dumps_roundtrip_of_a_refusal_free_body() -> None:
     body = {"a": [{"b": "é"}], "n": 1.5}
     value, refusal = read_json(json.dumps(body).encode(), 64)
     assert refusal is None and value == body
+
+
+def test_prefer_lists_each_preference_once_with_its_last_value() -> None:
+    """Finding 6: ``dynamic,`` x5000 was a 70 KB Preference-Applied header."""
+    prefer = parse_prefer("dynamic, " * 5000 + "code=404, code=200, example=a, example=b")
+    assert prefer.applied == ("dynamic=true", "code=200", "example=b")
+    assert (prefer.code, prefer.example, prefer.dynamic) == (200, "b", True)
+
+
+def test_a_query_over_max_form_fields_is_414() -> None:
+    """Finding 18: a query string over its limit is a request part over its size, like a form body's 413."""
+    _, refusal = read_query("&".join(["q=1"] * 1001), 1000)
+    assert refusal is not None and refusal.status == 414 and "max_form_fields" in refusal.detail

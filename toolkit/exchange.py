@@ -35,8 +35,11 @@ class Request:
                 return value
         return None
 
-    def query_items(self) -> list[tuple[str, str]]:
-        return parse_qsl(self.query, keep_blank_values=True)
+    def query_items(self, max_fields: int = 1000) -> list[tuple[str, str]]:
+        """The query's fields, decoded; ValueError when it has more than ``max_fields`` (counted before any is
+        split, so a hostile query costs no more than the bound). A mock that has ``Limits`` passes
+        ``max_form_fields``; 1000 is its default."""
+        return parse_qsl(self.query, keep_blank_values=True, max_num_fields=max_fields)
 
     def cookies(self) -> dict[str, str]:
         """The cookies the request carries, parsed once however many readers ask (do not modify the dict)."""

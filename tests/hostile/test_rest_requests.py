@@ -139,9 +139,9 @@ def test_multipart_part_of_many_short_lines_and_a_long_disposition(mock: Mock) -
     mock.assert_healthy()
 
 
-def test_query_string_with_too_many_fields_is_400(mock: Mock) -> None:
+def test_query_string_with_too_many_fields_is_414(mock: Mock) -> None:
     query = "&".join(["count=1"] * (LIMITS.max_form_fields + 1))
-    answer = problem(mock.get(f"/things/t1?{query}"), 400)
+    answer = problem(mock.get(f"/things/t1?{query}"), 414)  # a part over its size limit, as a form's 413
     assert "max_form_fields" in details(answer)
     mock.assert_healthy()
 

@@ -18,7 +18,7 @@ from toolkit.openapi.jsonschema import place
 from toolkit.openapi.refs import Resolver
 
 _EXPRESSION = re.compile(r"\{(\$[^{}]+)\}")
-MAX_URL = 2048  # characters of an expanded callback URL; a longer value from a request is no URL to call
+MAX_URL = 2048  # characters of a callback or webhook URL; a longer value from a request is no URL to call
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,32 +52,41 @@ def compile_callbacks(callbacks: Any, uri: str, resolver: Resolver) -> list[Call
     return out
 
 
-def expand_expression(template: str, request: Request, body: Any) -> str | None:
+def expand_expression(
+    template: str, request: Request, body: Any, query_items: list[tuple[str, str]] | None = None
+) -> str | None:
     """``{$request.body#/url}``, ``{$request.query.x}``, ``{$request.header.x}``, ``{$request.path.x}``
-    (not known here), ``$url``, ``$method``: None when an expression has no value in this request."""
+    (not known here), ``$url``, ``$method``: None when an expression has no value in this request.
+    ``query_items``: the query as the mock already read it within its limits (else read here, bounded)."""
+    if query_items is None:
+        try:
+            query_items = request.query_items()
+        except ValueError:  # over the bound: no query value is taken from it
+            query_items = []
+    items = query_items
     missing = False
 
     def value(match: re.Match[str]) -> str:
         nonlocal missing
-        found = _evaluate(match.group(1), request, body)
+        found = _evaluate(match.group(1), request, body, items)
         if found is None:
             missing = True
             return ""
         return found
 
     if template.startswith("$") and "{" not in template:
-        expanded = _evaluate(template, request, body)
+        expanded = _evaluate(template, request, body, items)
     else:
         expanded = _EXPRESSION.sub(value, template)
     return None if missing or expanded is None or len(expanded) > MAX_URL else expanded
 
 
-def _evaluate(expression: str, request: Request, body: Any) -> str | None:
+def _evaluate(expression: str, request: Request, body: Any, query_items: list[tuple[str, str]]) -> str | None:
     if expression == "$method":
         return request.method
     if expression.startswith("$request.query."):
         name = expression[len("$request.query.") :]
-        return next((v for k, v in request.query_items() if k == name), None)
+        return next((v for k, v in query_items if k == name), None)
     if expression.startswith("$request.header."):
         return request.header(expression[len("$request.header.") :].lower())
     if expression.startswith("$request.body"):

@@ -9,7 +9,6 @@ request always gets the same answer and the cache never changes what a client se
 
 from __future__ import annotations
 
-import logging
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +17,7 @@ from toolkit.errors import CtkError
 from toolkit.exchange import Delivery, MockResult, Request, Response
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock import ADMIN_PREFIX, is_under
+from toolkit.mock.guard import report_bug
 from toolkit.mock.memo import Memo
 from toolkit.mock.problem import clip, problem_document, problem_response
 from toolkit.mock.seed import rng_for
@@ -46,7 +46,7 @@ from toolkit.openapi.mock_data import (
 )
 from toolkit.openapi.mock_events import Events, admin_answer
 from toolkit.openapi.prefer import Preferences, parse_prefer
-from toolkit.openapi.reading import echo_fits, json_nesting_exceeds, read_query
+from toolkit.openapi.reading import echo_fits, read_query
 from toolkit.openapi.responses import (
     MediaResponse,
     ResponseSpec,
@@ -61,10 +61,10 @@ from toolkit.openapi.routing import Router, mount_point
 from toolkit.openapi.violations import Violation, Violations
 
 __all__ = ["CompiledOperation", "MockOptions", "OpenAPIMock"]
-log = logging.getLogger("ctk.mock")
 
 # A request larger than this (path, query, headers and body together) is answered but not memoised: the
-# memo bounds the answers it keeps, and its keys hold the request, so big requests would escape that bound.
+# memo bounds the answers it keeps, and its keys hold the request. Path, query and body are looked at before
+# the lookup (three lengths); the memo itself counts the whole key, headers included, on a miss.
 _MEMO_MAX_REQUEST = 16 * 1024
 # Headers that never change an answer: leaving them out of the memo key lets different clients share it.
 _NOT_MEANINGFUL = frozenset({"host", "user-agent", "connection", "accept-encoding", "content-length", "keep-alive",
@@ -98,8 +98,9 @@ class OpenAPIMock:
         # A header the contract declares (a parameter, an API key) is validated, so it belongs in the memo key.
         self._unkeyed_headers = _NOT_MEANINGFUL - declared_headers(contract)
         bound = self.options.cache_size
-        self._cache: Memo[Response] = Memo(_response_bytes, max_entries=bound)
-        self._memo: Memo[MockResult] = Memo(lambda result: _response_bytes(result.response), max_entries=bound)
+        keys = _MEMO_MAX_REQUEST
+        self._cache: Memo[Response] = Memo(_response_bytes, max_entries=bound, max_key_bytes=keys)
+        self._memo: Memo[MockResult] = Memo(_result_bytes, max_entries=bound, max_key_bytes=keys)
         self._compile()
 
     @property
@@ -130,22 +131,23 @@ class OpenAPIMock:
         """Answer ``request``. The answer is a pure function of the request (the data is seeded), so
         identical requests are memoised whole: a client polling one resource costs a dict lookup."""
         key = None
-        if _request_size(request) <= _MEMO_MAX_REQUEST and not is_under(request.path, ADMIN_PREFIX):
+        admin = is_under(request.path, ADMIN_PREFIX)
+        if not admin and len(request.path) + len(request.query) + len(request.body) <= _MEMO_MAX_REQUEST:
             key = (request.method, request.path, request.query,
                    tuple(h for h in request.headers if h[0] not in self._unkeyed_headers), request.body)  # fmt: skip
             found = self._memo.get(key)
             if found is not None:
                 return found
         try:
-            result = self._admin(request) if is_under(request.path, ADMIN_PREFIX) else self._route(request)
-        except Exception as error:  # a bug in ctk must cost one 500 answer, never the server
-            log.exception("ctk mock failed on %s %s", request.method, request.path)
+            result = self._admin(request) if admin else self._route(request)
+        except Exception as error:  # noqa: BLE001 -- a bug in ctk must cost one 500 answer, never the server
+            report_bug(error, request)  # the traceback once per place, the path shortened (toolkit.mock.guard)
             detail = (
                 f"ctk's mock failed on this request ({type(error).__name__}); this is a bug in ctk, please report it"
             )
             return MockResult(problem_response(500, detail, kind="mock-bug"))
         if key is not None and not result.deliveries:
-            self._memo.put(key, result)
+            self._memo.put(key, result)  # not kept when the key, headers included, is over _MEMO_MAX_REQUEST
         return result
 
     def _route(self, request: Request) -> MockResult:
@@ -190,8 +192,9 @@ class OpenAPIMock:
         preferences = parse_prefer(request.header("prefer"))
         violations = Violations(limits)
         query_items, refusal = read_query(request.query, limits.max_form_fields)
-        if refusal is not None:
-            violations.append({"in": "query", "detail": refusal.detail}, status=refusal.status)
+        if refusal is not None:  # not read whole (414): refused even with --no-validate, before any parameter
+            error = {"in": "query", "detail": refusal.detail}
+            return MockResult(self._error(op, request, refusal.status, refusal.detail, [error], "invalid-request"))
         if self.options.validate:
             missing = op.security.missing(request, query_items)
             if missing is not None:
@@ -225,7 +228,7 @@ class OpenAPIMock:
         except GenerationError as error:
             response = self._unsatisfiable(op, spec, status, request, preferences, query_items, error)
         # Events follow what happened: a call answered with an error (Prefer: code=4xx) triggers none.
-        deliveries = self._deliveries(op, request, decoded) if response.status < 400 else ()
+        deliveries = self._deliveries(op, request, decoded, query_items) if response.status < 400 else ()
         return MockResult(response, deliveries)
 
     def _echoes(self, op: CompiledOperation, values: dict[str, Any], decoded: DecodedBody) -> dict[str, Any]:
@@ -304,9 +307,9 @@ class OpenAPIMock:
         cached = self._cache.get(key)
         if cached is None:
             cached = self._build(op, spec, status, media, key, preferences, overrides, query_items)
-            if len(request.path) + len(request.query) + len(echoed) <= _MEMO_MAX_REQUEST:
-                self._cache.put(key, cached)
+            self._cache.put(key, cached)  # not kept when the key is over _MEMO_MAX_REQUEST
         # Preference-Applied is this request's own: the cached answer may have been made for another Prefer.
+        # Each preference is listed once (its last value); an example the response does not have is not.
         applied = [p for p in preferences.applied if example or not p.startswith("example=")]
         if not applied:
             return cached
@@ -401,7 +404,9 @@ class OpenAPIMock:
         headers.extend(op.deprecation_headers)
         return Response(status, tuple(headers), encode_body(media_type, value))
 
-    def _deliveries(self, op: CompiledOperation, request: Request, decoded: DecodedBody) -> tuple[Delivery, ...]:
+    def _deliveries(
+        self, op: CompiledOperation, request: Request, decoded: DecodedBody, query_items: list[tuple[str, str]]
+    ) -> tuple[Delivery, ...]:
         out: list[Delivery] = []
         webhook = self.options.webhook_after.get(op.operation.id)
         if webhook and self.options.webhook_url:
@@ -409,7 +414,7 @@ class OpenAPIMock:
             if delivery is not None:
                 out.append(delivery)
         for callback in op.callbacks:
-            url = expand_expression(callback.expression, request, decoded.value)
+            url = expand_expression(callback.expression, request, decoded.value, query_items)
             if url and url.startswith(("http://", "https://")):
                 out.append(self.events.event(callback.name, url, callback.schema, callback.schema_place, request))
         return tuple(out)
@@ -419,14 +424,11 @@ class OpenAPIMock:
         return self.events.webhook(name, url, request)
 
     def _admin(self, request: Request) -> MockResult:
-        limit = self.options.limits.max_nesting
-        if json_nesting_exceeds(request.body, limit):  # the admin body is JSON, read by json.loads
-            return MockResult(problem_response(400, f"the body nests deeper than {limit} levels (max_nesting)"))
-        return admin_answer(request, self.events, self.options.webhook_url)
+        return admin_answer(request, self.events, self.options.webhook_url, self.options.limits.max_nesting)
 
 
-def _request_size(request: Request) -> int:
-    return len(request.path) + len(request.query) + len(request.body) + sum(len(k) + len(v) for k, v in request.headers)
+def _result_bytes(result: MockResult) -> int:
+    return _response_bytes(result.response)
 
 
 def _response_bytes(response: Response) -> int:

@@ -12,12 +12,13 @@ from typing import Any
 from toolkit.exchange import Delivery, MockResult, Request, Response
 from toolkit.mock import ADMIN_PREFIX
 from toolkit.mock.destinations import redact
+from toolkit.mock.json_body import load_json
 from toolkit.mock.problem import problem_response
 from toolkit.mock.seed import rng_for
+from toolkit.openapi.callbacks import MAX_URL
 from toolkit.openapi.generate import Generators
 
 _JSON = (("content-type", "application/json"),)
-_MAX_URL = 2048  # characters of a webhook URL given in an admin request
 
 
 class Events:
@@ -44,7 +45,7 @@ class Events:
         return Delivery("POST", url, (("content-type", "application/json"), ("user-agent", "ctk-mock")), body, name)
 
 
-def admin_answer(request: Request, events: Events, webhook_url: str | None) -> MockResult:
+def admin_answer(request: Request, events: Events, webhook_url: str | None, max_nesting: int) -> MockResult:
     """``GET /__ctk/health``; ``POST /__ctk/webhooks/NAME`` (body ``{"url": …}`` or ``--webhook-url``).
 
     Whether the URL's host may be sent to is the server's policy, checked by the adapter that sends
@@ -55,17 +56,16 @@ def admin_answer(request: Request, events: Events, webhook_url: str | None) -> M
     if len(parts) == 2 and parts[0] == "webhooks" and request.method.upper() == "POST":
         url: object = webhook_url
         if request.body:
-            try:
-                document = json.loads(request.body)
-            except ValueError:
-                document = None
+            document, refused = load_json(request.body, max_nesting)
+            if refused is not None and refused.kind == "nesting":
+                return MockResult(problem_response(400, f"the body {refused.reason}"))
             if not isinstance(document, dict):
                 return MockResult(problem_response(400, 'the body must be JSON like {"url": "http://..."}'))
             url = document.get("url", url)
         if not url:
             return MockResult(problem_response(400, "no webhook URL: pass --webhook-url or a JSON body with url"))
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")) or len(url) > _MAX_URL:
-            return MockResult(problem_response(422, f"url must be an http:// or https:// URL of at most {_MAX_URL} "
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")) or len(url) > MAX_URL:
+            return MockResult(problem_response(422, f"url must be an http:// or https:// URL of at most {MAX_URL} "
                                                     "characters", kind="invalid-url"))  # fmt: skip
         delivery = events.webhook(parts[1], url, request)
         if delivery is None:

@@ -1,10 +1,10 @@
 """Reading a request's JSON and form text within the limits, in time linear in its size.
 
-Each refusal here is a client's mistake and is answered 400/413 naming it, never a 500: a JSON
+Each refusal here is a client's mistake and is answered 400/413/414 naming it, never a 500: a JSON
 document nested deeper than ``max_nesting`` (Python's parser would raise RecursionError), a lone
 surrogate (``"\\ud800"``: not Unicode, and no answer containing it could be encoded), a number over
 Python's integer-digit limit or one that overflows to infinity (not JSON either), a form with more
-than ``max_form_fields`` fields or with brackets deeper than ``max_nesting``.
+than ``max_form_fields`` fields (413; a query string: 414) or with brackets deeper than ``max_nesting``.
 """
 
 from __future__ import annotations
@@ -37,11 +37,13 @@ def read_json(raw: bytes | str, max_nesting: int, what: str = "the body") -> tup
 
 
 def read_query(query: str, max_fields: int) -> tuple[list[tuple[str, str]], Refusal | None]:
-    """A query string's fields, at most ``max_fields`` (counted on the text before any is split)."""
+    """A query string's fields, at most ``max_fields`` (counted on the text before any is split). More is
+    414 URI Too Long, as more form fields in a body is 413 Content Too Large: a request part over its size
+    limit, refused even with --no-validate (it was not read whole)."""
     try:
         return parse_qsl(query, keep_blank_values=True, max_num_fields=max_fields), None
     except ValueError:
-        return [], Refusal(f"the query string has more than {max_fields} fields (the limit max_form_fields)")
+        return [], Refusal(f"the query string has more than {max_fields} fields (the limit max_form_fields)", 414)
 
 
 def read_form(text: str, max_fields: int, max_nesting: int) -> tuple[dict[str, Any], Refusal | None]:
