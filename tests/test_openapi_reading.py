@@ -191,3 +191,17 @@ def test_a_query_over_max_form_fields_is_414() -> None:
     """Finding 18: a query string over its limit is a request part over its size, like a form body's 413."""
     _, refusal = read_query("&".join(["q=1"] * 1001), 1000)
     assert refusal is not None and refusal.status == 414 and "max_form_fields" in refusal.detail
+
+
+def test_multipart_without_its_closing_delimiter_counts_every_part() -> None:
+    """Finding 13: a body with no closing delimiter passed with max_parts + 1 parts."""
+    part = '--bnd\r\nContent-Disposition: form-data; name="f"\r\n\r\nx\r\n'
+    content_type = "multipart/form-data; boundary=bnd"
+    _, refusal = read_multipart(content_type, (part * 101).encode(), 100, 64)
+    assert refusal is not None and refusal.status == 413
+    pairs, refusal = read_multipart(content_type, (part * 100).encode(), 100, 64)
+    assert refusal is None and len(pairs) == 100
+    pairs, refusal = read_multipart(content_type, b"preamble\r\n" + (part * 100).encode() + b"--bnd--", 100, 64)
+    assert refusal is None and len(pairs) == 100
+    assert read_multipart(content_type, b"--bnd--\r\n", 100, 64) == ([], None)
+    assert read_multipart(content_type, (part * 100).encode() + b"--bnd--\r\n" + part.encode() * 5, 100, 64)[1] is None

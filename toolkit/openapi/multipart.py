@@ -2,8 +2,8 @@
 
 The standard library's ``email`` parser reads a body line by line in Python (16 000 small parts:
 4 s; 10 MB of short lines in one part: over 1 s) and has no bound on parts. Here the parts are
-counted on the bytes first (``max_multipart_parts``, else 413), then the body is cut at its
-delimiters with one C-speed split, and only each part's few header lines are parsed in Python.
+cut at its delimiters with one C-speed split bounded to ``max_multipart_parts`` + 2 pieces, counted
+(over the limit: 413), and only each part's few header lines are parsed in Python.
 """
 
 from __future__ import annotations
@@ -33,15 +33,25 @@ def read_multipart(
         return [], Refusal("the multipart body has no boundary in its Content-Type")
     if len(boundary) > 70:  # RFC 2046 5.1.1
         return [], Refusal("the multipart boundary is longer than 70 characters")
-    delimiter = b"\r\n--" + boundary.encode("latin-1", "replace")
-    body = b"\r\n" + raw  # the first delimiter may open the body, without the CRLF that belongs to it
-    # the closing delimiter counts too: n parts have n + 1 delimiters
-    if body.count(delimiter) - 1 > max_parts:
+    dash = b"--" + boundary.encode("latin-1", "replace")
+    delimiter = b"\r\n" + dash
+    # One split, bounded: at most max_parts + 2 pieces, enough to see a part over the limit. The first
+    # delimiter may open the body without the CRLF that belongs to it: then the first piece is a part
+    # (its delimiter line read like the others'), else it is the preamble (no copy of the body to prepend one).
+    opens = raw.startswith(dash)
+    pieces = raw.split(delimiter, max_parts + 1)
+    sections: list[bytes] = []
+    for index, section in enumerate(pieces):
+        if index == 0 and not opens:
+            continue  # the preamble
+        if section.startswith(b"--", len(dash) if index == 0 else 0):
+            break  # the closing delimiter; what follows is the epilogue
+        sections.append(section)
+    # counted after the split: a body without its closing delimiter has as many parts as delimiters
+    if len(sections) > max_parts:
         return [], Refusal(f"the multipart body has more than {max_parts} parts (the limit max_multipart_parts)", 413)
     pairs: list[tuple[str, Any]] = []
-    for section in body.split(delimiter)[1:]:
-        if section.startswith(b"--"):
-            break  # the closing delimiter; what follows is the epilogue
+    for section in sections:
         _, _, part = section.partition(b"\r\n")  # the rest of the delimiter line (transport padding)
         if part.startswith(b"\r\n"):
             head, data = b"", part[2:]
@@ -56,13 +66,12 @@ def read_multipart(
         content_type_of_part = headers.get("content-type", "text/plain").split(";", 1)[0].strip().lower()
         is_file = "filename" in parameters or "filename*" in parameters
         if not is_file and content_type_of_part in ("text/plain", "application/json"):
-            text = data.decode("utf-8", "replace")
             if content_type_of_part == "application/json":
                 value, refusal = read_json(data, max_nesting, f"the part {name!r}")
                 if refusal is None:
                     pairs.append((name, value))
                     continue
-            pairs.append((name, text))
+            pairs.append((name, data.decode("utf-8", "replace")))  # decoded only when kept as text
         else:
             pairs.append((name, data.decode("latin-1")))
     return pairs, None
