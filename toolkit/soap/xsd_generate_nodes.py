@@ -56,10 +56,11 @@ class Draw:
         """The depth at which a required element ends the draw (nillable ones are written nil)."""
         return self.limits.max_generation_depth
 
-    def occurrences(self, low: int, high: int, depth: int, where: str) -> int:
+    def occurrences(self, low: int, high: int, depth: int, where: Callable[[], str]) -> int:
+        """How many times to write a particle; ``where`` names it, called only for an error (it runs per draw)."""
         if low > self.limits.max_occurs:
             raise XsdGenerationLimitError(
-                f"{where} {low} times (minOccurs)", limit="max_occurs", value=self.limits.max_occurs, where=None
+                f"{where()} {low} times (minOccurs)", limit="max_occurs", value=self.limits.max_occurs, where=None
             )
         if self.minimal or depth >= self.depth_limit or self.size > self.limits.max_generated_bytes // 2:
             return low
@@ -82,8 +83,8 @@ class Draw:
     def value(self, simple: SimpleType, local: str, owner: str | None) -> str:
         """A value of ``simple`` for the leaf or attribute ``local``, counted in the instance's size."""
         max_length = self.limits.max_string_length
-        simple.check_length(max_length, local)
         if self.minimal:
+            simple.check_length(max_length, local)  # draw() checks it itself, naming the leaf
             value = simple.minimal(self.rng, self.fake, max_length=max_length)
         else:
             value = simple.draw(self.rng, self.fake, local, owner, max_length=max_length)
@@ -279,7 +280,7 @@ class ElementParticle(Node):
     max_occurs: int = 1
 
     def emit(self, draw: Draw, parent: etree._Element, depth: int) -> None:
-        where = f"<{local_name(self.decl.tag)}>"
+        where = self._where
         for _ in range(draw.occurrences(self.min_occurs, self.max_occurs, depth, where)):
             chosen = self.decl.pick(draw)
             if chosen is None:
@@ -295,6 +296,9 @@ class ElementParticle(Node):
     def cost(self, depth: int = 0) -> int:
         return self.min_occurs * (1 + self.decl.type.cost(depth + 1)) if self.min_occurs else 0
 
+    def _where(self) -> str:
+        return f"<{local_name(self.decl.tag)}>"
+
 
 @dataclass(eq=False)
 class SequenceNode(Node):
@@ -305,7 +309,9 @@ class SequenceNode(Node):
 
     def emit(self, draw: Draw, parent: etree._Element, depth: int) -> None:
         high = min(self.max_occurs, 2) if self.max_occurs else 1
-        for _ in range(draw.occurrences(self.min_occurs, high, depth, f"a sequence in <{local_name(parent.tag)}>")):
+        for _ in range(
+            draw.occurrences(self.min_occurs, high, depth, lambda: f"a sequence in <{local_name(parent.tag)}>")
+        ):
             for part in self.parts:
                 part.emit(draw, parent, depth)
 
@@ -323,7 +329,9 @@ class ChoiceNode(Node):
         if not self.branches:
             return
         high = min(self.max_occurs, 2) if self.max_occurs else 1
-        for _ in range(draw.occurrences(self.min_occurs, high, depth, f"a choice in <{local_name(parent.tag)}>")):
+        for _ in range(
+            draw.occurrences(self.min_occurs, high, depth, lambda: f"a choice in <{local_name(parent.tag)}>")
+        ):
             if draw.minimal or depth >= draw.depth_limit:
                 branch = min(self.branches, key=lambda node: node.cost())
             else:
@@ -346,7 +354,7 @@ class AnyNode(Node):
 
     def emit(self, draw: Draw, parent: etree._Element, depth: int) -> None:
         where = f"a wildcard (xs:any) in <{local_name(parent.tag)}>"
-        count = draw.occurrences(self.min_occurs, self.min_occurs, depth, where) if self.min_occurs else 0
+        count = draw.occurrences(self.min_occurs, self.min_occurs, depth, lambda: where) if self.min_occurs else 0
         for _ in range(count):
             candidates = self.strict_candidates()
             if candidates:
