@@ -189,7 +189,7 @@ class ParameterReader:
                 if parameter.required:
                     violations.append(_violation(parameter, f"the required {parameter.location} parameter is missing"))
                 continue
-            size = query_size if parameter.location == "query" else _text_size(value)
+            size = query_size if parameter.location == "query" else None  # else measured only on failure
             value = self._check(parameter, value, violations, size)
             values[parameter.name] = value
         return values
@@ -257,7 +257,8 @@ class ParameterReader:
             return False, None
         return True, values[0]
 
-    def _check(self, parameter: CompiledParameter, value: Any, violations: Violations, size: int) -> Any:
+    def _check(self, parameter: CompiledParameter, value: Any, violations: Violations, size: int | None) -> Any:
+        raw = value
         validator = parameter.validator
         if isinstance(value, str) and parameter.kind == "primitive":
             candidates = typed_candidates(value, parameter.types)
@@ -272,7 +273,10 @@ class ParameterReader:
                 typed = coerce(value, validator.json_schema, validator.json_schema.get("$defs", {}))
                 if validator.is_valid(typed):
                     return typed
-            violations.schema(validator, value, size, lambda pointer, message: _violation(parameter, message, pointer))
+            scanned = size if size is not None else _text_size(raw)
+            violations.schema(
+                validator, value, scanned, lambda pointer, message: _violation(parameter, message, pointer)
+            )
         return value
 
 
