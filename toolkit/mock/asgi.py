@@ -122,7 +122,10 @@ class MockASGIApp:
         server's to cut: ``http_server``, with no timer per request here.)"""
         limit = self.limits.max_body
         declared = next((value for name, value in headers if name == "content-length"), None)
-        if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+        # ASCII digits only ("²".isdigit() is true and int("²") raises); more than 18 is over any limit (int() of
+        # 5 000 digits raises too)
+        length = declared.strip() if declared is not None else ""
+        if length.isascii() and length.isdigit() and (len(length) > 18 or int(length) > limit):
             raise _BodyRefusedError(413, f"the request body is larger than the mock's limit of {limit} bytes")
         chunks: list[bytes] = []
         size = 0
