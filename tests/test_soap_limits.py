@@ -239,3 +239,28 @@ def test_ctk_lint_reports_them(tmp_path: Path) -> None:
     _contract(tmp_path)
     code, out, _ = ctk("lint", str(tmp_path / "limits.wsdl"))
     assert code == 0 and "minLength 5000000" in out and "max_string_length=10000" in out
+
+
+def test_the_slow_pattern_limit_reaches_the_mock(tmp_path: Path) -> None:
+    """A pattern RE2 cannot say exactly (class subtraction) stays with libxml2 under max_slow_pattern_values."""
+    from tests.hostile.test_soap_hostile import SLOW_NS, SLOW_WSDL
+    from toolkit.exchange import Request
+    from toolkit.limits import DEFAULT_LIMITS
+    from toolkit.load import load_contract
+    from toolkit.mock import compile_mock
+
+    path = tmp_path / "slow.wsdl"
+    path.write_text(SLOW_WSDL.replace("(a|aa)*c", "([a-z-[c]]|[a-z-[c]][a-z-[c]])*c"), encoding="utf-8")
+    body = (
+        '<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/"><Body>'
+        f'<ValuesRequest xmlns="{SLOW_NS}"><v>abc</v><v>abc</v></ValuesRequest></Body></Envelope>'
+    ).encode()
+    request = Request(
+        "POST", "/slow", headers=(("content-type", "text/xml"), ("soapaction", f"{SLOW_NS}/Values")), body=body
+    )
+    for allowed, status in ((DEFAULT_LIMITS.max_slow_pattern_values, 200), (1, 500)):
+        mock = compile_mock(load_contract(path), limits=DEFAULT_LIMITS.replace(max_slow_pattern_values=allowed))
+        answer = mock(request).response
+        assert answer.status == status, answer.body[:400]
+        if status == 500:
+            assert b"Client" in answer.body and b"max_slow_pattern_values" in answer.body, answer.body

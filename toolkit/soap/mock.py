@@ -250,7 +250,7 @@ class SoapMock:
                 headers=extra,
             )
         if self.options.validate:
-            violations, total = self._violations(envelope, op)
+            violations, total = self._violations(envelope, op, len(request.body))
             if total:
                 count = f"{total} problem{'s' if total != 1 else ''}"
                 if total > len(violations):
@@ -300,8 +300,9 @@ class SoapMock:
     def _generate(self, name: str, rng: random.Random, echoes: dict[str, str]) -> etree._Element:
         return self.generator.element(name, rng, overrides=echoes)
 
-    def _violations(self, envelope: Envelope, op: PortOperation) -> tuple[list[tuple[str, str]], int]:
-        """The first ``max_violations`` of the request's violations, and how many there are in all."""
+    def _violations(self, envelope: Envelope, op: PortOperation, size: int) -> tuple[list[tuple[str, str]], int]:
+        """The first ``max_violations`` of the request's violations, and how many there are in all. ``size``: the
+        request body's length, which bounds each part's (so no part is serialised only to be measured)."""
         expected = op.request_qname
         first = envelope.first
         if expected is not None and (first is None or first.tag != expected):
@@ -331,6 +332,8 @@ class SoapMock:
                 listed=limits.max_violations - len(out),
                 tree_bytes=limits.max_violation_scan,
                 message_length=limits.max_echo_length,
+                size=size,
+                slow_values=limits.max_slow_pattern_values,
             )
             out += [(violation.path, violation.message) for violation in listed]
             total += count
