@@ -77,7 +77,7 @@ LIMIT_DOCS: dict[str, str] = {
     "closes after answering the queued ones",
     "max_violations": "violations listed in one error answer, then 'and N more'",
     "max_violation_scan": "body or query bytes searched for all violations; past it, the first and 'possibly more'",
-    "max_form_fields": "fields of a form body or query string; 400/413 beyond",
+    "max_form_fields": "fields of a form body (413 beyond) or of a query string (414 beyond)",
     "max_multipart_parts": "parts of a multipart body; 413 beyond",
     "max_nesting": "nesting of JSON bodies, form brackets and GraphQL variables; 400 beyond",
     "max_echo_length": "characters of a request value echoed into an answer",
