@@ -232,3 +232,13 @@ def test_the_token_precheck_counts_as_graphql_core_does(query: str) -> None:
     graphql.parse(query, max_tokens=count)  # exactly the limit: accepted
     with pytest.raises(graphql.GraphQLSyntaxError, match="tokens"):
         graphql.parse(query, max_tokens=count - 1)
+
+
+def test_a_get_query_string_over_max_form_fields_is_414(mock: GraphQLMock) -> None:
+    """A GET's query string is split within max_form_fields, as REST's (parse_qsl had no bound)."""
+    many = "query=%7B%20warehouses%20%7B%20id%20%7D%20%7D&" + "&".join(f"x{i}=1" for i in range(1200))
+    refused = mock(Request("GET", "/graphql", query=many, headers=(("accept", GQL),))).response
+    assert refused.status == 414
+    assert "max_form_fields" in errors_of(refused)[0]["message"]
+    fine = mock(Request("GET", "/graphql", query=many.split("&x5=")[0], headers=(("accept", GQL),))).response
+    assert fine.status == 200, fine.body[:300]

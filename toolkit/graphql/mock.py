@@ -211,7 +211,8 @@ class GraphQLMock:
         if media is None:
             message = f"none of the accepted media types is served; ask for {GRAPHQL_RESPONSE} or {JSON}"
             return _Answer(MockResult(refusal_response(Refusal(406, message, "NOT_ACCEPTABLE"), JSON)))
-        params = read_params(request, self.options.limits.max_nesting)
+        limits = self.options.limits
+        params = read_params(request, limits.max_nesting, limits.max_form_fields)
         if isinstance(params, Refusal):
             return _Answer(MockResult(refusal_response(params, media)))
         return self._run(params, media, request.method.upper())

@@ -53,12 +53,17 @@ class Refusal:
     headers: tuple[tuple[str, str], ...] = ()
 
 
-def read_params(request: Request, max_nesting: int) -> Params | Refusal:
-    """The request's GraphQL parameters; ``max_nesting`` bounds the nesting of a variable's value."""
+def read_params(request: Request, max_nesting: int, max_fields: int = 1000) -> Params | Refusal:
+    """The request's GraphQL parameters; ``max_nesting`` bounds the nesting of a variable's value, ``max_fields``
+    the fields of a GET's query string (more is 414, as REST answers)."""
     method = request.method.upper()
     if method == "GET":
         members: dict[str, Any] = {}
-        for name, value in parse_qsl(request.query, keep_blank_values=True):
+        try:
+            fields = parse_qsl(request.query, keep_blank_values=True, max_num_fields=max_fields)
+        except ValueError:
+            return Refusal(414, f"the query string has more than {max_fields} fields (the limit max_form_fields)")
+        for name, value in fields:
             members.setdefault(name, value)  # the first of repeated parameters, like most servers
         for name in ("variables", "extensions"):
             if isinstance(members.get(name), str) and members[name] != "":
