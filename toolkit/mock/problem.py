@@ -24,6 +24,7 @@ _TITLES = {
     406: "Not Acceptable",
     408: "Request Timeout",
     413: "Content Too Large",
+    414: "URI Too Long",
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
     429: "Too Many Requests",
