@@ -287,4 +287,5 @@ def test_a_malformed_fetch_timeout_is_one_clear_error(remote: Vendor, value: str
     url = remote.put("/api.yaml", PINNED)
     run = run_ctk("lint", url, env={"CTK_FETCH_TIMEOUT": value})
     assert run.code == 2 and "Traceback" not in run.output
-    assert run.stderr.startswith("error: CTK_FETCH_TIMEOUT: limit fetch_timeout must be a positive finite number"), run.stderr
+    expected = "error: CTK_FETCH_TIMEOUT: limit fetch_timeout must be a positive finite number"
+    assert run.stderr.startswith(expected), run.stderr
