@@ -288,7 +288,7 @@ BAD: dict[str, Bad] = {
     ),
     "huge-int-after-long-ones": Bad(  # long numbers under the limit first: the search for the culprit stays linear
         "many.json",
-        text('{"openapi": "3.0.0",\n"x": [' + ",".join(["1" * 4000] * 300) + "],\n\n\"y\": " + "9" * 5000 + "}"),
+        text('{"openapi": "3.0.0",\n"x": [' + ",".join(["1" * 4000] * 300) + '],\n\n"y": ' + "9" * 5000 + "}"),
         ParseError,
         r"many\.json:4",
         "digits",

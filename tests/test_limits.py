@@ -317,6 +317,7 @@ def test_refused_destinations_flood_the_log_with_a_few_lines_only(caplog: pytest
     lines = [record for record in caplog.records if "not delivering" in record.getMessage()]
     assert len(lines) == 3  # the first, the 100th and the 200th
 
+
 def test_a_client_gone_before_its_body_is_whole_costs_no_answer() -> None:
     asked: list[Request] = []
 
