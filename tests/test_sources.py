@@ -139,3 +139,94 @@ def test_contract_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
 
 def test_is_url_ignores_the_scheme_case() -> None:
     assert is_url("HTTPS://x/y") and is_url("http://x") and not is_url("file:///x") and not is_url("/http://x")
+
+
+# -- the network trust boundary: which addresses are internal --------------------------------------------
+
+INTERNAL = {
+    "0.0.0.0": "unspecified",
+    "0.1.2.3": "unspecified",
+    "10.0.0.5": "private",
+    "10.255.255.255": "private",
+    "100.64.0.1": "shared (carrier-grade NAT)",
+    "100.127.255.254": "shared (carrier-grade NAT)",
+    "127.0.0.1": "loopback",
+    "127.53.0.9": "loopback",
+    "169.254.169.254": "link-local, where cloud metadata lives",
+    "172.16.0.1": "private",
+    "172.31.255.255": "private",
+    "192.168.1.1": "private",
+    "192.0.0.170": "reserved",
+    "192.0.2.10": "reserved",
+    "198.18.0.1": "reserved",
+    "198.51.100.7": "reserved",
+    "203.0.113.7": "reserved",
+    "224.0.0.251": "multicast",
+    "239.255.255.250": "multicast",
+    "240.0.0.1": "reserved",
+    "255.255.255.255": "reserved",
+    "::": "unspecified",
+    "::1": "loopback",
+    "::ffff:127.0.0.1": "loopback",  # IPv4-mapped: judged by its IPv4 address
+    "::ffff:169.254.169.254": "link-local, where cloud metadata lives",
+    "::ffff:a9fe:a9fe": "link-local, where cloud metadata lives",
+    "::ffff:10.0.0.5": "private",
+    "::ffff:0.0.0.0": "unspecified",
+    "::127.0.0.1": "reserved",  # IPv4-compatible (deprecated)
+    "64:ff9b::a9fe:a9fe": "link-local, where cloud metadata lives",  # NAT64 of 169.254.169.254
+    "64:ff9b:1::1": "private",
+    "2002:0a00:0005::1": "private",  # 6to4 of 10.0.0.5
+    "2001:db8::1": "reserved",
+    "fc00::1": "private",
+    "fd00:ec2::254": "private",  # AWS's IPv6 metadata service
+    "fe80::1": "link-local, where cloud metadata lives",
+    "fe80::1%eth0": "link-local, where cloud metadata lives",  # scoped
+    "fe80::a9fe:a9fe%2": "link-local, where cloud metadata lives",
+    "fec0::1": "private",
+    "ff02::1": "multicast",
+    "not-an-address": "unknown",  # fails closed
+}
+PUBLIC = [
+    *("8.8.8.8", "1.1.1.1", "93.184.216.34", "100.63.255.255", "100.128.0.0", "172.32.0.1", "192.169.0.1"),
+    *("2606:4700:4700::1111", "2a00:1450:4001:81b::200e", "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1"),
+]
+
+
+@pytest.mark.parametrize(("address", "kind"), INTERNAL.items())
+def test_internal_addresses(address: str, kind: str) -> None:
+    from toolkit.sources import internal_kind, is_internal_address
+
+    assert internal_kind(address) == kind
+    assert is_internal_address(address)
+
+
+@pytest.mark.parametrize("address", PUBLIC)
+def test_public_addresses(address: str) -> None:
+    from toolkit.sources import internal_kind, is_internal_address
+
+    assert internal_kind(address) is None
+    assert not is_internal_address(address)
+
+
+def test_a_refused_address_is_never_connected_to(no_sockets: list[object]) -> None:
+    # the backend refuses before a socket connects (and before any name lookup for an address literal)
+    from toolkit.deadline import Deadline, deadline_client
+    from toolkit.errors import InternalAddressError
+    from toolkit.sources import AddressPolicy
+
+    policy = AddressPolicy()
+    policy.internal_allowed = False  # as after a root on a public address
+    with deadline_client(Deadline(5), timeout=5, policy=policy) as client, pytest.raises(InternalAddressError):
+        client.get("http://169.254.169.254/latest/meta-data/")
+    assert no_sockets == []
+
+
+def test_the_root_connection_decides_the_policy(http_server: RecordingServer) -> None:
+    write_file(http_server.root, "api.yaml", "openapi: 3.0.3\n")
+    loopback = reader()
+    assert loopback.address_policy.internal_allowed is None
+    loopback.read(f"{http_server.url}/api.yaml")
+    assert loopback.address_policy.internal_allowed is True  # the user's own machine: loopback stays allowed
+    public = reader(is_internal=lambda address: False)
+    public.read(f"{http_server.url}/api.yaml")
+    assert public.address_policy.internal_allowed is False

@@ -12,6 +12,7 @@ outside ``toolkit.cli`` prints them.
     │   ├── UnresolvedReferenceError   a $ref, wsdl:import or xsd:import that leads nowhere
     │   ├── RemoteReferenceError   a local contract that refers to the network
     │   ├── LocalReferenceError    a contract from a URL that refers to a local file (or out of a mirror)
+    │   ├── InternalAddressError   a contract from a public address that leads to an internal one (SSRF)
     │   └── UnknownFormatError     not OpenAPI, WSDL 1.1 or GraphQL
     ├── ConfigError                sandbox/sandbox.toml is invalid                 (exit 2)
     │
@@ -77,6 +78,19 @@ class LocalReferenceError(LoadError):
 
     The trust boundary of remote contracts: the vendor's text must never make ctk read the user's disk.
     """
+
+
+class InternalAddressError(LoadError):
+    """A contract fetched from a public address refers, redirects or imports to an internal address.
+
+    The trust boundary of the network: a vendor's (or an attacker's) document must never make ctk
+    connect to loopback, a private network or a link-local address (cloud metadata at 169.254.169.254)
+    and quote what comes back. ``address`` is the internal address the name resolved to.
+    """
+
+    def __init__(self, message: str, *, where: str | None = None, hint: str | None = None, address: str = "") -> None:
+        super().__init__(message, where=where, hint=hint)
+        self.address = address
 
 
 class UnknownFormatError(LoadError):

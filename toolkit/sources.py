@@ -14,6 +14,15 @@ way from a URL to the disk, and a mirrored document stays inside its mirror's fo
 percent-decoding and resolving symlinks, so ``%2e%2e%2f`` or a symlink cannot climb out). Relative
 references resolve against the URL a document was finally served from, after redirects. Fetching
 one contract, all its references and redirects included, has one deadline (``Limits.fetch_timeout``).
+
+The same boundary holds on the network (server-side request forgery): a contract whose root was
+fetched from a public address may make ctk connect only to public addresses, so a ``$ref``, an import
+or a redirect to ``http://169.254.169.254/`` (cloud credentials), loopback or a private network is
+refused (``InternalAddressError``). The decision is made on the addresses actually connected to, in
+the network backend under httpx (``deadline.py``): it resolves the name itself, checks every address
+and connects to a checked one, so a name that resolves to ``10.x`` or rebinds between check and
+connect cannot slip through. A root that is itself on an internal address (the user's own network)
+keeps internal addresses allowed for that contract: the policy is per reader (``AddressPolicy``).
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toolkit.errors import (
+    InternalAddressError,
     LocalReferenceError,
     RemoteReferenceError,
     SourceError,
@@ -35,6 +45,8 @@ from toolkit.errors import (
 from toolkit.limits import DEFAULT_LIMITS, Limits, limits_from
 
 if TYPE_CHECKING:
+    import ipaddress
+
     import httpx
 
     from toolkit.deadline import Deadline
@@ -68,6 +80,94 @@ def contract_limits(base: Limits = DEFAULT_LIMITS) -> Limits:
         if raw:
             base = limits_from({name: raw}, where=variable, base=base)
     return base
+
+
+# What an internal address is, by kind: checked in order (the embedded IPv4 address of a mapped, NAT64 or
+# 6to4 IPv6 address is checked as IPv4). Cloud metadata services live at link-local 169.254.169.254 / fd00:ec2::254.
+_INTERNAL_NETWORKS: tuple[tuple[str, str], ...] = (
+    ("0.0.0.0/8", "unspecified"),
+    ("10.0.0.0/8", "private"),
+    ("100.64.0.0/10", "shared (carrier-grade NAT)"),
+    ("127.0.0.0/8", "loopback"),
+    ("169.254.0.0/16", "link-local, where cloud metadata lives"),
+    ("172.16.0.0/12", "private"),
+    ("192.0.0.0/24", "reserved"),
+    ("192.0.2.0/24", "reserved"),
+    ("192.88.99.0/24", "reserved"),
+    ("192.168.0.0/16", "private"),
+    ("198.18.0.0/15", "reserved"),
+    ("198.51.100.0/24", "reserved"),
+    ("203.0.113.0/24", "reserved"),
+    ("224.0.0.0/4", "multicast"),
+    ("240.0.0.0/4", "reserved"),  # 255.255.255.255 included
+    ("::/128", "unspecified"),
+    ("::1/128", "loopback"),
+    ("64:ff9b:1::/48", "private"),  # local-use NAT64
+    ("::/8", "reserved"),  # IPv4-compatible and -translated forms among them
+    ("100::/64", "reserved"),
+    ("2001:2::/48", "reserved"),
+    ("2001:10::/28", "reserved"),
+    ("2001:db8::/32", "reserved"),
+    ("3fff::/20", "reserved"),
+    ("fc00::/7", "private"),
+    ("fe80::/10", "link-local, where cloud metadata lives"),
+    ("fec0::/10", "private"),  # site-local (deprecated)
+    ("ff00::/8", "multicast"),
+)
+_networks: list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str]] = []  # parsed on first use
+_NAT64_PREFIX = bytes.fromhex("0064ff9b0000000000000000")  # 64:ff9b::/96, the well-known NAT64 prefix
+
+
+def internal_kind(address: str) -> str | None:
+    """What kind of internal address ``address`` (an IP address, IPv6 scope allowed) is; None for a public one.
+
+    Loopback, private (RFC 1918, fc00::/7), link-local (169.254/16, fe80::/10), unspecified, shared
+    (100.64/10), multicast and reserved ranges; an IPv6 address that carries an IPv4 one (mapped
+    ``::ffff:a.b.c.d``, NAT64 ``64:ff9b::/96``, 6to4 ``2002::/16``) is judged by that address. Anything that
+    is not an IP address is internal ("unknown"): the check fails closed.
+    """
+    import ipaddress
+
+    if not _networks:
+        _networks.extend((ipaddress.ip_network(network), kind) for network, kind in _INTERNAL_NETWORKS)
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return "unknown"
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and ip.packed[:12] == _NAT64_PREFIX:
+            embedded = ipaddress.IPv4Address(ip.packed[12:])
+        if embedded is not None:
+            kind = internal_kind(str(embedded))
+            if kind is not None or ip.sixtofour is None:  # mapped and NAT64 addresses are their IPv4 one
+                return kind
+    for network, kind in _networks:
+        if ip.version == network.version and ip in network:
+            return kind
+    return None
+
+
+def is_internal_address(address: str) -> bool:
+    """True for an address a contract from a public address must not make ctk connect to (see ``internal_kind``)."""
+    return internal_kind(address) is not None
+
+
+class AddressPolicy:
+    """Which addresses one contract's fetches may connect to, fixed by where its root was fetched from.
+
+    ``internal_allowed`` is None until the root's connection decides: True when it landed on an internal
+    address (the user chose that network: ``ctk lint http://127.0.0.1:8000/api.yaml``, a registry at
+    10.x), False when it landed on a public one. A reference fetched before the root was (a mirrored
+    root) makes it False: the vendor's text does not get to choose. ``is_internal`` classifies an IP
+    address (injectable for tests; default ``is_internal_address``).
+    """
+
+    __slots__ = ("internal_allowed", "is_internal")
+
+    def __init__(self, is_internal: Callable[[str], bool] | None = None) -> None:
+        self.is_internal = is_internal or is_internal_address
+        self.internal_allowed: bool | None = None
 
 
 def is_url(text: str) -> bool:
@@ -118,7 +218,8 @@ class SourceReader:
     ``allow_network`` is true only when the user named a URL: then relative references resolve
     against that URL and are fetched too; otherwise any reference to a URL is refused.
     ``timeout`` bounds one network operation; ``limits.fetch_timeout`` every fetch of this reader
-    together, from the first one (a reader reads one contract).
+    together, from the first one (a reader reads one contract). ``is_internal`` classifies the
+    addresses its fetches connect to (``AddressPolicy``; default ``is_internal_address``).
     """
 
     def __init__(
@@ -129,8 +230,10 @@ class SourceReader:
         max_bytes: int | None = None,
         timeout: float = 30.0,
         limits: Limits | None = None,
+        is_internal: Callable[[str], bool] | None = None,
     ):
         self.allow_network = allow_network
+        self.address_policy = AddressPolicy(is_internal)
         # URL (or URL prefix ending in "/") -> local file (or folder): like an XML catalog, lets a
         # contract saved from a server (WCF's ?wsdl=wsdl0, ?xsd=xsd0) load offline.
         self.mirrors = {url: os.path.abspath(path) for url, path in (mirrors or {}).items()}
@@ -222,6 +325,8 @@ class SourceReader:
                     where=referrer,
                     hint=f"{_MIRROR_HINT}, or load the contract by its URL",
                 )
+            if referrer is not None and self.address_policy.internal_allowed is None:
+                self.address_policy.internal_allowed = False  # a reference before its root was fetched
             data, final_uri = self._fetch(uri, referrer)
         else:
             data, final_uri = self._read_file(uri, referrer), uri
@@ -306,6 +411,22 @@ class SourceReader:
             hint=f"set {FETCH_TIMEOUT_ENV}=SECONDS to allow more, if the server is only slow",
         )
 
+    def internal_refused(self, url: str, hop: str, where: str, address: str) -> InternalAddressError:
+        """The refusal of a connection to the internal ``address``, for ``url`` (or ``hop``, a redirect from it)."""
+        kind = internal_kind(address)
+        path = [] if where == url else [f"refers to {url}"]  # where == url: the message is about url itself
+        if hop != url:
+            path.append(f"redirects to {hop}")
+        return InternalAddressError(
+            ", which ".join([*path, "resolves"])
+            + f" to the internal address {address}"
+            + (f" ({kind})" if kind and kind != "unknown" else "")
+            + ": a contract fetched from a public address may make ctk connect only to public addresses",
+            where=where,
+            hint=f"if the reference is meant, {_MIRROR_HINT}, or load the contract from inside that network",
+            address=address,
+        )
+
     def _fetch(self, url: str, referrer: str | None) -> tuple[bytes, str]:
         """The body of ``url`` and the URL it was finally served from (after redirects)."""
         import httpx  # imported here: loading local contracts must not pay for it
@@ -314,9 +435,12 @@ class SourceReader:
 
         where = referrer or url
         deadline = self.fetch_deadline()
+        hops: list[str] = []  # the URL of each request, redirects included: a refusal names the one refused
         try:
             with (
-                deadline_client(deadline, timeout=self.timeout, follow_redirects=True) as client,
+                deadline_client(
+                    deadline, timeout=self.timeout, follow_redirects=True, policy=self.address_policy, hops=hops
+                ) as client,
                 client.stream("GET", url) as response,
             ):
                 if response.status_code != 200:
@@ -329,6 +453,8 @@ class SourceReader:
                     response, lambda size: self._check_size(size, url), lambda: self._check_time(url, where)
                 )
                 return data, str(response.url)
+        except InternalAddressError as exc:  # raised by the network backend, before connecting
+            raise self.internal_refused(url, hops[-1] if len(hops) > 1 else url, where, exc.address) from None
         except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL is no HTTPError: "http://[::1" raises it
             if deadline.passed():
                 raise self.fetch_timed_out(url, where) from None

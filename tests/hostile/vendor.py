@@ -42,7 +42,8 @@ class Vendor:
 
 
 @contextmanager
-def vendor() -> Iterator[Vendor]:
+def vendor(host: str = "127.0.0.1", port: int = 0) -> Iterator[Vendor]:
+    """A vendor on ``host`` (any of 127/8: Linux routes it all to lo) and ``port`` (0: any free one)."""
     stop = threading.Event()
     state = Vendor(url="")
 
@@ -91,8 +92,8 @@ def vendor() -> Iterator[Vendor]:
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    server = http.server.ThreadingHTTPServer((host, port), Handler)
+    state.url = f"http://{host}:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -6,6 +6,10 @@ another host a WSDL import or a redirect points at. Every message that leaves th
 secret values (and their encoded forms) replaced by ``***``, so an error that quotes a URL or a
 server's answer cannot leak them into a terminal, a CI log or a report.
 
+Every connection obeys the reader's ``AddressPolicy`` (``sources.py``): a vendor contract fetched
+from a public address cannot redirect or import its way to loopback, a private network or cloud
+metadata, credentials or not.
+
 WS-Security (``type = "wsse"``) credentials belong in SOAP envelopes, not on ``GET ?wsdl``: they
 are not sent when fetching a WSDL.
 """
@@ -16,12 +20,12 @@ import base64
 import functools
 import os
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from toolkit.drift.errors import CredentialsError
-from toolkit.errors import CtkError, SourceError
+from toolkit.errors import CtkError, InternalAddressError, SourceError
 from toolkit.limits import Limits
 from toolkit.sources import MAX_MB_ENV, SourceReader, max_bytes_from_env, read_limited
 from toolkit.workspace import Auth
@@ -133,7 +137,8 @@ def fetch_final(
     Redirects are followed by hand so credentials go to the vendor's origin only: httpx would keep a
     custom header such as X-Api-Key on a redirect to another host. ``reader`` (default: a new one)
     holds the deadline: every fetch of one contract, redirects and imports included, shares its
-    ``fetch_timeout``, and each socket operation gets only the time left.
+    ``fetch_timeout``, and each socket operation gets only the time left; and its ``AddressPolicy``:
+    a connection to an internal address is refused for a contract whose root is on a public one.
     """
     import httpx  # imported here: commands that stay offline must not pay for it
 
@@ -142,10 +147,11 @@ def fetch_final(
     reader = reader or SourceReader(allow_network=True)
     limit = max_bytes_from_env() if max_bytes is None else max_bytes
     where = where or url
+    requested = url
     deadline = reader.fetch_deadline()
     per_operation = httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_SECONDS))
     try:
-        with deadline_client(deadline, timeout=per_operation) as client:
+        with deadline_client(deadline, timeout=per_operation, policy=reader.address_policy) as client:
             for _ in range(_MAX_REDIRECTS + 1):
                 secret = credentials.applies_to(url)
                 request = client.build_request(
@@ -176,6 +182,8 @@ def fetch_final(
                 finally:
                     response.close()
             raise SourceError(f"{url} redirected more than {_MAX_REDIRECTS} times", where=where)
+    except InternalAddressError as exc:  # raised by the network backend, before connecting
+        raise credentials.redact_error(reader.internal_refused(requested, url, where, exc.address)) from None
     except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL is no HTTPError
         if deadline.passed():
             raise credentials.redact_error(reader.fetch_timed_out(url, where)) from None
@@ -222,9 +230,16 @@ class AuthenticatedReader(SourceReader):
     """
 
     def __init__(
-        self, credentials: Credentials, *, mirrors: Mapping[str, str] | None = None, limits: Limits | None = None
+        self,
+        credentials: Credentials,
+        *,
+        mirrors: Mapping[str, str] | None = None,
+        limits: Limits | None = None,
+        is_internal: Callable[[str], bool] | None = None,
     ) -> None:
-        super().__init__(allow_network=True, mirrors=mirrors, timeout=TIMEOUT_SECONDS, limits=limits)
+        super().__init__(
+            allow_network=True, mirrors=mirrors, timeout=TIMEOUT_SECONDS, limits=limits, is_internal=is_internal
+        )
         self.credentials = credentials
 
     def _fetch(self, url: str, referrer: str | None) -> tuple[bytes, str]:
