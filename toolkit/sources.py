@@ -480,7 +480,7 @@ def read_limited(
     """A streamed response's body, ``check_size`` called on its declared length and as each chunk arrives.
 
     ``check_time`` is called after each chunk too: the deadline backend already bounds every socket
-    read, this also holds when a proxy transport (from the environment) carries the request.
+    read; this second check costs one clock read and holds whatever transport carries the request.
     """
     declared = response.headers.get("content-length", "")
     if declared.isdigit():

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import _getaddrinfo as real_getaddrinfo
 from tests.conftest import ctk, write_file, write_workspace
 from tests.hostile.test_sources import PINNED, drift_workspace, openapi
 from tests.hostile.vendor import Vendor, run_ctk, vendor
@@ -164,6 +165,25 @@ def test_a_name_that_resolves_to_an_internal_address_is_refused(
     url = public.put("/api.yaml", openapi(ref))
     assert_refused(ctk("lint", url), ref, "127.0.0.2")
     assert internal.requests == [] and SECRET_PATH not in public.requests
+
+
+@pytest.mark.usefixtures("classifier")
+@pytest.mark.parametrize("host", ["2130706434", "0x7f.0.0.2", "127.0.2", "017700000002"])
+def test_an_address_spelt_otherwise_is_judged_by_what_it_resolves_to(
+    pair: tuple[Vendor, Vendor], monkeypatch: pytest.MonkeyPatch, host: str
+) -> None:
+    # the C resolver reads these as 127.0.0.2: the check is on the resolved address, never on the URL's text
+    public, internal = pair
+    guarded = socket.getaddrinfo
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda name, *args, **kwargs: (real_getaddrinfo if name == host else guarded)(name, *args, **kwargs),
+    )
+    ref = f"http://{host}:{internal.url.rsplit(':', 1)[1]}{SECRET_PATH}"
+    url = public.put("/api.yaml", openapi(ref))
+    assert_refused(ctk("lint", url), ref, "internal address 127.0.0.2")
+    assert internal.requests == []
 
 
 @pytest.mark.usefixtures("classifier")
