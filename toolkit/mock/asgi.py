@@ -121,7 +121,7 @@ class MockASGIApp:
         one, or else once that many bytes have come. (A body that is too slow, ``body_timeout``, is the HTTP
         server's to cut: ``http_server``, with no timer per request here.)"""
         limit = self.limits.max_body
-        declared = next((value for name, value in headers if name == "content-length"), None)
+        declared = _content_length(headers)
         # ASCII digits only ("²".isdigit() is true and int("²") raises); more than 18 is over any limit (int() of
         # 5 000 digits raises too)
         length = declared.strip() if declared is not None else ""
@@ -151,6 +151,13 @@ class MockASGIApp:
                 await self.deliverer.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _content_length(headers: tuple[tuple[str, str], ...]) -> str | None:
+    for name, value in headers:  # a plain loop: half the cost of next() over a generator, on every request
+        if name == "content-length":
+            return value
+    return None
 
 
 def _raw_path(scope: Scope) -> str:
