@@ -61,6 +61,16 @@ class Response:
     status: int
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
+    _raw: tuple[tuple[bytes, bytes], ...] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def raw_headers(self) -> tuple[tuple[bytes, bytes], ...]:
+        """The headers as an HTTP server sends them (latin-1 bytes), encoded once per response: a memoised
+        answer is sent again and again, and encoding its headers was a share of every memo hit."""
+        raw = self._raw
+        if raw is None:
+            raw = tuple((key.encode("latin-1"), value.encode("latin-1")) for key, value in self.headers)
+            object.__setattr__(self, "_raw", raw)  # a cache, not state: excluded from equality and repr
+        return raw
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()

@@ -27,9 +27,15 @@ def guarded(handler: Handler, request: Request) -> MockResult:
     try:
         return handler(request)
     except Exception as error:  # noqa: BLE001 -- a bug in ctk must cost one 500 answer, never the server
-        report_bug(error, request)
-        detail = f"ctk's mock failed on this request ({type(error).__name__}); this is a bug in ctk, please report it"
-        return MockResult(problem_response(500, detail, kind="mock-bug"))
+        return failed(error, request)
+
+
+def failed(error: Exception, request: Request) -> MockResult:
+    """The answer to a request a bug in ctk failed: reported (``report_bug``), then one 500 problem+json.
+    (The ASGI adapter catches inline and calls this: one function call less on every request.)"""
+    report_bug(error, request)
+    detail = f"ctk's mock failed on this request ({type(error).__name__}); this is a bug in ctk, please report it"
+    return MockResult(problem_response(500, detail, kind="mock-bug"))
 
 
 def report_bug(error: BaseException, request: Request, where: str = "mock") -> None:

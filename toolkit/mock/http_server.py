@@ -50,7 +50,7 @@ log = logging.getLogger("ctk.server")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 _REASONS = {408: b"Request Timeout", 431: b"Request Header Fields Too Large", 400: b"Bad Request"}
 # A sequence rather than a clock: connections accepted in one loop iteration share the loop's time.
-_IDLE_ORDER = itertools.count()
+_ACCEPT_ORDER = itertools.count()
 _HEAD_OVERHEAD = 16  # " HTTP/1.1\r\n" and the blank line: counted in the exact size of a parsed head
 
 
@@ -73,7 +73,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.head_carry = 0
         self.read_size = 0  # bytes of the read being parsed
         self.in_head = True  # reading a request head (not a body, and not between requests)
-        self.idle_order = 0  # when this connection last finished reading a request, in order (for eviction)
+        self.opened = 0  # accept order, for eviction among connections idle since the same moment
         self._head_timer: TimerHandle | None = None
         self._body_timer: TimerHandle | None = None
 
@@ -81,7 +81,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self.idle_order = next(_IDLE_ORDER)
+        self.opened = next(_ACCEPT_ORDER)
         self._arm_head_timer()
         if len(self.connections) > self.limits.max_connections:
             self._make_room()
@@ -147,7 +147,6 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         # What follows on this connection is the head of the next request (until it comes, the keep-alive timer);
         # it may begin in the rest of this read.
         self.in_head, self.head_bytes, self.head_carry = True, 0, self.read_size
-        self.idle_order = next(_IDLE_ORDER)
         if self._body_timer is not None:
             self._cancel_body_timer()
 
@@ -192,6 +191,16 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def _idle(self) -> bool:
         return (self.cycle is None or self.cycle.response_complete) and not self.pipeline
 
+    def _idle_since(self) -> tuple[float, int]:
+        """When this idle connection last did something, read off the timer its idleness armed (nothing is
+        recorded per request): the keep-alive timer after an answer, the head timer for a head not yet whole."""
+        keep_alive = self.timeout_keep_alive_task
+        if keep_alive is not None:
+            return keep_alive.when() - self.limits.keepalive_timeout, self.opened
+        if self._head_timer is not None:
+            return self._head_timer.when() - self.limits.header_timeout, self.opened
+        return float("-inf"), self.opened
+
     def _make_room(self) -> None:
         """Close the connection that has been idle longest, so that this one, which may bring a request, is served."""
         idle = [
@@ -200,7 +209,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             if other is not self and isinstance(other, BoundedHttpToolsProtocol) and other._idle()
         ]
         if idle:
-            oldest = min(idle, key=lambda other: other.idle_order)
+            oldest = min(idle, key=BoundedHttpToolsProtocol._idle_since)
             log.info("max_connections=%d reached: closed the longest-idle connection", self.limits.max_connections)
             oldest._close()
             # It no longer counts: uvicorn's 503 check may run before the loop gets to its connection_lost.
