@@ -75,7 +75,7 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
 
     def gen(rng: random.Random, depth: int) -> dict[str, Any]:
         too_deep(depth)
-        charge(2)
+        keys = 2  # the braces and each key's bytes, charged once when the object is built (values charge themselves)
         out: dict[str, Any] = {}
         share = 0.9 if depth < 2 else (0.5 if depth < max_depth else 0.0)
         skipped: list[tuple[str, Gen]] = []
@@ -87,8 +87,8 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
                 skipped.append((prop, make))
                 continue
             try:
-                charge(len(prop) + 4)
                 out[prop] = make(rng, depth + 1)
+                keys += len(prop) + 4
             except NoValueError:  # over a limit too: an optional part is left out, a required one gives up
                 if needed:
                     raise
@@ -99,8 +99,8 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
             if len(out) >= wanted:
                 break
             try:
-                charge(len(prop) + 4)
                 out[prop] = make(rng, depth + 1)
+                keys += len(prop) + 4
             except NoValueError:
                 continue
         tries = 0
@@ -114,13 +114,14 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
             else:
                 break
             if key not in out:
-                charge(len(key) + 4)
                 out[key] = pick(rng, depth + 1)
+                keys += len(key) + 4
         if high is not None and len(out) > int(high):
             for prop in [prop for prop in reversed(list(out)) if prop not in required and prop not in forced]:
                 if len(out) <= int(high):
                     break
                 del out[prop]
+        charge(keys)
         return out
 
     return gen
