@@ -50,19 +50,28 @@ class Draw:
     arrays: list[etree._Element] = field(default_factory=list)  # encoded arrays written (checked leniently)
     limits: Limits = DEFAULT_LIMITS
     size: int = 0  # the instance's approximate serialized size so far, in characters
+    # The limits read per element and per value, taken out of ``limits`` once per draw:
+    hard_limit: int = field(init=False)  # the depth at which a required element ends the draw (nillable: nil)
+    max_occurs: int = field(init=False)
+    max_bytes: int = field(init=False)  # max_generated_bytes
+    half_bytes: int = field(init=False)  # past it, optional parts are left out
+    max_length: int = field(init=False)  # max_string_length
 
-    @property
-    def hard_limit(self) -> int:
-        """The depth at which a required element ends the draw (nillable ones are written nil)."""
-        return self.limits.max_generation_depth
+    def __post_init__(self) -> None:
+        limits = self.limits
+        self.hard_limit = limits.max_generation_depth
+        self.max_occurs = limits.max_occurs
+        self.max_bytes = limits.max_generated_bytes
+        self.half_bytes = limits.max_generated_bytes // 2
+        self.max_length = limits.max_string_length
 
     def occurrences(self, low: int, high: int, depth: int, where: Callable[[], str]) -> int:
         """How many times to write a particle; ``where`` names it, called only for an error (it runs per draw)."""
-        if low > self.limits.max_occurs:
+        if low > self.max_occurs:
             raise XsdGenerationLimitError(
-                f"{where()} {low} times (minOccurs)", limit="max_occurs", value=self.limits.max_occurs, where=None
+                f"{where()} {low} times (minOccurs)", limit="max_occurs", value=self.max_occurs, where=None
             )
-        if self.minimal or depth >= self.depth_limit or self.size > self.limits.max_generated_bytes // 2:
+        if self.minimal or depth >= self.depth_limit or self.size > self.half_bytes:
             return low
         if high == 1:
             return 1 if low == 1 or self.rng.random() < 0.7 else 0
@@ -74,22 +83,28 @@ class Draw:
     def grow(self, characters: int, where: str) -> None:
         """Count ``characters`` more in the instance; past ``max_generated_bytes`` the draw ends."""
         self.size += characters
-        if self.size > self.limits.max_generated_bytes:
-            raise XsdGenerationLimitError(
-                f"an answer this large (its required parts, at {where})", limit="max_generated_bytes",
-                value=self.limits.max_generated_bytes, where=None,
-            )  # fmt: skip
+        if self.size > self.max_bytes:
+            self.too_large(where)
+
+    def too_large(self, where: str) -> None:
+        raise XsdGenerationLimitError(
+            f"an answer this large (its required parts, at {where})", limit="max_generated_bytes",
+            value=self.max_bytes, where=None,
+        )  # fmt: skip
 
     def value(self, simple: SimpleType, local: str, owner: str | None) -> str:
         """A value of ``simple`` for the leaf or attribute ``local``, counted in the instance's size."""
-        max_length = self.limits.max_string_length
+        max_length = self.max_length
         if self.minimal:
             simple.check_length(max_length, local)  # draw() checks it itself, naming the leaf
             value = simple.minimal(self.rng, self.fake, max_length=max_length)
         else:
             value = simple.draw(self.rng, self.fake, local, owner, max_length=max_length)
-        vet(simple, value, local)
-        self.grow(len(value), local)
+        if simple.has_patterns():  # a type without patterns has nothing to vet
+            vet(simple, value, local)
+        self.size += len(value)
+        if self.size > self.max_bytes:
+            self.too_large(local)
         return value
 
     def qname_text(self, name: str) -> str:
@@ -227,6 +242,12 @@ class ElementDecl:
     substitutes: Callable[[], list[ElementDecl]] = lambda: []
     derived: Callable[[], list[TypeGen]] = lambda: []
     _type: TypeGen | None = None
+    _bytes: int = field(init=False)  # what this element adds to the instance's size, besides its text
+    _local: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._bytes = 2 * len(self.tag) + _ELEMENT_BYTES
+        self._local = local_name(self.tag)
 
     @property
     def type(self) -> TypeGen:
@@ -251,8 +272,10 @@ class ElementDecl:
                 hint="make an element of the chain optional, or raise the limit with "
                 "`ctk serve --limit max_generation_depth=N` if the nesting is finite",
             )  # fmt: skip
-        draw.grow(2 * len(self.tag) + _ELEMENT_BYTES, self.tag)
-        type_gen = self.type
+        draw.size += self._bytes
+        if draw.size > draw.max_bytes:
+            draw.too_large(self.tag)
+        type_gen = self._type if self._type is not None else self.type
         xsi_type: str | None = None
         if type_gen.abstract:
             concrete = [derived for derived in self.derived() if not derived.abstract]
@@ -269,7 +292,7 @@ class ElementDecl:
         if depth >= draw.hard_limit:
             element.set(f"{{{XSI}}}nil", "true")  # nothing else ends this recursion
             return element
-        type_gen.fill(draw, element, depth + 1, local_name(self.tag), self.fixed)
+        type_gen.fill(draw, element, depth + 1, self._local, self.fixed)
         return element
 
 

@@ -9,11 +9,14 @@ how overrides echoed from a request are vetted. Nothing here reads the schema do
 from __future__ import annotations
 
 import base64
+import functools
 import random
 import re
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from toolkit.fake import Fake
 from toolkit.limits import DEFAULT_LIMITS
@@ -70,6 +73,9 @@ INTEGER_RANGES: dict[str, tuple[int | None, int | None]] = {
 LIST_BUILTINS = {"NMTOKENS": "NMTOKEN", "IDREFS": "IDREF", "ENTITIES": "ENTITY"}
 
 
+_BOUND_FACETS = ("min_inclusive", "max_inclusive", "min_exclusive", "max_exclusive")
+
+
 def family(builtin: str) -> str:
     return "integer" if builtin in INTEGER_RANGES else FAMILY.get(builtin, "string")
 
@@ -92,6 +98,14 @@ class Facets:
     whitespace: str | None = None
 
 
+class _Plan(NamedTuple):
+    """How ``SimpleType.accepts`` checks a value of one type (computed once per type)."""
+
+    whitespace: str
+    lexical: Callable[[str], object] | None  # a truthy result: the value's form is right
+    steps: tuple[tuple[Facets, frozenset[str] | None, tuple[XsdPattern, ...], bool, bool], ...]
+
+
 @dataclass(slots=True)
 class SimpleType:
     """A compiled simple type: atomic (a built-in plus facet steps), list or union."""
@@ -103,6 +117,11 @@ class SimpleType:
     # Derived views, computed on first use: a type's steps never change once it is built, and the
     # request path asks for the same facets for every value it draws.
     _views: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+    # The hottest of them as attributes (read per value drawn or checked): -1/None until computed.
+    _shortest: int = field(default=-1, repr=False, compare=False)
+    _patterned: int = field(default=-1, repr=False, compare=False)  # has_patterns(): 1, 0, or -1 unknown
+    _plan: _Plan | None = field(default=None, repr=False, compare=False)
+    _fitting: tuple[list[str], bool] | None = field(default=None, repr=False, compare=False)
 
     # -- derived views -----------------------------------------------------------------------------
     def facet(self, name: str) -> object:
@@ -136,10 +155,9 @@ class SimpleType:
 
     def shortest(self) -> int:
         """The fewest characters a value can have by the facets and patterns (a floor, for the limits)."""
-        cached = self._views.get("shortest()")
-        if isinstance(cached, int):
-            return cached
-        self._views["shortest()"] = 0  # a (broken) self-referencing type ends here
+        if self._shortest >= 0:
+            return self._shortest
+        self._shortest = 0  # a (broken) self-referencing type ends here
         low, _ = self.length_bounds()
         if self.builtin == "union":
             result = min((member.shortest() for member in self.members), default=0)
@@ -155,12 +173,12 @@ class SimpleType:
         for step in self.steps:  # every step's patterns apply; within one step, any pattern may match
             if step.patterns:
                 result = max(result, min(pattern_min_length(pattern.python) for pattern in step.patterns))
-        self._views["shortest()"] = result
+        self._shortest = result
         return result
 
     def check_length(self, max_length: int, name: str = "") -> None:
         """Raise ``XsdGenerationLimitError`` when no value of this type fits in ``max_length`` characters."""
-        shortest = self.shortest()
+        shortest = self._shortest if self._shortest >= 0 else self.shortest()
         if shortest > max_length:
             of = f" of <{name}>" if name else ""
             raise XsdGenerationLimitError(
@@ -194,36 +212,81 @@ class SimpleType:
     # -- checking ----------------------------------------------------------------------------------
     def accepts(self, value: str) -> bool:
         """Whether ``value`` is valid for this type, as far as can be told without libxml2."""
-        normal = _normalize(value, self.whitespace())
-        if self.builtin == "union":
+        plan = self._plan if self._plan is not None else self._make_plan()
+        whitespace = plan.whitespace
+        normal = value if whitespace == "preserve" else _normalize(value, whitespace)
+        builtin = self.builtin
+        if builtin == "union":
             if not any(member.accepts(value) for member in self.members):
                 return False
-        elif self.builtin == "list":
+        elif builtin == "list":
             items = normal.split(" ") if normal else []
             if self.item is not None and not all(self.item.accepts(item) for item in items):
                 return False
-        elif not _lexical_ok(self.builtin, normal):
+        elif plan.lexical is not None and not plan.lexical(normal):
             return False
-        if not all(_step_ok(self, step, normal) for step in self.steps):
-            return False
+        for step, listed, patterns, length, bounds in plan.steps:
+            if listed is not None and normal not in listed and not _numeric_in(self, normal, step.enumeration or []):
+                return False
+            if patterns and not any(pattern.matches(normal) is not False for pattern in patterns):
+                return False
+            if length and not _length_ok(step, _length_of(self, normal)):
+                return False
+            if bounds and not _bounds_ok(self, step, normal):
+                return False
         self._views["accepted"] = value  # the last value accepted: ``pattern_failure`` need not match it again
         return True
 
+    def _make_plan(self) -> _Plan:
+        """What ``accepts`` checks, worked out once per type from its facets (they never change): the
+        lexical test, and per step only the facets it has (a step without length or bound facets has
+        nothing to measure or parse: its checks would pass whatever the value)."""
+        builtin = self.builtin
+        kind = family(builtin)
+        lexical: Callable[[str], object] | None
+        if builtin in ("union", "list"):
+            lexical = None
+        elif builtin in LIST_BUILTINS or kind == "integer":
+            lexical = functools.partial(_lexical_ok, builtin)
+        else:
+            pattern = LEXICAL.get(kind)
+            lexical = pattern.fullmatch if pattern is not None else None
+        numeric = kind in ("integer", "decimal", "float")
+        temporal = kind in ("dateTime", "date", "time", "gYear", "gYearMonth", "gMonthDay")
+        steps = []
+        for step in self.steps:
+            listed = self.normalized_enumeration(step) if step.enumeration is not None else None
+            length = builtin not in ("QName", "NOTATION") and (
+                step.length is not None or step.min_length is not None or step.max_length is not None
+            )
+            bounded = any(
+                getattr(step, facet) for facet in ("min_inclusive", "max_inclusive", "min_exclusive", "max_exclusive")
+            )
+            # a number the lexical test passed always parses, so an unbounded step's _bounds_ok is True
+            bounds = (numeric and (bounded or step.total_digits is not None or step.fraction_digits is not None or
+                                   any(getattr(step, facet) is not None for facet in _BOUND_FACETS))) or (
+                temporal and bounded)  # fmt: skip
+            steps.append((step, listed, tuple(step.patterns), length, bounds))
+        plan = _Plan(self.whitespace(), lexical, tuple(steps))
+        self._plan = plan
+        return plan
+
     def has_patterns(self) -> bool:
         """Whether a pattern applies to this type's values (its own steps, or its list item's)."""
-        found = self._views.get("has_patterns()")
-        if isinstance(found, bool):
-            return found
+        if self._patterned >= 0:
+            return self._patterned == 1
         own = any(step.patterns for step in self.steps)
         result = own or (self.builtin == "list" and self.item is not None and self.item.has_patterns())
-        self._views["has_patterns()"] = result
+        self._patterned = int(result)
         return result
 
     def pattern_failure(self, value: str) -> str | None:
         """The pattern step ``value`` certainly fails (an exact pattern's RE2 verdict; how libxml2 writes
         it), or None. The values the generator writes pass this, so the validator need not match the
         patterns it took from libxml2 (``xsd_patterns``) on them again; an accepted value costs no match."""
-        if not self.has_patterns() or self._views.get("accepted") == value:
+        if not (self._patterned == 1 if self._patterned >= 0 else self.has_patterns()):
+            return None
+        if self._views.get("accepted") == value:
             return None
         normal = _normalize(value, self.whitespace() if self.builtin != "list" else "collapse")
         for step in self.steps:
@@ -249,11 +312,19 @@ class SimpleType:
         """A value for a field called ``name``: realistic when the name says what it is, valid always
         where the facets are understood (callers check the element with libxml2 anyway). A type whose
         shortest value is over ``max_length`` characters raises ``XsdGenerationLimitError``."""
-        self.check_length(max_length, name)
-        enumeration = self.enumeration()
-        if enumeration:
-            fitting = [value for value in enumeration if self.accepts(value)] or enumeration
-            return rng.choice(fitting)
+        if (self._shortest if self._shortest >= 0 else self.shortest()) > max_length:
+            self.check_length(max_length, name)
+        fitting = self._fitting
+        if fitting is None:
+            enumeration = self.enumeration()
+            accepted = [value for value in enumeration if self.accepts(value)] if enumeration else []
+            # the enumeration values the facets accept depend only on the type: worked out once
+            fitting = self._fitting = (accepted or enumeration or [], bool(accepted))
+        if fitting[0]:
+            value = rng.choice(fitting[0])
+            if fitting[1] and self._patterned != 0:
+                self._views["accepted"] = value  # as accepts() left it: pattern_failure need not match it
+            return value
         patterns = self.facet("patterns")
         if isinstance(patterns, list) and patterns:
             # a realistic value that happens to match (an email for an "email" with an email pattern)
