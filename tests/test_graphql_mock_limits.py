@@ -212,6 +212,43 @@ def test_an_argument_default_sizes_the_list_in_the_cost(deep_lists: GraphQLMock)
     assert cost_of(deep_lists, "query($n: Int = 7) { paged(first: $n) { x } }")[0] == 1 + 7
 
 
+def test_a_query_text_sent_again_is_costed_on_the_variables_it_reads(deep_lists: GraphQLMock) -> None:
+    """The walk is kept per query text, operation and the values of the variables it reads: another size (or a
+    size that is not an Int) is costed afresh, and every answer is the one a fresh mock gives."""
+    options = GraphQLMockOptions(max_cost=50)
+    mock = GraphQLMock(deep_lists.contract, options)
+    text = "query($n: Int = 7) { node { id items(first: $n) { id items(first: $n) { id } } } }"
+    sizes: list[dict[str, Any]] = [{"n": 5}, {"n": 50}, {}, {"n": None}, {"n": True}, {"n": 6.0}, {"n": "5"}]
+    codes = []
+    for _ in range(2):
+        for variables in sizes:
+            body = {"query": text, "variables": variables}
+            kept, fresh = send(mock, body), send(GraphQLMock(deep_lists.contract, options), body)
+            assert (kept.status, kept.body) == (fresh.status, fresh.body)
+            document = json.loads(kept.body)
+            codes.append(document["errors"][0]["extensions"]["code"] if "errors" in document else None)
+    assert codes[:3] == [None, "COST_LIMIT", "COST_LIMIT"]  # 3 + 5 x 7 = 38; 50; the default 7: 3 + 7 x 9 = 66
+    assert codes[3] is None  # null: the field's own size (none: up to 3)
+    (measured,) = mock._documents.get(text).measured.values()  # type: ignore[union-attr]
+    assert [seen for _, seen, _ in measured.kept][:3] == [(5,), (50,), (7,)]
+    assert len(measured.kept) == 5  # then one for anything neither an Int nor a String, one for "5"
+    introspect = "query($t: String!) { __type(name: $t) { fields { name } } }"
+    strict = GraphQLMock(deep_lists.contract, GraphQLMockOptions(max_introspection_cost=6))
+    for _ in range(2):
+        answers = {name: send(strict, {"query": introspect, "variables": {"t": name}}) for name in ("Cell", "Query")}
+        assert answers["Cell"].status == 200
+        assert json.loads(answers["Query"].body)["errors"][0]["extensions"]["code"] == "COST_LIMIT"
+
+
+def test_another_id_reuses_the_walk(inventory: GraphQLMock) -> None:
+    mock = GraphQLMock(inventory.contract)
+    text = "query($id: ID!) { product(id: $id) { id tags stockLevels(first: 3) { onHand } } }"
+    for n in range(5):
+        assert answer(mock, text, {"id": str(n)})["product"]["id"] == str(n)
+    (measured,) = mock._documents.get(text).measured.values()  # type: ignore[union-attr]
+    assert [names for names, _, _ in measured.kept] == [()]
+
+
 def test_lint_warns_on_lists_nested_deeper_than_the_mock_fills(deep_lists: GraphQLMock) -> None:
     problems = lint_graphql(deep_lists.contract)
     assert [p.location.path for p in problems] == ["Query.matrix"]

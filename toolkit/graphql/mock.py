@@ -13,6 +13,7 @@ request. Deprecated fields the operation selects are still served, and reported 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from collections import Counter
@@ -53,7 +54,7 @@ from toolkit.graphql.mock_http import (
     refusal_response,
 )
 from toolkit.graphql.mock_introspection import full_introspection_cost
-from toolkit.graphql.mock_limits import location_of, measure, nesting, over_token_limit
+from toolkit.graphql.mock_limits import Measure, Measured, location_of, measure, nesting, over_token_limit
 from toolkit.graphql.mock_resolve import Resolvers
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock.deprecation import deprecation_headers
@@ -114,6 +115,8 @@ class _Prepared:
     problems: list[GraphQLError] | None = None  # None: not validated yet
     size: int = 0
     fragments: dict[str, FragmentDefinitionNode] | None = None  # by name; None: not collected yet
+    # each operation's measures, by the operationName that selects it (at most the document's operations + 1)
+    measured: dict[str | None, Measured] = dataclasses.field(default_factory=dict)
 
 
 class GraphQLMock:
@@ -233,9 +236,7 @@ class GraphQLMock:
         if operation.operation is OperationType.SUBSCRIPTION:
             message = "subscriptions are not served over plain HTTP by this mock; send a query or a mutation"
             return self._failed(media, [error(message, "OPERATION_NOT_SUPPORTED", location_of(operation))])
-        fragments = self._fragments(params.query, document)
-        size = measure(self.schema, operation, fragments, params.variables or {}, self.options.max_depth,
-                       self.options.limits, self.introspection_budget)  # fmt: skip
+        size = self._measure(params, document, operation)
         if size.depth > self.options.max_depth:
             depth = f"more than {size.depth}" if size.truncated else str(size.depth)
             message = f"query depth {depth} exceeds the limit of {self.options.max_depth}"
@@ -291,6 +292,22 @@ class GraphQLMock:
         if cached.problems is None:
             cached.problems = validate(self.schema, document, self._rules, max_errors=20)
         return cached.problems
+
+    def _measure(self, params: Params, document: DocumentNode, operation: OperationDefinitionNode) -> Measure:
+        """The operation's depth and cost: walked once per query text, operation and the values of the variables
+        the walk reads (sizes, introspected type names), kept with the parsed document."""
+        fragments = self._fragments(params.query, document)
+        variables = params.variables or {}
+        cached = self._documents.get(params.query)
+        if cached is None or cached.document is not document:
+            return measure(self.schema, operation, fragments, variables, self.options.max_depth,
+                           self.options.limits, self.introspection_budget)  # fmt: skip
+        measured = cached.measured.get(params.operation_name)
+        if measured is None or measured.operation is not operation:
+            measured = Measured(operation)
+            cached.measured[params.operation_name] = measured
+        return measured.measure(self.schema, fragments, variables, self.options.max_depth, self.options.limits,
+                                self.introspection_budget)  # fmt: skip
 
     def _fragments(self, query: str, document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
         """The document's fragments by name, collected once per query text (the limits walk needs them)."""

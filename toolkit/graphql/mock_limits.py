@@ -25,6 +25,7 @@ its own budget.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -348,9 +349,88 @@ def measure(
 ) -> Measure:
     """Depth, cost, introspection cost and deprecated fields of ``operation`` (the walk stops descending past
     ``max_depth``, and counting introspection past ``introspection_budget()``, asked for only when needed)."""
+    return _measure(schema, operation, fragments, {**_variable_defaults(operation), **variables}, max_depth,
+                    limits, introspection_budget)  # fmt: skip
+
+
+class _Reads(dict[str, Any]):
+    """The variables, recording which names the walk looked up (``get`` and ``in`` are all it uses)."""
+
+    def __init__(self, variables: dict[str, Any]) -> None:
+        super().__init__(variables)
+        self.read: dict[str, None] = {}  # ordered set
+
+    def get(self, name: str, default: Any = None) -> Any:
+        self.read[name] = None
+        return super().get(name, default)
+
+    def __contains__(self, name: object) -> bool:
+        if isinstance(name, str):
+            self.read[name] = None
+        return super().__contains__(name)
+
+
+_MISSING = object()
+_OTHER = object()
+
+
+def _seen(variables: dict[str, Any], name: str) -> object:
+    """What the walk can tell of one variable: absent, an Int, a String, or anything else (which neither sizes a
+    list nor names a type: null, a bool, a float, a list, an object)."""
+    value = variables.get(name, _MISSING)
+    if value is _MISSING:
+        return _MISSING
+    kind = type(value)
+    return value if kind is int or kind is str else _OTHER
+
+
+class Measured:
+    """One operation's measures, kept with its parsed document: the walk depends on the document and on the
+    variables it looks up alone (those sizing a list or naming an introspected type), so a query text sent again
+    with other ids is not walked again. At most ``MAX_KEPT`` variants (sizes a client varies), then walked afresh."""
+
+    MAX_KEPT = 16
+
+    def __init__(self, operation: OperationDefinitionNode) -> None:
+        self.operation = operation
+        self.defaults = _variable_defaults(operation)
+        self.kept: list[tuple[tuple[str, ...], tuple[object, ...], Measure]] = []
+        self.lock = threading.Lock()
+
+    def measure(
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: dict[str, Any],
+        max_depth: int,
+        limits: Limits,
+        introspection_budget: Callable[[], int],
+    ) -> Measure:
+        """What ``measure`` would return for these variables (a kept one when the variables it read agree)."""
+        merged = {**self.defaults, **variables} if self.defaults else variables
+        for names, seen, found in self.kept:
+            if all(_seen(merged, name) == value for name, value in zip(names, seen, strict=True)):
+                return found
+        reads = _Reads(merged)
+        result = _measure(schema, self.operation, fragments, reads, max_depth, limits, introspection_budget)
+        names = tuple(reads.read)
+        with self.lock:
+            if len(self.kept) < self.MAX_KEPT:
+                self.kept.append((names, tuple(_seen(merged, name) for name in names), result))
+        return result
+
+
+def _measure(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: dict[str, FragmentDefinitionNode],
+    variables: dict[str, Any],
+    max_depth: int,
+    limits: Limits,
+    introspection_budget: Callable[[], int],
+) -> Measure:
     root = schema.get_root_type(operation.operation)
     stop = max_depth + _RECURSION_MARGIN
-    variables = {**_variable_defaults(operation), **variables}
     introspection = IntrospectionCost(schema, fragments, variables, introspection_budget, stop)
     walker = _Walker(schema, fragments, variables, max_depth, limits, introspection)
     try:

@@ -129,8 +129,13 @@ class Resolvers:
             return None
         if isinstance(type_, GraphQLList):
             if level == 0:
-                size = self._size(ctx, rng)
-                ctx.filled = filled_levels(self.limits, self._asked(ctx) or DEFAULT_LIST)
+                asked = self._asked(ctx)
+                size = asked if asked is not None else int(rng.randint(1, min(DEFAULT_LIST, self.largest)))
+                inner = type_.of_type
+                if isinstance(inner, GraphQLNonNull):
+                    inner = inner.of_type
+                if isinstance(inner, GraphQLList):  # only a list of lists reads how many levels are filled
+                    ctx.filled = filled_levels(self.limits, asked or DEFAULT_LIST)
             elif level >= ctx.filled:
                 return []  # past the levels the mock fills: an empty list is valid for any list type
             else:
