@@ -228,6 +228,10 @@ class TypeGen:
         return self._cost
 
 
+def _no_substitutes() -> list[ElementDecl]:
+    return []
+
+
 @dataclass(eq=False)
 class ElementDecl:
     """An element declaration: its name as written in instances, its type, nillable/fixed, and
@@ -239,7 +243,7 @@ class ElementDecl:
     abstract: bool = False
     nillable: bool = False
     fixed: str | None = None
-    substitutes: Callable[[], list[ElementDecl]] = lambda: []
+    substitutes: Callable[[], list[ElementDecl]] = _no_substitutes
     derived: Callable[[], list[TypeGen]] = lambda: []
     _type: TypeGen | None = None
     _bytes: int = field(init=False)  # what this element adds to the instance's size, besides its text
@@ -257,6 +261,8 @@ class ElementDecl:
 
     def pick(self, draw: Draw) -> ElementDecl | None:
         """This declaration or a member of its substitution group (always a member when abstract)."""
+        if self.substitutes is _no_substitutes and not self.abstract:
+            return self  # a local element (no substitution group): no list to build, no rng drawn
         members = [member for member in self.substitutes() if not member.abstract]
         if self.abstract:
             return (members[0] if draw.minimal else draw.rng.choice(members)) if members else None
