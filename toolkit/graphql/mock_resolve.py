@@ -93,26 +93,33 @@ class Resolvers:
         if parent is None:  # a root field: the operation type is its parent
             parent = MockObject(seed_of(self.seed, (info.parent_type.name,)), info.parent_type.name)
             parent.passes = info.operation.operation.value == "mutation"
-        special = self._connection_part(parent, name, info)
-        if special is not _NONE:
-            return special
-        identity = tuple(sorted((k, repr(v)) for k, v in args.items()
-                                if not is_size_argument(k) and k not in _CURSOR_ARGS))  # fmt: skip
-        key = seed_of(self.seed, (parent.key, name, identity))
-        if isinstance(args.get("id"), str | int) and not isinstance(args.get("id"), bool):
-            key = seed_of(self.seed, ("id", str(args["id"])))  # one object per id, wherever it is fetched
-        echo = _echo_of(args, self.limits.max_echo_length)
+        if parent.item is not None or parent.connection is not None:
+            special = self._connection_part(parent, name, info)
+            if special is not _NONE:
+                return special
+        if not args:
+            key = seed_of(self.seed, (parent.key, name, ()))
+            echo: dict[str, Any] = {}
+        else:
+            id_ = args.get("id")
+            if isinstance(id_, str | int) and not isinstance(id_, bool):
+                key = seed_of(self.seed, ("id", str(id_)))  # one object per id, wherever it is fetched
+            else:
+                identity = tuple(sorted((k, repr(v)) for k, v in args.items()
+                                        if not is_size_argument(k) and k not in _CURSOR_ARGS))  # fmt: skip
+                key = seed_of(self.seed, (parent.key, name, identity))
+            echo = _echo_of(args, self.limits.max_echo_length)
+        root = root_field(info)
         if name in parent.echo:
             inherited = parent.echo[name]
             if isinstance(inherited, dict):
                 echo = {**inherited, **echo}
             else:
                 echo.setdefault(name, inherited)
-        elif parent.passes and not root_field(info) and not _is_list(info.return_type):
+        elif parent.passes and not root and not _is_list(info.return_type):
             echo = {**parent.echo, **echo}  # the resource a mutation's payload holds repeats the input
-        if parent.passes and name in _PAYLOAD_ERRORS and _is_list(info.return_type) and not root_field(info):
+        if parent.passes and name in _PAYLOAD_ERRORS and _is_list(info.return_type) and not root:
             return []  # a mutation that succeeded reports no user errors
-        root = root_field(info)
         ctx = _Context(info, name, parent, args, echo, root)
         return self._value(info.return_type, key, ctx, nullable_ok=not root)
 
@@ -124,33 +131,53 @@ class Resolvers:
             return self._value(type_.of_type, key, ctx, nullable_ok=False, level=level)
         if ctx.name in ctx.parent.echo and _fits(type_, ctx.parent.echo[ctx.name]):
             return ctx.parent.echo[ctx.name]
-        rng = rng_for(self.seed, (key, "value"))
-        if nullable_ok and not ctx.echo and rng.randrange(_NULL_ODDS) == 0:
-            return None
+        # the value's random stream, made at its first draw (seeding a Random costs microseconds; a non-null
+        # object or a list of the size asked for draws nothing): the same stream, so the same values
+        rng = None
+        if nullable_ok and not ctx.echo:
+            rng = rng_for(self.seed, (key, "value"))
+            if rng.randrange(_NULL_ODDS) == 0:
+                return None
         if isinstance(type_, GraphQLList):
             if level == 0:
-                asked = self._asked(ctx)
-                size = asked if asked is not None else int(rng.randint(1, min(DEFAULT_LIST, self.largest)))
+                size = self._asked(ctx)
+                if size is None:
+                    if rng is None:
+                        rng = rng_for(self.seed, (key, "value"))
+                    size = int(rng.randint(1, min(DEFAULT_LIST, self.largest)))
+                    asked = DEFAULT_LIST
+                else:
+                    asked = size or DEFAULT_LIST
                 inner = type_.of_type
                 if isinstance(inner, GraphQLNonNull):
                     inner = inner.of_type
                 if isinstance(inner, GraphQLList):  # only a list of lists reads how many levels are filled
-                    ctx.filled = filled_levels(self.limits, asked or DEFAULT_LIST)
+                    ctx.filled = filled_levels(self.limits, asked)
             elif level >= ctx.filled:
                 return []  # past the levels the mock fills: an empty list is valid for any list type
             else:
+                if rng is None:
+                    rng = rng_for(self.seed, (key, "value"))
                 size = rng.randint(1, DEFAULT_LIST)
             return [self._value(type_.of_type, seed_of(self.seed, (key, index)), ctx, nullable_ok=True,
                                 level=level + 1) for index in range(size)]  # fmt: skip
         if isinstance(type_, GraphQLScalarType):
+            if rng is None:
+                rng = rng_for(self.seed, (key, "value"))
             return scalar_value(type_, self.fake, rng, ctx.name, ctx.parent.type_name)
         if isinstance(type_, GraphQLEnumType):
-            return enum_value(type_, rng)
-        concrete = self._concrete(type_, ctx, rng)
+            return enum_value(type_, rng if rng is not None else rng_for(self.seed, (key, "value")))
+        concrete = (
+            type_
+            if isinstance(type_, GraphQLObjectType)
+            else self._concrete(type_, ctx, rng if rng is not None else rng_for(self.seed, (key, "value")))
+        )
         if concrete is None:
             return None
         made = MockObject(key, concrete.name, dict(ctx.echo), passes=ctx.root and ctx.parent.passes)
         if _is_connection(concrete):
+            if rng is None:
+                rng = rng_for(self.seed, (key, "value"))
             offset = _offset(ctx.args)
             size = self._size(ctx, rng)
             total = max(offset + size, rng.randint(size, size + 40))
