@@ -16,7 +16,7 @@ from toolkit.graphql.lint import lint_graphql
 from toolkit.graphql.load import GraphQLContract
 from toolkit.graphql.mock import GraphQLMock, GraphQLMockOptions
 from toolkit.graphql.mock_introspection import full_introspection_cost
-from toolkit.graphql.mock_limits import filled_levels, measure
+from toolkit.graphql.mock_limits import Measured, filled_levels, measure
 from toolkit.limits import DEFAULT_LIMITS
 from toolkit.load import load_contract
 from toolkit.model import Severity
@@ -238,6 +238,20 @@ def test_a_query_text_sent_again_is_costed_on_the_variables_it_reads(deep_lists:
         answers = {name: send(strict, {"query": introspect, "variables": {"t": name}}) for name in ("Cell", "Query")}
         assert answers["Cell"].status == 200
         assert json.loads(answers["Query"].body)["errors"][0]["extensions"]["code"] == "COST_LIMIT"
+
+
+def test_a_walk_reading_many_variables_is_not_kept(deep_lists: GraphQLMock) -> None:
+    mock = GraphQLMock(deep_lists.contract, GraphQLMockOptions(max_cost=100))
+    count = Measured.MAX_READS + 1  # 33 lists of 2: cost 99
+    text = "query(" + ", ".join(f"$n{i}: Int" for i in range(count)) + ") {"
+    text += " ".join(f"a{i}: paged(first: $n{i}) {{ x }}" for i in range(count)) + "}"
+    variables = {f"n{i}": 2 for i in range(count)}
+    assert len(answer(mock, text, variables)["a0"]) == 2
+    (measured,) = mock._documents.get(text).measured.values()  # type: ignore[union-attr]
+    assert measured.kept == []
+    variables["n0"] = 50
+    response = send(mock, {"query": text, "variables": variables})
+    assert json.loads(response.body)["errors"][0]["extensions"]["code"] == "COST_LIMIT"  # still walked
 
 
 def test_another_id_reuses_the_walk(inventory: GraphQLMock) -> None:

@@ -387,9 +387,11 @@ def _seen(variables: dict[str, Any], name: str) -> object:
 class Measured:
     """One operation's measures, kept with its parsed document: the walk depends on the document and on the
     variables it looks up alone (those sizing a list or naming an introspected type), so a query text sent again
-    with other ids is not walked again. At most ``MAX_KEPT`` variants (sizes a client varies), then walked afresh."""
+    with other ids is not walked again. At most ``MAX_KEPT`` variants (sizes a client varies), each reading at most
+    ``MAX_READS`` variables, are kept (a few KB beside the document the memo counts); others are walked afresh."""
 
     MAX_KEPT = 16
+    MAX_READS = 32
 
     def __init__(self, operation: OperationDefinitionNode) -> None:
         self.operation = operation
@@ -415,7 +417,7 @@ class Measured:
         result = _measure(schema, self.operation, fragments, reads, max_depth, limits, introspection_budget)
         names = tuple(reads.read)
         with self.lock:
-            if len(self.kept) < self.MAX_KEPT:
+            if len(self.kept) < self.MAX_KEPT and len(names) <= self.MAX_READS:
                 self.kept.append((names, tuple(_seen(merged, name) for name in names), result))
         return result
 
