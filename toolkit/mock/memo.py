@@ -65,11 +65,11 @@ class Memo(Generic[V]):
         return len(self._entries)
 
 
-def key_bytes(key: object, depth: int = 0) -> int:
+def key_bytes(key: object) -> int:
     """About the bytes a key holds: the length of every str and bytes in it (tuples and frozensets walked),
     8 for anything else (numbers, None). Keys are built by the mocks (a tuple of request parts, headers a
-    tuple of pairs): a plain loop over two levels, measured on every miss, with a walk beyond that."""
-    if type(key) is not tuple or depth > 2:
+    tuple of pairs): plain loops over two levels, measured on every miss, with a walk beyond that."""
+    if type(key) is not tuple:
         return _walked_bytes(key)
     size = 8 * len(key)
     for item in key:
@@ -77,7 +77,15 @@ def key_bytes(key: object, depth: int = 0) -> int:
         if kind is str or kind is bytes:
             size += len(item)
         elif kind is tuple:
-            size += key_bytes(item, depth + 1)
+            size += 8 * len(item)
+            for sub in item:  # the second level inline (headers: a tuple of name/value pairs)
+                sub_kind = type(sub)
+                if sub_kind is str or sub_kind is bytes:
+                    size += len(sub)
+                elif sub_kind is tuple and len(sub) == 2 and type(sub[0]) is str and type(sub[1]) is str:
+                    size += 16 + len(sub[0]) + len(sub[1])
+                else:
+                    size += _walked_bytes(sub)
         elif item is None or kind is bool or kind is int or kind is float:
             size += 8
         else:

@@ -73,6 +73,9 @@ def exceeded(error: OverLimitError) -> OverLimitError:
     return error
 
 
+current_budget = _BUDGET.get  # the draw's budget, or None outside a draw (a bound method: no extra call)
+
+
 def charge(size: int) -> None:
     """Count ``size`` approximate JSON bytes against the draw's budget; over it, this part is given up."""
     budget = _BUDGET.get()

@@ -18,7 +18,7 @@ import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from toolkit.openapi.generate_bounds import charge
+from toolkit.openapi.generate_bounds import charge, current_budget
 from toolkit.openapi.generate_merge import NoValueError as _Fail
 from toolkit.openapi.generate_regex import pattern_min_length, regex_generator
 
@@ -55,7 +55,11 @@ def string_generator(compiler: _Compiler, node: dict[str, Any], name: str | None
             return False
         if checker is not None and not checker.is_valid(value):
             return False
-        charge(len(value) + 2)
+        budget = current_budget()  # charge(), inline: this runs for every string of every answer
+        if budget is not None:
+            budget.left -= len(value) + 2
+            if budget.left < 0:
+                charge(0)  # raises the limit's error, recording it
         return True
 
     def gen(rng: random.Random, depth: int) -> str:
