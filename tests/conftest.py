@@ -126,6 +126,24 @@ def write_file(folder: Path, name: str, text: str) -> Path:
     return path
 
 
+def schema_wsdl(folder: Path, namespace: str, schema: str, name: str = "schema.wsdl") -> Any:
+    """A WSDL holding only ``schema`` (XSD declarations in ``namespace``, prefix ``tns``), written and loaded."""
+    from toolkit.load import load_contract
+    from toolkit.soap.load import SoapContract
+
+    path = write_file(
+        folder,
+        name,
+        f"""<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    xmlns:tns="{namespace}" targetNamespace="{namespace}"><wsdl:types>
+  <xs:schema targetNamespace="{namespace}" elementFormDefault="qualified">{schema}</xs:schema></wsdl:types>
+</wsdl:definitions>""",
+    )
+    contract = load_contract(path)
+    assert isinstance(contract, SoapContract)
+    return contract
+
+
 def write_workspace(root: Path, config: str) -> Path:
     """``root`` made a workspace: ``config`` written as its sandbox/sandbox.toml."""
     write_file(root, "sandbox/sandbox.toml", config)

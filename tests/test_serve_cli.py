@@ -3,63 +3,17 @@ two), the workspace mode, and the two ways it refuses to start (a broken contrac
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
-import pytest
 
 from tests.conftest import DATA, REPO, assert_refused_output, ctk
+from tests.hostile.conftest import served
 
 PAYMENTS_V1 = str(REPO / "contracts" / "payments" / "v1")
 KEY = {"X-Api-Key": "sk_test_123"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def ctk_serve(*args: str, port: int) -> Iterator[str]:
-    """``ctk serve ARGS --port PORT`` in a subprocess; yields its base URL once it answers."""
-    command = [sys.executable, "-m", "toolkit.cli", "serve", *args, "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(
-        command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                _, err = process.communicate()
-                pytest.fail(f"ctk serve exited with {process.returncode}: {err.decode()}")
-            try:
-                if httpx.get(f"{url}/__ctk/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "ctk serve did not answer within 30 s"
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()  # uvicorn stops its workers on SIGTERM
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # the group this test started, workers included
-            process.wait(5)
-        if process.stdout:
-            process.stdout.close()
-        if process.stderr:
-            process.stderr.close()
 
 
 def test_check_prints_what_would_be_served() -> None:
@@ -115,7 +69,8 @@ def test_port_in_use_exits_2_with_a_hint() -> None:
 
 
 def test_serve_answers_over_http() -> None:
-    with ctk_serve(PAYMENTS_V1, "--seed", "4", port=free_port()) as url:
+    with served(PAYMENTS_V1, "--seed", "4") as server:
+        url = server.url
         customer = httpx.get(f"{url}/v1/customers/cus_77", headers=KEY, timeout=10)
         again = httpx.get(f"{url}/v1/customers/cus_77", headers=KEY, timeout=10)
         anonymous = httpx.get(f"{url}/v1/customers/cus_77", timeout=10)
@@ -125,7 +80,8 @@ def test_serve_answers_over_http() -> None:
 
 
 def test_serve_with_two_workers() -> None:
-    with ctk_serve(PAYMENTS_V1, "--workers", "2", port=free_port()) as url:
+    with served(PAYMENTS_V1, "--workers", "2") as server:
+        url = server.url
         responses = [httpx.get(f"{url}/v1/refunds/re_5", headers=KEY, timeout=10) for _ in range(4)]
     assert {r.status_code for r in responses} == {200}
     assert len({r.content for r in responses}) == 1  # whichever worker answered, the data is the same

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from tests.conftest import ctk
+from tests.conftest import ctk, schema_wsdl
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.load import load_contract
 from toolkit.soap.lint import lint_soap
@@ -45,17 +45,7 @@ SCHEMA = """
 
 
 def _contract(tmp_path: Path) -> SoapContract:
-    path = tmp_path / "limits.wsdl"
-    path.write_text(
-        f"""<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:xs="http://www.w3.org/2001/XMLSchema"
-    xmlns:tns="{NS}" targetNamespace="{NS}"><wsdl:types>
-  <xs:schema targetNamespace="{NS}" elementFormDefault="qualified">{SCHEMA}</xs:schema></wsdl:types>
-</wsdl:definitions>""",
-        encoding="utf-8",
-    )
-    contract = load_contract(path)
-    assert isinstance(contract, SoapContract)
-    return contract
+    return schema_wsdl(tmp_path, NS, SCHEMA, "limits.wsdl")
 
 
 def _generator(tmp_path: Path, limits: Limits = DEFAULT_LIMITS) -> XsdGenerator:
@@ -246,7 +236,6 @@ def test_the_slow_pattern_limit_reaches_the_mock(tmp_path: Path) -> None:
     from tests.hostile.test_soap_hostile import SLOW_NS, SLOW_WSDL
     from toolkit.exchange import Request
     from toolkit.limits import DEFAULT_LIMITS
-    from toolkit.load import load_contract
     from toolkit.mock import compile_mock
 
     path = tmp_path / "slow.wsdl"

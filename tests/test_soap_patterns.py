@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from tests.conftest import schema_wsdl
 from toolkit.limits import DEFAULT_LIMITS, LIMIT_DOCS, limits_from
 from toolkit.load import load_contract
 from toolkit.soap import xsd_validate
@@ -60,17 +61,7 @@ SCHEMA = """
 
 @pytest.fixture(scope="module")
 def contract(tmp_path_factory: pytest.TempPathFactory) -> SoapContract:
-    path = tmp_path_factory.mktemp("patterns") / "patterns.wsdl"
-    path.write_text(
-        f"""<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:xs="http://www.w3.org/2001/XMLSchema"
-    xmlns:tns="{NS}" targetNamespace="{NS}"><wsdl:types>
-  <xs:schema targetNamespace="{NS}" elementFormDefault="qualified">{SCHEMA}</xs:schema></wsdl:types>
-</wsdl:definitions>""",
-        encoding="utf-8",
-    )
-    loaded = load_contract(path)
-    assert isinstance(loaded, SoapContract)
-    return loaded
+    return schema_wsdl(tmp_path_factory.mktemp("patterns"), NS, SCHEMA, "patterns.wsdl")
 
 
 @pytest.fixture(scope="module")

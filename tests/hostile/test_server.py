@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, write_workspace
 from tests.hostile.conftest import HANG, MIB, Served, assert_no_traceback, served
 
 KEY = {"X-Api-Key": "sk_test_1"}
@@ -27,8 +27,8 @@ CUSTOMER = "/payments/customers/cus_1"
 def tight(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """The example APIs with tight limits: from sandbox.toml's [limits], and one from ``--limit``."""
     root = tmp_path_factory.mktemp("tight")
-    (root / "sandbox").mkdir()
-    (root / "sandbox" / "sandbox.toml").write_text(
+    write_workspace(
+        root,
         f"""
 [limits]
 max_body = 1000
@@ -45,7 +45,6 @@ contract = "{REPO / "contracts" / "crm" / "v1" / "crm.wsdl"}"
 [apis.inventory]
 contract = "{REPO / "contracts" / "inventory" / "v1"}"
 """,
-        encoding="utf-8",
     )
     with served("--root", str(root), "--limit", "max_header_bytes=8192") as server:
         yield server

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.conftest import REPO, ctk
+from tests.conftest import REPO, ctk, write_workspace
 from tests.hostile.conftest import HANG, MIB, Served, assert_no_traceback, served
 
 PAYMENTS = str(REPO / "contracts" / "payments" / "v1")
@@ -99,8 +99,8 @@ def receiver(delay: float = 0.0, redirect: str | None = None) -> Iterator[Receiv
 def hooks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """A REST API with webhooks and one with a callback, four senders, a 2-second delivery timeout."""
     root = tmp_path_factory.mktemp("hooks")
-    (root / "sandbox").mkdir()
-    (root / "sandbox" / "sandbox.toml").write_text(
+    write_workspace(
+        root,
         f"""
 [sandbox]
 webhook_hosts = ["hooks.internal"]
@@ -116,7 +116,6 @@ contract = "{PAYMENTS}"
 contract = "{PETS}"
 mount = "/api"
 """,
-        encoding="utf-8",
     )
     with served("--root", str(root)) as server:
         yield server
