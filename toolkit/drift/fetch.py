@@ -103,24 +103,6 @@ def credentials_for(auth: Auth | None, url: str, *, api: str, env: Mapping[str, 
     return Credentials(origin=origin(url), headers=headers, params=params, secrets=tuple(secrets))
 
 
-def fetch(
-    url: str,
-    credentials: Credentials,
-    *,
-    method: str = "GET",
-    json_body: Any = None,
-    max_bytes: int | None = None,
-    timeout: float = TIMEOUT_SECONDS,
-    where: str | None = None,
-    reader: SourceReader | None = None,
-) -> bytes:
-    """The body of ``url`` (status 200 only), read in chunks and refused past ``max_bytes``."""
-    return fetch_final(
-        url, credentials, method=method, json_body=json_body, max_bytes=max_bytes, timeout=timeout, where=where,
-        reader=reader,
-    )[0]  # fmt: skip
-
-
 def fetch_final(
     url: str,
     credentials: Credentials,

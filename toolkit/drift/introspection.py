@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from toolkit.drift.fetch import Credentials, fetch
+from toolkit.drift.fetch import Credentials, fetch_final
 from toolkit.errors import SourceError
 from toolkit.limits import Limits
 from toolkit.model import Contract
@@ -21,7 +21,7 @@ def load_live_schema(endpoint: str, credentials: Credentials, *, limits: Limits 
     from toolkit.graphql.load import introspection_query
 
     reader = SourceReader(allow_network=True, limits=limits)  # its limits: the fetch deadline and the node count
-    body = fetch(
+    body, _ = fetch_final(
         endpoint,
         credentials,
         method="POST",
