@@ -51,6 +51,7 @@ from toolkit.fake import Fake
 from toolkit.graphql.mock_limits import DEFAULT_LIST, MAX_LIST, filled_levels
 from toolkit.graphql.mock_values import INT_MAX, INT_MIN, enum_value, is_size_argument, scalar_value
 from toolkit.limits import DEFAULT_LIMITS, Limits
+from toolkit.mock.json_body import echo_fits
 from toolkit.mock.seed import rng_for, seed_of
 
 Info = GraphQLResolveInfo[Any]  # graphql-core's resolve info; the mock uses no context
@@ -329,26 +330,12 @@ def _echo_of(args: dict[str, Any], longest: int) -> dict[str, Any]:
     larger than ``longest`` characters is not repeated (a 1 MB variable echoed by 200 aliases was a 200 MB answer)."""
     echo: dict[str, Any] = {}
     for name, value in args.items():
-        if _echo_size(value, longest) > longest:
+        if not echo_fits(value, longest):
             continue
         if isinstance(value, dict):
             echo.update(value)
         echo[name] = value
     return echo
-
-
-def _echo_size(value: Any, budget: int) -> int:
-    """About how many characters ``value`` takes as JSON; counting stops once past ``budget``."""
-    if isinstance(value, str):
-        return len(value)
-    if isinstance(value, dict | list):
-        total = 2
-        for item in value.values() if isinstance(value, dict) else value:
-            total += 1 + _echo_size(item, budget - total)
-            if total > budget:
-                break
-        return total
-    return 8
 
 
 def _fits(type_: Any, value: Any) -> bool:

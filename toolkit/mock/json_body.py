@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any, Literal
 
-__all__ = ["JSONRefusal", "json_nesting_exceeds", "load_json"]
+__all__ = ["JSONRefusal", "echo_fits", "json_nesting_exceeds", "load_json"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,3 +163,32 @@ def json_nesting_exceeds(raw: bytes, limit: int) -> bool:
     if b"[" * (limit + 1) in brackets:
         return True
     return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0) > limit
+
+
+def echo_fits(value: Any, limit: int) -> bool:
+    """Whether ``value`` is small enough to repeat in an answer: its JSON text at most about ``limit``
+    characters. Stops counting as soon as it is over, so a huge value costs no more than a small one."""
+    if type(value) is str:  # nearly every echo: a path parameter or a body field
+        return len(value) + 2 <= limit
+    budget = limit
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            budget -= len(item) + 2
+        elif isinstance(item, bool) or item is None:
+            budget -= 5
+        elif isinstance(item, int):
+            budget -= item.bit_length() // 3 + 1  # about its decimal digits, without converting it
+        elif isinstance(item, float):
+            budget -= 24
+        elif isinstance(item, (dict, list)):
+            budget -= 2 + len(item)
+        if budget < 0:
+            return False
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True

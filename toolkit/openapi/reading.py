@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from toolkit.mock.json_body import json_nesting_exceeds, load_json
+from toolkit.mock.json_body import echo_fits, json_nesting_exceeds, load_json
 from toolkit.mock.problem import clip
 
 __all__ = ["Refusal", "echo_fits", "json_nesting_exceeds", "nest_form", "read_form", "read_json", "read_query"]
@@ -116,32 +116,3 @@ def _listify(node: Any) -> Any:
     if out and all(key.isdecimal() for key in out) and set(out) == {str(index) for index in range(len(out))}:
         return [out[str(index)] for index in range(len(out))]
     return out
-
-
-def echo_fits(value: Any, limit: int) -> bool:
-    """Whether ``value`` is small enough to repeat in an answer: its JSON text at most about ``limit``
-    characters. Stops counting as soon as it is over, so a huge value costs no more than a small one."""
-    if type(value) is str:  # nearly every echo: a path parameter or a body field
-        return len(value) + 2 <= limit
-    budget = limit
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            budget -= len(item) + 2
-        elif isinstance(item, bool) or item is None:
-            budget -= 5
-        elif isinstance(item, int):
-            budget -= item.bit_length() // 3 + 1  # about its decimal digits, without converting it
-        elif isinstance(item, float):
-            budget -= 24
-        elif isinstance(item, (dict, list)):
-            budget -= 2 + len(item)
-        if budget < 0:
-            return False
-        if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return True
