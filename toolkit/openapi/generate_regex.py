@@ -44,6 +44,7 @@ _EXTRA_REPEATS = 4
 
 RegexGenerator = Callable[[random.Random], str]
 _CACHE: dict[tuple[str, int], RegexGenerator | None] = {}
+_MAX_CACHED = 10_000
 _STEPS_PER_CHARACTER = 8  # a draw's steps (tree nodes visited) per character it may emit, plus a constant
 _BASE_STEPS = 1000
 
@@ -74,22 +75,23 @@ def regex_generator(pattern: str, max_length: int = DEFAULT_LIMITS.max_string_le
     """A function drawing a string for ``pattern`` of at most ``max_length`` characters, or None when it
     cannot be parsed. A draw that would go longer is cut short (and will not match)."""
     key = (pattern, max_length)
-    if key not in _CACHE:
-        parsed = _parse(pattern)
-        if parsed is None:
-            _CACHE[key] = None
-        else:
-            classes: dict[int, tuple[str, str]] = {}  # id of a class in `parsed` -> its characters, fallback
-            steps = _BASE_STEPS + _STEPS_PER_CHARACTER * max_length
+    if key in _CACHE:
+        return _CACHE[key]
+    parsed = _parse(pattern)
+    draw: RegexGenerator | None = None
+    if parsed is not None:
+        classes: dict[int, tuple[str, str]] = {}  # id of a class in `parsed` -> its characters, fallback
+        steps = _BASE_STEPS + _STEPS_PER_CHARACTER * max_length
 
-            def draw(rng: random.Random, parsed: Any = parsed) -> str:
-                state = _Draw(max_length, steps, classes)
-                with contextlib.suppress(_DrawOverError, RecursionError):
-                    _emit(parsed, rng, state)
-                return "".join(state.out)[:max_length]
+        def draw(rng: random.Random, parsed: Any = parsed) -> str:
+            state = _Draw(max_length, steps, classes)
+            with contextlib.suppress(_DrawOverError, RecursionError):
+                _emit(parsed, rng, state)
+            return "".join(state.out)[:max_length]
 
-            _CACHE[key] = draw
-    return _CACHE[key]
+    if len(_CACHE) < _MAX_CACHED:  # patterns come from contracts: a process loading many keeps a bounded few
+        _CACHE[key] = draw
+    return draw
 
 
 class _Draw:
