@@ -36,6 +36,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/validation.py
 	$(BIN)/python bench/mock_startup.py
 	$(BIN)/python bench/mock_throughput.py
+	$(BIN)/python bench/mock_request_path.py
+	$(BIN)/python bench/http_protocol.py
+	$(BIN)/python bench/hostile.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .schemathesis
