@@ -33,7 +33,7 @@ def _schemas(contract: object) -> tuple[str, dict[str, object]]:
 
 def stripe(seeds: int) -> None:
     from toolkit import load_contract
-    from toolkit.openapi.generate import Generators
+    from toolkit.openapi.generate.generator import Generators
     from toolkit.openapi.jsonschema import SchemaValidators, place
 
     contract = load_contract(STRIPE)
@@ -64,7 +64,7 @@ def exhaustive(seeds: int) -> None:
     import jsonschema  # type: ignore[import-untyped]
 
     from toolkit import load_contract
-    from toolkit.openapi.generate import GenerationError, Generators
+    from toolkit.openapi.generate.generator import GenerationError, Generators
     from toolkit.openapi.jsonschema import SchemaValidators, place
 
     paths = sorted(p for p in (CORPUS / "openapi").glob("*.*") if "fixtures" not in p.name)

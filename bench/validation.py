@@ -43,7 +43,7 @@ def main() -> int:
 
     from toolkit.exchange import Request
     from toolkit.load import load_contract
-    from toolkit.openapi.mock import MockOptions, OpenAPIMock
+    from toolkit.openapi.mock.handler import MockOptions, OpenAPIMock
 
     spec = ROOT / "contracts" / "payments" / "v1"
     core = OpenAPI.from_file_path(str(spec / "openapi.yaml"))

@@ -29,10 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from toolkit.load import load_contract  # noqa: E402
-from toolkit.openapi.diff import diff  # noqa: E402
-from toolkit.openapi.diff_emit import implemented  # noqa: E402
-from toolkit.openapi.diff_levels import LEVELS  # noqa: E402
-from toolkit.openapi.diff_policy import DiffPolicy  # noqa: E402
+from toolkit.openapi.diff.compare import diff  # noqa: E402
+from toolkit.openapi.diff.emit import implemented  # noqa: E402
+from toolkit.openapi.diff.levels import LEVELS  # noqa: E402
+from toolkit.openapi.diff.policy import DiffPolicy  # noqa: E402
 
 DEFAULT_CASES = ROOT.parent / "shared" / "corpus" / "drift" / "oracles" / "oasdiff" / "cases.json"
 _RANK = {"INFO": 0, "WARN": 1, "ERR": 2}

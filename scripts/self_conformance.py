@@ -156,7 +156,7 @@ class CtkTarget:
     @contextmanager
     def serve(self, path: Path, contract: Any, seed: int, outcome: Outcome) -> Iterator[str]:
         from toolkit.mock.asgi import MockASGIApp
-        from toolkit.openapi.mock import MockOptions, OpenAPIMock
+        from toolkit.openapi.mock.handler import MockOptions, OpenAPIMock
 
         mock = OpenAPIMock(contract, MockOptions(seed=seed))
         outcome.invalid_examples = sum(
@@ -285,8 +285,8 @@ def unsatisfiable_responses(mock: object) -> list[str]:
     """Declared responses whose schema admits no value: the mock answers another declared status."""
     import random
 
-    from toolkit.openapi.generate import GenerationError
-    from toolkit.openapi.responses import generator_of
+    from toolkit.openapi.generate.generator import GenerationError
+    from toolkit.openapi.mock.responses import generator_of
 
     found: list[str] = []
     for op_id, op in mock.operations.items():  # type: ignore[attr-defined]

@@ -58,7 +58,7 @@ CHANGES = (
 def stub_diff(
     monkeypatch: pytest.MonkeyPatch,
     changes: Sequence[Change] | Callable[[Contract, Contract], list[Change]] = CHANGES,
-    module: str = "toolkit.openapi.diff",
+    module: str = "toolkit.openapi.diff.compare",
 ) -> list[tuple[Contract, Contract, dt.date | None]]:
     """Stand in for a protocol's diff module; returns the list of calls it receives."""
     calls: list[tuple[Contract, Contract, dt.date | None]] = []

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import CORPUS, REPO, corpus
 from toolkit import load_contract
-from toolkit.openapi.generate import GenerationError, Generator, Generators
+from toolkit.openapi.generate.generator import GenerationError, Generator, Generators
 from toolkit.openapi.jsonschema import SchemaValidators, place
 from toolkit.openapi.load import OpenAPIContract
 

@@ -25,7 +25,7 @@ from toolkit.load import load_contract
 from toolkit.mock.asgi import MockASGIApp
 from toolkit.mock.server import Dispatcher
 from toolkit.mock.transport import MockTransport, respx_route
-from toolkit.openapi.mock import MockOptions, OpenAPIMock
+from toolkit.openapi.mock.handler import MockOptions, OpenAPIMock
 
 BASE = "https://api.payments.example.com/v1"
 KEY = {"X-Api-Key": "sk_test_123"}

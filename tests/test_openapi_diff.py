@@ -13,8 +13,8 @@ from tests.conftest import REPO, corpus, write_file
 from toolkit import load_contract
 from toolkit.errors import ConfigError
 from toolkit.model import Change, ChangeSeverity
-from toolkit.openapi.diff import diff
-from toolkit.openapi.diff_policy import DiffPolicy
+from toolkit.openapi.diff.compare import diff
+from toolkit.openapi.diff.policy import DiffPolicy
 from toolkit.openapi.load import OpenAPIContract
 
 TODAY = dt.date(2026, 1, 1)

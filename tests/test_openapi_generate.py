@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from toolkit import load_contract
-from toolkit.openapi.generate import GenerationError, Generator, Generators
+from toolkit.openapi.generate.generator import GenerationError, Generator, Generators
 from toolkit.openapi.jsonschema import SchemaValidators, place
 from toolkit.openapi.load import OpenAPIContract
 

@@ -14,11 +14,11 @@ import pytest
 from toolkit import load_contract
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.openapi import jsonschema as ctk_jsonschema
-from toolkit.openapi.generate import GenerationError, GenerationLimitError, Generators
-from toolkit.openapi.generate_regex import pattern_min_length, regex_generator
+from toolkit.openapi.generate.generator import GenerationError, GenerationLimitError, Generators
 from toolkit.openapi.jsonschema import SchemaCompileError, SchemaValidators, place
 from toolkit.openapi.load import OpenAPIContract
-from toolkit.openapi.mock_compile import OperationSlot, operation_sources
+from toolkit.openapi.mock.operations import OperationSlot, operation_sources
+from toolkit.regex_strings import pattern_min_length, regex_generator
 
 BILLION = 1_000_000_000
 
@@ -199,7 +199,7 @@ def test_a_failed_generator_compile_leaves_no_half_compiled_definition(
     def out_of_memory(*args: Any) -> Any:
         raise MemoryError
 
-    monkeypatch.setattr("toolkit.openapi.generate_compile.string_generator", out_of_memory)
+    monkeypatch.setattr("toolkit.openapi.generate.compiler.string_generator", out_of_memory)
     with pytest.raises(MemoryError):
         generators.generator(schema, where, "response")
     monkeypatch.undo()
@@ -224,7 +224,7 @@ def _slot(tmp_path: Path, schema: dict[str, Any], request: dict[str, Any] | None
 def test_an_operation_that_cannot_compile_fails_the_same_clean_way_each_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from toolkit.openapi import mock_compile
+    from toolkit.openapi.mock import operations as mock_compile
 
     slot = _slot(tmp_path, {"type": "string", "minimum": float("inf")})
     assert slot.get().operation.id == "POST /x"  # odd keyword values are dropped, not a failure
@@ -263,7 +263,7 @@ def test_an_operation_whose_compile_ran_out_of_memory_compiles_on_the_next_use(
     def out_of_memory(*args: Any, **kwargs: Any) -> Any:
         raise MemoryError
 
-    monkeypatch.setattr("toolkit.openapi.mock_compile.compile_responses", out_of_memory)
+    monkeypatch.setattr("toolkit.openapi.mock.operations.compile_responses", out_of_memory)
     with pytest.raises(MemoryError):
         slot.get()
     monkeypatch.undo()

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from tests.conftest import DATA, REPO
 from toolkit.exchange import MockResult, Request, Response
 from toolkit.load import load_contract
-from toolkit.openapi.mock import MockOptions, OpenAPIMock
-from toolkit.openapi.responses import validator_of
+from toolkit.openapi.mock.handler import MockOptions, OpenAPIMock
+from toolkit.openapi.mock.responses import validator_of
 
 PAYMENTS_V1 = REPO / "contracts" / "payments" / "v1"
 PAYMENTS_V2 = REPO / "contracts" / "payments" / "v2"
@@ -760,7 +760,7 @@ def test_limits_come_from_the_mock_options() -> None:
 
 
 def test_admin_endpoints_run_inside_the_crash_guard(payments: OpenAPIMock, monkeypatch: pytest.MonkeyPatch) -> None:
-    import toolkit.openapi.mock as mock_module
+    import toolkit.openapi.mock.handler as mock_module
 
     def broken(*args: Any) -> MockResult:
         raise RuntimeError("an admin endpoint bug")
@@ -797,7 +797,7 @@ def test_a_bug_in_the_mock_logs_its_traceback_once_per_place(
     payments: OpenAPIMock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Finding 10: the REST mock's own crash guard reports through toolkit.mock.guard (once per place)."""
-    import toolkit.openapi.mock as mock_module
+    import toolkit.openapi.mock.handler as mock_module
 
     def broken(*args: Any) -> MockResult:
         raise KeyError("a bug only this test raises")
@@ -825,7 +825,7 @@ def test_a_query_over_max_form_fields_is_414_alone_even_without_validation() -> 
 
 def test_callbacks_read_the_query_the_mock_already_read() -> None:
     """Finding 9: ``$request.query.x`` used Request.query_items(), a second parse with no bound."""
-    from toolkit.openapi.callbacks import expand_expression
+    from toolkit.openapi.mock.callbacks import expand_expression
 
     request = Request("POST", "/p", "&".join(["x=1"] * 5000))
     assert expand_expression("{$request.query.x}", request, None, [("x", "http://a/")]) == "http://a/"

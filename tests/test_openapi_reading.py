@@ -9,10 +9,10 @@ import pytest
 from toolkit.limits import DEFAULT_LIMITS
 from toolkit.openapi.coerce import typed_candidates
 from toolkit.openapi.jsonschema import Validator
-from toolkit.openapi.multipart import read_multipart
-from toolkit.openapi.prefer import parse_prefer
-from toolkit.openapi.reading import echo_fits, json_nesting_exceeds, nest_form, read_form, read_json, read_query
-from toolkit.openapi.violations import Violations
+from toolkit.openapi.mock.multipart import read_multipart
+from toolkit.openapi.mock.prefer import parse_prefer
+from toolkit.openapi.mock.reading import echo_fits, json_nesting_exceeds, nest_form, read_form, read_json, read_query
+from toolkit.openapi.mock.violations import Violations
 
 
 def nested(depth: int, open_: str = "[", close: str = "]") -> bytes:

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import REPO
 from toolkit.exchange import MockResult, Request, Response
-from toolkit.openapi.mock import OpenAPIMock
+from toolkit.openapi.mock.handler import OpenAPIMock
 
 sys.path.insert(0, str(REPO / "scripts"))
 import self_conformance

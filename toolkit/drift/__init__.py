@@ -23,7 +23,7 @@ __all__ = ["diff_contracts"]
 
 # The module holding each protocol's ``diff(old, new, *, today=None) -> list[Change]``.
 DIFF_MODULES: dict[ContractProtocol, str] = {
-    ContractProtocol.OPENAPI: "toolkit.openapi.diff",
+    ContractProtocol.OPENAPI: "toolkit.openapi.diff.compare",
     ContractProtocol.SOAP: "toolkit.soap.diff",
     ContractProtocol.GRAPHQL: "toolkit.graphql.diff",
 }

@@ -1,6 +1,6 @@
 """Protocol-neutral parts of the mock: the handler type, adapters (ASGI, httpx) and shared helpers.
 
-A protocol's compiled mock (``toolkit.openapi.mock.OpenAPIMock``, …) is a ``Handler``: a plain
+A protocol's compiled mock (``toolkit.openapi.mock.handler.OpenAPIMock``, …) is a ``Handler``: a plain
 callable from ``toolkit.exchange.Request`` to ``MockResult``. Everything here wraps such a callable;
 nothing here knows a contract format.
 """
@@ -29,7 +29,7 @@ def compile_mock(contract: Contract, *, seed: int = 0, validate: bool = True, **
 
     if contract.protocol is Protocol.OPENAPI:
         from toolkit.openapi.load import OpenAPIContract
-        from toolkit.openapi.mock import MockOptions, OpenAPIMock
+        from toolkit.openapi.mock.handler import MockOptions, OpenAPIMock
 
         assert isinstance(contract, OpenAPIContract)
         return OpenAPIMock(contract, MockOptions(seed=seed, validate=validate, **_known(MockOptions, options)))

@@ -5,7 +5,7 @@ cheap and must not walk the OpenAPI document on the request path. Each schema no
 once into a standalone JSON Schema 2020-12 document (OpenAPI 3.0 / Swagger 2.0 quirks translated,
 referenced schemas bundled under ``$defs`` with their ``$ref``s kept, so recursion costs nothing)
 and compiled by jsonschema_rs. Every output is 2020-12 whatever the input dialect: one target
-dialect keeps the generators (``generate.py``) to one dialect too.
+dialect keeps the generators (``openapi.generate``) to one dialect too.
 
 Conversions: 3.0 ``nullable``/``x-nullable`` become ``null`` in type arrays and enums (or an
 ``anyOf`` with ``{"type": "null"}`` around compositions and ``$ref``s); boolean

@@ -26,10 +26,10 @@ from toolkit.documents import escape_pointer_token
 from toolkit.errors import CtkError
 from toolkit.limits import Limits
 from toolkit.model import Location, Problem, Severity
-from toolkit.openapi.generate_bounds import limit_hint
-from toolkit.openapi.generate_regex import pattern_min_length
+from toolkit.openapi.generate.bounds import limit_hint
 from toolkit.openapi.load import OpenAPIContract
 from toolkit.openapi.refs import Resolver
+from toolkit.regex_strings import pattern_min_length
 from toolkit.sources import display_name
 
 # Positions whose values are data, not schemas: a "minLength" key inside an example is not a demand.

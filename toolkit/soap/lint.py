@@ -17,7 +17,7 @@ from lxml import etree
 
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.model import Location, Problem, Severity
-from toolkit.openapi.generate_regex import pattern_min_length
+from toolkit.regex_strings import pattern_min_length
 from toolkit.soap.load import SoapContract
 from toolkit.soap.wsdl import (
     BUILTIN_NAMESPACES,

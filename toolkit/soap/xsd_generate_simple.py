@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from toolkit.fake import Fake
 from toolkit.limits import DEFAULT_LIMITS
-from toolkit.openapi.generate_regex import pattern_min_length, regex_generator
+from toolkit.regex_strings import pattern_min_length, regex_generator
 from toolkit.soap.xsd_generate_errors import XsdGenerationLimitError
 from toolkit.soap.xsd_generate_regex import XsdPattern
 from toolkit.soap.xsd_generate_values import atomic_value

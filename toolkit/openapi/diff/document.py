@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from toolkit.documents import pointer
-from toolkit.openapi.diff_emit import Emitter
-from toolkit.openapi.diff_facts import as_dict
-from toolkit.openapi.diff_nodes import Side
+from toolkit.openapi.diff.emit import Emitter
+from toolkit.openapi.diff.facts import as_dict
+from toolkit.openapi.diff.nodes import Side
 
 
 def _section(side: Side, *keys: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from toolkit.fake import Fake
-from toolkit.openapi.generate_merge import NoValueError
+from toolkit.openapi.generate.merge import NoValueError
 
 Gen = Callable[[random.Random, int], Any]
 _SPAN = 1000  # the range drawn from when a side is unbounded

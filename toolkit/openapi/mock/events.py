@@ -15,8 +15,8 @@ from toolkit.mock.destinations import redact
 from toolkit.mock.json_body import load_json
 from toolkit.mock.problem import problem_response
 from toolkit.mock.seed import rng_for
-from toolkit.openapi.callbacks import MAX_URL
-from toolkit.openapi.generate import Generators
+from toolkit.openapi.generate.generator import Generators
+from toolkit.openapi.mock.callbacks import MAX_URL
 
 _JSON = (("content-type", "application/json"),)
 

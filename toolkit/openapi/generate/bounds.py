@@ -22,7 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from toolkit.limits import Limits
-from toolkit.openapi.generate_merge import NoValueError
+from toolkit.openapi.generate.merge import NoValueError
 
 
 class OverLimitError(NoValueError):

@@ -11,10 +11,10 @@ from typing import Any, Literal
 
 from toolkit.exchange import Request, Response
 from toolkit.mock.cors import options_response as cors_options_response
-from toolkit.openapi.bodies import DecodedBody, essence, is_json
 from toolkit.openapi.jsonschema import SchemaValidators
-from toolkit.openapi.mock_compile import CompiledOperation
-from toolkit.openapi.responses import MediaResponse, validator_of
+from toolkit.openapi.mock.bodies import DecodedBody, essence, is_json
+from toolkit.openapi.mock.operations import CompiledOperation
+from toolkit.openapi.mock.responses import MediaResponse, validator_of
 
 # Vendors cap a page (Stripe, GitHub, Twilio: 100); a larger ask gets a full page, not a megabyte answer.
 MAX_PAGE = 100

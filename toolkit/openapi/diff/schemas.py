@@ -18,8 +18,8 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from toolkit.openapi.diff_facts import ANNOTATIONS, COMPOSITION, CONTENT, PRESENCE, Fact, as_dict, unique
-from toolkit.openapi.diff_keywords import (
+from toolkit.openapi.diff.facts import ANNOTATIONS, COMPOSITION, CONTENT, PRESENCE, Fact, as_dict, unique
+from toolkit.openapi.diff.keywords import (
     Report,
     bound_facts,
     discriminator_facts,
@@ -29,8 +29,8 @@ from toolkit.openapi.diff_keywords import (
     type_facts,
     value_facts,
 )
-from toolkit.openapi.diff_nodes import Node, Side
-from toolkit.openapi.diff_policy import DEFAULT_POLICY, DiffPolicy
+from toolkit.openapi.diff.nodes import Node, Side
+from toolkit.openapi.diff.policy import DEFAULT_POLICY, DiffPolicy
 from toolkit.openapi.refs import _references
 
 

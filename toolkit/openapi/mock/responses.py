@@ -14,10 +14,10 @@ from typing import Any
 
 from toolkit.documents import escape_pointer_token
 from toolkit.errors import CtkError
-from toolkit.openapi.bodies import essence
 from toolkit.openapi.coerce import composed_schemas
-from toolkit.openapi.generate import Generator, Generators
+from toolkit.openapi.generate.generator import Generator, Generators
 from toolkit.openapi.jsonschema import SchemaValidators, Validator, place
+from toolkit.openapi.mock.bodies import essence
 from toolkit.openapi.refs import Resolver
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol, TypeVar
 
-from toolkit.openapi.diff_emit import Emitter, Place, strongly_typed
-from toolkit.openapi.diff_media import pair_renamed, rename_rule
-from toolkit.openapi.diff_nodes import Node, OperationView, ParamView, Side
-from toolkit.openapi.diff_schema import SchemaDiff
+from toolkit.openapi.diff.emit import Emitter, Place, strongly_typed
+from toolkit.openapi.diff.media import pair_renamed, rename_rule
+from toolkit.openapi.diff.nodes import Node, OperationView, ParamView, Side
+from toolkit.openapi.diff.schemas import SchemaDiff
 from toolkit.sunset import parse_sunset
 
 Headers = dict[str, tuple[Node, Node | None, bool]]

@@ -11,7 +11,7 @@ checked with the compiled jsonschema_rs validator; an invalid one is drawn again
 a minimal value, then by a search with schemathesis' own generator, and only then is the schema
 declared unsatisfiable (``GenerationError`` naming its place).
 
-Bounded by ``Limits`` (see ``generate_bounds``): a schema that asks for more than the limits allow
+Bounded by ``Limits`` (see ``bounds``): a schema that asks for more than the limits allow
 (a billion-character string, nesting deeper than ``max_generation_depth``) is answered with
 ``GenerationLimitError``, naming the schema place and the limit, never with a hang or gigabytes.
 Compiling is all or nothing: a generator whose compile fails (even on a MemoryError) leaves no
@@ -28,10 +28,10 @@ from typing import Any, Literal
 from toolkit.errors import CtkError
 from toolkit.fake import Fake
 from toolkit.limits import DEFAULT_LIMITS, Limits
-from toolkit.openapi.generate_bounds import Bounds, OverLimitError, end_budget, limit_hint, start_budget
-from toolkit.openapi.generate_compile import Gen, _Compiler
-from toolkit.openapi.generate_merge import NoValueError as _Fail
-from toolkit.openapi.generate_merge import def_name
+from toolkit.openapi.generate.bounds import Bounds, OverLimitError, end_budget, limit_hint, start_budget
+from toolkit.openapi.generate.compiler import Gen, _Compiler
+from toolkit.openapi.generate.merge import NoValueError as _Fail
+from toolkit.openapi.generate.merge import def_name
 from toolkit.openapi.jsonschema import SchemaCompileError, SchemaValidators, Validator
 from toolkit.openapi.load import OpenAPIContract
 

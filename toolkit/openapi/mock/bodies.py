@@ -15,10 +15,10 @@ from toolkit.limits import Limits
 from toolkit.mock.problem import clip
 from toolkit.openapi.coerce import coerce
 from toolkit.openapi.jsonschema import SchemaValidators, Validator, place
-from toolkit.openapi.multipart import read_multipart
-from toolkit.openapi.reading import Refusal, nest_form, read_form, read_json
+from toolkit.openapi.mock.multipart import read_multipart
+from toolkit.openapi.mock.reading import Refusal, nest_form, read_form, read_json
+from toolkit.openapi.mock.violations import Violation, Violations
 from toolkit.openapi.refs import Resolver
-from toolkit.openapi.violations import Violation, Violations
 
 
 @dataclass(slots=True)

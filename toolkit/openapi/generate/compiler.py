@@ -1,4 +1,4 @@
-"""The compiler behind ``generate.py``: converted (2020-12) schema nodes into generator closures.
+"""The compiler behind ``generator.py``: converted (2020-12) schema nodes into generator closures.
 
 One compiler per direction, shared by every generator of a contract: a referenced schema (a
 ``$defs`` entry of the bundle) is compiled once and called through a lazy reference, so recursion
@@ -20,12 +20,12 @@ import jsonschema_rs
 from toolkit.documents import escape_pointer_token
 from toolkit.fake import Fake
 from toolkit.openapi.coerce import declared_types
-from toolkit.openapi.generate_bounds import Bounds, OverLimitError, exceeded
-from toolkit.openapi.generate_merge import NoValueError as _Fail
-from toolkit.openapi.generate_merge import def_name, flatten
-from toolkit.openapi.generate_numbers import number_generator
-from toolkit.openapi.generate_objects import object_generator
-from toolkit.openapi.generate_values import array_generator, string_generator
+from toolkit.openapi.generate.bounds import Bounds, OverLimitError, exceeded
+from toolkit.openapi.generate.merge import NoValueError as _Fail
+from toolkit.openapi.generate.merge import def_name, flatten
+from toolkit.openapi.generate.numeric import number_generator
+from toolkit.openapi.generate.objects import object_generator
+from toolkit.openapi.generate.strings_arrays import array_generator, string_generator
 from toolkit.openapi.jsonschema import DIALECT, NULL_BY_NULLABLE, _Bundle
 
 Gen = Callable[[random.Random, int], Any]

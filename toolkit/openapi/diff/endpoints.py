@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from toolkit.openapi.diff_emit import Emitter
-from toolkit.openapi.diff_nodes import Node, Side
-from toolkit.openapi.diff_policy import STABILITY
+from toolkit.openapi.diff.emit import Emitter
+from toolkit.openapi.diff.nodes import Node, Side
+from toolkit.openapi.diff.policy import STABILITY
 from toolkit.sunset import parse_sunset
 
 

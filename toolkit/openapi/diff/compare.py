@@ -1,17 +1,17 @@
 """OpenAPI drift: the changes between two versions of a contract, as they affect a client.
 
 Rule ids and default levels are oasdiff's (the reference tool, ~500 rules), so reports can be
-checked against it; severities follow ctk's direction rule (see ``diff_levels``). The work is
+checked against it; severities follow ctk's direction rule (see ``levels``). The work is
 split by what is compared:
 
-- ``diff_nodes``     both sides read alike ($refs followed, Swagger 2.0 read as 3.x)
-- ``diff_endpoints`` endpoints added/removed/deprecated, sunsets, operation attributes, security
-- ``diff_ops``       parameters, request bodies and responses of an operation both sides have
-- ``diff_schema``    two schemas compared by meaning, with pruning and memoisation
-- ``diff_keywords``  the keywords of one schema level compared (type, enum, bounds, deprecation, …)
-- ``diff_document``  webhooks, security schemes, component schemas, servers
-- ``diff_emit``      ids, severities, messages: one ``Change`` per operation (and media type)
-- ``diff_policy``    what depends on a team's policy: sunset notice, stability tracking, semver bumps
+- ``nodes``          both sides read alike ($refs followed, Swagger 2.0 read as 3.x)
+- ``endpoints``      endpoints added/removed/deprecated, sunsets, operation attributes, security
+- ``operations``     parameters, request bodies and responses of an operation both sides have
+- ``schemas``        two schemas compared by meaning, with pruning and memoisation
+- ``keywords``       the keywords of one schema level compared (type, enum, bounds, deprecation, …)
+- ``document``       webhooks, security schemes, component schemas, servers
+- ``emit``           ids, severities, messages: one ``Change`` per operation (and media type)
+- ``policy``         what depends on a team's policy: sunset notice, stability tracking, semver bumps
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ import datetime as dt
 
 from toolkit.errors import UnknownFormatError
 from toolkit.model import Change, ChangeSeverity, Contract
-from toolkit.openapi.diff_document import compare_document
-from toolkit.openapi.diff_emit import Emitter
-from toolkit.openapi.diff_endpoints import compare_endpoint, global_security, removed
-from toolkit.openapi.diff_nodes import Side, normalise_path, operations, view
-from toolkit.openapi.diff_ops import compare_operation
-from toolkit.openapi.diff_policy import DEFAULT_POLICY, DiffPolicy, versioning_violation
-from toolkit.openapi.diff_schema import SchemaDiff
+from toolkit.openapi.diff.document import compare_document
+from toolkit.openapi.diff.emit import Emitter
+from toolkit.openapi.diff.endpoints import compare_endpoint, global_security, removed
+from toolkit.openapi.diff.nodes import Side, normalise_path, operations, view
+from toolkit.openapi.diff.operations import compare_operation
+from toolkit.openapi.diff.policy import DEFAULT_POLICY, DiffPolicy, versioning_violation
+from toolkit.openapi.diff.schemas import SchemaDiff
 from toolkit.openapi.load import OpenAPIContract
 
 

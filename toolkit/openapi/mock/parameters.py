@@ -16,9 +16,9 @@ from typing import Any
 
 from toolkit.openapi.coerce import coerce, declared_types, typed_candidates
 from toolkit.openapi.jsonschema import SchemaValidators, Validator, place
-from toolkit.openapi.reading import read_json
+from toolkit.openapi.mock.reading import read_json
+from toolkit.openapi.mock.violations import Violation, Violations
 from toolkit.openapi.refs import Resolver
-from toolkit.openapi.violations import Violation, Violations
 
 _DEFAULT_STYLE = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]")

@@ -16,12 +16,12 @@ import random
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from toolkit.openapi.generate_bounds import charge
-from toolkit.openapi.generate_merge import NoValueError, def_name
-from toolkit.openapi.generate_regex import RegexGenerator, regex_generator
+from toolkit.openapi.generate.bounds import charge
+from toolkit.openapi.generate.merge import NoValueError, def_name
+from toolkit.regex_strings import RegexGenerator, regex_generator
 
 if TYPE_CHECKING:
-    from toolkit.openapi.generate_compile import _Compiler
+    from toolkit.openapi.generate.compiler import _Compiler
 
 Gen = Callable[[random.Random, int], Any]
 _GENERATED = object()  # marks an entry whose value is generated, not fixed

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from toolkit.openapi.diff_facts import ANY_STRING, BOUNDS, KEYED, as_dict, show, types_of
-from toolkit.openapi.diff_policy import STABILITY, DiffPolicy, stability_label
+from toolkit.openapi.diff.facts import ANY_STRING, BOUNDS, KEYED, as_dict, show, types_of
+from toolkit.openapi.diff.policy import STABILITY, DiffPolicy, stability_label
 from toolkit.sunset import parse_sunset
 
 

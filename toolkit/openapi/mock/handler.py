@@ -21,19 +21,10 @@ from toolkit.mock.guard import report_bug
 from toolkit.mock.memo import Memo
 from toolkit.mock.problem import clip, problem_document, problem_response
 from toolkit.mock.seed import rng_for
-from toolkit.openapi.bodies import DecodedBody
-from toolkit.openapi.callbacks import expand_expression
-from toolkit.openapi.generate import GenerationError, GenerationLimitError, Generators
+from toolkit.openapi.generate.generator import GenerationError, GenerationLimitError, Generators
 from toolkit.openapi.jsonschema import SchemaValidators
 from toolkit.openapi.load import OpenAPIContract
-from toolkit.openapi.mock_compile import (
-    CompiledOperation,
-    OperationSlot,
-    declared_headers,
-    operation_sources,
-    webhooks_of,
-)
-from toolkit.openapi.mock_data import (
+from toolkit.openapi.mock.answers import (
     allowed_methods,
     example_fits,
     list_size,
@@ -44,10 +35,19 @@ from toolkit.openapi.mock_data import (
     reseeded,
     with_overrides,
 )
-from toolkit.openapi.mock_events import Events, admin_answer
-from toolkit.openapi.prefer import Preferences, parse_prefer
-from toolkit.openapi.reading import echo_fits, read_query
-from toolkit.openapi.responses import (
+from toolkit.openapi.mock.bodies import DecodedBody
+from toolkit.openapi.mock.callbacks import expand_expression
+from toolkit.openapi.mock.events import Events, admin_answer
+from toolkit.openapi.mock.operations import (
+    CompiledOperation,
+    OperationSlot,
+    declared_headers,
+    operation_sources,
+    webhooks_of,
+)
+from toolkit.openapi.mock.prefer import Preferences, parse_prefer
+from toolkit.openapi.mock.reading import echo_fits, read_query
+from toolkit.openapi.mock.responses import (
     MediaResponse,
     ResponseSpec,
     concrete_media_type,
@@ -57,8 +57,8 @@ from toolkit.openapi.responses import (
     properties_of,
     validator_of,
 )
-from toolkit.openapi.routing import Router, mount_point
-from toolkit.openapi.violations import Violation, Violations
+from toolkit.openapi.mock.routing import Router, mount_point
+from toolkit.openapi.mock.violations import Violation, Violations
 
 __all__ = ["CompiledOperation", "MockOptions", "OpenAPIMock"]
 

@@ -17,13 +17,13 @@ from toolkit.documents import pointer
 from toolkit.errors import CtkError
 from toolkit.mock.deprecation import deprecation_headers as neutral_deprecation_headers
 from toolkit.model import HttpOperation
-from toolkit.openapi.bodies import BodyReader, MediaBody
-from toolkit.openapi.callbacks import CallbackSpec, compile_callbacks
 from toolkit.openapi.jsonschema import SchemaValidators, place
 from toolkit.openapi.load import OpenAPIContract
-from toolkit.openapi.parameters import CompiledParameter, ParameterReader, compile_parameters
-from toolkit.openapi.responses import ResponseSet, compile_responses
-from toolkit.openapi.security import SecurityCheck, compile_security
+from toolkit.openapi.mock.bodies import BodyReader, MediaBody
+from toolkit.openapi.mock.callbacks import CallbackSpec, compile_callbacks
+from toolkit.openapi.mock.parameters import CompiledParameter, ParameterReader, compile_parameters
+from toolkit.openapi.mock.responses import ResponseSet, compile_responses
+from toolkit.openapi.mock.security import SecurityCheck, compile_security
 from toolkit.sunset import parse_sunset
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

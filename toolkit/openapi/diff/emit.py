@@ -14,9 +14,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from toolkit.model import Change
-from toolkit.openapi.diff_facts import SUFFIXES, Fact
-from toolkit.openapi.diff_levels import known, severity
-from toolkit.openapi.diff_policy import DEFAULT_POLICY, DiffPolicy
+from toolkit.openapi.diff.facts import SUFFIXES, Fact
+from toolkit.openapi.diff.levels import known, severity
+from toolkit.openapi.diff.policy import DEFAULT_POLICY, DiffPolicy
 from toolkit.sunset import parse_sunset
 
 # oasdiff names a few rules outside the regular pattern.

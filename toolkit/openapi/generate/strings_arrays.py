@@ -18,12 +18,12 @@ import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from toolkit.openapi.generate_bounds import charge, current_budget
-from toolkit.openapi.generate_merge import NoValueError as _Fail
-from toolkit.openapi.generate_regex import pattern_min_length, regex_generator
+from toolkit.openapi.generate.bounds import charge, current_budget
+from toolkit.openapi.generate.merge import NoValueError as _Fail
+from toolkit.regex_strings import pattern_min_length, regex_generator
 
 if TYPE_CHECKING:
-    from toolkit.openapi.generate_compile import _Compiler
+    from toolkit.openapi.generate.compiler import _Compiler
 
 Gen = Callable[[random.Random, int], Any]
 _STRING_KEYWORDS = ("minLength", "maxLength", "pattern", "format", "enum", "const")

@@ -13,7 +13,7 @@ import quopri
 import re
 from typing import Any
 
-from toolkit.openapi.reading import Refusal, read_json
+from toolkit.openapi.mock.reading import Refusal, read_json
 
 _BOUNDARY = re.compile(r'boundary\s*=\s*(?:"([^"]*)"|([^;\s]+))', re.IGNORECASE)
 # One parameter of a header value (``; name="a b"``, ``; filename*=utf-8''x``), found left to right in one
