@@ -102,7 +102,7 @@ def free_port() -> int:
 def serving(handler: Any, in_process: bool) -> Iterator[tuple[str, Any]]:
     """(base URL, zeep transport) reaching ``handler``: over loopback uvicorn, or in-process."""
     if in_process:
-        from toolkit.soap.zeep_transport import MockZeepTransport
+        from toolkit.soap.mock.zeep_transport import MockZeepTransport
 
         yield "http://ctk.mock", MockZeepTransport(handler)
         return
@@ -122,7 +122,7 @@ def serving(handler: Any, in_process: bool) -> Iterator[tuple[str, Any]]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the mock server did not start")
         time.sleep(0.01)
-    from toolkit.soap.zeep_transport import builtin_schema
+    from toolkit.soap.mock.zeep_transport import builtin_schema
 
     class LoopbackTransport(Transport):  # type: ignore[misc]
         """zeep's own transport, except for the schemas zeep fetches by namespace URL (soapenc):
@@ -141,7 +141,7 @@ def serving(handler: Any, in_process: bool) -> Iterator[tuple[str, Any]]:
 def run_one(path: Path, *, label: str = "", mirrors: dict[str, str] | None = None, in_process: bool = False,
             seed: int = 0) -> Outcome:  # fmt: skip
     from toolkit.load import load_contract
-    from toolkit.soap.mock import SoapMock, SoapMockOptions
+    from toolkit.soap.mock.handler import SoapMock, SoapMockOptions
 
     outcome = Outcome(label or path.name)
     try:
@@ -263,7 +263,7 @@ def _zeep_reads(path: Path) -> bool:
     import zeep
 
     from toolkit.exchange import MockResult, Response
-    from toolkit.soap.zeep_transport import MockZeepTransport
+    from toolkit.soap.mock.zeep_transport import MockZeepTransport
 
     offline = MockZeepTransport(lambda request: MockResult(Response(404)), base_url="http://offline.invalid")
     with warnings.catch_warnings():

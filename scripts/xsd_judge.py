@@ -1,4 +1,4 @@
-"""A second XML-Schema judge for SOAP messages, independent of ctk's own (``toolkit.soap.xsd_validate``).
+"""A second XML-Schema judge for SOAP messages, independent of ctk's own (``toolkit.soap.xsd.validate``).
 
 ctk's ``XsdValidator`` compiles, with libxml2, a schema set that ctk's own code assembles (standalone
 copies, namespace wrappers, rewritten imports, repairs); the SOAP mock's answers are generated against
@@ -282,7 +282,7 @@ def _missing_builtins(schema: Any) -> list[str]:
     Taken from ctk's built-in copies as data (their namespaces are not fetched anywhere); soap-encoding
     1.1, wsdl and xml come from xmlschema's own copies of the W3C/xmlsoap originals.
     """
-    from toolkit.soap.xsd_builtin import SOAP12_ENCODING_SCHEMA, XMIME_SCHEMA
+    from toolkit.soap.xsd.builtin import SOAP12_ENCODING_SCHEMA, XMIME_SCHEMA
 
     return [text for namespace, text in ((SOAP12_ENCODING, SOAP12_ENCODING_SCHEMA), (XMIME, XMIME_SCHEMA))
             if namespace not in schema.maps.namespaces and _referenced(schema, namespace)]  # fmt: skip

@@ -141,7 +141,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Calls:
     """Both protocol diffs stubbed: these tests pin the fetching, not the rules."""
     return {
         "graphql": stub_diff(monkeypatch, CHANGES, "toolkit.graphql.diff"),
-        "soap": stub_diff(monkeypatch, CHANGES, "toolkit.soap.diff"),
+        "soap": stub_diff(monkeypatch, CHANGES, "toolkit.soap.diff.compare"),
     }
 
 

@@ -105,7 +105,7 @@ def test_contracts_of_different_protocols_are_refused_naming_both() -> None:
 
 
 def test_a_missing_protocol_module_is_a_ctk_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "toolkit.soap.diff", None)  # makes the import fail as if absent
+    monkeypatch.setitem(sys.modules, "toolkit.soap.diff.compare", None)  # makes the import fail as if absent
     contract = load_contract(REPO / "contracts/crm/v1/crm.wsdl")
     with pytest.raises(DiffUnavailableError) as caught:
         diff_contracts(contract, contract)

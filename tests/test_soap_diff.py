@@ -19,7 +19,7 @@ from tests.test_corpus_load import CONTRACTS, EXPECTED_REFUSALS, ORACLE_WSDLS
 from toolkit import load_contract
 from toolkit.errors import CtkError, LoadError
 from toolkit.model import Change, ChangeSeverity
-from toolkit.soap.diff import diff
+from toolkit.soap.diff.compare import diff
 
 B, D, I = ChangeSeverity.BREAKING, ChangeSeverity.DANGEROUS, ChangeSeverity.INFO  # noqa: E741
 TODAY = dt.date(2026, 1, 1)

@@ -14,7 +14,7 @@ from lxml import etree
 from tests.conftest import REPO, corpus
 from toolkit.load import load_contract
 from toolkit.soap.load import SoapContract
-from toolkit.soap.mock import SoapMock
+from toolkit.soap.mock.handler import SoapMock
 
 sys.path.insert(0, str(REPO / "scripts"))
 import soap_zeep_conformance as conformance
@@ -126,7 +126,7 @@ def test_an_rpc_literal_wrapper_with_a_wrong_part_is_rejected() -> None:
 def test_the_script_counts_each_judges_rejections(monkeypatch: pytest.MonkeyPatch) -> None:
     """An answer broken the way the judges are meant to catch (an enum value changed) fails every operation
     that returns an account, and each judge's column says so."""
-    from toolkit.soap.mock_envelope import build_envelope as real
+    from toolkit.soap.mock.envelope import build_envelope as real
 
     def broken(version: str, body: Any, headers: Any = ()) -> bytes:
         elements = list(body)
@@ -135,7 +135,7 @@ def test_the_script_counts_each_judges_rejections(monkeypatch: pytest.MonkeyPatc
                 node.set("status", "Bankrupt")
         return real(version, elements, headers)
 
-    monkeypatch.setattr("toolkit.soap.mock.build_envelope", broken)
+    monkeypatch.setattr("toolkit.soap.mock.handler.build_envelope", broken)
     outcome = conformance.run_one(CRM_V1, in_process=True)
     lxml = {op for op, _ in outcome.rejected["lxml"]}
     xmlschema = {op for op, _ in outcome.rejected["xmlschema"]}

@@ -13,16 +13,16 @@ from lxml import etree
 from tests.conftest import ctk, schema_wsdl
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.load import load_contract
+from toolkit.soap.generate.compiler import Compiler
+from toolkit.soap.generate.generator import XsdGenerationError, XsdGenerationLimitError, XsdGenerator
+from toolkit.soap.generate.simple_types import SimpleType
 from toolkit.soap.lint import lint_soap
 from toolkit.soap.load import SoapContract
-from toolkit.soap.mock_envelope import EnvelopeError, leaf_values, read_envelope
-from toolkit.soap.mock_faults import violation_elements
+from toolkit.soap.mock.envelope import EnvelopeError, leaf_values, read_envelope
+from toolkit.soap.mock.faults import violation_elements
 from toolkit.soap.xml import more_elements_than
-from toolkit.soap.xsd_generate import XsdGenerationError, XsdGenerationLimitError, XsdGenerator
-from toolkit.soap.xsd_generate_compile import Compiler
-from toolkit.soap.xsd_generate_regex import translate
-from toolkit.soap.xsd_generate_simple import SimpleType
-from toolkit.soap.xsd_validate import XsdValidator
+from toolkit.soap.xsd.regex import translate
+from toolkit.soap.xsd.validate import XsdValidator
 
 NS = "urn:limits"
 T = f"{{{NS}}}"

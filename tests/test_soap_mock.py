@@ -15,9 +15,9 @@ from toolkit.exchange import Request, Response
 from toolkit.load import load_contract
 from toolkit.mock import guard, mount_of
 from toolkit.soap.load import SoapContract
-from toolkit.soap.mock import SoapMock, SoapMockOptions
-from toolkit.soap.mock_dispatch import compile_ports
-from toolkit.soap.mock_envelope import read_envelope
+from toolkit.soap.mock.dispatch import compile_ports
+from toolkit.soap.mock.envelope import read_envelope
+from toolkit.soap.mock.handler import SoapMock, SoapMockOptions
 
 S11 = "http://schemas.xmlsoap.org/soap/envelope/"
 S12 = "http://www.w3.org/2003/05/soap-envelope"

@@ -14,7 +14,7 @@ from tests.conftest import DATA, REPO, RecordingServer
 from toolkit.exchange import Request, Response
 from toolkit.load import load_contract
 from toolkit.mock.asgi import MockASGIApp
-from toolkit.soap.mock import SoapMock, SoapMockOptions
+from toolkit.soap.mock.handler import SoapMock, SoapMockOptions
 
 S11 = "http://schemas.xmlsoap.org/soap/envelope/"
 S12 = "http://www.w3.org/2003/05/soap-envelope"

@@ -4,7 +4,7 @@ Each sample of ``wsdl/oracles/node-soap-samples`` is a real response a SOAP stac
 with its WSDL. Every Body child is judged by
 
 - "lxml": ctk's ``XsdValidator`` (libxml2, schemas assembled by ctk), with the SOAP mock's synthetic
-  rpc wrapper schemas (``toolkit.soap.mock_rpc``) passed as ``extra_schemas``, as the mock does, so an
+  rpc wrapper schemas (``toolkit.soap.mock.rpc``) passed as ``extra_schemas``, as the mock does, so an
   rpc/literal wrapper is validated like any global element;
 - "xmlschema": ``scripts/xsd_judge.py`` (the xmlschema package, schemas assembled from the files by
   xmlschema's own loader, its own rpc wrappers). Where the sample's schemas are not valid XSD, the
@@ -30,9 +30,9 @@ from tests.conftest import CORPUS, REPO, corpus
 from toolkit.errors import LoadError
 from toolkit.load import load_contract
 from toolkit.soap.load import SoapContract
-from toolkit.soap.mock_dispatch import compile_ports
-from toolkit.soap.mock_rpc import wrapper_schemas
-from toolkit.soap.xsd_validate import XsdValidator
+from toolkit.soap.mock.dispatch import compile_ports
+from toolkit.soap.mock.rpc import wrapper_schemas
+from toolkit.soap.xsd.validate import XsdValidator
 
 sys.path.insert(0, str(REPO / "scripts"))
 from xsd_judge import XmlSchemaJudge  # a test oracle living beside the scripts that use it

@@ -1,5 +1,5 @@
 """Contract patterns libxml2 would match by backtracking are moved out of its schema and matched with
-RE2 (``toolkit/soap/xsd_patterns.py``); deterministic ones stay with libxml2; the few RE2 cannot say
+RE2 (``toolkit/soap/xsd/patterns.py``); deterministic ones stay with libxml2; the few RE2 cannot say
 exactly stay with libxml2 under a per-request count. The same through a server: ``tests/hostile``."""
 
 from __future__ import annotations
@@ -14,17 +14,17 @@ from lxml import etree
 from tests.conftest import schema_wsdl
 from toolkit.limits import DEFAULT_LIMITS, LIMIT_DOCS, limits_from
 from toolkit.load import load_contract
-from toolkit.soap import xsd_validate
+from toolkit.soap.generate.compiler import Compiler
+from toolkit.soap.generate.components import Index
+from toolkit.soap.generate.generator import XsdGenerator
+from toolkit.soap.generate.nodes import XsdGenerationError, vet
+from toolkit.soap.generate.simple_types import SimpleType
 from toolkit.soap.load import SoapContract
-from toolkit.soap.xsd_assemble import schema_documents
-from toolkit.soap.xsd_generate import XsdGenerator
-from toolkit.soap.xsd_generate_compile import Compiler
-from toolkit.soap.xsd_generate_index import Index
-from toolkit.soap.xsd_generate_nodes import XsdGenerationError, vet
-from toolkit.soap.xsd_generate_regex import translate
-from toolkit.soap.xsd_generate_simple import SimpleType
-from toolkit.soap.xsd_patterns import MAX_SLOW_VALUES, is_cheap_for_libxml2, plan
-from toolkit.soap.xsd_validate import XsdValidator
+from toolkit.soap.xsd import validate as xsd_validate
+from toolkit.soap.xsd.assemble import schema_documents
+from toolkit.soap.xsd.patterns import MAX_SLOW_VALUES, is_cheap_for_libxml2, plan
+from toolkit.soap.xsd.regex import translate
+from toolkit.soap.xsd.validate import XsdValidator
 
 NS = "urn:patterns"
 SCHEMA = """

@@ -18,10 +18,10 @@ from lxml import etree
 from tests.conftest import CORPUS, DATA, REPO, corpus, corpus_mirrors
 from toolkit.errors import CtkError, LoadError
 from toolkit.load import load_contract
+from toolkit.soap.generate.generator import XsdGenerationError, XsdGenerator
 from toolkit.soap.load import SoapContract
 from toolkit.soap.wsdl import Definitions
-from toolkit.soap.xsd_generate import XsdGenerationError, XsdGenerator
-from toolkit.soap.xsd_validate import XsdValidator
+from toolkit.soap.xsd.validate import XsdValidator
 
 FEATURES = DATA / "soap" / "xsd_features.wsdl"
 F = "{urn:features}"

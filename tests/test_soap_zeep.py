@@ -13,8 +13,8 @@ import zeep
 from tests.conftest import DATA, REPO, corpus
 from toolkit.load import load_contract
 from toolkit.soap.load import SoapContract
-from toolkit.soap.mock import SoapMock, SoapMockOptions
-from toolkit.soap.zeep_transport import MockZeepTransport
+from toolkit.soap.mock.handler import SoapMock, SoapMockOptions
+from toolkit.soap.mock.zeep_transport import MockZeepTransport
 
 sys.path.insert(0, str(REPO / "scripts"))
 import soap_zeep_conformance as conformance
@@ -103,7 +103,7 @@ def test_the_script_fails_when_an_answer_does_not_validate(monkeypatch: pytest.M
     carry an undeclared element must fail every callable operation."""
     from lxml import etree
 
-    import toolkit.soap.mock as soap_mock
+    import toolkit.soap.mock.handler as soap_mock
 
     real = soap_mock.build_envelope
 

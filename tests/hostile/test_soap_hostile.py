@@ -280,7 +280,7 @@ def test_lint_warns_about_demands_over_the_limits(wsdl: Path) -> None:
     assert "--limit max_occurs=N" in out
 
 
-# --- contract patterns libxml2 would backtrack on: matched with RE2 (toolkit/soap/xsd_patterns.py) ------
+# --- contract patterns libxml2 would backtrack on: matched with RE2 (toolkit/soap/xsd/patterns.py) ------
 
 SLOW_NS = "urn:hostile:slow"
 SLOW_WSDL = f"""<?xml version="1.0" encoding="UTF-8"?>

@@ -24,7 +24,7 @@ __all__ = ["diff_contracts"]
 # The module holding each protocol's ``diff(old, new, *, today=None) -> list[Change]``.
 DIFF_MODULES: dict[ContractProtocol, str] = {
     ContractProtocol.OPENAPI: "toolkit.openapi.diff.compare",
-    ContractProtocol.SOAP: "toolkit.soap.diff",
+    ContractProtocol.SOAP: "toolkit.soap.diff.compare",
     ContractProtocol.GRAPHQL: "toolkit.graphql.diff",
 }
 

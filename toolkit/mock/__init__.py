@@ -35,7 +35,7 @@ def compile_mock(contract: Contract, *, seed: int = 0, validate: bool = True, **
         return OpenAPIMock(contract, MockOptions(seed=seed, validate=validate, **_known(MockOptions, options)))
     if contract.protocol is Protocol.SOAP:
         from toolkit.soap.load import SoapContract
-        from toolkit.soap.mock import SoapMock, SoapMockOptions
+        from toolkit.soap.mock.handler import SoapMock, SoapMockOptions
 
         assert isinstance(contract, SoapContract)
         return SoapMock(contract, SoapMockOptions(seed=seed, validate=validate, **_known(SoapMockOptions, options)))

@@ -18,6 +18,7 @@ from lxml import etree
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.model import Location, Problem, Severity
 from toolkit.regex_strings import pattern_min_length
+from toolkit.soap.generate.errors import limit_hint
 from toolkit.soap.load import SoapContract
 from toolkit.soap.wsdl import (
     BUILTIN_NAMESPACES,
@@ -32,9 +33,8 @@ from toolkit.soap.wsdl import (
     qname,
 )
 from toolkit.soap.xml import element_path, source_line
-from toolkit.soap.xsd_builtin import XSD_BUILTIN_TYPES
-from toolkit.soap.xsd_generate_errors import limit_hint
-from toolkit.soap.xsd_generate_regex import translate
+from toolkit.soap.xsd.builtin import XSD_BUILTIN_TYPES
+from toolkit.soap.xsd.regex import translate
 from toolkit.sources import display_name
 
 # XSD attributes that name another schema component, and which table that component lives in.

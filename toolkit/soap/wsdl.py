@@ -51,6 +51,7 @@ def qname(element: etree._Element, value: str | None) -> str | None:
 
 
 def local_name(name: str) -> str:
+    """The local part of a Clark name: ``{ns}Order`` → ``Order`` (for an lxml node, see ``node_local_name``)."""
     return name.rpartition("}")[2]
 
 

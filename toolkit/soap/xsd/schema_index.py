@@ -1,4 +1,4 @@
-"""A diffable view of a contract's XML Schema: components by meaning, references, reachability, paths.
+"""An index of a contract's XML Schema, for diff and generation alike: components by meaning, references, paths.
 
 The loader keeps every XSD component as lxml elements keyed by Clark QName. Diffing needs three
 more things, computed once per contract: which components each component refers to (so a change
@@ -55,7 +55,8 @@ def xsd_children(node: etree._Element, *localnames: str) -> Iterator[etree._Elem
             yield child
 
 
-def localname(node: etree._Element) -> str:
+def node_local_name(node: etree._Element) -> str:
+    """An lxml node's tag without its namespace (for a Clark name string, see ``wsdl.local_name``)."""
     return etree.QName(node).localname
 
 
@@ -89,13 +90,13 @@ def path(node: etree._Element, attribute: str | None = None) -> str:
     current: etree._Element | None = node
     while current is not None and isinstance(current.tag, str):
         if is_xsd(current, "schema") or (
-            etree.QName(current).namespace == WSDL and localname(current) == "definitions"
+            etree.QName(current).namespace == WSDL and node_local_name(current) == "definitions"
         ):
             break
         prefix = current.prefix
-        step = f"{prefix}:{localname(current)}" if prefix else localname(current)
+        step = f"{prefix}:{node_local_name(current)}" if prefix else node_local_name(current)
         # enumerations are told apart by value; other facets appear once per restriction
-        predicates = ("name", "ref", "value") if localname(current) == "enumeration" else ("name", "ref")
+        predicates = ("name", "ref", "value") if node_local_name(current) == "enumeration" else ("name", "ref")
         for predicate in predicates:
             if current.get(predicate) is not None:
                 step += f"[@{predicate}='{current.get(predicate)}']"
@@ -172,7 +173,7 @@ class SchemaIndex:
         form = node.get("form")
         if form is None:
             schema = self.schema_of(node)
-            default = "elementFormDefault" if localname(node) == "element" else "attributeFormDefault"
+            default = "elementFormDefault" if node_local_name(node) == "element" else "attributeFormDefault"
             form = schema.get(default, "unqualified") if schema is not None else "unqualified"
         return f"{{{namespace}}}{name}" if form == "qualified" and namespace else name
 
@@ -189,7 +190,7 @@ class SchemaIndex:
             for node in component.element.iter():
                 if not is_xsd(node):
                     continue
-                owner = localname(node)
+                owner = node_local_name(node)
                 for attribute in _QNAME_ATTRIBUTES:
                     value = node.get(attribute)
                     if value is None or (attribute == "substitutionGroup"):

@@ -1,6 +1,6 @@
 """The compiled form of XML Schema components: small objects that emit XML with an rng.
 
-``xsd_generate_compile`` builds these once per component (types on first use, so recursive types
+``compiler`` builds these once per component (types on first use, so recursive types
 cost nothing up front); drawing an instance only walks them. Depth is handled here: past
 ``Draw.depth_limit`` optional particles are left out and choices take their cheapest branch, so
 recursive schemas terminate; a required cycle that never ends is reported, not looped on.
@@ -24,9 +24,9 @@ from lxml import etree
 from toolkit.fake import Fake
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock.problem import clip
+from toolkit.soap.generate.errors import XsdGenerationError, XsdGenerationLimitError
+from toolkit.soap.generate.simple_types import SimpleType
 from toolkit.soap.wsdl import local_name, split_clark
-from toolkit.soap.xsd_generate_errors import XsdGenerationError, XsdGenerationLimitError
-from toolkit.soap.xsd_generate_simple import SimpleType
 
 __all__ = ["XSI", "Draw", "ElementDecl", "XsdGenerationError", "XsdGenerationLimitError"]
 

@@ -6,8 +6,8 @@ wildcard, with its effective minOccurs/maxOccurs through the enclosing sequences
 change is judged by what it does to documents, not by how the schema text moved. Changes inside a
 named type are reported at that type; the operations that reach it decide the direction later.
 
-The rules are split by construct: content models (``diff_xsd_content``, over the slots of
-``diff_xsd_slots``), declarations (``diff_xsd_declarations``) and simple types (``diff_xsd_simple``);
+The rules are split by construct: content models (``xsd_content``, over the slots of
+``xsd_slots``), declarations (``xsd_declarations``) and simple types (``xsd_simple_types``);
 this module walks the components and hands each to the part that compares its kind.
 """
 
@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from lxml import etree
 
-from toolkit.soap.diff_rules import Finding
-from toolkit.soap.diff_xsd_content import ContentRules
-from toolkit.soap.diff_xsd_declarations import DeclarationRules
-from toolkit.soap.diff_xsd_simple import SimpleTypeRules
-from toolkit.soap.schema_model import localname
+from toolkit.soap.diff.rules import Finding
+from toolkit.soap.diff.xsd_content import ContentRules
+from toolkit.soap.diff.xsd_declarations import DeclarationRules
+from toolkit.soap.diff.xsd_simple_types import SimpleTypeRules
 from toolkit.soap.wsdl import local_name
+from toolkit.soap.xsd.schema_index import node_local_name
 
 
 class SchemaDiff(ContentRules, DeclarationRules, SimpleTypeRules):
@@ -61,7 +61,7 @@ class SchemaDiff(ContentRules, DeclarationRules, SimpleTypeRules):
             self.compare_slots(self.attribute_slots(self.old, old), self.attribute_slots(self.new, new), new)
 
     def compare_type_nodes(self, old: etree._Element, new: etree._Element, at: etree._Element) -> None:
-        old_kind, new_kind = localname(old), localname(new)
+        old_kind, new_kind = node_local_name(old), node_local_name(new)
         if old_kind == new_kind == "complexType":
             self.compare_complex(old, new)
         elif old_kind == new_kind == "simpleType":

@@ -3,8 +3,8 @@
 No other tool diffs WSDL, so ctk carries the rules itself, in oasdiff's style: one rule id per kind
 of change, graded breaking / dangerous / info from the client's side. This module joins the parts:
 namespace pairing (a changed targetNamespace is one change, not every component removed and
-re-added), type renames, the WSDL rules (diff_wsdl), the schema rules (diff_xsd) judged by the
-direction in which each operation reaches a component (diff_rules), and one merged, sorted list.
+re-added), type renames, the WSDL rules (wsdl), the schema rules (xsd) judged by the
+direction in which each operation reaches a component (rules), and one merged, sorted list.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from collections.abc import Callable
 
 from toolkit.errors import CtkError
 from toolkit.model import Change, ChangeSeverity, Contract
-from toolkit.soap.diff_rules import Finding, judge
-from toolkit.soap.diff_wsdl import WsdlDiff
-from toolkit.soap.diff_wsdl_views import Usage, operation_views
-from toolkit.soap.diff_xsd import SchemaDiff
+from toolkit.soap.diff.rules import Finding, judge
+from toolkit.soap.diff.wsdl import WsdlDiff
+from toolkit.soap.diff.wsdl_views import Usage, operation_views
+from toolkit.soap.diff.xsd import SchemaDiff
 from toolkit.soap.load import SoapContract
-from toolkit.soap.schema_model import Key, SchemaIndex, namespace_of
 from toolkit.soap.wsdl import Definitions, local_name
+from toolkit.soap.xsd.schema_index import Key, SchemaIndex, namespace_of
 
 __all__ = ["diff"]
 

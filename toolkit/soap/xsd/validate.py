@@ -1,6 +1,6 @@
 """One compiled lxml XML Schema for a whole WSDL, to check message bodies in microseconds.
 
-``xsd_assemble`` turns the WSDL's schemas into documents libxml2 can compile together. When libxml2
+``assemble`` turns the WSDL's schemas into documents libxml2 can compile together. When libxml2
 refuses the set, strict mode raises a ``LoadError`` pointing at the original file and line; lenient
 mode (what the mock uses: a vendor's sloppy XSD must still be served) leaves out each component
 libxml2 complains about, recompiles, and lists what was left out in ``warnings``.
@@ -28,16 +28,16 @@ from lxml import etree
 from toolkit.errors import LoadError
 from toolkit.limits import DEFAULT_LIMITS
 from toolkit.mock.problem import clip
-from toolkit.soap.schema_model import is_xsd
 from toolkit.soap.wsdl import Definitions
 from toolkit.soap.xml import source_line
-from toolkit.soap.xsd_assemble import (
+from toolkit.soap.xsd.assemble import (
     SchemaDocument,
     compile_schema,
     global_elements,
     schema_documents,
 )
-from toolkit.soap.xsd_patterns import PatternChecker, plan
+from toolkit.soap.xsd.patterns import PatternChecker, plan
+from toolkit.soap.xsd.schema_index import is_xsd
 from toolkit.sources import display_name
 
 __all__ = ["XsdValidator", "XsdViolation"]
@@ -74,7 +74,7 @@ class XsdValidator:
         self.elements = elements  # global elements the compiled schema declares
         self._unvalidated = unvalidated  # global elements of documents left out in lenient mode
         self.warnings = list(warnings)
-        self.patterns = patterns  # pattern steps libxml2 would backtrack on, matched with RE2 (xsd_patterns)
+        self.patterns = patterns  # pattern steps libxml2 would backtrack on, matched with RE2 (patterns)
         self._lock = threading.Lock()  # an XMLSchema keeps its error log on the instance
 
     @classmethod
@@ -121,9 +121,9 @@ class XsdValidator:
     def validate(self, element: etree._Element, *, patterns: bool = True) -> list[XsdViolation]:
         """Every violation of ``element`` against its global declaration; [] when valid. Never raises.
         For elements the mock builds itself (bounded by the generation limits); requests use ``check``.
-        ``patterns=False``: the moved patterns (``xsd_patterns``) are not matched again — for the
+        ``patterns=False``: the moved patterns (``patterns``) are not matched again — for the
         generator's own instances, whose every value under a pattern it has matched already with the
-        same RE2 patterns (``xsd_generate_nodes.Draw.value``); libxml2 checks everything else."""
+        same RE2 patterns (``nodes.Draw.value``); libxml2 checks everything else."""
         listed, _ = self.check(element, listed=_EVERY, tree_bytes=_EVERY, patterns=patterns)
         return listed
 
@@ -143,7 +143,7 @@ class XsdValidator:
         docstring). ``size``: what the caller knows of the element's size, e.g. the request body's length
         (a tree's cost is in its nodes, which its bytes bound); within ``tree_bytes``, the element is not
         serialized only to be measured. ``patterns``: see ``validate``. ``slow_values``: the values under
-        patterns left with libxml2 though it backtracks on them (``xsd_patterns``) that a request may carry;
+        patterns left with libxml2 though it backtracks on them (``patterns``) that a request may carry;
         more is one violation, before libxml2 runs (``Limits.max_slow_pattern_values``).
         Never raises: odd input (a foreign node type, a broken tree) must not crash a mock."""
         try:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from toolkit.soap.diff_xsd_base import XsdRules
-from toolkit.soap.schema_model import SchemaIndex, is_xsd, localname, xsd_children
+from toolkit.soap.diff.xsd_base import XsdRules
+from toolkit.soap.xsd.schema_index import SchemaIndex, is_xsd, node_local_name, xsd_children
 
 _PARTICLES = ("element", "sequence", "choice", "all", "group", "any")
 _ATTRIBUTE_USES = ("attribute", "attributeGroup", "anyAttribute")
@@ -55,7 +55,7 @@ class SlotReader(XsdRules):
     def particle_slots(
         self, index: SchemaIndex, node: etree._Element, low: int, high: int | None, around: str, out: dict[str, Slot]
     ) -> None:
-        kind = localname(node)
+        kind = node_local_name(node)
         own_low, own_high = _occurs(node)
         low, high = low * own_low, _times(high, own_high)
         if kind in ("sequence", "all", "choice"):
@@ -80,7 +80,7 @@ class SlotReader(XsdRules):
     def attribute_slots(self, index: SchemaIndex, container: etree._Element) -> dict[str, Slot]:
         out: dict[str, Slot] = {}
         for node in xsd_children(container, *_ATTRIBUTE_USES):
-            kind = localname(node)
+            kind = node_local_name(node)
             if kind == "attribute":
                 if node.get("use") == "prohibited":
                     continue
@@ -114,7 +114,7 @@ class SlotReader(XsdRules):
         container = complex_type
         slots: dict[str, Slot] = {}
         for child in xsd_children(complex_type):
-            kind = localname(child)
+            kind = node_local_name(child)
             if kind in ("complexContent", "simpleContent"):
                 derivation = next(xsd_children(child, "extension", "restriction"), None)
                 if derivation is not None:

@@ -13,8 +13,8 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
-from toolkit.soap.schema_model import SchemaIndex, is_builtin, is_xsd, localname, xsd_children
 from toolkit.soap.wsdl import local_name
+from toolkit.soap.xsd.schema_index import SchemaIndex, is_builtin, is_xsd, node_local_name, xsd_children
 
 NARROWED = "narrowed"
 WIDENED = "widened"
@@ -142,7 +142,7 @@ def facts_of_node(index: SchemaIndex, node: etree._Element, depth: int = 0) -> F
     if not is_xsd(node, "simpleType"):
         return Facts("", variety="complex")
     for child in xsd_children(node):
-        kind = localname(child)
+        kind = node_local_name(child)
         if kind == "restriction":
             return restrict(_facts_of_inline_or_named(index, child, "base", depth), child)
         if kind == "list":
@@ -171,7 +171,7 @@ def restrict(base: Facts, restriction: etree._Element) -> Facts:
     step_patterns: set[str] = set()
     step_enumeration: set[str] = set()
     for facet in xsd_children(restriction):
-        kind, value = localname(facet), facet.get("value", "")
+        kind, value = node_local_name(facet), facet.get("value", "")
         if kind in BOUNDS:
             bounds[kind] = value
         elif kind == "pattern":

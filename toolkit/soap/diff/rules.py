@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from toolkit.model import ChangeSeverity
-from toolkit.soap.schema_model import Key
+from toolkit.soap.xsd.schema_index import Key
 
 REQUEST = "request"
 RESPONSE = "response"

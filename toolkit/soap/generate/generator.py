@@ -1,7 +1,7 @@
 """Valid, realistic instances of a WSDL's global elements, for SOAP mock responses.
 
 The SOAP mock asks for ``{ns}GetAccountResponse`` and gets an lxml element it can put in a Body.
-Each element's generator is compiled once (``xsd_generate_compile``), then drawing walks compiled
+Each element's generator is compiled once (``compiler``), then drawing walks compiled
 nodes with the caller's rng, so the same rng state gives the same bytes. Every instance is checked
 with the ``XsdValidator``: an invalid draw is drawn again, then replaced by a minimal instance, and
 if even that fails the generator raises rather than let the mock contradict its contract.
@@ -25,13 +25,13 @@ from lxml import etree
 
 from toolkit.fake import Fake
 from toolkit.limits import DEFAULT_LIMITS, Limits
+from toolkit.soap.generate.compiler import Compiler
+from toolkit.soap.generate.components import Index
+from toolkit.soap.generate.nodes import XSI, Draw, ElementDecl, XsdGenerationError, XsdGenerationLimitError
 from toolkit.soap.wsdl import XSD, Definitions, local_name
-from toolkit.soap.xsd_assemble import schema_documents
-from toolkit.soap.xsd_builtin import SOAP_ENCODING
-from toolkit.soap.xsd_generate_compile import Compiler
-from toolkit.soap.xsd_generate_index import Index
-from toolkit.soap.xsd_generate_nodes import XSI, Draw, ElementDecl, XsdGenerationError, XsdGenerationLimitError
-from toolkit.soap.xsd_validate import XsdValidator, XsdViolation
+from toolkit.soap.xsd.assemble import schema_documents
+from toolkit.soap.xsd.builtin import SOAP_ENCODING
+from toolkit.soap.xsd.validate import XsdValidator, XsdViolation
 
 __all__ = ["XsdGenerationError", "XsdGenerationLimitError", "XsdGenerator"]
 

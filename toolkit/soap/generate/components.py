@@ -1,6 +1,6 @@
 """The global components of a schema set, by Clark QName, and the helpers to read XSD nodes.
 
-Built from the standalone schema copies ``xsd_validate.schema_documents`` makes, so the generator
+Built from the standalone schema copies ``validate.schema_documents`` makes, so the generator
 reads exactly what the validator compiles.
 """
 
@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from toolkit.soap.schema_model import is_xsd, xsd_children
+from toolkit.soap.generate.nodes import UNBOUNDED
 from toolkit.soap.wsdl import XSD, XSD_NAMESPACES
-from toolkit.soap.xsd_assemble import OLD_TYPE_NAMES, SchemaDocument
-from toolkit.soap.xsd_builtin import XML
-from toolkit.soap.xsd_generate_nodes import UNBOUNDED
+from toolkit.soap.xsd.assemble import OLD_TYPE_NAMES, SchemaDocument
+from toolkit.soap.xsd.builtin import XML
+from toolkit.soap.xsd.schema_index import is_xsd, xsd_children
 
 
 @dataclass(frozen=True, slots=True)

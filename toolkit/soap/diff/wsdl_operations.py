@@ -13,11 +13,11 @@ import datetime as dt
 from lxml import etree
 
 from toolkit.model import Change, ChangeSeverity
-from toolkit.soap.diff_rules import REQUEST, RESPONSE, B, D, Finding, I
-from toolkit.soap.diff_wsdl_views import OperationView, Part, parts
+from toolkit.soap.diff.rules import REQUEST, RESPONSE, B, D, Finding, I
+from toolkit.soap.diff.wsdl_views import OperationView, Part, parts
 from toolkit.soap.load import SoapContract
-from toolkit.soap.schema_model import Key, SchemaIndex, path
 from toolkit.soap.wsdl import WSDL, local_name
+from toolkit.soap.xsd.schema_index import Key, SchemaIndex, path
 from toolkit.sunset import DEPRECATED_WORD
 
 
@@ -57,7 +57,7 @@ def _binding_path(bound: etree._Element, attribute: str, localname: str, *parent
 
 
 class OperationRules:
-    """The state of one WSDL comparison and its operation rules; ``diff_wsdl.WsdlDiff`` adds services and ports."""
+    """The state of one WSDL comparison and its operation rules; ``wsdl.WsdlDiff`` adds services and ports."""
 
     def __init__(
         self,

@@ -1,8 +1,8 @@
 """WSDL-level drift: services, ports, endpoint addresses and SOAP versions, then each port's operations.
 
 A service or port that disappeared is one change listing its operations, not one per operation;
-the operations of ports present in both versions are compared by ``diff_wsdl_operations``, over
-the per-operation view of ``diff_wsdl_views``.
+the operations of ports present in both versions are compared by ``wsdl_operations``, over
+the per-operation view of ``wsdl_views``.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from lxml import etree
 
 from toolkit.model import Change
-from toolkit.soap.diff_rules import B, D, Finding, I
-from toolkit.soap.diff_wsdl_operations import OperationRules
-from toolkit.soap.diff_wsdl_views import OperationView
+from toolkit.soap.diff.rules import B, D, Finding, I
+from toolkit.soap.diff.wsdl_operations import OperationRules
+from toolkit.soap.diff.wsdl_views import OperationView
 from toolkit.soap.load import SoapContract
-from toolkit.soap.schema_model import path
 from toolkit.soap.wsdl import SOAP11, SOAP12, WSDL, Component, local_name, qname
+from toolkit.soap.xsd.schema_index import path
 
 
 def _soap_version(port: etree._Element, contract: SoapContract) -> str | None:

@@ -25,13 +25,13 @@ from lxml import etree
 from toolkit.exchange import Request
 from toolkit.soap.load import SoapContract
 from toolkit.soap.wsdl import SOAP11, SOAP12, WSDL, XSD_NAMESPACES
-from toolkit.soap.xsd_builtin import BUILTIN_SCHEMAS, SOAP12_ENCODING, SOAP_ENCODING, XMIME, XML
+from toolkit.soap.xsd.builtin import BUILTIN_SCHEMAS, SOAP12_ENCODING, SOAP_ENCODING, XMIME, XML
 from toolkit.sources import SourceReader
 
 _ORIGIN = "__ctk_origin__"  # scheme://host of the request, substituted per request
 _SELF = "__ctk_self__"  # origin + the path the client fetched ?wsdl from
 _HOST = re.compile(r"^[A-Za-z0-9._\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
-# Names of the built-in schemas (xsd_builtin) the mock serves in place of their canonical URLs.
+# Names of the built-in schemas (builtin) the mock serves in place of their canonical URLs.
 BUILTIN_NAMES = {SOAP_ENCODING: "ctk-soap-encoding", SOAP12_ENCODING: "ctk-soap12-encoding",
                  WSDL: "ctk-wsdl", XML: "ctk-xml", XMIME: "ctk-xmime"}  # fmt: skip
 _FORWARDED_PROTO = re.compile(r"proto=\"?(https?)\"?", re.IGNORECASE)

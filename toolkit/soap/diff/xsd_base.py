@@ -1,7 +1,7 @@
 """What every part of the XSD comparison shares: both indexes, the findings, the component being compared.
 
-The schema rules are split by construct (content models in ``diff_xsd_content``, declarations in
-``diff_xsd_declarations``, simple types in ``diff_xsd_simple``) and joined in ``diff_xsd.SchemaDiff``.
+The schema rules are split by construct (content models in ``xsd_content``, declarations in
+``xsd_declarations``, simple types in ``xsd_simple_types``) and joined in ``xsd.SchemaDiff``.
 They recurse into each other (a content model holds declarations, a declaration may hold an inline
 complex type), so this base names the three entry points each part offers the others; that keeps
 every module readable and type-checked on its own.
@@ -13,10 +13,10 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from toolkit.soap.diff_rules import Finding
-from toolkit.soap.diff_simple import CHANGED, NARROWED, WIDENED
-from toolkit.soap.schema_model import Key, SchemaIndex, namespace_of, path
+from toolkit.soap.diff.rules import Finding
+from toolkit.soap.diff.value_spaces import CHANGED, NARROWED, WIDENED
 from toolkit.soap.wsdl import local_name
+from toolkit.soap.xsd.schema_index import Key, SchemaIndex, namespace_of, path
 
 
 def type_kind(flags: set[str]) -> str | None:
@@ -75,10 +75,10 @@ class XsdRules:
     # --- what the parts offer each other (implemented in their own modules) ------------------------
 
     def compare_complex(self, old: etree._Element, new: etree._Element) -> None:
-        raise NotImplementedError  # diff_xsd_content.ContentRules
+        raise NotImplementedError  # xsd_content.ContentRules
 
     def compare_declaration(self, old: etree._Element, new: etree._Element) -> None:
-        raise NotImplementedError  # diff_xsd_declarations.DeclarationRules
+        raise NotImplementedError  # xsd_declarations.DeclarationRules
 
     def compare_simple(self, old: etree._Element, new: etree._Element) -> None:
-        raise NotImplementedError  # diff_xsd_simple.SimpleTypeRules
+        raise NotImplementedError  # xsd_simple_types.SimpleTypeRules

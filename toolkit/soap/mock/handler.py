@@ -5,12 +5,12 @@ Where it answers. Each SOAP port is served at its ``soap:address``/``soap12:addr
 mount that matches no port path goes to the port whose SOAP version the envelope speaks. When the
 caller gives a mount (``sandbox.toml``: ``mount = "/crm"``) it replaces the address paths: every
 port is served at the mount and the envelope version picks the port. ``GET <path>?wsdl`` serves the
-WSDL with those addresses rewritten to the mock's own URL (``mock_wsdl``).
+WSDL with those addresses rewritten to the mock's own URL (``served_documents``).
 
-Per request: read the envelope (``mock_envelope``: hardened parsing, any failure is a Client/Sender
+Per request: read the envelope (``envelope``: hardened parsing, any failure is a Client/Sender
 fault), choose the port by envelope version and the operation by SOAPAction / SOAP 1.2 ``action`` /
-body element (``mock_dispatch``), check mandatory headers, validate the body against the XSD
-(rpc wrappers are declared by ``mock_rpc``; rpc/encoded is only checked for the right wrapper, since
+body element (``dispatch``), check mandatory headers, validate the body against the XSD
+(rpc wrappers are declared by ``rpc``; rpc/encoded is only checked for the right wrapper, since
 encoded messages carry xsi:type, href and multi-refs that no schema describes), then generate the
 output message seeded by the request, echoing request leaf values into same-named response elements.
 An answer is a pure function of the request, so whole answers are memoised.
@@ -38,9 +38,10 @@ from toolkit.mock.guard import report_bug
 from toolkit.mock.memo import Memo
 from toolkit.mock.problem import clip
 from toolkit.mock.seed import rng_for
+from toolkit.soap.generate.generator import XsdGenerationError, XsdGenerator
 from toolkit.soap.load import SoapContract
-from toolkit.soap.mock_dispatch import Port, PortOperation, compile_ports
-from toolkit.soap.mock_envelope import (
+from toolkit.soap.mock.dispatch import Port, PortOperation, compile_ports
+from toolkit.soap.mock.envelope import (
     CONTENT_TYPES,
     ENVELOPE_NAMESPACES,
     Envelope,
@@ -54,7 +55,7 @@ from toolkit.soap.mock_envelope import (
     request_action,
     version_of_content_type,
 )
-from toolkit.soap.mock_faults import (
+from toolkit.soap.mock.faults import (
     FaultCode,
     fault_response,
     not_understood_blocks,
@@ -62,11 +63,10 @@ from toolkit.soap.mock_faults import (
     upgrade_block,
     violation_elements,
 )
-from toolkit.soap.mock_rpc import wrapper_schemas
-from toolkit.soap.mock_wsdl import WsdlDocuments
+from toolkit.soap.mock.rpc import wrapper_schemas
+from toolkit.soap.mock.served_documents import WsdlDocuments
 from toolkit.soap.wsdl import local_name
-from toolkit.soap.xsd_generate import XsdGenerationError, XsdGenerator
-from toolkit.soap.xsd_validate import XsdValidator
+from toolkit.soap.xsd.validate import XsdValidator
 
 if TYPE_CHECKING:
     import random

@@ -2,34 +2,34 @@
 
 When both versions restrict the same base, each facet is judged on its own (a lower maxLength
 narrows, a dropped enumeration value is reported by value), which gives precise findings at the
-facet's own place; any other change is judged by comparing the two value spaces (``diff_simple``).
+facet's own place; any other change is judged by comparing the two value spaces (``value_spaces``).
 """
 
 from __future__ import annotations
 
 from lxml import etree
 
-from toolkit.soap.diff_simple import bound_change, compare_facts, facts_of_node, pattern_change
-from toolkit.soap.diff_xsd_base import XsdRules, type_kind
-from toolkit.soap.schema_model import localname, xsd_children
+from toolkit.soap.diff.value_spaces import bound_change, compare_facts, facts_of_node, pattern_change
+from toolkit.soap.diff.xsd_base import XsdRules, type_kind
+from toolkit.soap.xsd.schema_index import node_local_name, xsd_children
 
 
 class SimpleTypeRules(XsdRules):
-    """The simple-type rules of ``diff_xsd.SchemaDiff``."""
+    """The simple-type rules of ``xsd.SchemaDiff``."""
 
     def compare_simple(self, old: etree._Element, new: etree._Element) -> None:
         old_body = next(xsd_children(old), None)
         new_body = next(xsd_children(new), None)
         if old_body is None or new_body is None:
             return
-        if localname(old_body) == localname(new_body) == "restriction":
+        if node_local_name(old_body) == node_local_name(new_body) == "restriction":
             old_base = self.renamed("type", self.old.resolve(old_body, old_body.get("base")))
             new_base = self.new.resolve(new_body, new_body.get("base"))
             inline = next(xsd_children(old_body, "simpleType"), None), next(xsd_children(new_body, "simpleType"), None)
             if old_base == new_base and inline == (None, None):
                 self.compare_facets(old_body, new_body)
                 return
-        elif localname(old_body) == localname(new_body) == "list":
+        elif node_local_name(old_body) == node_local_name(new_body) == "list":
             old_item = self.renamed("type", self.old.resolve(old_body, old_body.get("itemType")))
             new_item = self.new.resolve(new_body, new_body.get("itemType"))
             old_inline = next(xsd_children(old_body, "simpleType"), None)
@@ -43,7 +43,8 @@ class SimpleTypeRules(XsdRules):
         if kind:
             self.add(
                 kind,
-                f"{self.owner()}: simple type {localname(old_body)} -> {localname(new_body)} changed its value space",
+                f"{self.owner()}: simple type {node_local_name(old_body)} -> {node_local_name(new_body)}"
+                " changed its value space",
                 old_body,
                 new_body,
             )
@@ -95,5 +96,5 @@ class SimpleTypeRules(XsdRules):
 def _facets(restriction: etree._Element) -> dict[str, list[etree._Element]]:
     out: dict[str, list[etree._Element]] = {}
     for facet in xsd_children(restriction):
-        out.setdefault(localname(facet), []).append(facet)
+        out.setdefault(node_local_name(facet), []).append(facet)
     return out

@@ -1,24 +1,24 @@
 """Complex types compared slot by slot: mixed content, derivation, and each element, attribute or wildcard.
 
-Slots (from ``diff_xsd_slots``) pair up by qualified name; a name that only moved to another
+Slots (from ``xsd_slots``) pair up by qualified name; a name that only moved to another
 namespace pairs up too and is reported once as such. What is left over was removed or added; each
 pair is compared for occurrence bounds, the compositor around it, its place in a sequence and
-its declaration (``diff_xsd_declarations``).
+its declaration (``xsd_declarations``).
 """
 
 from __future__ import annotations
 
 from lxml import etree
 
-from toolkit.soap.diff_simple import compare_facts, facts_of_name
-from toolkit.soap.diff_xsd_base import is_true, type_kind
-from toolkit.soap.diff_xsd_slots import Slot, SlotReader
-from toolkit.soap.schema_model import localname, namespace_of, xsd_children
+from toolkit.soap.diff.value_spaces import compare_facts, facts_of_name
+from toolkit.soap.diff.xsd_base import is_true, type_kind
+from toolkit.soap.diff.xsd_slots import Slot, SlotReader
 from toolkit.soap.wsdl import local_name
+from toolkit.soap.xsd.schema_index import namespace_of, node_local_name, xsd_children
 
 
 class ContentRules(SlotReader):
-    """The content-model rules of ``diff_xsd.SchemaDiff``."""
+    """The content-model rules of ``xsd.SchemaDiff``."""
 
     def compare_complex(self, old: etree._Element, new: etree._Element) -> None:
         pair = (id(old), id(new))
@@ -59,13 +59,13 @@ class ContentRules(SlotReader):
                 new if new is not None else new_type,
             )
             return
-        old_content, new_content = localname(old.getparent()), localname(new.getparent())  # type: ignore[arg-type]
+        old_content, new_content = node_local_name(old.getparent()), node_local_name(new.getparent())  # type: ignore[arg-type]
         old_base = self.renamed("type", self.old.resolve(old, old.get("base")))
         new_base = self.new.resolve(new, new.get("base"))
-        if (old_content, localname(old)) != (new_content, localname(new)):
+        if (old_content, node_local_name(old)) != (new_content, node_local_name(new)):
             self.add(
                 "type-changed",
-                f"{self.owner()}: {old_content}/{localname(old)} became {new_content}/{localname(new)}",
+                f"{self.owner()}: {old_content}/{node_local_name(old)} became {new_content}/{node_local_name(new)}",
                 old,
                 new,
             )

@@ -21,9 +21,9 @@ from typing import NamedTuple
 from toolkit.fake import Fake
 from toolkit.limits import DEFAULT_LIMITS
 from toolkit.regex_strings import pattern_min_length, regex_generator
-from toolkit.soap.xsd_generate_errors import XsdGenerationLimitError
-from toolkit.soap.xsd_generate_regex import XsdPattern
-from toolkit.soap.xsd_generate_values import atomic_value
+from toolkit.soap.generate.errors import XsdGenerationLimitError
+from toolkit.soap.generate.values import atomic_value
+from toolkit.soap.xsd.regex import XsdPattern
 
 _TZ = r"(Z|[+-]\d\d:\d\d)?"
 _NCNAME = r"[A-Za-z_][\w.\-]*"
@@ -283,7 +283,7 @@ class SimpleType:
     def pattern_failure(self, value: str) -> str | None:
         """The pattern step ``value`` certainly fails (an exact pattern's RE2 verdict; how libxml2 writes
         it), or None. The values the generator writes pass this, so the validator need not match the
-        patterns it took from libxml2 (``xsd_patterns``) on them again; an accepted value costs no match."""
+        patterns it took from libxml2 (``patterns``) on them again; an accepted value costs no match."""
         if not (self._patterned == 1 if self._patterned >= 0 else self.has_patterns()):
             return None
         if self._views.get("accepted") == value:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from toolkit.soap.mock_dispatch import Part, Port
+from toolkit.soap.mock.dispatch import Part, Port
 from toolkit.soap.wsdl import XSD, split_clark
 
 _XS = f"{{{XSD}}}"

@@ -27,7 +27,7 @@ from zeep.wsdl.utils import etree_to_string
 
 from toolkit.exchange import Request, Response
 from toolkit.mock import Handler
-from toolkit.soap.xsd_builtin import BUILTIN_SCHEMAS
+from toolkit.soap.xsd.builtin import BUILTIN_SCHEMAS
 
 
 class MockZeepTransport(Transport):

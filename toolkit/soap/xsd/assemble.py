@@ -9,11 +9,11 @@ includes) and libxml2 has habits that make the naive "compile each schema" appro
   is imported first wins and the rest of that namespace is silently missing. Every namespace gets one
   wrapper schema that ``xs:include``s each of its documents (chameleons too); every import in every
   document is rewritten to point at that wrapper, and a master schema imports each namespace once;
-- references to soapenc:, wsdl:, xml:, xmime: need schemas nobody ships (``xsd_builtin``);
+- references to soapenc:, wsdl:, xml:, xmime: need schemas nobody ships (``builtin``);
 - 1999/2000 XSD drafts are rewritten to the 2001 namespace.
 
 Everything resolves in memory through an ``etree.Resolver`` with synthetic URLs: never the network,
-never the file system. ``xsd_validate`` compiles the result and decides what to do when libxml2 refuses it.
+never the file system. ``validate`` compiles the result and decides what to do when libxml2 refuses it.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from toolkit.soap.schema_model import is_xsd
 from toolkit.soap.wsdl import XSD, XSD_NAMESPACES, Definitions
 from toolkit.soap.xml import source_line
-from toolkit.soap.xsd_builtin import BUILTIN_SCHEMAS, XML, XSD_BUILTIN_TYPES
+from toolkit.soap.xsd.builtin import BUILTIN_SCHEMAS, XML, XSD_BUILTIN_TYPES
+from toolkit.soap.xsd.schema_index import is_xsd
 from toolkit.sources import display_name
 
 _SCHEME = "ctk-xsd:/"

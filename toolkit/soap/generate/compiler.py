@@ -12,11 +12,8 @@ import re
 
 from lxml import etree
 
-from toolkit.soap.schema_model import is_xsd
-from toolkit.soap.wsdl import WSDL, XSD, split_clark
-from toolkit.soap.xsd_builtin import SOAP12_ENCODING, SOAP_ENCODING, XSD_BUILTIN_TYPES
-from toolkit.soap.xsd_generate_index import Index, Scope, children, occurs
-from toolkit.soap.xsd_generate_nodes import (
+from toolkit.soap.generate.components import Index, Scope, children, occurs
+from toolkit.soap.generate.nodes import (
     AnyNode,
     ArrayGen,
     AttributeGen,
@@ -27,8 +24,11 @@ from toolkit.soap.xsd_generate_nodes import (
     SequenceNode,
     TypeGen,
 )  # fmt: skip
-from toolkit.soap.xsd_generate_regex import translate
-from toolkit.soap.xsd_generate_simple import LIST_BUILTINS, Facets, SimpleType
+from toolkit.soap.generate.simple_types import LIST_BUILTINS, Facets, SimpleType
+from toolkit.soap.wsdl import WSDL, XSD, split_clark
+from toolkit.soap.xsd.builtin import SOAP12_ENCODING, SOAP_ENCODING, XSD_BUILTIN_TYPES
+from toolkit.soap.xsd.regex import translate
+from toolkit.soap.xsd.schema_index import is_xsd
 
 _ARRAY_TYPES = {f"{{{SOAP_ENCODING}}}Array", f"{{{SOAP12_ENCODING}}}Array"}
 _INT_FACETS = {"length": "length", "minLength": "min_length", "maxLength": "max_length",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from toolkit.fake import Fake
 
 if TYPE_CHECKING:
-    from toolkit.soap.xsd_generate_simple import SimpleType
+    from toolkit.soap.generate.simple_types import SimpleType
 
 _EPOCH_LOW = 1546300800  # 2019-01-01
 _SPAN = 7 * 365 * 86400
@@ -32,10 +32,10 @@ _SIMPLE: tuple[dict[str, tuple[int | None, int | None]], dict[str, str], Callabl
 
 
 def _simple_names() -> tuple[dict[str, tuple[int | None, int | None]], dict[str, str], Callable[[str], str]]:
-    """xsd_generate_simple's tables, imported on first use (it imports this module) and kept: a function-level
+    """simple_types's tables, imported on first use (it imports this module) and kept: a function-level
     import costs ~0.6 us, and atomic_value runs for most values drawn."""
     global _SIMPLE
-    from toolkit.soap.xsd_generate_simple import INTEGER_RANGES, LIST_BUILTINS, family
+    from toolkit.soap.generate.simple_types import INTEGER_RANGES, LIST_BUILTINS, family
 
     _SIMPLE = (INTEGER_RANGES, LIST_BUILTINS, family)
     return _SIMPLE

@@ -30,11 +30,9 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from toolkit.limits import DEFAULT_LIMITS
-from toolkit.soap.schema_model import is_xsd
-from toolkit.soap.xsd_assemble import SchemaDocument
-from toolkit.soap.xsd_generate_compile import Compiler
-from toolkit.soap.xsd_generate_index import Index
-from toolkit.soap.xsd_generate_nodes import (
+from toolkit.soap.generate.compiler import Compiler
+from toolkit.soap.generate.components import Index
+from toolkit.soap.generate.nodes import (
     XSI,
     AnyNode,
     ChoiceNode,
@@ -44,8 +42,10 @@ from toolkit.soap.xsd_generate_nodes import (
     SequenceNode,
     TypeGen,
 )  # fmt: skip
-from toolkit.soap.xsd_generate_regex import XsdPattern, translate
-from toolkit.soap.xsd_generate_simple import SimpleType
+from toolkit.soap.generate.simple_types import SimpleType
+from toolkit.soap.xsd.assemble import SchemaDocument
+from toolkit.soap.xsd.regex import XsdPattern, translate
+from toolkit.soap.xsd.schema_index import is_xsd
 
 __all__ = ["MAX_SLOW_VALUES", "PatternChecker", "PatternPlan", "is_cheap_for_libxml2", "plan"]
 

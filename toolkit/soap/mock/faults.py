@@ -18,9 +18,9 @@ from lxml import etree
 
 from toolkit.exchange import Response
 from toolkit.mock.problem import clip
-from toolkit.soap.mock_envelope import CONTENT_TYPES, ENVELOPE_NAMESPACES, PREFIXES, SOAP12_ENV, build_envelope
+from toolkit.soap.mock.envelope import CONTENT_TYPES, ENVELOPE_NAMESPACES, PREFIXES, SOAP12_ENV, build_envelope
 from toolkit.soap.wsdl import split_clark
-from toolkit.soap.xsd_builtin import XML
+from toolkit.soap.xsd.builtin import XML
 
 CTK_NS = "urn:ctk:mock"
 _XML_LANG = f"{{{XML}}}lang"

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from toolkit.model import SoapOperation
-from toolkit.soap.diff_rules import REQUEST, RESPONSE
+from toolkit.soap.diff.rules import REQUEST, RESPONSE
 from toolkit.soap.load import SoapContract
-from toolkit.soap.schema_model import Key, SchemaIndex, is_builtin
 from toolkit.soap.wsdl import WSDL, Component, local_name, qname
+from toolkit.soap.xsd.schema_index import Key, SchemaIndex, is_builtin
 
 Part = tuple[str, str, str]  # (name, "element" | "type", mapped QName)
 
