@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from toolkit.errors import CtkError  # noqa: E402
-from toolkit.graphql.mock import LIMIT_CODES, GraphQLMock, GraphQLMockOptions  # noqa: E402
+from toolkit.graphql.mock.handler import LIMIT_CODES, GraphQLMock, GraphQLMockOptions  # noqa: E402
 from toolkit.load import load_contract  # noqa: E402
 from toolkit.mock.transport import MockTransport  # noqa: E402
 

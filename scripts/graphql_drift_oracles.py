@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from toolkit.errors import LoadError, UnknownFormatError  # noqa: E402
-from toolkit.graphql.diff import diff  # noqa: E402
+from toolkit.graphql.diff.compare import diff  # noqa: E402
 from toolkit.load import load_contract  # noqa: E402
 from toolkit.model import Change, ChangeSeverity, Contract  # noqa: E402
 from toolkit.sources import Source  # noqa: E402

@@ -140,7 +140,7 @@ def secrets(monkeypatch: pytest.MonkeyPatch) -> None:
 def calls(monkeypatch: pytest.MonkeyPatch) -> Calls:
     """Both protocol diffs stubbed: these tests pin the fetching, not the rules."""
     return {
-        "graphql": stub_diff(monkeypatch, CHANGES, "toolkit.graphql.diff"),
+        "graphql": stub_diff(monkeypatch, CHANGES, "toolkit.graphql.diff.compare"),
         "soap": stub_diff(monkeypatch, CHANGES, "toolkit.soap.diff.compare"),
     }
 

@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import CORPUS, REPO, corpus
 from toolkit.errors import LoadError
-from toolkit.graphql.diff import diff
+from toolkit.graphql.diff.compare import diff
 from toolkit.load import load_contract
 from toolkit.model import Change, ChangeSeverity, Contract
 

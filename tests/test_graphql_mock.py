@@ -12,7 +12,7 @@ from graphql import build_client_schema, get_introspection_query, print_schema
 from tests.conftest import REPO
 from toolkit.exchange import Request, Response
 from toolkit.graphql.load import GraphQLContract
-from toolkit.graphql.mock import GraphQLMock, GraphQLMockOptions
+from toolkit.graphql.mock.handler import GraphQLMock, GraphQLMockOptions
 from toolkit.load import load_contract
 
 GQL = "application/graphql-response+json"

@@ -1,6 +1,6 @@
 """Hostile and broken requests to the GraphQL mock: each gets a GraphQL error document, never a traceback.
 
-Tests never assert on time; the limits are what keep these answers quick (see toolkit/graphql/mock_limits.py).
+Tests never assert on time; the limits are what keep these answers quick (see toolkit/graphql/mock/costs.py).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import pytest
 from tests.conftest import REPO
 from toolkit.exchange import Request, Response
 from toolkit.graphql.load import GraphQLContract
-from toolkit.graphql.mock import GraphQLMock, GraphQLMockOptions
-from toolkit.graphql.mock_limits import count_tokens
+from toolkit.graphql.mock.costs import count_tokens
+from toolkit.graphql.mock.handler import GraphQLMock, GraphQLMockOptions
 from toolkit.load import load_contract
 from toolkit.mock import guard
 from toolkit.mock.asgi import MockASGIApp

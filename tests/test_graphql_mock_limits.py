@@ -14,9 +14,9 @@ from tests.conftest import REPO, corpus
 from toolkit.exchange import Request, Response
 from toolkit.graphql.lint import lint_graphql
 from toolkit.graphql.load import GraphQLContract
-from toolkit.graphql.mock import GraphQLMock, GraphQLMockOptions
-from toolkit.graphql.mock_introspection import full_introspection_cost
-from toolkit.graphql.mock_limits import Measured, filled_levels, measure
+from toolkit.graphql.mock.costs import Measured, filled_levels, measure
+from toolkit.graphql.mock.handler import GraphQLMock, GraphQLMockOptions
+from toolkit.graphql.mock.introspection import full_introspection_cost
 from toolkit.limits import DEFAULT_LIMITS
 from toolkit.load import load_contract
 from toolkit.model import Severity
@@ -140,7 +140,7 @@ def test_a_failed_budget_count_leaves_nothing_half_built(monkeypatch: pytest.Mon
     def broken(schema: Any) -> int:
         raise ZeroDivisionError
 
-    monkeypatch.setattr("toolkit.graphql.mock.full_introspection_cost", broken)
+    monkeypatch.setattr("toolkit.graphql.mock.handler.full_introspection_cost", broken)
     assert send(mock, {"query": "{ __schema { types { name } } }"}).status == 500
     assert mock._introspection_budget is None
     monkeypatch.undo()

@@ -25,7 +25,7 @@ __all__ = ["diff_contracts"]
 DIFF_MODULES: dict[ContractProtocol, str] = {
     ContractProtocol.OPENAPI: "toolkit.openapi.diff.compare",
     ContractProtocol.SOAP: "toolkit.soap.diff.compare",
-    ContractProtocol.GRAPHQL: "toolkit.graphql.diff",
+    ContractProtocol.GRAPHQL: "toolkit.graphql.diff.compare",
 }
 
 _LABELS = {ContractProtocol.OPENAPI: "OpenAPI", ContractProtocol.SOAP: "WSDL", ContractProtocol.GRAPHQL: "GraphQL"}

@@ -32,7 +32,7 @@ def _unfillable_lists(schema: Any, fallback: str, limits: Limits) -> list[Proble
     """A warning per output field whose lists nest deeper than the mock fills: its answers hold empty lists there."""
     from graphql import GraphQLInterfaceType, GraphQLObjectType
 
-    from toolkit.graphql.mock_limits import filled_levels, list_levels
+    from toolkit.graphql.mock.costs import filled_levels, list_levels
 
     filled = filled_levels(limits)
     problems = []

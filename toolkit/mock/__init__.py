@@ -40,7 +40,7 @@ def compile_mock(contract: Contract, *, seed: int = 0, validate: bool = True, **
         assert isinstance(contract, SoapContract)
         return SoapMock(contract, SoapMockOptions(seed=seed, validate=validate, **_known(SoapMockOptions, options)))
     from toolkit.graphql.load import GraphQLContract
-    from toolkit.graphql.mock import GraphQLMock, GraphQLMockOptions
+    from toolkit.graphql.mock.handler import GraphQLMock, GraphQLMockOptions
 
     assert isinstance(contract, GraphQLContract)
     return GraphQLMock(

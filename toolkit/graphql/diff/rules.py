@@ -9,7 +9,7 @@ Changes graphql-core calls safe are kept as ``info`` under graphql-core's ``Safe
 (``FIELD_DEPRECATED``). Descriptions are ignored: they never change what a client can send or get.
 
 This module compares types and enum values and runs every rule; the other constructs are in
-``diff_fields``, ``diff_directives`` and ``diff_deprecation``, on the plumbing of ``diff_found``.
+``fields``, ``directives`` and ``deprecation``, on the plumbing of ``found``.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from graphql import (
     is_specified_scalar_type,
 )
 
-from toolkit.graphql.diff_directives import DirectiveRules
-from toolkit.graphql.diff_found import BREAKING, DANGEROUS, INFO, Found, added_and_removed
-from toolkit.graphql.diff_types import kind_name
+from toolkit.graphql.diff.directives import DirectiveRules
+from toolkit.graphql.diff.found import BREAKING, DANGEROUS, INFO, Found, added_and_removed
+from toolkit.graphql.diff.type_changes import kind_name
 
 
 class Rules(DirectiveRules):

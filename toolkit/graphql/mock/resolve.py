@@ -19,7 +19,7 @@ An echoed value is repeated only when the output type can carry it (a non-finite
 
 Bounded: a list holds at most ``min(MAX_LIST, max_array_items)`` items (what the client asked for, else 1
 to 3); a list of lists fills only ``filled_levels`` levels, each inner list 1 to 3 items, and leaves the
-deeper lists empty (valid for every list type), which is what the cost walk (``mock_limits``) counts.
+deeper lists empty (valid for every list type), which is what the cost walk (``costs``) counts.
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ from graphql import (
 )
 
 from toolkit.fake import Fake
-from toolkit.graphql.mock_limits import DEFAULT_LIST, MAX_LIST, filled_levels
-from toolkit.graphql.mock_values import INT_MAX, INT_MIN, enum_value, is_size_argument, scalar_value
+from toolkit.graphql.mock.costs import DEFAULT_LIST, MAX_LIST, filled_levels
+from toolkit.graphql.mock.values import INT_MAX, INT_MIN, enum_value, is_size_argument, scalar_value
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock.json_body import echo_fits
 from toolkit.mock.seed import rng_for, seed_of

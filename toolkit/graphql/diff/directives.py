@@ -1,15 +1,15 @@
 """Directives compared: removed or added, arguments, repeatable, locations.
 
 Directive changes are schema-wide (no operation is listed for them). Their arguments follow the
-field-argument rules of ``diff_fields`` under graphql-core's directive rule ids.
+field-argument rules of ``fields`` under graphql-core's directive rule ids.
 """
 
 from __future__ import annotations
 
 from graphql import GraphQLDirective
 
-from toolkit.graphql.diff_fields import FieldRules
-from toolkit.graphql.diff_found import BREAKING, INFO, added_and_removed
+from toolkit.graphql.diff.fields import FieldRules
+from toolkit.graphql.diff.found import BREAKING, INFO, added_and_removed
 
 
 class DirectiveRules(FieldRules):

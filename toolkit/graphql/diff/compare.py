@@ -1,7 +1,7 @@
 """``diff``: what changed between two versions of a GraphQL schema, as it affects a client.
 
-The rules live in ``diff_rules`` (one function per construct, graphql-core's verdicts) and the
-operation index in ``diff_reach``; this module joins them into ``Change``s: each change gets the
+The rules live in ``rules`` (one function per construct, graphql-core's verdicts) and the
+operation index in ``reach``; this module joins them into ``Change``s: each change gets the
 operations that can reach the place it is about, and the list comes back in a stable order (by
 location, then rule id) so reports and snapshots do not churn between runs.
 """
@@ -13,9 +13,9 @@ import datetime as dt
 from graphql import GraphQLSchema
 
 from toolkit.errors import LoadError
-from toolkit.graphql.diff_found import Found
-from toolkit.graphql.diff_reach import Reach
-from toolkit.graphql.diff_rules import Rules
+from toolkit.graphql.diff.found import Found
+from toolkit.graphql.diff.reach import Reach
+from toolkit.graphql.diff.rules import Rules
 from toolkit.graphql.load import GraphQLContract
 from toolkit.model import Change, Contract
 

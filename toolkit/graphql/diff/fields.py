@@ -1,7 +1,7 @@
 """Fields, arguments and input fields compared: removed, added, retyped, defaults, deprecations.
 
 Output fields may only narrow and inputs (arguments, input fields) may only widen; the type tests
-are in ``diff_types``. Arguments are compared the same way for a field (``Type.field.arg``) and a
+are in ``type_changes``. Arguments are compared the same way for a field (``Type.field.arg``) and a
 directive (``@name(arg:)``), only the rule ids and one verdict differ, as in graphql-core.
 """
 
@@ -18,9 +18,9 @@ from graphql import (
     GraphQLObjectType,
 )
 
-from toolkit.graphql.diff_deprecation import DeprecationRules
-from toolkit.graphql.diff_found import BREAKING, DANGEROUS, INFO
-from toolkit.graphql.diff_types import (
+from toolkit.graphql.diff.deprecation import DeprecationRules
+from toolkit.graphql.diff.found import BREAKING, DANGEROUS, INFO
+from toolkit.graphql.diff.type_changes import (
     default_text,
     gained_non_null,
     has_default,

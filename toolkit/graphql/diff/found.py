@@ -1,8 +1,8 @@
 """What a GraphQL rule records (``Found``), and the plumbing the rule modules share.
 
-The rules are split by construct: deprecations and removals (``diff_deprecation``), fields,
-arguments and input fields (``diff_fields``), directives (``diff_directives``), and types and
-enums (``diff_rules``, which also runs them all). Each module adds one layer on top of the ones
+The rules are split by construct: deprecations and removals (``deprecation``), fields,
+arguments and input fields (``fields``), directives (``directives``), and types and
+enums (``rules``, which also runs them all). Each module adds one layer on top of the ones
 it uses, all on the state kept here.
 """
 

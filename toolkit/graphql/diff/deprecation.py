@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from toolkit.graphql.diff_found import BREAKING, DANGEROUS, INFO, Recorder
+from toolkit.graphql.diff.found import BREAKING, DANGEROUS, INFO, Recorder
 from toolkit.sunset import sunset_in_text
 
 

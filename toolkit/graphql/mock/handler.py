@@ -1,11 +1,11 @@
 """The GraphQL mock: a sans-IO function from ``Request`` to ``MockResult``, compiled once per schema.
 
 Per request, in order of cost, each step refusing what the next one should not pay for:
-read the GraphQL-over-HTTP request (``mock_http``: JSON nesting, lone surrogates); bound the document's
+read the GraphQL-over-HTTP request (``over_http``: JSON nesting, lone surrogates); bound the document's
 nesting with a bracket scan and its size with the parser's token cap; pick the operation; measure its
-depth and cost with fragments expanded (``mock_limits``), introspection on the schema's real sizes
-against its own budget (``mock_introspection``); validate; execute with graphql-core and the mock's resolvers
-(``mock_resolve``), whose values are seeded by the request. The answer is therefore a pure function
+depth and cost with fragments expanded (``costs``), introspection on the schema's real sizes
+against its own budget (``introspection``); validate; execute with graphql-core and the mock's resolvers
+(``resolve``), whose values are seeded by the request. The answer is therefore a pure function
 of the request, and whole answers are memoised: parse, validate and execute happen once per distinct
 request. Deprecated fields the operation selects are still served, and reported three ways: an
 ``extensions.ctk.deprecated`` list, the ``Deprecation``/``Sunset`` headers, and ``deprecated_uses``.
@@ -41,7 +41,9 @@ from graphql import (
 from toolkit.errors import CtkError
 from toolkit.exchange import MockResult, Request, Response
 from toolkit.graphql.load import GraphQLContract
-from toolkit.graphql.mock_http import (
+from toolkit.graphql.mock.costs import Measure, Measured, location_of, measure, nesting, over_token_limit
+from toolkit.graphql.mock.introspection import full_introspection_cost
+from toolkit.graphql.mock.over_http import (
     GRAPHQL_RESPONSE,
     JSON,
     Params,
@@ -53,9 +55,7 @@ from toolkit.graphql.mock_http import (
     read_params,
     refusal_response,
 )
-from toolkit.graphql.mock_introspection import full_introspection_cost
-from toolkit.graphql.mock_limits import Measure, Measured, location_of, measure, nesting, over_token_limit
-from toolkit.graphql.mock_resolve import Resolvers
+from toolkit.graphql.mock.resolve import Resolvers
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock.deprecation import deprecation_headers
 from toolkit.mock.guard import report_bug
@@ -80,12 +80,12 @@ class GraphQLMockOptions:
     """How the mock answers.
 
     ``max_depth`` 15: real client queries rarely pass 10 (introspection's ``ofType`` chains are not
-    counted, see ``mock_limits``). ``max_cost`` 5000 values produced: a page of 100 items with 20 fields and a
+    counted, see ``costs``). ``max_cost`` 5000 values produced: a page of 100 items with 20 fields and a
     nested list of 2 passes, an unbounded fan-out does not. ``max_tokens`` 20 000: about 100 KB of
     query, far above any hand-written or generated client query, far below what stalls the parser.
     Introspection is costed apart (``max_introspection_cost``): a real schema's full introspection is tens of
     thousands of values (GitHub's: 44 697), which tools must keep getting, while copies of it must not pass.
-    ``limits``: ``max_array_items`` and ``max_generation_depth`` bound generated lists (``mock_resolve``),
+    ``limits``: ``max_array_items`` and ``max_generation_depth`` bound generated lists (``resolve``),
     ``max_nesting`` a variable's value, ``max_echo_length`` what an answer repeats from the request.
     """
 

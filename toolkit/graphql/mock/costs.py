@@ -18,7 +18,7 @@ for each time it will be produced, so a list field multiplies its selection by i
 client asked for (``first: 50``, or the argument's declared default), else the mock's default of 3. A
 list of scalars counts its items, and a list of lists multiplies again (``list_shape``: the generator
 fills the same levels with at most the same sizes), so a query within the cost gets an answer within
-it. Introspection is counted apart, on the schema's real list sizes (``mock_introspection``), against
+it. Introspection is counted apart, on the schema's real list sizes (``introspection``), against
 its own budget.
 """
 
@@ -50,8 +50,8 @@ from graphql import (
     get_named_type,
 )
 
-from toolkit.graphql.mock_introspection import INTROSPECTION_FIELDS, IntrospectionCost, OverBudget
-from toolkit.graphql.mock_values import is_size_argument
+from toolkit.graphql.mock.introspection import INTROSPECTION_FIELDS, IntrospectionCost, OverBudget
+from toolkit.graphql.mock.values import is_size_argument
 from toolkit.limits import Limits
 
 MAX_LIST = 100  # the mock never makes a list longer than this, whatever the client asks (vendors cap pages too)
@@ -253,7 +253,7 @@ class _Walker:
         own = self.size_of(node, definition)
         levels = list_levels(definition.type) if definition is not None else 0
         # a connection's size is inherited by its edges/nodes; a list of lists sizes its outer list alone,
-        # exactly as the resolver does (mock_resolve), so both fill the same levels
+        # exactly as the resolver does (resolve), so both fill the same levels
         if own is None:
             own = inherited if inherited is not None and levels == 1 else None
         first = own if own is not None else DEFAULT_LIST
