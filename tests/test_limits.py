@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO, ctk, write_workspace
+from toolkit.destinations import DestinationPolicy, redact
 from toolkit.errors import ConfigError
 from toolkit.exchange import Delivery, MockResult, Request, Response
 from toolkit.limits import DEFAULT_LIMITS, LIMIT_DOCS, Limits
 from toolkit.mock.asgi import MockASGIApp
 from toolkit.mock.deliver import QUEUE_FACTOR, Deliverer
-from toolkit.mock.destinations import DestinationPolicy, redact
 from toolkit.mock.http_server import BoundedHttpToolsProtocol, uvicorn_options
 from toolkit.mock.request_log import MAX_PATH, reason_of, shorten
 from toolkit.mock.server import Dispatcher, MountedContract, ServeConfig, build_handler, changed_limits

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolkit.destinations import DestinationPolicy
 from toolkit.errors import ConfigError
 from toolkit.limits import DEFAULT_LIMITS, Limits, limits_from
 from toolkit.sources import contract_limits, is_url
@@ -168,8 +169,6 @@ def _sandbox(table: dict[str, Any], where: str) -> SandboxSettings:
     hosts = table.get("webhook_hosts", [])
     if not isinstance(hosts, list) or not all(isinstance(host, str) for host in hosts):
         raise ConfigError("sandbox.webhook_hosts must be a list of host names, addresses or networks", where=where)
-    from toolkit.mock.destinations import DestinationPolicy
-
     DestinationPolicy.allowing(hosts, where=f"{where} sandbox.webhook_hosts")  # refuses a malformed entry now
     host = _string(table, "host", "sandbox.", where) or defaults.host
     return SandboxSettings(host=host, port=port, seed=seed, webhook_hosts=tuple(hosts))

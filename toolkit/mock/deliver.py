@@ -16,8 +16,8 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+from toolkit.destinations import DestinationPolicy, redact
 from toolkit.limits import DEFAULT_LIMITS, Limits
-from toolkit.mock.destinations import DestinationPolicy, redact
 from toolkit.mock.request_log import MAX_PATH, shorten
 
 if TYPE_CHECKING:

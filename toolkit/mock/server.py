@@ -16,12 +16,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from toolkit.destinations import DestinationPolicy
 from toolkit.errors import ConfigError
 from toolkit.exchange import MockResult, Request, Response
 from toolkit.limits import DEFAULT_LIMITS, Limits, limits_from
 from toolkit.mock import ADMIN_PREFIX, Handler, compile_mock, error_response, is_under, mount_of
 from toolkit.mock.asgi import MockASGIApp
-from toolkit.mock.destinations import DestinationPolicy
 from toolkit.mock.guard import guarded
 from toolkit.mock.problem import clip, problem_response
 from toolkit.model import Protocol

@@ -3,7 +3,7 @@
 A callback's key is a runtime expression such as ``{$request.body#/callback_url}``; it is read at
 load time into a ``CallbackSpec`` and expanded per request against that request only. The URL comes
 from the client, so whoever sends it decides where the mock posts: the adapter that sends checks it
-against the server's destination policy (``toolkit.mock.destinations``) first.
+against the server's destination policy (``toolkit.destinations``) first.
 """
 
 from __future__ import annotations

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from toolkit.destinations import redact
 from toolkit.exchange import Delivery, MockResult, Request, Response
 from toolkit.mock import ADMIN_PREFIX
-from toolkit.mock.destinations import redact
 from toolkit.mock.json_body import load_json
 from toolkit.mock.problem import problem_response
 from toolkit.mock.seed import rng_for
