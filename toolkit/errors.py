@@ -16,15 +16,20 @@ outside ``toolkit.cli`` prints them.
     │   └── UnknownFormatError     not OpenAPI, WSDL 1.1 or GraphQL
     ├── ConfigError                sandbox/sandbox.toml is invalid                 (exit 2)
     │
-    │   defined beside the code that raises them:
-    ├── openapi.jsonschema.SchemaCompileError   a schema no validator can be built for
-    ├── openapi.generate.GenerationError        a schema no value can satisfy (names its place)
+    │   defined beside the code that raises them (a child is in its parent's module):
+    ├── openapi.jsonschema.SchemaCompileError        a schema no validator can be built for
+    ├── openapi.generate.generator.GenerationError   a schema no value can satisfy (names its place)
+    │   └── GenerationLimitError                     a schema asks for more than a generation limit allows
+    ├── soap.generate.errors.XsdGenerationError      an element no valid instance can be generated for
+    │   └── XsdGenerationLimitError                  an element asks for more than a generation limit allows
+    ├── graphql.mock.handler.GraphQLMockError        a schema the GraphQL mock cannot serve
+    ├── vendor.errors.VendorError  a real vendor cannot be talked to as configured (exit 2)
+    │   └── CredentialsError       an environment variable named in vendor.auth is unset
     └── drift.errors.DriftError    a drift request that cannot be carried out     (exit 2)
         ├── ProtocolMismatchError  OLD and NEW are different protocols
         ├── DiffUnavailableError   no diff for that protocol
         ├── UnknownApiError        the API is not in sandbox.toml
         ├── NoNewSourceError       the API has no published contract or live endpoint
-        ├── CredentialsError       an environment variable named in vendor.auth is unset
         └── IgnoreFileError        drift-ignore.toml is malformed (names file:line)
 """
 

@@ -6,11 +6,11 @@
         ├── DiffUnavailableError   no diff module for that protocol in this installation
         ├── UnknownApiError        ``ctk drift NAME`` names no API of the workspace
         ├── NoNewSourceError       an API has no published contract and no live endpoint
-        ├── CredentialsError       an environment variable named in ``vendor.auth`` is unset
         └── IgnoreFileError        drift-ignore.toml is malformed (``where`` is file:line)
 
 Unreachable vendors and unreadable contracts stay ``toolkit.errors.SourceError``/``LoadError``: they
-are load failures like any other.
+are load failures like any other. A vendor credential missing from the environment is
+``toolkit.vendor.errors.CredentialsError``.
 """
 
 from __future__ import annotations
@@ -36,10 +36,6 @@ class UnknownApiError(DriftError):
 
 class NoNewSourceError(DriftError):
     """An API has nothing to compare its pinned contract with."""
-
-
-class CredentialsError(DriftError):
-    """A credential named in ``vendor.auth`` is not in the environment."""
 
 
 class IgnoreFileError(DriftError):

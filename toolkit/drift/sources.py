@@ -18,7 +18,6 @@ from pathlib import Path
 
 from toolkit.drift import diff_contracts
 from toolkit.drift.errors import NoNewSourceError, UnknownApiError
-from toolkit.drift.fetch import NO_CREDENTIALS, AuthenticatedReader, Credentials, credentials_for, origin
 from toolkit.drift.ignore import IgnoreList
 from toolkit.drift.report import ApiDrift, ApiError, DriftReport
 from toolkit.errors import CtkError
@@ -26,6 +25,15 @@ from toolkit.limits import Limits
 from toolkit.load import load_contract
 from toolkit.model import Contract
 from toolkit.sources import display_name, is_url
+from toolkit.vendor import (
+    NO_CREDENTIALS,
+    AuthenticatedReader,
+    Credentials,
+    credentials_for,
+    fetch_introspection,
+    introspection_refused,
+    origin,
+)
 from toolkit.workspace import Api, Workspace
 
 
@@ -76,13 +84,22 @@ def load_new(
     credentials = _credentials(api, source.location, env)
     try:
         if source.via == "introspection":
-            from toolkit.drift.introspection import load_live_schema
-
             return load_live_schema(source.location, credentials, limits=limits)
         reader = AuthenticatedReader(credentials, mirrors=api.mirrors, limits=limits)
         return load_contract(source.location, reader=reader)
     except CtkError as exc:
         raise credentials.redact_error(exc) from None
+
+
+def load_live_schema(endpoint: str, credentials: Credentials, *, limits: Limits | None = None) -> Contract:
+    """A GraphQL vendor's schema by introspection: fetched by ``toolkit.vendor``, built by the GraphQL loader."""
+    from toolkit.graphql.load import introspection_query, introspection_schema, load_introspection
+
+    answer = fetch_introspection(endpoint, credentials, query=introspection_query(), limits=limits)
+    schema = introspection_schema(answer.document)
+    if schema is None:
+        raise introspection_refused(endpoint, answer.document, credentials)
+    return load_introspection(answer.source, schema)
 
 
 def _operation_ids(old: Contract, new: Contract) -> tuple[str, ...]:

@@ -1,106 +1,30 @@
-"""Fetching a vendor's live contract: credentials from the environment, never echoed; sizes capped.
+"""Fetching from a real vendor: credentials to its origin only, redirects by hand, sizes and time capped.
 
-Credentials are read from the environment variables that ``vendor.auth`` names, at the moment of
-the request, and sent only to the origin (scheme, host, port) of the configured vendor URL: not to
-another host a WSDL import or a redirect points at. Every message that leaves this module has the
-secret values (and their encoded forms) replaced by ``***``, so an error that quotes a URL or a
-server's answer cannot leak them into a terminal, a CI log or a report.
+``fetch_final`` is the one request this package makes (a contract, a ``?wsdl``, an introspection
+query); ``AuthenticatedReader`` is a ``SourceReader`` whose URL fetches go through it, so a live WSDL
+and its imports obey the same policy as a saved one. Credentials and their redaction are
+``credentials.py``'s: every ``CtkError`` leaving ``fetch_final`` has the secrets scrubbed.
 
 Every connection obeys the reader's ``AddressPolicy`` (``sources.py``): a vendor contract fetched
 from a public address cannot redirect or import its way to loopback, a private network or cloud
 metadata, credentials or not.
-
-WS-Security (``type = "wsse"``) credentials belong in SOAP envelopes, not on ``GET ?wsdl``: they
-are not sent when fetching a WSDL.
 """
 
 from __future__ import annotations
 
-import base64
 import functools
-import os
 import urllib.parse
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from toolkit.drift.errors import CredentialsError
 from toolkit.errors import CtkError, InternalAddressError, SourceError
 from toolkit.limits import Limits
 from toolkit.sources import MAX_MB_ENV, SourceReader, max_bytes_from_env, read_limited
-from toolkit.workspace import Auth
+from toolkit.vendor.credentials import Credentials
 
-REDACTED = "***"
 TIMEOUT_SECONDS = 30.0
 CONNECT_TIMEOUT_SECONDS = 10.0
 _MAX_REDIRECTS = 5
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """What to add to requests to one origin, and the secret strings to scrub from every message."""
-
-    origin: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    params: dict[str, str] = field(default_factory=dict)
-    secrets: tuple[str, ...] = ()
-
-    def applies_to(self, url: str) -> bool:
-        return self.origin is not None and origin(url) == self.origin
-
-    def redact(self, text: str) -> str:
-        for secret in sorted(self.secrets, key=len, reverse=True):  # longest first: an encoded form contains the raw
-            text = text.replace(secret, REDACTED)
-        return text
-
-    def redact_error(self, exc: CtkError) -> CtkError:
-        """``exc`` with any secret scrubbed from its message, place and hint (in place, for re-raising)."""
-        exc.message = self.redact(exc.message)
-        exc.where = self.redact(exc.where) if exc.where else exc.where
-        exc.hint = self.redact(exc.hint) if exc.hint else exc.hint
-        exc.args = (exc.message,)
-        return exc
-
-
-NO_CREDENTIALS = Credentials()
-
-
-def origin(url: str) -> str:
-    """scheme://host:port, the unit credentials are scoped to."""
-    parts = urllib.parse.urlsplit(url)
-    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-    return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
-
-
-def credentials_for(auth: Auth | None, url: str, *, api: str, env: Mapping[str, str] | None = None) -> Credentials:
-    """The credentials ``auth`` describes, read from ``env`` (default: the process environment)."""
-    if auth is None or auth.kind == "wsse":
-        return NO_CREDENTIALS
-    env = os.environ if env is None else env
-    values: dict[str, str] = {}
-    for role, variable in auth.env.items():
-        value = env.get(variable, "")
-        if not value:
-            raise CredentialsError(
-                f"environment variable {variable} is not set (apis.{api}.vendor.auth needs it to fetch {url})",
-                hint=f"export {variable} with the vendor's credential; it is never read from files",
-            )
-        values[role] = value
-    secrets = list(values.values())
-    headers: dict[str, str] = {}
-    params: dict[str, str] = {}
-    if auth.kind == "header":
-        headers[auth.name or ""] = values["value"]
-    elif auth.kind == "query":
-        params[auth.name or ""] = values["value"]
-        secrets += [urllib.parse.quote(values["value"], safe=""), urllib.parse.quote_plus(values["value"])]
-    elif auth.kind == "bearer":
-        headers["Authorization"] = f"Bearer {values['token']}"
-    elif auth.kind == "basic":
-        token = base64.b64encode(f"{values['username']}:{values['password']}".encode()).decode()
-        headers["Authorization"] = f"Basic {token}"
-        secrets.append(token)
-    return Credentials(origin=origin(url), headers=headers, params=params, secrets=tuple(secrets))
 
 
 def fetch_final(
