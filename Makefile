@@ -25,10 +25,13 @@ sandbox: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The import contracts and the dependency check also run in the test suite (tests/test_architecture.py).
 lint: $(STAMP)
 	$(BIN)/ruff check toolkit tests bench scripts
 	$(BIN)/ruff format --check toolkit tests bench scripts
 	$(BIN)/mypy toolkit
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/deptry .
 
 bench: $(STAMP)
 	$(BIN)/python bench/load.py
