@@ -27,14 +27,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from toolkit.errors import LoadError, UnknownFormatError
+from toolkit.graphql.diff.compare import diff
+from toolkit.load import load_contract
+from toolkit.model import Change, ChangeSeverity, Contract
+from toolkit.sources import Source
 
-from toolkit.errors import LoadError, UnknownFormatError  # noqa: E402
-from toolkit.graphql.diff.compare import diff  # noqa: E402
-from toolkit.load import load_contract  # noqa: E402
-from toolkit.model import Change, ChangeSeverity, Contract  # noqa: E402
-from toolkit.sources import Source  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 CORPUS = REPO.parent / "shared" / "corpus"
 

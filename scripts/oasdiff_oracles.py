@@ -25,14 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from toolkit.load import load_contract
+from toolkit.openapi.diff.compare import diff
+from toolkit.openapi.diff.emit import implemented
+from toolkit.openapi.diff.levels import LEVELS
+from toolkit.openapi.diff.policy import DiffPolicy
 
-from toolkit.load import load_contract  # noqa: E402
-from toolkit.openapi.diff.compare import diff  # noqa: E402
-from toolkit.openapi.diff.emit import implemented  # noqa: E402
-from toolkit.openapi.diff.levels import LEVELS  # noqa: E402
-from toolkit.openapi.diff.policy import DiffPolicy  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_CASES = ROOT.parent / "shared" / "corpus" / "drift" / "oracles" / "oasdiff" / "cases.json"
 _RANK = {"INFO": 0, "WARN": 1, "ERR": 2}

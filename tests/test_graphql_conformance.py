@@ -3,7 +3,6 @@ does catch broken ones. The whole corpus runs in ``scripts/graphql_conformance.p
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +10,7 @@ import graphql
 import pytest
 
 from tests.conftest import REPO, corpus
-
-sys.path.insert(0, str(REPO / "scripts"))
-import graphql_conformance
+from tests.support import graphql_conformance
 
 
 def test_the_inventory_mock_answers_generated_queries_validly() -> None:

@@ -12,9 +12,7 @@ import pytest
 from tests.conftest import REPO
 from toolkit.exchange import MockResult, Request, Response
 from toolkit.openapi.mock.handler import OpenAPIMock
-
-sys.path.insert(0, str(REPO / "scripts"))
-import self_conformance
+from toolkit.verify import openapi as self_conformance
 
 
 def test_the_payments_mock_conforms_to_its_contract() -> None:

@@ -5,20 +5,17 @@ so the independent judge is shown to reject broken answers, and to say when it c
 from __future__ import annotations
 
 import random
-import sys
 from typing import Any
 
 import pytest
 from lxml import etree
 
 from tests.conftest import REPO, corpus
+from tests.support import soap_conformance as conformance
+from tests.support.xsd_judge import XmlSchemaJudge
 from toolkit.load import load_contract
 from toolkit.soap.load import SoapContract
 from toolkit.soap.mock.handler import SoapMock
-
-sys.path.insert(0, str(REPO / "scripts"))
-import soap_zeep_conformance as conformance
-from xsd_judge import XmlSchemaJudge
 
 CRM_V1 = REPO / "contracts" / "crm" / "v1" / "crm.wsdl"
 CRM = "{urn:example:crm:types}"

@@ -19,23 +19,20 @@ XSD spec proves right.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from tests.conftest import CORPUS, REPO, corpus
+from tests.conftest import CORPUS, corpus
+from tests.support.xsd_judge import XmlSchemaJudge
 from toolkit.errors import LoadError
 from toolkit.load import load_contract
 from toolkit.soap.load import SoapContract
 from toolkit.soap.mock.dispatch import compile_ports
 from toolkit.soap.mock.rpc import wrapper_schemas
 from toolkit.soap.xsd.validate import XsdValidator
-
-sys.path.insert(0, str(REPO / "scripts"))
-from xsd_judge import XmlSchemaJudge  # a test oracle living beside the scripts that use it
 
 SAMPLES = CORPUS / "wsdl" / "oracles" / "node-soap-samples"
 NOT_A_RESPONSE = {

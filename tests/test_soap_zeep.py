@@ -4,20 +4,17 @@ one per style: every operation zeep can call must pass (answer deserialized, bod
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import pytest
 import zeep
 
 from tests.conftest import DATA, REPO, corpus
+from tests.support import soap_conformance as conformance
 from toolkit.load import load_contract
 from toolkit.soap.load import SoapContract
 from toolkit.soap.mock.handler import SoapMock, SoapMockOptions
 from toolkit.soap.mock.zeep_transport import MockZeepTransport
-
-sys.path.insert(0, str(REPO / "scripts"))
-import soap_zeep_conformance as conformance
 
 
 def _mock(path: Any, **options: Any) -> SoapMock:

@@ -21,7 +21,9 @@ section 3.5). rpc/encoded messages are not described by any schema and are not d
 Never the network: every resource is opened with ``allow="local"`` (remote URLs are refused) and parsed
 with ``defuse="always"`` (no DTDs or entities); URLs a saved WCF export names go through ``mirrors``.
 
-A test oracle, not part of ctk: used by ``scripts/soap_zeep_conformance.py`` and the tests.
+A test oracle, not part of ctk (xmlschema is a development dependency): plugged into the SOAP
+conformance engine (``toolkit.verify.soap``) as the "xmlschema" judge by ``tests.support.soap_conformance``,
+which the tests and ``scripts/soap_zeep_conformance.py`` use.
 """
 
 from __future__ import annotations
