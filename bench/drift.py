@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TypeVar
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 CORPUS = Path(os.environ.get("CTK_CORPUS", REPO.parent / "shared" / "corpus"))
 T = TypeVar("T")
 

@@ -14,12 +14,10 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import sys
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 CORPUS = REPO.parent / "shared" / "corpus"
 STRIPE = CORPUS / "openapi" / "stripe-spec3-2019-09-27.yaml"
 

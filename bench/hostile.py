@@ -28,7 +28,8 @@ import time
 from pathlib import Path
 
 import httpx
-from _common import free_port
+
+from toolkit.mock.loopback import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = {"X-Api-Key": "sk_test_bench"}

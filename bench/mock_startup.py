@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 import httpx
-from _common import free_port
+
+from toolkit.mock.loopback import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "openapi"
@@ -49,7 +50,6 @@ def main() -> int:
     if not CORPUS.is_dir():
         print(f"skipped: {CORPUS} is absent")
         return 0
-    sys.path.insert(0, str(ROOT))
     from toolkit.load import load_contract
 
     print(f"{'contract':34} {'first response':>15} {'status':>7} {'bare load':>10}")

@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import free_port
+from toolkit.mock.loopback import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BARE_APP = """

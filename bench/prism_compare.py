@@ -43,11 +43,16 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import mock_throughput  # a sibling script (bench/ is on sys.path when this one runs)
+
+from toolkit.mock.loopback import free_port
+from toolkit.verify.openapi import CHECKS, Outcome
+from toolkit.verify.targets import stop_group, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "scripts"), str(ROOT / "bench")]
-import mock_throughput  # noqa: E402  (bench/ and scripts/ are folders of scripts, not packages)
-import self_conformance  # noqa: E402
+# scripts/ is a folder of scripts, not a package: the list of contracts self_conformance.py runs
+sys.path.insert(0, str(ROOT / "scripts"))
+from self_conformance import contracts  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "openapi"
 STARTUP_CASES = [
@@ -103,14 +108,14 @@ def ctk_command(spec: str, port: str) -> list[str]:
 
 def compare_conformance(prism: list[str], args: argparse.Namespace) -> None:
     print(f"\n## Self-conformance (schemathesis positive mode, {args.max_examples} examples/operation, "
-          f"seed {args.seed}; checks: {self_conformance.CHECKS.replace(',', ', ')})")  # fmt: skip
+          f"seed {args.seed}; checks: {CHECKS.replace(',', ', ')})")  # fmt: skip
     # The last column is how many examples of the contract violate their own schema: ctk sets them aside,
     # Prism serves them as written, so some of Prism's failures are the vendor's, not Prism's.
     print(f"{'contract':58} {'ctk':>20} {'prism':>20} {'bad examples':>13}")
     totals = {"ctk": [0, 0], "prism": [0, 0]}  # [conforming, tested] over contracts both could run
     ctk_kinds: Counter[str] = Counter()
     prism_kinds: Counter[str] = Counter()
-    for path in self_conformance.contracts(args.only):
+    for path in contracts(args.only):
         ctk = run_isolated(path, args, None, args.memory_limit_gb)
         other = run_isolated(path, args, prism_command(prism, args.prism_args), None)
         name = ctk.contract.replace("shared/corpus/openapi/", "corpus/").replace("main/contracts/", "contracts/")
@@ -150,7 +155,7 @@ def failure_kind(text: str) -> str:
 
 
 def run_isolated(path: Path, args: argparse.Namespace, command: list[str] | None,
-                 memory_gb: float | None) -> self_conformance.Outcome:  # fmt: skip
+                 memory_gb: float | None) -> Outcome:  # fmt: skip
     """One contract through scripts/self_conformance.py in a child process: ctk in-process there, or ``command``.
 
     A child per contract and server, so a server that exhausts memory (or hangs) costs one row, not the
@@ -176,18 +181,18 @@ def run_isolated(path: Path, args: argparse.Namespace, command: list[str] | None
     try:
         stdout, stderr = child.communicate(timeout=args.contract_timeout)
     except subprocess.TimeoutExpired:
-        self_conformance.stop_group(child)
-        return self_conformance.Outcome(contract, error=f"gave up after {args.contract_timeout:.0f} s")
+        stop_group(child)
+        return Outcome(contract, error=f"gave up after {args.contract_timeout:.0f} s")
     try:
         found = json.loads(stdout)["outcomes"][0]
-        known = {f.name for f in dataclasses.fields(self_conformance.Outcome)}
-        return self_conformance.Outcome(**{key: value for key, value in found.items() if key in known})
+        known = {f.name for f in dataclasses.fields(Outcome)}
+        return Outcome(**{key: value for key, value in found.items() if key in known})
     except (ValueError, KeyError, IndexError):
         tail = " ".join(stderr[-300:].split())
-        return self_conformance.Outcome(contract, error=f"the run died (exit {child.returncode}): {tail}")
+        return Outcome(contract, error=f"the run died (exit {child.returncode}): {tail}")
 
 
-def _cell(outcome: self_conformance.Outcome) -> str:
+def _cell(outcome: Outcome) -> str:
     if outcome.error:
         return "not run"
     return f"{_ratio(outcome.tested - len(outcome.failed), outcome.tested)} {outcome.seconds:5.0f}s"
@@ -219,7 +224,7 @@ def first_response(command: list[str], port: int, path: str, timeout: float) -> 
                     time.sleep(0.05)
             return None, "no answer"
         finally:
-            self_conformance.stop_group(process)
+            stop_group(process)
 
 
 def compare_startup(prism: list[str], args: argparse.Namespace) -> None:
@@ -232,7 +237,7 @@ def compare_startup(prism: list[str], args: argparse.Namespace) -> None:
         spec = str(CORPUS / name)
         cells = []
         for command in (ctk_command, lambda s, p: prism_command(prism, args.prism_args, s, p)):
-            port = self_conformance.free_port()
+            port = free_port()
             seconds, status = first_response(command(spec, str(port)), port, path, args.timeout)
             cells.append(f"{seconds:6.1f} s ({status})" if seconds is not None else f"> {args.timeout:.0f} s")
         print(f"{name:34} {cells[0]:>16} {cells[1]:>16}")
@@ -246,7 +251,7 @@ def compare_throughput(prism: list[str], args: argparse.Namespace) -> None:
     generator = "wrk" if shutil.which("wrk") and not args.builtin else "built-in asyncio client"
     print(f"\n## Throughput: payments scenarios ({generator}, {args.connections} connections, {args.seconds:.0f} s "
           f"per run, one process each; load average before: {_load()})")  # fmt: skip
-    ctk_port, prism_port = self_conformance.free_port(), self_conformance.free_port()
+    ctk_port, prism_port = free_port(), free_port()
     ctk_argv = [sys.executable, "-m", "toolkit.cli", "serve", "--root", str(ROOT), "--port", str(ctk_port)]
     prism_argv = prism_command(prism, args.prism_args, str(PAYMENTS), str(prism_port))
     with tempfile.TemporaryFile() as log:
@@ -256,7 +261,7 @@ def compare_throughput(prism: list[str], args: argparse.Namespace) -> None:
                 process = subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
                                            start_new_session=True)  # fmt: skip
                 servers.append(process)
-                self_conformance.wait_for_port(process, port, args.timeout, log)
+                wait_for_port(process, port, args.timeout, log)
             print(f"{'scenario':20} {'server':6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}   statuses")
             for name, method, path, body in mock_throughput.SCENARIOS:
                 results = {}
@@ -271,7 +276,7 @@ def compare_throughput(prism: list[str], args: argparse.Namespace) -> None:
                 sys.stdout.flush()
         finally:
             for process in servers:
-                self_conformance.stop_group(process)
+                stop_group(process)
     print(f"load average after: {_load()}")
 
 

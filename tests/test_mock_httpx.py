@@ -8,7 +8,6 @@ import http.server
 import json
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,12 +16,12 @@ from typing import Any
 import httpx
 import pytest
 import respx
-import uvicorn
 
 from tests.conftest import DATA, REPO
 from toolkit.exchange import Request
 from toolkit.load import load_contract
 from toolkit.mock.asgi import MockASGIApp
+from toolkit.mock.loopback import serve_in_thread
 from toolkit.mock.server import Dispatcher
 from toolkit.mock.transport import MockTransport, respx_route
 from toolkit.openapi.mock.handler import MockOptions, OpenAPIMock
@@ -170,28 +169,8 @@ def webhook_receiver() -> Iterator[Receiver]:
         server.server_close()
 
 
-@contextmanager
-def uvicorn_serving(app: MockASGIApp) -> Iterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
-
-
 def test_webhook_event_really_arrives_over_uvicorn(payments: OpenAPIMock) -> None:
-    with webhook_receiver() as receiver, uvicorn_serving(MockASGIApp(payments)) as url:
+    with webhook_receiver() as receiver, serve_in_thread(MockASGIApp(payments), lifespan="on") as url:
         response = httpx.post(f"{url}/__ctk/webhooks/payment_intent.succeeded", json={"url": f"{receiver.url}/hooks"})
         assert response.status_code == 202, response.text
         assert receiver.arrived.wait(10), "the webhook event never arrived"
@@ -210,7 +189,7 @@ def test_webhook_after_an_operation_over_uvicorn() -> None:
             webhook_after={"POST /payment_intents": "payment_intent.succeeded"}, webhook_url=f"{receiver.url}/after"
         )
         mock = OpenAPIMock(load_contract(REPO / "contracts" / "payments" / "v1"), options)  # type: ignore[arg-type]
-        with uvicorn_serving(MockASGIApp(mock)) as url:
+        with serve_in_thread(MockASGIApp(mock), lifespan="on") as url:
             answer = httpx.post(f"{url}/v1/payment_intents", json={"amount": 990, "currency": "gbp"}, headers=KEY)
             assert answer.status_code == 201
             assert answer.headers["content-type"] == "application/json"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,16 +24,11 @@ import httpx
 import pytest
 
 from tests.conftest import REPO
+from toolkit.mock.loopback import free_port
 
 # A request that takes longer than this has hung (every hostile answer is expected in well under a second).
 HANG = 10.0
 MIB = 1024 * 1024
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
