@@ -14,6 +14,7 @@ from toolkit.exchange import Request, Response
 from toolkit.graphql.load import GraphQLContract
 from toolkit.graphql.mock.handler import GraphQLMock, GraphQLMockOptions
 from toolkit.load import load_contract
+from toolkit.mock.envelope import MockEnvelope
 
 GQL = "application/graphql-response+json"
 
@@ -31,7 +32,7 @@ def v1() -> GraphQLContract:
 
 @pytest.fixture
 def mock(v1: GraphQLContract) -> GraphQLMock:
-    return GraphQLMock(v1, GraphQLMockOptions())
+    return MockEnvelope(GraphQLMock(v1, GraphQLMockOptions()))
 
 
 def post(mock: GraphQLMock, query: str, variables: Any = None, *, accept: str | None = "application/json",
@@ -56,7 +57,7 @@ def test_introspection_round_trips_through_build_client_schema(mock: GraphQLMock
 
 
 def test_introspection_can_be_disabled(v1: GraphQLContract) -> None:
-    mock = GraphQLMock(v1, GraphQLMockOptions(introspection=False))
+    mock = MockEnvelope(GraphQLMock(v1, GraphQLMockOptions(introspection=False)))
     document = json.loads(post(mock, "{ __schema { types { name } } }").body)
     assert "data" not in document
     assert "introspection" in document["errors"][0]["message"]
@@ -129,13 +130,13 @@ def test_values_are_realistic_and_valid_for_their_types(mock: GraphQLMock) -> No
 
 def test_same_seed_same_bytes_other_seed_other_data(v1: GraphQLContract) -> None:
     query = "{ products(first: 3) { edges { node { id name sku price createdAt } } } warehouses { name } }"
-    one = post(GraphQLMock(v1, GraphQLMockOptions(seed=1)), query).body
-    assert post(GraphQLMock(v1, GraphQLMockOptions(seed=1)), query).body == one
-    assert post(GraphQLMock(v1, GraphQLMockOptions(seed=2)), query).body != one
+    one = post(MockEnvelope(GraphQLMock(v1, GraphQLMockOptions(seed=1))), query).body
+    assert post(MockEnvelope(GraphQLMock(v1, GraphQLMockOptions(seed=1))), query).body == one
+    assert post(MockEnvelope(GraphQLMock(v1, GraphQLMockOptions(seed=2))), query).body != one
 
 
 def test_deprecated_fields_are_served_and_recorded() -> None:
-    mock = GraphQLMock(_contract("v2"), GraphQLMockOptions())
+    mock = MockEnvelope(GraphQLMock(_contract("v2"), GraphQLMockOptions()))
     response = post(mock, '{ productBySku(sku: "A") { sku } }')
     document = json.loads(response.body)
     assert document["data"] == {"productBySku": {"sku": "A"}}
@@ -216,12 +217,12 @@ def test_unknown_operation_name_is_an_error(mock: GraphQLMock) -> None:
 
 def test_depth_and_cost_limits_are_configurable(v1: GraphQLContract) -> None:
     deep = '{ product(id: "1") { stockLevels { warehouse { address { city } } } } }'  # depth 5
-    strict = GraphQLMock(v1, GraphQLMockOptions(max_depth=4, max_cost=50))
+    strict = MockEnvelope(GraphQLMock(v1, GraphQLMockOptions(max_depth=4, max_cost=50)))
     error = json.loads(post(strict, deep).body)["errors"][0]
     assert error["message"] == "query depth 5 exceeds the limit of 4"
     assert error["extensions"]["code"] == "DEPTH_LIMIT"
     assert error["locations"] == [{"line": 1, "column": deep.index("city") + 1}]  # the first field too deep
-    assert "data" in json.loads(post(GraphQLMock(v1, GraphQLMockOptions(max_depth=5)), deep).body)
+    assert "data" in json.loads(post(MockEnvelope(GraphQLMock(v1, GraphQLMockOptions(max_depth=5))), deep).body)
     # products 1 + edges 1 + 100 edges x (node 1 + id 1)
     costly = json.loads(post(strict, "{ products(first: 100) { edges { node { id } } } }").body)["errors"][0]
     assert costly["extensions"]["code"] == "COST_LIMIT"
@@ -229,7 +230,7 @@ def test_depth_and_cost_limits_are_configurable(v1: GraphQLContract) -> None:
 
 
 def test_mount_trailing_slash_options_and_other_paths(v1: GraphQLContract) -> None:
-    mock = GraphQLMock(v1, GraphQLMockOptions(mount="/api/graphql/"))
+    mock = MockEnvelope(GraphQLMock(v1, GraphQLMockOptions(mount="/api/graphql/")))
     assert mock.mount == "/api/graphql"
     body = json.dumps({"query": "{ warehouses { id } }"}).encode()
     headers = (("content-type", "application/json"),)
@@ -239,4 +240,4 @@ def test_mount_trailing_slash_options_and_other_paths(v1: GraphQLContract) -> No
     assert preflight.status == 204
     assert preflight.header("access-control-allow-origin") == "http://localhost:3000"
     assert "POST" in (preflight.header("access-control-allow-methods") or "")
-    assert GraphQLMock(v1, GraphQLMockOptions(mount="/")).mount == ""
+    assert MockEnvelope(GraphQLMock(v1, GraphQLMockOptions(mount="/"))).mount == ""

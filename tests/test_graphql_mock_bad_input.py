@@ -22,6 +22,7 @@ from toolkit.graphql.mock.handler import GraphQLMock, GraphQLMockOptions
 from toolkit.load import load_contract
 from toolkit.mock import guard
 from toolkit.mock.asgi import MockASGIApp
+from toolkit.mock.envelope import MockEnvelope
 
 GQL = "application/graphql-response+json"
 
@@ -30,7 +31,7 @@ GQL = "application/graphql-response+json"
 def mock() -> GraphQLMock:
     contract = load_contract(str(REPO / "contracts" / "inventory" / "v1"))
     assert isinstance(contract, GraphQLContract)
-    return GraphQLMock(contract, GraphQLMockOptions())
+    return MockEnvelope(GraphQLMock(contract, GraphQLMockOptions()))
 
 
 def send(mock: GraphQLMock, body: bytes, content_type: str = "application/json", accept: str = GQL) -> Response:
@@ -174,7 +175,7 @@ def test_a_bug_in_the_mock_is_a_500_graphql_error(mock: GraphQLMock, monkeypatch
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise ZeroDivisionError
 
-    monkeypatch.setattr(mock.resolvers, "field_resolver", broken)
+    monkeypatch.setattr(mock.mock.resolvers, "field_resolver", broken)
     monkeypatch.setattr(GraphQLMock, "_run", broken)
     response = query(mock, "{ warehouses { code } }")
     assert response.status == 500
@@ -200,7 +201,7 @@ def test_a_repeated_bug_logs_one_traceback(
 
 
 def test_a_huge_operation_name_is_not_echoed_whole(mock: GraphQLMock) -> None:
-    echo = mock.options.limits.max_echo_length
+    echo = mock.mock.options.limits.max_echo_length
     body = json.dumps({"query": "query A { warehouses { id } }", "operationName": "N" * 1_200_000}).encode()
     response = send(mock, body)
     (error,) = errors_of(response)
@@ -210,7 +211,7 @@ def test_a_huge_operation_name_is_not_echoed_whole(mock: GraphQLMock) -> None:
 
 
 def test_a_huge_path_is_not_echoed_whole_in_the_404(mock: GraphQLMock) -> None:
-    echo = mock.options.limits.max_echo_length
+    echo = mock.mock.options.limits.max_echo_length
     response = mock(Request("POST", "/" + "p" * 1_000_000, body=b"{}")).response
     assert response.status == 404
     (error,) = errors_of(response)

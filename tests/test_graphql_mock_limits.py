@@ -19,6 +19,7 @@ from toolkit.graphql.mock.handler import GraphQLMock, GraphQLMockOptions
 from toolkit.graphql.mock.introspection import full_introspection_cost
 from toolkit.limits import DEFAULT_LIMITS
 from toolkit.load import load_contract
+from toolkit.mock.envelope import MockEnvelope
 from toolkit.model import Severity
 
 GQL = "application/graphql-response+json"
@@ -47,14 +48,14 @@ def load(path: Path | str) -> GraphQLContract:
 
 @pytest.fixture(scope="module")
 def inventory() -> GraphQLMock:
-    return GraphQLMock(load(REPO / "contracts" / "inventory" / "v1"))
+    return MockEnvelope(GraphQLMock(load(REPO / "contracts" / "inventory" / "v1")))
 
 
 @pytest.fixture(scope="module")
 def deep_lists(tmp_path_factory: pytest.TempPathFactory) -> GraphQLMock:
     path = tmp_path_factory.mktemp("deep") / "schema.graphql"
     path.write_text(DEEP_LISTS)
-    return GraphQLMock(load(path))
+    return MockEnvelope(GraphQLMock(load(path)))
 
 
 def send(mock: GraphQLMock, body: dict[str, Any] | bytes, accept: str = GQL) -> Response:
@@ -77,7 +78,9 @@ def cost_of(mock: GraphQLMock, text: str, variables: dict[str, Any] | None = Non
     operation = graphql.get_operation_ast(document)
     assert operation is not None
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, graphql.FragmentDefinitionNode)}
-    size = measure(mock.schema, operation, fragments, variables or {}, 15, DEFAULT_LIMITS, mock.introspection_budget)
+    size = measure(
+        mock.mock.schema, operation, fragments, variables or {}, 15, DEFAULT_LIMITS, mock.mock.introspection_budget
+    )
     return size.cost, size.introspection
 
 
@@ -126,23 +129,23 @@ def test_the_standard_introspection_queries_still_pass(inventory: GraphQLMock) -
 
 
 def test_the_introspection_budget_is_twice_the_full_query_or_the_option(inventory: GraphQLMock) -> None:
-    full = full_introspection_cost(inventory.schema)
-    assert inventory.introspection_budget() == max(inventory.options.max_cost, 2 * full)
-    strict = GraphQLMock(inventory.contract, GraphQLMockOptions(max_introspection_cost=100))
+    full = full_introspection_cost(inventory.mock.schema)
+    assert inventory.mock.introspection_budget() == max(inventory.mock.options.max_cost, 2 * full)
+    strict = MockEnvelope(GraphQLMock(inventory.contract, GraphQLMockOptions(max_introspection_cost=100)))
     response = send(strict, {"query": "{ __schema { types { name fields { name } } } }"})
     assert json.loads(response.body)["errors"][0]["extensions"]["code"] == "COST_LIMIT"
     assert answer(strict, "{ __schema { queryType { name } } }")
 
 
 def test_a_failed_budget_count_leaves_nothing_half_built(monkeypatch: pytest.MonkeyPatch) -> None:
-    mock = GraphQLMock(load(REPO / "contracts" / "inventory" / "v1"))
+    mock = MockEnvelope(GraphQLMock(load(REPO / "contracts" / "inventory" / "v1")))
 
     def broken(schema: Any) -> int:
         raise ZeroDivisionError
 
     monkeypatch.setattr("toolkit.graphql.mock.handler.full_introspection_cost", broken)
     assert send(mock, {"query": "{ __schema { types { name } } }"}).status == 500
-    assert mock._introspection_budget is None
+    assert mock.mock._introspection_budget is None
     monkeypatch.undo()
     assert answer(mock, "{ __schema { types { name } } }")["__schema"]["types"]
 
@@ -164,7 +167,7 @@ def test_a_failed_budget_count_leaves_nothing_half_built(monkeypatch: pytest.Mon
 )
 def test_an_answer_never_holds_more_than_its_cost(deep_lists: GraphQLMock, text: str) -> None:
     cost, _ = cost_of(deep_lists, text)
-    assert cost <= deep_lists.options.max_cost
+    assert cost <= deep_lists.mock.options.max_cost
     assert 0 < values(answer(deep_lists, text)) <= cost
 
 
@@ -195,7 +198,7 @@ def test_lists_of_lists_are_filled_to_a_bounded_level(deep_lists: GraphQLMock) -
 
 def test_the_options_limits_bound_generation(deep_lists: GraphQLMock) -> None:
     limits = DEFAULT_LIMITS.replace(max_array_items=20)
-    small = GraphQLMock(deep_lists.contract, GraphQLMockOptions(limits=limits))
+    small = MockEnvelope(GraphQLMock(deep_lists.contract, GraphQLMockOptions(limits=limits)))
     assert len(answer(small, "{ paged(first: 100) { x } }")["paged"]) == 20
     assert all(len(row) == 0 for row in answer(small, "{ grid(first: 20) { x } }")["grid"])  # 20 x 3 > 20: empty
     assert [p.location.path for p in lint_graphql(small.contract, limits)] == [
@@ -216,24 +219,24 @@ def test_a_query_text_sent_again_is_costed_on_the_variables_it_reads(deep_lists:
     """The walk is kept per query text, operation and the values of the variables it reads: another size (or a
     size that is not an Int) is costed afresh, and every answer is the one a fresh mock gives."""
     options = GraphQLMockOptions(max_cost=50)
-    mock = GraphQLMock(deep_lists.contract, options)
+    mock = MockEnvelope(GraphQLMock(deep_lists.contract, options))
     text = "query($n: Int = 7) { node { id items(first: $n) { id items(first: $n) { id } } } }"
     sizes: list[dict[str, Any]] = [{"n": 5}, {"n": 50}, {}, {"n": None}, {"n": True}, {"n": 6.0}, {"n": "5"}]
     codes = []
     for _ in range(2):
         for variables in sizes:
             body = {"query": text, "variables": variables}
-            kept, fresh = send(mock, body), send(GraphQLMock(deep_lists.contract, options), body)
+            kept, fresh = send(mock, body), send(MockEnvelope(GraphQLMock(deep_lists.contract, options)), body)
             assert (kept.status, kept.body) == (fresh.status, fresh.body)
             document = json.loads(kept.body)
             codes.append(document["errors"][0]["extensions"]["code"] if "errors" in document else None)
     assert codes[:3] == [None, "COST_LIMIT", "COST_LIMIT"]  # 3 + 5 x 7 = 38; 50; the default 7: 3 + 7 x 9 = 66
     assert codes[3] is None  # null: the field's own size (none: up to 3)
-    (measured,) = mock._documents.get(text).measured.values()  # type: ignore[union-attr]
+    (measured,) = mock.mock._documents.get(text).measured.values()  # type: ignore[union-attr]
     assert [seen for _, seen, _ in measured.kept][:3] == [(5,), (50,), (7,)]
     assert len(measured.kept) == 5  # then one for anything neither an Int nor a String, one for "5"
     introspect = "query($t: String!) { __type(name: $t) { fields { name } } }"
-    strict = GraphQLMock(deep_lists.contract, GraphQLMockOptions(max_introspection_cost=6))
+    strict = MockEnvelope(GraphQLMock(deep_lists.contract, GraphQLMockOptions(max_introspection_cost=6)))
     for _ in range(2):
         answers = {name: send(strict, {"query": introspect, "variables": {"t": name}}) for name in ("Cell", "Query")}
         assert answers["Cell"].status == 200
@@ -241,13 +244,13 @@ def test_a_query_text_sent_again_is_costed_on_the_variables_it_reads(deep_lists:
 
 
 def test_a_walk_reading_many_variables_is_not_kept(deep_lists: GraphQLMock) -> None:
-    mock = GraphQLMock(deep_lists.contract, GraphQLMockOptions(max_cost=100))
+    mock = MockEnvelope(GraphQLMock(deep_lists.contract, GraphQLMockOptions(max_cost=100)))
     count = Measured.MAX_READS + 1  # 33 lists of 2: cost 99
     text = "query(" + ", ".join(f"$n{i}: Int" for i in range(count)) + ") {"
     text += " ".join(f"a{i}: paged(first: $n{i}) {{ x }}" for i in range(count)) + "}"
     variables = {f"n{i}": 2 for i in range(count)}
     assert len(answer(mock, text, variables)["a0"]) == 2
-    (measured,) = mock._documents.get(text).measured.values()  # type: ignore[union-attr]
+    (measured,) = mock.mock._documents.get(text).measured.values()  # type: ignore[union-attr]
     assert measured.kept == []
     variables["n0"] = 50
     response = send(mock, {"query": text, "variables": variables})
@@ -255,11 +258,11 @@ def test_a_walk_reading_many_variables_is_not_kept(deep_lists: GraphQLMock) -> N
 
 
 def test_another_id_reuses_the_walk(inventory: GraphQLMock) -> None:
-    mock = GraphQLMock(inventory.contract)
+    mock = MockEnvelope(GraphQLMock(inventory.contract))
     text = "query($id: ID!) { product(id: $id) { id tags stockLevels(first: 3) { onHand } } }"
     for n in range(5):
         assert answer(mock, text, {"id": str(n)})["product"]["id"] == str(n)
-    (measured,) = mock._documents.get(text).measured.values()  # type: ignore[union-attr]
+    (measured,) = mock.mock._documents.get(text).measured.values()  # type: ignore[union-attr]
     assert [names for names, _, _ in measured.kept] == [()]
 
 

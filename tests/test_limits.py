@@ -23,7 +23,7 @@ from toolkit.mock.asgi import MockASGIApp
 from toolkit.mock.deliver import QUEUE_FACTOR, Deliverer
 from toolkit.mock.http_server import BoundedHttpToolsProtocol, uvicorn_options
 from toolkit.mock.request_log import MAX_PATH, reason_of, shorten
-from toolkit.mock.server import Dispatcher, MountedContract, ServeConfig, build_handler, changed_limits
+from toolkit.sandbox.server import Dispatcher, MountedContract, ServeConfig, build_handler, changed_limits
 
 PAYMENTS = str(REPO / "contracts" / "payments" / "v1")
 APIS = f'[apis.payments]\ncontract = "{PAYMENTS}"\n'
@@ -103,7 +103,7 @@ def test_every_mounted_api_gets_the_limits() -> None:
     )
     handler = build_handler(config)
     assert isinstance(handler, Dispatcher)
-    assert {mount: mock.options.limits.max_nesting for mount, mock in handler.mounts} == {  # type: ignore[attr-defined]
+    assert {mount: mock.mock.options.limits.max_nesting for mount, mock in handler.mounts} == {  # type: ignore[attr-defined]
         "/payments": 7,
         "/crm": 7,
         "/inventory": 7,
@@ -149,11 +149,19 @@ def test_health_is_answered_for_every_protocol() -> None:
     assert headers["content-type"] == "application/json"
 
 
-def test_a_bug_costs_one_500_and_one_traceback_per_place(caplog: pytest.LogCaptureFixture) -> None:
-    def broken(request: Request) -> MockResult:
+def test_a_bug_costs_one_500_and_one_traceback_per_place(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> MockResult:
         raise KeyError("bug")
 
-    app = MockASGIApp(Dispatcher({"/a": broken}))
+    from toolkit import compile_mock, load_contract
+    from toolkit.mock.admin import AdminEndpoints
+
+    envelope = compile_mock(load_contract(PAYMENTS), mount="/a")
+    monkeypatch.setattr(envelope.mock, "answer", broken)  # the mock's own request path, and the admin endpoints
+    monkeypatch.setattr(AdminEndpoints, "__call__", broken)
+    app = MockASGIApp(Dispatcher({"/a": envelope}))
     with caplog.at_level(logging.ERROR, logger="ctk"):
         answers = [call(app, "POST", "/__ctk/webhooks/x") for _ in range(3)] + [call(app, "GET", "/a/x")]
     assert {status for status, _, _ in answers} == {500}

@@ -8,7 +8,7 @@ from tests.conftest import REPO
 from tests.test_limits import call
 from toolkit.limits import DEFAULT_LIMITS
 from toolkit.mock.asgi import MockASGIApp
-from toolkit.mock.server import MountedContract, ServeConfig, build_handler
+from toolkit.sandbox.server import MountedContract, ServeConfig, build_handler
 
 PAYMENTS = str(REPO / "contracts" / "payments" / "v1")
 

@@ -21,10 +21,11 @@ from tests.conftest import DATA, REPO
 from toolkit.exchange import Request
 from toolkit.load import load_contract
 from toolkit.mock.asgi import MockASGIApp
+from toolkit.mock.envelope import MockEnvelope
 from toolkit.mock.loopback import serve_in_thread
-from toolkit.mock.server import Dispatcher
 from toolkit.mock.transport import MockTransport, respx_route
-from toolkit.openapi.mock.handler import MockOptions, OpenAPIMock
+from toolkit.openapi.mock.handler import OpenAPIMock, OpenAPIMockOptions
+from toolkit.sandbox.server import Dispatcher
 
 BASE = "https://api.payments.example.com/v1"
 KEY = {"X-Api-Key": "sk_test_123"}
@@ -32,7 +33,7 @@ KEY = {"X-Api-Key": "sk_test_123"}
 
 @pytest.fixture(scope="module")
 def payments() -> OpenAPIMock:
-    return OpenAPIMock(load_contract(REPO / "contracts" / "payments" / "v1"), MockOptions(seed=1))  # type: ignore[arg-type]
+    return MockEnvelope(OpenAPIMock(load_contract(REPO / "contracts" / "payments" / "v1"), OpenAPIMockOptions(seed=1)))  # type: ignore[arg-type]
 
 
 def test_the_socket_guard_itself_works(no_sockets: list[Any]) -> None:
@@ -79,10 +80,10 @@ def test_async_client_reaches_the_mock_without_a_socket(payments: OpenAPIMock, n
 
 
 def test_transport_collects_deliveries_instead_of_sending_them(no_sockets: list[Any]) -> None:
-    options = MockOptions(
+    options = OpenAPIMockOptions(
         webhook_after={"POST /payment_intents": "payment_intent.succeeded"}, webhook_url="http://127.0.0.1:9/x"
     )
-    mock = OpenAPIMock(load_contract(REPO / "contracts" / "payments" / "v1"), options)  # type: ignore[arg-type]
+    mock = MockEnvelope(OpenAPIMock(load_contract(REPO / "contracts" / "payments" / "v1"), options))  # type: ignore[arg-type]
     transport = MockTransport(mock)
     with httpx.Client(transport=transport, base_url=BASE, headers=KEY) as client:
         assert client.post("/payment_intents", json={"amount": 5}).status_code == 201
@@ -121,8 +122,10 @@ def test_asgi_app_in_process(payments: OpenAPIMock) -> None:
 
 
 def test_dispatcher_routes_by_mount_and_reaches_admin_endpoints(payments: OpenAPIMock) -> None:
-    pets = OpenAPIMock(load_contract(DATA / "mock" / "pets30.yaml"), MockOptions(mount="/pets-api"))  # type: ignore[arg-type]
-    payments_at = OpenAPIMock(payments.contract, MockOptions(mount="/payments"))
+    pets = MockEnvelope(
+        OpenAPIMock(load_contract(DATA / "mock" / "pets30.yaml"), OpenAPIMockOptions(mount="/pets-api"))
+    )  # type: ignore[arg-type]
+    payments_at = MockEnvelope(OpenAPIMock(payments.contract, OpenAPIMockOptions(mount="/payments")))
     dispatcher = Dispatcher({"/pets-api": pets, "/payments": payments_at})
     assert dispatcher(Request("GET", "/pets-api/pets/mine")).response.status == 200
     assert dispatcher(Request("GET", "/payments/customers/cus_1", headers=(("x-api-key", "k"),))).response.status == 200
@@ -178,17 +181,17 @@ def test_webhook_event_really_arrives_over_uvicorn(payments: OpenAPIMock) -> Non
     assert path == "/hooks"
     assert headers["content-type"] == "application/json"
     event = json.loads(body)
-    schema, where = payments.webhooks["payment_intent.succeeded"]
-    assert payments.validators.validator(schema, where, "request").is_valid(event)
+    schema, where = payments.mock.webhooks["payment_intent.succeeded"]
+    assert payments.mock.validators.validator(schema, where, "request").is_valid(event)
     assert event["type"] == "payment_intent.succeeded"
 
 
 def test_webhook_after_an_operation_over_uvicorn() -> None:
     with webhook_receiver() as receiver:
-        options = MockOptions(
+        options = OpenAPIMockOptions(
             webhook_after={"POST /payment_intents": "payment_intent.succeeded"}, webhook_url=f"{receiver.url}/after"
         )
-        mock = OpenAPIMock(load_contract(REPO / "contracts" / "payments" / "v1"), options)  # type: ignore[arg-type]
+        mock = MockEnvelope(OpenAPIMock(load_contract(REPO / "contracts" / "payments" / "v1"), options))  # type: ignore[arg-type]
         with serve_in_thread(MockASGIApp(mock), lifespan="on") as url:
             answer = httpx.post(f"{url}/v1/payment_intents", json={"amount": 990, "currency": "gbp"}, headers=KEY)
             assert answer.status_code == 201

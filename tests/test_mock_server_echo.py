@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from toolkit.exchange import MockResult, Request
+from toolkit import compile_mock, load_contract
+from toolkit.exchange import Request
 from toolkit.limits import Limits
-from toolkit.mock.problem import problem_response
-from toolkit.mock.server import Dispatcher
+from toolkit.sandbox.server import Dispatcher
 
-
-def _nothing(request: Request) -> MockResult:
-    return MockResult(problem_response(404, "not here"))
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_a_huge_path_is_clipped_in_the_dispatchers_404s() -> None:
-    dispatcher = Dispatcher({"/a": _nothing, "/b": _nothing}, Limits(max_echo_length=100))
+    limits = Limits(max_echo_length=100)
+    rest = compile_mock(load_contract(REPO / "contracts" / "payments" / "v1"), mount="/a", limits=limits)
+    graphql = compile_mock(load_contract(REPO / "contracts" / "inventory" / "v1"), mount="/b", limits=limits)
+    dispatcher = Dispatcher({"/a": rest, "/b": graphql}, limits)
     for path in ("/" + "p" * 1_000_000, "/__ctk/" + "q" * 1_000_000, "/__ctk/webhooks/" + "w" * 1_000_000):
         response = dispatcher(Request("GET", path)).response
         assert response.status == 404

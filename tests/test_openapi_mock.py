@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from tests.conftest import DATA, REPO
 from toolkit.exchange import MockResult, Request, Response
 from toolkit.load import load_contract
-from toolkit.openapi.mock.handler import MockOptions, OpenAPIMock
+from toolkit.mock.envelope import MockEnvelope
+from toolkit.openapi.mock.handler import OpenAPIMock, OpenAPIMockOptions
 from toolkit.openapi.mock.responses import validator_of
 
 PAYMENTS_V1 = REPO / "contracts" / "payments" / "v1"
@@ -36,7 +37,7 @@ PROBLEM = "application/problem+json"
 
 def make_mock(source: Path, **options: Any) -> OpenAPIMock:
     contract = load_contract(source)
-    return OpenAPIMock(contract, MockOptions(**options))  # type: ignore[arg-type]
+    return MockEnvelope(OpenAPIMock(contract, OpenAPIMockOptions(**options)))  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -91,10 +92,10 @@ def check_schema(schema: dict[str, Any], value: Any) -> None:
 
 
 def response_schema(mock: OpenAPIMock, operation: str, status: int, media_type: str = "") -> dict[str, Any]:
-    spec = mock.operations[operation].responses.for_status(status)
+    spec = mock.mock.operations[operation].responses.for_status(status)
     assert spec is not None and spec.media, (operation, status)
     media = next(m for m in spec.media if not media_type or m.media_type == media_type)
-    return validator_of(media, mock.validators).json_schema
+    return validator_of(media, mock.mock.validators).json_schema
 
 
 # -- routing ---------------------------------------------------------------------------------------
@@ -110,7 +111,7 @@ def test_templated_path_routes_and_echoes_the_id(payments: OpenAPIMock) -> None:
 
 
 def test_mount_point_is_the_first_server_path(payments: OpenAPIMock) -> None:
-    assert payments.router.mount == "/v1"
+    assert payments.mock.router.mount == "/v1"
     assert problem(call(payments, "GET", "/customers"), 404)  # not under /v1
     assert call(payments, "GET", "/v1/customers/").status == 200  # a trailing slash is tolerated
 
@@ -498,7 +499,7 @@ def _every_response(mock: OpenAPIMock) -> Iterator[tuple[str, int, Response]]:
 
 def _every_exchange(mock: OpenAPIMock) -> Iterator[tuple[str, int, str, str, Response]]:
     """Every declared response of every operation, asked for with ``Prefer``: (id, status, method, path, answer)."""
-    for operation_id, compiled in mock.operations.items():
+    for operation_id, compiled in mock.mock.operations.items():
         method, _, template = operation_id.partition(" ")
         path = "/v1" + re.sub(r"\{(\w+)\}", lambda m: _IDS[m.group(1)], template)
         body = _BODIES.get(operation_id, b"")
@@ -515,11 +516,11 @@ def test_every_response_of_payments_is_valid_against_its_schema(source: Path) ->
     checked = 0
     for operation_id, status, response in _every_response(mock):
         assert response.status == status, (operation_id, status, response.body)
-        spec = mock.operations[operation_id].responses.for_status(status)
+        spec = mock.mock.operations[operation_id].responses.for_status(status)
         assert spec is not None
         media = next(m for m in spec.media if m.media_type == response.header("content-type"))
         try:
-            check_schema(validator_of(media, mock.validators).json_schema, as_json(response))
+            check_schema(validator_of(media, mock.mock.validators).json_schema, as_json(response))
         except jsonschema.ValidationError as error:
             pytest.fail(f"{operation_id} {status}: {error.message} at {list(error.absolute_path)}")
         for header in spec.headers:
@@ -557,8 +558,8 @@ def test_every_response_of_payments_passes_openapi_core() -> None:
 
 
 def _webhook_schema(mock: OpenAPIMock, name: str) -> dict[str, Any]:
-    schema, where = mock.webhooks[name]
-    return mock.validators.validator(schema, where, "request").json_schema
+    schema, where = mock.mock.webhooks[name]
+    return mock.mock.validators.validator(schema, where, "request").json_schema
 
 
 def test_webhook_on_demand(payments: OpenAPIMock) -> None:
@@ -605,8 +606,8 @@ def test_callback_url_from_the_request_body(pets: OpenAPIMock) -> None:
     assert result.response.status == 201
     assert [(d.name, d.url) for d in result.deliveries] == [("petCreated", "http://127.0.0.1:9/cb")]
     event = json.loads(result.deliveries[0].body)
-    spec = pets.operations["POST /pets"].callbacks[0]
-    check_schema(pets.validators.validator(spec.schema, spec.schema_place, "request").json_schema, event)
+    spec = pets.mock.operations["POST /pets"].callbacks[0]
+    check_schema(pets.mock.validators.validator(spec.schema, spec.schema_place, "request").json_schema, event)
     assert not send(pets, "POST", "/api/pets", body={"name": "Rex"}).deliveries  # no URL, no callback
 
 
@@ -760,12 +761,12 @@ def test_limits_come_from_the_mock_options() -> None:
 
 
 def test_admin_endpoints_run_inside_the_crash_guard(payments: OpenAPIMock, monkeypatch: pytest.MonkeyPatch) -> None:
-    import toolkit.openapi.mock.handler as mock_module
+    from toolkit.mock.admin import AdminEndpoints
 
     def broken(*args: Any) -> MockResult:
         raise RuntimeError("an admin endpoint bug")
 
-    monkeypatch.setattr(mock_module, "admin_answer", broken)
+    monkeypatch.setattr(AdminEndpoints, "__call__", broken)
     body = problem(call(payments, "GET", "/__ctk/health"), 500)
     assert "RuntimeError" in body["detail"]
 
@@ -775,7 +776,7 @@ def test_a_huge_request_is_answered_but_not_memoised() -> None:
     huge = "/things/" + "i" * 20_000
     first, second = call(mock, "GET", huge), call(mock, "GET", huge)
     assert first == second and first.status == 200  # same answer: seeded by the request, not the memo
-    assert len(mock._memo) == 0 and len(mock._cache) == 0
+    assert len(mock._memo) == 0 and len(mock.mock._cache) == 0
     call(mock, "GET", "/things/t1")
     assert len(mock._memo) == 1
 
@@ -796,13 +797,13 @@ def test_preference_applied_lists_only_the_example_applied(payments: OpenAPIMock
 def test_a_bug_in_the_mock_logs_its_traceback_once_per_place(
     payments: OpenAPIMock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Finding 10: the REST mock's own crash guard reports through toolkit.mock.guard (once per place)."""
-    import toolkit.openapi.mock.handler as mock_module
+    """Finding 10: the envelope's crash guard reports through toolkit.mock.guard (once per place)."""
+    from toolkit.mock.admin import AdminEndpoints
 
     def broken(*args: Any) -> MockResult:
         raise KeyError("a bug only this test raises")
 
-    monkeypatch.setattr(mock_module, "admin_answer", broken)
+    monkeypatch.setattr(AdminEndpoints, "__call__", broken)
     with caplog.at_level("ERROR", logger="ctk.mock"):
         for _ in range(3):
             assert call(payments, "GET", "/__ctk/health" + "x" * 5000).status == 500

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from toolkit.exchange import Violation
 from toolkit.limits import DEFAULT_LIMITS
 from toolkit.openapi.coerce import typed_candidates
 from toolkit.openapi.jsonschema import Validator
@@ -127,7 +128,7 @@ def test_violations_are_capped_counted_and_clipped() -> None:
     found = Violations(limits)
     check = validator({"type": "object", "propertyNames": {"maxLength": 2}})
     instance = {f"key{index}" + "x" * 100: 1 for index in range(10)}
-    found.schema(check, instance, 100, lambda pointer, message: {"in": "body", "pointer": pointer, "detail": message})
+    found.schema(check, instance, 100, lambda pointer, message: Violation("body", message, pointer=pointer))
     errors = found.errors()
     assert found.total == 10 and len(errors) == 4
     assert errors[-1] == {"more": 7, "detail": "and 7 more"}
@@ -138,7 +139,9 @@ def test_violations_are_capped_counted_and_clipped() -> None:
 def test_violations_of_a_large_part_stop_at_the_first() -> None:
     found = Violations(DEFAULT_LIMITS)
     check = validator({"type": "array", "items": {"type": "string"}})
-    found.schema(check, [1] * 100_000, DEFAULT_LIMITS.max_violation_scan + 1, lambda p, m: {"pointer": p, "detail": m})
+    found.schema(
+        check, [1] * 100_000, DEFAULT_LIMITS.max_violation_scan + 1, lambda p, m: Violation("body", m, pointer=p)
+    )
     errors = found.errors()
     assert found.total == 1 and errors[0]["pointer"] == "/0"
     assert errors[-1]["detail"].startswith("and possibly more")
@@ -147,9 +150,9 @@ def test_violations_of_a_large_part_stop_at_the_first() -> None:
 
 def test_statuses_and_size_refusals() -> None:
     found = Violations(DEFAULT_LIMITS)
-    found.append({"in": "body", "detail": "x"})
+    found.append(Violation("body", "x"))
     assert found.status == 400
-    found.append({"in": "body", "detail": "too many parts"}, status=413)
+    found.append(Violation("body", "too many parts"), status=413)
     assert found.status == 413 and len(found) == 2
 
 

@@ -22,6 +22,7 @@ def test_public_names() -> None:
         "Severity",
         "SoapOperation",
         "__version__",
+        "compile_mock",
         "load_contract",
     ]
     for name in toolkit.__all__:

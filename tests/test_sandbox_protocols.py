@@ -18,8 +18,8 @@ from lxml import etree
 from tests.conftest import REPO, write_workspace
 from toolkit.errors import ConfigError
 from toolkit.mock.asgi import MockASGIApp
-from toolkit.mock.server import MountedContract, ServeConfig, build_handler, mounted_apis
 from toolkit.mock.transport import MockTransport
+from toolkit.sandbox.server import MountedContract, ServeConfig, build_handler, mounted_apis
 from toolkit.workspace import load_workspace
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"

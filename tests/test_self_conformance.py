@@ -26,7 +26,7 @@ def test_the_harness_catches_a_mock_that_breaks_its_contract(monkeypatch: pytest
     def wrong(self: OpenAPIMock, request: Request) -> MockResult:
         return MockResult(Response(299, (("content-type", "text/plain"),), b"not json"))
 
-    monkeypatch.setattr(OpenAPIMock, "__call__", wrong)
+    monkeypatch.setattr(OpenAPIMock, "answer", wrong)
     outcome: Any = self_conformance.run_one(REPO / "contracts" / "payments" / "v1", max_examples=1, seed=1, workers=1)
     assert outcome.operations == 15
     assert len(outcome.failed) == 15

@@ -14,6 +14,7 @@ from tests.conftest import REPO, corpus
 from tests.support import soap_conformance as conformance
 from tests.support.xsd_judge import XmlSchemaJudge
 from toolkit.load import load_contract
+from toolkit.mock.envelope import MockEnvelope
 from toolkit.soap.load import SoapContract
 from toolkit.soap.mock.handler import SoapMock
 
@@ -25,8 +26,8 @@ def _encoded_or_one_way(outcome: conformance.Outcome, path: Any) -> int:
     """Callable operations no judge checks: rpc/encoded answers and one-way operations."""
     contract = load_contract(path)
     assert isinstance(contract, SoapContract)
-    mock = SoapMock(contract)
-    return sum(1 for port in mock.ports for op in port.operations
+    mock = MockEnvelope(SoapMock(contract))
+    return sum(1 for port in mock.mock.ports for op in port.operations
                if op.output is None or op.use == "encoded")  # fmt: skip
 
 
@@ -66,11 +67,11 @@ def crm() -> tuple[SoapMock, XmlSchemaJudge]:
     assert isinstance(contract, SoapContract)
     judge = XmlSchemaJudge.from_wsdl(CRM_V1)
     assert judge.available, judge.reason
-    return SoapMock(contract), judge
+    return MockEnvelope(SoapMock(contract)), judge
 
 
 def _account_response(mock: SoapMock, seed: int = 1) -> etree._Element:
-    return mock.generator.element(f"{CRM}GetAccountResponse", random.Random(seed))
+    return mock.mock.generator.element(f"{CRM}GetAccountResponse", random.Random(seed))
 
 
 def test_a_generated_answer_is_valid(crm: tuple[SoapMock, XmlSchemaJudge]) -> None:
@@ -89,7 +90,7 @@ def test_a_required_element_removed_is_rejected(crm: tuple[SoapMock, XmlSchemaJu
     account.remove(removed)
     problems = judge.validate(answer)
     assert problems and "account" in problems[0] and "id" in problems[0]
-    assert mock.validator.validate(answer), "ctk's judge agrees"
+    assert mock.mock.validator.validate(answer), "ctk's judge agrees"
 
 
 def test_an_enum_value_changed_is_rejected(crm: tuple[SoapMock, XmlSchemaJudge]) -> None:
@@ -100,7 +101,7 @@ def test_an_enum_value_changed_is_rejected(crm: tuple[SoapMock, XmlSchemaJudge])
     account.set("status", "Bankrupt")  # AccountStatusType enumerates Active, Inactive, ...
     problems = judge.validate(answer)
     assert problems and "status" in problems[0] and "Active" in problems[0], problems  # lists the enumeration
-    assert mock.validator.validate(answer), "ctk's judge agrees"
+    assert mock.mock.validator.validate(answer), "ctk's judge agrees"
 
 
 def test_an_undeclared_body_element_is_rejected(crm: tuple[SoapMock, XmlSchemaJudge]) -> None:

@@ -234,9 +234,9 @@ def test_ctk_lint_reports_them(tmp_path: Path) -> None:
 def test_the_slow_pattern_limit_reaches_the_mock(tmp_path: Path) -> None:
     """A pattern RE2 cannot say exactly (class subtraction) stays with libxml2 under max_slow_pattern_values."""
     from tests.hostile.test_soap_hostile import SLOW_NS, SLOW_WSDL
+    from toolkit import compile_mock
     from toolkit.exchange import Request
     from toolkit.limits import DEFAULT_LIMITS
-    from toolkit.mock import compile_mock
 
     path = tmp_path / "slow.wsdl"
     path.write_text(SLOW_WSDL.replace("(a|aa)*c", "([a-z-[c]]|[a-z-[c]][a-z-[c]])*c"), encoding="utf-8")

@@ -13,7 +13,8 @@ from lxml import etree
 from tests.conftest import DATA, REPO
 from toolkit.exchange import Request, Response
 from toolkit.load import load_contract
-from toolkit.mock import guard, mount_of
+from toolkit.mock import guard
+from toolkit.mock.envelope import MockEnvelope
 from toolkit.soap.load import SoapContract
 from toolkit.soap.mock.dispatch import compile_ports
 from toolkit.soap.mock.envelope import read_envelope
@@ -36,22 +37,24 @@ def _load(path: object) -> SoapContract:
 
 @pytest.fixture(scope="module")
 def accounts() -> SoapMock:
-    return SoapMock(_load(DATA / "soap" / "accounts.wsdl"), SoapMockOptions(seed=1))
+    return MockEnvelope(SoapMock(_load(DATA / "soap" / "accounts.wsdl"), SoapMockOptions(seed=1)))
 
 
 @pytest.fixture(scope="module")
 def crm() -> SoapMock:
-    return SoapMock(_load(REPO / "contracts" / "crm" / "v1" / "crm.wsdl"), SoapMockOptions(seed=1, mount="/crm"))
+    return MockEnvelope(
+        SoapMock(_load(REPO / "contracts" / "crm" / "v1" / "crm.wsdl"), SoapMockOptions(seed=1, mount="/crm"))
+    )
 
 
 @pytest.fixture(scope="module")
 def quotes() -> SoapMock:
-    return SoapMock(_load(DATA / "soap" / "quotes_rpc.wsdl"), SoapMockOptions(seed=1))
+    return MockEnvelope(SoapMock(_load(DATA / "soap" / "quotes_rpc.wsdl"), SoapMockOptions(seed=1)))
 
 
 @pytest.fixture(scope="module")
 def echo() -> SoapMock:
-    return SoapMock(_load(DATA / "soap" / "soap12_only.wsdl"), SoapMockOptions(seed=1))
+    return MockEnvelope(SoapMock(_load(DATA / "soap" / "soap12_only.wsdl"), SoapMockOptions(seed=1)))
 
 
 def envelope(body: str, *, version: str = "1.1", header: str = "") -> bytes:
@@ -86,7 +89,7 @@ def get_account(account_id: str = "A-42", header: str = "") -> bytes:
 
 
 def test_without_a_mount_each_port_answers_at_its_address_path(accounts: SoapMock) -> None:
-    assert accounts.mount == "/services" and mount_of(accounts) == "/services"
+    assert accounts.mount == "/services" and accounts.mock.mount == "/services"
     ok11 = post(accounts, "/services/soap11", get_account(), action='"urn:test:accounts/GetAccount"')
     assert ok11.status == 200 and ok11.header("content-type") == "text/xml; charset=utf-8"
     at_mount = post(accounts, "/services", get_account(), action="urn:test:accounts/GetAccount")
@@ -147,15 +150,15 @@ def test_request_leaf_values_echo_into_the_response(accounts: SoapMock) -> None:
     response = post(accounts, "/services/soap11", get_account("ACC-777"), action="urn:test:accounts/GetAccount")
     (answer,) = body_of(response)
     assert answer.findtext(f"{{{ACC}}}AccountId") == "ACC-777"
-    assert accounts.validator.validate(copy.deepcopy(answer)) == []
+    assert accounts.mock.validator.validate(copy.deepcopy(answer)) == []
 
 
 def test_same_seed_and_request_give_the_same_bytes_and_another_seed_other_data(accounts: SoapMock) -> None:
     request = get_account("A-1")
     first = post(accounts, "/services/soap11", request, action="urn:test:accounts/GetAccount")
-    again = SoapMock(accounts.contract, SoapMockOptions(seed=1))  # type: ignore[arg-type]
+    again = MockEnvelope(SoapMock(accounts.contract, SoapMockOptions(seed=1)))  # type: ignore[arg-type]
     second = post(again, "/services/soap11", request, action="urn:test:accounts/GetAccount")
-    other = SoapMock(accounts.contract, SoapMockOptions(seed=2))  # type: ignore[arg-type]
+    other = MockEnvelope(SoapMock(accounts.contract, SoapMockOptions(seed=2)))  # type: ignore[arg-type]
     third = post(other, "/services/soap11", request, action="urn:test:accounts/GetAccount")
     assert first.body == second.body
     assert first.body != third.body
@@ -183,16 +186,16 @@ def test_a_one_way_operation_is_accepted_with_202(accounts: SoapMock) -> None:
 
 
 def test_every_crm_operation_answers_valid_xml_for_a_generated_request(crm: SoapMock) -> None:
-    port = next(port for port in crm.ports if port.version == "1.1")
+    port = next(port for port in crm.mock.ports if port.version == "1.1")
     for index, op in enumerate(port.operations):
         assert op.request_qname and op.response_qname
-        request = crm.generator.element(op.request_qname, random.Random(index))
+        request = crm.mock.generator.element(op.request_qname, random.Random(index))
         body = etree.tostring(request).decode()
         response = post(crm, "/crm", envelope(body), action=op.soap_action)
         assert response.status == 200, (op.name, response.body[:500])
         (answer,) = body_of(response)
         assert answer.tag == op.response_qname
-        assert crm.validator.validate(copy.deepcopy(answer)) == [], op.name
+        assert crm.mock.validator.validate(copy.deepcopy(answer)) == [], op.name
 
 
 # -- rpc --------------------------------------------------------------------------------------------
@@ -222,7 +225,7 @@ def test_prefer_fault_answers_the_declared_fault_with_a_generated_detail(account
     fault = etree.fromstring(response.body).find(f"{{{S11}}}Body/{{{S11}}}Fault")
     assert fault is not None and fault.findtext("faultcode") == "soap:Server"
     detail = fault.find(f"detail/{{{ACC}}}AccountFault")
-    assert detail is not None and accounts.validator.validate(copy.deepcopy(detail)) == []
+    assert detail is not None and accounts.mock.validator.validate(copy.deepcopy(detail)) == []
 
 
 def test_prefer_an_undeclared_fault_lists_the_declared_ones(accounts: SoapMock) -> None:
@@ -306,7 +309,7 @@ def test_a_hostile_host_header_never_reaches_the_document(accounts: SoapMock) ->
 def test_multi_file_wsdls_serve_every_imported_document() -> None:
     from tests.conftest import corpus
 
-    mock = SoapMock(_load(corpus("wsdl", "zeep", "import", "soap_import_main.wsdl")), SoapMockOptions())
+    mock = MockEnvelope(SoapMock(_load(corpus("wsdl", "zeep", "import", "soap_import_main.wsdl")), SoapMockOptions()))
     root = etree.fromstring(_get(mock, mock.mount, "wsdl").body)
     location = root.find(f"{{{WSDL}}}import")
     assert location is not None and location.get("location", "").endswith("?wsdl=soap_import_2")
@@ -344,7 +347,7 @@ def test_ports_list_rpc_wrappers_and_header_parts() -> None:
 
 
 def test_a_huge_path_query_or_action_is_quoted_clipped(accounts: SoapMock) -> None:
-    echo = accounts.options.limits.max_echo_length
+    echo = accounts.mock.options.limits.max_echo_length
     missing = accounts(Request("POST", "/" + "p" * 1_000_000, "", (), get_account())).response
     assert missing.status == 404 and missing.body.startswith(b"no SOAP endpoint at /ppp")
     no_document = accounts(Request("GET", "/services/soap11", "xsd=" + "q" * 1_000_000)).response

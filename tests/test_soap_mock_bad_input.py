@@ -14,6 +14,7 @@ from tests.conftest import DATA, REPO, RecordingServer
 from toolkit.exchange import Request, Response
 from toolkit.load import load_contract
 from toolkit.mock.asgi import MockASGIApp
+from toolkit.mock.envelope import MockEnvelope
 from toolkit.soap.mock.handler import SoapMock, SoapMockOptions
 
 S11 = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -24,12 +25,12 @@ CRM = "urn:example:crm:types"
 @pytest.fixture(scope="module")
 def crm() -> SoapMock:
     contract = load_contract(REPO / "contracts" / "crm" / "v1" / "crm.wsdl")
-    return SoapMock(contract, SoapMockOptions(seed=1, mount="/crm"))  # type: ignore[arg-type]
+    return MockEnvelope(SoapMock(contract, SoapMockOptions(seed=1, mount="/crm")))  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
 def soap12_only() -> SoapMock:
-    return SoapMock(load_contract(DATA / "soap" / "soap12_only.wsdl"), SoapMockOptions(seed=1))  # type: ignore[arg-type]
+    return MockEnvelope(SoapMock(load_contract(DATA / "soap" / "soap12_only.wsdl"), SoapMockOptions(seed=1)))  # type: ignore[arg-type]
 
 
 def post(mock: SoapMock, body: bytes, content_type: str = "text/xml; charset=utf-8", path: str = "/crm",
@@ -215,7 +216,7 @@ def test_an_unexpected_exception_is_a_server_fault(crm: SoapMock, monkeypatch: p
     def broken(*args: object, **kwargs: object) -> etree._Element:
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(crm.generator, "element", broken)
+    monkeypatch.setattr(crm.mock.generator, "element", broken)
     body = envelope("<c:GetContactRequest><c:id>0031234567890ABCDE</c:id></c:GetContactRequest>")
     response = post(crm, body, action="urn:example:crm/GetContact")
     code, message, _ = fault_of(response)

@@ -12,6 +12,7 @@ import zeep
 from tests.conftest import DATA, REPO, corpus
 from tests.support import soap_conformance as conformance
 from toolkit.load import load_contract
+from toolkit.mock.envelope import MockEnvelope
 from toolkit.soap.load import SoapContract
 from toolkit.soap.mock.handler import SoapMock, SoapMockOptions
 from toolkit.soap.mock.zeep_transport import MockZeepTransport
@@ -20,7 +21,7 @@ from toolkit.soap.mock.zeep_transport import MockZeepTransport
 def _mock(path: Any, **options: Any) -> SoapMock:
     contract = load_contract(path)
     assert isinstance(contract, SoapContract)
-    return SoapMock(contract, SoapMockOptions(seed=3, **options))
+    return MockEnvelope(SoapMock(contract, SoapMockOptions(seed=3, **options)))
 
 
 def test_zeep_calls_the_mock_in_process_without_a_socket(no_sockets: list[Any]) -> None:

@@ -17,6 +17,7 @@ from toolkit.model import (
     Severity,
     SoapOperation,
 )
+from toolkit.protocols import compile_mock
 
 __all__ = [
     "Contract",
@@ -31,5 +32,6 @@ __all__ = [
     "Severity",
     "SoapOperation",
     "__version__",
+    "compile_mock",
     "load_contract",
 ]

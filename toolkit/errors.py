@@ -23,11 +23,11 @@ outside ``toolkit.cli`` prints them.
     ├── soap.generate.errors.XsdGenerationError      an element no valid instance can be generated for
     │   └── XsdGenerationLimitError                  an element asks for more than a generation limit allows
     ├── graphql.mock.handler.GraphQLMockError        a schema the GraphQL mock cannot serve
+    ├── protocols.JobUnavailableError  no lint, mock or diff for a protocol in this installation (exit 2)
     ├── vendor.errors.VendorError  a real vendor cannot be talked to as configured (exit 2)
     │   └── CredentialsError       an environment variable named in vendor.auth is unset
     └── drift.errors.DriftError    a drift request that cannot be carried out     (exit 2)
         ├── ProtocolMismatchError  OLD and NEW are different protocols
-        ├── DiffUnavailableError   no diff for that protocol
         ├── UnknownApiError        the API is not in sandbox.toml
         ├── NoNewSourceError       the API has no published contract or live endpoint
         └── IgnoreFileError        drift-ignore.toml is malformed (names file:line)

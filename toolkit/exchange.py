@@ -95,9 +95,47 @@ class Delivery:
 
 
 @dataclass(frozen=True, slots=True)
+class Violation:
+    """One way a request breaks its contract, in neutral terms; each protocol renders it in its own error form
+    (a problem+json ``errors`` entry, a ``<ctk:violation>`` in a Fault detail, a GraphQL error).
+
+    ``part`` says which part of the request: ``path``, ``query``, ``header``, ``cookie``, ``body`` (REST),
+    ``envelope`` (SOAP), ``document`` or ``variables`` (GraphQL). ``name`` is the parameter, header or
+    variable concerned, if any; ``pointer`` the place inside the part: a JSON pointer into a body or a
+    variable's value, an element path in a SOAP body, ``line:column`` in a GraphQL document.
+    """
+
+    part: str
+    message: str
+    name: str = ""
+    pointer: str | None = None  # None: the part as a whole; "" is a JSON pointer too (the whole value)
+
+    @property
+    def location(self) -> str:
+        """Where, in one string: ``query limit``, ``body /amount``, ``envelope /GetAccount/id``, ``document 1:3``."""
+        return " ".join(item for item in (self.part, self.name, self.pointer) if item)
+
+
+@dataclass(frozen=True, slots=True)
 class MockResult:
+    """A compiled mock's answer, and what happened, for the journal, a test assertion or the metrics.
+
+    ``operations``: the ids of the contract's operations the request reached (one for REST and SOAP; a
+    GraphQL request reaches each root field it selects); empty when none was (a 404, ``?wsdl``, an admin
+    endpoint). ``violations``: the request's violations found (those listed; the answer says how many in
+    all). ``deprecated``: the deprecated elements the request used (operation ids, GraphQL fields).
+    """
+
     response: Response
     deliveries: tuple[Delivery, ...] = field(default=())
+    operations: tuple[str, ...] = field(default=())
+    violations: tuple[Violation, ...] = field(default=())
+    deprecated: tuple[str, ...] = field(default=())
+
+    @property
+    def operation(self) -> str | None:
+        """The operation answered (the first, for a GraphQL request selecting several root fields), or None."""
+        return self.operations[0] if self.operations else None
 
 
 def lower_headers(pairs: Iterable[tuple[bytes | str, bytes | str]]) -> tuple[tuple[str, str], ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from toolkit import protocols
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.model import Contract, Problem
 
@@ -10,22 +11,7 @@ def lint_contract(contract: Contract, limits: Limits = DEFAULT_LIMITS) -> list[P
     """Every problem found in ``contract``: errors first, then warnings, each in file order. ``limits``
     are the ones the contract will be served with: lint warns about schemas the mock cannot answer within."""
     problems = list(contract.warnings)
-    from toolkit.graphql.load import GraphQLContract
-    from toolkit.openapi.load import OpenAPIContract
-    from toolkit.soap.load import SoapContract
-
-    if isinstance(contract, OpenAPIContract):
-        from toolkit.openapi.lint import lint_openapi
-
-        problems += lint_openapi(contract, limits)
-    elif isinstance(contract, SoapContract):
-        from toolkit.soap.lint import lint_soap
-
-        problems += lint_soap(contract, limits)
-    elif isinstance(contract, GraphQLContract):
-        from toolkit.graphql.lint import lint_graphql
-
-        problems += lint_graphql(contract, limits)
+    problems += protocols.lint(contract.protocol)(contract, limits)
     order = {"error": 0, "warning": 1}
     return sorted(
         problems,

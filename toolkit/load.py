@@ -94,27 +94,23 @@ def sniff(source: Source) -> Kind:
 
 
 def _load_one(source: Source, reader: SourceReader) -> Contract:
+    """The contract ``source`` holds: the protocol table says which protocol reads each kind of document."""
+    from toolkit import protocols
     from toolkit.documents import parse_json, parse_yaml
 
     kind = sniff(source)
     if kind == "xml":
-        from toolkit.soap.load import load_wsdl
-
-        return load_wsdl(source, reader)
+        (reads_xml,) = protocols.providers("load_xml")
+        return protocols.load_xml(reads_xml)(source, reader)
     if kind == "sdl":
         return _load_sdl_files([source], title=Path(source.uri).stem)
     text = source.text()
     data = parse_json(source, text) if kind == "json" else parse_yaml(source, text)
     reader.charge_nodes(source, text, data)  # before anything walks it: an alias bomb stops here
-    from toolkit.openapi.load import is_openapi, load_openapi
-
-    if is_openapi(data):
-        return load_openapi(source, text, data, reader)
-    from toolkit.graphql.load import introspection_schema, load_introspection
-
-    introspection = introspection_schema(data)
-    if introspection is not None:
-        return load_introspection(source, introspection)
+    for protocol in protocols.providers("load_data"):  # OpenAPI first: the common case imports nothing else
+        contract = protocols.load_data(protocol)(source, text, data, reader)
+        if contract is not None:
+            return contract
     raise UnknownFormatError(
         "is JSON or YAML but neither an OpenAPI document (no openapi or swagger key) "
         "nor a GraphQL introspection result (no __schema)",
@@ -131,9 +127,10 @@ def _load_sdl_files(sources: Sequence[Source], title: str) -> Contract:
                 where=source.name,
                 hint="load other contracts by their root file",
             )
-    from toolkit.graphql.load import load_sdl
+    from toolkit import protocols
 
-    return load_sdl(sources, title)
+    (reads_sdl,) = protocols.providers("load_sdl")
+    return protocols.load_sdl(reads_sdl)(sources, title)
 
 
 _ROOT_HINTS = {

@@ -27,7 +27,7 @@ from tests.conftest import REPO
 from tests.hostile.conftest import Served
 from toolkit.exchange import Request, Response
 from toolkit.limits import DEFAULT_LIMITS
-from toolkit.mock.server import ServeConfig, build_handler, mounted_apis
+from toolkit.sandbox.server import ServeConfig, build_handler, mounted_apis
 from toolkit.workspace import load_workspace
 
 MOUNTS = ("/payments", "/crm", "/inventory", "/__ctk", "")

@@ -215,9 +215,9 @@ def test_a_wsdl_import_resolves_against_the_url_after_redirects(remote: Vendor) 
 
 def test_the_served_wsdl_points_a_redirected_import_at_the_mock(remote: Vendor) -> None:
     """The import the vendor redirected is served by the mock too: ?wsdl must not send clients to the vendor."""
+    from toolkit import compile_mock
     from toolkit.exchange import Request
     from toolkit.load import load_contract
-    from toolkit.mock import compile_mock
 
     remote.put(
         "/v3/types.xsd",

@@ -18,7 +18,7 @@ from toolkit.sources import contract_limits
 from toolkit.workspace import SandboxSettings, load_workspace
 
 if TYPE_CHECKING:
-    from toolkit.mock.server import MountedContract
+    from toolkit.sandbox.server import MountedContract
 
 
 @click.command()
@@ -84,7 +84,7 @@ def serve(
     the WSDL pointing at the mock. Every request and event is bounded (see --limit and the README's
     Limits). Exit 2 when a contract cannot be loaded, a setting is wrong or the port is taken.
     """
-    from toolkit.mock.server import CONFIG_ENV, MountedContract, ServeConfig, build_handler, changed_limits
+    from toolkit.sandbox.server import CONFIG_ENV, MountedContract, ServeConfig, build_handler, changed_limits
 
     started = time.perf_counter()
     with reported_errors():
@@ -118,7 +118,7 @@ def serve(
     import uvicorn
 
     from toolkit.mock.http_server import configure_logging, ensure_file_limit, uvicorn_options
-    from toolkit.mock.server import build_app
+    from toolkit.sandbox.server import build_app
 
     os.environ[CONFIG_ENV] = config.to_env()
     configure_logging(config.log_level)
@@ -126,7 +126,7 @@ def serve(
     options = uvicorn_options(limits)
     try:
         if workers > 1:
-            uvicorn.run("toolkit.mock.server:app_factory", factory=True, host=host, port=port, workers=workers,
+            uvicorn.run("toolkit.sandbox.server:app_factory", factory=True, host=host, port=port, workers=workers,
                         **options)  # fmt: skip
         else:
             uvicorn.run(build_app(config, handler), host=host, port=port, **options)
@@ -139,7 +139,7 @@ def serve(
 def _check_webhook_url(config: object) -> None:
     """The allowed hosts, and ``--webhook-url`` under the same destination policy as every delivery: refused now
     rather than at each event."""
-    from toolkit.mock.server import ServeConfig
+    from toolkit.sandbox.server import ServeConfig
 
     assert isinstance(config, ServeConfig)
     policy = config.policy  # a malformed --webhook-host is refused here, inside the error reporting
@@ -181,36 +181,33 @@ def _pairs(values: tuple[str, ...]) -> dict[str, str]:
 
 def _workspace_contracts(root: Path | None) -> tuple[list[MountedContract], SandboxSettings, Limits]:
     """Every API of the workspace (``load_workspace`` refuses a workspace without one), its settings and limits."""
-    from toolkit.mock.server import mounted_apis
+    from toolkit.sandbox.server import mounted_apis
 
     space = load_workspace(root)
     return mounted_apis(space, _shown), space.sandbox, space.limits
 
 
 def _announce(config: object, host: str, port: int, seconds: float, handler: object, check: bool) -> None:
-    from toolkit.mock.server import ServeConfig
+    from toolkit.mock.envelope import MockEnvelope
+    from toolkit.sandbox.server import ServeConfig
 
     assert isinstance(config, ServeConfig)
+    single = handler if isinstance(handler, MockEnvelope) else None  # one API: its mock decided the mount
     for item in config.contracts:
         label = f"{item.name}: " if item.name else ""
-        click.echo(
-            f"serving {label}{item.source} at http://{host}:{port}{item.mount or _default_mount(handler)}", err=True
-        )
-        endpoints = getattr(handler, "endpoints", None) if item.mount is None else None
-        for path, what in endpoints or ():  # a WSDL's ports, each at its own address path
-            click.echo(f"  {what} at http://{host}:{port}{path or '/'} (WSDL: {path or '/'}?wsdl)", err=True)
+        mount = item.mount or (single.mount if single is not None else "") or "/"
+        click.echo(f"serving {label}{item.source} at http://{host}:{port}{mount}", err=True)
+        endpoints = single.endpoints() if single is not None and item.mount is None else []
+        for endpoint in endpoints:  # a WSDL's ports, each at its own address path
+            path = endpoint.path or "/"
+            wsdl = f" (WSDL: {path}?wsdl)" if endpoint.wsdl else ""
+            click.echo(f"  {endpoint.what} at http://{host}:{port}{path}{wsdl}", err=True)
     validation = "on" if config.validate else "off"
     then = "--check: not started" if check else "Ctrl-C to stop"
     if config.limits:
         click.echo("limits: " + ", ".join(f"{name}={value:g}" for name, value in config.limits.items()), err=True)
     click.echo(f"webhook and callback destinations: {config.policy.describe()}", err=True)
     click.echo(f"seed {config.seed}, validation {validation}, ready in {seconds:.2f} s; {then}", err=True)
-
-
-def _default_mount(handler: object) -> str:
-    from toolkit.mock import mount_of
-
-    return mount_of(handler) or "/"  # type: ignore[arg-type]
 
 
 def _shown(path: Path) -> str:

@@ -3,7 +3,6 @@
     CtkError
     └── DriftError                 drift cannot be computed as asked                (exit 2)
         ├── ProtocolMismatchError  OLD and NEW are contracts of different protocols
-        ├── DiffUnavailableError   no diff module for that protocol in this installation
         ├── UnknownApiError        ``ctk drift NAME`` names no API of the workspace
         ├── NoNewSourceError       an API has no published contract and no live endpoint
         └── IgnoreFileError        drift-ignore.toml is malformed (``where`` is file:line)
@@ -24,10 +23,6 @@ class DriftError(CtkError):
 
 class ProtocolMismatchError(DriftError):
     """The two contracts compared are not of the same protocol."""
-
-
-class DiffUnavailableError(DriftError):
-    """No diff rules are installed for a protocol."""
 
 
 class UnknownApiError(DriftError):

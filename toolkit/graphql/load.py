@@ -99,6 +99,13 @@ def _location(error: GraphQLError, fallback: str) -> Location:
     return Location(fallback)
 
 
+def load_parsed(source: Source, text: str, data: Any, reader: object) -> GraphQLContract | None:
+    """The schema a parsed JSON or YAML introspection result holds, or None when it is not one (the protocol
+    table's ``load_data`` job: ``toolkit.load`` asks each protocol in turn)."""
+    introspection = introspection_schema(data)
+    return load_introspection(source, introspection) if introspection is not None else None
+
+
 def load_introspection(source: Source, introspection: dict[str, Any]) -> GraphQLContract:
     try:
         schema = build_client_schema(introspection)  # type: ignore[arg-type]

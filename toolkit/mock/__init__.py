@@ -1,18 +1,29 @@
-"""Protocol-neutral parts of the mock: the handler type, adapters (ASGI, httpx) and shared helpers.
+"""The protocol-neutral mock: the envelope every compiled mock is served in, the adapters, shared helpers.
 
-A protocol's compiled mock (``toolkit.openapi.mock.handler.OpenAPIMock``, …) is a ``Handler``: a plain
-callable from ``toolkit.exchange.Request`` to ``MockResult``. Everything here wraps such a callable;
-nothing here knows a contract format.
+A protocol's compiled mock implements ``compiled.CompiledMock``; ``envelope.MockEnvelope`` wraps it
+with the request path every protocol shares (admin endpoints, memo, crash guard); the result is a
+``Handler``: a plain callable from ``toolkit.exchange.Request`` to ``MockResult``, which the adapters
+serve (``asgi``: uvicorn; ``transport``: httpx and respx; SOAP's zeep transport). Nothing here knows a
+contract format, and nothing here imports a protocol package: ``toolkit.protocols`` compiles mocks.
+
+- ``compiled``: the ``CompiledMock`` interface and ``Endpoint``
+- ``envelope``: ``MockEnvelope``: admin endpoints, memo, crash guard, deprecated-use counts
+- ``options``: ``MockOptions``, the options every protocol's mock takes
+- ``admin``: the ``/__ctk`` endpoints (health, webhooks on demand)
+- ``asgi``, ``http_server``, ``transport``, ``loopback``: adapters (ASGI app, bounded HTTP/1.1 protocol,
+  httpx transport, a server on a loopback port)
+- ``deliver``, ``destinations``: sending webhook and callback events, and where they may go
+- ``guard``, ``memo``, ``problem``, ``seed``, ``json_body``, ``cors``, ``deprecation``, ``request_log``:
+  helpers every protocol's mock uses
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from toolkit.exchange import MockResult, Request, Response
-    from toolkit.model import Contract
 
 Handler = Callable[["Request"], "MockResult"]
 ADMIN_PREFIX = "/__ctk"  # the mocks' own endpoints (health, webhooks on demand), outside every API's mount
@@ -23,53 +34,12 @@ def is_under(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix + "/")
 
 
-def compile_mock(contract: Contract, *, seed: int = 0, validate: bool = True, **options: object) -> Handler:
-    """The compiled mock of ``contract``: all routing, validators and generators built now."""
-    from toolkit.model import Protocol
-
-    if contract.protocol is Protocol.OPENAPI:
-        from toolkit.openapi.load import OpenAPIContract
-        from toolkit.openapi.mock.handler import MockOptions, OpenAPIMock
-
-        assert isinstance(contract, OpenAPIContract)
-        return OpenAPIMock(contract, MockOptions(seed=seed, validate=validate, **_known(MockOptions, options)))
-    if contract.protocol is Protocol.SOAP:
-        from toolkit.soap.load import SoapContract
-        from toolkit.soap.mock.handler import SoapMock, SoapMockOptions
-
-        assert isinstance(contract, SoapContract)
-        return SoapMock(contract, SoapMockOptions(seed=seed, validate=validate, **_known(SoapMockOptions, options)))
-    from toolkit.graphql.load import GraphQLContract
-    from toolkit.graphql.mock.handler import GraphQLMock, GraphQLMockOptions
-
-    assert isinstance(contract, GraphQLContract)
-    return GraphQLMock(
-        contract, GraphQLMockOptions(seed=seed, validate=validate, **_known(GraphQLMockOptions, options))
-    )
-
-
-def _known(options_class: type, options: dict[str, object]) -> dict[str, Any]:
-    """The options a protocol's mock understands: ``ctk serve`` passes one set to every API (webhooks are REST's,
-    mirrors matter to SOAP's ``?wsdl``), and each mock takes its own."""
-    import dataclasses
-
-    names = {item.name for item in dataclasses.fields(options_class)}
-    return {key: value for key, value in options.items() if key in names}
-
-
-def mount_of(handler: Handler) -> str:
-    """The URL path a compiled mock serves under (its router decided it at compile time), "" for the root."""
-    mount = getattr(handler, "mount", None)
-    if mount is None:
-        mount = getattr(getattr(handler, "router", None), "mount", "")
-    return mount if isinstance(mount, str) else ""
-
-
 def error_response(handler: Handler, request: Request, status: int, message: str) -> Response:
     """The error an adapter found before the handler ran (a body over the limit), in the protocol's own form.
 
-    A SOAP client expects a Fault and a GraphQL client an ``errors`` list, not problem+json: a handler
-    that knows its protocol's form exposes ``error_response(request, status, message)``.
+    A SOAP client expects a Fault and a GraphQL client an ``errors`` list, not problem+json: a handler that
+    knows its protocol's form (a ``MockEnvelope``, the sandbox's dispatcher) has ``error_response``; a plain
+    callable gets problem+json.
     """
     own = getattr(handler, "error_response", None)
     if callable(own):

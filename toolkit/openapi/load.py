@@ -39,6 +39,12 @@ def is_openapi(data: Any) -> bool:
     return isinstance(data, dict) and ("openapi" in data or "swagger" in data)
 
 
+def load_parsed(source: Source, text: str, data: Any, reader: SourceReader) -> OpenAPIContract | None:
+    """The OpenAPI contract a parsed JSON or YAML document holds, or None when it is not OpenAPI (the protocol
+    table's ``load_data`` job: ``toolkit.load`` asks each protocol in turn)."""
+    return load_openapi(source, text, data, reader) if is_openapi(data) else None
+
+
 def load_openapi(source: Source, text: str, data: dict[str, Any], reader: SourceReader) -> OpenAPIContract:
     """``text`` is ``source`` decoded, as the caller parsed it; kept to place messages by line."""
     spec_version = _spec_version(source, data)

@@ -302,15 +302,18 @@ def generated(schema: graphql.GraphQLSchema, examples: int, seed: int) -> list[s
 
 @contextmanager
 def client_for(mock: GraphQLMock, live: bool) -> Iterator[httpx.Client]:
-    """An httpx client reaching ``mock``: in-process (no socket), or ``live`` over a loopback uvicorn."""
+    """An httpx client reaching ``mock`` in its envelope: in-process (no socket), or ``live`` over a loopback
+    uvicorn."""
+    from toolkit.mock.envelope import MockEnvelope
+
     if not live:
-        with httpx.Client(transport=MockTransport(mock), base_url="http://mock.invalid") as client:
+        with httpx.Client(transport=MockTransport(MockEnvelope(mock)), base_url="http://mock.invalid") as client:
             yield client
         return
     from toolkit.mock.asgi import MockASGIApp
     from toolkit.mock.loopback import serve_in_thread
 
-    app = MockASGIApp(mock)
+    app = MockASGIApp(MockEnvelope(mock))
     with (
         serve_in_thread(app, log_level="warning", lifespan="off", startup_timeout=30) as base,
         httpx.Client(base_url=base, timeout=60) as client,

@@ -80,11 +80,13 @@ class Outcome:
 
 @contextmanager
 def serving(handler: SoapMock, in_process: bool) -> Iterator[tuple[str, Transport]]:
-    """(base URL, zeep transport) reaching ``handler``: over loopback uvicorn, or in-process."""
+    """(base URL, zeep transport) reaching ``handler`` in its envelope: over loopback uvicorn, or in-process."""
+    from toolkit.mock.envelope import MockEnvelope
+
     if in_process:
         from toolkit.soap.mock.zeep_transport import MockZeepTransport
 
-        yield "http://ctk.mock", MockZeepTransport(handler)
+        yield "http://ctk.mock", MockZeepTransport(MockEnvelope(handler))
         return
     from zeep.transports import Transport
 
@@ -99,7 +101,9 @@ def serving(handler: SoapMock, in_process: bool) -> Iterator[tuple[str, Transpor
         def load(self, url: str) -> bytes:
             return builtin_schema(url) or bytes(super().load(url))  # type: ignore[no-untyped-call]  # zeep ships no type hints
 
-    with serve_in_thread(MockASGIApp(handler), log_level="error", access_log=False, lifespan="off") as base:
+    with serve_in_thread(
+        MockASGIApp(MockEnvelope(handler)), log_level="error", access_log=False, lifespan="off"
+    ) as base:
         yield base, LoopbackTransport(timeout=30, operation_timeout=30)  # type: ignore[no-untyped-call]  # zeep's
 
 

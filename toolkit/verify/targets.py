@@ -56,12 +56,13 @@ class CtkTarget:
     @contextmanager
     def serve(self, path: Path, contract: Contract | None, seed: int, outcome: Outcome) -> Iterator[str]:
         from toolkit.mock.asgi import MockASGIApp
+        from toolkit.mock.envelope import MockEnvelope
         from toolkit.openapi.load import OpenAPIContract
-        from toolkit.openapi.mock.handler import MockOptions, OpenAPIMock
+        from toolkit.openapi.mock.handler import OpenAPIMock, OpenAPIMockOptions
 
         if not isinstance(contract, OpenAPIContract):
             raise LoadError("ctk's OpenAPI mock serves only an OpenAPI contract", where=str(path))
-        mock = OpenAPIMock(contract, MockOptions(seed=seed))
+        mock = OpenAPIMock(contract, OpenAPIMockOptions(seed=seed))
         outcome.invalid_examples = sum(
             len(media.invalid_examples)
             for op in mock.operations.values()
@@ -69,7 +70,7 @@ class CtkTarget:
             for media in spec.media
         )
         # callbacks would go to generated URLs: deliver=False drops them
-        app = MockASGIApp(mock, deliver=False)
+        app = MockASGIApp(MockEnvelope(mock), deliver=False)
         with serve_in_thread(app, log_level="error", access_log=False, lifespan="off") as base:
             yield f"{base}{mock.router.mount}"
         if not outcome.error:

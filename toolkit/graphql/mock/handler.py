@@ -15,17 +15,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import threading
-from collections import Counter
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from graphql import (
     DocumentNode,
     ExecutionResult,
+    FieldNode,
     FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLError,
     GraphQLSyntaxError,
+    InlineFragmentNode,
     NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
     OperationType,
@@ -39,7 +41,7 @@ from graphql import (
 )
 
 from toolkit.errors import CtkError
-from toolkit.exchange import MockResult, Request, Response
+from toolkit.exchange import Delivery, MockResult, Request, Response, Violation
 from toolkit.graphql.load import GraphQLContract
 from toolkit.graphql.mock.costs import Measure, Measured, location_of, measure, nesting, over_token_limit
 from toolkit.graphql.mock.introspection import full_introspection_cost
@@ -56,16 +58,16 @@ from toolkit.graphql.mock.over_http import (
     refusal_response,
 )
 from toolkit.graphql.mock.resolve import Resolvers
-from toolkit.limits import DEFAULT_LIMITS, Limits
+from toolkit.mock.compiled import Endpoint
 from toolkit.mock.deprecation import deprecation_headers
-from toolkit.mock.guard import report_bug
 from toolkit.mock.memo import Memo
+from toolkit.mock.options import MockOptions
 from toolkit.mock.problem import clip
 from toolkit.sunset import sunset_in_text
 
 __all__ = ["GraphQLMock", "GraphQLMockError", "GraphQLMockOptions"]
 
-_MEMO_MAX_BODY = 64 * 1024  # larger requests are answered afresh: a key that size is not worth keeping
+_MEMO_MAX_BODY = 16 * 1024  # larger requests are answered afresh (the envelope keeps no key over 16 KiB)
 _NESTING_MARGIN = 32  # brackets beyond the selection depth: arguments, input objects, lists of lists
 _INTROSPECTION_COPIES = 2  # the introspection budget, in full standard introspections of the schema
 LIMIT_CODES = frozenset({"DEPTH_LIMIT", "COST_LIMIT", "TOKEN_LIMIT", "COMPLEXITY_LIMIT"})
@@ -76,7 +78,7 @@ class GraphQLMockError(CtkError):
 
 
 @dataclass(frozen=True)
-class GraphQLMockOptions:
+class GraphQLMockOptions(MockOptions):
     """How the mock answers.
 
     ``max_depth`` 15: real client queries rarely pass 10 (introspection's ``ofType`` chains are not
@@ -89,9 +91,8 @@ class GraphQLMockOptions:
     ``max_nesting`` a variable's value, ``max_echo_length`` what an answer repeats from the request.
     """
 
-    seed: int = 0
-    validate: bool = True  # False: skip GraphQL validation (the limits still apply); for broken clients
-    mount: str | None = None  # None: "/graphql"
+    # MockOptions' validate=False skips GraphQL validation (the limits still apply), for broken clients;
+    # its mount None is "/graphql".
     max_depth: int = 15
     max_cost: int = 5000
     introspection: bool = True
@@ -99,14 +100,6 @@ class GraphQLMockOptions:
     # twice what the full standard introspection query costs on this schema, and at least ``max_cost``.
     max_introspection_cost: int | None = None
     max_tokens: int = 20_000
-    cache_size: int = 4096  # answers memoised (also bounded to 64 MB in all, 1 MB each)
-    limits: Limits = DEFAULT_LIMITS  # every bound on work a request or the contract can ask for
-
-
-@dataclass(frozen=True)
-class _Answer:
-    result: MockResult
-    deprecated: tuple[str, ...] = ()
 
 
 @dataclass
@@ -120,7 +113,11 @@ class _Prepared:
 
 
 class GraphQLMock:
-    """Callable: ``mock(request) -> MockResult``. Thread-safe; one instance serves many requests."""
+    """A ``CompiledMock``: ``answer(request) -> MockResult``. Thread-safe; one instance serves many requests."""
+
+    Options: ClassVar[type[GraphQLMockOptions]] = GraphQLMockOptions
+    protocol_label = "GraphQL"
+    webhooks: Mapping[str, object] = {}  # GraphQL has no webhooks
 
     def __init__(self, contract: GraphQLContract, options: GraphQLMockOptions | None = None) -> None:
         if contract.schema is None:
@@ -134,7 +131,7 @@ class GraphQLMock:
             )
         self.contract = contract
         self.schema = contract.schema
-        self.options = options or GraphQLMockOptions()
+        self.options: GraphQLMockOptions = options or GraphQLMockOptions()
         mount = "/graphql" if self.options.mount is None else self.options.mount
         self.mount = "" if mount in ("", "/") else "/" + mount.strip("/")
         self.resolvers = Resolvers(self.schema, self.options.seed, self.options.limits)
@@ -144,11 +141,7 @@ class GraphQLMock:
         self._rules = tuple(rules)
         self._sunsets = _sunsets(self.schema)
         self._introspection_budget: int | None = self.options.max_introspection_cost
-        self.deprecated_uses: Counter[str] = Counter()
-        self._lock = threading.Lock()
-        self._memo: Memo[_Answer] = Memo(
-            lambda answer: len(answer.result.response.body) + 256, max_entries=self.options.cache_size
-        )
+        self._operation_ids = frozenset(operation.id for operation in contract.operations)
 
         # Parsed and validated documents by query text: the expensive half of an answer the memo misses
         # when only the variables change. A parsed document takes roughly 16 bytes per byte of query text.
@@ -168,7 +161,22 @@ class GraphQLMock:
 
     # -- request time ----------------------------------------------------------------------------
 
-    def __call__(self, request: Request) -> MockResult:
+    def endpoints(self) -> list[Endpoint]:
+        return []  # one endpoint, the mount
+
+    def webhook_event(self, name: str, url: str, request: Request | None = None) -> Delivery | None:
+        return None
+
+    def memo_key(self, request: Request) -> Hashable | None:
+        """The parts of an HTTP request a GraphQL answer depends on: the query and variables (in the body or
+        the query string) and the media types asked for and sent."""
+        if len(request.body) > _MEMO_MAX_BODY:
+            return None
+        return (request.method.upper(), request.path, request.query, request.header("accept"),
+                request.header("content-type"), request.body)  # fmt: skip
+
+    def answer(self, request: Request) -> MockResult:
+        """Read the GraphQL-over-HTTP request, then parse, measure, validate and execute it."""
         if not self._at_mount(request.path):
             media = negotiate(request.header("accept")) or JSON
             path = clip(request.path, self.options.limits.max_echo_length)
@@ -176,51 +184,30 @@ class GraphQLMock:
             return MockResult(document_response(404, media, {"errors": [error(message, "NOT_FOUND")]}))
         if request.method.upper() == "OPTIONS":
             return MockResult(options_response(request))
-        key = None
-        if len(request.body) <= _MEMO_MAX_BODY:
-            key = (request.method.upper(), request.path, request.query, request.header("accept"),
-                   request.header("content-type"), request.body)  # fmt: skip
-            found = self._memo.get(key)
-            if found is not None:
-                self._count(found.deprecated)
-                return found.result
-        try:
-            answer = self._answer(request)
-        except Exception as failure:  # noqa: BLE001 -- a bug in ctk must cost one 500 answer, never the server
-            report_bug(failure, request, "GraphQL mock")  # its traceback logged once per place, then one line
-            message = f"ctk's mock failed on this request ({type(failure).__name__}); this is a bug in ctk"
-            return MockResult(document_response(500, JSON, {"errors": [error(message, "INTERNAL_SERVER_ERROR")]}))
-        if key is not None:
-            self._memo.put(key, answer)
-        self._count(answer.deprecated)
-        return answer.result
+        return self._answer(request)
 
     def error_response(self, request: Request, status: int, message: str) -> Response:
-        """An error an adapter found before the mock ran (a body over the limit: 413), as a GraphQL document."""
-        code = "PAYLOAD_TOO_LARGE" if status == 413 else "BAD_REQUEST"
+        """An error found outside the request path, as a GraphQL document: a body over the limit (413), a bug
+        in ctk (500)."""
+        code = {413: "PAYLOAD_TOO_LARGE", 500: "INTERNAL_SERVER_ERROR"}.get(status, "BAD_REQUEST")
         media = negotiate(request.header("accept")) or JSON
         return document_response(status, media, {"errors": [error(message, code)]})
 
     def _at_mount(self, path: str) -> bool:
         return path in (self.mount, self.mount + "/") or (not self.mount and path == "")
 
-    def _count(self, deprecated: tuple[str, ...]) -> None:
-        if deprecated:
-            with self._lock:
-                self.deprecated_uses.update(deprecated)
-
-    def _answer(self, request: Request) -> _Answer:
+    def _answer(self, request: Request) -> MockResult:
         media = negotiate(request.header("accept"))
         if media is None:
             message = f"none of the accepted media types is served; ask for {GRAPHQL_RESPONSE} or {JSON}"
-            return _Answer(MockResult(refusal_response(Refusal(406, message, "NOT_ACCEPTABLE"), JSON)))
+            return MockResult(refusal_response(Refusal(406, message, "NOT_ACCEPTABLE"), JSON))
         limits = self.options.limits
         params = read_params(request, limits.max_nesting, limits.max_form_fields)
         if isinstance(params, Refusal):
-            return _Answer(MockResult(refusal_response(params, media)))
+            return MockResult(refusal_response(params, media))
         return self._run(params, media, request.method.upper())
 
-    def _run(self, params: Params, media: str, method: str) -> _Answer:
+    def _run(self, params: Params, media: str, method: str) -> MockResult:
         document = self._parse(params.query)
         if isinstance(document, dict):
             return self._failed(media, [document])
@@ -232,49 +219,76 @@ class GraphQLMock:
             kind = operation.operation.value
             refusal = Refusal(405, f"a {kind} cannot be sent with GET; use POST", "METHOD_NOT_ALLOWED",
                               (("allow", "POST"),))  # fmt: skip
-            return _Answer(MockResult(refusal_response(refusal, media)))
+            return MockResult(refusal_response(refusal, media))
         if operation.operation is OperationType.SUBSCRIPTION:
             message = "subscriptions are not served over plain HTTP by this mock; send a query or a mutation"
             return self._failed(media, [error(message, "OPERATION_NOT_SUPPORTED", location_of(operation))])
         size = self._measure(params, document, operation)
+        roots = self._roots(operation, self._fragments(params.query, document))
         if size.depth > self.options.max_depth:
             depth = f"more than {size.depth}" if size.truncated else str(size.depth)
             message = f"query depth {depth} exceeds the limit of {self.options.max_depth}"
-            return self._failed(media, [error(message, "DEPTH_LIMIT", location_of(size.deepest))])
+            return self._failed(media, [error(message, "DEPTH_LIMIT", location_of(size.deepest))], roots)
         if size.cost > self.options.max_cost:
             message = (
                 f"query cost {size.cost} exceeds the limit of {self.options.max_cost} "
                 "(each field produced counts 1; a list multiplies its selection by its size; "
                 "a list of scalars counts its items)"
             )
-            return self._failed(media, [error(message, "COST_LIMIT", location_of(operation))])
+            return self._failed(media, [error(message, "COST_LIMIT", location_of(operation))], roots)
         if size.introspection and (size.introspection_over or size.introspection > self.introspection_budget()):
             budget = self.introspection_budget()
             message = (
                 f"query introspection cost exceeds the limit of {budget} values (each field and list item the "
                 "answer holds counts 1, on this schema's real sizes; the full standard introspection query fits)"
             )
-            return self._failed(media, [error(message, "COST_LIMIT", location_of(operation))])
+            return self._failed(media, [error(message, "COST_LIMIT", location_of(operation))], roots)
+        echo = self.options.limits.max_echo_length
         if self.options.validate:
             problems = self._problems(params.query, document)
             if problems:
-                echo = self.options.limits.max_echo_length
-                return self._failed(media, [_validation_error(p, echo) for p in problems])
+                found = tuple(_violation("document", p, echo) for p in problems)
+                return self._failed(media, [_validation_error(p, echo) for p in problems], roots, found)
         result = self._execute(document, params)
         if result.data is None:
-            echo = self.options.limits.max_echo_length
-            return self._failed(media, [_formatted(e, "BAD_USER_INPUT", echo) for e in result.errors or ()])
+            failures = result.errors or ()
+            found = tuple(_violation("variables", e, echo) for e in failures)
+            return self._failed(media, [_formatted(e, "BAD_USER_INPUT", echo) for e in failures], roots, found)
         deprecated = tuple(size.deprecated)
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
-            echo = self.options.limits.max_echo_length
             body = {"errors": [_formatted(e, "INTERNAL_SERVER_ERROR", echo) for e in result.errors], **body}
         headers: tuple[tuple[str, str], ...] = ()
         if deprecated:
             body["extensions"] = {"ctk": {"deprecated": list(deprecated)}}
             sunsets = [self._sunsets[name] for name in deprecated if name in self._sunsets]
             headers = deprecation_headers(True, sunset=min(sunsets) if sunsets else None)
-        return _Answer(MockResult(document_response(200, media, body, headers)), deprecated)
+        return MockResult(document_response(200, media, body, headers), (), roots, (), deprecated)
+
+    def _roots(
+        self, operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]
+    ) -> tuple[str, ...]:
+        """The contract operations (root fields: ``Query.product``) the operation selects, through fragments."""
+        root = self.schema.get_root_type(operation.operation)
+        if root is None:
+            return ()
+        found: list[str] = []
+        pending = list(operation.selection_set.selections)
+        spread: set[str] = set()
+        while pending:
+            node = pending.pop()
+            if isinstance(node, FieldNode):
+                name = f"{root.name}.{node.name.value}"
+                if name in self._operation_ids and name not in found:
+                    found.append(name)
+            elif isinstance(node, InlineFragmentNode):
+                pending.extend(node.selection_set.selections)
+            elif isinstance(node, FragmentSpreadNode) and node.name.value not in spread:
+                spread.add(node.name.value)
+                fragment = fragments.get(node.name.value)
+                if fragment is not None:
+                    pending.extend(fragment.selection_set.selections)
+        return tuple(sorted(found))
 
     def _parse(self, query: str) -> DocumentNode | dict[str, Any]:
         """Scanned and parsed once per query text: clients send the same few documents with different variables."""
@@ -355,10 +369,21 @@ class GraphQLMock:
         return result
 
     @staticmethod
-    def _failed(media: str, errors: list[dict[str, Any]]) -> _Answer:
+    def _failed(
+        media: str,
+        errors: list[dict[str, Any]],
+        roots: tuple[str, ...] = (),
+        violations: tuple[Violation, ...] = (),
+    ) -> MockResult:
         """A request error: no ``data``. 400 in graphql-response+json, 200 in application/json (the draft)."""
         status = 400 if media == GRAPHQL_RESPONSE else 200
-        return _Answer(MockResult(document_response(status, media, {"errors": errors})))
+        return MockResult(document_response(status, media, {"errors": errors}), (), roots, violations)
+
+
+def _violation(part: str, failure: GraphQLError, echo: int) -> Violation:
+    """A GraphQL error about the request as a neutral violation: its message, at its first line:column."""
+    where = failure.locations[0] if failure.locations else None
+    return Violation(part, clip(failure.message, echo), pointer=f"{where.line}:{where.column}" if where else None)
 
 
 def _formatted(failure: GraphQLError, code: str, echo: int) -> dict[str, Any]:

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from toolkit.documents import escape_pointer_token
+from toolkit.exchange import Violation
 from toolkit.limits import Limits
 from toolkit.mock.problem import clip
 from toolkit.openapi.coerce import coerce
 from toolkit.openapi.jsonschema import SchemaValidators, Validator, place
 from toolkit.openapi.mock.multipart import read_multipart
 from toolkit.openapi.mock.reading import Refusal, nest_form, read_form, read_json
-from toolkit.openapi.mock.violations import Violation, Violations
+from toolkit.openapi.mock.violations import Violations
 from toolkit.openapi.refs import Resolver
 
 
@@ -88,19 +89,19 @@ class BodyReader:
     def read(self, content_type: str | None, raw: bytes, violations: Violations) -> DecodedBody:
         if not raw:
             if self.required:
-                violations.append({"in": "body", "detail": "the request body is required"})
+                violations.append(Violation("body", "the request body is required"))
             return DecodedBody(None, None, False)
         media = self.match(content_type) if content_type else (self.media[0] if len(self.media) == 1 else None)
         if media is None:
             declared = ", ".join(m.media_type for m in self.media)
             sent = clip(content_type or "(none)", violations.limits.max_echo_length)
             detail = f"unsupported content type {sent}; expected one of: {declared}"
-            violations.append({"in": "header", "name": "content-type", "detail": detail}, status=415)
+            violations.append(Violation("header", detail, name="content-type"), status=415)
             return DecodedBody(None, None, True)
         limits = violations.limits
         value, refusal = decode(media.media_type, content_type or media.media_type, raw, limits)
         if refusal is not None:
-            violations.append({"in": "body", "detail": refusal.detail}, status=refusal.status)
+            violations.append(Violation("body", refusal.detail), status=refusal.status)
             return DecodedBody(media.media_type, None, True)
         validator = media.validator
         if validator is not None and not validator.is_valid(value):
@@ -119,7 +120,7 @@ class BodyReader:
 
 
 def _body_violation(pointer: str, message: str) -> Violation:
-    return {"in": "body", "pointer": pointer, "detail": message}
+    return Violation("body", message, pointer=pointer)
 
 
 def essence(media_type: str) -> str:

@@ -10,15 +10,15 @@ request always gets the same answer and the cache never changes what a client se
 from __future__ import annotations
 
 import random
+from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from toolkit.errors import CtkError
-from toolkit.exchange import Delivery, MockResult, Request, Response
-from toolkit.limits import DEFAULT_LIMITS, Limits
-from toolkit.mock import ADMIN_PREFIX, is_under
-from toolkit.mock.guard import report_bug
+from toolkit.exchange import Delivery, MockResult, Request, Response, Violation
+from toolkit.mock.compiled import Endpoint
 from toolkit.mock.memo import Memo
+from toolkit.mock.options import MockOptions
 from toolkit.mock.problem import clip, problem_document, problem_response
 from toolkit.mock.seed import rng_for
 from toolkit.openapi.generate.generator import GenerationError, GenerationLimitError, Generators
@@ -37,7 +37,7 @@ from toolkit.openapi.mock.answers import (
 )
 from toolkit.openapi.mock.bodies import DecodedBody
 from toolkit.openapi.mock.callbacks import expand_expression
-from toolkit.openapi.mock.events import Events, admin_answer
+from toolkit.openapi.mock.events import Events
 from toolkit.openapi.mock.operations import (
     CompiledOperation,
     OperationSlot,
@@ -58,13 +58,12 @@ from toolkit.openapi.mock.responses import (
     validator_of,
 )
 from toolkit.openapi.mock.routing import Router, mount_point
-from toolkit.openapi.mock.violations import Violation, Violations
+from toolkit.openapi.mock.violations import Violations, rendered
 
-__all__ = ["CompiledOperation", "MockOptions", "OpenAPIMock"]
+__all__ = ["CompiledOperation", "OpenAPIMock", "OpenAPIMockOptions"]
 
-# A request larger than this (path, query, headers and body together) is answered but not memoised: the
-# memo bounds the answers it keeps, and its keys hold the request. Path, query and body are looked at before
-# the lookup (three lengths); the memo itself counts the whole key, headers included, on a miss.
+# A request larger than this (path, query and body) is answered but not memoised: the memo bounds the
+# answers it keeps, and its keys hold the request. Three lengths are looked at before the key is built.
 _MEMO_MAX_REQUEST = 16 * 1024
 # Headers that never change an answer: leaving them out of the memo key lets different clients share it.
 _NOT_MEANINGFUL = frozenset({"host", "user-agent", "connection", "accept-encoding", "content-length", "keep-alive",
@@ -73,22 +72,22 @@ _NOT_MEANINGFUL = frozenset({"host", "user-agent", "connection", "accept-encodin
 
 
 @dataclass(frozen=True)
-class MockOptions:
-    seed: int = 0
-    validate: bool = True
-    webhook_url: str | None = None  # where webhook events are delivered
+class OpenAPIMockOptions(MockOptions):
+    """``MockOptions`` (``mount`` overrides the path of the first server URL), and which webhook follows which
+    operation (``webhook_url`` is where webhook events go)."""
+
     webhook_after: dict[str, str] = field(default_factory=dict)  # operation id -> webhook name
-    mount: str | None = None  # overrides the path of the first server URL
-    cache_size: int = 4096  # answers memoised (also bounded to 64 MB in all, 1 MB each)
-    limits: Limits = DEFAULT_LIMITS  # every bound on work a request or the contract can ask for
 
 
 class OpenAPIMock:
-    """Callable: ``mock(request) -> MockResult``. Thread-safe; one instance serves many requests."""
+    """A ``CompiledMock``: ``answer(request) -> MockResult``. Thread-safe; one instance serves many requests."""
 
-    def __init__(self, contract: OpenAPIContract, options: MockOptions | None = None) -> None:
+    Options: ClassVar[type[OpenAPIMockOptions]] = OpenAPIMockOptions
+    protocol_label = "OpenAPI"
+
+    def __init__(self, contract: OpenAPIContract, options: OpenAPIMockOptions | None = None) -> None:
         self.contract = contract
-        self.options = options or MockOptions()
+        self.options: OpenAPIMockOptions = options or OpenAPIMockOptions()
         self.validators = SchemaValidators(contract)
         self.generators = Generators(contract, self.validators, seed=self.options.seed, limits=self.options.limits)
         mount = self.options.mount if self.options.mount is not None else mount_point(contract.servers[0])
@@ -98,10 +97,15 @@ class OpenAPIMock:
         # A header the contract declares (a parameter, an API key) is validated, so it belongs in the memo key.
         self._unkeyed_headers = _NOT_MEANINGFUL - declared_headers(contract)
         bound = self.options.cache_size
-        keys = _MEMO_MAX_REQUEST
-        self._cache: Memo[Response] = Memo(_response_bytes, max_entries=bound, max_key_bytes=keys)
-        self._memo: Memo[MockResult] = Memo(_result_bytes, max_entries=bound, max_key_bytes=keys)
+        self._cache: Memo[Response] = Memo(_response_bytes, max_entries=bound, max_key_bytes=_MEMO_MAX_REQUEST)
         self._compile()
+
+    @property
+    def mount(self) -> str:
+        return self.router.mount
+
+    def endpoints(self) -> list[Endpoint]:
+        return []  # every operation is under the mount
 
     @property
     def operations(self) -> dict[str, CompiledOperation]:
@@ -127,30 +131,20 @@ class OpenAPIMock:
 
     # -- request time ------------------------------------------------------------------------------
 
-    def __call__(self, request: Request) -> MockResult:
-        """Answer ``request``. The answer is a pure function of the request (the data is seeded), so
-        identical requests are memoised whole: a client polling one resource costs a dict lookup."""
-        key = None
-        admin = is_under(request.path, ADMIN_PREFIX)
-        if not admin and len(request.path) + len(request.query) + len(request.body) <= _MEMO_MAX_REQUEST:
-            key = (request.method, request.path, request.query,
-                   tuple(h for h in request.headers if h[0] not in self._unkeyed_headers), request.body)  # fmt: skip
-            found = self._memo.get(key)
-            if found is not None:
-                return found
-        try:
-            result = self._admin(request) if admin else self._route(request)
-        except Exception as error:  # noqa: BLE001 -- a bug in ctk must cost one 500 answer, never the server
-            report_bug(error, request)  # the traceback once per place, the path shortened (toolkit.mock.guard)
-            detail = (
-                f"ctk's mock failed on this request ({type(error).__name__}); this is a bug in ctk, please report it"
-            )
-            return MockResult(problem_response(500, detail, kind="mock-bug"))
-        if key is not None and not result.deliveries:
-            self._memo.put(key, result)  # not kept when the key, headers included, is over _MEMO_MAX_REQUEST
-        return result
+    def memo_key(self, request: Request) -> Hashable | None:
+        """The request parts that can change the answer: all but the headers that never do."""
+        if len(request.path) + len(request.query) + len(request.body) > _MEMO_MAX_REQUEST:
+            return None
+        return (request.method, request.path, request.query,
+                tuple(h for h in request.headers if h[0] not in self._unkeyed_headers), request.body)  # fmt: skip
 
-    def _route(self, request: Request) -> MockResult:
+    def error_response(self, request: Request, status: int, message: str) -> Response:
+        """problem+json: a body over the limit (413), a bug in ctk (500)."""
+        kind = {413: "too-large", 500: "mock-bug"}.get(status, "error")
+        return problem_response(status, message, kind=kind)
+
+    def answer(self, request: Request) -> MockResult:
+        """Route ``request`` to its operation and answer it (see the module's docstring)."""
         method = request.method.upper()
         match = self.router.match(request.path, method)
         if match is None:
@@ -184,21 +178,25 @@ class OpenAPIMock:
             response = result.response
             # HEAD: GET's headers, including the length the body would have had (RFC 9110 9.3.2)
             headers = (*response.headers, ("content-length", str(len(response.body))))
-            result = MockResult(Response(response.status, headers, b""), result.deliveries)
+            result = MockResult(Response(response.status, headers, b""), result.deliveries, result.operations,
+                                result.violations, result.deprecated)  # fmt: skip
         return result
 
     def _answer(self, op: CompiledOperation, request: Request, path_params: dict[str, str]) -> MockResult:
+        ids = op.ids
+        deprecated = ids if op.operation.deprecated else ()
         limits = self.options.limits
         preferences = parse_prefer(request.header("prefer"))
         violations = Violations(limits)
         query_items, refusal = read_query(request.query, limits.max_form_fields)
         if refusal is not None:  # not read whole (414): refused even with --no-validate, before any parameter
-            error = {"in": "query", "detail": refusal.detail}
-            return MockResult(self._error(op, request, refusal.status, refusal.detail, [error], "invalid-request"))
+            error = Violation("query", refusal.detail)
+            response = self._error(op, request, refusal.status, refusal.detail, [rendered(error)], "invalid-request")
+            return MockResult(response, (), ids, (error,), deprecated)
         if self.options.validate:
             missing = op.security.missing(request, query_items)
             if missing is not None:
-                return MockResult(self._error(op, request, 401, missing, [], "unauthorized"))
+                return MockResult(self._error(op, request, 401, missing, [], "unauthorized"), (), ids, (), deprecated)
         values = op.parameters.read(
             path_params, query_items, request.headers, request.cookies, violations, len(request.query)
         )
@@ -209,7 +207,8 @@ class OpenAPIMock:
         if violations and (self.options.validate or violations.status == 413):
             # 415 for an undeclared Content-Type, whether or not the contract declares 415 (RFC 9110 15.5.16)
             detail, errors = violations.summary(), violations.errors()
-            return MockResult(self._error(op, request, violations.status, detail, errors, "invalid-request"))
+            response = self._error(op, request, violations.status, detail, errors, "invalid-request")
+            return MockResult(response, (), ids, tuple(violations.listed), deprecated)
         spec, status = self._choose(op, preferences)
         if spec is None:
             if preferences.code is not None:
@@ -218,9 +217,13 @@ class OpenAPIMock:
                         400,
                         f"Prefer asks for status {preferences.code}, which {op.operation.id} does not declare",
                         kind="prefer-unknown-code",
-                    )
+                    ),
+                    (),
+                    ids,
+                    (),
+                    deprecated,
                 )
-            return MockResult(Response(204, op.deprecation_headers))
+            return MockResult(Response(204, op.deprecation_headers), (), ids, (), deprecated)
         # A success repeats what the request said (path ids, body fields); an error says its own status.
         overrides = self._echoes(op, values, decoded) if status < 400 else {"status": status}
         try:
@@ -229,7 +232,7 @@ class OpenAPIMock:
             response = self._unsatisfiable(op, spec, status, request, preferences, query_items, error)
         # Events follow what happened: a call answered with an error (Prefer: code=4xx) triggers none.
         deliveries = self._deliveries(op, request, decoded, query_items) if response.status < 400 else ()
-        return MockResult(response, deliveries)
+        return MockResult(response, deliveries, ids, (), deprecated)
 
     def _echoes(self, op: CompiledOperation, values: dict[str, Any], decoded: DecodedBody) -> dict[str, Any]:
         """What the answer repeats from the request, leaving out values over ``max_echo_length`` (generated
@@ -379,21 +382,19 @@ class OpenAPIMock:
         return value
 
     def _error(
-        self, op: CompiledOperation, request: Request, status: int, detail: str, violations: list[Violation], kind: str
+        self, op: CompiledOperation, request: Request, status: int, detail: str, errors: list[dict[str, Any]], kind: str
     ) -> Response:
         """The contract's own error response when it declares one, else RFC 9457 problem+json."""
         statuses = (status,) if status != 400 else (400, 422)
         spec = op.responses.error(*statuses) or op.responses.catch_all
         extra: tuple[tuple[str, str], ...] = (("www-authenticate", op.security.challenge()),) if status == 401 else ()
         if spec is None or not spec.media:
-            return problem_response(
-                status, detail, errors=violations, kind=kind, headers=extra + op.deprecation_headers
-            )
+            return problem_response(status, detail, errors=errors, kind=kind, headers=extra + op.deprecation_headers)
         status = spec.status if spec.key.isdigit() else status
         media = negotiate(spec.media, request.header("accept")) or spec.media[0]
         # the RFC 9457 members, plus the names vendors' own error schemas often use for the same things
-        problem = problem_document(status, detail, errors=violations, kind=kind)
-        problem |= {"message": detail, "code": kind.replace("-", "_"), "errors": violations}
+        problem = problem_document(status, detail, errors=errors, kind=kind)
+        problem |= {"message": detail, "code": kind.replace("-", "_"), "errors": errors}
         value: Any = problem
         if media.schema is not None and not validator_of(media, self.validators).is_valid(problem):
             rng = rng_for(self.options.seed, (op.operation.id, status, kind))
@@ -422,13 +423,6 @@ class OpenAPIMock:
     def webhook_event(self, name: str, url: str, request: Request | None = None) -> Delivery | None:
         """A contract-valid event for webhook ``name``, addressed to ``url`` (None if no such webhook)."""
         return self.events.webhook(name, url, request)
-
-    def _admin(self, request: Request) -> MockResult:
-        return admin_answer(request, self.events, self.options.webhook_url, self.options.limits.max_nesting)
-
-
-def _result_bytes(result: MockResult) -> int:
-    return _response_bytes(result.response)
 
 
 def _response_bytes(response: Response) -> int:

@@ -39,6 +39,10 @@ class CompiledOperation:
     responses: ResponseSet
     deprecation_headers: tuple[tuple[str, str], ...]
     callbacks: list[CallbackSpec]
+    ids: tuple[str, ...] = ()  # (operation.id,): what every MockResult of this operation reports, built once
+
+    def __post_init__(self) -> None:
+        self.ids = (self.operation.id,)
 
 
 def deprecation_headers(op: HttpOperation, raw: dict[str, Any], item_sunset: Any) -> tuple[tuple[str, str], ...]:

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from toolkit.exchange import Violation
 from toolkit.openapi.coerce import coerce, declared_types, typed_candidates
 from toolkit.openapi.jsonschema import SchemaValidators, Validator, place
 from toolkit.openapi.mock.reading import read_json
-from toolkit.openapi.mock.violations import Violation, Violations
+from toolkit.openapi.mock.violations import Violations
 from toolkit.openapi.refs import Resolver
 
 _DEFAULT_STYLE = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
@@ -372,7 +373,4 @@ def _deep_object(name: str, query: list[tuple[str, str]], parameter: CompiledPar
 
 
 def _violation(parameter: CompiledParameter, message: str, pointer: str = "") -> Violation:
-    violation: Violation = {"in": parameter.location, "name": parameter.name, "detail": message}
-    if pointer:
-        violation["pointer"] = pointer
-    return violation
+    return Violation(parameter.location, message, name=parameter.name, pointer=pointer)

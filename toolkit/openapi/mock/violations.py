@@ -16,12 +16,12 @@ from typing import Any
 
 import jsonschema_rs
 
+from toolkit.exchange import Violation
 from toolkit.limits import Limits
 from toolkit.mock.problem import clip
 from toolkit.openapi.jsonschema import Validator, instance_pointer
 
-Violation = dict[str, Any]
-# (JSON pointer in the instance, message) -> the violation as the answer lists it
+# (JSON pointer in the instance, message) -> the violation
 Describe = Callable[[str, str], Violation]
 
 
@@ -74,15 +74,30 @@ class Violations:
             counted += f", the first {len(self.listed)} listed"
         return f"the request does not match the contract ({counted})"
 
-    def errors(self) -> list[Violation]:
-        """The listed violations, then a marker saying how many more there are (or may be)."""
+    def errors(self) -> list[dict[str, Any]]:
+        """The listed violations as problem+json ``errors`` entries, then a marker saying how many more there
+        are (or may be)."""
+        listed = [rendered(violation) for violation in self.listed]
         more = self.total - len(self.listed)
         if not more and not self.uncounted:
-            return list(self.listed)
+            return listed
         detail = f"and {more} more" if more else "and possibly more"
         if self.uncounted:
             scan = self.limits.max_violation_scan
             detail += (
                 f"{', possibly others' if more else ''}: a part over {scan} bytes is checked up to its first problem"
             )
-        return [*self.listed, {"more": more, "detail": detail}]  # a lower bound when uncounted
+        return [*listed, {"more": more, "detail": detail}]  # a lower bound when uncounted
+
+
+def rendered(violation: Violation) -> dict[str, Any]:
+    """A violation as a problem+json ``errors`` entry: ``{"in", "name", "detail", "pointer"}`` for a parameter,
+    ``{"in", "pointer", "detail"}`` for the body (a parameter's empty pointer is left out, a body's kept)."""
+    if violation.name:
+        entry: dict[str, Any] = {"in": violation.part, "name": violation.name, "detail": violation.message}
+        if violation.pointer:
+            entry["pointer"] = violation.pointer
+        return entry
+    if violation.pointer is not None:
+        return {"in": violation.part, "pointer": violation.pointer, "detail": violation.message}
+    return {"in": violation.part, "detail": violation.message}

@@ -1,7 +1,7 @@
 """The SOAP mock: a sans-IO function from ``Request`` to ``MockResult``, compiled once per WSDL.
 
 Where it answers. Each SOAP port is served at its ``soap:address``/``soap12:address`` path, and
-``mount`` (what ``mount_of`` reports) is the longest common path prefix of those paths; a POST at the
+``mount`` (what the envelope reports) is the longest common path prefix of those paths; a POST at the
 mount that matches no port path goes to the port whose SOAP version the envelope speaks. When the
 caller gives a mount (``sandbox.toml``: ``mount = "/crm"``) it replaces the address paths: every
 port is served at the mount and the envelope version picks the port. ``GET <path>?wsdl`` serves the
@@ -26,16 +26,15 @@ name an operation, the action wins and the body is then checked to be that opera
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from lxml import etree
 
-from toolkit.exchange import MockResult, Request, Response
-from toolkit.limits import DEFAULT_LIMITS, Limits
-from toolkit.mock.guard import report_bug
-from toolkit.mock.memo import Memo
+from toolkit.exchange import Delivery, MockResult, Request, Response, Violation
+from toolkit.mock.compiled import Endpoint
+from toolkit.mock.options import MockOptions
 from toolkit.mock.problem import clip
 from toolkit.mock.seed import rng_for
 from toolkit.soap.generate.generator import XsdGenerationError, XsdGenerator
@@ -78,23 +77,24 @@ _PREFER_FAULT = re.compile(r"(?:^|[,;\s])fault\s*=\s*\"?([^\",;\s]+)\"?", re.IGN
 
 
 @dataclass(frozen=True)
-class SoapMockOptions:
-    seed: int = 0
-    validate: bool = True
-    mount: str | None = None  # serve every port here instead of at its address path
-    cache_size: int = 4096  # answers memoised (also bounded to 64 MB in all, 1 MB each)
-    # The URL -> file mirrors the contract was loaded with, so ?wsdl can rewrite imports that name URLs.
+class SoapMockOptions(MockOptions):
+    """``MockOptions`` (``mount``: serve every port there instead of at its address path), and the URL -> file
+    mirrors the contract was loaded with, so ?wsdl can rewrite imports that name URLs."""
+
     mirrors: Mapping[str, str] = field(default_factory=dict)
-    limits: Limits = DEFAULT_LIMITS  # every bound on work a request or the contract can ask for
 
 
 class SoapMock:
-    """Callable: ``mock(request) -> MockResult``. Thread-safe; one instance serves many requests."""
+    """A ``CompiledMock``: ``answer(request) -> MockResult``. Thread-safe; one instance serves many requests."""
+
+    Options: ClassVar[type[SoapMockOptions]] = SoapMockOptions
+    protocol_label = "SOAP"
+    webhooks: Mapping[str, object] = {}  # SOAP has no webhooks
 
     def __init__(self, contract: SoapContract, options: SoapMockOptions | None = None) -> None:
         assert contract.definitions is not None, "a loaded SOAP contract always has definitions"
         self.contract = contract
-        self.options = options or SoapMockOptions()
+        self.options: SoapMockOptions = options or SoapMockOptions()
         self.ports = compile_ports(contract)
         self._given_mount = self.options.mount is not None
         if self.options.mount is not None:
@@ -118,21 +118,24 @@ class SoapMock:
             limits=self.options.limits,
         )
         self.documents = WsdlDocuments(contract, self._address_path, self.options.mirrors)
-        self._memo: Memo[MockResult] = Memo(
-            lambda result: len(result.response.body) + 256, max_entries=self.options.cache_size
-        )
 
     def warm(self) -> None:
         """Build the realistic-value pools now (Faker) rather than on the first request."""
         self.generator.warm()
 
-    @property
-    def endpoints(self) -> list[tuple[str, str]]:
-        """(path, what answers there) for each port, for ``ctk serve`` to announce."""
+    def endpoints(self) -> list[Endpoint]:
+        """Each port, at its path, for ``ctk serve`` to announce."""
         return [
-            (self._address_path(port.service, port.name) or "/", f"SOAP {port.version}, {port.service}/{port.name}")
+            Endpoint(
+                self._address_path(port.service, port.name) or "/",
+                f"SOAP {port.version}, {port.service}/{port.name}",
+                wsdl=True,
+            )
             for port in self.ports
         ]
+
+    def webhook_event(self, name: str, url: str, request: Request | None = None) -> Delivery | None:
+        return None
 
     def _address_path(self, service: str, port_name: str) -> str | None:
         for port in self.ports:
@@ -142,7 +145,15 @@ class SoapMock:
 
     # -- request time ------------------------------------------------------------------------------
 
-    def __call__(self, request: Request) -> MockResult:
+    def memo_key(self, request: Request) -> Hashable | None:
+        """A POST's path, the headers that choose the operation, version and fault, and the envelope."""
+        if request.method.upper() != "POST" or len(request.body) > _MEMO_MAX_BODY:
+            return None
+        return (request.path.rstrip("/"), request.header("content-type"), request.header("soapaction"),
+                request.header("prefer"), request.body)  # fmt: skip
+
+    def answer(self, request: Request) -> MockResult:
+        """Find the port at the path; serve ``?wsdl`` documents on GET, answer envelopes on POST."""
         ports = self._paths.get(request.path.rstrip("/"))
         if ports is None:
             known = short_list(sorted({path or "/" for path in self._paths}))
@@ -154,29 +165,17 @@ class SoapMock:
         if method != "POST":
             return MockResult(_text(405, f"{method} is not allowed: POST a SOAP envelope, or GET ?wsdl\n",
                                     (("allow", "GET, POST"),)))  # fmt: skip
-        key = None
-        if len(request.body) <= _MEMO_MAX_BODY:
-            key = (request.path.rstrip("/"), request.header("content-type"), request.header("soapaction"),
-                   request.header("prefer"), request.body)  # fmt: skip
-            found = self._memo.get(key)
-            if found is not None:
-                return found
         try:
-            result = MockResult(self._post(request, ports))
+            return self._post(request, ports)
         except XsdGenerationError as error:  # the contract's schema admits no answer: say so, as the server
             return MockResult(fault_response(self._fault_version(request, ports), FaultCode.SERVER, str(error)))
-        except Exception as error:  # noqa: BLE001 -- a bug in ctk must cost one Server fault, never the server
-            report_bug(error, request, "SOAP mock")  # its traceback logged once per place, then one line
-            message = f"ctk's mock failed on this request ({type(error).__name__}); a bug in ctk, please report it"
-            return MockResult(fault_response(self._fault_version(request, ports), FaultCode.SERVER, message))
-        if key is not None:
-            self._memo.put(key, result)
-        return result
 
     def error_response(self, request: Request, status: int, message: str) -> Response:
-        """An adapter's error (a body over its limit: 413) as a Client/Sender fault of the request's version."""
+        """An error found outside the request path, as a fault of the request's version: a body over its limit
+        (413) is the client's (Client/Sender), a bug in ctk (500) the server's (Server/Receiver)."""
         ports = self._paths.get(request.path.rstrip("/"), self.ports)
-        response = fault_response(self._fault_version(request, ports), FaultCode.CLIENT, message)
+        code = FaultCode.SERVER if status >= 500 else FaultCode.CLIENT
+        response = fault_response(self._fault_version(request, ports), code, message)
         return replace(response, status=status)
 
     def _echo(self, text: str) -> str:
@@ -205,24 +204,24 @@ class SoapMock:
             Response(200, (*headers, ("content-length", str(len(body)))), b"") if head else Response(200, headers, body)
         )
 
-    def _post(self, request: Request, ports: list[Port]) -> Response:
+    def _post(self, request: Request, ports: list[Port]) -> MockResult:
         try:
             envelope = read_envelope(request.body, self.options.limits.max_xml_elements)
         except VersionMismatchError as error:
-            return fault_response(
+            return MockResult(fault_response(
                 self._fault_version(request, ports), FaultCode.VERSION_MISMATCH, str(error),
                 header_blocks=[upgrade_block({port.version for port in ports})],
-            )  # fmt: skip
+            ))  # fmt: skip
         except EnvelopeError as error:
-            return fault_response(self._fault_version(request, ports), FaultCode.CLIENT, str(error))
+            return MockResult(fault_response(self._fault_version(request, ports), FaultCode.CLIENT, str(error)))
         version = envelope.version
         candidates = [port for port in ports if port.version == version]
         if not candidates:
             supported = {port.version for port in ports}
             served = " and ".join(f"SOAP {v}" for v in sorted(supported))
             message = f"this endpoint speaks {served}, not SOAP {version} ({ENVELOPE_NAMESPACES[version]})"
-            return fault_response(
-                version, FaultCode.VERSION_MISMATCH, message, header_blocks=[upgrade_block(supported)]
+            return MockResult(
+                fault_response(version, FaultCode.VERSION_MISMATCH, message, header_blocks=[upgrade_block(supported)])
             )
         action = request_action(request, version)
         body_qname = str(envelope.first.tag) if envelope.first is not None else None
@@ -233,12 +232,32 @@ class SoapMock:
         received = f"SOAPAction {self._echo(action)!r}, " if action else ""
         received += f"body element {self._echo(body_qname)}" if body_qname else "an empty Body"
         known = short_list(sorted({name for port in candidates for name in port.known}))
-        return fault_response(version, FaultCode.CLIENT, f"no operation matches {received}; known operations: {known}")
+        message = f"no operation matches {received}; known operations: {known}"
+        return MockResult(fault_response(version, FaultCode.CLIENT, message))
 
-    def _operation(self, request: Request, envelope: Envelope, port: Port, op: PortOperation) -> Response:
+    def _operation(self, request: Request, envelope: Envelope, port: Port, op: PortOperation) -> MockResult:
+        ids = (op.operation.id,)
+        deprecated = ids if op.deprecation else ()
+        not_understood = mandatory_unknown(envelope, port.header_elements)  # that fault comes before validation
+        violations: list[tuple[str, str]] = []
+        total = 0
+        if self.options.validate and not not_understood:
+            violations, total = self._violations(envelope, op, len(request.body))
+        response = self._response(request, envelope, op, not_understood, violations, total)
+        found = tuple(Violation("envelope", message, pointer=path) for path, message in violations)
+        return MockResult(response, (), ids, found, deprecated)
+
+    def _response(
+        self,
+        request: Request,
+        envelope: Envelope,
+        op: PortOperation,
+        not_understood: list[str],
+        violations: list[tuple[str, str]],
+        total: int,
+    ) -> Response:
         version = envelope.version
         extra = op.deprecation
-        not_understood = mandatory_unknown(envelope, port.header_elements)
         if not_understood:
             names = self._echo(", ".join(not_understood))
             blocks = not_understood_blocks(not_understood) if version == "1.2" else []
@@ -249,19 +268,17 @@ class SoapMock:
                 header_blocks=blocks,
                 headers=extra,
             )
-        if self.options.validate:
-            violations, total = self._violations(envelope, op, len(request.body))
-            if total:
-                count = f"{total} problem{'s' if total != 1 else ''}"
-                if total > len(violations):
-                    count += f", the first {len(violations)} listed"
-                return fault_response(
-                    version,
-                    FaultCode.CLIENT,
-                    f"the request does not match the contract for {op.name} ({count})",
-                    detail=violation_elements(violations, total),
-                    headers=extra,
-                )
+        if total:
+            count = f"{total} problem{'s' if total != 1 else ''}"
+            if total > len(violations):
+                count += f", the first {len(violations)} listed"
+            return fault_response(
+                version,
+                FaultCode.CLIENT,
+                f"the request does not match the contract for {op.name} ({count})",
+                detail=violation_elements(violations, total),
+                headers=extra,
+            )
         echoes = leaf_values(envelope.body, self.options.limits.max_echo_length)
         key = (op.operation.id, tuple(sorted(echoes.items())))
         preferred = _PREFER_FAULT.search(request.header("prefer") or "")

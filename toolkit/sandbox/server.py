@@ -16,12 +16,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from toolkit import protocols
 from toolkit.destinations import DestinationPolicy
 from toolkit.errors import ConfigError
 from toolkit.exchange import MockResult, Request, Response
 from toolkit.limits import DEFAULT_LIMITS, Limits, limits_from
-from toolkit.mock import ADMIN_PREFIX, Handler, compile_mock, error_response, is_under, mount_of
+from toolkit.mock import ADMIN_PREFIX, Handler, is_under
+from toolkit.mock.admin import AdminEndpoints
 from toolkit.mock.asgi import MockASGIApp
+from toolkit.mock.envelope import MockEnvelope
 from toolkit.mock.guard import guarded
 from toolkit.mock.problem import clip, problem_response
 from toolkit.model import Protocol
@@ -71,15 +74,20 @@ class ServeConfig:
 
 
 class Dispatcher:
-    """Several mocks on one server, each under its own mount; the longest matching mount wins."""
+    """Several mocks on one server, each under its own mount; the longest matching mount wins. The ``/__ctk``
+    admin endpoints sit outside every mount and serve all the mocks at once."""
 
-    def __init__(self, mounts: dict[str, Handler], limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(
+        self, mounts: dict[str, MockEnvelope], limits: Limits = DEFAULT_LIMITS, webhook_url: str | None = None
+    ) -> None:
         self.mounts = sorted(mounts.items(), key=lambda item: -len(item[0]))
         self.max_echo = limits.max_echo_length  # a request path quoted in a 404 is clipped to it
+        mocks = [envelope.mock for _, envelope in self.mounts]
+        self.admin = AdminEndpoints(mocks, webhook_url=webhook_url, limits=limits)
 
     def __call__(self, request: Request) -> MockResult:
         if is_under(request.path, ADMIN_PREFIX):
-            return self._admin(request)
+            return guarded(self.admin, request)
         handler = self._mounted(request.path)
         if handler is not None:
             return handler(request)
@@ -91,28 +99,12 @@ class Dispatcher:
         """An adapter's error (a body over the limit) in the form of the protocol mounted at the path."""
         handler = self._mounted(request.path)
         if handler is not None:
-            return error_response(handler, request, status, message)
+            return handler.error_response(request, status, message)
         return problem_response(status, message, kind="too-large" if status == 413 else "error")
 
-    def _mounted(self, path: str) -> Handler | None:
+    def _mounted(self, path: str) -> MockEnvelope | None:
         """The mock whose mount holds ``path`` (the longest mount first), or None."""
         return next((handler for mount, handler in self.mounts if not mount or is_under(path, mount)), None)
-
-    def _admin(self, request: Request) -> MockResult:
-        """``/__ctk/...`` sits outside every mount: the first mock that answers it (knows the webhook) does.
-
-        Each mock's admin answer runs outside that mock's own crash guard, so each goes through ``guarded``."""
-        for _, handler in self.mounts:
-            result = guarded(handler, request)
-            if result.response.status != 404:
-                return result
-        webhooks = sorted(name for _, handler in self.mounts for name in getattr(handler, "webhooks", None) or ())
-        detail = f"no admin endpoint {clip(request.path, self.max_echo)}"
-        if request.path.startswith(ADMIN_PREFIX + "/webhooks/"):
-            name = clip(request.path.rpartition("/")[2], self.max_echo)
-            detail = f"no mounted API has a webhook named {name!r}; known: "
-            detail += ", ".join(webhooks) or "(none)"
-        return MockResult(problem_response(404, detail, kind="not-found"))
 
 
 def changed_limits(limits: Limits) -> dict[str, int | float]:
@@ -132,10 +124,10 @@ def mounted_apis(space: Workspace, shown: Callable[[Path], str] = str) -> list[M
     ]
 
 
-def build_handler(config: ServeConfig) -> Handler:
+def build_handler(config: ServeConfig) -> MockEnvelope | Dispatcher:
     from toolkit.load import load_contract
 
-    handlers: dict[str, Handler] = {}
+    handlers: dict[str, MockEnvelope] = {}
     limits = config.effective_limits
     for item in config.contracts:
         contract = load_contract(item.source, mirrors=item.mirrors, limits=limits)
@@ -148,28 +140,25 @@ def build_handler(config: ServeConfig) -> Handler:
         if item.mount is not None:
             options["mount"] = item.mount
         options.update(_settings_for(contract.protocol, item))
-        handler = compile_mock(contract, seed=config.seed, validate=config.validate, **options)
-        warm = getattr(handler, "warm", None)
-        if callable(warm):
-            warm()
-        handlers[mount_of(handler)] = handler
+        handler = protocols.compile_mock(contract, seed=config.seed, validate=config.validate, **options)
+        handler.warm()
+        handlers[handler.mount] = handler
     if len(handlers) == 1:
         return next(iter(handlers.values()))
-    return Dispatcher(handlers, limits)
-
-
-# Which [apis.NAME.mock] settings each protocol's mock understands (the rest would be silently ignored).
-_SETTINGS_BY_PROTOCOL = {"graphql": {"max_depth", "max_cost", "max_tokens", "max_introspection_cost", "introspection"}}
+    return Dispatcher(handlers, limits, config.webhook_url)
 
 
 def _settings_for(protocol: Protocol, item: MountedContract) -> dict[str, Any]:
-    understood = _SETTINGS_BY_PROTOCOL.get(protocol.value, set())
+    """The ``[apis.NAME.mock]`` settings, refused when the protocol's mock does not understand one (the rest
+    would be silently ignored)."""
+    understood = protocols.mock_settings(protocol)
     for key in item.settings:
         if key not in understood:
+            owner = protocols.settings_owner(key)
             raise ConfigError(
                 f"mock.{key} does not apply to {item.name or item.source}, a {protocol.value} contract",
                 where=f"[apis.{item.name}.mock]" if item.name else item.source,
-                hint=f"{key} is a setting of GraphQL mocks" if key in _SETTINGS_BY_PROTOCOL["graphql"] else "",
+                hint=f"{key} is a setting of {owner} mocks" if owner else "",
             )
     return dict(item.settings)
 
