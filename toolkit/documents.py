@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from toolkit.errors import ParseError, SourceError
-from toolkit.sources import MAX_NODES_ENV, Source
+from toolkit.limits import MAX_NODES_ENV
+
+if TYPE_CHECKING:
+    from toolkit.sources import Source
 
 _CLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

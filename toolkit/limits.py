@@ -22,6 +22,9 @@ from toolkit.errors import ConfigError
 
 KIB = 1024
 MIB = 1024 * KIB
+# The environment variables that set contract-reading limits when no workspace does (``ctk lint``, ``drift``).
+FETCH_TIMEOUT_ENV = "CTK_FETCH_TIMEOUT"
+MAX_NODES_ENV = "CTK_MAX_EXPANDED_NODES"
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,7 @@ from toolkit.errors import (
     SourceError,
     UnresolvedReferenceError,
 )
-from toolkit.limits import DEFAULT_LIMITS, Limits, limits_from
+from toolkit.limits import DEFAULT_LIMITS, FETCH_TIMEOUT_ENV, MAX_NODES_ENV, Limits, limits_from
 
 if TYPE_CHECKING:
     import ipaddress
@@ -53,8 +53,6 @@ if TYPE_CHECKING:
 
 DEFAULT_MAX_MB = 32
 MAX_MB_ENV = "CTK_MAX_CONTRACT_MB"
-FETCH_TIMEOUT_ENV = "CTK_FETCH_TIMEOUT"
-MAX_NODES_ENV = "CTK_MAX_EXPANDED_NODES"
 _LIMIT_ENVS = {FETCH_TIMEOUT_ENV: "fetch_timeout", MAX_NODES_ENV: "max_expanded_nodes"}
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 _MIRROR_HINT = "save that document locally and map its URL to the file (--mirror URL=PATH)"
@@ -342,7 +340,7 @@ class SourceReader:
         Called by every loader that parses JSON/YAML, before anything walks the document: a YAML alias
         bomb is refused here, so lint's validator, the mock and the drift walk never see it.
         """
-        from toolkit.documents import count_expanded  # documents imports this module
+        from toolkit.documents import count_expanded  # on first use: it imports yaml
 
         limit = self.limits.max_expanded_nodes
         self._nodes += count_expanded(source, text, document, limit, already=self._nodes)

@@ -12,6 +12,7 @@ import re
 
 from lxml import etree
 
+from toolkit.soap.generate.builtin_types import LIST_BUILTINS
 from toolkit.soap.generate.components import Index, Scope, children, occurs
 from toolkit.soap.generate.nodes import (
     AnyNode,
@@ -24,7 +25,7 @@ from toolkit.soap.generate.nodes import (
     SequenceNode,
     TypeGen,
 )  # fmt: skip
-from toolkit.soap.generate.simple_types import LIST_BUILTINS, Facets, SimpleType
+from toolkit.soap.generate.simple_types import Facets, SimpleType
 from toolkit.soap.wsdl import WSDL, XSD, split_clark
 from toolkit.soap.xsd.builtin import SOAP12_ENCODING, SOAP_ENCODING, XSD_BUILTIN_TYPES
 from toolkit.soap.xsd.regex import translate

@@ -21,6 +21,7 @@ from typing import NamedTuple
 from toolkit.fake import Fake
 from toolkit.limits import DEFAULT_LIMITS
 from toolkit.regex_strings import pattern_min_length, regex_generator
+from toolkit.soap.generate.builtin_types import INTEGER_RANGES, LIST_BUILTINS, family
 from toolkit.soap.generate.errors import XsdGenerationLimitError
 from toolkit.soap.generate.values import atomic_value
 from toolkit.soap.xsd.regex import XsdPattern
@@ -55,29 +56,7 @@ LEXICAL: dict[str, re.Pattern[str]] = {
     }.items()
 }
 # Each built-in's family: what its values look like lexically.
-FAMILY = {
-    "float": "float", "double": "float", "decimal": "decimal", "boolean": "boolean",
-    "ID": "NCName", "IDREF": "NCName", "ENTITY": "NCName", "NCName": "NCName", "Name": "Name",
-    "NMTOKEN": "NMTOKEN", "language": "language", "QName": "QName", "NOTATION": "QName", "token": "token",
-    "normalizedString": "normalizedString", "string": "string", "anyURI": "string", "anySimpleType": "string",
-    "anyType": "string",
-    **{name: name for name in ("dateTime", "date", "time", "duration", "gYear", "gYearMonth", "gMonth", "gDay",
-                               "gMonthDay", "hexBinary", "base64Binary")},
-}  # fmt: skip
-INTEGER_RANGES: dict[str, tuple[int | None, int | None]] = {
-    "integer": (None, None), "long": (-(2**63), 2**63 - 1), "int": (-(2**31), 2**31 - 1), "short": (-32768, 32767),
-    "byte": (-128, 127), "nonNegativeInteger": (0, None), "positiveInteger": (1, None), "unsignedLong": (0, 2**64 - 1),
-    "unsignedInt": (0, 2**32 - 1), "unsignedShort": (0, 65535), "unsignedByte": (0, 255),
-    "nonPositiveInteger": (None, 0), "negativeInteger": (None, -1),
-}  # fmt: skip
-LIST_BUILTINS = {"NMTOKENS": "NMTOKEN", "IDREFS": "IDREF", "ENTITIES": "ENTITY"}
-
-
 _BOUND_FACETS = ("min_inclusive", "max_inclusive", "min_exclusive", "max_exclusive")
-
-
-def family(builtin: str) -> str:
-    return "integer" if builtin in INTEGER_RANGES else FAMILY.get(builtin, "string")
 
 
 @dataclass(slots=True)

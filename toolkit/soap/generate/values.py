@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from toolkit.fake import Fake
+from toolkit.soap.generate.builtin_types import INTEGER_RANGES, LIST_BUILTINS, family
 
 if TYPE_CHECKING:
     from toolkit.soap.generate.simple_types import SimpleType
@@ -28,29 +29,15 @@ _FEW_DIGITS = 400
 _LANGUAGES = ("en", "en-US", "en-GB", "fr", "fr-FR", "de", "es", "it", "nl", "pt-BR", "ja", "sv")
 
 
-_SIMPLE: tuple[dict[str, tuple[int | None, int | None]], dict[str, str], Callable[[str], str]] | None = None
-
-
-def _simple_names() -> tuple[dict[str, tuple[int | None, int | None]], dict[str, str], Callable[[str], str]]:
-    """simple_types's tables, imported on first use (it imports this module) and kept: a function-level
-    import costs ~0.6 us, and atomic_value runs for most values drawn."""
-    global _SIMPLE
-    from toolkit.soap.generate.simple_types import INTEGER_RANGES, LIST_BUILTINS, family
-
-    _SIMPLE = (INTEGER_RANGES, LIST_BUILTINS, family)
-    return _SIMPLE
-
-
 def atomic_value(
     simple: SimpleType, rng: random.Random, fake: Fake, name: str, owner: str | None, *, plain: bool = False
 ) -> str:
-    integer_ranges, list_builtins, family = _SIMPLE if _SIMPLE is not None else _simple_names()
     builtin = simple.builtin
-    if builtin in list_builtins:
+    if builtin in LIST_BUILTINS:
         return " ".join(f"{fake.word(rng)}{index}" for index in range(rng.randint(1, 3)))
     kind = family(builtin)
     if kind == "integer":
-        return str(_integer(simple, rng, fake, name, integer_ranges[builtin], plain))
+        return str(_integer(simple, rng, fake, name, INTEGER_RANGES[builtin], plain))
     if kind in ("decimal", "float"):
         return _decimal(simple, rng, fake, name, plain, kind)
     if kind == "boolean":
