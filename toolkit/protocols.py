@@ -36,6 +36,22 @@ if TYPE_CHECKING:
     from toolkit.mock.envelope import MockEnvelope
     from toolkit.sources import Source, SourceReader
 
+__all__ = [
+    "TABLE",
+    "JobUnavailableError",
+    "ProtocolEntry",
+    "compile_mock",
+    "diff",
+    "job",
+    "label",
+    "lint",
+    "load_data",
+    "load_sdl",
+    "load_xml",
+    "mock_settings",
+    "providers",
+]
+
 Job = Literal["load_xml", "load_data", "load_sdl", "lint", "mock", "diff", "verify"]
 
 

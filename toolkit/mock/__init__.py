@@ -19,11 +19,49 @@ contract format, and nothing here imports a protocol package: ``toolkit.protocol
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from toolkit.exchange import MockResult, Request, Response
+    from toolkit.mock.asgi import MockASGIApp
+    from toolkit.mock.compiled import CompiledMock, Endpoint
+    from toolkit.mock.envelope import MockEnvelope
+    from toolkit.mock.options import MockOptions
+    from toolkit.mock.transport import MockTransport, respx_route
+
+__all__ = [
+    "ADMIN_PREFIX",
+    "CompiledMock",
+    "Endpoint",
+    "Handler",
+    "MockASGIApp",
+    "MockEnvelope",
+    "MockOptions",
+    "MockTransport",
+    "respx_route",
+]
+
+# The public names defined in submodules, imported on first use: a protocol mock that needs only
+# ``toolkit.mock.problem`` must not load httpx or uvicorn with this package.
+_LAZY = {
+    "CompiledMock": "toolkit.mock.compiled",
+    "Endpoint": "toolkit.mock.compiled",
+    "MockASGIApp": "toolkit.mock.asgi",
+    "MockEnvelope": "toolkit.mock.envelope",
+    "MockOptions": "toolkit.mock.options",
+    "MockTransport": "toolkit.mock.transport",
+    "respx_route": "toolkit.mock.transport",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'toolkit.mock' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 Handler = Callable[["Request"], "MockResult"]
 ADMIN_PREFIX = "/__ctk"  # the mocks' own endpoints (health, webhooks on demand), outside every API's mount
