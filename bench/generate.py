@@ -96,12 +96,12 @@ def exhaustive(seeds: int) -> None:
 
 def original(seeds: int) -> None:
     """The property test's second judge, exhaustively: openapi-schema-validator on the ORIGINAL schemas
-    (OAS 3.0 read/write, OAS 3.1), for every 3.0/3.1 corpus contract. The judges are built by the test
-    module itself, so the bench and the test cannot drift apart."""
-    from tests.test_generate_corpus_property import ORIGINAL_DIALECT, _original_judges, _path
+    (OAS 3.0 read/write, OAS 3.1), for every 3.0/3.1 corpus contract. The judges are built by
+    tests/support/generation.py, which the test uses too, so the bench and the test cannot drift apart."""
+    from tests.support.generation import ORIGINAL_DIALECT, contract_path, original_judges
 
     for entry in ORIGINAL_DIALECT:
-        judges = _original_judges(str(_path(entry)))
+        judges = original_judges(str(contract_path(entry)))
         values = bad = 0
         start = time.perf_counter()
         for seed in range(seeds):

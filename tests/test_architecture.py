@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support.paths import REPO
+
 BIN = Path(sys.executable).parent  # the venv's executables sit beside its python
 PROTOCOLS = ("openapi", "soap", "graphql")
 MAX_TOP_LEVEL_ENTRIES = 12

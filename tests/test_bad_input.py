@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import assert_refused_output, ctk
-from tests.test_xml_safety import wsdl
+from tests.support.cli import assert_refused_output, ctk, run_ctk
+from tests.support.documents import wsdl
 from toolkit import load_contract
 from toolkit.errors import (
     LoadError,
@@ -33,7 +33,6 @@ from toolkit.errors import (
     UnsafeXMLError,
 )
 
-CTK = Path(sys.executable).parent / "ctk"
 MB = 1024 * 1024
 
 
@@ -47,19 +46,6 @@ def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def lint(*args: str) -> tuple[int, str, str]:
     return ctk("lint", *args)
-
-
-def run_ctk(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in ("CTK_DEBUG", "CTK_MAX_CONTRACT_MB")}
-    return subprocess.run(
-        [str(CTK), *args],
-        cwd=cwd,
-        env={**base, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def line_of(text: str, needle: str) -> int:

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, corpus, write_file
-from tests.conftest import ctk as run
+from tests.support.cli import ctk as run
+from tests.support.corpus import corpus
+from tests.support.files import write_file
+from tests.support.paths import REPO
 
 EXAMPLES = sorted(str(p.relative_to(REPO)) for p in (REPO / "contracts").glob("*/*") if p.is_dir())
 

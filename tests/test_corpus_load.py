@@ -15,32 +15,9 @@ import pytest
 import yaml
 from lxml import etree
 
-from tests.conftest import CORPUS, corpus, corpus_mirrors
+from tests.support.corpus import CONTRACTS, EXPECTED_REFUSALS, ORACLE_WSDLS, corpus, corpus_mirrors
 from toolkit import load_contract
-from toolkit.errors import LoadError, RemoteReferenceError, UnknownFormatError, UnresolvedReferenceError
-
-# Files the corpus says cannot load, and the kind of refusal each must get.
-EXPECTED_REFUSALS: dict[str, type[LoadError]] = {
-    "openapi/stripe-fixtures3-2019-09-27.json": UnknownFormatError,  # fixture objects, not a contract
-    "graphql/schema_kitchen_sink.graphql": LoadError,  # parse-only: references undefined types
-    "wsdl/node-soap/xsdinclude/xsd_include_http.wsdl": RemoteReferenceError,  # remote include, offline
-}
-
-
-def _listed(pattern: str) -> list[str]:
-    if not CORPUS.is_dir():
-        return ["<corpus absent>"]
-    return sorted(str(path.relative_to(CORPUS)) for path in CORPUS.glob(pattern) if path.is_file())
-
-
-CONTRACTS = [
-    *_listed("openapi/*.*"),
-    "openapi/multifile-relative-refs/main.yaml",
-    *_listed("openapi/prism-callbacks/*.yaml"),
-    *_listed("wsdl/*/*.wsdl"),
-    *_listed("wsdl/*/*/*.wsdl"),
-    *_listed("graphql/*"),
-]
+from toolkit.errors import UnresolvedReferenceError
 
 
 @pytest.mark.parametrize("relative", CONTRACTS)
@@ -58,9 +35,6 @@ def test_corpus_contract_loads_or_is_refused_clearly(relative: str) -> None:
     assert len(ids) == len(set(ids)), "operation ids must be unique"
     for operation in contract.operations:
         assert operation.name and operation.id
-
-
-ORACLE_WSDLS = _listed("wsdl/oracles/node-soap-samples/*/soap.wsdl")
 
 
 @pytest.mark.parametrize("relative", ORACLE_WSDLS)

@@ -22,7 +22,8 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support.paths import REPO
+
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 
 # Runs in the child interpreter: install the blocker first, then import every toolkit module.
@@ -30,8 +31,6 @@ _CHILD = r"""
 import importlib, json, pkgutil, sys, traceback
 
 blocked = frozenset(json.loads(sys.argv[1]))
-repo = sys.argv[2]
-sys.path.insert(0, repo)
 
 
 class DevOnlyBlocker:
@@ -157,10 +156,10 @@ def test_the_dev_only_set_is_what_pyproject_says() -> None:
 def test_every_toolkit_module_imports_without_the_dev_extra() -> None:
     blocked, _ = dev_only_import_names()
     child = subprocess.run(
-        [sys.executable, "-c", _CHILD, json.dumps(sorted(blocked)), str(REPO)],
+        [sys.executable, "-c", _CHILD, json.dumps(sorted(blocked))],
         capture_output=True,
         text=True,
-        cwd=REPO,
+        cwd=REPO,  # `python -c` puts the working directory first on the import path: this repository's toolkit/
         timeout=240,
         check=False,
     )

@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import REPO, assert_refused_output, ctk, write_workspace
-from tests.test_drift_report import CHANGES, INFO, stub_diff
+from tests.support.cli import assert_refused_output, ctk
+from tests.support.drift import CHANGES, INFO, PAIR, stub_diff
+from tests.support.files import write_workspace
+from tests.support.paths import REPO
 from toolkit.cli import cli
 from toolkit.drift.renderers import FORMATS
 from toolkit.model import Change
 
-PAIR = (str(REPO / "contracts/payments/v1"), str(REPO / "contracts/payments/v2"))
 DEPRECATION_ONLY = (CHANGES[0],)
 INFO_ONLY = (Change("info-version-changed", INFO, "version", (), old="/info/version", new="/info/version"),)
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import assert_refused_output, ctk, write_file, write_workspace
-from tests.test_drift_cli import PAIR
-from tests.test_drift_report import CHANGES, report_of, stub_diff
+from tests.support.cli import assert_refused_output, ctk
+from tests.support.drift import CHANGES, PAIR, report_of, stub_diff
+from tests.support.files import write_file, write_workspace
 from toolkit.drift.errors import IgnoreFileError
 from toolkit.drift.ignore import IgnoreEntry, load_ignore_file
 

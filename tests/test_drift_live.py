@@ -18,8 +18,10 @@ from typing import Any
 import pytest
 from graphql import build_ast_schema, get_introspection_query, graphql_sync, parse, print_ast
 
-from tests.conftest import REPO, ctk, write_workspace
-from tests.test_drift_report import CHANGES, stub_diff
+from tests.support.cli import ctk
+from tests.support.drift import CHANGES, stub_diff
+from tests.support.files import write_workspace
+from tests.support.paths import REPO
 from toolkit.graphql.load import introspection_query
 from toolkit.model import Contract
 

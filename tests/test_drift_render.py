@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_drift_report import BREAKING, CHANGES, DANGEROUS, report_of
+from tests.support.drift import BREAKING, CHANGES, DANGEROUS, report_of
 from toolkit.drift.ignore import IgnoreEntry, IgnoreList
 from toolkit.drift.renderers import FORMATS, render
 from toolkit.drift.report import ApiDrift, ApiError, DriftReport, FailOn

@@ -1,89 +1,25 @@
 """Drift dispatch and the report model: protocol checks, stable order, counts, merging, --fail-on levels.
 
 The protocol diff modules are stood in for by a stub module put into ``sys.modules``, so these tests
-pin ctk's own behaviour whatever the per-protocol rules report. ``stub_diff`` and ``CHANGES`` are
-shared with the other drift test modules.
+pin ctk's own behaviour whatever the per-protocol rules report. ``stub_diff``, ``CHANGES`` and
+``report_of`` are shared with the other drift test modules (tests/support/drift.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sys
-import types
-from collections.abc import Callable, Sequence
 
 import pytest
 
-from tests.conftest import REPO
+from tests.support.drift import BREAKING, CHANGES, DANGEROUS, INFO, report_of, stub_diff
+from tests.support.paths import REPO
 from toolkit import load_contract
 from toolkit.drift import diff_contracts
 from toolkit.drift.errors import ProtocolMismatchError
-from toolkit.drift.report import ApiDrift, DriftReport, FailOn
-from toolkit.model import Change, ChangeSeverity, Contract
+from toolkit.drift.report import FailOn
+from toolkit.model import Change
 from toolkit.protocols import JobUnavailableError
-
-BREAKING, DANGEROUS, INFO = ChangeSeverity.BREAKING, ChangeSeverity.DANGEROUS, ChangeSeverity.INFO
-
-# Listed out of report order on purpose: the report sorts them.
-CHANGES = (
-    Change(
-        "endpoint-deprecated-with-sunset",
-        INFO,
-        "GET /charges was deprecated",
-        ("GET /charges",),
-        old="/paths/~1charges/get",
-        new="/paths/~1charges/get",
-        sunset=dt.date(2027, 6, 30),
-        deprecation=True,
-    ),
-    Change(
-        "response-property-enum-value-added",
-        DANGEROUS,
-        "status gained requires_review",
-        ("GET /payment_intents",),
-        old="/components/schemas/PaymentIntent/properties/status/enum",
-        new="/components/schemas/PaymentIntent/properties/status/enum",
-    ),
-    Change("info-version-changed", INFO, "version 1.0.0 -> 2.0.0", (), old="/info/version", new="/info/version"),
-    Change(
-        "response-optional-property-removed",
-        BREAKING,
-        "Customer.fax was removed",
-        ("GET /customers", "POST /customers"),
-        old="/components/schemas/Customer/properties/fax",
-        new="/components/schemas/Customer/properties",
-    ),
-)
-
-
-def stub_diff(
-    monkeypatch: pytest.MonkeyPatch,
-    changes: Sequence[Change] | Callable[[Contract, Contract], list[Change]] = CHANGES,
-    module: str = "toolkit.openapi.diff.compare",
-) -> list[tuple[Contract, Contract, dt.date | None]]:
-    """Stand in for a protocol's diff module; returns the list of calls it receives."""
-    calls: list[tuple[Contract, Contract, dt.date | None]] = []
-
-    def diff(old: Contract, new: Contract, *, today: dt.date | None = None) -> list[Change]:
-        calls.append((old, new, today))
-        return changes(old, new) if callable(changes) else list(changes)
-
-    stub = types.ModuleType(module)
-    stub.diff = diff  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, module, stub)
-    return calls
-
-
-def report_of(*changes: Change, name: str = "payments", **kwargs: object) -> DriftReport:
-    drift = ApiDrift(
-        name=name,
-        old="contracts/payments/v1",
-        new="contracts/payments/v2",
-        protocol="openapi",
-        changes=changes,
-        operations=("GET /customers", "POST /customers", "GET /charges", "GET /payment_intents", "DELETE /customers"),
-    )
-    return DriftReport(apis=(drift,), **kwargs)  # type: ignore[arg-type]
 
 
 def test_diff_contracts_dispatches_to_the_protocol_module(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, ctk
+from tests.support.cli import ctk
+from tests.support.paths import REPO
 
 
 @dataclass(frozen=True)

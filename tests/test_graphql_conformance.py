@@ -9,8 +9,9 @@ from typing import Any
 import graphql
 import pytest
 
-from tests.conftest import REPO, corpus
 from tests.support import graphql_conformance
+from tests.support.corpus import corpus
+from tests.support.paths import REPO
 
 
 def test_the_inventory_mock_answers_generated_queries_validly() -> None:

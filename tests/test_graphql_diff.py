@@ -1,41 +1,28 @@
 """GraphQL drift: graphql-core's verdicts with coordinates, deprecations, sunsets and operations.
 
-The oracle tests run the same comparison as ``scripts/graphql_drift_oracles.py`` (imported from it,
-so the mapping tables live in one place) on every case of the corpus; the rest pin behaviour on
-small hand-written schemas and on the example workspace's inventory v1 → v2 answer key.
+The oracle tests run the same comparison as ``scripts/graphql_drift_oracles.py`` (both import
+``tests.support.graphql_drift_oracles``, so the mapping tables live in one place) on every case of
+the corpus; the rest pin behaviour on small hand-written schemas and on the example workspace's
+inventory v1 → v2 answer key.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from tests.conftest import CORPUS, REPO, corpus
+from tests.support import graphql_drift_oracles as oracles
+from tests.support.corpus import corpus
+from tests.support.paths import CORPUS, REPO
 from toolkit.errors import LoadError
 from toolkit.graphql.diff.compare import diff
 from toolkit.load import load_contract
 from toolkit.model import Change, ChangeSeverity, Contract
 
 BREAKING, DANGEROUS, INFO = ChangeSeverity.BREAKING, ChangeSeverity.DANGEROUS, ChangeSeverity.INFO
-
-
-def _oracles() -> ModuleType:
-    path = REPO / "scripts" / "graphql_drift_oracles.py"
-    spec = importlib.util.spec_from_file_location("graphql_drift_oracles", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
-
-
-ORACLES = _oracles()
 
 
 def _cases(*parts: str) -> list[str]:
@@ -63,13 +50,13 @@ def by_id(changes: list[Change]) -> dict[str, Change]:
 
 @pytest.mark.parametrize("case", _cases("drift", "oracles", "graphql-core"))
 def test_graphql_core_oracle(case: str) -> None:
-    outcome = ORACLES.check_core_case(corpus("drift", "oracles", "graphql-core", case))
+    outcome = oracles.check_core_case(corpus("drift", "oracles", "graphql-core", case))
     assert outcome.problems == []
 
 
 @pytest.mark.parametrize("case", _cases("drift", "oracles", "graphql-inspector"))
 def test_graphql_inspector_oracle(case: str) -> None:
-    outcome = ORACLES.check_inspector_case(corpus("drift", "oracles", "graphql-inspector", case))
+    outcome = oracles.check_inspector_case(corpus("drift", "oracles", "graphql-inspector", case))
     if not outcome.comparable:
         # only the case whose SDL uses an undefined directive, which ctk's loader refuses
         assert "Unknown directive" in outcome.notes[0]
@@ -79,25 +66,25 @@ def test_graphql_inspector_oracle(case: str) -> None:
 
 @pytest.mark.parametrize("pair", _cases("drift", "graphql"))
 def test_drift_pair_matches_graphql_core_reference(pair: str) -> None:
-    outcome = ORACLES.check_pair(corpus("drift", "graphql", pair))
+    outcome = oracles.check_pair(corpus("drift", "graphql", pair))
     assert outcome.problems == []
 
 
 def test_oracle_comparison_reports_a_difference() -> None:
     """The comparison itself can fail: a missing and an extra type are both named."""
-    problems = ORACLES.compare_counts(
+    problems = oracles.compare_counts(
         Counter({"FIELD_REMOVED": 2}), Counter({"FIELD_REMOVED": 1, "TYPE_REMOVED": 1}), "x"
     )
     assert problems == ["x: missing {'FIELD_REMOVED': 1}, extra {'TYPE_REMOVED': 1}"]
 
 
 def test_oracle_script_fails_without_cases(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert ORACLES.main(["--corpus", str(tmp_path)]) == 1
+    assert oracles.main(["--corpus", str(tmp_path)]) == 1
     assert "no cases" in capsys.readouterr().out
 
 
 def test_inspector_level_disagreements_follow_graphql_core() -> None:
-    outcome = ORACLES.check_inspector_case(
+    outcome = oracles.check_inspector_case(
         corpus("drift", "oracles", "graphql-inspector", "008-directive.test.ts_removed")
     )
     assert outcome.problems == []

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, corpus
+from tests.support.corpus import corpus
+from tests.support.paths import REPO
 from toolkit import GraphQLOperation, load_contract
 from toolkit.errors import LoadError, ParseError
 

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import pytest
 from graphql import build_client_schema, get_introspection_query, print_schema
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 from toolkit.exchange import Request, Response
 from toolkit.graphql.load import GraphQLContract
 from toolkit.graphql.mock.handler import GraphQLMock, GraphQLMockOptions

@@ -14,7 +14,7 @@ import graphql
 import httpx
 import pytest
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 from toolkit.exchange import Request, Response
 from toolkit.graphql.load import GraphQLContract
 from toolkit.graphql.mock.costs import count_tokens

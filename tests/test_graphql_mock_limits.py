@@ -10,7 +10,8 @@ from typing import Any
 import graphql
 import pytest
 
-from tests.conftest import REPO, corpus
+from tests.support.corpus import corpus
+from tests.support.paths import REPO
 from toolkit.exchange import Request, Response
 from toolkit.graphql.lint import lint_graphql
 from toolkit.graphql.load import GraphQLContract

@@ -14,7 +14,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, ctk, write_workspace
+from tests.support.asgi import call
+from tests.support.cli import ctk
+from tests.support.files import write_workspace
+from tests.support.paths import REPO
 from toolkit.destinations import DestinationPolicy, redact
 from toolkit.errors import ConfigError
 from toolkit.exchange import Delivery, MockResult, Request, Response
@@ -120,26 +123,6 @@ def test_the_uvicorn_settings_survive_the_trip_to_a_worker_process() -> None:
 
 
 # -- the ASGI adapter ----------------------------------------------------------------------------------
-
-
-def call(app: MockASGIApp, method: str, path: str, body: bytes = b"", headers: tuple[tuple[bytes, bytes], ...] = ()
-         ) -> tuple[int, dict[str, str], bytes]:  # fmt: skip
-    """One request through the ASGI app, its body sent in 100-byte pieces."""
-    pieces = [body[i : i + 100] for i in range(0, len(body), 100)] or [b""]
-    scope = {"type": "http", "method": method, "path": path, "raw_path": path.encode(), "query_string": b"",
-             "headers": list(headers)}  # fmt: skip
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        chunk = pieces.pop(0)
-        return {"type": "http.request", "body": chunk, "more_body": bool(pieces)}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    head = {k.decode(): v.decode() for k, v in sent[0]["headers"]}
-    return sent[0]["status"], head, sent[1]["body"]
 
 
 def test_health_is_answered_for_every_protocol() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import REPO
-from tests.test_limits import call
+from tests.support.asgi import call
+from tests.support.paths import REPO
 from toolkit.limits import DEFAULT_LIMITS
 from toolkit.mock.asgi import MockASGIApp
 from toolkit.sandbox.server import MountedContract, ServeConfig, build_handler

@@ -17,7 +17,7 @@ import httpx
 import pytest
 import respx
 
-from tests.conftest import DATA, REPO
+from tests.support.paths import DATA, REPO
 from toolkit.exchange import Request
 from toolkit.load import load_contract
 from toolkit.mock.asgi import MockASGIApp

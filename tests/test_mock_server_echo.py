@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
+from tests.support.paths import REPO
 from toolkit import compile_mock, load_contract
 from toolkit.exchange import Request
 from toolkit.limits import Limits
 from toolkit.sandbox.server import Dispatcher
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def test_a_huge_path_is_clipped_in_the_dispatchers_404s() -> None:

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from tests.conftest import NetworkAccessError
+from tests.support.network import NetworkAccessError
 
 
 def test_name_lookups_outside_loopback_are_refused() -> None:

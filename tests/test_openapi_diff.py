@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, corpus, write_file
+from tests.support.corpus import corpus
+from tests.support.files import write_file
+from tests.support.paths import REPO
 from toolkit import load_contract
 from toolkit.errors import ConfigError
 from toolkit.model import Change, ChangeSeverity

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.generation import depth
 from toolkit import load_contract
 from toolkit.openapi.generate.generator import GenerationError, Generator, Generators
 from toolkit.openapi.jsonschema import SchemaValidators, place
@@ -137,7 +138,7 @@ def test_recursion_terminates(contract: OpenAPIContract, generators: Generators)
     for seed in range(10):
         value = generator.generate(random.Random(seed))
         assert generator.validator.is_valid(value)
-        assert _depth(value) <= 2 * (generators.max_depth + 2)
+        assert depth(value) <= 2 * (generators.max_depth + 2)
 
 
 def test_required_recursion_ends_through_null(contract: OpenAPIContract, generators: Generators) -> None:
@@ -188,11 +189,3 @@ def test_pattern_python_cannot_parse_falls_back_to_search(contract: OpenAPIContr
 
 def test_one_generator_per_node(contract: OpenAPIContract, generators: Generators) -> None:
     assert gen(contract, generators, "customer") is gen(contract, generators, "customer")
-
-
-def _depth(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + max((_depth(item) for item in value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max((_depth(item) for item in value), default=0)
-    return 0

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.generation import depth
 from toolkit import load_contract
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.openapi import jsonschema as ctk_jsonschema
@@ -116,9 +117,9 @@ def test_a_schema_over_a_limit_is_refused_naming_the_limit_and_place(
 
 def test_within_the_limits_the_same_shape_generates(contract: OpenAPIContract) -> None:
     value = generate(contract, "Shallow")
-    assert _depth(value) == 20
+    assert depth(value) == 20
     raised = DEFAULT_LIMITS.replace(max_generation_depth=50)
-    assert _depth(generate(contract, "Deep", raised)) == 40
+    assert depth(generate(contract, "Deep", raised)) == 40
 
 
 def test_limits_are_read_from_the_options_not_a_global(contract: OpenAPIContract) -> None:
@@ -204,7 +205,7 @@ def test_a_failed_generator_compile_leaves_no_half_compiled_definition(
         generators.generator(schema, where, "response")
     monkeypatch.undo()
     value = generators.generator(schema, where, "response").generate(random.Random(0))
-    assert _depth(value) == 21  # the Shallow definition was compiled again, not left half-built
+    assert depth(value) == 21  # the Shallow definition was compiled again, not left half-built
 
 
 def _slot(tmp_path: Path, schema: dict[str, Any], request: dict[str, Any] | None = None) -> OperationSlot:
@@ -274,11 +275,3 @@ def test_a_response_schema_nested_too_deep_to_check_is_not_generated(contract: O
     generators = Generators(contract, SchemaValidators(contract))
     with pytest.raises(GenerationError, match="cannot be checked"):
         generators.generator(nested(300, {"type": "string"}), "#/deep", "response")
-
-
-def _depth(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + max((_depth(item) for item in value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max((_depth(item) for item in value), default=0)
-    return 0

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, write_file
+from tests.support.files import write_file
+from tests.support.paths import REPO
 from toolkit import HttpOperation, load_contract
 from toolkit.errors import ParseError, SourceError, UnresolvedReferenceError
 from toolkit.limits import DEFAULT_LIMITS

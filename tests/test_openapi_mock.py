@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import DATA, REPO
+from tests.support.paths import DATA, REPO
 from toolkit.exchange import MockResult, Request, Response
 from toolkit.load import load_contract
 from toolkit.mock.envelope import MockEnvelope

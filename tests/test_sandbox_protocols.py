@@ -15,7 +15,8 @@ import httpx
 import pytest
 from lxml import etree
 
-from tests.conftest import REPO, write_workspace
+from tests.support.files import write_workspace
+from tests.support.paths import REPO
 from toolkit.errors import ConfigError
 from toolkit.mock.asgi import MockASGIApp
 from toolkit.mock.transport import MockTransport

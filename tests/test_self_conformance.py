@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 from toolkit.exchange import MockResult, Request, Response
 from toolkit.openapi.mock.handler import OpenAPIMock
 from toolkit.verify import openapi as self_conformance

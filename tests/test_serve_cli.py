@@ -9,8 +9,9 @@ import sys
 
 import httpx
 
-from tests.conftest import DATA, REPO, assert_refused_output, ctk
-from tests.hostile.conftest import served
+from tests.support.cli import assert_refused_output, ctk
+from tests.support.paths import DATA, REPO
+from tests.support.served import served
 
 PAYMENTS_V1 = str(REPO / "contracts" / "payments" / "v1")
 KEY = {"X-Api-Key": "sk_test_123"}

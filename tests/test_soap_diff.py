@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, corpus, corpus_mirrors
-from tests.test_corpus_load import CONTRACTS, EXPECTED_REFUSALS, ORACLE_WSDLS
+from tests.support.corpus import CONTRACTS, EXPECTED_REFUSALS, ORACLE_WSDLS, corpus, corpus_mirrors
+from tests.support.paths import REPO
 from toolkit import load_contract
 from toolkit.errors import CtkError, LoadError
 from toolkit.model import Change, ChangeSeverity

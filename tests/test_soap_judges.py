@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from tests.conftest import REPO, corpus
 from tests.support import soap_conformance as conformance
+from tests.support.corpus import corpus
+from tests.support.paths import REPO
 from tests.support.xsd_judge import XmlSchemaJudge
 from toolkit.load import load_contract
 from toolkit.mock.envelope import MockEnvelope

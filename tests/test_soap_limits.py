@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from tests.conftest import ctk, schema_wsdl
+from tests.support.cli import ctk
+from tests.support.files import schema_wsdl
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.load import load_contract
 from toolkit.soap.generate.compiler import Compiler
@@ -233,7 +234,7 @@ def test_ctk_lint_reports_them(tmp_path: Path) -> None:
 
 def test_the_slow_pattern_limit_reaches_the_mock(tmp_path: Path) -> None:
     """A pattern RE2 cannot say exactly (class subtraction) stays with libxml2 under max_slow_pattern_values."""
-    from tests.hostile.test_soap_hostile import SLOW_NS, SLOW_WSDL
+    from tests.support.documents import SLOW_NS, SLOW_WSDL
     from toolkit import compile_mock
     from toolkit.exchange import Request
     from toolkit.limits import DEFAULT_LIMITS

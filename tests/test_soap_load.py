@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.conftest import REPO, corpus
+from tests.support.corpus import corpus
+from tests.support.paths import REPO
 from toolkit import SoapOperation, load_contract
 
 

@@ -10,7 +10,7 @@ import random
 import pytest
 from lxml import etree
 
-from tests.conftest import DATA, REPO
+from tests.support.paths import DATA, REPO
 from toolkit.exchange import Request, Response
 from toolkit.load import load_contract
 from toolkit.mock import guard
@@ -307,7 +307,7 @@ def test_a_hostile_host_header_never_reaches_the_document(accounts: SoapMock) ->
 
 
 def test_multi_file_wsdls_serve_every_imported_document() -> None:
-    from tests.conftest import corpus
+    from tests.support.corpus import corpus
 
     mock = MockEnvelope(SoapMock(_load(corpus("wsdl", "zeep", "import", "soap_import_main.wsdl")), SoapMockOptions()))
     root = etree.fromstring(_get(mock, mock.mount, "wsdl").body)

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from tests.conftest import DATA, REPO, RecordingServer
+from tests.support.paths import DATA, REPO
+from tests.support.servers import RecordingServer
 from toolkit.exchange import Request, Response
 from toolkit.load import load_contract
 from toolkit.mock.asgi import MockASGIApp

@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from tests.conftest import CORPUS, corpus
+from tests.support.corpus import corpus
+from tests.support.paths import CORPUS
 from tests.support.xsd_judge import XmlSchemaJudge
 from toolkit.errors import LoadError
 from toolkit.load import load_contract

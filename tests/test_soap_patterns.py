@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from tests.conftest import schema_wsdl
+from tests.support.files import schema_wsdl
 from toolkit.limits import DEFAULT_LIMITS, LIMIT_DOCS, limits_from
 from toolkit.load import load_contract
 from toolkit.soap.generate.compiler import Compiler

@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from tests.conftest import CORPUS, DATA, REPO, corpus, corpus_mirrors
+from tests.support.corpus import corpus, corpus_mirrors
+from tests.support.paths import CORPUS, DATA, REPO
 from toolkit.errors import CtkError, LoadError
 from toolkit.load import load_contract
 from toolkit.soap.generate.generator import XsdGenerationError, XsdGenerator

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 import zeep
 
-from tests.conftest import DATA, REPO, corpus
 from tests.support import soap_conformance as conformance
+from tests.support.corpus import corpus
+from tests.support.paths import DATA, REPO
 from toolkit.load import load_contract
 from toolkit.mock.envelope import MockEnvelope
 from toolkit.soap.load import SoapContract

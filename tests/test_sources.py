@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import RecordingServer, write_file
+from tests.support.files import write_file
+from tests.support.servers import RecordingServer
 from toolkit.errors import ConfigError, LocalReferenceError, SourceError
 from toolkit.limits import DEFAULT_LIMITS
 from toolkit.sources import SourceReader, contract_limits, is_url

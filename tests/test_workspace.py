@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, ctk, write_workspace
+from tests.support.cli import ctk
+from tests.support.files import write_workspace
+from tests.support.paths import REPO
 from toolkit.errors import ConfigError
 from toolkit.limits import DEFAULT_LIMITS
 from toolkit.workspace import load_workspace

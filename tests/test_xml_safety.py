@@ -7,9 +7,6 @@ that ctk did not ask for them (rather than that the fetch merely failed).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
@@ -17,87 +14,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import RecordingServer, assert_refused_output
+from tests.support.cli import assert_refused_output, run_ctk
+from tests.support.documents import wsdl, xsd
+from tests.support.servers import RecordingServer
 from toolkit import load_contract
 from toolkit.cli import cli
 from toolkit.errors import RemoteReferenceError, UnsafeXMLError
 from toolkit.soap.xml import parse_xml
 from toolkit.sources import Source
-
-CTK = Path(sys.executable).parent / "ctk"
-
-
-# --------------------------------------------------------------------------------------------
-# Fixtures: one minimal WSDL 1.1 with hooks, and one XSD
-# --------------------------------------------------------------------------------------------
-
-
-def wsdl(
-    *,
-    doctype: str = "",
-    imports: str = "",
-    schema_imports: str = "",
-    documentation: str = "Returns one account.",
-    encoding: str = "UTF-8",
-) -> str:
-    """A minimal valid WSDL 1.1 (document/literal, one operation, SOAP 1.1 binding, one service).
-
-    ``doctype`` goes between the XML declaration and the root element, ``imports`` right inside
-    <definitions> (wsdl:import), ``schema_imports`` at the top of the inline xs:schema
-    (xs:import / xs:include) and ``documentation`` inside the operation's <documentation>.
-    """
-    return f"""<?xml version="1.0" encoding="{encoding}"?>
-{doctype}<definitions name="Accounts" targetNamespace="urn:accounts"
-    xmlns="http://schemas.xmlsoap.org/wsdl/"
-    xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
-    xmlns:tns="urn:accounts"
-    xmlns:xs="http://www.w3.org/2001/XMLSchema">
-  {imports}
-  <types>
-    <xs:schema targetNamespace="urn:accounts" elementFormDefault="qualified">
-      {schema_imports}
-      <xs:element name="GetAccount">
-        <xs:complexType><xs:sequence><xs:element name="id" type="xs:string"/></xs:sequence></xs:complexType>
-      </xs:element>
-      <xs:element name="GetAccountResponse">
-        <xs:complexType><xs:sequence><xs:element name="name" type="xs:string"/></xs:sequence></xs:complexType>
-      </xs:element>
-    </xs:schema>
-  </types>
-  <message name="GetAccountRequest"><part name="parameters" element="tns:GetAccount"/></message>
-  <message name="GetAccountResponse"><part name="parameters" element="tns:GetAccountResponse"/></message>
-  <portType name="AccountsPortType">
-    <operation name="GetAccount">
-      <documentation>{documentation}</documentation>
-      <input message="tns:GetAccountRequest"/>
-      <output message="tns:GetAccountResponse"/>
-    </operation>
-  </portType>
-  <binding name="AccountsBinding" type="tns:AccountsPortType">
-    <soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>
-    <operation name="GetAccount">
-      <soap:operation soapAction="urn:accounts/GetAccount"/>
-      <input><soap:body use="literal"/></input>
-      <output><soap:body use="literal"/></output>
-    </operation>
-  </binding>
-  <service name="AccountsService">
-    <port name="AccountsSoap" binding="tns:AccountsBinding">
-      <soap:address location="http://localhost:8080/accounts"/>
-    </port>
-  </service>
-</definitions>
-"""
-
-
-def xsd(*, doctype: str = "", documentation: str = "Extra types.") -> str:
-    """A small schema (targetNamespace urn:types, one element ``Extra``) with a DOCTYPE hook."""
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-{doctype}<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:types">
-  <xs:annotation><xs:documentation>{documentation}</xs:documentation></xs:annotation>
-  <xs:element name="Extra" type="xs:string"/>
-</xs:schema>
-"""
 
 
 def import_types(location: str) -> str:
@@ -149,11 +73,6 @@ def server(http_server: RecordingServer) -> RecordingServer:
 def lint(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(cli, ["lint", *args])
     return result.exit_code, result.stdout, result.stderr
-
-
-def run_ctk(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("CTK_DEBUG", "CTK_MAX_CONTRACT_MB")}
-    return subprocess.run([str(CTK), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
 def assert_load_refused(path: Path, server: RecordingServer, name: str, *, where: str | None = None) -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import write_file, write_workspace
-from tests.hostile.conftest import MIB
-from tests.hostile.vendor import Run, Vendor, run_ctk, vendor
+from tests.support.files import write_file, write_workspace
+from tests.support.hostile_vendor import Run, Vendor, run_ctk, vendor
+from tests.support.served import MIB
 
 HEAD = "openapi: 3.0.3\ninfo: {title: Bomb, version: '1'}\n"
 OPERATION = (

@@ -23,8 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import REPO
-from tests.hostile.conftest import Served
+from tests.support.paths import REPO
+from tests.support.served import Served
 from toolkit.exchange import Request, Response
 from toolkit.limits import DEFAULT_LIMITS
 from toolkit.sandbox.server import ServeConfig, build_handler, mounted_apis

@@ -15,8 +15,8 @@ import graphql
 import httpx
 import pytest
 
-from tests.conftest import corpus
-from tests.hostile.conftest import MIB, Served, assert_no_traceback, served
+from tests.support.corpus import corpus
+from tests.support.served import MIB, Served, assert_no_traceback, served
 from toolkit.limits import DEFAULT_LIMITS
 
 GQL = "application/graphql-response+json"

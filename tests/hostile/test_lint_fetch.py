@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import RecordingServer, assert_refused_output, ctk, write_file
+from tests.support.cli import assert_refused_output, ctk
+from tests.support.files import write_file
+from tests.support.servers import RecordingServer
 
 MARKER = "CTK-LINT-SECRET-8e41d2"
 

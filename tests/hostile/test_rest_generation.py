@@ -22,8 +22,8 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.conftest import ctk
-from tests.hostile.conftest import MIB, Served, assert_no_traceback, served
+from tests.support.cli import ctk
+from tests.support.served import MIB, Served, assert_no_traceback, served
 
 BILLION = 1_000_000_000
 

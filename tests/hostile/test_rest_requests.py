@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from tests.conftest import REPO
-from tests.hostile.conftest import MIB, Served, assert_no_traceback, served
+from tests.support.paths import REPO
+from tests.support.served import MIB, Served, assert_no_traceback, served
 from toolkit.limits import DEFAULT_LIMITS
 
 CONTRACT = REPO / "tests" / "data" / "mock" / "hostile_rest.yaml"

@@ -16,8 +16,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import REPO, write_workspace
-from tests.hostile.conftest import HANG, MIB, Served, assert_no_traceback, served
+from tests.support.files import write_workspace
+from tests.support.paths import REPO
+from tests.support.served import HANG, MIB, Served, assert_no_traceback, served
 
 KEY = {"X-Api-Key": "sk_test_1"}
 CUSTOMER = "/payments/customers/cus_1"

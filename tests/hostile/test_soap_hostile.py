@@ -18,8 +18,9 @@ import httpx
 import pytest
 from lxml import etree
 
-from tests.conftest import ctk
-from tests.hostile.conftest import MIB, Served, assert_no_traceback, served
+from tests.support.cli import ctk
+from tests.support.documents import SLOW_NS, SLOW_WSDL
+from tests.support.served import MIB, Served, assert_no_traceback, served
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 NS = "urn:hostile"
@@ -281,31 +282,6 @@ def test_lint_warns_about_demands_over_the_limits(wsdl: Path) -> None:
 
 
 # --- contract patterns libxml2 would backtrack on: matched with RE2 (toolkit/soap/xsd/patterns.py) ------
-
-SLOW_NS = "urn:hostile:slow"
-SLOW_WSDL = f"""<?xml version="1.0" encoding="UTF-8"?>
-<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
-    xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:tns="{SLOW_NS}" targetNamespace="{SLOW_NS}" name="Slow">
-  <wsdl:types><xs:schema targetNamespace="{SLOW_NS}" elementFormDefault="qualified">
-    <xs:simpleType name="Slow"><xs:restriction base="xs:string"><xs:pattern value="(a|aa)*c"/></xs:restriction>
-    </xs:simpleType>
-    <xs:element name="ValuesRequest"><xs:complexType><xs:sequence>
-      <xs:element name="v" type="tns:Slow" maxOccurs="unbounded"/></xs:sequence></xs:complexType></xs:element>
-    <xs:element name="ValuesResponse"><xs:complexType><xs:sequence>
-      <xs:element name="count" type="xs:int"/></xs:sequence></xs:complexType></xs:element>
-  </xs:schema></wsdl:types>
-  <wsdl:message name="In"><wsdl:part name="p" element="tns:ValuesRequest"/></wsdl:message>
-  <wsdl:message name="Out"><wsdl:part name="p" element="tns:ValuesResponse"/></wsdl:message>
-  <wsdl:portType name="PT"><wsdl:operation name="Values"><wsdl:input message="tns:In"/>
-    <wsdl:output message="tns:Out"/></wsdl:operation></wsdl:portType>
-  <wsdl:binding name="B" type="tns:PT"><soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>
-    <wsdl:operation name="Values"><soap:operation soapAction="{SLOW_NS}/Values"/>
-      <wsdl:input><soap:body use="literal"/></wsdl:input><wsdl:output><soap:body use="literal"/></wsdl:output>
-    </wsdl:operation></wsdl:binding>
-  <wsdl:service name="S"><wsdl:port name="P" binding="tns:B"><soap:address location="http://localhost/slow"/>
-  </wsdl:port></wsdl:service>
-</wsdl:definitions>
-"""
 
 
 @pytest.mark.parametrize("count", [2000, 20_000], ids=["tree", "streamed"])

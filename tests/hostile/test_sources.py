@@ -13,22 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import write_file, write_workspace
-from tests.hostile.vendor import Run, Vendor, run_ctk, vendor
+from tests.support.files import write_file, write_workspace
+from tests.support.hostile_vendor import PINNED, Run, Vendor, drift_workspace, openapi, run_ctk, vendor
 
 MARKER = "CTK-LOCAL-SECRET-5f3a9c"
 SECRET_SCHEMA = f"type: string\nenum: [{MARKER}]\ndescription: {MARKER}\n"
-
-
-def openapi(ref: str, *, title: str = "Remote") -> str:
-    return (
-        f"openapi: 3.0.3\ninfo: {{title: {title}, version: '1'}}\npaths:\n  /things:\n    get:\n      responses:\n"
-        f"        '200':\n          description: ok\n          content:\n            application/json:\n"
-        f"              schema: {{$ref: '{ref}'}}\n"
-    )
-
-
-PINNED = openapi("#/components/schemas/Thing", title="Pinned") + "components:\n  schemas:\n    Thing: {type: string}\n"
 
 
 @pytest.fixture
@@ -51,14 +40,6 @@ def assert_refused(run: Run, *names: str) -> None:
     assert errors, run.stderr
     for name in names:
         assert name in errors[0], run.stderr
-
-
-def drift_workspace(root: Path, published: str) -> Path:
-    write_file(root, "contracts/remote/v1/openapi.yaml", PINNED)
-    return write_workspace(
-        root,
-        f'[apis.remote]\ncontract = "contracts/remote/v1"\npublished = "{published}"\n',
-    )
 
 
 # -- the trust boundary: a document from a URL refers only to URLs --------------------------------

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import _getaddrinfo as real_getaddrinfo
-from tests.conftest import ctk, write_file, write_workspace
-from tests.hostile.test_sources import PINNED, drift_workspace, openapi
-from tests.hostile.vendor import Vendor, run_ctk, vendor
+from tests.support.cli import ctk
+from tests.support.files import write_file, write_workspace
+from tests.support.hostile_vendor import PINNED, Vendor, drift_workspace, openapi, run_ctk, vendor
+from tests.support.network import real_getaddrinfo
 from toolkit import sources
 from toolkit.errors import InternalAddressError
 from toolkit.sources import SourceReader

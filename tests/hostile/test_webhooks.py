@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.conftest import REPO, ctk, write_workspace
-from tests.hostile.conftest import HANG, MIB, Served, assert_no_traceback, served
+from tests.support.cli import ctk
+from tests.support.files import write_workspace
+from tests.support.paths import REPO
+from tests.support.served import HANG, MIB, Served, assert_no_traceback, served
 
 PAYMENTS = str(REPO / "contracts" / "payments" / "v1")
 PETS = str(REPO / "tests" / "data" / "mock" / "pets30.yaml")

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.support import paths
+from tests.support.paths import REPO
 from toolkit.verify.graphql import Outcome, judge, run_one
 
 __all__ = ["Outcome", "judge", "label", "run_one", "schemas"]
 
-ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT.parent / "shared" / "corpus" / "graphql"
-WORKSPACE = [ROOT / "contracts" / "inventory" / "v1", ROOT / "contracts" / "inventory" / "v2"]
+CORPUS = paths.CORPUS / "graphql"
+WORKSPACE = [REPO / "contracts" / "inventory" / "v1", REPO / "contracts" / "inventory" / "v2"]
 
 
 def schemas(only: str | None) -> list[Path]:
@@ -28,5 +29,5 @@ def schemas(only: str | None) -> list[Path]:
 
 def label(path: Path) -> str:
     """A workspace contract as ``inventory/v1``, a corpus schema by its file name."""
-    in_workspace = path.parent.parent == ROOT / "contracts"
+    in_workspace = path.parent.parent == REPO / "contracts"
     return f"{path.parent.name}/{path.name}" if in_workspace else path.name

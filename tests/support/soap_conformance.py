@@ -11,15 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from tests.support import paths
+from tests.support.corpus import corpus_mirrors
+from tests.support.paths import REPO
 from tests.support.xsd_judge import XmlSchemaJudge
 from toolkit.verify import soap
 from toolkit.verify.soap import Outcome, render
 
 __all__ = ["JUDGES", "Outcome", "render", "run_one", "targets"]
 
-ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT.parent / "shared" / "corpus" / "wsdl"
-RIO2_BASE = "http://193.155.1.72/MyCentral-RioII-Services/SecurityService.svc"
+CORPUS = paths.CORPUS / "wsdl"
 # Files a WSDL root imports are loaded through that root; loading them alone would count them twice.
 IMPORTED_ONLY = {"zeep/import/soap_import_2.wsdl", "savon/rio2/rio2_0.wsdl", "node-soap/wsdlImport/sub.wsdl"}
 JUDGES = (soap.CTK_JUDGE, "xmlschema")
@@ -45,8 +46,8 @@ def run_one(
 def targets(only: list[str] | None = None) -> list[tuple[str, Path, dict[str, str]]]:
     """(label, path, mirrors) of every WSDL to run."""
     found: list[tuple[str, Path, dict[str, str]]] = [
-        ("crm/v1", ROOT / "contracts" / "crm" / "v1" / "crm.wsdl", {}),
-        ("crm/v2", ROOT / "contracts" / "crm" / "v2" / "crm.wsdl", {}),
+        ("crm/v1", REPO / "contracts" / "crm" / "v1" / "crm.wsdl", {}),
+        ("crm/v2", REPO / "contracts" / "crm" / "v2" / "crm.wsdl", {}),
     ]
     if CORPUS.is_dir():
         for path in sorted([*CORPUS.glob("*/*.wsdl"), *CORPUS.glob("*/*/*.wsdl")]):
@@ -61,9 +62,4 @@ def targets(only: list[str] | None = None) -> list[tuple[str, Path, dict[str, st
 
 def _mirrors(relative: str) -> dict[str, str]:
     """rio2 is a WCF export saved from a server: its imports name that server's URLs."""
-    if "rio2" not in relative:
-        return {}
-    folder = CORPUS / "savon" / "rio2"
-    mirrors = {f"{RIO2_BASE}?wsdl": folder / "rio2.wsdl", f"{RIO2_BASE}?wsdl=wsdl0": folder / "rio2_0.wsdl"}
-    mirrors.update({f"{RIO2_BASE}?xsd=xsd{i}": folder / f"rio2_{i}.xsd" for i in range(4)})
-    return {url: str(path) for url, path in mirrors.items()}
+    return {url: str(path) for url, path in corpus_mirrors(f"wsdl/{relative}").items()}

@@ -4,6 +4,8 @@
 one byte at a time for as long as the client stays, which is what a stalled or malicious server
 does to a CI job. ``run_ctk`` runs ``python -m toolkit.cli`` in a subprocess and reads its kernel
 high-water mark (``VmHWM``) while it runs, so a memory spike is seen even if it is short.
+``openapi``, ``PINNED`` and ``drift_workspace`` are the remote documents and the workspace pinning one
+that the hostile sources and SSRF tests share.
 """
 
 from __future__ import annotations
@@ -20,10 +22,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import REPO
-from tests.hostile.conftest import HANG
+from tests.support.files import write_file, write_workspace
+from tests.support.paths import REPO
+from tests.support.served import HANG
 
 TRICKLE_INTERVAL = 0.2  # seconds between two bytes of a trickled answer
+
+
+def openapi(ref: str, *, title: str = "Remote") -> str:
+    """A one-operation OpenAPI document whose response schema is ``ref``."""
+    return (
+        f"openapi: 3.0.3\ninfo: {{title: {title}, version: '1'}}\npaths:\n  /things:\n    get:\n      responses:\n"
+        f"        '200':\n          description: ok\n          content:\n            application/json:\n"
+        f"              schema: {{$ref: '{ref}'}}\n"
+    )
+
+
+PINNED = openapi("#/components/schemas/Thing", title="Pinned") + "components:\n  schemas:\n    Thing: {type: string}\n"
+
+
+def drift_workspace(root: Path, published: str) -> Path:
+    """``root`` made a workspace whose API ``remote`` pins ``PINNED`` and is published at ``published``."""
+    write_file(root, "contracts/remote/v1/openapi.yaml", PINNED)
+    return write_workspace(
+        root,
+        f'[apis.remote]\ncontract = "contracts/remote/v1"\npublished = "{published}"\n',
+    )
 
 
 @dataclass

@@ -1,0 +1,309 @@
+"""Check ctk's GraphQL diff against the answers of graphql-core and graphql-inspector.
+
+Three sources in ../shared/corpus/drift (see its SOURCES.md):
+
+- ``oracles/graphql-core``: graphql-core's own tests; the multiset of breaking (or dangerous)
+  change types must equal the expected one.
+- ``oracles/graphql-inspector``: graphql-inspector's tests; its Breaking/Dangerous changes must be
+  ours at the same path and level, its NonBreaking ones must not be breaking or dangerous for us,
+  and when the test gives the full count, nothing more. Inspector's type names map to ours in
+  ``INSPECTOR_TYPES``; where inspector and graphql-core grade a change differently, ctk follows
+  graphql-core and the case is listed under ``LEVEL_DISAGREEMENTS`` (printed, not a failure).
+- ``graphql`` drift pairs: the breaking/dangerous types graphql-core 3.2.8 reported.
+
+``main`` prints the agreement rate per source and every disagreement and returns 0 when all agree;
+``scripts/graphql_drift_oracles.py`` runs it, ``tests/graphql/test_diff.py`` runs each case:
+
+    python scripts/graphql_drift_oracles.py [--corpus ../shared/corpus]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.support.paths import CORPUS
+from toolkit.errors import LoadError, UnknownFormatError
+from toolkit.graphql.diff.compare import diff
+from toolkit.load import load_contract
+from toolkit.model import Change, ChangeSeverity, Contract
+from toolkit.sources import Source
+
+# graphql-core's BreakingChangeType / DangerousChangeType names (3.2 and 3.3)
+BREAKING_TYPES = frozenset(
+    [
+        "TYPE_REMOVED",
+        "TYPE_CHANGED_KIND",
+        "TYPE_REMOVED_FROM_UNION",
+        "VALUE_REMOVED_FROM_ENUM",
+        "REQUIRED_INPUT_FIELD_ADDED",
+        "IMPLEMENTED_INTERFACE_REMOVED",
+        "FIELD_REMOVED",
+        "FIELD_CHANGED_KIND",
+        "REQUIRED_ARG_ADDED",
+        "ARG_REMOVED",
+        "ARG_CHANGED_KIND",
+        "DIRECTIVE_REMOVED",
+        "DIRECTIVE_ARG_REMOVED",
+        "REQUIRED_DIRECTIVE_ARG_ADDED",
+        "DIRECTIVE_REPEATABLE_REMOVED",
+        "DIRECTIVE_LOCATION_REMOVED",
+    ]
+)
+DANGEROUS_TYPES = frozenset(
+    [
+        "VALUE_ADDED_TO_ENUM",
+        "TYPE_ADDED_TO_UNION",
+        "OPTIONAL_INPUT_FIELD_ADDED",
+        "OPTIONAL_ARG_ADDED",
+        "IMPLEMENTED_INTERFACE_ADDED",
+        "ARG_DEFAULT_VALUE_CHANGE",
+        "INPUT_FIELD_DEFAULT_VALUE_CHANGE",
+    ]
+)
+# Removing an element that OLD deprecated is dangerous in ctk (announced), breaking in graphql-core.
+REMOVALS = frozenset({"FIELD_REMOVED", "ARG_REMOVED", "VALUE_REMOVED_FROM_ENUM", "DIRECTIVE_ARG_REMOVED"})
+
+# graphql-inspector's change type -> the ctk rule ids it may correspond to (ctk splits some by level)
+INSPECTOR_TYPES: dict[str, frozenset[str]] = {
+    name: frozenset(ids.split())
+    for name, ids in {
+        "TYPE_ADDED": "TYPE_ADDED",
+        "TYPE_REMOVED": "TYPE_REMOVED",
+        "TYPE_KIND_CHANGED": "TYPE_CHANGED_KIND",
+        "FIELD_ADDED": "FIELD_ADDED",
+        "FIELD_REMOVED": "FIELD_REMOVED",
+        "FIELD_TYPE_CHANGED": "FIELD_CHANGED_KIND FIELD_CHANGED_KIND_SAFE",
+        "FIELD_DEPRECATION_ADDED": "FIELD_DEPRECATED",
+        "FIELD_DEPRECATION_REMOVED": "FIELD_DEPRECATION_REMOVED",
+        "FIELD_ARGUMENT_ADDED": "REQUIRED_ARG_ADDED OPTIONAL_ARG_ADDED",
+        "FIELD_ARGUMENT_REMOVED": "ARG_REMOVED",
+        "FIELD_ARGUMENT_TYPE_CHANGED": "ARG_CHANGED_KIND ARG_CHANGED_KIND_SAFE",
+        "FIELD_ARGUMENT_DEFAULT_CHANGED": "ARG_DEFAULT_VALUE_CHANGE ARG_DEFAULT_VALUE_ADDED",
+        "INPUT_FIELD_ADDED": "REQUIRED_INPUT_FIELD_ADDED OPTIONAL_INPUT_FIELD_ADDED",
+        "INPUT_FIELD_REMOVED": "FIELD_REMOVED",
+        "INPUT_FIELD_TYPE_CHANGED": "FIELD_CHANGED_KIND FIELD_CHANGED_KIND_SAFE",
+        "INPUT_FIELD_DEFAULT_VALUE_CHANGED": "INPUT_FIELD_DEFAULT_VALUE_CHANGE INPUT_FIELD_DEFAULT_VALUE_ADDED",
+        "ENUM_VALUE_ADDED": "VALUE_ADDED_TO_ENUM",
+        "ENUM_VALUE_REMOVED": "VALUE_REMOVED_FROM_ENUM",
+        "ENUM_VALUE_DEPRECATION_REASON_ADDED": "ENUM_VALUE_DEPRECATED",
+        "UNION_MEMBER_ADDED": "TYPE_ADDED_TO_UNION",
+        "UNION_MEMBER_REMOVED": "TYPE_REMOVED_FROM_UNION",
+        "OBJECT_TYPE_INTERFACE_ADDED": "IMPLEMENTED_INTERFACE_ADDED",
+        "OBJECT_TYPE_INTERFACE_REMOVED": "IMPLEMENTED_INTERFACE_REMOVED",
+        "DIRECTIVE_ADDED": "DIRECTIVE_ADDED",
+        "DIRECTIVE_REMOVED": "DIRECTIVE_REMOVED",
+        "DIRECTIVE_LOCATION_ADDED": "DIRECTIVE_LOCATION_ADDED",
+        "DIRECTIVE_LOCATION_REMOVED": "DIRECTIVE_LOCATION_REMOVED",
+        "DIRECTIVE_REPEATABLE_ADDED": "DIRECTIVE_REPEATABLE_ADDED",
+        "DIRECTIVE_REPEATABLE_REMOVED": "DIRECTIVE_REPEATABLE_REMOVED",
+        "DIRECTIVE_ARGUMENT_ADDED": "REQUIRED_DIRECTIVE_ARG_ADDED OPTIONAL_DIRECTIVE_ARG_ADDED",
+        "DIRECTIVE_ARGUMENT_REMOVED": "DIRECTIVE_ARG_REMOVED",
+    }.items()
+}
+
+# Some inspector tests give only a message; its wording names the change type and the path.
+INSPECTOR_MESSAGES: list[tuple[re.Pattern[str], str, Callable[[re.Match[str]], str]]] = [
+    (
+        re.compile(r"^Default value for argument '(\w+)' on field '([\w.]+)' (changed|was added)"),
+        "FIELD_ARGUMENT_DEFAULT_CHANGED",
+        lambda m: f"{m[2]}.{m[1]}",
+    ),
+    (re.compile(r"^Input field '([\w.]+)' default value changed"), "INPUT_FIELD_DEFAULT_VALUE_CHANGED", lambda m: m[1]),
+    (re.compile(r"^Input field '([\w.]+)' changed type"), "INPUT_FIELD_TYPE_CHANGED", lambda m: m[1]),
+    (re.compile(r"^Field '([\w.]+)' changed type"), "FIELD_TYPE_CHANGED", lambda m: m[1]),
+]
+
+# Where inspector grades a change differently from graphql-core, ctk follows graphql-core.
+# (inspector type, test message prefix) -> (inspector level, graphql-core's level, why)
+LEVEL_DISAGREEMENTS: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("DIRECTIVE_REPEATABLE_REMOVED", ""): (
+        "Dangerous",
+        "Breaking",
+        "graphql-core: BreakingChangeType.DIRECTIVE_REPEATABLE_REMOVED (a document repeating it fails validation)",
+    ),
+    ("FIELD_ARGUMENT_DEFAULT_CHANGED", "Default value '"): (
+        "Dangerous",
+        "NonBreaking",
+        "a default added where there was none: graphql-core reports nothing breaking or dangerous "
+        "(3.3: SafeChangeType.ARG_DEFAULT_VALUE_ADDED)",
+    ),
+}
+
+LEVELS = {"Breaking": ChangeSeverity.BREAKING, "Dangerous": ChangeSeverity.DANGEROUS}
+
+
+@dataclass
+class Outcome:
+    """The result of one case: what disagreed, and notes that are not failures."""
+
+    case: str
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    comparable: bool = True
+
+
+def load(path: Path) -> Contract:
+    """``load_contract``, and for SDL the sniffer does not recognise (indented, as in test strings) the SDL loader."""
+    try:
+        return load_contract(path)
+    except UnknownFormatError:
+        from toolkit.graphql.load import load_sdl
+
+        return load_sdl([Source(str(path), path.read_bytes())], path.stem)
+
+
+def core_types(changes: list[Change], kinds: frozenset[str]) -> Counter[str]:
+    return Counter(change.id for change in changes if change.id in kinds)
+
+
+def severity_problems(changes: list[Change]) -> list[str]:
+    """graphql-core's verdict is kept for its own types (bar removals of deprecated elements)."""
+    problems = []
+    for change in changes:
+        announced = change.id in REMOVALS and change.severity is ChangeSeverity.DANGEROUS
+        if change.id in BREAKING_TYPES and change.severity is not ChangeSeverity.BREAKING and not announced:
+            problems.append(f"{change.id} at {change.location} is {change.severity}, graphql-core says breaking")
+        if change.id in DANGEROUS_TYPES and change.severity is not ChangeSeverity.DANGEROUS:
+            problems.append(f"{change.id} at {change.location} is {change.severity}, graphql-core says dangerous")
+    return problems
+
+
+def compare_counts(expected: Counter[str], found: Counter[str], what: str) -> list[str]:
+    if expected == found:
+        return []
+    missing, extra = expected - found, found - expected
+    return [f"{what}: missing {dict(missing)}, extra {dict(extra)}"]
+
+
+def check_core_case(folder: Path) -> Outcome:
+    data = json.loads((folder / "expected.json").read_text())
+    outcome = Outcome(folder.name)
+    changes = diff(load(folder / "old.graphql"), load(folder / "new.graphql"))
+    expected = Counter(kind.split(".", 1)[1] for kind, _ in data["expected"])
+    kinds = BREAKING_TYPES if data["function"] == "find_breaking_changes" else DANGEROUS_TYPES
+    outcome.problems += compare_counts(expected, core_types(changes, kinds), data["function"])
+    outcome.problems += severity_problems(changes)
+    return outcome
+
+
+def _inspector_item(item: dict[str, object]) -> tuple[str, str] | None:
+    """(inspector type, path) of an expected item, read from its message when the test gives no type."""
+    kind, path = item.get("type"), item.get("path")
+    if isinstance(kind, str) and isinstance(path, str):
+        return kind, path.removesuffix(".@deprecated")
+    message = str(item.get("message", ""))
+    for pattern, name, to_path in INSPECTOR_MESSAGES:
+        match = pattern.match(message)
+        if match:
+            return name, to_path(match)
+    return None
+
+
+def check_inspector_case(folder: Path) -> Outcome:
+    data = json.loads((folder / "expected.json").read_text())
+    outcome = Outcome(folder.name)
+    try:
+        changes = diff(load(folder / "old.graphql"), load(folder / "new.graphql"))
+    except LoadError as error:
+        outcome.comparable = False
+        outcome.notes.append(f"not comparable: ctk does not load it ({error.message})")
+        return outcome
+    unmatched = [change for change in changes if change.severity is not ChangeSeverity.INFO]
+    for item in data["expected"]:
+        parsed = _inspector_item(item)
+        if parsed is None:
+            outcome.problems.append(f"cannot read expected item {item}")
+            continue
+        kind, path = parsed
+        level = str(item["level"])
+        message = str(item.get("message", ""))
+        for (name, prefix), (theirs, ours, why) in LEVEL_DISAGREEMENTS.items():
+            if name == kind and message.startswith(prefix) and level == theirs:
+                outcome.notes.append(f"level disagreement at {path}: inspector {theirs}, ctk {ours} ({why})")
+                level = ours
+        ids = INSPECTOR_TYPES.get(kind)
+        if ids is None:
+            outcome.problems.append(f"no mapping for inspector type {kind}")
+            continue
+        if level in LEVELS:
+            match = next(
+                (c for c in unmatched if c.id in ids and c.location == path and c.severity is LEVELS[level]), None
+            )
+            if match is None:
+                outcome.problems.append(f"missing {level} {kind} at {path} (ours: {sorted(ids)})")
+            else:
+                unmatched.remove(match)
+        else:
+            graded = [c for c in unmatched if c.id in ids and c.location == path]
+            outcome.problems += [f"{c.id} at {path} is {c.severity}, inspector says NonBreaking" for c in graded]
+    count = data.get("expected_count")
+    if count is not None and count == len(data["expected"]):
+        outcome.problems += [f"extra {c.severity} {c.id} at {c.location}" for c in unmatched]
+        if len(changes) != count:
+            outcome.problems.append(f"{len(changes)} changes in all, inspector counts {count}")
+    elif count is not None:
+        outcome.notes.append(
+            f"inspector counts {count} changes but lists {len(data['expected'])}; ctk finds {len(changes)}"
+        )
+    return outcome
+
+
+def check_pair(folder: Path) -> Outcome:
+    reference = json.loads((folder / "reference.graphql-core.json").read_text())
+    outcome = Outcome(folder.name)
+    changes = diff(load(folder / reference["base"]), load(folder / reference["revision"]))
+    for side, kinds in (("breaking", BREAKING_TYPES), ("dangerous", DANGEROUS_TYPES)):
+        expected = Counter(kind for kind, _ in reference[side])
+        outcome.problems += compare_counts(expected, core_types(changes, kinds), side)
+    outcome.problems += severity_problems(changes)
+    downgraded = [c for c in changes if c.id in REMOVALS and c.severity is ChangeSeverity.DANGEROUS]
+    outcome.notes += [f"{c.id} {c.old} is dangerous, not breaking: it was deprecated" for c in downgraded]
+    return outcome
+
+
+def run_source(title: str, folders: list[Path], check: Callable[[Path], Outcome]) -> list[Outcome]:
+    outcomes = [check(folder) for folder in folders]
+    comparable = [outcome for outcome in outcomes if outcome.comparable]
+    agreeing = sum(1 for outcome in comparable if not outcome.problems)
+    skipped = len(outcomes) - len(comparable)
+    tail = f" ({skipped} not comparable)" if skipped else ""
+    print(f"{title}: {agreeing}/{len(comparable)} cases agree{tail}")
+    for outcome in outcomes:
+        for problem in outcome.problems:
+            print(f"  DISAGREE {outcome.case}: {problem}")
+        for note in outcome.notes:
+            print(f"  note     {outcome.case}: {note}")
+    return outcomes
+
+
+def sources(corpus: Path) -> list[tuple[str, list[Path], Callable[[Path], Outcome]]]:
+    drift = corpus / "drift"
+    return [
+        ("graphql-core oracles", _cases(drift / "oracles" / "graphql-core"), check_core_case),
+        ("graphql-inspector oracles", _cases(drift / "oracles" / "graphql-inspector"), check_inspector_case),
+        ("graphql drift pairs (graphql-core 3.2.8)", _cases(drift / "graphql"), check_pair),
+    ]
+
+
+def _cases(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.iterdir() if path.is_dir()) if folder.is_dir() else []
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    options = parser.parse_args(argv)
+    failed = False
+    for title, folders, check in sources(options.corpus):
+        if not folders:
+            print(f"{title}: no cases under {options.corpus}")
+            failed = True
+            continue
+        failed |= any(outcome.problems for outcome in run_source(title, folders, check))
+    return 1 if failed else 0
