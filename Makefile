@@ -25,7 +25,7 @@ sandbox: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# The import contracts and the dependency check also run in the test suite (tests/test_architecture.py).
+# The import contracts and the dependency check also run in the test suite (tests/core/test_architecture.py).
 lint: $(STAMP)
 	$(BIN)/ruff check toolkit tests bench scripts
 	$(BIN)/ruff format --check toolkit tests bench scripts

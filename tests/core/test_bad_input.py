@@ -290,7 +290,7 @@ BAD: dict[str, Bad] = {
         "NUL",
     ),
     "ref-to-fifo": Bad("fifo.yaml", ref_to_fifo, SourceError, r"fifo\.yaml:\d+ .*", "not a regular file"),
-    # (XXE, here as one more bad input; tests/test_xml_safety.py covers the attacks in depth)
+    # (XXE, here as one more bad input; tests/core/test_xml_safety.py covers the attacks in depth)
     "xxe": Bad(
         "xxe.wsdl",
         text(
