@@ -2,7 +2,7 @@
 
 Every global element of every corpus WSDL (and the CRM contract) is generated with several seeds and
 checked by an independently compiled ``XsdValidator``. The node-soap oracle responses, which check the
-validator the other way round (real messages it must accept), are in ``test_soap_oracles.py``.
+validator the other way round (real messages it must accept), are in ``test_oracles.py``.
 """
 
 from __future__ import annotations
