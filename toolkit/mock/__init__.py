@@ -19,12 +19,11 @@ contract format, and nothing here imports a protocol package: ``toolkit.protocol
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from toolkit.mock.handler import ADMIN_PREFIX, Handler
+
 if TYPE_CHECKING:
-    from toolkit.exchange import MockResult, Request, Response
     from toolkit.mock.asgi import MockASGIApp
     from toolkit.mock.compiled import CompiledMock, Endpoint
     from toolkit.mock.envelope import MockEnvelope
@@ -43,50 +42,28 @@ __all__ = [
     "respx_route",
 ]
 
-# The public names defined in submodules, imported on first use: a protocol mock that needs only
-# ``toolkit.mock.problem`` must not load httpx or uvicorn with this package.
-_LAZY = {
-    "CompiledMock": "toolkit.mock.compiled",
-    "Endpoint": "toolkit.mock.compiled",
-    "MockASGIApp": "toolkit.mock.asgi",
-    "MockEnvelope": "toolkit.mock.envelope",
-    "MockOptions": "toolkit.mock.options",
-    "MockTransport": "toolkit.mock.transport",
-    "respx_route": "toolkit.mock.transport",
-}
-
 
 def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'toolkit.mock' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+    """The public names defined in submodules, imported on first use: a protocol mock that needs only
+    ``toolkit.mock.problem`` must not load httpx or uvicorn with this package."""
+    if name in ("CompiledMock", "Endpoint"):
+        from toolkit.mock import compiled
 
+        return getattr(compiled, name)
+    if name == "MockASGIApp":
+        from toolkit.mock.asgi import MockASGIApp
 
-Handler = Callable[["Request"], "MockResult"]
-ADMIN_PREFIX = "/__ctk"  # the mocks' own endpoints (health, webhooks on demand), outside every API's mount
+        return MockASGIApp
+    if name == "MockEnvelope":
+        from toolkit.mock.envelope import MockEnvelope
 
+        return MockEnvelope
+    if name == "MockOptions":
+        from toolkit.mock.options import MockOptions
 
-def is_under(path: str, prefix: str) -> bool:
-    """``path`` is ``prefix`` or below it: ``/v1`` covers ``/v1`` and ``/v1/x``, not ``/v10``."""
-    return path == prefix or path.startswith(prefix + "/")
+        return MockOptions
+    if name in ("MockTransport", "respx_route"):
+        from toolkit.mock import transport
 
-
-def error_response(handler: Handler, request: Request, status: int, message: str) -> Response:
-    """The error an adapter found before the handler ran (a body over the limit), in the protocol's own form.
-
-    A SOAP client expects a Fault and a GraphQL client an ``errors`` list, not problem+json: a handler that
-    knows its protocol's form (a ``MockEnvelope``, the sandbox's dispatcher) has ``error_response``; a plain
-    callable gets problem+json.
-    """
-    own = getattr(handler, "error_response", None)
-    if callable(own):
-        answer = own(request, status, message)
-        from toolkit.exchange import Response
-
-        if isinstance(answer, Response):
-            return answer
-    from toolkit.mock.problem import problem_response
-
-    kind = "too-large" if status == 413 else "error"
-    return problem_response(status, message, kind=kind)
+        return getattr(transport, name)
+    raise AttributeError(f"module 'toolkit.mock' has no attribute {name!r}")

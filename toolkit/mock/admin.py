@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from toolkit.destinations import redact
 from toolkit.exchange import MockResult, Request, Response
 from toolkit.limits import DEFAULT_LIMITS, Limits
-from toolkit.mock import ADMIN_PREFIX
 from toolkit.mock.compiled import CompiledMock
+from toolkit.mock.handler import ADMIN_PREFIX
 from toolkit.mock.json_body import load_json
 from toolkit.mock.problem import clip, problem_response
 

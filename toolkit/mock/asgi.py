@@ -16,9 +16,9 @@ from typing import Any
 from toolkit.destinations import DestinationPolicy
 from toolkit.exchange import Request, Response, lower_headers
 from toolkit.limits import DEFAULT_LIMITS, Limits
-from toolkit.mock import ADMIN_PREFIX, Handler, error_response, is_under
 from toolkit.mock.deliver import Deliverer
 from toolkit.mock.guard import failed
+from toolkit.mock.handler import ADMIN_PREFIX, Handler, error_response, is_under
 from toolkit.mock.problem import problem_response
 from toolkit.mock.request_log import log_client_error
 

@@ -20,10 +20,10 @@ import threading
 from collections import Counter
 
 from toolkit.exchange import MockResult, Request, Response
-from toolkit.mock import ADMIN_PREFIX, is_under
 from toolkit.mock.admin import AdminEndpoints
 from toolkit.mock.compiled import CompiledMock, Endpoint
 from toolkit.mock.guard import report_bug
+from toolkit.mock.handler import ADMIN_PREFIX, is_under
 from toolkit.mock.memo import Memo
 from toolkit.mock.problem import problem_response
 from toolkit.model import Contract

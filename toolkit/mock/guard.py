@@ -12,7 +12,7 @@ import logging
 import traceback
 
 from toolkit.exchange import MockResult, Request
-from toolkit.mock import Handler
+from toolkit.mock.handler import Handler
 from toolkit.mock.problem import problem_response
 from toolkit.mock.request_log import MAX_PATH, shorten
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from toolkit.exchange import Delivery, Request, Response, lower_headers
-from toolkit.mock import Handler
+from toolkit.mock.handler import Handler
 
 if TYPE_CHECKING:
     import respx

@@ -21,11 +21,11 @@ from toolkit.destinations import DestinationPolicy
 from toolkit.errors import ConfigError
 from toolkit.exchange import MockResult, Request, Response
 from toolkit.limits import DEFAULT_LIMITS, Limits, limits_from
-from toolkit.mock import ADMIN_PREFIX, Handler, is_under
 from toolkit.mock.admin import AdminEndpoints
 from toolkit.mock.asgi import MockASGIApp
 from toolkit.mock.envelope import MockEnvelope
 from toolkit.mock.guard import guarded
+from toolkit.mock.handler import ADMIN_PREFIX, Handler, is_under
 from toolkit.mock.problem import clip, problem_response
 from toolkit.model import Protocol
 

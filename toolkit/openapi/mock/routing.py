@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from toolkit.mock import is_under
+from toolkit.mock.handler import is_under
 
 T = TypeVar("T")
 

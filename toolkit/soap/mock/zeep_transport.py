@@ -26,7 +26,7 @@ from zeep.transports import Transport
 from zeep.wsdl.utils import etree_to_string
 
 from toolkit.exchange import Request, Response
-from toolkit.mock import Handler
+from toolkit.mock.handler import Handler
 from toolkit.soap.xsd.builtin import BUILTIN_SCHEMAS
 
 

@@ -1,0 +1,38 @@
+"""What adapters serve: a ``Handler`` (request in, ``MockResult`` out), the ``/__ctk`` prefix, and errors an
+adapter finds before the handler runs, in the protocol's own form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from toolkit.exchange import MockResult, Request, Response
+
+Handler = Callable[["Request"], "MockResult"]
+ADMIN_PREFIX = "/__ctk"  # the mocks' own endpoints (health, webhooks on demand), outside every API's mount
+
+
+def is_under(path: str, prefix: str) -> bool:
+    """``path`` is ``prefix`` or below it: ``/v1`` covers ``/v1`` and ``/v1/x``, not ``/v10``."""
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def error_response(handler: Handler, request: Request, status: int, message: str) -> Response:
+    """The error an adapter found before the handler ran (a body over the limit), in the protocol's own form.
+
+    A SOAP client expects a Fault and a GraphQL client an ``errors`` list, not problem+json: a handler that
+    knows its protocol's form (a ``MockEnvelope``, the sandbox's dispatcher) has ``error_response``; a plain
+    callable gets problem+json.
+    """
+    own = getattr(handler, "error_response", None)
+    if callable(own):
+        answer = own(request, status, message)
+        from toolkit.exchange import Response
+
+        if isinstance(answer, Response):
+            return answer
+    from toolkit.mock.problem import problem_response
+
+    kind = "too-large" if status == 413 else "error"
+    return problem_response(status, message, kind=kind)
