@@ -6,7 +6,7 @@ with its WSDL. Every Body child is judged by
 - "lxml": ctk's ``XsdValidator`` (libxml2, schemas assembled by ctk), with the SOAP mock's synthetic
   rpc wrapper schemas (``toolkit.soap.mock.rpc``) passed as ``extra_schemas``, as the mock does, so an
   rpc/literal wrapper is validated like any global element;
-- "xmlschema": ``scripts/xsd_judge.py`` (the xmlschema package, schemas assembled from the files by
+- "xmlschema": ``tests/support/xsd_judge.py`` (the xmlschema package, schemas assembled from the files by
   xmlschema's own loader, its own rpc wrappers). Where the sample's schemas are not valid XSD, the
   judge is built in xmlschema's lax mode and the test pins which schema errors it saw.
 

@@ -1,5 +1,5 @@
 """The two XML-Schema judges of the SOAP conformance run: ctk's own (lxml) and the independent one
-(``scripts/xsd_judge.py``, xmlschema). A judge that accepted everything would make 100% meaningless,
+(``tests/support/xsd_judge.py``, xmlschema). A judge that accepted everything would make 100% meaningless,
 so the independent judge is shown to reject broken answers, and to say when it cannot judge at all."""
 
 from __future__ import annotations

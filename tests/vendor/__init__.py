@@ -1,0 +1,1 @@
+"""Tests of toolkit/vendor, the live-API client."""
