@@ -8,7 +8,7 @@
 Used by ``drift`` (a workspace API's live contract). It imports only the foundation (errors, model,
 limits, sources, deadline, documents, workspace, exchange), never a protocol folder, ``load``,
 ``drift``, ``mock`` or ``cli``: turning what it fetched into a ``Contract`` is the caller's job
-(``tests/test_vendor_layering.py`` pins this).
+(``tests/vendor/test_layering.py`` pins this).
 """
 
 from __future__ import annotations

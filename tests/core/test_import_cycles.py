@@ -10,7 +10,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "toolkit"
+from tests.support.paths import REPO
+
+PACKAGE = REPO / "toolkit"
 
 
 def _modules() -> dict[str, Path]:

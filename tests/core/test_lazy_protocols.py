@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support.paths import REPO
+
 HEAVY = ("lxml", "zeep", "graphql", "openapi_spec_validator", "jsonschema_rs", "yaml")
 
 OPENAPI, GRAPHQL, WSDL = "contracts/payments/v1", "contracts/inventory/v1", "contracts/crm/v1/crm.wsdl"
