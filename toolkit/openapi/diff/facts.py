@@ -1,7 +1,7 @@
 """The vocabulary of schema comparison: the keywords compared, the rule suffixes they yield, ``Fact``.
 
-Kept apart from the walker (``diff_schema``) so the list of what can be reported is readable on its
-own, and ``diff_emit.implemented()`` can enumerate the ids without running a diff.
+Kept apart from the walker (``schemas``) so the list of what can be reported is readable on its
+own, and ``emit.implemented()`` can enumerate the ids without running a diff.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What one schema says compared with another, keyword by keyword, at a single level.
 
-The walker (``diff_schema``) descends into properties, items and compositions; the comparisons of
+The walker (``schemas``) descends into properties, items and compositions; the comparisons of
 the keywords a schema holds itself (type and format, enum/pattern/default/const, bounds, deprecation,
 discriminator, keyed keywords, ``x-stability-level``) live here, each a function that reports through
 the ``Report`` callback the walker hands it, which knows where the two schemas are.

@@ -27,7 +27,7 @@ _XML_LANG = f"{{{XML}}}lang"
 # Where a mock error message names many things (known operations, declared faults), it stays short.
 MAX_LISTED = 12
 # A fault's reason quotes what the client sent (an action, an element name, a path): each quoted part is
-# clipped to ``max_echo_length`` where it is quoted (soap/mock.py, the validator's messages), as in the other
+# clipped to ``max_echo_length`` where it is quoted (soap/mock/handler.py, the validator's messages), as in the other
 # protocols. This is the backstop on the whole reason, the mock's own words and contract names included,
 # which ``max_echo_length`` (a bound on echoes, that a user may set to a few characters) must not cut.
 MAX_MESSAGE = 4096
