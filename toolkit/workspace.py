@@ -8,6 +8,7 @@ fails at once with the key's place, not later as a confusing mock or drift resul
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 import tomllib
@@ -25,8 +26,10 @@ _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _API_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 _TOP_KEYS = {"sandbox", "apis", "limits"}
-_SANDBOX_KEYS = {"host", "port", "seed", "webhook_hosts"}
-_API_KEYS = {"contract", "mount", "published", "mirrors", "vendor", "mock"}
+_SANDBOX_KEYS = {"host", "port", "seed", "webhook_hosts", "store"}
+_API_KEYS = {"contract", "mount", "published", "mirrors", "vendor", "mock", "state"}
+# Where the sandbox keeps state: in this process, a SQLite file, or a Redis server shared by several processes.
+STORE_FORMS = ("memory", "sqlite:PATH", "redis://HOST:PORT/DB")
 # Settings of an API's mock, by kind; which protocol understands which is checked when the contract is loaded.
 MOCK_SETTINGS: dict[str, type] = {
     "max_depth": int,
@@ -70,6 +73,7 @@ class Api:
     mirrors: dict[str, str] = field(default_factory=dict)
     vendor: Vendor | None = None
     mock: dict[str, int | bool] = field(default_factory=dict)  # [apis.NAME.mock]: the mock's limits and switches
+    state: bool = False  # keep what clients create, read back, update and delete (inferred from the contract)
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ class SandboxSettings:
     port: int = 8000
     seed: int = 0
     webhook_hosts: tuple[str, ...] = ()  # where webhook/callback events may go besides this machine
+    store: str = "memory"  # where state lives: "memory", "sqlite:PATH" (relative to the root), "redis://..."
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,9 @@ def load_workspace(root: Path | None = None) -> Workspace:
         raise ConfigError("is not UTF-8 text", where=where) from None
     _known_keys(data, _TOP_KEYS, "", where)
     sandbox = _sandbox(_table(data, "sandbox", where), where)
+    if sandbox.store.startswith("sqlite:"):  # a relative SQLite path is relative to the workspace root
+        path = Path(sandbox.store.removeprefix("sqlite:").removeprefix("//"))
+        sandbox = dataclasses.replace(sandbox, store=f"sqlite:{(root / path).resolve()}")
     apis_table = _table(data, "apis", where)
     if not apis_table:
         raise ConfigError("defines no API", where=where, hint="add an [apis.<name>] table with a contract")
@@ -171,7 +179,18 @@ def _sandbox(table: dict[str, Any], where: str) -> SandboxSettings:
         raise ConfigError("sandbox.webhook_hosts must be a list of host names, addresses or networks", where=where)
     DestinationPolicy.allowing(hosts, where=f"{where} sandbox.webhook_hosts")  # refuses a malformed entry now
     host = _string(table, "host", "sandbox.", where) or defaults.host
-    return SandboxSettings(host=host, port=port, seed=seed, webhook_hosts=tuple(hosts))
+    store = _string(table, "store", "sandbox.", where) or defaults.store
+    check_store(store, f"{where} sandbox.store")
+    return SandboxSettings(host=host, port=port, seed=seed, webhook_hosts=tuple(hosts), store=store)
+
+
+def check_store(url: str, where: str) -> None:
+    """Refuse a store that is none of ``STORE_FORMS`` now, with the place, rather than when the sandbox starts."""
+    if url == "memory" or (url.startswith("sqlite:") and len(url) > len("sqlite:")):
+        return
+    if url.startswith(("redis://", "rediss://")):
+        return
+    raise ConfigError(f"store {url!r} is not one of {', '.join(STORE_FORMS)}", where=where)
 
 
 def _api(name: str, table: Any, root: Path, where: str) -> Api:
@@ -211,6 +230,11 @@ def _api(name: str, table: Any, root: Path, where: str) -> Api:
     vendor_table = table.get("vendor")
     vendor = _vendor(vendor_table, prefix + "vendor.", where) if vendor_table is not None else None
     mock = _mock_settings(_table(table, "mock", where, prefix), prefix + "mock.", where)
+    state = table.get("state", False)
+    if not isinstance(state, bool):
+        raise ConfigError(
+            f"{prefix}state must be true or false", where=where, hint="the store is chosen once, in [sandbox] store"
+        )
     return Api(
         name=name,
         contract=contract,
@@ -219,6 +243,7 @@ def _api(name: str, table: Any, root: Path, where: str) -> Api:
         mirrors=mirrors,
         vendor=vendor,
         mock=mock,
+        state=state,
     )
 
 

@@ -54,6 +54,19 @@ if TYPE_CHECKING:
     help="ctk's log on stderr: info shows each refused request (4xx) and each delivery in one line; warning "
     "only problems.",
 )
+@click.option(
+    "--state",
+    is_flag=True,
+    help="Keep state for every API served: what clients create can be read back, listed, updated and deleted "
+    "(inferred from the contract; REST). Adds to sandbox.toml's [apis.NAME] state.",
+)
+@click.option(
+    "--store",
+    default=None,
+    metavar="URL",
+    help="Where state lives: memory (this process), sqlite:PATH (survives a restart; --workers share it) or "
+    "redis://HOST:PORT/DB (several servers share it).  [default: memory, or sandbox.toml [sandbox] store]",
+)
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), help="Workspace root (without CONTRACT).")
 @click.option("--check", is_flag=True, help="Compile the mocks, print what would be served, and exit.")
 @mirror_option
@@ -71,6 +84,8 @@ def serve(
     webhook_host: tuple[str, ...],
     limit: tuple[str, ...],
     log_level: str,
+    state: bool,
+    store: str | None,
     root: Path | None,
     check: bool,
     mirror: tuple[str, ...],
@@ -93,6 +108,10 @@ def serve(
             mounted, settings, base = [MountedContract(contract, mount, mirrors_from(mirror))], SandboxSettings(), None
         else:
             mounted, settings, base = _workspace_contracts(root)
+        if state:
+            for item in mounted:
+                item.state = True
+        store_url = _store_url(store, settings)
         # defaults < CTK_* environment variables (contract reading) < sandbox.toml [limits] < --limit
         limits = limits_from_options(limit, base or contract_limits(DEFAULT_LIMITS))
         config = ServeConfig(
@@ -104,7 +123,14 @@ def serve(
             limits=changed_limits(limits),
             webhook_hosts=[*settings.webhook_hosts, *webhook_host],
             log_level=log_level,
+            store=store_url,
         )
+        if workers > 1 and store_url == "memory" and any(item.state for item in mounted):
+            raise ConfigError(
+                "state in memory belongs to one process; --workers would give each worker its own",
+                where="--workers",
+                hint="use --store sqlite:PATH or --store redis://HOST:PORT/DB, which the workers share",
+            )
         _check_webhook_url(config)
         handler = build_handler(config)
         host = host or settings.host
@@ -134,6 +160,19 @@ def serve(
         click.echo(f"error: cannot listen on {host}:{port}: {error.strerror or error}", err=True)
         click.echo("  hint: choose another --port, or stop what is using this one", err=True)
         sys.exit(2)
+
+
+def _store_url(given: str | None, settings: SandboxSettings) -> str:
+    """``--store`` (a relative SQLite path is relative to the current folder), else sandbox.toml's (already made
+    absolute against the workspace root)."""
+    from toolkit.workspace import check_store
+
+    if given is None:
+        return settings.store
+    check_store(given, "--store")
+    if given.startswith("sqlite:"):
+        return f"sqlite:{Path(given.removeprefix('sqlite:').removeprefix('//')).resolve()}"
+    return given
 
 
 def _check_webhook_url(config: object) -> None:
@@ -196,7 +235,8 @@ def _announce(config: object, host: str, port: int, seconds: float, handler: obj
     for item in config.contracts:
         label = f"{item.name}: " if item.name else ""
         mount = item.mount or (single.mount if single is not None else "") or "/"
-        click.echo(f"serving {label}{item.source} at http://{host}:{port}{mount}", err=True)
+        behaviours = f" (state: {_shown_store(config.store)})" if item.state else ""
+        click.echo(f"serving {label}{item.source} at http://{host}:{port}{mount}{behaviours}", err=True)
         endpoints = single.endpoints() if single is not None and item.mount is None else []
         for endpoint in endpoints:  # a WSDL's ports, each at its own address path
             path = endpoint.path or "/"
@@ -208,6 +248,16 @@ def _announce(config: object, host: str, port: int, seconds: float, handler: obj
         click.echo("limits: " + ", ".join(f"{name}={value:g}" for name, value in config.limits.items()), err=True)
     click.echo(f"webhook and callback destinations: {config.policy.describe()}", err=True)
     click.echo(f"seed {config.seed}, validation {validation}, ready in {seconds:.2f} s; {then}", err=True)
+
+
+def _shown_store(url: str) -> str:
+    """A store as the announcement names it: a Redis URL without its password."""
+    from urllib.parse import urlsplit
+
+    if url.startswith(("redis://", "rediss://")):
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.hostname}:{parts.port or 6379}{parts.path}"
+    return url
 
 
 def _shown(path: Path) -> str:

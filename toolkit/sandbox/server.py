@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from typing import Protocol as TypingProtocol
 
 from toolkit import protocols
 from toolkit.destinations import DestinationPolicy
@@ -23,11 +24,14 @@ from toolkit.exchange import MockResult, Request, Response
 from toolkit.limits import DEFAULT_LIMITS, Limits, limits_from
 from toolkit.mock.admin import AdminEndpoints
 from toolkit.mock.asgi import MockASGIApp
+from toolkit.mock.compiled import CompiledMock
 from toolkit.mock.envelope import MockEnvelope
 from toolkit.mock.guard import guarded
 from toolkit.mock.handler import ADMIN_PREFIX, Handler, is_under
 from toolkit.mock.problem import clip, problem_response
 from toolkit.model import Protocol
+from toolkit.sandbox.layers import Layer, SandboxedMock
+from toolkit.sandbox.store import Store
 
 if TYPE_CHECKING:
     from toolkit.workspace import Workspace
@@ -42,6 +46,7 @@ class MountedContract:
     mirrors: dict[str, str] = field(default_factory=dict)
     name: str = ""
     settings: dict[str, Any] = field(default_factory=dict)  # sandbox.toml [apis.NAME.mock]
+    state: bool = False  # keep state inferred from the contract ([apis.NAME] state, ctk serve --state)
 
 
 @dataclass
@@ -54,6 +59,7 @@ class ServeConfig:
     limits: dict[str, int | float] = field(default_factory=dict)  # the limits changed from DEFAULT_LIMITS, by name
     webhook_hosts: list[str] = field(default_factory=list)  # destinations allowed besides loopback
     log_level: str = "info"
+    store: str = "memory"  # where the APIs with state keep it: "memory", "sqlite:PATH", "redis://..."
 
     @property
     def effective_limits(self) -> Limits:
@@ -73,12 +79,26 @@ class ServeConfig:
         return cls(**data)
 
 
+class Mounted(TypingProtocol):
+    """What the dispatcher mounts: an API's envelope, with or without the sandbox's layers around it."""
+
+    @property
+    def mount(self) -> str: ...
+
+    @property
+    def mock(self) -> CompiledMock: ...
+
+    def __call__(self, request: Request) -> MockResult: ...
+
+    def error_response(self, request: Request, status: int, message: str) -> Response: ...
+
+
 class Dispatcher:
     """Several mocks on one server, each under its own mount; the longest matching mount wins. The ``/__ctk``
     admin endpoints sit outside every mount and serve all the mocks at once."""
 
     def __init__(
-        self, mounts: dict[str, MockEnvelope], limits: Limits = DEFAULT_LIMITS, webhook_url: str | None = None
+        self, mounts: dict[str, Mounted], limits: Limits = DEFAULT_LIMITS, webhook_url: str | None = None
     ) -> None:
         self.mounts = sorted(mounts.items(), key=lambda item: -len(item[0]))
         self.max_echo = limits.max_echo_length  # a request path quoted in a 404 is clipped to it
@@ -102,7 +122,7 @@ class Dispatcher:
             return handler.error_response(request, status, message)
         return problem_response(status, message, kind="too-large" if status == 413 else "error")
 
-    def _mounted(self, path: str) -> MockEnvelope | None:
+    def _mounted(self, path: str) -> Mounted | None:
         """The mock whose mount holds ``path`` (the longest mount first), or None."""
         return next((handler for mount, handler in self.mounts if not mount or is_under(path, mount)), None)
 
@@ -119,15 +139,16 @@ def changed_limits(limits: Limits) -> dict[str, int | float]:
 def mounted_apis(space: Workspace, shown: Callable[[Path], str] = str) -> list[MountedContract]:
     """Every API of a workspace as ``ctk serve`` mounts it: contract, mount, mirrors and mock settings."""
     return [
-        MountedContract(shown(api.contract), api.mount, api.mirrors, name, dict(api.mock))
+        MountedContract(shown(api.contract), api.mount, api.mirrors, name, dict(api.mock), api.state)
         for name, api in space.apis.items()
     ]
 
 
-def build_handler(config: ServeConfig) -> MockEnvelope | Dispatcher:
+def build_handler(config: ServeConfig) -> Mounted | Dispatcher:
     from toolkit.load import load_contract
 
-    handlers: dict[str, MockEnvelope] = {}
+    handlers: dict[str, Mounted] = {}
+    stores = _Stores(config)
     limits = config.effective_limits
     for item in config.contracts:
         contract = load_contract(item.source, mirrors=item.mirrors, limits=limits)
@@ -142,10 +163,35 @@ def build_handler(config: ServeConfig) -> MockEnvelope | Dispatcher:
         options.update(_settings_for(contract.protocol, item))
         handler = protocols.compile_mock(contract, seed=config.seed, validate=config.validate, **options)
         handler.warm()
-        handlers[handler.mount] = handler
+        handlers[handler.mount] = _layered(handler, item, stores)
     if len(handlers) == 1:
         return next(iter(handlers.values()))
     return Dispatcher(handlers, limits, config.webhook_url)
+
+
+class _Stores:
+    """The store the APIs with state share, opened on first need (one connection pool per process)."""
+
+    def __init__(self, config: ServeConfig) -> None:
+        self.config = config
+        self._store: Store | None = None
+
+    def get(self) -> Store:
+        if self._store is None:
+            from toolkit.sandbox.stores import open_store
+
+            self._store = open_store(self.config.store, limits=self.config.effective_limits)
+        return self._store
+
+
+def _layered(envelope: MockEnvelope, item: MountedContract, stores: _Stores) -> Mounted:
+    """The API's envelope with the layers its settings turn on (none: the envelope itself)."""
+    layers: list[Layer] = []
+    if item.state:
+        from toolkit.sandbox.state import state_layer
+
+        layers.append(state_layer(envelope, stores.get(), api=item.name or envelope.mount or "/"))
+    return SandboxedMock(envelope, layers) if layers else envelope
 
 
 def _settings_for(protocol: Protocol, item: MountedContract) -> dict[str, Any]:

@@ -1,0 +1,129 @@
+"""The sandbox's behaviours, each a layer around the envelope, stacked in one fixed order.
+
+A request that reaches an API of the sandbox goes through the layers the configuration turned on,
+outermost first, then through the API's ``MockEnvelope`` (memo, crash guard, the protocol's own
+request path). Each layer sees the request and the answer of everything inside it, so it can answer
+alone (a 429, a token endpoint), change what the inner layers answer (stored state), or shape how the
+answer leaves (latency, a reset connection). The order is declared once, here:
+
+1. ``sunset``: an operation past its sunset answers 410 when asked to (outermost: nothing else runs)
+2. ``oauth2``: the contract's token endpoint, and expired, revoked or missing tokens refused
+3. ``rate_limit``: 429 with ``Retry-After`` per credential
+4. ``faults``: latency, declared error answers, broken connections, outage windows
+5. ``scenarios``: the named state or step of a sequence this request plays
+6. ``overlays``: fixed answers and hooks from ``mocks/<api>/``
+7. ``state``: resources created, read back, listed, updated and deleted (innermost: it shapes the data)
+
+``X-Ctk-Session: NAME`` scopes state, scenarios and counters, so parallel tests sharing one sandbox
+never see each other's data; without the header a request is in the ``default`` session. The admin
+endpoints (``/__ctk``) are not layered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from toolkit.exchange import MockResult, Request, Response
+from toolkit.mock.compiled import CompiledMock, Endpoint
+from toolkit.mock.envelope import MockEnvelope
+from toolkit.mock.handler import ADMIN_PREFIX, is_under
+from toolkit.model import Contract
+
+ORDER = ("sunset", "oauth2", "rate_limit", "faults", "scenarios", "overlays", "state")
+SESSION_HEADER = "x-ctk-session"
+DEFAULT_SESSION = "default"
+_SESSION_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One request as the layers see it: the request and the session it belongs to."""
+
+    request: Request
+    session: str
+
+
+Next = Callable[[Call], MockResult]
+
+
+class Layer(Protocol):
+    """One behaviour of the sandbox. ``name`` is its place in ``ORDER``."""
+
+    @property
+    def name(self) -> str: ...
+
+    def __call__(self, call: Call, inner: Next) -> MockResult:
+        """Answer ``call``: alone, or by calling ``inner`` (the layers inside, then the envelope) and
+        returning, changing or shaping what it answers. Every answer must still fit the contract."""
+        ...
+
+
+class LayerOrderError(ValueError):
+    """A layer whose name is not in ``ORDER``, or the same layer twice: a bug in ctk, not in a config."""
+
+
+class SandboxedMock:
+    """An API's envelope with the sandbox's layers around it: a handler the adapters serve like an envelope."""
+
+    def __init__(self, envelope: MockEnvelope, layers: Sequence[Layer]) -> None:
+        names = [layer.name for layer in layers]
+        unknown = [name for name in names if name not in ORDER]
+        if unknown or len(set(names)) != len(names):
+            raise LayerOrderError(f"layers {names}: each must be one of {ORDER}, once")
+        self.envelope = envelope
+        self.layers = tuple(sorted(layers, key=lambda layer: ORDER.index(layer.name)))
+        chain: Next = self._innermost
+        for layer in reversed(self.layers):
+            chain = _bind(layer, chain)
+        self._chain = chain
+
+    @property
+    def mock(self) -> CompiledMock:
+        return self.envelope.mock
+
+    @property
+    def contract(self) -> Contract:
+        return self.envelope.contract
+
+    @property
+    def mount(self) -> str:
+        return self.envelope.mount
+
+    def endpoints(self) -> list[Endpoint]:
+        return self.envelope.endpoints()
+
+    def warm(self) -> None:
+        self.envelope.warm()
+
+    def error_response(self, request: Request, status: int, message: str) -> Response:
+        return self.envelope.error_response(request, status, message)
+
+    def __call__(self, request: Request) -> MockResult:
+        if is_under(request.path, ADMIN_PREFIX):
+            return self.envelope(request)
+        session = session_of(request)
+        if session is None:
+            message = f"{SESSION_HEADER} must be 1 to 64 letters, digits, '.', '_' or '-'"
+            return MockResult(self.envelope.error_response(request, 400, message))
+        return self._chain(Call(request, session))
+
+    def _innermost(self, call: Call) -> MockResult:
+        return self.envelope(call.request)
+
+
+def session_of(request: Request) -> str | None:
+    """The session a request belongs to (``X-Ctk-Session``, else ``default``), or None when the name is invalid."""
+    name = request.header(SESSION_HEADER)
+    if name is None:
+        return DEFAULT_SESSION
+    return name if _SESSION_NAME.match(name) else None
+
+
+def _bind(layer: Layer, inner: Next) -> Next:
+    def call(call: Call) -> MockResult:
+        return layer(call, inner)
+
+    return call
