@@ -15,6 +15,7 @@ outside ``toolkit.cli`` prints them.
     │   ├── InternalAddressError   a contract from a public address that leads to an internal one (SSRF)
     │   └── UnknownFormatError     not OpenAPI, WSDL 1.1 or GraphQL
     ├── ConfigError                sandbox/sandbox.toml is invalid                 (exit 2)
+    │   └── sandbox.stores.errors.StoreURLError      a store URL of no accepted form (names the forms)
     │
     │   defined beside the code that raises them (a child is in its parent's module):
     ├── openapi.jsonschema.SchemaCompileError        a schema no validator can be built for
@@ -23,6 +24,8 @@ outside ``toolkit.cli`` prints them.
     ├── soap.generate.errors.XsdGenerationError      an element no valid instance can be generated for
     │   └── XsdGenerationLimitError                  an element asks for more than a generation limit allows
     ├── graphql.mock.handler.GraphQLMockError        a schema the GraphQL mock cannot serve
+    ├── sandbox.stores.errors.StoreError             the sandbox's store unreachable or failing (its URL, no password)
+    ├── sandbox.stores.errors.StoreFullError         a new key beyond max_stored_items, a value beyond max_body
     ├── protocols.JobUnavailableError  no lint, mock or diff for a protocol in this installation (exit 2)
     ├── vendor.errors.VendorError  a real vendor cannot be talked to as configured (exit 2)
     │   └── CredentialsError       an environment variable named in vendor.auth is unset

@@ -61,6 +61,8 @@ class Limits:
     # -- webhooks and callbacks --
     webhook_concurrency: int = 16  # deliveries in flight at once; more wait their turn
     webhook_timeout: float = 10.0  # seconds for one delivery
+    # -- the sandbox's store (state, scenario positions, rate-limit counters) --
+    max_stored_items: int = 10_000  # values of one store namespace (and, apart, its live counters); more is refused
 
     def replace(self, **changes: Any) -> Limits:
         return dataclasses.replace(self, **changes)
@@ -97,6 +99,8 @@ LIMIT_DOCS: dict[str, str] = {
     "fetch_timeout": "total time to fetch a remote contract and its references",
     "webhook_concurrency": "webhook and callback deliveries in flight",
     "webhook_timeout": "time for one webhook or callback delivery",
+    "max_stored_items": "resources (and, apart, counters) one API keeps per session and collection in the sandbox's "
+    "store; a new one beyond is refused in the protocol's own error form, nothing is evicted",
 }
 
 
