@@ -1,0 +1,41 @@
+"""State: what clients create, read back, update and delete, inferred from the contract (the ``state`` layer).
+
+The innermost layer of the sandbox (``toolkit.sandbox.layers.ORDER``): it lets the inner layers (the
+API's envelope) answer, then shapes the data of a successful answer from what the session stored, in
+the ``Store`` the sandbox opened (``toolkit.sandbox.stores``). Nothing to configure: the resources, their
+ids and what each operation does are read from the contract once, when the layer is built.
+
+- ``rest_model``: the resource model of an OpenAPI contract (collections and nested collections, the
+  id property, create/read/list/update/replace/delete operations, list filters and pagination, seed
+  items from the contract's examples), ``compile_model(mock)``
+- ``rest``: ``StateLayer``, the layer for REST APIs (namespaces ``api/session/collection``, the contract's
+  404 for an unknown or deleted id, answers checked against the response schemas)
+- ``state_layer(envelope, store, api=...)`` (here): the layer for an API, by its contract's protocol; SOAP
+  and GraphQL have none yet (``ConfigError``)
+"""
+
+from __future__ import annotations
+
+from toolkit.errors import ConfigError
+from toolkit.mock.envelope import MockEnvelope
+from toolkit.model import Protocol
+from toolkit.sandbox.layers import Layer
+from toolkit.sandbox.store import Store
+
+__all__ = ["state_layer"]
+
+
+def state_layer(envelope: MockEnvelope, store: Store, *, api: str) -> Layer:
+    """The ``state`` layer for the API ``envelope`` serves, keeping its state in ``store`` under ``api/``."""
+    protocol = envelope.contract.protocol
+    if protocol is Protocol.OPENAPI:
+        # imported here: building the sandbox for a SOAP or GraphQL API loads nothing of the OpenAPI mock
+        from toolkit.sandbox.state.rest import StateLayer
+
+        return StateLayer(envelope, store, api=api)
+    raise ConfigError(
+        f"state is not available yet for {protocol.value} APIs: {api} is a {protocol.value} contract",
+        where=f"[apis.{api}] state",
+        hint=f"remove 'state = true' from [apis.{api}] in sandbox.toml (or --state for {api}); "
+        "its mock still answers every request, without state",
+    )
