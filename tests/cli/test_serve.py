@@ -45,7 +45,8 @@ def test_workspace_check_serves_every_protocol_at_its_mount() -> None:
     assert len(serving) == 3, err
     assert serving[0].startswith("serving crm: ") and serving[0].endswith("at http://127.0.0.1:8000/crm")
     assert serving[1].startswith("serving inventory: ") and serving[1].endswith("at http://127.0.0.1:8000/inventory")
-    assert serving[2].startswith("serving payments: ") and serving[2].endswith("at http://127.0.0.1:8000/payments")
+    assert serving[2].startswith("serving payments: ")
+    assert serving[2].endswith("at http://127.0.0.1:8000/payments (state: memory)")  # sandbox.toml turns state on
     assert "note: " not in err
     assert "seed 1" in err  # the workspace's own seed from sandbox.toml
 

@@ -43,9 +43,13 @@ def client() -> httpx.Client:
 
 
 def test_rest_answers_under_its_mount(client: httpx.Client) -> None:
-    response = client.get("/payments/customers/cus_1", headers={"X-Api-Key": "sk_test_1"})
+    # the workspace turns state on for payments: the customer its examples name exists, others are created first
+    response = client.get("/payments/customers/cus_9s6XKzkNRiz8i3", headers={"X-Api-Key": "sk_test_1"})
     assert response.status_code == 200
-    assert response.json()["id"] == "cus_1"
+    assert response.json()["id"] == "cus_9s6XKzkNRiz8i3"
+    created = client.post("/payments/customers", json={"name": "Ann"}, headers={"X-Api-Key": "sk_test_1"}).json()
+    read = client.get(f"/payments/customers/{created['id']}", headers={"X-Api-Key": "sk_test_1"})
+    assert read.json() == created
 
 
 def test_soap_answers_under_its_mount_and_echoes_the_id(client: httpx.Client) -> None:
