@@ -124,6 +124,8 @@ class MockResult:
     GraphQL request reaches each root field it selects); empty when none was (a 404, ``?wsdl``, an admin
     endpoint). ``violations``: the request's violations found (those listed; the answer says how many in
     all). ``deprecated``: the deprecated elements the request used (operation ids, GraphQL fields).
+    ``delay`` and ``transport_fault``: how the adapter delivers the answer (``toolkit.sandbox.faults``); 0 and None
+    (nearly always): at once and whole.
     """
 
     response: Response
@@ -131,6 +133,10 @@ class MockResult:
     operations: tuple[str, ...] = field(default=())
     violations: tuple[Violation, ...] = field(default=())
     deprecated: tuple[str, ...] = field(default=())
+    # How the answer leaves (the sandbox's faults layer): seconds to wait before answering, and a broken delivery
+    # the adapter carries out: reset, empty, truncated, malformed-chunk, timeout, trickle:<bytes per second>
+    delay: float = 0.0
+    transport_fault: str | None = None
 
     @property
     def operation(self) -> str | None:

@@ -6,15 +6,25 @@ the body's size (``max_body``, answered in the protocol's own form), a guard tha
 ``GET /__ctk/health`` for every protocol, one log line per refused request, and sending webhook and
 callback events (``deliver.Deliverer``: after the response, on the server's event loop, so a slow
 receiver never delays the client; only to destinations the ``DestinationPolicy`` allows).
+
+An answer the sandbox's faults layer shaped (``MockResult.delay``, ``MockResult.transport_fault``) leaves after
+an ``asyncio.sleep``, slowly (``trickle``), or broken: ``reset``, ``empty``, ``truncated`` and ``malformed-chunk``
+need the connection itself, which ctk's HTTP protocol (``toolkit.mock.http_server``) lends through the
+``ctk.raw`` scope extension (``scope["extensions"]["ctk.raw"]["write"](scope, data, abort)``: write raw bytes,
+then close or reset). Under another ASGI server the answer is sent whole instead, after its delay. ``timeout``
+answers nothing until the client leaves (at most ``TIMEOUT_HOLD`` seconds). The normal path pays one check.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, MutableMapping
+from http import HTTPStatus
 from typing import Any
 
 from toolkit.destinations import DestinationPolicy
-from toolkit.exchange import Request, Response, lower_headers
+from toolkit.exchange import MockResult, Request, Response, lower_headers
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock.deliver import Deliverer
 from toolkit.mock.guard import failed
@@ -30,6 +40,9 @@ Send = Callable[[Message], Awaitable[None]]
 HEALTH_PATH = ADMIN_PREFIX + "/health"
 _HEALTHY = Response(200, (("content-type", "application/json"),), b'{"status":"ok"}')
 _CLOSE = ("connection", "close")
+RAW_EXTENSION = "ctk.raw"  # lent by toolkit.mock.http_server: write raw bytes to the connection, then close or reset
+TIMEOUT_HOLD = 600.0  # seconds a ``timeout`` fault holds a connection the client keeps open
+_TRICKLE_STEPS = 10  # pieces a second when trickling
 
 
 class _BodyRefusedError(Exception):
@@ -88,19 +101,29 @@ class MockASGIApp:
             answer = error_response(self.handler, request, refused.status, str(refused))
             response = Response(answer.status, (*answer.headers, _CLOSE), answer.body)
         else:
-            response = self._answer(request)
+            answered = self._answer(request)
+            if isinstance(answered, MockResult):  # shaped by the faults layer (rare): delayed, slow or broken
+                await _shaped(scope, receive, send, answered)
+                return
+            response = answered
         if 400 <= response.status < 500:
             log_client_error(request, response)
         await send({"type": "http.response.start", "status": response.status, "headers": response.raw_headers()})
         await send({"type": "http.response.body", "body": response.body})
 
-    def _answer(self, request: Request) -> Response:
+    def _answer(self, request: Request) -> Response | MockResult:
+        """The response, or the whole result when the faults layer shaped how it leaves (delayed, broken)."""
         if request.path == HEALTH_PATH:
             return _HEALTHY  # every protocol's server answers it, for supervisors and the test harness
         try:
             result = self.handler(request)
         except Exception as error:  # noqa: BLE001 -- a bug in ctk costs one 500 (guard.failed), never the server
             result = failed(error, request)
+        if result.transport_fault is not None or result.delay:
+            if result.deliveries and self.deliver:
+                for delivery in result.deliveries:
+                    self.deliverer.submit(delivery)
+            return result
         if not result.deliveries or not self.deliver:
             return result.response
         admin = is_under(request.path, ADMIN_PREFIX)
@@ -158,6 +181,71 @@ class MockASGIApp:
                 await self.deliverer.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+async def _shaped(scope: Scope, receive: Receive, send: Send, result: MockResult) -> None:
+    """Send ``result`` as the faults layer asked: after its delay, slowly, or broken (see the module's docstring)."""
+    if result.delay > 0:
+        await asyncio.sleep(result.delay)  # never a blocking sleep: the loop serves other connections meanwhile
+    response = result.response
+    fault = result.transport_fault
+    if fault is not None and fault.startswith("trickle:"):
+        await _trickle(send, response, int(fault.partition(":")[2]))
+        return
+    if fault == "timeout":
+        await _hold(receive)
+        return
+    raw = (scope.get("extensions") or {}).get(RAW_EXTENSION) if fault is not None else None
+    if raw is None:  # nothing to break, or another server (no raw access): the answer, whole
+        await send({"type": "http.response.start", "status": response.status, "headers": response.raw_headers()})
+        await send({"type": "http.response.body", "body": response.body})
+        return
+    write = raw["write"]
+    if fault == "reset":
+        write(scope, b"", True)
+    elif fault == "empty":
+        write(scope, b"", False)
+    elif fault == "truncated":
+        body = response.body or b"{}"  # a body must be promised for part of it to be missing
+        write(scope, _head(response, (("content-length", str(len(body))),)) + body[: len(body) // 2], False)
+    else:  # malformed-chunk: a chunk size line that is not hexadecimal
+        write(scope, _head(response, (("transfer-encoding", "chunked"),)) + b"zz\r\n" + response.body[:16], False)
+
+
+def _head(response: Response, framing: tuple[tuple[str, str], ...]) -> bytes:
+    try:
+        reason = HTTPStatus(response.status).phrase
+    except ValueError:
+        reason = ""
+    lines = [f"HTTP/1.1 {response.status} {reason}"]
+    lines += [f"{name}: {value}" for name, value in response.headers if name.lower() not in _FRAMING]
+    lines += [f"{name}: {value}" for name, value in (*framing, _CLOSE)]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+_FRAMING = frozenset(("content-length", "transfer-encoding", "connection"))
+
+
+async def _trickle(send: Send, response: Response, rate: int) -> None:
+    await send({"type": "http.response.start", "status": response.status, "headers": response.raw_headers()})
+    body = response.body
+    step = max(1, rate // _TRICKLE_STEPS)
+    for start in range(0, len(body), step):
+        piece = body[start : start + step]
+        await send({"type": "http.response.body", "body": piece, "more_body": True})
+        await asyncio.sleep(len(piece) / rate)
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _hold(receive: Receive) -> None:
+    """Answer nothing until the client gives up (its read timeout), or ``TIMEOUT_HOLD`` seconds."""
+
+    async def until_disconnect() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(until_disconnect(), TIMEOUT_HOLD)
 
 
 def _content_length(headers: tuple[tuple[str, str], ...]) -> str | None:

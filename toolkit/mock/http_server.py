@@ -20,6 +20,10 @@ connection slot with heads sent one byte at a time (slowloris). ``BoundedHttpToo
 - closing a connection whose client does not read what was sent discards it (``abort``), so unread
   answers cannot pile up in memory until the client reads them.
 
+- ``ctk.raw`` (an ASGI scope extension, for the sandbox's faults layer): the app may write raw bytes and
+  then close or reset the connection (``transport.abort``: an RST), which standard ASGI messages cannot say.
+  It costs one dict store per request (the extension is built once per connection).
+
 - ``body_timeout``: from the first read that leaves a request's body incomplete until it is whole;
   then 408 and the connection is closed (the ASGI app sees a disconnect and does not ask the mock).
 
@@ -36,6 +40,8 @@ import itertools
 import json
 import logging
 import resource
+import socket
+import struct
 from asyncio import TimerHandle, Transport
 from typing import Any
 
@@ -76,6 +82,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.opened = 0  # accept order, for eviction among connections idle since the same moment
         self._head_timer: TimerHandle | None = None
         self._body_timer: TimerHandle | None = None
+        # the ctk.raw extension (toolkit.mock.asgi.RAW_EXTENSION), built once per connection
+        self._extensions: dict[str, dict[str, Any]] = {"ctk.raw": {"write": self._raw_write}}
 
     # -- the connection ------------------------------------------------------------------------
 
@@ -140,7 +148,29 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.in_head = False
         if self._head_timer is not None:
             self._cancel_head_timer()
+        self.scope["extensions"] = self._extensions  # type: ignore[typeddict-item]
         HttpToolsProtocol.on_headers_complete(self)
+
+    def _raw_write(self, scope: Any, data: bytes, abort: bool) -> None:
+        """The ``ctk.raw`` extension: write ``data`` as the answer to the request of ``scope``, then close the
+        connection (``abort``: reset it, RST, discarding what was not sent). The request's cycle is marked
+        answered, so uvicorn neither adds a 500 nor logs one."""
+        cycles = [self.cycle, *(cycle for cycle, _ in self.pipeline)]
+        for cycle in cycles:
+            if cycle is not None and cycle.scope is scope:
+                cycle.response_started = cycle.response_complete = True
+                cycle.keep_alive = False
+        if self.transport.is_closing():
+            return
+        if data:
+            self.transport.write(data)
+        if abort:
+            sock = self.transport.get_extra_info("socket")
+            if sock is not None:  # linger 0: close() sends an RST, as a crashed server's kernel does
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.transport.abort()
+        else:
+            self.transport.close()
 
     def on_message_complete(self) -> None:
         HttpToolsProtocol.on_message_complete(self)

@@ -11,10 +11,15 @@ import there); anything else is refused with zeep's ``TransportError`` rather th
 the schemas zeep fetches by their namespace URL on its own (it auto-imports SOAP encoding whenever a
 schema mentions ``soapenc:``): those are answered from ctk's built-in copies (``builtin_schema``).
 zeep is imported only here, so the rest of ctk never loads it.
+
+An answer the sandbox's faults layer shaped waits its ``delay`` (``time.sleep``), and a broken delivery raises
+what ``requests`` raises against a real server (``FAULT_ERRORS``): a reset, an empty answer or a timeout before
+any byte is a ``ConnectionError`` (``ReadTimeout``), a body cut short or badly chunked ``ChunkedEncodingError``.
 """
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -75,7 +80,35 @@ class MockZeepTransport(Transport):
             pairs.insert(0, ("host", parts.netloc))
         request = Request(method, parts.path or "/", query, tuple(pairs), body)
         self.requests.append(request)
-        return _to_requests(self.handler(request).response, url)
+        result = self.handler(request)
+        if result.delay > 0:
+            time.sleep(result.delay)
+        fault = result.transport_fault
+        if fault is not None and not fault.startswith("trickle:"):
+            kind, message = FAULT_ERRORS.get(
+                fault, (requests.exceptions.ConnectionError, f"connection broken ({fault})")
+            )
+            raise kind(message)
+        return _to_requests(result.response, url)
+
+
+# What requests (over urllib3) raises when a real server breaks the answer so.
+FAULT_ERRORS: dict[str, tuple[type[requests.exceptions.RequestException], str]] = {
+    "reset": (
+        requests.exceptions.ConnectionError,
+        "('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))",
+    ),
+    "empty": (
+        requests.exceptions.ConnectionError,
+        "('Connection aborted.', RemoteDisconnected('Remote end closed connection without response'))",
+    ),
+    "truncated": (requests.exceptions.ChunkedEncodingError, "('Connection broken: IncompleteRead', IncompleteRead)"),
+    "malformed-chunk": (
+        requests.exceptions.ChunkedEncodingError,
+        "('Connection broken: InvalidChunkLength', InvalidChunkLength)",
+    ),
+    "timeout": (requests.exceptions.ReadTimeout, "Read timed out."),
+}
 
 
 def builtin_schema(url: str) -> bytes | None:
