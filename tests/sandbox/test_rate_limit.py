@@ -22,6 +22,7 @@ from tests.support.paths import REPO
 from toolkit import compile_mock, load_contract
 from toolkit.errors import ConfigError
 from toolkit.exchange import MockResult, Request
+from toolkit.limits import Limits
 from toolkit.mock import MockEnvelope, MockTransport
 from toolkit.mock.asgi import MockASGIApp
 from toolkit.mock.loopback import serve_in_thread
@@ -285,13 +286,15 @@ def test_x_ratelimit_headers_and_none(payments: MockEnvelope, store: Store, judg
         assert first.headers["x-ratelimit-limit"] == "1" and first.headers["x-ratelimit-remaining"] == "0"
         assert int(first.headers["x-ratelimit-reset"]) >= int(time.time())  # epoch seconds
         assert "ratelimit-limit" not in first.headers
-    handler, _ = limited(payments, {"requests": 1, "per": "1h", "headers": "none"}, open_store("memory"))
+    quiet = open_store("memory")
+    handler, _ = limited(payments, {"requests": 1, "per": "1h", "headers": "none"}, quiet)
     with client(handler, judge, **key("sk_test_a")) as http:
         first = http.get("/customers")
         assert not [name for name in first.headers if "ratelimit" in name]
         refused = http.get("/customers")
         assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
         assert not [name for name in refused.headers if "ratelimit" in name]
+    quiet.close()
 
 
 def test_an_operation_has_its_own_quota(payments: MockEnvelope, store: Store, judge: Judge) -> None:
@@ -413,6 +416,19 @@ def test_a_planted_secret_is_never_stored_nor_echoed(payments: MockEnvelope, tmp
     finally:
         for store in stores:
             store.close()
+
+
+def test_a_full_store_lets_requests_through_with_a_warning(payments: MockEnvelope) -> None:
+    store = open_store("memory", limits=Limits(max_stored_items=1))
+    try:
+        handler, _ = limited(payments, {"requests": 1, "per": "1h"}, store)
+        assert handler(rest("GET", "/customers", ("x-api-key", "a"))).response.status == 200
+        answer = handler(rest("GET", "/customers", ("x-api-key", "b"))).response  # a second counter: refused
+        assert answer.status == 200
+        assert (answer.header("ctk-warning") or "").startswith("rate limit not applied: the sandbox's store failed")
+        assert answer.header("ratelimit-limit") is None
+    finally:
+        store.close()
 
 
 def test_credentials_from_a_query_parameter_and_a_cookie(tmp_path: Path, store: Store) -> None:

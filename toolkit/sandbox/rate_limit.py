@@ -70,16 +70,18 @@ from toolkit.model import Protocol
 from toolkit.sandbox.layers import Call, Next
 from toolkit.sandbox.rate_limit_config import Quota, RateLimits, parse_rate_limits
 from toolkit.sandbox.store import Store
+from toolkit.sandbox.stores import StoreError, StoreFullError
 
 __all__ = ["RateLimitLayer", "rate_limit_layer"]
 
 ANONYMOUS = "anonymous"
-LIMIT_FIELDS = {
-    "ratelimit": ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"),
-    "x-ratelimit": ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"),
-    "none": (),
-}
-_FILLED = frozenset({"retry-after", *LIMIT_FIELDS["ratelimit"], *LIMIT_FIELDS["x-ratelimit"]})
+WARNING = "ctk-warning"
+_MAX_WARNING = 400  # characters of a ctk-warning header
+_IETF = ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset")
+_X = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
+LIMIT_FIELDS: dict[str, tuple[str, ...]] = {"ratelimit": _IETF, "x-ratelimit": _X, "none": ()}
+_FILLED = frozenset({"retry-after", *_IETF, *_X})
+_NOTHING: dict[str, Any] = {}
 _KEPT_RETRY_AFTERS = 50  # per credential, in the report
 _SCAN = 65536  # bytes of a SOAP body searched for a WS-Security Username
 _USERNAME = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Username\b[^>]{0,256}>\s*([^<\s][^<]{0,511}?)\s*</")
@@ -176,20 +178,41 @@ class RateLimitLayer:
     def __call__(self, call: Call, inner: Next) -> MockResult:
         request = call.request
         quota = self._quota_for(request)
-        client = self.client_id(request)
-        key = f"{client}|{quota.scope}"
-        base = self.prefix(call.session)
         now = time.time()
-        hold = self._store.get(base + "holds", key)
-        if isinstance(hold, dict) and now < float(hold["at"]) + float(hold["after"]):
-            return self._early(call, inner, quota, client, hold, now)
-        decision = self._take(base, key, quota, now)
+        try:
+            decision, after, violations = self._decide(call.session, quota, self.client_id(request), now)
+        except (StoreError, StoreFullError) as error:  # never a crash: the request goes through, and says why
+            result = inner(call)
+            text = f"rate limit not applied: the sandbox's store failed: {error.message}"[:_MAX_WARNING]
+            warning = "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in text)  # a header value is latin-1
+            return replace(result, response=_with_headers(result.response, [(WARNING, warning)]))
         if decision.allowed:
             return self._shaped(request, inner(call), decision, now)
+        return self._limited(call, inner, quota, decision, after, now, violations)
+
+    def _decide(
+        self, session: str, quota: Quota, client: str, now: float
+    ) -> tuple[_Decision, int, tuple[Violation, ...]]:
+        """Whether the request may go in; if not, the Retry-After it gets and, for an early retry, its violation.
+        Every store call of the layer is made here."""
+        key = f"{client}|{quota.scope}"
+        base = self.prefix(session)
+        hold = self._store.get(base + "holds", key)
+        if isinstance(hold, dict) and now < float(hold["at"]) + float(hold["after"]):
+            at, asked = float(hold["at"]), hold["after"]
+            left = at + float(asked) - now
+            message = f"retried {max(0.0, now - at):.1f} s after a 429 that asked for {asked} s"
+            after = max(1, math.ceil(left))
+            self._count(base, client, after, early=True)
+            limit = quota.capacity if quota.algorithm == "token_bucket" else quota.requests
+            return _Decision(False, limit, 0, left, left), after, (Violation("header", message, "retry-after"),)
+        decision = self._take(base, key, quota, now)
+        if decision.allowed:
+            return decision, 0, ()
         after = max(1, math.ceil(decision.wait))
         self._store.put(base + "holds", key, {"at": now, "after": after})
         self._count(base, client, after, early=False)
-        return self._limited(call, inner, quota, decision, after, now, ())
+        return decision, after, ()
 
     def _quota_for(self, request: Request) -> Quota:
         if self._rest is None or not self.limits.operations:
@@ -218,18 +241,6 @@ class RateLimitLayer:
         tokens -= 1.0
         self._store.put(namespace, key, {"tokens": round(tokens, 9), "at": now})
         return _Decision(True, capacity, math.floor(tokens), (capacity - tokens) / rate)
-
-    def _early(
-        self, call: Call, inner: Next, quota: Quota, client: str, hold: dict[str, Any], now: float
-    ) -> MockResult:
-        at, asked = float(hold["at"]), hold["after"]
-        waited = max(0.0, now - at)
-        left = at + float(asked) - now
-        violation = Violation("header", f"retried {waited:.1f} s after a 429 that asked for {asked} s", "retry-after")
-        after = max(1, math.ceil(left))
-        self._count(self.prefix(call.session), client, after, early=True)
-        limit = quota.capacity if quota.algorithm == "token_bucket" else quota.requests
-        return self._limited(call, inner, quota, _Decision(False, limit, 0, left, left), after, now, (violation,))
 
     def _count(self, base: str, client: str, after: int, *, early: bool) -> None:
         """The report's entry for ``client``: its 429s and early retries counted atomically (``incr``), the
@@ -279,30 +290,32 @@ class RateLimitLayer:
         """``result`` with the rate-limit header fields: those ``headers`` chooses, and for REST those the
         contract declares for this answer, where the value fits the declared schema."""
         reset = max(0, math.ceil(decision.reset))
-        values = {
-            "ratelimit-limit": decision.limit,
-            "ratelimit-remaining": decision.remaining,
-            "ratelimit-reset": reset,
-            "x-ratelimit-limit": decision.limit,
-            "x-ratelimit-remaining": decision.remaining,
-            "x-ratelimit-reset": math.ceil(now + decision.reset),
-        }
-        names: list[str] = list(self._fields)
-        if retry_after is not None:
-            values["retry-after"] = retry_after
-        declared = self._rest.declared(request, result) if self._rest is not None else {}
-        for name in declared:
-            if name not in names and name in values:
-                names.append(name)
-        pairs: list[tuple[str, str]] = []
-        for name in names:
-            value = values[name]
-            fits = declared.get(name)
-            if fits is not None and not fits(value):
-                continue  # the contract declares this header with a schema our value does not fit
-            pairs.append((name, str(value)))
-        if retry_after is not None and "retry-after" not in names:
-            pairs.append(("retry-after", str(retry_after)))
+        limit, remaining = decision.limit, decision.remaining
+        declared = self._rest.declared(request, result) if self._rest is not None else _NOTHING
+        if not declared:  # the common case: the fields chosen, nothing to check
+            if self._fields is _IETF:
+                pairs = [(_IETF[0], str(limit)), (_IETF[1], str(remaining)), (_IETF[2], str(reset))]
+            elif self._fields:
+                epoch = math.ceil(now + decision.reset)
+                pairs = [(_X[0], str(limit)), (_X[1], str(remaining)), (_X[2], str(epoch))]
+            else:
+                pairs = []
+        else:
+            values = {
+                _IETF[0]: limit, _IETF[1]: remaining, _IETF[2]: reset,
+                _X[0]: limit, _X[1]: remaining, _X[2]: math.ceil(now + decision.reset),
+            }  # fmt: skip
+            if retry_after is not None:
+                values["retry-after"] = retry_after
+            names = [*self._fields, *(name for name in declared if name not in self._fields and name in values)]
+            pairs = []
+            for name in names:
+                fits = declared.get(name)
+                if fits is not None and not fits(values[name]):
+                    continue  # the contract declares this header with a schema our value does not fit
+                pairs.append((name, str(values[name])))
+        if retry_after is not None and not any(name == "retry-after" for name, _ in pairs):
+            pairs.append(("retry-after", str(retry_after)))  # always, whatever the declared schema says
         if not pairs:
             return result
         return replace(result, response=_with_headers(result.response, pairs))
