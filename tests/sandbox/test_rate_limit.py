@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -329,13 +330,37 @@ def test_declared_rate_limit_headers_are_filled_when_they_fit(tmp_path: Path, st
                         },
                     }
                 }
-            }
+            },
+            "/limited": {
+                "get": {
+                    "responses": {
+                        "200": {"description": "ok"},
+                        "429": {
+                            "description": "slow down",
+                            "headers": {
+                                # a Retry-After in a form ours is not: sent anyway, a 429 always has one
+                                "Retry-After": {"schema": {"type": "string", "enum": ["later"]}},
+                                "X-RateLimit-Limit": {"schema": {"type": "integer"}},
+                            },
+                            "content": {"application/json": {"schema": {"type": "object", "required": ["slow"]}}},
+                        },
+                    }
+                }
+            },
         },
     }
     path = tmp_path / "openapi.json"
     path.write_text(json.dumps(document), encoding="utf-8")
     envelope = compile_mock(load_contract(path), seed=1, mount="/api")
     handler, _ = limited(envelope, {"requests": 5, "per": "1h"}, store, api="things")
+    handler(Request("GET", "/api/limited", headers=(("authorization", "Bearer a"),)))
+    declared = handler(Request("GET", "/api/limited", headers=(("authorization", "Bearer a"),))).response
+    assert declared.status == 200
+    for _ in range(4):
+        declared = handler(Request("GET", "/api/limited", headers=(("authorization", "Bearer a"),))).response
+    assert declared.status == 429 and "slow" in json.loads(declared.body)  # the contract's own 429
+    assert declared.header("x-ratelimit-limit") == "5"  # declared there: filled
+    assert int(declared.header("retry-after") or 0) >= 1
     answer = handler(Request("GET", "/api/things")).response
     assert answer.status == 200
     assert answer.header("x-ratelimit-remaining") == "4"  # declared, filled although headers = "ratelimit"
@@ -381,6 +406,27 @@ def test_a_shared_sqlite_store_shares_the_quota(payments: MockEnvelope, tmp_path
     finally:
         first_store.close()
         second_store.close()
+
+
+def test_concurrent_requests_through_two_sandboxes_share_one_exact_quota(
+    payments: MockEnvelope, tmp_path: Path
+) -> None:
+    url = f"sqlite:{tmp_path / 'sandbox.db'}"
+    stores = [open_store(url), open_store(url)]
+    try:
+        handlers = [limited(payments, {"requests": 25, "per": "1h"}, store)[0] for store in stores]
+        request = rest("GET", "/customers", ("x-api-key", "sk_test_a"))
+
+        def send(index: int) -> int:
+            return handlers[index % 2](request).response.status
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(send, range(60)))
+        # a fixed window is one atomic incr per request: exactly the quota gets through
+        assert statuses.count(200) == 25 and statuses.count(429) == 35
+    finally:
+        for store in stores:
+            store.close()
 
 
 def test_a_planted_secret_is_never_stored_nor_echoed(payments: MockEnvelope, tmp_path: Path) -> None:
@@ -554,3 +600,16 @@ def test_the_layer_has_its_place(payments: MockEnvelope, store: Store) -> None:
     layer = rate_limit_layer(payments, {"requests": 5, "per_s": 0.5}, store, api="payments", where=WHERE)
     assert layer.name == "rate_limit"
     assert layer.limits.quota.window == 0.5 and layer.limits.headers == "ratelimit"
+
+
+def test_ctk_serve_builds_the_layer_from_the_api_table() -> None:
+    from toolkit.sandbox.server import MountedContract, ServeConfig, build_handler
+
+    api = MountedContract(str(PAYMENTS), "/v1", name="payments", rate_limit={"requests": 1, "per": "1h"})
+    handler = build_handler(ServeConfig(contracts=[api], seed=1))
+    request = rest("GET", "/customers", ("x-api-key", "sk_test_a"))
+    assert [handler(request).response.status for _ in range(2)] == [200, 429]
+    wrong = MountedContract(str(PAYMENTS), "/v1", name="payments", rate_limit={"requets": 1})
+    with pytest.raises(ConfigError) as refused:
+        build_handler(ServeConfig(contracts=[wrong], seed=1))
+    assert refused.value.where == "sandbox.toml [apis.payments].rate_limit.requets"
