@@ -27,12 +27,13 @@ given: ``{"at", "after"}``), ``#rate/counts`` (counters ``CLIENT|limited``, ``CL
 ``#rate/clients`` (per credential, what ``report`` shows). Resetting a session (clearing ``api/session/``)
 resets its quotas.
 
-**Counting.** A fixed window is the wall clock cut in windows (``floor(time / window)``): one atomic
-``store.incr(..., ttl=window)`` per request, so processes sharing a SQLite or Redis store share one quota
-exactly. A token bucket is a small JSON value read and written per request (``get`` + ``put``): two
-requests of one credential at the same instant, in two threads or processes, may both take the last
-token (a lost update: the quota is exceeded by at most the number of concurrent requests); the fixed
-window has no such race.
+**Counting.** Every request through the layer counts (a 404 or an OPTIONS too, as at a gateway). A fixed
+window is the wall clock cut in windows (``floor(time / window)``, so a credential's first window may be
+shorter than ``per``): one atomic ``store.incr(..., ttl=window)`` per request, so processes sharing a SQLite
+or Redis store share one quota exactly. A token bucket is a small JSON value read and written per request
+(``get`` + ``put``): two requests of one credential at the same instant, in two threads or processes, may
+both take the last token (a lost update: the quota is exceeded by at most the number of concurrent
+requests); the fixed window has no such race.
 
 **The 429.** Over the quota, the request does not reach the inner layers' behaviour: REST re-asks them with
 ``Prefer: code=429`` added, so the answer is the contract's declared 429 (its body and headers, the
@@ -48,8 +49,9 @@ Headers the contract does not declare are added: OpenAPI allows undeclared respo
 ``Violation("header", "retried 0.4 s after a 429 that asked for 2 s", name="retry-after")``; the count is
 kept (``#rate/counts``) and shown by ``RateLimitLayer.report(session)``.
 
-Per request the layer costs one ``get`` (the hold) and one ``incr`` (fixed window) or ``put`` (token
-bucket); a 429 adds a few more store calls.
+Per request the layer costs one ``get`` (the hold) and one ``incr`` (fixed window) or a ``get`` and a ``put``
+(token bucket); a 429 adds a few more store calls. A store that fails or is full never fails the request: it
+goes through unlimited, with a ``ctk-warning`` header saying why.
 """
 
 from __future__ import annotations
