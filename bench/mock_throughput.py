@@ -7,9 +7,12 @@ all three protocols, so REST (payments: GET one, GET a list of 20, a validated P
 GetAccount, validated and generated) and GraphQL (inventory: a product with nested fields) are
 measured in the same run, on the same server. The "20k ids" rows send a different id on every
 request, so no memoised answer is reused. Prints requests/s, p50/p99 latency, and the ratio of ctk
-to the bare app for each.
+to the bare app for each. That server runs with ``--no-state``; then the same REST reads and creates
+are measured on servers with state on (``--state`` with each store: memory, a SQLite file, and a
+Redis server when ``redis-server`` is installed), each as a ratio to the stateless server.
 
     python bench/mock_throughput.py [--seconds 5] [--connections 32] [--only SOAP] [--max-requests 400000]
+    python bench/mock_throughput.py --no-state-rows     # only the stateless rows
 
 Bounded in time and requests; loopback only. On a 2-core machine the load generator and the server
 share the cores: the ratio, not the absolute figure, is what compares.
@@ -26,6 +29,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -70,6 +74,11 @@ SCENARIOS: list[Scenario] = [
     ("GraphQL 20k ids", "POST", "/inventory", GRAPHQL_BODY, GRAPHQL),
 ]
 DISTINCT = 20_000
+# With state on, a read is of a stored resource (the one the contract's example names), a create stores one.
+STATE_SCENARIOS: list[Scenario] = [
+    ("REST GET one", "GET", "/payments/customers/cus_9s6XKzkNRiz8i3", None, REST),
+    ("REST POST create", "POST", "/payments/customers", POST_BODY, {**REST, "Content-Type": "application/json"}),
+]
 
 
 def start(command: list[str], port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
@@ -231,6 +240,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=1, help="ctk serve --workers (the bare app gets the same)")
     parser.add_argument("--only", default="", help="run the scenarios whose name contains this text")
     parser.add_argument("--builtin", action="store_true", help="use the built-in load generator even if wrk exists")
+    parser.add_argument("--no-state-rows", action="store_true", help="skip the rows with state on")
     args = parser.parse_args()
     generator = "wrk" if shutil.which("wrk") and not args.builtin else "built-in asyncio client"
     print(f"load generator: {generator}; {args.connections} connections; {args.seconds:.0f} s per run; "
@@ -243,8 +253,9 @@ def main() -> int:
     bare = start([sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(bare_port), *uvicorn_flags], bare_port,
                  {"PYTHONPATH": str(bare_dir)})  # fmt: skip
     # --log-level warning: ctk's one line per refused request is not what is measured (and stderr is a pipe here)
-    ctk = start([sys.executable, "-m", "toolkit.cli", "serve", "--root", str(ROOT), "--port", str(ctk_port),
-                 "--workers", str(args.workers), "--log-level", "warning"], ctk_port)  # fmt: skip
+    serve = [sys.executable, "-m", "toolkit.cli", "serve", "--root", str(ROOT), "--workers", str(args.workers),
+             "--log-level", "warning"]  # fmt: skip
+    ctk = start([*serve, "--port", str(ctk_port), "--no-state"], ctk_port)
     try:
         print(f"{'scenario':20} {'server':6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}   statuses")
         for scenario in [item for item in SCENARIOS if args.only.lower() in item[0].lower()]:
@@ -256,10 +267,52 @@ def main() -> int:
                 print(f"{name:20} {label:6} {result['rps']:9.0f} {result['p50_ms']:8.2f} {result['p99_ms']:8.2f}   "
                       f"{result.get('statuses', '')}")  # fmt: skip
             print(f"{name:20} ratio ctk/bare: {ctk_result['rps'] / bare_result['rps']:.2f}")
+        if not args.no_state_rows:
+            state_rows(serve, ctk_port, args)
     finally:
         stop(ctk)
         stop(bare)
     return 0
+
+
+def state_rows(serve: list[str], stateless_port: int, args: argparse.Namespace) -> None:
+    """REST reads and creates with state on, per store, as a ratio to the stateless server in the same run."""
+    stores: list[tuple[str, str]] = [("memory", "memory") if args.workers == 1 else ("", "")]
+    workdir = Path(tempfile.mkdtemp(prefix="ctk_bench_state_"))
+    stores.append(("sqlite", f"sqlite:{workdir / 'state.db'}"))
+    redis = None
+    if shutil.which("redis-server"):
+        redis_port = free_port()
+        redis = start(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
+                       "--appendonly", "no", "--dir", str(workdir)], redis_port)  # fmt: skip
+        stores.append(("redis", f"redis://127.0.0.1:{redis_port}/0"))
+    else:
+        print("(no redis-server installed: the Redis row is skipped)")
+    try:
+        print(
+            f"\nwith state on: {'scenario':20} {'store':7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}  ratio to stateless"
+        )
+        stateless = {scenario[0]: measure(stateless_port, scenario, args) for scenario in STATE_SCENARIOS}
+        for label, url in stores:
+            if not label:
+                continue
+            port = free_port()
+            # a collection holds max_stored_items per session: raised so a long create run measures creates, not 429s
+            extra = ["--limit", "max_stored_items=10000000"]
+            server = start([*serve, "--port", str(port), "--state", "--store", url, *extra], port)
+            try:
+                for scenario in STATE_SCENARIOS:
+                    measure(port, scenario, argparse.Namespace(**{**vars(args), "seconds": 1.0}))  # warm-up
+                    result = measure(port, scenario, args)
+                    ratio = result["rps"] / stateless[scenario[0]]["rps"]
+                    print(f"with state on: {scenario[0]:20} {label:7} {result['rps']:9.0f} {result['p50_ms']:8.2f} "
+                          f"{result['p99_ms']:8.2f}  {ratio:.2f}   {result.get('statuses', '')}")  # fmt: skip
+            finally:
+                stop(server)
+    finally:
+        if redis is not None:
+            stop(redis)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ _API_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 _TOP_KEYS = {"sandbox", "apis", "limits"}
 _SANDBOX_KEYS = {"host", "port", "seed", "webhook_hosts", "store"}
-_API_KEYS = {"contract", "mount", "published", "mirrors", "vendor", "mock", "state"}
+_API_KEYS = {"contract", "mount", "published", "mirrors", "vendor", "mock", "state", "faults", "rate_limit"}
 # Where the sandbox keeps state: in this process, a SQLite file, or a Redis server shared by several processes.
 STORE_FORMS = ("memory", "sqlite:PATH", "redis://HOST:PORT/DB")
 # Settings of an API's mock, by kind; which protocol understands which is checked when the contract is loaded.
@@ -74,6 +74,10 @@ class Api:
     vendor: Vendor | None = None
     mock: dict[str, int | bool] = field(default_factory=dict)  # [apis.NAME.mock]: the mock's limits and switches
     state: bool = False  # keep what clients create, read back, update and delete (inferred from the contract)
+    # [apis.NAME.faults] and [apis.NAME.rate_limit], as written: the sandbox checks them when it builds its layers
+    # (toolkit.sandbox.faults, toolkit.sandbox.rate_limit), naming this file and the key
+    faults: dict[str, Any] = field(default_factory=dict)
+    rate_limit: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -230,6 +234,8 @@ def _api(name: str, table: Any, root: Path, where: str) -> Api:
     vendor_table = table.get("vendor")
     vendor = _vendor(vendor_table, prefix + "vendor.", where) if vendor_table is not None else None
     mock = _mock_settings(_table(table, "mock", where, prefix), prefix + "mock.", where)
+    faults = _table(table, "faults", where, prefix)
+    rate_limit = _table(table, "rate_limit", where, prefix)
     state = table.get("state", False)
     if not isinstance(state, bool):
         raise ConfigError(
@@ -244,6 +250,8 @@ def _api(name: str, table: Any, root: Path, where: str) -> Api:
         vendor=vendor,
         mock=mock,
         state=state,
+        faults=faults,
+        rate_limit=rate_limit,
     )
 
 

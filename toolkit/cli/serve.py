@@ -55,10 +55,11 @@ if TYPE_CHECKING:
     "only problems.",
 )
 @click.option(
-    "--state",
-    is_flag=True,
-    help="Keep state for every API served: what clients create can be read back, listed, updated and deleted "
-    "(inferred from the contract; REST). Adds to sandbox.toml's [apis.NAME] state.",
+    "--state/--no-state",
+    default=None,
+    help="Keep state for every API served (--state) or for none (--no-state): what clients create can be read "
+    "back, listed, updated and deleted (inferred from the contract; REST).  [default: sandbox.toml's "
+    "[apis.NAME] state, else off]",
 )
 @click.option(
     "--store",
@@ -84,7 +85,7 @@ def serve(
     webhook_host: tuple[str, ...],
     limit: tuple[str, ...],
     log_level: str,
-    state: bool,
+    state: bool | None,
     store: str | None,
     root: Path | None,
     check: bool,
@@ -108,9 +109,9 @@ def serve(
             mounted, settings, base = [MountedContract(contract, mount, mirrors_from(mirror))], SandboxSettings(), None
         else:
             mounted, settings, base = _workspace_contracts(root)
-        if state:
+        if state is False:
             for item in mounted:
-                item.state = True
+                item.state = False
         store_url = _store_url(store, settings)
         # defaults < CTK_* environment variables (contract reading) < sandbox.toml [limits] < --limit
         limits = limits_from_options(limit, base or contract_limits(DEFAULT_LIMITS))
@@ -124,8 +125,9 @@ def serve(
             webhook_hosts=[*settings.webhook_hosts, *webhook_host],
             log_level=log_level,
             store=store_url,
+            state_everywhere=state is True,
         )
-        if workers > 1 and store_url == "memory" and any(item.state for item in mounted):
+        if workers > 1 and store_url == "memory" and (state or any(item.state for item in mounted)):
             raise ConfigError(
                 "state in memory belongs to one process; --workers would give each worker its own",
                 where="--workers",
@@ -227,15 +229,15 @@ def _workspace_contracts(root: Path | None) -> tuple[list[MountedContract], Sand
 
 
 def _announce(config: object, host: str, port: int, seconds: float, handler: object, check: bool) -> None:
-    from toolkit.mock.envelope import MockEnvelope
-    from toolkit.sandbox.server import ServeConfig
+    from toolkit.sandbox.server import Dispatcher, Mounted, ServeConfig
 
     assert isinstance(config, ServeConfig)
-    single = handler if isinstance(handler, MockEnvelope) else None  # one API: its mock decided the mount
+    # one API: its mock decided the mount (several: the dispatcher's mounts are the configured ones)
+    single: Mounted | None = None if isinstance(handler, Dispatcher) else handler  # type: ignore[assignment]
     for item in config.contracts:
         label = f"{item.name}: " if item.name else ""
         mount = item.mount or (single.mount if single is not None else "") or "/"
-        behaviours = f" (state: {_shown_store(config.store)})" if item.state else ""
+        behaviours = f" (state: {_shown_store(config.store)})" if item.state else f" ({item.note})" if item.note else ""
         click.echo(f"serving {label}{item.source} at http://{host}:{port}{mount}{behaviours}", err=True)
         endpoints = single.endpoints() if single is not None and item.mount is None else []
         for endpoint in endpoints:  # a WSDL's ports, each at its own address path

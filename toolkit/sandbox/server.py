@@ -24,7 +24,7 @@ from toolkit.exchange import MockResult, Request, Response
 from toolkit.limits import DEFAULT_LIMITS, Limits, limits_from
 from toolkit.mock.admin import AdminEndpoints
 from toolkit.mock.asgi import MockASGIApp
-from toolkit.mock.compiled import CompiledMock
+from toolkit.mock.compiled import CompiledMock, Endpoint
 from toolkit.mock.envelope import MockEnvelope
 from toolkit.mock.guard import guarded
 from toolkit.mock.handler import ADMIN_PREFIX, Handler, is_under
@@ -46,7 +46,10 @@ class MountedContract:
     mirrors: dict[str, str] = field(default_factory=dict)
     name: str = ""
     settings: dict[str, Any] = field(default_factory=dict)  # sandbox.toml [apis.NAME.mock]
-    state: bool = False  # keep state inferred from the contract ([apis.NAME] state, ctk serve --state)
+    state: bool = False  # keep state inferred from the contract ([apis.NAME] state = true)
+    note: str = ""  # set while building: what the sandbox could not turn on for this API, for ctk serve to say
+    faults: dict[str, Any] = field(default_factory=dict)  # [apis.NAME.faults], checked by toolkit.sandbox.faults
+    rate_limit: dict[str, Any] = field(default_factory=dict)  # [apis.NAME.rate_limit], by toolkit.sandbox.rate_limit
 
 
 @dataclass
@@ -60,6 +63,7 @@ class ServeConfig:
     webhook_hosts: list[str] = field(default_factory=list)  # destinations allowed besides loopback
     log_level: str = "info"
     store: str = "memory"  # where the APIs with state keep it: "memory", "sqlite:PATH", "redis://..."
+    state_everywhere: bool = False  # ctk serve --state: state for every API whose protocol has it, a note for others
 
     @property
     def effective_limits(self) -> Limits:
@@ -91,6 +95,8 @@ class Mounted(TypingProtocol):
     def __call__(self, request: Request) -> MockResult: ...
 
     def error_response(self, request: Request, status: int, message: str) -> Response: ...
+
+    def endpoints(self) -> list[Endpoint]: ...
 
 
 class Dispatcher:
@@ -139,7 +145,16 @@ def changed_limits(limits: Limits) -> dict[str, int | float]:
 def mounted_apis(space: Workspace, shown: Callable[[Path], str] = str) -> list[MountedContract]:
     """Every API of a workspace as ``ctk serve`` mounts it: contract, mount, mirrors and mock settings."""
     return [
-        MountedContract(shown(api.contract), api.mount, api.mirrors, name, dict(api.mock), api.state)
+        MountedContract(
+            shown(api.contract),
+            api.mount,
+            api.mirrors,
+            name,
+            dict(api.mock),
+            state=api.state,
+            faults=api.faults,
+            rate_limit=api.rate_limit,
+        )
         for name, api in space.apis.items()
     ]
 
@@ -163,7 +178,7 @@ def build_handler(config: ServeConfig) -> Mounted | Dispatcher:
         options.update(_settings_for(contract.protocol, item))
         handler = protocols.compile_mock(contract, seed=config.seed, validate=config.validate, **options)
         handler.warm()
-        handlers[handler.mount] = _layered(handler, item, stores)
+        handlers[handler.mount] = _layered(handler, item, stores, config.state_everywhere)
     if len(handlers) == 1:
         return next(iter(handlers.values()))
     return Dispatcher(handlers, limits, config.webhook_url)
@@ -184,12 +199,27 @@ class _Stores:
         return self._store
 
 
-def _layered(envelope: MockEnvelope, item: MountedContract, stores: _Stores) -> Mounted:
+def _layered(envelope: MockEnvelope, item: MountedContract, stores: _Stores, state_everywhere: bool) -> Mounted:
     """The API's envelope with the layers its settings turn on (none: the envelope itself)."""
     layers: list[Layer] = []
-    if item.state:
-        from toolkit.sandbox.state import state_layer
+    where = f"[apis.{item.name}]" if item.name else item.source
+    if item.rate_limit:
+        from toolkit.sandbox.rate_limit import rate_limit_layer
 
+        layers.append(rate_limit_layer(envelope, item.rate_limit, stores.get(), api=item.name or "/", where=where))
+    # always on, so one request can ask for a fault (Prefer: ctk-fault=503, ctk-latency=200) with none configured;
+    # with an empty table it costs a header lookup per request
+    from toolkit.sandbox.faults import faults_layer
+
+    layers.append(faults_layer(envelope, item.faults, stores.get(), api=item.name or "/", where=where))
+    from toolkit.sandbox.state import has_state, state_layer
+
+    if state_everywhere and not item.state:
+        if has_state(envelope.contract.protocol):
+            item.state = True
+        else:
+            item.note = f"state is not available yet for {protocols.label(envelope.contract.protocol)} APIs"
+    if item.state:
         layers.append(state_layer(envelope, stores.get(), api=item.name or envelope.mount or "/"))
     return SandboxedMock(envelope, layers) if layers else envelope
 

@@ -25,6 +25,11 @@ from toolkit.sandbox.store import Store
 __all__ = ["state_layer"]
 
 
+def has_state(protocol: Protocol) -> bool:
+    """Whether ctk keeps state for this protocol's APIs yet (REST only, for now)."""
+    return protocol is Protocol.OPENAPI
+
+
 def state_layer(envelope: MockEnvelope, store: Store, *, api: str) -> Layer:
     """The ``state`` layer for the API ``envelope`` serves, keeping its state in ``store`` under ``api/``."""
     protocol = envelope.contract.protocol
