@@ -141,7 +141,7 @@ def test_state_flag_turns_state_on_where_the_protocol_has_it_and_says_where_not(
     assert code == 0, err
     lines = {line.split(":")[0]: line for line in err.splitlines() if line.startswith("serving ")}
     assert lines["serving payments"].endswith("(state: memory)")
-    assert lines["serving crm"].endswith("(state is not available yet for WSDL APIs)")
+    assert lines["serving crm"].endswith("(state: memory)")
     assert lines["serving inventory"].endswith("(state is not available yet for GraphQL APIs)")
 
 
@@ -151,7 +151,8 @@ def test_no_state_flag_turns_the_workspaces_state_off() -> None:
     assert "state" not in "".join(line for line in err.splitlines() if line.startswith("serving "))
 
 
-def test_state_set_in_sandbox_toml_on_a_soap_api_is_refused_naming_it(tmp_path: Path) -> None:
+def test_state_set_in_sandbox_toml_on_a_soap_api_is_served(tmp_path: Path) -> None:
     config = f'[apis.crm]\ncontract = "{REPO / "contracts" / "crm" / "v1" / "crm.wsdl"}"\nstate = true\n'
     code, _, err = ctk("serve", "--root", str(write_workspace(tmp_path, config)), "--check")
-    assert code == 2 and "[apis.crm]" in err and "not available yet" in err
+    assert code == 0, err
+    assert "(state: memory)" in next(line for line in err.splitlines() if line.startswith("serving crm"))

@@ -10,8 +10,11 @@ ids and what each operation does are read from the contract once, when the layer
   items from the contract's examples), ``compile_model(mock)``
 - ``rest``: ``StateLayer``, the layer for REST APIs (namespaces ``api/session/collection``, the contract's
   404 for an unknown or deleted id, answers checked against the response schemas)
-- ``state_layer(envelope, store, api=...)`` (here): the layer for an API, by its contract's protocol; SOAP
-  and GraphQL have none yet (``ConfigError``)
+- ``soap_model``, ``soap``: the entity model of a WSDL (``Create/Get/Update/Delete/List<Entity>`` operations,
+  the id element) and ``SoapStateLayer`` (entities stored as XML, the not-found fault, answers checked
+  against the XSD)
+- ``state_layer(envelope, store, api=...)`` (here): the layer for an API, by its contract's protocol;
+  GraphQL has none yet (``ConfigError``)
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ __all__ = ["state_layer"]
 
 
 def has_state(protocol: Protocol) -> bool:
-    """Whether ctk keeps state for this protocol's APIs yet (REST only, for now)."""
-    return protocol is Protocol.OPENAPI
+    """Whether ctk keeps state for this protocol's APIs yet (REST and SOAP, for now)."""
+    return protocol in (Protocol.OPENAPI, Protocol.SOAP)
 
 
 def state_layer(envelope: MockEnvelope, store: Store, *, api: str) -> Layer:
@@ -38,6 +41,10 @@ def state_layer(envelope: MockEnvelope, store: Store, *, api: str) -> Layer:
         from toolkit.sandbox.state.rest import StateLayer
 
         return StateLayer(envelope, store, api=api)
+    if protocol is Protocol.SOAP:
+        from toolkit.sandbox.state.soap import SoapStateLayer
+
+        return SoapStateLayer(envelope, store, api=api)
     raise ConfigError(
         f"state is not available yet for {protocol.value} APIs: {api} is a {protocol.value} contract",
         where=f"[apis.{api}] state",
