@@ -12,6 +12,7 @@ import base64
 import json
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -218,6 +219,16 @@ def test_password_grant_and_refresh_with_rotation(shop: MockEnvelope, store: Sto
     assert third.response.status == 200
 
 
+def test_two_concurrent_refreshes_of_one_token_one_wins(shop: MockEnvelope, store: Store) -> None:
+    handler, _ = layered(shop, {}, store)
+    for _ in range(5):
+        refresh = answer(handler(token_request("grant_type=password&username=ann&password=pw")))["refresh_token"]
+        request = token_request(f"grant_type=refresh_token&refresh_token={refresh}")
+        with ThreadPoolExecutor(4) as pool:
+            statuses = list(pool.map(lambda r: handler(r).response.status, [request] * 4))
+        assert sorted(statuses) == [200, 400, 400, 400]
+
+
 def test_without_rotation_the_refresh_token_stays_valid(shop: MockEnvelope, store: Store) -> None:
     handler, _ = layered(shop, {"rotate_refresh_tokens": False}, store)
     refresh = answer(handler(token_request("grant_type=password&username=ann&password=pw")))["refresh_token"]
@@ -355,6 +366,11 @@ def test_secrets_and_tokens_are_never_in_the_store_in_clear(shop: MockEnvelope, 
         answers.append(refreshed.response.body)
         answers.append(handler(orders(issued[0])).response.body)
         answers.append(handler(token_request("grant_type=client_credentials", basic("shop-app", "x"))).response.body)
+        # what is kept: one digest per token issued, with its client and expiry
+        access = sqlite.items("shop/default/#oauth2/access")
+        assert len(access) == 3 and all(len(key) == 40 and value["client"] == "shop-app" for key, value in access)
+        assert all(isinstance(value["expires"], float) for _, value in access)
+        assert [value["revoked"] for _, value in sqlite.items("shop/default/#oauth2/refresh")] == [True, False]
     finally:
         sqlite.close()
     kept = b"".join(path.read_bytes() for path in tmp_path.glob("sandbox.db*"))
