@@ -142,7 +142,7 @@ def test_state_flag_turns_state_on_where_the_protocol_has_it_and_says_where_not(
     lines = {line.split(":")[0]: line for line in err.splitlines() if line.startswith("serving ")}
     assert lines["serving payments"].endswith("(state: memory)")
     assert lines["serving crm"].endswith("(state: memory)")
-    assert lines["serving inventory"].endswith("(state is not available yet for GraphQL APIs)")
+    assert lines["serving inventory"].endswith("(state: memory)")
 
 
 def test_no_state_flag_turns_the_workspaces_state_off() -> None:
@@ -151,8 +151,13 @@ def test_no_state_flag_turns_the_workspaces_state_off() -> None:
     assert "state" not in "".join(line for line in err.splitlines() if line.startswith("serving "))
 
 
-def test_state_set_in_sandbox_toml_on_a_soap_api_is_served(tmp_path: Path) -> None:
-    config = f'[apis.crm]\ncontract = "{REPO / "contracts" / "crm" / "v1" / "crm.wsdl"}"\nstate = true\n'
+def test_state_set_in_sandbox_toml_on_soap_and_graphql_apis_is_served(tmp_path: Path) -> None:
+    contracts = REPO / "contracts"
+    crm = contracts / "crm" / "v1" / "crm.wsdl"
+    inventory = contracts / "inventory" / "v1"
+    config = (f'[apis.crm]\ncontract = "{crm}"\nstate = true\n'
+              f'[apis.inventory]\ncontract = "{inventory}"\nmount = "/inventory"\nstate = true\n')  # fmt: skip
     code, _, err = ctk("serve", "--root", str(write_workspace(tmp_path, config)), "--check")
     assert code == 0, err
-    assert "(state: memory)" in next(line for line in err.splitlines() if line.startswith("serving crm"))
+    for name in ("crm", "inventory"):
+        assert "(state: memory)" in next(line for line in err.splitlines() if line.startswith(f"serving {name}"))

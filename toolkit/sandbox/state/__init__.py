@@ -13,8 +13,9 @@ ids and what each operation does are read from the contract once, when the layer
 - ``soap_model``, ``soap``: the entity model of a WSDL (``Create/Get/Update/Delete/List<Entity>`` operations,
   the id element) and ``SoapStateLayer`` (entities stored as XML, the not-found fault, answers checked
   against the XSD)
-- ``state_layer(envelope, store, api=...)`` (here): the layer for an API, by its contract's protocol;
-  GraphQL has none yet (``ConfigError``)
+- ``graphql``: ``GraphQLStateLayer`` (create mutations, reads by id, lists and Relay connections, shaped in
+  the JSON answer's ``data``)
+- ``state_layer(envelope, store, api=...)`` (here): the layer for an API, by its contract's protocol
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ __all__ = ["state_layer"]
 
 
 def has_state(protocol: Protocol) -> bool:
-    """Whether ctk keeps state for this protocol's APIs yet (REST and SOAP, for now)."""
-    return protocol in (Protocol.OPENAPI, Protocol.SOAP)
+    """Whether ctk keeps state for this protocol's APIs (REST, SOAP and GraphQL)."""
+    return protocol in (Protocol.OPENAPI, Protocol.SOAP, Protocol.GRAPHQL)
 
 
 def state_layer(envelope: MockEnvelope, store: Store, *, api: str) -> Layer:
@@ -45,6 +46,10 @@ def state_layer(envelope: MockEnvelope, store: Store, *, api: str) -> Layer:
         from toolkit.sandbox.state.soap import SoapStateLayer
 
         return SoapStateLayer(envelope, store, api=api)
+    if protocol is Protocol.GRAPHQL:
+        from toolkit.sandbox.state.graphql import GraphQLStateLayer
+
+        return GraphQLStateLayer(envelope, store, api=api)
     raise ConfigError(
         f"state is not available yet for {protocol.value} APIs: {api} is a {protocol.value} contract",
         where=f"[apis.{api}] state",
