@@ -303,3 +303,17 @@ def test_delete_then_read_is_the_declared_not_found_fault(items: Client) -> None
 def _text_ns(element: etree._Element, path: str) -> str | None:
     found = element.find(path, {"i": "urn:items"})
     return found.text if found is not None else None
+
+
+def test_prefer_fault_still_answers_the_declared_fault_for_a_stored_id(crm: Client) -> None:
+    _, created = crm.call("CreateAccount", NEW)
+    key = _text(created, "c:id")
+    text = (f'<e:Envelope xmlns:e="{SOAP11_ENV}" xmlns:c="{TYPES}"><e:Body><c:GetAccountRequest><c:id>{key}</c:id>'
+            "</c:GetAccountRequest></e:Body></e:Envelope>")  # fmt: skip
+    headers = (
+        ("content-type", "text/xml"),
+        ("soapaction", '"urn:example:crm/GetAccount"'),
+        ("prefer", "fault=CrmFault"),
+    )
+    result = crm.sandbox(Request("POST", "/soap/v1", headers=headers, body=text.encode()))
+    assert result.response.status == 500 and b"CrmFault" in result.response.body
