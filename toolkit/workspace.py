@@ -27,7 +27,20 @@ _API_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 _TOP_KEYS = {"sandbox", "apis", "limits"}
 _SANDBOX_KEYS = {"host", "port", "seed", "webhook_hosts", "store"}
-_API_KEYS = {"contract", "mount", "published", "mirrors", "vendor", "mock", "state", "faults", "rate_limit"}
+_API_KEYS = {
+    "contract",
+    "mount",
+    "published",
+    "mirrors",
+    "vendor",
+    "mock",
+    "state",
+    "faults",
+    "rate_limit",
+    "scenarios",
+    "oauth2",
+    "sunset",
+}
 # Where the sandbox keeps state: in this process, a SQLite file, or a Redis server shared by several processes.
 STORE_FORMS = ("memory", "sqlite:PATH", "redis://HOST:PORT/DB")
 # Settings of an API's mock, by kind; which protocol understands which is checked when the contract is loaded.
@@ -78,6 +91,11 @@ class Api:
     # (toolkit.sandbox.faults, toolkit.sandbox.rate_limit), naming this file and the key
     faults: dict[str, Any] = field(default_factory=dict)
     rate_limit: dict[str, Any] = field(default_factory=dict)
+    # [apis.NAME.scenarios], [apis.NAME.oauth2], [apis.NAME.sunset]: checked likewise (toolkit.sandbox.scenarios,
+    # toolkit.sandbox.oauth2, toolkit.sandbox.sunset)
+    scenarios: dict[str, Any] = field(default_factory=dict)
+    oauth2: dict[str, Any] = field(default_factory=dict)
+    sunset: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -236,6 +254,9 @@ def _api(name: str, table: Any, root: Path, where: str) -> Api:
     mock = _mock_settings(_table(table, "mock", where, prefix), prefix + "mock.", where)
     faults = _table(table, "faults", where, prefix)
     rate_limit = _table(table, "rate_limit", where, prefix)
+    scenarios = _table(table, "scenarios", where, prefix)
+    oauth2 = _table(table, "oauth2", where, prefix)
+    sunset = _table(table, "sunset", where, prefix)
     state = table.get("state", False)
     if not isinstance(state, bool):
         raise ConfigError(
@@ -252,6 +273,9 @@ def _api(name: str, table: Any, root: Path, where: str) -> Api:
         state=state,
         faults=faults,
         rate_limit=rate_limit,
+        scenarios=scenarios,
+        oauth2=oauth2,
+        sunset=sunset,
     )
 
 

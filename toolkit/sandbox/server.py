@@ -50,6 +50,9 @@ class MountedContract:
     note: str = ""  # set while building: what the sandbox could not turn on for this API, for ctk serve to say
     faults: dict[str, Any] = field(default_factory=dict)  # [apis.NAME.faults], checked by toolkit.sandbox.faults
     rate_limit: dict[str, Any] = field(default_factory=dict)  # [apis.NAME.rate_limit], by toolkit.sandbox.rate_limit
+    scenarios: dict[str, Any] = field(default_factory=dict)  # [apis.NAME.scenarios], by toolkit.sandbox.scenarios
+    oauth2: dict[str, Any] = field(default_factory=dict)  # [apis.NAME.oauth2], by toolkit.sandbox.oauth2
+    sunset: dict[str, Any] = field(default_factory=dict)  # [apis.NAME.sunset], by toolkit.sandbox.sunset
 
 
 @dataclass
@@ -154,6 +157,9 @@ def mounted_apis(space: Workspace, shown: Callable[[Path], str] = str) -> list[M
             state=api.state,
             faults=api.faults,
             rate_limit=api.rate_limit,
+            scenarios=api.scenarios,
+            oauth2=api.oauth2,
+            sunset=api.sunset,
         )
         for name, api in space.apis.items()
     ]
@@ -203,6 +209,19 @@ def _layered(envelope: MockEnvelope, item: MountedContract, stores: _Stores, sta
     """The API's envelope with the layers its settings turn on (none: the envelope itself)."""
     layers: list[Layer] = []
     where = f"[apis.{item.name}]" if item.name else item.source
+    api = item.name or "/"
+    if item.sunset:
+        from toolkit.sandbox.sunset import sunset_layer
+
+        layers.append(sunset_layer(envelope, item.sunset, api=api, where=where))
+    if item.oauth2:
+        from toolkit.sandbox.oauth2 import oauth2_layer
+
+        layers.append(oauth2_layer(envelope, item.oauth2, stores.get(), api=api, where=where))
+    if item.scenarios:
+        from toolkit.sandbox.scenarios import scenarios_layer
+
+        layers.append(scenarios_layer(envelope, item.scenarios, stores.get(), api=api, where=where))
     if item.rate_limit:
         from toolkit.sandbox.rate_limit import rate_limit_layer
 
