@@ -43,10 +43,15 @@ def test_workspace_check_serves_every_protocol_at_its_mount() -> None:
     assert code == 0, err
     serving = sorted(line for line in err.splitlines() if line.startswith("serving "))
     assert len(serving) == 3, err
-    assert serving[0].startswith("serving crm: ") and serving[0].endswith("at http://127.0.0.1:8000/crm")
-    assert serving[1].startswith("serving inventory: ") and serving[1].endswith("at http://127.0.0.1:8000/inventory")
+    # sandbox.toml turns state on for each API and names a few scenarios: the line says what each API has on
+    assert serving[0].startswith("serving crm: ")
+    assert serving[0].endswith("at http://127.0.0.1:8000/crm (state: memory; scenarios: account_locked)")
+    assert serving[1].startswith("serving inventory: ")
+    assert serving[1].endswith("at http://127.0.0.1:8000/inventory (state: memory; scenarios: catalogue_down)")
     assert serving[2].startswith("serving payments: ")
-    assert serving[2].endswith("at http://127.0.0.1:8000/payments (state: memory)")  # sandbox.toml turns state on
+    assert serving[2].endswith(
+        "at http://127.0.0.1:8000/payments (state: memory; scenarios: card_declined, flaky_create, throttled)"
+    )
     assert "note: " not in err
     assert "seed 1" in err  # the workspace's own seed from sandbox.toml
 

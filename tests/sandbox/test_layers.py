@@ -136,13 +136,19 @@ def test_serve_refuses_a_store_it_does_not_know(tmp_path: Path) -> None:
     assert code == 2 and "--store" in err and "redis://" in err
 
 
-def test_state_flag_turns_state_on_where_the_protocol_has_it_and_says_where_not() -> None:
-    code, _, err = ctk("serve", "--root", str(REPO), "--state", "--check")
-    assert code == 0, err
-    lines = {line.split(":")[0]: line for line in err.splitlines() if line.startswith("serving ")}
-    assert lines["serving payments"].endswith("(state: memory)")
-    assert lines["serving crm"].endswith("(state: memory)")
-    assert lines["serving inventory"].endswith("(state: memory)")
+def test_state_flag_turns_state_on_for_every_api(tmp_path: Path) -> None:
+    contracts = REPO / "contracts"
+    config = (
+        f'[apis.payments]\ncontract = "{contracts / "payments" / "v1"}"\n'
+        f'[apis.crm]\ncontract = "{contracts / "crm" / "v1" / "crm.wsdl"}"\n'
+        f'[apis.inventory]\ncontract = "{contracts / "inventory" / "v1"}"\n'
+    )
+    root = str(write_workspace(tmp_path, config))
+    code, _, err = ctk("serve", "--root", root, "--check")
+    assert code == 0 and "state" not in err, err
+    code, _, err = ctk("serve", "--root", root, "--state", "--check")
+    lines = [line for line in err.splitlines() if line.startswith("serving ")]
+    assert code == 0 and len(lines) == 3 and all(line.endswith("(state: memory)") for line in lines), err
 
 
 def test_no_state_flag_turns_the_workspaces_state_off() -> None:

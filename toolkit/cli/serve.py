@@ -237,7 +237,7 @@ def _announce(config: object, host: str, port: int, seconds: float, handler: obj
     for item in config.contracts:
         label = f"{item.name}: " if item.name else ""
         mount = item.mount or (single.mount if single is not None else "") or "/"
-        behaviours = f" (state: {_shown_store(config.store)})" if item.state else f" ({item.note})" if item.note else ""
+        behaviours = _behaviours(item, config.store)
         click.echo(f"serving {label}{item.source} at http://{host}:{port}{mount}{behaviours}", err=True)
         endpoints = single.endpoints() if single is not None and item.mount is None else []
         for endpoint in endpoints:  # a WSDL's ports, each at its own address path
@@ -250,6 +250,21 @@ def _announce(config: object, host: str, port: int, seconds: float, handler: obj
         click.echo("limits: " + ", ".join(f"{name}={value:g}" for name, value in config.limits.items()), err=True)
     click.echo(f"webhook and callback destinations: {config.policy.describe()}", err=True)
     click.echo(f"seed {config.seed}, validation {validation}, ready in {seconds:.2f} s; {then}", err=True)
+
+
+def _behaviours(item: MountedContract, store: str) -> str:
+    """What the sandbox turned on for an API, for the announcement: " (state: memory; scenarios: a, b; ...)"."""
+    parts: list[str] = [f"state: {_shown_store(store)}"] if item.state else [item.note] if item.note else []
+    scenarios = sorted(name for name, value in item.scenarios.items() if isinstance(value, dict))
+    if scenarios:
+        active = item.scenarios.get("active")
+        parts.append("scenarios: " + ", ".join(scenarios) + (f" (active: {active})" if active else ""))
+    for name, table in (("faults", item.faults), ("rate limit", item.rate_limit), ("oauth2", item.oauth2)):
+        if table:
+            parts.append(f"{name}: " + ", ".join(sorted(key for key in table if key != "operations")))
+    if item.sunset.get("enforce"):
+        parts.append("sunsets enforced")
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def _shown_store(url: str) -> str:
