@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     "--state/--no-state",
     default=None,
     help="Keep state for every API served (--state) or for none (--no-state): what clients create can be read "
-    "back, listed, updated and deleted (inferred from the contract; REST).  [default: sandbox.toml's "
+    "back, listed, updated and deleted (inferred from the contract).  [default: sandbox.toml's "
     "[apis.NAME] state, else off]",
 )
 @click.option(
