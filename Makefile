@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/mock_request_path.py
 	$(BIN)/python bench/http_protocol.py
 	$(BIN)/python bench/hostile.py
+	$(BIN)/python bench/sandbox_layers.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .schemathesis
