@@ -39,6 +39,7 @@ from toolkit.mock.envelope import MockEnvelope
 from toolkit.mock.problem import problem_response
 from toolkit.sandbox.faults_config import CONNECTION_FAULTS, Faults, FaultsConfig, parse_faults
 from toolkit.sandbox.layers import Call, Next
+from toolkit.sandbox.reasking import with_prefer
 from toolkit.sandbox.store import Store
 
 __all__ = ["TRANSPORT_FAULTS", "FaultsLayer", "faults_layer"]
@@ -172,7 +173,7 @@ class FaultsLayer:
             declared = self._rest_errors.get(op or "", ())
             for candidate in (wanted, 500, *(code for code in declared if code >= 500)):
                 if candidate in declared:
-                    result = inner(_with_prefer(call, f"code={candidate}"))
+                    result = inner(with_prefer(call, f"code={candidate}"))
                     if result.response.status == candidate:
                         return result
                     break
@@ -182,7 +183,7 @@ class FaultsLayer:
                 answered = inner(call)
             name = self._soap_faults.get(answered.operation or "")
             if name is not None:
-                result = inner(_with_prefer(call, f"fault={name}"))
+                result = inner(with_prefer(call, f"fault={name}"))
                 if result.response.status >= 500:
                     return result
             return MockResult(
@@ -190,13 +191,6 @@ class FaultsLayer:
             )
         operations = answered.operations if answered is not None else ()
         return MockResult(self.envelope.error_response(request, status or 503, detail), operations=operations)
-
-
-def _with_prefer(call: Call, token: str) -> Call:
-    request = call.request
-    prefer = request.header("prefer")
-    headers = (*(h for h in request.headers if h[0] != "prefer"), ("prefer", f"{prefer}, {token}" if prefer else token))
-    return Call(replace(request, headers=headers), call.session)
 
 
 def _asked(request: Request, prefer: str) -> tuple[float | None, str | None, Request]:

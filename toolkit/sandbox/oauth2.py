@@ -73,6 +73,7 @@ from toolkit.mock.problem import problem_response
 from toolkit.model import Protocol
 from toolkit.sandbox.layers import Call, Next
 from toolkit.sandbox.oauth2_config import OAuth2Config, parse_oauth2
+from toolkit.sandbox.reasking import with_prefer, without_applied_code
 from toolkit.sandbox.store import Store
 from toolkit.sandbox.stores import StoreError, StoreFullError
 
@@ -241,10 +242,10 @@ class OAuth2Layer:
 
     def _unauthorized(self, call: Call, inner: Next, operation: str | None, description: str) -> MockResult:
         challenge = f'Bearer realm="ctk", error="invalid_token", error_description="{description}"'
-        result = inner(_with_prefer(call, "code=401"))
+        result = inner(with_prefer(call, "code=401"))
         response = result.response
         if response.status == 401:
-            kept = tuple(h for h in _without_applied_code(response.headers) if h[0].lower() != "www-authenticate")
+            kept = tuple(h for h in without_applied_code(response.headers) if h[0].lower() != "www-authenticate")
             answer = Response(401, (*kept, ("www-authenticate", challenge)), response.body)
             return replace(result, response=answer, deliveries=())
         problem = problem_response(401, description, kind="invalid-token", headers=(("www-authenticate", challenge),))
@@ -460,22 +461,3 @@ def _scopes_ok(scope: str, declared: frozenset[str]) -> bool:
 
 def _digest(token: str) -> str:
     return hashlib.blake2b(token.encode("utf-8", "surrogatepass"), digest_size=20, person=_PERSON).hexdigest()
-
-
-def _with_prefer(call: Call, token: str) -> Call:
-    request = call.request
-    prefer = request.header("prefer")
-    headers = (*(h for h in request.headers if h[0] != "prefer"), ("prefer", f"{prefer}, {token}" if prefer else token))
-    return Call(replace(request, headers=headers), call.session)
-
-
-def _without_applied_code(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    out: list[tuple[str, str]] = []
-    for name, value in headers:
-        if name == "preference-applied":
-            kept = [part.strip() for part in value.split(",") if not part.strip().startswith("code=")]
-            if kept:
-                out.append((name, ", ".join(kept)))
-            continue
-        out.append((name, value))
-    return tuple(out)

@@ -71,6 +71,7 @@ from toolkit.mock.problem import problem_response
 from toolkit.model import Protocol
 from toolkit.sandbox.layers import Call, Next
 from toolkit.sandbox.rate_limit_config import Quota, RateLimits, parse_rate_limits
+from toolkit.sandbox.reasking import loads, without_applied_code
 from toolkit.sandbox.store import Store
 from toolkit.sandbox.stores import StoreError, StoreFullError
 
@@ -402,12 +403,12 @@ class _Rest:
         spec = slot.get().responses.for_status(429) if slot is not None else None
         kind = essence(response.header("content-type") or "")
         media = next((m for m in spec.media if m.essence == kind), None) if spec is not None else None
-        value = _loads(body)
+        value = loads(body)
         if media is not None and isinstance(value, dict) and isinstance(value.get("detail"), str):
             changed = {**value, "detail": message}
             if media.schema is None or validator_of(media, self._mock.validators).is_valid(changed):
                 body = encode_body(kind, changed)
-        return replace(result, response=Response(429, _without_applied_code(response.headers), body), deliveries=())
+        return replace(result, response=Response(429, without_applied_code(response.headers), body), deliveries=())
 
 
 def _api_key_sources(document: dict[str, Any], spec_version: str) -> tuple[tuple[str, str], ...]:
@@ -435,7 +436,7 @@ def _digest(source: str, secret: str) -> str:
 
 def _graphql_rate_limited(response: Response) -> Response:
     """The GraphQL envelope's error document with ``extensions.code`` ``RATE_LIMITED``."""
-    document = _loads(response.body)
+    document = loads(response.body)
     if not isinstance(document, dict) or not isinstance(document.get("errors"), list):
         return response
     for entry in document["errors"]:
@@ -449,25 +450,6 @@ def _with_headers(response: Response, pairs: list[tuple[str, str]]) -> Response:
     names = {name for name, _ in pairs}
     kept = tuple(h for h in response.headers if h[0].lower() not in names)
     return Response(response.status, (*kept, *pairs), response.body)
-
-
-def _without_applied_code(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    out: list[tuple[str, str]] = []
-    for name, value in headers:
-        if name == "preference-applied":
-            kept = [part.strip() for part in value.split(",") if not part.strip().startswith("code=")]
-            if kept:
-                out.append((name, ", ".join(kept)))
-            continue
-        out.append((name, value))
-    return tuple(out)
-
-
-def _loads(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except ValueError:
-        return None
 
 
 def _duration(seconds: float) -> str:

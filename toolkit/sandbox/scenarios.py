@@ -40,6 +40,7 @@ from toolkit.exchange import MockResult, Request
 from toolkit.mock.envelope import MockEnvelope
 from toolkit.mock.problem import problem_response
 from toolkit.sandbox.layers import Call, Next
+from toolkit.sandbox.reasking import with_prefer
 from toolkit.sandbox.scenarios_config import NONE, Plan, ScenariosConfig, Step, known, parse_scenarios
 from toolkit.sandbox.store import Store
 
@@ -147,7 +148,7 @@ class ScenariosLayer:
         if step.normal:
             return answered
         if step.fault is not None:
-            result = inner(_with_prefer(call, f"fault={step.fault}"))
+            result = inner(with_prefer(call, f"fault={step.fault}"))
             return result if result.operations else replace(result, operations=answered.operations)
         message = step.error or f"scenario {name}"
         return MockResult(self.envelope.error_response(request, 200, message), operations=answered.operations)
@@ -162,7 +163,7 @@ class ScenariosLayer:
         assert step.status is not None
         op = self._rest_operations.get(operation)
         if op is not None and op.responses.error(step.status) is not None:
-            result = inner(_with_prefer(call, f"code={step.status}"))
+            result = inner(with_prefer(call, f"code={step.status}"))
             return result if result.operations else replace(result, operations=(operation,))
         detail = f"the sandbox's scenario answers {step.status} ([scenarios] of {self.api}, session {call.session})"
         return MockResult(problem_response(step.status, detail, kind="scenario"), operations=(operation,))
@@ -175,13 +176,6 @@ class ScenariosLayer:
 
     def _prefix(self, session: str) -> str:
         return f"{self.api}/{session}/"
-
-
-def _with_prefer(call: Call, token: str) -> Call:
-    request = call.request
-    prefer = request.header("prefer")
-    headers = (*(h for h in request.headers if h[0] != "prefer"), ("prefer", f"{prefer}, {token}" if prefer else token))
-    return Call(replace(request, headers=headers), call.session)
 
 
 def _asked(request: Request, prefer: str) -> tuple[str | None, bool, Request]:

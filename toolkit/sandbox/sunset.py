@@ -45,6 +45,7 @@ from toolkit.mock.envelope import MockEnvelope
 from toolkit.mock.problem import problem_response
 from toolkit.model import Protocol
 from toolkit.sandbox.layers import Call, Next
+from toolkit.sandbox.reasking import loads, with_prefer, without_applied_code
 
 __all__ = ["SunsetLayer", "sunset_layer"]
 
@@ -132,10 +133,10 @@ class SunsetLayer:
             return inner(call)
         message = _message(operation, sunset)
         if operation in self._declares_410:
-            result = inner(_with_prefer(call, "code=410"))
+            result = inner(with_prefer(call, "code=410"))
             if result.response.status == 410:
                 response = result.response
-                headers = _without_applied_code(response.headers)
+                headers = without_applied_code(response.headers)
                 response = Response(410, headers, response.body)
                 return replace(result, response=_with_sunset(response, sunset), deliveries=())
         response = problem_response(410, message, kind="gone")
@@ -149,14 +150,14 @@ class SunsetLayer:
         latest = max(sunset for _, sunset in gone)
         if len(gone) == len(set(result.operations)):  # only gone fields: 410, errors only
             response = self._envelope.error_response(request, 410, _message(*gone[0]))
-            document = _loads(response.body)
+            document = loads(response.body)
             if isinstance(document, dict):
                 document["errors"] = errors
                 response = Response(410, response.headers, _dumps(document))
             return MockResult(
                 _with_sunset(response, latest), operations=result.operations, deprecated=result.deprecated
             )
-        document = _loads(result.response.body)
+        document = loads(result.response.body)
         if not isinstance(document, dict):
             return result
         listed = document.get("errors")
@@ -195,32 +196,6 @@ def _http_date(day: dt.date) -> str:
 def _with_sunset(response: Response, sunset: dt.date) -> Response:
     kept = tuple(h for h in response.headers if h[0].lower() != "sunset")
     return Response(response.status, (*kept, ("sunset", _http_date(sunset))), response.body)
-
-
-def _with_prefer(call: Call, token: str) -> Call:
-    request = call.request
-    prefer = request.header("prefer")
-    headers = (*(h for h in request.headers if h[0] != "prefer"), ("prefer", f"{prefer}, {token}" if prefer else token))
-    return Call(replace(request, headers=headers), call.session)
-
-
-def _without_applied_code(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    out: list[tuple[str, str]] = []
-    for name, value in headers:
-        if name == "preference-applied":
-            kept = [part.strip() for part in value.split(",") if not part.strip().startswith("code=")]
-            if kept:
-                out.append((name, ", ".join(kept)))
-            continue
-        out.append((name, value))
-    return tuple(out)
-
-
-def _loads(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except ValueError:
-        return None
 
 
 def _dumps(document: Any) -> bytes:

@@ -58,6 +58,7 @@ from toolkit.openapi.mock.prefer import parse_prefer
 from toolkit.openapi.mock.responses import encode_body, header_text, properties_of, validator_of
 from toolkit.openapi.mock.violations import Violations
 from toolkit.sandbox.layers import Call, Next
+from toolkit.sandbox.reasking import loads, without_applied_code
 from toolkit.sandbox.state.rest_model import (
     Collection,
     Kind,
@@ -163,7 +164,7 @@ class StateLayer:
         result = inner(call)
         if not _fits(op, result.response):
             return result
-        value = _loads(result.response.body)
+        value = loads(result.response.body)
         collection = op.collection
         if not isinstance(value, dict) or not is_identifier(value.get(collection.id_field)):
             return result
@@ -207,7 +208,7 @@ class StateLayer:
         result = inner(call)
         if not _fits(op, result.response):
             return result
-        generated = _loads(result.response.body)
+        generated = loads(result.response.body)
         container, slot = (None, None) if isinstance(generated, list) else list_slot(generated)
         if container is None and not isinstance(generated, list):
             return result
@@ -398,9 +399,9 @@ class StateLayer:
     def _detailed(self, op: StatefulOperation, response: Response, detail: str) -> Response:
         """The contract's error answer with our ``detail`` where its schema has one and allows it, and without
         the ``code=N`` our ``Prefer`` added to ``Preference-Applied``."""
-        headers = _without_applied_code(response.headers)
+        headers = without_applied_code(response.headers)
         body = response.body
-        value = _loads(body)
+        value = loads(body)
         spec = op.responses.for_status(response.status)
         kind = essence(response.header("content-type") or "")
         media = next((m for m in spec.media if m.essence == kind), None) if spec is not None else None
@@ -426,13 +427,6 @@ def _fits(op: StatefulOperation, response: Response) -> bool:
         if name == "content-type":
             return essence(value) == op.essence
     return False
-
-
-def _loads(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except ValueError:
-        return None
 
 
 def _answered(
@@ -476,18 +470,6 @@ def _head(result: MockResult) -> MockResult:
     headers = (*(h for h in response.headers if h[0] != "content-length"), ("content-length", str(len(response.body))))
     return MockResult(Response(response.status, headers, b""), (), result.operations, result.violations,
                       result.deprecated)  # fmt: skip
-
-
-def _without_applied_code(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    out: list[tuple[str, str]] = []
-    for name, value in headers:
-        if name == "preference-applied":
-            kept = [part.strip() for part in value.split(",") if not part.strip().startswith("code=")]
-            if kept:
-                out.append((name, ", ".join(kept)))
-            continue
-        out.append((name, value))
-    return tuple(out)
 
 
 def _merged(stored: dict[str, Any], fields: dict[str, Any], *, removing: bool) -> dict[str, Any]:
