@@ -19,6 +19,7 @@ import httpx
 import pytest
 from lxml import etree
 
+from tests.support.openapi_judge import Judge, payments_judge
 from tests.support.paths import REPO
 from toolkit import compile_mock, load_contract
 from toolkit.errors import ConfigError
@@ -48,35 +49,9 @@ PRODUCT = '{ product(id: "UHJvZHVjdDox") { id name } }'
 # -- helpers -----------------------------------------------------------------------------------------
 
 
-class Judge:
-    """openapi-core's verdict on every answer a client receives (an httpx response hook)."""
-
-    def __init__(self, api: Any) -> None:
-        self.api = api
-        self.checked = 0
-
-    def __call__(self, response: httpx.Response) -> None:
-        from openapi_core.testing import MockRequest, MockResponse
-
-        response.read()
-        request = response.request
-        judged = MockRequest(PAYMENTS_HOST, request.method.lower(), request.url.path, headers=dict(request.headers))
-        answer = MockResponse(
-            response.content, status_code=response.status_code, headers=dict(response.headers),
-            content_type=response.headers.get("content-type", ""),
-        )  # fmt: skip
-        try:
-            self.api.validate_response(judged, answer)
-        except Exception as error:  # noqa: BLE001 - openapi-core raises several unrelated classes
-            pytest.fail(f"{request.method} {request.url.path} {response.status_code}: {error!r} {error.__cause__!r}")
-        self.checked += 1
-
-
 @pytest.fixture(scope="module")
 def judge() -> Judge:
-    openapi_core = pytest.importorskip("openapi_core")
-    config = openapi_core.Config(extra_media_type_deserializers={PROBLEM: json.loads})
-    return Judge(openapi_core.OpenAPI.from_file_path(str(PAYMENTS / "openapi.yaml"), config=config))
+    return payments_judge()
 
 
 @pytest.fixture(scope="module")
