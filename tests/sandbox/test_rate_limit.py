@@ -36,7 +36,6 @@ from toolkit.sandbox.stores import open_store
 PAYMENTS = REPO / "contracts" / "payments" / "v1"
 CRM = REPO / "contracts" / "crm" / "v1" / "crm.wsdl"
 INVENTORY = REPO / "contracts" / "inventory" / "v1"
-PAYMENTS_HOST = "https://api.payments.example.com"
 PROBLEM = "application/problem+json"
 WHERE = "[apis.payments]"
 SECRET = "sk_live_PLANTED_SECRET"

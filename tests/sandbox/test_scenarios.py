@@ -30,7 +30,6 @@ from toolkit.sandbox.stores import open_store
 PAYMENTS = REPO / "contracts" / "payments" / "v1"
 CRM = REPO / "contracts" / "crm" / "v2" / "crm.wsdl"
 INVENTORY = REPO / "contracts" / "inventory" / "v1"
-PAYMENTS_HOST = "https://api.payments.example.com"
 PROBLEM = "application/problem+json"
 KEY = {"X-Api-Key": "sk_test_1"}
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
