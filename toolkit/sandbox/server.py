@@ -53,6 +53,7 @@ class MountedContract:
     scenarios: dict[str, Any] = field(default_factory=dict)  # [apis.NAME.scenarios], by toolkit.sandbox.scenarios
     oauth2: dict[str, Any] = field(default_factory=dict)  # [apis.NAME.oauth2], by toolkit.sandbox.oauth2
     sunset: dict[str, Any] = field(default_factory=dict)  # [apis.NAME.sunset], by toolkit.sandbox.sunset
+    overlays: str = ""  # the API's folder under mocks/ (mocks/NAME), read by toolkit.sandbox.overlays when it exists
 
 
 @dataclass
@@ -160,6 +161,7 @@ def mounted_apis(space: Workspace, shown: Callable[[Path], str] = str) -> list[M
             scenarios=api.scenarios,
             oauth2=api.oauth2,
             sunset=api.sunset,
+            overlays=str(space.mocks / name),
         )
         for name, api in space.apis.items()
     ]
@@ -222,6 +224,10 @@ def _layered(envelope: MockEnvelope, item: MountedContract, stores: _Stores, sta
         from toolkit.sandbox.scenarios import scenarios_layer
 
         layers.append(scenarios_layer(envelope, item.scenarios, stores.get(), api=api, where=where))
+    if item.overlays and Path(item.overlays).is_dir() and any(Path(item.overlays).iterdir()):
+        from toolkit.sandbox.overlays import overlays_layer
+
+        layers.append(overlays_layer(envelope, Path(item.overlays), api=api))
     if item.rate_limit:
         from toolkit.sandbox.rate_limit import rate_limit_layer
 
