@@ -42,6 +42,18 @@ def test_an_external_server_runs_through_the_same_harness() -> None:
     assert outcome.failures == []
 
 
+def test_the_payments_mock_with_state_on_still_conforms() -> None:
+    # ctk serve --state: created resources read back, unknown ids answer the contract's 404; schemathesis' checks
+    # (status codes, content types, headers, schemas) must still all pass
+    command = [sys.executable, "-m", "toolkit.cli", "serve", "{spec}", "--port", "{port}", "--state"]
+    target = self_conformance.ExternalTarget("ctk serve --state", command, base_path="/v1", startup_timeout=60)
+    for version in ("v1", "v2"):
+        contract = REPO / "contracts" / "payments" / version
+        outcome = self_conformance.run_one(contract, 3, seed=1, workers=1, target=target)
+        assert outcome.error == "" and outcome.operations == 15
+        assert outcome.failures == [], outcome.failures
+
+
 def test_an_external_server_that_never_listens_is_reported_not_raised() -> None:
     target = self_conformance.ExternalTarget("exits", [sys.executable, "-c", "raise SystemExit(3)"])
     outcome = self_conformance.run_one(REPO / "contracts" / "payments" / "v1", 1, seed=1, workers=1, target=target)
