@@ -94,7 +94,7 @@ class Api:
     # [apis.NAME.scenarios], [apis.NAME.oauth2], [apis.NAME.sunset]: checked likewise (toolkit.sandbox.scenarios,
     # toolkit.sandbox.oauth2, toolkit.sandbox.sunset)
     scenarios: dict[str, Any] = field(default_factory=dict)
-    oauth2: dict[str, Any] = field(default_factory=dict)
+    oauth2: dict[str, Any] | None = None  # None: no [apis.NAME.oauth2] table (an empty one turns OAuth2 on)
     sunset: dict[str, Any] = field(default_factory=dict)
 
 
@@ -255,7 +255,7 @@ def _api(name: str, table: Any, root: Path, where: str) -> Api:
     faults = _table(table, "faults", where, prefix)
     rate_limit = _table(table, "rate_limit", where, prefix)
     scenarios = _table(table, "scenarios", where, prefix)
-    oauth2 = _table(table, "oauth2", where, prefix)
+    oauth2 = _table(table, "oauth2", where, prefix) if "oauth2" in table else None
     sunset = _table(table, "sunset", where, prefix)
     state = table.get("state", False)
     if not isinstance(state, bool):

@@ -446,3 +446,24 @@ def test_over_http_through_build_handler(tmp_path: Path, secret: str) -> None:
         wrong = http.post("/v1/oauth/token", data={"grant_type": "client_credentials"}, auth=("shop-app", "nope"))
         assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
         assert secret not in wrong.text and secret not in issued.text
+
+
+def test_serve_check_names_each_token_endpoint(tmp_path: Path) -> None:
+    from tests.support.cli import ctk
+    from tests.support.files import write_file, write_workspace
+
+    write_file(tmp_path, "shop.yaml", CONTRACT)
+    root = write_workspace(
+        tmp_path, f'[apis.shop]\ncontract = "{tmp_path / "shop.yaml"}"\nmount = "/v1"\n[apis.shop.oauth2]\n'
+    )
+    code, _, err = ctk("serve", "--root", str(root), "--check")
+    assert code == 0, err
+    assert "serving shop: " in err and err.splitlines()[0].endswith("(oauth2)")
+    assert (
+        "OAuth2 token endpoint https://api.shop.example.com/v1/oauth/token at http://127.0.0.1:8000/v1/oauth/token"
+        in err
+    )
+    assert (
+        "OAuth2 token endpoint https://auth.shop.example.com/oauth2/token at http://127.0.0.1:8000/v1/oauth2/token"
+        in err
+    )

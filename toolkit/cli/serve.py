@@ -239,6 +239,8 @@ def _announce(config: object, host: str, port: int, seconds: float, handler: obj
         mount = item.mount or (single.mount if single is not None else "") or "/"
         behaviours = _behaviours(item, config.store)
         click.echo(f"serving {label}{item.source} at http://{host}:{port}{mount}{behaviours}", err=True)
+        for declared, path in _token_endpoints(handler, item.mount or (single.mount if single is not None else "")):
+            click.echo(f"  OAuth2 token endpoint {declared} at http://{host}:{port}{path}", err=True)
         endpoints = single.endpoints() if single is not None and item.mount is None else []
         for endpoint in endpoints:  # a WSDL's ports, each at its own address path
             path = endpoint.path or "/"
@@ -252,6 +254,19 @@ def _announce(config: object, host: str, port: int, seconds: float, handler: obj
     click.echo(f"seed {config.seed}, validation {validation}, ready in {seconds:.2f} s; {then}", err=True)
 
 
+def _token_endpoints(handler: object, mount: str) -> list[tuple[str, str]]:
+    """The OAuth2 token URLs the API at ``mount`` serves (declared URL, served path), for the announcement."""
+    from toolkit.sandbox.layers import SandboxedMock
+    from toolkit.sandbox.oauth2 import OAuth2Layer
+    from toolkit.sandbox.server import Dispatcher
+
+    mounted = dict(handler.mounts) if isinstance(handler, Dispatcher) else {mount: handler}
+    served = mounted.get(mount)
+    if not isinstance(served, SandboxedMock):
+        return []
+    return [pair for layer in served.layers if isinstance(layer, OAuth2Layer) for pair in layer.describe().items()]
+
+
 def _behaviours(item: MountedContract, store: str) -> str:
     """What the sandbox turned on for an API, for the announcement: " (state: memory; scenarios: a, b; ...)"."""
     parts: list[str] = [f"state: {_shown_store(store)}"] if item.state else [item.note] if item.note else []
@@ -259,9 +274,11 @@ def _behaviours(item: MountedContract, store: str) -> str:
     if scenarios:
         active = item.scenarios.get("active")
         parts.append("scenarios: " + ", ".join(scenarios) + (f" (active: {active})" if active else ""))
-    for name, table in (("faults", item.faults), ("rate limit", item.rate_limit), ("oauth2", item.oauth2)):
+    for name, table in (("faults", item.faults), ("rate limit", item.rate_limit)):
         if table:
             parts.append(f"{name}: " + ", ".join(sorted(key for key in table if key != "operations")))
+    if item.oauth2 is not None:
+        parts.append("oauth2")
     if item.sunset.get("enforce"):
         parts.append("sunsets enforced")
     return f" ({'; '.join(parts)})" if parts else ""

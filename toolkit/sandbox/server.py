@@ -51,7 +51,7 @@ class MountedContract:
     faults: dict[str, Any] = field(default_factory=dict)  # [apis.NAME.faults], checked by toolkit.sandbox.faults
     rate_limit: dict[str, Any] = field(default_factory=dict)  # [apis.NAME.rate_limit], by toolkit.sandbox.rate_limit
     scenarios: dict[str, Any] = field(default_factory=dict)  # [apis.NAME.scenarios], by toolkit.sandbox.scenarios
-    oauth2: dict[str, Any] = field(default_factory=dict)  # [apis.NAME.oauth2], by toolkit.sandbox.oauth2
+    oauth2: dict[str, Any] | None = None  # [apis.NAME.oauth2] (None: absent), by toolkit.sandbox.oauth2
     sunset: dict[str, Any] = field(default_factory=dict)  # [apis.NAME.sunset], by toolkit.sandbox.sunset
     overlays: str = ""  # the API's folder under mocks/ (mocks/NAME), read by toolkit.sandbox.overlays when it exists
 
@@ -216,7 +216,7 @@ def _layered(envelope: MockEnvelope, item: MountedContract, stores: _Stores, sta
         from toolkit.sandbox.sunset import sunset_layer
 
         layers.append(sunset_layer(envelope, item.sunset, api=api, where=where))
-    if item.oauth2:
+    if item.oauth2 is not None:
         from toolkit.sandbox.oauth2 import oauth2_layer
 
         layers.append(oauth2_layer(envelope, item.oauth2, stores.get(), api=api, where=where))
