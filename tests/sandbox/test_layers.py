@@ -167,3 +167,35 @@ def test_state_set_in_sandbox_toml_on_soap_and_graphql_apis_is_served(tmp_path: 
     assert code == 0, err
     for name in ("crm", "inventory"):
         assert "(state: memory)" in next(line for line in err.splitlines() if line.startswith(f"serving {name}"))
+
+
+@dataclass
+class Asking:
+    """A layer that reads the request's operation, as the faults, scenarios, sunset and overlays layers do."""
+
+    name: str
+    seen: list[str | None]
+
+    def __call__(self, call: Call, inner: Next) -> MockResult:
+        self.seen.append(call.operation)
+        return inner(call.with_request(call.request))
+
+
+def test_the_operation_is_routed_once_per_request_however_many_layers_ask(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    envelope = compile_mock(load_contract(REPO / "contracts" / "payments" / "v1"), seed=1, mount="/v1")
+    routed: list[str] = []
+    original = envelope.mock.operation_of
+
+    def counting(request: Request) -> str | None:
+        routed.append(request.path)
+        return original(request)
+
+    monkeypatch.setattr(envelope.mock, "operation_of", counting)
+    seen: list[str | None] = []
+    sandboxed = SandboxedMock(envelope, [Asking(name, seen) for name in ("faults", "scenarios", "overlays")])
+    sandboxed(Request("GET", "/v1/customers/cus_1", headers=API_KEY))
+    sandboxed(Request("HEAD", "/v1/customers/cus_1", headers=API_KEY))
+    assert seen == ["GET /customers/{customer_id}"] * 6  # a HEAD targets the GET it is answered by
+    assert len(routed) == 2

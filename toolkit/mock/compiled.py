@@ -57,6 +57,12 @@ class CompiledMock(Protocol):
         does both, the same way for every protocol."""
         ...
 
+    def operation_of(self, request: Request) -> str | None:
+        """The id of the contract operation ``request`` targets, when the mock can tell without answering (REST:
+        one route, ``HEAD`` as its ``GET``); None when it cannot (SOAP and GraphQL read it from the body:
+        the answer's ``MockResult.operations`` says) or no operation matches."""
+        ...
+
     def memo_key(self, request: Request) -> Hashable | None:
         """What identifies ``request``'s answer (the answer is a pure function of it), or None when it must not
         be memoised (too large, or an answer the memo should not hold). Only the parts that can change the

@@ -37,6 +37,7 @@ from typing import Any
 from toolkit.exchange import MockResult, Request
 from toolkit.mock.envelope import MockEnvelope
 from toolkit.mock.problem import problem_response
+from toolkit.model import Protocol
 from toolkit.sandbox.faults_config import CONNECTION_FAULTS, Faults, FaultsConfig, parse_faults
 from toolkit.sandbox.layers import Call, Next
 from toolkit.sandbox.reasking import with_prefer
@@ -69,10 +70,11 @@ class FaultsLayer:
         self._seed = envelope.mock.options.seed
         self._started = time.time()
         mock = envelope.mock
-        self._router = getattr(mock, "router", None) if type(mock).__name__ == "OpenAPIMock" else None
+        # REST knows a request's operation before answering (call.operation); SOAP and GraphQL once answered
+        self._routed = envelope.contract.protocol is Protocol.OPENAPI
         self._rest_errors: dict[str, tuple[int, ...]] = {}
         self._soap_faults: dict[str, str] = {}
-        if self._router is not None:
+        if self._routed:
             for op_id, op in mock.operations.items():  # type: ignore[attr-defined]
                 specs = op.responses.specs
                 declared = {spec.status for spec in specs if spec.status >= 400 and spec.key != "default"}
@@ -92,13 +94,13 @@ class FaultsLayer:
         prefer = request.header("prefer")
         if prefer is not None and "ctk-" in prefer.lower():
             asked_latency, asked_fault, request = _asked(request, prefer)
-            call = Call(request, call.session)
+            call = call.with_request(request)
         config = self.config
         answered: MockResult | None = None
         operation: str | None = None
         if config.operations:
-            if self._router is not None:
-                operation = self._route(request)
+            if self._routed:
+                operation = call.operation
             else:
                 answered = inner(call)
                 operation = answered.operation
@@ -154,12 +156,6 @@ class FaultsLayer:
             delay = latency.low
         return error, fault, delay
 
-    def _route(self, request: Request) -> str | None:
-        assert self._router is not None
-        method = request.method.upper()
-        match = self._router.match(request.path, method)
-        return f"{method} {match.template}" if match is not None else None
-
     # -- the error answer --------------------------------------------------------------------------
 
     def _error(
@@ -168,8 +164,8 @@ class FaultsLayer:
         request = call.request
         wanted = status or faults.error_status or 503
         detail = f"a fault injected by the sandbox ([faults] of {self.api}, session {call.session})"
-        if self._router is not None:
-            op = operation if operation is not None else self._route(request)
+        if self._routed:
+            op = operation if operation is not None else call.operation
             declared = self._rest_errors.get(op or "", ())
             for candidate in (wanted, 500, *(code for code in declared if code >= 500)):
                 if candidate in declared:

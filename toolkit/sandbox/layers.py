@@ -14,6 +14,10 @@ answer leaves (latency, a reset connection). The order is declared once, here:
 6. ``overlays``: fixed answers and hooks from ``mocks/<api>/``
 7. ``state``: resources created, read back, listed, updated and deleted (innermost: it shapes the data)
 
+A layer that needs the operation a request targets asks ``call.operation``: the API's mock routes it
+(``CompiledMock.operation_of``: REST, before answering) once per request, however many layers ask; SOAP
+and GraphQL read it from the inner answer's ``operations``.
+
 ``X-Ctk-Session: NAME`` scopes state, scenarios and counters, so parallel tests sharing one sandbox
 never see each other's data; without the header a request is in the ``default`` session. The admin
 endpoints (``/__ctk``) are not layered.
@@ -23,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from toolkit.exchange import MockResult, Request, Response
@@ -38,12 +42,35 @@ DEFAULT_SESSION = "default"
 _SESSION_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+_UNRESOLVED = object()
+
+
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One request as the layers see it: the request and the session it belongs to."""
+    """One request as the layers see it: the request, the session it belongs to, and (on first ask) the
+    contract operation it targets. A layer that rewrites the request keeps the rest: ``call.with_request``."""
 
     request: Request
     session: str
+    resolve: Callable[[Request], str | None] | None = None  # the API's CompiledMock.operation_of
+    _operation: object = field(default=_UNRESOLVED, init=False, repr=False, compare=False)
+
+    @property
+    def operation(self) -> str | None:
+        """The id of the operation the request targets when the mock can tell without answering (REST), else
+        None; routed once per request however many layers ask (a cache, not state)."""
+        found = self._operation
+        if found is _UNRESOLVED:
+            found = self.resolve(self.request) if self.resolve is not None else None
+            object.__setattr__(self, "_operation", found)
+        return found  # type: ignore[return-value]
+
+    def with_request(self, request: Request) -> Call:
+        """This call with ``request`` instead (the same method and path: a header changed), the route kept."""
+        changed = Call(request, self.session, self.resolve)
+        if request.method == self.request.method and request.path == self.request.path:
+            object.__setattr__(changed, "_operation", self._operation)
+        return changed
 
 
 Next = Callable[[Call], MockResult]
@@ -74,6 +101,7 @@ class SandboxedMock:
         if unknown or len(set(names)) != len(names):
             raise LayerOrderError(f"layers {names}: each must be one of {ORDER}, once")
         self.envelope = envelope
+        self._operation_of = envelope.mock.operation_of
         self.layers = tuple(sorted(layers, key=lambda layer: ORDER.index(layer.name)))
         chain: Next = self._innermost
         for layer in reversed(self.layers):
@@ -108,7 +136,7 @@ class SandboxedMock:
         if session is None:
             message = f"{SESSION_HEADER} must be 1 to 64 letters, digits, '.', '_' or '-'"
             return MockResult(self.envelope.error_response(request, 400, message))
-        return self._chain(Call(request, session))
+        return self._chain(Call(request, session, self._operation_of))
 
     def _innermost(self, call: Call) -> MockResult:
         return self.envelope(call.request)

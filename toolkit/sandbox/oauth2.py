@@ -165,7 +165,6 @@ class OAuth2Layer:
         self.protected = protected  # operation id -> True: a token is required; False: checked when sent
         self._store = store
         self._by_path = {endpoint.path.rstrip("/") or "/": endpoint for endpoint in endpoints}
-        self._router = getattr(envelope.mock, "router", None)
 
     def describe(self) -> dict[str, str]:
         """Each token URL the contract declares, and the path the sandbox serves it at."""
@@ -201,9 +200,9 @@ class OAuth2Layer:
                 headers = tuple(h for h in request.headers if h[0] != "prefer")
                 if kept:
                     headers = (*headers, ("prefer", ", ".join(kept)))
-                call = Call(replace(request, headers=headers), call.session)
+                call = call.with_request(replace(request, headers=headers))
                 request = call.request
-        operation = self._operation(call)
+        operation = call.operation
         required = self.protected.get(operation or "")
         if required is None:
             return inner(call)
@@ -227,18 +226,6 @@ class OAuth2Layer:
         else:
             return inner(call)
         return self._unauthorized(call, inner, operation, problem)
-
-    def _operation(self, call: Call) -> str | None:
-        if self._router is None:
-            return None
-        request = call.request
-        method = request.method.upper()
-        match = self._router.match(request.path, method)
-        if match is not None and match.target is None and method == "HEAD":
-            match, method = self._router.match(request.path, "GET"), "GET"
-        if match is None or match.target is None:
-            return None
-        return f"{method} {match.template}"
 
     def _unauthorized(self, call: Call, inner: Next, operation: str | None, description: str) -> MockResult:
         challenge = f'Bearer realm="ctk", error="invalid_token", error_description="{description}"'

@@ -102,21 +102,18 @@ class OverlaysLayer:
         self.envelope = envelope
         self.overlays = overlays
         self.api = api
-        mock = envelope.mock
-        self._router = getattr(mock, "router", None) if overlays else None
         self._by_operation: dict[str, list[Overlay]] = {}
         for overlay in overlays:
             self._by_operation.setdefault(overlay.operation, []).append(overlay)
 
     def __call__(self, call: Call, inner: Next) -> MockResult:
-        if self._router is None:
+        if not self.overlays:
             return inner(call)
         request = call.request
-        method = request.method.upper()
-        match = self._router.match(request.path, method)
-        if match is None or match.target is None:
-            return inner(call)
-        candidates = self._by_operation.get(f"{method} {match.template}")
+        operation = call.operation  # routed once per request, for every layer
+        if operation is None or not operation.startswith(request.method.upper() + " "):
+            return inner(call)  # no operation, or a HEAD answered by its GET: overlays answer their own method only
+        candidates = self._by_operation.get(operation)
         if not candidates:
             return inner(call)
         query: list[tuple[str, str]] | None = None

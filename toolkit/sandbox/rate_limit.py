@@ -180,7 +180,7 @@ class RateLimitLayer:
 
     def __call__(self, call: Call, inner: Next) -> MockResult:
         request = call.request
-        quota = self._quota_for(request)
+        quota = self._quota_for(call)
         now = time.time()
         try:
             decision, after, violations = self._decide(call.session, quota, self.client_id(request), now)
@@ -217,10 +217,10 @@ class RateLimitLayer:
         self._count(base, client, after, early=False)
         return decision, after, ()
 
-    def _quota_for(self, request: Request) -> Quota:
+    def _quota_for(self, call: Call) -> Quota:
         if self._rest is None or not self.limits.operations:
             return self.limits.quota
-        operation = self._rest.operation_of(request)
+        operation = call.operation
         return self.limits.operations.get(operation or "", self.limits.quota)
 
     def _take(self, base: str, key: str, quota: Quota, now: float) -> _Decision:
@@ -339,13 +339,6 @@ class _Rest:
         self.credential_sources = _api_key_sources(mock.contract.document, mock.contract.spec_version)
         self._declared: dict[tuple[str, int], dict[str, Any]] = {}
 
-    def operation_of(self, request: Request) -> str | None:
-        method = request.method.upper()
-        match = self._mock.router.match(request.path, method)
-        if match is None or match.target is None:
-            return None
-        return f"{method} {match.template}"
-
     def slot_of(self, request: Request) -> Any | None:
         method = request.method.upper()
         match = self._mock.router.match(request.path, method)
@@ -394,7 +387,7 @@ class _Rest:
         prefer = request.header("prefer")
         headers = (*(h for h in request.headers if h[0] != "prefer"),
                    ("prefer", f"{prefer}, code=429" if prefer else "code=429"))  # fmt: skip
-        result = inner(Call(replace(request, headers=headers), call.session))
+        result = inner(call.with_request(replace(request, headers=headers)))
         response = result.response
         if response.status != 429:
             return replace(result, response=problem_response(429, message, kind="rate-limited"), deliveries=())

@@ -20,7 +20,7 @@ def with_prefer(call: Call, token: str) -> Call:
     request = call.request
     prefer = request.header("prefer")
     headers = (*(h for h in request.headers if h[0] != "prefer"), ("prefer", f"{prefer}, {token}" if prefer else token))
-    return Call(replace(request, headers=headers), call.session)
+    return call.with_request(replace(request, headers=headers))
 
 
 def without_applied_code(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:

@@ -39,6 +39,7 @@ from typing import Any
 from toolkit.exchange import MockResult, Request
 from toolkit.mock.envelope import MockEnvelope
 from toolkit.mock.problem import problem_response
+from toolkit.model import Protocol
 from toolkit.sandbox.layers import Call, Next
 from toolkit.sandbox.reasking import with_prefer
 from toolkit.sandbox.scenarios_config import NONE, Plan, ScenariosConfig, Step, known, parse_scenarios
@@ -75,8 +76,9 @@ class ScenariosLayer:
         self.api = api
         self._store = store
         mock = envelope.mock
-        self._router = getattr(mock, "router", None) if type(mock).__name__ == "OpenAPIMock" else None
-        self._rest_operations: dict[str, Any] = dict(mock.operations) if self._router is not None else {}  # type: ignore[attr-defined]
+        # REST knows a request's operation before answering (call.operation); SOAP and GraphQL once answered
+        self._routed = envelope.contract.protocol is Protocol.OPENAPI
+        self._rest_operations: dict[str, Any] = dict(mock.operations) if self._routed else {}  # type: ignore[attr-defined]
 
     # -- the choice, for tests and the admin API -----------------------------------------------------
 
@@ -118,7 +120,7 @@ class ScenariosLayer:
         prefer = request.header("prefer")
         if prefer is not None and "scenario" in prefer.lower():
             asked, for_session, request = _asked(request, prefer)
-            call = Call(request, call.session)
+            call = call.with_request(request)
             if asked is not None and asked != NONE and asked not in self.config.scenarios:
                 message = f"Prefer: scenario={asked}: no such scenario; the scenarios: {known(self.config.scenarios)}"
                 return MockResult(self.envelope.error_response(request, 400, message))
@@ -128,8 +130,8 @@ class ScenariosLayer:
         if name is None or name == NONE:
             return inner(call)
         scenario = self.config.scenarios[name]
-        if self._router is not None:
-            operation = self._route(request)
+        if self._routed:
+            operation = call.operation
             found = scenario.plan_for(operation) if operation is not None else None
             if operation is None or found is None:
                 return inner(call)
@@ -167,12 +169,6 @@ class ScenariosLayer:
             return result if result.operations else replace(result, operations=(operation,))
         detail = f"the sandbox's scenario answers {step.status} ([scenarios] of {self.api}, session {call.session})"
         return MockResult(problem_response(step.status, detail, kind="scenario"), operations=(operation,))
-
-    def _route(self, request: Request) -> str | None:
-        assert self._router is not None
-        method = request.method.upper()
-        match = self._router.match(request.path, method)
-        return f"{method} {match.template}" if match is not None else None
 
     def _prefix(self, session: str) -> str:
         return f"{self.api}/{session}/"

@@ -38,6 +38,7 @@ from typing import Any
 
 from toolkit.errors import ConfigError
 from toolkit.mock.envelope import MockEnvelope
+from toolkit.model import Protocol
 
 __all__ = ["NONE", "Plan", "Scenario", "ScenariosConfig", "Step", "parse_scenarios"]
 
@@ -136,7 +137,7 @@ class _ContractView:
         self.statuses: dict[str, dict[int, str]] = {}  # REST: op id -> declared status -> key
         self.rest_operations: dict[str, Any] = {}
         self.faults: dict[str, tuple[str, ...]] = {}
-        if type(mock).__name__ == "OpenAPIMock":
+        if envelope.contract.protocol is Protocol.OPENAPI:
             self.kind = "rest"
             self.rest_operations = dict(mock.operations)  # type: ignore[attr-defined]
         elif hasattr(mock, "ports"):

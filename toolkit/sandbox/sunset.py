@@ -83,9 +83,9 @@ class SunsetLayer:
             op.id: op.sunset for op in envelope.contract.operations if op.sunset is not None
         }
         mock = envelope.mock
-        self._router = getattr(mock, "router", None) if self._protocol is Protocol.OPENAPI else None
+        self._routed = self._protocol is Protocol.OPENAPI  # REST knows the operation before answering
         self._declares_410: frozenset[str] = frozenset()
-        if self._router is not None:
+        if self._routed:
             operations = getattr(mock, "operations", {})
             self._declares_410 = frozenset(
                 op_id
@@ -107,7 +107,7 @@ class SunsetLayer:
     def __call__(self, call: Call, inner: Next) -> MockResult:
         if not self.enforce or not self.sunsets:
             return inner(call)
-        if self._router is not None:
+        if self._routed:
             return self._rest(call, inner)
         result = inner(call)
         gone = [(op, sunset) for op in result.operations if (sunset := self.gone(op)) is not None]
@@ -120,14 +120,7 @@ class SunsetLayer:
         return MockResult(_with_sunset(response, sunset), operations=result.operations, deprecated=result.deprecated)
 
     def _rest(self, call: Call, inner: Next) -> MockResult:
-        assert self._router is not None
-        request = call.request
-        method = request.method.upper()
-        match = self._router.match(request.path, method)
-        if match is not None and match.target is None and method == "HEAD":
-            match = self._router.match(request.path, "GET")
-            method = "GET"
-        operation = f"{method} {match.template}" if match is not None and match.target is not None else None
+        operation = call.operation
         sunset = self.gone(operation)
         if sunset is None or operation is None:
             return inner(call)

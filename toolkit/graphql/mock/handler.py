@@ -167,6 +167,9 @@ class GraphQLMock:
     def webhook_event(self, name: str, url: str, request: Request | None = None) -> Delivery | None:
         return None
 
+    def operation_of(self, request: Request) -> str | None:
+        return None  # the root fields are in the document: known once parsed, in the answer's operations
+
     def memo_key(self, request: Request) -> Hashable | None:
         """The parts of an HTTP request a GraphQL answer depends on: the query and variables (in the body or
         the query string) and the media types asked for and sent."""

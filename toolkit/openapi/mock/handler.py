@@ -131,6 +131,14 @@ class OpenAPIMock:
 
     # -- request time ------------------------------------------------------------------------------
 
+    def operation_of(self, request: Request) -> str | None:
+        """The operation the router finds for ``request`` (``HEAD`` where only ``GET`` is declared: the GET)."""
+        method = request.method.upper()
+        match = self.router.match(request.path, method)
+        if match is not None and match.target is None and method == "HEAD" and "GET" in match.allowed:
+            match = self.router.match(request.path, "GET")
+        return match.target.operation.id if match is not None and match.target is not None else None
+
     def memo_key(self, request: Request) -> Hashable | None:
         """The request parts that can change the answer: all but the headers that never do."""
         if len(request.path) + len(request.query) + len(request.body) > _MEMO_MAX_REQUEST:

@@ -132,7 +132,7 @@ class StateLayer:
         if method == "HEAD" and match.target is None:  # GET's answer without its body, as the mock does
             op = self._operations.get((match.template, "GET"))
             if op is not None:
-                as_get = Call(replace(request, method="GET"), call.session)
+                as_get = call.with_request(replace(request, method="GET"))
                 return _head(self._dispatch(op, as_get, inner, match.params))
         return inner(call)
 
@@ -385,7 +385,7 @@ class StateLayer:
             prefer = request.header("prefer")
             headers = (*(h for h in request.headers if h[0] != "prefer"),
                        ("prefer", f"{prefer}, code={status}" if prefer else f"code={status}"))  # fmt: skip
-            result = inner(Call(replace(request, headers=headers), call.session))
+            result = inner(call.with_request(replace(request, headers=headers)))
             response = result.response
             if response.status == status:
                 response = self._detailed(op, response, detail)

@@ -299,7 +299,7 @@ class SoapStateLayer:
                 prefer = request.header("prefer")
                 asked = f"{prefer}, fault={fault.name}" if prefer else f"fault={fault.name}"
                 headers = (*(h for h in request.headers if h[0] != "prefer"), ("prefer", asked))
-                return exchange.inner(Call(replace(request, headers=headers), call.session))
+                return exchange.inner(call.with_request(replace(request, headers=headers)))
         response = self.envelope.error_response(call.request, 400, message)  # 400: a Client/Sender fault
         return replace(exchange.result, response=replace(response, status=500))
 

@@ -137,6 +137,9 @@ class SoapMock:
     def webhook_event(self, name: str, url: str, request: Request | None = None) -> Delivery | None:
         return None
 
+    def operation_of(self, request: Request) -> str | None:
+        return None  # the operation is in the envelope (SOAPAction or body element): known once answered
+
     def _address_path(self, service: str, port_name: str) -> str | None:
         for port in self.ports:
             if port.service == service and port.name == port_name:
