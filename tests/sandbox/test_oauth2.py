@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -100,13 +99,6 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> MockEnvelope:
     folder = tmp_path_factory.mktemp("shop")
     (folder / "openapi.yaml").write_text(CONTRACT, encoding="utf-8")
     return compile_mock(load_contract(folder / "openapi.yaml"), seed=1, mount="/v1")
-
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    opened = open_store("memory")
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

@@ -35,11 +35,6 @@ VIP_JSON = {
 }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def payments() -> MockEnvelope:
-    return compile_mock(load_contract(PAYMENTS), seed=1, mount="/v1")
-
-
 def _layer(payments: MockEnvelope, folder: Path, text: str) -> OverlaysLayer:
     write_file(folder, "overlays.toml", text)
     return overlays_layer(payments, folder, api="payments")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -54,11 +54,6 @@ def judge() -> Judge:
 
 
 @pytest.fixture(scope="module")
-def payments() -> MockEnvelope:
-    return compile_mock(load_contract(PAYMENTS), seed=1, mount="/v1")
-
-
-@pytest.fixture(scope="module")
 def crm() -> MockEnvelope:
     return compile_mock(load_contract(CRM), seed=1, mount="/crm")
 
@@ -66,13 +61,6 @@ def crm() -> MockEnvelope:
 @pytest.fixture(scope="module")
 def inventory() -> MockEnvelope:
     return compile_mock(load_contract(INVENTORY), seed=1, mount="/inventory")
-
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    opened = open_store("memory")
-    yield opened
-    opened.close()
 
 
 def limited(

@@ -7,7 +7,7 @@ SOAP is the CRM v2 WSDL (every operation declares the fault ``CrmFault``), Graph
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,11 +59,6 @@ def judge() -> Judge:
 
 
 @pytest.fixture(scope="module")
-def payments() -> MockEnvelope:
-    return compile_mock(load_contract(PAYMENTS), seed=1, mount="/v1")
-
-
-@pytest.fixture(scope="module")
 def crm() -> MockEnvelope:
     return compile_mock(load_contract(CRM), seed=1, mount="/crm")
 
@@ -71,13 +66,6 @@ def crm() -> MockEnvelope:
 @pytest.fixture(scope="module")
 def inventory() -> MockEnvelope:
     return compile_mock(load_contract(INVENTORY), seed=1, mount="/inventory")
-
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    opened = open_store("memory")
-    yield opened
-    opened.close()
 
 
 def layered(
