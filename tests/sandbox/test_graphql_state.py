@@ -144,3 +144,20 @@ def test_a_non_null_read_of_an_unknown_id_is_an_error_and_scalar_arguments_are_s
     missing = things.post('{ thing(id: "nope") { id } }')
     assert missing["data"] is None and missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert missing["errors"][0]["path"] == ["thing"]
+
+
+def test_the_state_layer_reads_the_document_the_mock_parsed(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One parse per request, within the mock's limits: the layer asks the mock for the document it parsed."""
+    from graphql.language.parser import Parser
+
+    parses: list[int] = []
+    original = Parser.parse_document
+
+    def counted(self: Parser) -> Any:
+        parses.append(1)
+        return original(self)
+
+    monkeypatch.setattr(Parser, "parse_document", counted)
+    created = client.post(CREATE, {"input": INPUT})["data"]["createProduct"]["product"]
+    assert created["sku"] == "SKU-42"
+    assert len(parses) == 1 + 1  # the mock's parse, and the test client's own graphql.parse to check the answer

@@ -293,6 +293,12 @@ class GraphQLMock:
                     pending.extend(fragment.selection_set.selections)
         return tuple(sorted(found))
 
+    def document(self, query: str) -> DocumentNode | None:
+        """The parsed document of ``query``, within the mock's limits (nesting, tokens) and from its cache: what
+        the sandbox's layers read a request by, without parsing it again; None when the mock refuses it."""
+        parsed = self._parse(query)
+        return parsed if isinstance(parsed, DocumentNode) else None
+
     def _parse(self, query: str) -> DocumentNode | dict[str, Any]:
         """Scanned and parsed once per query text: clients send the same few documents with different variables."""
         cached = self._documents.get(query)

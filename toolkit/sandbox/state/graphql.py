@@ -45,7 +45,6 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLAbstractType,
     GraphQLEnumType,
-    GraphQLError,
     GraphQLField,
     GraphQLIncludeDirective,
     GraphQLInputObjectType,
@@ -64,7 +63,6 @@ from graphql import (
     get_named_type,
     get_nullable_type,
     get_operation_ast,
-    parse,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_directive_values, get_variable_values
 
@@ -248,12 +246,15 @@ class GraphQLStateLayer:
             return result
         try:
             body = json.loads(result.response.body)
-            document = parse(params.query)
-        except (ValueError, GraphQLError):
+        except ValueError:
             return result
         data = body.get("data") if isinstance(body, dict) else None
-        operation = get_operation_ast(document, params.operation_name)
-        if not isinstance(data, dict) or body.get("errors") or operation is None:
+        if not isinstance(data, dict) or body.get("errors"):
+            return result
+        # the mock's own parse (cached per query text, within its nesting and token limits), not a second one
+        document = self.mock.document(params.query)
+        operation = get_operation_ast(document, params.operation_name) if document is not None else None
+        if document is None or operation is None:
             return result
         root = self.schema.get_root_type(operation.operation)
         if root is None:
