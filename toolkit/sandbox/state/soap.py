@@ -41,7 +41,7 @@ from lxml import etree
 from toolkit.exchange import MockResult, Response
 from toolkit.mock.envelope import MockEnvelope
 from toolkit.sandbox.layers import Call, Next
-from toolkit.sandbox.state.soap_model import Entity, Kind, SoapModel, compile_model, is_id_name, local
+from toolkit.sandbox.state.soap_model import STORED_XML, Entity, Kind, SoapModel, compile_model, is_id_name, local
 from toolkit.sandbox.store import Store
 from toolkit.sandbox.stores import StoreError
 from toolkit.soap.mock.dispatch import PortOperation
@@ -59,7 +59,6 @@ _NEXT = ("nextpagetoken", "nexttoken", "nextpage")
 _ALPHABETS = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _POOL = {character: alphabet for alphabet in _ALPHABETS for character in alphabet}
 _MINT_ATTEMPTS = 8
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 _PREFER_FAULT = re.compile(r"(?:^|[,;\s])fault\s*=", re.IGNORECASE)  # the mock's: the client asked for a fault
 
 Handler = Callable[["_Exchange", Entity], MockResult]
@@ -246,7 +245,7 @@ class SoapStateLayer:
             return exchange.result
         version, headers, wrapper = answer
         items = [
-            etree.fromstring(value.encode(), _PARSER)
+            etree.fromstring(value.encode(), STORED_XML)
             for _, value in self._store.items(self._namespace(exchange.call.session, entity))
             if isinstance(value, str)
         ]
@@ -372,7 +371,7 @@ class SoapStateLayer:
 
     def _lookup(self, session: str, entity: Entity, key: str) -> etree._Element | None:
         value = self._store.get(self._namespace(session, entity), key)
-        return etree.fromstring(value.encode(), _PARSER) if isinstance(value, str) else None
+        return etree.fromstring(value.encode(), STORED_XML) if isinstance(value, str) else None
 
 
 def _child(parent: etree._Element, name: str) -> etree._Element | None:

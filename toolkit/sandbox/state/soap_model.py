@@ -60,7 +60,7 @@ class Entity:
 
     def template_tree(self) -> etree._Element:
         """A fresh copy of the template: the read answer's element, its entity element to be replaced."""
-        return etree.fromstring(self.template, _PARSER)
+        return etree.fromstring(self.template, STORED_XML)
 
 
 @dataclass
@@ -70,7 +70,8 @@ class SoapModel:
     skipped: list[str] = field(default_factory=list)  # why an entity named by operations has no state
 
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+# for the XML the layer itself stored or generated: no entities, no network, no DTD all the same
+STORED_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 def local(element: etree._Element) -> str:
