@@ -6,6 +6,7 @@ with the request path every protocol shares (admin endpoints, memo, crash guard)
 serve (``asgi``: uvicorn; ``transport``: httpx and respx; SOAP's zeep transport). Nothing here knows a
 contract format, and nothing here imports a protocol package: ``toolkit.protocols`` compiles mocks.
 
+- ``handler``: ``Handler``, the ``/__ctk`` prefix, adapter errors in the protocol's form
 - ``compiled``: the ``CompiledMock`` interface and ``Endpoint``
 - ``envelope``: ``MockEnvelope``: admin endpoints, memo, crash guard, deprecated-use counts
 - ``options``: ``MockOptions``, the options every protocol's mock takes

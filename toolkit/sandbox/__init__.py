@@ -1,11 +1,18 @@
-"""The sandbox: a workspace's APIs served together, as ``ctk serve`` runs them.
+"""The sandbox: a workspace's APIs served together, as ``ctk serve`` runs them, behaving like the vendor.
 
 It sits above the protocols: it loads each API's contract (``toolkit.load``), compiles its mock
-through the protocol table (``toolkit.protocols.compile_mock``), and mounts the envelopes side by
-side behind one dispatcher with the shared ``/__ctk`` admin endpoints. The sandbox's behaviours
-(state, scenarios, faults, rate limits, tokens, the journal, recording) will live here, each a
-layer around the neutral ``MockEnvelope``.
+through the protocol table (``toolkit.protocols.compile_mock``), wraps it in the layers its settings
+turn on, and mounts the APIs side by side behind one dispatcher with the shared ``/__ctk`` admin
+endpoints. The journal and recording will be layers here too.
 
 - ``server``: ``ServeConfig`` (what ``--workers`` processes rebuild from), the multi-API ``Dispatcher``,
   ``build_handler``/``build_app``/``app_factory``
+- ``layers``: the layer stack in one fixed order (``ORDER``), ``SandboxedMock``, ``Call`` (request, session,
+  the operation routed once), sessions (``X-Ctk-Session``)
+- ``store``, ``stores/``: the ``Store`` interface and its backends (memory, SQLite, Redis)
+- the layers, outermost first: ``sunset`` (410 past a sunset), ``oauth2`` (+ ``oauth2_config``: token endpoint,
+  bearer tokens), ``rate_limit`` (+ ``rate_limit_config``: 429 per credential), ``faults`` (+ ``faults_config``:
+  latency, errors, broken connections), ``scenarios`` (+ ``scenarios_config``: named states and sequences),
+  ``overlays`` (fixed REST answers from ``mocks/<api>/overlays.toml``), ``state/`` (resources per protocol)
+- ``reasking``: how a layer asks the inner layers for the contract's own answer (``Prefer: code=N``)
 """
