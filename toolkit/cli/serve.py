@@ -97,8 +97,11 @@ def serve(
     Responses are valid against the contract, realistic and seeded; requests are validated as the
     vendor would. REST: send `Prefer: code=404`, `Prefer: example=NAME` or `Prefer: dynamic=true` to
     choose a response; SOAP: `Prefer: fault=NAME` for a declared fault; `GET <address>?wsdl` gives
-    the WSDL pointing at the mock. Every request and event is bounded (see --limit and the README's
-    Limits). Exit 2 when a contract cannot be loaded, a setting is wrong or the port is taken.
+    the WSDL pointing at the mock. Any protocol: `Prefer: ctk-fault=503|reset|timeout`, `ctk-latency=MS`,
+    `scenario=NAME`; `X-Ctk-Session: NAME` keeps a test's state, scenarios and quotas apart. sandbox.toml
+    turns on state, scenarios, faults, rate limits, OAuth2 and sunsets per API (README: State and after).
+    Every request and event is bounded (see --limit and the README's Limits). Exit 2 when a contract
+    cannot be loaded, a setting is wrong or the port is taken.
     """
     from toolkit.sandbox.server import CONFIG_ENV, MountedContract, ServeConfig, build_handler, changed_limits
 
