@@ -199,3 +199,21 @@ def test_the_operation_is_routed_once_per_request_however_many_layers_ask(
     sandboxed(Request("HEAD", "/v1/customers/cus_1", headers=API_KEY))
     assert seen == ["GET /customers/{customer_id}"] * 6  # a HEAD targets the GET it is answered by
     assert len(routed) == 2
+
+
+@dataclass
+class Broken:
+    name: str
+
+    def __call__(self, call: Call, inner: Next) -> MockResult:
+        raise LookupError("a bug in a layer")
+
+
+def test_a_bug_in_a_layer_is_one_500_in_the_protocols_form(caplog: pytest.LogCaptureFixture) -> None:
+    crm = compile_mock(load_contract(REPO / "contracts" / "crm" / "v1" / "crm.wsdl"), seed=1, mount="/crm")
+    sandboxed = SandboxedMock(crm, [Broken("faults")])
+    headers = (("content-type", "text/xml"), ("soapaction", '"urn:example:crm/GetAccount"'))
+    with caplog.at_level("ERROR", logger="ctk.mock"):
+        answer = sandboxed(Request("POST", "/crm", headers=headers, body=b"<x/>")).response
+    assert answer.status == 500 and b"Fault" in answer.body and b"LookupError" in answer.body
+    assert any(record.exc_info for record in caplog.records)

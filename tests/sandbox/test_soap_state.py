@@ -317,3 +317,19 @@ def test_prefer_fault_still_answers_the_declared_fault_for_a_stored_id(crm: Clie
     )
     result = crm.sandbox(Request("POST", "/soap/v1", headers=headers, body=text.encode()))
     assert result.response.status == 500 and b"CrmFault" in result.response.body
+
+
+def test_a_full_store_is_a_fault_that_says_so_not_a_crash(crm_judge: XmlSchemaJudge) -> None:
+    from toolkit.limits import DEFAULT_LIMITS
+
+    client = Client(CRM, crm_judge, TYPES, "urn:example:crm/")
+    tiny = open_store("memory", limits=DEFAULT_LIMITS.replace(max_stored_items=1))
+    client.layer = state_layer(client.envelope, tiny, api="crm")
+    client.sandbox = SandboxedMock(client.envelope, [client.layer])
+    client.call("CreateAccount", NEW)
+    where, env, content_type = PORTS["1.1"]
+    request = f"<c:CreateAccountRequest>{NEW}</c:CreateAccountRequest>"
+    body = f'<e:Envelope xmlns:e="{env}" xmlns:c="{TYPES}"><e:Body>{request}</e:Body></e:Envelope>'
+    headers = (("content-type", content_type), ("soapaction", '"urn:example:crm/CreateAccount"'))
+    refused = client.sandbox(Request("POST", where, headers=headers, body=body.encode())).response
+    assert refused.status == 500 and b"Fault" in refused.body and b"max_stored_items" in refused.body

@@ -72,7 +72,7 @@ from toolkit.graphql.mock.over_http import Refusal, read_params
 from toolkit.mock.envelope import MockEnvelope
 from toolkit.sandbox.layers import Call, Next
 from toolkit.sandbox.store import Store
-from toolkit.sandbox.stores import StoreError
+from toolkit.sandbox.stores import StoreError, StoreFullError
 
 __all__ = ["GraphQLModel", "GraphQLStateLayer", "compile_model"]
 
@@ -280,8 +280,8 @@ class GraphQLStateLayer:
                     self._list(call.session, request, self.model.lists[name], field, nodes, arguments, data, key)
         except _UnbuildableError as why:
             return _warned(result, f"{why}: answered with generated data")
-        except StoreError as error:
-            return _warned(result, f"the sandbox's store failed ({error}): answered with generated data")
+        except (StoreError, StoreFullError) as error:  # unreachable, or full (max_stored_items)
+            return _warned(result, f"the sandbox's store refused it ({error}): answered with generated data")
         # a non-null root field without a value nulls ``data`` itself (GraphQL's null propagation)
         answer = {**body, "errors": errors, "data": None} if errors else {**body, "data": data}
         return _answered(result, answer)

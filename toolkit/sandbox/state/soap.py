@@ -43,7 +43,7 @@ from toolkit.mock.envelope import MockEnvelope
 from toolkit.sandbox.layers import Call, Next
 from toolkit.sandbox.state.soap_model import STORED_XML, Entity, Kind, SoapModel, compile_model, is_id_name, local
 from toolkit.sandbox.store import Store
-from toolkit.sandbox.stores import StoreError
+from toolkit.sandbox.stores import StoreError, StoreFullError
 from toolkit.soap.mock.dispatch import PortOperation
 from toolkit.soap.mock.envelope import EnvelopeError, build_envelope, detached, read_envelope, request_action
 from toolkit.soap.mock.handler import SoapMock
@@ -135,8 +135,8 @@ class SoapStateLayer:
             return exchange.result
         try:
             return self._handlers[kind](exchange, entity)
-        except StoreError as error:
-            response = self.envelope.error_response(request, 500, f"the sandbox's store failed: {error}")
+        except (StoreError, StoreFullError) as error:  # unreachable, or full (max_stored_items): said, never a crash
+            response = self.envelope.error_response(request, 500, f"the sandbox's store refused it: {error}")
             return replace(exchange.result, response=response)
 
     # -- operations --------------------------------------------------------------------------------
