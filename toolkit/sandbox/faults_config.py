@@ -73,6 +73,12 @@ class Outage:
             return self.start.timestamp() <= now < self.end.timestamp()
         return (now - started) % self.every < self.length
 
+    def remaining(self, now: float, started: float) -> float:
+        """Seconds until the window ``now`` falls in ends (what ``Retry-After`` tells a client during it)."""
+        if self.start is not None and self.end is not None:
+            return max(0.0, self.end.timestamp() - now)
+        return max(0.0, self.length - (now - started) % self.every)
+
 
 @dataclass(frozen=True, slots=True)
 class Faults:

@@ -18,7 +18,8 @@ Which scenario a request plays, first found:
 What a step answers is always the contract's own answer: REST re-asks the inner layers with
 ``Prefer: code=N`` (an operation that does not declare N, possible only under ``"*"``, answers
 problem+json N); SOAP re-asks with ``Prefer: fault=NAME`` (the declared fault, a Server/Receiver fault with
-its detail); GraphQL answers an ``errors`` document (``envelope.error_response(request, 200, message)``). A
+its detail); GraphQL fails the named root field as its resolver would (``null`` with its ``errors`` entry and
+``path``, the other root fields kept: ``toolkit.sandbox.field_errors``), else an ``errors`` document. A
 normal step (``{}``, ``{ status = 2XX }``) passes the request on unchanged. The operation of a request: REST
 asks the mock's router first (one match, no side effect), so a scenario's error never reaches ``state``;
 SOAP and GraphQL answer first and read the answer's ``operations`` (a GraphQL request selecting several root
@@ -26,7 +27,8 @@ fields plays the first one the scenario names), then re-ask when the step is not
 
 A sequence's position is per session, scenario and operation, counted with ``store.incr`` in
 ``api/session/#sequences``, so several processes sharing a store agree on it; ``ScenariosLayer.reset``
-(or resetting the session, which clears ``api/session/``) starts every sequence again.
+(or resetting the session, which clears ``api/session/``) starts every sequence again. When the store fails
+(Redis down), the request goes through as if no scenario were on, with a ``ctk-warning`` header saying why.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from toolkit.exchange import MockResult, Request
+from toolkit.exchange import MockResult, Request, Response
 from toolkit.mock.envelope import MockEnvelope
 from toolkit.mock.problem import problem_response
 from toolkit.model import Protocol
@@ -44,6 +46,7 @@ from toolkit.sandbox.layers import Call, Next
 from toolkit.sandbox.reasking import with_prefer
 from toolkit.sandbox.scenarios_config import NONE, Plan, ScenariosConfig, Step, known, parse_scenarios
 from toolkit.sandbox.store import Store
+from toolkit.sandbox.stores import StoreError, StoreFullError
 
 __all__ = ["ScenariosLayer", "UnknownScenarioError", "scenarios_layer"]
 
@@ -51,6 +54,7 @@ _TOKEN = re.compile(r"^\s*scenario\s*=\s*\"?([^\",;\s]*)\"?\s*(;.*)?$", re.IGNOR
 _SESSION_PARAM = re.compile(r";\s*session\s*(;|$)", re.IGNORECASE)
 SESSION_NAMESPACE = "#scenario"
 SEQUENCES_NAMESPACE = "#sequences"
+WARNING = "ctk-warning"
 
 
 class UnknownScenarioError(ValueError):
@@ -78,6 +82,7 @@ class ScenariosLayer:
         mock = envelope.mock
         # REST knows a request's operation before answering (call.operation); SOAP and GraphQL once answered
         self._routed = envelope.contract.protocol is Protocol.OPENAPI
+        self._graphql = envelope.contract.protocol is Protocol.GRAPHQL
         self._rest_operations: dict[str, Any] = dict(mock.operations) if self._routed else {}  # type: ignore[attr-defined]
 
     # -- the choice, for tests and the admin API -----------------------------------------------------
@@ -124,9 +129,15 @@ class ScenariosLayer:
             if asked is not None and asked != NONE and asked not in self.config.scenarios:
                 message = f"Prefer: scenario={asked}: no such scenario; the scenarios: {known(self.config.scenarios)}"
                 return MockResult(self.envelope.error_response(request, 400, message))
+        # Each store call below is guarded: when the store fails (Redis down) the request goes through as if no
+        # scenario were on, and says why; a 500 of ours would hide the answer the client came for. An answer
+        # already made is never asked for twice (that would create twice).
+        try:
             if asked is not None and for_session:
                 self.activate(call.session, asked)
-        name = asked if asked is not None else self.active(call.session)
+            name = asked if asked is not None else self.active(call.session)
+        except (StoreError, StoreFullError) as why:
+            return _unplayed(inner(call), why)
         if name is None or name == NONE:
             return inner(call)
         scenario = self.config.scenarios[name]
@@ -135,7 +146,10 @@ class ScenariosLayer:
             found = scenario.plan_for(operation) if operation is not None else None
             if operation is None or found is None:
                 return inner(call)
-            step = self._step(call.session, name, operation, found[1])
+            try:
+                step = self._step(call.session, name, operation, found[1])
+            except (StoreError, StoreFullError) as why:
+                return _unplayed(inner(call), why)
             if step.normal:
                 return inner(call)
             return self._rest(call, inner, operation, step)
@@ -146,13 +160,28 @@ class ScenariosLayer:
                 break
         else:
             return answered
-        step = self._step(call.session, name, operation, found[1])
+        try:
+            step = self._step(call.session, name, operation, found[1])
+        except (StoreError, StoreFullError) as why:
+            return _unplayed(answered, why)
         if step.normal:
             return answered
         if step.fault is not None:
             result = inner(with_prefer(call, f"fault={step.fault}"))
             return result if result.operations else replace(result, operations=answered.operations)
         message = step.error or f"scenario {name}"
+        if self._graphql:
+            # the named root field fails, as its resolver would: null with its errors entry, other fields kept
+            from toolkit.graphql.mock.handler import GraphQLMock
+            from toolkit.sandbox.field_errors import failed_field
+
+            mock = self.envelope.mock
+            root = operation.rsplit(".", 1)[-1]
+            failed = (
+                failed_field(mock, request, answered, message, root=root) if isinstance(mock, GraphQLMock) else None
+            )
+            if failed is not None:
+                return failed
         return MockResult(self.envelope.error_response(request, 200, message), operations=answered.operations)
 
     def _step(self, session: str, scenario: str, operation: str, plan: Plan) -> Step:
@@ -172,6 +201,14 @@ class ScenariosLayer:
 
     def _prefix(self, session: str) -> str:
         return f"{self.api}/{session}/"
+
+
+def _unplayed(result: MockResult, why: StoreError | StoreFullError) -> MockResult:
+    """``result`` with a ``ctk-warning`` saying the scenario could not be played (the store failed)."""
+    note = f"scenario not played: the sandbox's store failed: {why.message}"
+    text = "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in note[:400])  # a header value is latin-1
+    response = result.response
+    return replace(result, response=Response(response.status, (*response.headers, (WARNING, text)), response.body))
 
 
 def _asked(request: Request, prefer: str) -> tuple[str | None, bool, Request]:
