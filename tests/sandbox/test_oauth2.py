@@ -399,16 +399,13 @@ def test_config_errors_are_named(
 
 
 @pytest.mark.parametrize(("contract", "kind"), [("crm/v1/crm.wsdl", "SOAP"), ("inventory/v1", "GraphQL")])
-def test_soap_and_graphql_are_refused_naming_the_api(store: Store, contract: str, kind: str) -> None:
+def test_soap_and_graphql_need_a_token_path(store: Store, contract: str, kind: str) -> None:
     envelope = compile_mock(load_contract(REPO / "contracts" / contract), seed=1, mount="/x")
     with pytest.raises(ConfigError) as caught:
         oauth2_layer(envelope, {}, store, api="legacy", where="[apis.legacy]")
-    assert caught.value.where == "sandbox.toml [apis.legacy].oauth2"
-    assert (
-        "legacy" in caught.value.message
-        and kind in caught.value.message
-        and "not available yet" in caught.value.message
-    )
+    assert caught.value.where == "sandbox.toml [apis.legacy].oauth2.token_path"
+    assert "legacy" in caught.value.message and kind in caught.value.message
+    assert 'token_path = "/oauth/token"' in (caught.value.hint or "") and "/x/oauth/token" in (caught.value.hint or "")
 
 
 def test_a_contract_without_oauth2_is_refused(store: Store) -> None:

@@ -1,8 +1,8 @@
-"""``oauth2``: the contract's OAuth2 token endpoint, and missing, unknown, expired or revoked tokens refused
-(the sandbox's second layer).
+"""``oauth2``: an OAuth2 token endpoint, revocation and introspection, and missing, unknown, expired or revoked
+tokens refused on protected operations, for REST, SOAP and GraphQL APIs (the sandbox's second layer).
 
-Configured by the ``[apis.NAME.oauth2]`` table of sandbox.toml (OpenAPI contracts only; a SOAP or GraphQL API
-with the table is refused with a ``ConfigError``: not available yet)::
+Configured by the ``[apis.NAME.oauth2]`` table of sandbox.toml (``oauth2_config``; an empty table turns OAuth2 on
+with the defaults)::
 
     [apis.payments.oauth2]
     token_lifetime_s = 3600       # an access token's lifetime, whole seconds (default 3600)
@@ -12,17 +12,31 @@ with the table is refused with a ``ConfigError``: not available yet)::
     clients = { "my-app" = "MY_APP_CLIENT_SECRET" }
                                   # client id = the environment variable holding its secret; only these clients
                                   # get tokens. Without clients, any client (any id and secret, or none) gets one.
+    revocation_path = "/oauth/revoke"         # default: the token endpoint's path + "/revoke"
+    introspection_path = "/oauth/introspect"  # default: the token endpoint's path + "/introspect"
 
-**The token endpoint.** Every OAuth2 security scheme's flows with a ``tokenUrl`` (OpenAPI 3 ``flows``:
+    [apis.crm.oauth2]             # SOAP and GraphQL only: what a WSDL or an SDL cannot declare
+    token_path = "/oauth/token"   # required: the token endpoint, under the API's mount (/crm/oauth/token)
+    scopes = ["crm.read", "crm.write"]        # the scopes a token may be given (default: those required_scopes
+                                              # names; neither: any scope)
+    public = ["GetStatus"]        # operations served without a token (default: none; every operation is protected)
+    required_scopes = { CreateAccount = ["crm.write"] }   # what a token needs for an operation (default: nothing)
+
+An operation is named by its id (``Query.health``, ``CrmService/CrmSoap11Port/CreateAccount``) or, for SOAP, by its
+last part (``CreateAccount``: every port's). For an OpenAPI API the contract says all of that itself, and
+``token_path``, ``scopes``, ``public`` and ``required_scopes`` are refused with a ``ConfigError``.
+
+**The token endpoint.** OpenAPI: every OAuth2 security scheme's flows with a ``tokenUrl`` (OpenAPI 3 ``flows``:
 ``clientCredentials``, ``password``, ``authorizationCode``; Swagger 2.0 ``type: oauth2`` with ``flow``
 ``application``, ``password`` or ``accessCode``) is served under the API's mount: the path of the token URL,
 without the server's base path when it starts with it (``https://api.example.com/v1/oauth/token`` with the server
 ``https://api.example.com/v1`` and the mount ``/v1``: ``/v1/oauth/token``; a relative ``oauth/token`` or
 ``/oauth/token``: ``/v1/oauth/token``). A token URL on another host (``https://auth.example.com/oauth2/token``)
-is served at its path under the mount too (``/v1/oauth2/token``): nothing is printed; ``OAuth2Layer.describe()``
-maps each declared URL to the path served, for ``ctk serve --check`` to show. The token endpoint answers before
-any contract operation of the same path. OpenID Connect (``openIdConnect`` schemes) is out of scope: the mock
-still checks such a scheme's ``Authorization: Bearer`` header is present, nothing more.
+is served at its path under the mount too (``/v1/oauth2/token``). SOAP and GraphQL: ``token_path`` under the
+mount, answering the ``client_credentials``, ``password`` and ``refresh_token`` grants. ``OAuth2Layer.listing()``
+names each endpoint and the path it is served at, for ``ctk serve --check`` to show. The endpoints answer before
+any operation of the same path. OpenID Connect (``openIdConnect`` schemes) is out of scope: the mock still checks
+such a scheme's ``Authorization: Bearer`` header is present, nothing more.
 
 Requests are ``POST`` with ``application/x-www-form-urlencoded`` bodies (RFC 6749); the client authenticates by
 HTTP Basic (``client_id:client_secret``, each form-urlencoded) or the body's ``client_id``/``client_secret``, not
@@ -30,82 +44,68 @@ both. Grants: ``client_credentials`` (when a flow is ``clientCredentials``/``app
 refresh token, as RFC 6749 4.4.3 says), ``password`` (when a flow is ``password``: any ``username`` and
 ``password`` are accepted; an access and a refresh token) and ``refresh_token`` (where ``password`` is). An
 ``authorization_code`` grant is refused ``unsupported_grant_type``: the sandbox serves no authorization endpoint
-yet. A requested ``scope`` must be one the serving flows declare (when they declare any): else ``invalid_scope``.
-Answers: 200 ``{access_token, token_type: "Bearer", expires_in, refresh_token?, scope?}`` with
+yet. A requested ``scope`` must be one the endpoint grants (the serving flows' scopes, or ``scopes``; when there
+are any): else ``invalid_scope``; a request without ``scope`` is given all of them (RFC 6749 3.3's default), and
+the answer says so. Answers: 200 ``{access_token, token_type: "Bearer", expires_in, refresh_token?, scope?}`` with
 ``Cache-Control: no-store``; errors (RFC 6749 5.2) ``{error, error_description}``: ``invalid_request`` 400,
 ``invalid_client`` 401 with ``WWW-Authenticate: Basic``, ``invalid_grant`` 400, ``unsupported_grant_type`` 400,
 ``invalid_scope`` 400; a method other than POST 405.
 
-**Tokens** are opaque random strings (``secrets.token_urlsafe(32)``), kept in the store only as digests, per
-session (``X-Ctk-Session``: a token issued in one session is unknown in another): ``api/session/#oauth2/access``
-and ``#oauth2/refresh`` hold ``{client, scope, expires, revoked}`` by digest; ``#oauth2/used`` counts the uses
-of a refresh token atomically (``store.incr``), so with rotation two concurrent refreshes of one token cannot
-both succeed. Expired tokens stay in the store until the session is reset.
+**Revocation (RFC 7009)** at the revocation path: ``token`` (and an optional ``token_type_hint``), the client
+authenticated as at the token endpoint; 200 with an empty body, whether the token was known or not; a token issued
+to another client 400 ``unauthorized_client``. Revoking a refresh token revokes every token of its grant (the
+access and refresh tokens one password grant and its refreshes issued). **Introspection (RFC 7662)** at the
+introspection path: ``{"active": true, client_id, scope?, exp, iat, token_type?}`` for a valid token,
+``{"active": false}`` for one unknown (in this session), expired or revoked.
 
-**Protected operations.** An operation whose security requirements (its own ``security``, else the document's)
-all name an OAuth2 scheme needs a valid bearer token: a missing, unknown (or another session's), expired or
-revoked one is answered 401: the contract's declared 401 (the inner layers re-asked with ``Prefer: code=401``),
-else problem+json 401, with ``WWW-Authenticate: Bearer realm="ctk", error="invalid_token",
-error_description="..."``. An operation that also accepts another scheme (an API key alternative) is checked
-only when the request carries a bearer token. ``Prefer: token=expired`` makes a request behave as if its token
-had expired (the preference is removed before the inner layers see it). Scopes are not checked on operations.
-A store that fails answers 503 (``temporarily_unavailable`` at the token endpoint).
+**Tokens** are opaque random strings, kept in the store only as digests, per session (``X-Ctk-Session``: a token
+issued in one session is unknown in another); ``oauth2_tokens`` describes the records.
+
+**Protected operations.** OpenAPI: an operation whose security requirements (its own ``security``, else the
+document's) all name an OAuth2 scheme needs a valid bearer token; one that also accepts another scheme (an API
+key alternative) is checked only when the request carries a bearer token. SOAP: every POST (an envelope) whose
+operation is not ``public``; ``?wsdl`` and ``?xsd`` documents are served without a token, so a client can be built
+first. GraphQL: every request but OPTIONS unless every root field it selects is ``public`` (an introspection-only
+query is not). A missing, unknown (or another session's), expired or revoked token is answered 401 with
+``WWW-Authenticate: Bearer realm="ctk", error="invalid_token", error_description="..."``; a valid token without
+the scopes the operation requires (OpenAPI: the scopes its security requirement lists, one alternative's all;
+SOAP/GraphQL: ``required_scopes``, every selected root field's) 403 with ``error="insufficient_scope",
+scope="..."`` (RFC 6750 3.1); ``oauth2_protect`` gives each protocol's body. ``Prefer: token=expired`` makes a
+request behave as if its token had expired (the preference is removed before the inner layers see it). A refused
+request never reaches the inner layers' behaviours: no state changes, no quota counted. A store that fails answers
+503 (``temporarily_unavailable`` at the token endpoints).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import json
-import re
-import secrets
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
 from toolkit.errors import ConfigError
-from toolkit.exchange import MockResult, Response
+from toolkit.exchange import MockResult
 from toolkit.mock.envelope import MockEnvelope
 from toolkit.mock.problem import problem_response
 from toolkit.model import Protocol
 from toolkit.sandbox.layers import Call, Next
-from toolkit.sandbox.oauth2_config import OAuth2Config, parse_oauth2
-from toolkit.sandbox.reasking import with_prefer, without_applied_code
+from toolkit.sandbox.oauth2_config import CONTRACT_KEYS, OAuth2Config, parse_oauth2
+from toolkit.sandbox.oauth2_contract import (
+    SERVED_GRANTS,
+    Requirement,
+    TokenEndpoint,
+    configured_endpoint,
+    configured_requirements,
+    openapi_endpoints,
+    openapi_requirements,
+)
+from toolkit.sandbox.oauth2_protect import Operations, Refusals, bearer, without_expired_preference
+from toolkit.sandbox.oauth2_tokens import INTROSPECT, REVOKE, TOKEN, AuthorizationServer, granted_scopes, oauth_error
 from toolkit.sandbox.store import Store
 from toolkit.sandbox.stores import StoreError, StoreFullError
 
-__all__ = ["OAuth2Layer", "TokenEndpoint", "oauth2_layer"]
+__all__ = ["OAuth2Layer", "Requirement", "TokenEndpoint", "oauth2_layer"]
 
-_FORM = "application/x-www-form-urlencoded"
-_MAX_FIELDS = 64
-_PERSON = b"ctk-oauth2"
-_FLOWS_3 = {
-    "clientCredentials": "client_credentials",
-    "password": "password",
-    "authorizationCode": "authorization_code",
-}
-_FLOWS_2 = {"application": "client_credentials", "password": "password", "accessCode": "authorization_code"}
-_SERVED = ("client_credentials", "password")
-_EXPIRED = re.compile(r"^\s*token\s*=\s*\"?expired\"?\s*$", re.IGNORECASE)
-_NO_STORE = (("cache-control", "no-store"), ("pragma", "no-cache"))
-
-
-@dataclass(frozen=True, slots=True)
-class TokenEndpoint:
-    """One token URL of the contract: where it is served, the grants it answers and the scopes its flows declare
-    (empty: any scope)."""
-
-    urls: tuple[str, ...]  # as declared (several flows may share one endpoint)
-    path: str
-    grants: frozenset[str]
-    scopes: frozenset[str]
-
-    @property
-    def refreshes(self) -> bool:
-        return "password" in self.grants
+_KIND = {Protocol.SOAP: "SOAP", Protocol.GRAPHQL: "GraphQL"}
 
 
 def oauth2_layer(
@@ -114,19 +114,28 @@ def oauth2_layer(
     """The ``oauth2`` layer of the API ``envelope`` serves, configured by ``table`` (its ``[apis.NAME.oauth2]``;
     ``ConfigError`` naming ``sandbox.toml {where}.oauth2.KEY``), keeping tokens in ``store`` under ``api/``."""
     contract = envelope.contract
+    config = parse_oauth2(table, where=where)
     if contract.protocol is not Protocol.OPENAPI:
-        kind = "SOAP" if contract.protocol is Protocol.SOAP else "GraphQL"
-        raise ConfigError(
-            f"oauth2 is not available yet for {kind} APIs ({api} is a {kind} contract)",
-            where=f"sandbox.toml {where}.oauth2",
-            hint="remove the oauth2 table: the sandbox serves OAuth2 token endpoints for OpenAPI contracts only",
-        )
+        kind = _KIND.get(contract.protocol, contract.protocol.value)
+        served = [endpoint.path for endpoint in envelope.endpoints()]
+        endpoint = configured_endpoint(contract, envelope.mount, served, config, api=api, where=where, kind=kind)
+        requirements = configured_requirements(contract, config, where=where)
+        return OAuth2Layer(envelope, config, store, api=api, endpoints=[endpoint], requirements=requirements)
     from toolkit.openapi.load import OpenAPIContract
 
     if not isinstance(contract, OpenAPIContract):
         raise TypeError(f"an OpenAPI API's contract is an OpenAPIContract, not {type(contract).__name__}")
-    config = parse_oauth2(table, where=where)
-    endpoints, schemes = _token_endpoints(contract.document, contract.spec_version, envelope.mount)
+    endpoints, schemes = openapi_endpoints(contract.document, contract.spec_version, envelope.mount, config)
+    for key in CONTRACT_KEYS:
+        if config.given(key):
+            declared = ", ".join(url for endpoint in endpoints for url in endpoint.urls)
+            says = f"declares its token URLs ({declared})" if declared else "would declare them"
+            raise ConfigError(
+                f"{key} is for SOAP and GraphQL APIs: the OpenAPI contract of {api} {says} in its OAuth2 security "
+                "schemes, and the scopes each operation needs in its security requirements",
+                where=f"sandbox.toml {where}.oauth2.{key}",
+                hint=f"remove {key}; ctk serves each tokenUrl of the contract's flows (ctk serve --check lists them)",
+            )
     if not endpoints:
         raise ConfigError(
             f"the contract of {api} declares no OAuth2 flow with a tokenUrl to serve",
@@ -134,14 +143,14 @@ def oauth2_layer(
             hint="an OAuth2 security scheme with a clientCredentials or password flow and its tokenUrl; "
             "OpenID Connect (openIdConnect) is out of scope",
         )
-    if not any(grant in endpoint.grants for endpoint in endpoints for grant in _SERVED):
+    if not any(grant in endpoint.grants for endpoint in endpoints for grant in SERVED_GRANTS):
         raise ConfigError(
             f"the OAuth2 flows of {api} declare only grants the sandbox does not serve (authorization code)",
             where=f"sandbox.toml {where}.oauth2",
             hint="the sandbox issues tokens for clientCredentials and password flows",
         )
-    protected = _protected(contract, schemes)
-    return OAuth2Layer(envelope, config, store, api=api, endpoints=endpoints, protected=protected)
+    requirements = openapi_requirements(contract, schemes)
+    return OAuth2Layer(envelope, config, store, api=api, endpoints=endpoints, requirements=requirements)
 
 
 class OAuth2Layer:
@@ -157,294 +166,125 @@ class OAuth2Layer:
         *,
         api: str,
         endpoints: list[TokenEndpoint],
-        protected: dict[str, bool],
+        requirements: dict[str, Requirement],
     ) -> None:
         self.api = api
         self.config = config
         self.endpoints = endpoints
-        self.protected = protected  # operation id -> True: a token is required; False: checked when sent
-        self._store = store
-        self._by_path = {endpoint.path.rstrip("/") or "/": endpoint for endpoint in endpoints}
+        self.requirements = requirements  # operation id -> what it needs of a token; absent: nothing
+        self.server = AuthorizationServer(config, store, api=api)
+        self._protocol = envelope.contract.protocol
+        self._refusals = Refusals(envelope)
+        self._operations = Operations(envelope)
+        self._public = any(op.id not in requirements for op in envelope.contract.operations)
+        # every scope some operation requires: a token holding them all passes without finding its operations
+        self._all_scopes = frozenset(scope for req in requirements.values() for alt in req.scopes for scope in alt)
+        self._by_path: dict[str, tuple[TokenEndpoint, str]] = {}
+        for endpoint in endpoints:  # revocation and introspection first: a token path is never shadowed by them
+            self._by_path.setdefault(_key(endpoint.revocation_path), (endpoint, REVOKE))
+            self._by_path.setdefault(_key(endpoint.introspection_path), (endpoint, INTROSPECT))
+        for endpoint in endpoints:
+            self._by_path[_key(endpoint.path)] = (endpoint, TOKEN)
 
     def describe(self) -> dict[str, str]:
         """Each token URL the contract declares, and the path the sandbox serves it at."""
         return {url: endpoint.path for endpoint in self.endpoints for url in endpoint.urls}
 
+    def listing(self) -> list[tuple[str, str]]:
+        """What the layer serves, for ``ctk serve --check``: ("OAuth2 token endpoint <declared URL>", path) for each
+        declared token URL (SOAP, GraphQL: "OAuth2 token endpoint"), then the revocation and introspection paths."""
+        lines: list[tuple[str, str]] = []
+        for endpoint in self.endpoints:
+            lines += [(f"OAuth2 token endpoint {url}", endpoint.path) for url in endpoint.urls]
+            if not endpoint.urls:
+                lines.append(("OAuth2 token endpoint", endpoint.path))
+        for what, attribute in (("revocation", "revocation_path"), ("introspection", "introspection_path")):
+            for path in dict.fromkeys(getattr(endpoint, attribute) for endpoint in self.endpoints):
+                lines.append((f"OAuth2 {what} endpoint", path))
+        return lines
+
     def prefix(self, session: str) -> str:
-        return f"{self.api}/{session}/#oauth2/"
+        return self.server.prefix(session)
 
     def reset(self, session: str) -> int:
         """Forget the session's tokens; how many keys went."""
-        return self._store.clear(self.prefix(session))
+        return self.server.reset(session)
 
     # -- the request path ------------------------------------------------------------------------------
 
     def __call__(self, call: Call, inner: Next) -> MockResult:
-        endpoint = self._by_path.get(call.request.path.rstrip("/") or "/")
-        if endpoint is not None:
+        served = self._by_path.get(_key(call.request.path))
+        if served is not None:
             try:
-                return self._token(call, endpoint)
+                return self.server.answer(call, *served)
             except (StoreError, StoreFullError):
-                return _oauth_error(503, "temporarily_unavailable", "the sandbox's store failed; try again")
-        return self._guard(call, inner)
-
-    def _guard(self, call: Call, inner: Next) -> MockResult:
-        request = call.request
-        asked_expired = False
-        prefer = request.header("prefer")
-        if prefer is not None and "token" in prefer.lower():
-            parts = [part.strip() for part in prefer.split(",")]
-            kept = [part for part in parts if part and not _EXPIRED.match(part)]
-            if len(kept) != len([part for part in parts if part]):
-                asked_expired = True
-                headers = tuple(h for h in request.headers if h[0] != "prefer")
-                if kept:
-                    headers = (*headers, ("prefer", ", ".join(kept)))
-                call = call.with_request(replace(request, headers=headers))
-                request = call.request
-        operation = call.operation
-        required = self.protected.get(operation or "")
-        if required is None:
-            return inner(call)
-        authorization = request.header("authorization") or ""
-        scheme, _, token = authorization.partition(" ")
-        token = token.strip() if scheme.lower() == "bearer" else ""
-        if not token:
-            if not required:
-                return inner(call)
-            return self._unauthorized(call, inner, operation, "no access token: send Authorization: Bearer <token>")
+                return oauth_error(503, "temporarily_unavailable", "the sandbox's store failed; try again")
+        call, asked_expired = without_expired_preference(call)
         try:
-            record = self._store.get(self.prefix(call.session) + "access", _digest(token))
+            if self._protocol is Protocol.OPENAPI:
+                return self._rest(call, inner, asked_expired)
+            return self._soap_graphql(call, inner, asked_expired)
         except (StoreError, StoreFullError):
             return MockResult(problem_response(503, "the sandbox's store failed; try again", kind="store-failed"))
-        if not isinstance(record, dict):
-            problem = "the access token is unknown (in this session)"
-        elif record.get("revoked"):
-            problem = "the access token was revoked"
-        elif asked_expired or time.time() >= float(record.get("expires", 0)):
-            problem = "the access token expired"
-        else:
+
+    def _rest(self, call: Call, inner: Next, asked_expired: bool) -> MockResult:
+        operation = call.operation
+        requirement = self.requirements.get(operation or "")
+        if requirement is None:
             return inner(call)
-        return self._unauthorized(call, inner, operation, problem)
+        operations = (operation,) if operation else ()
+        token = bearer(call.request)
+        if not token and not requirement.required:
+            return inner(call)
+        record, problem = self._token(call.session, token, asked_expired)
+        if record is None:
+            return self._refusals.unauthorized(call, inner, operations, problem)
+        if not requirement.allows(granted_scopes(record)):
+            return self._refusals.forbidden(call, inner, operations, requirement.named, _short(requirement.named))
+        return inner(call)
 
-    def _unauthorized(self, call: Call, inner: Next, operation: str | None, description: str) -> MockResult:
-        challenge = f'Bearer realm="ctk", error="invalid_token", error_description="{description}"'
-        result = inner(with_prefer(call, "code=401"))
-        response = result.response
-        if response.status == 401:
-            kept = tuple(h for h in without_applied_code(response.headers) if h[0].lower() != "www-authenticate")
-            answer = Response(401, (*kept, ("www-authenticate", challenge)), response.body)
-            return replace(result, response=answer, deliveries=())
-        problem = problem_response(401, description, kind="invalid-token", headers=(("www-authenticate", challenge),))
-        return MockResult(problem, operations=(operation,) if operation else ())
+    def _soap_graphql(self, call: Call, inner: Next, asked_expired: bool) -> MockResult:
+        method = call.request.method.upper()
+        if method == "OPTIONS" or (self._protocol is Protocol.SOAP and method != "POST"):
+            return inner(call)  # a CORS preflight, a WSDL or XSD document: no token needed
+        record, problem = self._token(call.session, bearer(call.request), asked_expired)
+        if record is None:
+            if self._public:
+                operations = self._operations(call.request)
+                if operations and all(op not in self.requirements for op in operations):
+                    return inner(call)
+            else:
+                operations = ()
+            return self._refusals.unauthorized(call, inner, operations, problem)
+        granted = granted_scopes(record)
+        if granted is None or self._all_scopes <= granted:
+            return inner(call)
+        operations = self._operations(call.request)
+        for op in operations:
+            requirement = self.requirements.get(op)
+            if requirement is not None and not requirement.allows(granted):
+                missing = requirement.named - granted
+                return self._refusals.forbidden(call, inner, operations, requirement.named, _short(missing, op))
+        return inner(call)
 
-    # -- the token endpoint ----------------------------------------------------------------------------
-
-    def _token(self, call: Call, endpoint: TokenEndpoint) -> MockResult:
-        request = call.request
-        if request.method.upper() != "POST":
-            return _oauth_error(405, "invalid_request", "the token endpoint answers POST only", (("allow", "POST"),))
-        kind = (request.header("content-type") or "").split(";", 1)[0].strip().lower()
-        if kind != _FORM:
-            return _oauth_error(400, "invalid_request", f"the request's body must be {_FORM}")
-        try:
-            fields = parse_qsl(
-                request.body.decode("utf-8"), keep_blank_values=True, max_num_fields=_MAX_FIELDS, strict_parsing=False
-            )
-        except (UnicodeDecodeError, ValueError):
-            return _oauth_error(400, "invalid_request", "the body is not a valid form")
-        params: dict[str, str] = {}
-        for name, value in fields:
-            if name in params:
-                return _oauth_error(400, "invalid_request", f"the parameter {name[:64]!r} is given more than once")
-            params[name] = value
-        client = self._client(request.header("authorization"), params)
-        if isinstance(client, MockResult):
-            return client
-        grant = params.get("grant_type")
-        if not grant:
-            return _oauth_error(400, "invalid_request", "grant_type is required")
-        offered = {g for g in endpoint.grants if g in _SERVED} | ({"refresh_token"} if endpoint.refreshes else set())
-        if grant not in offered:
-            why = (
-                "authorization_code needs an authorization endpoint, which the sandbox does not serve yet"
-                if grant == "authorization_code" and grant in endpoint.grants
-                else f"this token endpoint serves {', '.join(sorted(offered))}"
-            )
-            return _oauth_error(400, "unsupported_grant_type", why)
-        base = self.prefix(call.session)
-        if grant == "refresh_token":
-            return self._refresh(base, client, params, endpoint)
-        if grant == "password" and (not params.get("username") or "password" not in params):
-            return _oauth_error(400, "invalid_request", "the password grant needs username and password")
-        scope = params.get("scope")
-        if scope is not None and not _scopes_ok(scope, endpoint.scopes):
-            return _oauth_error(400, "invalid_scope", "a requested scope is not one the contract's flows declare")
-        return self._issue(base, client, scope, refresh=grant == "password")
-
-    def _client(self, authorization: str | None, params: dict[str, str]) -> str | MockResult:
-        """The authenticated client's id, or the error answer."""
-        basic: tuple[str, str] | None = None
-        if authorization and authorization.partition(" ")[0].lower() == "basic":
-            try:
-                decoded = base64.b64decode(authorization.partition(" ")[2].strip(), validate=True).decode("utf-8")
-            except (binascii.Error, ValueError):
-                return _invalid_client("the Basic credentials are not base64 of client_id:client_secret")
-            name, colon, given = decoded.partition(":")
-            if not colon:
-                return _invalid_client("the Basic credentials are not base64 of client_id:client_secret")
-            basic = (unquote_plus(name), unquote_plus(given))
-            if "client_secret" in params:
-                return _oauth_error(400, "invalid_request", "authenticate by HTTP Basic or by client_secret, not both")
-            if "client_id" in params and params["client_id"] != basic[0]:
-                return _invalid_client("client_id differs from the Basic credentials' client")
-        secret: str | None
-        client_id, secret = basic if basic is not None else (params.get("client_id", ""), params.get("client_secret"))
-        if not self.config.authenticates(client_id, secret):
-            return _invalid_client("client authentication failed")
-        return client_id or "anonymous"
-
-    def _issue(self, base: str, client: str, scope: str | None, *, refresh: bool) -> MockResult:
-        now = time.time()
-        config = self.config
-        access = secrets.token_urlsafe(32)
-        record = {"client": client, "scope": scope, "expires": now + config.token_lifetime_s, "revoked": False}
-        self._store.put(base + "access", _digest(access), record)
-        answer: dict[str, Any] = {"access_token": access, "token_type": "Bearer", "expires_in": config.token_lifetime_s}
-        if refresh:
-            token = secrets.token_urlsafe(32)
-            kept = {**record, "expires": now + config.refresh_lifetime_s}
-            self._store.put(base + "refresh", _digest(token), kept)
-            answer["refresh_token"] = token
-        if scope:
-            answer["scope"] = scope
-        body = json.dumps(answer).encode()
-        return MockResult(Response(200, (("content-type", "application/json"), *_NO_STORE), body))
-
-    def _refresh(self, base: str, client: str, params: dict[str, str], endpoint: TokenEndpoint) -> MockResult:
-        token = params.get("refresh_token")
+    def _token(self, session: str, token: str, asked_expired: bool) -> tuple[dict[str, Any] | None, str]:
+        """The record of a valid access token, or None and why the token is refused."""
         if not token:
-            return _oauth_error(400, "invalid_request", "the refresh_token grant needs refresh_token")
-        key = _digest(token)
-        record = self._store.get(base + "refresh", key)
-        if not isinstance(record, dict):
-            return _oauth_error(400, "invalid_grant", "the refresh token is unknown (in this session)")
+            return None, "no access token: send Authorization: Bearer <token>"
+        record = self.server.access(session, token)
+        if record is None:
+            return None, "the access token is unknown (in this session)"
         if record.get("revoked"):
-            return _oauth_error(400, "invalid_grant", "the refresh token was revoked (refresh tokens are rotated)")
-        if time.time() >= float(record.get("expires", 0)):
-            return _oauth_error(400, "invalid_grant", "the refresh token expired")
-        issued_to = str(record.get("client", ""))
-        if (self.config.clients is not None or client != "anonymous") and issued_to != client:
-            return _oauth_error(400, "invalid_grant", "the refresh token was issued to another client")
-        granted = record.get("scope")
-        scope = params.get("scope", granted)
-        if scope is not None and scope != granted and not set(scope.split()) <= set(str(granted or "").split()):
-            return _oauth_error(400, "invalid_scope", "a refresh may only narrow the scope granted")
-        if not self.config.rotate_refresh_tokens:
-            return self._issue(base, issued_to, scope, refresh=False)
-        if self._store.incr(base + "used", key) != 1:  # another refresh of this token won the race
-            return _oauth_error(400, "invalid_grant", "the refresh token was revoked (refresh tokens are rotated)")
-        self._store.put(base + "refresh", key, {**record, "revoked": True})
-        return self._issue(base, issued_to, scope, refresh=True)
+            return None, "the access token was revoked"
+        if asked_expired or time.time() >= float(record.get("expires", 0)):
+            return None, "the access token expired"
+        return record, ""
 
 
-# -- the contract ----------------------------------------------------------------------------------------
+def _key(path: str) -> str:
+    return path.rstrip("/") or "/"
 
 
-def _token_endpoints(document: dict[str, Any], spec_version: str, mount: str) -> tuple[list[TokenEndpoint], set[str]]:
-    """The token URLs of the OAuth2 schemes, merged by path, and the names of the OAuth2 schemes."""
-    if spec_version == "2.0":
-        raw_schemes = document.get("securityDefinitions")
-        base_path = document.get("basePath")
-        bases = [base_path] if isinstance(base_path, str) else []
-    else:
-        components = document.get("components")
-        raw_schemes = components.get("securitySchemes") if isinstance(components, dict) else None
-        servers = document.get("servers")
-        bases = [s["url"] for s in servers if isinstance(s, dict) and isinstance(s.get("url"), str)] if isinstance(
-            servers, list) else []  # fmt: skip
-    base_paths = sorted({urlsplit(base).path.rstrip("/") for base in bases} - {""}, key=len, reverse=True)
-    names: set[str] = set()
-    found: dict[str, tuple[list[str], set[str], set[str]]] = {}  # path -> (urls, grants, scopes)
-    for name, scheme in raw_schemes.items() if isinstance(raw_schemes, dict) else ():
-        if not isinstance(scheme, dict) or scheme.get("type") != "oauth2":
-            continue
-        names.add(name)
-        flows: list[tuple[str, dict[str, Any]]] = []
-        if spec_version == "2.0":
-            grant = _FLOWS_2.get(str(scheme.get("flow")))
-            if grant is not None:
-                flows.append((grant, scheme))
-        else:
-            declared = scheme.get("flows")
-            for flow, grant in _FLOWS_3.items():
-                spec = declared.get(flow) if isinstance(declared, dict) else None
-                if isinstance(spec, dict):
-                    flows.append((grant, spec))
-        for grant, spec in flows:
-            url = spec.get("tokenUrl")
-            if not isinstance(url, str) or not url.strip():
-                continue
-            path = _served_path(url.strip(), base_paths, mount)
-            entry = found.setdefault(path, ([], set(), set()))
-            if url.strip() not in entry[0]:
-                entry[0].append(url.strip())
-            entry[1].add(grant)
-            scopes = spec.get("scopes")
-            if isinstance(scopes, dict):
-                entry[2].update(str(scope) for scope in scopes)
-    endpoints = [
-        TokenEndpoint(tuple(urls), path, frozenset(grants), frozenset(scopes))
-        for path, (urls, grants, scopes) in found.items()
-    ]
-    return endpoints, names
-
-
-def _served_path(url: str, base_paths: list[str], mount: str) -> str:
-    path = urlsplit(url).path or "/"
-    if not path.startswith("/"):
-        path = "/" + path  # relative to the server: under the mount
-    for base in base_paths:
-        if path == base or path.startswith(base + "/"):
-            path = path[len(base) :] or "/"
-            break
-    return mount.rstrip("/") + path
-
-
-def _protected(contract: Any, schemes: set[str]) -> dict[str, bool]:
-    """Operation id -> True when every security alternative names an OAuth2 scheme, False when some do."""
-    document = contract.document
-    paths = document.get("paths")
-    found: dict[str, bool] = {}
-    for op in contract.operations:
-        item = paths.get(getattr(op, "path", "")) if isinstance(paths, dict) else None
-        raw = item.get(str(getattr(op, "method", "")).lower()) if isinstance(item, dict) else None
-        if not isinstance(raw, dict):
-            continue
-        requirements = raw.get("security", document.get("security"))
-        if not isinstance(requirements, list):
-            continue
-        alternatives = [set(requirement) & schemes for requirement in requirements if isinstance(requirement, dict)]
-        if any(alternatives):
-            found[op.id] = all(alternatives)
-    return found
-
-
-# -- answers ------------------------------------------------------------------------------------------------
-
-
-def _oauth_error(status: int, error: str, description: str, headers: tuple[tuple[str, str], ...] = ()) -> MockResult:
-    body = json.dumps({"error": error, "error_description": description}).encode()
-    return MockResult(Response(status, (("content-type", "application/json"), *_NO_STORE, *headers), body))
-
-
-def _invalid_client(description: str) -> MockResult:
-    return _oauth_error(401, "invalid_client", description, (("www-authenticate", 'Basic realm="ctk"'),))
-
-
-def _scopes_ok(scope: str, declared: frozenset[str]) -> bool:
-    return not declared or set(scope.split()) <= declared
-
-
-def _digest(token: str) -> str:
-    return hashlib.blake2b(token.encode("utf-8", "surrogatepass"), digest_size=20, person=_PERSON).hexdigest()
+def _short(scopes: frozenset[str], operation: str = "") -> str:
+    what = f"{operation} needs" if operation else "this operation needs"
+    return f"the access token lacks a scope {what}: {' '.join(sorted(scopes))}"
