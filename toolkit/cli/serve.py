@@ -242,8 +242,8 @@ def _announce(config: object, host: str, port: int, seconds: float, handler: obj
         mount = item.mount or (single.mount if single is not None else "") or "/"
         behaviours = _behaviours(item, config.store)
         click.echo(f"serving {label}{item.source} at http://{host}:{port}{mount}{behaviours}", err=True)
-        for declared, path in _token_endpoints(handler, item.mount or (single.mount if single is not None else "")):
-            click.echo(f"  OAuth2 token endpoint {declared} at http://{host}:{port}{path}", err=True)
+        for what, path in _oauth2_endpoints(handler, item.mount or (single.mount if single is not None else "")):
+            click.echo(f"  {what} at http://{host}:{port}{path}", err=True)
         endpoints = single.endpoints() if single is not None and item.mount is None else []
         for endpoint in endpoints:  # a WSDL's ports, each at its own address path
             path = endpoint.path or "/"
@@ -257,8 +257,9 @@ def _announce(config: object, host: str, port: int, seconds: float, handler: obj
     click.echo(f"seed {config.seed}, validation {validation}, ready in {seconds:.2f} s; {then}", err=True)
 
 
-def _token_endpoints(handler: object, mount: str) -> list[tuple[str, str]]:
-    """The OAuth2 token URLs the API at ``mount`` serves (declared URL, served path), for the announcement."""
+def _oauth2_endpoints(handler: object, mount: str) -> list[tuple[str, str]]:
+    """What the API at ``mount`` serves for OAuth2 (token endpoints with the URL each stands for, revocation and
+    introspection) and the path of each, for the announcement."""
     from toolkit.sandbox.layers import SandboxedMock
     from toolkit.sandbox.oauth2 import OAuth2Layer
     from toolkit.sandbox.server import Dispatcher
@@ -267,7 +268,7 @@ def _token_endpoints(handler: object, mount: str) -> list[tuple[str, str]]:
     served = mounted.get(mount)
     if not isinstance(served, SandboxedMock):
         return []
-    return [pair for layer in served.layers if isinstance(layer, OAuth2Layer) for pair in layer.describe().items()]
+    return [line for layer in served.layers if isinstance(layer, OAuth2Layer) for line in layer.listing()]
 
 
 def _behaviours(item: MountedContract, store: str) -> str:
