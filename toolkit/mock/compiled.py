@@ -63,6 +63,12 @@ class CompiledMock(Protocol):
         the answer's ``MockResult.operations`` says) or no operation matches."""
         ...
 
+    def serves_contract(self, request: Request) -> bool:
+        """Whether ``request`` asks for the contract's own documents (SOAP: ``GET ?wsdl``, ``?xsd=NAME``). The
+        sandbox serves those as published, outside its layers: a client loads them before it calls anything,
+        and a fault, quota or token check on them would break the client's construction, not its calls."""
+        ...
+
     def memo_key(self, request: Request) -> Hashable | None:
         """What identifies ``request``'s answer (the answer is a pure function of it), or None when it must not
         be memoised (too large, or an answer the memo should not hold). Only the parts that can change the

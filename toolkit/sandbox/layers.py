@@ -20,7 +20,8 @@ and GraphQL read it from the inner answer's ``operations``.
 
 ``X-Ctk-Session: NAME`` scopes state, scenarios and counters, so parallel tests sharing one sandbox
 never see each other's data; without the header a request is in the ``default`` session. The admin
-endpoints (``/__ctk``) are not layered.
+endpoints (``/__ctk``) and the contract's own documents (SOAP's ``?wsdl`` and ``?xsd=``:
+``CompiledMock.serves_contract``) are not layered.
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ class SandboxedMock:
             raise LayerOrderError(f"layers {names}: each must be one of {ORDER}, once")
         self.envelope = envelope
         self._operation_of = envelope.mock.operation_of
+        self._serves_contract = envelope.mock.serves_contract
         self.layers = tuple(sorted(layers, key=lambda layer: ORDER.index(layer.name)))
         chain: Next = self._innermost
         for layer in reversed(self.layers):
@@ -130,8 +132,8 @@ class SandboxedMock:
         return self.envelope.error_response(request, status, message)
 
     def __call__(self, request: Request) -> MockResult:
-        if is_under(request.path, ADMIN_PREFIX):
-            return self.envelope(request)
+        if is_under(request.path, ADMIN_PREFIX) or self._serves_contract(request):
+            return self.envelope(request)  # the admin endpoints, and the contract's documents as published
         session = session_of(request)
         if session is None:
             message = f"{SESSION_HEADER} must be 1 to 64 letters, digits, '.', '_' or '-'"

@@ -167,6 +167,9 @@ class GraphQLMock:
     def webhook_event(self, name: str, url: str, request: Request | None = None) -> Delivery | None:
         return None
 
+    def serves_contract(self, request: Request) -> bool:
+        return False  # the schema is read by introspection: a query like any other
+
     def operation_of(self, request: Request) -> str | None:
         return None  # the root fields are in the document: known once parsed, in the answer's operations
 

@@ -131,6 +131,9 @@ class OpenAPIMock:
 
     # -- request time ------------------------------------------------------------------------------
 
+    def serves_contract(self, request: Request) -> bool:
+        return False  # the mock serves no copy of its OpenAPI document
+
     def operation_of(self, request: Request) -> str | None:
         """The operation the router finds for ``request`` (``HEAD`` where only ``GET`` is declared: the GET)."""
         method = request.method.upper()

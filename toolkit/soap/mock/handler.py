@@ -63,7 +63,7 @@ from toolkit.soap.mock.faults import (
     violation_elements,
 )
 from toolkit.soap.mock.rpc import wrapper_schemas
-from toolkit.soap.mock.served_documents import WsdlDocuments
+from toolkit.soap.mock.served_documents import Document, WsdlDocuments
 from toolkit.soap.wsdl import local_name
 from toolkit.soap.xsd.validate import XsdValidator
 
@@ -136,6 +136,11 @@ class SoapMock:
 
     def webhook_event(self, name: str, url: str, request: Request | None = None) -> Delivery | None:
         return None
+
+    def serves_contract(self, request: Request) -> bool:
+        if request.method.upper() not in ("GET", "HEAD") or request.path.rstrip("/") not in self._paths:
+            return False
+        return isinstance(self.documents.find(request.query), Document)
 
     def operation_of(self, request: Request) -> str | None:
         return None  # the operation is in the envelope (SOAPAction or body element): known once answered

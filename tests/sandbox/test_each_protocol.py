@@ -1,0 +1,264 @@
+"""The same sandbox behaviours for REST, SOAP and GraphQL, each run twice: over real HTTP against a ``ctk serve``
+subprocess, and in-process through ``MockTransport`` (httpx) and ``MockZeepTransport`` (zeep) on the handler
+``ctk serve`` would build from the same workspace. Both runs must see the same thing, as a client would:
+
+- a scenario sequence (fail, fail, succeed; a declared Fault, then the answer; a field error, then data);
+- every broken-connection fault as the exception the client library actually raises (httpx; zeep through
+  requests);
+- the rate limit's 429 with ``Retry-After`` and the ``RateLimit-*`` headers, in each protocol's form;
+- GraphQL's partial data for an injected error.
+
+CRUD round trips and OAuth2 token expiry have their own files (``test_*_state.py``, ``test_oauth2*.py``),
+which also run both ways. Time is never asserted: a client timeout is only a hang guard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import requests
+import zeep
+import zeep.exceptions
+from zeep.transports import Transport
+
+from tests.support.files import write_workspace
+from tests.support.paths import REPO
+from tests.support.served import HANG, assert_no_traceback, served
+from toolkit.mock import MockTransport
+from toolkit.sandbox.server import ServeConfig, build_handler, mounted_apis
+from toolkit.soap import MockZeepTransport
+from toolkit.workspace import load_workspace
+
+CONTRACTS = REPO / "contracts"
+KEY = {"x-api-key": "sk_test_each"}
+PRODUCT = '{ product(id: "UHJvZHVjdDox") { id name } }'
+ACCOUNT_ID = "001A000001Xyz12AAB"
+
+WORKSPACE = f"""
+[sandbox]
+seed = 1
+
+[apis.payments]
+contract = "{CONTRACTS / "payments" / "v1"}"
+mount = "/payments"
+[apis.payments.scenarios.flaky]
+"POST /customers" = [{{ status = 429 }}, {{ status = 429 }}, {{}}]
+[apis.payments.rate_limit]
+requests = 3
+per = "1h"
+
+[apis.crm]
+contract = "{CONTRACTS / "crm" / "v1" / "crm.wsdl"}"
+mount = "/crm"
+[apis.crm.scenarios.flaky]
+GetAccount = [{{ fault = "CrmFault" }}, {{}}]
+[apis.crm.rate_limit]
+requests = 3
+per = "1h"
+
+[apis.inventory]
+contract = "{CONTRACTS / "inventory" / "v1"}"
+mount = "/inventory"
+[apis.inventory.scenarios.flaky]
+"Query.product" = [{{ error = "catalogue unavailable" }}, {{}}]
+[apis.inventory.rate_limit]
+requests = 3
+per = "1h"
+"""
+
+
+@dataclass
+class Sandbox:
+    """One way to reach the workspace's sandbox: over HTTP, or in-process."""
+
+    way: str
+    url: str
+    handler: Any = None  # in-process: what ctk serve would serve
+
+    def http(self, timeout: float = HANG) -> httpx.Client:
+        if self.handler is None:
+            return httpx.Client(base_url=self.url, timeout=timeout)
+        return httpx.Client(transport=MockTransport(self.handler), base_url=self.url, timeout=timeout)
+
+    def zeep(self, timeout: float = HANG) -> zeep.Client:
+        """A zeep client of crm; its calls' headers go in ``client.settings(extra_http_headers=...)``, so that the
+        WSDL itself is fetched without them (a fault asked for would break the fetch instead of the call)."""
+        if self.handler is None:
+            transport: Transport = Transport(timeout=timeout, operation_timeout=timeout)
+        else:
+            transport = MockZeepTransport(self.handler, base_url=self.url)
+        return zeep.Client(f"{self.url}/crm?wsdl", transport=transport)
+
+
+@pytest.fixture(scope="module", params=["http", "in-process"])
+def sandbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    root = write_workspace(tmp_path_factory.mktemp("each"), WORKSPACE)
+    if request.param == "http":
+        with served("--root", str(root)) as server:
+            yield Sandbox("http", server.url)
+            assert_no_traceback(server)
+    else:
+        space = load_workspace(root)
+        config = ServeConfig(mounted_apis(space), seed=space.sandbox.seed)
+        yield Sandbox("in-process", "http://sandbox.test", build_handler(config))
+
+
+def session(name: str, sandbox: Sandbox) -> str:
+    return f"{name}-{sandbox.way}"  # the served process lives for the module: one session per test and way
+
+
+# -- a scenario sequence ----------------------------------------------------------------------------
+
+
+def test_rest_scenario_sequence(sandbox: Sandbox) -> None:
+    headers = {**KEY, "prefer": "scenario=flaky", "x-ctk-session": session("rest-seq", sandbox)}
+    with sandbox.http() as client:
+        statuses = [client.post("/payments/customers", json={}, headers=headers).status_code for _ in range(3)]
+    assert statuses == [429, 429, 201]
+
+
+def test_soap_scenario_sequence_through_zeep(sandbox: Sandbox) -> None:
+    client = sandbox.zeep()
+    headers = {"Prefer": "scenario=flaky", "X-Ctk-Session": session("soap-seq", sandbox)}
+    with client.settings(extra_http_headers=headers):
+        with pytest.raises(zeep.exceptions.Fault) as fault:
+            client.service.GetAccount(id=ACCOUNT_ID)
+        account = client.service.GetAccount(id=ACCOUNT_ID)
+    assert fault.value.detail is not None and "CrmFault" in zeep_fault_text(fault.value)
+    assert account.id
+
+
+def test_graphql_scenario_sequence(sandbox: Sandbox) -> None:
+    headers = {"prefer": "scenario=flaky", "x-ctk-session": session("graphql-seq", sandbox)}
+    with sandbox.http() as client:
+        failed, ok = (client.post("/inventory", json={"query": PRODUCT}, headers=headers).json() for _ in range(2))
+    assert failed["errors"][0]["path"] == ["product"] and failed["data"] == {"product": None}
+    assert "errors" not in ok and ok["data"]["product"]["id"]
+
+
+# -- broken connections, as the client library raises them -------------------------------------------
+
+HTTPX_RAISES: dict[str, tuple[type[Exception], ...]] = {
+    "reset": (httpx.ReadError, httpx.RemoteProtocolError),
+    "empty": (httpx.RemoteProtocolError,),
+    "truncated": (httpx.RemoteProtocolError,),
+    "malformed-chunk": (httpx.RemoteProtocolError,),
+    "timeout": (httpx.ReadTimeout,),
+}
+ZEEP_RAISES: dict[str, type[Exception]] = {
+    "reset": requests.exceptions.ConnectionError,
+    "empty": requests.exceptions.ConnectionError,
+    "truncated": requests.exceptions.ChunkedEncodingError,
+    "malformed-chunk": requests.exceptions.ChunkedEncodingError,
+    "timeout": requests.exceptions.ReadTimeout,
+}
+
+
+@pytest.mark.parametrize("fault", sorted(HTTPX_RAISES))
+def test_rest_broken_connections(sandbox: Sandbox, fault: str) -> None:
+    headers = {**KEY, "prefer": f"ctk-fault={fault}", "x-ctk-session": session(f"rest-{fault}", sandbox)}
+    with sandbox.http(timeout=1.0) as client, pytest.raises(httpx.TransportError) as raised:
+        client.get(f"/payments/customers/cus_{fault}", headers=headers)
+    assert isinstance(raised.value, HTTPX_RAISES[fault]), repr(raised.value)
+
+
+@pytest.mark.parametrize("fault", sorted(HTTPX_RAISES))
+def test_graphql_broken_connections(sandbox: Sandbox, fault: str) -> None:
+    headers = {"prefer": f"ctk-fault={fault}", "x-ctk-session": session(f"graphql-{fault}", sandbox)}
+    with sandbox.http(timeout=1.0) as client, pytest.raises(httpx.TransportError) as raised:
+        client.post("/inventory", json={"query": PRODUCT}, headers=headers)
+    assert isinstance(raised.value, HTTPX_RAISES[fault]), repr(raised.value)
+
+
+@pytest.mark.parametrize("fault", sorted(ZEEP_RAISES))
+def test_soap_broken_connections_through_zeep(sandbox: Sandbox, fault: str) -> None:
+    client = sandbox.zeep(timeout=1.0)
+    headers = {"Prefer": f"ctk-fault={fault}", "X-Ctk-Session": session(f"soap-{fault}", sandbox)}
+    with client.settings(extra_http_headers=headers), pytest.raises(ZEEP_RAISES[fault]):
+        client.service.GetAccount(id=ACCOUNT_ID)
+
+
+# -- the rate limit's 429 ----------------------------------------------------------------------------
+
+
+def test_rest_429_is_the_contracts_with_retry_after(sandbox: Sandbox) -> None:
+    headers = {**KEY, "x-ctk-session": session("rest-429", sandbox)}
+    with sandbox.http() as client:
+        answers = [client.get("/payments/customers", headers=headers) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    refused = answers[-1]
+    assert int(refused.headers["retry-after"]) >= 1 and refused.headers["ratelimit-remaining"] == "0"
+    assert refused.json()["code"]  # payments' own 429 body (its Error schema), not a generic one
+
+
+def test_soap_429_is_a_client_fault_zeep_raises(sandbox: Sandbox) -> None:
+    client = sandbox.zeep()
+    with client.settings(extra_http_headers={"X-Ctk-Session": session("soap-429", sandbox)}):
+        for _ in range(3):
+            client.service.GetAccount(id=ACCOUNT_ID)
+        with pytest.raises(zeep.exceptions.Fault) as fault:
+            client.service.GetAccount(id=ACCOUNT_ID)
+    assert fault.value.code is not None and "Client" in str(fault.value.code)
+    with sandbox.http() as http:  # what zeep does not show: the status and the headers
+        raw = http.post(
+            "/crm",
+            content=GET_ACCOUNT_ENVELOPE,
+            headers={"content-type": "text/xml", "soapaction": '"urn:example:crm/GetAccount"',
+                     "x-ctk-session": session("soap-429", sandbox)},
+        )  # fmt: skip
+    assert raw.status_code == 429 and int(raw.headers["retry-after"]) >= 1
+
+
+def test_graphql_429_is_an_errors_document(sandbox: Sandbox) -> None:
+    headers = {"x-ctk-session": session("graphql-429", sandbox)}
+    with sandbox.http() as client:
+        answers = [client.post("/inventory", json={"query": PRODUCT}, headers=headers) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[-1].json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert int(answers[-1].headers["retry-after"]) >= 1
+
+
+def test_the_wsdl_and_its_schemas_are_served_outside_the_layers(sandbox: Sandbox) -> None:
+    """A zeep client loads them before its first call: no quota, fault or scenario may break its construction."""
+    headers = {"prefer": "ctk-fault=reset, scenario=flaky", "x-ctk-session": session("soap-documents", sandbox)}
+    with sandbox.http() as client:
+        answers = [client.get("/crm", params=query, headers=headers) for query in ["wsdl"] * 5 + ["xsd=crm-types"]]
+    assert [a.status_code for a in answers] == [200] * 6
+    assert "ratelimit-remaining" not in answers[-1].headers and b"<xs:schema" in answers[-1].content
+
+
+# -- GraphQL partial data -----------------------------------------------------------------------------
+
+
+def test_graphql_injected_error_is_partial_data(sandbox: Sandbox) -> None:
+    query = '{ product(id: "UHJvZHVjdDox") { id name } warehouses { id } }'
+    headers = {"prefer": "ctk-fault=error", "x-ctk-session": session("graphql-partial", sandbox)}
+    with sandbox.http() as client:
+        answer = client.post("/inventory", json={"query": query}, headers=headers)
+    body = answer.json()
+    assert answer.status_code == 200
+    assert len(body["errors"]) == 1 and body["errors"][0]["path"][0] in ("product", "warehouses")
+    assert body["data"] is None or any(value is not None for value in body["data"].values())
+
+
+GET_ACCOUNT_ENVELOPE = (
+    '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+    f'<GetAccountRequest xmlns="urn:example:crm:types"><id>{ACCOUNT_ID}</id></GetAccountRequest>'
+    "</soap:Body></soap:Envelope>"
+).encode()
+
+
+def zeep_fault_text(fault: zeep.exceptions.Fault) -> str:
+    from lxml import etree
+
+    return etree.tostring(fault.detail).decode() if fault.detail is not None else ""
+
+
+def test_the_served_and_in_process_handlers_are_built_from_one_workspace(tmp_path: Path) -> None:
+    space = load_workspace(write_workspace(tmp_path, WORKSPACE))
+    assert [api.name for api in mounted_apis(space)] == ["payments", "crm", "inventory"]
