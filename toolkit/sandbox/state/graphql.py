@@ -1,33 +1,43 @@
-"""``GraphQLStateLayer``: objects GraphQL mutations create, read back by id and listed, per session.
+"""``GraphQLStateLayer``: objects GraphQL mutations create, update and delete, read back by id and listed, per
+session.
 
 A post-processing layer over the JSON answer, like REST's: the mock (graphql-core executing the mock's
 resolvers) has already validated the document, applied the depth and cost limits, coerced the variables and
-built ``data`` in the shape of the selection; the layer re-reads the document (parse, the operation, its
-fragments) and replaces values in ``data`` field by field. Doing it in the resolvers instead would tie the
-resolvers (seeded, memoised, pure functions of the request) to the session and the store; here the mock
-stays pure and state is one more layer, like REST's and SOAP's.
-
-The model, read from the schema once:
-
-- entities: object types with an ``id`` field that a create mutation returns (``create|add|insert...``,
-  directly or as a field of its payload: ``createProduct: CreateProductPayload { product: Product }``);
-- reads: query fields with an ``id`` argument returning an entity, or an interface/union one belongs to
-  (``product(id:)``, ``node(id:)``);
-- lists: query fields returning a list of an entity, or a Relay connection of one (``edges { node }``).
+built ``data`` in the shape of the selection; the layer re-reads the document (the mock's own parse, its
+operation and fragments) and replaces values in ``data`` field by field. Doing it in the resolvers instead
+would tie the resolvers (seeded, memoised, pure functions of the request) to the session and the store; here
+the mock stays pure and state is one more layer, like REST's and SOAP's. What each root field does is
+read from the schema once (``graphql_model``).
 
 Stored form: the object as the mock answered it for the selected fields (keyed by field name, not alias;
-fields with arguments are not stored), plus the mutation input's fields the type has (so a field the create
-did not select still reads back as sent). Fields neither selected nor sent are generated on a read (the
-mock keys an object fetched by id by its id, so they are stable), and the first answer that shows one stores
-it, so later reads agree. An id a session never created reads as ``null`` where the field is nullable (what
-GraphQL servers do), else an ``errors`` entry (code ``NOT_FOUND``) with ``data: null``. Lists hold the
-session's objects (filters that name a field: equality, or every listed value present), the first page
-(``first``, else 50; ``after`` a cursor of ours), with ``pageInfo`` and ``totalCount`` to match.
+fields with arguments are not stored; a nested object is stored inside its parent, as a value, even when it
+has an id of its own), plus the mutation input's fields the type has (so a field the create did not select
+still reads back as sent). Fields neither selected nor sent are generated on a read (the mock keys an object
+fetched by id by its id, so they are stable), and the first answer that shows one stores it, so later reads
+agree.
+
+- create: the answered object is stored; identical create requests get distinct ids (same character classes
+  as the mock's, drawn from the seed and the session's count);
+- read: the stored object. An id the session does not hold reads as ``null`` where the field is nullable
+  (what GraphQL servers do), else an ``errors`` entry (code ``NOT_FOUND``) with ``data: null``;
+- list: the session's objects (filters that name a field: equality, or every listed value present), the
+  first page (``first``, else 50; ``after`` a cursor of ours), with ``pageInfo`` and ``totalCount`` to match;
+- update: the arguments named like the type's fields (directly, in ``input``, or in a nested ``patch``,
+  ``changes``, ``data``...: ``graphql_values.changes``) merged into the stored object; the answer (the
+  object, or its field in a payload) is the changed object;
+- delete: removed, and remembered as deleted; the answer is the deleted object where the field answers it,
+  the id where it answers an ID (and in a payload's ``deletedId``/``deleted<X>Id``), ``true`` for a Boolean
+  (and a payload's ``success``/``ok``/``deleted``);
+- an update or delete of an id the session does not hold: an ``errors`` entry (``NOT_FOUND``) at the field,
+  which is ``null`` (``data: null`` when the field is non-null); a Boolean answer is ``false`` instead;
+- a Relay payload's ``clientMutationId`` repeats the input's.
+
+Seed files (``mocks/<api>/seed.json``, checked by ``graphql_seeds``) add objects every session starts with,
+read through and never copied: a change stores the session's copy, a delete records a tombstone.
 
 Every value placed in ``data`` is checked against its field's type (nullability, lists, enums, built-in
-scalars); an answer that cannot be built goes out as generated with a ``ctk-warning`` header. Identical create
-requests get distinct ids (same character classes as the mock's, drawn from the seed and the session's
-count). Namespaces: ``api/session/Type`` (id -> object), ``api/session/#created``.
+scalars); an answer that cannot be built goes out as generated with a ``ctk-warning`` header. Namespaces:
+``api/session/Type`` (id -> object), ``api/session/#deleted/Type``, ``api/session/#created``.
 """
 
 from __future__ import annotations
@@ -35,184 +45,79 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLAbstractType,
     GraphQLEnumType,
     GraphQLField,
-    GraphQLIncludeDirective,
-    GraphQLInputObjectType,
-    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
-    GraphQLSchema,
-    GraphQLSkipDirective,
-    GraphQLUnionType,
-    InlineFragmentNode,
     OperationType,
-    SelectionSetNode,
     get_named_type,
     get_nullable_type,
     get_operation_ast,
 )
-from graphql.execution.values import VariableValues, get_argument_values, get_directive_values, get_variable_values
+from graphql.execution.values import VariableValues, get_variable_values
 
 from toolkit.exchange import MockResult, Response
 from toolkit.graphql.mock.handler import GraphQLMock
 from toolkit.graphql.mock.over_http import Refusal, read_params
 from toolkit.mock.envelope import MockEnvelope
 from toolkit.sandbox.layers import Call, Next
+from toolkit.sandbox.state.graphql_model import Change, Create, GraphQLModel, Listing, compile_model, entity_key
+from toolkit.sandbox.state.graphql_seeds import checked_seeds
+from toolkit.sandbox.state.graphql_selection import Selection
+from toolkit.sandbox.state.graphql_values import (
+    CLIENT_MUTATION_ID,
+    at_path,
+    changes,
+    client_mutation_id,
+    echo,
+    fits,
+    merged,
+)
+from toolkit.sandbox.state.seeds import SeedFile
 from toolkit.sandbox.store import Store
 from toolkit.sandbox.stores import StoreError, StoreFullError
 
-__all__ = ["GraphQLModel", "GraphQLStateLayer", "compile_model"]
+__all__ = ["GraphQLModel", "GraphQLStateLayer", "Listing", "compile_model"]
 
 WARNING = "ctk-warning"
 PAGE = 50
-_CREATE = re.compile(r"^(?:create|add|insert)[A-Z_]", re.IGNORECASE)
 _ALPHABETS = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _POOL = {character: alphabet for alphabet in _ALPHABETS for character in alphabet}
 _MINT_ATTEMPTS = 8
 _CURSOR = "ctk:"
+_SUCCESS = frozenset({"success", "succeeded", "ok", "deleted", "removed", "destroyed"})
 
 
 class _UnbuildableError(Exception):
     """The stored data cannot fill this answer (a non-null field with nothing to put in it)."""
 
 
-@dataclass(frozen=True)
-class Create:
-    entity: str  # the type created
-    field: str | None  # the payload's field holding it; None: the mutation returns the entity itself
+@dataclass
+class _Root:
+    """One root field of the operation: what it was asked with, and where its answer is in ``data``."""
 
-
-@dataclass(frozen=True)
-class Listing:
-    entity: str
-    connection: bool
+    session: str
+    request: Selection
+    field: GraphQLField
+    nodes: list[FieldNode]
+    arguments: dict[str, Any]
+    data: dict[str, Any]
+    key: str
 
 
 @dataclass
-class GraphQLModel:
-    entities: set[str]
-    creates: dict[str, Create]  # mutation field -> what it creates
-    reads: dict[str, tuple[str, ...]]  # query field -> the entities its id may name
-    lists: dict[str, Listing]  # query field -> the entity it lists
-
-
-def compile_model(schema: GraphQLSchema) -> GraphQLModel:
-    """The entities, reads and lists of ``schema`` (see the module's docstring)."""
-    creates: dict[str, Create] = {}
-    mutation = schema.mutation_type
-    for name, field in (mutation.fields if mutation is not None else {}).items():
-        if not _CREATE.match(name):
-            continue
-        returned = get_named_type(field.type)
-        if not isinstance(returned, GraphQLObjectType) or isinstance(get_nullable_type(field.type), GraphQLList):
-            continue
-        if "id" in returned.fields:
-            creates[name] = Create(returned.name, None)
-            continue
-        for sub_name, sub in returned.fields.items():
-            held = get_nullable_type(sub.type)
-            if isinstance(held, GraphQLObjectType) and "id" in held.fields:
-                creates[name] = Create(held.name, sub_name)
-                break
-    entities = {create.entity for create in creates.values()}
-    reads: dict[str, tuple[str, ...]] = {}
-    lists: dict[str, Listing] = {}
-    query = schema.query_type
-    for name, field in (query.fields if query is not None else {}).items():
-        returned = get_named_type(field.type)
-        nullable = get_nullable_type(field.type)
-        if "id" in field.args and not isinstance(nullable, GraphQLList):
-            named = _members(schema, returned) & entities
-            if named:
-                reads[name] = tuple(sorted(named))
-        elif isinstance(nullable, GraphQLList) and returned.name in entities:
-            lists[name] = Listing(returned.name, connection=False)
-        elif isinstance(returned, GraphQLObjectType) and "edges" in returned.fields:
-            edge = get_named_type(returned.fields["edges"].type)
-            if isinstance(edge, GraphQLObjectType) and "node" in edge.fields:
-                node = get_named_type(edge.fields["node"].type)
-                if node.name in entities:
-                    lists[name] = Listing(node.name, connection=True)
-    return GraphQLModel(entities, creates, reads, lists)
-
-
-def _members(schema: GraphQLSchema, type_: Any) -> set[str]:
-    if isinstance(type_, GraphQLObjectType):
-        return {type_.name}
-    if isinstance(type_, GraphQLInterfaceType | GraphQLUnionType):
-        return {possible.name for possible in schema.get_possible_types(type_)}
-    return set()
-
-
-class _Request:
-    """What one request asks: the document's fragments and the variables, to collect fields."""
-
-    def __init__(
-        self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode], variables: VariableValues
-    ) -> None:
-        self.schema = schema
-        self.fragments = fragments
-        self.variables = variables
-
-    def collect(
-        self, nodes: list[FieldNode] | SelectionSetNode, type_: GraphQLObjectType
-    ) -> dict[str, list[FieldNode]]:
-        """Response key -> the field nodes asking for it, on an object of ``type_`` (fragments applied)."""
-        out: dict[str, list[FieldNode]] = {}
-        sets = [nodes] if isinstance(nodes, SelectionSetNode) else [n.selection_set for n in nodes if n.selection_set]
-        for selection_set in sets:
-            self._into(selection_set, type_, out, set())
-        return out
-
-    def _into(
-        self, selection_set: SelectionSetNode, type_: GraphQLObjectType, out: dict[str, list[FieldNode]], seen: set[str]
-    ) -> None:
-        for node in selection_set.selections:
-            if not self._included(node):
-                continue
-            if isinstance(node, FieldNode):
-                out.setdefault(node.alias.value if node.alias else node.name.value, []).append(node)
-            elif isinstance(node, InlineFragmentNode):
-                if node.type_condition is None or self._applies(node.type_condition.name.value, type_):
-                    self._into(node.selection_set, type_, out, seen)
-            elif isinstance(node, FragmentSpreadNode):
-                name = node.name.value
-                fragment = self.fragments.get(name)
-                if (
-                    fragment is not None
-                    and name not in seen
-                    and self._applies(fragment.type_condition.name.value, type_)
-                ):
-                    self._into(fragment.selection_set, type_, out, seen | {name})
-
-    def _included(self, node: Any) -> bool:
-        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
-        if skip is not None and skip.get("if") is True:
-            return False
-        include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
-        return not (include is not None and include.get("if") is False)
-
-    def _applies(self, condition: str, type_: GraphQLObjectType) -> bool:
-        if condition == type_.name:
-            return True
-        abstract = self.schema.get_type(condition)
-        return isinstance(abstract, GraphQLAbstractType) and self.schema.is_sub_type(abstract, type_)
-
-    def arguments(self, field: GraphQLField, node: FieldNode) -> dict[str, Any]:
-        return get_argument_values(field, node, self.variables)
+class _Outcome:
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    nulled: bool = False  # a non-null root field has no value: ``data`` itself is null (null propagation)
 
 
 class GraphQLStateLayer:
@@ -220,14 +125,15 @@ class GraphQLStateLayer:
 
     name = "state"
 
-    def __init__(self, envelope: MockEnvelope, store: Store, *, api: str) -> None:
+    def __init__(self, envelope: MockEnvelope, store: Store, *, api: str, seeds: SeedFile | None = None) -> None:
         mock = envelope.mock
         if not isinstance(mock, GraphQLMock):
             raise TypeError(f"GraphQL state needs a GraphQL mock, not {type(mock).__name__}")
         self.api = api
         self.mock = mock
         self.schema = mock.schema
-        self.model = compile_model(mock.schema)
+        self.seeds: dict[str, dict[str, dict[str, Any]]] = checked_seeds(mock.schema, seeds) if seeds else {}
+        self.model = compile_model(mock.schema, seeded=self.seeds)
         self._store = store
 
     def prefix(self, session: str) -> str:
@@ -263,54 +169,53 @@ class GraphQLStateLayer:
         variables = get_variable_values(self.schema, operation.variable_definitions or (), params.variables or {})
         if not isinstance(variables, VariableValues):
             return result
-        request = _Request(self.schema, fragments, variables)
-        errors: list[dict[str, Any]] = []
+        request = Selection(self.schema, fragments, variables)
+        outcome = _Outcome()
+        model = self.model
+        mutation = operation.operation is OperationType.MUTATION
+        query = operation.operation is OperationType.QUERY
         try:
+            # in document order: a mutation's root fields run one after another, so a later one sees an earlier one's
             for key, nodes in request.collect(operation.selection_set, root).items():
                 name = nodes[0].name.value
-                field = root.fields.get(name)
-                if field is None or key not in data:
+                root_field = root.fields.get(name)
+                if root_field is None or key not in data:
                     continue
-                arguments = request.arguments(field, nodes[0])
-                if operation.operation is OperationType.MUTATION and name in self.model.creates:
-                    self._create(call.session, request, self.model.creates[name], field, nodes, arguments, data, key)
-                elif operation.operation is OperationType.QUERY and name in self.model.reads:
-                    self._read(call.session, request, name, field, nodes, arguments, data, key, errors)
-                elif operation.operation is OperationType.QUERY and name in self.model.lists:
-                    self._list(call.session, request, self.model.lists[name], field, nodes, arguments, data, key)
+                at = _Root(call.session, request, root_field, nodes, request.arguments(root_field, nodes[0]), data, key)
+                if mutation and name in model.creates:
+                    self._create(at, model.creates[name])
+                elif mutation and name in model.updates:
+                    self._update(at, model.updates[name], outcome)
+                elif mutation and name in model.deletes:
+                    self._delete(at, model.deletes[name], outcome)
+                elif query and name in model.reads:
+                    self._read(at, model.reads[name], outcome)
+                elif query and name in model.lists:
+                    self._list(at, model.lists[name])
         except _UnbuildableError as why:
             return _warned(result, f"{why}: answered with generated data")
         except (StoreError, StoreFullError) as error:  # unreachable, or full (max_stored_items)
             return _warned(result, f"the sandbox's store refused it ({error}): answered with generated data")
-        # a non-null root field without a value nulls ``data`` itself (GraphQL's null propagation)
-        answer = {**body, "errors": errors, "data": None} if errors else {**body, "data": data}
-        return _answered(result, answer)
+        if outcome.errors:
+            return _answered(result, {**body, "errors": outcome.errors, "data": None if outcome.nulled else data})
+        return _answered(result, {**body, "data": data})
 
     # -- root fields -------------------------------------------------------------------------------
 
-    def _create(
-        self,
-        session: str,
-        request: _Request,
-        create: Create,
-        field: GraphQLField,
-        nodes: list[FieldNode],
-        arguments: dict[str, Any],
-        data: dict[str, Any],
-        key: str,
-    ) -> None:
-        entity = self.schema.get_type(create.entity)
-        assert isinstance(entity, GraphQLObjectType)
-        payload = data[key]
+    def _create(self, at: _Root, create: Create) -> None:
+        entity = self._entity(create.entity)
+        request = at.request
+        payload = at.data[at.key]
         holders: list[tuple[dict[str, Any], str, list[FieldNode]]] = []  # (object holding it, response key, nodes)
         if create.field is None:
-            holders.append((data, key, nodes))
+            holders.append((at.data, at.key, at.nodes))
         elif isinstance(payload, dict):
-            payload_type = get_named_type(field.type)
+            payload_type = get_named_type(at.field.type)
             assert isinstance(payload_type, GraphQLObjectType)
-            for sub_key, sub_nodes in request.collect(nodes, payload_type).items():
+            for sub_key, sub_nodes in request.collect(at.nodes, payload_type).items():
                 if sub_nodes[0].name.value == create.field and isinstance(payload.get(sub_key), dict):
                     holders.append((payload, sub_key, sub_nodes))
+            self._relay(at)
         if not holders:
             return
         answered = holders[0][0][holders[0][1]]
@@ -319,94 +224,96 @@ class GraphQLStateLayer:
             return  # the id was not selected: the client can never read it back, nothing worth storing
         stored: dict[str, Any] = {}
         for holder, sub_key, sub_nodes in holders:
-            stored = _merged(stored, self._stored_form(request, holder[sub_key], sub_nodes, entity))
-        for value in arguments.values():
+            stored = merged(stored, self._stored_form(request, holder[sub_key], sub_nodes, entity))
+        for value in at.arguments.values():
             if isinstance(value, dict):
-                stored = _merged(_echo(entity, value), stored)
-        stored = _merged(_echo(entity, {k: v for k, v in arguments.items() if not isinstance(v, dict)}), stored)
-        namespace = f"{self.api}/{session}/{entity.name}"
-        count = self._store.incr(self.prefix(session) + "#created", entity.name)
+                stored = merged(echo(entity, value), stored)
+        stored = merged(echo(entity, {k: v for k, v in at.arguments.items() if not isinstance(v, dict)}), stored)
+        namespace = self._namespace(at.session, entity.name)
+        count = self._store.incr(self.prefix(at.session) + "#created", entity.name)
         identifier = str(answered[ids[0]])
-        if count > 1 or self._store.get(namespace, identifier) is not None:
-            identifier = self._minted(identifier, f"{namespace}/{count}", namespace)
+        if count > 1 or self._taken(namespace, entity.name, identifier):
+            identifier = self._minted(identifier, f"{namespace}/{count}", namespace, entity.name)
         stored["id"] = identifier
         for holder, sub_key, sub_nodes in holders:
             for id_key in (k for k, n in request.collect(sub_nodes, entity).items() if n[0].name.value == "id"):
                 holder[sub_key][id_key] = identifier
         self._store.put(namespace, identifier, stored)
 
-    def _read(
-        self,
-        session: str,
-        request: _Request,
-        name: str,
-        field: GraphQLField,
-        nodes: list[FieldNode],
-        arguments: dict[str, Any],
-        data: dict[str, Any],
-        key: str,
-        errors: list[dict[str, Any]],
-    ) -> None:
-        identifier = str(arguments.get("id"))
-        for entity_name in self.model.reads[name]:
-            namespace = f"{self.api}/{session}/{entity_name}"
-            stored = self._store.get(namespace, identifier)
-            if isinstance(stored, dict):
-                entity = self.schema.get_type(entity_name)
-                assert isinstance(entity, GraphQLObjectType)
-                generated = data.get(key)
-                if isinstance(generated, dict) and not _same_type(request, nodes, entity, generated):
+    def _read(self, at: _Root, entities: tuple[str, ...], outcome: _Outcome) -> None:
+        identifier = str(at.arguments.get("id"))
+        deleted = False
+        for entity_name in entities:
+            stored, was_deleted = self._lookup(at.session, entity_name, identifier)
+            deleted = deleted or was_deleted
+            if stored is not None:
+                entity = self._entity(entity_name)
+                generated = at.data.get(at.key)
+                if isinstance(generated, dict) and not _same_type(at.request, at.nodes, entity, generated):
                     generated = None
                 fill: dict[str, Any] = {}
-                data[key] = self._shape(request, stored, generated, nodes, entity, fill)
+                at.data[at.key] = self._shape(at.request, stored, generated, at.nodes, entity, fill)
                 if fill:
-                    self._store.put(namespace, identifier, {**stored, **fill})
+                    self._store.put(self._namespace(at.session, entity_name), identifier, {**stored, **fill})
                 return
-        if isinstance(field.type, GraphQLNonNull):
-            errors.append({"message": f"no {' or '.join(self.model.reads[name])} with id {identifier!r} in this "
-                           "session", "path": [key], "extensions": {"code": "NOT_FOUND"}})  # fmt: skip
-        data[key] = None
+        # a read of an id nobody holds is null where the schema allows it (what servers answer), not an error
+        self._not_found(at, entities, identifier, deleted, outcome, error_when_nullable=False)
 
-    def _list(
-        self,
-        session: str,
-        request: _Request,
-        listing: Listing,
-        field: GraphQLField,
-        nodes: list[FieldNode],
-        arguments: dict[str, Any],
-        data: dict[str, Any],
-        key: str,
-    ) -> None:
-        entity = self.schema.get_type(listing.entity)
-        assert isinstance(entity, GraphQLObjectType)
-        items = [
-            value for _, value in self._store.items(f"{self.api}/{session}/{entity.name}") if isinstance(value, dict)
-        ]
-        for name, wanted in (arguments.get("filter") or {}).items():
+    def _update(self, at: _Root, change: Change, outcome: _Outcome) -> None:
+        identifier = _identifier(at_path(at.arguments, change.id_path))
+        if identifier is None:
+            return  # no id given (an optional argument left out): the mock's answer
+        stored, deleted = self._lookup(at.session, change.entity, identifier)
+        if stored is None:
+            self._missing(at, change, identifier, deleted, outcome)
+            return
+        entity = self._entity(change.entity)
+        changed = {**merged(stored, changes(entity, at.arguments, change.id_path)), "id": stored.get("id", identifier)}
+        fill: dict[str, Any] = {}
+        self._answer_change(at, change, entity, changed, identifier, fill, deleting=False)
+        self._store.put(self._namespace(at.session, entity.name), identifier, {**changed, **fill})
+
+    def _delete(self, at: _Root, change: Change, outcome: _Outcome) -> None:
+        identifier = _identifier(at_path(at.arguments, change.id_path))
+        if identifier is None:
+            return
+        stored, deleted = self._lookup(at.session, change.entity, identifier)
+        if stored is None:
+            self._missing(at, change, identifier, deleted, outcome)
+            return
+        entity = self._entity(change.entity)
+        self._answer_change(at, change, entity, stored, identifier, {}, deleting=True)
+        self._store.delete(self._namespace(at.session, entity.name), identifier)
+        self._store.put(self._tombs(at.session, entity.name), identifier, True)
+
+    def _list(self, at: _Root, listing: Listing) -> None:
+        entity = self._entity(listing.entity)
+        request = at.request
+        items = self._items(at.session, entity.name)
+        for name, wanted in (at.arguments.get("filter") or {}).items():
             if name in entity.fields:
                 items = [item for item in items if _matches(item.get(name), wanted)]
         total = len(items)
         start = 0
-        after = arguments.get("after")
+        after = at.arguments.get("after")
         if isinstance(after, str) and after.startswith(_CURSOR):
             start = next((i + 1 for i, item in enumerate(items) if _cursor(item) == after), total)
-        first = arguments.get("first")
+        first = at.arguments.get("first")
         size = min(first, PAGE) if isinstance(first, int) and first >= 0 else PAGE
         page = items[start : start + size]
-        generated = data.get(key)
+        generated = at.data.get(at.key)
         if not listing.connection:
             templates = generated if isinstance(generated, list) else []
-            data[key] = [
-                self._shape(request, item, _template(templates, i), nodes, entity, {}) for i, item in enumerate(page)
+            at.data[at.key] = [
+                self._shape(request, item, _template(templates, i), at.nodes, entity, {}) for i, item in enumerate(page)
             ]
             return
-        connection_type = get_named_type(field.type)
+        connection_type = get_named_type(at.field.type)
         assert isinstance(connection_type, GraphQLObjectType)
         if not isinstance(generated, dict):
             return
         out = dict(generated)
-        for sub_key, sub_nodes in request.collect(nodes, connection_type).items():
+        for sub_key, sub_nodes in request.collect(at.nodes, connection_type).items():
             sub_name = sub_nodes[0].name.value
             sub_type = (
                 get_named_type(connection_type.fields[sub_name].type) if sub_name in connection_type.fields else None
@@ -437,11 +344,11 @@ class GraphQLStateLayer:
                     if info_nodes[0].name.value in info:
                         shown[info_key] = info[info_nodes[0].name.value]
                 out[sub_key] = shown
-        data[key] = out
+        at.data[at.key] = out
 
     def _edge(
         self,
-        request: _Request,
+        request: Selection,
         item: dict[str, Any],
         template: Any,
         nodes: list[FieldNode],
@@ -464,11 +371,143 @@ class GraphQLStateLayer:
                 raise _UnbuildableError(f"no value for {edge_type.name}.{name}")
         return out
 
+    # -- mutation answers --------------------------------------------------------------------------
+
+    def _answer_change(
+        self,
+        at: _Root,
+        change: Change,
+        entity: GraphQLObjectType,
+        value: dict[str, Any],
+        identifier: str,
+        fill: dict[str, Any],
+        *,
+        deleting: bool,
+    ) -> None:
+        """The answer of an update (``value``: the changed object) or a delete (the deleted one), in what the
+        field answers: the object, a payload holding it, a Boolean, or the id."""
+        generated = at.data.get(at.key)
+        if change.answer == "entity":
+            template = generated if isinstance(generated, dict) else None
+            at.data[at.key] = self._shape(at.request, value, template, at.nodes, entity, fill)
+            return
+        if change.answer == "boolean":
+            at.data[at.key] = True
+            return
+        if change.answer == "id":
+            at.data[at.key] = identifier
+            return
+        if not isinstance(generated, dict):
+            return
+        payload_type = get_named_type(at.field.type)
+        assert isinstance(payload_type, GraphQLObjectType)
+        out = dict(generated)
+        for sub_key, sub_nodes in at.request.collect(at.nodes, payload_type).items():
+            sub_name = sub_nodes[0].name.value
+            sub_field = payload_type.fields.get(sub_name)
+            if sub_field is None:
+                continue
+            named = get_named_type(sub_field.type)
+            if named is entity and not isinstance(get_nullable_type(sub_field.type), GraphQLList):
+                template = generated.get(sub_key)
+                out[sub_key] = self._shape(
+                    at.request, value, template if isinstance(template, dict) else None, sub_nodes, entity, fill
+                )
+            elif deleting and _deleted_id(sub_name) and fits(sub_field.type, identifier):
+                out[sub_key] = identifier
+            elif deleting and sub_name.lower() in _SUCCESS and fits(sub_field.type, True):
+                out[sub_key] = True
+        at.data[at.key] = out
+        self._relay(at)
+
+    def _relay(self, at: _Root) -> None:
+        """A Relay payload's ``clientMutationId`` repeats the input's (null when none was sent)."""
+        payload = at.data.get(at.key)
+        payload_type = get_named_type(at.field.type)
+        if not isinstance(payload, dict) or not isinstance(payload_type, GraphQLObjectType):
+            return
+        sent = client_mutation_id(at.arguments)
+        for sub_key, sub_nodes in at.request.collect(at.nodes, payload_type).items():
+            sub_field = payload_type.fields.get(sub_nodes[0].name.value)
+            if sub_nodes[0].name.value == CLIENT_MUTATION_ID and sub_field is not None and fits(sub_field.type, sent):
+                payload[sub_key] = sent
+
+    def _missing(self, at: _Root, change: Change, identifier: str, deleted: bool, outcome: _Outcome) -> None:
+        """An update or delete of an id the session does not hold."""
+        if change.answer == "boolean":
+            at.data[at.key] = False  # "did it exist?": no
+            return
+        self._not_found(at, (change.entity,), identifier, deleted, outcome, error_when_nullable=True)
+
+    def _not_found(
+        self,
+        at: _Root,
+        entities: tuple[str, ...],
+        identifier: str,
+        deleted: bool,
+        outcome: _Outcome,
+        *,
+        error_when_nullable: bool,
+    ) -> None:
+        non_null = isinstance(at.field.type, GraphQLNonNull)
+        at.data[at.key] = None
+        if non_null or error_when_nullable:
+            why = "it was deleted in this session" if deleted else f"session {at.session!r} holds none"
+            message = f"no {' or '.join(entities)} with id {identifier!r}: {why}"
+            outcome.errors.append({"message": message, "path": [at.key], "extensions": {"code": "NOT_FOUND"}})
+        outcome.nulled = outcome.nulled or non_null
+
+    # -- store -------------------------------------------------------------------------------------
+
+    def _namespace(self, session: str, entity: str) -> str:
+        return f"{self.api}/{session}/{entity}"
+
+    def _tombs(self, session: str, entity: str) -> str:
+        return f"{self.api}/{session}/#deleted/{entity}"
+
+    def _lookup(self, session: str, entity: str, identifier: str) -> tuple[dict[str, Any] | None, bool]:
+        """The object the session holds (stored, else seeded and not deleted), and whether it deleted it."""
+        value = self._store.get(self._namespace(session, entity), identifier)
+        if isinstance(value, dict):
+            return value, False
+        deleted = self._store.get(self._tombs(session, entity), identifier) is not None
+        seed = self.seeds.get(entity, {}).get(identifier)
+        return (seed, False) if seed is not None and not deleted else (None, deleted)
+
+    def _items(self, session: str, entity: str) -> list[dict[str, Any]]:
+        """The session's objects of a type: seeded ones (their changed copy, none when deleted), then created."""
+        stored = self._store.items(self._namespace(session, entity))
+        seeds = self.seeds.get(entity)
+        if not seeds:
+            return [value for _, value in stored if isinstance(value, dict)]
+        deleted = {key for key, _ in self._store.items(self._tombs(session, entity))}
+        changed = dict(stored)
+        out = [changed.get(key, seed) for key, seed in seeds.items() if key not in deleted]
+        out.extend(value for key, value in stored if key not in seeds)
+        return [value for value in out if isinstance(value, dict)]
+
+    def _taken(self, namespace: str, entity: str, identifier: str) -> bool:
+        return identifier in self.seeds.get(entity, {}) or self._store.get(namespace, identifier) is not None
+
+    def _minted(self, current: str, seed: str, namespace: str, entity: str) -> str:
+        for attempt in range(_MINT_ATTEMPTS):
+            entropy = hashlib.blake2b(f"{self.mock.options.seed}/{seed}/{attempt}".encode()).digest()
+            pools = [_POOL.get(character, character) for character in current]
+            candidate = "".join(pool[byte % len(pool)] for pool, byte in zip(pools, entropy * 4, strict=False))
+            if candidate != current and not self._taken(namespace, entity, candidate):
+                return candidate
+        return f"{current}-{seed.rpartition('/')[2]}"
+
+    def _entity(self, name: str) -> GraphQLObjectType:
+        entity = self.schema.get_type(name)
+        assert isinstance(entity, GraphQLObjectType)
+        return entity
+
     # -- values ------------------------------------------------------------------------------------
 
     def _shape(
         self,
-        request: _Request,
+        request: Selection,
         stored: dict[str, Any],
         generated: Any,
         nodes: list[FieldNode],
@@ -483,33 +522,61 @@ class GraphQLStateLayer:
             if name == "__typename":
                 out[key] = type_.name
                 continue
-            field = type_.fields.get(name)
-            if field is None:
+            object_field = type_.fields.get(name)
+            if object_field is None:
                 raise _UnbuildableError(f"{type_.name} has no field {name}")
             has_arguments = bool(field_nodes[0].arguments)
-            named = get_named_type(field.type)
+            named = get_named_type(object_field.type)
             generated_value = generated.get(key, _MISSING) if isinstance(generated, dict) else _MISSING
             if not has_arguments and name in stored:
                 value = stored[name]
-                if isinstance(named, GraphQLObjectType) and isinstance(value, dict):
-                    sub_template = generated_value if isinstance(generated_value, dict) else None
-                    out[key] = self._shape(request, value, sub_template, field_nodes, named, {})
+                if isinstance(named, GraphQLObjectType):
+                    template = None if generated_value is _MISSING else generated_value
+                    out[key] = self._nested(request, value, template, field_nodes, named, object_field.type)
                     continue
-                if not _fits(field.type, value):
+                if not fits(object_field.type, value):
                     raise _UnbuildableError(f"the stored {type_.name}.{name} does not fit its type")
                 out[key] = value
             elif generated_value is not _MISSING:
                 out[key] = generated_value
                 if not has_arguments and isinstance(named, GraphQLScalarType | GraphQLEnumType):
                     fill[name] = generated_value
-            elif not isinstance(field.type, GraphQLNonNull):
+            elif not isinstance(object_field.type, GraphQLNonNull):
                 out[key] = None
             else:
                 raise _UnbuildableError(f"no value for {type_.name}.{name}")
         return out
 
+    def _nested(
+        self,
+        request: Selection,
+        value: Any,
+        template: Any,
+        nodes: list[FieldNode],
+        named: GraphQLObjectType,
+        type_: GraphQLOutputType,
+    ) -> Any:
+        """A stored object (or list of them, at any depth) shaped to the selection, its type's wrappers honoured."""
+        if isinstance(type_, GraphQLNonNull):
+            if value is None:
+                raise _UnbuildableError(f"a stored {named.name} is null where the schema says non-null")
+            return self._nested(request, value, template, nodes, named, type_.of_type)
+        if value is None:
+            return None
+        if isinstance(type_, GraphQLList):
+            if not isinstance(value, list):
+                raise _UnbuildableError(f"a stored list of {named.name} is not a list")
+            templates = template if isinstance(template, list) else []
+            return [
+                self._nested(request, item, _template(templates, i), nodes, named, type_.of_type)
+                for i, item in enumerate(value)
+            ]
+        if not isinstance(value, dict):
+            raise _UnbuildableError(f"a stored {named.name} is not an object")
+        return self._shape(request, value, template if isinstance(template, dict) else None, nodes, named, {})
+
     def _stored_form(
-        self, request: _Request, value: Any, nodes: list[FieldNode], type_: GraphQLObjectType
+        self, request: Selection, value: Any, nodes: list[FieldNode], type_: GraphQLObjectType
     ) -> dict[str, Any]:
         """An answered object as stored: by field name, fields without arguments, nested objects alike."""
         out: dict[str, Any] = {}
@@ -517,25 +584,16 @@ class GraphQLStateLayer:
             return out
         for key, field_nodes in request.collect(nodes, type_).items():
             name = field_nodes[0].name.value
-            field = type_.fields.get(name)
-            if field is None or field_nodes[0].arguments or key not in value:
+            object_field = type_.fields.get(name)
+            if object_field is None or field_nodes[0].arguments or key not in value:
                 continue
-            named = get_named_type(field.type)
+            named = get_named_type(object_field.type)
             if isinstance(named, GraphQLObjectType):
                 if isinstance(value[key], dict):
-                    out[name] = _merged(out.get(name, {}), self._stored_form(request, value[key], field_nodes, named))
+                    out[name] = merged(out.get(name, {}), self._stored_form(request, value[key], field_nodes, named))
             elif isinstance(named, GraphQLScalarType | GraphQLEnumType):
                 out[name] = value[key]
         return out
-
-    def _minted(self, current: str, seed: str, namespace: str) -> str:
-        for attempt in range(_MINT_ATTEMPTS):
-            entropy = hashlib.blake2b(f"{self.mock.options.seed}/{seed}/{attempt}".encode()).digest()
-            pools = [_POOL.get(character, character) for character in current]
-            candidate = "".join(pool[byte % len(pool)] for pool, byte in zip(pools, entropy * 4, strict=False))
-            if candidate != current and self._store.get(namespace, candidate) is None:
-                return candidate
-        return f"{current}-{seed.rpartition('/')[2]}"
 
 
 class _Missing:
@@ -545,7 +603,21 @@ class _Missing:
 _MISSING: Any = _Missing()
 
 
-def _same_type(request: _Request, nodes: list[FieldNode], entity: GraphQLObjectType, generated: dict[str, Any]) -> bool:
+def _identifier(value: Any) -> str | None:
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return str(value)
+    return None
+
+
+def _deleted_id(name: str) -> bool:
+    """``deletedId``, ``deletedProductId``, ``deleted_card_id``: a delete payload's field naming what went."""
+    key = entity_key(name)
+    return key.startswith("deleted") and key.endswith("id")
+
+
+def _same_type(
+    request: Selection, nodes: list[FieldNode], entity: GraphQLObjectType, generated: dict[str, Any]
+) -> bool:
     """Whether the generated object (of an abstract field) has the stored entity's selection."""
     return all(key in generated for key in request.collect(nodes, entity))
 
@@ -566,51 +638,6 @@ def _matches(value: Any, wanted: Any) -> bool:
     if isinstance(wanted, list):
         return isinstance(value, list) and all(entry in value for entry in wanted)
     return bool(value == wanted)
-
-
-def _echo(type_: GraphQLObjectType, value: dict[str, Any]) -> dict[str, Any]:
-    """The input object's fields that ``type_`` has, where the value fits the output field's type."""
-    out: dict[str, Any] = {}
-    for name, given in value.items():
-        field = type_.fields.get(name)
-        if field is None or name == "id":
-            continue
-        named = get_named_type(field.type)
-        if isinstance(named, GraphQLObjectType) and isinstance(given, dict):
-            out[name] = _echo(named, given)
-        elif _fits(field.type, given):
-            out[name] = given
-    return out
-
-
-def _fits(type_: GraphQLOutputType | GraphQLInputObjectType, value: Any) -> bool:
-    if isinstance(type_, GraphQLNonNull):
-        return value is not None and _fits(type_.of_type, value)
-    if value is None:
-        return True
-    if isinstance(type_, GraphQLList):
-        return isinstance(value, list) and all(_fits(type_.of_type, item) for item in value)
-    if isinstance(type_, GraphQLEnumType):
-        return isinstance(value, str) and value in type_.values
-    if isinstance(type_, GraphQLScalarType):
-        name = type_.name
-        if name == "Int":
-            return isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31
-        if name == "Float":
-            return isinstance(value, int | float) and not isinstance(value, bool)
-        if name == "Boolean":
-            return isinstance(value, bool)
-        if name in ("String", "ID"):
-            return isinstance(value, str) or (name == "ID" and isinstance(value, int) and not isinstance(value, bool))
-        return not isinstance(value, dict | list)
-    return isinstance(value, dict)
-
-
-def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for name, value in over.items():
-        out[name] = _merged(out[name], value) if isinstance(value, dict) and isinstance(out.get(name), dict) else value
-    return out
 
 
 def _answered(result: MockResult, document: dict[str, Any]) -> MockResult:
