@@ -26,6 +26,7 @@ from toolkit.mock import MockEnvelope
 from toolkit.sandbox.layers import Call, Next, SandboxedMock
 from toolkit.sandbox.oauth2 import OAuth2Layer, oauth2_layer
 from toolkit.sandbox.store import Store
+from toolkit.sandbox.stores import StoreError
 
 CRM = REPO / "contracts" / "crm" / "v1" / "crm.wsdl"
 INVENTORY = REPO / "contracts" / "inventory" / "v1"
@@ -361,6 +362,28 @@ def test_scopes_default_to_those_required_scopes_names(inventory: MockEnvelope, 
     asked = handler(form("/inventory/auth", "grant_type=client_credentials&scope=q"))
     assert asked.response.status == 400 and answer(asked)["error"] == "invalid_scope"
     assert issue(handler, "/inventory/auth", "grant_type=client_credentials")["scope"] == "p"
+
+
+class BrokenStore:
+    """A store whose every call fails, as Redis does when it is unreachable."""
+
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            raise StoreError("cannot reach redis://127.0.0.1:1/0", where="redis://127.0.0.1:1/0")
+
+        return fail
+
+
+def test_a_failing_store_answers_503_in_the_protocols_form(crm: MockEnvelope, inventory: MockEnvelope) -> None:
+    broken: Any = BrokenStore()
+    soap_handler, _, _ = layered(crm, {"token_path": "/oauth/token"}, broken)
+    refused = soap_handler(soap("SearchAccounts", SEARCH, bearer("some-token")))
+    assert refused.response.status == 503 and b"Fault" in refused.response.body
+    token = soap_handler(form("/crm/oauth/token", "grant_type=client_credentials"))
+    assert token.response.status == 503 and answer(token)["error"] == "temporarily_unavailable"
+    graphql_handler, _, _ = layered(inventory, {"token_path": "/oauth/token"}, broken)
+    refused = graphql_handler(graphql(PRODUCTS, bearer("some-token")))
+    assert refused.response.status == 503 and answer(refused)["errors"]
 
 
 # -- the oauth2 table --------------------------------------------------------------------------------------------

@@ -72,8 +72,10 @@ the scopes the operation requires (OpenAPI: the scopes its security requirement 
 SOAP/GraphQL: ``required_scopes``, every selected root field's) 403 with ``error="insufficient_scope",
 scope="..."`` (RFC 6750 3.1); ``oauth2_protect`` gives each protocol's body. ``Prefer: token=expired`` makes a
 request behave as if its token had expired (the preference is removed before the inner layers see it). A refused
-request never reaches the inner layers' behaviours: no state changes, no quota counted. A store that fails answers
-503 (``temporarily_unavailable`` at the token endpoints).
+SOAP or GraphQL request never reaches the inner layers (no state changes, no quota counted): which operations it
+calls, when that matters, is asked of the API's pure compiled mock (``oauth2_protect.Operations``). A refused REST
+request reaches them only as ``Prefer: code=401``/``403``, for the contract's own answer. A store that fails
+answers 503 (``temporarily_unavailable`` at the token endpoints).
 """
 
 from __future__ import annotations
@@ -173,6 +175,7 @@ class OAuth2Layer:
         self.endpoints = endpoints
         self.requirements = requirements  # operation id -> what it needs of a token; absent: nothing
         self.server = AuthorizationServer(config, store, api=api)
+        self._envelope = envelope
         self._protocol = envelope.contract.protocol
         self._refusals = Refusals(envelope)
         self._operations = Operations(envelope)
@@ -225,7 +228,10 @@ class OAuth2Layer:
                 return self._rest(call, inner, asked_expired)
             return self._soap_graphql(call, inner, asked_expired)
         except (StoreError, StoreFullError):
-            return MockResult(problem_response(503, "the sandbox's store failed; try again", kind="store-failed"))
+            message = "the sandbox's store failed; try again"
+            if self._protocol is Protocol.OPENAPI:
+                return MockResult(problem_response(503, message, kind="store-failed"))
+            return MockResult(self._envelope.error_response(call.request, 503, message))  # a Fault, an errors document
 
     def _rest(self, call: Call, inner: Next, asked_expired: bool) -> MockResult:
         operation = call.operation

@@ -1,9 +1,10 @@
 """The ``[apis.NAME.oauth2]`` table of sandbox.toml, checked and read into ``OAuth2Config``.
 
 Each mistake is a ``ConfigError`` naming the key as ``sandbox.toml [apis.NAME].oauth2.KEY`` (an unknown key with
-a did-you-mean); the keys are listed in ``toolkit.sandbox.oauth2``'s docstring. A client's secret is read from
-the environment variable the table names, once, and kept only as a digest: neither the secret nor its digest is
-ever in an error, a log or the store.
+a did-you-mean); the keys are listed in ``toolkit.sandbox.oauth2``'s docstring. What needs the contract (operation
+names, which keys its protocol takes, paths the API answers at) is checked in ``oauth2_contract`` and ``oauth2``.
+A client's secret is read from the environment variable the table names, once, and kept only as a digest: neither
+the secret nor its digest is ever in an error, a log or the store.
 """
 
 from __future__ import annotations
