@@ -120,7 +120,7 @@ def oauth2_layer(
     if contract.protocol is not Protocol.OPENAPI:
         kind = _KIND.get(contract.protocol, contract.protocol.value)
         served = [endpoint.path for endpoint in envelope.endpoints()]
-        endpoint = configured_endpoint(contract, envelope.mount, served, config, api=api, where=where, kind=kind)
+        endpoint = configured_endpoint(envelope.mount, served, config, api=api, where=where, kind=kind)
         requirements = configured_requirements(contract, config, where=where)
         return OAuth2Layer(envelope, config, store, api=api, endpoints=[endpoint], requirements=requirements)
     from toolkit.openapi.load import OpenAPIContract

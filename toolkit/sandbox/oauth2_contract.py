@@ -18,7 +18,14 @@ from toolkit.errors import ConfigError
 from toolkit.model import Contract
 from toolkit.sandbox.oauth2_config import OAuth2Config
 
-__all__ = ["Requirement", "TokenEndpoint", "configured_endpoint", "openapi_endpoints", "openapi_requirements"]
+__all__ = [
+    "Requirement",
+    "TokenEndpoint",
+    "configured_endpoint",
+    "configured_requirements",
+    "openapi_endpoints",
+    "openapi_requirements",
+]
 
 _FLOWS_3 = {
     "clientCredentials": "client_credentials",
@@ -162,8 +169,9 @@ def openapi_requirements(contract: Any, schemes: set[str]) -> dict[str, Requirem
 # -- SOAP and GraphQL: from the oauth2 table -----------------------------------------------------------
 
 
-def configured_endpoint(contract: Contract, mount: str, served: Iterable[str], config: OAuth2Config, *,
-                        api: str, where: str, kind: str) -> TokenEndpoint:  # fmt: skip
+def configured_endpoint(
+    mount: str, served: Iterable[str], config: OAuth2Config, *, api: str, where: str, kind: str
+) -> TokenEndpoint:
     """The token endpoint ``token_path`` asks for (under ``mount``), not on a path the API itself answers at
     (``served``); ``ConfigError`` when it is missing."""
     if config.token_path is None:
@@ -213,8 +221,9 @@ def _matching(ids: list[str], name: str, place: str) -> list[str]:
     return matched
 
 
-def _endpoint(urls: tuple[str, ...], path: str, grants: frozenset[str], scopes: frozenset[str], mount: str,
-              config: OAuth2Config) -> TokenEndpoint:  # fmt: skip
+def _endpoint(
+    urls: tuple[str, ...], path: str, grants: frozenset[str], scopes: frozenset[str], mount: str, config: OAuth2Config
+) -> TokenEndpoint:
     base = mount.rstrip("/")
     revoke = base + config.revocation_path if config.revocation_path else path.rstrip("/") + "/revoke"
     introspect = base + config.introspection_path if config.introspection_path else path.rstrip("/") + "/introspect"

@@ -63,8 +63,7 @@ class Operations:
 
     def __init__(self, envelope: MockEnvelope) -> None:
         self._mock = envelope.mock
-        self._known: Memo[tuple[str, ...]] = Memo(lambda ops: 64 + sum(len(op) for op in ops), max_entries=4096,
-                                                  max_bytes=8 * 1024 * 1024, max_key_bytes=16 * 1024)  # fmt: skip
+        self._known: Memo[tuple[str, ...]] = Memo(_size, max_entries=4096, max_bytes=8 << 20, max_key_bytes=16 << 10)
 
     def __call__(self, request: Request) -> tuple[str, ...]:
         key = self._mock.memo_key(request)
@@ -98,8 +97,9 @@ class Refusals:
         )
         return self._refused(call, inner, operations, 403, description, challenge)
 
-    def _refused(self, call: Call, inner: Next, operations: tuple[str, ...], status: int, description: str,
-                 challenge: str) -> MockResult:  # fmt: skip
+    def _refused(
+        self, call: Call, inner: Next, operations: tuple[str, ...], status: int, description: str, challenge: str
+    ) -> MockResult:
         authenticate = ("www-authenticate", challenge)
         if self._protocol is Protocol.OPENAPI:
             result = inner(with_prefer(call, f"code={status}"))  # the contract's own 401/403, when it declares one
@@ -115,6 +115,10 @@ class Refusals:
             response = _with_code(response, _GRAPHQL_CODES[status])
         kept = tuple(h for h in response.headers if h[0].lower() != "www-authenticate")
         return MockResult(Response(status, (*kept, authenticate), response.body), operations=operations)
+
+
+def _size(operations: tuple[str, ...]) -> int:
+    return 64 + sum(len(op) for op in operations)
 
 
 def _with_code(response: Response, code: str) -> Response:
