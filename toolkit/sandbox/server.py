@@ -245,7 +245,14 @@ def _layered(envelope: MockEnvelope, item: MountedContract, stores: _Stores, sta
         else:
             item.note = f"state is not available yet for {protocols.label(envelope.contract.protocol)} APIs"
     if item.state:
-        layers.append(state_layer(envelope, stores.get(), api=item.name or envelope.mount or "/"))
+        layers.append(
+            state_layer(  # folder: mocks/<api>/, for its seed file (none for a contract given on the command line)
+                envelope,
+                stores.get(),
+                api=item.name or envelope.mount or "/",
+                folder=Path(item.overlays) if item.overlays else None,
+            )
+        )
     return SandboxedMock(envelope, layers) if layers else envelope
 
 

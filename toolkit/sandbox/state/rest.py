@@ -30,9 +30,10 @@ not fit (a PATCH that made the item invalid) is not stored, and the generated an
 a ``ctk-warning`` header saying why. A store problem is never a crash: a full store is the contract's
 507, 429 or 500 (problem+json 507 when it declares none), an unreachable one its 503.
 
-Seed items are read through, never copied: a session starts with the contract's examples without a store
-call or a first-access marker, an update stores the changed copy, a delete records a tombstone; resetting
-a session (clearing ``api/session/``) brings them back. Namespaces: ``api/session/customers`` holds the
+Seed items (the contract's examples, and the items of ``mocks/<api>/seed.json``: ``rest_seeds``) are read
+through, never copied: a session starts with them without a store call or a first-access marker, an update
+stores the changed copy, a delete records a tombstone; resetting a session (clearing ``api/session/``)
+brings them back. Namespaces: ``api/session/customers`` holds the
 items, ``api/session/#deleted/customers`` the ids deleted (``#deleted-examples/customers`` those of seed
 items), ``api/session/#created`` the create counters (``#`` cannot start a path segment of a template, so
 no collection's namespace collides with them).
@@ -67,6 +68,8 @@ from toolkit.sandbox.state.rest_model import (
     compile_model,
     is_identifier,
 )
+from toolkit.sandbox.state.rest_seeds import apply_seeds
+from toolkit.sandbox.state.seeds import SeedFile
 from toolkit.sandbox.store import Store
 from toolkit.sandbox.stores import StoreError, StoreFullError
 
@@ -91,12 +94,14 @@ class StateLayer:
 
     name = "state"
 
-    def __init__(self, envelope: MockEnvelope, store: Store, *, api: str) -> None:
+    def __init__(self, envelope: MockEnvelope, store: Store, *, api: str, seeds: SeedFile | None = None) -> None:
         mock = envelope.mock
         if not isinstance(mock, OpenAPIMock):
             raise TypeError(f"REST state needs an OpenAPI mock, not {type(mock).__name__}")
         self.api = api
         self.model: RestModel = compile_model(mock)
+        if seeds is not None:
+            apply_seeds(self.model, seeds)
         self._store = store
         self._router = mock.router
         self._operations = self.model.operations
@@ -367,7 +372,7 @@ class StateLayer:
         else:
             detail = (
                 f"No such {noun}: {key!r}. State is on: session {call.session!r} holds the {noun} items it created "
-                "and those the contract's examples name."
+                "and the seed items (the contract's examples, mocks/<api>/seed.json)."
             )
         return self._error(op, call, inner, (404,), detail, "not-found")
 

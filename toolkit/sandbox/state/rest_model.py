@@ -14,14 +14,16 @@ finds, with no configuration:
   property, as ``answers.list_slot`` finds it at request time), update (POST or PATCH on the item:
   merged), replace (PUT on the item), delete (DELETE on the item). Everything else stays stateless;
 - **seed items**: the item and list response examples (and the item schema's own ``examples``) that
-  carry an id and fit the item schema, the items every session starts with;
+  carry an id and fit the item schema, the items every session starts with (``rest_seeds`` adds those of
+  ``mocks/<api>/seed.json``);
 - **list parameters**: a page size (``limit``…, its default), an id cursor (``starting_after``,
   ``ending_before``…), an offset or a page number, and the query parameters naming an item property
   (filters).
 
 A collection that no operation creates and whose examples name no item stays stateless too: nothing
 could ever be in it, and the contract says its items exist on the vendor's side (``/charges`` of the
-payments example), so generated answers serve a client better than a 404 for every id.
+payments example), so generated answers serve a client better than a 404 for every id. It is kept aside
+(``dormant``): a seed file that names items of it makes it stateful.
 """
 
 from __future__ import annotations
@@ -43,7 +45,10 @@ from toolkit.openapi.mock.operations import CompiledOperation, operation_sources
 from toolkit.openapi.mock.responses import MediaResponse, ResponseSet, properties_of, validator_of
 from toolkit.openapi.refs import Resolver
 
-__all__ = ["Collection", "Kind", "Paging", "RestModel", "StatefulOperation", "compile_model"]
+__all__ = [
+    "Collection", "Kind", "Paging", "RestModel", "StatefulOperation", "compile_model", "is_identifier", "parents_named",
+    "register",
+]  # fmt: skip
 
 _PARAMETER = re.compile(r"^\{([^{}/]+)\}$")
 _ANY_PARAMETER = re.compile(r"\{([^{}/]+)\}")
@@ -151,6 +156,15 @@ class RestModel:
     operations: dict[tuple[str, str], StatefulOperation]  # (path template, METHOD) -> operation
     collections: list[Collection]
     stateless: list[str]  # collections left stateless, and why
+    # collections stateless only because nothing could be in them (no create, no example): a seed file wakes them
+    dormant: dict[str, tuple[Collection, list[StatefulOperation]]] = field(default_factory=dict)
+
+    def wake(self, template: str) -> None:
+        """Make a dormant collection stateful: a seed file put items in it."""
+        collection, ops = self.dormant.pop(template)
+        self.collections.append(collection)
+        register(self.operations, collection, ops)
+        self.stateless = [line for line in self.stateless if not line.startswith(f"{template}: ")]
 
     def describe(self) -> list[str]:
         """One line per collection: its templates, id field, operations by kind and seed count."""
@@ -179,6 +193,7 @@ def compile_model(mock: OpenAPIMock) -> RestModel:
     operations: dict[tuple[str, str], StatefulOperation] = {}
     collections: list[Collection] = []
     stateless: list[str] = []
+    dormant: dict[str, tuple[Collection, list[StatefulOperation]]] = {}
     by_item: dict[str, Collection] = {}
     pairs = sorted(
         ((template[: template.rfind("/")] or "/", template) for template in methods if _item_parameter(template)),
@@ -200,13 +215,21 @@ def compile_model(mock: OpenAPIMock) -> RestModel:
         collection, ops = inferred
         if not any(op.kind is Kind.CREATE for op in ops) and not collection.seeds:
             stateless.append(f"{collection_template}: no operation creates its items and no example names one")
+            dormant[collection_template] = (collection, ops)
             continue
         collections.append(collection)
         by_item[item_template] = collection
-        for op in ops:
-            where = collection_template if op.kind in (Kind.CREATE, Kind.LIST) else item_template
-            operations[(where, op.method)] = op
-    return RestModel(operations, collections, stateless)
+        register(operations, collection, ops)
+    return RestModel(operations, collections, stateless, dormant)
+
+
+def register(
+    operations: dict[tuple[str, str], StatefulOperation], collection: Collection, ops: list[StatefulOperation]
+) -> None:
+    """Index a collection's stateful operations by (path template, METHOD)."""
+    for op in ops:
+        where = collection.template if op.kind in (Kind.CREATE, Kind.LIST) else collection.item_template
+        operations[(where, op.method)] = op
 
 
 def _item_parameter(template: str) -> str | None:
@@ -469,13 +492,13 @@ def _seeds(
         identifier = candidate.get(collection.id_field)
         if not is_identifier(identifier):
             continue
-        parents = _parents_named(candidate, collection.parent_parameters)
+        parents = parents_named(candidate, collection.parent_parameters)
         if parents is not None:
             seeds.setdefault(parents, {}).setdefault(str(identifier), candidate)
     return seeds
 
 
-def _parents_named(item: dict[str, Any], parameters: tuple[str, ...]) -> tuple[str, ...] | None:
+def parents_named(item: dict[str, Any], parameters: tuple[str, ...]) -> tuple[str, ...] | None:
     """The parent ids an example names (``customer_id`` or ``customer``), or None when it does not name them
     all: a nested example that does not say whose it is seeds nothing."""
     out = []

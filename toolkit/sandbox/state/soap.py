@@ -25,6 +25,9 @@ fits nowhere is left out and named in a ``ctk-warning`` header. Every answer bui
 validated with the mock's XSD validator first; one that does not validate goes out as generated, with a
 ``ctk-warning``. A store failure is a Server (1.2: Receiver) fault.
 
+Seed files (``mocks/<api>/seed.json``, built and checked by ``soap_seeds``) add entities every session starts
+with, read through and never copied: an update stores the session's copy, a delete records a tombstone.
+
 Namespaces: ``api/session/Entity`` (id -> XML text), ``api/session/#deleted/Entity``, ``api/session/#created``.
 """
 
@@ -41,7 +44,9 @@ from lxml import etree
 from toolkit.exchange import MockResult, Response
 from toolkit.mock.envelope import MockEnvelope
 from toolkit.sandbox.layers import Call, Next
+from toolkit.sandbox.state.seeds import SeedFile
 from toolkit.sandbox.state.soap_model import STORED_XML, Entity, Kind, SoapModel, compile_model, is_id_name, local
+from toolkit.sandbox.state.soap_seeds import built_seeds
 from toolkit.sandbox.store import Store
 from toolkit.sandbox.stores import StoreError, StoreFullError
 from toolkit.soap.mock.dispatch import PortOperation
@@ -84,14 +89,16 @@ class SoapStateLayer:
 
     name = "state"
 
-    def __init__(self, envelope: MockEnvelope, store: Store, *, api: str) -> None:
+    def __init__(self, envelope: MockEnvelope, store: Store, *, api: str, seeds: SeedFile | None = None) -> None:
         mock = envelope.mock
         if not isinstance(mock, SoapMock):
             raise TypeError(f"SOAP state needs a SOAP mock, not {type(mock).__name__}")
         self.api = api
         self.mock = mock
         self.envelope = envelope
-        self.model: SoapModel = compile_model(mock)
+        self.model: SoapModel = compile_model(mock, seeded=seeds.entries if seeds is not None else ())
+        # entity -> id -> XML text: what every session starts with (read through, like REST's seed items)
+        self.seeds: dict[str, dict[str, str]] = built_seeds(mock, self.model, seeds) if seeds is not None else {}
         self._store = store
         self._handlers: dict[Kind, Handler] = {
             Kind.CREATE: self._create,
@@ -156,8 +163,8 @@ class SoapStateLayer:
         namespace = self._namespace(session, entity)
         count = self._store.incr(self.prefix(session) + "#created", entity.name)
         key = (id_element.text or "").strip()
-        if count > 1 or self._store.get(namespace, key) is not None or self._deleted(session, entity, key):
-            minted = self._minted(wrapper, id_element, f"{namespace}/{count}", namespace)
+        if count > 1 or self._taken(namespace, entity, key) or self._deleted(session, entity, key):
+            minted = self._minted(wrapper, id_element, f"{namespace}/{count}", namespace, entity)
             if minted is not None:
                 key = minted
         id_element.text = key
@@ -235,7 +242,9 @@ class SoapStateLayer:
             return exchange.result
         session = exchange.call.session
         if not self._store.delete(self._namespace(session, entity), key):
-            return self._not_found(exchange, entity, key)
+            seeded = key in self.seeds.get(entity.name, {})
+            if not seeded or self._deleted(session, entity, key):
+                return self._not_found(exchange, entity, key)
         self._store.put(self._tombs(session, entity), key, True)
         return exchange.result
 
@@ -244,11 +253,7 @@ class SoapStateLayer:
         if answer is None:
             return exchange.result
         version, headers, wrapper = answer
-        items = [
-            etree.fromstring(value.encode(), STORED_XML)
-            for _, value in self._store.items(self._namespace(exchange.call.session, entity))
-            if isinstance(value, str)
-        ]
+        items = [etree.fromstring(value.encode(), STORED_XML) for value in self._items(exchange.call.session, entity)]
         size = PAGE
         for leaf in exchange.request.iter():
             if isinstance(leaf.tag, str) and not len(leaf) and local(leaf).lower() == "pagesize":
@@ -346,13 +351,15 @@ class SoapStateLayer:
     def _valid(self, element: etree._Element) -> bool:
         return not self.mock.validator.validate(detached(element))
 
-    def _minted(self, wrapper: etree._Element, id_element: etree._Element, seed: str, namespace: str) -> str | None:
+    def _minted(
+        self, wrapper: etree._Element, id_element: etree._Element, seed: str, namespace: str, entity: Entity
+    ) -> str | None:
         current = (id_element.text or "").strip()
         for attempt in range(_MINT_ATTEMPTS):
             entropy = hashlib.blake2b(f"{self.mock.options.seed}/{seed}/{attempt}".encode()).digest()
             pools = [_POOL.get(character, character) for character in current]
             candidate = "".join(pool[byte % len(pool)] for pool, byte in zip(pools, entropy * 4, strict=False))
-            if self._store.get(namespace, candidate) is not None:
+            if self._taken(namespace, entity, candidate):
                 continue
             id_element.text = candidate
             if self._valid(wrapper):
@@ -370,8 +377,29 @@ class SoapStateLayer:
         return self._store.get(self._tombs(session, entity), key) is not None
 
     def _lookup(self, session: str, entity: Entity, key: str) -> etree._Element | None:
+        """The entity the session holds at ``key``: stored, else seeded and not deleted."""
         value = self._store.get(self._namespace(session, entity), key)
-        return etree.fromstring(value.encode(), STORED_XML) if isinstance(value, str) else None
+        if not isinstance(value, str):
+            value = self.seeds.get(entity.name, {}).get(key)
+            if value is None or self._deleted(session, entity, key):
+                return None
+        return etree.fromstring(value.encode(), STORED_XML)
+
+    def _items(self, session: str, entity: Entity) -> list[str]:
+        """The session's entities as XML text: seeded ones (their changed copy, none when deleted), then created."""
+        stored = [
+            (key, value) for key, value in self._store.items(self._namespace(session, entity)) if isinstance(value, str)
+        ]
+        seeds = self.seeds.get(entity.name)
+        if not seeds:
+            return [value for _, value in stored]
+        deleted = {key for key, _ in self._store.items(self._tombs(session, entity))}
+        changed = dict(stored)
+        out = [changed.get(key, seed) for key, seed in seeds.items() if key not in deleted]
+        return out + [value for key, value in stored if key not in seeds]
+
+    def _taken(self, namespace: str, entity: Entity, key: str) -> bool:
+        return key in self.seeds.get(entity.name, {}) or self._store.get(namespace, key) is not None
 
 
 def _child(parent: etree._Element, name: str) -> etree._Element | None:

@@ -6,7 +6,8 @@ WSDL says what an operation does): ``Create|Add|Insert<E>``, ``Get|Read|Retrieve
 create and a read operation and the read's answer carries it as a child element with an id element
 (``id``, ``Id`` or ``<entity>Id``, case-insensitively): ``CreateAccount``/``GetAccount``/``UpdateAccount``/
 ``SearchAccounts`` over ``<GetAccountResponse><account><id>`` give the entity ``Account`` keyed by ``id``.
-An entity without a create (read-only reference data) keeps answering generated data.
+An entity without a create (read-only reference data) keeps answering generated data, unless a seed file
+(``mocks/<api>/seed.json``, ``soap_seeds``) names it: then its reads answer the seeded entities.
 
 Each entity keeps a *template*: one generated instance of its read operation's answer element, in which a
 stored entity is placed and checked against the XSD (the validator needs a global element around it).
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -98,8 +100,9 @@ def _singular(plural: str, names: set[str]) -> str | None:
     return None
 
 
-def compile_model(mock: SoapMock) -> SoapModel:
-    """The entities the mock's WSDL names (see the module's docstring)."""
+def compile_model(mock: SoapMock, seeded: Collection[str] = ()) -> SoapModel:
+    """The entities the mock's WSDL names (see the module's docstring); ``seeded``: the entities a seed file
+    names, kept with a read operation alone (reference data the seed file fills)."""
     by_name: dict[str, PortOperation] = {}
     for port in mock.ports:
         for op in port.operations:
@@ -118,9 +121,9 @@ def compile_model(mock: SoapMock) -> SoapModel:
     skipped: list[str] = []
     kept: dict[str, Entity] = {}
     for noun, entity in entities.items():
-        if Kind.CREATE not in entity.operations or Kind.READ not in entity.operations:
-            if len(entity.operations) > 1 or Kind.READ in entity.operations:
-                skipped.append(f"{noun}: no create and read operations both")
+        if Kind.READ not in entity.operations or (Kind.CREATE not in entity.operations and noun not in seeded):
+            why = "no read operation" if Kind.READ not in entity.operations else "no create operation"
+            skipped.append(f"{noun}: {why}")
             continue
         read = by_name[entity.operations[Kind.READ]]
         why = _fill_template(mock, entity, read)
