@@ -1,7 +1,8 @@
-"""Overlays (``toolkit.sandbox.overlays``): fixed answers from ``mocks/<api>/overlays.toml``.
+"""REST overlays (``toolkit.sandbox.overlays.rest``): fixed answers from ``mocks/<api>/overlays.toml``.
 
-REST is the payments example contract (``contracts/payments/v1``, mounted at ``/v1``, an API key required);
-SOAP is the CRM v2 WSDL, refused for now.
+The payments example contract (``contracts/payments/v1``, mounted at ``/v1``, an API key required). SOAP and
+GraphQL overlays: ``test_overlays_soap.py``, ``test_overlays_graphql.py``; examples and hooks: their own modules;
+over a real ``ctk serve``: ``test_overlays_served.py``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import pytest
 
 from tests.support.files import write_file
 from tests.support.paths import REPO
-from toolkit import compile_mock, load_contract
 from toolkit.errors import ConfigError
 from toolkit.exchange import MockResult, Request
 from toolkit.mock import MockEnvelope, MockTransport
@@ -23,7 +23,6 @@ from toolkit.sandbox.layers import SandboxedMock
 from toolkit.sandbox.overlays import OverlaysLayer, overlays_layer
 
 PAYMENTS = REPO / "contracts" / "payments" / "v1"
-CRM = REPO / "contracts" / "crm" / "v2" / "crm.wsdl"
 KEY = ("x-api-key", "sk_test_1")
 VIP = (
     '{ id = "cus_42", object = "customer", email = "vip@example.com", name = "VIP", phone = "+14155550123", '
@@ -137,6 +136,40 @@ def test_a_folder_without_overlays_toml_changes_nothing(payments: MockEnvelope, 
     assert result.response.status == 200
 
 
+def test_body_conditions_reach_into_nested_objects(payments: MockEnvelope, tmp_path: Path) -> None:
+    layer = _layer(
+        payments,
+        tmp_path,
+        f'[[overlay]]\noperation = "POST /customers/{{customer_id}}"\nbody = {{ address = {{ city = "Paris" }} }}\n'
+        f"json = {VIP}\n"
+        f'[[overlay]]\noperation = "POST /customers/{{customer_id}}"\nbody = {{ metadata.tier = "gold" }}\n'
+        f"json = {VIP.replace('VIP', 'Gold')}\n",
+    )
+    sandbox = SandboxedMock(payments, [layer])
+    paris = {"name": "A", "address": {"city": "Paris", "line1": "1 rue"}}  # other members do not matter
+    assert _json(_ask(sandbox, "POST", "/v1/customers/cus_1", body=paris)) == VIP_JSON
+    gold = _json(_ask(sandbox, "POST", "/v1/customers/cus_1", body={"metadata": {"tier": "gold", "x": "1"}}))
+    assert gold["name"] == "Gold"  # TOML's dotted key metadata.tier is the nested table {metadata = {tier}}
+    for other in ({"address": {"city": "Lyon"}}, {"address": "Paris"}, {"name": "Paris"}, {"metadata": {}}):
+        assert _json(_ask(sandbox, "POST", "/v1/customers/cus_1", body=other)).get("name") not in ("VIP", "Gold")
+
+
+def test_json_file_answers_a_body_toml_cannot_write_and_the_status_defaults_to_the_lowest_2xx(
+    payments: MockEnvelope, tmp_path: Path
+) -> None:
+    with_null = {**VIP_JSON, "name": None}
+    write_file(tmp_path, "bodies/vip.json", json.dumps(with_null, indent=1))
+    layer = _layer(
+        payments,
+        tmp_path,
+        '[[overlay]]\noperation = "GET /customers/{customer_id}"\njson_file = "bodies/vip.json"\n',
+    )
+    assert layer.overlays[0].status == 200  # type: ignore[attr-defined]
+    fixed = _ask(SandboxedMock(payments, [layer]), "GET", "/v1/customers/cus_1")
+    assert fixed.response.status == 200
+    assert _json(fixed) == with_null and _json(fixed)["name"] is None
+
+
 # -- refusals at load --------------------------------------------------------------------------------
 
 
@@ -179,12 +212,50 @@ def test_unknown_operation_undeclared_status_and_unknown_keys_are_refused(
     assert top.hint == "did you mean 'overlay'?"
 
 
-def test_soap_with_an_overlays_toml_is_refused(tmp_path: Path) -> None:
-    crm = compile_mock(load_contract(CRM), seed=1, mount="/crm")
-    write_file(tmp_path, "overlays.toml", '[[overlay]]\noperation = "GetAccount"\n')
-    with pytest.raises(ConfigError, match="overlays are REST only for now") as caught:
-        overlays_layer(crm, tmp_path, api="crm")
-    assert caught.value.where == str(tmp_path / "overlays.toml")
+def test_a_json_file_is_checked_where_its_value_is_written(payments: MockEnvelope, tmp_path: Path) -> None:
+    wrong = json.dumps({**VIP_JSON, "created": "yesterday"}, indent=1)
+    path = write_file(tmp_path, "bodies/bad.json", wrong)
+    error = _refused(
+        payments, tmp_path, '[[overlay]]\noperation = "GET /customers/{customer_id}"\njson_file = "bodies/bad.json"\n'
+    )
+    line = next(n for n, text in enumerate(wrong.splitlines(), start=1) if '"created"' in text)
+    assert error.where == f"{path}:{line}"
+    assert "/created" in error.message
+    write_file(tmp_path, "bodies/broken.json", '{"id": "cus_1",\n "object": }')
+    broken = _refused(
+        payments,
+        tmp_path,
+        '[[overlay]]\noperation = "GET /customers/{customer_id}"\njson_file = "bodies/broken.json"\n',
+    )
+    assert broken.where == f"{tmp_path / 'bodies' / 'broken.json'}:2" and "not valid JSON" in broken.message
+    outside = _refused(
+        payments, tmp_path, '[[overlay]]\noperation = "GET /customers/{customer_id}"\njson_file = "../x.json"\n'
+    )
+    assert "must name a file inside" in outside.message
+    both = _refused(
+        payments,
+        tmp_path,
+        f'[[overlay]]\noperation = "GET /customers/{{customer_id}}"\njson = {VIP}\njson_file = "bodies/bad.json"\n',
+    )
+    assert both.message == "give json or json_file, not both"
+
+
+def test_an_overlay_may_answer_a_named_example(payments: MockEnvelope, tmp_path: Path) -> None:
+    example = {"operation": "GET /customers/{customer_id}", "json": VIP_JSON}
+    write_file(tmp_path, "examples/vip.json", json.dumps(example))
+    layer = _layer(
+        payments,
+        tmp_path,
+        '[[overlay]]\noperation = "GET /customers/{customer_id}"\npath = "/customers/cus_42"\nexample = "vip"\n',
+    )
+    sandbox = SandboxedMock(payments, [layer])
+    assert _json(_ask(sandbox, "GET", "/v1/customers/cus_42")) == VIP_JSON
+    assert _json(_ask(sandbox, "GET", "/v1/customers/cus_43"))["email"] != "vip@example.com"
+    missing = _refused(
+        payments, tmp_path, '[[overlay]]\noperation = "GET /customers/{customer_id}"\nexample = "gold"\n'
+    )
+    assert "no example 'gold' of GET /customers/{customer_id}" in missing.message
+    assert missing.hint == "its examples: vip"
 
 
 # -- served ------------------------------------------------------------------------------------------
