@@ -80,6 +80,7 @@ def test_graphql_has_state_and_the_inventory_model_is_inferred(client: Client) -
     assert model.creates["createProduct"].entity == "Product" and model.creates["createProduct"].field == "product"
     assert model.reads == {"node": ("Product",), "product": ("Product",)}
     assert model.lists == {"products": Listing("Product", connection=True)}
+    assert model.updates == {} and model.deletes == {}  # adjustStock changes stock, not a Product's fields
 
 
 def test_create_then_read_by_id_returns_the_same_values(client: Client) -> None:

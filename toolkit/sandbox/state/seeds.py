@@ -34,6 +34,7 @@ __all__ = ["SEED_FILES", "SeedFile", "SeedItem", "did_you_mean", "read_seeds"]
 
 SEED_FILES = ("seed.json", "seed.toml")
 _SHAPE_HINT = 'a table of arrays of objects, e.g. {"customers": [{"id": "cus_1"}]} or [[customers]] in TOML'
+_FIX_ITEM = "make the item fit the contract, or remove it from the seed file"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,7 @@ class SeedItem:
     where: str  # "mocks/payments/seed.json:3"
 
     def refuse(self, problem: str, hint: str | None = None) -> ConfigError:
-        return ConfigError(f"{self.label}: {problem}", where=self.where, hint=hint)
+        return ConfigError(f"{self.label}: {problem}", where=self.where, hint=hint or _FIX_ITEM)
 
 
 @dataclass
@@ -58,7 +59,8 @@ class SeedFile:
 
     def refuse_key(self, key: str, problem: str, hint: str | None = None) -> ConfigError:
         line = self._key_lines.get(key)
-        return ConfigError(problem, where=f"{self.path}:{line}" if line else str(self.path), hint=hint)
+        where = f"{self.path}:{line}" if line else str(self.path)
+        return ConfigError(problem, where=where, hint=hint or f"fix {key!r}, or remove it from {self.path.name}")
 
 
 def read_seeds(folder: Path | None) -> SeedFile | None:
@@ -78,7 +80,9 @@ def read_seeds(folder: Path | None) -> SeedFile | None:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read {path.name}: {error}", where=str(path)) from error
+        raise ConfigError(
+            f"cannot read {path.name}: {error}", where=str(path), hint="a seed file is UTF-8 text ctk can read"
+        ) from error
     if path.suffix == ".json":
         return _from_json(path, text)
     return _from_toml(path, text)
@@ -96,9 +100,11 @@ def _from_json(path: Path, text: str) -> SeedFile:
     try:
         document = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
-        raise ConfigError(f"seed.json is not valid JSON: {error.msg}", where=f"{path}:{error.lineno}") from None
+        raise ConfigError(
+            f"seed.json is not valid JSON: {error.msg}", where=f"{path}:{error.lineno}", hint=f"it is {_SHAPE_HINT}"
+        ) from None
     except ValueError as error:  # a duplicate key or NaN: JSON another reader would take differently
-        raise ConfigError(f"seed.json: {error}", where=str(path)) from None
+        raise ConfigError(f"seed.json: {error}", where=str(path), hint="write each key once, numbers finite") from None
     lines = PointerLines(text)
 
     def line(*tokens: str | int) -> int | None:
@@ -129,7 +135,7 @@ def _from_toml(path: Path, text: str) -> SeedFile:
     except tomllib.TOMLDecodeError as error:
         found = re.search(r"line (\d+)", str(error))
         where = f"{path}:{found.group(1)}" if found else str(path)
-        raise ConfigError(f"seed.toml is not valid TOML: {error}", where=where) from None
+        raise ConfigError(f"seed.toml is not valid TOML: {error}", where=where, hint=f"it is {_SHAPE_HINT}") from None
     lines = text.splitlines()
 
     def line(key: str, index: int | None = None) -> int | None:
@@ -174,7 +180,7 @@ def _key_text(found: re.Match[str]) -> str:
 def _shaped(path: Path, document: Any, line: Any) -> SeedFile:
     name = path.name
     if not isinstance(document, dict):
-        raise ConfigError(f"{name} must be {_SHAPE_HINT}", where=str(path))
+        raise ConfigError(f"{name} is not a table", where=str(path), hint=f"{name} is {_SHAPE_HINT}")
     entries: dict[str, list[SeedItem]] = {}
     key_lines: dict[str, int | None] = {}
     for key, items in document.items():
