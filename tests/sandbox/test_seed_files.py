@@ -285,7 +285,7 @@ def _member(http: httpx.Client, op: str, body: str, session: str = "default") ->
 
 def _leaves(element: etree._Element) -> dict[str, str]:
     values = {etree.QName(leaf).localname: leaf.text or "" for leaf in element.iter() if not len(leaf)}
-    return values | {f"@{name}": value for name, value in element.attrib.items()}
+    return values | {f"@{etree.QName(name).localname}": str(value) for name, value in element.attrib.items()}
 
 
 def _graphql(http: httpx.Client, query: str, session: str = "default", **variables: Any) -> dict[str, Any]:
