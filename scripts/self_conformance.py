@@ -10,7 +10,13 @@ mock sets those aside and serves valid data instead).
     python scripts/self_conformance.py                 # the whole corpus and the workspace
     python scripts/self_conformance.py --only payments --max-examples 10 --json
     python scripts/self_conformance.py --command "prism mock {spec} -p {port} -h 127.0.0.1"
+    python scripts/self_conformance.py --state         # through `ctk serve SPEC --state`: the sandbox's state on
 Exit 0 when no check failed, 1 otherwise.
+
+``--state`` serves each contract with ``ctk serve SPEC --state`` (memory store; ``--store URL`` for another)
+in a child process, at the mount ``ctk serve`` gives it (its first server URL's path, worked out per
+contract as the in-process run does), so what clients create is read back, unknown ids answer the
+contract's 404, and every answer must still conform.
 
 The engine is ``toolkit.verify.openapi``. The server under test is pluggable
 (``toolkit.verify.targets.Target``): ctk's mock in-process (the default), or any external command that
@@ -28,7 +34,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from toolkit.verify.openapi import CtkTarget, ExternalTarget, Outcome, Target, run_one
+from toolkit.verify.openapi import CtkServe, CtkTarget, ExternalTarget, Outcome, Target, run_one
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "openapi"
@@ -57,9 +63,15 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--command", help="test this server instead of ctk: a command with {spec} and {port}")
     parser.add_argument("--base-path", default="", help="with --command: the URL path it serves the contract under")
-    parser.add_argument("--startup-timeout", type=float, default=120, help="with --command: seconds to listen")
+    parser.add_argument("--startup-timeout", type=float, default=120, help="seconds a server gets to listen")
+    parser.add_argument("--state", action="store_true", help="serve each contract with `ctk serve SPEC --state`")
+    parser.add_argument("--store", default="memory", help="with --state: where state lives (ctk serve --store)")
     args = parser.parse_args()
+    if args.state and args.command:
+        parser.error("--state runs ctk serve; --command runs another server")
     target: Target = CtkTarget()
+    if args.state:
+        target = CtkTarget(CtkServe(("--state", "--store", args.store), args.startup_timeout))
     if args.command:
         target = ExternalTarget(shlex.split(args.command)[0], shlex.split(args.command), args.base_path,
                                 args.startup_timeout)  # fmt: skip

@@ -1,7 +1,8 @@
 """REST conformance: schemathesis against a server under test, judged by the contract.
 
-``run_one`` starts a ``Target`` for one OpenAPI contract (ctk's own mock by default) and runs
-schemathesis against it in positive mode (valid requests generated from the contract) with the
+``run_one`` starts a ``Target`` for one OpenAPI contract (ctk's own mock by default;
+``CtkTarget(CtkServe(("--state",)))`` serves it through ``ctk serve`` with the sandbox's state layer on)
+and runs schemathesis against it in positive mode (valid requests generated from the contract) with the
 checks in ``CHECKS``; the answer is an ``Outcome``: operations tested, those with a failure and why,
 those schemathesis could not build a request for. schemathesis runs as a child process
 (``python -m schemathesis.cli``) and reports through its JUnit file, which is read back here.
@@ -22,9 +23,9 @@ from pathlib import Path
 from toolkit.errors import CtkError
 from toolkit.load import load_contract
 from toolkit.model import Contract
-from toolkit.verify.targets import CtkTarget, ExternalTarget, ServerNotReadyError, Target, schema_file
+from toolkit.verify.targets import CtkServe, CtkTarget, ExternalTarget, ServerNotReadyError, Target, schema_file
 
-__all__ = ["CHECKS", "CtkTarget", "ExternalTarget", "Outcome", "Target", "auth_headers", "run_one"]
+__all__ = ["CHECKS", "CtkServe", "CtkTarget", "ExternalTarget", "Outcome", "Target", "auth_headers", "run_one"]
 
 CHECKS = ",".join(
     [
@@ -77,9 +78,17 @@ def auth_headers(contract: Contract | None) -> list[str]:
 
 
 def run_one(
-    path: Path, max_examples: int, seed: int, workers: int, target: Target | None = None, *, label: str = ""
+    path: Path,
+    max_examples: int,
+    seed: int,
+    workers: int,
+    target: Target | None = None,
+    *,
+    label: str = "",
+    include_path_regex: str | None = None,
 ) -> Outcome:
-    """schemathesis against ``target`` serving the contract at ``path``; ``label`` names it in the outcome."""
+    """schemathesis against ``target`` serving the contract at ``path``; ``label`` names it in the outcome;
+    ``include_path_regex``: only the operations whose path matches (schemathesis' ``--include-path-regex``)."""
     target = target or CtkTarget()
     outcome = Outcome(label or str(path))
     started = time.perf_counter()
@@ -104,6 +113,8 @@ def run_one(
             ]  # fmt: skip
             for header in auth_headers(contract):
                 command += ["--header", header]
+            if include_path_regex is not None:
+                command += ["--include-path-regex", include_path_regex]
             env = {**os.environ, "SCHEMATHESIS_HOOKS": ""}
             completed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=1800, check=False)  # noqa: S603 - our own interpreter and arguments
             if not junit.exists():
