@@ -20,6 +20,12 @@ The engine is ``toolkit.verify.soap``; the list of WSDLs and the xmlschema judge
     python scripts/soap_zeep_conformance.py                  # crm v1/v2 and the corpus
     python scripts/soap_zeep_conformance.py --in-process --only crm stockquote
     python scripts/soap_zeep_conformance.py --json
+    python scripts/soap_zeep_conformance.py --state          # through `ctk serve WSDL --state`
+
+``--state`` serves each WSDL with ``ctk serve WSDL --state`` (memory store; ``--store URL`` for another) in
+a child process, at the mount ``ctk serve`` gives it (the ports' common address path, as the default
+run's), so a create is read back and an unknown id gets the not-found fault; the arguments and both
+judges are the same as without it.
 
 Prints WSDL, operations, zeep can call, passed (the call and both judges), failures per judge (with the
 first reason), and the total pass rate. Exit 1 if any operation zeep could call failed.
@@ -32,7 +38,9 @@ import json
 import sys
 from dataclasses import asdict
 
-from tests.support.soap_conformance import render, run_one, targets
+from tests.support.soap_conformance import render, run_one, targets, xmlschema_judge
+from toolkit.verify import soap
+from toolkit.verify.targets import CtkServe
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,11 +49,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="run the WSDLs whose label contains one of these words")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print the outcomes as JSON")
+    parser.add_argument("--state", action="store_true", help="serve each WSDL with `ctk serve WSDL --state`")
+    parser.add_argument("--store", default="memory", help="with --state: where state lives (ctk serve --store)")
     args = parser.parse_args(argv)
-    outcomes = [
-        run_one(path, label=label, mirrors=mirrors, in_process=args.in_process, seed=args.seed)
-        for label, path, mirrors in targets(args.only)
-    ]
+    if args.state and args.in_process:
+        parser.error("--state runs ctk serve, reached over loopback: drop --in-process")
+    if args.state:
+        server = CtkServe(("--state", "--store", args.store))
+        judges = {"xmlschema": xmlschema_judge}  # as tests.support.soap_conformance.run_one adds it
+        outcomes = [
+            soap.run_one(path, label=label, mirrors=mirrors, seed=args.seed, judges=judges, served_by=server)
+            for label, path, mirrors in targets(args.only)
+        ]
+    else:
+        outcomes = [
+            run_one(path, label=label, mirrors=mirrors, in_process=args.in_process, seed=args.seed)
+            for label, path, mirrors in targets(args.only)
+        ]
     print(json.dumps([asdict(o) for o in outcomes], indent=2) if args.json else render(outcomes))
     return 1 if any(outcome.failed for outcome in outcomes) else 0
 

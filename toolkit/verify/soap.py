@@ -30,6 +30,7 @@ from lxml import etree
 
 from toolkit.load import load_contract
 from toolkit.model import SoapOperation
+from toolkit.verify.targets import CtkServe, ServerNotReadyError
 
 if TYPE_CHECKING:
     from zeep import Client
@@ -75,12 +76,24 @@ class Outcome:
     rejected: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: {CTK_JUDGE: []})
     unavailable: dict[str, str] = field(default_factory=dict)  # judge -> why it checks nothing (or not all) here
     not_callable: list[tuple[str, str]] = field(default_factory=list)  # (operation, zeep's reason)
+    # With state on: (operation, fault reason) of passed calls answered with a fault the binding allows (an id
+    # the session never created is not found, as the vendor answers it); counted in ``passed`` too.
+    faulted: list[tuple[str, str]] = field(default_factory=list)
     error: str = ""  # the WSDL could not be loaded or served at all
 
 
 @contextmanager
-def serving(handler: SoapMock, in_process: bool) -> Iterator[tuple[str, Transport]]:
-    """(base URL, zeep transport) reaching ``handler`` in its envelope: over loopback uvicorn, or in-process."""
+def serving(
+    handler: SoapMock,
+    in_process: bool,
+    served_by: CtkServe | None = None,
+    path: Path | None = None,
+    mirrors: Mapping[str, str] | None = None,
+    seed: int = 0,
+) -> Iterator[tuple[str, Transport]]:
+    """(base URL, zeep transport) reaching ``handler`` in its envelope: over loopback uvicorn, or in-process;
+    with ``served_by``, the contract at ``path`` served by ``ctk serve`` (with its options, e.g. ``--state``)
+    in a child process, at the mount ``handler`` has."""
     from toolkit.mock.envelope import MockEnvelope
 
     if in_process:
@@ -98,13 +111,26 @@ def serving(handler: SoapMock, in_process: bool) -> Iterator[tuple[str, Transpor
         """zeep's own transport, except for the schemas zeep fetches by namespace URL (soapenc):
         those come from ctk's built-in copies, so a run never leaves loopback."""
 
+        last_status: int | None = None  # the HTTP status of the last answer, for judging a fault
+
         def load(self, url: str) -> bytes:
             return builtin_schema(url) or bytes(super().load(url))  # type: ignore[no-untyped-call]  # zeep ships no type hints
 
+        def post(self, address: str, message: bytes, headers: dict[str, str]) -> Any:
+            response = super().post(address, message, headers)  # type: ignore[no-untyped-call]  # zeep's
+            self.last_status = response.status_code
+            return response
+
+    transport = LoopbackTransport(timeout=30, operation_timeout=30)  # type: ignore[no-untyped-call]  # zeep's
+    if served_by is not None:
+        assert path is not None, "ctk serve needs the WSDL's path"
+        with served_by.serving(path, seed=seed, mirrors=mirrors, mount=handler.mount) as origin:
+            yield origin, transport
+        return
     with serve_in_thread(
         MockASGIApp(MockEnvelope(handler)), log_level="error", access_log=False, lifespan="off"
     ) as base:
-        yield base, LoopbackTransport(timeout=30, operation_timeout=30)  # type: ignore[no-untyped-call]  # zeep's
+        yield base, transport
 
 
 def run_one(
@@ -115,8 +141,16 @@ def run_one(
     in_process: bool = False,
     seed: int = 0,
     judges: Mapping[str, JudgeFactory] | None = None,
+    served_by: CtkServe | None = None,
 ) -> Outcome:
-    """A real zeep client against ctk's mock of the WSDL at ``path``; ``judges`` beside ctk's own."""
+    """A real zeep client against ctk's mock of the WSDL at ``path``; ``judges`` beside ctk's own. With
+    ``served_by`` the mock is ``ctk serve`` in a child process (``CtkServe(("--state",))``: with the
+    sandbox's state layer); the mock compiled here still builds the arguments and judges the answers. With
+    state on, a read, update or delete naming an id the session never created is answered with a fault, as
+    the vendor would answer it: a fault passes when the binding allows it (``_fault_problems``) and is listed
+    in ``Outcome.faulted``; without state the mock has no reason to fault, and any fault fails."""
+    if in_process and served_by is not None:
+        raise ValueError("a ctk serve process is reached over loopback, not in-process")
     from toolkit.soap.load import SoapContract
     from toolkit.soap.mock.handler import SoapMock, SoapMockOptions
 
@@ -133,9 +167,12 @@ def run_one(
         outcome.error = f"{type(error).__name__}: {error}"[:300]
         return outcome
     built = _judges(mock, path, mirrors, judges, outcome)
+    faults = served_by is not None and served_by.state
     try:
-        with serving(mock, in_process) as (base, transport):
-            _run_client(mock, built, path, f"{base}{mock.mount}?wsdl", transport, outcome, seed)
+        with serving(mock, in_process, served_by, path, mirrors, seed) as (base, transport):
+            _run_client(mock, built, path, f"{base}{mock.mount}?wsdl", transport, outcome, seed, faults=faults)
+    except ServerNotReadyError as error:
+        outcome.error = f"{served_by.name if served_by else 'the server'}: {error}"[:300]
     except Exception as error:  # noqa: BLE001 - zeep refusing the served WSDL is this WSDL's outcome
         outcome.error = f"zeep could not build a client: {type(error).__name__}: {error}"[:300]
     return outcome
@@ -165,8 +202,11 @@ def _run_client(
     transport: Transport,
     outcome: Outcome,
     seed: int,
+    *,
+    faults: bool = False,
 ) -> None:
     import zeep
+    from zeep.exceptions import Fault
     from zeep.plugins import Plugin
 
     from toolkit.mock.seed import rng_for
@@ -213,20 +253,41 @@ def _run_client(
         try:
             getattr(client.bind(op.service, op.port), op.name)(*args, **kwargs)
         except Exception as error:  # noqa: BLE001 - the mock's answer was refused: a failure
-            outcome.failed.append((op.id, f"{type(error).__name__}: {error}"[:300]))
+            said = f"{type(error).__name__}: {error}"
+            if faults and isinstance(error, Fault):
+                status = getattr(transport, "last_status", None)
+                common, verdicts = _fault_problems(mock, judges, mock_op, capture.envelope, status)
+                _count(outcome, op.id, common, verdicts, passed_as=said)
+            else:
+                outcome.failed.append((op.id, said[:300]))
             continue
         common, verdicts = _response_problems(mock, judges, mock_op, capture.envelope)
-        for name, problems in verdicts.items():
-            if problems is None:
-                continue  # this judge did not check this answer
-            outcome.checked[name] += 1
-            if problems:
-                outcome.rejected[name].append((op.id, problems[0][:300]))
-        reasons = common + [f"{name}: {problems[0]}" for name, problems in verdicts.items() if problems]
-        if reasons:
-            outcome.failed.append((op.id, reasons[0][:300]))
-        else:
-            outcome.passed += 1
+        _count(outcome, op.id, common, verdicts)
+
+
+def _count(
+    outcome: Outcome,
+    op_id: str,
+    common: list[str],
+    verdicts: dict[str, list[str] | None],
+    passed_as: str = "",
+) -> None:
+    """Record one judged answer: each judge's verdict, then passed or failed (with the first reason);
+    ``passed_as``: the answer was a fault, listed in ``faulted`` when it passes."""
+    for name, problems in verdicts.items():
+        if problems is None:
+            continue  # this judge did not check this answer
+        outcome.checked[name] += 1
+        if problems:
+            outcome.rejected[name].append((op_id, problems[0][:300]))
+    reasons = common + [f"{name}: {problems[0]}" for name, problems in verdicts.items() if problems]
+    if reasons:
+        prefix = f"{passed_as[:120]}; " if passed_as else ""
+        outcome.failed.append((op_id, (prefix + reasons[0])[:300]))
+        return
+    outcome.passed += 1
+    if passed_as:
+        outcome.faulted.append((op_id, passed_as[:300]))
 
 
 def _not_callable(client: Client, op: SoapOperation, zeep_warnings: list[str]) -> str | None:
@@ -332,6 +393,65 @@ def _response_problems(
     return [], verdicts
 
 
+_CLIENT_CODE = {"1.1": "Client", "1.2": "Sender"}  # the fault code of a request naming what does not exist
+
+
+def _fault_problems(
+    mock: SoapMock,
+    judges: Mapping[str, SchemaJudge],
+    mock_op: PortOperation,
+    envelope: etree._Element | None,
+    status: int | None,
+) -> tuple[list[str], dict[str, list[str] | None]]:
+    """Why a fault answer is not one the binding allows, as ``_response_problems`` says it of an answer.
+
+    Allowed: one Fault in the Body of the port's SOAP version, with the HTTP status its code takes (1.1: 500;
+    1.2: 400 for Sender, else 500, SOAP 1.2 part 2 table 20), whose code is Client/Sender (the request names
+    what does not exist) or that carries a fault the operation declares, its detail valid for every judge.
+    A detail entry the WSDL does not declare is allowed (WS-I Basic Profile R2742); a Server/Receiver fault
+    declaring nothing is the server's own failure (a crash, a store error), never an answer."""
+    from toolkit.soap.mock.envelope import ENVELOPE_NAMESPACES
+
+    unchecked: dict[str, list[str] | None] = dict.fromkeys([CTK_JUDGE, *judges])
+    if envelope is None:
+        return ["no response envelope was captured"], unchecked
+    version = mock_op.operation.soap_version or "1.1"
+    namespace = ENVELOPE_NAMESPACES[version]
+    body = envelope.find(f"{{{namespace}}}Body")
+    children = [child for child in body if isinstance(child.tag, str)] if body is not None else []
+    if len(children) != 1 or children[0].tag != f"{{{namespace}}}Fault":
+        return [f"the fault is not the one Body child of a SOAP {version} envelope"], unchecked
+    fault = children[0]
+    if version == "1.1":
+        code_text = fault.findtext("faultcode") or ""
+        detail = fault.find("detail")
+    else:
+        code_text = fault.findtext(f"{{{namespace}}}Code/{{{namespace}}}Value") or ""
+        detail = fault.find(f"{{{namespace}}}Detail")
+    code = code_text.strip().rpartition(":")[2].split(".")[0]
+    client = _CLIENT_CODE[version]
+    expected_status = 400 if version == "1.2" and code == client else 500
+    if status is not None and status != expected_status:
+        return [f"a {code} fault answered HTTP {status}, not {expected_status} (SOAP {version})"], unchecked
+    entries = [child for child in detail if isinstance(child.tag, str)] if detail is not None else []
+    declared = {bound.element for bound in mock_op.faults if bound.element}
+    entries = [entry for entry in entries if entry.tag in declared]
+    if code != client and not entries:
+        return [f"a {code or 'codeless'} fault declaring nothing the operation declares: {code_text}"], unchecked
+    if not entries:
+        return [], unchecked
+    verdicts: dict[str, list[str] | None] = {
+        CTK_JUDGE: [
+            f"{v.path}: {v.message}" for entry in entries for v in mock.validator.validate(copy.deepcopy(entry))
+        ]
+    }
+    for name, judge in judges.items():
+        verdicts[name] = (
+            [problem for entry in entries for problem in judge.validate(entry)] if judge.available else None
+        )
+    return [], verdicts
+
+
 def render(outcomes: Sequence[Outcome]) -> str:
     """The run as a table: per WSDL, operations, callable, passed, per judge checked/rejected, first note."""
     judges = list(outcomes[0].checked) if outcomes else [CTK_JUDGE]
@@ -339,6 +459,8 @@ def render(outcomes: Sequence[Outcome]) -> str:
              "first failure / note")]  # fmt: skip
     for outcome in outcomes:
         note = outcome.error or (f"{outcome.failed[0][0]}: {outcome.failed[0][1]}" if outcome.failed else "")
+        if not note and outcome.faulted:
+            note = f"{len(outcome.faulted)} answered with a fault: {outcome.faulted[0][0]}: {outcome.faulted[0][1]}"
         if not note and outcome.unavailable:
             judge, reason = next(iter(outcome.unavailable.items()))
             note = f"{judge} unavailable: {reason}"
@@ -354,6 +476,11 @@ def render(outcomes: Sequence[Outcome]) -> str:
     total = sum(outcome.operations for outcome in outcomes)
     rate = f"{100 * passed / callable_:.1f}%" if callable_ else "n/a"
     lines.append(f"\n{len(outcomes)} WSDLs, {total} operations, zeep can call {callable_}, passed {passed} ({rate})")
+    faulted = sum(len(outcome.faulted) for outcome in outcomes)
+    if faulted:
+        lines.append(
+            f"of those passed, {faulted} answered with a fault the binding allows (state: an id never created)"
+        )
     for judge in judges:
         checked = sum(outcome.checked[judge] for outcome in outcomes)
         rejected = sum(len(outcome.rejected[judge]) for outcome in outcomes)
