@@ -2,7 +2,8 @@
 
 ``generated`` draws queries (and mutations, when the schema has a mutation type) with
 hypothesis-graphql; ``run_one`` sends each to ctk's GraphQL mock of one schema (in-process through
-``toolkit.mock.transport.MockTransport`` and httpx, or with ``live`` to the ASGI app on a loopback port)
+``toolkit.mock.transport.MockTransport`` and httpx, with ``live`` to the ASGI app on a loopback port, or
+with ``served_by`` to ``ctk serve`` with options such as ``--state`` in a child process)
 and ``judge``s the answer with a checker written here, independent of the mock's executor: it walks
 the operation (fields, aliases, fragments, ``@skip``/``@include``) beside the ``data`` and checks
 response keys and their order, nullability, list shapes, enum membership, the built-in scalars (Int
@@ -33,10 +34,12 @@ from toolkit.graphql.load import GraphQLContract
 from toolkit.graphql.mock.handler import LIMIT_CODES, GraphQLMock, GraphQLMockOptions
 from toolkit.load import load_contract
 from toolkit.mock.transport import MockTransport
+from toolkit.verify.targets import CtkServe, ServerNotReadyError
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 ACCEPT = "application/graphql-response+json"
-Verdict = Literal["passed", "limited", "failed"]
+Verdict = Literal["passed", "limited", "not_found", "failed"]
+NOT_FOUND = "NOT_FOUND"  # the state layer's code for an id the session never created (GitHub's too)
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Outcome:
     sent: int = 0
     passed: int = 0
     limited: int = 0
+    not_found: int = 0  # with state on: passed answers that say NOT_FOUND for an id the session never created
     failures: list[str] = field(default_factory=list)
     skipped: str = ""
     seconds: float = 0.0
@@ -250,8 +254,12 @@ def _scalar_problem(name: str, value: Any) -> str:
     return ""
 
 
-def judge(schema: graphql.GraphQLSchema, query: str, status: int, body: Any) -> tuple[Verdict, str]:
-    """("passed" | "limited" | "failed", reason) for one answer: ``body`` is its parsed JSON (None if not JSON)."""
+def judge(
+    schema: graphql.GraphQLSchema, query: str, status: int, body: Any, *, not_found: bool = False
+) -> tuple[Verdict, str]:
+    """("passed" | "limited" | "not_found" | "failed", reason) for one answer: ``body`` is its parsed JSON (None
+    if not JSON). ``not_found`` (state on): an answer whose every error is ``NOT_FOUND`` is judged as a field
+    error result (``_field_error_problems``) instead of failing: what a server answers for an id it does not hold."""
     if not isinstance(body, dict):
         return "failed", f"HTTP {status}: the body is not a JSON object"
     errors = body.get("errors")
@@ -259,6 +267,9 @@ def judge(schema: graphql.GraphQLSchema, query: str, status: int, body: Any) -> 
         codes = {(e.get("extensions") or {}).get("code") for e in errors if isinstance(e, dict)}
         if codes and codes <= LIMIT_CODES and "data" not in body:
             return "limited", ""
+        if not_found and codes == {NOT_FOUND}:
+            problems = _field_error_problems(schema, query, status, body)
+            return ("failed", "; ".join(problems[:3])) if problems else ("not_found", "")
         return "failed", f"HTTP {status}: errors {[e.get('message') for e in errors][:2]}"
     if status != 200:
         return "failed", f"HTTP {status} without errors"
@@ -268,6 +279,45 @@ def judge(schema: graphql.GraphQLSchema, query: str, status: int, body: Any) -> 
         return "failed", "the generated document has no single operation"
     problems = Checker(schema, document, {}).check(operation, body.get("data"))
     return ("failed", "; ".join(problems[:3])) if problems else ("passed", "")
+
+
+def _field_error_problems(schema: graphql.GraphQLSchema, query: str, status: int, body: dict[str, Any]) -> list[str]:
+    """Why an answer with field errors is not a valid partial result (GraphQL spec, "Handling Field Errors";
+    GraphQL over HTTP: a response with ``data`` is HTTP 200): ``data`` present, the selection's shape with a
+    null where each error's ``path`` leads (the null propagated up to a nullable field, or ``data`` itself)."""
+    if status != 200:
+        return [f"HTTP {status} for a field error (a response with data is 200)"]
+    if "data" not in body:
+        return ["field errors without data"]
+    data = body["data"]
+    if data is None:
+        return []  # the null propagated to the root
+    document = graphql.parse(query)
+    operation = graphql.get_operation_ast(document)
+    if operation is None:
+        return ["the generated document has no single operation"]
+    problems = Checker(schema, document, {}).check(operation, data)
+    for error in body["errors"]:
+        path = error.get("path") if isinstance(error, dict) else None
+        if not isinstance(path, list) or not path:
+            problems.append(f"a field error without a path: {error}")
+            continue
+        value: Any = data
+        for step in path:
+            if value is None:
+                break
+            found = (isinstance(step, str) and isinstance(value, dict) and step in value) or (
+                isinstance(step, int) and isinstance(value, list) and 0 <= step < len(value)
+            )
+            if found:
+                value = value[step]
+            else:
+                problems.append(f"the error's path {path} is not in data")
+                break
+        else:
+            if value is not None:
+                problems.append(f"the error's path {path} holds a value, not null")
+    return problems
 
 
 # -- generating and sending ----------------------------------------------------------------------------
@@ -301,11 +351,19 @@ def generated(schema: graphql.GraphQLSchema, examples: int, seed: int) -> list[s
 
 
 @contextmanager
-def client_for(mock: GraphQLMock, live: bool) -> Iterator[httpx.Client]:
+def client_for(
+    mock: GraphQLMock, live: bool, served_by: CtkServe | None = None, path: Path | None = None, seed: int = 0
+) -> Iterator[httpx.Client]:
     """An httpx client reaching ``mock`` in its envelope: in-process (no socket), or ``live`` over a loopback
-    uvicorn."""
+    uvicorn; with ``served_by``, the schema at ``path`` served by ``ctk serve`` (with its options, e.g.
+    ``--state``) in a child process, where ``mock`` is mounted."""
     from toolkit.mock.envelope import MockEnvelope
 
+    if served_by is not None:
+        assert path is not None, "ctk serve needs the schema's path"
+        with served_by.serving(path, seed=seed) as origin, httpx.Client(base_url=origin, timeout=60) as client:
+            yield client
+        return
     if not live:
         with httpx.Client(transport=MockTransport(MockEnvelope(mock)), base_url="http://mock.invalid") as client:
             yield client
@@ -321,8 +379,14 @@ def client_for(mock: GraphQLMock, live: bool) -> Iterator[httpx.Client]:
         yield client
 
 
-def run_one(path: Path, *, examples: int, seed: int, live: bool = False, label: str = "") -> Outcome:
-    """``examples`` generated operations against ctk's mock of the schema at ``path``, each answer judged."""
+def run_one(
+    path: Path, *, examples: int, seed: int, live: bool = False, label: str = "", served_by: CtkServe | None = None
+) -> Outcome:
+    """``examples`` generated operations against ctk's mock of the schema at ``path``, each answer judged; with
+    ``served_by``, against ``ctk serve`` in a child process (``CtkServe(("--state",))``: with the sandbox's
+    state layer), at the mount of the mock compiled here. With state on, an update, delete or non-null read
+    naming an id the session never created answers a ``NOT_FOUND`` field error, as GitHub's API does: it
+    passes when it is a valid partial result (``judge(..., not_found=True)``), counted in ``not_found``."""
     outcome = Outcome(label or path.name)
     started = time.perf_counter()
     try:
@@ -333,20 +397,25 @@ def run_one(path: Path, *, examples: int, seed: int, live: bool = False, label: 
     assert isinstance(contract, GraphQLContract) and contract.schema is not None, f"{path} is not a GraphQL schema"
     schema = contract.schema
     mock = GraphQLMock(contract, GraphQLMockOptions(seed=seed))
-    with client_for(mock, live) as client:
-        for query in generated(schema, examples, seed):
-            outcome.sent += 1
-            response = client.post(mock.mount, json={"query": query}, headers={"accept": ACCEPT})
-            try:
-                body = response.json()
-            except ValueError:
-                body = None
-            verdict, reason = judge(schema, query, response.status_code, body)
-            if verdict == "passed":
-                outcome.passed += 1
-            elif verdict == "limited":
-                outcome.limited += 1
-            else:
-                outcome.failures.append(f"{reason}\n      query: {' '.join(query.split())[:300]}")
+    not_found = served_by is not None and served_by.state
+    try:
+        with client_for(mock, live, served_by, path, seed) as client:
+            for query in generated(schema, examples, seed):
+                outcome.sent += 1
+                response = client.post(mock.mount, json={"query": query}, headers={"accept": ACCEPT})
+                try:
+                    body = response.json()
+                except ValueError:
+                    body = None
+                verdict, reason = judge(schema, query, response.status_code, body, not_found=not_found)
+                if verdict in ("passed", "not_found"):
+                    outcome.passed += 1
+                    outcome.not_found += verdict == "not_found"
+                elif verdict == "limited":
+                    outcome.limited += 1
+                else:
+                    outcome.failures.append(f"{reason}\n      query: {' '.join(query.split())[:300]}")
+    except ServerNotReadyError as error:  # the server never listened: every query is unanswered
+        outcome.failures.append(f"{served_by.name if served_by else 'the server'}: {error}")
     outcome.seconds = time.perf_counter() - started
     return outcome
