@@ -10,8 +10,9 @@ endpoints. The journal and recording will be layers here too.
 - ``layers``: the layer stack in one fixed order (``ORDER``), ``SandboxedMock``, ``Call`` (request, session,
   the operation routed once), sessions (``X-Ctk-Session``)
 - ``store``, ``stores/``: the ``Store`` interface and its backends (memory, SQLite, Redis)
-- the layers, outermost first: ``sunset`` (410 past a sunset), ``oauth2`` (+ ``oauth2_config``: token endpoint,
-  bearer tokens), ``rate_limit`` (+ ``rate_limit_config``: 429 per credential), ``faults`` (+ ``faults_config``:
+- the layers, outermost first: ``sunset`` (410 past a sunset), ``oauth2`` (+ ``oauth2_config``, ``oauth2_contract``,
+  ``oauth2_tokens``, ``oauth2_protect``: token, revocation and introspection endpoints; bearer tokens and
+  scopes, for REST, SOAP and GraphQL), ``rate_limit`` (+ ``rate_limit_config``: 429 per credential), ``faults`` (+ ``faults_config``:
   latency, errors, broken connections), ``scenarios`` (+ ``scenarios_config``: named states and sequences),
   ``overlays`` (fixed REST answers from ``mocks/<api>/overlays.toml``), ``state/`` (resources per protocol)
 - ``reasking``: how a layer asks the inner layers for the contract's own answer (``Prefer: code=N``)

@@ -7,7 +7,8 @@ alone (a 429, a token endpoint), change what the inner layers answer (stored sta
 answer leaves (latency, a reset connection). The order is declared once, here:
 
 1. ``sunset``: an operation past its sunset answers 410 when asked to (outermost: nothing else runs)
-2. ``oauth2``: the contract's token endpoint, and expired, revoked or missing tokens refused
+2. ``oauth2``: token, revocation and introspection endpoints; expired, revoked or missing tokens and missing
+   scopes refused (REST, SOAP, GraphQL)
 3. ``rate_limit``: 429 with ``Retry-After`` per credential
 4. ``faults``: latency, declared error answers, broken connections, outage windows
 5. ``scenarios``: the named state or step of a sequence this request plays
