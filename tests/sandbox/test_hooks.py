@@ -291,9 +291,9 @@ def inventory() -> MockEnvelope:
     return compile_mock(load_contract(REPO / "contracts" / "inventory" / "v1"), seed=1, mount="/graphql")
 
 
-def _graphql(sandbox: SandboxedMock, query: str) -> MockResult:
+def _graphql(sandbox: SandboxedMock, query: str, *headers: tuple[str, str]) -> MockResult:
     body = json.dumps({"query": query}).encode()
-    return sandbox(Request("POST", "/graphql", "", (("content-type", "application/json"),), body))
+    return sandbox(Request("POST", "/graphql", "", (("content-type", "application/json"), *headers), body))
 
 
 def test_graphql_hooks_change_a_fields_value_by_response_key_or_answer_an_error(
@@ -313,7 +313,9 @@ def product(request, answer):
 """
     sandbox = _sandbox(inventory, tmp_path, code)
     plain = json.loads(_graphql(inventory, '{ product(id: "loud") { title: name } }').response.body)
-    loud = json.loads(_graphql(sandbox, '{ product(id: "loud") { title: name } }').response.body)
+    answered = _graphql(sandbox, '{ product(id: "loud") { title: name } }', ("prefer", "example=none"))
+    assert answered.response.header("preference-applied") is None  # no example was applied, a hook was
+    loud = json.loads(answered.response.body)
     assert loud == {"data": {"product": {"title": plain["data"]["product"]["title"].upper()}}}
     gone = json.loads(_graphql(sandbox, '{ product(id: "gone") { id } }').response.body)
     assert gone["data"] == {"product": None}

@@ -212,7 +212,9 @@ class GraphQLOverlays:
             nulled = any(isinstance(t.field.type, GraphQLNonNull) and answer.data.get(t.key) is None for t in targets)
             document = {**body, "errors": answer.errors, "data": None if nulled else answer.data}
         headers = tuple(h for h in result.response.headers if h[0] != "content-length")
-        if example is not None and any(t.fixed is self.examples.get((t.operation, example)) for t in targets):
+        if example is not None and any(
+            t.fixed is not None and t.fixed is self.examples.get((t.operation, example)) for t in targets
+        ):
             headers = (*headers, ("preference-applied", f"example={example}"))
         text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         response = Response(result.response.status, headers, text.encode("utf-8", "backslashreplace"))
