@@ -128,6 +128,8 @@ class RestOverlays:
         self._example_operations = {operation for operation, _ in self.examples}
 
     def __call__(self, call: Call, inner: Next) -> MockResult:
+        if not self.overlays and not self.examples and not self.hooks:
+            return inner(call)  # a folder holding only other files (seed.json): nothing to route for
         request = call.request
         operation = call.operation  # routed once per request, for every layer
         if operation is None or not operation.startswith(request.method.upper() + " "):
