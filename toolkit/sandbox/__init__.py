@@ -12,8 +12,10 @@ endpoints. The journal and recording will be layers here too.
 - ``store``, ``stores/``: the ``Store`` interface and its backends (memory, SQLite, Redis)
 - the layers, outermost first: ``sunset`` (410 past a sunset), ``oauth2`` (+ ``oauth2_config``, ``oauth2_contract``,
   ``oauth2_tokens``, ``oauth2_protect``: token, revocation and introspection endpoints; bearer tokens and
-  scopes, for REST, SOAP and GraphQL), ``rate_limit`` (+ ``rate_limit_config``: 429 per credential), ``faults`` (+ ``faults_config``:
-  latency, errors, broken connections), ``scenarios`` (+ ``scenarios_config``: named states and sequences),
-  ``overlays`` (fixed REST answers from ``mocks/<api>/overlays.toml``), ``state/`` (resources per protocol)
+  scopes, for REST, SOAP and GraphQL), ``rate_limit`` (+ ``rate_limit_config``: 429 per credential),
+  ``faults`` (+ ``faults_config``: latency, errors, broken connections), ``scenarios`` (+ ``scenarios_config``:
+  named states and sequences), ``overlays/`` (fixed answers, named examples and hooks from ``mocks/<api>/``;
+  ``hooks``: the API hooks.py imports), ``state/`` (resources per protocol)
+- ``field_errors``: a GraphQL answer with one field failed and the rest kept (faults, scenarios)
 - ``reasking``: how a layer asks the inner layers for the contract's own answer (``Prefer: code=N``)
 """
