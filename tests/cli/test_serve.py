@@ -6,10 +6,12 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 
 from tests.support.cli import assert_refused_output, ctk
+from tests.support.files import write_file, write_workspace
 from tests.support.paths import DATA, REPO
 from tests.support.served import served
 
@@ -54,6 +56,26 @@ def test_workspace_check_serves_every_protocol_at_its_mount() -> None:
     )
     assert "note: " not in err
     assert "seed 1" in err  # the workspace's own seed from sandbox.toml
+
+
+def test_workspace_check_names_the_mocks_files_it_reads(tmp_path: Path) -> None:
+    write_workspace(
+        tmp_path,
+        f"""
+[apis.payments]
+contract = "{PAYMENTS_V1}"
+mount = "/payments"
+""",
+    )
+    write_file(tmp_path, "mocks/payments/overlays.toml", "# no overlay yet\n")
+    write_file(tmp_path, "mocks/payments/hooks.py", "# no hook yet\n")
+    write_file(tmp_path, "mocks/payments/seed.json", "{}\n")
+    code, _, err = ctk("serve", "--root", str(tmp_path), "--check")
+    assert code == 0, err
+    assert "(mocks: overlays.toml, hooks.py, seed.json not read (state is off))" in err
+    code, _, err = ctk("serve", "--root", str(tmp_path), "--check", "--state")
+    assert code == 0, err
+    assert "mocks: overlays.toml, hooks.py, seed.json)" in err
 
 
 def test_broken_contract_is_one_error_line() -> None:

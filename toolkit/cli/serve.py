@@ -285,7 +285,28 @@ def _behaviours(item: MountedContract, store: str) -> str:
         parts.append("oauth2")
     if item.sunset.get("enforce"):
         parts.append("sunsets enforced")
+    mocks = _mocks_read(item)
+    if mocks:
+        parts.append("mocks: " + ", ".join(mocks))
     return f" ({'; '.join(parts)})" if parts else ""
+
+
+def _mocks_read(item: MountedContract) -> list[str]:
+    """The files of ``mocks/<api>/`` the sandbox reads for an API (each already checked by then), and a seed
+    file it does not read because the API's state is off: a user who wrote one would otherwise wonder."""
+    if not item.overlays:
+        return []
+    folder = Path(item.overlays)
+    if not folder.is_dir():
+        return []
+    found = [name for name in ("overlays.toml", "hooks.py") if (folder / name).is_file()]
+    examples = sum(1 for _ in (folder / "examples").rglob("*.json")) if (folder / "examples").is_dir() else 0
+    if examples:
+        found.append(f"{examples} example{'s' if examples != 1 else ''}")
+    for name in ("seed.json", "seed.toml"):
+        if (folder / name).is_file():
+            found.append(name if item.state else f"{name} not read (state is off)")
+    return found
 
 
 def _shown_store(url: str) -> str:
