@@ -488,7 +488,8 @@ def test_the_installed_command_refuses_a_bad_seed_without_a_traceback(tmp_path: 
 def test_good_seeds_pass_serve_check(tmp_path: Path) -> None:
     code, _, err = ctk("serve", "--root", str(_workspace(tmp_path, SEEDED)), "--check")
     assert code == 0, err
-    assert all("(state: memory)" in line for line in err.splitlines() if line.startswith("serving ")), err
+    serving = [line for line in err.splitlines() if line.startswith("serving ")]
+    assert all("(state: memory; mocks: seed." in line for line in serving), err
 
 
 # -- over real HTTP -------------------------------------------------------------------------------------------

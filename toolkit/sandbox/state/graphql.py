@@ -213,8 +213,16 @@ class GraphQLStateLayer:
             payload_type = get_named_type(at.field.type)
             assert isinstance(payload_type, GraphQLObjectType)
             for sub_key, sub_nodes in request.collect(at.nodes, payload_type).items():
-                if sub_nodes[0].name.value == create.field and isinstance(payload.get(sub_key), dict):
+                if sub_nodes[0].name.value != create.field or not isinstance(payload.get(sub_key), dict):
+                    continue
+                if create.edge is None:
                     holders.append((payload, sub_key, sub_nodes))
+                    continue
+                edge, edge_type = payload[sub_key], get_named_type(payload_type.fields[create.field].type)
+                assert isinstance(edge_type, GraphQLObjectType)
+                for node_key, node_nodes in request.collect(sub_nodes, edge_type).items():
+                    if node_nodes[0].name.value == create.edge and isinstance(edge.get(node_key), dict):
+                        holders.append((edge, node_key, node_nodes))
             self._relay(at)
         if not holders:
             return

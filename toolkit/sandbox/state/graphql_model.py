@@ -42,6 +42,7 @@ from graphql import (
 __all__ = ["Change", "Create", "GraphQLModel", "Listing", "compile_model", "entity_key"]
 
 _CREATE = re.compile(r"^(?:create|add|insert)[A-Z_]", re.IGNORECASE)
+_CREATE_VERB = re.compile(r"^(?:create|add|insert)_?", re.IGNORECASE)
 # the verb's first letter either case, then an upper-case letter or "_": "settings" and "removed" are no verbs
 _UPDATE = re.compile(r"^(?:[uU]pdate|[mM]odify|[eE]dit|[pP]atch|[sS]et|[cC]hange)(?:_|(?=[A-Z]))(\w+)$")
 _DELETE = re.compile(r"^(?:[dD]elete|[rR]emove|[dD]estroy)(?:_|(?=[A-Z]))(\w+)$")
@@ -54,6 +55,7 @@ Answer = Literal["entity", "payload", "boolean", "id"]
 class Create:
     entity: str  # the type created
     field: str | None  # the payload's field holding it; None: the mutation returns the entity itself
+    edge: str | None = None  # the field is a Relay edge: its field holding the entity (``node``)
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ def compile_model(schema: GraphQLSchema, seeded: Collection[str] = ()) -> GraphQ
     creates: dict[str, Create] = {}
     mutation = schema.mutation_type
     mutations = mutation.fields if mutation is not None else {}
+    object_types = {entity_key(n) for n, t in schema.type_map.items() if isinstance(t, GraphQLObjectType)}
     for name, root_field in mutations.items():
         if not _CREATE.match(name):
             continue
@@ -97,11 +100,9 @@ def compile_model(schema: GraphQLSchema, seeded: Collection[str] = ()) -> GraphQ
         if "id" in returned.fields:
             creates[name] = Create(returned.name, None)
             continue
-        for sub_name, sub in returned.fields.items():
-            held = get_nullable_type(sub.type)
-            if isinstance(held, GraphQLObjectType) and "id" in held.fields:
-                creates[name] = Create(held.name, sub_name)
-                break
+        created = _created_field(name, returned, object_types)
+        if created is not None:
+            creates[name] = created
     entities = {create.entity for create in creates.values()} | {
         name for name in seeded if isinstance(schema.get_type(name), GraphQLObjectType)
     }
@@ -126,6 +127,34 @@ def compile_model(schema: GraphQLSchema, seeded: Collection[str] = ()) -> GraphQ
                 changes[name] = change
             break
     return model
+
+
+def _created_field(name: str, payload: GraphQLObjectType, object_types: set[str]) -> Create | None:
+    """What a create mutation's payload holds that it created: the field whose type its noun names
+    (``addProjectColumn`` -> ``ProjectColumn``), directly or as a Relay edge's ``node`` (GitHub's
+    ``addProjectColumn`` answers ``{columnEdge {node}, project}``); else, when its noun names no type of the
+    schema, the first field holding an object with an id. None when the noun names a type the payload does not
+    hold: reading the parent beside it (``project``) as the created object would mint the parent a new id on
+    every call and store a phantom project named after the column."""
+    noun = entity_key(_CREATE_VERB.sub("", name, count=1))
+    candidates = [
+        (sub_name, held)
+        for sub_name, sub in payload.fields.items()
+        if isinstance(held := get_nullable_type(sub.type), GraphQLObjectType) and "id" in held.fields
+    ]
+    for sub_name, held in candidates:
+        if entity_key(held.name) == noun:
+            return Create(held.name, sub_name)
+    for sub_name, sub in payload.fields.items():  # the created object as a Relay edge's node
+        edge = get_nullable_type(sub.type)
+        node = edge.fields.get("node") if isinstance(edge, GraphQLObjectType) else None
+        held = get_nullable_type(node.type) if node is not None else None
+        if isinstance(held, GraphQLObjectType) and "id" in held.fields and entity_key(held.name) == noun:
+            return Create(held.name, sub_name, edge="node")
+    if noun in object_types or not candidates:
+        return None
+    sub_name, held = candidates[0]
+    return Create(held.name, sub_name)
 
 
 def _queries(schema: GraphQLSchema, model: GraphQLModel) -> None:

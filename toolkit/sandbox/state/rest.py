@@ -374,6 +374,11 @@ class StateLayer:
                 f"No such {noun}: {key!r}. State is on: session {call.session!r} holds the {noun} items it created "
                 "and the seed items (the contract's examples, mocks/<api>/seed.json)."
             )
+        if not op.not_found:
+            # the contract documents no 404 (nor 4XX, nor default) here: a 404 would contradict it, so the
+            # request is answered as without state, and the header says what a real server would likely do
+            note = f"{detail} {op.operation_id} declares no 404: answered as without state"
+            return _warned(inner(call), note)
         return self._error(op, call, inner, (404,), detail, "not-found")
 
     def _error(

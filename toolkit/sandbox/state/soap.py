@@ -50,7 +50,14 @@ from toolkit.sandbox.state.soap_seeds import built_seeds
 from toolkit.sandbox.store import Store
 from toolkit.sandbox.stores import StoreError, StoreFullError
 from toolkit.soap.mock.dispatch import PortOperation
-from toolkit.soap.mock.envelope import EnvelopeError, build_envelope, detached, read_envelope, request_action
+from toolkit.soap.mock.envelope import (
+    EnvelopeError,
+    build_envelope,
+    detached,
+    read_envelope,
+    request_action,
+    version_of_content_type,
+)
 from toolkit.soap.mock.handler import SoapMock
 
 __all__ = ["SoapStateLayer"]
@@ -305,7 +312,9 @@ class SoapStateLayer:
                 headers = (*(h for h in request.headers if h[0] != "prefer"), ("prefer", asked))
                 return exchange.inner(call.with_request(replace(request, headers=headers)))
         response = self.envelope.error_response(call.request, 400, message)  # 400: a Client/Sender fault
-        return replace(exchange.result, response=replace(response, status=500))
+        # SOAP 1.1 sends every fault with HTTP 500; SOAP 1.2 a Sender fault with 400 (part 2, table 20)
+        version, _ = version_of_content_type(call.request.header("content-type"))
+        return replace(exchange.result, response=replace(response, status=400 if version == "1.2" else 500))
 
     def _merge(
         self, wrapper: etree._Element, target: etree._Element, source: etree._Element, entity: Entity
