@@ -64,6 +64,7 @@ def main() -> int:
     parser.add_argument("--command", help="test this server instead of ctk: a command with {spec} and {port}")
     parser.add_argument("--base-path", default="", help="with --command: the URL path it serves the contract under")
     parser.add_argument("--startup-timeout", type=float, default=120, help="seconds a server gets to listen")
+    parser.add_argument("--include-path-regex", help="only the operations whose path matches (to rerun a few)")
     parser.add_argument("--state", action="store_true", help="serve each contract with `ctk serve SPEC --state`")
     parser.add_argument("--store", default="memory", help="with --state: where state lives (ctk serve --store)")
     args = parser.parse_args()
@@ -80,7 +81,8 @@ def main() -> int:
     outcomes: list[Outcome] = []
     for path in contracts(args.only):
         label = str(path.relative_to(ROOT.parent))
-        outcome = run_one(path, args.max_examples, args.seed, args.workers, target, label=label)
+        outcome = run_one(path, args.max_examples, args.seed, args.workers, target, label=label,
+                          include_path_regex=args.include_path_regex)  # fmt: skip
         outcomes.append(outcome)
         if not args.json:
             if outcome.error:
