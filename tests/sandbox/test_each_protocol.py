@@ -2,14 +2,15 @@
 subprocess, and in-process through ``MockTransport`` (httpx) and ``MockZeepTransport`` (zeep) on the handler
 ``ctk serve`` would build from the same workspace. Both runs must see the same thing, as a client would:
 
+- a CRUD round trip (create, read back, the list holds it, update, delete, the read is the contract's not-found);
 - a scenario sequence (fail, fail, succeed; a declared Fault, then the answer; a field error, then data);
 - every broken-connection fault as the exception the client library actually raises (httpx; zeep through
   requests);
 - the rate limit's 429 with ``Retry-After`` and the ``RateLimit-*`` headers, in each protocol's form;
 - GraphQL's partial data for an injected error.
 
-CRUD round trips and OAuth2 token expiry have their own files (``test_*_state.py``, ``test_oauth2*.py``),
-which also run both ways. Time is never asserted: a client timeout is only a hang guard.
+OAuth2 token expiry and refresh have their own file (``test_oauth2_protocols.py``), which also runs both ways.
+Time is never asserted: a client timeout is only a hang guard.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import zeep
 import zeep.exceptions
 from zeep.transports import Transport
 
-from tests.support.files import write_workspace
+from tests.support.files import write_file, write_workspace
 from tests.support.paths import REPO
 from tests.support.served import HANG, assert_no_traceback, served
 from toolkit.mock import MockTransport
@@ -46,9 +47,13 @@ seed = 1
 [apis.payments]
 contract = "{CONTRACTS / "payments" / "v1"}"
 mount = "/payments"
+state = true
 [apis.payments.scenarios.flaky]
 "POST /customers" = [{{ status = 429 }}, {{ status = 429 }}, {{}}]
 [apis.payments.rate_limit]
+requests = 1000
+per = "1h"
+[apis.payments.rate_limit.operations."GET /customers"]
 requests = 3
 per = "1h"
 
@@ -69,6 +74,96 @@ mount = "/inventory"
 [apis.inventory.rate_limit]
 requests = 3
 per = "1h"
+
+[apis.items]
+contract = "contracts/items.wsdl"
+mount = "/items"
+state = true
+
+[apis.shop]
+contract = "contracts/shop"
+mount = "/shop"
+state = true
+"""
+
+# What crm and inventory lack for a whole round trip: a SOAP Update and Delete with a declared not-found fault,
+# and GraphQL update and delete mutations.
+ITEMS_WSDL = """<?xml version="1.0"?>
+<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
+  xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:tns="urn:items" targetNamespace="urn:items">
+  <types><xs:schema targetNamespace="urn:items" elementFormDefault="qualified">
+    <xs:complexType name="Item"><xs:sequence>
+      <xs:element name="itemId" type="xs:string"/><xs:element name="label" type="xs:string"/>
+    </xs:sequence></xs:complexType>
+    <xs:element name="CreateItemRequest"><xs:complexType><xs:sequence>
+      <xs:element name="label" type="xs:string"/></xs:sequence></xs:complexType></xs:element>
+    <xs:element name="GetItemRequest"><xs:complexType><xs:sequence>
+      <xs:element name="itemId" type="xs:string"/></xs:sequence></xs:complexType></xs:element>
+    <xs:element name="UpdateItemRequest"><xs:complexType><xs:sequence>
+      <xs:element name="itemId" type="xs:string"/><xs:element name="label" type="xs:string"/></xs:sequence>
+    </xs:complexType></xs:element>
+    <xs:element name="DeleteItemRequest"><xs:complexType><xs:sequence>
+      <xs:element name="itemId" type="xs:string"/></xs:sequence></xs:complexType></xs:element>
+    <xs:element name="ListItemsRequest"><xs:complexType><xs:sequence/></xs:complexType></xs:element>
+    <xs:element name="ItemResponse"><xs:complexType><xs:sequence>
+      <xs:element name="item" type="tns:Item"/></xs:sequence></xs:complexType></xs:element>
+    <xs:element name="DeleteItemResponse"><xs:complexType><xs:sequence>
+      <xs:element name="ok" type="xs:boolean"/></xs:sequence></xs:complexType></xs:element>
+    <xs:element name="ListItemsResponse"><xs:complexType><xs:sequence>
+      <xs:element name="item" type="tns:Item" minOccurs="0" maxOccurs="unbounded"/></xs:sequence></xs:complexType>
+    </xs:element>
+    <xs:element name="ItemNotFound"><xs:complexType><xs:sequence>
+      <xs:element name="itemId" type="xs:string"/></xs:sequence></xs:complexType></xs:element>
+  </xs:schema></types>
+  <message name="CreateIn"><part name="p" element="tns:CreateItemRequest"/></message>
+  <message name="GetIn"><part name="p" element="tns:GetItemRequest"/></message>
+  <message name="UpdateIn"><part name="p" element="tns:UpdateItemRequest"/></message>
+  <message name="DeleteIn"><part name="p" element="tns:DeleteItemRequest"/></message>
+  <message name="ListIn"><part name="p" element="tns:ListItemsRequest"/></message>
+  <message name="ItemOut"><part name="p" element="tns:ItemResponse"/></message>
+  <message name="DeleteOut"><part name="p" element="tns:DeleteItemResponse"/></message>
+  <message name="ListOut"><part name="p" element="tns:ListItemsResponse"/></message>
+  <message name="NotFound"><part name="f" element="tns:ItemNotFound"/></message>
+  <portType name="Items">
+    <operation name="CreateItem"><input message="tns:CreateIn"/><output message="tns:ItemOut"/></operation>
+    <operation name="GetItem"><input message="tns:GetIn"/><output message="tns:ItemOut"/>
+      <fault name="ItemNotFound" message="tns:NotFound"/></operation>
+    <operation name="UpdateItem"><input message="tns:UpdateIn"/><output message="tns:ItemOut"/>
+      <fault name="ItemNotFound" message="tns:NotFound"/></operation>
+    <operation name="DeleteItem"><input message="tns:DeleteIn"/><output message="tns:DeleteOut"/>
+      <fault name="ItemNotFound" message="tns:NotFound"/></operation>
+    <operation name="ListItems"><input message="tns:ListIn"/><output message="tns:ListOut"/></operation>
+  </portType>
+  <binding name="ItemsSoap" type="tns:Items">
+    <soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>OPERATIONS
+  </binding>
+  <service name="ItemsService"><port name="ItemsPort" binding="tns:ItemsSoap">
+    <soap:address location="https://items.example.com/soap/v1"/></port></service>
+</definitions>
+""".replace(
+    "OPERATIONS",
+    "".join(
+        f"""<operation name="{name}"><soap:operation soapAction="urn:items/{name}"/>
+      <input><soap:body use="literal"/></input><output><soap:body use="literal"/></output>{fault}</operation>"""
+        for name, fault in (
+            ("CreateItem", ""),
+            *((name, '<fault name="ItemNotFound"><soap:fault name="ItemNotFound" use="literal"/></fault>')
+              for name in ("GetItem", "UpdateItem", "DeleteItem")),
+            ("ListItems", ""),
+        )
+    ),
+)  # fmt: skip
+
+SHOP_SDL = """
+type Query { product(id: ID!): Product  products: [Product!]! }
+type Product { id: ID! name: String! price: Float }
+input CreateProductInput { name: String! price: Float }
+input UpdateProductInput { id: ID! name: String price: Float }
+type Mutation {
+  createProduct(input: CreateProductInput!): Product!
+  updateProduct(input: UpdateProductInput!): Product
+  deleteProduct(id: ID!): Boolean!
+}
 """
 
 
@@ -85,19 +180,25 @@ class Sandbox:
             return httpx.Client(base_url=self.url, timeout=timeout)
         return httpx.Client(transport=MockTransport(self.handler), base_url=self.url, timeout=timeout)
 
-    def zeep(self, timeout: float = HANG) -> zeep.Client:
-        """A zeep client of crm; its calls' headers go in ``client.settings(extra_http_headers=...)``, so that the
-        WSDL itself is fetched without them (a fault asked for would break the fetch instead of the call)."""
+    def zeep(self, timeout: float = HANG, api: str = "crm") -> zeep.Client:
+        """A zeep client of an API (crm); its calls' headers go in ``client.settings(extra_http_headers=...)``, so
+        that the WSDL itself is fetched without them (a fault asked for would break the fetch instead of the call)."""
         if self.handler is None:
             transport: Transport = Transport(timeout=timeout, operation_timeout=timeout)
         else:
             transport = MockZeepTransport(self.handler, base_url=self.url)
-        return zeep.Client(f"{self.url}/crm?wsdl", transport=transport)
+        return zeep.Client(f"{self.url}/{api}?wsdl", transport=transport)
+
+
+def workspace(root: Path) -> Path:
+    write_file(root, "contracts/items.wsdl", ITEMS_WSDL)
+    write_file(root, "contracts/shop/schema.graphql", SHOP_SDL)
+    return write_workspace(root, WORKSPACE)
 
 
 @pytest.fixture(scope="module", params=["http", "in-process"])
 def sandbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    root = write_workspace(tmp_path_factory.mktemp("each"), WORKSPACE)
+    root = workspace(tmp_path_factory.mktemp("each"))
     if request.param == "http":
         with served("--root", str(root)) as server:
             yield Sandbox("http", server.url)
@@ -110,6 +211,64 @@ def sandbox(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
 def session(name: str, sandbox: Sandbox) -> str:
     return f"{name}-{sandbox.way}"  # the served process lives for the module: one session per test and way
+
+
+# -- a CRUD round trip: create, read back, list holds it, update, delete, read is the contract's not-found ------
+
+
+def test_rest_crud_round_trip(sandbox: Sandbox) -> None:
+    headers = {**KEY, "x-ctk-session": session("rest-crud", sandbox)}
+    with sandbox.http() as client:
+        created = client.post("/payments/customers", json={"email": "ada@example.com"}, headers=headers)
+        path = f"/payments/customers/{created.json()['id']}"
+        read = client.get(path, headers=headers)
+        listed = client.get("/payments/customers", headers=headers).json()["data"]
+        updated = client.post(path, json={"name": "Ada King"}, headers=headers)
+        deleted = client.delete(path, headers=headers)
+        gone = client.get(path, headers=headers)
+    assert created.status_code == 201 and read.json() == created.json()
+    assert created.json()["id"] in [item["id"] for item in listed]
+    assert updated.json()["name"] == "Ada King" and updated.json()["email"] == "ada@example.com"
+    assert deleted.status_code == 200 and gone.status_code == 404  # payments' own 404
+
+
+def test_soap_crud_round_trip_through_zeep(sandbox: Sandbox) -> None:
+    client = sandbox.zeep(api="items")
+    with client.settings(extra_http_headers={"X-Ctk-Session": session("soap-crud", sandbox)}):
+        created = client.service.CreateItem(label="blue box")
+        key = created.itemId
+        read = client.service.GetItem(itemId=key)
+        listed = client.service.ListItems()
+        updated = client.service.UpdateItem(itemId=key, label="red box")
+        reread = client.service.GetItem(itemId=key)
+        client.service.DeleteItem(itemId=key)
+        with pytest.raises(zeep.exceptions.Fault) as gone:
+            client.service.GetItem(itemId=key)
+    assert created.label == "blue box" and read.label == "blue box" and read.itemId == key
+    assert [item.itemId for item in listed] == [key]
+    assert updated.label == "red box" and reread.label == "red box"
+    assert "ItemNotFound" in zeep_fault_text(gone.value)  # the fault the WSDL declares
+
+
+def test_graphql_crud_round_trip(sandbox: Sandbox) -> None:
+    headers = {"x-ctk-session": session("graphql-crud", sandbox)}
+
+    def post(query: str) -> Any:
+        with sandbox.http() as client:
+            return client.post("/shop", json={"query": query}, headers=headers).json()
+
+    created = post('mutation { createProduct(input: {name: "Lamp", price: 12.5}) { id name price } }')
+    key = created["data"]["createProduct"]["id"]
+    read = post(f'{{ product(id: "{key}") {{ id name price }} }}')
+    listed = post("{ products { id } }")
+    updated = post(f'mutation {{ updateProduct(input: {{id: "{key}", name: "Desk lamp"}}) {{ name price }} }}')
+    deleted = post(f'mutation {{ deleteProduct(id: "{key}") }}')
+    gone = post(f'{{ product(id: "{key}") {{ id }} }}')
+    assert read["data"]["product"] == created["data"]["createProduct"] == {"id": key, "name": "Lamp", "price": 12.5}
+    assert key in [item["id"] for item in listed["data"]["products"]]
+    assert updated["data"]["updateProduct"] == {"name": "Desk lamp", "price": 12.5}
+    assert deleted["data"]["deleteProduct"] is True
+    assert gone == {"data": {"product": None}}  # a nullable field: null, as GraphQL servers answer
 
 
 # -- a scenario sequence ----------------------------------------------------------------------------
@@ -260,5 +419,5 @@ def zeep_fault_text(fault: zeep.exceptions.Fault) -> str:
 
 
 def test_the_served_and_in_process_handlers_are_built_from_one_workspace(tmp_path: Path) -> None:
-    space = load_workspace(write_workspace(tmp_path, WORKSPACE))
-    assert [api.name for api in mounted_apis(space)] == ["payments", "crm", "inventory"]
+    space = load_workspace(workspace(tmp_path))
+    assert [api.name for api in mounted_apis(space)] == ["payments", "crm", "inventory", "items", "shop"]
