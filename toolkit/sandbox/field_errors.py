@@ -12,8 +12,8 @@ the first nullable field that holds a value, breadth first under the first root 
 a real resolver error leaves the most partial data around it), else that root field itself.
 
 The walk reads the mock's cached parse of the document (``GraphQLMock.document``: no second parse) and the
-schema's types; it never invents a value, it only replaces one with ``null``, so the answer still fits the
-schema. Fields skipped by ``@skip``/``@include`` are absent from ``data`` and so never chosen.
+schema's types (``toolkit.graphql.selection``: fragments and ``@skip``/``@include`` as the executor applies them);
+it never invents a value, it only replaces one with ``null``, so the answer still fits the schema.
 """
 
 from __future__ import annotations
@@ -26,23 +26,21 @@ from typing import Any
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLAbstractType,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
-    GraphQLSchema,
-    InlineFragmentNode,
-    SelectionSetNode,
     get_operation_ast,
 )
+from graphql.execution.values import VariableValues, get_variable_values
 
 from toolkit.exchange import MockResult, Request, Response
 from toolkit.graphql.mock.costs import location_of
 from toolkit.graphql.mock.handler import GraphQLMock
 from toolkit.graphql.mock.over_http import Refusal, read_params
+from toolkit.graphql.selection import Selection
 
 __all__ = ["failed_field"]
 
@@ -80,8 +78,11 @@ def failed_field(
     if root_type is None:
         return None
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    walk = _Walk(mock.schema, fragments)
-    roots = walk.collect([operation.selection_set], root_type)
+    variables = get_variable_values(mock.schema, operation.variable_definitions or (), params.variables or {})
+    if not isinstance(variables, VariableValues):
+        return None
+    walk = _Walk(Selection(mock.schema, fragments, variables))
+    roots = walk.collect(operation.selection_set, root_type)
     chosen = _root_key(roots, data, root)
     if chosen is None:
         return None
@@ -124,40 +125,9 @@ def _set_null(data: Any, path: list[str | int]) -> None:
 class _Walk:
     """The document's selections over the schema's types, as the executor would see them."""
 
-    def __init__(self, schema: GraphQLSchema, fragments: _Fragments) -> None:
-        self.schema = schema
-        self.fragments = fragments
-
-    def collect(self, sets: list[SelectionSetNode], type_: GraphQLObjectType) -> dict[str, list[FieldNode]]:
-        """Response key -> the field nodes asking for it on an object of ``type_`` (fragments applied)."""
-        out: dict[str, list[FieldNode]] = {}
-        for selection_set in sets:
-            self._into(selection_set, type_, out, set())
-        return out
-
-    def _into(
-        self, selection_set: SelectionSetNode, type_: GraphQLObjectType, out: dict[str, list[FieldNode]], seen: set[str]
-    ) -> None:
-        for node in selection_set.selections:
-            if isinstance(node, FieldNode):
-                out.setdefault(node.alias.value if node.alias else node.name.value, []).append(node)
-            elif isinstance(node, InlineFragmentNode):
-                if node.type_condition is None or self._applies(node.type_condition.name.value, type_):
-                    self._into(node.selection_set, type_, out, seen)
-            elif isinstance(node, FragmentSpreadNode):
-                fragment = self.fragments.get(node.name.value)
-                if (
-                    fragment is not None
-                    and node.name.value not in seen
-                    and self._applies(fragment.type_condition.name.value, type_)
-                ):
-                    self._into(fragment.selection_set, type_, out, seen | {node.name.value})
-
-    def _applies(self, condition: str, type_: GraphQLObjectType) -> bool:
-        named = self.schema.get_type(condition)
-        if named is type_:
-            return True
-        return isinstance(named, GraphQLAbstractType) and self.schema.is_sub_type(named, type_)
+    def __init__(self, selection: Selection) -> None:
+        self.schema = selection.schema
+        self.collect = selection.collect
 
     def nested(
         self, key: str, value: Any, type_: GraphQLOutputType, nodes: list[FieldNode]
@@ -182,7 +152,7 @@ class _Walk:
             runtime = self._runtime(inner, value)
             if runtime is None or not isinstance(value, dict):
                 continue
-            children = self.collect([n.selection_set for n in nodes if n.selection_set], runtime)
+            children = self.collect(nodes, runtime)
             for child_key, child_nodes in children.items():
                 definition = runtime.fields.get(child_nodes[0].name.value)
                 if definition is not None and child_key in value:

@@ -44,12 +44,9 @@ from typing import Any
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLAbstractType,
     GraphQLEnumType,
     GraphQLError,
     GraphQLField,
-    GraphQLIncludeDirective,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
@@ -57,20 +54,18 @@ from graphql import (
     GraphQLOutputType,
     GraphQLScalarType,
     GraphQLSchema,
-    GraphQLSkipDirective,
     GraphQLUnionType,
-    InlineFragmentNode,
-    SelectionSetNode,
     get_named_type,
     get_operation_ast,
 )
-from graphql.execution.values import VariableValues, get_argument_values, get_directive_values, get_variable_values
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from graphql.language import get_location
 
 from toolkit.errors import ConfigError
 from toolkit.exchange import MockResult, Request, Response
 from toolkit.graphql.mock.handler import GraphQLMock
 from toolkit.graphql.mock.over_http import Refusal, read_params
+from toolkit.graphql.selection import Selection
 from toolkit.mock.envelope import MockEnvelope
 from toolkit.sandbox.hooks import UNSET, Answer, HookRequest
 from toolkit.sandbox.layers import Call, Next
@@ -221,7 +216,7 @@ class GraphQLOverlays:
         out = replace(result, response=response, deliveries=() if fixing else result.deliveries)
         return warned(out, *answer.warnings) if answer.warnings else out
 
-    def _read(self, request: Request) -> tuple[_Selection, GraphQLObjectType, dict[str, list[FieldNode]]] | None:
+    def _read(self, request: Request) -> tuple[Selection, GraphQLObjectType, dict[str, list[FieldNode]]] | None:
         limits = self.mock.options.limits
         params = read_params(request, limits.max_nesting, limits.max_form_fields)
         if isinstance(params, Refusal):
@@ -240,10 +235,10 @@ class GraphQLOverlays:
             return None
         if not isinstance(variables, VariableValues):
             return None  # variables that do not coerce: the mock answers the error
-        selection = _Selection(self.schema, fragments, variables)
+        selection = Selection(self.schema, fragments, variables)
         return selection, root, selection.collect(operation.selection_set, root)
 
-    def _fix(self, selection: _Selection, target: _Target, answer: _Answer) -> None:
+    def _fix(self, selection: Selection, target: _Target, answer: _Answer) -> None:
         fixed = target.fixed
         assert fixed is not None
         if fixed.error is not None:
@@ -258,7 +253,7 @@ class GraphQLOverlays:
                 f"the overlay at {fixed.where} cannot answer this selection: at {misfit.pointer or '/'}: {misfit}"
             )
 
-    def _hook(self, call: Call, selection: _Selection, target: _Target, answer: _Answer) -> MockResult | None:
+    def _hook(self, call: Call, selection: Selection, target: _Target, answer: _Answer) -> MockResult | None:
         request = call.request
         hook_request = HookRequest(
             operation=target.operation,
@@ -345,63 +340,8 @@ class _Answer:
         return Answer(status=200, json=self.data.get(target.key))
 
 
-class _Selection:
-    """What one request selects: its fragments and variables, to collect fields as the executor does."""
-
-    def __init__(
-        self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode], variables: VariableValues
-    ) -> None:
-        self.schema = schema
-        self.fragments = fragments
-        self.variables = variables
-
-    def collect(
-        self, nodes: list[FieldNode] | SelectionSetNode, type_: GraphQLObjectType
-    ) -> dict[str, list[FieldNode]]:
-        """Response key -> the field nodes asking for it, on an object of ``type_`` (fragments applied)."""
-        out: dict[str, list[FieldNode]] = {}
-        sets = [nodes] if isinstance(nodes, SelectionSetNode) else [n.selection_set for n in nodes if n.selection_set]
-        for selection_set in sets:
-            self._into(selection_set, type_, out, set())
-        return out
-
-    def _into(
-        self, selection_set: SelectionSetNode, type_: GraphQLObjectType, out: dict[str, list[FieldNode]], seen: set[str]
-    ) -> None:
-        for node in selection_set.selections:
-            if not self._included(node):
-                continue
-            if isinstance(node, FieldNode):
-                out.setdefault(node.alias.value if node.alias else node.name.value, []).append(node)
-            elif isinstance(node, InlineFragmentNode):
-                if node.type_condition is None or self._applies(node.type_condition.name.value, type_):
-                    self._into(node.selection_set, type_, out, seen)
-            elif isinstance(node, FragmentSpreadNode):
-                name = node.name.value
-                fragment = self.fragments.get(name)
-                if (
-                    fragment is not None
-                    and name not in seen
-                    and self._applies(fragment.type_condition.name.value, type_)
-                ):
-                    self._into(fragment.selection_set, type_, out, seen | {name})
-
-    def _included(self, node: Any) -> bool:
-        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
-        if skip is not None and skip.get("if") is True:
-            return False
-        include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
-        return not (include is not None and include.get("if") is False)
-
-    def _applies(self, condition: str, type_: GraphQLObjectType) -> bool:
-        if condition == type_.name:
-            return True
-        abstract = self.schema.get_type(condition)
-        return isinstance(abstract, GraphQLAbstractType) and self.schema.is_sub_type(abstract, type_)
-
-
 def _shape(
-    selection: _Selection, value: Any, generated: Any, type_: GraphQLOutputType, nodes: list[FieldNode], *,
+    selection: Selection, value: Any, generated: Any, type_: GraphQLOutputType, nodes: list[FieldNode], *,
     by_alias: bool, pointer: str = "",
 ) -> Any:  # fmt: skip
     """The client's selection of ``nodes`` on ``value`` (keyed by field names, or by response keys when

@@ -15,7 +15,7 @@ ids and what each operation does are read from the contract once, when the layer
   against the XSD)
 - ``graphql_model``, ``graphql``: the entity model of a schema (create, update and delete mutations, reads by
   id, lists and Relay connections) and ``GraphQLStateLayer`` (shaped in the JSON answer's ``data``), with
-  ``graphql_selection`` (what a request selects) and ``graphql_values`` (fitting, echoing, merging values)
+  ``graphql_values`` (fitting, echoing, merging values)
 - ``seeds`` (+ ``rest_seeds``, ``soap_seeds``, ``graphql_seeds``): ``mocks/<api>/seed.json`` or ``seed.toml``,
   the resources every session starts with, checked against the contract when the layer is built
 - ``state_layer(envelope, store, api=..., folder=...)`` (here): the layer for an API, by its contract's protocol

@@ -72,7 +72,7 @@ from toolkit.mock.envelope import MockEnvelope
 from toolkit.sandbox.layers import Call, Next
 from toolkit.sandbox.state.graphql_model import Change, Create, GraphQLModel, Listing, compile_model, entity_key
 from toolkit.sandbox.state.graphql_seeds import checked_seeds
-from toolkit.sandbox.state.graphql_selection import Selection
+from toolkit.graphql.selection import Selection
 from toolkit.sandbox.state.graphql_values import (
     CLIENT_MUTATION_ID,
     at_path,
