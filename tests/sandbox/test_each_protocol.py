@@ -28,6 +28,7 @@ import zeep.exceptions
 from zeep.transports import Transport
 
 from tests.support.files import write_file, write_workspace
+from tests.support.items_wsdl import items_wsdl
 from tests.support.paths import REPO
 from tests.support.served import HANG, assert_no_traceback, served
 from toolkit.mock import MockTransport
@@ -88,71 +89,7 @@ state = true
 
 # What crm and inventory lack for a whole round trip: a SOAP Update and Delete with a declared not-found fault,
 # and GraphQL update and delete mutations.
-ITEMS_WSDL = """<?xml version="1.0"?>
-<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
-  xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:tns="urn:items" targetNamespace="urn:items">
-  <types><xs:schema targetNamespace="urn:items" elementFormDefault="qualified">
-    <xs:complexType name="Item"><xs:sequence>
-      <xs:element name="itemId" type="xs:string"/><xs:element name="label" type="xs:string"/>
-    </xs:sequence></xs:complexType>
-    <xs:element name="CreateItemRequest"><xs:complexType><xs:sequence>
-      <xs:element name="label" type="xs:string"/></xs:sequence></xs:complexType></xs:element>
-    <xs:element name="GetItemRequest"><xs:complexType><xs:sequence>
-      <xs:element name="itemId" type="xs:string"/></xs:sequence></xs:complexType></xs:element>
-    <xs:element name="UpdateItemRequest"><xs:complexType><xs:sequence>
-      <xs:element name="itemId" type="xs:string"/><xs:element name="label" type="xs:string"/></xs:sequence>
-    </xs:complexType></xs:element>
-    <xs:element name="DeleteItemRequest"><xs:complexType><xs:sequence>
-      <xs:element name="itemId" type="xs:string"/></xs:sequence></xs:complexType></xs:element>
-    <xs:element name="ListItemsRequest"><xs:complexType><xs:sequence/></xs:complexType></xs:element>
-    <xs:element name="ItemResponse"><xs:complexType><xs:sequence>
-      <xs:element name="item" type="tns:Item"/></xs:sequence></xs:complexType></xs:element>
-    <xs:element name="DeleteItemResponse"><xs:complexType><xs:sequence>
-      <xs:element name="ok" type="xs:boolean"/></xs:sequence></xs:complexType></xs:element>
-    <xs:element name="ListItemsResponse"><xs:complexType><xs:sequence>
-      <xs:element name="item" type="tns:Item" minOccurs="0" maxOccurs="unbounded"/></xs:sequence></xs:complexType>
-    </xs:element>
-    <xs:element name="ItemNotFound"><xs:complexType><xs:sequence>
-      <xs:element name="itemId" type="xs:string"/></xs:sequence></xs:complexType></xs:element>
-  </xs:schema></types>
-  <message name="CreateIn"><part name="p" element="tns:CreateItemRequest"/></message>
-  <message name="GetIn"><part name="p" element="tns:GetItemRequest"/></message>
-  <message name="UpdateIn"><part name="p" element="tns:UpdateItemRequest"/></message>
-  <message name="DeleteIn"><part name="p" element="tns:DeleteItemRequest"/></message>
-  <message name="ListIn"><part name="p" element="tns:ListItemsRequest"/></message>
-  <message name="ItemOut"><part name="p" element="tns:ItemResponse"/></message>
-  <message name="DeleteOut"><part name="p" element="tns:DeleteItemResponse"/></message>
-  <message name="ListOut"><part name="p" element="tns:ListItemsResponse"/></message>
-  <message name="NotFound"><part name="f" element="tns:ItemNotFound"/></message>
-  <portType name="Items">
-    <operation name="CreateItem"><input message="tns:CreateIn"/><output message="tns:ItemOut"/></operation>
-    <operation name="GetItem"><input message="tns:GetIn"/><output message="tns:ItemOut"/>
-      <fault name="ItemNotFound" message="tns:NotFound"/></operation>
-    <operation name="UpdateItem"><input message="tns:UpdateIn"/><output message="tns:ItemOut"/>
-      <fault name="ItemNotFound" message="tns:NotFound"/></operation>
-    <operation name="DeleteItem"><input message="tns:DeleteIn"/><output message="tns:DeleteOut"/>
-      <fault name="ItemNotFound" message="tns:NotFound"/></operation>
-    <operation name="ListItems"><input message="tns:ListIn"/><output message="tns:ListOut"/></operation>
-  </portType>
-  <binding name="ItemsSoap" type="tns:Items">
-    <soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>OPERATIONS
-  </binding>
-  <service name="ItemsService"><port name="ItemsPort" binding="tns:ItemsSoap">
-    <soap:address location="https://items.example.com/soap/v1"/></port></service>
-</definitions>
-""".replace(
-    "OPERATIONS",
-    "".join(
-        f"""<operation name="{name}"><soap:operation soapAction="urn:items/{name}"/>
-      <input><soap:body use="literal"/></input><output><soap:body use="literal"/></output>{fault}</operation>"""
-        for name, fault in (
-            ("CreateItem", ""),
-            *((name, '<fault name="ItemNotFound"><soap:fault name="ItemNotFound" use="literal"/></fault>')
-              for name in ("GetItem", "UpdateItem", "DeleteItem")),
-            ("ListItems", ""),
-        )
-    ),
-)  # fmt: skip
+ITEMS_WSDL = items_wsdl(create="CreateItem", read="GetItem", update="UpdateItem", delete="DeleteItem")
 
 SHOP_SDL = """
 type Query { product(id: ID!): Product  products: [Product!]! }

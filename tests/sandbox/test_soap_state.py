@@ -13,6 +13,7 @@ import zeep
 from lxml import etree
 
 from tests.support.files import write_file
+from tests.support.items_wsdl import items_wsdl
 from tests.support.paths import REPO
 from tests.support.xsd_judge import XmlSchemaJudge
 from toolkit.exchange import MockResult, Request
@@ -206,68 +207,8 @@ def test_a_real_zeep_client_creates_reads_and_searches(crm_judge: XmlSchemaJudge
         client.service.GetAccount(id="001000000000000AAA")
 
 
-# A WSDL with what crm lacks: DeleteItem, a declared ItemNotFound fault, FindItemById, ListItems.
-_ITEMS = """<?xml version="1.0"?>
-<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
-  xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:tns="urn:items" targetNamespace="urn:items">
-  <types><xs:schema targetNamespace="urn:items" elementFormDefault="qualified">
-    <xs:complexType name="Item"><xs:sequence>
-      <xs:element name="itemId" type="xs:string"/><xs:element name="label" type="xs:string"/>
-      <xs:element name="size" type="xs:int" minOccurs="0"/></xs:sequence></xs:complexType>
-    <xs:element name="AddItemRequest"><xs:complexType><xs:sequence><xs:element name="label" type="xs:string"/>
-      <xs:element name="size" type="xs:int" minOccurs="0"/></xs:sequence></xs:complexType></xs:element>
-    <xs:element name="AddItemResponse"><xs:complexType><xs:sequence>
-      <xs:element name="item" type="tns:Item"/></xs:sequence></xs:complexType></xs:element>
-    <xs:element name="FindItemByIdRequest"><xs:complexType><xs:sequence>
-      <xs:element name="itemId" type="xs:string"/></xs:sequence></xs:complexType></xs:element>
-    <xs:element name="FindItemByIdResponse"><xs:complexType><xs:sequence>
-      <xs:element name="item" type="tns:Item"/></xs:sequence></xs:complexType></xs:element>
-    <xs:element name="RemoveItemRequest"><xs:complexType><xs:sequence>
-      <xs:element name="itemId" type="xs:string"/></xs:sequence></xs:complexType></xs:element>
-    <xs:element name="RemoveItemResponse"><xs:complexType><xs:sequence>
-      <xs:element name="ok" type="xs:boolean"/></xs:sequence></xs:complexType></xs:element>
-    <xs:element name="ListItemsRequest"><xs:complexType><xs:sequence/></xs:complexType></xs:element>
-    <xs:element name="ListItemsResponse"><xs:complexType><xs:sequence>
-      <xs:element name="item" type="tns:Item" minOccurs="0" maxOccurs="unbounded"/>
-    </xs:sequence></xs:complexType></xs:element>
-    <xs:element name="ItemNotFound"><xs:complexType><xs:sequence>
-      <xs:element name="itemId" type="xs:string"/></xs:sequence></xs:complexType></xs:element>
-  </xs:schema></types>
-  <message name="AddIn"><part name="p" element="tns:AddItemRequest"/></message>
-  <message name="AddOut"><part name="p" element="tns:AddItemResponse"/></message>
-  <message name="FindIn"><part name="p" element="tns:FindItemByIdRequest"/></message>
-  <message name="FindOut"><part name="p" element="tns:FindItemByIdResponse"/></message>
-  <message name="RemoveIn"><part name="p" element="tns:RemoveItemRequest"/></message>
-  <message name="RemoveOut"><part name="p" element="tns:RemoveItemResponse"/></message>
-  <message name="ListIn"><part name="p" element="tns:ListItemsRequest"/></message>
-  <message name="ListOut"><part name="p" element="tns:ListItemsResponse"/></message>
-  <message name="NotFound"><part name="f" element="tns:ItemNotFound"/></message>
-  <portType name="Items">
-    <operation name="AddItem"><input message="tns:AddIn"/><output message="tns:AddOut"/></operation>
-    <operation name="FindItemById"><input message="tns:FindIn"/><output message="tns:FindOut"/>
-      <fault name="ItemNotFound" message="tns:NotFound"/></operation>
-    <operation name="RemoveItem"><input message="tns:RemoveIn"/><output message="tns:RemoveOut"/>
-      <fault name="ItemNotFound" message="tns:NotFound"/></operation>
-    <operation name="ListItems"><input message="tns:ListIn"/><output message="tns:ListOut"/></operation>
-  </portType>
-  <binding name="ItemsSoap" type="tns:Items">
-    <soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>{operations}
-  </binding>
-  <service name="ItemsService"><port name="ItemsPort" binding="tns:ItemsSoap">
-    <soap:address location="https://items.example.com/soap/v1"/></port></service>
-</definitions>
-"""
-_BOUND = """
-    <operation name="{name}"><soap:operation soapAction="urn:items/{name}"/>
-      <input><soap:body use="literal"/></input><output><soap:body use="literal"/></output>{fault}</operation>"""
-_FAULT = '<fault name="ItemNotFound"><soap:fault name="ItemNotFound" use="literal"/></fault>'
-ITEMS = _ITEMS.replace(
-    "{operations}",
-    "".join(
-        _BOUND.format(name=name, fault=_FAULT if name in ("FindItemById", "RemoveItem") else "")
-        for name in ("AddItem", "FindItemById", "RemoveItem", "ListItems")
-    ),
-)
+# A WSDL with what crm lacks: RemoveItem, a declared ItemNotFound fault, FindItemById, ListItems.
+ITEMS = items_wsdl()
 
 
 @pytest.fixture
@@ -334,3 +275,23 @@ def test_a_full_store_is_a_fault_that_says_so_not_a_crash(crm_judge: XmlSchemaJu
     headers = (("content-type", content_type), ("soapaction", '"urn:example:crm/CreateAccount"'))
     refused = client.sandbox(Request("POST", where, headers=headers, body=body.encode())).response
     assert refused.status == 500 and b"Fault" in refused.body and b"max_stored_items" in refused.body
+
+
+def test_java_style_camel_case_operations_get_state_too(tmp_path: Path) -> None:
+    """Axis and JAX-WS services name operations ``getItem``/``addItem`` (Atlassian Crowd: ``addPrincipal``,
+    ``removePrincipal``, ``searchPrincipals``); .NET services ``GetItem``. Both spellings are one model."""
+    wsdl = items_wsdl(create="addItem", read="getItem", update="updateItem", delete="removeItem", list_="listItems")
+    path = write_file(tmp_path, "items.wsdl", wsdl)
+    judge = XmlSchemaJudge.from_wsdl(path)
+    items = Client(path, judge, "urn:items", "urn:items/")
+    model = items.layer.model  # type: ignore[attr-defined]
+    assert model.entities["Item"].operations == {Kind.CREATE: "addItem", Kind.READ: "getItem",
+                                                 Kind.UPDATE: "updateItem", Kind.DELETE: "removeItem",
+                                                 Kind.LIST: "listItems"}  # fmt: skip
+    _, added = items.call("addItem", "<c:label>green box</c:label>")
+    key = _text_ns(added, "i:item/i:itemId")
+    _, found = items.call("getItem", f"<c:itemId>{key}</c:itemId>")
+    assert _text_ns(found, "i:item/i:label") == "green box"
+    items.call("removeItem", f"<c:itemId>{key}</c:itemId>")
+    result, fault = items.call("getItem", f"<c:itemId>{key}</c:itemId>")
+    assert result.response.status == 500 and "ItemNotFound" in etree.tostring(fault).decode()

@@ -21,6 +21,7 @@ from lxml import etree
 
 from tests.support.corpus import corpus
 from tests.support.files import write_file
+from tests.support.items_wsdl import items_wsdl
 from tests.support.paths import REPO
 from tests.support.soap_conformance import xmlschema_judge
 from toolkit.load import load_contract
@@ -71,69 +72,10 @@ def test_stripe_customers_and_their_nested_collections_conform_with_state_on() -
 
 # --- SOAP ---------------------------------------------------------------------------------------------
 
-# Items over one SOAP 1.1 port: AddItem creates, FindItemById and RemoveItem declare an ItemNotFound fault.
-ITEMS = """<?xml version="1.0"?>
-<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
-  xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:tns="urn:items" targetNamespace="urn:items">
-  <types><xs:schema targetNamespace="urn:items" elementFormDefault="qualified">
-    <xs:complexType name="Item"><xs:sequence>
-      <xs:element name="itemId" type="xs:string"/><xs:element name="label" type="xs:string"/></xs:sequence>
-    </xs:complexType>
-    <xs:element name="AddItemRequest"><xs:complexType><xs:sequence>
-      <xs:element name="label" type="xs:string"/></xs:sequence></xs:complexType></xs:element>
-    <xs:element name="AddItemResponse"><xs:complexType><xs:sequence>
-      <xs:element name="item" type="tns:Item"/></xs:sequence></xs:complexType></xs:element>
-    <xs:element name="FindItemByIdRequest"><xs:complexType><xs:sequence>
-      <xs:element name="itemId" type="xs:string"/></xs:sequence></xs:complexType></xs:element>
-    <xs:element name="FindItemByIdResponse"><xs:complexType><xs:sequence>
-      <xs:element name="item" type="tns:Item"/></xs:sequence></xs:complexType></xs:element>
-    <xs:element name="RemoveItemRequest"><xs:complexType><xs:sequence>
-      <xs:element name="itemId" type="xs:string"/></xs:sequence></xs:complexType></xs:element>
-    <xs:element name="RemoveItemResponse"><xs:complexType><xs:sequence>
-      <xs:element name="ok" type="xs:boolean"/></xs:sequence></xs:complexType></xs:element>
-    <xs:element name="ListItemsRequest"><xs:complexType><xs:sequence/></xs:complexType></xs:element>
-    <xs:element name="ListItemsResponse"><xs:complexType><xs:sequence>
-      <xs:element name="item" type="tns:Item" minOccurs="0" maxOccurs="unbounded"/></xs:sequence>
-    </xs:complexType></xs:element>
-    <xs:element name="ItemNotFound"><xs:complexType><xs:sequence>
-      <xs:element name="itemId" type="xs:string"/></xs:sequence></xs:complexType></xs:element>
-  </xs:schema></types>
-  <message name="AddIn"><part name="p" element="tns:AddItemRequest"/></message>
-  <message name="AddOut"><part name="p" element="tns:AddItemResponse"/></message>
-  <message name="FindIn"><part name="p" element="tns:FindItemByIdRequest"/></message>
-  <message name="FindOut"><part name="p" element="tns:FindItemByIdResponse"/></message>
-  <message name="RemoveIn"><part name="p" element="tns:RemoveItemRequest"/></message>
-  <message name="RemoveOut"><part name="p" element="tns:RemoveItemResponse"/></message>
-  <message name="ListIn"><part name="p" element="tns:ListItemsRequest"/></message>
-  <message name="ListOut"><part name="p" element="tns:ListItemsResponse"/></message>
-  <message name="NotFound"><part name="f" element="tns:ItemNotFound"/></message>
-  <portType name="Items">
-    <operation name="AddItem"><input message="tns:AddIn"/><output message="tns:AddOut"/></operation>
-    <operation name="FindItemById"><input message="tns:FindIn"/><output message="tns:FindOut"/>
-      <fault name="ItemNotFound" message="tns:NotFound"/></operation>
-    <operation name="RemoveItem"><input message="tns:RemoveIn"/><output message="tns:RemoveOut"/>
-      <fault name="ItemNotFound" message="tns:NotFound"/></operation>
-    <operation name="ListItems"><input message="tns:ListIn"/><output message="tns:ListOut"/></operation>
-  </portType>
-  <binding name="ItemsSoap" type="tns:Items">
-    <soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>OPERATIONS
-  </binding>
-  <service name="ItemsService"><port name="ItemsPort" binding="tns:ItemsSoap">
-    <soap:address location="https://items.example.com/soap/v1"/></port></service>
-</definitions>
-"""
-BOUND = """
-    <operation name="NAME"><soap:operation soapAction="urn:items/NAME"/>
-      <input><soap:body use="literal"/></input><output><soap:body use="literal"/></output>FAULT</operation>"""
-FAULT = '<fault name="ItemNotFound"><soap:fault name="ItemNotFound" use="literal"/></fault>'
-
 
 def _items_wsdl(folder: Path) -> Path:
-    operations = "".join(
-        BOUND.replace("NAME", name).replace("FAULT", FAULT if name in ("FindItemById", "RemoveItem") else "")
-        for name in ("AddItem", "FindItemById", "RemoveItem", "ListItems")
-    )
-    return write_file(folder, "items.wsdl", ITEMS.replace("OPERATIONS", operations))
+    """Items over one SOAP 1.1 port: AddItem creates, FindItemById and RemoveItem declare an ItemNotFound fault."""
+    return write_file(folder, "items.wsdl", items_wsdl())
 
 
 def test_a_wsdl_with_a_declared_not_found_fault_conforms_with_state_on(tmp_path: Path) -> None:

@@ -38,13 +38,18 @@ class Kind(enum.Enum):
     LIST = "list"
 
 
+def _verbs(*words: str) -> str:
+    """The verbs as .NET (``GetAccount``) and Java/Axis (``getAccount``) services spell operation names."""
+    return "(?:" + "|".join(f"[{w[0].upper()}{w[0].lower()}]{w[1:]}" for w in words) + ")"
+
+
 _PATTERNS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
-    (Kind.READ, re.compile(r"^Find([A-Z]\w*?)ById$")),
-    (Kind.CREATE, re.compile(r"^(?:Create|Add|Insert)([A-Z]\w*)$")),
-    (Kind.READ, re.compile(r"^(?:Get|Read|Retrieve)([A-Z]\w*?)(?:ById)?$")),
-    (Kind.UPDATE, re.compile(r"^(?:Update|Modify|Set)([A-Z]\w*)$")),
-    (Kind.DELETE, re.compile(r"^(?:Delete|Remove)([A-Z]\w*)$")),
-    (Kind.LIST, re.compile(r"^(?:List|Search|Query)([A-Z]\w*)$")),
+    (Kind.READ, re.compile(rf"^{_verbs('Find')}([A-Z]\w*?)ById$")),
+    (Kind.CREATE, re.compile(rf"^{_verbs('Create', 'Add', 'Insert')}([A-Z]\w*)$")),
+    (Kind.READ, re.compile(rf"^{_verbs('Get', 'Read', 'Retrieve')}([A-Z]\w*?)(?:ById)?$")),
+    (Kind.UPDATE, re.compile(rf"^{_verbs('Update', 'Modify', 'Set')}([A-Z]\w*)$")),
+    (Kind.DELETE, re.compile(rf"^{_verbs('Delete', 'Remove')}([A-Z]\w*)$")),
+    (Kind.LIST, re.compile(rf"^{_verbs('List', 'Search', 'Query')}([A-Z]\w*)$")),
 )
 
 
