@@ -181,3 +181,19 @@ paths:
     messages = [p["message"] for p in json.loads(out)["problems"]]
     assert messages == ["'not-a-number' is not of type 'integer'"], messages
     assert code == 1
+
+
+def test_a_mirrored_url_may_hold_an_equals_sign(tmp_path: Path) -> None:
+    """ASP.NET services name their imports ``svc.asmx?wsdl=wsdl0``; the load error tells the user to mirror
+    exactly that URL, so ``--mirror URL=PATH`` must split where the path begins, not at the first ``=``."""
+    url = "http://vendor.example/svc.asmx?wsdl=wsdl0"
+    main = write_file(
+        tmp_path,
+        "main.wsdl",
+        '<?xml version="1.0"?><wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" '
+        f'targetNamespace="urn:example:crm:main"><wsdl:import namespace="urn:example:crm" location="{url}"/>'
+        "</wsdl:definitions>",
+    )
+    code, out, err = run("lint", str(main), "--mirror", f"{url}={REPO / 'contracts' / 'crm' / 'v1' / 'crm.wsdl'}")
+    assert code == 0, err
+    assert "CrmService" in out

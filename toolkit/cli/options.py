@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -25,11 +26,21 @@ def mirror_option(function: F) -> F:
 def mirrors_from(values: tuple[str, ...]) -> dict[str, str]:
     mirrors: dict[str, str] = {}
     for value in values:
-        url, sep, path = value.partition("=")
+        url, sep, path = _split_mirror(value)
         if not sep or not url or not path:
             raise click.BadParameter(f"{value!r} is not URL=PATH", param_hint="--mirror")
         mirrors[url] = path
     return mirrors
+
+
+def _split_mirror(value: str) -> tuple[str, str, str]:
+    """``URL=PATH`` split where the path begins. A URL may hold ``=`` itself (``svc.asmx?wsdl=wsdl0``, what
+    the error for a missing import tells users to mirror), a path rarely does: the last ``=`` whose right side
+    exists, else the last ``=``."""
+    for at in (i for i in range(len(value) - 1, 0, -1) if value[i] == "="):
+        if Path(value[at + 1 :]).exists():
+            return value[:at], "=", value[at + 1 :]
+    return value.rpartition("=")
 
 
 def limit_option(function: F) -> F:
