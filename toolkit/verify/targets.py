@@ -108,8 +108,8 @@ class CtkServe:
     which ``ctk serve`` picks for a single contract exactly as the protocol's mock compiled in-process does
     (REST: its first server URL's path; SOAP: the ports' common address path; GraphQL: ``/graphql``). A
     contract that needs mirrors is served from a one-API workspace (``sandbox/sandbox.toml`` in a temporary
-    folder, its ``mirrors`` table and ``mount``), because ``--mirror URL=PATH`` cannot carry a URL holding
-    ``=`` (a WCF export's ``?wsdl=wsdl0``)."""
+    folder, its ``mirrors`` table and ``mount``): a table says which part is the URL without guessing where a
+    ``--mirror URL=PATH`` holding ``=`` (a WCF export's ``?wsdl=wsdl0``) splits."""
 
     options: tuple[str, ...] = ()
     startup_timeout: float = 120
