@@ -89,6 +89,7 @@ class Port:
     by_action: dict[str, PortOperation] = field(default_factory=dict)
     by_body: dict[str | None, PortOperation] = field(default_factory=dict)
     header_elements: frozenset[str] = frozenset()  # every header block the port's operations declare
+    query: str = ""  # the address's query string (ASP/ISAPI ``x.dll?Impl=Svc``), "" for most ports
 
     def find(self, action: str | None, body_qname: str | None) -> PortOperation | None:
         """The operation a request means: by its action where that is unambiguous, else by its body element."""
@@ -135,8 +136,10 @@ def _port(
     for child in element:
         if isinstance(child.tag, str) and etree.QName(child).localname == "address":
             address = child.get("location", "")
-    path = urlsplit(address).path if "://" in address else ""
+    split = urlsplit(address) if "://" in address else None
+    path = split.path if split is not None else ""
     port = Port(service, element.get("name", ""), version, address, path.rstrip("/"))
+    port.query = split.query if split is not None else ""
     for bound in binding.element.findall(f"{{{WSDL}}}operation"):
         operation = listed.get(f"{service}/{port.name}/{bound.get('name', '')}")
         if operation is not None:

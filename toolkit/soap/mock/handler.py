@@ -5,7 +5,11 @@ Where it answers. Each SOAP port is served at its ``soap:address``/``soap12:addr
 mount that matches no port path goes to the port whose SOAP version the envelope speaks. When the
 caller gives a mount (``sandbox.toml``: ``mount = "/crm"``) it replaces the address paths: every
 port is served at the mount and the envelope version picks the port. ``GET <path>?wsdl`` serves the
-WSDL with those addresses rewritten to the mock's own URL (``served_documents``).
+WSDL with those addresses rewritten to the mock's own URL (``served_documents``). An address that
+carries a query string (ASP/ISAPI ``x.dll?Impl=Svc``, ``?Service=Crm``) keeps it: the WSDL is also
+served at ``<address>&wsdl`` (the address's own query fields are set aside before the document is
+looked up), POSTs at the address with its query go to the port(s) whose query it carries, and the
+served WSDL's addresses keep the query.
 
 Per request: read the envelope (``envelope``: hardened parsing, any failure is a Client/Sender
 fault), choose the port by envelope version and the operation by SOAPAction / SOAP 1.2 ``action`` /
@@ -117,7 +121,13 @@ class SoapMock:
             validator=self.validator,
             limits=self.options.limits,
         )
-        self.documents = WsdlDocuments(contract, self._address_path, self.options.mirrors)
+        # per path, the query fields of its ports' addresses (Impl=Svc): set aside before finding a document
+        self._address_fields: dict[str, frozenset[str]] = {}
+        for path, served in self._paths.items():
+            fields = frozenset(field for port in served for field in _fields(port.query))
+            if fields:
+                self._address_fields[path] = fields
+        self.documents = WsdlDocuments(contract, self._address_target, self.options.mirrors)
 
     def warm(self) -> None:
         """Build the realistic-value pools now (Faker) rather than on the first request."""
@@ -128,11 +138,13 @@ class SoapMock:
         return [
             Endpoint(
                 self._address_path(port.service, port.name) or "/",
-                f"SOAP {port.version}, {port.service}/{port.name}",
+                f"SOAP {port.version}, {port.service}/{port.name}"
+                + (f" (POST to ?{self._echo(port.query)}, WSDL also at ?{self._echo(port.query)}&wsdl)"
+                   if port.query else ""),
                 wsdl=True,
             )
             for port in self.ports
-        ]
+        ]  # fmt: skip
 
     def webhook_event(self, name: str, url: str, request: Request | None = None) -> Delivery | None:
         return None
@@ -140,7 +152,7 @@ class SoapMock:
     def serves_contract(self, request: Request) -> bool:
         if request.method.upper() not in ("GET", "HEAD") or request.path.rstrip("/") not in self._paths:
             return False
-        return isinstance(self.documents.find(request.query), Document)
+        return isinstance(self.documents.find(self._document_query(request)), Document)
 
     def operation_of(self, request: Request) -> str | None:
         return None  # the operation is in the envelope (SOAPAction or body element): known once answered
@@ -151,14 +163,29 @@ class SoapMock:
                 return self.mount if self._given_mount else port.path
         return None
 
+    def _address_target(self, service: str, port_name: str) -> str | None:
+        """The path and query the served WSDL gives a port: its address path, with the address's query kept."""
+        path = self._address_path(service, port_name)
+        if path is None:
+            return None
+        query = next((port.query for port in self.ports if port.service == service and port.name == port_name), "")
+        return f"{path or '/'}?{query}" if query else path
+
+    def _document_query(self, request: Request) -> str:
+        """The query without the fields the path's port addresses carry: ``Impl=Svc&wsdl`` -> ``wsdl``."""
+        fields = self._address_fields.get(request.path.rstrip("/"))
+        if not fields or not request.query:
+            return request.query
+        return "&".join(field for field in request.query.split("&") if field and field not in fields)
+
     # -- request time ------------------------------------------------------------------------------
 
     def memo_key(self, request: Request) -> Hashable | None:
         """A POST's path, the headers that choose the operation, version and fault, and the envelope."""
         if request.method.upper() != "POST" or len(request.body) > _MEMO_MAX_BODY:
             return None
-        return (request.path.rstrip("/"), request.header("content-type"), request.header("soapaction"),
-                request.header("prefer"), request.body)  # fmt: skip
+        return (request.path.rstrip("/"), request.query, request.header("content-type"),
+                request.header("soapaction"), request.header("prefer"), request.body)  # fmt: skip
 
     def answer(self, request: Request) -> MockResult:
         """Find the port at the path; serve ``?wsdl`` documents on GET, answer envelopes on POST."""
@@ -173,6 +200,11 @@ class SoapMock:
         if method != "POST":
             return MockResult(_text(405, f"{method} is not allowed: POST a SOAP envelope, or GET ?wsdl\n",
                                     (("allow", "GET, POST"),)))  # fmt: skip
+        if len(ports) > 1 and request.query and any(port.query for port in ports):
+            # x.dll?Impl=A and x.dll?Impl=B: the ports whose address query the request carries, when some do
+            given = set(_fields(request.query))
+            chosen = [port for port in ports if port.query and set(_fields(port.query)) <= given]
+            ports = chosen or ports
         try:
             return self._post(request, ports)
         except XsdGenerationError as error:  # the contract's schema admits no answer: say so, as the server
@@ -199,13 +231,14 @@ class SoapMock:
         return versions.pop() if len(versions) == 1 else "1.1"
 
     def _get(self, request: Request, *, head: bool) -> Response:
-        found = self.documents.find(request.query)
+        query = self._document_query(request)
+        found = self.documents.find(query)
         if found is False:
             return _text(405, f"a SOAP endpoint answers POST; GET {self._echo(request.path)}?wsdl for its WSDL\n",
                          (("allow", "GET, POST"),))  # fmt: skip
         if found is None or found is True:
             known = short_list(self.documents.names)
-            return _text(404, f"no document ?{self._echo(request.query)} here; this mock serves {known}\n")
+            return _text(404, f"no document ?{self._echo(query)} here; this mock serves {known}\n")
         body = self.documents.render(found, request)
         headers = (("content-type", "text/xml; charset=utf-8"),)
         return (
@@ -363,6 +396,11 @@ class SoapMock:
             out += [(violation.path, violation.message) for violation in listed]
             total += count
         return out, total
+
+
+def _fields(query: str) -> list[str]:
+    """A query string's raw ``name=value`` fields, in order (``Impl=Svc&x=1`` -> ``["Impl=Svc", "x=1"]``)."""
+    return [field for field in query.split("&") if field]
 
 
 def _common_prefix(paths: list[str]) -> str:

@@ -53,7 +53,8 @@ class WsdlDocuments:
         address_path: Callable[[str, str], str | None],
         mirrors: Mapping[str, str] | None = None,
     ) -> None:
-        """``address_path(service, port)`` is the path the mock serves that port at (None: not served)."""
+        """``address_path(service, port)`` is the path the mock serves that port at, with the query its address
+        keeps (``/x.dll?Impl=Svc``; None: not served)."""
         definitions = contract.definitions
         assert definitions is not None
         roots = _documents(contract)
