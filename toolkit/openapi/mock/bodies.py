@@ -7,6 +7,7 @@ then ``*/*``), decode, type form fields by their schema, validate.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,10 +41,16 @@ class DecodedBody:
 
 
 class BodyReader:
-    def __init__(self, required: bool, media: list[MediaBody]) -> None:
+    def __init__(
+        self,
+        required: bool,
+        media: list[MediaBody],
+        form_arrays: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> None:
         self.required = required
         self.media = media
         self.exact = {m.media_type.lower(): m for m in media}
+        self.form_arrays = form_arrays  # Swagger 2.0 formData arrays split by collectionFormat (parameters.py)
 
     @classmethod
     def compile(
@@ -103,6 +110,8 @@ class BodyReader:
         if refusal is not None:
             violations.append(Violation("body", refusal.detail), status=refusal.status)
             return DecodedBody(media.media_type, None, True)
+        if self.form_arrays is not None and isinstance(value, dict) and is_form(media.essence):
+            value = self.form_arrays(value)
         validator = media.validator
         if validator is not None and not validator.is_valid(value):
             if isinstance(value, str) and value[:1] in ("[", "{", '"'):

@@ -21,7 +21,7 @@ from toolkit.openapi.jsonschema import SchemaValidators, place
 from toolkit.openapi.load import OpenAPIContract
 from toolkit.openapi.mock.bodies import BodyReader, MediaBody
 from toolkit.openapi.mock.callbacks import CallbackSpec, compile_callbacks
-from toolkit.openapi.mock.parameters import CompiledParameter, ParameterReader, compile_parameters
+from toolkit.openapi.mock.parameters import CompiledParameter, FormArrays, ParameterReader, compile_parameters
 from toolkit.openapi.mock.responses import ResponseSet, compile_responses
 from toolkit.openapi.mock.security import SecurityCheck, compile_security
 from toolkit.sunset import parse_sunset
@@ -141,7 +141,8 @@ def swagger2_body(
     schema = {"type": "object", "properties": properties, **({"required": required} if required else {})}
     validator = validators.validator(schema, f"{uri}#", "request")
     media = [m for m in consumes if "form" in str(m)] or ["application/x-www-form-urlencoded"]
-    return BodyReader(bool(required), [MediaBody(str(m), validator) for m in media])
+    arrays = FormArrays.compile(form, resolver, uri)  # collectionFormat: csv (the default), ssv, tsv, pipes, multi
+    return BodyReader(bool(required), [MediaBody(str(m), validator) for m in media], arrays)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,11 @@ must undo before it can validate a value: ``?ids=1,2`` is an array of integers o
 converted. Each ``CompiledParameter`` knows its style and the JSON types its schema allows, so the
 request path only splits strings and tries a few conversions; the schema itself is checked by a
 compiled validator.
+
+Swagger 2.0 says it with ``collectionFormat`` instead: ``csv`` (the default), ``ssv``, ``tsv``, ``pipes``
+or ``multi`` (the parameter repeated; query and formData only), on the parameter and again on its
+``items`` when they are arrays themselves (``?m=1|2,3|4``: csv of pipes). ``ItemSplit`` carries the
+nested ones; ``FormArrays`` applies the same rules to formData fields, which arrive in a form body.
 """
 
 from __future__ import annotations
@@ -23,6 +28,20 @@ from toolkit.openapi.refs import Resolver
 
 _DEFAULT_STYLE = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]")
+# The separator between an array's items: OpenAPI 3 styles, Swagger 2.0 collection formats (multi: repeated)
+_STYLE_SEPARATORS = {"spaceDelimited": " ", "pipeDelimited": "|"}
+_COLLECTION_SEPARATORS = {"csv": ",", "ssv": " ", "tsv": "\t", "pipes": "|"}
+_MAX_ITEM_NESTING = 8  # arrays of arrays a Swagger 2.0 parameter may declare (a $ref cycle stops here)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSplit:
+    """How each item of a Swagger 2.0 array splits when the items are arrays themselves: the items'
+    own ``collectionFormat`` separator, then their items' types (or how those split in turn)."""
+
+    separator: str
+    types: tuple[str, ...]
+    inner: ItemSplit | None = None
 
 
 @dataclass(slots=True)
@@ -39,6 +58,8 @@ class CompiledParameter:
     validator: Validator | None
     schema: Any = None
     schema_place: str = ""
+    separator: str = ","  # between an array's items (or an object's keys and values) in one text
+    inner: ItemSplit | None = None  # a Swagger 2.0 array of arrays: how each item splits
     key: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -58,6 +79,7 @@ def compile_parameters(
         if location not in _DEFAULT_STYLE:
             continue  # Swagger 2.0 body/formData parameters are handled as the request body
         schema = parameter.get("schema")
+        swagger2 = schema is None and "type" in parameter and "content" not in parameter
         schema_place = place(parameter_uri, f"{pointer_base}/{index}/schema")
         kind = "primitive"
         content = parameter.get("content")
@@ -65,7 +87,7 @@ def compile_parameters(
             media_type, media = next(iter(content.items()))
             schema = media.get("schema") if isinstance(media, dict) else None
             kind = "content" if "json" in str(media_type) else "primitive"
-        if schema is None and "type" in parameter:  # Swagger 2.0: the schema keywords sit on the parameter
+        if swagger2:  # the schema keywords sit on the parameter
             schema = {k: v for k, v in parameter.items() if k not in {"name", "in", "required", "description"}}
         resolved, schema_uri = resolver.deref(schema, parameter_uri) if schema is not None else ({}, parameter_uri)
         types = _types(resolved, resolver, schema_uri)
@@ -80,14 +102,18 @@ def compile_parameters(
         if isinstance(resolved, dict) and isinstance(resolved.get("properties"), dict):
             for prop_name, prop_schema in resolved["properties"].items():
                 properties[prop_name] = _types(resolver.deref(prop_schema, schema_uri)[0], resolver, schema_uri)
-        style = parameter.get("style") or _DEFAULT_STYLE[location]
-        if parameter.get("collectionFormat"):  # Swagger 2.0
-            style = {"csv": "form", "ssv": "spaceDelimited", "pipes": "pipeDelimited", "multi": "form"}.get(
-                parameter["collectionFormat"], "form"
-            )
-            explode = parameter["collectionFormat"] == "multi"
+        inner: ItemSplit | None = None
+        if swagger2:
+            style = _DEFAULT_STYLE[location]
+            collection_format = parameter.get("collectionFormat") or "csv"
+            explode = collection_format == "multi" and location == "query"  # multi is for query (and formData)
+            separator = _COLLECTION_SEPARATORS.get(collection_format, ",")
+            if kind == "array":
+                inner = item_split(items, resolver, schema_uri)
         else:
+            style = parameter.get("style") or _DEFAULT_STYLE[location]
             explode = parameter.get("explode", style == "form")
+            separator = _STYLE_SEPARATORS.get(style, ",")
         by_key[(location, parameter["name"])] = CompiledParameter(
             name=parameter["name"],
             location=location,
@@ -101,8 +127,76 @@ def compile_parameters(
             validator=validators.validator(schema, schema_place, "request") if schema is not None else None,
             schema=schema,
             schema_place=schema_place,
+            separator=separator,
+            inner=inner,
         )
     return list(by_key.values())
+
+
+def item_split(items: Any, resolver: Resolver, uri: str, depth: int = 0) -> ItemSplit | None:
+    """How a Swagger 2.0 array's items split when they are arrays (their ``collectionFormat``, csv by
+    default; ``multi`` means nothing there and reads as csv); None when they are not arrays."""
+    if items is None or depth >= _MAX_ITEM_NESTING:
+        return None
+    resolved, items_uri = resolver.deref(items, uri)
+    if not isinstance(resolved, dict) or "array" not in _types(resolved, resolver, items_uri):
+        return None
+    inner_items = resolved.get("items")
+    inner_types = _types(resolver.deref(inner_items, items_uri)[0], resolver, items_uri) if inner_items else ()
+    return ItemSplit(
+        _COLLECTION_SEPARATORS.get(str(resolved.get("collectionFormat") or "csv"), ","),
+        inner_types,
+        item_split(inner_items, resolver, items_uri, depth + 1),
+    )
+
+
+class FormArrays:
+    """Swagger 2.0 formData arrays, read from a form body (urlencoded or multipart) the way query arrays
+    are: ``ids=1,2,3`` split by the field's ``collectionFormat`` (csv by default), ``ids=1&ids=2`` when it
+    is ``multi`` (a repeated field is split field by field otherwise, as the query is), nested item
+    formats split in turn, and the items typed. Fields that are not such arrays are left as they came."""
+
+    __slots__ = ("fields",)
+
+    def __init__(self, fields: dict[str, tuple[ItemSplit, bool]]) -> None:
+        self.fields = fields  # name -> (how the field's text splits, multi)
+
+    @classmethod
+    def compile(cls, parameters: list[Any], resolver: Resolver, uri: str) -> FormArrays | None:
+        """From an operation's ``in: formData`` parameters (their ``$ref`` followed); None without arrays."""
+        fields: dict[str, tuple[ItemSplit, bool]] = {}
+        for parameter in parameters:
+            if not isinstance(parameter, dict) or not isinstance(parameter.get("name"), str):
+                continue
+            if "array" not in _types(parameter, resolver, uri):
+                continue
+            items = parameter.get("items")
+            collection_format = str(parameter.get("collectionFormat") or "csv")
+            split = ItemSplit(
+                _COLLECTION_SEPARATORS.get(collection_format, ","),
+                _types(resolver.deref(items, uri)[0], resolver, uri) if items else (),
+                item_split(items, resolver, uri),
+            )
+            fields[parameter["name"]] = (split, collection_format == "multi")
+        return cls(fields) if fields else None
+
+    def __call__(self, form: dict[str, Any]) -> dict[str, Any]:
+        out = form
+        for name, (split, multi) in self.fields.items():
+            value = form.get(name)
+            if isinstance(value, str):
+                texts = [value]
+            elif isinstance(value, list) and all(isinstance(text, str) for text in value):
+                texts = value
+            else:
+                continue  # absent, or bracketed fields nest_form already shaped
+            parts = texts if multi else [part for text in texts for part in _split(text, split.separator)]
+            if out is form:
+                out = dict(form)
+            out[name] = [
+                convert(part, split.types) if split.inner is None else _nested(part, split.inner) for part in parts
+            ]
+        return out
 
 
 def _types(schema: Any, resolver: Resolver, uri: str, depth: int = 0) -> tuple[str, ...]:
@@ -143,11 +237,24 @@ def convert(text: str, types: tuple[str, ...]) -> Any:
     return typed_candidates(text, types)[0]
 
 
-def _split(text: str, style: str) -> list[str]:
+def _split(text: str, separator: str) -> list[str]:
     if text == "":
         return []
-    separator = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
     return text.split(separator)
+
+
+def _array(parameter: CompiledParameter, parts: list[str]) -> list[Any]:
+    """An array parameter's items, typed (and split again where they are arrays themselves)."""
+    if parameter.inner is None:
+        return [convert(part, parameter.item_types) for part in parts]
+    return [_nested(part, parameter.inner) for part in parts]
+
+
+def _nested(text: str, split: ItemSplit) -> list[Any]:
+    parts = _split(text, split.separator)
+    if split.inner is None:
+        return [convert(part, split.types) for part in parts]
+    return [_nested(part, split.inner) for part in parts]
 
 
 def _object_from_pairs(parts: list[str], types: dict[str, tuple[str, ...]]) -> dict[str, Any]:
@@ -212,7 +319,8 @@ class ParameterReader:
             found = [value for key, value in headers if key == parameter.key]
             if not found:
                 return False, None
-            return True, _decode_simple(parameter, ",".join(found), violations)
+            joined = (parameter.separator if parameter.kind == "array" else ",").join(found)  # one per line
+            return True, _decode_simple(parameter, joined, violations)
         if location == "cookie":
             jar = cookies()
             if parameter.name not in jar:
@@ -243,8 +351,8 @@ class ParameterReader:
                 items = values
             else:
                 for value in values:
-                    items.extend(_split(value, parameter.style))
-            return True, [convert(item, parameter.item_types) for item in items]
+                    items.extend(_split(value, parameter.separator))
+            return True, _array(parameter, items)
         if parameter.kind == "object":
             if parameter.explode:
                 spread = {k: v for k, v in query if k in parameter.property_types and k not in self.query_names}
@@ -253,7 +361,7 @@ class ParameterReader:
                 return True, {k: convert(v, parameter.property_types.get(k, ())) for k, v in spread.items()}
             if not values:
                 return False, None
-            return True, _object_from_pairs(_split(values[0], parameter.style), parameter.property_types)
+            return True, _object_from_pairs(_split(values[0], parameter.separator), parameter.property_types)
         if not values:
             return False, None
         return True, values[0]
@@ -301,9 +409,9 @@ def _content(parameter: CompiledParameter, text: str, violations: Violations) ->
 
 def _decode_simple(parameter: CompiledParameter, text: str, violations: Violations) -> Any:
     if parameter.kind == "array":
-        return [convert(item, parameter.item_types) for item in _split(text, "simple")]
+        return _array(parameter, _split(text, parameter.separator))
     if parameter.kind == "object":
-        parts = _split(text, "simple")
+        parts = _split(text, ",")
         if parameter.explode:
             return _object_from_assignments(parts, parameter.property_types)
         return _object_from_pairs(parts, parameter.property_types)
