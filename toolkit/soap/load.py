@@ -36,6 +36,7 @@ def load_wsdl(source: Source, reader: SourceReader) -> SoapContract:
         source=source.uri,
         operations=tuple(_operations(definitions)),
         files=tuple(definitions.uris),
+        warnings=tuple(definitions.warnings),
         definitions=definitions,
         target_namespace=definitions.target_namespace,
     )

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from toolkit.errors import UnknownFormatError
+from toolkit.errors import ParseError, UnknownFormatError
+from toolkit.model import Problem
+from toolkit.soap.prefixes import PrefixRepairs
 from toolkit.soap.xml import parse_xml
 from toolkit.sources import Source, SourceReader, display_name
 
@@ -90,10 +92,30 @@ class Definitions:
     uris: list[str] = field(default_factory=list)
     # an import's resolved URI -> the URI its document was read from, when a redirect moved it
     redirected: dict[str, str] = field(default_factory=dict)
+    # what the loader repaired (an undeclared SOAP binding prefix), one warning per repair with its place
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def parse_repairing(source: Source, warnings: list[Problem]) -> etree._Element:
+    """``parse_xml``, declaring a SOAP binding prefix the author forgot when its namespace is unambiguous
+    (``prefixes``); each repair is appended to ``warnings``."""
+    repairs = PrefixRepairs(source)
+    root = parse_xml(source, repairs.attempt)
+    misplaced = repairs.check(root) if repairs.repaired else None
+    if misplaced is not None:
+        raise ParseError(
+            f"invalid XML: namespace prefix {misplaced.prefix} on {etree.QName(misplaced).localname} is not defined"
+            " (and this is no SOAP binding element in its place, so ctk does not declare it)",
+            where=f"{source.name}:{misplaced.sourceline}",
+            hint=f'declare xmlns:{misplaced.prefix}="<its namespace>" on <definitions>',
+        )
+    warnings.extend(repairs.warnings)
+    return root
 
 
 def read_definitions(source: Source, reader: SourceReader) -> Definitions:
-    root = parse_xml(source)
+    warnings: list[Problem] = []
+    root = parse_repairing(source, warnings)
     tag = etree.QName(root)
     if tag.namespace == WSDL20:
         raise UnknownFormatError(
@@ -111,7 +133,7 @@ def read_definitions(source: Source, reader: SourceReader) -> Definitions:
             where=source.name,
             hint="ctk reads WSDL 1.1, OpenAPI and GraphQL contracts",
         )
-    definitions = Definitions(source.uri, root, root.get("targetNamespace", ""))
+    definitions = Definitions(source.uri, root, root.get("targetNamespace", ""), warnings=warnings)
     _Collector(definitions, reader).wsdl(root, source.uri)
     return definitions
 
@@ -142,7 +164,7 @@ class _Collector:
             if final != target:
                 self.definitions.redirected[target] = final
             if final not in self.parsed:
-                self.parsed[final] = parse_xml(source)
+                self.parsed[final] = parse_repairing(source, self.definitions.warnings)
         return self.parsed[final], final
 
     def wsdl(self, root: etree._Element, uri: str) -> None:

@@ -8,6 +8,7 @@ itself is configured with entities, DTD loading and network access off as a seco
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
@@ -17,7 +18,12 @@ from toolkit.sources import Source
 
 # A DOCTYPE or ENTITY declaration can only appear before the root element; look there.
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-_ROOT_START = re.compile(rb"<[A-Za-z_]")
+ROOT_START = re.compile(rb"<[A-Za-z_]")
+# libxml2's namespace error for a prefix no ancestor declares (on an element, or on one of its attributes)
+UNDECLARED_PREFIX = re.compile(
+    r"Namespace prefix (?P<prefix>[^\s:]+) (?:for (?P<attribute>\S+) )?on (?P<element>\S+) is not defined$"
+)
+_MAX_ATTEMPTS = 5
 
 
 def _safe_parser() -> etree.XMLParser:
@@ -34,12 +40,16 @@ def _safe_parser() -> etree.XMLParser:
 def _prolog(data: bytes) -> bytes:
     """The bytes before the root element (comments and processing instructions included)."""
     # "<?xml", "<!--" and "<!DOCTYPE" are not matched: the pattern wants a letter right after "<"
-    match = _ROOT_START.search(data)
+    match = ROOT_START.search(data)
     return data if match is None else data[: match.start()]
 
 
-def parse_xml(source: Source) -> etree._Element:
-    """The root element of ``source``, parsed safely; refuses DTDs and entity declarations."""
+def parse_xml(source: Source, repair: Callable[[bytes, str], bytes | None] | None = None) -> etree._Element:
+    """The root element of ``source``, parsed safely; refuses DTDs and entity declarations.
+
+    ``repair`` (the loader's tolerance for undeclared SOAP binding prefixes, ``prefixes.py``) is asked only
+    when the strict parse fails on an undeclared namespace prefix: it returns the bytes to parse instead (the
+    same parser, no DTD, no entities, no network), or None to keep the error."""
     declaration = _DECLARATION.search(_prolog(source.data))
     if declaration is not None:
         line = source.data[: declaration.start()].count(b"\n") + 1
@@ -49,19 +59,39 @@ def parse_xml(source: Source) -> etree._Element:
             where=f"{source.name}:{line}",
             hint="remove the <!DOCTYPE ...> block; WSDL and XSD never need one",
         )
-    try:
-        root = etree.fromstring(source.data, parser=_safe_parser(), base_url=source.uri)
-    except etree.XMLSyntaxError as exc:
-        line, column = exc.position if exc.position else (exc.lineno, 0)
-        message = re.sub(r",? line \d+, column \d+$", "", exc.msg or "syntax error")
-        # libxml2 suggests its own XML_PARSE_HUGE switch: the depth limit is ours to keep, not the user's to lift
-        message = re.sub(r"Excessive depth in document: (\d+), use XML_PARSE_HUGE option",
-                         r"elements nested deeper than \1 levels, the limit for untrusted XML", message)  # fmt: skip
-        raise ParseError(
-            f"invalid XML: {message}",
-            where=f"{source.name}:{line}:{column}",
-            hint="check that the file is well-formed XML",
-        ) from None
+    data = source.data
+    attempts = 0
+    while True:
+        try:
+            root = etree.fromstring(data, parser=_safe_parser(), base_url=source.uri)
+            break
+        except etree.XMLSyntaxError as exc:
+            message = re.sub(r",? line \d+, column \d+$", "", exc.msg or "syntax error")
+            attempts += 1
+            undeclared = UNDECLARED_PREFIX.match(message)
+            repaired = repair(data, message) if repair and undeclared and attempts < _MAX_ATTEMPTS else None
+            if repaired is None:
+                raise _syntax_error(source, exc, message, undeclared) from None
+            data = repaired
+    return _checked(source, root)
+
+
+def _syntax_error(
+    source: Source, exc: etree.XMLSyntaxError, message: str, undeclared: re.Match[str] | None
+) -> ParseError:
+    line, column = exc.position if exc.position else (exc.lineno, 0)
+    hint = "check that the file is well-formed XML"
+    if undeclared is not None:
+        prefix = undeclared.group("prefix")
+        hint = (f'declare the prefix on <definitions> (xmlns:{prefix}="<its namespace>"); ctk declares a missing '
+                "prefix itself only on a SOAP binding element whose SOAP version is unambiguous")  # fmt: skip
+    # libxml2 suggests its own XML_PARSE_HUGE switch: the depth limit is ours to keep, not the user's to lift
+    message = re.sub(r"Excessive depth in document: (\d+), use XML_PARSE_HUGE option",
+                     r"elements nested deeper than \1 levels, the limit for untrusted XML", message)  # fmt: skip
+    return ParseError(f"invalid XML: {message}", where=f"{source.name}:{line}:{column}", hint=hint)
+
+
+def _checked(source: Source, root: etree._Element) -> etree._Element:
     docinfo = root.getroottree().docinfo
     if (
         getattr(docinfo, "doctype", "") or docinfo.internalDTD is not None
