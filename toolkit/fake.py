@@ -58,6 +58,47 @@ def snake(name: str) -> str:
     return _CAMEL.sub("_", name).replace("-", "_").replace(" ", "_").lower()
 
 
+# Fields a person expects filled: a mock that answers them null shows little. ``filled_kind`` names the family
+# of a property name (the realism bench groups by it); the generators never draw null or leave such a field
+# out by choice, whatever the schema allows (only the depth and size limits can).
+_ADDRESS_PARTS = frozenset({"address", "line1", "line2", "line_1", "line_2", "address1", "address2", "address_line1",
+                            "address_line2", "street", "street_address", "street1", "street2", "city", "town",
+                            "locality", "province", "postal_code", "postcode", "post_code", "zip",
+                            "zip_code", "zipcode", "country", "country_code"})  # fmt: skip
+_NAMES = frozenset({"first_name", "firstname", "given_name", "last_name", "lastname", "surname", "family_name",
+                    "company_name", "business_name"})  # fmt: skip
+_DATE_WORDS = frozenset({"created", "updated", "modified", "date", "timestamp"})
+MONEY_TAILS = ("captured", "refunded", "received", "capturable", "paid", "remaining", "reversed", "disputed",
+               "settled", "authorized", "authorised")  # fmt: skip
+NULL_SHARE = 0.05  # the share of nulls (or left-out optional elements) in other fields that may be null
+
+
+@lru_cache(maxsize=8192)
+def filled_kind(name: str | None) -> str | None:
+    """The family of a field a person expects filled (name, email, phone, address, amount, currency, date),
+    or None: ``billingEmail`` → email, ``amount_captured`` → amount, ``createdAt`` → date."""
+    if not name:
+        return None
+    key = snake(name)
+    last = key.rsplit("_", 1)[-1]
+    first = key.split("_", 1)[0]
+    if key in _PERSON or key in _NAMES or key.endswith(("_first_name", "_last_name", "_full_name")):
+        return "name"
+    if last == "email" or key in ("email_address", "e_mail"):
+        return "email"
+    if (key in _PHONE and "fax" not in key) or last == "phone" or key.endswith("phone_number"):
+        return "phone"
+    if key in _ADDRESS_PARTS or last in ("city", "country") or key.endswith(("_line1", "_line2", "postal_code")):
+        return "address"
+    if key in ("currency", "currency_code", "default_currency") or last == "currency":
+        return "currency"
+    if key in _MONEY or first == "amount" or last in ("amount", "price", "total", "balance"):
+        return "amount"
+    if key in _DATE_WORDS or first in ("created", "updated", "modified") or key.endswith("_date"):
+        return "date"
+    return None
+
+
 class Pools:
     """Faker-made values, built once per (seed, locale)."""
 

@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema_rs
 
 from toolkit.documents import escape_pointer_token
-from toolkit.fake import Fake
+from toolkit.fake import NULL_SHARE, Fake, filled_kind
 from toolkit.openapi.coerce import declared_types
 from toolkit.openapi.generate.bounds import Bounds, OverLimitError, exceeded
 from toolkit.openapi.generate.merge import NoValueError as _Fail
@@ -54,6 +54,14 @@ class _Compiler:
         self._inlining: list[str] = []  # definitions whose content is being compiled inline, outermost first
         self._base = ""  # the place of the schema being compiled (for messages), and the path below it
         self._trail: list[str] = []
+        self._currency_lowercase: bool | None = None
+
+    @property
+    def currency_lowercase(self) -> bool:
+        """Whether the contract's own examples write currency codes in lowercase (``"usd"``, Stripe's way)."""
+        if self._currency_lowercase is None:
+            self._currency_lowercase = _currency_lowercase(self.bundle.resolver.document(self.bundle.resolver.root_uri))
+        return self._currency_lowercase
 
     # -- plumbing ------------------------------------------------------------------------------
     @contextmanager
@@ -231,7 +239,9 @@ class _Compiler:
             const = node["const"]
             return lambda rng, depth: copy.deepcopy(const)
         if isinstance(node.get("enum"), list):
-            return self._enum(node["enum"], null_allowed=node.get(NULL_BY_NULLABLE) is not True)
+            return self._enum(
+                node["enum"], null_allowed=node.get(NULL_BY_NULLABLE) is not True and not filled_kind(name)
+            )
         choices = node.get("oneOf") if isinstance(node.get("oneOf"), list) else node.get("anyOf")
         if isinstance(choices, list) and choices:
             return self._choice(node, choices, name=name, owner=owner, forced=forced)
@@ -241,12 +251,19 @@ class _Compiler:
             return gens[0][1]
         max_depth = self.max_depth
         null_last = node.get(NULL_BY_NULLABLE) is True  # see jsonschema._nullable
+        # nullable means "may be null", not "usually": null for about one value in 20, never for a field a person
+        # expects filled (name, email, amount...); and by depth only where a container could recurse on
+        null_share = 0.0 if filled_kind(name) or null_last else NULL_SHARE
+        deep_null = not set(kinds) <= _SCALARS
+        null_first = sorted(gens, key=lambda item: item[0] != "null")
+        null_after = sorted(gens, key=lambda item: item[0] == "null")
 
         def gen(rng: random.Random, depth: int) -> Any:
-            # null rarely (a realistic resource is populated), and first when too deep
-            prefer_null = (depth >= max_depth + 2) if null_last else (depth >= max_depth or rng.random() < 0.1)
-            ordered = sorted(gens, key=lambda item: (item[0] == "null") != prefer_null)
-            for _, typed in ordered:
+            if null_last:
+                prefer_null = depth >= max_depth + 2
+            else:
+                prefer_null = (deep_null and depth >= max_depth) or (null_share > 0 and rng.random() < null_share)
+            for _, typed in null_first if prefer_null else null_after:
                 try:
                     return typed(rng, depth)
                 except _Fail:
@@ -298,13 +315,19 @@ class _Compiler:
         # null that only `nullable` allowed (3.0 `$ref`/anyOf + nullable): strict readers of 3.0.3 refuse
         # it, so it is the last resort, used to end a recursion or when no other branch works.
         null_last = node.get(NULL_BY_NULLABLE) is True
+        nulls = [branch for branch in branches if branch[0] < 0]
+        others = [branch for branch in branches if branch[0] >= 0]
+        null_share = NULL_SHARE if nulls and not null_last and not filled_kind(name) else 0.0
+        null_then_cheap = [*nulls, *sorted(others, key=lambda branch: branch[0])]
 
         def gen(rng: random.Random, depth: int) -> Any:
             too_deep = depth >= max_depth
             if null_last and depth < max_depth + 2:  # a little past max_depth: cheap non-null branches (ids)
                 order = sorted(branches, key=lambda branch: (branch[0] < 0, rng.random()))
+            elif not too_deep and null_share > 0 and rng.random() < null_share:
+                order = null_then_cheap  # null now and then (one value in 20), never for a name/email/amount...
             elif not too_deep and rng.random() < (0.3 if depth == 0 else 0.1):
-                order = rng.sample(branches, len(branches))
+                order = [*rng.sample(others, len(others)), *nulls]
             else:  # cheap branches first (an id rather than an expanded object); null last unless too deep
                 order = sorted(
                     branches, key=lambda branch: (_NULL_COST[too_deep] if branch[0] < 0 else branch[0], rng.random())
@@ -415,6 +438,28 @@ def _cost(node: Any, defs: Mapping[str, Any]) -> int:
     if "null" in kinds and len(kinds) == 1:
         return -1
     return 0 if kinds <= _SCALARS else (1 if "array" in kinds else 2)
+
+
+def _currency_lowercase(document: Any) -> bool:
+    """Whether a contract's currency codes, where its examples or enums show any, are mostly lowercase."""
+    lower = upper = 0
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if isinstance(key, str) and filled_kind(key) == "currency":
+                    shown: list[Any] = [value] if isinstance(value, str) else []
+                    if isinstance(value, dict):
+                        shown = [value.get("example"), *(value.get("examples") or ()), *(value.get("enum") or ())]
+                    for code in shown:
+                        if isinstance(code, str) and len(code) == 3 and code.isalpha():
+                            lower += code.islower()
+                            upper += code.isupper()
+                stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return lower > upper
 
 
 def _refs_in(node: Any) -> set[str]:

@@ -16,6 +16,7 @@ import random
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from toolkit.fake import MONEY_TAILS, filled_kind, snake
 from toolkit.openapi.generate.bounds import charge
 from toolkit.openapi.generate.merge import NoValueError, def_name
 from toolkit.regex_strings import RegexGenerator, regex_generator
@@ -72,6 +73,10 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
     max_depth = compiler.max_depth
     word = compiler.fake.word
     too_deep = compiler.depth_guard()
+    # an address is all filled or absent: its optional parts are all written (and never null, see filled_kind)
+    parts = {prop for prop in properties if prop != "address" and filled_kind(prop) == "address"}
+    always = parts if len(parts) >= 2 else set()
+    cohere = _coherence(compiler, properties)
 
     def gen(rng: random.Random, depth: int) -> dict[str, Any]:
         too_deep(depth)
@@ -83,7 +88,7 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
             if make is None:
                 out[prop] = copy.deepcopy(fixed)
                 continue
-            if not needed and rng.random() >= share:
+            if not needed and (prop not in always or depth >= max_depth) and rng.random() >= share:
                 skipped.append((prop, make))
                 continue
             try:
@@ -122,9 +127,73 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
                     break
                 del out[prop]
         charge(keys)
+        if cohere is not None:
+            cohere(out, rng)
         return out
 
     return gen
+
+
+Fix = Callable[[dict[str, Any], random.Random], None]
+
+
+def _coherence(compiler: _Compiler, properties: dict[str, Any]) -> Fix | None:
+    """Relations the names make obvious, kept where each value stays valid for its own schema: a part of an
+    amount (``amount_captured``, ``amount_refunded``) is at most ``amount``; ``created`` is not after ``updated``.
+    None when the object has no such pair (nothing runs per draw)."""
+    by_key = {snake(prop): prop for prop in properties}
+    amount = by_key.get("amount")
+    parts = [
+        prop for key, prop in by_key.items()
+        if amount is not None and key.startswith("amount_") and key[len("amount_"):] in MONEY_TAILS
+    ]  # fmt: skip
+    created = next((by_key[key] for key in _CREATED if key in by_key), None)
+    updated = next((by_key[key] for key in _UPDATED if key in by_key), None)
+    if not parts and (created is None or updated is None):
+        return None
+    checker = compiler.checker
+
+    def fits(prop: str, value: Any) -> bool:
+        return bool(checker(properties[prop]).is_valid(value))
+
+    def cohere(out: dict[str, Any], rng: random.Random) -> None:
+        total: Any = out.get(amount) if amount is not None else None
+        if _number(total):
+            for prop in parts:
+                value = out.get(prop)
+                if _number(value) and value > total:
+                    share = total if rng.random() < 0.5 else type(total)(total * rng.randint(0, 20) // 20)
+                    for candidate in (share, total):
+                        if fits(prop, candidate):
+                            out[prop] = candidate
+                            break
+        if created is not None and updated is not None:
+            first: Any = out.get(created)
+            last: Any = out.get(updated)
+            if _comparable(first, last) and first > last and fits(created, last) and fits(updated, first):
+                out[created], out[updated] = last, first
+
+    return cohere
+
+
+_CREATED = ("created", "created_at", "created_on", "created_time", "creation_date", "date_created", "create_time")
+_UPDATED = ("updated", "updated_at", "updated_on", "updated_time", "modified", "modified_at", "last_modified",
+            "date_updated", "date_modified", "last_updated", "update_time")  # fmt: skip
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _comparable(first: Any, last: Any) -> bool:
+    """Two timestamps of one kind: numbers, or ISO 8601 strings of one shape (compared as text)."""
+    if _number(first) and _number(last):
+        return True
+    return (
+        isinstance(first, str) and isinstance(last, str) and len(first) == len(last) and len(first) >= 10
+        and first[4:5] == "-" == last[4:5] and first[:4].isdigit() and last[:4].isdigit()
+        and first.endswith("Z") == last.endswith("Z")
+    )  # fmt: skip
 
 
 def _flagged(schema: Any, defs: Mapping[str, Any], flag: str) -> bool:

@@ -18,6 +18,7 @@ import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from toolkit.fake import filled_kind
 from toolkit.openapi.generate.bounds import charge, current_budget
 from toolkit.openapi.generate.merge import NoValueError as _Fail
 from toolkit.regex_strings import pattern_min_length, regex_generator
@@ -45,9 +46,10 @@ def string_generator(compiler: _Compiler, node: dict[str, Any], name: str | None
     high = min(int(high), bound) if high is not None else None
     constrained = {key: node[key] for key in _STRING_KEYWORDS if key in node}
     checker = compiler.checker({"type": "string", **constrained}) if constrained else None
-    lowercase = "lowercase" in str(node.get("description", "")).lower() or any(
-        isinstance(item, str) and item.islower() for item in node.get("examples") or ()
-    )
+    examples = [item for item in node.get("examples") or () if isinstance(item, str)]
+    lowercase = "lowercase" in str(node.get("description", "")).lower() or any(item.islower() for item in examples)
+    if not examples and name and filled_kind(name) == "currency":  # the case the contract's examples use
+        lowercase = lowercase or compiler.currency_lowercase
     fake = compiler.fake
 
     def ok(value: Any) -> bool:
