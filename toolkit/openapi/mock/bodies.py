@@ -20,6 +20,7 @@ from toolkit.openapi.jsonschema import SchemaValidators, Validator, place
 from toolkit.openapi.mock.multipart import read_multipart
 from toolkit.openapi.mock.reading import Refusal, nest_form, read_form, read_json
 from toolkit.openapi.mock.violations import Violations
+from toolkit.openapi.mock.xml_bodies import XmlBody
 from toolkit.openapi.refs import Resolver
 
 
@@ -27,6 +28,7 @@ from toolkit.openapi.refs import Resolver
 class MediaBody:
     media_type: str
     validator: Validator | None
+    xml: XmlBody | None = None  # an XML media type with an object or array schema: read into the schema's shape
     essence: str = field(init=False)  # the media type compared with a request's Content-Type
 
     def __post_init__(self) -> None:
@@ -70,7 +72,7 @@ class BodyReader:
                     body_uri, f"{pointer}/content/{escape_pointer_token(media_type)}/schema" if pointer else ""
                 )
                 validator = validators.validator(schema, where, "request")
-            media.append(MediaBody(str(media_type), validator))
+            media.append(MediaBody(str(media_type), validator, XmlBody.of(str(media_type), schema, body_uri, resolver)))
         return cls(bool(body.get("required")), media)
 
     def match(self, content_type: str | None) -> MediaBody | None:
@@ -93,11 +95,29 @@ class BodyReader:
                 return candidate
         return None
 
+    def empty_form(self, content_type: str | None) -> MediaBody | None:
+        """The form-urlencoded media type an empty body is an empty form of: the one the ``Content-Type``
+        names, or, with none (what httpx and requests send for ``data={}``), a declared one whose schema
+        takes an empty object. Form encoding has no bytes for "no fields", so a required form body whose
+        schema needs no field is sent empty; any other media type's empty body is a missing one."""
+        if content_type:
+            media = self.match(content_type)
+            return media if media is not None and media.essence == FORM else None
+        for media in self.media:
+            if media.essence == FORM and (media.validator is None or media.validator.is_valid({})):
+                return media
+        return None
+
     def read(self, content_type: str | None, raw: bytes, violations: Violations) -> DecodedBody:
         if not raw:
-            if self.required:
-                violations.append(Violation("body", "the request body is required"))
-            return DecodedBody(None, None, False)
+            form = self.empty_form(content_type) if self.required else None
+            if form is None:
+                if self.required:
+                    violations.append(Violation("body", "the request body is required"))
+                return DecodedBody(None, None, False)
+            if form.validator is not None and not form.validator.is_valid({}):
+                violations.schema(form.validator, {}, 0, _body_violation)
+            return DecodedBody(form.media_type, {}, True)
         media = self.match(content_type) if content_type else (self.media[0] if len(self.media) == 1 else None)
         if media is None:
             declared = ", ".join(m.media_type for m in self.media)
@@ -106,7 +126,10 @@ class BodyReader:
             violations.append(Violation("header", detail, name="content-type"), status=415)
             return DecodedBody(None, None, True)
         limits = violations.limits
-        value, refusal = decode(media.media_type, content_type or media.media_type, raw, limits)
+        if media.xml is not None:
+            value, refusal = media.xml.read(raw, limits.max_xml_elements, limits.max_nesting)
+        else:
+            value, refusal = decode(media.media_type, content_type or media.media_type, raw, limits)
         if refusal is not None:
             violations.append(Violation("body", refusal.detail), status=refusal.status)
             return DecodedBody(media.media_type, None, True)
@@ -140,6 +163,9 @@ def essence(media_type: str) -> str:
 def is_json(media_type: str) -> bool:
     kind = essence(media_type)
     return kind == "application/json" or kind.endswith("+json") or kind == "*/*"
+
+
+FORM = "application/x-www-form-urlencoded"
 
 
 def is_form(media_type: str) -> bool:

@@ -24,6 +24,7 @@ from toolkit.openapi.mock.callbacks import CallbackSpec, compile_callbacks
 from toolkit.openapi.mock.parameters import CompiledParameter, FormArrays, ParameterReader, compile_parameters
 from toolkit.openapi.mock.responses import ResponseSet, compile_responses
 from toolkit.openapi.mock.security import SecurityCheck, compile_security
+from toolkit.openapi.mock.xml_bodies import XmlBody
 from toolkit.sunset import parse_sunset
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -123,7 +124,8 @@ def swagger2_body(
         if isinstance(parameter, dict) and parameter.get("in") == "body":
             schema = parameter.get("schema", {})
             validator = validators.validator(schema, f"{uri}#", "request")
-            return BodyReader(bool(parameter.get("required")), [MediaBody(str(m), validator) for m in consumes])
+            bodies = [MediaBody(str(m), validator, XmlBody.of(str(m), schema, uri, resolver)) for m in consumes]
+            return BodyReader(bool(parameter.get("required")), bodies)
     form = [p for p in parameters if isinstance(p, dict) and p.get("in") == "formData"]
     if not form:
         return None
