@@ -12,13 +12,13 @@ from toolkit.sources import display_name
 
 
 def lint_graphql(contract: GraphQLContract, limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
-    from graphql import validate_schema
+    from toolkit.graphql.repairs import serving_errors
 
     if contract.schema is None:
         return []
     problems: list[Problem] = []
     fallback = display_name(contract.files[0]) if contract.files else contract.source
-    for error in validate_schema(contract.schema):
+    for error in serving_errors(contract.schema):  # what repairs tolerate: warnings already
         if error.locations and error.source is not None:
             where = error.locations[0]
             location = Location(error.source.name, line=where.line, column=where.column)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -37,7 +38,6 @@ from graphql import (
     parse,
     specified_rules,
     validate,
-    validate_schema,
 )
 
 from toolkit.errors import CtkError
@@ -58,12 +58,15 @@ from toolkit.graphql.mock.over_http import (
     refusal_response,
 )
 from toolkit.graphql.mock.resolve import Resolvers
+from toolkit.graphql.repairs import serving_errors
 from toolkit.mock.compiled import Endpoint
 from toolkit.mock.deprecation import deprecation_headers
 from toolkit.mock.memo import Memo
 from toolkit.mock.options import MockOptions
 from toolkit.mock.problem import clip
 from toolkit.sunset import sunset_in_text
+
+log = logging.getLogger("ctk.mock")
 
 __all__ = ["GraphQLMock", "GraphQLMockError", "GraphQLMockOptions"]
 
@@ -122,13 +125,16 @@ class GraphQLMock:
     def __init__(self, contract: GraphQLContract, options: GraphQLMockOptions | None = None) -> None:
         if contract.schema is None:
             raise GraphQLMockError("the contract holds no GraphQL schema", where=contract.source)
-        problems = validate_schema(contract.schema)
+        problems = serving_errors(contract.schema)
         if problems:
             raise GraphQLMockError(
                 f"the schema cannot be served: {problems[0].message}",
                 where=contract.source,
                 hint="run `ctk lint` on the contract; every type it uses must be defined",
             )
+        for warning in contract.warnings:
+            if warning.message.startswith("repaired: "):
+                log.warning("%s: %s", warning.location, warning.message)
         self.contract = contract
         self.schema = contract.schema
         self.options: GraphQLMockOptions = options or GraphQLMockOptions()
