@@ -245,6 +245,9 @@ def test_xsi_nil_is_null(pets: httpx.Client) -> None:
             "declares a DOCTYPE (line 2)",
         ),
         (b'<!DOCTYPE pet SYSTEM "file:///etc/passwd"><pet/>', "nothing was fetched or expanded"),
+        # the same in UTF-16, where a byte scan for "<!DOCTYPE" finds nothing
+        ('<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE p [<!ENTITY a "a">]><pet/>'.encode("utf-16"), "(line 2)"),
+        (b'<pet id="1">\x00</pet>', "Char 0x0 out of allowed range (line 1, column 13)"),
     ],
 )
 def test_malformed_or_hostile_xml_is_a_400_naming_the_place(pets: httpx.Client, body: bytes, words: str) -> None:

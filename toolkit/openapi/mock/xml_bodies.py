@@ -282,10 +282,11 @@ def parse_body(raw: bytes, max_elements: int) -> tuple[etree._Element | None, Re
     """The root element of an XML request body, parsed safely, or why it is refused."""
     from lxml import etree  # here: lxml only for a mock that receives XML
 
-    start = _ROOT_START.search(raw)
-    declaration = _DECLARATION.search(raw if start is None else raw[: start.start()])
+    head = raw.replace(b"\x00", b"") if b"\x00" in raw[:4] else raw  # UTF-16/32: its ASCII, read as bytes
+    start = _ROOT_START.search(head)
+    declaration = _DECLARATION.search(head if start is None else head[: start.start()])
     if declaration is not None:
-        line = raw[: declaration.start()].count(b"\n") + 1
+        line = head[: declaration.start()].count(b"\n") + 1
         kind = declaration.group(1).decode().upper()
         detail = (
             f"the XML body declares a {kind} (line {line}); DTDs and entity declarations are refused "
@@ -309,13 +310,13 @@ def parse_body(raw: bytes, max_elements: int) -> tuple[etree._Element | None, Re
         root = etree.fromstring(raw, parser=parser)
     except etree.XMLSyntaxError as error:
         line, column = error.position if error.position else (error.lineno, 0)
-        message = re.sub(r",? line \d+, column \d+$", "", error.msg or "syntax error")
+        message = re.sub(r",? line \d+, column \d+$", "", " ".join((error.msg or "syntax error").split()))
         message = re.sub(
             r"Excessive depth in document: (\d+), use XML_PARSE_HUGE option",
             r"elements nested deeper than \1 levels, the limit for untrusted XML",
             message,
         )
-        return None, Refusal(f"the body is not well-formed XML: {message} (line {line}, column {column})")
+        return None, Refusal(f"the body is not well-formed XML: {message.strip()} (line {line}, column {column})")
     docinfo = root.getroottree().docinfo
     if getattr(docinfo, "doctype", "") or docinfo.internalDTD is not None:  # e.g. UTF-16 the byte scan missed
         return None, Refusal("the XML body declares a DOCTYPE; DTDs are refused, so nothing was fetched or expanded")
