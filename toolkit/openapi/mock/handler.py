@@ -26,13 +26,19 @@ from toolkit.openapi.jsonschema import SchemaValidators
 from toolkit.openapi.load import OpenAPIContract
 from toolkit.openapi.mock.answers import (
     allowed_methods,
+    echoed_names,
     example_fits,
+    fill_error_fields,
     list_size,
     list_slot,
     negotiate,
     options_response,
+    parameter_examples,
+    path_values,
     request_echoes,
     reseeded,
+    resource_of,
+    substituted,
     with_overrides,
 )
 from toolkit.openapi.mock.bodies import DecodedBody
@@ -51,6 +57,7 @@ from toolkit.openapi.mock.responses import (
     MediaResponse,
     ResponseSpec,
     concrete_media_type,
+    convention_names,
     encode_body,
     generator_of,
     header_values,
@@ -69,6 +76,9 @@ _MEMO_MAX_REQUEST = 16 * 1024
 _NOT_MEANINGFUL = frozenset({"host", "user-agent", "connection", "accept-encoding", "content-length", "keep-alive",
                              "x-request-id", "traceparent", "tracestate", "x-forwarded-for",
                              "cache-control"})  # fmt: skip
+
+
+_MESSAGE_ONLY = frozenset({"message"})
 
 
 @dataclass(frozen=True)
@@ -312,7 +322,7 @@ class OpenAPIMock:
             )
         if media is not None and media.schema is not None and overrides:
             declared = properties_of(media, self.validators)
-            overrides = {name: value for name, value in overrides.items() if name in declared}
+            overrides = echoed_names(overrides, declared, convention_names(media, self.validators))
         # An example the response does not have is not applied: it neither changes the data nor is claimed.
         example = preferences.example if media and preferences.example in media.examples else None
         echoed = request.body if overrides else b""
@@ -320,7 +330,7 @@ class OpenAPIMock:
                request.path, request.query, echoed)  # fmt: skip
         cached = self._cache.get(key)
         if cached is None:
-            cached = self._build(op, spec, status, media, key, preferences, overrides, query_items)
+            cached = self._build(op, spec, status, media, key, preferences, overrides, query_items, request.path)
             self._cache.put(key, cached)  # not kept when the key is over _MEMO_MAX_REQUEST
         # Preference-Applied is this request's own: the cached answer may have been made for another Prefer.
         # Each preference is listed once (its last value); an example the response does not have is not.
@@ -339,13 +349,17 @@ class OpenAPIMock:
         preferences: Preferences,
         overrides: dict[str, Any],
         query_items: list[tuple[str, str]],
+        path: str,
     ) -> Response:
         rng = rng_for(self.options.seed, key)
         headers: list[tuple[str, str]] = []
         body = b""
         if media is not None:
             media_type = concrete_media_type(media.media_type)
-            value = self._body_value(op, media, rng, preferences, overrides, query_items)
+            if status >= 400:
+                value = self._error_value(op, media, rng, preferences, overrides, status, path)
+            else:
+                value = self._body_value(op, media, rng, preferences, overrides, query_items)
             body = b"" if value is None and media.schema is None else encode_body(media_type, value)
             headers.append(("content-type", media_type))
         headers.extend(header_values(spec, self.generators, rng))
@@ -375,6 +389,31 @@ class OpenAPIMock:
         if size is not None:
             value = self._resize_list(media, value, size, rng)
         return value
+
+    def _error_value(
+        self,
+        op: CompiledOperation,
+        media: MediaResponse,
+        rng: random.Random,
+        preferences: Preferences,
+        overrides: dict[str, Any],
+        status: int,
+        path: str,
+    ) -> Any:
+        """An error the client asked for (``Prefer: code=404``): the contract's own example for the status, with
+        or without path parameters (the path parameter's example it mentions replaced by the request's value),
+        else a generated body whose code- and message-like fields read like the vendor's."""
+        if preferences.example is not None and preferences.example in media.examples:
+            return with_overrides(media, self.validators, media.examples[preferences.example], overrides)
+        if media.schema is None:
+            return next(iter(media.examples.values()), None) if media.examples else None
+        is_valid = validator_of(media, self.validators).is_valid
+        if media.examples and not preferences.dynamic:
+            example = with_overrides(media, self.validators, next(iter(media.examples.values())), overrides)
+            return substituted(example, parameter_examples(op, path_values(op.operation.path, path)), is_valid)
+        value = generator_of(media, self.generators).generate(rng, overrides=overrides)
+        resource, ident = resource_of(op.operation.path, path)
+        return fill_error_fields(value, validator_of(media, self.validators), status, resource=resource, ident=ident)
 
     def _resize_list(self, media: MediaResponse, value: Any, size: int, rng: random.Random) -> Any:
         """A list response holds as many items as the client asked for (``?limit=20``), where valid."""
@@ -407,9 +446,18 @@ class OpenAPIMock:
         problem = problem_document(status, detail, errors=errors, kind=kind)
         problem |= {"message": detail, "code": kind.replace("-", "_"), "errors": errors}
         value: Any = problem
-        if media.schema is not None and not validator_of(media, self.validators).is_valid(problem):
-            rng = rng_for(self.options.seed, (op.operation.id, status, kind))
-            value = generator_of(media, self.generators).generate(rng, overrides=problem)
+        validator = validator_of(media, self.validators) if media.schema is not None else None
+        # The problem document where the contract's schema takes it (it lists every violation), else the contract's
+        # own example for the status saying what was wrong with this request, else a generated body.
+        if validator is not None and not validator.is_valid(problem):
+            if media.examples:
+                first = next(iter(media.examples.values()))
+                example = with_overrides(media, self.validators, first, {"status": status})
+                value = fill_error_fields(example, validator, status, message=detail, roles=_MESSAGE_ONLY)
+            else:
+                rng = rng_for(self.options.seed, (op.operation.id, status, kind))
+                value = generator_of(media, self.generators).generate(rng, overrides=problem)
+                value = fill_error_fields(value, validator, status, message=detail)
         media_type = concrete_media_type(media.media_type)
         rng = rng_for(self.options.seed, (op.operation.id, status))
         headers = [("content-type", media_type), *header_values(spec, self.generators, rng), *extra]

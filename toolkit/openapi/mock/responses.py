@@ -31,6 +31,7 @@ class MediaResponse:
     _validator: Validator | None = None
     _generator: Generator | None = None
     _properties: frozenset[str] | None = None
+    _by_convention: dict[str, str] | None = None  # declared names as ``convention_key`` spells them
     essence: str = field(init=False)  # the media type compared with a request's Accept
 
     def __post_init__(self) -> None:
@@ -129,6 +130,8 @@ def compile_responses(
                 examples: dict[str, Any] = response["examples"] if isinstance(response.get("examples"), dict) else {}
                 for media_type in produces or ["application/json"]:
                     found = {"default": examples[media_type]} if media_type in examples else {}
+                    if not found and _is_error(key, status):
+                        found = _schema_example(response.get("schema"), resolver, response_uri)
                     media.append(
                         _media(
                             media_type,
@@ -144,6 +147,8 @@ def compile_responses(
                 if not isinstance(entry, dict):
                     continue
                 examples = _examples(entry, resolver, response_uri)
+                if not examples and _is_error(key, status):
+                    examples = _schema_example(entry.get("schema"), resolver, response_uri)
                 schema_place = place(
                     response_uri, f"{response_pointer}/content/{escape_pointer_token(str(media_type))}/schema"
                 )
@@ -205,6 +210,22 @@ def _examples(entry: dict[str, Any], resolver: Resolver, uri: str) -> dict[str, 
     return found
 
 
+def _is_error(key: str, status: int) -> bool:
+    return status >= 400 or key == "default"
+
+
+def _schema_example(schema: Any, resolver: Resolver, uri: str) -> dict[str, Any]:
+    """An error response's schema ``example`` (through ``$ref``), when its media type gives none: vendors often
+    put the realistic error body there."""
+    try:
+        resolved, _ = resolver.deref(schema, uri)
+    except CtkError:
+        return {}
+    if isinstance(resolved, dict) and "example" in resolved:
+        return {"schema": resolved["example"]}
+    return {}
+
+
 def _status_of(key: str) -> int | None:
     if key == "default":
         return 200  # refined by the caller when a concrete status is asked for
@@ -235,6 +256,24 @@ def properties_of(media: MediaResponse, validators: SchemaValidators) -> frozens
         schemas = composed_schemas(document, document.get("$defs") or {})
         media._properties = frozenset(name for schema in schemas for name in schema.get("properties") or ())
     return media._properties
+
+
+def convention_names(media: MediaResponse, validators: SchemaValidators) -> dict[str, str]:
+    """The declared top-level property names by their spelling in any case convention (``friendlyname`` ->
+    ``friendly_name``), built once per response; a spelling two declared names share is left out."""
+    if media._by_convention is None:
+        seen: dict[str, str | None] = {}
+        for name in sorted(properties_of(media, validators)):
+            key = convention_key(name)
+            seen[key] = None if key in seen else name
+        media._by_convention = {key: name for key, name in seen.items() if name is not None}
+    return media._by_convention
+
+
+def convention_key(name: str) -> str:
+    """One spelling for every case convention: ``FriendlyName``, ``friendlyName``, ``friendly_name`` and
+    ``friendly-name`` all read ``friendlyname``."""
+    return name.replace("_", "").replace("-", "").replace(" ", "").lower()
 
 
 def generator_of(media: MediaResponse, generators: Generators) -> Generator:
