@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from toolkit.fake import Fake
+from toolkit.fake import NULL_SHARE, Fake, filled_kind
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock.problem import clip
 from toolkit.soap.generate.errors import XsdGenerationError, XsdGenerationLimitError
@@ -307,10 +307,24 @@ class ElementParticle(Node):
     decl: ElementDecl
     min_occurs: int = 1
     max_occurs: int = 1
+    _optional: bool = field(init=False)
+    _present: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        # minOccurs="0" is how many vendors (WCF, Axis) write every field: optional means "may be absent", not
+        # "often"; a field a person expects filled (name, email, amount...) is always written, within the limits
+        self._optional = self.min_occurs == 0 and self.max_occurs == 1
+        self._present = 1.0 if filled_kind(local_name(self.decl.tag)) else 1.0 - NULL_SHARE
 
     def emit(self, draw: Draw, parent: etree._Element, depth: int) -> None:
         where = self._where
-        for _ in range(draw.occurrences(self.min_occurs, self.max_occurs, depth, where)):
+        if self._optional:
+            if draw.minimal or depth >= draw.depth_limit or draw.size > draw.half_bytes:
+                return
+            count = 1 if self._present >= 1.0 or draw.rng.random() < self._present else 0
+        else:
+            count = draw.occurrences(self.min_occurs, self.max_occurs, depth, where)
+        for _ in range(count):
             chosen = self.decl.pick(draw)
             if chosen is None:
                 if self.min_occurs:
