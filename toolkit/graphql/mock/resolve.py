@@ -47,7 +47,7 @@ from graphql import (
     SelectionSetNode,
 )
 
-from toolkit.fake import Fake
+from toolkit.fake import Fake, filled_kind
 from toolkit.graphql.mock.costs import DEFAULT_LIST, MAX_LIST, filled_levels
 from toolkit.graphql.mock.values import INT_MAX, INT_MIN, enum_value, is_size_argument, scalar_value
 from toolkit.limits import DEFAULT_LIMITS, Limits
@@ -135,7 +135,7 @@ class Resolvers:
         # the value's random stream, made at its first draw (seeding a Random costs microseconds; a non-null
         # object or a list of the size asked for draws nothing): the same stream, so the same values
         rng = None
-        if nullable_ok and not ctx.echo:
+        if nullable_ok and not ctx.echo and not filled_kind(ctx.name):  # a name, email, amount...: never null
             rng = rng_for(self.seed, (key, "value"))
             if rng.randrange(_NULL_ODDS) == 0:
                 return None
