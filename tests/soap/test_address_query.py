@@ -171,3 +171,25 @@ def test_ctk_serve_announces_and_zeep_calls_over_loopback(tmp_path: Path) -> Non
     announced = "SOAP 1.1, Isapi/CrmPort (POST to ?Service=Crm, WSDL also at ?Service=Crm&wsdl)"
     assert f"{announced} at {server.url}/ws/api.asmx" in log
     assert "(WSDL: /ws/api.asmx?wsdl)" in log
+
+
+def test_zeep_follows_the_imports_of_the_wsdl_read_at_address_and_wsdl(tmp_path: Path) -> None:
+    schema = """<?xml version="1.0"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:aq" elementFormDefault="qualified">
+  <xs:element name="GetOrder"><xs:complexType><xs:sequence><xs:element name="id" type="xs:string"/>
+  </xs:sequence></xs:complexType></xs:element>
+  <xs:element name="GetOrderResponse"><xs:complexType><xs:sequence><xs:element name="id" type="xs:string"/>
+  <xs:element name="total" type="xs:int"/></xs:sequence></xs:complexType></xs:element>
+</xs:schema>
+"""
+    (tmp_path / "orders-types.xsd").write_text(schema, encoding="utf-8")
+    text = _wsdl([("Orders", "GetOrder", "http://vendor.example/isapi/svc.dll?Impl=Orders")])
+    start, end = text.index("<types>"), text.index("</types>") + len("</types>")
+    imported = '<types><xs:schema><xs:import namespace="urn:aq" schemaLocation="orders-types.xsd"/></xs:schema></types>'
+    path = tmp_path / "orders.wsdl"
+    path.write_text(text[:start] + imported + text[end:], encoding="utf-8")
+    transport = MockZeepTransport(_mock(path))
+    client = zeep.Client("http://ctk.mock/isapi/svc.dll?Impl=Orders&wsdl", transport=transport)  # type: ignore[no-untyped-call]
+    assert client.service.GetOrder(id="O-9").id == "O-9"
+    fetched = [(r.path, r.query) for r in transport.requests if r.method == "GET"]
+    assert fetched == [("/isapi/svc.dll", "Impl=Orders&wsdl"), ("/isapi/svc.dll", "xsd=orders-types")]
