@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from graphql import build_schema, execute_sync, introspection_from_schema, parse
 
-from tests.support.cli import ctk
+from tests.support.cli import ctk, run_ctk
 from toolkit.errors import ParseError
 from toolkit.exchange import Request
 from toolkit.graphql.load import GraphQLContract
@@ -74,7 +74,9 @@ def test_comma_and_space_separated_implements_load_with_a_warning_each(tmp_path:
         ("legacy.graphql", 3, 28),  # at `Named`, the interface the pre-2018 separator introduces
         ("legacy.graphql", 7, 27),
     ]
-    assert "implements Node & Named" in repairs[0].message
+    assert "`Node, Named` in an implements list has no `&`" in repairs[0].message
+    assert "`Node Named` in an implements list" in repairs[1].message
+    assert "read as `Node & Named`" in repairs[1].message
     answer = _ask(contract, "{ user { id name } team { id } }")
     assert set(answer["data"]["user"]) == {"id", "name"}
 
@@ -270,3 +272,28 @@ def test_ctk_lint_lists_each_repair_with_its_place(tmp_path: Path) -> None:
     assert code == 0, out
     assert out.count("repaired:") == 2
     assert "legacy.graphql:3:28" in out and "legacy.graphql:7:27" in out
+    served = run_ctk("serve", str(legacy), "--check", cwd=tmp_path)  # ctk serve logs each repair at compile
+    assert served.returncode == 0, served.stderr
+    assert served.stderr.count("repaired:") == 2
+    assert "legacy.graphql:3:28: repaired: `Node, Named`" in served.stderr
+
+
+def test_sdl_gets_the_same_schema_repairs_placed_by_line(tmp_path: Path) -> None:
+    path = tmp_path / "vendor.graphql"
+    path.write_text(
+        "enum Color { RED GREEN }\n"
+        "interface Node { legacyId: String }\n"
+        "type Widget implements Node {\n"
+        '  legacyId: String @deprecated(reason: "Use id.")\n'
+        '  color(tone: Color = "RED"): Color\n'
+        "}\n"
+        "type Query { widget: Widget }\n"
+    )
+    contract = _load(path)
+    places = {(Path(p.location.file).name, p.location.line): p.message for p in _repairs(contract)}
+    assert places.keys() == {("vendor.graphql", 4), ("vendor.graphql", 5)}
+    assert "Widget.legacyId is deprecated" in places["vendor.graphql", 4]
+    assert "read as RED" in places["vendor.graphql", 5]
+    answer = _ask(contract, "{ widget { legacyId color } }")
+    assert set(answer["data"]["widget"]) == {"legacyId", "color"}
+    assert answer["extensions"]["ctk"]["deprecated"] == ["Widget.legacyId"]

@@ -91,8 +91,8 @@ def legacy_implements(text: str, name: str) -> tuple[str, list[Repair]]:
             inserts.append(previous.end)
             repairs.append(
                 Repair(
-                    f"`implements {previous.value} {token.value}` separates interfaces without `&` (SDL before "
-                    f"2018); read as `implements {previous.value} & {token.value}`",
+                    f"`{text[previous.start : token.end]}` in an implements list has no `&` (SDL before 2018); "
+                    f"read as `{previous.value} & {token.value}`",
                     line=token.line,
                     column=token.column,
                 )
