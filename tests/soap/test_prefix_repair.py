@@ -42,7 +42,7 @@ def _wsdl(prefix: str = "soap", declarations: str = "", binding_declarations: st
   <message name="PingOut"><part name="p" element="tns:PingResponse"/></message>
   <portType name="RepairType"><operation name="Ping"><input message="tns:PingIn"/>
     <output message="tns:PingOut"/></operation></portType>
-  <binding name="RepairBinding" type="tns:RepairType">
+  <binding name="RepairBinding" type="tns:RepairType" {binding_declarations}>
     {extra}
     <{p}:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>
     <operation name="Ping"><{p}:operation soapAction="urn:pr/Ping"/>
@@ -88,6 +88,15 @@ def test_a_prefix_declared_elsewhere_takes_that_namespace(tmp_path: Path) -> Non
     contract = _load(_write(tmp_path, _wsdl("soap", extra=extra)))
     assert contract.operations[0].soap_version == "1.2"  # type: ignore[attr-defined]
     assert _SOAP12 in contract.warnings[0].message
+
+
+def test_only_the_undeclared_uses_are_repaired_and_counted(tmp_path: Path) -> None:
+    # the binding declares soap: for itself; the port's soap:address (line 22) was left without it
+    contract = _load(_write(tmp_path, _wsdl("soap", binding_declarations=f'xmlns:soap="{_SOAP11}"')))
+    (warning,) = contract.warnings
+    assert warning.location.line == 22
+    assert "more use" not in warning.message and _SOAP11 in warning.message
+    assert contract.operations[0].address == "http://vendor.example/repair"  # type: ignore[attr-defined]
 
 
 def test_a_prefix_declared_to_two_namespaces_elsewhere_is_ambiguous(tmp_path: Path) -> None:

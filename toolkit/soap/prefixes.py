@@ -26,7 +26,7 @@ import re
 from lxml import etree
 
 from toolkit.model import Location, Problem, Severity
-from toolkit.soap.xml import ROOT_START, UNDECLARED_PREFIX, source_line
+from toolkit.soap.xml import ROOT_START, UNDECLARED_PREFIX, safe_parser, source_line
 from toolkit.sources import Source
 
 SOAP11 = "http://schemas.xmlsoap.org/wsdl/soap/"
@@ -48,6 +48,7 @@ _PLACES = {
 }
 _MAX_REPAIRS = 4  # prefixes repaired in one document: a WSDL missing more is not one slip
 _ROOT_NAME = re.compile(rb"[^\s/>]+")
+_MARKER = "urn:ctk:undeclared-prefix:"  # the namespace a repaired prefix gets in the pass that finds its uses
 
 
 class PrefixRepairs:
@@ -57,6 +58,7 @@ class PrefixRepairs:
     def __init__(self, source: Source) -> None:
         self.source = source
         self.repaired: dict[str, str] = {}  # prefix -> the namespace declared for it
+        self.original = source.data
         self.warnings: list[Problem] = []
 
     def attempt(self, data: bytes, message: str) -> bytes | None:
@@ -71,22 +73,20 @@ class PrefixRepairs:
         root = ROOT_START.search(data)
         if namespace is None or root is None:
             return None
-        name = _ROOT_NAME.match(data, root.start() + 1)
-        if name is None:
+        if _ROOT_NAME.match(data, root.start() + 1) is None:
             return None
         self.repaired[prefix] = namespace
-        declaration = f' xmlns:{prefix}="{namespace}"'.encode()
-        return data[: name.end()] + declaration + data[name.end() :]
+        return _declared(self.original, self.repaired)
 
-    def check(self, root: etree._Element) -> etree._Element | None:
+    def check(self) -> etree._Element | None:
         """The first element the repairs gave a namespace that is not a SOAP binding element in its place, else
-        None, having recorded one warning per repaired prefix, at its first use."""
+        None, having recorded one warning per repaired prefix, at its first use. The uses are found by one more
+        parse (the same safe parser) where each repaired prefix is declared to a marker namespace of its own,
+        so an element that declares the prefix itself is not counted."""
+        markers = {prefix: f"{_MARKER}{prefix}" for prefix in self.repaired}
+        marked = etree.fromstring(_declared(self.original, markers), parser=safe_parser())
         for prefix, namespace in self.repaired.items():
-            used = [
-                element
-                for element in root.iter(f"{{{namespace}}}*")
-                if element.prefix == prefix and _declared_at_root(element, prefix, namespace)
-            ]
+            used: list[etree._Element] = list(marked.iter(f"{{{markers[prefix]}}}*"))
             misplaced = next((element for element in used if not _in_place(element)), None)
             if misplaced is not None:
                 self.warnings = []
@@ -116,17 +116,15 @@ def _meant(prefix: str, data: bytes) -> str | None:
     return _CONVENTIONAL.get(prefix.lower())
 
 
-def _declared_at_root(element: etree._Element, prefix: str, namespace: str) -> bool:
-    """Whether ``element`` takes ``prefix`` from the root's (injected) declaration, not a closer one."""
-    node = element
-    while node is not None:
-        parent = node.getparent()
-        if parent is None:
-            return True
-        if node.nsmap.get(prefix) != parent.nsmap.get(prefix):
-            return False  # declared on this element or below the root
-        node = parent
-    return True
+def _declared(data: bytes, declarations: dict[str, str]) -> bytes:
+    """``data`` with ``xmlns:prefix="namespace"`` added to the root's start tag (right after its name, so no
+    line moves); ``attempt`` has checked that the root and its name are found."""
+    root = ROOT_START.search(data)
+    assert root is not None
+    name = _ROOT_NAME.match(data, root.start() + 1)
+    assert name is not None
+    added = "".join(f' xmlns:{prefix}="{namespace}"' for prefix, namespace in declarations.items()).encode()
+    return data[: name.end()] + added + data[name.end() :]
 
 
 def _in_place(element: etree._Element) -> bool:
@@ -136,5 +134,6 @@ def _in_place(element: etree._Element) -> bool:
     local = etree.QName(element).localname
     parent_tag = etree.QName(parent)
     if local == "headerfault":  # under soap:header
-        return parent_tag.namespace in (SOAP11, SOAP12) and parent_tag.localname == "header"
+        namespace = parent_tag.namespace or ""
+        return parent_tag.localname == "header" and (namespace in (SOAP11, SOAP12) or namespace.startswith(_MARKER))
     return parent_tag.namespace == WSDL and parent_tag.localname in _PLACES.get(local, set())

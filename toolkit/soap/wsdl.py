@@ -101,7 +101,7 @@ def parse_repairing(source: Source, warnings: list[Problem]) -> etree._Element:
     (``prefixes``); each repair is appended to ``warnings``."""
     repairs = PrefixRepairs(source)
     root = parse_xml(source, repairs.attempt)
-    misplaced = repairs.check(root) if repairs.repaired else None
+    misplaced = repairs.check() if repairs.repaired else None
     if misplaced is not None:
         raise ParseError(
             f"invalid XML: namespace prefix {misplaced.prefix} on {etree.QName(misplaced).localname} is not defined"

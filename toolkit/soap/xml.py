@@ -26,7 +26,7 @@ UNDECLARED_PREFIX = re.compile(
 _MAX_ATTEMPTS = 5
 
 
-def _safe_parser() -> etree.XMLParser:
+def safe_parser() -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -63,7 +63,7 @@ def parse_xml(source: Source, repair: Callable[[bytes, str], bytes | None] | Non
     attempts = 0
     while True:
         try:
-            root = etree.fromstring(data, parser=_safe_parser(), base_url=source.uri)
+            root = etree.fromstring(data, parser=safe_parser(), base_url=source.uri)
             break
         except etree.XMLSyntaxError as exc:
             message = re.sub(r",? line \d+, column \d+$", "", exc.msg or "syntax error")
