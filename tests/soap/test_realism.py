@@ -42,6 +42,17 @@ WSDL = f"""<?xml version="1.0"?>
           </xs:sequence>
         </xs:complexType>
       </xs:element>
+      <xs:element name="Charge">
+        <xs:complexType>
+          <xs:sequence>
+            <xs:element name="amount" type="xs:long"/>
+            <xs:element name="amountCaptured" type="xs:long"/>
+            <xs:element name="amountRefunded" type="xs:long" minOccurs="0"/>
+            <xs:element name="createdAt" type="xs:dateTime"/>
+            <xs:element name="updatedAt" type="xs:dateTime"/>
+          </xs:sequence>
+        </xs:complexType>
+      </xs:element>
     </xs:schema>
   </types>
   <message name="In"><part name="parameters" element="tns:Customer"/></message>
@@ -105,6 +116,20 @@ def test_an_address_is_whole(contract: SoapContract) -> None:
                 "Line1", "Line2", "City", "PostalCode", "Country"
             ]  # fmt: skip
             assert all(part.text for part in address)
+
+
+def test_amount_parts_stay_within_the_amount_and_created_precedes_updated(contract: SoapContract) -> None:
+    assert contract.definitions is not None
+    generator = XsdGenerator(contract.definitions, seed=0)
+    validator = XsdValidator.from_definitions(contract.definitions)
+    rng = random.Random(9)
+    for _ in range(DRAWS):
+        charge = generator.element(f"{{{TNS}}}Charge", rng)
+        assert validator.validate(charge) == []
+        text = {etree.QName(child).localname: child.text or "" for child in charge}
+        assert int(text["amountCaptured"]) <= int(text["amount"]), text
+        assert int(text.get("amountRefunded", "0")) <= int(text["amount"]), text
+        assert text["createdAt"] <= text["updatedAt"], text
 
 
 def test_same_seed_same_bytes(contract: SoapContract) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from toolkit.fake import NULL_SHARE, Fake, filled_kind
+from toolkit.fake import MONEY_TAILS, NULL_SHARE, Fake, filled_kind, snake
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock.problem import clip
 from toolkit.soap.generate.errors import XsdGenerationError, XsdGenerationLimitError
@@ -199,6 +199,7 @@ class TypeGen:
     mixed: bool = False
     array: ArrayGen | None = None
     _cost: int | None = None
+    _cohere: Coherence | None = None  # the relations its children's names make obvious, found on first fill
 
     def fill(self, draw: Draw, element: etree._Element, depth: int, local: str, fixed: str | None = None) -> None:
         for attribute in self.attributes:
@@ -218,6 +219,10 @@ class TypeGen:
             if self.mixed and not draw.minimal and draw.rng.random() < 0.3:
                 element.text = draw.fake.word(draw.rng)
             self.content.emit(draw, element, depth)
+            if self._cohere is None:
+                self._cohere = Coherence.of(self.content)
+            if self._cohere.active:
+                self._cohere.apply(element)
 
     def cost(self, depth: int = 0) -> int:
         if self._cost is None:
@@ -226,6 +231,85 @@ class TypeGen:
             self._cost = _EXPENSIVE  # in progress: a recursive type counts as expensive
             self._cost = self.content.cost(depth + 1) if self.content is not None and self.array is None else 0
         return self._cost
+
+
+@dataclass(eq=False)
+class Coherence:
+    """Relations the child elements' names make obvious: ``amountCaptured`` is at most ``amount``, ``created``
+    is not after ``updated``. Applied on the text written; a value the swap or copy makes invalid for its own
+    type is caught by the validator every instance passes, and the instance drawn again."""
+
+    amount: str | None = None
+    parts: tuple[str, ...] = ()
+    created: str | None = None
+    updated: str | None = None
+    active: bool = False
+
+    @classmethod
+    def of(cls, content: Node) -> Coherence:
+        """Found once per complex type; only between elements of one named type, so that a copy or a swap
+        keeps every value valid for its type (patterns included, which the generator vets itself)."""
+        decls: dict[str, ElementDecl] = {}
+        stack = [content]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ElementParticle):
+                decls.setdefault(snake(node.decl._local), node.decl)
+            elif isinstance(node, SequenceNode):
+                stack.extend(node.parts)
+            elif isinstance(node, ChoiceNode):
+                stack.extend(node.branches)
+
+        def same_type(one: ElementDecl | None, other: ElementDecl | None) -> bool:
+            return (
+                one is not None
+                and other is not None
+                and one.type_name is not None
+                and (one.type_name == other.type_name)
+            )
+
+        amount = decls.get("amount")
+        parts = tuple(decl.tag for key, decl in decls.items()
+                      if key.startswith("amount_") and key[len("amount_"):] in MONEY_TAILS
+                      and same_type(decl, amount))  # fmt: skip
+        created = next((decls[key] for key in _CREATED if key in decls), None)
+        updated = next((decls[key] for key in _UPDATED if key in decls), None)
+        if not same_type(created, updated):
+            created = updated = None
+        active = bool(parts) or created is not None
+        return cls(
+            amount.tag if amount is not None and parts else None,
+            parts,
+            created.tag if created is not None else None,
+            updated.tag if updated is not None else None,
+            active,
+        )
+
+    def apply(self, element: etree._Element) -> None:
+        if self.amount is not None and self.parts:
+            total = element.find(self.amount)
+            if total is not None and total.text:
+                for tag in self.parts:
+                    part = element.find(tag)
+                    if part is not None and part.text and _above(part.text, total.text):
+                        part.text = total.text
+        if self.created is not None and self.updated is not None:
+            first, last = element.find(self.created), element.find(self.updated)
+            if first is not None and last is not None and first.text and last.text:
+                a, b = first.text, last.text
+                if len(a) == len(b) >= 10 and a[4:5] == "-" == b[4:5] and a > b:
+                    first.text, last.text = b, a
+
+
+_CREATED = ("created", "created_at", "created_date", "creation_date", "date_created", "created_on")
+_UPDATED = ("updated", "updated_at", "modified", "modified_at", "last_modified", "date_modified", "last_updated")
+
+
+def _above(value: str, bound: str) -> bool:
+    try:
+        return float(value) > float(bound)
+    except ValueError:
+        return False
 
 
 def _no_substitutes() -> list[ElementDecl]:
