@@ -171,11 +171,12 @@ class FormArrays:
             if "array" not in _types(parameter, resolver, uri):
                 continue
             items = parameter.get("items")
+            item_types = _types(resolver.deref(items, uri)[0], resolver, uri) if items else ()
+            if "file" in item_types:
+                continue  # uploads (off-spec, but published): a file's content is never split
             collection_format = str(parameter.get("collectionFormat") or "csv")
             split = ItemSplit(
-                _COLLECTION_SEPARATORS.get(collection_format, ","),
-                _types(resolver.deref(items, uri)[0], resolver, uri) if items else (),
-                item_split(items, resolver, uri),
+                _COLLECTION_SEPARATORS.get(collection_format, ","), item_types, item_split(items, resolver, uri)
             )
             fields[parameter["name"]] = (split, collection_format == "multi")
         return cls(fields) if fields else None
