@@ -8,14 +8,20 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
 
+from toolkit.limits import DEFAULT_LIMITS
 from toolkit.load import load_contract
 from toolkit.mock.envelope import MockEnvelope
 from toolkit.mock.transport import MockTransport
+from toolkit.openapi.jsonschema import SchemaValidators
+from toolkit.openapi.load import OpenAPIContract
 from toolkit.openapi.mock.handler import OpenAPIMock, OpenAPIMockOptions
+from toolkit.openapi.mock.parameters import ParameterReader, compile_parameters
+from toolkit.openapi.mock.violations import Violations
 
 BASE = "https://api.example.com/v1"
 
@@ -179,6 +185,24 @@ def test_nested_items_split_by_their_own_collection_format(swagger2: httpx.Clien
     # [[1], [2, 3]]: the inner array is under minItems 2, which only a split could tell
     assert _errors(swagger2.get("/things", params={"m": "1,2|3"})) == [("query", "m", "/0")]
     assert _errors(swagger2.get("/things", params={"m": "1|2,3|y"})) == [("query", "m", "/1/1")]
+
+
+def test_query_values_are_typed_item_by_item(tmp_path: Path) -> None:
+    """What the validator accepted above is the typed value itself (query values are not echoed)."""
+    path = tmp_path / "contract.json"
+    path.write_text(json.dumps(SWAGGER2))
+    contract = load_contract(path)
+    assert isinstance(contract, OpenAPIContract) and contract.resolver is not None
+    raw = SWAGGER2["paths"]["/things"]["get"]["parameters"]  # type: ignore[index]
+    compiled = compile_parameters(raw, contract.resolver.root_uri, "", contract.resolver, SchemaValidators(contract))
+    query = "ids=1,2&multi=3&multi=4&piped=5|6&spaced=true+false&tabbed=1.5%092&m=1|2,3|4"
+    found = Violations(DEFAULT_LIMITS)
+    values = ParameterReader(compiled).read({}, parse_qsl(query), (("x-piped", "7|8"),), dict, found)
+    assert not found, found.errors()
+    assert values == {
+        "ids": [1, 2], "multi": [3, 4], "piped": [5, 6], "spaced": [True, False], "tabbed": [1.5, 2],
+        "m": [[1, 2], [3, 4]], "X-Piped": [7, 8],
+    }  # fmt: skip
 
 
 # -- header and path --------------------------------------------------------------------------------
