@@ -297,3 +297,10 @@ def test_sdl_gets_the_same_schema_repairs_placed_by_line(tmp_path: Path) -> None
     answer = _ask(contract, "{ widget { legacyId color } }")
     assert set(answer["data"]["widget"]) == {"legacyId", "color"}
     assert answer["extensions"]["ctk"]["deprecated"] == ["Widget.legacyId"]
+
+
+def test_sdl_no_lexer_reads_is_refused_as_before(tmp_path: Path) -> None:
+    path = tmp_path / "bad.graphql"
+    path.write_text("interface A { x: Int }\ninterface B { x: Int }\ntype Query implements A, B { x: Int }\n~\n")
+    with pytest.raises(ParseError, match="Unexpected Name 'B'"):  # the first error, not the lexer's
+        _load(path)

@@ -126,7 +126,7 @@ def _sdl_problems(found: list[repairs.Repair], fallback: str) -> list[Problem]:
             location = Location(node.loc.source.name, place.line, place.column)
         else:
             location = Location(fallback, repair.line, repair.column)
-        problems.append(Problem(Severity.WARNING, location, f"repaired: {repair.message}"))
+        problems.append(Problem(Severity.WARNING, location, repairs.REPAIRED + repair.message))
     return problems
 
 
@@ -171,7 +171,7 @@ def load_introspection(
             pointer = pointers.of(repair.coordinate)
             line = lines.line(pointer) if lines is not None else None
             problems.append(
-                Problem(Severity.WARNING, Location(source.name, line, path=pointer), f"repaired: {repair.message}")
+                Problem(Severity.WARNING, Location(source.name, line, path=pointer), repairs.REPAIRED + repair.message)
             )
         contract.warnings = tuple(problems)
     return contract

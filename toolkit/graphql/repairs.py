@@ -37,6 +37,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLSyntaxError,
     Lexer,
     ListValueNode,
     Node,
@@ -60,6 +61,9 @@ _DEFINITION_KEYWORDS = frozenset(
 )
 
 
+REPAIRED = "repaired: "  # how each repair's warning begins
+
+
 @dataclass(frozen=True, slots=True)
 class Repair:
     """One repair: where (an SDL node, or a schema coordinate a placer turns into a place) and what was done."""
@@ -79,6 +83,23 @@ def serving_errors(schema: GraphQLSchema) -> list[GraphQLError]:
 def legacy_implements(text: str, name: str) -> tuple[str, list[Repair]]:
     """``text`` with each pre-2018 ``implements`` separator (a comma or a space) made ``&``, keeping every line
     and, where the separator is a space or a comma, every column; the text unchanged when it has none."""
+    try:
+        inserts, repairs = _legacy_separators(text, name)
+    except GraphQLSyntaxError:  # a character no GraphQL token starts with: nothing to repair, the parse error stands
+        return text, []
+    if not inserts:
+        return text, []
+    parts: list[str] = []
+    start = 0
+    for offset in inserts:
+        parts.append(text[start:offset])
+        parts.append("&")
+        start = offset + 1 if text[offset : offset + 1] in (" ", "\t", ",") else offset
+    parts.append(text[start:])
+    return "".join(parts), repairs
+
+
+def _legacy_separators(text: str, name: str) -> tuple[list[int], list[Repair]]:
     lexer = Lexer(GraphQLSource(text, name))
     inserts: list[int] = []  # offsets where an ``&`` goes: over a space/tab/comma, else before the character
     repairs: list[Repair] = []
@@ -91,7 +112,7 @@ def legacy_implements(text: str, name: str) -> tuple[str, list[Repair]]:
             inserts.append(previous.end)
             repairs.append(
                 Repair(
-                    f"`{text[previous.start : token.end]}` in an implements list has no `&` (SDL before 2018); "
+                    f"`{_written(text, previous, token)}` in an implements list has no `&` (SDL before 2018); "
                     f"read as `{previous.value} & {token.value}`",
                     line=token.line,
                     column=token.column,
@@ -114,20 +135,12 @@ def legacy_implements(text: str, name: str) -> tuple[str, list[Repair]]:
             listing = 0
         before = [*before[-1:], token]
         token = lexer.advance()
-    if not inserts:
-        return text, []
-    parts: list[str] = []
-    start = 0
-    for offset in inserts:
-        parts.append(text[start:offset])
-        if text[offset : offset + 1] in (" ", "\t", ","):
-            parts.append("&")
-            start = offset + 1
-        else:
-            parts.append("&")
-            start = offset
-    parts.append(text[start:])
-    return "".join(parts), repairs
+    return inserts, repairs
+
+
+def _written(text: str, first: Any, last: Any) -> str:
+    written = text[first.start : last.end]
+    return written if len(written) <= 80 and "#" not in written else f"{first.value} {last.value}"
 
 
 def repeated_fields(document: DocumentNode) -> tuple[DocumentNode, list[Repair]]:

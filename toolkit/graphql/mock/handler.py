@@ -58,7 +58,7 @@ from toolkit.graphql.mock.over_http import (
     refusal_response,
 )
 from toolkit.graphql.mock.resolve import Resolvers
-from toolkit.graphql.repairs import serving_errors
+from toolkit.graphql.repairs import REPAIRED, serving_errors
 from toolkit.mock.compiled import Endpoint
 from toolkit.mock.deprecation import deprecation_headers
 from toolkit.mock.memo import Memo
@@ -133,7 +133,7 @@ class GraphQLMock:
                 hint="run `ctk lint` on the contract; every type it uses must be defined",
             )
         for warning in contract.warnings:
-            if warning.message.startswith("repaired: "):
+            if warning.message.startswith(REPAIRED):
                 log.warning("%s: %s", warning.location, warning.message)
         self.contract = contract
         self.schema = contract.schema
