@@ -115,6 +115,15 @@ def test_an_identical_repeated_field_is_kept_once_with_a_warning(tmp_path: Path)
     assert set(_ask(contract, "{ shop { name } }")["data"]["shop"]) == {"name"}
 
 
+def test_a_field_an_extension_repeats_identically_is_kept_once(tmp_path: Path) -> None:
+    path = tmp_path / "repeat.graphql"
+    path.write_text("type Query { shop: Shop }\ntype Shop { id: ID name: String }\nextend type Shop { name: String }\n")
+    contract = _load(path)
+    (repair,) = _repairs(contract)
+    assert (repair.location.line, repair.location.column) == (3, 20)
+    assert set(_ask(contract, "{ shop { id name } }")["data"]["shop"]) == {"id", "name"}
+
+
 def test_a_different_repeated_field_is_still_refused(tmp_path: Path) -> None:
     from toolkit.errors import LoadError
 

@@ -144,22 +144,21 @@ def _written(text: str, first: Any, last: Any) -> str:
 
 
 def repeated_fields(document: DocumentNode) -> tuple[DocumentNode, list[Repair]]:
-    """``document`` without each field a type definition repeats identically (the first kept); a repeated field
-    that differs is kept, for graphql-core to refuse."""
+    """``document`` without each field a type repeats identically, in its definition or an extension (the first
+    kept); a repeated field that differs is kept, for graphql-core to refuse."""
     repairs: list[Repair] = []
     definitions = []
+    first: dict[tuple[str, str], str] = {}  # each field as first printed, by type (definitions and extensions)
     for definition in document.definitions:
         fields = getattr(definition, "fields", None)
         kept: list[Any] = []
-        first: dict[str, str] = {}
         for field in fields or ():
-            name = field.name.value
+            key = (definition.name.value, field.name.value)  # type: ignore[attr-defined]
             printed = print_ast(field)
-            if first.get(name) == printed:
-                type_name = definition.name.value  # type: ignore[attr-defined]
-                repairs.append(Repair(f"{type_name}.{name} is defined twice, identically; one copy kept", node=field))
+            if first.get(key) == printed:
+                repairs.append(Repair(f"{'.'.join(key)} is defined twice, identically; one copy kept", node=field))
                 continue
-            first.setdefault(name, printed)
+            first.setdefault(key, printed)
             kept.append(field)
         if fields and len(kept) != len(fields):
             definition = dataclasses.replace(definition, fields=tuple(kept))  # type: ignore[call-arg]
