@@ -1,4 +1,5 @@
-"""Linting GraphQL schemas: graphql-core's schema validation, placed by file and line; and what the mock
+"""Linting GraphQL schemas: graphql-core's schema validation, placed by file and line (less what the loader's
+repairs tolerate: those are the contract's warnings, each with its place, see ``repairs``); and what the mock
 cannot fill (lists of lists nested deeper than the levels its limits let it fill)."""
 
 from __future__ import annotations

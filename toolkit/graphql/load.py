@@ -2,6 +2,9 @@
 
 The operations of a GraphQL API are the fields of its root types (Query, Mutation,
 Subscription): those are what a client can call, and what a vendor can remove or deprecate.
+
+What vendors publish that graphql-core refuses is repaired on the way (``repairs``), each repair a warning with
+its place: file:line for SDL, a JSON pointer (and its line) for an introspection result.
 """
 
 from __future__ import annotations
