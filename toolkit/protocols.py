@@ -73,6 +73,7 @@ TABLE: tuple[ProtocolEntry, ...] = (
             "mock": "toolkit.openapi.mock.handler:OpenAPIMock",
             "diff": "toolkit.openapi.diff.compare:diff",
         },
+        frozenset({"webhook_secret_env"}),
     ),
     ProtocolEntry(
         ContractProtocol.SOAP,

@@ -50,6 +50,7 @@ MOCK_SETTINGS: dict[str, type] = {
     "max_tokens": int,
     "max_introspection_cost": int,
     "introspection": bool,
+    "webhook_secret_env": str,  # the environment variable holding the secret webhook events are signed with
 }
 _VENDOR_KEYS = {"sandbox_url", "graphql_endpoint", "wsdl_url", "auth"}
 # Each kind of credential and its keys, all required; *_env keys name environment variables (values never live here).
@@ -85,7 +86,7 @@ class Api:
     published: str | None = None  # a URL, or a path relative to the workspace root
     mirrors: dict[str, str] = field(default_factory=dict)
     vendor: Vendor | None = None
-    mock: dict[str, int | bool] = field(default_factory=dict)  # [apis.NAME.mock]: the mock's limits and switches
+    mock: dict[str, int | bool | str] = field(default_factory=dict)  # [apis.NAME.mock]: limits, switches, env names
     state: bool = False  # keep what clients create, read back, update and delete (inferred from the contract)
     # [apis.NAME.faults] and [apis.NAME.rate_limit], as written: the sandbox checks them when it builds its layers
     # (toolkit.sandbox.faults, toolkit.sandbox.rate_limit), naming this file and the key
@@ -279,11 +280,14 @@ def _api(name: str, table: Any, root: Path, where: str) -> Api:
     )
 
 
-def _mock_settings(table: dict[str, Any], prefix: str, where: str) -> dict[str, int | bool]:
+def _mock_settings(table: dict[str, Any], prefix: str, where: str) -> dict[str, int | bool | str]:
     _known_keys(table, set(MOCK_SETTINGS), prefix, where)
-    settings: dict[str, int | bool] = {}
+    settings: dict[str, int | bool | str] = {}
     for key, value in table.items():
-        if MOCK_SETTINGS[key] is bool:
+        if MOCK_SETTINGS[key] is str:  # *_env: an environment variable's name; its value never lives here
+            if not isinstance(value, str) or not _ENV_NAME.match(value):
+                raise ConfigError(f"{prefix}{key} must name an environment variable (A-Z, 0-9, _)", where=where)
+        elif MOCK_SETTINGS[key] is bool:
             if not isinstance(value, bool):
                 raise ConfigError(f"{prefix}{key} must be true or false", where=where)
         elif not isinstance(value, int) or isinstance(value, bool) or value < 1:

@@ -8,15 +8,26 @@ a flood of admin requests must not grow memory. Redirects are not followed (a re
 host could otherwise bounce the event to one that is not), the receiver's answer is read only up to
 ``MAX_ANSWER`` bytes, and each destination is checked against the ``DestinationPolicy`` when it is queued
 (the policy reads the URL's host with httpx's own parser, so the client sends to the host that was checked).
+
+Events are signed by ``WebhookSigner`` when a signing secret is configured (its environment variable's name
+in ``MockOptions.webhook_secret_env``): Stripe's documented scheme, ``t=<unix seconds>,v1=<hex
+HMAC-SHA256(secret, "<t>.<body>")>``, in the header the contract names like a signature (``Stripe-Signature``,
+``X-Hub-Signature-256``, ``Webhook-Signature``…), else in ``Ctk-Signature``. The secret is read once and
+never shown: not in a log line, an error, a repr, or any header but as its HMAC.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
+import os
+import time
 from typing import TYPE_CHECKING
 
 from toolkit.destinations import DestinationPolicy, redact
+from toolkit.errors import ConfigError
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock.request_log import MAX_PATH, shorten
 
@@ -29,6 +40,66 @@ log = logging.getLogger("ctk.mock")
 QUEUE_FACTOR = 10  # events waiting per sender before new ones are dropped
 MAX_ANSWER = 64 * 1024  # bytes of a receiver's answer read (and thrown away) so its connection can be reused
 DROP_LOG_EVERY = 100  # after the first, one warning per this many dropped events
+
+
+SIGNATURE_HEADER = "ctk-signature"  # where the signature goes when the contract declares no signature header
+SIGNATURE_TOLERANCE = 300  # seconds a receiver should accept a signature's timestamp for (Stripe's default)
+
+
+def is_signature_header(name: str) -> bool:
+    """A header named like a webhook signature: ``Stripe-Signature``, ``X-Hub-Signature-256``, ``X-Signature``."""
+    return "signature" in name.lower()
+
+
+class WebhookSigner:
+    """Signs event bodies with a secret read from an environment variable: ``t=<unix>,v1=<hex HMAC-SHA256>``
+    over ``f"{t}.{body}"`` (Stripe's scheme). The secret is kept only here and never shown."""
+
+    __slots__ = ("_secret",)
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    @classmethod
+    def from_env(cls, variable: str | None, *, where: str = "webhook_secret_env") -> WebhookSigner | None:
+        """The signer for the secret in ``variable`` (None: no variable named); a named variable that is unset
+        or empty is a ``ConfigError`` naming the variable, never its value."""
+        if not variable:
+            return None
+        secret = os.environ.get(variable, "")
+        if not secret:
+            raise ConfigError(
+                f"the webhook signing secret's environment variable {variable} is not set",
+                where=where,
+                hint=f"export {variable}=<the secret the receiver verifies with>, or remove webhook_secret_env",
+            )
+        return cls(secret.encode("utf-8", "surrogatepass"))
+
+    def sign(self, body: bytes, timestamp: int | None = None) -> str:
+        moment = int(time.time()) if timestamp is None else timestamp
+        digest = hmac.new(self._secret, str(moment).encode() + b"." + body, hashlib.sha256).hexdigest()
+        return f"t={moment},v1={digest}"
+
+    def __repr__(self) -> str:
+        return "WebhookSigner(secret hidden)"
+
+
+def verify_signature(
+    secret: str | bytes, header: str, body: bytes, *, tolerance: int = SIGNATURE_TOLERANCE, now: float | None = None
+) -> bool:
+    """What a receiver does with a ``t=…,v1=…`` header: recompute the HMAC, compare in constant time, and
+    refuse a timestamp more than ``tolerance`` seconds away."""
+    key = secret.encode("utf-8", "surrogatepass") if isinstance(secret, str) else secret
+    fields = [part.partition("=") for part in header.split(",")]
+    stamps = [value for name, _, value in fields if name.strip() == "t"]
+    signatures = [value.strip() for name, _, value in fields if name.strip() == "v1"]
+    if len(stamps) != 1 or not stamps[0].strip().isdigit() or not signatures:
+        return False
+    moment = int(stamps[0])
+    if abs((time.time() if now is None else now) - moment) > tolerance:
+        return False
+    expected = hmac.new(key, str(moment).encode() + b"." + body, hashlib.sha256).hexdigest()
+    return any(hmac.compare_digest(expected, signature) for signature in signatures)
 
 
 class Deliverer:

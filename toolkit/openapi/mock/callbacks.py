@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from toolkit.documents import unescape_pointer_token
+from toolkit.errors import CtkError
 from toolkit.exchange import Request
 from toolkit.openapi.jsonschema import place
+from toolkit.openapi.mock.responses import HeaderSpec
 from toolkit.openapi.refs import Resolver
 
 _EXPRESSION = re.compile(r"\{(\$[^{}]+)\}")
@@ -27,6 +29,41 @@ class CallbackSpec:
     expression: str
     schema: Any
     schema_place: str
+    headers: tuple[HeaderSpec, ...] = ()  # the header parameters the receiver requires
+
+
+def event_headers(item: Any, operation: Any, uri: str, resolver: Resolver) -> tuple[HeaderSpec, ...]:
+    """The required header parameters of a webhook or callback operation (path-item ones too; the operation's
+    win on the same name): what the event must carry for its receiver to accept it."""
+    found: dict[str, HeaderSpec] = {}
+    for owner in (item, operation):
+        raw_parameters = owner.get("parameters") if isinstance(owner, dict) else None
+        for raw in raw_parameters if isinstance(raw_parameters, list) else ():
+            try:
+                parameter, parameter_uri = resolver.deref(raw, uri)
+            except CtkError:  # a broken reference must not stop the mock; lint reports it
+                continue
+            if not isinstance(parameter, dict) or parameter.get("in") != "header":
+                continue
+            name = parameter.get("name")
+            if not isinstance(name, str) or not name or name.lower() == "content-type":
+                continue
+            if not parameter.get("required"):
+                found.pop(name.lower(), None)
+                continue
+            schema = parameter.get("schema")
+            if schema is None and "type" in parameter:  # Swagger-style keywords on the parameter
+                schema = {k: v for k, v in parameter.items() if k not in {"name", "in", "required", "description"}}
+            example = parameter.get("example", schema.get("example") if isinstance(schema, dict) else None)
+            found[name.lower()] = HeaderSpec(
+                name=name,
+                required=True,
+                schema=schema if schema is not None else {"type": "string"},
+                schema_place=place(parameter_uri, ""),
+                example=example,
+                has_example=example is not None,
+            )
+    return tuple(found.values())
 
 
 def compile_callbacks(callbacks: Any, uri: str, resolver: Resolver) -> list[CallbackSpec]:
@@ -41,14 +78,17 @@ def compile_callbacks(callbacks: Any, uri: str, resolver: Resolver) -> list[Call
             item, item_uri = resolver.deref(raw_item, callback_uri)
             operation = item.get("post") or item.get("put") if isinstance(item, dict) else None
             schema = None
+            headers: tuple[HeaderSpec, ...] = ()
             if isinstance(operation, dict):
-                body, body_uri = resolver.deref(operation.get("requestBody"), item_uri)
+                operation, operation_uri = resolver.deref(operation, item_uri)
+                headers = event_headers(item, operation, operation_uri, resolver)
+                body, body_uri = resolver.deref(operation.get("requestBody"), operation_uri)
                 content = body.get("content") if isinstance(body, dict) else None
                 if isinstance(content, dict) and content:
                     entry = next(iter(content.values()))
                     schema = entry.get("schema") if isinstance(entry, dict) else None
                     item_uri = body_uri
-            out.append(CallbackSpec(str(name), str(expression), schema, place(item_uri, "")))
+            out.append(CallbackSpec(str(name), str(expression), schema, place(item_uri, ""), headers))
     return out
 
 

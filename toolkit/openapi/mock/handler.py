@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from toolkit.errors import CtkError
 from toolkit.exchange import Delivery, MockResult, Request, Response, Violation
 from toolkit.mock.compiled import Endpoint
+from toolkit.mock.deliver import WebhookSigner
 from toolkit.mock.memo import Memo
 from toolkit.mock.options import MockOptions
 from toolkit.mock.problem import clip, problem_document, problem_response
@@ -43,7 +44,7 @@ from toolkit.openapi.mock.answers import (
 )
 from toolkit.openapi.mock.bodies import DecodedBody
 from toolkit.openapi.mock.callbacks import expand_expression
-from toolkit.openapi.mock.events import Events
+from toolkit.openapi.mock.events import Events, webhook_headers
 from toolkit.openapi.mock.operations import (
     CompiledOperation,
     OperationSlot,
@@ -103,7 +104,13 @@ class OpenAPIMock:
         mount = self.options.mount if self.options.mount is not None else mount_point(contract.servers[0])
         self.router: Router[OperationSlot] = Router(mount)
         self._slots: dict[str, OperationSlot] = {}
-        self.events = Events(webhooks_of(contract), self.generators, self.options.seed)
+        self.events = Events(
+            webhooks_of(contract),
+            self.generators,
+            self.options.seed,
+            headers=webhook_headers(contract),
+            signer=WebhookSigner.from_env(self.options.webhook_secret_env),
+        )
         # A header the contract declares (a parameter, an API key) is validated, so it belongs in the memo key.
         self._unkeyed_headers = _NOT_MEANINGFUL - declared_headers(contract)
         bound = self.options.cache_size
@@ -476,7 +483,11 @@ class OpenAPIMock:
         for callback in op.callbacks:
             url = expand_expression(callback.expression, request, decoded.value, query_items)
             if url and url.startswith(("http://", "https://")):
-                out.append(self.events.event(callback.name, url, callback.schema, callback.schema_place, request))
+                out.append(
+                    self.events.event(
+                        callback.name, url, callback.schema, callback.schema_place, request, callback.headers
+                    )
+                )
         return tuple(out)
 
     def webhook_event(self, name: str, url: str, request: Request | None = None) -> Delivery | None:

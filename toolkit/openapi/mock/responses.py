@@ -283,16 +283,18 @@ def generator_of(media: MediaResponse, generators: Generators) -> Generator:
 
 
 def header_values(spec: ResponseSpec, generators: Generators, rng: random.Random) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for header in spec.headers:
-        if header.has_example and header.example is not None:
-            value = header.example
-        else:
-            if header._generator is None:
-                header._generator = generators.generator(header.schema, header.schema_place, "response")
-            value = header._generator.generate(rng)
-        out.append((header.name.lower(), header_text(value)))
-    return out
+    return [(header.name.lower(), header_value(header, generators, rng)) for header in spec.headers]
+
+
+def header_value(header: HeaderSpec, generators: Generators, rng: random.Random) -> str:
+    """The header's example, else a value drawn from its schema, as header text."""
+    if header.has_example and header.example is not None:
+        value = header.example
+    else:
+        if header._generator is None:
+            header._generator = generators.generator(header.schema, header.schema_place, "response")
+        value = header._generator.generate(rng)
+    return header_text(value)
 
 
 def header_text(value: Any) -> str:
