@@ -99,7 +99,8 @@ def load_live_schema(endpoint: str, credentials: Credentials, *, limits: Limits 
     schema = introspection_schema(answer.document)
     if schema is None:
         raise introspection_refused(endpoint, answer.document, credentials)
-    return load_introspection(answer.source, schema)
+    # the repairs' warnings point into the answer: under "data" when the vendor wrapped it, as servers do
+    return load_introspection(answer.source, schema, pointer_prefix="/data" if schema is not answer.document else "")
 
 
 def _operation_ids(old: Contract, new: Contract) -> tuple[str, ...]:
