@@ -86,7 +86,8 @@ LIMIT_DOCS: dict[str, str] = {
     "max_multipart_parts": "parts of a multipart body; 413 beyond",
     "max_nesting": "nesting of JSON bodies, form brackets and GraphQL variables; 400 beyond",
     "max_echo_length": "characters of a request value echoed into an answer",
-    "max_xml_elements": "elements of a SOAP request envelope; more is a Client/Sender fault, before parsing",
+    "max_xml_elements": "elements of a SOAP request envelope or an OpenAPI XML request body; more is refused "
+    "before parsing (a Client/Sender fault, a 413)",
     "max_slow_pattern_values": "SOAP request values under contract patterns libxml2 matches by backtracking (up to "
     "~0.6 s each) and RE2 cannot check exactly; more is a Client/Sender fault, before libxml2 runs",
     "max_string_length": "generated string length; lint warns when a contract demands more",
