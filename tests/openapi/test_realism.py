@@ -152,6 +152,19 @@ def test_openapi_3_0_nullable_is_rarely_null(tmp_path: Path) -> None:
         assert sum(customer[field] is None for customer in customers) <= DRAWS // 10
 
 
+def test_optional_fields_a_person_expects_are_nearly_always_written_even_nested(tmp_path: Path) -> None:
+    person = {"type": "object", "properties": {"name": {"type": "string"}, "email": {"type": "string"}}}
+    nested = {"type": "object", "properties": {"order": {"type": "object", "properties": {"customer": person}}}}
+    contract = _contract(tmp_path, "3.1.0", {"Wrapper": {**nested, "required": ["order"]}})
+    generator = _generator(contract, "Wrapper")
+    rng = random.Random(2)
+    customers = [value["order"].get("customer") for value in (generator.generate(rng) for _ in range(DRAWS))]
+    found = [customer for customer in customers if customer is not None]
+    assert len(found) > DRAWS // 3
+    for field in ("name", "email"):  # at depth 2, where other optional properties are written one time in two
+        assert sum(field not in customer for customer in found) <= len(found) // 10, field
+
+
 def test_same_seed_same_bytes(contract: OpenAPIContract) -> None:
     def run(seed: int) -> str:
         generator = _generator(contract, "Customer", seed)

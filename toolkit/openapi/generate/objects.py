@@ -1,4 +1,5 @@
-"""Objects: required properties always, optional ones mostly (a realistic resource is populated).
+"""Objects: required properties always, optional ones mostly (a realistic resource is populated), and
+those a person expects filled (name, email, amount...) nearly always; an address whole.
 
 Direction matters here: a request never carries ``readOnly`` properties and a response never
 ``writeOnly`` ones, unless the schema requires them. Nesting is bounded: past two levels optional
@@ -76,6 +77,8 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
     # an address is all filled or absent: its optional parts are all written (and never null, see filled_kind)
     parts = {prop for prop in properties if prop != "address" and filled_kind(prop) == "address"}
     always = parts if len(parts) >= 2 else set()
+    # a field a person expects filled (name, email, amount...) is written 19 times in 20 where the object is
+    keen = {prop for prop in properties if filled_kind(prop)} - always
     cohere = _coherence(compiler, properties)
 
     def gen(rng: random.Random, depth: int) -> dict[str, Any]:
@@ -88,7 +91,11 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
             if make is None:
                 out[prop] = copy.deepcopy(fixed)
                 continue
-            if not needed and (prop not in always or depth >= max_depth) and rng.random() >= share:
+            if (
+                not needed
+                and (prop not in always or depth >= max_depth)
+                and (rng.random() >= (_KEEN if prop in keen and depth < max_depth else share))
+            ):
                 skipped.append((prop, make))
                 continue
             try:
@@ -134,6 +141,7 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
     return gen
 
 
+_KEEN = 0.95
 Fix = Callable[[dict[str, Any], random.Random], None]
 
 
