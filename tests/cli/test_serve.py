@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.support.cli import assert_refused_output, ctk
 from tests.support.files import write_file, write_workspace
@@ -76,6 +77,19 @@ mount = "/payments"
     code, _, err = ctk("serve", "--root", str(tmp_path), "--check", "--state")
     assert code == 0, err
     assert "mocks: overlays.toml, hooks.py, seed.json)" in err
+
+
+def test_webhook_secret_env_names_a_variable_and_never_takes_the_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CTK_TEST_WEBHOOK_SECRET", "whsec_planted_8f3a")
+    code, out, err = ctk("serve", PAYMENTS_V1, "--check", "--webhook-secret-env", "CTK_TEST_WEBHOOK_SECRET")
+    assert code == 0, err
+    assert "whsec_planted_8f3a" not in out + err
+    code, _, err = ctk("serve", PAYMENTS_V1, "--check", "--webhook-secret-env", "CTK_TEST_UNSET_SECRET")
+    assert code == 2 and "CTK_TEST_UNSET_SECRET is not set" in err
+    code, _, err = ctk("serve", PAYMENTS_V1, "--check", "--webhook-secret-env", "whsec_abc def")
+    assert code == 2 and "the name of an environment variable" in err
+    code, _, err = ctk("serve", "--root", str(REPO), "--check", "--webhook-secret-env", "X")
+    assert code == 2 and "[apis.NAME.mock]" in err
 
 
 def test_broken_contract_is_one_error_line() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -45,6 +46,13 @@ if TYPE_CHECKING:
     help="Also allow webhook and callback events to HOST (a name, an address, a network like 10.0.0.0/8, or * for "
     "any); by default they go only to this machine. Adds to sandbox.toml's webhook_hosts. Repeatable.",
 )
+@click.option(
+    "--webhook-secret-env",
+    default=None,
+    metavar="NAME",
+    help="Sign webhook and callback events with the secret the environment variable NAME holds (Stripe's scheme, "
+    "t=…,v1=HMAC-SHA256) — for CONTRACT; in a workspace: [apis.NAME.mock] webhook_secret_env.",
+)
 @limit_option
 @click.option(
     "--log-level",
@@ -83,6 +91,7 @@ def serve(
     webhook_url: str | None,
     webhook_after: tuple[str, ...],
     webhook_host: tuple[str, ...],
+    webhook_secret_env: str | None,
     limit: tuple[str, ...],
     log_level: str,
     state: bool | None,
@@ -110,7 +119,21 @@ def serve(
         after = _pairs(webhook_after)
         if contract is not None:
             mounted, settings, base = [MountedContract(contract, mount, mirrors_from(mirror))], SandboxSettings(), None
+            if webhook_secret_env is not None:
+                if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", webhook_secret_env):
+                    raise ConfigError(
+                        f"--webhook-secret-env takes the name of an environment variable, not {webhook_secret_env!r}",
+                        where="--webhook-secret-env",
+                        hint="the secret itself never goes on the command line: export it, pass its name",
+                    )
+                mounted[0].settings["webhook_secret_env"] = webhook_secret_env
         else:
+            if webhook_secret_env is not None:
+                raise ConfigError(
+                    "--webhook-secret-env applies to a CONTRACT served alone",
+                    where="--webhook-secret-env",
+                    hint="in a workspace, set webhook_secret_env in the API's [apis.NAME.mock] table of sandbox.toml",
+                )
             mounted, settings, base = _workspace_contracts(root)
         if state is False:
             for item in mounted:
