@@ -3,9 +3,11 @@
 Entry point: ``handler.OpenAPIMock``.
 
 - ``answers``: What an answer takes from its request: the seed, echoes, examples that fit, list sizes, media types
-- ``bodies``: Request bodies: media-type negotiation and decoding of JSON, form-urlencoded and multipart bodies
+- ``bodies``: Request bodies: media-type negotiation and decoding of JSON, form-urlencoded, multipart and XML
+  (``xml_bodies``) bodies
 - ``callbacks``: OpenAPI 3 ``callbacks``: after an operation, the mock calls the URL the request named
-- ``events``: Events the mock sends on its own: webhooks (3.1 ``webhooks``), callbacks, and the admin endpoints
+- ``events``: Events the mock sends on its own: webhooks (3.1 ``webhooks``) and callbacks, with every required
+  header and, when a secret is configured, a signature
 - ``handler``: The OpenAPI mock: a sans-IO function from ``Request`` to ``MockResult``, compiled once per contract
 - ``multipart``: multipart/form-data bodies (RFC 7578), read in time linear in their size
 - ``operations``: Compiling one operation of an OpenAPI document into what the mock's request path needs
