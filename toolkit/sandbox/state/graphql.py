@@ -68,11 +68,11 @@ from graphql.execution.values import VariableValues, get_variable_values
 from toolkit.exchange import MockResult, Response
 from toolkit.graphql.mock.handler import GraphQLMock
 from toolkit.graphql.mock.over_http import Refusal, read_params
+from toolkit.graphql.selection import Selection
 from toolkit.mock.envelope import MockEnvelope
 from toolkit.sandbox.layers import Call, Next
 from toolkit.sandbox.state.graphql_model import Change, Create, GraphQLModel, Listing, compile_model, entity_key
 from toolkit.sandbox.state.graphql_seeds import checked_seeds
-from toolkit.graphql.selection import Selection
 from toolkit.sandbox.state.graphql_values import (
     CLIENT_MUTATION_ID,
     at_path,
