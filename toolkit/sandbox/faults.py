@@ -149,6 +149,8 @@ class FaultsLayer:
         """What this request suffers. An outage needs no store; the counted and random faults do, and when the
         store fails (Redis down) they are skipped for this request, which goes through and says why: a fault
         layer that itself crashed would hide the faults the team asked for behind a 500 of ours."""
+        if not (faults.outage or faults.fail_first or faults.random):  # the common case: nothing to draw
+            return _NOTHING if faults.latency is None else _Drawn(None, None, faults.latency.low)
         error: int | None = None
         retry_after: int | None = None
         now = time.time()
@@ -251,6 +253,9 @@ class _Drawn:
     delay: float  # seconds
     retry_after: int | None = None  # in an outage window: whole seconds until it ends
     warning: str | None = None  # why some faults were not drawn (a ctk-warning header)
+
+
+_NOTHING = _Drawn(None, None, 0.0)
 
 
 def _with_header(result: MockResult, name: str, value: str) -> MockResult:
