@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from lxml import etree
 
 from toolkit.errors import ParseError, UnsafeXMLError
 from toolkit.sources import Source
+from toolkit.xml_count import elements_over
 
 # A DOCTYPE or ENTITY declaration can only appear before the root element; look there.
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -104,26 +104,6 @@ def _checked(source: Source, root: etree._Element) -> etree._Element:
     return root
 
 
-class _TooManyElementsError(Exception):
-    pass
-
-
-class _ElementCounter:
-    """A parser target that counts start tags and stops the parse past ``limit``; it builds nothing."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.count = 0
-
-    def start(self, tag: str, attrib: object, nsmap: object = None) -> None:
-        self.count += 1
-        if self.count > self.limit:
-            raise _TooManyElementsError
-
-    def close(self) -> int:
-        return self.count
-
-
 def more_elements_than(data: bytes, limit: int) -> bool:
     """Whether ``data`` holds more than ``limit`` elements, told before a tree is built: a parsed element
     costs ~250 bytes, so 10 MB of ``<a/>`` would take 600 MB as a tree. Start tags are at most the ``<``
@@ -134,15 +114,7 @@ def more_elements_than(data: bytes, limit: int) -> bool:
         return False
     if _DECLARATION.search(_prolog(data)) is not None:
         return False  # parse_xml refuses it before any parser sees it
-    counter: Any = _ElementCounter(limit)  # a parser target by duck typing (lxml's stubs want their protocol)
-    parser = etree.XMLParser(target=counter, resolve_entities=False, no_network=True, load_dtd=False)
-    try:
-        etree.fromstring(data, parser=parser)
-    except _TooManyElementsError:
-        return True
-    except etree.XMLSyntaxError:
-        return False
-    return False
+    return elements_over(data, limit)
 
 
 def element_path(element: etree._Element) -> str:
