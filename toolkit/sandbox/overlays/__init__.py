@@ -51,7 +51,7 @@ class Responder(TypingProtocol):
 def overlays_layer(envelope: MockEnvelope, folder: Path, *, api: str) -> OverlaysLayer:
     """The ``overlays`` layer of one API: ``folder``'s overlays.toml, examples/ and hooks.py, read and checked."""
     overlays_file = folder / FILE_NAME
-    entries = read_overlays(overlays_file) if overlays_file.is_file() else []
+    entries = read_overlays(overlays_file) if overlays_file.exists() else []  # a FIFO or folder: refused there
     examples_folder = folder / EXAMPLES
     examples = read_examples(examples_folder) if examples_folder.is_dir() else []
     hooks_file = folder / HOOKS_FILE

@@ -22,6 +22,7 @@ from typing import Any
 from toolkit.documents import PointerLines
 from toolkit.errors import ConfigError
 from toolkit.exchange import Request
+from toolkit.sandbox.mocks_files import read_mocks_file
 
 __all__ = [
     "EXAMPLES",
@@ -45,7 +46,6 @@ __all__ = [
 
 FILE_NAME = "overlays.toml"
 EXAMPLES = "examples"
-MAX_FILE_BYTES = 16 * 1024 * 1024  # an overlay's or example's file: an answer, not a data set
 _ENTRY = re.compile(r"^\s*\[\[\s*overlay\s*\]\]")
 _EXAMPLE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -76,12 +76,7 @@ class Entry:
         path = (folder / relative).resolve()
         if relative.is_absolute() or not path.is_relative_to(folder):
             raise ConfigError(f"{key} {name!r} must name a file inside {self.folder}", where=self.where)
-        try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise ConfigError(f"{key} {name!r} is larger than {MAX_FILE_BYTES // 2**20} MiB", where=self.where)
-            return path, path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise ConfigError(f"cannot read {key} {name!r}: {error}", where=self.where) from error
+        return path, read_mocks_file(path, f"{key} {name!r}", where=self.where)
 
     def json_file(self, key: str) -> tuple[Any, Entry]:
         """The JSON document ``key`` names, and an entry placing messages about it in that file."""
@@ -101,11 +96,9 @@ class Example:
 def read_overlays(path: Path) -> list[Entry]:
     """The ``[[overlay]]`` tables of ``path`` (an overlays.toml), each with the line of its header."""
     shown = str(path)
+    text = read_mocks_file(path, FILE_NAME)
     try:
-        text = path.read_text(encoding="utf-8")
         document = tomllib.loads(text)
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read {FILE_NAME}: {error}", where=shown) from error
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{FILE_NAME} is not valid TOML: {error}", where=shown) from error
     for key in document:
@@ -127,8 +120,8 @@ def read_examples(folder: Path) -> list[Example]:
     """Every ``*.json`` under ``folder`` (``mocks/<api>/examples``), in path order, named by its file's stem."""
     found: list[Example] = []
     for path in sorted(folder.rglob("*.json")):
-        if not path.is_file():
-            continue
+        if path.is_dir():
+            continue  # a folder named like a file; a FIFO or device is refused by read_mocks_file
         shown = str(path)
         name = path.stem
         if not _EXAMPLE_NAME.match(name):
@@ -136,12 +129,7 @@ def read_examples(folder: Path) -> list[Example]:
                 f"an example's name (its file name) must be 1 to 64 letters, digits, '.', '_' or '-', not {name!r}",
                 where=shown,
             )
-        try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise ConfigError(f"an example file is larger than {MAX_FILE_BYTES // 2**20} MiB", where=shown)
-            body = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise ConfigError(f"cannot read the example: {error}", where=shown) from error
+        body = read_mocks_file(path, "the example", where=shown)
         document = _json(body, path)
         if not isinstance(document, dict):
             raise ConfigError(

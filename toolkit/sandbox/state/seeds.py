@@ -29,6 +29,7 @@ from typing import Any
 
 from toolkit.documents import PointerLines, pointer
 from toolkit.errors import ConfigError
+from toolkit.sandbox.mocks_files import read_mocks_file
 
 __all__ = ["SEED_FILES", "SeedFile", "SeedItem", "did_you_mean", "read_seeds"]
 
@@ -67,7 +68,7 @@ def read_seeds(folder: Path | None) -> SeedFile | None:
     """The seed file of an API's mocks folder (None: no folder, or no seed file in it)."""
     if folder is None:
         return None
-    found = [folder / name for name in SEED_FILES if (folder / name).is_file()]
+    found = [folder / name for name in SEED_FILES if (folder / name).exists()]  # a FIFO or folder: refused below
     if not found:
         return None
     if len(found) > 1:
@@ -77,12 +78,7 @@ def read_seeds(folder: Path | None) -> SeedFile | None:
             hint="merge them into one",
         )
     path = found[0]
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(
-            f"cannot read {path.name}: {error}", where=str(path), hint="a seed file is UTF-8 text ctk can read"
-        ) from error
+    text = read_mocks_file(path, path.name)
     if path.suffix == ".json":
         return _from_json(path, text)
     return _from_toml(path, text)
