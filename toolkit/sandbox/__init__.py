@@ -16,6 +16,7 @@ endpoints. The journal and recording will be layers here too.
   ``faults`` (+ ``faults_config``: latency, errors, broken connections), ``scenarios`` (+ ``scenarios_config``:
   named states and sequences), ``overlays/`` (fixed answers, named examples and hooks from ``mocks/<api>/``;
   ``hooks``: the API hooks.py imports), ``state/`` (resources per protocol)
+- ``mocks_files``: the one reader of ``mocks/<api>/`` files (regular, at most 16 MiB, UTF-8)
 - ``field_errors``: a GraphQL answer with one field failed and the rest kept (faults, scenarios)
 - ``reasking``: how a layer asks the inner layers for the contract's own answer (``Prefer: code=N``)
 """
