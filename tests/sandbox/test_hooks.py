@@ -328,3 +328,25 @@ def product(request, answer):
     assert json.loads(boom.response.body)["errors"][0]["message"].startswith(
         "the sandbox's hook product raised KeyError: 'p'"
     )
+
+
+def test_a_hook_sees_a_hostile_body_as_no_json_not_a_crash(payments: MockEnvelope, tmp_path: Path) -> None:
+    """Hooks also see requests the mock refused: 100 000 nested arrays reach them as ``json=None`` (read within
+    the mock's nesting limit), and the mock's own 400 goes out."""
+    code = """
+seen = []
+
+@hook("POST /customers")
+def look(request, answer):
+    seen.append((request.json, answer.status))
+"""
+    sandbox = _sandbox(payments, tmp_path, code)
+    deep = b"[" * 100_000 + b"]" * 100_000
+    headers = (KEY, ("x-ctk-session", "s1"), ("content-type", "application/json"))
+    result = sandbox(Request("POST", "/v1/customers", "", headers, deep))
+    assert result.response.status == 400
+    import sys
+
+    module = next(m for name, m in sys.modules.items() if name.startswith("ctk_hooks_") and hasattr(m, "seen")
+                  and m.seen and m.seen[0][1] == 400)  # fmt: skip
+    assert module.seen == [(None, 400)]

@@ -45,6 +45,7 @@ from urllib.parse import unquote
 from toolkit.errors import ConfigError
 from toolkit.exchange import MockResult, Request, Response
 from toolkit.mock.envelope import MockEnvelope
+from toolkit.mock.json_body import load_json
 from toolkit.sandbox.hooks import UNSET, Answer, HookRequest
 from toolkit.sandbox.layers import Call, Next
 from toolkit.sandbox.overlays.entries import (
@@ -192,6 +193,14 @@ class RestOverlays:
             result = warned(result, hook.misfit(built)) if isinstance(built, str) else built
         return result
 
+    def _client_json(self, body: bytes) -> Any:
+        """The request body as JSON for a hook, read within the mock's nesting limit (hooks also see requests
+        the mock refused: 100 000 nested arrays must not reach a plain ``json.loads``); None when it is not."""
+        if not body:
+            return None
+        value, refusal = load_json(body, self.envelope.mock.options.limits.max_nesting)
+        return None if refusal is not None else value
+
     def _hook_request(self, call: Call, operation: str) -> HookRequest:
         request = call.request
         try:
@@ -210,7 +219,7 @@ class RestOverlays:
             query=dict(reversed(items)),
             query_items=items,
             body=request.body,
-            json=loads(request.body) if request.body else None,
+            json=self._client_json(request.body),
             params=params,
         )
 
