@@ -230,11 +230,6 @@ def test_a_hooks_file_that_cannot_load_names_the_file_and_line(
 # -- SOAP ----------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def crm() -> MockEnvelope:
-    return compile_mock(load_contract(REPO / "contracts" / "crm" / "v1" / "crm.wsdl"), seed=1, mount="/crm")
-
-
 def _soap(sandbox: SandboxedMock, account: str) -> tuple[MockResult, Any]:
     text = (f'<e:Envelope xmlns:e="{SOAP11_ENV}" xmlns:c="{TYPES}"><e:Body><c:GetAccountRequest>'
             f"<c:id>{account}</c:id></c:GetAccountRequest></e:Body></e:Envelope>")  # fmt: skip

@@ -70,16 +70,6 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> MockEnvelope:
     return compile_mock(load_contract(path), seed=1, mount="/v1")
 
 
-@pytest.fixture(scope="module")
-def crm() -> MockEnvelope:
-    return compile_mock(load_contract(CRM), seed=1, mount="/crm")
-
-
-@pytest.fixture(scope="module")
-def inventory() -> MockEnvelope:
-    return compile_mock(load_contract(INVENTORY), seed=1, mount="/inventory")
-
-
 class Spy:
     """A layer inside ``oauth2`` (in ``state``'s place) counting the requests that reach it."""
 

@@ -15,7 +15,6 @@ from lxml import etree
 from tests.support.files import write_file
 from tests.support.paths import REPO
 from tests.support.xsd_judge import XmlSchemaJudge
-from toolkit import compile_mock, load_contract
 from toolkit.errors import ConfigError
 from toolkit.exchange import MockResult, Request
 from toolkit.mock import MockEnvelope
@@ -49,11 +48,6 @@ operation = "CrmService/CrmSoap12Port/SearchAccounts"
 body = {{ query = "acme" }}
 answer = {{ totalSize = 7 }}
 """
-
-
-@pytest.fixture(scope="module")
-def crm() -> MockEnvelope:
-    return compile_mock(load_contract(CRM), seed=1, mount="/crm")
 
 
 @pytest.fixture(scope="module")

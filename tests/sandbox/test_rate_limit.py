@@ -19,7 +19,7 @@ import httpx
 import pytest
 from lxml import etree
 
-from tests.support.openapi_judge import Judge, payments_judge
+from tests.support.openapi_judge import Judge
 from tests.support.paths import REPO
 from toolkit import compile_mock, load_contract
 from toolkit.errors import ConfigError
@@ -46,21 +46,6 @@ PRODUCT = '{ product(id: "UHJvZHVjdDox") { id name } }'
 
 
 # -- helpers -----------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def judge() -> Judge:
-    return payments_judge()
-
-
-@pytest.fixture(scope="module")
-def crm() -> MockEnvelope:
-    return compile_mock(load_contract(CRM), seed=1, mount="/crm")
-
-
-@pytest.fixture(scope="module")
-def inventory() -> MockEnvelope:
-    return compile_mock(load_contract(INVENTORY), seed=1, mount="/inventory")
 
 
 def limited(

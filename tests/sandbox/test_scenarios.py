@@ -15,7 +15,7 @@ import httpx
 import pytest
 from lxml import etree
 
-from tests.support.openapi_judge import Judge, payments_judge
+from tests.support.openapi_judge import Judge
 from tests.support.paths import REPO
 from toolkit import compile_mock, load_contract
 from toolkit.errors import ConfigError
@@ -54,18 +54,8 @@ NEW_INTENT = {"amount": 1000, "currency": "usd"}
 
 
 @pytest.fixture(scope="module")
-def judge() -> Judge:
-    return payments_judge()
-
-
-@pytest.fixture(scope="module")
 def crm() -> MockEnvelope:
     return compile_mock(load_contract(CRM), seed=1, mount="/crm")
-
-
-@pytest.fixture(scope="module")
-def inventory() -> MockEnvelope:
-    return compile_mock(load_contract(INVENTORY), seed=1, mount="/inventory")
 
 
 def layered(
