@@ -10,7 +10,7 @@ host could otherwise bounce the event to one that is not), the receiver's answer
 (the policy reads the URL's host with httpx's own parser, so the client sends to the host that was checked).
 
 Events are signed by ``WebhookSigner`` when a signing secret is configured (its environment variable's name
-in ``MockOptions.webhook_secret_env``): Stripe's documented scheme, ``t=<unix seconds>,v1=<hex
+in ``OpenAPIMockOptions.webhook_secret_env``): Stripe's documented scheme, ``t=<unix seconds>,v1=<hex
 HMAC-SHA256(secret, "<t>.<body>")>``, in the header the contract names like a signature (``Stripe-Signature``,
 ``X-Hub-Signature-256``, ``Webhook-Signature``…), else in ``Ctk-Signature``. The secret is read once and
 never shown: not in a log line, an error, a repr, or any header but as its HMAC.

@@ -15,5 +15,3 @@ class MockOptions:
     cache_size: int = 4096  # whole answers memoised (also bounded to 64 MB in all, 1 MB each)
     limits: Limits = DEFAULT_LIMITS  # every bound on work a request or the contract can ask for
     webhook_url: str | None = None  # where webhook events go when an admin request names no URL
-    # the environment variable holding the secret webhook and callback events are signed with (never the secret)
-    webhook_secret_env: str | None = None

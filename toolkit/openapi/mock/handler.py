@@ -88,6 +88,8 @@ class OpenAPIMockOptions(MockOptions):
     operation (``webhook_url`` is where webhook events go)."""
 
     webhook_after: dict[str, str] = field(default_factory=dict)  # operation id -> webhook name
+    # the environment variable holding the secret webhook and callback events are signed with (never the secret)
+    webhook_secret_env: str | None = None
 
 
 class OpenAPIMock:
