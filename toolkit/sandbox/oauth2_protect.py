@@ -19,7 +19,6 @@ from typing import Any
 
 from toolkit.exchange import MockResult, Request, Response
 from toolkit.mock.envelope import MockEnvelope
-from toolkit.mock.memo import Memo
 from toolkit.mock.problem import problem_response
 from toolkit.model import Protocol
 from toolkit.sandbox.layers import Call, Next
@@ -56,25 +55,16 @@ def bearer(request: Request) -> str:
 
 class Operations:
     """The operations a SOAP or GraphQL request calls, before the inner layers answer it: asked of the API's
-    compiled mock, which is pure (its answer depends on the request only and changes nothing), then kept by the
-    mock's own memo key, so a client repeating a request pays a dict lookup. Only asked when the answer matters:
-    a request without a valid token where some operations are public, or a token short of a scope some operation
-    requires."""
+    envelope, whose mock is pure (its answer depends on the request only and changes nothing) and whose memo then
+    holds the answer, so the inner layers' own ask is a dict lookup rather than a second answer (and a crash is
+    the envelope's one 500). Only asked when the answer matters: a request without a valid token where some
+    operations are public, or a token short of a scope some operation requires."""
 
     def __init__(self, envelope: MockEnvelope) -> None:
-        self._mock = envelope.mock
-        self._known: Memo[tuple[str, ...]] = Memo(_size, max_entries=4096, max_bytes=8 << 20, max_key_bytes=16 << 10)
+        self._envelope = envelope
 
     def __call__(self, request: Request) -> tuple[str, ...]:
-        key = self._mock.memo_key(request)
-        if key is not None:
-            found = self._known.get(key)
-            if found is not None:
-                return found
-        operations = self._mock.answer(request).operations
-        if key is not None:
-            self._known.put(key, operations)
-        return operations
+        return self._envelope(request).operations
 
 
 class Refusals:
@@ -115,10 +105,6 @@ class Refusals:
             response = _with_code(response, _GRAPHQL_CODES[status])
         kept = tuple(h for h in response.headers if h[0].lower() != "www-authenticate")
         return MockResult(Response(status, (*kept, authenticate), response.body), operations=operations)
-
-
-def _size(operations: tuple[str, ...]) -> int:
-    return 64 + sum(len(op) for op in operations)
 
 
 def _with_code(response: Response, code: str) -> Response:
