@@ -51,5 +51,9 @@ class CountingStore:
         self.calls["clear"] += 1
         return self.inner.clear(prefix)
 
+    def namespaces(self, prefix: str) -> list[str]:
+        self.calls["namespaces"] += 1
+        return self.inner.namespaces(prefix)
+
     def close(self) -> None:
         self.inner.close()

@@ -42,4 +42,9 @@ class Store(Protocol):
         """Remove every namespace starting with ``prefix`` (a session: ``api/session/``); how many keys went."""
         ...
 
+    def namespaces(self, prefix: str) -> list[str]:
+        """Every namespace starting with ``prefix`` that holds a value or a counter, sorted: what a hot reload
+        looks through to clear one collection in every session (``api/`` lists them all)."""
+        ...
+
     def close(self) -> None: ...

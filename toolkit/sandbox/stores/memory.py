@@ -99,6 +99,12 @@ class MemoryStore:
                 removed += sum(not _expired(counter, now) for counter in self._counters.pop(namespace).values())
         return removed
 
+    def namespaces(self, prefix: str) -> list[str]:
+        with self._lock:
+            found = {name for name in self._values if name.startswith(prefix)}
+            found.update(name for name in self._counters if name.startswith(prefix))
+        return sorted(found)
+
     def close(self) -> None:
         with self._lock:
             self._values.clear()

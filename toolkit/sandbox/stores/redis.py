@@ -232,6 +232,11 @@ class RedisStore:
             namespaces = {name[len(PREFIX) + 2 :] for name in self._redis.scan_iter(match=pattern, count=1000)}
             return sum(int(self._clear(keys=_keys(namespace, "vocd"))) for namespace in sorted(namespaces))
 
+    def namespaces(self, prefix: str) -> list[str]:
+        pattern = f"{PREFIX}[vocd]:{_glob_literal(prefix)}*"
+        with self._failures("list"):
+            return sorted({name[len(PREFIX) + 2 :] for name in self._redis.scan_iter(match=pattern, count=1000)})
+
     def close(self) -> None:
         self._redis.close()
 

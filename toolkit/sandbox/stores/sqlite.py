@@ -151,6 +151,16 @@ class SQLiteStore:
             db.execute("DELETE FROM ctk_counters WHERE substr(namespace, 1, ?) = ?", under)
         return int(values + live)
 
+    def namespaces(self, prefix: str) -> list[str]:
+        under = (len(prefix), prefix)
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT namespace FROM ctk_values WHERE substr(namespace, 1, ?) = ?"
+                " UNION SELECT namespace FROM ctk_counters WHERE substr(namespace, 1, ?) = ? ORDER BY namespace",
+                (*under, *under),
+            ).fetchall()
+        return [name for (name,) in rows]
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
