@@ -45,6 +45,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Collection as AbstractCollection
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -71,7 +72,15 @@ from toolkit.graphql.mock.over_http import Refusal, read_params
 from toolkit.graphql.selection import Selection
 from toolkit.mock.envelope import MockEnvelope
 from toolkit.sandbox.layers import Call, Next
-from toolkit.sandbox.state.graphql_model import Change, Create, GraphQLModel, Listing, compile_model, entity_key
+from toolkit.sandbox.state.graphql_model import (
+    Change,
+    Create,
+    GraphQLModel,
+    Listing,
+    compile_model,
+    entity_key,
+    type_shape,
+)
 from toolkit.sandbox.state.graphql_seeds import checked_seeds
 from toolkit.sandbox.state.graphql_values import (
     CLIENT_MUTATION_ID,
@@ -82,6 +91,7 @@ from toolkit.sandbox.state.graphql_values import (
     fits,
     merged,
 )
+from toolkit.sandbox.state.schemas import digest, forget
 from toolkit.sandbox.state.seeds import SeedFile
 from toolkit.sandbox.store import Store
 from toolkit.sandbox.stores import StoreError, StoreFullError
@@ -141,6 +151,16 @@ class GraphQLStateLayer:
 
     def reset(self, session: str) -> int:
         return self._store.clear(self.prefix(session))
+
+    def fingerprints(self) -> dict[str, str]:
+        """Each entity type and the shape of what it reaches (fields and their types, enum values, union
+        members), as a digest: a hot reload compares them."""
+        return {name: digest(type_shape(self.schema, name)) for name in sorted(self.model.entities)}
+
+    def forget(self, names: AbstractCollection[str]) -> int:
+        """Clear the entity types ``names`` in every session; keys removed."""
+        known = self.model.entities
+        return forget(self._store, self.api, names, lambda tail: tail if tail in known else None, lambda _, name: name)
 
     def __call__(self, call: Call, inner: Next) -> MockResult:
         result = inner(call)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLField,
     GraphQLInputObjectType,
     GraphQLInterfaceType,
@@ -39,7 +40,7 @@ from graphql import (
     get_nullable_type,
 )
 
-__all__ = ["Change", "Create", "GraphQLModel", "Listing", "compile_model", "entity_key"]
+__all__ = ["Change", "Create", "GraphQLModel", "Listing", "compile_model", "entity_key", "type_shape"]
 
 _CREATE = re.compile(r"^(?:create|add|insert)[A-Z_]", re.IGNORECASE)
 _CREATE_VERB = re.compile(r"^(?:create|add|insert)_?", re.IGNORECASE)
@@ -265,3 +266,27 @@ def _id_candidates(root_field: GraphQLField) -> Iterator[tuple[str, ...]]:
 
 def _is_scalar(type_: Any) -> bool:
     return isinstance(get_nullable_type(type_), GraphQLScalarType)
+
+
+def type_shape(schema: GraphQLSchema, name: str) -> dict[str, Any]:
+    """What decides whether a stored ``name`` object still fits the schema: for it and every type its fields
+    reach, the fields and their types (object, interface, input types), the values (enums), the members
+    (unions), the name (scalars); descriptions and arguments left out. A hot reload digests it."""
+    shapes: dict[str, Any] = {}
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if current in shapes:
+            continue
+        named = schema.get_type(current)
+        shape: Any = None
+        if isinstance(named, (GraphQLObjectType, GraphQLInterfaceType, GraphQLInputObjectType)):
+            shape = {field_name: str(field.type) for field_name, field in named.fields.items()}
+            pending.extend(get_named_type(field.type).name for field in named.fields.values())
+        elif isinstance(named, GraphQLEnumType):
+            shape = sorted(named.values)
+        elif isinstance(named, GraphQLUnionType):
+            shape = sorted(member.name for member in named.types)
+            pending.extend(shape)
+        shapes[current] = shape
+    return shapes

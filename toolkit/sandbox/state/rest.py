@@ -46,6 +46,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable
+from collections.abc import Collection as AbstractCollection
 from dataclasses import replace
 from typing import Any
 
@@ -69,6 +70,7 @@ from toolkit.sandbox.state.rest_model import (
     is_identifier,
 )
 from toolkit.sandbox.state.rest_seeds import apply_seeds
+from toolkit.sandbox.state.schemas import digest, forget, path_pattern, validity
 from toolkit.sandbox.state.seeds import SeedFile
 from toolkit.sandbox.store import Store
 from toolkit.sandbox.stores import StoreError, StoreFullError
@@ -124,6 +126,25 @@ class StateLayer:
     def reset(self, session: str) -> int:
         """Forget what ``session`` created, changed and deleted (its seed items come back); how many keys went."""
         return self._store.clear(self.prefix(session))
+
+    def fingerprints(self) -> dict[str, str]:
+        """Each collection (by template) and what decides whether a stored item fits it, as a digest: its item
+        template, id field and item schema without annotations (``schemas``). A hot reload compares them."""
+        return {
+            collection.template: digest(
+                [collection.item_template, collection.id_field, validity(collection.item_validator.json_schema)]
+            )
+            for collection in self.model.collections
+        }
+
+    def forget(self, templates: AbstractCollection[str]) -> int:
+        """Clear the collections ``templates`` (and the ones nested in them) in every session; keys removed."""
+        patterns = [(collection.template, path_pattern(collection.template)) for collection in self.model.collections]
+
+        def owner(tail: str) -> str | None:
+            return next((template for template, pattern in patterns if pattern.fullmatch(tail)), None)
+
+        return forget(self._store, self.api, templates, owner, lambda namespace, _: namespace)
 
     def __call__(self, call: Call, inner: Next) -> MockResult:
         request = call.request

@@ -37,6 +37,7 @@ import copy
 import hashlib
 import re
 from collections.abc import Callable, Sequence
+from collections.abc import Collection as AbstractCollection
 from dataclasses import replace
 
 from lxml import etree
@@ -44,6 +45,7 @@ from lxml import etree
 from toolkit.exchange import MockResult, Response
 from toolkit.mock.envelope import MockEnvelope
 from toolkit.sandbox.layers import Call, Next
+from toolkit.sandbox.state.schemas import digest, forget
 from toolkit.sandbox.state.seeds import SeedFile
 from toolkit.sandbox.state.soap_model import STORED_XML, Entity, Kind, SoapModel, compile_model, is_id_name, local
 from toolkit.sandbox.state.soap_seeds import built_seeds
@@ -120,6 +122,19 @@ class SoapStateLayer:
 
     def reset(self, session: str) -> int:
         return self._store.clear(self.prefix(session))
+
+    def fingerprints(self) -> dict[str, str]:
+        """Each entity and its read answer as generated from the XSD with a fixed seed, as a digest: a changed
+        element, type or facet of the entity changes it (a hot reload compares them)."""
+        return {
+            name: digest([entity.element, entity.id_name, entity.template.decode("utf-8", "replace")])
+            for name, entity in self.model.entities.items()
+        }
+
+    def forget(self, names: AbstractCollection[str]) -> int:
+        """Clear the entities ``names`` in every session; keys removed."""
+        known = set(self.model.entities)
+        return forget(self._store, self.api, names, lambda tail: tail if tail in known else None, lambda _, name: name)
 
     def __call__(self, call: Call, inner: Next) -> MockResult:
         request = call.request
