@@ -81,6 +81,7 @@ def page(sandbox: Answering) -> bytes:
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>ctk sandbox</title>",
+        '<link rel="icon" href="data:,">',  # no favicon request: one 404 fewer in the journal and the console
         f'<link rel="stylesheet" href="{ADMIN_PREFIX}/static/dashboard.css">',
         f'<script src="{ADMIN_PREFIX}/static/dashboard.js" defer></script>',
         f'</head><body data-generation="{_text(generation)}">',

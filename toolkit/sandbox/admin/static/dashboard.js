@@ -1,7 +1,7 @@
 // The sandbox dashboard's live parts: the journal (polled from /__ctk/requests with the last id seen), the charts
 // drawn from it as inline SVG, the scenario and fault switches (PUT to the admin API), and the reload banner.
-// Everything the journal holds came from a client, so it is written with textContent and setAttribute only:
-// no data ever goes through innerHTML. The page's Content-Security-Policy forbids inline script anyway.
+// Everything the journal holds came from a client, so it is written with textContent and setAttribute only,
+// never parsed as HTML. The page's Content-Security-Policy forbids inline script anyway.
 "use strict";
 
 (function () {
@@ -229,7 +229,9 @@
       rect.append(svg("title", {}, titles ? titles[index] : `${labels[index]}: ${value}`));
       chart.append(rect);
       if (labels[index]) {
-        chart.append(svg("text", { x: left + index * step + step / 2, y: height - 5, "text-anchor": "middle" }, labels[index]));
+        const anchor = index === 0 && values.length > 12 ? "start" : index === values.length - 1 && values.length > 12 ? "end" : "middle";
+        const x = anchor === "start" ? left + index * step : anchor === "end" ? width : left + index * step + step / 2;
+        chart.append(svg("text", { x: x, y: height - 5, "text-anchor": anchor }, labels[index]));
       }
     });
     target.replaceChildren(chart);
