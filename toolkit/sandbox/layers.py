@@ -13,7 +13,8 @@ answer leaves (latency, a reset connection). The order is declared once, here:
 4. ``faults``: latency, declared error answers, broken connections, outage windows
 5. ``scenarios``: the named state or step of a sequence this request plays
 6. ``overlays``: fixed answers and hooks from ``mocks/<api>/``
-7. ``state``: resources created, read back, listed, updated and deleted (innermost: it shapes the data)
+7. ``replay``: answers recorded from the vendor's sandbox (``ctk record``, ``mocks/<api>/recordings/``)
+8. ``state``: resources created, read back, listed, updated and deleted (innermost: it shapes the data)
 
 A layer that needs the operation a request targets asks ``call.operation``: the API's mock routes it
 (``CompiledMock.operation_of``: REST, before answering) once per request, however many layers ask; SOAP
@@ -38,7 +39,7 @@ from toolkit.mock.envelope import MockEnvelope
 from toolkit.mock.handler import ADMIN_PREFIX, is_under
 from toolkit.model import Contract
 
-ORDER = ("sunset", "oauth2", "rate_limit", "faults", "scenarios", "overlays", "state")
+ORDER = ("sunset", "oauth2", "rate_limit", "faults", "scenarios", "overlays", "replay", "state")
 SESSION_HEADER = "x-ctk-session"
 DEFAULT_SESSION = "default"
 _SESSION_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
