@@ -228,6 +228,11 @@ def _layered(envelope: MockEnvelope, item: MountedContract, stores: _Stores, sta
         from toolkit.sandbox.overlays import overlays_layer
 
         layers.append(overlays_layer(envelope, Path(item.overlays), api=api))
+    if item.overlays:  # recordings (ctk record) under mocks/<api>/recordings/: the replay layer
+        from toolkit.sandbox.recording.replay import has_recordings, replay_layer
+
+        if has_recordings(Path(item.overlays)):
+            layers.append(replay_layer(envelope, Path(item.overlays)))
     if item.rate_limit:
         from toolkit.sandbox.rate_limit import rate_limit_layer
 
