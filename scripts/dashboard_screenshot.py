@@ -21,10 +21,10 @@ from tests.support.served import served
 OUT = REPO / "docs" / "dashboard.png"
 KEY = {"x-api-key": "sk_test_1"}
 CUSTOMER = "/payments/customers/cus_9s6XKzkNRiz8i3"
-SOAP_GET_ACCOUNT = (
+SOAP_CREATE_ACCOUNT = (
     '<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/"><Body>'
-    '<GetAccountRequest xmlns="urn:example:crm:types"><id>001A000001Xyz12AAB</id></GetAccountRequest>'
-    "</Body></Envelope>"
+    '<CreateAccountRequest xmlns="urn:example:crm:types"><account><name>Acme Rockets</name>'
+    "<industry>Energy</industry></account></CreateAccountRequest></Body></Envelope>"
 )
 
 
@@ -43,8 +43,8 @@ def traffic(client: httpx.Client) -> int:
     send("GET", "/payments/customers", headers=KEY, params={"limit": "3"})
     send("POST", "/payments/payment_intents", headers=KEY, json={"amount": "a lot", "currency": "eur"})
     send("GET", "/payments/customer/cus_9s6XKzkNRiz8i3", headers=KEY)  # a mistyped path: a near miss
-    soap = {"content-type": "text/xml", "soapaction": '"urn:example:crm/GetAccount"'}
-    send("POST", "/crm", headers=soap, content=SOAP_GET_ACCOUNT)
+    soap = {"content-type": "text/xml", "soapaction": '"urn:example:crm/CreateAccount"'}
+    send("POST", "/crm", headers=soap, content=SOAP_CREATE_ACCOUNT)
     send("POST", "/inventory", json={"query": "{ warehouses { id name } }"})
     send("GET", CUSTOMER, headers={**KEY, "prefer": "ctk-latency=250"})
     send("GET", CUSTOMER, headers={**KEY, "prefer": "ctk-fault=503"})

@@ -219,7 +219,7 @@ def _controls(api: Mapping[str, Any]) -> str:
 def _charts_section() -> str:
     figures = (
         ("chart-rate", "Requests per 10 s, last 5 minutes"),
-        ("chart-latency", "Latency distribution (ms)"),
+        ("chart-latency", "Latency: requests per band (ms, upper bound)"),
         ("chart-status", "Status mix per API"),
     )
     body = "".join(

@@ -108,7 +108,8 @@
       const near = entry.near_misses || [];
       if (near.length === 0) list.append(el("li", { class: "note-near" }, "No operation of the contract matches."));
       for (const miss of near.slice(0, 3)) {
-        const op = miss.operation ? ` (${miss.operation})` : "";
+        const named = `${miss.method} ${miss.path}`;
+        const op = miss.operation && miss.operation !== named ? ` (${miss.operation})` : "";
         list.append(el("li", { class: "note-near" }, `Nearest: ${miss.method} ${miss.path}${op}: ${miss.reason}`));
       }
     }
@@ -267,8 +268,12 @@
       if (index < 0) index = LATENCY_EDGES.length;
       values[index] += 1;
     }
-    const labels = LATENCY_EDGES.map((edge) => "<" + (edge >= 1000 ? edge / 1000 + "s" : edge)).concat(["≥1s"]);
-    const titles = values.map((value, index) => `${labels[index]} ms: ${value} requests`);
+    const labels = LATENCY_EDGES.map((edge) => (edge >= 1000 ? edge / 1000 + "s" : String(edge))).concat(["more"]);
+    const titles = values.map((value, index) => {
+      const low = index === 0 ? 0 : LATENCY_EDGES[index - 1];
+      const band = index < LATENCY_EDGES.length ? `${low} to ${LATENCY_EDGES[index]} ms` : `${low} ms or more`;
+      return `${band}: ${value} request${value === 1 ? "" : "s"}`;
+    });
     bars(target, labels, values, null, titles);
   }
 
