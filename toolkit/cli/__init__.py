@@ -8,6 +8,8 @@ from toolkit.__about__ import __version__
 from toolkit.cli.drift import drift
 from toolkit.cli.errors import debug_option
 from toolkit.cli.lint import lint
+from toolkit.cli.record import record
+from toolkit.cli.recordings import recordings
 from toolkit.cli.serve import serve
 from toolkit.cli.workspace import workspace
 
@@ -28,6 +30,8 @@ def cli() -> None:
 
 cli.add_command(drift)
 cli.add_command(lint)
+cli.add_command(record)
+cli.add_command(recordings)
 cli.add_command(serve)
 cli.add_command(workspace)
 
