@@ -175,3 +175,26 @@ def test_the_page_headers_forbid_inline_script_and_sniffing() -> None:
     policy = headers["content-security-policy"]
     assert "default-src 'self'" in policy and "unsafe-inline" not in policy and "unsafe-eval" not in policy
     assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_page_of_a_sandbox_built_like_ctk_serve_builds_it() -> None:
+    """The example workspace through ``build_handler``: the page shows what ``GET /__ctk/apis`` says, every
+    operation of every API; and a lone contract's sandbox has its page too."""
+    from tests.support.paths import REPO
+    from toolkit.sandbox.server import MountedContract, ServeConfig, build_handler, mounted_apis
+    from toolkit.workspace import load_workspace
+
+    space = load_workspace(REPO)
+    sandbox = build_handler(ServeConfig(mounted_apis(space), seed=space.sandbox.seed))
+    described = json.loads(sandbox(Request("GET", "/__ctk/apis")).response.body)["apis"]
+    text = " ".join(parsed(dashboard.page(sandbox)).text)
+    assert [api["name"] for api in described] == ["payments", "crm", "inventory"]
+    for api in described:
+        assert api["operations"]
+        for operation in api["operations"]:
+            assert operation["id"] in text
+
+    lone = build_handler(ServeConfig([MountedContract(str(REPO / "contracts" / "payments" / "v1"))]))
+    elements = parsed(dashboard.page(lone))
+    assert len([attrs for tag, attrs in elements.tags if tag == "article"]) == 1
+    assert "POST /payment_intents" in " ".join(elements.text)
