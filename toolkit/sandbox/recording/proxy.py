@@ -187,14 +187,15 @@ class Recorder:
                 except Exception as error:  # noqa: BLE001 -- a bug in the check must not lose the exchange
                     log.warning("checking %s %s failed: %s", exchange.method, exchange.path, type(error).__name__)
             item = entry(exchange, self.redactor)
-            where = f"{exchange.method} {self.redactor.text(exchange.path) or '/'}"
+            shown = f"{exchange.method} {self.mount}{self.redactor.text(exchange.path)}"
+            where = f"{exchange.operation} ({shown})" if exchange.operation else shown
             if item is None:
                 log.warning("%s: not recorded (a secret could not be taken out of it)", where)
                 return
             for violation in item["_ctk"]["violations"]:
                 log.warning(
                     "drift: %s %s %s: %s",
-                    violation["operation"] or where,
+                    where,
                     violation["direction"],
                     violation["location"],
                     violation["message"],
