@@ -230,17 +230,30 @@ def drive(port: int, pid: int, args: argparse.Namespace) -> tuple[WrkRun, list[t
     return WrkRun.parse(output), samples
 
 
-def metric_values(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    """Every sample of a Prometheus text exposition, by name and labels."""
-    values = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            values[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
-    return values
+@dataclass(frozen=True)
+class Counts:
+    """What the server's own metrics say it answered and injected so far (None: it serves no /__ctk/metrics)."""
+
+    answered: float
+    injected: float  # faults injected into payments' answers
+
+    @classmethod
+    def scrape(cls, port: int) -> Counts | None:
+        status, body = get(port, "/__ctk/metrics")
+        if status != 200:
+            return None
+        answered = injected = 0.0
+        for family in text_string_to_metric_families(body):
+            for sample in family.samples:
+                if sample.name == "ctk_requests_total":
+                    answered += sample.value
+                elif sample.name == "ctk_faults_injected_total" and sample.labels.get("api") == "payments":
+                    injected += sample.value
+        return cls(answered, injected)
 
 
-def judge(figures: Figures, run: WrkRun, samples: list[tuple[float, int]], args: argparse.Namespace,
-          port: int, pid: int) -> None:  # fmt: skip
+def judge_answers(figures: Figures, run: WrkRun, connections: int) -> int:
+    """What wrk saw: the figures, and the checks on transport errors and statuses; returns the configured 503s."""
     seconds = run.values["duration_us"] / 1e6
     figures.add("requests", run.values["requests"])
     figures.add("requests_per_s", f"{run.values['requests'] / seconds:.0f}")
@@ -266,18 +279,26 @@ def judge(figures: Figures, run: WrkRun, samples: list[tuple[float, int]], args:
     # wrk stops with one request in flight on each connection at most; any more sent and never answered were lost.
     unanswered = sum(run.sent.values()) - sum(run.tally.values())
     figures.add("unanswered_at_stop", unanswered)
-    figures.check(0 <= unanswered <= args.connections, "every request answered, but those in flight at the stop")
+    figures.check(0 <= unanswered <= connections, "every request answered, but those in flight at the stop")
+    return configured
 
-    early_at = min(10.0, args.duration / 3)
+
+def judge_memory(figures: Figures, samples: list[tuple[float, int]], duration: float, pid: int) -> None:
+    """Resident memory early in the run (at 10 s, or a third of a shorter run) and at its end: flat."""
+    early_at = min(10.0, duration / 3)
     early = next((rss for at, rss in samples if at >= early_at), samples[-1][1])
     late_at, late = samples[-1]
     change = (late - early) / early
-    figures.add(f"rss_at_{early_at:g}s_mib", f"{early / MIB:.1f}")
+    figures.add(f"rss_at_{early_at:.3g}s_mib", f"{early / MIB:.1f}")
     figures.add(f"rss_at_{late_at:.0f}s_mib", f"{late / MIB:.1f}")
     figures.add("rss_change_pct", f"{change * 100:+.1f}")
     figures.add("peak_rss_mib", f"{proc_status(pid, 'VmHWM') / MIB:.1f}")
     figures.check(abs(change) <= RSS_TOLERANCE, f"resident memory flat within {RSS_TOLERANCE:.0%} after warm-up")
 
+
+def judge_server(figures: Figures, run: WrkRun, configured: int, connections: int, port: int,
+                 before: Counts | None) -> None:  # fmt: skip
+    """What the server says of itself: the journal within its bound, its metrics agreeing with what wrk saw."""
     status, body = get(port, "/__ctk/requests/count")
     if status == 200:
         from toolkit.sandbox.admin.journal import DEFAULT_SIZE  # the journal's bound (ctk serve's default)
@@ -289,17 +310,20 @@ def judge(figures: Figures, run: WrkRun, samples: list[tuple[float, int]], args:
     else:
         figures.check(None, f"journal bounded: GET /__ctk/requests/count answered {status}")
 
-    status, body = get(port, "/__ctk/metrics")
-    if status == 200:
-        values = metric_values(body)
-        answered = sum(v for (name, _), v in values.items() if name == "ctk_requests_total")
-        injected = sum(v for (name, labels), v in values.items()
-                       if name == "ctk_faults_injected_total" and ("api", "payments") in labels)  # fmt: skip
-        figures.add("metrics_requests_total", f"{answered:.0f}")
-        figures.add("metrics_faults_injected_payments", f"{injected:.0f}")
-        figures.check(configured <= injected, "every 503 seen is a fault the server reports injecting")
-    else:
-        figures.check(None, f"faults cross-checked: GET /__ctk/metrics answered {status}")
+    after = Counts.scrape(port)
+    if before is None or after is None:
+        figures.check(None, "the server's metrics agree: GET /__ctk/metrics did not answer 200")
+        return
+    # During the run the server answered what wrk saw plus what was in flight at the stop (one a connection),
+    # and the admin GET between the scrapes; it injected every configured 503 wrk saw, and no more.
+    answered, injected = after.answered - before.answered, after.injected - before.injected
+    figures.add("metrics_requests_during_run", f"{answered:.0f}")
+    figures.add("metrics_faults_injected_during_run", f"{injected:.0f}")
+    requests, in_flight = run.values["requests"], connections
+    figures.check(
+        requests <= answered <= requests + in_flight + 1 and configured <= injected <= configured + in_flight,
+        "the server's metrics count every answer wrk saw, and every 503 wrk saw as an injected fault",
+    )
 
 
 def main() -> int:
@@ -338,8 +362,11 @@ def main() -> int:
             if args.warmup > 0:
                 warm = wrk_command(port, args.warmup, 2, args.timeout, "warmup")
                 subprocess.run(warm, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, check=True)
+            before = Counts.scrape(port)
             run, samples = drive(port, server.pid, args)
-            judge(figures, run, samples, args, port, server.pid)
+            configured = judge_answers(figures, run, args.connections)
+            judge_memory(figures, samples, args.duration, server.pid)
+            judge_server(figures, run, configured, args.connections, port, before)
             figures.check(server.poll() is None, "the server is still up")
         text = log.read_text(errors="replace")
         figures.check("Traceback" not in text, "the server's log has no traceback")
