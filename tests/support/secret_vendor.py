@@ -292,6 +292,7 @@ class Recorder:
     url: str
     process: subprocess.Popen[str]
     log: str = ""
+    answers: dict[str, httpx.Response] = field(default_factory=dict)  # what the client received through it
 
 
 @contextmanager
@@ -417,7 +418,8 @@ def record_everything(root: Path, vendor: SecretVendor) -> dict[str, Recorder]:
     recorders: dict[str, Recorder] = {}
     for api, drive in (("shop", drive_shop), ("items", drive_items), ("inventory", drive_inventory)):
         with ctk_record(api, root) as recorder, httpx.Client(base_url=recorder.url, timeout=HANG) as client:
-            drive(client)
+            answers = drive(client)
+            recorder.answers = answers if isinstance(answers, dict) else {"find": answers}
         recorders[api] = recorder
     return recorders
 
