@@ -83,7 +83,7 @@ def audit(paths: list[Path]) -> tuple[list[Finding], int]:
     files = 0
     for path in paths:
         for file in _files(path):
-            findings += audit_file(file)
+            findings += sorted(audit_file(file), key=_order)
             files += 1
     return findings, files
 
@@ -218,6 +218,12 @@ class _Scanner:
         for pattern in _TEXT_PAIRS:
             for match in pattern.finditer(text):
                 self.named(match.group("name"), match.group("value"), where, parameter=pattern is _TEXT_PAIRS[2])
+
+
+def _order(finding: Finding) -> tuple[int, str]:
+    """Findings in file order: lines by number, pointers by text."""
+    line = finding.where.removeprefix("line ")
+    return (int(line), "") if line.isdigit() else (0, finding.where)
 
 
 def _high_entropy(value: str) -> bool:
