@@ -125,7 +125,8 @@ class MockResult:
     endpoint). ``violations``: the request's violations found (those listed; the answer says how many in
     all). ``deprecated``: the deprecated elements the request used (operation ids, GraphQL fields).
     ``delay`` and ``transport_fault``: how the adapter delivers the answer (``toolkit.sandbox.faults``); 0 and None
-    (nearly always): at once and whole.
+    (nearly always): at once and whole. ``injected``: the faults the sandbox put into this answer, for the journal
+    and the metrics (``latency:200ms``, ``status:503``, ``reset``, ``scenario:card_declined``, ``rate-limited``).
     """
 
     response: Response
@@ -137,6 +138,7 @@ class MockResult:
     # the adapter carries out: reset, empty, truncated, malformed-chunk, timeout, trickle:<bytes per second>
     delay: float = 0.0
     transport_fault: str | None = None
+    injected: tuple[str, ...] = ()
 
     @property
     def operation(self) -> str | None:

@@ -74,7 +74,7 @@ class Client:
         assert isinstance(contract, GraphQLContract) and contract.schema is not None
         self.schema = contract.schema
         config = ServeConfig([MountedContract(str(folder), "/graphql", state=True)], seed=seed)
-        self.handler = build_handler(config)
+        self.handler = build_handler(config).apis[0].handler  # the API's layered handler, without the journal
         assert isinstance(self.handler, SandboxedMock)
         self.http = httpx.Client(transport=MockTransport(self.handler), base_url="http://sandbox.test")
 

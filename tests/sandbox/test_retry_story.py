@@ -27,7 +27,7 @@ def _sandbox() -> SandboxedMock:
         faults={"error_rate": 0.5},
         rate_limit={"requests": 5, "per": "1s"},
     )
-    handler = build_handler(ServeConfig([mounted], seed=3))
+    handler = build_handler(ServeConfig([mounted], seed=3)).apis[0].handler  # the layered API, no journal
     assert isinstance(handler, SandboxedMock)
     return handler
 

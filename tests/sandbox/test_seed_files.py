@@ -396,7 +396,7 @@ def test_a_reset_session_gets_its_seeds_back(tmp_path: Path) -> None:
 
 def test_seeds_are_only_read_with_state_on_and_a_contract_given_alone_has_none(tmp_path: Path) -> None:
     root = _workspace(tmp_path, SEEDED)
-    handler = build_handler(ServeConfig(mounted_apis(load_workspace(root))[:1], seed=2))
+    handler = build_handler(ServeConfig(mounted_apis(load_workspace(root))[:1], seed=2)).apis[0].handler
     assert isinstance(handler, SandboxedMock)
     http = httpx.Client(transport=MockTransport(handler), base_url="http://sandbox.test")
     assert http.get("/shelf/books/bk_seed01").json()["title"] == "Seeded"

@@ -255,11 +255,13 @@ def _workspace_contracts(root: Path | None) -> tuple[list[MountedContract], Sand
 
 
 def _announce(config: object, host: str, port: int, seconds: float, handler: object, check: bool) -> None:
-    from toolkit.sandbox.server import Dispatcher, Mounted, ServeConfig
+    from toolkit.sandbox.admin.runtime import Sandbox
+    from toolkit.sandbox.server import ServeConfig
 
     assert isinstance(config, ServeConfig)
-    # one API: its mock decided the mount (several: the dispatcher's mounts are the configured ones)
-    single: Mounted | None = None if isinstance(handler, Dispatcher) else handler  # type: ignore[assignment]
+    assert isinstance(handler, Sandbox)
+    # one API: its mock decided the mount (several: the mounts are the configured ones)
+    single = handler.apis[0].handler if len(handler.apis) == 1 else None
     for item in config.contracts:
         label = f"{item.name}: " if item.name else ""
         mount = item.mount or (single.mount if single is not None else "") or "/"
@@ -283,12 +285,12 @@ def _announce(config: object, host: str, port: int, seconds: float, handler: obj
 def _oauth2_endpoints(handler: object, mount: str) -> list[tuple[str, str]]:
     """What the API at ``mount`` serves for OAuth2 (token endpoints with the URL each stands for, revocation and
     introspection) and the path of each, for the announcement."""
+    from toolkit.sandbox.admin.runtime import Sandbox
     from toolkit.sandbox.layers import SandboxedMock
     from toolkit.sandbox.oauth2 import OAuth2Layer
-    from toolkit.sandbox.server import Dispatcher
 
-    mounted = dict(handler.mounts) if isinstance(handler, Dispatcher) else {mount: handler}
-    served = mounted.get(mount)
+    assert isinstance(handler, Sandbox)
+    served = dict(handler.mounts).get(mount)
     if not isinstance(served, SandboxedMock):
         return []
     return [line for layer in served.layers if isinstance(layer, OAuth2Layer) for line in layer.listing()]

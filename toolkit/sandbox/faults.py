@@ -99,6 +99,12 @@ class FaultsLayer:
     def prefix(self, session: str) -> str:
         return f"{self.api}/{session}/"
 
+    def replace_config(self, config: FaultsConfig) -> None:
+        """Apply ``config`` from the next request on (the admin API's ``PUT /__ctk/faults/{api}``); an outage
+        window counts from now."""
+        self._started = time.time()
+        self.config = config  # one assignment: a request reads the old table or the new one
+
     def __call__(self, call: Call, inner: Next) -> MockResult:
         request = call.request
         asked_latency: float | None = None
@@ -128,11 +134,13 @@ class FaultsLayer:
                 error, fault = None, asked_fault
         if asked_latency is not None:
             delay = asked_latency
+        injected: tuple[str, ...] = ()  # what the journal and the metrics say this answer suffered
         if error is not None:
             outage = drawn.retry_after is not None and asked_fault is None
             result = self._error(call, inner, error, faults, operation, answered, outage=outage)
             if outage and result.response.status >= 500 and result.response.header("retry-after") is None:
                 result = _with_header(result, "retry-after", str(drawn.retry_after))
+            injected = (f"status:{result.response.status}",)
         else:
             result = answered if answered is not None else inner(call)
         if drawn.warning is not None:
@@ -140,8 +148,12 @@ class FaultsLayer:
         if fault is None and faults.trickle_bytes_per_s:
             fault = f"trickle:{faults.trickle_bytes_per_s}"
         if fault is None and not delay:
-            return result
-        return replace(result, delay=delay, transport_fault=fault)
+            return replace(result, injected=(*result.injected, *injected)) if injected else result
+        if delay:
+            injected = (*injected, f"latency:{round(delay * 1000)}ms")
+        if fault is not None:
+            injected = (*injected, fault)
+        return replace(result, delay=delay, transport_fault=fault, injected=(*result.injected, *injected))
 
     # -- the draws ---------------------------------------------------------------------------------
 

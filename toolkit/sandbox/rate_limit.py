@@ -285,7 +285,8 @@ class RateLimitLayer:
         else:
             result = MockResult(self._envelope.error_response(request, 429, message))
         shaped = self._shaped(request, result, decision, now, retry_after=after)
-        return replace(shaped, violations=(*shaped.violations, *violations))
+        injected = (*shaped.injected, "rate-limited")  # for the journal and the metrics
+        return replace(shaped, violations=(*shaped.violations, *violations), injected=injected)
 
     def _shaped(
         self, request: Request, result: MockResult, decision: _Decision, now: float, *, retry_after: int | None = None

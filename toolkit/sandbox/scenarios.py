@@ -152,7 +152,7 @@ class ScenariosLayer:
                 return _unplayed(inner(call), why)
             if step.normal:
                 return inner(call)
-            return self._rest(call, inner, operation, step)
+            return _played(self._rest(call, inner, operation, step), name)
         answered = inner(call)
         for operation in answered.operations:
             found = scenario.plan_for(operation)
@@ -168,7 +168,7 @@ class ScenariosLayer:
             return answered
         if step.fault is not None:
             result = inner(with_prefer(call, f"fault={step.fault}"))
-            return result if result.operations else replace(result, operations=answered.operations)
+            return _played(result if result.operations else replace(result, operations=answered.operations), name)
         message = step.error or f"scenario {name}"
         if self._graphql:
             # the named root field fails, as its resolver would: null with its errors entry, other fields kept
@@ -181,8 +181,9 @@ class ScenariosLayer:
                 failed_field(mock, request, answered, message, root=root) if isinstance(mock, GraphQLMock) else None
             )
             if failed is not None:
-                return failed
-        return MockResult(self.envelope.error_response(request, 200, message), operations=answered.operations)
+                return _played(failed, name)
+        error = self.envelope.error_response(request, 200, message)
+        return MockResult(error, operations=answered.operations, injected=(f"scenario:{name}",))
 
     def _step(self, session: str, scenario: str, operation: str, plan: Plan) -> Step:
         if len(plan.steps) == 1:
@@ -201,6 +202,11 @@ class ScenariosLayer:
 
     def _prefix(self, session: str) -> str:
         return f"{self.api}/{session}/"
+
+
+def _played(result: MockResult, name: str) -> MockResult:
+    """``result`` saying, for the journal and the metrics, that scenario ``name`` shaped it."""
+    return replace(result, injected=(*result.injected, f"scenario:{name}"))
 
 
 def _unplayed(result: MockResult, why: StoreError | StoreFullError) -> MockResult:

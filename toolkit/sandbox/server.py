@@ -30,6 +30,7 @@ from toolkit.mock.guard import guarded
 from toolkit.mock.handler import ADMIN_PREFIX, Handler, is_under
 from toolkit.mock.problem import clip, problem_response
 from toolkit.model import Protocol
+from toolkit.sandbox.admin.runtime import ApiRuntime, Sandbox, query_api_keys
 from toolkit.sandbox.layers import Layer, SandboxedMock
 from toolkit.sandbox.store import Store
 
@@ -66,6 +67,8 @@ class ServeConfig:
     limits: dict[str, int | float] = field(default_factory=dict)  # the limits changed from DEFAULT_LIMITS, by name
     webhook_hosts: list[str] = field(default_factory=list)  # destinations allowed besides loopback
     log_level: str = "info"
+    journal_size: int = 1000  # requests the journal keeps (--journal-size, [sandbox] journal_size)
+    access_log: str | None = None  # --access-log PATH or "-" (stdout), [sandbox] access_log; None: none
     store: str = "memory"  # where the APIs with state keep it: "memory", "sqlite:PATH", "redis://..."
     state_everywhere: bool = False  # ctk serve --state: state for every API whose protocol has it, a note for others
 
@@ -105,7 +108,9 @@ class Mounted(TypingProtocol):
 
 class Dispatcher:
     """Several mocks on one server, each under its own mount; the longest matching mount wins. The ``/__ctk``
-    admin endpoints sit outside every mount and serve all the mocks at once."""
+    admin endpoints sit outside every mount and serve all the mocks at once. (``ctk serve`` runs a
+    ``toolkit.sandbox.admin.runtime.Sandbox``, which dispatches the same way and adds the admin API, the journal
+    and the metrics; this bare dispatcher serves envelopes built by hand.)"""
 
     def __init__(
         self, mounts: dict[str, Mounted], limits: Limits = DEFAULT_LIMITS, webhook_url: str | None = None
@@ -167,11 +172,33 @@ def mounted_apis(space: Workspace, shown: Callable[[Path], str] = str) -> list[M
     ]
 
 
-def build_handler(config: ServeConfig) -> Mounted | Dispatcher:
+def build_handler(config: ServeConfig) -> Sandbox:
+    """The ``Sandbox`` ``ctk serve`` runs: every API of ``config`` compiled, layered and mounted, with the admin API,
+    the journal, the metrics and (``config.access_log``) the access log."""
+    stores = _Stores(config)
+    apis = build_apis(config, stores=stores)
+    access_log = None
+    if config.access_log:
+        from toolkit.sandbox.admin.access_log import open_access_log
+
+        access_log = open_access_log(config.access_log)
+    return Sandbox(
+        apis,
+        limits=config.effective_limits,
+        webhook_url=config.webhook_url,
+        journal_size=config.journal_size,
+        store=stores.opened,
+        access_log=access_log,
+    )
+
+
+def build_apis(config: ServeConfig, store: Store | None = None, *, stores: _Stores | None = None) -> list[ApiRuntime]:
+    """Every API of ``config``, compiled and layered: what a hot reload builds anew, passing ``store``, the store
+    the running sandbox opened (``Sandbox.store``), so state survives the reload."""
     from toolkit.load import load_contract
 
-    handlers: dict[str, Mounted] = {}
-    stores = _Stores(config)
+    stores = stores if stores is not None else _Stores(config, store)
+    apis: list[ApiRuntime] = []
     limits = config.effective_limits
     for item in config.contracts:
         contract = load_contract(item.source, mirrors=item.mirrors, limits=limits)
@@ -186,18 +213,36 @@ def build_handler(config: ServeConfig) -> Mounted | Dispatcher:
         options.update(_settings_for(contract.protocol, item))
         handler = protocols.compile_mock(contract, seed=config.seed, validate=config.validate, **options)
         handler.warm()
-        handlers[handler.mount] = _layered(handler, item, stores, config.state_everywhere)
-    if len(handlers) == 1:
-        return next(iter(handlers.values()))
-    return Dispatcher(handlers, limits, config.webhook_url)
+        layered = _layered(handler, item, stores, config.state_everywhere)
+        apis.append(
+            ApiRuntime(
+                item.name,
+                contract.protocol,
+                handler.mount,
+                layered,
+                store=stores.opened,
+                faults=dict(item.faults),
+                configured_faults=dict(item.faults),
+                folder=item.overlays,
+                secret_parameters=query_api_keys(contract),
+            )
+        )
+    for api in apis:  # the faults layer is always on, so the first API opened the store
+        api.store = stores.opened
+    return apis
 
 
 class _Stores:
     """The store the APIs with state share, opened on first need (one connection pool per process)."""
 
-    def __init__(self, config: ServeConfig) -> None:
+    def __init__(self, config: ServeConfig, store: Store | None = None) -> None:
         self.config = config
-        self._store: Store | None = None
+        self._store = store
+
+    @property
+    def opened(self) -> Store | None:
+        """The store, if an API needed it (None: none did, and none was opened)."""
+        return self._store
 
     def get(self) -> Store:
         if self._store is None:
@@ -207,7 +252,9 @@ class _Stores:
         return self._store
 
 
-def _layered(envelope: MockEnvelope, item: MountedContract, stores: _Stores, state_everywhere: bool) -> Mounted:
+def _layered(
+    envelope: MockEnvelope, item: MountedContract, stores: _Stores, state_everywhere: bool
+) -> MockEnvelope | SandboxedMock:
     """The API's envelope with the layers its settings turn on (none: the envelope itself)."""
     layers: list[Layer] = []
     where = f"[apis.{item.name}]" if item.name else item.source
@@ -277,6 +324,7 @@ def _settings_for(protocol: Protocol, item: MountedContract) -> dict[str, Any]:
 
 
 def build_app(config: ServeConfig, handler: Handler | None = None) -> MockASGIApp:
+    """The ASGI app over ``handler`` (default: ``build_handler(config)``)."""
     return MockASGIApp(
         handler if handler is not None else build_handler(config),
         limits=config.effective_limits,

@@ -1,0 +1,270 @@
+"""The object ``ctk serve`` runs: ``Sandbox``, one or several APIs behind one ``/__ctk`` admin API.
+
+A ``Sandbox`` is a handler (``Request -> MockResult``) that answers ``/__ctk/...`` itself (the admin router,
+``toolkit.sandbox.admin.api``), sends every other request to the API mounted at its path (the longest mount
+first; a sandbox of one API sends it everything, as its mock alone did) and records each answer: a journal
+entry, the Prometheus metrics and, when asked, an access log line. Admin requests are neither journaled nor
+counted (a dashboard polling the journal would fill it).
+
+Each API is an ``ApiRuntime``: its name, protocol, mount, the layered handler ``server._layered`` built, its
+layers by name, and what it was configured with (to restore faults on a reset). ``replace_apis`` swaps them all
+at once (hot reload); the journal, the metrics and the store stay.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from toolkit.exchange import MockResult, Request, Response
+from toolkit.limits import DEFAULT_LIMITS, Limits
+from toolkit.mock.admin import AdminEndpoints
+from toolkit.mock.compiled import CompiledMock, Endpoint
+from toolkit.mock.envelope import MockEnvelope
+from toolkit.mock.guard import failed, guarded
+from toolkit.mock.handler import ADMIN_PREFIX, Handler, is_under
+from toolkit.mock.problem import clip, problem_response
+from toolkit.model import Protocol
+from toolkit.sandbox.admin.journal import DEFAULT_SIZE, MAX_VIOLATIONS, Entry, Journal, NearMiss, redact_query
+from toolkit.sandbox.admin.metrics import Metrics
+from toolkit.sandbox.layers import Layer, SandboxedMock, session_of
+
+if TYPE_CHECKING:
+    from toolkit.sandbox.admin.access_log import AccessLog
+    from toolkit.sandbox.admin.near_misses import NearMisses, Pending
+    from toolkit.sandbox.store import Store
+
+__all__ = ["ApiRuntime", "Sandbox", "query_api_keys"]
+
+_MAX_PATH = 2048  # characters of a path a journal entry keeps
+_MAX_SESSIONS = 1000  # sessions remembered for the admin API's listings (scenario choices)
+_INVALID_SESSION = "(invalid)"
+
+
+@dataclass
+class ApiRuntime:
+    """One API of the sandbox as it runs."""
+
+    name: str  # the workspace's name for it; "" for a contract served alone
+    protocol: Protocol
+    mount: str
+    handler: MockEnvelope | SandboxedMock
+    store: Store | None = None  # the shared store, when a layer opened it
+    faults: dict[str, Any] = field(default_factory=dict)  # the faults table in force (sandbox.toml's, or PUT)
+    configured_faults: dict[str, Any] = field(default_factory=dict)  # sandbox.toml's, restored by a reset
+    folder: str = ""  # mocks/<api>/, for recordings
+    secret_parameters: frozenset[str] = frozenset()  # the contract's query API keys, redacted in the journal
+    _near: NearMisses | None = field(default=None, repr=False)
+
+    @property
+    def envelope(self) -> MockEnvelope:
+        return self.handler.envelope if isinstance(self.handler, SandboxedMock) else self.handler
+
+    @property
+    def mock(self) -> CompiledMock:
+        return self.envelope.mock
+
+    @property
+    def label(self) -> str:
+        """How the journal and the admin API name it: its name, else its mount, else "/"."""
+        return self.name or self.mount or "/"
+
+    @property
+    def layers(self) -> dict[str, Layer]:
+        """Its sandbox layers by name (``faults``, ``scenarios``, ``state``, ``rate_limit``, ...)."""
+        if isinstance(self.handler, SandboxedMock):
+            return {layer.name: layer for layer in self.handler.layers}
+        return {}
+
+    def layer(self, name: str) -> Any | None:
+        return self.layers.get(name)
+
+    @property
+    def state_roots(self) -> tuple[str, ...]:
+        """The store namespace roots its layers write under (``api`` of ``api/session/...``)."""
+        roots = {getattr(layer, "api", None) for layer in self.layers.values()}
+        return tuple(sorted(root for root in roots if isinstance(root, str)))
+
+    def near_misses(self, request: Request, result: MockResult) -> tuple[bool, Pending]:
+        near = self._near
+        if near is None:
+            from toolkit.sandbox.admin.near_misses import NearMisses
+
+            near = self._near = NearMisses(self.envelope.contract, self.mount)
+        return near.judge(request, result)
+
+
+def query_api_keys(contract: object) -> frozenset[str]:
+    """The names of the query parameters an OpenAPI contract's ``apiKey`` security schemes declare (redacted in
+    the journal whatever they are called); empty for other protocols."""
+    document = getattr(contract, "document", None)
+    if not isinstance(document, dict):
+        return frozenset()
+    components = document.get("components")
+    schemes = document.get("securityDefinitions") or (components.get("securitySchemes") if isinstance(components, dict)
+                                                       else None)  # fmt: skip
+    found = set()
+    for scheme in schemes.values() if isinstance(schemes, dict) else ():
+        if isinstance(scheme, dict) and scheme.get("type") == "apiKey" and scheme.get("in") == "query":
+            name = scheme.get("name")
+            if isinstance(name, str):
+                found.add(name.lower())
+    return frozenset(found)
+
+
+class _Routing:
+    """The APIs at one moment, ready to dispatch: swapped whole by ``replace_apis``."""
+
+    def __init__(self, apis: Sequence[ApiRuntime]) -> None:
+        self.apis = tuple(apis)
+        self.by_name = {api.label: api for api in self.apis}
+        self.mounts = sorted(((api.mount, api) for api in self.apis), key=lambda item: -len(item[0]))
+        self.single = self.apis[0] if len(self.apis) == 1 else None
+
+    def route(self, path: str) -> ApiRuntime | None:
+        if self.single is not None:
+            return self.single  # one API answers everything, in its own form, as its mock alone did
+        return next((api for mount, api in self.mounts if not mount or is_under(path, mount)), None)
+
+
+class Sandbox:
+    """See the module's docstring. Thread-safe: the journal and metrics lock; the APIs are swapped whole."""
+
+    def __init__(
+        self,
+        apis: Sequence[ApiRuntime],
+        *,
+        limits: Limits = DEFAULT_LIMITS,
+        webhook_url: str | None = None,
+        journal_size: int = DEFAULT_SIZE,
+        store: Store | None = None,
+        access_log: AccessLog | None = None,
+    ) -> None:
+        if not apis:
+            raise ValueError("a sandbox serves at least one API")
+        self.limits = limits
+        self.webhook_url = webhook_url
+        self.store = store
+        self.journal = Journal(journal_size)
+        self.metrics = Metrics(lambda: float(len(self.journal)))
+        self.access_log = access_log
+        self.generation = 1
+        self.reloaded_at: float | None = None
+        self.reload_error: dict[str, str] | None = None
+        self.sessions: dict[str, None] = {"default": None}  # seen, in order, bounded
+        self._sessions_lock = threading.Lock()
+        self._routing = _Routing(apis)
+        self.fallback = AdminEndpoints([api.mock for api in apis], webhook_url=webhook_url, limits=limits)
+        from toolkit.sandbox.admin.api import AdminRouter
+
+        self.admin: Handler = AdminRouter(self)
+
+    # -- the APIs ------------------------------------------------------------------------------------
+
+    @property
+    def apis(self) -> tuple[ApiRuntime, ...]:
+        return self._routing.apis
+
+    def api(self, name: str) -> ApiRuntime | None:
+        """The API named ``name`` (its label: name, else mount)."""
+        return self._routing.by_name.get(name)
+
+    @property
+    def mounts(self) -> list[tuple[str, MockEnvelope | SandboxedMock]]:
+        """(mount, handler) pairs, the longest mount first (what ``server.Dispatcher`` offered)."""
+        return [(mount, api.handler) for mount, api in self._routing.mounts]
+
+    def replace_apis(self, apis: Sequence[ApiRuntime]) -> None:
+        """Serve ``apis`` from the next request on (hot reload); journal, metrics and store stay."""
+        if not apis:
+            raise ValueError("a sandbox serves at least one API")
+        routing = _Routing(apis)
+        fallback = AdminEndpoints([api.mock for api in apis], webhook_url=self.webhook_url, limits=self.limits)
+        self.fallback = fallback
+        self._routing = routing  # one assignment: a request sees the old APIs or the new ones, never a mix
+        self.generation += 1
+        self.reloaded_at = time.time()
+        self.reload_error = None
+        self.metrics.reloaded("ok")
+
+    def reload_failed(self, message: str, where: str = "", hint: str = "") -> None:
+        """A reload that was refused: the APIs stay as they were, and ``GET /__ctk/reload`` says why."""
+        self.reload_error = {"message": message, "where": where, "hint": hint}
+        self.metrics.reloaded("error")
+
+    # -- serving -------------------------------------------------------------------------------------
+
+    def __call__(self, request: Request) -> MockResult:
+        path = request.path
+        if path.startswith(ADMIN_PREFIX) and is_under(path, ADMIN_PREFIX):
+            return guarded(self.admin, request)
+        started = time.perf_counter()
+        api = self._routing.route(path)
+        if api is None:
+            result = self._not_mounted(request)
+        else:
+            try:
+                result = api.handler(request)
+            except Exception as error:  # noqa: BLE001 -- a bug in ctk costs one 500, never the server
+                result = failed(error, request)
+        self._record(request, api, result, time.perf_counter() - started)
+        return result
+
+    def error_response(self, request: Request, status: int, message: str) -> Response:
+        """An adapter's error (a body over the limit) in the form of the protocol mounted at the path."""
+        api = self._routing.route(request.path)
+        if api is not None:
+            return api.handler.error_response(request, status, message)
+        return problem_response(status, message, kind="too-large" if status == 413 else "error")
+
+    def endpoints(self) -> list[Endpoint]:
+        return [endpoint for api in self.apis for endpoint in api.handler.endpoints()]
+
+    def _not_mounted(self, request: Request) -> MockResult:
+        known = ", ".join(mount or "/" for mount, _ in self._routing.mounts)
+        detail = f"no API is mounted at {clip(request.path, self.limits.max_echo_length)}; mounts: {known}"
+        return MockResult(problem_response(404, detail, kind="not-found"))
+
+    def _record(self, request: Request, api: ApiRuntime | None, result: MockResult, seconds: float) -> None:
+        """Journal, metrics and access log for one answer. Kept lean: it runs on every request."""
+        seconds += result.delay  # the client waits for the injected latency too
+        session = session_of(request) or _INVALID_SESSION
+        if session not in self.sessions and session != _INVALID_SESSION:
+            self.saw(session)
+        status = result.response.status
+        unmatched: bool = False
+        near: Pending | tuple[NearMiss, ...] = ()
+        # GraphQL answers a document with unknown fields 200 or 400 (by Accept): judged whenever no operation ran
+        if not result.operations and (status >= 400 or (api is not None and api.protocol is Protocol.GRAPHQL)):
+            unmatched, near = api.near_misses(request, result) if api is not None else (True, ())
+        path = request.path
+        entry = Entry(
+            time.time(),
+            session,
+            api.label if api is not None else None,
+            request.method if len(request.method) <= 16 else request.method[:16],
+            path if len(path) <= _MAX_PATH else path[:_MAX_PATH] + "…",
+            redact_query(request.query, api.secret_parameters if api is not None else frozenset()),
+            status,
+            seconds * 1000.0,
+            result.operations,
+            result.violations[:MAX_VIOLATIONS],
+            result.deprecated,
+            result.injected,
+            unmatched,
+            near,
+        )
+        self.journal.record(entry)
+        label = entry.api or ""
+        self.metrics.observe(label, result.operation or "", status, seconds, len(result.violations), result.injected)
+        if self.access_log is not None:
+            self.access_log.write(entry)
+
+    def saw(self, session: str) -> None:
+        """Remember ``session`` for the admin API's listings (scenario choices, sequence resets), up to a bound."""
+        with self._sessions_lock:
+            if len(self.sessions) < _MAX_SESSIONS:
+                self.sessions[session] = None
