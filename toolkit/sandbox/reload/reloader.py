@@ -53,8 +53,6 @@ SETTLE = 0.2  # seconds the files must stay unchanged before a reload starts
 _SHOWN_CHANGES = 3  # changed files a reload's log line names
 # ServeConfig fields every API is built with: a change rebuilds them all
 _SHARED = ("seed", "validate", "webhook_url", "webhook_after", "limits", "state_everywhere")
-# ServeConfig fields the server itself was started with: a change waits for a restart
-_AT_START = ("store", "webhook_hosts", "journal_size", "access_log")
 
 
 class _StateLayer(Protocol):
@@ -160,18 +158,15 @@ class Reloader:
             return self.config
         config, settings = workspace_config(self.overrides)
         current = dataclasses.asdict(settings)
-        for name in ("host", "port"):
-            if self._settings and current[name] != self._settings.get(name):
-                log.warning("[sandbox] %s changed to %r: it takes effect when ctk serve restarts", name, current[name])
+        for name, value in current.items():  # all but the seed shape the server (address, store, journal...)
+            if self._settings and name != "seed" and value != self._settings.get(name):
+                log.warning("[sandbox] %s changed: it takes effect when ctk serve restarts", name)
         self._settings = current
         return config
 
     def _apply(self, config: ServeConfig, what: str) -> list[BaseException]:
         """Serve ``config``: rebuild the APIs whose inputs changed, keep the others; the errors of those that did
         not build (each keeps its last good version; a new one is left out)."""
-        for name in _AT_START:
-            if getattr(config, name) != getattr(self.config, name):
-                log.warning("%s changed: it takes effect when ctk serve restarts", name)
         served: dict[str, _Served] = {}
         rebuilt: list[str] = []
         failures: list[BaseException] = []
