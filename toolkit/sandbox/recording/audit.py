@@ -28,7 +28,7 @@ import yaml
 from toolkit.errors import CtkError
 from toolkit.sandbox.recording.shapes import PLACEHOLDER, SHAPES, is_placeholder, is_secret_name, normal_name
 
-__all__ = ["MAX_AUDITED", "AuditError", "Finding", "audit", "mask"]
+__all__ = ["MAX_AUDITED", "Finding", "audit", "mask"]
 
 MAX_AUDITED = 64 * 1024 * 1024  # bytes of one file read; a larger one is an error, not a silent pass
 _MAX_NODES = 2_000_000  # containers and values walked per file
@@ -48,10 +48,6 @@ _TEXT_PAIRS = (
     re.compile(r"<(?P<tag>(?:[\w.-]+:)?(?P<name>[\w.-]{1,64}))(?:\s[^<>]*)?>(?P<value>[^<]{1,4096})</(?P=tag)\s*>"),
 )
 _COOKIE_HEADERS = frozenset({"cookie", "setcookie"})
-
-
-class AuditError(CtkError):
-    """A path the audit cannot read (exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +74,7 @@ def mask(secret: str) -> str:
 
 def audit(paths: list[Path]) -> tuple[list[Finding], int]:
     """The findings in ``paths`` (files, or folders searched recursively) and the number of files read;
-    ``AuditError`` naming a path that does not exist or cannot be read."""
+    ``CtkError`` naming a path that does not exist or cannot be read (the CLI's exit 2)."""
     findings: list[Finding] = []
     files = 0
     for path in paths:
@@ -92,7 +88,7 @@ def _files(path: Path) -> Iterator[Path]:
     try:
         mode = path.stat().st_mode
     except OSError as error:
-        raise AuditError(f"cannot read: {error.strerror or error}", where=str(path)) from None
+        raise CtkError(f"cannot read: {error.strerror or error}", where=str(path)) from None
     if stat.S_ISDIR(mode):
         for child in sorted(path.rglob("*")):
             if child.is_file() and not child.is_symlink() and not child.name.startswith("."):
@@ -100,7 +96,7 @@ def _files(path: Path) -> Iterator[Path]:
     elif stat.S_ISREG(mode):
         yield path
     else:
-        raise AuditError("is not a regular file or a folder", where=str(path))
+        raise CtkError("is not a regular file or a folder", where=str(path))
 
 
 def audit_file(path: Path) -> list[Finding]:
@@ -109,9 +105,9 @@ def audit_file(path: Path) -> list[Finding]:
         with path.open("rb") as handle:
             data = handle.read(MAX_AUDITED + 1)
     except OSError as error:
-        raise AuditError(f"cannot read: {error.strerror or error}", where=str(path)) from None
+        raise CtkError(f"cannot read: {error.strerror or error}", where=str(path)) from None
     if len(data) > MAX_AUDITED:
-        raise AuditError(f"is larger than {MAX_AUDITED // 2**20} MiB", where=str(path), hint="audit smaller files")
+        raise CtkError(f"is larger than {MAX_AUDITED // 2**20} MiB", where=str(path), hint="audit smaller files")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
