@@ -26,7 +26,7 @@ _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _API_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 _TOP_KEYS = {"sandbox", "apis", "limits"}
-_SANDBOX_KEYS = {"host", "port", "seed", "webhook_hosts", "store"}
+_SANDBOX_KEYS = {"host", "port", "seed", "webhook_hosts", "store", "journal_size", "access_log"}
 _API_KEYS = {
     "contract",
     "mount",
@@ -43,6 +43,7 @@ _API_KEYS = {
 }
 # Where the sandbox keeps state: in this process, a SQLite file, or a Redis server shared by several processes.
 STORE_FORMS = ("memory", "sqlite:PATH", "redis://HOST:PORT/DB")
+MAX_JOURNAL = 1_000_000  # requests a sandbox's journal may keep ([sandbox] journal_size, ctk serve --journal-size)
 # Settings of an API's mock, by kind; which protocol understands which is checked when the contract is loaded.
 MOCK_SETTINGS: dict[str, type] = {
     "max_depth": int,
@@ -106,6 +107,8 @@ class SandboxSettings:
     seed: int = 0
     webhook_hosts: tuple[str, ...] = ()  # where webhook/callback events may go besides this machine
     store: str = "memory"  # where state lives: "memory", "sqlite:PATH" (relative to the root), "redis://..."
+    journal_size: int = 1000  # requests the sandbox's journal keeps (GET /__ctk/requests)
+    access_log: str | None = None  # a file (relative to the root) or "-" (stdout): one JSON line per request
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,8 @@ def load_workspace(root: Path | None = None) -> Workspace:
     if sandbox.store.startswith("sqlite:"):  # a relative SQLite path is relative to the workspace root
         path = Path(sandbox.store.removeprefix("sqlite:").removeprefix("//"))
         sandbox = dataclasses.replace(sandbox, store=f"sqlite:{(root / path).resolve()}")
+    if sandbox.access_log is not None and sandbox.access_log != "-":  # a relative path is relative to the root
+        sandbox = dataclasses.replace(sandbox, access_log=str((root / sandbox.access_log).resolve()))
     apis_table = _table(data, "apis", where)
     if not apis_table:
         raise ConfigError("defines no API", where=where, hint="add an [apis.<name>] table with a contract")
@@ -204,7 +209,12 @@ def _sandbox(table: dict[str, Any], where: str) -> SandboxSettings:
     host = _string(table, "host", "sandbox.", where) or defaults.host
     store = _string(table, "store", "sandbox.", where) or defaults.store
     check_store(store, f"{where} sandbox.store")
-    return SandboxSettings(host=host, port=port, seed=seed, webhook_hosts=tuple(hosts), store=store)
+    journal_size = table.get("journal_size", defaults.journal_size)
+    if not isinstance(journal_size, int) or isinstance(journal_size, bool) or not 1 <= journal_size <= MAX_JOURNAL:
+        raise ConfigError(f"sandbox.journal_size must be an integer from 1 to {MAX_JOURNAL}", where=where)
+    access_log = _string(table, "access_log", "sandbox.", where)
+    return SandboxSettings(host=host, port=port, seed=seed, webhook_hosts=tuple(hosts), store=store,
+                           journal_size=journal_size, access_log=access_log)  # fmt: skip
 
 
 def check_store(url: str, where: str) -> None:

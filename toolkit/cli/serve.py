@@ -76,6 +76,21 @@ if TYPE_CHECKING:
     help="Where state lives: memory (this process), sqlite:PATH (survives a restart; --workers share it) or "
     "redis://HOST:PORT/DB (several servers share it).  [default: memory, or sandbox.toml [sandbox] store]",
 )
+@click.option(
+    "--journal-size",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Requests the journal keeps for GET /__ctk/requests and the dashboard (the oldest go first); with "
+    "--workers, each worker keeps its own.  [default: 1000, or sandbox.toml [sandbox] journal_size]",
+)
+@click.option(
+    "--access-log",
+    default=None,
+    metavar="PATH|-",
+    help="Append one JSON line per request (the journal entry: no headers or bodies, secrets as ***) to PATH, "
+    "or stdout with -.  [default: none, or sandbox.toml [sandbox] access_log]",
+)
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), help="Workspace root (without CONTRACT).")
 @click.option("--check", is_flag=True, help="Compile the mocks, print what would be served, and exit.")
 @mirror_option
@@ -96,6 +111,8 @@ def serve(
     log_level: str,
     state: bool | None,
     store: str | None,
+    journal_size: int | None,
+    access_log: str | None,
     root: Path | None,
     check: bool,
     mirror: tuple[str, ...],
@@ -139,6 +156,7 @@ def serve(
             for item in mounted:
                 item.state = False
         store_url = _store_url(store, settings)
+        journal = _journal_size(journal_size, settings)
         # defaults < CTK_* environment variables (contract reading) < sandbox.toml [limits] < --limit
         limits = limits_from_options(limit, base or contract_limits(DEFAULT_LIMITS))
         config = ServeConfig(
@@ -152,6 +170,8 @@ def serve(
             log_level=log_level,
             store=store_url,
             state_everywhere=state is True,
+            journal_size=journal,
+            access_log=access_log if access_log is not None else settings.access_log,
         )
         if workers > 1 and store_url == "memory" and (state or any(item.state for item in mounted)):
             raise ConfigError(
@@ -200,6 +220,21 @@ def _store_url(given: str | None, settings: SandboxSettings) -> str:
     check_store(given, "--store")
     if given.startswith("sqlite:"):
         return f"sqlite:{Path(given.removeprefix('sqlite:').removeprefix('//')).resolve()}"
+    return given
+
+
+def _journal_size(given: int | None, settings: SandboxSettings) -> int:
+    """``--journal-size``, else sandbox.toml's, checked against the bound."""
+    from toolkit.workspace import MAX_JOURNAL
+
+    if given is None:
+        return settings.journal_size
+    if not 1 <= given <= MAX_JOURNAL:
+        raise ConfigError(
+            f"--journal-size must be from 1 to {MAX_JOURNAL}, not {given}",
+            where="--journal-size",
+            hint="each entry is a few hundred bytes: 1000 (the default) to 100000 suit a team's sandbox",
+        )
     return given
 
 

@@ -18,11 +18,12 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from toolkit.exchange import Violation
+from toolkit.workspace import MAX_JOURNAL
 
 __all__ = ["DEFAULT_SIZE", "MAX_SIZE", "Entry", "Filter", "FilterError", "Journal", "NearMiss", "redact_query"]
 
 DEFAULT_SIZE = 1000
-MAX_SIZE = 1_000_000
+MAX_SIZE = MAX_JOURNAL
 MAX_PATH = 2048  # characters of a path or query kept: a 60 KB path costs the ring no more than this
 MAX_VIOLATIONS = 20  # violations kept per entry (the answer itself says how many in all)
 MAX_LIMIT = 10_000  # entries one GET /__ctk/requests returns at most
