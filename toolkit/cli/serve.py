@@ -16,7 +16,7 @@ from toolkit.cli.options import limit_option, limits_from_options, mirror_option
 from toolkit.errors import ConfigError, CtkError
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.sources import contract_limits
-from toolkit.workspace import SandboxSettings, load_workspace
+from toolkit.workspace import SandboxSettings, find_root, load_workspace
 
 if TYPE_CHECKING:
     from toolkit.sandbox.server import MountedContract
@@ -93,6 +93,12 @@ if TYPE_CHECKING:
 )
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), help="Workspace root (without CONTRACT).")
 @click.option("--check", is_flag=True, help="Compile the mocks, print what would be served, and exit.")
+@click.option(
+    "--no-reload",
+    is_flag=True,
+    help="Serve what was read at start. By default edits to the contracts, mocks/<api>/ files and sandbox.toml are "
+    "served without a restart (a broken edit keeps the last good version; GET /__ctk/reload says why).",
+)
 @mirror_option
 @debug_option
 def serve(
@@ -115,6 +121,7 @@ def serve(
     access_log: str | None,
     root: Path | None,
     check: bool,
+    no_reload: bool,
     mirror: tuple[str, ...],
 ) -> None:
     """Serve a mock of CONTRACT (or, without it, every API of the workspace's sandbox.toml).
@@ -181,6 +188,15 @@ def serve(
             )
         _check_webhook_url(config)
         handler = build_handler(config)
+        overrides = None  # what a reload keeps of this command line (a contract served alone keeps its config)
+        if contract is None and not no_reload:
+            from toolkit.sandbox.reload import ServeOverrides
+
+            overrides = ServeOverrides(
+                root=str((root or find_root()).resolve()), seed=seed, validate=not no_validate, webhook_url=webhook_url,
+                webhook_after=after, webhook_hosts=webhook_host, limit_options=limit, log_level=log_level,
+                store=store_url if store is not None else None, state=state, workers=workers,
+            )  # fmt: skip
         host = host or settings.host
         port = port if port is not None else settings.port
         if not check:
@@ -198,10 +214,20 @@ def serve(
     configure_logging(config.log_level)
     ensure_file_limit(limits)  # inherited by --workers processes
     options = uvicorn_options(limits)
+    factory = "toolkit.sandbox.server:app_factory"
+    if not no_reload:  # each --workers process watches for itself (toolkit.sandbox.reload.workers)
+        from toolkit.sandbox.reload import Reloader
+        from toolkit.sandbox.reload.workers import RELOAD_ENV, overrides_to_env
+
+        os.environ[RELOAD_ENV] = overrides_to_env(overrides)
+        factory = "toolkit.sandbox.reload.workers:app_factory"
+        if workers == 1:
+            Reloader(handler, config, overrides).start()
+        click.echo("reload: on, edits to the contracts, mocks/ and sandbox.toml are served as saved (--no-reload: off)",
+                   err=True)  # fmt: skip
     try:
         if workers > 1:
-            uvicorn.run("toolkit.sandbox.server:app_factory", factory=True, host=host, port=port, workers=workers,
-                        **options)  # fmt: skip
+            uvicorn.run(factory, factory=True, host=host, port=port, workers=workers, **options)
         else:
             uvicorn.run(build_app(config, handler), host=host, port=port, **options)
     except OSError as error:
