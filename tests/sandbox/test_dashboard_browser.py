@@ -1,7 +1,8 @@
 """The dashboard in a real headless browser (Debian's chromium, driven by Playwright) against a real ``ctk serve
 --root`` of the example workspace, over real HTTP: the page lists every API and its operations, a request shows in
 the journal, a violation is highlighted and a near miss explained, a fault switch changes the faults the admin API
-reports and the next answer, a hostile path is shown as text and runs nothing, and nothing overflows at 1280 px.
+reports and the next answer, a hostile path is shown as text and runs nothing, nothing overflows at 1280 px, and
+a broken edit of sandbox.toml is a banner until an edit that loads replaces it.
 
 Waits are Playwright's ``expect`` with a bounded timeout (the page polls every second); time is never asserted.
 """
@@ -238,3 +239,33 @@ def test_nothing_overflows_at_1280_px(page: Page, server: Served, client: httpx.
     expect(page.locator("#journal-rows tr")).to_have_count(2, timeout=WAIT_MS)
     widths = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert widths[0] <= widths[1], widths
+
+
+def test_a_broken_edit_shows_a_banner_until_it_is_fixed(browser: Browser, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    root = tmp_path / "workspace"
+    for folder in ("sandbox", "contracts", "mocks"):
+        shutil.copytree(REPO / folder, root / folder)
+    config = root / "sandbox" / "sandbox.toml"
+    good = config.read_text(encoding="utf-8")
+    with served("--root", str(root)) as server:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        try:
+            page = context.new_page()
+            open_dashboard(page, server)
+            banner = page.locator("#reload-banner")
+            expect(banner).to_be_hidden()
+            config.write_text(good + "\n[apis.payments.faults]\nerror_rate = 7\n", encoding="utf-8")
+            expect(banner).to_be_visible(timeout=WAIT_MS)
+            expect(banner.locator(".message")).to_contain_text("error_rate")
+            expect(banner.locator(".still")).to_contain_text("still serves")
+            # the edit fixed: served, the banner goes, and the page reads the new faults and says to refresh
+            config.write_text(good + "\n[apis.payments.faults]\nerror_rate = 0.5\n", encoding="utf-8")
+            expect(banner).to_be_hidden(timeout=WAIT_MS)
+            expect(page.locator("#reload-changed")).to_be_visible()
+            now = page.locator('article[data-api="payments"] .faults-now')
+            expect(now).to_contain_text('"error_rate":0.5', timeout=WAIT_MS)
+        finally:
+            context.close()
+        assert_no_traceback(server)
