@@ -117,6 +117,21 @@ def test_the_page_lists_every_api_and_its_operations(page: Page, server: Served,
         assert ids
 
 
+def test_the_page_and_its_files_are_served_with_their_types(client: httpx.Client) -> None:
+    for path in ("/__ctk/", "/__ctk/dashboard"):
+        answer = client.get(path)
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
+        assert "'unsafe-inline'" not in answer.headers["content-security-policy"]
+    for name, kind in (("dashboard.js", "text/javascript"), ("dashboard.css", "text/css")):
+        answer = client.get(f"/__ctk/static/{name}")
+        assert answer.status_code == 200 and answer.headers["content-type"].startswith(kind)
+        assert answer.headers["x-content-type-options"] == "nosniff"  # a script must be served as one
+    for name in ("dashboard.py", "..%2Fapi.py", "%2e%2e", "x" * 300):
+        answer = client.get(f"/__ctk/static/{name}")
+        assert answer.status_code == 404, name
+        assert answer.headers["content-type"] == "application/problem+json"
+
+
 def test_the_apis_show_without_javascript(browser: Browser, server: Served, client: httpx.Client) -> None:
     context = browser.new_context(java_script_enabled=False)
     try:
