@@ -166,7 +166,16 @@ def test_each_exchange_is_checked_against_the_contract_and_drift_is_reported(ses
     assert [entry["_ctk"]["operation"] for entry in session.entries("inventory")] == [
         "Mutation.login", "Mutation.login", "Mutation.register", "Query.product",
     ]  # fmt: skip
-    assert session.entries("items")[0]["_ctk"]["operation"].endswith("FindItemById")
+    (find,) = session.entries("items")
+    assert find["_ctk"]["operation"].endswith("FindItemById")
+    (soap_drift,) = find["_ctk"]["violations"]  # an element the WSDL does not declare
+    assert (
+        soap_drift["location"] == "envelope /FindItemByIdResponse/item/colour" and soap_drift["direction"] == "response"
+    )
+    graphql_drift = [entry["_ctk"]["violations"] for entry in session.entries("inventory")]
+    assert graphql_drift[0] == graphql_drift[2] == graphql_drift[3] == []
+    (unselected,) = graphql_drift[1]  # the inline login selected token only; the vendor answered message too
+    assert unselected["location"] == "body data.login" and "['token', 'message']" in unselected["message"]
 
 
 def test_the_record_log_shows_no_secret(session: Session) -> None:

@@ -201,7 +201,8 @@ def _answer(method: str, path: str, query: str, body: bytes) -> Answer:
             "<soap:Header><wsse:Security><wsse:BinarySecurityToken>"
             f"{S['SOAP BinarySecurityToken in a response']}</wsse:BinarySecurityToken></wsse:Security></soap:Header>"
             '<soap:Body><FindItemByIdResponse xmlns="urn:items"><item><itemId>i-1</itemId>'
-            f"<label>{MARKER} {S['GitHub token in a SOAP answer']}</label></item></FindItemByIdResponse>"
+            f"<label>{MARKER} {S['GitHub token in a SOAP answer']}</label>"
+            "<colour>red</colour></item></FindItemByIdResponse>"  # an element the WSDL does not declare: drift
             "</soap:Body></soap:Envelope>"
         )
         return 200, [("content-type", "text/xml; charset=utf-8")], envelope.encode()

@@ -2,10 +2,12 @@
 say is drift evidence, recorded with the exchange (``_ctk.violations``) and told by ``ctk record``.
 
 The request is judged by the API's own mock (the envelope: the same validation ``ctk serve`` applies, which also
-names the operation); the answer, for REST, by the operation's declared responses: a status the operation does not
-declare, a media type it does not declare, a JSON body that does not fit the response schema (each error with its
-JSON pointer). SOAP and GraphQL answers are not judged yet (their requests are). A violation is
-``{"operation", "direction", "location", "message"}``; messages pass through redaction before they are written.
+names the operation); the answer by the contract too: REST by the operation's declared responses (a status or media
+type the operation does not declare, a JSON body that does not fit the response schema, each error with its JSON
+pointer); SOAP by the WSDL's schema (each element of the answer's Body, a Fault excepted, validated by the mock's
+``XsdValidator``, each error with its element path); GraphQL by walking the request's operation beside the answer's
+``data`` (``toolkit.graphql.answer_check``: keys, nullability, lists, enums, scalars, abstract types). A violation
+is ``{"operation", "direction", "location", "message"}``; messages pass through redaction before they are written.
 """
 
 from __future__ import annotations
@@ -45,9 +47,70 @@ class ContractCheck:
         if operation is None and not found and status < 400:
             where = f"{request.method} {request.path}"
             found.append(_violation(None, "request", where, "the contract has no operation for this request"))
-        if operation is not None and self.envelope.contract.protocol is Protocol.OPENAPI:
+        protocol = self.envelope.contract.protocol
+        if operation is not None and protocol is Protocol.OPENAPI:
             found += self._rest_answer(operation, status, content_type, body)
+        elif operation is not None and protocol is Protocol.SOAP and body:
+            found += self._soap_answer(operation, body)
+        elif protocol is Protocol.GRAPHQL and body and status < 500:
+            found += self._graphql_answer(operation, request.body, body)
         return operation, found[:_MAX_PER_EXCHANGE]
+
+    def _soap_answer(self, operation: str, body: bytes) -> list[dict[str, str]]:
+        from lxml import etree
+
+        from toolkit.soap.mock.envelope import EnvelopeError, detached, read_envelope
+        from toolkit.soap.mock.handler import SoapMock
+
+        mock = self.envelope.mock
+        if not isinstance(mock, SoapMock):
+            return []
+        limits = mock.options.limits
+        try:
+            envelope = read_envelope(body, limits.max_xml_elements)
+        except EnvelopeError as error:
+            return [_violation(operation, "response", "envelope", str(error))]
+        found: list[dict[str, str]] = []
+        for element in envelope.body:
+            if etree.QName(element).localname == "Fault":
+                continue  # a declared or transport fault: its detail is the fault's, not the operation's answer
+            listed, _ = mock.validator.check(detached(element), listed=_MAX_PER_EXCHANGE - len(found))
+            found += [_violation(operation, "response", f"envelope {item.path}", item.message) for item in listed]
+        return found
+
+    def _graphql_answer(self, operation: str | None, sent: bytes, body: bytes) -> list[dict[str, str]]:
+        import graphql
+
+        from toolkit.graphql.answer_check import Checker
+
+        schema = getattr(self.envelope.contract, "schema", None)
+        try:
+            asked, answer = json.loads(sent), json.loads(body)
+        except (ValueError, RecursionError):
+            return [_violation(operation, "response", "body", "the answer is not JSON")]
+        if not isinstance(asked, dict) or not isinstance(answer, dict) or not isinstance(schema, graphql.GraphQLSchema):
+            return []
+        if not isinstance(answer.get("data"), dict):
+            return []  # errors only: nothing to walk
+        try:
+            document = graphql.parse(str(asked.get("query") or ""))
+        except graphql.GraphQLError:
+            return []
+        name = asked.get("operationName")
+        chosen = [
+            node
+            for node in document.definitions
+            if isinstance(node, graphql.OperationDefinitionNode)
+            and (not name or (node.name and node.name.value == name))
+        ]
+        if len(chosen) != 1:
+            return []
+        variables = asked.get("variables") if isinstance(asked.get("variables"), dict) else {}
+        problems = Checker(schema, document, variables or {}).check(chosen[0], answer["data"])
+        return [
+            _violation(operation, "response", f"body {place}", message)
+            for place, _, message in (problem.partition(": ") for problem in problems[:_MAX_PER_EXCHANGE])
+        ]
 
     def _rest_answer(self, operation: str, status: int, content_type: str, body: bytes) -> list[dict[str, str]]:
         from toolkit.openapi.mock.bodies import essence
