@@ -187,6 +187,7 @@ def serve(
                 hint="use --store sqlite:PATH or --store redis://HOST:PORT/DB, which the workers share",
             )
         _check_webhook_url(config)
+        built_at = time.time_ns()  # a file saved while the sandbox is built is reloaded at once
         handler = build_handler(config)
         overrides = None  # what a reload keeps of this command line (a contract served alone keeps its config)
         if contract is None and not no_reload:
@@ -222,7 +223,7 @@ def serve(
         os.environ[RELOAD_ENV] = overrides_to_env(overrides)
         factory = "toolkit.sandbox.reload.workers:app_factory"
         if workers == 1:
-            Reloader(handler, config, overrides).start()
+            Reloader(handler, config, overrides, built_at=built_at).start()
         click.echo("reload: on, edits to the contracts, mocks/ and sandbox.toml are served as saved (--no-reload: off)",
                    err=True)  # fmt: skip
     try:

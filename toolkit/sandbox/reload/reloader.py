@@ -50,6 +50,7 @@ __all__ = ["INTERVAL", "SETTLE", "Reloader"]
 log = logging.getLogger("ctk.reload")
 INTERVAL = 0.4  # seconds between two polls of the watched files
 SETTLE = 0.2  # seconds the files must stay unchanged before a reload starts
+_CLOCK_TICK = 20_000_000  # ns: file times come from a coarse clock (a jiffy); a file this close to the build is late
 _SHOWN_CHANGES = 3  # changed files a reload's log line names
 # ServeConfig fields every API is built with: a change rebuilds them all
 _SHARED = ("seed", "validate", "webhook_url", "webhook_after", "limits", "state_everywhere")
@@ -72,7 +73,8 @@ class _Served:
 
 class Reloader:
     """See the module's docstring. ``overrides``: the command line's settings over the workspace (None: a contract
-    served alone, whose config never changes)."""
+    served alone, whose config never changes); ``built_at``: ``time.time_ns()`` taken before the sandbox was built,
+    so that a file saved while it was being built is reloaded (its edit may not be in what is served)."""
 
     def __init__(
         self,
@@ -82,6 +84,7 @@ class Reloader:
         *,
         interval: float = INTERVAL,
         settle: float = SETTLE,
+        built_at: int | None = None,
     ) -> None:
         self.sandbox = sandbox
         self.config = config
@@ -97,9 +100,24 @@ class Reloader:
         }
         self._paths = self._watched(config)
         self._seen = snapshot(Path(path) for path in self._paths)
+        if built_at is not None:
+            self._since(built_at - _CLOCK_TICK)
         if overrides is not None:
             with contextlib.suppress(CtkError):  # edited since the start: the first reload says what is wrong
                 self._settings = dataclasses.asdict(workspace_config(overrides)[1])
+
+    def _since(self, built_at: int) -> None:
+        """Forget what the APIs whose files were saved after ``built_at`` were built from, and what was seen of
+        those files: the first poll rebuilds them."""
+        late = {path for path, (mtime, _, _) in self._seen.items() if mtime >= built_at}
+        if not late:
+            return
+        for item in self.config.contracts:
+            entry = self._served.get(_key(item))
+            roots = _api_paths(item, entry.files) if entry is not None else []
+            if entry is not None and any(_under(path, root) for path in late for root in roots):
+                entry.inputs = ""  # matches no digest: rebuilt at the next reload
+        self._seen = {path: seen for path, seen in self._seen.items() if path not in late}
 
     # -- the thread ----------------------------------------------------------------------------------
 
@@ -248,6 +266,10 @@ def _api_paths(item: MountedContract, files: Iterable[str]) -> list[str]:
     """The paths an API is built from: its contract (a folder is walked), the files it was read from, mocks/<api>/."""
     source = item.source if "://" not in item.source else None
     return sorted({os.path.abspath(path) for path in (source, *files, item.overlays or None) if path})
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def _forget_changed(old: ApiRuntime, new: ApiRuntime, name: str) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 from toolkit.mock.asgi import MockASGIApp
 from toolkit.sandbox.reload.config import ServeOverrides
@@ -31,6 +32,7 @@ def app_factory() -> MockASGIApp:
     config = ServeConfig.from_env(os.environ[CONFIG_ENV])
     configure_logging(config.log_level)
     data = json.loads(os.environ.get(RELOAD_ENV) or "{}")
+    built_at = time.time_ns()
     sandbox = build_handler(config)
-    Reloader(sandbox, config, ServeOverrides.from_json(data) if data else None).start()
+    Reloader(sandbox, config, ServeOverrides.from_json(data) if data else None, built_at=built_at).start()
     return build_app(config, sandbox)
