@@ -12,8 +12,9 @@ Prints one figure a line (``name = value``), then one line per check (``PASS ...
 
 - the server's own bounds hold the load: ``max_connections`` and its open-file limit are above ``--connections``;
 - zero transport errors (wrk's connect, read, write and timeout errors; ``--timeout`` is a hang guard only);
-- no 5xx but the configured fault: a payments 503 in JSON is one, as is a SOAP ``soap:Client`` fault (SOAP 1.1
-  sends every fault as 500); and every such 503 is one the server reports injecting (``/__ctk/metrics``);
+- no 5xx but the configured fault: a payments 503 in JSON is one (a SOAP ``soap:Client`` fault is the client's,
+  though SOAP 1.1 sends every fault as 500); the server's metrics count every answer wrk saw, and every such 503
+  as a fault it injected (``/__ctk/metrics``, scraped before and after the run);
 - every answer has the status its step expects, and every request sent is answered (but those in flight when wrk
   stops, one a connection at most);
 - the server's resident memory at 10 s and at the end (30 s) within 10% of each other (peak printed too);
@@ -25,8 +26,11 @@ Exit 1 when a check fails, 2 when wrk is missing or the server does not start.
     python bench/sandbox_load.py [--duration 30] [--connections 200] [--store memory|redis]
 
 wrk runs one thread per connection, so each connection has its own Lua state and every answer is matched to
-the request it answers (wrk does not tell a thread's connections apart). Loopback only; bounded in time. On a
-2-core machine wrk and the server share the cores: requests per second is a figure, never a check.
+the request it answers (wrk does not tell a thread's connections apart); so there is no ``--threads``. Loopback
+only; bounded in time. On a 2-core machine wrk and the server share the cores: requests per second and latencies
+are figures, never checks. wrk's default timeout (2 s) is raised to 10 s: under 200 connections on one uvloop
+process the slowest answers take seconds (uvloop serves new reads before finished work; plain asyncio is fairer
+and slower), which is a figure to watch, where an answer that never comes is a failure.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import importlib.util
 import json
 import re
 import shutil
@@ -354,6 +359,8 @@ def main() -> int:
             figures.add("connections", args.connections)
             figures.add("duration_s", f"{args.duration:g}")
             figures.add("store", args.store)
+            # uvicorn's "auto" loop: uvloop when installed. It decides the latency tail under many connections.
+            figures.add("event_loop", "uvloop" if importlib.util.find_spec("uvloop") else "asyncio")
             figures.add("max_connections", DEFAULT_LIMITS.max_connections)
             files = open_files_limit(server.pid)
             figures.add("server_open_files_limit", files)
