@@ -37,7 +37,8 @@ __all__ = ["RECORDINGS", "ReplayLayer", "has_recordings", "replay_layer"]
 RECORDINGS = "recordings"  # the folder under mocks/<api>/
 _NOT_SERVED = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive", "content-encoding"})
 _WHITESPACE = re.compile(r"\s+")
-_SOAP_BODY = re.compile(r"<(?:[\w.-]+:)?Body\b[^>]*>(?P<inner>[\s\S]*)</(?:[\w.-]+:)?Body\s*>")
+_SOAP_BODY_OPEN = re.compile(r"<(?:[\w.-]+:)?Body\b[^<>]*>")
+_SOAP_BODY_CLOSE = re.compile(r"</(?:[\w.-]+:)?Body\s*>")
 _BETWEEN_TAGS = re.compile(r">\s+<")
 _MAX_COUNTS = 100_000  # (session, request) counters kept for sequences; past it they start over
 
@@ -59,16 +60,50 @@ class Recorded:
     response: Response
     operation: str | None
 
-    def matches(self, request: Request, rest: str) -> bool:
-        if request.method != self.method or self.path.fullmatch(rest) is None:
+    def matches(self, asked: _Asked) -> bool:
+        if asked.request.method != self.method or self.path.fullmatch(asked.rest) is None:
             return False
+        if asked.query is None or not _pairs_match(self.query, asked.query):
+            return False
+        return self.body is None or _bodies_match(self.body, asked, self.content_type)
+
+
+class _Asked:
+    """A request as replay compares it, each form (query pairs, text, JSON, form pairs, XML Body) computed once
+    however many recordings it is compared with."""
+
+    def __init__(self, request: Request, rest: str) -> None:
+        self.request = request
+        self.rest = rest
         try:
-            asked = request.query_items()
+            self.query: list[tuple[str, str]] | None = request.query_items()
         except ValueError:
-            return False
-        if not _pairs_match(self.query, asked):
-            return False
-        return self.body is None or _bodies_match(self.body, request.body, self.content_type)
+            self.query = None
+        self._forms: dict[str, Any] = {}
+
+    def form(self, kind: str) -> Any:
+        """The body as ``kind`` (text, json, form, xml); ``_UNREADABLE`` when it is not one."""
+        if kind not in self._forms:
+            self._forms[kind] = self._read(kind)
+        return self._forms[kind]
+
+    def _read(self, kind: str) -> Any:
+        try:
+            if kind == "text":
+                return self.request.body.decode("utf-8")
+            text = self.form("text")
+            if not isinstance(text, str):
+                return _UNREADABLE
+            if kind == "json":
+                return json.loads(text)
+            if kind == "form":
+                return urllib.parse.parse_qsl(text, keep_blank_values=True, max_num_fields=10_000)
+            return _normal(_soap_body(text))
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+            return _UNREADABLE
+
+
+_UNREADABLE = object()
 
 
 class ReplayLayer:
@@ -85,7 +120,8 @@ class ReplayLayer:
     def __call__(self, call: Call, inner: Next) -> MockResult:
         request = call.request
         rest = request.path[len(self.mount) :] if self.mount and request.path.startswith(self.mount) else request.path
-        found = [index for index, item in enumerate(self.recorded) if item.matches(request, rest)]
+        asked = _Asked(request, rest)
+        found = [index for index, item in enumerate(self.recorded) if item.matches(asked)]
         if not found:
             return inner(call)
         with self._lock:
@@ -158,20 +194,32 @@ def _dicts(value: Any) -> Iterator[dict[str, Any]]:
             yield item
 
 
-def _wildcards(text: str, wildcard: str) -> re.Pattern[str]:
+def _wildcards(text: str, wildcard: str) -> re.Pattern[str]:  # for paths: short, one segment per placeholder
     """A pattern matching ``text`` exactly, each placeholder in it matching ``wildcard``."""
     parts = PLACEHOLDER.split(text)
     return re.compile(f"(?:{wildcard})".join(re.escape(part) for part in parts))
 
 
 def _value_matches(recorded: str, asked: str) -> bool:
-    if PLACEHOLDER.search(recorded) is None:
+    """``asked`` is ``recorded`` with each placeholder standing for any text (a glob match: each literal part found
+    leftmost in turn, linear in the text, where a pattern of several ``.*?`` could take quadratic time)."""
+    parts = PLACEHOLDER.split(recorded)
+    if len(parts) == 1:
         return recorded == asked
-    return _wildcards(recorded, ".*?").fullmatch(asked) is not None
+    first, *middle, last = parts
+    if len(first) + len(last) > len(asked) or not asked.startswith(first) or not asked.endswith(last):
+        return False
+    position, end = len(first), len(asked) - len(last)
+    for part in middle:
+        found = asked.find(part, position, end)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
 
 
 def _pairs_match(recorded: tuple[tuple[str, str], ...], asked: list[tuple[str, str]]) -> bool:
-    """Every recorded pair asked in order of names (a placeholder matching any value, or absence); nothing more."""
+    """Every recorded pair asked (a placeholder matching any value, or absence); nothing more."""
     remaining = list(asked)
     for name, value in recorded:
         found = next((i for i, (n, v) in enumerate(remaining) if n == name and _value_matches(value, v)), None)
@@ -182,39 +230,48 @@ def _pairs_match(recorded: tuple[tuple[str, str], ...], asked: list[tuple[str, s
     return not remaining
 
 
-def _bodies_match(recorded: str, asked: bytes, content_type: str) -> bool:
-    try:
-        text = asked.decode("utf-8")
-    except UnicodeDecodeError:
+def _bodies_match(recorded: str, asked: _Asked, content_type: str) -> bool:
+    text = asked.form("text")
+    if text is _UNREADABLE:
         return False
     if not recorded.strip() or not text.strip():
         return not recorded.strip() and not text.strip()
     kind = content_type.split(";", 1)[0].strip().lower()
     if kind.endswith("json") or recorded.lstrip()[:1] in "{[":
+        parsed = asked.form("json")
         try:
-            return _json_matches(json.loads(recorded), json.loads(text))
+            if parsed is not _UNREADABLE:
+                return _json_matches(json.loads(recorded), parsed)
         except (ValueError, RecursionError):
             pass
     if kind == "application/x-www-form-urlencoded":
-        try:
-            return _pairs_match(tuple(urllib.parse.parse_qsl(recorded, True)), urllib.parse.parse_qsl(text, True))
-        except ValueError:
-            return False
+        pairs = asked.form("form")
+        return pairs is not _UNREADABLE and _pairs_match(tuple(urllib.parse.parse_qsl(recorded, True)), pairs)
     if recorded.lstrip().startswith("<"):
-        recorded, text = _soap_body(recorded), _soap_body(text)
-    return _value_matches(_WHITESPACE.sub(" ", recorded).strip(), _WHITESPACE.sub(" ", text).strip())
+        return _value_matches(_normal(_soap_body(recorded)), asked.form("xml"))
+    return _value_matches(_normal(recorded), _normal(text))
+
+
+def _normal(text: str) -> str:
+    return _WHITESPACE.sub(" ", text).strip()
 
 
 def _soap_body(xml: str) -> str:
-    found = _SOAP_BODY.search(xml)
-    return _BETWEEN_TAGS.sub("><", found.group("inner") if found else xml)
+    """The inside of a SOAP envelope's Body, tags closed up (the whole text when there is none)."""
+    opening = _SOAP_BODY_OPEN.search(xml)
+    closing = None
+    for match in _SOAP_BODY_CLOSE.finditer(xml, opening.end() if opening else 0):
+        closing = match  # the last one: a Body's content may mention an element named Body
+    if opening is None or closing is None:
+        return _BETWEEN_TAGS.sub("><", xml)
+    return _BETWEEN_TAGS.sub("><", xml[opening.end() : closing.start()])
 
 
 def _json_matches(recorded: Any, asked: Any) -> bool:
     if isinstance(recorded, str):
         if not isinstance(asked, str):
             return PLACEHOLDER.fullmatch(recorded) is not None  # a redacted number or null
-        return _value_matches(_WHITESPACE.sub(" ", recorded).strip(), _WHITESPACE.sub(" ", asked).strip())
+        return _value_matches(_normal(recorded), _normal(asked))
     if isinstance(recorded, dict):
         return (
             isinstance(asked, dict)
