@@ -23,7 +23,7 @@ Prints one figure a line (``name = value``), then one line per check (``PASS ...
 
 Exit 1 when a check fails, 2 when wrk is missing or the server does not start.
 
-    python bench/sandbox_load.py [--duration 30] [--connections 200] [--store memory|redis]
+    python bench/sandbox_load.py [--duration 30] [--connections 200] [--store memory|redis] [--journal-size N]
 
 wrk runs one thread per connection, so each connection has its own Lua state and every answer is matched to
 the request it answers (wrk does not tell a thread's connections apart); so there is no ``--threads``. Loopback
@@ -55,6 +55,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from toolkit.limits import DEFAULT_LIMITS
 from toolkit.mock.loopback import LOOPBACK, free_port
+from toolkit.sandbox.admin.journal import DEFAULT_SIZE as JOURNAL_SIZE
 
 ROOT = Path(__file__).resolve().parent.parent
 MIX = ROOT / "bench" / "sandbox_load" / "mix.lua"
@@ -167,9 +168,11 @@ def redis_server(folder: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def ctk_serve(root: Path, port: int, store: str | None, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def ctk_serve(
+    root: Path, port: int, store: str | None, journal_size: int, log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
     command = [sys.executable, "-m", "toolkit.cli", "serve", "--root", str(root), "--host", LOOPBACK,
-               "--port", str(port), "--log-level", "warning"]  # fmt: skip
+               "--port", str(port), "--log-level", "warning", "--journal-size", str(journal_size)]  # fmt: skip
     if store is not None:
         command += ["--store", store]
     with log.open("wb") as sink:
@@ -301,17 +304,16 @@ def judge_memory(figures: Figures, samples: list[tuple[float, int]], duration: f
     figures.check(abs(change) <= RSS_TOLERANCE, f"resident memory flat within {RSS_TOLERANCE:.0%} after warm-up")
 
 
-def judge_server(figures: Figures, run: WrkRun, configured: int, connections: int, port: int,
+def judge_server(figures: Figures, run: WrkRun, configured: int, args: argparse.Namespace, port: int,
                  before: Counts | None) -> None:  # fmt: skip
     """What the server says of itself: the journal within its bound, its metrics agreeing with what wrk saw."""
+    journal_size, connections = args.journal_size, args.connections
     status, body = get(port, "/__ctk/requests/count")
     if status == 200:
-        from toolkit.sandbox.admin.journal import DEFAULT_SIZE  # the journal's bound (ctk serve's default)
-
         count = int(json.loads(body)["count"])
         figures.add("journal_entries", count)
-        figures.add("journal_bound", DEFAULT_SIZE)
-        figures.check(count <= DEFAULT_SIZE, "the journal holds no more than its bound")
+        figures.add("journal_bound", journal_size)
+        figures.check(count <= journal_size, "the journal holds no more than its bound (--journal-size)")
     else:
         figures.check(None, f"journal bounded: GET /__ctk/requests/count answered {status}")
 
@@ -338,6 +340,7 @@ def main() -> int:
     parser.add_argument("--store", choices=("memory", "redis"), default="memory", help="where state lives")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up on 2 connections first")
     parser.add_argument("--error-rate", type=float, default=0.02, help="payments' configured 503 rate")
+    parser.add_argument("--journal-size", type=int, default=JOURNAL_SIZE, help="the journal's bound (ctk's default)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds before wrk calls an answer lost")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -352,7 +355,7 @@ def main() -> int:
             port = free_port()
             log = folder / "serve.log"
             try:
-                server = stack.enter_context(ctk_serve(root, port, store, log))
+                server = stack.enter_context(ctk_serve(root, port, store, args.journal_size, log))
             except RuntimeError as why:
                 print(why)
                 return 2
@@ -373,7 +376,7 @@ def main() -> int:
             run, samples = drive(port, server.pid, args)
             configured = judge_answers(figures, run, args.connections)
             judge_memory(figures, samples, args.duration, server.pid)
-            judge_server(figures, run, configured, args.connections, port, before)
+            judge_server(figures, run, configured, args, port, before)
             figures.check(server.poll() is None, "the server is still up")
         text = log.read_text(errors="replace")
         figures.check("Traceback" not in text, "the server's log has no traceback")
