@@ -134,7 +134,8 @@ def workspace(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def sandbox(workspace: Path) -> Iterator[Served]:
-    with served("--root", str(workspace)) as server:
+    # settings of the command line: a reload keeps them (else it would rebuild every API, not only the edited one)
+    with served("--root", str(workspace), "--seed", "7", "--limit", "max_body=200000") as server:
         yield server
 
 
@@ -270,7 +271,7 @@ def test_a_graphql_schema_edit_is_served_and_the_rest_api_kept(sandbox: Served, 
     answer = eventually(asked, lambda seen: "errors" not in seen, "the new field")
     assert isinstance(answer["data"]["book"]["isbn"], str)
     log = sandbox.log()
-    assert "rebuilt books; kept shop" in log  # only the edited API was compiled again
+    assert "rebuilt books; kept shop" in log  # only the edited API was compiled again, with the same settings
 
 
 def test_a_contract_served_alone_reloads_too(tmp_path: Path) -> None:
