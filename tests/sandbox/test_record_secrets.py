@@ -1,4 +1,4 @@
-"""``ctk record`` through real HTTP on loopback: a vendor that hands out secrets in 29 shapes and places (REST, SOAP,
+"""``ctk record`` through real HTTP on loopback: a vendor that hands out secrets in 30 shapes and places (REST, SOAP,
 GraphQL; both directions), the recorder run as a user runs it, and every byte it wrote searched for each secret."""
 
 from __future__ import annotations
@@ -116,6 +116,9 @@ def test_each_place_is_redacted_where_it_was(session: Session) -> None:
     answer = json.loads(read["response"]["content"]["text"])
     assert answer["note"] == MARKER and answer["diagnostic"].count("ctk-redacted-") == 2
     assert PLACEHOLDER.fullmatch(_header(profile["response"], "x-session-token"))
+    location = _header(created["response"], "location")
+    assert location.startswith("https://shop.example.com/v1/orders/o-new?expires=60&sig=ctk-redacted-")
+    assert created["response"]["redirectURL"] == location
     (find,) = session.entries("items")
     envelope = find["request"]["postData"]["text"]
     assert '<wsse:Password Type="PasswordText">ctk-redacted-' in envelope

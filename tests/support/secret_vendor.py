@@ -57,6 +57,7 @@ SECRETS: dict[str, str] = {
     "AWS access key id in a response": "AKIAPLANTEDEXAMPLE12",
     "Stripe key in a response": "sk_live_PlantedStripeKey0123456789",
     "response header X-Session-Token": "resp-header-token-N7m6B5v4",
+    "signed URL in a Location header": "signed-url-sig-F4g5H6j7",
     "private key in a response": _PEM,
     "SOAP UsernameToken Password (from the environment)": "wsse-password-E4r3T2y1",
     "SOAP BinarySecurityToken in a request": "MIIBbinarySecToken+Planted/Value==",
@@ -182,7 +183,8 @@ def _answer(method: str, path: str, query: str, body: bytes) -> Answer:
         }
         return _json(200, tokens, [("set-cookie", f"sid={S['response Set-Cookie']}; Path=/; HttpOnly")])
     if path == "/v1/orders" and method == "POST":
-        return _json(201, {"id": "o-new", "amount": 1200, "note": MARKER})
+        location = f"https://shop.example.com/v1/orders/o-new?expires=60&sig={S['signed URL in a Location header']}"
+        return _json(201, {"id": "o-new", "amount": 1200, "note": MARKER}, [("location", location)])
     if path.startswith("/v1/orders/"):
         order = {  # amount as a string: the vendor drifted from the contract (an integer)
             "id": path.rsplit("/", 1)[1],

@@ -43,6 +43,9 @@ _MAX_KNOWN = 10_000  # secrets remembered per run
 _MAX_WALK = 200_000  # contract nodes visited looking for password and writeOnly fields
 _AUTH_HEADERS = frozenset({"authorization", "proxy-authorization"})
 _GRAPHQL_ARGUMENT = re.compile(r"\b(?P<name>\w+)(?P<sep>\s*:\s*)\"(?P<value>(?:[^\"\\\n]|\\.){1,4096})\"")
+# name=value after ?, &, # or ; inside any text: a URL's query or fragment (a Location header, an OAuth redirect's
+# #access_token=, a link in a body)
+_URL_PAIR = re.compile(r"(?P<lead>[?&#;])(?P<name>[\w.-]{1,64})=(?P<value>[^&#;\s\"'<>]{1,4096})")
 _XML_ELEMENT = re.compile(
     r"<(?P<tag>(?:[\w.-]+:)?(?P<local>[\w.-]+))(?P<attrs>\s[^<>]*)?>"
     r"(?P<text>[^<]{1,65536}|<!\[CDATA\[[\s\S]{0,65536}?\]\]>)</(?P=tag)\s*>"
@@ -142,7 +145,15 @@ class Redactor:
         """``text`` with every secret-shaped part, and every inline argument named like a secret, replaced."""
         for _, pattern in SHAPES:
             text = pattern.sub(self._shape, text)
-        return _GRAPHQL_ARGUMENT.sub(self._argument, text)
+        if "=" in text:
+            text = _URL_PAIR.sub(self._url_pair, text)
+        return _GRAPHQL_ARGUMENT.sub(self._argument, text) if ":" in text else text
+
+    def _url_pair(self, match: re.Match[str]) -> str:
+        name, value = match.group("name"), match.group("value")
+        if is_placeholder(value) or not (name in self.names.query or is_secret_name(name, query=True)):
+            return match.group(0)
+        return f"{match.group('lead')}{name}={self.placeholder(value)}"
 
     def _shape(self, match: re.Match[str]) -> str:
         if "secret" in match.re.groupindex:
