@@ -275,14 +275,14 @@ def _recordings(folder: str) -> list[dict[str, Any]]:
     if not base.is_dir():
         return []
     found = []
-    for path in sorted(base.rglob("*")):
-        if not path.is_file() or path.is_symlink():
+    for path in sorted(base.iterdir()):
+        if path.name.startswith(".") or path.is_symlink() or not path.is_file():
             continue
         size = path.stat().st_size
         entries: int | None = None
         if path.suffix == ".har" and size <= MAX_RECORDING_READ:
             entries = _har_entries(path)
-        found.append({"file": path.relative_to(base).as_posix(), "entries": entries, "bytes": size})
+        found.append({"file": path.name, "entries": entries, "bytes": size})
         if len(found) >= 1000:
             break
     return found
