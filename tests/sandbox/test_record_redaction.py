@@ -104,3 +104,13 @@ def test_a_failed_write_leaves_the_previous_file_whole(tmp_path: Path, monkeypat
         write_atomically(path, b"second, never finished")
     assert path.read_bytes() == b"first, complete"
     assert [child.name for child in tmp_path.iterdir()] == ["r.har"]  # the temporary file removed
+
+
+def test_urls_lose_their_passwords_and_secret_parameters_wherever_they_are_written() -> None:
+    redactor = Redactor()
+    text = redactor.text(
+        "db at postgres://admin:url-password-1@db:5432/x, callback https://a.example/cb#access_token=frag-1tok"
+    )
+    assert "url-password-1" not in text and "postgres://admin:ctk-redacted-" in text
+    assert "frag-1tok" not in text and "#access_token=ctk-redacted-" in text
+    assert redactor.text("https://a.example/list?page=2&sort=name") == "https://a.example/list?page=2&sort=name"
