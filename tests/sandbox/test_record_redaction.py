@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from tests.support.paths import REPO
 from toolkit.sandbox.recording.har import Exchange, Recording, entry, write_atomically
 from toolkit.sandbox.recording.redact import MAX_DEPTH, MAX_PARSED, Redactor, SecretNames
 from toolkit.sandbox.recording.shapes import PLACEHOLDER
@@ -114,3 +115,23 @@ def test_urls_lose_their_passwords_and_secret_parameters_wherever_they_are_writt
     assert "url-password-1" not in text and "postgres://admin:ctk-redacted-" in text
     assert "frag-1tok" not in text and "#access_token=ctk-redacted-" in text
     assert redactor.text("https://a.example/list?page=2&sort=name") == "https://a.example/list?page=2&sort=name"
+
+
+def test_a_body_too_large_to_search_is_left_out_of_the_entry_and_never_replayed(tmp_path: Path) -> None:
+    from toolkit import compile_mock, load_contract
+    from toolkit.sandbox.recording.replay import replay_layer
+
+    exchange = _exchange()
+    exchange.response_body = b'{"blob": "' + b"a" * MAX_PARSED + b'"}'
+    item = entry(exchange, Redactor())
+    assert item is not None
+    assert item["response"]["content"]["text"] == "" and item["response"]["content"]["size"] == len(
+        exchange.response_body
+    )
+    assert item["_ctk"]["omitted"] == [
+        f"response body: larger than {MAX_PARSED} bytes or nested too deep to search for secrets"
+    ]
+    Recording(tmp_path / "recordings").add(item)
+    contract = REPO / "contracts" / "payments" / "v1"
+    layer = replay_layer(compile_mock(load_contract(contract), seed=1, mount="/v1"), tmp_path)
+    assert layer.recorded == []  # an answer the recording could not keep is not served
