@@ -4,6 +4,7 @@ REST, SOAP and GraphQL. ``test_reload_served.py`` drives the whole through ``ctk
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,10 @@ import pytest
 
 from tests.support.items_wsdl import items_wsdl
 from toolkit import compile_mock, load_contract
+from toolkit.exchange import Request
+from toolkit.sandbox.reload import Reloader
 from toolkit.sandbox.reload.watch import changed, snapshot
+from toolkit.sandbox.server import MountedContract, ServeConfig, build_handler
 from toolkit.sandbox.state import state_layer
 from toolkit.sandbox.state.schemas import validity
 from toolkit.sandbox.stores.memory import MemoryStore
@@ -38,6 +42,7 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Order"}
+        "404": {description: no such order}
   /orders/{id}/notes:
     post:
       parameters: [{name: id, in: path, required: true, schema: {type: string}}]
@@ -200,3 +205,30 @@ def test_soap_fingerprints_and_forget(tmp_path: Path) -> None:
     store.put("api/default/#deleted/Item", "i0", True)
     assert layer.forget(["Item"]) == 2
     assert store.namespaces("api/") == []
+
+
+def _ask(sandbox: Any, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    headers = (("content-type", "application/json"),) if body is not None else ()
+    data = json.dumps(body).encode() if body is not None else b""
+    response = sandbox(Request(method, path, headers=headers, body=data)).response
+    return response.status, json.loads(response.body) if response.body else None
+
+
+def test_workers_sharing_a_store_clear_a_changed_collection_once(tmp_path: Path) -> None:
+    """Two sandboxes on one SQLite file stand for two ``--workers`` processes: the first to reload clears the
+    collection whose schema changed; the second, reloading later, keeps what the first created meanwhile."""
+    contract = tmp_path / "shop.yaml"
+    contract.write_text(REST, encoding="utf-8")
+    config = ServeConfig([MountedContract(str(contract), "/shop", state=True)], store=f"sqlite:{tmp_path / 's.db'}")
+    first, second = build_handler(config), build_handler(config)
+    watchers = [Reloader(sandbox, config, settle=0) for sandbox in (first, second)]
+    status, old = _ask(first, "POST", "/shop/orders", {})
+    assert status == 201
+    contract.write_text(REST.replace("amount: {type: integer", "amount: {type: string"), encoding="utf-8")
+    assert watchers[0].poll()
+    assert _ask(first, "GET", f"/shop/orders/{old['id']}")[0] == 404
+    status, new = _ask(first, "POST", "/shop/orders", {})
+    assert status == 201 and isinstance(new["amount"], str)
+    assert watchers[1].poll()
+    assert _ask(second, "GET", f"/shop/orders/{new['id']}") == (200, new)
+    assert first.generation == second.generation == 2

@@ -44,6 +44,7 @@ from toolkit.workspace import CONFIG_PATH
 
 if TYPE_CHECKING:
     from toolkit.sandbox.admin.runtime import ApiRuntime, Sandbox
+    from toolkit.sandbox.store import Store
 
 __all__ = ["INTERVAL", "SETTLE", "Reloader"]
 
@@ -52,6 +53,7 @@ INTERVAL = 0.4  # seconds between two polls of the watched files
 SETTLE = 0.2  # seconds the files must stay unchanged before a reload starts
 _CLOCK_TICK = 20_000_000  # ns: file times come from a coarse clock (a jiffy); a file this close to the build is late
 _SHOWN_CHANGES = 3  # changed files a reload's log line names
+SCHEMAS = "#schemas"  # namespace #schemas/<api>: collection -> the fingerprint its stored items were written under
 # ServeConfig fields every API is built with: a change rebuilds them all
 _SHARED = ("seed", "validate", "webhook_url", "webhook_after", "limits", "state_everywhere")
 
@@ -100,6 +102,9 @@ class Reloader:
         }
         self._paths = self._watched(config)
         self._seen = snapshot(Path(path) for path in self._paths)
+        for entry in self._served.values():  # what is served now, not what a store kept from an earlier run, is
+            with contextlib.suppress(CtkError):  # what the first reload compares with (a failing store: the APIs')
+                _record_schemas(entry.api, sandbox.store)
         if built_at is not None:
             self._since(built_at - _CLOCK_TICK)
         if overrides is not None:
@@ -216,6 +221,13 @@ class Reloader:
                 self.sandbox.reload_error = None  # an edit undone: nothing to build, nothing wrong any more
                 log.info("reload%s: every API is as it was", what)
             return failures
+        # cleared before the swap: an item the new version creates meanwhile is never taken with the old ones
+        cleared = [
+            line
+            for key in rebuilt
+            if key in previous
+            for line in _forget_changed(previous[key].api, served[key].api, key, self.sandbox.store)
+        ]
         self.sandbox.replace_apis([entry.api for entry in served.values()])
         kept = [key for key in served if key not in rebuilt]
         log.info(
@@ -226,10 +238,8 @@ class Reloader:
             f"; kept {', '.join(kept)}" if kept else "",
             f"; removed {', '.join(gone)}" if gone else "",
         )
-        for key in rebuilt:
-            if key in previous:
-                for line in _forget_changed(previous[key].api, served[key].api, key):
-                    log.warning("%s", line)
+        for line in cleared:
+            log.warning("%s", line)
         return failures
 
     def _watched(self, config: ServeConfig) -> list[str]:
@@ -272,20 +282,41 @@ def _under(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def _forget_changed(old: ApiRuntime, new: ApiRuntime, name: str) -> list[str]:
+def _record_schemas(api: ApiRuntime, store: Store | None) -> None:
+    layer: Any = api.layer("state")
+    if store is not None and hasattr(layer, "fingerprints"):
+        for collection, fingerprint in layer.fingerprints().items():
+            store.put(f"{SCHEMAS}/{layer.api}", collection, fingerprint)
+
+
+def _forget_changed(old: ApiRuntime, new: ApiRuntime, name: str, store: Store | None) -> list[str]:
     """Clear the collections whose schema changed (or that are gone) between two versions of an API's state
-    layer; a log line for each that held something. State turned off keeps its data (turned on again, it is back)."""
+    layer; a log line for each that held something. State turned off keeps its data (turned on again, it is back).
+
+    The fingerprint the stored data was written under is kept in the store (``#schemas/<api>``), so that with
+    ``--workers`` and a shared store the first worker to reload clears a collection and the others, reloading a
+    moment later, do not clear what clients created in the new version meanwhile."""
     before: Any = old.layer("state")
     after: Any = new.layer("state")
     if not hasattr(before, "fingerprints") or not hasattr(after, "fingerprints"):
         return []
-    layer: _StateLayer = before
-    now = after.fingerprints()
+    then: dict[str, str] = before.fingerprints()
+    now: dict[str, str] = after.fingerprints()
+    namespace = f"{SCHEMAS}/{after.api}"
     lines = []
-    for collection, print_ in sorted(layer.fingerprints().items()):
-        if now.get(collection) == print_:
+    for collection in sorted(then.keys() | now.keys()):
+        try:
+            written = store.get(namespace, collection) if store is not None else None
+            basis = written if isinstance(written, str) else then.get(collection)
+            if store is not None and collection in now:
+                store.put(namespace, collection, now[collection])
+            if basis is None or basis == now.get(collection):
+                continue  # new, or unchanged (or cleared already by another process)
+            layer: _StateLayer = before if collection in then else after
+            removed = layer.forget([collection])
+        except CtkError as error:  # the store failing (StoreError): the reload stands, the old items may too
+            lines.append(f"{name}: state of {collection} could not be cleared: {error}")
             continue
-        removed = layer.forget([collection])
         why = "its schema changed" if collection in now else "it is gone from the contract"
         if removed:
             lines.append(f"{name}: state of {collection} cleared in every session: {why} ({removed} keys)")
