@@ -289,3 +289,14 @@ def test_no_reload_serves_what_it_started_with(workspace: Path) -> None:
         time.sleep(2.0)  # several polls' worth: a watcher would have reloaded by now
         assert status_of(server) == "green"
         assert reload_state(server) == {"generation": 1, "reloaded_at": None, "error": None}
+
+
+def test_each_worker_reloads_for_itself(workspace: Path) -> None:
+    with served("--root", str(workspace), "--workers", "2", "--no-state", "--seed", "7") as server:
+        eventually(lambda: status_of(server), lambda seen: seen == "green", "the first answer")
+        edit(workspace / "contracts/shop.yaml", "example: {status: green}", "example: {status: amber}")
+        # eight answers in a row from the new version: whichever worker the kernel hands each connection to
+        eventually(lambda: {status_of(server) for _ in range(8)}, lambda seen: seen == {"amber"}, "every worker")
+        # a line per worker that reloaded (one still starting when the file was saved may have read it new)
+        assert 1 <= server.log().count("reloaded after shop.yaml changed") <= 2
+        assert_no_traceback(server)
