@@ -347,6 +347,9 @@ def _described(error: BaseException) -> tuple[str, str | None, str | None]:
     """A ctk error as it says itself; anything else is a bug in ctk, named by its type."""
     if isinstance(error, CtkError):
         return error.message, error.where, error.hint
+    if isinstance(error, OSError):  # a file being replaced, unreadable, or gone mid-read
+        where = str(error.filename) if error.filename else None
+        return f"cannot read it: {error.strerror or error}", where, "check the file; the next save reloads"
     return (
         f"the reload failed: {type(error).__name__}: {error}",
         None,
