@@ -153,11 +153,8 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 @contextlib.contextmanager
 def redis_server(folder: Path) -> Iterator[str]:
     """A redis-server on a free loopback port that keeps nothing on disk; yields its URL."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise SystemExit(f"--store redis needs redis-server: {INSTALL_REDIS}")
     port = free_port()
-    command = [binary, "--port", str(port), "--bind", LOOPBACK, "--save", "", "--appendonly", "no",
+    command = ["redis-server", "--port", str(port), "--bind", LOOPBACK, "--save", "", "--appendonly", "no",
                "--dir", str(folder)]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
@@ -334,6 +331,41 @@ def judge_server(figures: Figures, run: WrkRun, configured: int, args: argparse.
     )
 
 
+def measure(args: argparse.Namespace, folder: Path) -> Figures:
+    """Serve the workspace copy, warm it up, load it, and judge what was seen; RuntimeError if nothing can run."""
+    figures = Figures()
+    root = workspace_copy(folder / "workspace", args.error_rate)
+    log = folder / "serve.log"
+    with contextlib.ExitStack() as stack:
+        store = stack.enter_context(redis_server(folder)) if args.store == "redis" else None
+        port = free_port()
+        server = stack.enter_context(ctk_serve(root, port, store, args.journal_size, log))
+        figures.add("connections", args.connections)
+        figures.add("duration_s", f"{args.duration:g}")
+        figures.add("store", args.store)
+        # uvicorn's "auto" loop: uvloop when installed. It decides the latency tail under many connections.
+        figures.add("event_loop", "uvloop" if importlib.util.find_spec("uvloop") else "asyncio")
+        figures.add("max_connections", DEFAULT_LIMITS.max_connections)
+        files = open_files_limit(server.pid)
+        figures.add("server_open_files_limit", files)
+        figures.check(args.connections <= DEFAULT_LIMITS.max_connections and args.connections < files,
+                      "the server's max_connections and open-file limit hold the connections")  # fmt: skip
+        if args.warmup > 0:
+            warm = wrk_command(port, args.warmup, 2, args.timeout, "warmup")
+            subprocess.run(warm, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, check=True)
+        before = Counts.scrape(port)
+        run, samples = drive(port, server.pid, args)
+        configured = judge_answers(figures, run, args.connections)
+        judge_memory(figures, samples, args.duration, server.pid)
+        judge_server(figures, run, configured, args, port, before)
+        figures.check(server.poll() is None, "the server is still up")
+    text = log.read_text(errors="replace")
+    figures.check("Traceback" not in text, "the server's log has no traceback")
+    if "Traceback" in text:
+        figures.add("server_log_tail", repr(text[-4000:]))
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of load (default 30)")
@@ -347,43 +379,16 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print(f"wrk is not installed: {INSTALL_WRK}")
         return 2
-    figures = Figures()
+    if args.store == "redis" and shutil.which("redis-server") is None:
+        print(f"--store redis needs redis-server: {INSTALL_REDIS}")
+        return 2
     with tempfile.TemporaryDirectory(prefix="ctk-load-") as temporary:
-        folder = Path(temporary)
-        root = workspace_copy(folder / "workspace", args.error_rate)
-        with contextlib.ExitStack() as stack:
-            store = stack.enter_context(redis_server(folder)) if args.store == "redis" else None
-            port = free_port()
-            log = folder / "serve.log"
-            try:
-                server = stack.enter_context(ctk_serve(root, port, store, args.journal_size, log))
-            except RuntimeError as why:
-                print(why)
-                return 2
-            figures.add("connections", args.connections)
-            figures.add("duration_s", f"{args.duration:g}")
-            figures.add("store", args.store)
-            # uvicorn's "auto" loop: uvloop when installed. It decides the latency tail under many connections.
-            figures.add("event_loop", "uvloop" if importlib.util.find_spec("uvloop") else "asyncio")
-            figures.add("max_connections", DEFAULT_LIMITS.max_connections)
-            files = open_files_limit(server.pid)
-            figures.add("server_open_files_limit", files)
-            figures.check(args.connections <= DEFAULT_LIMITS.max_connections and args.connections < files,
-                          "the server's max_connections and open-file limit hold the connections")  # fmt: skip
-            if args.warmup > 0:
-                warm = wrk_command(port, args.warmup, 2, args.timeout, "warmup")
-                subprocess.run(warm, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, check=True)
-            before = Counts.scrape(port)
-            run, samples = drive(port, server.pid, args)
-            configured = judge_answers(figures, run, args.connections)
-            judge_memory(figures, samples, args.duration, server.pid)
-            judge_server(figures, run, configured, args, port, before)
-            figures.check(server.poll() is None, "the server is still up")
-        text = log.read_text(errors="replace")
-        figures.check("Traceback" not in text, "the server's log has no traceback")
+        try:
+            figures = measure(args, Path(temporary))
+        except (RuntimeError, subprocess.CalledProcessError) as why:
+            print(f"could not measure: {why}")
+            return 2
     figures.print()
-    if "Traceback" in text:
-        print(text[-4000:])
     return 1 if figures.failed else 0
 
 

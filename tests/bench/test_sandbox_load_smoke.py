@@ -1,4 +1,5 @@
-"""``bench/sandbox_load.py`` for two seconds on twenty connections: it runs, its figures parse, its checks pass.
+"""``bench/sandbox_load.py`` for two seconds on twenty connections, with each store (memory, a real Redis server):
+it runs, its figures parse, its checks pass.
 
 The script is run as a person runs it (a subprocess, its own ``ctk serve`` and wrk on loopback). Speed is
 never asserted: the requests per second and latencies are only required to be numbers.
@@ -14,6 +15,7 @@ import sys
 import pytest
 
 from tests.support.paths import REPO
+from tests.support.redis_server import INSTALL
 
 SCRIPT = REPO / "bench" / "sandbox_load.py"
 FIGURE = re.compile(r"^(?P<name>[\w:. -]+?) = (?P<value>.+)$")
@@ -22,11 +24,14 @@ CHECK = re.compile(r"^(?P<verdict>PASS|FAIL|SKIP) (?P<text>.+)$")
 HANG = 180  # seconds: far beyond a two-second run, so only a hang reaches it
 
 
-@pytest.fixture(scope="module")
-def printed() -> str:
+@pytest.fixture(scope="module", params=["memory", "redis"])
+def printed(request: pytest.FixtureRequest) -> str:
     if shutil.which("wrk") is None:
         pytest.skip("wrk is not installed: apt-get install wrk")
+    if request.param == "redis" and shutil.which("redis-server") is None:
+        pytest.skip(f"redis-server is not installed: {INSTALL}")
     command = [sys.executable, str(SCRIPT), "--duration", "2", "--connections", "20", "--warmup", "1"]
+    command += ["--store", request.param]
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=HANG)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
