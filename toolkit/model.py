@@ -174,3 +174,29 @@ class Change:
     def location(self) -> str | None:
         """The place to point a reader at: in NEW when it exists there, else in OLD."""
         return self.new if self.new is not None else self.old
+
+
+@dataclass(frozen=True, slots=True)
+class DriftPolicies:
+    """A team's drift policies, the same for every protocol (``ctk drift --policy``, ``[drift]`` in sandbox.toml).
+
+    Default severities follow the oracles (oasdiff, graphql-core, GraphQL Inspector); each name in ``relaxed``
+    is an opt-in relaxation a protocol's diff honours where it applies (``deprecated-removal-is-dangerous``:
+    removing an element that was deprecated is dangerous rather than breaking; ``unreachable-types-are-safe``:
+    a change to a type no operation reaches is info). ``min_sunset_days``: days a deprecation's sunset must lie
+    ahead, per stability level (``beta``, ``stable``; oasdiff's ``--deprecation-days-*``); ``stability_level``:
+    from which ``x-stability-level`` on changes are tracked (oasdiff's ``--stability-level``).
+    """
+
+    relaxed: frozenset[str] = frozenset()
+    min_sunset_days: tuple[tuple[str, int], ...] = ()  # (stability level, days), e.g. (("stable", 180),)
+    stability_level: str = "beta"
+
+    def relaxes(self, name: str) -> bool:
+        return name in self.relaxed
+
+    def sunset_days(self, level: str) -> int:
+        return dict(self.min_sunset_days).get(level, 0)
+
+
+DEFAULT_DRIFT_POLICIES = DriftPolicies()

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 from toolkit.errors import CtkError
 from toolkit.limits import Limits
-from toolkit.model import Change, Contract, Problem
+from toolkit.model import Change, Contract, DriftPolicies, Problem
 from toolkit.model import Protocol as ContractProtocol
 
 if TYPE_CHECKING:
@@ -170,7 +170,9 @@ class Lint(Protocol):
 
 
 class Diff(Protocol):
-    def __call__(self, old: Contract, new: Contract, *, today: dt.date | None = None) -> list[Change]: ...
+    def __call__(
+        self, old: Contract, new: Contract, *, today: dt.date | None = None, policies: DriftPolicies = ...
+    ) -> list[Change]: ...
 
 
 def load_xml(protocol: ContractProtocol) -> LoadXml:

@@ -14,13 +14,15 @@ import os
 
 from toolkit import protocols
 from toolkit.drift.errors import ProtocolMismatchError
-from toolkit.model import Change, Contract
+from toolkit.model import DEFAULT_DRIFT_POLICIES, Change, Contract, DriftPolicies
 from toolkit.sources import display_name
 
 __all__ = ["diff_contracts"]
 
 
-def diff_contracts(old: Contract, new: Contract, *, today: dt.date | None = None) -> list[Change]:
+def diff_contracts(
+    old: Contract, new: Contract, *, today: dt.date | None = None, policies: DriftPolicies = DEFAULT_DRIFT_POLICIES
+) -> list[Change]:
     """The changes from ``old`` to ``new``, as their protocol's diff rules see them.
 
     Raises ``ProtocolMismatchError`` when the two are not of the same protocol: an OpenAPI document
@@ -33,7 +35,7 @@ def diff_contracts(old: Contract, new: Contract, *, today: dt.date | None = None
             f"cannot compare {_name(old)} ({old_label}) with {_name(new)} ({new_label})",
             hint="compare two versions of the same contract; both must be OpenAPI, WSDL or GraphQL",
         )
-    return list(protocols.diff(old.protocol)(old, new, today=today))
+    return list(protocols.diff(old.protocol)(old, new, today=today, policies=policies))
 
 
 def _name(contract: Contract) -> str:

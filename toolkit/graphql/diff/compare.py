@@ -17,12 +17,14 @@ from toolkit.graphql.diff.found import Found
 from toolkit.graphql.diff.reach import Reach
 from toolkit.graphql.diff.rules import Rules
 from toolkit.graphql.load import GraphQLContract
-from toolkit.model import Change, Contract
+from toolkit.model import DEFAULT_DRIFT_POLICIES, Change, Contract, DriftPolicies
 
 __all__ = ["diff"]
 
 
-def diff(old: Contract, new: Contract, *, today: dt.date | None = None) -> list[Change]:
+def diff(
+    old: Contract, new: Contract, *, today: dt.date | None = None, policies: DriftPolicies = DEFAULT_DRIFT_POLICIES
+) -> list[Change]:
     """Every change from ``old`` to ``new``: breaking, dangerous (graphql-core's rules) and info.
 
     ``today`` decides whether a removed deprecated element was removed after its sunset date.

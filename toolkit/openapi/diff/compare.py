@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 
 from toolkit.errors import UnknownFormatError
-from toolkit.model import Change, ChangeSeverity, Contract
+from toolkit.model import DEFAULT_DRIFT_POLICIES, Change, ChangeSeverity, Contract, DriftPolicies
 from toolkit.openapi.diff.document import compare_document
 from toolkit.openapi.diff.emit import Emitter
 from toolkit.openapi.diff.endpoints import compare_endpoint, global_security, removed
@@ -31,12 +31,28 @@ from toolkit.openapi.load import OpenAPIContract
 
 
 def diff(
-    old: Contract, new: Contract, *, today: dt.date | None = None, policy: DiffPolicy = DEFAULT_POLICY
+    old: Contract,
+    new: Contract,
+    *,
+    today: dt.date | None = None,
+    policy: DiffPolicy | None = None,
+    policies: DriftPolicies = DEFAULT_DRIFT_POLICIES,
 ) -> list[Change]:
     """Every change from ``old`` to ``new``, in a stable order (document order of OLD, then additions).
 
     ``policy`` holds oasdiff's configurable rules (sunset notice, stability tracking); its defaults are oasdiff's.
+    Without it, they are read from ``policies`` (the team's drift policies, shared by every protocol).
     """
+    if policy is None:
+        policy = (
+            DEFAULT_POLICY
+            if policies == DEFAULT_DRIFT_POLICIES
+            else DiffPolicy(
+                min_sunset_beta_days=policies.sunset_days("beta"),
+                min_sunset_stable_days=policies.sunset_days("stable"),
+                stability_level=policies.stability_level,
+            )
+        )
     before, after = Side(as_openapi(old, "old")), Side(as_openapi(new, "new"))
     out = Emitter(today or dt.date.today(), policy)
     schemas = SchemaDiff(before, after, policy)

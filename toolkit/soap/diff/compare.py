@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from toolkit.errors import CtkError
-from toolkit.model import Change, ChangeSeverity, Contract
+from toolkit.model import DEFAULT_DRIFT_POLICIES, Change, ChangeSeverity, Contract, DriftPolicies
 from toolkit.soap.diff.rules import Finding, judge
 from toolkit.soap.diff.wsdl import WsdlDiff
 from toolkit.soap.diff.wsdl_views import Usage, operation_views
@@ -28,7 +28,9 @@ __all__ = ["diff"]
 _RENAMEABLE = ("type", "group", "attributeGroup")
 
 
-def diff(old: Contract, new: Contract, *, today: dt.date | None = None) -> list[Change]:
+def diff(
+    old: Contract, new: Contract, *, today: dt.date | None = None, policies: DriftPolicies = DEFAULT_DRIFT_POLICIES
+) -> list[Change]:
     """Every change from ``old`` to ``new`` (two loaded WSDL contracts), in a stable order.
 
     ``today`` decides whether a removed operation's announced sunset has passed.
