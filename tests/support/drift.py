@@ -58,7 +58,7 @@ def stub_diff(
     """Stand in for a protocol's diff module; returns the list of calls it receives."""
     calls: list[tuple[Contract, Contract, dt.date | None]] = []
 
-    def diff(old: Contract, new: Contract, *, today: dt.date | None = None) -> list[Change]:
+    def diff(old: Contract, new: Contract, *, today: dt.date | None = None, policies: object = None) -> list[Change]:
         calls.append((old, new, today))
         return changes(old, new) if callable(changes) else list(changes)
 
