@@ -44,6 +44,7 @@ class AdminRouter:
         self.max_nesting = sandbox.limits.max_nesting
 
     def __call__(self, request: Request) -> MockResult:
+        self.sandbox.flush()  # what the admin API reads (journal, metrics, sessions seen) includes every answer so far
         rest = request.path[len(ADMIN_PREFIX) :].strip("/")
         parts = [unquote(part) for part in rest.split("/")] if rest else [""]
         found = _ROUTES.get(parts[0])

@@ -237,7 +237,7 @@ def _since(value: str) -> dict[str, Any]:
 
 
 class Journal:
-    """The ring of the last ``size`` entries. ``record`` is on every request's path: one lock, one append."""
+    """The ring of the last ``size`` entries (``Sandbox.flush`` records them in batches)."""
 
     def __init__(self, size: int = DEFAULT_SIZE) -> None:
         if not 1 <= size <= MAX_SIZE:
