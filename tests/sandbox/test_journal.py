@@ -147,3 +147,19 @@ def test_two_sandboxes_count_apart() -> None:
     one.observe("a", "", 404, 0.001, 0, ())
     assert 'ctk_requests_total{api="a"' in one.text().decode()
     assert 'ctk_requests_total{api="a"' not in two.text().decode()
+
+
+def test_a_violation_about_a_secret_keeps_its_place_not_its_message() -> None:
+    from toolkit.sandbox.admin.journal import safe_violations
+
+    given = (
+        Violation("query", "'sk_live_x' is not of type 'integer'", "api_key"),
+        Violation("header", "'Bearer sk_live_x' does not match", "authorization"),
+        Violation("query", "'abc' is not one of ['a']", "hmac"),
+        Violation("body", "'x' is too short", pointer="/name"),
+    )
+    kept = safe_violations(given, frozenset({"hmac"}))
+    assert [violation.location for violation in kept] == [violation.location for violation in given]
+    assert all("sk_live_x" not in violation.message and "abc" not in violation.message for violation in kept)
+    assert kept[3] is given[3]
+    assert safe_violations(given[3:]) == given[3:]

@@ -3,7 +3,9 @@
 Each entry says what was asked and what happened (operation, status, latency, violations with their places,
 deprecated uses, injected faults, whether no operation matched and the nearest ones), never what a request
 carried: no header and no body is stored, and the query keeps its shape with the values of secret-like
-parameters (``api_key``, ``token``, ``password``, ... and the contract's query API keys) replaced by ``***``.
+parameters (``api_key``, ``token``, ``password``, ... and the contract's query API keys) replaced by ``***``;
+a violation about a credential header or a secret-like parameter keeps its place, not its message (which may
+quote the value). A violation's message about a body field quotes what the validator quotes.
 The ring holds at most ``size`` entries (``ctk serve --journal-size``); the oldest go first. Thread-safe.
 """
 
@@ -20,7 +22,8 @@ from urllib.parse import unquote_plus
 from toolkit.exchange import Violation
 from toolkit.workspace import MAX_JOURNAL
 
-__all__ = ["DEFAULT_SIZE", "MAX_SIZE", "Entry", "Filter", "FilterError", "Journal", "NearMiss", "redact_query"]
+__all__ = ["DEFAULT_SIZE", "MAX_SIZE", "Entry", "Filter", "FilterError", "Journal", "NearMiss", "redact_query",
+           "safe_violations"]  # fmt: skip
 
 DEFAULT_SIZE = 1000
 MAX_SIZE = MAX_JOURNAL
@@ -58,6 +61,30 @@ def redact_query(query: str, extra: frozenset[str] = frozenset()) -> str:
             out.append(part)
     shown = "&".join(out)
     return shown if len(shown) <= MAX_PATH else shown[:MAX_PATH] + "…"
+
+
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+
+
+def safe_violations(violations: tuple[Violation, ...], extra: frozenset[str] = frozenset()) -> tuple[Violation, ...]:
+    """``violations`` (at most ``MAX_VIOLATIONS``) with the message of each about a credential header or a
+    secret-like parameter replaced: a validator's message may quote the value it refused."""
+    kept = violations[:MAX_VIOLATIONS]
+    if not any(_secret_violation(violation, extra) for violation in kept):
+        return kept
+    return tuple(
+        Violation(v.part, f"the value of {v.name} is not valid here ({REDACTED}: not shown)", v.name, v.pointer)
+        if _secret_violation(v, extra)
+        else v
+        for v in kept
+    )
+
+
+def _secret_violation(violation: Violation, extra: frozenset[str]) -> bool:
+    name = violation.name
+    if not name:
+        return False
+    return name.lower() in _CREDENTIAL_HEADERS or is_secret_name(name, extra)
 
 
 @dataclass(frozen=True, slots=True)

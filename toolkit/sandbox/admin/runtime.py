@@ -34,7 +34,7 @@ from toolkit.mock.guard import failed, guarded
 from toolkit.mock.handler import ADMIN_PREFIX, Handler, is_under
 from toolkit.mock.problem import clip, problem_response
 from toolkit.model import Protocol
-from toolkit.sandbox.admin.journal import DEFAULT_SIZE, MAX_VIOLATIONS, Entry, Journal, redact_query
+from toolkit.sandbox.admin.journal import DEFAULT_SIZE, Entry, Journal, redact_query, safe_violations
 from toolkit.sandbox.admin.metrics import Metrics
 from toolkit.sandbox.layers import Layer, SandboxedMock, session_of
 
@@ -320,7 +320,7 @@ class Sandbox:
             status,
             seconds * 1000.0,
             result.operations,
-            result.violations[:MAX_VIOLATIONS],
+            safe_violations(result.violations, api.secret_parameters if api is not None else frozenset()),
             result.deprecated,
             result.injected,
             unmatched,
