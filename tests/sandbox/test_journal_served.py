@@ -347,3 +347,25 @@ def test_metrics_move_with_requests(sandbox: Served) -> None:
     assert count >= 1 and metric(after, "ctk_request_duration_seconds_bucket", api="legacy", le="+Inf") == count
     assert metric(after, "ctk_journal_entries") >= 5
     assert metric(after, "ctk_reloads_total", outcome="ok") == 0
+
+
+def test_access_log_to_a_file_from_the_command_line(tmp_path: Path) -> None:
+    log = tmp_path / "access.jsonl"
+    with served(str(REPO / "contracts" / "payments" / "v1"), "--access-log", str(log)) as server:
+        with server.client() as client:
+            client.get("/v1/customers/cus_1?api_key=hidden", headers=API_KEY)
+        lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(line["path"], line["query"], line["api"]) for line in lines] == [
+        ("/v1/customers/cus_1", "api_key=***", "/v1")
+    ]
+
+
+def test_a_log_that_cannot_be_opened_and_a_bad_journal_size_are_refused_at_start(tmp_path: Path) -> None:
+    from tests.support.cli import ctk
+
+    payments = str(REPO / "contracts" / "payments" / "v1")
+    code, _, stderr = ctk("serve", payments, "--access-log", str(tmp_path / "no" / "such" / "a.jsonl"), "--check")
+    assert code == 2 and "cannot open the access log" in stderr and "Traceback" not in stderr
+    root = write_workspace(tmp_path / "ws", f'[sandbox]\njournal_size = 0\n[apis.p]\ncontract = "{payments}"\n')
+    code, _, stderr = ctk("serve", "--root", str(root), "--check")
+    assert code == 2 and "sandbox.journal_size must be an integer from 1 to 1000000" in stderr
