@@ -25,7 +25,7 @@ CONFIG_PATH = Path("sandbox") / "sandbox.toml"
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _API_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
-_TOP_KEYS = {"sandbox", "apis", "limits"}
+_TOP_KEYS = {"sandbox", "apis", "limits", "drift"}
 _SANDBOX_KEYS = {"host", "port", "seed", "webhook_hosts", "store", "journal_size", "access_log"}
 _API_KEYS = {
     "contract",
@@ -52,6 +52,15 @@ MOCK_SETTINGS: dict[str, type] = {
     "max_introspection_cost": int,
     "introspection": bool,
     "webhook_secret_env": str,  # the environment variable holding the secret webhook events are signed with
+}
+# [drift]: ctk drift's defaults, by the type each must have (toolkit.drift.settings checks what each value means)
+DRIFT_KEYS: dict[str, type] = {
+    "fail_on": str,
+    "sunset_horizon": str,
+    "policies": list,
+    "deprecation_days_beta": int,
+    "deprecation_days_stable": int,
+    "stability_level": str,
 }
 _VENDOR_KEYS = {"sandbox_url", "graphql_endpoint", "wsdl_url", "auth"}
 # Each kind of credential and its keys, all required; *_env keys name environment variables (values never live here).
@@ -112,6 +121,18 @@ class SandboxSettings:
 
 
 @dataclass(frozen=True)
+class DriftConfig:
+    """``[drift]``: defaults for ``ctk drift``, as written (None: not set); the flags of the same names win."""
+
+    fail_on: str | None = None
+    sunset_horizon: str | None = None  # "90d", "12w"
+    policies: tuple[str, ...] | None = None
+    deprecation_days_beta: int | None = None
+    deprecation_days_stable: int | None = None
+    stability_level: str | None = None
+
+
+@dataclass(frozen=True)
 class Workspace:
     root: Path
     config: Path
@@ -119,6 +140,7 @@ class Workspace:
     apis: dict[str, Api]
     # [limits]: the names of toolkit.limits.Limits, as ctk serve --limit; over the CTK_* environment variables
     limits: Limits = DEFAULT_LIMITS
+    drift: DriftConfig = field(default_factory=DriftConfig)
 
     @property
     def mocks(self) -> Path:
@@ -142,16 +164,7 @@ def load_workspace(root: Path | None = None) -> Workspace:
     root = (root or find_root()).resolve()
     config = root / CONFIG_PATH
     where = str(config)
-    try:
-        data = tomllib.loads(config.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(
-            "no such file", where=where, hint="create it; see sandbox/sandbox.toml in the ctk repo"
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML: {exc}", where=where) from None
-    except UnicodeDecodeError:
-        raise ConfigError("is not UTF-8 text", where=where) from None
+    data = _read(config)
     _known_keys(data, _TOP_KEYS, "", where)
     sandbox = _sandbox(_table(data, "sandbox", where), where)
     if sandbox.store.startswith("sqlite:"):  # a relative SQLite path is relative to the workspace root
@@ -164,7 +177,50 @@ def load_workspace(root: Path | None = None) -> Workspace:
         raise ConfigError("defines no API", where=where, hint="add an [apis.<name>] table with a contract")
     apis = {name: _api(name, value, root, where) for name, value in apis_table.items()}
     limits = limits_from(_table(data, "limits", where), f"{where} [limits]", base=contract_limits())
-    return Workspace(root=root, config=config, sandbox=sandbox, apis=apis, limits=limits)
+    drift = _drift(_table(data, "drift", where), where)
+    return Workspace(root=root, config=config, sandbox=sandbox, apis=apis, limits=limits, drift=drift)
+
+
+def load_drift_config(root: Path) -> DriftConfig:
+    """``[drift]`` of the workspace at ``root`` alone, for ``ctk drift OLD NEW`` run inside a workspace:
+    two contracts named by path do not need the rest of sandbox.toml to be valid."""
+    config = root / CONFIG_PATH
+    return _drift(_table(_read(config), "drift", str(config)), str(config))
+
+
+def _read(config: Path) -> dict[str, Any]:
+    where = str(config)
+    try:
+        return tomllib.loads(config.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            "no such file", where=where, hint="create it; see sandbox/sandbox.toml in the ctk repo"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", where=where) from None
+    except UnicodeDecodeError:
+        raise ConfigError("is not UTF-8 text", where=where) from None
+
+
+def _drift(table: dict[str, Any], where: str) -> DriftConfig:
+    _known_keys(table, set(DRIFT_KEYS), "drift.", where)
+    for key, value in table.items():
+        kind = DRIFT_KEYS[key]
+        if kind is int and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise ConfigError(f"drift.{key} must be a number of days (0 or more)", where=where)
+        if kind is str and (not isinstance(value, str) or not value.strip()):
+            raise ConfigError(f"drift.{key} must be a non-empty string", where=where)
+        if kind is list and (not isinstance(value, list) or not all(isinstance(item, str) for item in value)):
+            raise ConfigError(f"drift.{key} must be a list of names", where=where, hint='policies = ["NAME", ...]')
+    policies = table.get("policies")
+    return DriftConfig(
+        fail_on=table.get("fail_on"),
+        sunset_horizon=table.get("sunset_horizon"),
+        policies=tuple(policies) if policies is not None else None,
+        deprecation_days_beta=table.get("deprecation_days_beta"),
+        deprecation_days_stable=table.get("deprecation_days_stable"),
+        stability_level=table.get("stability_level"),
+    )
 
 
 def _table(data: dict[str, Any], key: str, where: str, prefix: str = "") -> dict[str, Any]:
