@@ -2,9 +2,12 @@
 
 A case is named after the operation id and classed under its API; it fails when one of its changes
 reaches the --fail-on level (so the XML agrees with the exit code), with those changes as the failure
-text. Changes that do not fail are listed in the case's system-out. Contract-wide changes, and an API
-that could not be compared, go to a case named after the API. Built with ElementTree, so every
-message is escaped by the XML writer rather than by hand.
+text. Changes that do not fail are listed in the case's system-out; each cause is one line (``explode``:
+one per change), so a case lists a property removed from a shared schema once. Contract-wide changes,
+an API that could not be compared (an error) and an API skipped on purpose (a skipped case) go to a case
+named after the API; errors that stopped the run are error cases of a suite ``ctk drift``. Built with
+ElementTree, so every message is escaped by the XML writer rather than by hand. ``summary`` changes
+nothing here: a CI test view is already a summary.
 """
 
 from __future__ import annotations
@@ -15,12 +18,17 @@ from toolkit.drift import wording
 from toolkit.drift.report import ApiDrift, DriftReport, FailOn
 from toolkit.model import Change
 
+RUN = "ctk drift"
 
-def render(report: DriftReport, fail_on: FailOn = FailOn.BREAKING) -> str:
-    suites = ET.Element("testsuites", name="ctk drift")
-    totals = {"tests": 0, "failures": 0, "errors": 0}
-    for drift in report.apis:
-        suite = _suite(report, drift, fail_on)
+
+def render(
+    report: DriftReport, fail_on: FailOn = FailOn.BREAKING, *, summary: bool = False, explode: bool = False
+) -> str:
+    del summary  # one case per operation is the summary a CI test view shows
+    suites = ET.Element("testsuites", name=RUN)
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    run_suites = [_run_errors(report)] if report.run_errors else []
+    for suite in [*run_suites, *(_suite(report, drift, fail_on, explode) for drift in report.apis)]:
         suites.append(suite)
         for key in totals:
             totals[key] += int(suite.get(key, "0"))
@@ -30,15 +38,32 @@ def render(report: DriftReport, fail_on: FailOn = FailOn.BREAKING) -> str:
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def _suite(report: DriftReport, drift: ApiDrift, fail_on: FailOn) -> ET.Element:
+def _run_errors(report: DriftReport) -> ET.Element:
+    suite = ET.Element("testsuite", name=RUN)
+    for number, error in enumerate(report.run_errors, 1):
+        case = ET.SubElement(suite, "testcase", classname=RUN, name=f"run error {number}")
+        text = str(error) + (f"\nhint: {error.hint}" if error.hint else "")
+        ET.SubElement(case, "error", message=error.message, type="drift-error").text = text
+    count = str(len(report.run_errors))
+    for key, value in (("tests", count), ("failures", "0"), ("errors", count), ("skipped", "0")):
+        suite.set(key, value)
+    return suite
+
+
+def _suite(report: DriftReport, drift: ApiDrift, fail_on: FailOn, explode: bool) -> ET.Element:
     suite = ET.Element("testsuite", name=drift.name)
-    failures = errors = 0
+    failures = errors = skipped = 0
     if drift.error is not None:
         case = ET.SubElement(suite, "testcase", classname=drift.name, name=drift.name)
         ET.SubElement(case, "error", message=drift.error.message, type="drift-error").text = _error_text(drift)
         errors = 1
+    elif drift.skipped is not None:
+        case = ET.SubElement(suite, "testcase", classname=drift.name, name=drift.name)
+        ET.SubElement(case, "skipped", message=drift.skipped)
+        skipped = 1
     else:
-        for name, changes in _cases(drift, report.active(drift)):
+        causes = [finding.change for finding in report.findings(drift, explode=explode)]
+        for name, changes in _cases(drift, causes):
             case = ET.SubElement(suite, "testcase", classname=drift.name, name=name)
             failing = [change for change in changes if fail_on.fails(change)]
             passing = [change for change in changes if not fail_on.fails(change)]
@@ -54,7 +79,7 @@ def _suite(report: DriftReport, drift: ApiDrift, fail_on: FailOn) -> ET.Element:
     suite.set("tests", str(len(suite)))
     suite.set("failures", str(failures))
     suite.set("errors", str(errors))
-    suite.set("skipped", "0")
+    suite.set("skipped", str(skipped))
     return suite
 
 

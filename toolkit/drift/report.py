@@ -1,10 +1,16 @@
-"""The drift report: per API, the changes found (or the error that stopped it), and what fails the run.
+"""The drift report: per API, the changes found (or the error that stopped it, or why it was skipped), the
+errors that stopped the run before any API, and what fails the run.
 
 Renderers and the CLI see only this. Changes are kept as found; the ignore list is applied when
 the report is read (``active``/``ignored``), so changes merged in later — findings observed at run
 time, ``Change(source="observed")`` — are counted, sorted and ignored exactly like diffed ones::
 
     report = report.merge("payments", observed_changes)
+
+Readers see changes grouped into one finding per cause (``findings``, see ``findings.py``); with
+``explode=True`` each change is its own finding, oasdiff's granularity. A run that failed before it
+could compare anything is still a report (``DriftReport.failed_run``), so every format can say so in
+its own well-formed output.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+from toolkit.drift import findings as grouping
+from toolkit.drift.findings import Finding
 from toolkit.drift.ignore import IgnoreEntry, IgnoreList
 from toolkit.errors import CtkError
 from toolkit.model import Change, ChangeSeverity
@@ -67,12 +75,21 @@ class IgnoredChange:
 
 
 @dataclass(frozen=True)
+class IgnoredFinding:
+    finding: Finding
+    entry: IgnoreEntry
+
+
+@dataclass(frozen=True)
 class ApiDrift:
     """One API compared: where OLD and NEW came from, and what changed (or why it could not say).
 
     ``via`` says how NEW was obtained: ``files`` (named on the command line), ``published``,
     ``introspection`` or ``wsdl`` (fetched live from the vendor). ``operations`` are the ids of every
     operation in OLD or NEW, for views that list operations that did not change too (JUnit).
+    ``skipped``: why the API was not compared although nothing went wrong (e.g. ``--live`` for an API
+    with no live source); not an error. ``old_file``/``new_file``: the local file holding each side's
+    root document, when there is one, so annotations can point at a line.
     """
 
     name: str
@@ -83,6 +100,9 @@ class ApiDrift:
     changes: tuple[Change, ...] = ()
     operations: tuple[str, ...] = ()
     error: ApiError | None = None
+    skipped: str | None = None
+    old_file: str | None = None
+    new_file: str | None = None
 
 
 def sort_key(change: Change) -> tuple[int, str, str, tuple[str, ...], str]:
@@ -92,9 +112,19 @@ def sort_key(change: Change) -> tuple[int, str, str, tuple[str, ...], str]:
 
 @dataclass(frozen=True)
 class DriftReport:
+    """``run_errors``: what stopped the run outside any one API (a bad sandbox.toml or ignore file, a
+    contract named on the command line that cannot be read); the APIs compared before it, if any, stay."""
+
     apis: tuple[ApiDrift, ...]
     ignores: IgnoreList = field(default_factory=IgnoreList)
     today: dt.date = field(default_factory=dt.date.today)
+    run_errors: tuple[ApiError, ...] = ()
+
+    @classmethod
+    def failed_run(cls, error: CtkError | ApiError, *, today: dt.date | None = None) -> DriftReport:
+        """The report of a run stopped by ``error`` before any API was compared."""
+        problem = error if isinstance(error, ApiError) else ApiError.of(error)
+        return cls(apis=(), today=today or dt.date.today(), run_errors=(problem,))
 
     def merge(self, api: str, changes: Iterable[Change]) -> DriftReport:
         """This report with ``changes`` (e.g. observed at run time) added to ``api``."""
@@ -135,7 +165,46 @@ class DriftReport:
 
     @property
     def errors(self) -> list[ApiDrift]:
+        """The APIs that could not be compared (``run_errors`` are apart)."""
         return [drift for drift in self.apis if drift.error is not None]
+
+    @property
+    def all_errors(self) -> list[tuple[str | None, ApiError]]:
+        """Every error of the run as (API name or None for the run, error): run errors first."""
+        found: list[tuple[str | None, ApiError]] = [(None, error) for error in self.run_errors]
+        return found + [(drift.name, drift.error) for drift in self.apis if drift.error is not None]
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.run_errors) or any(drift.error is not None for drift in self.apis)
+
+    @property
+    def skipped(self) -> list[ApiDrift]:
+        return [drift for drift in self.apis if drift.skipped is not None and drift.error is None]
+
+    def findings(self, drift: ApiDrift, *, explode: bool = False) -> list[Finding]:
+        """The active changes of ``drift`` as one finding per cause (``explode``: one per change), in report order."""
+        active = self.active(drift)
+        return [grouping.single(c) for c in active] if explode else grouping.group(active)
+
+    def ignored_findings(self, drift: ApiDrift, *, explode: bool = False) -> list[IgnoredFinding]:
+        """The ignored changes of ``drift`` grouped the same way, per ignore entry that covers them."""
+        by_entry: dict[IgnoreEntry, list[Change]] = {}
+        for item in self.ignored(drift):
+            by_entry.setdefault(item.entry, []).append(item.change)
+        found = []
+        for entry, changes in by_entry.items():
+            grouped = [grouping.single(c) for c in changes] if explode else grouping.group(changes)
+            found += [IgnoredFinding(finding, entry) for finding in grouped]
+        return sorted(found, key=lambda item: sort_key(item.finding.change))
+
+    def finding_counts(self, drift: ApiDrift | None = None, *, explode: bool = False) -> dict[ChangeSeverity, int]:
+        """Active findings per severity, for one API or (None) the whole report."""
+        totals = dict.fromkeys(SEVERITIES, 0)
+        for each in self.apis if drift is None else (drift,):
+            for finding in self.findings(each, explode=explode):
+                totals[finding.severity] += 1
+        return totals
 
     @property
     def warnings(self) -> list[str]:

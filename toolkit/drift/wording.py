@@ -1,9 +1,11 @@
-"""The few phrases every renderer shares, so text, Markdown and HTML say the same thing the same way."""
+"""The few phrases every renderer shares, so text, Markdown, HTML and annotations say the same thing the same way."""
 
 from __future__ import annotations
 
+from toolkit.__about__ import __version__
+from toolkit.drift.findings import Finding
 from toolkit.drift.ignore import IgnoreEntry
-from toolkit.drift.report import ApiDrift, DriftReport, FailOn
+from toolkit.drift.report import ApiDrift, ApiError, DriftReport, FailOn
 from toolkit.model import Change, ChangeSeverity
 
 VIA = {
@@ -12,9 +14,11 @@ VIA = {
     "introspection": "live: GraphQL introspection",
     "wsdl": "live: ?wsdl",
 }
+# How to get what a bounded report (Markdown, annotations, --summary) leaves out.
+GET_ALL = "run ctk drift with --format json or --format html -o FILE for every finding"
 
 
-def operations(change: Change, limit: int | None = None) -> str:
+def operations(change: Change | Finding, limit: int | None = None) -> str:
     """The operations a change affects; contract-wide changes say so."""
     if not change.operations:
         return "(contract-wide)"
@@ -23,8 +27,26 @@ def operations(change: Change, limit: int | None = None) -> str:
     return ", ".join(change.operations[:limit]) + f" (+{len(change.operations) - limit} more)"
 
 
-def sunset(change: Change) -> str:
-    return f"sunset {change.sunset.isoformat()}" if change.sunset else ""
+def reach(finding: Finding) -> str:
+    """How far a finding reaches: ``3 operations``, ``(contract-wide)``, or the one operation."""
+    count = len(finding.operations)
+    if count == 0:
+        return "(contract-wide)"
+    return finding.operations[0] if count == 1 else plural(count, "operation")
+
+
+def routes(finding: Finding, limit: int = 1) -> str:
+    """The ways operations reach a shared place, when there are several: ``reached as A (and 4 other ways)``."""
+    if not finding.reached:
+        return ""
+    shown = "; ".join(finding.reached[:limit])
+    rest = len(finding.reached) - limit
+    return f"reached as {shown}" + (f" (and {plural(rest, 'other way')})" if rest > 0 else "")
+
+
+def sunset(change: Change | Finding) -> str:
+    value = change.sunset if isinstance(change, Change) else change.change.sunset
+    return f"sunset {value.isoformat()}" if value else ""
 
 
 def ignored(entry: IgnoreEntry) -> str:
@@ -36,10 +58,24 @@ def sources(drift: ApiDrift) -> str:
     return f"{drift.old} → {drift.new}" + (f" ({via})" if via else "")
 
 
+def generated(report: DriftReport) -> str:
+    """Who made the report and when: ``ctk 0.1.0, 2026-12-02``."""
+    return f"ctk {__version__}, {report.today.isoformat()}"
+
+
+def error(api: str | None, problem: ApiError) -> str:
+    """One line for an error of the run (``api`` None) or of one API."""
+    head = f"{api}: " if api else ""
+    return f"{head}{problem}" + (f" (hint: {problem.hint})" if problem.hint else "")
+
+
 def status(report: DriftReport, drift: ApiDrift, fail_on: FailOn) -> str:
-    """How one API came out: ``error`` (not compared), ``fails`` (a change at ``fail_on``) or ``passes``."""
+    """How one API came out: ``error`` (not compared), ``skipped`` (not compared, on purpose), ``fails``
+    (a change at ``fail_on``) or ``passes``."""
     if drift.error is not None:
         return "error"
+    if drift.skipped is not None:
+        return "skipped"
     return "fails" if report.failing(fail_on, drift) else "passes"
 
 
@@ -47,18 +83,33 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' * (count != 1)}"
 
 
-def summary(report: DriftReport, fail_on: FailOn) -> str:
-    """One line: counts per severity, ignored and failed APIs, and the verdict at ``fail_on``."""
-    counts = report.counts()
+def summary(report: DriftReport, fail_on: FailOn, *, explode: bool = False) -> str:
+    """One line: findings per severity (and the changes they stand for), ignored, skipped and failed APIs,
+    and the verdict at ``fail_on``. A run with errors never says it passes: it was not fully compared."""
+    counts = report.finding_counts(explode=explode)
     parts = [f"{counts[severity]} {severity}" for severity in (ChangeSeverity.BREAKING, ChangeSeverity.DANGEROUS)]
     parts.append(f"{counts[ChangeSeverity.INFO]} info")
     text = f"{plural(len(report.apis), 'API')}: " + ", ".join(parts)
+    changes = sum(report.counts().values())
+    if not explode and changes != sum(counts.values()):
+        text += f" ({plural(sum(counts.values()), 'finding')} from {plural(changes, 'change')} across operations)"
     ignored_count = sum(len(report.ignored(drift)) for drift in report.apis)
     if ignored_count:
         text += f" ({ignored_count} ignored)"
+    if report.skipped:
+        text += f"; {plural(len(report.skipped), 'API')} skipped"
+    failed = len(report.errors) + len(report.run_errors)
+    if report.run_errors:
+        text += f"; the run stopped with {plural(len(report.run_errors), 'error')}"
     if report.errors:
         text += f"; {plural(len(report.errors), 'API')} could not be compared"
     if fail_on is not FailOn.NEVER:
-        verdict = "fails" if report.failing(fail_on) else "passes"
-        text += f" — {verdict} at --fail-on {fail_on}"
+        if report.failing(fail_on):
+            text += f" — fails at --fail-on {fail_on}"
+        elif failed:
+            text += " — incomplete: errors above"
+        else:
+            text += f" — passes at --fail-on {fail_on}"
+    elif failed:
+        text += " — incomplete: errors above"
     return text
