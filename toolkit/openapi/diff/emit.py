@@ -17,6 +17,7 @@ from toolkit.model import Change
 from toolkit.openapi.diff.facts import SUFFIXES, Fact
 from toolkit.openapi.diff.levels import known, severity
 from toolkit.openapi.diff.policy import DEFAULT_POLICY, DiffPolicy
+from toolkit.openapi.diff.typesets import parameter_property_rule, parameter_rule, request_rule, response_rule
 from toolkit.sunset import parse_sunset
 
 # oasdiff names a few rules outside the regular pattern.
@@ -41,6 +42,7 @@ class Place:
     strict: bool = True  # JSON: 1 and "1" differ; elsewhere (XML, forms, headers) every value is text
     header: bool = False  # a request header parameter
     stability: object = None  # the operation's x-stability-level (deprecation days, stability tracking)
+    form_explode: bool = False  # a query or cookie parameter serialised form/explode: one value reads as an array
 
 
 def strongly_typed(media: str) -> bool:
@@ -203,13 +205,23 @@ def rule_for(place: Place, fact: Fact) -> str | None:
     if fact.full:
         rule = _HEADER_PROPERTY.get(fact.rules[0], fact.rules[0]) if place.header else fact.rules[0]
         return rule if known(rule) else None
-    suffixes = ("type-compatible", *fact.rules) if fact.loose and not place.strict else fact.rules
+    suffixes = (_type_rule(place, fact), *fact.rules) if fact.types is not None else fact.rules
     for prefix in _prefixes(place, fact):
         for suffix in suffixes:
             rule = _ALIASES.get(prefix + suffix, prefix + suffix)
             if known(rule):
                 return rule
     return None
+
+
+def _type_rule(place: Place, fact: Fact) -> str:
+    """The suffix of a type or format change where it was found: direction, JSON or text, parameter or not."""
+    assert fact.types is not None
+    if place.kind == "parameter":
+        return parameter_property_rule(fact.types) if fact.path else parameter_rule(fact.types, place.form_explode)
+    if place.kind in ("response-body", "header"):
+        return response_rule(fact.types, place.strict)
+    return request_rule(fact.types, place.strict)
 
 
 class Emitter:

@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
+from toolkit.openapi.diff.typesets import TypeChange
+
 # Keys that describe without constraining: a subschema made only of these is "annotation-only".
 ANNOTATIONS = frozenset({"title", "description", "example", "examples", "deprecated", "$comment", "externalDocs"})
 # (keyword, rule word, True when a larger value accepts more)
@@ -36,6 +38,20 @@ PRESENCE = (
     ("unevaluatedProperties", "unevaluated-properties"),
     ("contentSchema", "content-schema"),
     ("prefixItems", "prefix-items"),
+)
+# Keywords holding one subschema, compared below them when both sides have it (oasdiff walks each).
+SUBSCHEMAS = (
+    "items",
+    "additionalProperties",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "if",
+    "then",
+    "else",
+    "not",
+    "contentSchema",
 )
 KEYED = (
     ("dependentRequired", "dependent-required"),
@@ -110,8 +126,8 @@ class Fact:
     read_only: bool = False
     write_only: bool = False
     sunset: str | None = None
-    # a concrete type swap that is safe only where values are text (not JSON): ``…-type-compatible`` there
-    loose: bool = False
+    # a change of type or format: its rule depends on the place (direction, JSON or text), decided by ``emit``
+    types: TypeChange | None = None
 
     def under(self, *names: str) -> Fact:
         return replace(self, path=(*names, *self.path))

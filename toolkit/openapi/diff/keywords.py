@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from toolkit.openapi.diff.facts import ANY_STRING, BOUNDS, KEYED, as_dict, show, types_of
 from toolkit.openapi.diff.policy import STABILITY, DiffPolicy, stability_label
+from toolkit.openapi.diff.typesets import TypeChange
 from toolkit.sunset import parse_sunset
 
 
@@ -21,55 +22,21 @@ class Report(Protocol):
     def __call__(self, rules: tuple[str, ...] | str, text: str, key: str | None, **extra: Any) -> None: ...
 
 
-def type_facts(ov: dict[str, Any], nv: dict[str, Any], direction: str, fact: Report) -> None:
+def type_facts(ov: dict[str, Any], nv: dict[str, Any], fact: Report, *, scalar_fits_items: bool = False) -> None:
+    """A change of the type set or the format, graded by ``emit`` once the place is known (``typesets``);
+    nullability apart. ``scalar_fits_items``: NEW is an array whose items accept every value OLD did."""
     ot, onull = types_of(ov)
     nt, nnull = types_of(nv)
-    of, nf = ov.get("format"), nv.get("format")
-    if ot != nt:
-        shown = f"type changed from `{'/'.join(sorted(ot)) or 'any'}` to `{'/'.join(sorted(nt)) or 'any'}`"
-        if len(ot) > 1 or len(nt) > 1:
-            if ot < nt:
-                fact("list-of-types-widened", shown, "type")
-            elif nt < ot:
-                fact("list-of-types-narrowed", shown, "type")
-            else:
-                fact("type-changed", shown, "type")
-        elif not ot:  # untyped → typed: narrower
-            fact(("type-specialized", "type-changed") if direction == "response" else "type-changed", shown, "type")
-        elif not nt:  # typed → untyped: wider
-            if direction == "response":
-                fact(("type-generalized", "type-changed"), shown, "type")
-        elif ot == {"integer"} and nt == {"number"}:
-            fact(("type-generalized", "type-changed"), shown, "type")
-        elif ot == {"number"} and nt == {"integer"}:
-            fact(("type-specialized", "type-changed") if direction == "response" else "type-changed", shown, "type")
-        else:
-            fact("type-changed", shown, "type", loose=_text_safe(ot, nt, of, nf, direction))
-    elif of != nf and ot:
-        shown = f"format changed from `{of or 'none'}` to `{nf or 'none'}`"
-        if nf is None:
-            if direction == "response":
-                fact(("type-generalized", "type-changed"), shown, "format")
-        elif of is None and direction == "response":
-            fact(("type-specialized",), shown, "format")
-        else:
-            fact("type-changed", shown, "format")
+    of, nf = ov.get("format") or None, nv.get("format") or None
+    if ot != nt or of != nf:
+        change = TypeChange(ot, nt, of, nf, scalar_fits_items)
+        fact("type-changed", change.words(), "type" if ot != nt else "format", types=change)
     if onull != nnull:
         fact(
             "became-nullable" if nnull else "became-not-nullable",
             "may now be null" if nnull else "may no longer be null",
             "nullable" if "nullable" in nv or "nullable" in ov else "type",
         )
-
-
-def _text_safe(ot: frozenset[str], nt: frozenset[str], of: Any, nf: Any, direction: str) -> bool:
-    """A swap between two concrete types that no client notices where values travel as text (oasdiff's
-    "loosely typed" case): a request field that now takes a string takes the old values' text too; a
-    response field a client read as a string can carry any value's text. A format the reader relies on
-    (the old format in a response, the new one in a request) still breaks it."""
-    if direction == "request":
-        return nt == {"string"} and nf in (None, of)
-    return ot == {"string"} and of in (None, nf)
 
 
 def value_facts(ov: dict[str, Any], nv: dict[str, Any], fact: Report) -> None:
@@ -92,7 +59,8 @@ def value_facts(ov: dict[str, Any], nv: dict[str, Any], fact: Report) -> None:
                     f"x-extensible-enum value `{show(value)}` was removed",
                     "x-extensible-enum",
                 )
-    op, np = ov.get("pattern"), nv.get("pattern")
+    # an empty pattern constrains nothing: it reads as no pattern (oasdiff: `''` → `^a$` is pattern-added)
+    op, np = ov.get("pattern") or None, nv.get("pattern") or None
     if op != np:
         if op is None:
             fact("pattern-added", f"pattern `{np}` was added", "pattern")

@@ -93,8 +93,27 @@ def _parameters(old: Side, new: Side, o: OperationView, n: OperationView, schema
             )
         stability = n.node.value.get("x-stability-level")
         _parameter_lifecycle(before, after, op, label, where_old, where_new, out, stability)
-        place = Place("parameter", label, strict=True, header=after.where == "header", stability=stability)
+        place = Place(
+            "parameter",
+            label,
+            strict=True,
+            header=after.where == "header",
+            stability=stability,
+            form_explode=_form_explode(after, new.swagger),
+        )
         out.facts(schemas.compare(before.schema, after.schema, "request"), place, op)
+
+
+def _form_explode(param: ParamView, swagger: bool) -> bool:
+    """Serialised form/explode (``?color=red&color=blue``), the default for query and cookie parameters
+    (Swagger 2.0: ``collectionFormat: multi``)."""
+    value = param.node.value
+    if param.where not in ("query", "cookie"):
+        return False
+    if swagger:
+        return param.where == "query" and value.get("collectionFormat") == "multi"
+    style = value.get("style", "form")
+    return style == "form" and value.get("explode", style == "form") is True
 
 
 def _parameter_lifecycle(

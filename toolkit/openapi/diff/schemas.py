@@ -18,7 +18,17 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from toolkit.openapi.diff.facts import ANNOTATIONS, COMPOSITION, CONTENT, PRESENCE, Fact, as_dict, unique
+from toolkit.openapi.diff.facts import (
+    ANNOTATIONS,
+    COMPOSITION,
+    CONTENT,
+    PRESENCE,
+    SUBSCHEMAS,
+    Fact,
+    as_dict,
+    types_of,
+    unique,
+)
 from toolkit.openapi.diff.keywords import (
     Report,
     bound_facts,
@@ -31,6 +41,7 @@ from toolkit.openapi.diff.keywords import (
 )
 from toolkit.openapi.diff.nodes import Node, Side
 from toolkit.openapi.diff.policy import DEFAULT_POLICY, DiffPolicy
+from toolkit.openapi.diff.typesets import type_contained
 from toolkit.openapi.refs import _references
 
 
@@ -112,7 +123,7 @@ class SchemaDiff:
         if "oneOf" not in ov and isinstance(nv.get("oneOf"), list) and ("type" in ov or "properties" in ov):
             fact("wrapped-in-one-of", "was wrapped in a oneOf", "oneOf")
             return out
-        type_facts(ov, nv, direction, fact)
+        type_facts(ov, nv, fact, scalar_fits_items=direction == "request" and self._scalar_fits_items(o, n))
         value_facts(ov, nv, fact)
         bound_facts(ov, nv, fact)
         lifecycle_facts(ov, nv, fact)
@@ -128,11 +139,49 @@ class SchemaDiff:
         keyed_facts(ov, nv, fact)
         out.extend(self._composition(o, n, direction, fact))
         out.extend(self._properties(o, n, direction))
-        for keyword in ("items", "additionalProperties", "contains"):
+        out.extend(self._subschemas(o, n, direction))
+        return out
+
+    def _subschemas(self, o: Node, n: Node, direction: str) -> list[Fact]:
+        """Changes inside the subschemas both sides have, reported as properties below the keyword (as oasdiff
+        walks them: a change inside ``then`` or ``not`` is graded as the same change in a property)."""
+        out: list[Fact] = []
+        for keyword in SUBSCHEMAS:
             oc, nc = o.child(keyword), n.child(keyword)
             if oc is not None and nc is not None and isinstance(oc.value, dict) and isinstance(nc.value, dict):
                 out.extend(f.under(keyword) for f in self.compare(oc, nc, direction))
+        ol, nl = o.value.get("prefixItems"), n.value.get("prefixItems")
+        if isinstance(ol, list) and isinstance(nl, list):
+            for index in range(min(len(ol), len(nl))):
+                oc, nc = o.child("prefixItems", index), n.child("prefixItems", index)
+                if oc is not None and nc is not None:
+                    out.extend(f.under(f"prefixItems[{index}]") for f in self.compare(oc, nc, direction))
+        for keyword in ("patternProperties", "dependentSchemas"):
+            om, nm = as_dict(o.value.get(keyword)), as_dict(n.value.get(keyword))
+            for name in om:
+                oc, nc = o.child(keyword, name), n.child(keyword, name)
+                if name in nm and oc is not None and nc is not None:
+                    out.extend(f.under(f"{keyword}[{name}]") for f in self.compare(oc, nc, direction))
         return out
+
+    def _scalar_fits_items(self, o: Node, n: Node) -> bool:
+        """NEW is an array and OLD a scalar (or a union of scalars) whose every value NEW's items accept:
+        the same constraints but for the type, which must take OLD's values as text (oasdiff's
+        itemAcceptsBaseScalarValues)."""
+        old_types, _ = types_of(o.value)
+        new_types, _ = types_of(n.value)
+        items = n.child("items")
+        if "array" in old_types or "array" not in new_types or not old_types or items is None:
+            return False
+        item = self.new.deref(items)[0].value
+        if not isinstance(item, dict) or not type_contained(types_of(item)[0], old_types, strongly=False):
+            return False
+        ignored = ANNOTATIONS | {"type", "nullable"}
+
+        def constraints(schema: dict[str, Any]) -> dict[str, Any]:
+            return {k: v for k, v in schema.items() if k not in ignored and not k.startswith("x-")}
+
+        return constraints(o.value) == constraints(item)
 
     def _fingerprint(self, side: Side, node: Node) -> str:
         """A subschema's identity for matching allOf/oneOf/anyOf members: a $ref's target, else its content."""

@@ -1,0 +1,247 @@
+"""OpenAPI drift rules that generalise (issue 17): each class oasdiff has and ctk missed, on a contract written here.
+
+Each test writes an old and a new contract (YAML in the test), diffs them as ``ctk drift`` does
+(``toolkit.drift.diff_contracts``) and checks the rule ids (oasdiff's), severities and places.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from tests.support.files import write_file
+from toolkit import load_contract
+from toolkit.drift import diff_contracts
+from toolkit.model import Change, ChangeSeverity, DriftPolicies
+
+TODAY = dt.date(2026, 1, 1)
+BREAKING, DANGEROUS, INFO = ChangeSeverity.BREAKING, ChangeSeverity.DANGEROUS, ChangeSeverity.INFO
+
+
+def _doc(paths: str, version: str = "3.1.0") -> str:
+    return f'openapi: {version}\ninfo: {{title: t, version: "1"}}\npaths:\n{paths}\n'
+
+
+def _changes(
+    tmp_path: Path, old: str, new: str, policies: DriftPolicies | None = None, today: dt.date = TODAY
+) -> list[Change]:
+    a = load_contract(write_file(tmp_path, "old.yaml", old))
+    b = load_contract(write_file(tmp_path, "new.yaml", new))
+    return diff_contracts(a, b, today=today, policies=policies or DriftPolicies())
+
+
+def _found(changes: list[Change]) -> list[tuple[str, ChangeSeverity]]:
+    return [(c.id, c.severity) for c in changes]
+
+
+def _indent(text: str, spaces: int) -> str:
+    return "\n".join(" " * spaces + line for line in text.strip().splitlines())
+
+
+def _post(schema: str, version: str = "3.1.0") -> str:
+    """POST /things with a JSON request body of ``schema`` (YAML)."""
+    return _doc(
+        "  /things:\n    post:\n      requestBody:\n        content:\n          application/json:\n"
+        f"            schema:\n{_indent(schema, 14)}\n      responses: {{'204': {{description: ok}}}}",
+        version,
+    )
+
+
+def _get(schema: str, media: str = "application/json", version: str = "3.1.0") -> str:
+    """GET /things answering 200 with a body of ``schema`` (YAML)."""
+    return _doc(
+        "  /things:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n"
+        f"            {media}:\n              schema:\n{_indent(schema, 16)}",
+        version,
+    )
+
+
+def _query(param: str, version: str = "3.1.0") -> str:
+    """GET /things with one query parameter (a YAML flow mapping without ``in``)."""
+    return _doc(
+        f"  /things:\n    get:\n      parameters:\n        - {{in: query, {param}}}\n"
+        "      responses: {'204': {description: ok}}",
+        version,
+    )
+
+
+# --- changes inside 3.1 subschemas: walked like properties, as oasdiff walks them ----------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected", "place"),
+    [
+        pytest.param(
+            "{type: object, if: {properties: {kind: {const: a}}}, then: {properties: {code: {type: string}}}}",
+            "{type: object, if: {properties: {kind: {const: a}}}, then: {properties: {code: {type: string,"
+            " maxLength: 4}}}}",
+            "request-property-max-length-set",
+            "/then/properties/code/maxLength",
+            id="then",
+        ),
+        pytest.param(
+            "{type: object, if: {properties: {kind: {const: a}}}, then: {}, else: {properties: {n: {minimum: 1}}}}",
+            "{type: object, if: {properties: {kind: {const: a}}}, then: {}, else: {properties: {n: {minimum: 5}}}}",
+            "request-property-min-increased",
+            "/else/properties/n/minimum",
+            id="else",
+        ),
+        pytest.param(
+            "{type: object, if: {properties: {kind: {type: string}}}}",
+            "{type: object, if: {properties: {kind: {type: integer}}}}",
+            "request-property-type-changed",
+            "/if/properties/kind/type",
+            id="if",
+        ),
+        pytest.param(
+            "{type: object, not: {properties: {tag: {type: string, maxLength: 10}}}}",
+            "{type: object, not: {properties: {tag: {type: string, maxLength: 5}}}}",
+            "request-property-max-length-decreased",
+            "/not/properties/tag/maxLength",
+            id="not",
+        ),
+        pytest.param(
+            "{type: array, prefixItems: [{type: string}, {type: integer, maximum: 10}]}",
+            "{type: array, prefixItems: [{type: string}, {type: integer, maximum: 3}]}",
+            "request-property-max-decreased",
+            "/prefixItems/1/maximum",
+            id="prefixItems",
+        ),
+        pytest.param(
+            "{type: object, propertyNames: {type: string, maxLength: 20}}",
+            "{type: object, propertyNames: {type: string, maxLength: 8}}",
+            "request-property-max-length-decreased",
+            "/propertyNames/maxLength",
+            id="propertyNames",
+        ),
+        pytest.param(
+            "{type: object, unevaluatedProperties: {type: string}}",
+            "{type: object, unevaluatedProperties: {type: string, enum: [a, b]}}",
+            "request-property-became-enum",
+            "/unevaluatedProperties/enum",
+            id="unevaluatedProperties",
+        ),
+        pytest.param(
+            "{type: array, unevaluatedItems: {type: string, pattern: '^a'}}",
+            "{type: array, unevaluatedItems: {type: string, pattern: '^b'}}",
+            "request-property-pattern-changed",
+            "/unevaluatedItems/pattern",
+            id="unevaluatedItems",
+        ),
+        pytest.param(
+            "{type: object, dependentSchemas: {card: {properties: {cvc: {type: string}}}}}",
+            "{type: object, dependentSchemas: {card: {required: [cvc], properties: {cvc: {type: string}}}}}",
+            "request-property-became-required",
+            "/dependentSchemas/card/required",
+            id="dependentSchemas",
+        ),
+    ],
+)
+def test_request_body_changes_inside_31_subschemas(
+    tmp_path: Path, old: str, new: str, expected: str, place: str
+) -> None:
+    changes = _changes(tmp_path, _post(old), _post(new))
+    assert [c.id for c in changes] == [expected]
+    body = "/paths/~1things/post/requestBody/content/application~1json/schema"
+    assert changes[0].new == body + place
+    assert changes[0].operations == ("POST /things",)
+
+
+def test_a_property_added_inside_then_is_a_new_required_request_property(tmp_path: Path) -> None:
+    old = "{type: object, if: {required: [card]}, then: {properties: {card: {type: string}}}}"
+    new = "{type: object, if: {required: [card]}, then: {required: [cvc], properties: {card: {type: string}, cvc: {type: string}}}}"
+    assert _found(_changes(tmp_path, _post(old), _post(new))) == [("new-required-request-property", BREAKING)]
+    # and the other way round: the property is gone, which a client still sending it may notice (oasdiff: WARN)
+    assert _found(_changes(tmp_path, _post(new), _post(old))) == [("request-property-removed", DANGEROUS)]
+
+
+def test_subschema_added_or_removed_is_still_its_own_rule(tmp_path: Path) -> None:
+    old = "{type: object}"
+    new = "{type: object, propertyNames: {maxLength: 8}}"
+    assert _found(_changes(tmp_path, _post(old), _post(new))) == [("request-body-property-names-added", BREAKING)]
+
+
+# --- type sets: what a response may return, what a request may send -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        # a response whose set shrinks returns less: a specialisation
+        pytest.param("{type: [string, integer]}", "{type: [string]}", ("response-body-type-specialized", INFO), id="narrowed"),
+        # a response whose set grows may return what a client does not handle
+        pytest.param("{type: [string]}", "{type: [string, integer]}", ("response-body-type-generalized", BREAKING), id="widened"),
+        # a response losing its type may return anything
+        pytest.param("{type: string}", "{description: anything}", ("response-body-type-changed", BREAKING), id="type removed"),
+        # a response gaining a type where it had none returns a subset
+        pytest.param("{description: anything}", "{type: string}", ("response-body-type-specialized", INFO), id="type added"),
+        pytest.param("{type: number}", "{type: integer}", ("response-body-type-specialized", INFO), id="number to integer"),
+        pytest.param("{type: string}", "{type: integer}", ("response-body-type-changed", BREAKING), id="swapped"),
+    ],
+)
+def test_response_type_sets(tmp_path: Path, old: str, new: str, expected: tuple[str, ChangeSeverity]) -> None:
+    assert _found(_changes(tmp_path, _get(old), _get(new))) == [expected]
+
+
+def test_null_leaving_a_response_type_set_is_only_a_nullability_change(tmp_path: Path) -> None:
+    changes = _changes(tmp_path, _get("{type: [string, 'null']}"), _get("{type: [string]}"))
+    assert _found(changes) == [("response-body-became-not-nullable", INFO)]
+    changes = _changes(tmp_path, _get("{type: [string]}"), _get("{type: [string, 'null']}"))
+    assert _found(changes) == [("response-body-became-nullable", BREAKING)]
+
+
+def test_response_property_type_sets_and_loose_media(tmp_path: Path) -> None:
+    old = "{type: object, properties: {id: {type: [string, integer]}}}"
+    new = "{type: object, properties: {id: {type: [string, integer, boolean]}}}"
+    assert _found(_changes(tmp_path, _get(old), _get(new))) == [("response-property-type-generalized", BREAKING)]
+    # a swap a reader of text never notices: compatible where values are text, changed in JSON
+    xml_old, xml_new = _get("{type: string}", "application/xml"), _get("{type: object}", "application/xml")
+    assert _found(_changes(tmp_path, xml_old, xml_new)) == [("response-body-type-compatible", INFO)]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param("{type: [string]}", "{type: [string, integer]}", ("request-body-type-generalized", INFO), id="widened"),
+        pytest.param("{type: [string, integer]}", "{type: [string]}", ("request-body-type-changed", BREAKING), id="narrowed"),
+        pytest.param("{type: string}", "{description: anything}", ("request-body-type-generalized", INFO), id="type removed"),
+        pytest.param("{description: anything}", "{type: string}", ("request-body-type-changed", BREAKING), id="type added"),
+        pytest.param("{type: integer, format: int32}", "{type: integer, format: int64}", ("request-body-type-generalized", INFO), id="int32 to int64"),
+        pytest.param("{type: integer, format: int64}", "{type: integer, format: int32}", ("request-body-type-changed", BREAKING), id="int64 to int32"),
+    ],
+)
+def test_request_type_sets(tmp_path: Path, old: str, new: str, expected: tuple[str, ChangeSeverity]) -> None:
+    assert _found(_changes(tmp_path, _post(old), _post(new))) == [expected]
+
+
+def test_a_response_format_removed_is_breaking_and_a_request_format_removed_is_not(tmp_path: Path) -> None:
+    old, new = "{type: string, format: uuid}", "{type: string}"
+    assert _found(_changes(tmp_path, _get(old), _get(new))) == [("response-body-type-changed", BREAKING)]
+    assert _found(_changes(tmp_path, _post(old), _post(new))) == [("request-body-type-generalized", INFO)]
+
+
+# --- pattern '' is no pattern ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("pattern: ''", "pattern: '^[a-z]+$'", [("request-parameter-pattern-added", BREAKING)]),
+        ("pattern: '^[a-z]+$'", "pattern: ''", [("request-parameter-pattern-removed", INFO)]),
+        ("pattern: ''", "description: none", []),
+    ],
+)
+def test_an_empty_pattern_reads_as_no_pattern(
+    tmp_path: Path, old: str, new: str, expected: list[tuple[str, ChangeSeverity]]
+) -> None:
+    changes = _changes(tmp_path, _query(f"name: q, schema: {{type: string, {old}}}"), _query(f"name: q, schema: {{type: string, {new}}}"))
+    assert _found(changes) == expected
+
+
+def test_an_empty_pattern_in_a_response_property(tmp_path: Path) -> None:
+    old = "{type: object, properties: {code: {type: string, pattern: ''}}}"
+    new = "{type: object, properties: {code: {type: string, pattern: '^[A-Z]{3}$'}}}"
+    assert [c.id for c in _changes(tmp_path, _get(old), _get(new))] == ["response-property-pattern-added"]
+    assert [c.id for c in _changes(tmp_path, _get(new), _get(old))] == ["response-property-pattern-removed"]

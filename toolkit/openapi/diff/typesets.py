@@ -1,0 +1,144 @@
+"""How a change of ``type`` or ``format`` reads to a client, by where the value travels (oasdiff's type lattice).
+
+A schema's type is a *set* (3.1 ``type: [string, integer]``; 3.0 a set of one; untyped: no constraint),
+compared without ``null`` (nullability has its own rules). Whether a change breaks a client depends on
+the direction and on whether values travel as JSON (``1`` and ``"1"`` differ) or as text (XML, forms,
+headers, parameters: every value can be read as a string):
+
+- a request accepts more when its set grows, its type is removed, or ``integer`` becomes ``number``;
+- a response returns less when its set shrinks or gains a type where it had none, and more (breaking)
+  when its set grows or loses its type;
+- a format change breaks unless it widens in the reader's favour (``int32`` → ``int64`` for what is
+  sent, the reverse for what is returned; ``date`` → ``date-time``) or removes the format a sender had.
+
+The verdict is a rule *suffix* (``type-changed``, ``type-generalized``, ``type-specialized``,
+``type-compatible``) that ``emit`` prefixes by place, as oasdiff names its rules. Parameters are text
+on the wire, except an object parameter's properties, whose serialisation the contract does not fix:
+where JSON and text disagree the change is a warning (``type-changed``), as oasdiff grades it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# format widenings a reader of the new format still understands: type → {(old, new)}
+_FORMAT_WIDENINGS = {
+    "number": {("float", "double")},
+    "integer": {("int32", "int64"), ("int32", "bigint"), ("int64", "bigint")},
+    "string": {("date", "date-time"), ("time", "date-time")},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TypeChange:
+    """The non-null types and formats of a schema before and after (``None``: no format)."""
+
+    old: frozenset[str]
+    new: frozenset[str]
+    old_format: Any = None
+    new_format: Any = None
+    # a query/cookie parameter widened from a scalar to an array whose items accept every old value
+    scalar_fits_items: bool = False
+
+    @property
+    def types_differ(self) -> bool:
+        return self.old != self.new
+
+    def words(self) -> str:
+        if self.types_differ:
+            return f"type changed from `{_show(self.old)}` to `{_show(self.new)}`"
+        return f"format changed from `{self.old_format or 'none'}` to `{self.new_format or 'none'}`"
+
+
+def _show(types: frozenset[str]) -> str:
+    return "/".join(sorted(types)) or "any"
+
+
+def _subtype(sub: str, sup: str) -> bool:
+    return sub == sup or (sub == "integer" and sup == "number")
+
+
+def _covered(sub: frozenset[str], sup: frozenset[str]) -> bool:
+    """Every type of ``sub`` (non-empty) is one of ``sup``'s, or within one (integer within number)."""
+    return bool(sub) and all(any(_subtype(t, s) for s in sup) for t in sub)
+
+
+def type_contained(to: frozenset[str], gone: frozenset[str], strongly: bool) -> bool:
+    """Whether values of the ``gone`` types are still read as one of the ``to`` types (oasdiff's isTypeContained)."""
+    if len(to) == 1 and len(gone) == 1 and _subtype(next(iter(gone)), next(iter(to))):
+        return True
+    if not strongly:  # anything can be read as a string where values are text
+        return not to or to == {"string"}
+    return False
+
+
+def _format_contained(types: frozenset[str], to: Any, before: Any) -> bool:
+    """Whether a reader of format ``to`` understands values of format ``before`` (``to`` absent: any)."""
+    if not to:
+        return True
+    if len(types) != 1:
+        return False
+    return (before, to) in _FORMAT_WIDENINGS.get(next(iter(types)), set())
+
+
+def _breaking(change: TypeChange, strongly: bool, toward_new: bool) -> bool:
+    """oasdiff's typeOrFormatBreaking, evaluated toward the reader: NEW for a request, OLD for a response."""
+    to, frm = (change.new, change.old) if toward_new else (change.old, change.new)
+    type_breaking = change.types_differ and not type_contained(to - frm, frm - to, strongly)
+    to_format, from_format = (
+        (change.new_format, change.old_format) if toward_new else (change.old_format, change.new_format)
+    )
+    format_breaking = to_format != from_format and not _format_contained(to, to_format, from_format)
+    return type_breaking or format_breaking
+
+
+def request_rule(change: TypeChange, strongly: bool) -> str:
+    """A request body or property: changed (breaking), compatible (safe only as text) or generalized."""
+    widened = change.types_differ and _covered(change.old, change.new)
+    sans_type = TypeChange(change.old, change.old, change.old_format, change.new_format) if widened else change
+    # no type left: the server accepts any value
+    breaking = not (sans_type.types_differ and not change.new) and _breaking(sans_type, strongly, toward_new=True)
+    if breaking:
+        return "type-changed"
+    if change.types_differ and change.old and change.new and not widened:
+        return "type-compatible"
+    return "type-generalized"
+
+
+def response_rule(change: TypeChange, strongly: bool) -> str:
+    """A response body, property or header: changed or generalized (breaking), compatible or specialized."""
+    narrowed = change.types_differ and _covered(change.new, change.old)
+    widened = change.types_differ and _covered(change.old, change.new)
+    sans_type = TypeChange(change.old, change.old, change.old_format, change.new_format) if narrowed else change
+    # a type where there was none: the server returns a subset of what it could
+    breaking = not (sans_type.types_differ and not change.old) and _breaking(sans_type, strongly, toward_new=False)
+    if breaking:
+        return "type-generalized" if widened else "type-changed"
+    if change.types_differ and change.old and change.new and not narrowed:
+        return "type-compatible"
+    return "type-specialized"
+
+
+def parameter_rule(change: TypeChange, form_explode: bool) -> str:
+    """A parameter's own value, text on the wire: changed or generalized.
+
+    A query or cookie parameter serialised form/explode (their default) that becomes an array is read
+    from ``?color=red`` as a one-element array, so the widening is safe when the items accept every
+    old value (``TypeChange.scalar_fits_items``).
+    """
+    if not _breaking(change, strongly=False, toward_new=True):
+        return "type-generalized"
+    only_array_added = change.new - change.old == {"array"} and bool(change.old)
+    if form_explode and only_array_added and change.scalar_fits_items:
+        return "type-generalized"
+    return "type-changed"
+
+
+def parameter_property_rule(change: TypeChange) -> str:
+    """A property of an object parameter, serialised as JSON or as text: the contract does not say which."""
+    as_json = _breaking(change, strongly=True, toward_new=True)
+    as_text = _breaking(change, strongly=False, toward_new=True)
+    if as_json != as_text:
+        return "type-changed"  # a warning: breaking in one serialisation only
+    return "type-specialized" if as_json else "type-generalized"
