@@ -1,7 +1,12 @@
 """``ctk drift``: what changed between two versions of a contract, graded for the client, as a report.
 
-Three forms: ``ctk drift OLD NEW`` (two contracts), ``ctk drift API...`` (workspace APIs against
-what their vendors publish now) and ``ctk drift`` (every API of the workspace).
+Three forms: ``ctk drift OLD NEW`` (two contracts: paths, URLs or ``REF:PATH``), ``ctk drift API...``
+(workspace APIs against what their vendors publish now) and ``ctk drift`` (every API of the workspace).
+
+Exit codes mean one thing each: 0 nothing reaches ``--fail-on``, 1 something does, 2 something the user
+asked for could not be compared (an API skipped for want of a source in a whole-workspace run, or under
+``--live``, is a note, not an error). An error that stops the run is still a report in the chosen format
+(``DriftReport.failed_run``), written wherever the report goes, besides its line on stderr.
 """
 
 from __future__ import annotations
@@ -11,17 +16,31 @@ import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from toolkit.cli.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, debug_option, debugging, reported_errors
+from toolkit.cli.errors import (
+    EXIT_CLEAN,
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    debug_option,
+    debugging,
+    error_line,
+    reported_errors,
+)
 from toolkit.cli.options import mirror_option, mirrors_from
 from toolkit.drift.errors import DriftError
+from toolkit.drift.filters import SEVERITY_CHOICES, ChangeFilter
 from toolkit.drift.ignore import DEFAULT_NAME, IgnoreList, load_ignore_file
 from toolkit.drift.renderers import FORMATS
 from toolkit.drift.report import DriftReport, FailOn
-from toolkit.errors import ConfigError
-from toolkit.workspace import Workspace, find_root, load_workspace
+from toolkit.drift.settings import POLICIES, STABILITY_LEVELS, RunSettings, run_settings
+from toolkit.errors import ConfigError, CtkError
+from toolkit.workspace import DriftConfig, Workspace, find_root, load_drift_config, load_workspace
+
+if TYPE_CHECKING:
+    from toolkit.drift.sources import DriftOptions
 
 
 @click.command()
@@ -33,10 +52,49 @@ from toolkit.workspace import Workspace, find_root, load_workspace
 @click.option(
     "--fail-on",
     type=click.Choice([level.value for level in FailOn]),
-    default=FailOn.BREAKING.value,
-    show_default=True,
-    help="Exit 1 when a change at this level is present: breaking; dangerous (and breaking); deprecation "
-    "(breaking, dangerous, or any deprecation or sunset change); never.",
+    default=None,
+    help="Exit 1 when a change at this level is present: breaking (the default, or [drift] fail_on); dangerous "
+    "(and breaking); deprecation (breaking, dangerous, or any deprecation or sunset change); never.",
+)
+@click.option("--summary", is_flag=True, help="Counts per API and severity and the top causes only.")
+@click.option("--explode", is_flag=True, help="One row per change and operation (oasdiff's granularity).")
+@click.option(
+    "--sunset-horizon",
+    metavar="DAYS",
+    help="Also report every pinned operation whose sunset is within DAYS (90d, 12w) or past, from the pinned "
+    "contract alone (default: [drift] sunset_horizon).",
+)
+@click.option("--path", "paths", multiple=True, metavar="GLOB", help="Only changes at an operation path or place.")
+@click.option(
+    "--operation", "operations", multiple=True, metavar="ID", help="Only changes reaching this operation (a glob)."
+)
+@click.option(
+    "--severity", "severities", multiple=True, type=click.Choice(SEVERITY_CHOICES), help="Only changes at this level."
+)
+@click.option(
+    "--policy",
+    "policies",
+    multiple=True,
+    metavar="NAME",
+    help=f"An opt-in relaxation ({', '.join(POLICIES)}); default: [drift] policies.",
+)
+@click.option(
+    "--deprecation-days-beta", type=click.IntRange(min=0), help="Days of notice a beta operation's sunset must give."
+)
+@click.option(
+    "--deprecation-days-stable",
+    type=click.IntRange(min=0),
+    help="Days of notice a stable operation's sunset must give.",
+)
+@click.option(
+    "--stability-level",
+    metavar="LEVEL",
+    help=f"Track changes from this x-stability-level up ({', '.join(STABILITY_LEVELS)}).",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The date to judge sunsets and ignore expiries by (default: today), to rehearse a date ahead.",
 )
 @click.option(
     "--ignore",
@@ -59,7 +117,18 @@ def drift(
     targets: tuple[str, ...],
     output_format: str,
     output: Path | None,
-    fail_on: str,
+    fail_on: str | None,
+    summary: bool,
+    explode: bool,
+    sunset_horizon: str | None,
+    paths: tuple[str, ...],
+    operations: tuple[str, ...],
+    severities: tuple[str, ...],
+    policies: tuple[str, ...],
+    deprecation_days_beta: int | None,
+    deprecation_days_stable: int | None,
+    stability_level: str | None,
+    today: dt.datetime | None,
     ignore_path: Path | None,
     workspace_root: Path | None,
     live: bool,
@@ -67,43 +136,97 @@ def drift(
 ) -> None:
     """Report breaking changes and deprecations between two versions of a contract.
 
-    OLD NEW: two contracts (files, folders or URLs) of the same protocol. API: a workspace API's pinned
-    contract against its `published` contract, else its vendor's live GraphQL endpoint or `wsdl_url`.
-    No argument: every API of the workspace.
+    OLD NEW: two contracts (files, folders, URLs, or REF:PATH at a git revision, e.g.
+    origin/main:contracts/payments/v1) of the same protocol. API: a workspace API's pinned contract
+    against its `published` contract, else its vendor's live GraphQL endpoint or `wsdl_url`. No
+    argument: every API of the workspace (an API with nothing to compare with is skipped with a note).
 
-    Exit 0 when nothing reaches --fail-on, 1 when something does, 2 when a contract or vendor cannot be read.
+    Exit 0 when nothing reaches --fail-on, 1 when something does, 2 when something asked for could not
+    be compared (a contract or vendor that cannot be read, a bad setting). Every --format says so in its
+    own output.
     """
     if len(targets) > 2:
         raise click.UsageError("give two contracts (OLD NEW), one workspace API, or nothing for every API")
     if live and len(targets) == 2:
         raise click.UsageError("--live applies to workspace APIs, not to two contracts named on the command line")
-    level = FailOn(fail_on)
-    today = dt.date.today()
-    with reported_errors():
-        mirrors = mirrors_from(mirror)
-        if len(targets) == 2:
-            from toolkit.drift.sources import compare_files
-
-            ignores = _ignores(ignore_path, _optional_root(workspace_root))
-            pair = compare_files(targets[0], targets[1], mirrors=mirrors, today=today)
-            report = DriftReport(apis=(pair,), ignores=ignores, today=today)
-        else:
-            from toolkit.drift.sources import workspace_report
-
-            space = _with_mirrors(load_workspace(workspace_root), mirrors)
-            ignores = _ignores(ignore_path, space.root)
-            report = workspace_report(space, targets, live=live, ignores=ignores, today=today, debug=debugging())
-        _write(report, output_format, level, output)
+    day = today.date() if today is not None else dt.date.today()
+    command_line = DriftConfig(
+        fail_on=fail_on,
+        sunset_horizon=sunset_horizon,
+        policies=policies or None,
+        deprecation_days_beta=deprecation_days_beta,
+        deprecation_days_stable=deprecation_days_stable,
+        stability_level=stability_level,
+    )
+    level = FailOn(fail_on) if fail_on is not None else FailOn.BREAKING
+    view = {"summary": summary, "explode": explode}
+    with reported_errors():  # a report that cannot be written, or a bug
+        try:
+            report, level = _report(
+                targets, command_line, day, ChangeFilter(paths, operations, severities), ignore_path,
+                workspace_root, live, mirror,
+            )  # fmt: skip
+        except CtkError as exc:
+            if debugging():
+                raise
+            # the run stopped before any API: every format still says so, in its own well-formed output
+            if output is not None or output_format != "text":
+                _write(DriftReport.failed_run(exc, today=day), output_format, level, output, view)
+            click.echo(error_line(exc), err=True)
+            if exc.hint:
+                click.echo(f"  hint: {exc.hint}", err=True)
+            sys.exit(EXIT_ERROR)
+        _write(report, output_format, level, output, view)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
+    for skipped in report.skipped:
+        click.echo(f"note: {skipped.name}: skipped: {skipped.skipped}", err=True)
     for failed in report.errors:
         assert failed.error is not None
         click.echo(f"error: {failed.name}: {failed.error}", err=True)
         if failed.error.hint:
             click.echo(f"  hint: {failed.error.hint}", err=True)
-    if report.errors:
+    if report.has_errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if report.failing(level) else EXIT_CLEAN)
+
+
+def _report(
+    targets: tuple[str, ...],
+    command_line: DriftConfig,
+    day: dt.date,
+    change_filter: ChangeFilter,
+    ignore_path: Path | None,
+    workspace_root: Path | None,
+    live: bool,
+    mirror: tuple[str, ...],
+) -> tuple[DriftReport, FailOn]:
+    """The run's report and its --fail-on level; a ``CtkError`` when the run cannot start or two contracts
+    named on the command line cannot be compared."""
+    mirrors = mirrors_from(mirror)
+    if len(targets) == 2:
+        from toolkit.drift.sources import compare_files
+
+        root = _optional_root(workspace_root)
+        settings = run_settings(command_line, load_drift_config(root) if root is not None else None)
+        ignores = _ignores(ignore_path, root)
+        options = _options(settings, day, change_filter)
+        pair = compare_files(targets[0], targets[1], mirrors=mirrors, options=options)
+        return DriftReport(apis=(pair,), ignores=ignores, today=day), settings.fail_on
+    from toolkit.drift.sources import workspace_report
+
+    space = _with_mirrors(load_workspace(workspace_root), mirrors)
+    settings = run_settings(command_line, space.drift)
+    ignores = _ignores(ignore_path, space.root)
+    options = _options(settings, day, change_filter)
+    report = workspace_report(space, targets, live=live, ignores=ignores, options=options, debug=debugging())
+    return report, settings.fail_on
+
+
+def _options(settings: RunSettings, day: dt.date, change_filter: ChangeFilter) -> DriftOptions:
+    from toolkit.drift.sources import DriftOptions
+
+    return DriftOptions(today=day, policies=settings.policies, horizon_days=settings.horizon_days, filter=change_filter)
 
 
 def _optional_root(workspace_root: Path | None) -> Path | None:
@@ -130,12 +253,12 @@ def _with_mirrors(space: Workspace, mirrors: dict[str, str]) -> Workspace:
     return replace(space, apis=apis)
 
 
-def _write(report: DriftReport, output_format: str, level: FailOn, output: Path | None) -> None:
+def _write(report: DriftReport, output_format: str, level: FailOn, output: Path | None, view: dict[str, bool]) -> None:
     from toolkit.drift.renderers import render
 
     color = output is None and sys.stdout.isatty()
     width = shutil.get_terminal_size().columns if color else 120
-    text = render(report, output_format, level, color=color, width=width)
+    text = render(report, output_format, level, color=color, width=width, **view)
     if output is None:
         click.echo(text, nl=False)
         return

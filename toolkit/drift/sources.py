@@ -1,9 +1,16 @@
-"""Where the two sides of a drift come from: two contracts named by the user, or a workspace API.
+"""Where the two sides of a drift come from, and what every comparison of a run does with them.
 
-For a workspace API, OLD is the pinned contract and NEW is, in order of preference: ``published``
-(a path or URL), the vendor's GraphQL endpoint (introspection), or its ``wsdl_url``. ``live=True``
-skips ``published`` to ask the vendor directly. The network is used only for those URLs: a pinned
-or published file that refers to the network is refused by the ``SourceReader`` as everywhere else.
+Two contracts named by the user (files, folders, URLs, or ``REF:PATH`` at a git revision: ``gitref``),
+or a workspace API. For a workspace API, OLD is the pinned contract and NEW is, in order of preference:
+``published`` (a path or URL), the vendor's GraphQL endpoint (introspection), or its ``wsdl_url``.
+``live=True`` skips ``published`` to ask the vendor directly. The network is used only for those URLs: a
+pinned or published file that refers to the network is refused by the ``SourceReader`` as everywhere else.
+
+Each comparison (``DriftOptions``) diffs with the run's policies, adds the sunset horizon's findings from
+the pinned contract (``horizon``), then keeps what the filters select (``filters``). An API with nothing
+to compare with is checked against the horizon alone when there is one; otherwise it is skipped with a
+note when the run covers the whole workspace or ``--live`` finds no live source (a REST API has none yet),
+and an error when the user named it.
 
 Errors for one API are caught into its ``ApiDrift`` so the other APIs of the run are still compared.
 """
@@ -13,17 +20,20 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolkit.drift import diff_contracts
 from toolkit.drift.errors import NoNewSourceError, UnknownApiError
+from toolkit.drift.filters import ChangeFilter
+from toolkit.drift.gitref import GitTree, is_git_ref, read_git_ref
+from toolkit.drift.horizon import horizon_changes
 from toolkit.drift.ignore import IgnoreList
 from toolkit.drift.report import ApiDrift, ApiError, DriftReport
 from toolkit.errors import CtkError
 from toolkit.limits import Limits
 from toolkit.load import load_contract
-from toolkit.model import Contract
+from toolkit.model import DEFAULT_DRIFT_POLICIES, Change, Contract, DriftPolicies
 from toolkit.sources import display_name, is_url
 from toolkit.vendor import (
     NO_CREDENTIALS,
@@ -35,6 +45,25 @@ from toolkit.vendor import (
     origin,
 )
 from toolkit.workspace import Api, Workspace
+
+
+@dataclass(frozen=True)
+class DriftOptions:
+    """What every comparison of a run shares: the date sunsets are judged by, the diff's policies, the
+    sunset horizon in days (None: none) and the filters."""
+
+    today: dt.date | None = None
+    policies: DriftPolicies = DEFAULT_DRIFT_POLICIES
+    horizon_days: int | None = None
+    filter: ChangeFilter = field(default_factory=ChangeFilter)
+
+    @property
+    def day(self) -> dt.date:
+        return self.today or dt.date.today()
+
+
+DEFAULT_OPTIONS = DriftOptions()
+HORIZON_ONLY = "horizon"  # ApiDrift.via when only the pinned contract's sunsets were checked
 
 
 @dataclass(frozen=True)
@@ -103,41 +132,101 @@ def load_live_schema(endpoint: str, credentials: Credentials, *, limits: Limits 
     return load_introspection(answer.source, schema, pointer_prefix="/data" if schema is not answer.document else "")
 
 
-def _operation_ids(old: Contract, new: Contract) -> tuple[str, ...]:
-    ids = [op.id for op in new.operations]
+def _operation_ids(old: Contract, new: Contract | None) -> tuple[str, ...]:
+    ids = [op.id for op in new.operations] if new is not None else []
     seen = set(ids)
     return tuple(ids + [op.id for op in old.operations if op.id not in seen])
 
 
+def _local_file(contract: Contract) -> str | None:
+    """The local file holding a contract's root document (for annotations that point at a line), if any."""
+    return None if is_url(contract.source) else display_name(contract.source)
+
+
 def compare(
-    name: str, old: Contract, new: Contract, *, old_label: str, new_label: str, via: str, today: dt.date | None
+    name: str,
+    old: Contract,
+    new: Contract | None,
+    *,
+    old_label: str,
+    new_label: str,
+    via: str,
+    options: DriftOptions = DEFAULT_OPTIONS,
+    old_file: str | None = None,
+    new_file: str | None = None,
 ) -> ApiDrift:
+    """``old`` against ``new`` under ``options``; ``new`` None: the pinned contract's sunset horizon only."""
+    today = options.day
+    changes: list[Change] = []
+    if new is not None:
+        changes = diff_contracts(old, new, today=today, policies=options.policies)
+    if options.horizon_days is not None:
+        changes += horizon_changes(old, today=today, days=options.horizon_days)
+    contracts = (old,) if new is None else (old, new)
+    operations = _operation_ids(old, new)
+    if options.filter:
+        changes = options.filter.apply(changes, contracts)
+        operations = options.filter.operation_ids(operations, contracts)
     return ApiDrift(
         name=name,
         old=old_label,
         new=new_label,
-        protocol=str(new.protocol),
+        protocol=str(old.protocol),
         via=via,
-        changes=tuple(diff_contracts(old, new, today=today)),
-        operations=_operation_ids(old, new),
+        changes=tuple(changes),
+        operations=operations,
+        old_file=old_file,
+        new_file=new_file,
     )
 
 
 def compare_files(
-    old: str, new: str, *, mirrors: Mapping[str, str], name: str | None = None, today: dt.date | None = None
+    old: str,
+    new: str,
+    *,
+    mirrors: Mapping[str, str],
+    name: str | None = None,
+    options: DriftOptions = DEFAULT_OPTIONS,
+    cwd: Path | None = None,
 ) -> ApiDrift:
-    """Two contracts named by the user; errors propagate (there is nothing else to report)."""
-    old_contract = load_contract(old, mirrors=mirrors)
-    new_contract = load_contract(new, mirrors=mirrors)
-    return compare(
-        name or api_name(old, new_contract),
-        old_contract,
-        new_contract,
-        old_label=display_name(old),
-        new_label=display_name(new),
-        via="files",
-        today=today,
-    )
+    """Two contracts named by the user; errors propagate (there is nothing else to report).
+
+    Either may be ``REF:PATH`` (a file or folder at a git revision, read from the repository around
+    ``cwd``, never from the work tree); messages then name ``REF:PATH``, not the temporary copy.
+    """
+    trees: list[GitTree] = []
+    try:
+        sides: list[tuple[Contract, str | None]] = []
+        for argument in (old, new):
+            tree = read_git_ref(argument, cwd=cwd) if is_git_ref(argument) else None
+            if tree is not None:
+                trees.append(tree)
+            try:
+                contract = load_contract(str(tree.contract) if tree else argument, mirrors=mirrors)
+            except CtkError as exc:
+                raise (tree.restore(exc) if tree else exc) from None
+            # a side read from git has no file in the work tree to point at
+            sides.append((contract, None if tree else _local_file(contract)))
+        (old_contract, old_file), (new_contract, new_file) = sides
+        return compare(
+            name or api_name(_path_part(old), new_contract),
+            old_contract,
+            new_contract,
+            old_label=display_name(old) if not is_git_ref(old) else old,
+            new_label=display_name(new) if not is_git_ref(new) else new,
+            via="files",
+            options=options,
+            old_file=old_file,
+            new_file=new_file,
+        )
+    finally:
+        for tree in trees:
+            tree.remove()
+
+
+def _path_part(argument: str) -> str:
+    """The path of a ``REF:PATH`` (what names the API), else the argument itself."""
+    return argument.split(":", 1)[1] if is_git_ref(argument) else argument
 
 
 def api_name(old: str, new: Contract) -> str:
@@ -156,25 +245,45 @@ def compare_api(
     api: Api,
     *,
     live: bool = False,
-    today: dt.date | None = None,
+    named: bool = False,
+    options: DriftOptions = DEFAULT_OPTIONS,
     env: Mapping[str, str] | None = None,
     debug: bool = False,
 ) -> ApiDrift:
     """A workspace API against its vendor's current contract; an error becomes the API's result.
 
-    ``debug`` lets unexpected exceptions (bugs) through with their traceback instead.
+    With nothing to compare with, the pinned contract is checked against the sunset horizon alone when
+    ``options`` has one; else the API is skipped with a note under ``live`` or when it was not ``named``
+    by the user, and is an error when it was. ``debug`` lets unexpected exceptions (bugs) through with
+    their traceback instead.
     """
     old_label = _relative(str(api.contract), space.root)
     new_label = api.published or "-"
     via = "published"
     protocol: str | None = None
     try:
-        source = choose_new_source(api, live=live)
-        new_label, via = _relative(source.location, space.root), source.via
+        try:
+            source: NewSource | None = choose_new_source(api, live=live)
+        except NoNewSourceError:
+            if options.horizon_days is None and (named and not live):
+                raise
+            source = None
+            if options.horizon_days is None:
+                note = _no_source_note(api, live)
+                return ApiDrift(name=api.name, old=old_label, new="-", via="live" if live else via, skipped=note)
         old = load_contract(api.contract, mirrors=api.mirrors, limits=space.limits)
         protocol = str(old.protocol)
+        if source is None:
+            return compare(
+                api.name, old, None, old_label=old_label, new_label="-", via=HORIZON_ONLY, options=options,
+                old_file=_local_file(old),
+            )  # fmt: skip
+        new_label, via = _relative(source.location, space.root), source.via
         new = load_new(api, source, env=env, limits=space.limits)
-        return compare(api.name, old, new, old_label=old_label, new_label=new_label, via=via, today=today)
+        return compare(
+            api.name, old, new, old_label=old_label, new_label=new_label, via=via, options=options,
+            old_file=_local_file(old), new_file=_local_file(new),
+        )  # fmt: skip
     except CtkError as exc:
         error = ApiError.of(exc)
     except Exception as exc:  # a bug in one protocol's rules must not hide the other APIs' results
@@ -187,13 +296,24 @@ def compare_api(
     return ApiDrift(name=api.name, old=old_label, new=new_label, protocol=protocol, via=via, error=error)
 
 
+def _no_source_note(api: Api, live: bool) -> str:
+    if live:
+        return "no live source (a vendor graphql_endpoint or wsdl_url; REST APIs have none yet)" + (
+            "; run without --live to compare with published" if api.published else ""
+        )
+    return (
+        "nothing to compare the pinned contract with "
+        f"(set published, or a vendor graphql_endpoint or wsdl_url in [apis.{api.name}])"
+    )
+
+
 def workspace_report(
     space: Workspace,
     names: Iterable[str] = (),
     *,
     live: bool = False,
     ignores: IgnoreList | None = None,
-    today: dt.date | None = None,
+    options: DriftOptions = DEFAULT_OPTIONS,
     env: Mapping[str, str] | None = None,
     debug: bool = False,
 ) -> DriftReport:
@@ -206,8 +326,12 @@ def workspace_report(
                 where=str(space.config),
                 hint="to compare two contracts, name both: ctk drift OLD NEW",
             )
-    apis = tuple(compare_api(space, space.apis[name], live=live, today=today, env=env, debug=debug) for name in wanted)
-    return DriftReport(apis=apis, ignores=ignores or IgnoreList(), today=today or dt.date.today())
+    named = bool(list(names))
+    apis = tuple(
+        compare_api(space, space.apis[name], live=live, named=named, options=options, env=env, debug=debug)
+        for name in wanted
+    )
+    return DriftReport(apis=apis, ignores=ignores or IgnoreList(), today=options.day)
 
 
 def _relative(location: str, root: Path) -> str:
