@@ -245,3 +245,110 @@ def test_an_empty_pattern_in_a_response_property(tmp_path: Path) -> None:
     new = "{type: object, properties: {code: {type: string, pattern: '^[A-Z]{3}$'}}}"
     assert [c.id for c in _changes(tmp_path, _get(old), _get(new))] == ["response-property-pattern-added"]
     assert [c.id for c in _changes(tmp_path, _get(new), _get(old))] == ["response-property-pattern-removed"]
+
+
+# --- parameters: items, object properties, form/explode arrays -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        pytest.param(
+            "{type: array, maxItems: 50, items: {type: string}}",
+            "{type: array, maxItems: 10, items: {type: string}}",
+            [("request-parameter-max-items-decreased", BREAKING)],
+            id="on the array",
+        ),
+        pytest.param(
+            "{type: array, items: {type: array, maxItems: 20}}",
+            "{type: array, items: {type: array, maxItems: 10}}",
+            [("request-parameter-max-items-decreased", BREAKING)],
+            id="on its items",
+        ),
+        pytest.param(
+            "{type: array, items: {type: array, maxItems: 10}}",
+            "{type: array, items: {type: array, maxItems: 20}}",
+            [("request-parameter-max-items-increased", INFO)],
+            id="on its items, raised",
+        ),
+        pytest.param(
+            "{type: array, items: {type: string, enum: [a, b]}}",
+            "{type: array, items: {type: string, enum: [a]}}",
+            [("request-parameter-property-enum-value-removed", BREAKING)],
+            id="enum of its items",
+        ),
+    ],
+)
+def test_array_parameter_bounds_reached_through_items(
+    tmp_path: Path, old: str, new: str, expected: list[tuple[str, ChangeSeverity]]
+) -> None:
+    changes = _changes(tmp_path, _query(f"name: ids, schema: {old}"), _query(f"name: ids, schema: {new}"))
+    assert _found(changes) == expected
+    assert "ids" in changes[0].message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        # JSON ({"id":"1"}) breaks, PHP style (filter[id]=1) does not: the contract does not say which, a warning
+        pytest.param("integer", "string", ("request-parameter-property-type-changed", DANGEROUS), id="to string"),
+        # breaking either way
+        pytest.param("string", "integer", ("request-parameter-property-type-specialized", BREAKING), id="to integer"),
+        # safe either way
+        pytest.param("integer", "number", ("request-parameter-property-type-generalized", INFO), id="to number"),
+    ],
+)
+def test_object_query_parameter_property_type_changes(
+    tmp_path: Path, old: str, new: str, expected: tuple[str, ChangeSeverity]
+) -> None:
+    schema = "name: filter, schema: {{type: object, properties: {{id: {{type: {}}}}}}}"
+    changes = _changes(tmp_path, _query(schema.format(old)), _query(schema.format(new)))
+    assert _found(changes) == [expected]
+    assert changes[0].new is not None and changes[0].new.endswith("/properties/id/type")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        # ?color=red is a one-element array under form/explode (the default for query parameters)
+        pytest.param("{type: string}", "{type: array, items: {type: string}}", "request-parameter-type-generalized", id="scalar"),
+        pytest.param("{type: [string, integer]}", "{type: array, items: {type: string}}", "request-parameter-type-generalized", id="scalar union"),
+        pytest.param("{type: [string, 'null']}", "{type: [array, 'null'], items: {type: string}}", "request-parameter-type-generalized", id="nullable"),
+        # items that reject an old value: ?n=abc was valid
+        pytest.param("{type: string}", "{type: array, items: {type: integer}}", "request-parameter-type-changed", id="narrower items"),
+        pytest.param("{type: string}", "{type: array, items: {type: string, pattern: '^[0-9]+$'}}", "request-parameter-type-changed", id="constrained items"),
+    ],
+)
+def test_form_explode_query_parameter_widened_to_an_array(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    changes = _changes(tmp_path, _query(f"name: color, schema: {old}"), _query(f"name: color, schema: {new}"))
+    assert [c.id for c in changes] == [expected]
+
+
+@pytest.mark.parametrize(
+    "param",
+    [
+        pytest.param("in: query, name: color, style: form, explode: false", id="not exploded"),
+        pytest.param("in: query, name: color, style: pipeDelimited", id="pipe delimited"),
+        pytest.param("in: header, name: color", id="header"),
+    ],
+)
+def test_a_scalar_widened_to_an_array_elsewhere_is_breaking(tmp_path: Path, param: str) -> None:
+    def doc(schema: str) -> str:
+        return _doc(
+            f"  /things:\n    get:\n      parameters:\n        - {{{param}, schema: {schema}}}\n"
+            "      responses: {'204': {description: ok}}"
+        )
+
+    changes = _changes(tmp_path, doc("{type: string}"), doc("{type: array, items: {type: string}}"))
+    assert _found(changes) == [("request-parameter-type-changed", BREAKING)]
+
+
+def test_a_path_parameter_widened_to_an_array_is_breaking(tmp_path: Path) -> None:
+    def doc(schema: str) -> str:
+        return _doc(
+            f"  /things/{{id}}:\n    get:\n      parameters:\n        - {{in: path, name: id, required: true, schema: {schema}}}\n"
+            "      responses: {'204': {description: ok}}"
+        )
+
+    changes = _changes(tmp_path, doc("{type: string}"), doc("{type: array, items: {type: string}}"))
+    assert _found(changes) == [("request-parameter-type-changed", BREAKING)]

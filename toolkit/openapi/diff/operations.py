@@ -8,9 +8,11 @@ by their position in the path, so renaming ``{id}`` to ``{userId}`` changes noth
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Protocol, TypeVar
 
 from toolkit.openapi.diff.emit import Emitter, Place, strongly_typed
+from toolkit.openapi.diff.facts import Fact
 from toolkit.openapi.diff.media import pair_renamed, rename_rule
 from toolkit.openapi.diff.nodes import Node, OperationView, ParamView, Side
 from toolkit.openapi.diff.schemas import SchemaDiff
@@ -101,7 +103,18 @@ def _parameters(old: Side, new: Side, o: OperationView, n: OperationView, schema
             stability=stability,
             form_explode=_form_explode(after, new.swagger),
         )
-        out.facts(schemas.compare(before.schema, after.schema, "request"), place, op)
+        out.facts(_item_bounds_as_parameter(schemas.compare(before.schema, after.schema, "request")), place, op)
+
+
+_ITEM_BOUNDS = ("max-items-increased", "max-items-decreased")
+
+
+def _item_bounds_as_parameter(facts: list[Fact]) -> list[Fact]:
+    """``maxItems`` moved on an array parameter's ``items`` counts as the parameter's own, unless the parameter's
+    own ``maxItems`` moved too (oasdiff reads both places for ``request-parameter-max-items-*``)."""
+    if any(not f.path and f.rules[0] in _ITEM_BOUNDS for f in facts):
+        return facts
+    return [replace(f, path=()) if f.path == ("items",) and f.rules[0] in _ITEM_BOUNDS else f for f in facts]
 
 
 def _form_explode(param: ParamView, swagger: bool) -> bool:
