@@ -151,7 +151,10 @@ def test_request_body_changes_inside_31_subschemas(
 
 def test_a_property_added_inside_then_is_a_new_required_request_property(tmp_path: Path) -> None:
     old = "{type: object, if: {required: [card]}, then: {properties: {card: {type: string}}}}"
-    new = "{type: object, if: {required: [card]}, then: {required: [cvc], properties: {card: {type: string}, cvc: {type: string}}}}"
+    new = (
+        "{type: object, if: {required: [card]},"
+        " then: {required: [cvc], properties: {card: {type: string}, cvc: {type: string}}}}"
+    )
     assert _found(_changes(tmp_path, _post(old), _post(new))) == [("new-required-request-property", BREAKING)]
     # and the other way round: the property is gone, which a client still sending it may notice (oasdiff: WARN)
     assert _found(_changes(tmp_path, _post(new), _post(old))) == [("request-property-removed", DANGEROUS)]
@@ -170,14 +173,24 @@ def test_subschema_added_or_removed_is_still_its_own_rule(tmp_path: Path) -> Non
     ("old", "new", "expected"),
     [
         # a response whose set shrinks returns less: a specialisation
-        pytest.param("{type: [string, integer]}", "{type: [string]}", ("response-body-type-specialized", INFO), id="narrowed"),
+        pytest.param(
+            "{type: [string, integer]}", "{type: [string]}", ("response-body-type-specialized", INFO), id="narrowed"
+        ),
         # a response whose set grows may return what a client does not handle
-        pytest.param("{type: [string]}", "{type: [string, integer]}", ("response-body-type-generalized", BREAKING), id="widened"),
+        pytest.param(
+            "{type: [string]}", "{type: [string, integer]}", ("response-body-type-generalized", BREAKING), id="widened"
+        ),
         # a response losing its type may return anything
-        pytest.param("{type: string}", "{description: anything}", ("response-body-type-changed", BREAKING), id="type removed"),
+        pytest.param(
+            "{type: string}", "{description: anything}", ("response-body-type-changed", BREAKING), id="type removed"
+        ),
         # a response gaining a type where it had none returns a subset
-        pytest.param("{description: anything}", "{type: string}", ("response-body-type-specialized", INFO), id="type added"),
-        pytest.param("{type: number}", "{type: integer}", ("response-body-type-specialized", INFO), id="number to integer"),
+        pytest.param(
+            "{description: anything}", "{type: string}", ("response-body-type-specialized", INFO), id="type added"
+        ),
+        pytest.param(
+            "{type: number}", "{type: integer}", ("response-body-type-specialized", INFO), id="number to integer"
+        ),
         pytest.param("{type: string}", "{type: integer}", ("response-body-type-changed", BREAKING), id="swapped"),
     ],
 )
@@ -204,12 +217,30 @@ def test_response_property_type_sets_and_loose_media(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        pytest.param("{type: [string]}", "{type: [string, integer]}", ("request-body-type-generalized", INFO), id="widened"),
-        pytest.param("{type: [string, integer]}", "{type: [string]}", ("request-body-type-changed", BREAKING), id="narrowed"),
-        pytest.param("{type: string}", "{description: anything}", ("request-body-type-generalized", INFO), id="type removed"),
-        pytest.param("{description: anything}", "{type: string}", ("request-body-type-changed", BREAKING), id="type added"),
-        pytest.param("{type: integer, format: int32}", "{type: integer, format: int64}", ("request-body-type-generalized", INFO), id="int32 to int64"),
-        pytest.param("{type: integer, format: int64}", "{type: integer, format: int32}", ("request-body-type-changed", BREAKING), id="int64 to int32"),
+        pytest.param(
+            "{type: [string]}", "{type: [string, integer]}", ("request-body-type-generalized", INFO), id="widened"
+        ),
+        pytest.param(
+            "{type: [string, integer]}", "{type: [string]}", ("request-body-type-changed", BREAKING), id="narrowed"
+        ),
+        pytest.param(
+            "{type: string}", "{description: anything}", ("request-body-type-generalized", INFO), id="type removed"
+        ),
+        pytest.param(
+            "{description: anything}", "{type: string}", ("request-body-type-changed", BREAKING), id="type added"
+        ),
+        pytest.param(
+            "{type: integer, format: int32}",
+            "{type: integer, format: int64}",
+            ("request-body-type-generalized", INFO),
+            id="int32 to int64",
+        ),
+        pytest.param(
+            "{type: integer, format: int64}",
+            "{type: integer, format: int32}",
+            ("request-body-type-changed", BREAKING),
+            id="int64 to int32",
+        ),
     ],
 )
 def test_request_type_sets(tmp_path: Path, old: str, new: str, expected: tuple[str, ChangeSeverity]) -> None:
@@ -236,7 +267,11 @@ def test_a_response_format_removed_is_breaking_and_a_request_format_removed_is_n
 def test_an_empty_pattern_reads_as_no_pattern(
     tmp_path: Path, old: str, new: str, expected: list[tuple[str, ChangeSeverity]]
 ) -> None:
-    changes = _changes(tmp_path, _query(f"name: q, schema: {{type: string, {old}}}"), _query(f"name: q, schema: {{type: string, {new}}}"))
+    changes = _changes(
+        tmp_path,
+        _query(f"name: q, schema: {{type: string, {old}}}"),
+        _query(f"name: q, schema: {{type: string, {new}}}"),
+    )
     assert _found(changes) == expected
 
 
@@ -311,12 +346,34 @@ def test_object_query_parameter_property_type_changes(
     ("old", "new", "expected"),
     [
         # ?color=red is a one-element array under form/explode (the default for query parameters)
-        pytest.param("{type: string}", "{type: array, items: {type: string}}", "request-parameter-type-generalized", id="scalar"),
-        pytest.param("{type: [string, integer]}", "{type: array, items: {type: string}}", "request-parameter-type-generalized", id="scalar union"),
-        pytest.param("{type: [string, 'null']}", "{type: [array, 'null'], items: {type: string}}", "request-parameter-type-generalized", id="nullable"),
+        pytest.param(
+            "{type: string}", "{type: array, items: {type: string}}", "request-parameter-type-generalized", id="scalar"
+        ),
+        pytest.param(
+            "{type: [string, integer]}",
+            "{type: array, items: {type: string}}",
+            "request-parameter-type-generalized",
+            id="scalar union",
+        ),
+        pytest.param(
+            "{type: [string, 'null']}",
+            "{type: [array, 'null'], items: {type: string}}",
+            "request-parameter-type-generalized",
+            id="nullable",
+        ),
         # items that reject an old value: ?n=abc was valid
-        pytest.param("{type: string}", "{type: array, items: {type: integer}}", "request-parameter-type-changed", id="narrower items"),
-        pytest.param("{type: string}", "{type: array, items: {type: string, pattern: '^[0-9]+$'}}", "request-parameter-type-changed", id="constrained items"),
+        pytest.param(
+            "{type: string}",
+            "{type: array, items: {type: integer}}",
+            "request-parameter-type-changed",
+            id="narrower items",
+        ),
+        pytest.param(
+            "{type: string}",
+            "{type: array, items: {type: string, pattern: '^[0-9]+$'}}",
+            "request-parameter-type-changed",
+            id="constrained items",
+        ),
     ],
 )
 def test_form_explode_query_parameter_widened_to_an_array(tmp_path: Path, old: str, new: str, expected: str) -> None:
@@ -346,7 +403,8 @@ def test_a_scalar_widened_to_an_array_elsewhere_is_breaking(tmp_path: Path, para
 def test_a_path_parameter_widened_to_an_array_is_breaking(tmp_path: Path) -> None:
     def doc(schema: str) -> str:
         return _doc(
-            f"  /things/{{id}}:\n    get:\n      parameters:\n        - {{in: path, name: id, required: true, schema: {schema}}}\n"
+            "  /things/{id}:\n    get:\n      parameters:\n"
+            f"        - {{in: path, name: id, required: true, schema: {schema}}}\n"
             "      responses: {'204': {description: ok}}"
         )
 
