@@ -44,13 +44,16 @@ def load_contract(
     mirrors: Mapping[str, PathLike] | None = None,
     reader: SourceReader | None = None,
     limits: Limits | None = None,
+    for_lint: bool = False,
 ) -> Contract:
     """Load a contract from a path, a folder, an http(s) URL, or several GraphQL SDL files.
 
     ``mirrors`` maps URLs (or URL prefixes ending in "/") that the contract refers to onto local
     files or folders, so a contract saved from a server loads offline. ``limits`` bounds the work
     (``fetch_timeout``, ``max_expanded_nodes``; default: DEFAULT_LIMITS with the CTK_* environment
-    variables applied); a given ``reader`` carries its own.
+    variables applied); a given ``reader`` carries its own. ``for_lint``: a reference that leads nowhere is
+    one of the problems the protocol's lint reports, with its place, instead of refusing the contract (a mock
+    or a diff needs every reference, so they load without it).
     Raises a ``LoadError`` naming the file and place when the contract cannot be loaded.
     """
     if isinstance(source, (str, os.PathLike)):
@@ -62,6 +65,8 @@ def load_contract(
     network = all(is_url(location) for location in locations)
     local_mirrors = {url: os.fspath(path) for url, path in (mirrors or {}).items()}
     reader = reader or SourceReader(allow_network=network, mirrors=local_mirrors, limits=limits)
+    if for_lint:
+        reader.dangling_references_are_findings = True
     uris = [location if is_url(location) else os.path.abspath(location) for location in locations]
     try:
         if len(uris) == 1 and not is_url(uris[0]) and os.path.isdir(uris[0]):

@@ -238,6 +238,9 @@ class SourceReader:
         self.max_bytes = max_bytes_from_env() if max_bytes is None else max_bytes
         self.timeout = timeout
         self.limits = contract_limits() if limits is None else limits
+        # Set for lint only: a reference that leads nowhere is recorded as a finding, not refused (a mock or a diff
+        # needs every reference, so every other reader refuses it)
+        self.dangling_references_are_findings = False
         self._cache: dict[str, Source] = {}
         # Local files reached through a mirror -> the real path of the folder their references must stay in:
         # their text is the vendor's, however it came to be on disk.

@@ -179,7 +179,7 @@ paths:
     write_file(folder, "schemas.yaml", "Thing: {type: integer, default: not-a-number}\n")
     code, out, _ = run("lint", str(contract), "--format", "json")
     messages = [p["message"] for p in json.loads(out)["problems"]]
-    assert messages == ["'not-a-number' is not of type 'integer'"], messages
+    assert messages == ["the default value does not fit its schema: 'not-a-number' is not of type 'integer'"], messages
     assert code == 1
 
 

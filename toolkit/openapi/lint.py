@@ -5,14 +5,24 @@ The validator resolves ``$ref``s itself; it is handed a ``SchemaPath`` whose eve
 scheme) goes to the contract's own ``Resolver``, so it reads nothing the loader has not read already
 except through the contract's ``SourceReader`` (size limit, fetch deadline, trust boundary, mirrors,
 no network for a local contract), and a refusal there is ctk's usual error, placed at the ``$ref``.
+
+Every problem is found in one pass: a ``$ref`` that leads nowhere is a finding the loader recorded
+(``Resolver.dangling``), and the validator sees the documents without it, so it checks the rest instead
+of stopping there. Every message has a place and reads as a sentence: the validator's checks of values
+(``default``) and of operations (duplicate ids, unresolved path parameters) come without one, so each
+keyword check is wrapped to tag its errors with the node it was checking; dumps of the document in a
+message are cut to the value's kind (``_sentence``).
 Beside its errors come warnings for schemas the mock cannot answer with at the generation limits
 (``lint_generation``): the contract is valid, ``ctk serve`` just needs a limit raised.
 """
 
 from __future__ import annotations
 
+import copy
+import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +32,16 @@ from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.model import Location, Problem, Severity
 from toolkit.openapi.lint_generation import lint_generation
 from toolkit.openapi.load import OpenAPIContract
-from toolkit.openapi.refs import Resolver, find_pointer
+from toolkit.openapi.refs import Resolver, find_pointer, references
 from toolkit.sources import display_name, is_url
 
 MAX_PROBLEMS = 500
 _MESSAGE_LIMIT = 300
+_VALUE_LIMIT = 60  # a value quoted in a message longer than this is named by its kind instead
 # Passed as the referrer of the validator's reads; replaced by the place of the $ref when one fails.
 _PLACE_OF_REF = "\x00place-of-ref"
+# The attribute a wrapped keyword check sets on its errors: (the node it was checking, the keyword).
+_CHECKED = "ctk_checked_node"
 
 
 def lint_openapi(contract: OpenAPIContract, limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
@@ -43,44 +56,241 @@ def lint_openapi(contract: OpenAPIContract, limits: Limits = DEFAULT_LIMITS) -> 
         "3.0": OpenAPIV30SpecValidator,
         "3.1": OpenAPIV31SpecValidator,
     }
-    validator = validators[contract.spec_version](_schema_path(contract))
-    problems: list[Problem] = []
+    resolver = contract.resolver
+    assert resolver is not None  # set by load_openapi
+    problems: list[Problem] = list(_placed_warnings(contract, resolver)) + list(resolver.dangling)
+    seen = _ValidatorDocuments.of(resolver)
+    problems += seen.rewritten
+    validator = _placing(validators[contract.spec_version])(_schema_path(contract, seen))
     try:
-        problems.extend(_problems(contract, validator.iter_errors()))
+        problems.extend(_problems(contract, seen, validator.iter_errors()))
     except Exception as exc:  # noqa: BLE001 - the validator raises bare lookup errors on refs it cannot follow
         refused = _ctk_error(exc)
         if refused is not None:  # the contract's reader refused a document: the loader's error, not a lint finding
             raise refused from None
-        detail = " ".join(str(exc).split())
-        problems.append(
-            Problem(
+        problems.append(_stopped(resolver, exc))
+    return problems + lint_generation(contract, limits)
+
+
+def _placed_warnings(contract: OpenAPIContract, resolver: Resolver) -> Iterator[Problem]:
+    """The loader's warnings that name a JSON pointer but no line (finding the line costs a YAML compose, which
+    a load does not pay), with their line: ``lint_contract`` reports these in place of the loader's own."""
+    uris = {display_name(uri): uri for uri in resolver.documents}
+    for warning in contract.warnings:
+        where = warning.location
+        uri = uris.get(where.file)
+        if where.line is None and where.path is not None and uri is not None:
+            line = resolver.line(uri, where.path)
+            yield Problem(warning.severity, Location(where.file, line=line, path=where.path), warning.message)
+
+
+@dataclass
+class _ValidatorDocuments:
+    """The documents as the validator is shown them: the contract's own, or copies without the ``$ref``s that
+    lead nowhere (each already a finding) and with ``file#/`` read as ctk reads it (the whole file), so the
+    validator checks everything else instead of stopping at the first reference it cannot follow."""
+
+    documents: dict[str, Any]
+    hidden: dict[str, list[str]]  # URI -> pointers of the mappings whose $ref was taken out: no finding inside
+    rewritten: list[Problem]
+    _index: dict[int, tuple[str, str]] | None = None
+
+    @classmethod
+    def of(cls, resolver: Resolver) -> _ValidatorDocuments:
+        whole_file = [
+            (uri, holder) for uri, document in resolver.documents.items() for holder in references(document)
+            if holder["$ref"].endswith("#/")
+        ]  # fmt: skip
+        seen = cls(dict(resolver.documents), {}, [])
+        if not whole_file and not resolver.dangling_holders:
+            return seen
+        memo: dict[int, Any] = {}
+        seen.documents = {uri: copy.deepcopy(document, memo) for uri, document in resolver.documents.items()}
+        for uri, holder in resolver.dangling_holders:
+            memo[id(holder)].pop("$ref", None)
+            seen.hidden.setdefault(uri, []).append(find_pointer(resolver.documents[uri], holder) or "")
+        for uri, holder in whole_file:
+            ref = holder["$ref"]
+            memo[id(holder)]["$ref"] = ref[:-1]
+            json_pointer = f"{find_pointer(resolver.documents[uri], holder) or ''}/$ref"
+            location = Location(display_name(uri), line=resolver.line(uri, json_pointer), path=json_pointer)
+            message = (
+                f'$ref {ref!r} names the member "" of {ref[:-2] or "this document"} by the letter of JSON Pointer; '
+                f"ctk reads it as the whole document, other tools find nothing there: write {ref[:-2] or '#'!r}"
+            )
+            seen.rewritten.append(Problem(Severity.WARNING, location, message))
+        return seen
+
+    def place_of(self, node: Any) -> tuple[str, str] | None:
+        """(URI, pointer) of a mapping or list the validator was checking, found by identity."""
+        if self._index is None:
+            self._index = {}
+            for uri, document in self.documents.items():
+                queue: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
+                for value, path in queue:  # breadth first, each container once: the shortest pointer
+                    if id(value) in self._index:
+                        continue
+                    self._index[id(value)] = (uri, pointer(*path))
+                    items = value.items() if isinstance(value, dict) else enumerate(value)
+                    queue.extend((child, (*path, key)) for key, child in items if isinstance(child, (dict, list)))
+        return self._index.get(id(node))
+
+    def is_hidden(self, uri: str, json_pointer: str) -> bool:
+        return any(
+            json_pointer == hidden or json_pointer.startswith(hidden + "/") for hidden in self.hidden.get(uri, ())
+        )
+
+
+def _placing(validator_class: Any) -> Any:
+    """``validator_class`` with each keyword check tagging the errors it yields with the node it was checking
+    (the innermost check tags first): those errors carry no place of their own in the document."""
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    def tagging(keyword: str, check: type) -> type:
+        def call(self: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            from jsonschema_path import SchemaPath
+
+            node = next((arg for arg in args if isinstance(arg, SchemaPath)), None)
+            for error in check.__call__(self, *args, **kwargs):
+                if node is not None and not hasattr(error, _CHECKED):
+                    if not isinstance(error, OpenAPIValidationError):
+                        error = OpenAPIValidationError.create_from(error)  # the validator rewraps others
+                    with node.resolve() as resolved:
+                        setattr(error, _CHECKED, (resolved.contents, keyword))
+                yield error
+
+        return type(check.__name__, (check,), {"__call__": call})
+
+    keywords = {name: tagging(name, check) for name, check in validator_class.keyword_validators.items()}
+    return type(validator_class.__name__, (validator_class,), {"keyword_validators": keywords})
+
+
+def _problems(contract: OpenAPIContract, seen: _ValidatorDocuments, errors: Iterable[Any]) -> Iterable[Problem]:
+    resolver = contract.resolver
+    assert resolver is not None
+    count = 0
+    for error in errors:
+        if count == MAX_PROBLEMS:
+            yield Problem(
                 Severity.ERROR,
                 Location(display_name(contract.source)),
-                f"openapi-spec-validator stopped early ({exc.__class__.__name__}): {_shorten(detail)}",
+                f"more than {MAX_PROBLEMS} problems; the rest are not listed",
             )
-        )
-    return problems + lint_generation(contract, limits)
+            return
+        uri, json_pointer, message = _place_and_message(contract.source, seen, error)
+        if seen.is_hidden(uri, json_pointer):
+            continue  # inside a mapping whose $ref leads nowhere: that $ref is the finding
+        count += 1
+        line = resolver.line(uri, json_pointer)
+        yield Problem(Severity.ERROR, Location(display_name(uri), line=line, path=json_pointer or None), message)
+
+
+def _place_and_message(root: str, seen: _ValidatorDocuments, error: Any) -> tuple[str, str, str]:
+    """The document, the JSON pointer and the sentence of one validator error."""
+    sentence = _sentence(str(getattr(error, "message", error)))
+    relative = [str(token) for token in getattr(error, "absolute_path", None) or ()]
+    checked = getattr(error, _CHECKED, None)
+    if checked is None:  # the OpenAPI schema's own errors: their path is from the root document
+        return root, pointer(*relative), sentence
+    node, keyword = checked
+    place = seen.place_of(node)
+    uri, node_pointer = place if place is not None else (root, "")
+    if keyword == "default":  # the value of "default" checked against the schema (or parameter) holding it
+        inside = f" at {pointer(*relative)}" if relative else ""
+        message = f"the default value does not fit its schema{inside}: {sentence}"
+        return uri, f"{node_pointer}/default{pointer(*relative)}", message
+    return uri, node_pointer, sentence
+
+
+# Python's spelling of JSON's scalars at the start of a message (jsonschema quotes values with repr()).
+_PYTHON_SCALAR = re.compile(r"^(None|True|False)\b")
+_JSON_SCALAR = {"None": "null", "True": "true", "False": "false"}
+_NOT_NULLABLE = re.compile(r"^(.*) for not nullable$")
+
+
+def _sentence(message: str) -> str:
+    """One readable line from a validator message: its first paragraph (jsonschema-rs appends "Failed validating
+    ... On instance:" and the whole document), values longer than a glance named by their kind, Python's None,
+    True and False in JSON's spelling, the whole at most ``_MESSAGE_LIMIT`` characters."""
+    text = " ".join(message.split("\n\n", 1)[0].split())
+    text = _PYTHON_SCALAR.sub(lambda match: _JSON_SCALAR[match.group(1)], text)
+    text = _abbreviate_values(text)
+    not_nullable = _NOT_NULLABLE.match(text)
+    if not_nullable:
+        text = f"{not_nullable.group(1)} is not allowed: the schema is not nullable"
+    return _shorten(text)
+
+
+def _abbreviate_values(text: str) -> str:
+    """Each ``{...}`` or ``[...]`` (a JSON or Python literal) longer than ``_VALUE_LIMIT`` characters, named by
+    its kind: "the object here" at the start of the message (the value at the problem's place), ``{…}`` elsewhere."""
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        end = _literal_end(text, index) if char in "{[" else None
+        if end is None or end - index <= _VALUE_LIMIT:
+            out.append(char)
+            index += 1
+            continue
+        kind = "object" if char == "{" else "array"
+        out.append(f"the {kind} here" if index == 0 else ("{…}" if char == "{" else "[…]"))
+        index = end
+    return "".join(out)
+
+
+def _literal_end(text: str, start: int) -> int | None:
+    """The index after the bracket closing the one at ``start`` (quotes and escapes respected), if any."""
+    depth = 0
+    quote = ""
+    index = start
+    while index < len(text):
+        char = text[index]
+        if quote:
+            if char == "\\":
+                index += 1
+            elif char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+        index += 1
+    return None
 
 
 def _shorten(message: str) -> str:
     return message if len(message) <= _MESSAGE_LIMIT else message[: _MESSAGE_LIMIT - 1] + "…"
 
 
-def _problems(contract: OpenAPIContract, errors: Iterable[Any]) -> Iterable[Problem]:
-    resolver = contract.resolver
-    name = display_name(contract.source)
-    for count, error in enumerate(errors):
-        if count == MAX_PROBLEMS:
-            yield Problem(Severity.ERROR, Location(name), f"more than {MAX_PROBLEMS} problems; the rest are not listed")
-            return
-        path = getattr(error, "absolute_path", None) or ()
-        json_pointer = pointer(*path) if path else ""
-        line = resolver.line(contract.source, json_pointer) if resolver and json_pointer else None
-        message = _shorten(" ".join(str(getattr(error, "message", error)).split()))
-        yield Problem(Severity.ERROR, Location(name, line=line, path=json_pointer or None), message)
+def _stopped(resolver: Resolver, exc: Exception) -> Problem:
+    """The validator could not go on (a reference it cannot follow): a finding at that reference, no dump."""
+    ref = getattr(exc, "ref", None)
+    root = display_name(resolver.root_uri)
+    if isinstance(ref, str):
+        for uri, document in list(resolver.documents.items()):
+            for holder in references(document):
+                if holder["$ref"] == ref or holder["$ref"].endswith(f"#{ref}"):
+                    json_pointer = f"{find_pointer(document, holder) or ''}/$ref"
+                    location = Location(display_name(uri), line=resolver.line(uri, json_pointer), path=json_pointer)
+                    message = (
+                        f"openapi-spec-validator cannot follow $ref {holder['$ref']!r} ({exc.__class__.__name__}) and "
+                        "stopped there: what it had not checked yet is not checked"
+                    )
+                    return Problem(Severity.ERROR, location, message)
+    detail = _sentence(str(exc))
+    return Problem(
+        Severity.ERROR,
+        Location(root),
+        f"openapi-spec-validator stopped early ({exc.__class__.__name__}): {detail}",
+    )
 
 
-def _schema_path(contract: OpenAPIContract) -> Any:
+def _schema_path(contract: OpenAPIContract, seen: _ValidatorDocuments) -> Any:
     """The contract's root document for the validator, every reference retrieved through ``_retrieve``."""
     from jsonschema_path import SchemaPath
     from openapi_spec_validator.settings import get_resolved_cache_maxsize
@@ -88,9 +298,9 @@ def _schema_path(contract: OpenAPIContract) -> Any:
     source = contract.source
     base_uri = source if is_url(source) else Path(source).as_uri()
     return SchemaPath.from_dict(
-        contract.document,
+        seen.documents[contract.source],
         base_uri=base_uri,
-        handlers=_EveryScheme(lambda uri: _retrieve(contract, uri)),
+        handlers=_EveryScheme(lambda uri: _retrieve(contract, seen, uri)),
         resolved_cache_maxsize=get_resolved_cache_maxsize(),
     )
 
@@ -109,7 +319,7 @@ class _EveryScheme(dict[str, Callable[[str], Any]]):
         return self.handler
 
 
-def _retrieve(contract: OpenAPIContract, uri: str) -> Any:
+def _retrieve(contract: OpenAPIContract, seen: _ValidatorDocuments, uri: str) -> Any:
     """The document at ``uri`` (absolute, as the validator computed it), through the contract's resolver.
 
     A document the loader read is returned as it is (nothing is read twice). Another one (the validator
@@ -131,7 +341,10 @@ def _retrieve(contract: OpenAPIContract, uri: str) -> Any:
                 where=_PLACE_OF_REF,
                 hint="refer to the file from a schema's or parameter's $ref, not from inside a default value",
             )
-        return resolver.document(location, referrer=_PLACE_OF_REF)
+        document = resolver.document(location, referrer=_PLACE_OF_REF)
+        return next(
+            (shown for known, shown in seen.documents.items() if resolver.documents.get(known) is document), document
+        )
     except CtkError as exc:
         if exc.where in (None, _PLACE_OF_REF):
             exc.where = _place_of(resolver, target) or display_name(contract.source)

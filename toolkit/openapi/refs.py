@@ -2,7 +2,9 @@
 
 Documents stay as parsed (nothing is inlined), so circular references cost nothing and a
 Stripe-size spec is not copied. ``check_all`` walks every document once at load time so a
-``$ref`` to nowhere is reported when the contract is loaded, not when a mock request hits it.
+``$ref`` to nowhere is reported when the contract is loaded, not when a mock request hits it. For lint
+(``SourceReader.dangling_references_are_findings``) every such ``$ref`` is recorded in ``dangling`` with its
+place instead, and resolves to an empty mapping, so the rest of the contract is still read and checked.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 from toolkit.documents import PointerLines, parse_data, pointer, unescape_pointer_token
 from toolkit.errors import LoadError, UnresolvedReferenceError
+from toolkit.model import Location, Problem, Severity
 from toolkit.sources import Source, SourceReader, display_name
 
 # Keys whose values are literal data, not OpenAPI structure: a "$ref" inside them is not a reference.
@@ -38,6 +41,10 @@ class Resolver:
         self._texts: dict[str, str] = {root.uri: root_text}
         self._lines: dict[str, PointerLines] = {}
         self._final: dict[str, str] = {}  # a URI as referred to -> the URI it was read from (after redirects)
+        # Lint only: each $ref that leads nowhere, as a finding at its place, and the mapping that holds it
+        self.dangling: list[Problem] = []
+        self.dangling_holders: list[tuple[str, dict[str, Any]]] = []
+        self._nowhere: set[tuple[str, str]] = set()  # (document URI, $ref) of those, resolved to {}
 
     def document(self, uri: str, *, referrer: str | None = None) -> Any:
         return self.documents[self._load(uri, referrer)]
@@ -57,6 +64,8 @@ class Resolver:
 
     def resolve(self, ref: str, base_uri: str, *, referrer: str | None = None) -> tuple[Any, str, str]:
         """Follow ``ref`` seen from ``base_uri``: returns (value, uri of its document, its pointer)."""
+        if (base_uri, ref) in self._nowhere:
+            return {}, base_uri, ""
         file_part, _, fragment = ref.partition("#")
         if fragment == "/":
             fragment = ""  # "other.yaml#/" is written for "the whole of other.yaml"
@@ -116,21 +125,34 @@ class Resolver:
             if uri in walked:
                 continue
             walked.add(uri)
-            for ref_holder in _references(self.documents[uri]):
+            for ref_holder in references(self.documents[uri]):
                 ref = ref_holder["$ref"]
                 try:
                     # The place of the $ref costs a YAML compose: pass a marker, fill it in on failure only.
                     _, target_uri, _ = self.resolve(ref, uri, referrer=_PLACE_OF_REF)
                 except LoadError as exc:
+                    holder = find_pointer(self.documents[uri], ref_holder) or ""
+                    if type(exc) is UnresolvedReferenceError and self.reader.dangling_references_are_findings:
+                        self._record_dangling(uri, ref_holder, f"{holder}/$ref", exc)
+                        continue
                     if exc.where in (None, _PLACE_OF_REF):
-                        holder = find_pointer(self.documents[uri], ref_holder) or ""
                         exc.where = self.place(uri, f"{holder}/$ref")
                     raise
                 if target_uri not in walked:
                     pending.append(target_uri)
 
+    def _record_dangling(self, uri: str, holder: dict[str, Any], json_pointer: str, exc: LoadError) -> None:
+        ref = holder["$ref"]
+        message = exc.message if ref in exc.message else f"$ref {ref!r} {exc.message}"
+        if exc.hint:
+            message += f"; {exc.hint}"
+        location = Location(display_name(uri), line=self.line(uri, json_pointer), path=json_pointer)
+        self.dangling.append(Problem(Severity.ERROR, location, message))
+        self.dangling_holders.append((uri, holder))
+        self._nowhere.add((uri, ref))
 
-def _references(document: Any) -> list[dict[str, Any]]:
+
+def references(document: Any) -> list[dict[str, Any]]:
     """Every dict holding a string ``$ref`` in structural (non-literal) positions.
 
     Iterative, and visiting each container once: YAML aliases can share one object from many
