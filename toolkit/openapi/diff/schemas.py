@@ -42,7 +42,7 @@ from toolkit.openapi.diff.keywords import (
 from toolkit.openapi.diff.nodes import Node, Side
 from toolkit.openapi.diff.policy import DEFAULT_POLICY, DiffPolicy
 from toolkit.openapi.diff.typesets import type_contained
-from toolkit.openapi.refs import _references
+from toolkit.openapi.refs import references
 
 
 class SchemaDiff:
@@ -67,7 +67,7 @@ class SchemaDiff:
         property or response named ``default`` is structure, an ``example`` is data)."""
         key = id(value)
         if key not in self._refs:
-            self._refs[key] = sorted({holder["$ref"] for holder in _references(value)})
+            self._refs[key] = sorted({holder["$ref"] for holder in references(value)})
         return self._refs[key]
 
     def _ref_stable(self, ref: str, old_uri: str, new_uri: str) -> bool:
