@@ -410,3 +410,143 @@ def test_a_path_parameter_widened_to_an_array_is_breaking(tmp_path: Path) -> Non
 
     changes = _changes(tmp_path, doc("{type: string}"), doc("{type: array, items: {type: string}}"))
     assert _found(changes) == [("request-parameter-type-changed", BREAKING)]
+
+
+# --- x-stability-level that cannot be read, and sunsets that are not dates -------------------------------
+
+
+def _op(attributes: str, params: str = "") -> str:
+    """GET /things with operation ``attributes`` (YAML flow entries, may be empty) and optional parameters."""
+    parameters = f"parameters: [{params}], " if params else ""
+    return _doc(f"  /things:\n    get: {{{attributes} {parameters}responses: {{'204': {{description: ok}}}}}}")
+
+
+def test_an_invalid_stability_level_on_the_older_operation_is_reported(tmp_path: Path) -> None:
+    old = _op("x-stability-level: experimental, summary: a,")
+    new = _op("x-stability-level: experimental, summary: b,")
+    changes = _changes(tmp_path, old, new)
+    assert _found(changes) == [("api-invalid-stability-level", BREAKING)] * 2  # once per version
+    assert [c.old is not None for c in changes] == [True, False]
+    assert changes[0].old == "/paths/~1things/get/x-stability-level"
+    assert "experimental" in changes[0].message and "OLD" in changes[0].message
+
+
+def test_an_invalid_level_fixed_in_the_newer_version_is_still_named(tmp_path: Path) -> None:
+    changes = _changes(tmp_path, _op("x-stability-level: 1,"), _op("x-stability-level: beta,"))
+    assert _found(changes) == [("api-invalid-stability-level", BREAKING)]
+    assert changes[0].old == "/paths/~1things/get/x-stability-level" and changes[0].new is None
+
+
+def test_a_removed_operation_with_an_invalid_level_is_judged_by_its_level(tmp_path: Path) -> None:
+    old = _doc(
+        "  /things:\n    get: {x-stability-level: gamma, responses: {'204': {description: ok}}}\n"
+        "    post: {responses: {'204': {description: ok}}}"
+    )
+    new = _doc("  /things:\n    post: {responses: {'204': {description: ok}}}")
+    assert _found(_changes(tmp_path, old, new)) == [("api-invalid-stability-level", BREAKING)]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("x-stability-level: beta,", "", [("api-stability-increased", INFO)]),  # no level is stable
+        ("", "x-stability-level: beta,", [("api-stability-decreased", BREAKING)]),
+        ("x-stability-level: draft,", "x-stability-level: stable,", []),  # draft is not tracked by default
+    ],
+)
+def test_operation_stability_moves(
+    tmp_path: Path, old: str, new: str, expected: list[tuple[str, ChangeSeverity]]
+) -> None:
+    assert _found(_changes(tmp_path, _op(old + " summary: a,"), _op(new + " summary: b,"))) == expected
+
+
+def test_removing_a_deprecated_parameter_whose_sunset_is_not_a_date(tmp_path: Path) -> None:
+    old = _op("", "{in: query, name: id, deprecated: true, x-sunset: next spring, schema: {type: string}}")
+    changes = _changes(tmp_path, old, _op(""))
+    assert _found(changes) == [("request-parameter-sunset-parse", BREAKING)]
+    assert "next spring" in changes[0].message
+
+
+def test_removing_a_deprecated_parameter_before_and_after_its_sunset(tmp_path: Path) -> None:
+    def old(sunset: str) -> str:
+        return _op("", f"{{in: query, name: id, deprecated: true, x-sunset: '{sunset}', schema: {{type: string}}}}")
+
+    assert [c.id for c in _changes(tmp_path, old("2026-06-01"), _op(""))] == ["request-parameter-removed-before-sunset"]
+    assert [c.id for c in _changes(tmp_path, old("2025-06-01"), _op(""))] == [
+        "request-parameter-removed-with-deprecation"
+    ]
+
+
+# --- deprecation policies: minimum sunset notice per stability level -------------------------------------------
+
+NOTICE = DriftPolicies(min_sunset_days=(("beta", 30), ("stable", 180)))
+SOON = (TODAY + dt.timedelta(days=90)).isoformat()  # within the stable notice, beyond the beta one
+
+
+@pytest.mark.parametrize(
+    ("level", "sunset", "expected"),
+    [
+        ("", f"x-sunset: '{SOON}',", ("api-sunset-date-too-small", BREAKING)),
+        ("x-stability-level: beta,", f"x-sunset: '{SOON}',", ("endpoint-deprecated-with-sunset", INFO)),
+        ("x-stability-level: alpha,", "", ("endpoint-deprecated", INFO)),  # draft and alpha need no notice
+        ("", "", ("api-deprecated-sunset-missing", BREAKING)),
+    ],
+)
+def test_endpoint_deprecation_honours_the_notice(
+    tmp_path: Path, level: str, sunset: str, expected: tuple[str, ChangeSeverity]
+) -> None:
+    changes = _changes(tmp_path, _op(level), _op(f"{level} deprecated: true, {sunset}"), NOTICE)
+    assert _found(changes) == [expected]
+    assert all(c.deprecation for c in changes)
+
+
+def test_without_a_policy_the_same_deprecations_need_no_notice(tmp_path: Path) -> None:
+    changes = _changes(tmp_path, _op(""), _op(f"deprecated: true, x-sunset: '{SOON}',"))
+    assert _found(changes) == [("endpoint-deprecated-with-sunset", INFO)]
+    assert _found(_changes(tmp_path, _op(""), _op("deprecated: true,"))) == [("endpoint-deprecated", INFO)]
+
+
+def test_parameter_deprecation_honours_the_notice(tmp_path: Path) -> None:
+    def doc(extra: str) -> str:
+        return _op("", f"{{in: query, name: q, schema: {{type: string}}{extra}}}")
+
+    changes = _changes(tmp_path, doc(""), doc(f", deprecated: true, x-sunset: '{SOON}'"), NOTICE)
+    assert _found(changes) == [("request-parameter-sunset-date-too-small", BREAKING)]
+    changes = _changes(tmp_path, doc(""), doc(", deprecated: true"), NOTICE)
+    assert _found(changes) == [("request-parameter-deprecated-sunset-missing", BREAKING)]
+
+
+@pytest.mark.parametrize(
+    ("build", "prefix"),
+    [(_post, "request-property"), (_get, "response-property")],
+)
+def test_property_deprecation_honours_the_notice(tmp_path: Path, build: object, prefix: str) -> None:
+    assert callable(build)
+    old = build("{type: object, properties: {a: {type: string}}}")
+    soon = build(f"{{type: object, properties: {{a: {{type: string, deprecated: true, x-sunset: '{SOON}'}}}}}}")
+    bare = build("{type: object, properties: {a: {type: string, deprecated: true}}}")
+    assert _found(_changes(tmp_path, old, soon, NOTICE)) == [(f"{prefix}-sunset-date-too-small", BREAKING)]
+    assert _found(_changes(tmp_path, old, bare, NOTICE)) == [(f"{prefix}-deprecated-sunset-missing", BREAKING)]
+    assert _found(_changes(tmp_path, old, soon)) == [(f"{prefix}-deprecated-with-sunset", INFO)]
+
+
+# --- a sunset moved earlier: breaking (oasdiff's grading), whatever the notice ---------------------------------
+
+
+@pytest.mark.parametrize("policies", [DriftPolicies(), NOTICE], ids=["no notice", "notice"])
+def test_a_sunset_moved_earlier_is_breaking(tmp_path: Path, policies: DriftPolicies) -> None:
+    old = _op("deprecated: true, x-sunset: '2027-06-30',")
+    new = _op("deprecated: true, x-sunset: '2027-03-31',")
+    changes = _changes(tmp_path, old, new, policies)
+    assert _found(changes) == [("api-sunset-date-changed-too-small", BREAKING)]
+    assert changes[0].sunset == dt.date(2027, 3, 31) and changes[0].deprecation
+    # moved later: more time, nothing to report
+    assert _changes(tmp_path, new, old, policies) == []
+
+
+def test_a_parameter_sunset_moved_earlier_is_breaking(tmp_path: Path) -> None:
+    def doc(sunset: str) -> str:
+        return _op("", f"{{in: query, name: q, deprecated: true, x-sunset: '{sunset}', schema: {{type: string}}}}")
+
+    changes = _changes(tmp_path, doc("2027-06-30"), doc("2027-03-31"), NOTICE)
+    assert _found(changes) == [("request-parameter-sunset-date-changed-too-small", BREAKING)]

@@ -12,7 +12,7 @@ from typing import Any
 
 from toolkit.openapi.diff.emit import Emitter
 from toolkit.openapi.diff.nodes import Node, Side
-from toolkit.openapi.diff.policy import STABILITY
+from toolkit.openapi.diff.policy import STABILITY, stability_label
 from toolkit.sunset import parse_sunset
 
 
@@ -23,10 +23,15 @@ def _sunset_of(op: Node, item: Node) -> Any:
 
 def removed(old: Side, op_id: str, op: Node, item: Node, whole_path: bool, new_where: str | None, out: Emitter) -> None:
     """An operation of OLD that NEW does not have."""
-    if op.value.get("x-stability-level") in ("draft", "alpha"):
+    level = op.value.get("x-stability-level")
+    where = old.where(op.uri, op.ptr)
+    if stability_label(level) is None:
+        # what it promised cannot be read, so its removal is not judged: the level is the finding (as oasdiff)
+        _invalid_stability(op_id, level, old.where(op.uri, op.at("x-stability-level")), new_where, out)
+        return
+    if level in ("draft", "alpha"):
         return  # draft and alpha operations carry no compatibility promise: removing them is allowed
     head = "api-path" if whole_path else "api"
-    where = old.where(op.uri, op.ptr)
     what = "the path and its operation" if whole_path else "the operation"
     if op.value.get("deprecated") is not True:
         out.add(
@@ -77,7 +82,10 @@ def compare_endpoint(old: Side, new: Side, op_id: str, o: Node, n: Node, oi: Nod
     where_old, where_new = old.where(o.uri, o.ptr), new.where(n.uri, n.ptr)
     was, now = ov.get("deprecated") is True, nv.get("deprecated") is True
     raw_old, raw_new = _sunset_of(o, oi), _sunset_of(n, ni)
-    if now and not was:
+    # an unreadable x-stability-level on either side is a finding of its own, and the rules that depend on
+    # the level (deprecation notice) are not judged against a level nobody can read (as oasdiff)
+    readable = stability_label(nv.get("x-stability-level")) is not None
+    if now and not was and readable:
         sunset = parse_sunset(raw_new) if raw_new is not None else None
         stability = nv.get("x-stability-level")
         days = out.policy.deprecation_days(stability)
@@ -139,7 +147,7 @@ def compare_endpoint(old: Side, new: Side, op_id: str, o: Node, n: Node, oi: Nod
                 out.add(
                     "api-path-sunset-parse", f"{op_id}: the sunset {bad!r} is not a date", op_id, where_old, where_new
                 )
-            elif after < before:
+            elif after < before and readable:
                 out.add(
                     "api-sunset-date-changed-too-small",
                     f"{op_id}: the sunset moved earlier, from {before} to {after}",
@@ -169,19 +177,32 @@ def _attributes(
     old_tags = [t for t in ov.get("tags") or [] if isinstance(t, str)] if isinstance(ov.get("tags"), list) else []
     new_tags = [t for t in nv.get("tags") or [] if isinstance(t, str)] if isinstance(nv.get("tags"), list) else []
     out.members("api-tag", "tag", old_tags, new_tags, op_id, where_old, where_new)
-    sa, sb = ov.get("x-stability-level"), nv.get("x-stability-level")
-    if sa != sb and sb is not None:
-        if sb not in STABILITY:
-            out.add(
-                "api-invalid-stability-level",
-                f"{op_id}: x-stability-level {sb!r} is not one of {', '.join(STABILITY)}",
-                op_id,
-                where_old,
-                where_new,
-            )
-        elif sa in STABILITY:
-            rule = "api-stability-decreased" if STABILITY.index(sb) < STABILITY.index(sa) else "api-stability-increased"
-            out.add(rule, f"{op_id}: stability changed from {sa} to {sb}", op_id, where_old, where_new)
+    _stability(op_id, ov.get("x-stability-level"), nv.get("x-stability-level"), where_old, where_new, out)
+
+
+def _stability(op_id: str, raw_old: Any, raw_new: Any, where_old: str, where_new: str, out: Emitter) -> None:
+    """``x-stability-level`` of an operation both versions have: unreadable on either side (each reported,
+    changed or not), or moved between levels (no level is ``stable``), when the policy tracks the level left."""
+    before, after = stability_label(raw_old), stability_label(raw_new)
+    if before is None:
+        _invalid_stability(op_id, raw_old, f"{where_old}/x-stability-level", None, out)
+    if after is None:
+        _invalid_stability(op_id, raw_new, None, f"{where_new}/x-stability-level", out)
+    if before is None or after is None or before == after or not out.policy.tracks(before):
+        return
+    rule = "api-stability-decreased" if STABILITY.index(after) < STABILITY.index(before) else "api-stability-increased"
+    out.add(rule, f"{op_id}: stability changed from {before} to {after}", op_id, where_old, where_new)
+
+
+def _invalid_stability(op_id: str, value: Any, where_old: str | None, where_new: str | None, out: Emitter) -> None:
+    side = "OLD" if where_old is not None else "NEW"
+    out.add(
+        "api-invalid-stability-level",
+        f"{op_id}: x-stability-level {value!r} ({side}) is not one of {', '.join(STABILITY)}",
+        op_id,
+        where_old,
+        where_new,
+    )
 
 
 def _requirements(value: Any) -> dict[str, set[str]]:

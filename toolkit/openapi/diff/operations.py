@@ -62,7 +62,10 @@ def _parameters(old: Side, new: Side, o: OperationView, n: OperationView, schema
         raw_sunset = before.node.value.get("x-sunset")
         sunset = parse_sunset(raw_sunset) if raw_sunset is not None else None
         if before.node.value.get("deprecated") is True:
-            if sunset is not None and out.today < sunset:
+            if raw_sunset is not None and sunset is None:
+                # the promised date cannot be read, so whether the removal came too early cannot be judged
+                rule, why = "request-parameter-sunset-parse", f"but its sunset {raw_sunset!r} is not a date"
+            elif sunset is not None and out.today < sunset:
                 rule, why = "request-parameter-removed-before-sunset", f"before its sunset {sunset}"
             else:
                 rule, why = "request-parameter-removed-with-deprecation", "after deprecation"
