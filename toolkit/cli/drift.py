@@ -166,15 +166,18 @@ def drift(
                 targets, command_line, day, ChangeFilter(paths, operations, severities), ignore_path,
                 workspace_root, live, mirror,
             )  # fmt: skip
-        except CtkError as exc:
+        except (click.ClickException, click.exceptions.Exit):
+            raise
+        except Exception as exc:
             if debugging():
                 raise
+            error = exc if isinstance(exc, CtkError) else _bug(exc)
             # the run stopped before any API: every format still says so, in its own well-formed output
             if output is not None or output_format != "text":
-                _write(DriftReport.failed_run(exc, today=day), output_format, level, output, view)
-            click.echo(error_line(exc), err=True)
-            if exc.hint:
-                click.echo(f"  hint: {exc.hint}", err=True)
+                _write(DriftReport.failed_run(error, today=day), output_format, level, output, view)
+            click.echo(error_line(error), err=True)
+            if error.hint:
+                click.echo(f"  hint: {error.hint}", err=True)
             sys.exit(EXIT_ERROR)
         _write(report, output_format, level, output, view)
     for warning in report.warnings:
@@ -227,6 +230,14 @@ def _options(settings: RunSettings, day: dt.date, change_filter: ChangeFilter) -
     from toolkit.drift.sources import DriftOptions
 
     return DriftOptions(today=day, policies=settings.policies, horizon_days=settings.horizon_days, filter=change_filter)
+
+
+def _bug(exc: Exception) -> CtkError:
+    """An unexpected exception as the error a report can carry, said to be a bug (as ``reported_errors`` does)."""
+    return CtkError(
+        f"internal error: {exc.__class__.__name__}: {exc}",
+        hint="this is a bug in ctk; run again with --debug and report the traceback",
+    )
 
 
 def _optional_root(workspace_root: Path | None) -> Path | None:

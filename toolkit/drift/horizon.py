@@ -43,32 +43,45 @@ def parse_horizon(text: str, where: str) -> int:
 
 
 def horizon_changes(pinned: Contract, *, today: dt.date, days: int) -> list[Change]:
-    """A finding for each operation of ``pinned`` whose sunset is at most ``days`` after ``today``."""
+    """A finding for each operation of ``pinned`` whose sunset is at most ``days`` after ``today``.
+
+    Operations declared at one place (a WSDL operation bound to a SOAP 1.1 and a SOAP 1.2 port) are one
+    finding listing each of them.
+    """
     last = today + dt.timedelta(days=days)
-    found = []
+    by_place: dict[tuple[str, dt.date], list[Operation]] = {}
     for operation in pinned.operations:
-        sunset = operation.sunset
-        if sunset is None or sunset > last:
-            continue
-        place = _place(operation)
+        if operation.sunset is not None and operation.sunset <= last:
+            by_place.setdefault((_place(operation), operation.sunset), []).append(operation)
+    found = []
+    for (place, sunset), operations in by_place.items():
+        ids = tuple(operation.id for operation in operations)
+        name = _name(operations[0])
         if sunset <= today:
             ago = (today - sunset).days
             when = "today" if ago == 0 else f"{ago} day{'s' * (ago != 1)} ago"
-            message = f"{operation.id} was sunset on {sunset.isoformat()} ({when}); the pinned contract still has it"
-            found.append(_change(PASSED, ChangeSeverity.DANGEROUS, message, operation, place))
+            message = f"{name} was sunset on {sunset.isoformat()} ({when}); the pinned contract still has it"
+            found.append(_change(PASSED, ChangeSeverity.DANGEROUS, message, ids, place, sunset))
         else:
             ahead = (sunset - today).days
             message = (
-                f"{operation.id} sunsets on {sunset.isoformat()}, in {ahead} day{'s' * (ahead != 1)} "
+                f"{name} sunsets on {sunset.isoformat()}, in {ahead} day{'s' * (ahead != 1)} "
                 f"(within the {days}-day horizon)"
             )
-            found.append(_change(WITHIN, ChangeSeverity.INFO, message, operation, place))
+            found.append(_change(WITHIN, ChangeSeverity.INFO, message, ids, place, sunset))
     return found
 
 
-def _change(rule: str, severity: ChangeSeverity, message: str, operation: Operation, place: str) -> Change:
+def _change(
+    rule: str, severity: ChangeSeverity, message: str, operations: tuple[str, ...], place: str, sunset: dt.date
+) -> Change:
     # located in the pinned contract (OLD) only: a second contract may not exist
-    return Change(rule, severity, message, (operation.id,), old=place, sunset=operation.sunset, deprecation=True)
+    return Change(rule, severity, message, operations, old=place, sunset=sunset, deprecation=True)
+
+
+def _name(operation: Operation) -> str:
+    """How the message names the operation: its id, or a WSDL operation's name (the same on every port)."""
+    return f"operation '{operation.name}'" if isinstance(operation, SoapOperation) else operation.id
 
 
 def _place(operation: Operation) -> str:
@@ -77,6 +90,6 @@ def _place(operation: Operation) -> str:
         section = "webhooks" if operation.id.startswith("WEBHOOK ") else "paths"
         path = operation.path.replace("~", "~0").replace("/", "~1")
         return f"/{section}/{path}/{operation.method.lower()}"
-    if isinstance(operation, SoapOperation) and operation.binding:
-        return f"wsdl:binding[@name='{operation.binding}']/wsdl:operation[@name='{operation.name}']"
+    if isinstance(operation, SoapOperation):  # the abstract operation, whichever ports bind it
+        return f"wsdl:operation[@name='{operation.name}']"
     return operation.id  # a GraphQL root field's id is its schema coordinate (Query.product)
