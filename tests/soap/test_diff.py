@@ -18,7 +18,7 @@ from tests.support.corpus import CONTRACTS, EXPECTED_REFUSALS, ORACLE_WSDLS, cor
 from tests.support.paths import REPO
 from toolkit import load_contract
 from toolkit.errors import CtkError, LoadError
-from toolkit.model import Change, ChangeSeverity
+from toolkit.model import DEFAULT_DRIFT_POLICIES, Change, ChangeSeverity, DriftPolicies
 from toolkit.soap.diff.compare import diff
 
 B, D, I = ChangeSeverity.BREAKING, ChangeSeverity.DANGEROUS, ChangeSeverity.INFO  # noqa: E741
@@ -113,6 +113,7 @@ class Case:
     today: dt.date = TODAY
     sunset: dt.date | None = None
     deprecation: bool = False
+    policies: DriftPolicies = DEFAULT_DRIFT_POLICIES
 
 
 def _apply(text: str, edits: list[Edit]) -> str:
@@ -160,6 +161,7 @@ PRINCIPAL_OPS = {
     "searchPrincipals",
 }
 PASSWORD_OPS = {"addPrincipal", "authenticateApplication", "authenticatePrincipal", "updatePrincipalCredential"}
+RELAXED_REMOVALS = DriftPolicies(relaxed=frozenset({"deprecated-removal-is-dangerous"}))
 DEPRECATED = "<wsdl:documentation>Deprecated: use searchPrincipals. Sunset: {}.</wsdl:documentation>"
 MAX_LENGTH = (
     'name="in1" nillable="true"><xsd:simpleType><xsd:restriction base="xsd:string">'
@@ -417,11 +419,33 @@ CASES: dict[str, Case] = {
         CROWD,
         [REMOVE_FIND_OP],
         "operation-removed",
+        B,  # as graphql-core and GraphQL Inspector grade a deprecated field's removal
+        PORT_TYPE_FIND,
+        {"findPrincipalByName"},
+        old=[(FIND_OP, "<wsdl:input", DEPRECATED.format("2025-06-30") + "<wsdl:input")],
+        sunset=dt.date(2025, 6, 30),
+    ),
+    "deprecated operation removed after its sunset, removals relaxed": Case(
+        CROWD,
+        [REMOVE_FIND_OP],
+        "operation-removed",
         D,
         PORT_TYPE_FIND,
         {"findPrincipalByName"},
         old=[(FIND_OP, "<wsdl:input", DEPRECATED.format("2025-06-30") + "<wsdl:input")],
         sunset=dt.date(2025, 6, 30),
+        policies=RELAXED_REMOVALS,
+    ),
+    "deprecated operation removed before its sunset, removals relaxed": Case(
+        CROWD,
+        [REMOVE_FIND_OP],
+        "operation-removed-before-sunset",
+        B,  # the announced date is a promise the relaxation does not break
+        PORT_TYPE_FIND,
+        {"findPrincipalByName"},
+        old=[(FIND_OP, "<wsdl:input", DEPRECATED.format("2027-01-31") + "<wsdl:input")],
+        sunset=dt.date(2027, 1, 31),
+        policies=RELAXED_REMOVALS,
     ),
     "operation renamed": Case(
         CROWD,
@@ -455,11 +479,28 @@ CASES: dict[str, Case] = {
         sunset=dt.date(2027, 1, 31),
         deprecation=True,
     ),
+    "sunset announced for a deprecated operation": Case(
+        CROWD,
+        [(FIND_OP, "<wsdl:input", DEPRECATED.format("2026-09-30") + "<wsdl:input")],
+        "operation-sunset-added",
+        I,
+        f"{PORT_TYPE_FIND}/wsdl:documentation",
+        {"findPrincipalByName"},
+        old=[
+            (
+                FIND_OP,
+                "<wsdl:input",
+                "<wsdl:documentation>Deprecated: use searchPrincipals.</wsdl:documentation><wsdl:input",
+            )
+        ],
+        sunset=dt.date(2026, 9, 30),
+        deprecation=True,
+    ),
     "sunset moved earlier": Case(
         CROWD,
         [(FIND_OP, "<wsdl:input", DEPRECATED.format("2026-09-30") + "<wsdl:input")],
         "operation-sunset-moved-earlier",
-        D,
+        B,  # breaking in every protocol, as oasdiff grades api-sunset-date-changed-too-small
         f"{PORT_TYPE_FIND}/wsdl:documentation",
         {"findPrincipalByName"},
         old=[(FIND_OP, "<wsdl:input", DEPRECATED.format("2027-01-31") + "<wsdl:input")],
@@ -609,7 +650,7 @@ def test_planted_change_is_found_alone(tmp_path: Path, name: str) -> None:
     old_path = _plant(tmp_path, case.source, "old", case.both + case.old)
     new_path = _plant(tmp_path, case.source, "new", case.both + case.new)
     old, new = load_contract(old_path), load_contract(new_path)
-    changes = diff(old, new, today=case.today)
+    changes = diff(old, new, today=case.today, policies=case.policies)
     assert len(changes) == 1, [(c.id, c.location, c.message) for c in changes]
     (change,) = changes
     assert (change.id, change.severity, change.location) == (case.rule, case.severity, case.location), change

@@ -33,7 +33,9 @@ def diff(
 ) -> list[Change]:
     """Every change from ``old`` to ``new`` (two loaded WSDL contracts), in a stable order.
 
-    ``today`` decides whether a removed operation's announced sunset has passed.
+    ``today`` decides whether a removed operation's announced sunset has passed; ``policies`` are the team's
+    opt-in relaxations (``deprecated-removal-is-dangerous``: a deprecated operation removed after its sunset,
+    or without one, is dangerous instead of breaking).
     """
     if (
         not isinstance(old, SoapContract)
@@ -63,7 +65,9 @@ def diff(
         return merged
 
     findings = SchemaDiff(old_index, new_index, renames, lambda key: bool(usage_of(key))).run()
-    changes, part_findings = WsdlDiff(old, new, old_index, new_index, old_views, new_views, today, renames).run()
+    changes, part_findings = WsdlDiff(
+        old, new, old_index, new_index, old_views, new_views, today, renames, policies
+    ).run()
     changes += _namespace_changes(old, new, namespaces, old_usage)
     order = {op.id: i for i, op in enumerate([*new.operations, *old.operations])}
     changes += _judge(findings + part_findings, usage_of)

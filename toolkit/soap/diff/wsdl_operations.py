@@ -12,7 +12,7 @@ import datetime as dt
 
 from lxml import etree
 
-from toolkit.model import Change, ChangeSeverity
+from toolkit.model import DEFAULT_DRIFT_POLICIES, Change, ChangeSeverity, DriftPolicies
 from toolkit.soap.diff.rules import REQUEST, RESPONSE, B, D, Finding, I
 from toolkit.soap.diff.wsdl_views import OperationView, Part, parts
 from toolkit.soap.load import SoapContract
@@ -69,8 +69,10 @@ class OperationRules:
         new_views: dict[str, OperationView],
         today: dt.date,
         renames: dict[Key, Key],
+        policies: DriftPolicies = DEFAULT_DRIFT_POLICIES,
     ) -> None:
         self.old, self.new = old, new
+        self.policies = policies
         self.renames = renames
         self.old_index, self.new_index = old_index, new_index
         self.old_views, self.new_views = old_views, new_views
@@ -158,10 +160,13 @@ class OperationRules:
                 sunset=op.sunset,
             )
         else:
+            # breaking, as graphql-core and GraphQL Inspector grade a deprecated field's removal: a client still
+            # calling it fails; dangerous only under the team's opt-in policy deprecated-removal-is-dangerous
             when = f"its sunset {op.sunset.isoformat()} has passed" if op.sunset else "it had no sunset date"
+            relaxed = self.policies.relaxes("deprecated-removal-is-dangerous")
             self.change(
                 "operation-removed",
-                D,
+                D if relaxed else B,
                 f"deprecated operation '{op.name}' removed ({when})",
                 [op.id],
                 _op_path(view),
@@ -227,11 +232,16 @@ class OperationRules:
             )
         elif after.deprecated and before.sunset != after.sunset:
             text = f"operation '{after.name}' sunset {before.sunset or '(none)'} -> {after.sunset or '(none)'}"
-            later = before.sunset is not None and (after.sunset is None or after.sunset > before.sunset)
-            # An earlier (or newly announced) sunset shortens the time clients have to migrate.
-            rule, severity = ("operation-sunset-moved-later", I) if later else ("operation-sunset-moved-earlier", D)
-            # only an earlier sunset asks for action (--fail-on deprecation); a later one is good news
-            self.change(rule, severity, text, [op_id], old_where, where, sunset=after.sunset, deprecation=not later)
+            if before.sunset is None:
+                # a date announced for what was deprecated without one: info, as in GraphQL (SUNSET_ADDED)
+                rule, severity, action = "operation-sunset-added", I, True
+            elif after.sunset is None or after.sunset > before.sunset:
+                rule, severity, action = "operation-sunset-moved-later", I, False  # good news: nothing to do
+            else:
+                # clients have less time to migrate than they were promised: breaking in every protocol
+                # (oasdiff's api-sunset-date-changed-too-small for OpenAPI, SUNSET_MOVED_EARLIER for GraphQL)
+                rule, severity, action = "operation-sunset-moved-earlier", B, True
+            self.change(rule, severity, text, [op_id], old_where, where, sunset=after.sunset, deprecation=action)
 
     def compare_parts(
         self, op_id: str, name: str, old: etree._Element | None, new: etree._Element | None, direction: str
