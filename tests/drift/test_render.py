@@ -69,8 +69,15 @@ CHANGE_KEYS = [
 
 def test_json_has_exactly_the_documented_shape() -> None:
     data = as_json(full_report())
-    assert list(data) == ["changes", "summary", "apis"]
+    assert list(data) == ["changes", "findings", "summary", "finding_summary", "errors", "skipped", "apis"]
     assert data["summary"] == {"breaking": 1, "dangerous": 0, "info": 2}  # the dangerous one is ignored
+    assert data["finding_summary"] == {"breaking": 1, "dangerous": 0, "info": 2}
+    where = "https://crm.example.com/soap/v1?wsdl"
+    assert data["errors"] == [{"api": "crm", "message": "answered HTTP 503", "where": where, "hint": "try later"}]
+    assert data["skipped"] == []
+    for finding in data["findings"]:
+        assert list(finding) == [*CHANGE_KEYS, "operation_count", "reached", "change_count", "changes"]
+        assert finding["change_count"] == len(finding["changes"])
     for change in data["changes"]:
         assert list(change) == CHANGE_KEYS
         assert list(change["location"]) == ["old", "new"]
@@ -201,7 +208,8 @@ def test_markdown_has_a_summary_table_and_a_section_per_api() -> None:
     sections = [line for line in lines if line.startswith("#### ")]
     assert sections == ["#### Breaking (2)", "#### Info (2)", "#### Ignored (1)"]
     assert any("ignored (until 2027-01-31: we map unknown statuses to pending)" in line for line in lines)
-    hostile = next(line for line in lines if "request-property-removed" in line)
+    section = lines.index("### payments")
+    hostile = next(line for line in lines[section:] if "request-property-removed" in line)
     assert hostile.count(" | ") == 4  # the pipe in the message is escaped: still five cells
     assert "<script>" not in text and "&lt;script&gt;" in text
 

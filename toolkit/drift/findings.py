@@ -107,11 +107,37 @@ def group(changes: Iterable[Change]) -> list[Finding]:
 def _finding(what: str, members: Sequence[tuple[str, Change]]) -> Finding:
     first = members[0][1]
     routes = tuple(dict.fromkeys(route for route, _ in members if route))
-    message = f"{routes[0]}: {what}" if len(routes) == 1 else what
+    message = f"{routes[0]}: {what}" if len(routes) == 1 else _shared(routes, what)
     operations = tuple(sorted({op for _, change in members for op in change.operations}))
     cause = replace(first, message=message, operations=operations)
     reached = routes if len(routes) > 1 else ()
     return Finding(change=cause, changes=tuple(change for _, change in members), reached=reached)
+
+
+def _shared(routes: Sequence[str], what: str) -> str:
+    """The cause said once for several routes: what they name alike, then what changed.
+
+    Routes that quote a path (``property `a/b/mandate` of the 200 response``) share its tail, the place
+    itself (``property `…/b/mandate```); with nothing in common, the message is what changed alone.
+    """
+    heads, paths = set(), []
+    for route in routes:
+        head, tick, rest = route.partition("`")
+        if not tick or "`" not in rest:
+            return what
+        heads.add(head)
+        paths.append(rest.split("`", 1)[0].split("/"))
+    common: list[str] = []
+    for segments in zip(*(reversed(path) for path in paths), strict=False):
+        if len(set(segments)) != 1:
+            break
+        common.insert(0, segments[0])
+    if len(heads) != 1 or not common:
+        return what
+    shown = "/".join(common)
+    if any(len(path) > len(common) for path in paths):
+        shown = f"…/{shown}"
+    return f"{heads.pop()}`{shown}`: {what}"
 
 
 def single(change: Change) -> Finding:

@@ -30,8 +30,11 @@ th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-alig
 th{background:#f6f8fa;white-space:nowrap}td.n{text-align:right}
 code{font-size:.85rem}
 td,li,p{overflow-wrap:anywhere}
+td.name{min-width:6rem}
+td.ops{width:16%;min-width:9rem}
+td.loc{width:28%;min-width:10rem}
+td.msg{width:35%;min-width:12rem}
 .rule,.rule code,.sev{white-space:nowrap;word-break:keep-all;overflow-wrap:normal}
-table.findings td.msg{width:45%}
 details summary{cursor:pointer}
 .breaking{color:#b42318;font-weight:600}.dangerous{color:#9a6700;font-weight:600}.info{color:#0969da}
 .error{color:#b42318}.ignored{color:#57606a}.summary{font-weight:600}.meta{color:#57606a}
@@ -77,7 +80,8 @@ def render(
         numbers = "".join(f'<td class="n">{counts[severity]}</td>' for severity in SEVERITIES)
         status = _STATUS[wording.status(report, drift, fail_on)]
         parts.append(
-            f'<tr><td><a href="#api-{_e(drift.name)}">{_e(drift.name)}</a></td><td>{_e(drift.protocol or "-")}</td>'
+            f'<tr><td class="name"><a href="#api-{_e(drift.name)}">{_e(drift.name)}</a></td>'
+            f"<td>{_e(drift.protocol or '-')}</td>"
             f'<td>{_e(wording.sources(drift))}</td>{numbers}<td class="n">{len(report.ignored(drift))}</td>'
             f"<td>{status}</td></tr>"
         )
@@ -103,9 +107,9 @@ def _top(report: DriftReport, explode: bool) -> list[str]:
         "<th>location</th><th>change</th></tr></thead><tbody>",
     ]
     parts += [
-        f'<tr><td>{_e(owner[id(f)])}</td><td class="sev {_e(f.severity)}">{_e(f.severity)}</td>'
-        f'<td class="rule"><code>{_e(f.id)}</code></td><td>{_e(wording.reach(f))}</td>'
-        f'<td><code>{_e(f.location or "-")}</code></td><td class="msg">{_e(f.message)}</td></tr>'
+        f'<tr><td class="name">{_e(owner[id(f)])}</td><td class="sev {_e(f.severity)}">{_e(f.severity)}</td>'
+        f'<td class="rule"><code>{_e(f.id)}</code></td><td class="ops">{_e(wording.reach(f))}</td>'
+        f'<td class="loc"><code>{_e(f.location or "-")}</code></td><td class="msg">{_e(f.message)}</td></tr>'
         for f in causes
     ]
     parts.append("</tbody></table>")
@@ -169,6 +173,6 @@ def _row(finding: Finding) -> str:
     sunset = change.sunset.isoformat() if change.sunset else ""
     return (
         f'<tr><td class="rule {_e(change.severity)}"><code>{_e(change.id)}</code></td>'
-        f"<td>{_operations(finding)}</td><td><code>{_e(change.location or '-')}</code></td>"
+        f'<td class="ops">{_operations(finding)}</td><td class="loc"><code>{_e(change.location or "-")}</code></td>'
         f'<td class="msg">{_e(change.message)}{notes}</td><td class="sev">{sunset}</td></tr>'
     )
