@@ -139,7 +139,7 @@ def _file_with_neighbours(here: Path, spec: str, ref: str, path: str, oid: str, 
 
 def _tree(here: Path, spec: str, oid: str) -> dict[PurePosixPath, tuple[str, int]]:
     """The regular files under tree ``oid``: relative path → (blob id, size)."""
-    listing = _git(["ls-tree", "-r", "-z", "--long", oid], here, spec) or ""
+    listing = _git(["ls-tree", "-r", "-z", "--long", "--full-tree", oid], here, spec) or ""
     files: dict[PurePosixPath, tuple[str, int]] = {}
     for entry in filter(None, listing.split("\0")):
         info, _, name = entry.partition("\t")
