@@ -163,3 +163,20 @@ def test_a_violation_about_a_secret_keeps_its_place_not_its_message() -> None:
     assert all("sk_live_x" not in violation.message and "abc" not in violation.message for violation in kept)
     assert kept[3] is given[3]
     assert safe_violations(given[3:]) == given[3:]
+
+
+def test_a_body_violation_under_a_secret_name_or_quoting_a_secret_shape_is_not_shown() -> None:
+    from toolkit.sandbox.admin.journal import safe_violations
+
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
+    given = (
+        Violation("body", "'hunter2hunter2' is too long", pointer="/credentials/password"),
+        Violation("body", f"'{jwt}' is not a 'email'", pointer="/contact"),
+        Violation("body", "'AKIAABCDEFGHIJKLMNOP' does not match '^x'", pointer="/note"),
+        Violation("body", "'Ada' is too short", pointer="/name"),
+    )
+    kept = safe_violations(given)
+    assert [violation.location for violation in kept] == [violation.location for violation in given]
+    shown = " ".join(violation.message for violation in kept)
+    assert "hunter2hunter2" not in shown and jwt not in shown and "AKIAABCDEFGHIJKLMNOP" not in shown
+    assert kept[3] is given[3]

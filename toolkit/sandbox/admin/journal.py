@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from toolkit.exchange import Violation
+from toolkit.sandbox.recording.shapes import SHAPES
 from toolkit.workspace import MAX_JOURNAL
 
 __all__ = ["DEFAULT_SIZE", "MAX_SIZE", "Entry", "Filter", "FilterError", "Journal", "NearMiss", "redact_query",
@@ -73,18 +74,27 @@ def safe_violations(violations: tuple[Violation, ...], extra: frozenset[str] = f
     if not any(_secret_violation(violation, extra) for violation in kept):
         return kept
     return tuple(
-        Violation(v.part, f"the value of {v.name} is not valid here ({REDACTED}: not shown)", v.name, v.pointer)
+        Violation(v.part, _HIDDEN.format(place=v.name or v.pointer), v.name, v.pointer)
         if _secret_violation(v, extra)
         else v
         for v in kept
     )
 
 
+_HIDDEN = "the value of {place} is not valid here (" + REDACTED + ": not shown)"
+
+
 def _secret_violation(violation: Violation, extra: frozenset[str]) -> bool:
+    """A violation whose message may quote a secret: about a credential header or a secret-like parameter, about a
+    body field with a secret-like name anywhere on its pointer (``/credentials/password``), or whose message holds
+    a secret's shape (a JWT, a cloud key: ``recording.shapes``, the same shapes recordings are scrubbed of)."""
     name = violation.name
-    if not name:
-        return False
-    return name.lower() in _CREDENTIAL_HEADERS or is_secret_name(name, extra)
+    if name and (name.lower() in _CREDENTIAL_HEADERS or is_secret_name(name, extra)):
+        return True
+    pointer = violation.pointer
+    if pointer and any(is_secret_name(segment, extra) for segment in pointer.split("/") if segment):
+        return True
+    return any(pattern.search(violation.message) for _, pattern in SHAPES)
 
 
 @dataclass(frozen=True, slots=True)
