@@ -137,7 +137,9 @@ ANSWER_KEY: dict[str, list[Row]] = {
         row("FIELD_CHANGED_KIND", "breaking", "ProductFilter.minPrice", "Query.products"),
         row("VALUE_REMOVED_FROM_ENUM", "breaking", "StockStatus.DISCONTINUED", PRODUCT_OPS),
         row("FIELD_ADDED", "info", "Product.barcode", PRODUCT_OPS),
-        row("FIELD_DEPRECATED", "info", "Query.productBySku", "Query.productBySku", sunset="2027-01-31"),
+        row("FIELD_DEPRECATION_ADDED", "info", "Query.productBySku", "Query.productBySku", sunset="2027-01-31"),
+        row("DIRECTIVE_USAGE_FIELD_DEFINITION_ADDED", "info", "Query.productBySku.@deprecated", "Query.productBySku"),
+        row("DIRECTIVE_USAGE_ARGUMENT_ADDED", "info", "Query.productBySku.@deprecated.reason", "Query.productBySku"),
         row("VALUE_ADDED_TO_ENUM", "dangerous", "ProductStatus.ARCHIVED", PRODUCT_OPS),
     ],
 }
