@@ -117,10 +117,13 @@ def test_inventory_v1_to_v2_is_exactly_the_answer_key() -> None:
         ("FIELD_CHANGED_KIND", BREAKING, "ProductFilter.minPrice"),
         ("VALUE_REMOVED_FROM_ENUM", BREAKING, "StockStatus.DISCONTINUED"),
         ("FIELD_ADDED", INFO, "Product.barcode"),
-        ("FIELD_DEPRECATED", INFO, "Query.productBySku"),
+        ("FIELD_DEPRECATION_ADDED", INFO, "Query.productBySku"),
+        # GraphQL Inspector lists the use of @deprecated, and the reason it passes, besides the deprecation
+        ("DIRECTIVE_USAGE_FIELD_DEFINITION_ADDED", INFO, "Query.productBySku.@deprecated"),
+        ("DIRECTIVE_USAGE_ARGUMENT_ADDED", INFO, "Query.productBySku.@deprecated.reason"),
         ("VALUE_ADDED_TO_ENUM", DANGEROUS, "ProductStatus.ARCHIVED"),
     }
-    assert len(changes) == 7
+    assert len(changes) == 9
 
     def operations(rule: str, location: str) -> set[str]:
         return set(next(c for c in changes if (c.id, c.location) == (rule, location)).operations)
@@ -130,10 +133,13 @@ def test_inventory_v1_to_v2_is_exactly_the_answer_key() -> None:
     assert operations("FIELD_CHANGED_KIND", "ProductFilter.minPrice") == {"Query.products"}
     assert operations("VALUE_REMOVED_FROM_ENUM", "StockStatus.DISCONTINUED") == set(EVERY_PRODUCT_READER)
     assert operations("FIELD_ADDED", "Product.barcode") == set(EVERY_PRODUCT_READER)
-    assert operations("FIELD_DEPRECATED", "Query.productBySku") == {"Query.productBySku"}
+    assert operations("FIELD_DEPRECATION_ADDED", "Query.productBySku") == {"Query.productBySku"}
+    assert operations("DIRECTIVE_USAGE_FIELD_DEFINITION_ADDED", "Query.productBySku.@deprecated") == {
+        "Query.productBySku"
+    }
     assert operations("VALUE_ADDED_TO_ENUM", "ProductStatus.ARCHIVED") == set(EVERY_PRODUCT_READER)
 
-    deprecated = rows[("FIELD_DEPRECATED", INFO, "Query.productBySku")]
+    deprecated = rows[("FIELD_DEPRECATION_ADDED", INFO, "Query.productBySku")]
     assert deprecated.sunset == dt.date(2027, 1, 31) and deprecated.deprecation
     assert [c for c in changes if c.deprecation] == [deprecated]
     removed = rows[("FIELD_REMOVED", BREAKING, "Product.legacyCode")]
@@ -203,15 +209,16 @@ def test_input_nullability_is_the_reverse(tmp_path: Path) -> None:
     }
 
 
-def test_removed_deprecated_field_is_dangerous_and_says_when_past_sunset(tmp_path: Path) -> None:
+def test_removed_deprecated_field_is_breaking_and_says_when_past_sunset(tmp_path: Path) -> None:
+    """graphql-core and GraphQL Inspector both grade it breaking: a client still selecting it fails."""
     old = (
         'type Query {\n  a: Int\n  b: Int @deprecated(reason: "Use a. Sunset: 2026-01-31.")\n  c: Int @deprecated\n}\n'
     )
     new = "type Query {\n  a: Int\n}\n"
     changes = changes_between(tmp_path, old, new, today=dt.date(2026, 3, 1))
     assert [(c.id, c.severity, c.old, c.new) for c in changes] == [
-        ("FIELD_REMOVED", DANGEROUS, "Query.b", None),
-        ("FIELD_REMOVED", DANGEROUS, "Query.c", None),
+        ("FIELD_REMOVED", BREAKING, "Query.b", None),
+        ("FIELD_REMOVED", BREAKING, "Query.c", None),
     ]
     assert "after its sunset date 2026-01-31" in changes[0].message and changes[0].sunset == dt.date(2026, 1, 31)
     assert "after it was deprecated" in changes[1].message
@@ -219,11 +226,11 @@ def test_removed_deprecated_field_is_dangerous_and_says_when_past_sunset(tmp_pat
     assert "before its announced sunset date 2026-01-31" in early[0].message
 
 
-def test_removed_deprecated_enum_value_and_argument_are_dangerous(tmp_path: Path) -> None:
+def test_removed_deprecated_enum_value_and_argument_are_breaking(tmp_path: Path) -> None:
     old = "enum E {\n  A\n  B @deprecated\n}\ntype Query {\n  f(x: Int @deprecated, y: Int): E\n}\n"
     new = "enum E {\n  A\n}\ntype Query {\n  f(y: Int): E\n}\n"
     found = {(c.id, c.severity) for c in changes_between(tmp_path, old, new)}
-    assert found == {("VALUE_REMOVED_FROM_ENUM", DANGEROUS), ("ARG_REMOVED", DANGEROUS)}
+    assert found == {("VALUE_REMOVED_FROM_ENUM", BREAKING), ("ARG_REMOVED", BREAKING)}
 
 
 def test_deprecations_added_and_withdrawn(tmp_path: Path) -> None:
@@ -236,27 +243,28 @@ def test_deprecations_added_and_withdrawn(tmp_path: Path) -> None:
         'input I {\n  a: Int @deprecated(reason: "gone")\n}\n'
         'type Query {\n  f(x: Int @deprecated(reason: "unused"), i: I): E\n  g: Int\n}\n'
     )
-    found = {(c.id, c.location): c for c in changes_between(tmp_path, old, new)}
+    changes = changes_between(tmp_path, old, new)
+    found = {(c.id, c.location): c for c in changes if not c.id.startswith("DIRECTIVE_USAGE_")}
     assert set(found) == {
-        ("ENUM_VALUE_DEPRECATED", "E.A"),
-        ("ENUM_VALUE_DEPRECATION_REMOVED", "E.B"),
-        ("INPUT_FIELD_DEPRECATED", "I.a"),
-        ("ARG_DEPRECATED", "Query.f.x"),
+        ("ENUM_VALUE_DEPRECATION_REASON_ADDED", "E.A"),  # Inspector's names: an enum value has no other
+        ("ENUM_VALUE_DEPRECATION_REASON_REMOVED", "E.B"),
+        ("INPUT_FIELD_DEPRECATION_ADDED", "I.a"),
+        ("ARG_DEPRECATION_ADDED", "Query.f.x"),
         ("FIELD_DEPRECATION_REMOVED", "Query.g"),
     }
-    assert all(change.severity is INFO for change in found.values())
-    assert found[("ENUM_VALUE_DEPRECATED", "E.A")].sunset == dt.date(2027, 5, 1)
+    assert all(change.severity is INFO for change in changes)  # @deprecated's usage too
+    assert found[("ENUM_VALUE_DEPRECATION_REASON_ADDED", "E.A")].sunset == dt.date(2027, 5, 1)
     assert {key for key, change in found.items() if change.deprecation} == {
-        ("ENUM_VALUE_DEPRECATED", "E.A"),
-        ("INPUT_FIELD_DEPRECATED", "I.a"),
-        ("ARG_DEPRECATED", "Query.f.x"),
+        ("ENUM_VALUE_DEPRECATION_REASON_ADDED", "E.A"),
+        ("INPUT_FIELD_DEPRECATION_ADDED", "I.a"),
+        ("ARG_DEPRECATION_ADDED", "Query.f.x"),
     }
 
 
 @pytest.mark.parametrize(
     ("old_date", "new_date", "rule", "severity", "deprecation"),
     [
-        ("2027-06-30", "2027-01-31", "SUNSET_MOVED_EARLIER", DANGEROUS, True),
+        ("2027-06-30", "2027-01-31", "SUNSET_MOVED_EARLIER", BREAKING, True),  # as OpenAPI and SOAP grade it
         ("2027-01-31", "2027-06-30", "SUNSET_MOVED_LATER", INFO, False),
         (None, "2027-01-31", "SUNSET_ADDED", INFO, True),
         ("2027-01-31", None, "SUNSET_REMOVED", INFO, False),
@@ -269,15 +277,28 @@ def test_sunset_moves(
         reason = f"Use b. Sunset: {date}." if date else "Use b."
         return f'type Query {{\n  a: Int @deprecated(reason: "{reason}")\n  b: Int\n}}\n'
 
-    [change] = changes_between(tmp_path, schema(old_date), schema(new_date))
+    changes = changes_between(tmp_path, schema(old_date), schema(new_date))
+    [change] = [c for c in changes if c.id.startswith("SUNSET_")]
     assert (change.id, change.severity, change.location, change.deprecation) == (rule, severity, "Query.a", deprecation)
     assert change.operations == ("Query.a",)
+    # besides the sunset, the reason changed (Inspector's rule) and the value @deprecated is given, all info
+    assert {c.id for c in changes} - {rule} == {
+        "FIELD_DEPRECATION_REASON_CHANGED",
+        "DIRECTIVE_USAGE_ARGUMENT_ADDED",
+        "DIRECTIVE_USAGE_ARGUMENT_REMOVED",
+    }
+    assert all(c.severity is INFO for c in changes if c is not change)
 
 
-def test_reworded_deprecation_reason_with_the_same_sunset_is_no_change(tmp_path: Path) -> None:
+def test_reworded_deprecation_reason_with_the_same_sunset_is_info_only(tmp_path: Path) -> None:
     old = 'type Query {\n  a: Int @deprecated(reason: "Sunset: 2027-01-31")\n}\n'
     new = 'type Query {\n  a: Int @deprecated(reason: "Use nothing. Sunset: 2027-01-31.")\n}\n'
-    assert changes_between(tmp_path, old, new) == []
+    changes = changes_between(tmp_path, old, new)
+    assert {(c.id, c.severity) for c in changes} == {
+        ("FIELD_DEPRECATION_REASON_CHANGED", INFO),
+        ("DIRECTIVE_USAGE_ARGUMENT_REMOVED", INFO),  # Inspector says dangerous; a reworded reason changes nothing
+        ("DIRECTIVE_USAGE_ARGUMENT_ADDED", INFO),
+    }
 
 
 def test_default_values(tmp_path: Path) -> None:
@@ -304,6 +325,7 @@ def test_directive_coordinates(tmp_path: Path) -> None:
         ("DIRECTIVE_LOCATION_REMOVED", "@a", "@a", ()),
         ("DIRECTIVE_REMOVED", "@b", None, ()),
         ("DIRECTIVE_ADDED", None, "@c", ()),
+        ("DIRECTIVE_LOCATION_ADDED", None, "@c", ()),  # a new directive's members, as Inspector lists them
     }
 
 

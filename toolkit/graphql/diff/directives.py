@@ -1,7 +1,9 @@
 """Directives compared: removed or added, arguments, repeatable, locations.
 
 Directive changes are schema-wide (no operation is listed for them). Their arguments follow the
-field-argument rules of ``fields`` under graphql-core's directive rule ids.
+field-argument rules of ``fields`` under graphql-core's directive rule ids. A new directive is listed
+with what it brings, as GraphQL Inspector lists it: repeatable, each location, each argument
+(``DIRECTIVE_ARGUMENT_ADDED``, info: nobody uses the directive yet).
 """
 
 from __future__ import annotations
@@ -26,7 +28,20 @@ class DirectiveRules(FieldRules):
                 self.directive(old_directive, new_directive)
         for name in new_directives:
             if name not in old_directives:
-                self.add("DIRECTIVE_ADDED", INFO, f"Directive @{name} was added.", None, f"@{name}")
+                self.directive_added(new_directives[name])
+
+    def directive_added(self, directive: GraphQLDirective) -> None:
+        coordinate = f"@{directive.name}"
+        self.add("DIRECTIVE_ADDED", INFO, f"Directive {coordinate} was added.", None, coordinate)
+        if directive.is_repeatable:
+            text = f"The new directive {coordinate} is repeatable."
+            self.add("DIRECTIVE_REPEATABLE_ADDED", INFO, text, None, coordinate)
+        for location in directive.locations:
+            text = f"{location.name} is a location of the new directive {coordinate}."
+            self.add("DIRECTIVE_LOCATION_ADDED", INFO, text, None, coordinate)
+        for name, arg in directive.args.items():
+            text = f"Argument {name}: {arg.type} came with the new directive {coordinate}."
+            self.add("DIRECTIVE_ARGUMENT_ADDED", INFO, text, None, f"{coordinate}({name}:)")
 
     def directive(self, old: GraphQLDirective, new: GraphQLDirective) -> None:
         coordinate = f"@{old.name}"

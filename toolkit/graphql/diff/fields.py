@@ -1,8 +1,12 @@
-"""Fields, arguments and input fields compared: removed, added, retyped, defaults, deprecations.
+"""Fields, arguments and input fields compared: removed, added, retyped, defaults, deprecations, directive usages.
 
 Output fields may only narrow and inputs (arguments, input fields) may only widen; the type tests
 are in ``type_changes``. Arguments are compared the same way for a field (``Type.field.arg``) and a
 directive (``@name(arg:)``), only the rule ids and one verdict differ, as in graphql-core.
+
+A new field is listed with what it brings, as GraphQL Inspector lists it: its arguments
+(``FIELD_ARGUMENT_ADDED``, info: no client passes them yet), its deprecation and its directive usages.
+``new_members`` does the same for every field of a type that is new.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from collections.abc import Mapping
 
 from graphql import (
     GraphQLArgument,
+    GraphQLField,
     GraphQLInputField,
     GraphQLInputObjectType,
     GraphQLInterfaceType,
@@ -70,10 +75,27 @@ class FieldRules(DeprecationRules):
                     coordinate,
                 )
             self.deprecation("FIELD", f"Field {coordinate}", coordinate, old_field, new_field)
-        for name in new_fields:
+            self.usages("FIELD_DEFINITION", coordinate, old_field, new_field)
+        for name, new_field in new_fields.items():
             if name not in old_fields:
-                coordinate = f"{new.name}.{name}"
-                self.add("FIELD_ADDED", INFO, f"Field {coordinate} was added.", None, coordinate)
+                self.field_added(new.name, name, new_field)
+
+    def field_added(self, owner: str, name: str, field: GraphQLField) -> None:
+        """A field that is new, with its arguments, deprecation and directive usages."""
+        coordinate = f"{owner}.{name}"
+        self.add("FIELD_ADDED", INFO, f"Field {coordinate} was added.", None, coordinate)
+        for arg_name, arg in field.args.items():
+            text = f"Argument {coordinate}.{arg_name}: {arg.type} came with the new field {coordinate}."
+            self.add("FIELD_ARGUMENT_ADDED", INFO, text, None, f"{coordinate}.{arg_name}")
+        self.deprecation("FIELD", f"Field {coordinate}", coordinate, None, field)
+        self.usages("FIELD_DEFINITION", coordinate, None, field, new_element=True)
+
+    def input_field_added(self, owner: str, name: str, field: GraphQLInputField) -> None:
+        """An input field of an input type that is new (its usages are info: nobody sends it yet)."""
+        coordinate = f"{owner}.{name}"
+        self.add("INPUT_FIELD_ADDED", INFO, f"Input field {coordinate}: {field.type} was added.", None, coordinate)
+        self.deprecation("INPUT_FIELD", f"Input field {coordinate}", coordinate, None, field)
+        self.usages("INPUT_FIELD_DEFINITION", coordinate, None, field, new_element=True)
 
     def arguments(
         self, owner: str, old_args: Mapping[str, GraphQLArgument], new_args: Mapping[str, GraphQLArgument]
@@ -90,6 +112,8 @@ class FieldRules(DeprecationRules):
             what = f"Argument {coordinate}"
             consequence = "clients that omit it or send null now fail"
             self.input_value("ARG_CHANGED_KIND", "ARG", what, consequence, coordinate, old_arg, new_arg)
+            if not directive:  # Inspector compares the usages on a field's arguments only
+                self.usages("ARGUMENT_DEFINITION", coordinate, old_arg, new_arg)
         for name, new_arg in new_args.items():
             if name in old_args:
                 continue
@@ -132,6 +156,8 @@ class FieldRules(DeprecationRules):
                     None,
                     coordinate,
                 )
+            self.deprecation("INPUT_FIELD", f"Input field {coordinate}", coordinate, None, new_field)
+            self.usages("INPUT_FIELD_DEFINITION", coordinate, None, new_field, new_element=True)
         for name, old_field in old_fields.items():
             coordinate = f"{old.name}.{name}"
             new_field = new_fields.get(name)
@@ -147,6 +173,7 @@ class FieldRules(DeprecationRules):
             what = f"Input field {coordinate}"
             consequence = "inputs that leave it out or send null now fail"
             self.input_value("FIELD_CHANGED_KIND", "INPUT_FIELD", what, consequence, coordinate, old_field, new_field)
+            self.usages("INPUT_FIELD_DEFINITION", coordinate, old_field, new_field)
 
     def input_value(
         self,

@@ -1,8 +1,8 @@
 """What a GraphQL rule records (``Found``), and the plumbing the rule modules share.
 
-The rules are split by construct: deprecations and removals (``deprecation``), fields,
-arguments and input fields (``fields``), directives (``directives``), and types and
-enums (``rules``, which also runs them all). Each module adds one layer on top of the ones
+The rules are split by construct: directive usages (``usage``), deprecations and removals
+(``deprecation``), fields, arguments and input fields (``fields``), directives (``directives``),
+and types and enums (``rules``, which also runs them all). Each module adds one layer on top of the ones
 it uses, all on the state kept here.
 """
 
@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from graphql import GraphQLSchema
 
-from toolkit.model import ChangeSeverity
+from toolkit.model import ChangeSeverity, DriftPolicies
 
 BREAKING = ChangeSeverity.BREAKING
 DANGEROUS = ChangeSeverity.DANGEROUS
@@ -38,12 +38,13 @@ class Found:
 
 
 class Recorder:
-    """The two schemas, today's date (for sunsets) and the changes found so far."""
+    """The two schemas, today's date (for sunsets), the team's drift policies and the changes found so far."""
 
-    def __init__(self, old: GraphQLSchema, new: GraphQLSchema, today: dt.date) -> None:
+    def __init__(self, old: GraphQLSchema, new: GraphQLSchema, today: dt.date, policies: DriftPolicies) -> None:
         self.old = old
         self.new = new
         self.today = today
+        self.policies = policies
         self.found: list[Found] = []
 
     def add(self, *args: Any, **kwargs: Any) -> None:

@@ -68,6 +68,14 @@ class Reach:
             targets.extend(index[named(field.type)] for field in type_.fields.values())
         return targets
 
+    def reachable(self, type_name: str) -> bool:
+        """Whether a root type is ``type_name`` or leads to it (GraphQL Inspector's reachable types)."""
+        position = self._index.get(type_name)
+        if position is None:
+            return False
+        mask = 1 << position
+        return type_name in self.roots or any(bits & mask for _, bits in self._operations)
+
     def operations_reaching(self, type_name: str) -> tuple[str, ...]:
         """Every operation whose arguments or result can lead to ``type_name``, in schema order."""
         cached = self._cache.get(type_name)

@@ -5,11 +5,15 @@ dangerous, and ctk keeps their verdicts and enum names as rule ids. They return 
 though; the drift report needs the schema coordinate of each change, both sides, the deprecation
 state and the sunset date, so the same comparisons are written here and record all of that.
 Changes graphql-core calls safe are kept as ``info`` under graphql-core's ``SafeChangeType`` names
-(``FIELD_ADDED``, ``TYPE_ADDED``, ...), deprecations under ctk names in the same style
-(``FIELD_DEPRECATED``). Descriptions are ignored: they never change what a client can send or get.
+(``FIELD_ADDED``, ``TYPE_ADDED``, ...). What graphql-core does not compare has GraphQL Inspector's
+change names and default criticality: deprecations (``FIELD_DEPRECATION_ADDED``,
+``ENUM_VALUE_DEPRECATION_REASON_CHANGED``, ...), directive usages (``DIRECTIVE_USAGE_*``), and the
+members of a new type, each listed as Inspector lists them (``FIELD_ADDED``, ``ENUM_VALUE_ADDED``,
+``UNION_MEMBER_ADDED``, ``INPUT_FIELD_ADDED``, ``OBJECT_TYPE_INTERFACE_ADDED``, all info).
+Descriptions are ignored: they never change what a client can send or get.
 
 This module compares types and enum values and runs every rule; the other constructs are in
-``fields``, ``directives`` and ``deprecation``, on the plumbing of ``found``.
+``fields``, ``directives``, ``deprecation`` and ``usage``, on the plumbing of ``found``.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
     GraphQLInterfaceType,
+    GraphQLNamedType,
     GraphQLObjectType,
+    GraphQLScalarType,
     GraphQLUnionType,
     is_specified_scalar_type,
 )
@@ -34,7 +40,19 @@ class Rules(DirectiveRules):
     def run(self) -> list[Found]:
         self.types()
         self.directives()
+        self.schema_usages()
         return self.found
+
+    def schema_usages(self) -> None:
+        """Directives on ``schema { ... }`` and each ``extend schema``, paired by position as Inspector does."""
+        self.usages("SCHEMA", "", self.old, self.new)
+        old_extensions, new_extensions = self.old.extension_ast_nodes or (), self.new.extension_ast_nodes or ()
+        for position in range(max(len(old_extensions), len(new_extensions))):
+            old_node = old_extensions[position] if position < len(old_extensions) else None
+            new_node = new_extensions[position] if position < len(new_extensions) else None
+            old_list = tuple(old_node.directives or ()) if old_node is not None else ()
+            new_list = tuple(new_node.directives or ()) if new_node is not None else ()
+            self.usage_lists("SCHEMA", "", old_list, new_list)
 
     # -- types ---------------------------------------------------------------------------------
 
@@ -71,9 +89,36 @@ class Rules(DirectiveRules):
                 assert isinstance(new_type, (GraphQLObjectType, GraphQLInterfaceType))
                 self.fields(old_type, new_type)
                 self.interfaces(old_type, new_type)
+            if new_type is not None and type(old_type) is type(new_type):
+                self.usages(_usage_kind(new_type), name, old_type, new_type)
         for name, new_type in new_map.items():
             if name not in old_map and not name.startswith("__"):
                 self.add("TYPE_ADDED", INFO, f"{kind_name(new_type).capitalize()} {name} was added.", None, name)
+                self.new_members(new_type)
+
+    def new_members(self, new: GraphQLNamedType) -> None:
+        """What a new type brings, each member its own (info) change, as Inspector lists them."""
+        name = new.name
+        if isinstance(new, GraphQLEnumType):
+            for value_name, value in new.values.items():
+                coordinate = f"{name}.{value_name}"
+                self.add("ENUM_VALUE_ADDED", INFO, f"Enum value {coordinate} came with the new enum.", None, coordinate)
+                self.deprecation("ENUM_VALUE", f"Enum value {coordinate}", coordinate, None, value)
+                self.usages("ENUM_VALUE", coordinate, None, value, new_element=True)
+        elif isinstance(new, GraphQLUnionType):
+            for member in new.types:
+                text = f"{member.name} is a member of the new union {name}."
+                self.add("UNION_MEMBER_ADDED", INFO, text, None, name)
+        elif isinstance(new, GraphQLInputObjectType):
+            for field_name, input_field in new.fields.items():
+                self.input_field_added(name, field_name, input_field)
+        elif isinstance(new, (GraphQLObjectType, GraphQLInterfaceType)):
+            for interface in new.interfaces:
+                text = f"The new type {name} implements {interface.name}."
+                self.add("OBJECT_TYPE_INTERFACE_ADDED", INFO, text, None, name)
+            for field_name, field in new.fields.items():
+                self.field_added(name, field_name, field)
+        self.usages(_usage_kind(new), name, None, new, new_element=True)
 
     def enum(self, old: GraphQLEnumType, new: GraphQLEnumType) -> None:
         for name in new.values:
@@ -85,6 +130,9 @@ class Rules(DirectiveRules):
                     None,
                     f"{new.name}.{name}",
                 )
+                coordinate = f"{new.name}.{name}"
+                self.deprecation("ENUM_VALUE", f"Enum value {coordinate}", coordinate, None, new.values[name])
+                self.usages("ENUM_VALUE", coordinate, None, new.values[name], new_element=True)
         for name, old_value in old.values.items():
             coordinate = f"{old.name}.{name}"
             new_value = new.values.get(name)
@@ -98,6 +146,7 @@ class Rules(DirectiveRules):
                 )
             else:
                 self.deprecation("ENUM_VALUE", f"Enum value {coordinate}", coordinate, old_value, new_value)
+                self.usages("ENUM_VALUE", coordinate, old_value, new_value)
 
     def union(self, old: GraphQLUnionType, new: GraphQLUnionType) -> None:
         added, removed = added_and_removed([member.name for member in old.types], [member.name for member in new.types])
@@ -121,3 +170,16 @@ class Rules(DirectiveRules):
         for interface in removed:
             text = f"{old.name} no longer implements interface {interface}."
             self.add("IMPLEMENTED_INTERFACE_REMOVED", BREAKING, text, old.name, new.name)
+
+
+def _usage_kind(type_: GraphQLNamedType) -> str:
+    """Inspector's element kind, in its change names, for the directives used on a type."""
+    kinds: list[tuple[type, str]] = [
+        (GraphQLObjectType, "OBJECT"),
+        (GraphQLInterfaceType, "INTERFACE"),
+        (GraphQLUnionType, "UNION_MEMBER"),
+        (GraphQLEnumType, "ENUM"),
+        (GraphQLInputObjectType, "INPUT_OBJECT"),
+        (GraphQLScalarType, "SCALAR"),
+    ]
+    return next(kind for cls, kind in kinds if isinstance(type_, cls))
