@@ -24,11 +24,12 @@ from toolkit.drift.report import SEVERITIES, ApiDrift, DriftReport, FailOn
 
 BUDGET = 60_000
 _NOTE_ROOM = 1_000  # kept free for the closing note and the <details> wrapper
+_FULL_SHARE = 0.65  # when rows must be cut, full rows stop here and short lines get the rest
 _STATUS = {"error": "⚠️ error", "skipped": "⏭️ skipped", "fails": "❌ fails", "passes": "✅ passes"}
 _OPERATIONS_SHOWN = 3
 _API_ROWS = 100
 TOP_CAUSES = 10
-_CLIP = {"message": 600, "location": 240, "operation": 160, "line": 400}
+_CLIP = {"message": 600, "location": 240, "operation": 160, "line": 240}
 
 
 def clip(value: str, limit: int) -> str:
@@ -52,6 +53,7 @@ class _Page:
     """Lines under a character budget: full rows while they fit, then short lines in the overflow."""
 
     budget: int
+    full_until: int  # full rows stop at this many characters
     lines: list[str] = field(default_factory=list)
     used: int = 0
     overflowing: bool = False
@@ -64,7 +66,7 @@ class _Page:
 
     def add(self, line: str, short: str | None = None) -> None:
         """``line`` if it fits before the room kept for the note, else (rows only) its short form later."""
-        if not self.overflowing and self.used + len(line) + 1 <= self.budget - _NOTE_ROOM:
+        if not self.overflowing and self.used + len(line) + 1 <= self.full_until:
             self.force(line)
             return
         self.overflowing = True
@@ -76,16 +78,23 @@ class _Page:
 def render(
     report: DriftReport, fail_on: FailOn = FailOn.BREAKING, *, summary: bool = False, explode: bool = False
 ) -> str:
-    page = _Page(BUDGET)
+    page = _page(report, fail_on, summary, explode, BUDGET - _NOTE_ROOM)
+    if page.short:  # some rows must go: leave room to list them one line each
+        page = _page(report, fail_on, summary, explode, int(BUDGET * _FULL_SHARE))
+    _overflow(page)
+    return "\n".join(page.lines) + "\n"
+
+
+def _page(report: DriftReport, fail_on: FailOn, summary: bool, explode: bool, full_until: int) -> _Page:
+    page = _Page(BUDGET, full_until)
     _head(page, report, fail_on, explode)
     if summary:
         page.force("")
         page.force(f"_Summary only: {wording.GET_ALL}._")
-        return "\n".join(page.lines) + "\n"
+        return page
     for drift in report.apis:
         _section(page, report, drift, explode)
-    _overflow(page)
-    return "\n".join(page.lines) + "\n"
+    return page
 
 
 def _head(page: _Page, report: DriftReport, fail_on: FailOn, explode: bool) -> None:
@@ -218,5 +227,5 @@ def _overflow(page: _Page) -> None:
     page.force("")
     left_out = len(page.short) - listed
     cut = f"{wording.plural(page.cut_findings, 'finding')} did not fit this page ({BUDGET:,} characters)"
-    rest = f"; {left_out} of them are not listed at all" if left_out else ""
-    page.force(f"> **Cut to fit:** {cut}: listed one line each above{rest}. To get all of them, {wording.GET_ALL}.")
+    where = f"{listed} listed one line each above, {left_out} not listed" if left_out else "listed one line each above"
+    page.force(f"> **Cut to fit:** {cut}: {where}. To get all of them, {wording.GET_ALL}.")
