@@ -146,28 +146,32 @@ class SchemaDiff:
         """Changes inside the subschemas both sides have, reported as properties below the keyword (as oasdiff
         walks them: a change inside ``then`` or ``not`` is graded as the same change in a property)."""
         out: list[Fact] = []
+        ov, nv = o.value, n.value
+        # looked up in the dicts first: most schemas have none of these, and this runs for every schema compared
         for keyword in SUBSCHEMAS:
-            oc, nc = o.child(keyword), n.child(keyword)
-            if oc is not None and nc is not None and isinstance(oc.value, dict) and isinstance(nc.value, dict):
-                out.extend(f.under(keyword) for f in self.compare(oc, nc, direction))
-        ol, nl = o.value.get("prefixItems"), n.value.get("prefixItems")
+            oc, nc = ov.get(keyword), nv.get(keyword)
+            if isinstance(oc, dict) and isinstance(nc, dict):
+                pair = Node(oc, o.uri, o.at(keyword)), Node(nc, n.uri, n.at(keyword))
+                out.extend(f.under(keyword) for f in self.compare(*pair, direction))
+        ol, nl = ov.get("prefixItems"), nv.get("prefixItems")
         if isinstance(ol, list) and isinstance(nl, list):
-            for index in range(min(len(ol), len(nl))):
-                oc, nc = o.child("prefixItems", index), n.child("prefixItems", index)
-                if oc is not None and nc is not None:
-                    out.extend(f.under(f"prefixItems[{index}]") for f in self.compare(oc, nc, direction))
+            for index, (oc, nc) in enumerate(zip(ol, nl, strict=False)):
+                pair = Node(oc, o.uri, o.at("prefixItems", index)), Node(nc, n.uri, n.at("prefixItems", index))
+                out.extend(f.under(f"prefixItems[{index}]") for f in self.compare(*pair, direction))
         for keyword in ("patternProperties", "dependentSchemas"):
-            om, nm = as_dict(o.value.get(keyword)), as_dict(n.value.get(keyword))
-            for name in om:
-                oc, nc = o.child(keyword, name), n.child(keyword, name)
-                if name in nm and oc is not None and nc is not None:
-                    out.extend(f.under(f"{keyword}[{name}]") for f in self.compare(oc, nc, direction))
+            om, nm = as_dict(ov.get(keyword)), as_dict(nv.get(keyword))
+            for name in om.keys() & nm.keys():
+                pair = Node(om[name], o.uri, o.at(keyword, name)), Node(nm[name], n.uri, n.at(keyword, name))
+                out.extend(f.under(f"{keyword}[{name}]") for f in self.compare(*pair, direction))
         return out
 
     def _scalar_fits_items(self, o: Node, n: Node) -> bool:
         """NEW is an array and OLD a scalar (or a union of scalars) whose every value NEW's items accept:
         the same constraints but for the type, which must take OLD's values as text (oasdiff's
         itemAcceptsBaseScalarValues)."""
+        raw = n.value.get("type")
+        if raw != "array" and not (isinstance(raw, list) and "array" in raw):
+            return False
         old_types, _ = types_of(o.value)
         new_types, _ = types_of(n.value)
         items = n.child("items")
@@ -198,6 +202,8 @@ class SchemaDiff:
     def _composition(self, o: Node, n: Node, direction: str, fact: Report) -> list[Fact]:
         out: list[Fact] = []
         for keyword, word in COMPOSITION:
+            if keyword not in o.value and keyword not in n.value:
+                continue
             ol, nl = o.child(keyword), n.child(keyword)
             olist = ol.value if ol is not None and isinstance(ol.value, list) else []
             nlist = nl.value if nl is not None and isinstance(nl.value, list) else []
