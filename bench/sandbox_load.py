@@ -28,9 +28,10 @@ Exit 1 when a check fails, 2 when wrk is missing or the server does not start.
 wrk runs one thread per connection, so each connection has its own Lua state and every answer is matched to
 the request it answers (wrk does not tell a thread's connections apart); so there is no ``--threads``. Loopback
 only; bounded in time. On a 2-core machine wrk and the server share the cores: requests per second and latencies
-are figures, never checks. wrk's default timeout (2 s) is raised to 10 s: under 200 connections on one uvloop
-process the slowest answers take seconds (a bare uvicorn app shows it too: p99 3.6 s on uvloop, 90 ms on plain
-asyncio), which is a figure to watch, where an answer that never comes is a failure.
+are figures, never checks. wrk's default timeout (2 s) is raised to 10 s, as a hang guard: an answer that never
+comes is a failure, a slow one a figure. (On uvloop, which ctk serve used before, the slowest answers under 200
+connections took seconds — a bare uvicorn app too: p99 3.6 s, against 90 ms on asyncio's loop, which ctk serve
+now uses.)
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
-import importlib.util
 import json
 import re
 import shutil
@@ -54,6 +54,7 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 
 from toolkit.limits import DEFAULT_LIMITS
+from toolkit.mock.http_server import uvicorn_options
 from toolkit.mock.loopback import LOOPBACK, free_port
 from toolkit.sandbox.admin.journal import DEFAULT_SIZE as JOURNAL_SIZE
 
@@ -343,8 +344,8 @@ def measure(args: argparse.Namespace, folder: Path) -> Figures:
         figures.add("connections", args.connections)
         figures.add("duration_s", f"{args.duration:g}")
         figures.add("store", args.store)
-        # uvicorn's "auto" loop: uvloop when installed. It decides the latency tail under many connections.
-        figures.add("event_loop", "uvloop" if importlib.util.find_spec("uvloop") else "asyncio")
+        # ctk serve's event loop (uvicorn_options): it decides the latency tail under many connections
+        figures.add("event_loop", uvicorn_options(DEFAULT_LIMITS)["loop"])
         figures.add("max_connections", DEFAULT_LIMITS.max_connections)
         files = open_files_limit(server.pid)
         figures.add("server_open_files_limit", files)
