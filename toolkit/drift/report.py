@@ -119,6 +119,10 @@ class DriftReport:
     ignores: IgnoreList = field(default_factory=IgnoreList)
     today: dt.date = field(default_factory=dt.date.today)
     run_errors: tuple[ApiError, ...] = ()
+    # findings per (API, explode), grouped once however many times renderers ask: the same objects each time
+    _found: dict[tuple[int, bool], tuple[ApiDrift, list[Finding]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def failed_run(cls, error: CtkError | ApiError, *, today: dt.date | None = None) -> DriftReport:
@@ -184,8 +188,13 @@ class DriftReport:
 
     def findings(self, drift: ApiDrift, *, explode: bool = False) -> list[Finding]:
         """The active changes of ``drift`` as one finding per cause (``explode``: one per change), in report order."""
+        cached = self._found.get((id(drift), explode))
+        if cached is not None and cached[0] is drift:
+            return list(cached[1])
         active = self.active(drift)
-        return [grouping.single(c) for c in active] if explode else grouping.group(active)
+        found = [grouping.single(c) for c in active] if explode else grouping.group(active)
+        self._found[(id(drift), explode)] = (drift, found)
+        return list(found)
 
     def ignored_findings(self, drift: ApiDrift, *, explode: bool = False) -> list[IgnoredFinding]:
         """The ignored changes of ``drift`` grouped the same way, per ignore entry that covers them."""
