@@ -111,3 +111,27 @@ def test_a_clean_pair_is_exit_0(monkeypatch: pytest.MonkeyPatch) -> None:
     stub_diff(monkeypatch, ())
     code, out, _ = run(*PAIR)
     assert code == 0 and "no changes" in out
+
+
+def test_summary_and_explode_reach_the_renderers() -> None:
+    """Not stubbed: the payments pair has 20 changes across operations, fewer causes."""
+    code, out, _ = run(*PAIR, "--format", "json")
+    grouped = json.loads(out)
+    code_exploded, out, _ = run(*PAIR, "--format", "json", "--explode")
+    exploded = json.loads(out)
+    assert code == code_exploded == 1
+    assert len(exploded["findings"]) == len(exploded["changes"]) == len(grouped["changes"])
+    assert len(grouped["findings"]) < len(grouped["changes"])
+    code, full, _ = run(*PAIR)
+    code_summary, summary, _ = run(*PAIR, "--summary")
+    assert code == code_summary == 1
+    assert summary != full and summary.splitlines()[-1] == full.splitlines()[-1]  # another view, the same verdict
+
+
+def test_github_annotations_format(monkeypatch: pytest.MonkeyPatch) -> None:
+    stub_diff(monkeypatch)
+    code, out, _ = run(*PAIR, "--format", "github")
+    assert code == 1
+    lines = out.splitlines()
+    assert any(line.startswith("::error ") and "response-optional-property-removed" in line for line in lines)
+    assert all(line.startswith("::") for line in lines)

@@ -277,3 +277,22 @@ def test_a_live_source_that_is_not_graphql_is_an_error(root: Path, vendor: Vendo
     code, _, err = run("inventory", "--workspace", str(root))
     assert code == 2 and "answered HTTP 500" in err
     _no_secret(err)
+
+
+def test_live_skips_an_api_with_no_live_source_and_compares_the_rest(tmp_path: Path, vendor: Vendor) -> None:
+    """A REST API has no live source yet: under --live it is a note, and the run's exit code is the others'."""
+    root = _workspace(tmp_path, vendor)
+    config = root / "sandbox/sandbox.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + f'\n[apis.payments]\ncontract = "{REPO}/contracts/payments/v1"\npublished = "{REPO}/contracts/payments/v2"\n',
+        encoding="utf-8",
+    )
+    code, out, err = run("--workspace", str(root), "--live", "--format", "json")
+    assert code == 1, err  # the live GraphQL and WSDL APIs' breaking changes; not 2
+    data = json.loads(out)
+    statuses = {api["api"]: api["status"] for api in data["apis"]}
+    assert statuses["inventory"] == statuses["crm"] == "failing"
+    assert [item["api"] for item in data["skipped"]] == ["payments"] and data["errors"] == []
+    assert "note: payments: skipped: no live source" in err and "error:" not in err
+    _no_secret(out, err)
