@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/http_protocol.py
 	$(BIN)/python bench/hostile.py
 	$(BIN)/python bench/sandbox_layers.py
+	$(BIN)/python bench/sandbox_load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .schemathesis
