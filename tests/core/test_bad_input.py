@@ -325,7 +325,12 @@ def test_load_contract_raises_a_load_error_naming_the_file(key: str, tmp_path: P
     assert case.message.lower() in error.message.lower()
 
 
-@pytest.mark.parametrize("key", list(BAD))
+# A $ref that leads nowhere is a lint finding at its place (exit 1: tests/openapi/test_lint_references.py), and
+# still a load error above (for a mock or a diff).
+LINT_FINDINGS = ("ref-to-nowhere", "ref-to-missing-file", "nul-in-ref")
+
+
+@pytest.mark.parametrize("key", [key for key in BAD if key not in LINT_FINDINGS])
 def test_ctk_lint_exits_2_with_one_error_line_naming_the_file(key: str, tmp_path: Path) -> None:
     case = BAD[key]
     make(case, tmp_path)
