@@ -318,7 +318,8 @@ def workspace_report(
     debug: bool = False,
 ) -> DriftReport:
     """Every API of ``space`` (or those in ``names``), each compared on its own."""
-    wanted = list(names) or list(space.apis)
+    named = list(names)
+    wanted = named or list(space.apis)
     for name in wanted:
         if name not in space.apis:
             raise UnknownApiError(
@@ -326,9 +327,8 @@ def workspace_report(
                 where=str(space.config),
                 hint="to compare two contracts, name both: ctk drift OLD NEW",
             )
-    named = bool(list(names))
     apis = tuple(
-        compare_api(space, space.apis[name], live=live, named=named, options=options, env=env, debug=debug)
+        compare_api(space, space.apis[name], live=live, named=bool(named), options=options, env=env, debug=debug)
         for name in wanted
     )
     return DriftReport(apis=apis, ignores=ignores or IgnoreList(), today=options.day)
