@@ -550,3 +550,51 @@ def test_a_parameter_sunset_moved_earlier_is_breaking(tmp_path: Path) -> None:
 
     changes = _changes(tmp_path, doc("2027-06-30"), doc("2027-03-31"), NOTICE)
     assert _found(changes) == [("request-parameter-sunset-date-changed-too-small", BREAKING)]
+
+
+# --- a list of types: oneOf/anyOf of plain scalars ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("build", "old", "new", "expected"),
+    [
+        (
+            _post,
+            "{type: string}",
+            "{oneOf: [{type: string}, {type: integer}]}",
+            ("request-body-list-of-types-widened", INFO),
+        ),
+        (
+            _post,
+            "{anyOf: [{type: string}, {type: integer}]}",
+            "{type: string}",
+            ("request-body-list-of-types-narrowed", BREAKING),
+        ),
+        (
+            _get,
+            "{type: string}",
+            "{oneOf: [{type: string}, {type: integer}]}",
+            ("response-body-list-of-types-widened", BREAKING),
+        ),
+        (
+            _get,
+            "{oneOf: [{type: string}, {type: integer}]}",
+            "{oneOf: [{type: string}]}",
+            ("response-body-list-of-types-narrowed", INFO),
+        ),
+    ],
+)
+def test_a_list_of_types_is_judged_as_one_change(
+    tmp_path: Path, build: object, old: str, new: str, expected: tuple[str, ChangeSeverity]
+) -> None:
+    assert callable(build)
+    # not also a type change, a oneOf added or removed, or a wrapping in a oneOf
+    assert _found(_changes(tmp_path, build(old), build(new))) == [expected]
+
+
+def test_a_list_of_types_inside_a_query_parameter_object(tmp_path: Path) -> None:
+    old = "name: f, schema: {type: object, properties: {id: {type: integer}}}"
+    new = "name: f, schema: {type: object, properties: {id: {anyOf: [{type: integer}, {type: string}]}}}"
+    assert _found(_changes(tmp_path, _query(old), _query(new))) == [
+        ("request-parameter-property-list-of-types-widened", INFO)
+    ]

@@ -41,7 +41,7 @@ from toolkit.openapi.diff.keywords import (
 )
 from toolkit.openapi.diff.nodes import Node, Side
 from toolkit.openapi.diff.policy import DEFAULT_POLICY, DiffPolicy
-from toolkit.openapi.diff.typesets import type_contained
+from toolkit.openapi.diff.typesets import list_of_types_rule, type_contained, type_pattern
 from toolkit.openapi.refs import references
 
 
@@ -120,10 +120,17 @@ class SchemaDiff:
             rules = (rules,) if isinstance(rules, str) else rules
             out.append(Fact(rules, text, old, new, read_only=ro, write_only=wo, **extra))
 
-        if "oneOf" not in ov and isinstance(nv.get("oneOf"), list) and ("type" in ov or "properties" in ov):
+        # a list of types (oneOf/anyOf of plain scalars) changed: reported as such, in place of the type and
+        # membership changes it shows up as (oasdiff's list-of-types transition claims them)
+        listed = self._list_of_types(o, n, direction)
+        wrapped = "oneOf" not in ov and isinstance(nv.get("oneOf"), list) and ("type" in ov or "properties" in ov)
+        if wrapped and listed is None:
             fact("wrapped-in-one-of", "was wrapped in a oneOf", "oneOf")
             return out
-        type_facts(ov, nv, fact, scalar_fits_items=direction == "request" and self._scalar_fits_items(o, n))
+        if listed is not None:
+            fact(listed, "the list of types changed", "oneOf" if "oneOf" in nv or "oneOf" in ov else "anyOf")
+        else:
+            type_facts(ov, nv, fact, scalar_fits_items=direction == "request" and self._scalar_fits_items(o, n))
         value_facts(ov, nv, fact)
         bound_facts(ov, nv, fact)
         lifecycle_facts(ov, nv, fact)
@@ -137,7 +144,7 @@ class SchemaDiff:
             if ov.get(keyword) != nv.get(keyword):
                 fact(f"{word}-changed", f"{keyword} changed from {ov.get(keyword)!r} to {nv.get(keyword)!r}", keyword)
         keyed_facts(ov, nv, fact)
-        out.extend(self._composition(o, n, direction, fact))
+        out.extend(self._composition(o, n, direction, fact, listed is not None))
         out.extend(self._properties(o, n, direction))
         out.extend(self._subschemas(o, n, direction))
         return out
@@ -199,7 +206,26 @@ class SchemaDiff:
         )
         return json.dumps(value, sort_keys=True, default=str)
 
-    def _composition(self, o: Node, n: Node, direction: str, fact: Report) -> list[Fact]:
+    def _list_of_types(self, o: Node, n: Node, direction: str) -> str | None:
+        ov, nv = o.value, n.value
+        if not any(k in v for k in ("oneOf", "anyOf") for v in (ov, nv)):
+            return None  # two plain types: the type rules judge them
+        before = type_pattern(ov, self._members(self.old, o))
+        after = type_pattern(nv, self._members(self.new, n))
+        return list_of_types_rule(before, after, direction)
+
+    @staticmethod
+    def _members(side: Side, node: Node) -> dict[str, list[Any]]:
+        found: dict[str, list[Any]] = {}
+        for keyword in ("oneOf", "anyOf"):
+            listed = node.value.get(keyword)
+            if isinstance(listed, list):
+                found[keyword] = [
+                    side.deref(Node(m, node.uri, node.at(keyword, i)))[0].value for i, m in enumerate(listed)
+                ]
+        return found
+
+    def _composition(self, o: Node, n: Node, direction: str, fact: Report, listed: bool = False) -> list[Fact]:
         out: list[Fact] = []
         for keyword, word in COMPOSITION:
             if keyword not in o.value and keyword not in n.value:
@@ -228,7 +254,7 @@ class SchemaDiff:
             ):
                 pairs.append((onodes[left_o.pop(0)], nnodes[left_n.pop(0)]))
             for left, members, nodes, verb in ((left_n, nlist, nnodes, "added"), (left_o, olist, onodes, "removed")):
-                if not left:
+                if not left or (listed and keyword != "allOf"):
                     continue
                 annotation = keyword == "allOf" and all(
                     isinstance(members[i], dict) and set(members[i]) <= ANNOTATIONS for i in left

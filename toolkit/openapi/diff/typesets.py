@@ -142,3 +142,43 @@ def parameter_property_rule(change: TypeChange) -> str:
     if as_json != as_text:
         return "type-changed"  # a warning: breaking in one serialisation only
     return "type-specialized" if as_json else "type-generalized"
+
+
+def type_pattern(schema: dict[str, Any], members: dict[str, list[Any]]) -> tuple[frozenset[str], bool] | None:
+    """The types a schema allows as a *list of types* — ``oneOf``/``anyOf`` of single-typed scalar schemas
+    (``members``: each keyword's members, ``$ref``s followed) — or as its own ``type``: (types, True when a
+    list). None when it is neither (objects, ``allOf``, ``not``, members that are not one plain type).
+
+    As oasdiff reads it: a ``type`` keyword wins, and only its first type counts.
+    """
+    if schema.get("not") is not None or schema.get("allOf") or schema.get("properties"):
+        return None
+    raw = schema.get("type")
+    if isinstance(raw, str) or (isinstance(raw, list) and raw):
+        return frozenset([str(raw if isinstance(raw, str) else raw[0])]), False
+    for keyword in ("oneOf", "anyOf"):
+        types = [_single_type(member) for member in members.get(keyword, ())]
+        if types and all(types):
+            return frozenset(t for t in types if t), True
+    return None
+
+
+def _single_type(schema: Any) -> str | None:
+    if not isinstance(schema, dict) or any(schema.get(k) for k in ("properties", "oneOf", "anyOf", "allOf")):
+        return None
+    raw = schema.get("type")
+    if isinstance(raw, list):
+        return str(raw[0]) if len(raw) == 1 else None
+    return raw if isinstance(raw, str) else None
+
+
+def list_of_types_rule(
+    old: tuple[frozenset[str], bool] | None, new: tuple[frozenset[str], bool] | None, direction: str
+) -> str | None:
+    """``list-of-types-widened``/``-narrowed`` when a single type became a list of types, or back, or a list
+    changed (a request accepts fewer when a type leaves, a response returns more when one arrives)."""
+    if old is None or new is None or not (old[1] or new[1]) or old[0] == new[0]:
+        return None
+    if direction == "request":
+        return "list-of-types-narrowed" if old[0] - new[0] else "list-of-types-widened"
+    return "list-of-types-widened" if new[0] - old[0] else "list-of-types-narrowed"
