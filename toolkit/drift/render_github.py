@@ -74,7 +74,8 @@ class _Lines:
             return None, None
         if not pointer.startswith("/"):
             return path, None
-        return path, self._lines(path).line(pointer) if self._lines(path) is not None else None  # type: ignore[union-attr]
+        lines = self._lines(path)
+        return path, lines.line(pointer) if lines is not None else None
 
     def _lines(self, path: str) -> PointerLines | None:
         if path not in self.read:
