@@ -119,3 +119,25 @@ def test_the_installed_command_leaves_no_temporary_folder(repo: Path, tmp_path: 
     assert done.returncode == 0, done.stderr
     assert "no changes" in done.stdout
     assert list(scratch.iterdir()) == []
+
+
+def test_links_and_oversized_files_are_not_copied(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from toolkit.drift.gitref import read_git_ref
+
+    (repo / "contracts/payments/v1/elsewhere.yaml").symlink_to("/etc/hostname")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "a link")
+    tree = read_git_ref("HEAD:contracts/payments/v1")
+    try:
+        copied = sorted(str(path.relative_to(tree.contract)) for path in tree.contract.rglob("*"))
+        assert copied == ["components", "components/errors.yaml", "openapi.yaml"]
+        assert not any(path.is_symlink() for path in tree.contract.rglob("*"))
+        original = (repo / "contracts/payments/v1/openapi.yaml").read_bytes()
+        assert (tree.contract / "openapi.yaml").read_bytes() == original
+    finally:
+        tree.remove()
+    assert not tree.folder.exists()
+    monkeypatch.setenv("CTK_MAX_CONTRACT_MB", "0.001")
+    code, out, err = ctk("drift", "HEAD:contracts/payments/v1", "HEAD:contracts/payments/v1")
+    assert_refused_output(code, out, err, "over the 0.001 MB limit for a contract")
+    assert "CTK_MAX_CONTRACT_MB" in err

@@ -172,7 +172,7 @@ def _write_blobs(here: Path, spec: str, files: dict[PurePosixPath, tuple[str, in
     for relative, (_, size) in files.items():
         if size > limit:
             raise GitRefError(
-                f"{relative} is {size / 1024 / 1024:.1f} MB, over the {limit / 1024 / 1024:g} MB limit for a contract",
+                f"{relative} ({size} bytes) is over the {round(limit / 1048576, 3):g} MB limit for a contract",
                 where=spec,
                 hint=f"raise {MAX_MB_ENV} if the file is meant to be read",
             )
