@@ -42,6 +42,13 @@ _VALUE_LIMIT = 60  # a value quoted in a message longer than this is named by it
 _PLACE_OF_REF = "\x00place-of-ref"
 # The attribute a wrapped keyword check sets on its errors: (the node it was checking, the keyword).
 _CHECKED = "ctk_checked_node"
+_CRASHED = "\x00crashed"  # the keyword of the error a check that raised yields
+_CHECKS = {"__root__": "the document", "default": "this default value", "content": "this content"} | {
+    plural: f"these {plural}" for plural in ("parameters", "paths", "responses", "schemas", "tags")
+}
+# What stands for a parameter whose $ref leads nowhere, for the validator: its parameter checks read "name" and
+# "in" without asking (an empty mapping stops them), and a header parameter clashes with no path template.
+_NO_PARAMETER: dict[str, Any] = {"name": "\x00dangling $ref", "in": "header"}
 
 
 def lint_openapi(contract: OpenAPIContract, limits: Limits = DEFAULT_LIMITS) -> list[Problem]:
@@ -105,10 +112,15 @@ class _ValidatorDocuments:
         if not whole_file and not resolver.dangling_holders:
             return seen
         memo: dict[int, Any] = {}
+        swagger = "swagger" in resolver.documents[resolver.root_uri]
         seen.documents = {uri: copy.deepcopy(document, memo) for uri, document in resolver.documents.items()}
         for uri, holder in resolver.dangling_holders:
-            memo[id(holder)].pop("$ref", None)
-            seen.hidden.setdefault(uri, []).append(find_pointer(resolver.documents[uri], holder) or "")
+            shown = memo[id(holder)]
+            shown.pop("$ref", None)
+            json_pointer = find_pointer(resolver.documents[uri], holder) or ""
+            if re.search(r"/parameters(/[^/]+)?$", json_pointer):
+                shown |= _NO_PARAMETER | ({"type": "string"} if swagger else {"schema": {}})
+            seen.hidden.setdefault(uri, []).append(json_pointer)
         for uri, holder in whole_file:
             ref = holder["$ref"]
             memo[id(holder)]["$ref"] = ref[:-1]
@@ -143,21 +155,36 @@ class _ValidatorDocuments:
 
 def _placing(validator_class: Any) -> Any:
     """``validator_class`` with each keyword check tagging the errors it yields with the node it was checking
-    (the innermost check tags first): those errors carry no place of their own in the document."""
+    (the innermost check tags first): those errors carry no place of their own in the document. A check that
+    raises (the validator's checks assume what they check is well formed, and fail with a bare ``KeyError`` or a
+    lookup error otherwise) yields one error saying so at its node, and the checks around it go on."""
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    def tagged(error: Any, node: Any, keyword: str) -> Any:
+        if not isinstance(error, OpenAPIValidationError):
+            error = OpenAPIValidationError.create_from(error)  # the validator rewraps others: the tag would be lost
+        with node.resolve() as resolved:
+            setattr(error, _CHECKED, (resolved.contents, keyword))
+        return error
 
     def tagging(keyword: str, check: type) -> type:
         def call(self: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
             from jsonschema_path import SchemaPath
 
             node = next((arg for arg in args if isinstance(arg, SchemaPath)), None)
-            for error in check.__call__(self, *args, **kwargs):
-                if node is not None and not hasattr(error, _CHECKED):
-                    if not isinstance(error, OpenAPIValidationError):
-                        error = OpenAPIValidationError.create_from(error)  # the validator rewraps others
-                    with node.resolve() as resolved:
-                        setattr(error, _CHECKED, (resolved.contents, keyword))
-                yield error
+            try:
+                for error in check.__call__(self, *args, **kwargs):
+                    yield error if node is None or hasattr(error, _CHECKED) else tagged(error, node, keyword)
+            except Exception as exc:
+                if node is None or _ctk_error(exc) is not None:
+                    raise  # the contract's reader refused a document: the loader's error, raised as it is
+                what = _CHECKS.get(keyword, f"this {keyword}")
+                detail = _sentence(f"{exc.__class__.__name__}: {exc}")
+                message = f"openapi-spec-validator could not check {what} ({detail}); it checked the rest"
+                try:
+                    yield tagged(OpenAPIValidationError(message), node, _CRASHED)
+                except Exception:  # noqa: BLE001 - the node itself cannot be resolved: the enclosing check says so
+                    raise exc from None
 
         return type(check.__name__, (check,), {"__call__": call})
 

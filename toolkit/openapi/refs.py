@@ -143,7 +143,7 @@ class Resolver:
 
     def _record_dangling(self, uri: str, holder: dict[str, Any], json_pointer: str, exc: LoadError) -> None:
         ref = holder["$ref"]
-        message = exc.message if ref in exc.message else f"$ref {ref!r} {exc.message}"
+        message = exc.message if exc.message.startswith("$ref") else f"$ref {ref!r} {exc.message}"
         if exc.hint:
             message += f"; {exc.hint}"
         location = Location(display_name(uri), line=self.line(uri, json_pointer), path=json_pointer)
