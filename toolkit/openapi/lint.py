@@ -119,7 +119,8 @@ class _ValidatorDocuments:
             shown.pop("$ref", None)
             json_pointer = find_pointer(resolver.documents[uri], holder) or ""
             if re.search(r"/parameters(/[^/]+)?$", json_pointer):
-                shown |= _NO_PARAMETER | ({"type": "string"} if swagger else {"schema": {}})
+                kind: dict[str, Any] = {"type": "string"} if swagger else {"schema": {}}
+                shown |= _NO_PARAMETER | kind
             seen.hidden.setdefault(uri, []).append(json_pointer)
         for uri, holder in whole_file:
             ref = holder["$ref"]
