@@ -488,7 +488,6 @@ SOON = (TODAY + dt.timedelta(days=90)).isoformat()  # within the stable notice, 
     [
         ("", f"x-sunset: '{SOON}',", ("api-sunset-date-too-small", BREAKING)),
         ("x-stability-level: beta,", f"x-sunset: '{SOON}',", ("endpoint-deprecated-with-sunset", INFO)),
-        ("x-stability-level: alpha,", "", ("endpoint-deprecated", INFO)),  # draft and alpha need no notice
         ("", "", ("api-deprecated-sunset-missing", BREAKING)),
     ],
 )
@@ -498,6 +497,13 @@ def test_endpoint_deprecation_honours_the_notice(
     changes = _changes(tmp_path, _op(level), _op(f"{level} deprecated: true, {sunset}"), NOTICE)
     assert _found(changes) == [expected]
     assert all(c.deprecation for c in changes)
+
+
+def test_alpha_operations_need_no_notice(tmp_path: Path) -> None:
+    policies = DriftPolicies(min_sunset_days=NOTICE.min_sunset_days, stability_level="alpha")
+    level = "x-stability-level: alpha,"
+    changes = _changes(tmp_path, _op(level), _op(f"{level} deprecated: true,"), policies)
+    assert _found(changes) == [("endpoint-deprecated", INFO)]
 
 
 def test_without_a_policy_the_same_deprecations_need_no_notice(tmp_path: Path) -> None:
@@ -598,3 +604,32 @@ def test_a_list_of_types_inside_a_query_parameter_object(tmp_path: Path) -> None
     assert _found(_changes(tmp_path, _query(old), _query(new))) == [
         ("request-parameter-property-list-of-types-widened", INFO)
     ]
+
+
+# --- operations below the tracked stability level --------------------------------------------------------------
+
+
+def test_changes_to_a_draft_operation_are_not_tracked_by_default(tmp_path: Path) -> None:
+    param = "{in: query, name: q, schema: {type: string}}"
+    old, new = _op("x-stability-level: draft,", param), _op("x-stability-level: draft,")
+    assert _changes(tmp_path, old, new) == []
+    tracked = _changes(tmp_path, old, new, DriftPolicies(stability_level="draft"))
+    assert _found(tracked) == [("request-parameter-removed", DANGEROUS)]
+
+
+def test_removing_an_alpha_operation_follows_the_tracked_level(tmp_path: Path) -> None:
+    old = _doc(
+        "  /things:\n    get: {x-stability-level: alpha, responses: {'204': {description: ok}}}\n"
+        "    post: {responses: {'204': {description: ok}}}"
+    )
+    new = _doc("  /things:\n    post: {responses: {'204': {description: ok}}}")
+    assert _changes(tmp_path, old, new) == []
+    tracked = _changes(tmp_path, old, new, DriftPolicies(stability_level="alpha"))
+    assert _found(tracked) == [("api-removed-without-deprecation", BREAKING)]
+
+
+def test_an_operation_leaving_draft_is_reported_when_draft_is_tracked(tmp_path: Path) -> None:
+    old, new = _op("x-stability-level: draft, summary: a,"), _op("x-stability-level: beta, summary: b,")
+    assert _changes(tmp_path, old, new) == []
+    tracked = _changes(tmp_path, old, new, DriftPolicies(stability_level="draft"))
+    assert _found(tracked) == [("api-stability-increased", INFO)]

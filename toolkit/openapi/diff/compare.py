@@ -22,10 +22,10 @@ from toolkit.errors import UnknownFormatError
 from toolkit.model import DEFAULT_DRIFT_POLICIES, Change, ChangeSeverity, Contract, DriftPolicies
 from toolkit.openapi.diff.document import compare_document
 from toolkit.openapi.diff.emit import Emitter
-from toolkit.openapi.diff.endpoints import compare_endpoint, global_security, removed
+from toolkit.openapi.diff.endpoints import compare_endpoint, compare_stability, global_security, removed
 from toolkit.openapi.diff.nodes import Side, normalise_path, operations, view
 from toolkit.openapi.diff.operations import compare_operation
-from toolkit.openapi.diff.policy import DEFAULT_POLICY, DiffPolicy, versioning_violation
+from toolkit.openapi.diff.policy import DEFAULT_POLICY, DiffPolicy, stability_label, versioning_violation
 from toolkit.openapi.diff.schemas import SchemaDiff
 from toolkit.openapi.load import OpenAPIContract
 
@@ -72,6 +72,10 @@ def diff(
         new_id = f"{key[1].upper()} {new_path}"
         if schemas.same(op, new_op) and schemas.same(item, new_item):
             continue  # equal raw subtrees whose $refs lead to equal components: nothing to find
+        level = new_op.value.get("x-stability-level")
+        if stability_label(level) is not None and not policy.tracks(level):
+            compare_stability(before, after, new_id, op, new_op, out)
+            continue
         compare_endpoint(before, after, new_id, op, new_op, item, new_item, out)
         compare_operation(
             before,

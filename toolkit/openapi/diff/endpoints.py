@@ -29,8 +29,8 @@ def removed(old: Side, op_id: str, op: Node, item: Node, whole_path: bool, new_w
         # what it promised cannot be read, so its removal is not judged: the level is the finding (as oasdiff)
         _invalid_stability(op_id, level, old.where(op.uri, op.at("x-stability-level")), new_where, out)
         return
-    if level in ("draft", "alpha"):
-        return  # draft and alpha operations carry no compatibility promise: removing them is allowed
+    if not out.policy.tracks(level):
+        return  # below the tracked level (default: draft and alpha) no compatibility is promised
     head = "api-path" if whole_path else "api"
     what = "the path and its operation" if whole_path else "the operation"
     if op.value.get("deprecated") is not True:
@@ -178,6 +178,13 @@ def _attributes(
     new_tags = [t for t in nv.get("tags") or [] if isinstance(t, str)] if isinstance(nv.get("tags"), list) else []
     out.members("api-tag", "tag", old_tags, new_tags, op_id, where_old, where_new)
     _stability(op_id, ov.get("x-stability-level"), nv.get("x-stability-level"), where_old, where_new, out)
+
+
+def compare_stability(old: Side, new: Side, op_id: str, o: Node, n: Node, out: Emitter) -> None:
+    """Only the ``x-stability-level`` of an operation whose other changes are not tracked (its level in NEW
+    is below the policy's: oasdiff leaves such operations out of every other rule)."""
+    where_old, where_new = old.where(o.uri, o.ptr), new.where(n.uri, n.ptr)
+    _stability(op_id, o.value.get("x-stability-level"), n.value.get("x-stability-level"), where_old, where_new, out)
 
 
 def _stability(op_id: str, raw_old: Any, raw_new: Any, where_old: str, where_new: str, out: Emitter) -> None:
