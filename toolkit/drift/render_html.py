@@ -29,7 +29,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}
 th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top;font-size:.9rem}
 th{background:#f6f8fa;white-space:nowrap}td.n{text-align:right}
 code{font-size:.85rem}
-td,li,p{overflow-wrap:anywhere}
+td,li,p,h1,h2,h3,summary{overflow-wrap:anywhere}
 td.name{min-width:6rem}
 td.ops{width:16%;min-width:9rem}
 td.loc{width:28%;min-width:10rem}
