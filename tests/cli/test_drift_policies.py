@@ -134,3 +134,20 @@ def test_deprecation_days_reach_the_openapi_rules(tmp_path: Path) -> None:
     assert code == 0 and [c["id"] for c in json.loads(out)["changes"]] == ["endpoint-deprecated-with-sunset"]
     code, out, _ = ctk(*args, "--deprecation-days-stable", "30")
     assert code == 1 and [c["severity"] for c in json.loads(out)["changes"]] == ["breaking"]
+
+
+def test_the_policy_names_are_those_the_diffs_honour() -> None:
+    from toolkit.graphql.diff.compare import UNREACHABLE_TYPES_ARE_SAFE
+    from toolkit.graphql.diff.deprecation import DEPRECATED_REMOVAL_IS_DANGEROUS
+
+    assert set(POLICIES) == {UNREACHABLE_TYPES_ARE_SAFE, DEPRECATED_REMOVAL_IS_DANGEROUS}
+
+
+def test_a_relaxation_reaches_the_graphql_rules(tmp_path: Path) -> None:
+    """Not stubbed: removing a deprecated field is breaking unless the team opts into calling it dangerous."""
+    old = write_file(tmp_path, "v1.graphql", 'type Query {\n  a: String @deprecated(reason: "use b")\n  b: String\n}\n')
+    new = write_file(tmp_path, "v2.graphql", "type Query {\n  b: String\n}\n")
+    code, out, _ = ctk("drift", str(old), str(new), "--format", "json")
+    assert code == 1 and [c["severity"] for c in json.loads(out)["changes"]] == ["breaking"]
+    code, out, _ = ctk("drift", str(old), str(new), "--format", "json", "--policy", "deprecated-removal-is-dangerous")
+    assert code == 0 and [c["severity"] for c in json.loads(out)["changes"]] == ["dangerous"]

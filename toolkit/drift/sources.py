@@ -270,7 +270,8 @@ def compare_api(
             source = None
             if options.horizon_days is None:
                 note = _no_source_note(api, live)
-                return ApiDrift(name=api.name, old=old_label, new="-", via="live" if live else via, skipped=note)
+                # via: what NEW would have come from; "none" when the API has no source at all
+                return ApiDrift(name=api.name, old=old_label, new="-", via="live" if live else "none", skipped=note)
         old = load_contract(api.contract, mirrors=api.mirrors, limits=space.limits)
         protocol = str(old.protocol)
         if source is None:
