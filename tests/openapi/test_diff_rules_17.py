@@ -633,3 +633,19 @@ def test_an_operation_leaving_draft_is_reported_when_draft_is_tracked(tmp_path: 
     assert _changes(tmp_path, old, new) == []
     tracked = _changes(tmp_path, old, new, DriftPolicies(stability_level="draft"))
     assert _found(tracked) == [("api-stability-increased", INFO)]
+
+
+@pytest.mark.parametrize(
+    ("collection", "expected"),
+    [(", collectionFormat: multi", "request-parameter-type-generalized"), ("", "request-parameter-type-changed")],
+)
+def test_swagger_query_parameter_widened_to_a_multi_array(tmp_path: Path, collection: str, expected: str) -> None:
+    def doc(param: str) -> str:
+        return (
+            'swagger: "2.0"\ninfo: {title: t, version: "1"}\npaths:\n  /things:\n    get:\n'
+            f"      parameters:\n        - {{in: query, name: color, {param}}}\n"
+            "      responses: {'204': {description: ok}}\n"
+        )
+
+    changes = _changes(tmp_path, doc("type: string"), doc(f"type: array, items: {{type: string}}{collection}"))
+    assert [c.id for c in changes] == [expected]

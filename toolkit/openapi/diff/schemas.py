@@ -187,7 +187,8 @@ class SchemaDiff:
         item = self.new.deref(items)[0].value
         if not isinstance(item, dict) or not type_contained(types_of(item)[0], old_types, strongly=False):
             return False
-        ignored = ANNOTATIONS | {"type", "nullable"}
+        # a Swagger 2.0 parameter is its own schema: its name and place are not constraints
+        ignored = ANNOTATIONS | {"type", "nullable", "in", "name", "required", "collectionFormat", "allowEmptyValue"}
 
         def constraints(schema: dict[str, Any]) -> dict[str, Any]:
             return {k: v for k, v in schema.items() if k not in ignored and not k.startswith("x-")}
