@@ -147,17 +147,18 @@ INSPECTOR_TYPES: dict[str, frozenset[str]] = {
 }
 
 # Some inspector tests give only a message; its wording names the change type and the path.
+# (the place in a directive-usage message: groups 1 and 2 are the directive and added/removed)
 _USAGE_PLACES: list[tuple[str, str, Callable[[re.Match[str]], str]]] = [
-    (r"argument '(\w+)' of field '(\w+)' in type '(\w+)'", "ARGUMENT_DEFINITION", lambda m: f"{m[4]}.{m[3]}.{m[2]}"),
-    (r"input field '(\w+)' in input object '(\w+)'", "INPUT_FIELD_DEFINITION", lambda m: f"{m[3]}.{m[2]}"),
-    (r"field '([\w.]+)'", "FIELD_DEFINITION", lambda m: m[2]),
-    (r"enum value '([\w.]+)'", "ENUM_VALUE", lambda m: m[2]),
-    (r"input object '(\w+)'", "INPUT_OBJECT", lambda m: m[2]),
-    (r"interface '(\w+)'", "INTERFACE", lambda m: m[2]),
-    (r"object '(\w+)'", "OBJECT", lambda m: m[2]),
-    (r"enum '(\w+)'", "ENUM", lambda m: m[2]),
-    (r"scalar '(\w+)'", "SCALAR", lambda m: m[2]),
-    (r"union member '(\w+)'", "UNION_MEMBER", lambda m: m[2]),
+    (r"argument '(\w+)' of field '(\w+)' in type '(\w+)'", "ARGUMENT_DEFINITION", lambda m: f"{m[5]}.{m[4]}.{m[3]}"),
+    (r"input field '(\w+)' in input object '(\w+)'", "INPUT_FIELD_DEFINITION", lambda m: f"{m[4]}.{m[3]}"),
+    (r"field '([\w.]+)'", "FIELD_DEFINITION", lambda m: m[3]),
+    (r"enum value '([\w.]+)'", "ENUM_VALUE", lambda m: m[3]),
+    (r"input object '(\w+)'", "INPUT_OBJECT", lambda m: m[3]),
+    (r"interface '(\w+)'", "INTERFACE", lambda m: m[3]),
+    (r"object '(\w+)'", "OBJECT", lambda m: m[3]),
+    (r"enum '(\w+)'", "ENUM", lambda m: m[3]),
+    (r"scalar '(\w+)'", "SCALAR", lambda m: m[3]),
+    (r"union member '(\w+)'", "UNION_MEMBER", lambda m: m[3]),
     (r"schema", "SCHEMA", lambda m: ""),
 ]
 INSPECTOR_MESSAGES: list[tuple[re.Pattern[str], str, Callable[[re.Match[str]], str]]] = [
