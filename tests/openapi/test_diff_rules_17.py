@@ -649,3 +649,11 @@ def test_swagger_query_parameter_widened_to_a_multi_array(tmp_path: Path, collec
 
     changes = _changes(tmp_path, doc("type: string"), doc(f"type: array, items: {{type: string}}{collection}"))
     assert [c.id for c in changes] == [expected]
+
+
+def test_a_read_only_property_changing_type_in_a_request_is_not_a_request_change(tmp_path: Path) -> None:
+    old = "{type: object, properties: {id: {type: integer, readOnly: true}, name: {type: string}}}"
+    new = "{type: object, properties: {id: {type: string, readOnly: true}, name: {type: string}}}"
+    assert _changes(tmp_path, _post(old), _post(new)) == []
+    # the same change where it is returned is one
+    assert [c.id for c in _changes(tmp_path, _get(old), _get(new))] == ["response-property-type-changed"]

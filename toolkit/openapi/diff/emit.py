@@ -205,6 +205,8 @@ def rule_for(place: Place, fact: Fact) -> str | None:
     if fact.full:
         rule = _HEADER_PROPERTY.get(fact.rules[0], fact.rules[0]) if place.header else fact.rules[0]
         return rule if known(rule) else None
+    if fact.types is not None and fact.read_only and fact.path and place.kind == "request-body":
+        return None  # the server's own value: what a client sends there is ignored (oasdiff skips it too)
     suffixes = (_type_rule(place, fact), *fact.rules) if fact.types is not None else fact.rules
     for prefix in _prefixes(place, fact):
         for suffix in suffixes:
