@@ -1,7 +1,7 @@
 """``ctk drift``: what changed between two versions of a contract, graded for the client, as a report.
 
-Three forms: ``ctk drift OLD NEW`` (two contracts: paths, URLs or ``REF:PATH``), ``ctk drift API...``
-(workspace APIs against what their vendors publish now) and ``ctk drift`` (every API of the workspace).
+Three forms: ``ctk drift OLD NEW`` (two contracts: paths, URLs or ``REF:PATH``), ``ctk drift API``
+(a workspace API against what its vendor publishes now) and ``ctk drift`` (every API of the workspace).
 
 Exit codes mean one thing each: 0 nothing reaches ``--fail-on``, 1 something does, 2 something the user
 asked for could not be compared (an API skipped for want of a source in a whole-workspace run, or under
