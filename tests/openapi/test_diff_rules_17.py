@@ -657,3 +657,9 @@ def test_a_read_only_property_changing_type_in_a_request_is_not_a_request_change
     assert _changes(tmp_path, _post(old), _post(new)) == []
     # the same change where it is returned is one
     assert [c.id for c in _changes(tmp_path, _get(old), _get(new))] == ["response-property-type-changed"]
+
+
+def test_an_untyped_schema_already_accepts_null(tmp_path: Path) -> None:
+    typed, untyped = "{type: [object, 'null']}", "{description: any value}"
+    assert [c.id for c in _changes(tmp_path, _post(typed), _post(untyped))] == ["request-body-type-generalized"]
+    assert [c.id for c in _changes(tmp_path, _post(untyped), _post(typed))] == ["request-body-type-changed"]
