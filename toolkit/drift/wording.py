@@ -86,6 +86,8 @@ def plural(count: int, word: str) -> str:
 def summary(report: DriftReport, fail_on: FailOn, *, explode: bool = False) -> str:
     """One line: findings per severity (and the changes they stand for), ignored, skipped and failed APIs,
     and the verdict at ``fail_on``. A run with errors never says it passes: it was not fully compared."""
+    if report.run_errors and not report.apis:
+        return f"the run stopped before comparing any API ({plural(len(report.run_errors), 'error')}) — incomplete"
     counts = report.finding_counts(explode=explode)
     parts = [f"{counts[severity]} {severity}" for severity in (ChangeSeverity.BREAKING, ChangeSeverity.DANGEROUS)]
     parts.append(f"{counts[ChangeSeverity.INFO]} info")
