@@ -372,3 +372,26 @@ def test_ctk_drift_reports_a_federation_key_added_and_relaxes_a_deprecated_remov
     code, changes = _drift_json(tmp_path, "--policy", "deprecated-removal-is-dangerous", "--fail-on", "breaking")
     assert ("FIELD_REMOVED", "dangerous") in {(c["id"], c["severity"]) for c in changes}
     assert code == 0
+
+
+# -- the schema's roots and the standard scalars ------------------------------------------------------------
+
+
+def test_root_types_set_changed_or_removed(tmp_path: Path) -> None:
+    query = "type Query { a: Int }\n"
+    mutations = "type Mutation { m: Int }\n"
+    [added] = [c for c in changes_between(tmp_path, query, query + mutations) if c.id.startswith("SCHEMA_")]
+    assert (added.id, added.severity, added.location) == ("SCHEMA_MUTATION_TYPE_CHANGED", INFO, "Mutation")
+    moved = "schema { query: Query mutation: Writes }\ntype Query { a: Int }\ntype Writes { m: Int }\n"
+    [changed] = [c for c in changes_between(tmp_path, query + mutations, moved) if c.id.startswith("SCHEMA_")]
+    assert (changed.id, changed.severity, changed.old, changed.new) == (
+        "SCHEMA_MUTATION_TYPE_CHANGED",
+        BREAKING,
+        "Mutation",
+        "Writes",
+    )
+
+
+def test_a_standard_scalar_coming_into_use_is_not_a_new_type(tmp_path: Path) -> None:
+    found = rows(changes_between(tmp_path, "type Query { a: Int }\n", "type Query { a: Int b: Float }\n"))
+    assert found == {("FIELD_ADDED", INFO, "Query.b")}

@@ -38,10 +38,34 @@ class Rules(DirectiveRules):
     """Compares two schemas; ``run`` returns every change found, in no particular order."""
 
     def run(self) -> list[Found]:
+        self.roots()
         self.types()
         self.directives()
         self.schema_usages()
         return self.found
+
+    def roots(self) -> None:
+        """The schema's root types (Inspector's SCHEMA_*_TYPE_CHANGED): one set where there was none is info."""
+        pairs = (
+            ("QUERY", self.old.query_type, self.new.query_type),
+            ("MUTATION", self.old.mutation_type, self.new.mutation_type),
+            ("SUBSCRIPTION", self.old.subscription_type, self.new.subscription_type),
+        )
+        for role, old_root, new_root in pairs:
+            old_name = old_root.name if old_root is not None else None
+            new_name = new_root.name if new_root is not None else None
+            if old_name == new_name:
+                continue
+            what = f"The {role.lower()} root type"
+            if old_name is None:
+                self.add(f"SCHEMA_{role}_TYPE_CHANGED", INFO, f"{what} is now {new_name}.", None, new_name)
+                continue
+            text = (
+                f"{what} {old_name} was removed"
+                if new_name is None
+                else f"{what} changed from {old_name} to {new_name}"
+            )
+            self.add(f"SCHEMA_{role}_TYPE_CHANGED", BREAKING, f"{text}; its operations fail.", old_name, new_name)
 
     def schema_usages(self) -> None:
         """Directives on ``schema { ... }`` and each ``extend schema``, paired by position as Inspector does."""
@@ -92,7 +116,8 @@ class Rules(DirectiveRules):
             if new_type is not None and type(old_type) is type(new_type):
                 self.usages(_usage_kind(new_type), name, old_type, new_type)
         for name, new_type in new_map.items():
-            if name not in old_map and not name.startswith("__"):
+            # a standard scalar only enters the type map when something uses it: that use is the change
+            if name not in old_map and not name.startswith("__") and not is_specified_scalar_type(new_type):
                 self.add("TYPE_ADDED", INFO, f"{kind_name(new_type).capitalize()} {name} was added.", None, name)
                 self.new_members(new_type)
 
