@@ -37,7 +37,9 @@ from toolkit.sources import display_name, is_url
 
 MAX_PROBLEMS = 500
 _MESSAGE_LIMIT = 300
-_VALUE_LIMIT = 60  # a value quoted in a message longer than this is named by its kind instead
+# A value quoted in a message longer than this is named by its kind instead: at the start of the message (the
+# value at the problem's place, which the location names) from a glance's length, elsewhere a long line's.
+_VALUE_LIMITS = (24, 120)
 # Passed as the referrer of the validator's reads; replaced by the place of the $ref when one fails.
 _PLACE_OF_REF = "\x00place-of-ref"
 # The attribute a wrapped keyword check sets on its errors: (the node it was checking, the keyword).
@@ -70,7 +72,7 @@ def lint_openapi(contract: OpenAPIContract, limits: Limits = DEFAULT_LIMITS) -> 
     problems += seen.rewritten
     validator = _placing(validators[contract.spec_version])(_schema_path(contract, seen))
     try:
-        problems.extend(_problems(contract, seen, validator.iter_errors()))
+        problems.extend(_problems(contract, seen, validator.iter_errors(), validator.schema_validator.schema))
     except Exception as exc:  # noqa: BLE001 - the validator raises bare lookup errors on refs it cannot follow
         refused = _ctk_error(exc)
         if refused is not None:  # the contract's reader refused a document: the loader's error, not a lint finding
@@ -193,7 +195,9 @@ def _placing(validator_class: Any) -> Any:
     return type(validator_class.__name__, (validator_class,), {"keyword_validators": keywords})
 
 
-def _problems(contract: OpenAPIContract, seen: _ValidatorDocuments, errors: Iterable[Any]) -> Iterable[Problem]:
+def _problems(
+    contract: OpenAPIContract, seen: _ValidatorDocuments, errors: Iterable[Any], meta_schema: Any
+) -> Iterable[Problem]:
     resolver = contract.resolver
     assert resolver is not None
     count = 0
@@ -205,7 +209,7 @@ def _problems(contract: OpenAPIContract, seen: _ValidatorDocuments, errors: Iter
                 f"more than {MAX_PROBLEMS} problems; the rest are not listed",
             )
             return
-        uri, json_pointer, message = _place_and_message(contract.source, seen, error)
+        uri, json_pointer, message = _place_and_message(contract.source, seen, error, meta_schema)
         if seen.is_hidden(uri, json_pointer):
             continue  # inside a mapping whose $ref leads nowhere: that $ref is the finding
         count += 1
@@ -213,13 +217,17 @@ def _problems(contract: OpenAPIContract, seen: _ValidatorDocuments, errors: Iter
         yield Problem(Severity.ERROR, Location(display_name(uri), line=line, path=json_pointer or None), message)
 
 
-def _place_and_message(root: str, seen: _ValidatorDocuments, error: Any) -> tuple[str, str, str]:
+def _place_and_message(root: str, seen: _ValidatorDocuments, error: Any, meta_schema: Any) -> tuple[str, str, str]:
     """The document, the JSON pointer and the sentence of one validator error."""
     sentence = _sentence(str(getattr(error, "message", error)))
     relative = [str(token) for token in getattr(error, "absolute_path", None) or ()]
     checked = getattr(error, _CHECKED, None)
     if checked is None:  # the OpenAPI schema's own errors: their path is from the root document
-        return root, pointer(*relative), sentence
+        deeper = _deeper(seen.documents[root], meta_schema, error)
+        if deeper is None:
+            return root, pointer(*relative), sentence
+        below, reason = deeper
+        return root, pointer(*relative, *below), _sentence(reason)
     node, keyword = checked
     place = seen.place_of(node)
     uri, node_pointer = place if place is not None else (root, "")
@@ -228,6 +236,38 @@ def _place_and_message(root: str, seen: _ValidatorDocuments, error: Any) -> tupl
         message = f"the default value does not fit its schema{inside}: {sentence}"
         return uri, f"{node_pointer}/default{pointer(*relative)}", message
     return uri, node_pointer, sentence
+
+
+def _deeper(document: Any, meta_schema: Any, error: Any) -> tuple[list[str], str] | None:
+    """For "not valid under any of the given schemas" (a ``oneOf``/``anyOf`` of the OpenAPI schema, which the fast
+    validator reports without its reasons): the most relevant reason, found by validating that one node again
+    with jsonschema's ``best_match``, as (path below the node, message); None when there is nothing better."""
+    schema_path = list(getattr(error, "absolute_schema_path", None) or ())
+    if not schema_path or schema_path[-1] not in ("oneOf", "anyOf") or not isinstance(meta_schema, dict):
+        return None
+    from jsonschema.exceptions import best_match
+    from jsonschema.validators import validator_for
+
+    try:
+        subschema, node = meta_schema, document
+        for token in schema_path[:-1]:
+            subschema = subschema[token]
+        for token in getattr(error, "absolute_path", None) or ():
+            node = node[token]
+        checker = validator_for(meta_schema)(meta_schema).evolve(schema=subschema)
+        best = best_match(checker.iter_errors(node))
+    except Exception:  # noqa: BLE001 - a better message is a nicety: the validator's own stands
+        return None
+    if best is None:
+        return None
+    inside = [str(token) for token in best.absolute_path]
+    if inside:
+        return inside, str(best.message)
+    reasons = list(dict.fromkeys(str(sub.message) for sub in best.context or () if not sub.absolute_path))
+    if not reasons:
+        return None
+    kind = "object" if isinstance(node, dict) else "value"
+    return [], f"this {kind} fits none of the forms allowed here: " + "; or ".join(reasons[:3])
 
 
 # Python's spelling of JSON's scalars at the start of a message (jsonschema quotes values with repr()).
@@ -250,19 +290,19 @@ def _sentence(message: str) -> str:
 
 
 def _abbreviate_values(text: str) -> str:
-    """Each ``{...}`` or ``[...]`` (a JSON or Python literal) longer than ``_VALUE_LIMIT`` characters, named by
-    its kind: "the object here" at the start of the message (the value at the problem's place), ``{…}`` elsewhere."""
+    """Each ``{...}`` or ``[...]`` (a JSON or Python literal) longer than ``_VALUE_LIMITS``, named by its kind:
+    "this object" at the start of the message (the value at the problem's place), ``{…}`` elsewhere."""
     out: list[str] = []
     index = 0
     while index < len(text):
         char = text[index]
         end = _literal_end(text, index) if char in "{[" else None
-        if end is None or end - index <= _VALUE_LIMIT:
+        if end is None or end - index <= _VALUE_LIMITS[index > 0]:
             out.append(char)
             index += 1
             continue
         kind = "object" if char == "{" else "array"
-        out.append(f"the {kind} here" if index == 0 else ("{…}" if char == "{" else "[…]"))
+        out.append(f"this {kind}" if index == 0 else ("{…}" if char == "{" else "[…]"))
         index = end
     return "".join(out)
 
