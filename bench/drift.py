@@ -1,9 +1,12 @@
-"""Time ``ctk drift``'s two halves on real version pairs: loading both contracts, and diffing them.
+"""Time ``ctk drift``'s three parts on real version pairs: loading both contracts, diffing them, rendering.
 
 For each pair in ../shared/corpus/drift/openapi and ../shared/corpus/drift/graphql (base.* ->
 revision.*) and each example workspace API (contracts/<api>/v1 -> v2), prints the load time of both
-contracts and the diff time (each the best of N, so a slow first run or a busy machine does not
-decide the figure) and the changes found per severity. Without the corpus, only the workspace pairs run.
+contracts, the diff time and the time to render every format (each the best of N, so a slow first run
+or a busy machine does not decide the figure), the changes found per severity and the findings (causes)
+they group into. Grouping is the report's job, so the diff column is the diff alone. Then, for the
+largest pair, each format's render time and size grouped by cause and with ``explode`` (one row per
+change, as reports were drawn before grouping). Without the corpus, only the workspace pairs run.
 
     python bench/drift.py [--repeat 3]
 """
@@ -11,13 +14,14 @@ decide the figure) and the changes found per severity. Without the corpus, only 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("CTK_CORPUS", REPO.parent / "shared" / "corpus"))
@@ -53,6 +57,46 @@ def _label(path: Path) -> str:
         return str(path)
 
 
+def _report(name: str, changes: list[Any]) -> Any:
+    from toolkit.drift.report import ApiDrift, DriftReport
+
+    return DriftReport(apis=(ApiDrift(name=name, old="old", new="new", changes=tuple(changes)),))
+
+
+def _render_all(name: str, changes: list[Any]) -> dict[str, str]:
+    """Every format of one fresh report (findings are grouped once per report: that is part of rendering)."""
+    from toolkit.drift.renderers import FORMATS, render
+
+    report = _report(name, changes)
+    return {output_format: render(report, output_format) for output_format in FORMATS}
+
+
+def _load_both(load: Callable[[Path], Any], base: Path, revision: Path) -> tuple[Any, Any]:
+    return load(base), load(revision)
+
+
+def _render_one(name: str, changes: list[Any], output_format: str, explode: bool) -> str:
+    from toolkit.drift.renderers import render
+
+    return render(_report(name, changes), output_format, explode=explode)
+
+
+def _formats(name: str, changes: list[Any], repeat: int) -> None:
+    """Each format's render time and size for one pair, grouped by cause and exploded per change."""
+    from toolkit.drift.renderers import FORMATS
+
+    print(f"\nrender of {name} ({len(changes)} changes), best of {repeat}:")
+    print(f"{'format':10} {'grouped s':>10} {'chars':>10} {'explode s':>10} {'chars':>10}")
+    for output_format in FORMATS:
+        figures = []
+        for explode in (False, True):
+            # a fresh report each time: findings are grouped once per report, and that is part of rendering
+            view = functools.partial(_render_one, name, changes, output_format, explode)
+            seconds, text = _best(view, repeat)
+            figures += [f"{seconds:10.3f}", f"{len(text):10d}"]
+        print(f"{output_format:10} {' '.join(figures)}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -73,23 +117,38 @@ def main() -> int:
         )
     ]
     print(f"best of {args.repeat}; corpus: {_label(CORPUS)}")
-    print(f"{'pair':54} {'load s':>8} {'diff s':>8} {'changes':>8} {'breaking':>9} {'dangerous':>10} {'info':>6}")
-    total_load = total_diff = 0.0
+    print(
+        f"{'pair':54} {'load s':>8} {'diff s':>8} {'render s':>9} {'changes':>8} {'findings':>9} {'breaking':>9} "
+        f"{'dangerous':>10} {'info':>6}"
+    )
+    total_load = total_diff = total_render = 0.0
+    largest: tuple[str, list[Any]] = ("", [])
     for name, base, revision in pairs:
         try:
-            load_time, (old, new) = _best(lambda b=base, r=revision: (load_contract(b), load_contract(r)), args.repeat)
-            diff_time, changes = _best(lambda o=old, n=new: diff_contracts(o, n), args.repeat)
+            load_time, (old, new) = _best(functools.partial(_load_both, load_contract, base, revision), args.repeat)
+            diff_time, changes = _best(functools.partial(diff_contracts, old, new), args.repeat)
         except CtkError as exc:
             print(f"{name:54} error: {exc}")
             continue
+        render_time, _ = _best(functools.partial(_render_all, name, changes), args.repeat)
+        report = _report(name, changes)
+        findings = len(report.findings(report.apis[0]))
         counts = Counter(str(change.severity) for change in changes)
         total_load += load_time
         total_diff += diff_time
+        total_render += render_time
+        if len(changes) > len(largest[1]):
+            largest = (name, changes)
         print(
-            f"{name:54} {load_time:8.3f} {diff_time:8.3f} {len(changes):8d} {counts['breaking']:9d} "
-            f"{counts['dangerous']:10d} {counts['info']:6d}"
+            f"{name:54} {load_time:8.3f} {diff_time:8.3f} {render_time:9.3f} {len(changes):8d} {findings:9d} "
+            f"{counts['breaking']:9d} {counts['dangerous']:10d} {counts['info']:6d}"
         )
-    print(f"total: load {total_load:.3f} s, diff {total_diff:.3f} s over {len(pairs)} pairs")
+    print(
+        f"total: load {total_load:.3f} s, diff {total_diff:.3f} s, render (every format) {total_render:.3f} s "
+        f"over {len(pairs)} pairs"
+    )
+    if largest[1]:
+        _formats(*largest, args.repeat)
     return 0
 
 
