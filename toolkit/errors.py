@@ -33,6 +33,7 @@ outside ``toolkit.cli`` prints them.
         ├── ProtocolMismatchError  OLD and NEW are different protocols
         ├── UnknownApiError        the API is not in sandbox.toml
         ├── NoNewSourceError       the API has no published contract or live endpoint
+        ├── drift.gitref.GitRefError   a REF:PATH git cannot read (no such ref or path, no repository)
         └── IgnoreFileError        drift-ignore.toml is malformed (names file:line)
 """
 
