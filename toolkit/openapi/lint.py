@@ -240,12 +240,11 @@ def _place_and_message(root: str, seen: _ValidatorDocuments, error: Any, meta_sc
 
 def _deeper(document: Any, meta_schema: Any, error: Any) -> tuple[list[str], str] | None:
     """For "not valid under any of the given schemas" (a ``oneOf``/``anyOf`` of the OpenAPI schema, which the fast
-    validator reports without its reasons): the most relevant reason, found by validating that one node again
-    with jsonschema's ``best_match``, as (path below the node, message); None when there is nothing better."""
+    validator reports without its reasons): the reason, found by validating that one node again with jsonschema,
+    as (path below the node, message); None when there is nothing better to say."""
     schema_path = list(getattr(error, "absolute_schema_path", None) or ())
     if not schema_path or schema_path[-1] not in ("oneOf", "anyOf") or not isinstance(meta_schema, dict):
         return None
-    from jsonschema.exceptions import best_match
     from jsonschema.validators import validator_for
 
     try:
@@ -255,19 +254,64 @@ def _deeper(document: Any, meta_schema: Any, error: Any) -> tuple[list[str], str
         for token in getattr(error, "absolute_path", None) or ():
             node = node[token]
         checker = validator_for(meta_schema)(meta_schema).evolve(schema=subschema)
-        best = best_match(checker.iter_errors(node))
+        found = next((e for e in checker.iter_errors(node) if e.validator == schema_path[-1]), None)
+        reasons = _reasons(found) if found is not None else []
     except Exception:  # noqa: BLE001 - a better message is a nicety: the validator's own stands
         return None
-    if best is None:
-        return None
-    inside = [str(token) for token in best.absolute_path]
-    if inside:
-        return inside, str(best.message)
-    reasons = list(dict.fromkeys(str(sub.message) for sub in best.context or () if not sub.absolute_path))
-    if not reasons:
+    if len(reasons) == 1:
+        return [str(token) for token in reasons[0].absolute_path], str(reasons[0].message)
+    here = list(dict.fromkeys(str(reason.message) for reason in reasons if not reason.absolute_path))
+    if not here:
         return None
     kind = "object" if isinstance(node, dict) else "value"
-    return [], f"this {kind} fits none of the forms allowed here: " + "; or ".join(reasons[:3])
+    return [], f"this {kind} fits none of the forms allowed here: " + "; or ".join(here[:3])
+
+
+def _reasons(error: Any) -> list[Any]:
+    """Why a value fits no branch of a ``oneOf``/``anyOf``: the branches it comes closest to are those with the
+    fewest mismatches on a key's fixed values (``in: query`` rules out every kind of parameter but the query
+    one; a nested ``oneOf`` counts its closest branch), never the Reference Object for a value without
+    ``$ref``, then the fewest errors; one such branch gives its own reason (followed into nested branches),
+    several give one each."""
+    if error.validator not in ("oneOf", "anyOf") or not error.context:
+        return [error]
+    branches = _branches(error)
+    candidates = [errors for errors in branches if not _is_reference(errors)] or branches
+    fewest = min((_mismatches(errors), len(errors)) for errors in candidates)
+    closest = [errors for errors in candidates if (_mismatches(errors), len(errors)) == fewest]
+    return [reason for errors in closest for reason in _pick(errors)]
+
+
+def _pick(errors: list[Any]) -> list[Any]:
+    """The reason of one branch: its most relevant plain error, else the reasons of its nested branches
+    (jsonschema's ``best_match`` would descend into those by its own measure, which picks ``in: body`` for a
+    query parameter with a wrong type)."""
+    from jsonschema.exceptions import best_match
+
+    plain = [error for error in errors if not (error.validator in ("oneOf", "anyOf") and error.context)]
+    return [best_match(plain)] if plain else _reasons(errors[0])
+
+
+def _branches(error: Any) -> list[list[Any]]:
+    branches: dict[Any, list[Any]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    return list(branches.values())
+
+
+def _mismatches(errors: list[Any]) -> int:
+    count = 0
+    for error in errors:
+        if error.validator in ("enum", "const") and len(error.relative_path) == 1:
+            count += 1
+        elif error.validator in ("oneOf", "anyOf") and not error.relative_path and error.context:
+            count += min(_mismatches(branch) for branch in _branches(error))
+    return count
+
+
+def _is_reference(errors: list[Any]) -> bool:
+    """The Reference Object alternative, for a value without ``$ref``."""
+    return any(error.validator == "required" and "$ref" in error.validator_value for error in errors)
 
 
 # Python's spelling of JSON's scalars at the start of a message (jsonschema quotes values with repr()).
