@@ -90,6 +90,17 @@ def test_within_one_operation_two_routes_to_one_place_stay_apart() -> None:
     assert len(group([renamed("application/x+json"), renamed("application/y+json")])) == 2
 
 
+def test_one_property_through_two_request_media_types_is_one_cause() -> None:
+    def required(media: str) -> Change:
+        message = f"POST /intents: property `currency` of the request body ({media}): became required"
+        where = "/components/schemas/IntentParams/required"
+        return Change("request-property-became-required", BREAKING, message, ("POST /intents",), old=where, new=where)
+
+    [finding] = group([required("application/json"), required("application/x-www-form-urlencoded")])
+    assert finding.message == "property `currency` of the request body: became required"
+    assert finding.operations == ("POST /intents",) and len(finding.changes) == 2
+
+
 def test_other_protocols_group_only_identical_causes() -> None:
     # GraphQL and WSDL report one change per place with its operations: two sentences at one place stay two
     a = Change("FIELD_REMOVED", BREAKING, "Field Product.sku was removed", ("Query.product",), old="Product.sku")

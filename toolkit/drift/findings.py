@@ -10,12 +10,14 @@ operation are one ``Finding`` listing every operation it reaches.
 when the place is shared by several operations (a component schema), the way each operation reaches it
 (``property `error/card/mandate` of the default response (application/json)``, the part before the
 next ``": "``) is kept as detail (``Finding.reached``) rather than splitting the cause: the place is the
-cause, not the route to it. Within a single operation two routes to one place stay two findings, since
-there the place alone may not say which member changed (two media types renamed in one response).
+cause, not the route to it. Within a single operation, routes that quote different things stay apart,
+since there the place alone may not say which member changed (two media types renamed in one response);
+routes that quote the same things (one property through two request media types) are one cause.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -76,6 +78,7 @@ def split_route(message: str) -> tuple[str, str]:
     return "", message
 
 
+_MEDIA = re.compile(r" \([^()]*\)$")
 _Key = tuple[str, ChangeSeverity, str | None, str | None, object, bool, str, str]
 
 
@@ -96,10 +99,11 @@ def group(changes: Iterable[Change]) -> list[Finding]:
         if len(operations) > 1 or len({route for route, _ in members}) == 1:
             findings.append(_finding(what, members))
             continue
-        # one operation (or none): each route is its own cause
-        by_route: dict[str, list[tuple[str, Change]]] = {}
+        # one operation (or none): routes naming the same things (the same property through two media
+        # types) are one cause; routes naming different ones (two media types renamed) are not
+        by_route: dict[tuple[str, ...], list[tuple[str, Change]]] = {}
         for route, change in members:
-            by_route.setdefault(route, []).append((route, change))
+            by_route.setdefault(tuple(route.split("`")[1::2]), []).append((route, change))
         findings.extend(_finding(what, same) for same in by_route.values())
     return findings
 
@@ -120,13 +124,15 @@ def _shared(routes: Sequence[str], what: str) -> str:
     Routes that quote a path (``property `a/b/mandate` of the 200 response``) share its tail, the place
     itself (``property `…/b/mandate```); with nothing in common, the message is what changed alone.
     """
-    heads, paths = set(), []
+    heads, paths, tails = set(), [], set()
     for route in routes:
         head, tick, rest = route.partition("`")
         if not tick or "`" not in rest:
             return what
         heads.add(head)
-        paths.append(rest.split("`", 1)[0].split("/"))
+        quoted, _, tail = rest.partition("`")
+        paths.append(quoted.split("/"))
+        tails.add(_MEDIA.sub("", tail))  # " of the request body (application/json)": the body, any media type
     common: list[str] = []
     for segments in zip(*(reversed(path) for path in paths), strict=False):
         if len(set(segments)) != 1:
@@ -137,7 +143,8 @@ def _shared(routes: Sequence[str], what: str) -> str:
     shown = "/".join(common)
     if any(len(path) > len(common) for path in paths):
         shown = f"…/{shown}"
-    return f"{heads.pop()}`{shown}`: {what}"
+    tail = tails.pop() if len(tails) == 1 else ""
+    return f"{heads.pop()}`{shown}`{tail}: {what}"
 
 
 def single(change: Change) -> Finding:

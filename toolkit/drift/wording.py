@@ -36,12 +36,12 @@ def reach(finding: Finding) -> str:
 
 
 def routes(finding: Finding, limit: int = 1) -> str:
-    """The ways operations reach a shared place, when there are several: ``reached as A (and 4 other ways)``."""
+    """The ways operations reach a shared place, when there are several: ``reached as A and 4 other ways``."""
     if not finding.reached:
         return ""
     shown = "; ".join(finding.reached[:limit])
     rest = len(finding.reached) - limit
-    return f"reached as {shown}" + (f" (and {plural(rest, 'other way')})" if rest > 0 else "")
+    return f"reached as {shown}" + (f" and {plural(rest, 'other way')}" if rest > 0 else "")
 
 
 def sunset(change: Change | Finding) -> str:
