@@ -182,7 +182,7 @@ def _placing(validator_class: Any) -> Any:
                 if node is None or _ctk_error(exc) is not None:
                     raise  # the contract's reader refused a document: the loader's error, raised as it is
                 what = _CHECKS.get(keyword, f"this {keyword}")
-                detail = _sentence(f"{exc.__class__.__name__}: {exc}")
+                detail = _sentence(f"{exc.__class__.__name__}: {exc}".rstrip(": "))
                 message = f"openapi-spec-validator could not check {what} ({detail}); it checked the rest"
                 try:
                     yield tagged(OpenAPIValidationError(message), node, _CRASHED)
@@ -201,6 +201,7 @@ def _problems(
     resolver = contract.resolver
     assert resolver is not None
     count = 0
+    reported: set[tuple[str, str]] = set()
     for error in errors:
         if count == MAX_PROBLEMS:
             yield Problem(
@@ -212,6 +213,10 @@ def _problems(
         uri, json_pointer, message = _place_and_message(contract.source, seen, error, meta_schema)
         if seen.is_hidden(uri, json_pointer):
             continue  # inside a mapping whose $ref leads nowhere: that $ref is the finding
+        crashed = getattr(error, _CHECKED, (None, None))[1] == _CRASHED
+        if crashed and (uri, json_pointer) in reported:
+            continue  # a check that broke on a node already found malformed: that finding says why
+        reported.add((uri, json_pointer))
         count += 1
         line = resolver.line(uri, json_pointer)
         yield Problem(Severity.ERROR, Location(display_name(uri), line=line, path=json_pointer or None), message)
