@@ -19,6 +19,7 @@ import pytest
 from tests.support.cli import ctk
 from tests.support.corpus import corpus
 from tests.support.drift import BREAKING, DANGEROUS, INFO, report_of
+from tests.support.paths import REPO
 from toolkit.drift.findings import group, split_route, without_operation
 from toolkit.drift.renderers import render
 from toolkit.model import Change
@@ -188,3 +189,22 @@ def test_stripe_markdown_fits_a_pull_request_comment_and_says_each_cause_once(st
     section = lines[start:end]
     rows = [line for line in section if "payment_method_details_sepa_debit" in line]
     assert len(rows) == 1 and "operations:**" in rows[0]  # one row, saying how many operations it reaches
+
+
+@pytest.mark.parametrize("api", ["crm", "inventory"])
+def test_wsdl_and_graphql_changes_are_already_one_per_cause(api: str) -> None:
+    # their diffs report one change per place with its operations: grouping keeps each as it is
+    code, out, err = ctk(
+        "drift", str(REPO / f"contracts/{api}/v1"), str(REPO / f"contracts/{api}/v2"), "--format", "json"
+    )
+    assert code == 1, err
+    data = json.loads(out)
+    assert len(data["findings"]) == len(data["changes"]) > 0
+    for finding in data["findings"]:
+        [index] = finding["changes"]
+        row = data["changes"][index]
+        assert [finding[key] for key in ("id", "operations", "message")] == [
+            row["id"],
+            row["operations"],
+            row["message"],
+        ]

@@ -112,7 +112,7 @@ def _finding(what: str, members: Sequence[tuple[str, Change]]) -> Finding:
     first = members[0][1]
     routes = tuple(dict.fromkeys(route for route, _ in members if route))
     message = f"{routes[0]}: {what}" if len(routes) == 1 else _shared(routes, what)
-    operations = tuple(sorted({op for _, change in members for op in change.operations}))
+    operations = tuple(dict.fromkeys(op for _, change in members for op in change.operations))  # in report order
     cause = replace(first, message=message, operations=operations)
     reached = routes if len(routes) > 1 else ()
     return Finding(change=cause, changes=tuple(change for _, change in members), reached=reached)
