@@ -225,7 +225,8 @@ def test_text_is_grouped_and_plain_when_not_a_terminal() -> None:
     assert "ignored (until 2027-01-31: we map unknown statuses to pending)" in text
     assert "  error: https://crm.example.com/soap/v1?wsdl: answered HTTP 503" in text
     assert lines[-1] == (
-        "2 APIs: 1 breaking, 0 dangerous, 2 info (1 ignored); 1 API could not be compared — fails at --fail-on breaking"
+        "2 APIs: 1 breaking, 0 dangerous, 2 info (1 ignored); 1 API could not be compared — incomplete, "
+        "and what was compared fails at --fail-on breaking"
     )
 
 

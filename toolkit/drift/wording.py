@@ -105,13 +105,12 @@ def summary(report: DriftReport, fail_on: FailOn, *, explode: bool = False) -> s
         text += f"; the run stopped with {plural(len(report.run_errors), 'error')}"
     if report.errors:
         text += f"; {plural(len(report.errors), 'API')} could not be compared"
-    if fail_on is not FailOn.NEVER:
-        if report.failing(fail_on):
-            text += f" — fails at --fail-on {fail_on}"
-        elif failed:
-            text += " — incomplete: errors above"
-        else:
-            text += f" — passes at --fail-on {fail_on}"
-    elif failed:
-        text += " — incomplete: errors above"
+    # errors decide the exit code (2) before findings do, so they lead the verdict
+    failing = fail_on is not FailOn.NEVER and bool(report.failing(fail_on))
+    if failed:
+        text += " — incomplete" + (f", and what was compared fails at --fail-on {fail_on}" if failing else "")
+    elif failing:
+        text += f" — fails at --fail-on {fail_on}"
+    elif fail_on is not FailOn.NEVER:
+        text += f" — passes at --fail-on {fail_on}"
     return text
