@@ -10,6 +10,8 @@ milliseconds however many changes there are.
 
 from __future__ import annotations
 
+from typing import cast
+
 from graphql import (
     GraphQLInputObjectType,
     GraphQLInterfaceType,
@@ -18,12 +20,14 @@ from graphql import (
     GraphQLSchema,
     GraphQLType,
     GraphQLUnionType,
-    get_named_type,
+    GraphQLWrappingType,
 )
 
 
 def named(type_: GraphQLType) -> str:
-    return get_named_type(type_).name
+    while isinstance(type_, GraphQLWrappingType):  # get_named_type's loop, without its checks: called per field
+        type_ = type_.of_type
+    return cast(GraphQLNamedType, type_).name
 
 
 class Reach:
@@ -56,7 +60,8 @@ class Reach:
         if isinstance(type_, (GraphQLObjectType, GraphQLInterfaceType)):
             for field in type_.fields.values():
                 targets.append(index[named(field.type)])
-                targets.extend(index[named(arg.type)] for arg in field.args.values())
+                if field.args:  # most fields take none: skip building a generator for them
+                    targets.extend([index[named(arg.type)] for arg in field.args.values()])
             if isinstance(type_, GraphQLInterfaceType):
                 # a client may spread a fragment on any implementation of an interface it receives
                 implementations = self.schema.get_implementations(type_)

@@ -22,6 +22,7 @@ from graphql import (
     GraphQLScalarType,
     GraphQLType,
     GraphQLUnionType,
+    Undefined,
     print_ast,
 )
 from graphql.utilities.sort_value_node import sort_value_node
@@ -97,6 +98,8 @@ def default_text(item: GraphQLArgument | GraphQLInputField) -> str | None:
 
     Sorting makes ``{a: 1, b: 2}`` and ``{b: 2, a: 1}`` the same default, as graphql-core does.
     """
+    if getattr(item, "default", None) is None and item.default_value is Undefined:
+        return None  # most arguments have no default: answered without building one
     node = _default_ast(item)
     return None if node is None else print_ast(sort_value_node(node))
 

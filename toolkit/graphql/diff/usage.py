@@ -56,10 +56,10 @@ def _removed_level(name: str) -> ChangeSeverity:
     return INFO if name in ("deprecated", "oneOf") else DANGEROUS
 
 
-def directive_nodes(element: Any) -> tuple[ConstDirectiveNode, ...]:
+def directive_nodes(element: Any) -> Sequence[ConstDirectiveNode]:
     """The directives written on an element's definition (none for a schema read from introspection)."""
-    node = getattr(element, "ast_node", None) if element is not None else None
-    return tuple(getattr(node, "directives", None) or ())
+    node = element.ast_node if element is not None else None
+    return (node.directives or ()) if node is not None else ()
 
 
 def _match(
@@ -87,7 +87,9 @@ class UsageRules(Recorder):
 
     def usages(self, kind: str, coordinate: str, old: Any, new: Any, *, new_element: bool = False) -> None:
         """Usages on one element: ``old`` is None when the element is new (its usages are then info)."""
-        self.usage_lists(kind, coordinate, directive_nodes(old), directive_nodes(new), new_element=new_element)
+        old_list, new_list = directive_nodes(old), directive_nodes(new)
+        if old_list or new_list:  # most elements use no directive: a large schema is walked at no cost
+            self.usage_lists(kind, coordinate, old_list, new_list, new_element=new_element)
 
     def usage_lists(
         self,
