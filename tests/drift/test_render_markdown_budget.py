@@ -11,7 +11,7 @@ import pytest
 from tests.support.drift import BREAKING, DANGEROUS, INFO, report_of
 from toolkit.drift.render_markdown import BUDGET
 from toolkit.drift.renderers import render
-from toolkit.drift.report import ApiDrift, DriftReport
+from toolkit.drift.report import ApiDrift, ApiError, DriftReport
 from toolkit.model import Change
 
 LIMIT = 60_000
@@ -113,3 +113,11 @@ def test_explode_draws_one_row_per_change() -> None:
     assert section.count("| `response-optional-property-removed` |") == 3
     errors = ApiDrift(name="x", old="a", new="b", protocol="openapi")
     assert "#### Breaking" not in render(DriftReport(apis=(errors,)), "markdown")
+
+
+def test_hundreds_of_failed_apis_stay_under_the_budget() -> None:
+    error = ApiError("answered HTTP 503 " + "because " * 60, where="https://vendor.example/graphql", hint="try later")
+    apis = tuple(ApiDrift(name=f"api-{n:04d}", old="a", new="b", error=error) for n in range(800))
+    text = render(DriftReport(apis=apis), "markdown")
+    assert len(text) < LIMIT
+    assert "answered HTTP 503" in text and "Cut to fit" in text

@@ -145,14 +145,17 @@ def _section(page: _Page, report: DriftReport, drift: ApiDrift, explode: bool) -
     page.add("")
     page.add(cell(wording.sources(drift), 2 * _CLIP["location"]))
     if drift.error is not None:
-        page.force("")
-        page.force(f"> **error:** {cell(str(drift.error))}")
-        if drift.error.hint:
-            page.force(f"> hint: {cell(drift.error.hint)}")
+        page.add("")
+        short = cell(f"- {drift.name}: **error** {wording.error(None, drift.error)}", _CLIP["line"])
+        page.add(
+            f"> **error:** {cell(str(drift.error))}"
+            + (f"<br>hint: {cell(drift.error.hint)}" if drift.error.hint else ""),
+            short,
+        )
         return
     if drift.skipped is not None:
         page.add("")
-        page.add(f"_Skipped: {cell(drift.skipped)}_")
+        page.add(f"_Skipped: {cell(drift.skipped)}_", cell(f"- {drift.name}: skipped: {drift.skipped}", _CLIP["line"]))
         return
     active = report.findings(drift, explode=explode)
     ignored = report.ignored_findings(drift, explode=explode)
