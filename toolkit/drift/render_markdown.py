@@ -28,6 +28,7 @@ _FULL_SHARE = 0.65  # when rows must be cut, full rows stop here and short lines
 _STATUS = {"error": "⚠️ error", "skipped": "⏭️ skipped", "fails": "❌ fails", "passes": "✅ passes"}
 _OPERATIONS_SHOWN = 3
 _API_ROWS = 100
+_RUN_ERRORS = 10
 TOP_CAUSES = 10
 _CLIP = {"message": 600, "location": 240, "operation": 160, "line": 240}
 
@@ -101,10 +102,11 @@ def _head(page: _Page, report: DriftReport, fail_on: FailOn, explode: bool) -> N
     page.force("## API drift")
     page.force("")
     page.force(f"_{cell(wording.generated(report))}_")
-    for api, error in report.all_errors:
-        if api is None:
-            page.force("")
-            page.force(f"> **error:** {cell(wording.error(None, error))}")
+    for error in report.run_errors[:_RUN_ERRORS]:
+        page.force("")
+        page.force(f"> **error:** {cell(wording.error(None, error))}")
+    if len(report.run_errors) > _RUN_ERRORS:
+        page.force(f"> … and {len(report.run_errors) - _RUN_ERRORS} more errors")
     if report.apis:
         page.force("")
         page.force("| API | protocol | breaking | dangerous | info | ignored | status |")
