@@ -32,8 +32,9 @@ def type_facts(ov: dict[str, Any], nv: dict[str, Any], fact: Report, *, scalar_f
         change = TypeChange(ot, nt, of, nf, scalar_fits_items)
         fact("type-changed", change.words(), "type" if ot != nt else "format", types=change)
     # an untyped schema accepts null already: a 3.1 type set gained or lost with it says nothing about null
-    by_keyword = any(key in schema for key in ("nullable", "x-nullable") for schema in (ov, nv))
-    if onull != nnull and (by_keyword or ("type" in ov and "type" in nv)):
+    if onull != nnull and (
+        ("type" in ov and "type" in nv) or any(key in s for key in ("nullable", "x-nullable") for s in (ov, nv))
+    ):
         fact(
             "became-nullable" if nnull else "became-not-nullable",
             "may now be null" if nnull else "may no longer be null",

@@ -29,6 +29,13 @@ class Node:
 
     def child(self, *keys: str | int) -> Node | None:
         value = self.value
+        if len(keys) == 1 and isinstance(keys[0], str):
+            # the walk's commonest step (one key of a mapping), taken without the general loop
+            name = keys[0]
+            if not isinstance(value, dict) or name not in value:
+                return None
+            token = name.replace("~", "~0").replace("/", "~1") if "~" in name or "/" in name else name
+            return Node(value[name], self.uri, f"{self.ptr}/{token}")
         for key in keys:
             found = isinstance(value, dict) and isinstance(key, str) and key in value
             found = found or (isinstance(value, list) and isinstance(key, int) and key < len(value))

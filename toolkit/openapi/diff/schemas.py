@@ -15,6 +15,7 @@ the stack (a recursive schema) compares as equal, so recursion terminates.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -43,6 +44,9 @@ from toolkit.openapi.diff.nodes import Node, Side
 from toolkit.openapi.diff.policy import DEFAULT_POLICY, DiffPolicy
 from toolkit.openapi.diff.typesets import list_of_types_rule, type_contained, type_pattern
 from toolkit.openapi.refs import references
+
+# every keyword ``_subschemas`` walks into
+_WALKED = frozenset((*SUBSCHEMAS, "prefixItems", "patternProperties", "dependentSchemas"))
 
 
 class SchemaDiff:
@@ -154,7 +158,9 @@ class SchemaDiff:
         walks them: a change inside ``then`` or ``not`` is graded as the same change in a property)."""
         out: list[Fact] = []
         ov, nv = o.value, n.value
-        # looked up in the dicts first: most schemas have none of these, and this runs for every schema compared
+        # most schemas have none of these, and this runs for every schema compared: one test in C first
+        if ov.keys().isdisjoint(_WALKED) or nv.keys().isdisjoint(_WALKED):
+            return out
         for keyword in SUBSCHEMAS:
             oc, nc = ov.get(keyword), nv.get(keyword)
             if isinstance(oc, dict) and isinstance(nc, dict):
@@ -209,22 +215,18 @@ class SchemaDiff:
 
     def _list_of_types(self, o: Node, n: Node, direction: str) -> str | None:
         ov, nv = o.value, n.value
-        if not any(k in v for k in ("oneOf", "anyOf") for v in (ov, nv)):
-            return None  # two plain types: the type rules judge them
-        before = type_pattern(ov, self._members(self.old, o))
-        after = type_pattern(nv, self._members(self.new, n))
+        if "oneOf" not in ov and "anyOf" not in ov and "oneOf" not in nv and "anyOf" not in nv:
+            return None  # two plain types (most schemas): the type rules judge them
+        before = type_pattern(ov, lambda keyword: self._members(self.old, o, keyword))
+        after = type_pattern(nv, lambda keyword: self._members(self.new, n, keyword))
         return list_of_types_rule(before, after, direction)
 
     @staticmethod
-    def _members(side: Side, node: Node) -> dict[str, list[Any]]:
-        found: dict[str, list[Any]] = {}
-        for keyword in ("oneOf", "anyOf"):
-            listed = node.value.get(keyword)
-            if isinstance(listed, list):
-                found[keyword] = [
-                    side.deref(Node(m, node.uri, node.at(keyword, i)))[0].value for i, m in enumerate(listed)
-                ]
-        return found
+    def _members(side: Side, node: Node, keyword: str) -> Iterator[Any]:
+        """The members of ``node``'s ``keyword`` list, ``$ref``s followed one at a time (the reader stops early)."""
+        listed = node.value.get(keyword)
+        for index, member in enumerate(listed if isinstance(listed, list) else ()):
+            yield side.deref(Node(member, node.uri, node.at(keyword, index)))[0].value
 
     def _composition(self, o: Node, n: Node, direction: str, fact: Report, listed: bool = False) -> list[Fact]:
         out: list[Fact] = []

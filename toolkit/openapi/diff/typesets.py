@@ -19,6 +19,7 @@ where JSON and text disagree the change is a warning (``type-changed``), as oasd
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,10 +145,11 @@ def parameter_property_rule(change: TypeChange) -> str:
     return "type-specialized" if as_json else "type-generalized"
 
 
-def type_pattern(schema: dict[str, Any], members: dict[str, list[Any]]) -> tuple[frozenset[str], bool] | None:
+def type_pattern(schema: dict[str, Any], members: Callable[[str], Iterable[Any]]) -> tuple[frozenset[str], bool] | None:
     """The types a schema allows as a *list of types* — ``oneOf``/``anyOf`` of single-typed scalar schemas
-    (``members``: each keyword's members, ``$ref``s followed) — or as its own ``type``: (types, True when a
-    list). None when it is neither (objects, ``allOf``, ``not``, members that are not one plain type).
+    (``members(keyword)``: its members, ``$ref``s followed, asked only when needed) — or as its own ``type``:
+    (types, True when a list). None when it is neither (objects, ``allOf``, ``not``, members that are not one
+    plain type).
 
     As oasdiff reads it: a ``type`` keyword wins, and only its first type counts.
     """
@@ -157,9 +159,17 @@ def type_pattern(schema: dict[str, Any], members: dict[str, list[Any]]) -> tuple
     if isinstance(raw, str) or (isinstance(raw, list) and raw):
         return frozenset([str(raw if isinstance(raw, str) else raw[0])]), False
     for keyword in ("oneOf", "anyOf"):
-        types = [_single_type(member) for member in members.get(keyword, ())]
-        if types and all(types):
-            return frozenset(t for t in types if t), True
+        if keyword not in schema:
+            continue
+        types: set[str] = set()
+        for member in members(keyword):
+            single = _single_type(member)
+            if single is None:
+                break  # not a list of types: no need to read the other members
+            types.add(single)
+        else:
+            if types:
+                return frozenset(types), True
     return None
 
 
