@@ -9,6 +9,7 @@ split by what is compared:
 - ``operations``     parameters, request bodies and responses of an operation both sides have
 - ``schemas``        two schemas compared by meaning, with pruning and memoisation
 - ``keywords``       the keywords of one schema level compared (type, enum, bounds, deprecation, …)
+- ``typesets``       how a type, format or list-of-types change reads where it is (direction, JSON or text)
 - ``document``       webhooks, security schemes, component schemas, servers
 - ``emit``           ids, severities, messages: one ``Change`` per operation (and media type)
 - ``policy``         what depends on a team's policy: sunset notice, stability tracking, semver bumps
