@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from toolkit.cli.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, debug_option, debugging, error_line
+from toolkit.cli.errors import (
+    EXIT_CLEAN,
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    debug_option,
+    debugging,
+    error_line,
+    reported_errors,
+)
 from toolkit.cli.options import mirror_option, mirrors_from
 from toolkit.errors import CtkError, LoadError
 from toolkit.load import load_contract, sniff
@@ -65,7 +73,8 @@ def lint(contract: tuple[str, ...], output_format: str, strict: bool, mirror: tu
     (the others are still linted and reported).
     """
     mirrors = mirrors_from(mirror)
-    results = [_lint(target, mirrors) for target in _contracts(contract)]
+    with reported_errors():  # each contract's own errors are its result; this is for ^C (exit 130) and bugs
+        results = [_lint(target, mirrors) for target in _contracts(contract)]
     for result in results:
         if result.error is not None:  # every command's error form, on stderr, whatever the format
             click.echo(error_line(result.error), err=True)
