@@ -104,6 +104,7 @@ def test_inspectors_opt_in_rules_run_ctk_with_its_policies(tmp_path: Path) -> No
         DriftPolicies(relaxed=frozenset({"deprecated-removal-is-dangerous", "unreachable-types-are-safe"}))
     )
     assert oracles.policies_for("DiffRule.considerUsage") is None
+    assert oracles.policies_for("DiffRule.ignoreDescriptionChanges") == DriftPolicies()  # ctk ignores them always
     removed = [{"path": "Query.b", "level": "Dangerous", "type": "FIELD_REMOVED"}]
     new = FEDERATION_KEY + "type Query { a: String }\ntype T { id: ID }\n"
     relaxed = case(tmp_path, removed, 1, new=new, rules="suppressRemovalOfDeprecatedField")

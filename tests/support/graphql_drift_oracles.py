@@ -75,10 +75,11 @@ CTK_ONLY = re.compile(r"^(ARG|INPUT_FIELD)_DEPRECATION_|^SUNSET_")
 ANYWHERE = "*"  # the path of an Inspector change that has none
 STANDARD_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
 
-# Inspector's opt-in rules (the test's diff_rules) -> the ctk policy that does the same
-INSPECTOR_RULES = {
+# Inspector's opt-in rules (the test's diff_rules) -> the ctk policy that does the same (None: ctk always does)
+INSPECTOR_RULES: dict[str, str | None] = {
     "suppressRemovalOfDeprecatedField": "deprecated-removal-is-dangerous",
     "safeUnreachable": "unreachable-types-are-safe",
+    "ignoreDescriptionChanges": None,
 }
 
 # Inspector's directive-usage element kinds (in DIRECTIVE_USAGE_<KIND>_ADDED/_REMOVED)
@@ -241,6 +242,16 @@ LEVEL_DISAGREEMENTS: dict[tuple[str, str], tuple[str, str, str]] = {
         "NonBreaking",
         "a default added where there was none: graphql-core reports nothing breaking or dangerous",
     ),
+    ("DIRECTIVE_ARGUMENT_DEFAULT_VALUE_CHANGED", "^Default value '"): (
+        "Dangerous",
+        "NonBreaking",
+        "a default added where there was none: graphql-core reports nothing breaking or dangerous",
+    ),
+    ("DIRECTIVE_ARGUMENT_ADDED", ""): (
+        "Breaking",
+        "NonBreaking",
+        "a non-null argument with a default: graphql-core calls it optional (OPTIONAL_DIRECTIVE_ARG_ADDED, safe)",
+    ),
     ("DIRECTIVE_USAGE_ARGUMENT_REMOVED", "from '@deprecated'"): (
         "Dangerous",
         "NonBreaking",
@@ -346,7 +357,7 @@ def policies_for(rules: str) -> DriftPolicies | None:
     names = [name.rpartition(".")[2] for name in re.findall(r"[\w.]+", rules)]
     if any(name not in INSPECTOR_RULES for name in names):
         return None
-    return DriftPolicies(relaxed=frozenset(INSPECTOR_RULES[name] for name in names))
+    return DriftPolicies(relaxed=frozenset(policy for name in names if (policy := INSPECTOR_RULES[name])))
 
 
 def _ctk_only(change: Change) -> bool:
