@@ -213,9 +213,10 @@ def _problems(
         uri, json_pointer, message = _place_and_message(contract.source, seen, error, meta_schema)
         if seen.is_hidden(uri, json_pointer):
             continue  # inside a mapping whose $ref leads nowhere: that $ref is the finding
-        crashed = getattr(error, _CHECKED, (None, None))[1] == _CRASHED
-        if crashed and (uri, json_pointer) in reported:
-            continue  # a check that broke on a node already found malformed: that finding says why
+        if getattr(error, _CHECKED, (None, None))[1] in (_CRASHED, "default") and (uri, json_pointer) in reported:
+            # a check that broke on a node already found malformed, or a default value's second mismatch (null
+            # where not nullable is also not of the type): the first finding at the place says why
+            continue
         reported.add((uri, json_pointer))
         count += 1
         line = resolver.line(uri, json_pointer)
