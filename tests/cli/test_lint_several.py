@@ -144,3 +144,18 @@ def test_github_format_escapes_percent_signs_in_messages(tmp_path: Path) -> None
     assert run.returncode == 1, run.stdout
     first = run.stdout.splitlines()[0]
     assert first.startswith("::error file=api.yaml,line=5,title=ctk lint::") and "'50%25off' was unexpected" in first
+
+
+def test_warnings_alone_exit_0_and_1_with_strict_and_are_github_warnings(tmp_path: Path) -> None:
+    nullable = write_file(tmp_path, "api31.yaml", OPENAPI.replace("3.0.3", "3.1.0") + "components:\n  schemas:\n"
+                          "    A: {type: string, nullable: true}\n")  # fmt: skip
+    clean = write_file(tmp_path, "hello.wsdl", WSDL)
+    assert ctk("lint", str(nullable), str(clean))[0] == 0
+    assert ctk("lint", str(nullable), str(clean), "--strict")[0] == 1
+    run = run_ctk("lint", nullable.name, clean.name, "--format", "github", cwd=tmp_path)
+    assert run.returncode == 0
+    assert run.stdout.splitlines() == [
+        "::warning file=api31.yaml,line=10,title=ctk lint::nullable was removed in OpenAPI 3.1; use a type array "
+        "such as [string, 'null']; accepted (used once) (at /components/schemas/A/nullable)",
+        "ctk lint: 0 errors, 1 warning in 2 contracts",
+    ]
