@@ -7,10 +7,12 @@ Each test writes an old and a new contract (YAML in the test), diffs them as ``c
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_ctk
 from tests.support.files import write_file
 from toolkit import load_contract
 from toolkit.drift import diff_contracts
@@ -663,3 +665,20 @@ def test_an_untyped_schema_already_accepts_null(tmp_path: Path) -> None:
     typed, untyped = "{type: [object, 'null']}", "{description: any value}"
     assert [c.id for c in _changes(tmp_path, _post(typed), _post(untyped))] == ["request-body-type-generalized"]
     assert [c.id for c in _changes(tmp_path, _post(untyped), _post(typed))] == ["request-body-type-changed"]
+
+
+def test_the_notice_set_on_the_command_line_reaches_the_openapi_rules(tmp_path: Path) -> None:
+    # ctk drift judges against the real date: the sunset is written 90 days from it
+    sunset = (dt.date.today() + dt.timedelta(days=90)).isoformat()
+    write_file(tmp_path, "old.yaml", _op(""))
+    write_file(tmp_path, "new.yaml", _op(f"deprecated: true, x-sunset: '{sunset}',"))
+    strict = run_ctk(
+        "drift", "old.yaml", "new.yaml", "--deprecation-days-stable", "180", "--format", "json", cwd=tmp_path
+    )
+    assert strict.returncode == 1, strict.stderr
+    assert [c["id"] for c in json.loads(strict.stdout)["changes"]] == ["api-sunset-date-too-small"]
+    relaxed = run_ctk(
+        "drift", "old.yaml", "new.yaml", "--deprecation-days-stable", "30", "--format", "json", cwd=tmp_path
+    )
+    assert relaxed.returncode == 0, relaxed.stderr
+    assert [c["id"] for c in json.loads(relaxed.stdout)["changes"]] == ["endpoint-deprecated-with-sunset"]
