@@ -395,3 +395,11 @@ def test_root_types_set_changed_or_removed(tmp_path: Path) -> None:
 def test_a_standard_scalar_coming_into_use_is_not_a_new_type(tmp_path: Path) -> None:
     found = rows(changes_between(tmp_path, "type Query { a: Int }\n", "type Query { a: Int b: Float }\n"))
     assert found == {("FIELD_ADDED", INFO, "Query.b")}
+
+
+def test_the_policy_names_are_the_ones_ctk_drift_accepts() -> None:
+    from toolkit.drift.settings import POLICIES
+    from toolkit.graphql.diff.compare import UNREACHABLE_TYPES_ARE_SAFE
+    from toolkit.graphql.diff.deprecation import DEPRECATED_REMOVAL_IS_DANGEROUS
+
+    assert {DEPRECATED_REMOVAL_IS_DANGEROUS, UNREACHABLE_TYPES_ARE_SAFE} <= set(POLICIES)
