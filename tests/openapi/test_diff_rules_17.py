@@ -682,3 +682,12 @@ def test_the_notice_set_on_the_command_line_reaches_the_openapi_rules(tmp_path: 
     )
     assert relaxed.returncode == 0, relaxed.stderr
     assert [c["id"] for c in json.loads(relaxed.stdout)["changes"]] == ["endpoint-deprecated-with-sunset"]
+
+
+def test_prefix_items_gained_or_lost_members(tmp_path: Path) -> None:
+    two = "{type: array, prefixItems: [{type: string}, {type: integer}]}"
+    three = "{type: array, prefixItems: [{type: string}, {type: integer}, {type: boolean}]}"
+    assert _found(_changes(tmp_path, _post(three), _post(two))) == [("request-body-prefix-items-removed", BREAKING)]
+    added = _changes(tmp_path, _post(two), _post(three))
+    assert [c.id for c in added] == ["request-body-prefix-items-added"]
+    assert _found(_changes(tmp_path, _get(two), _get(three))) == [("response-body-prefix-items-added", BREAKING)]

@@ -46,7 +46,7 @@ from toolkit.openapi.diff.typesets import list_of_types_rule, type_contained, ty
 from toolkit.openapi.refs import references
 
 # every keyword ``_subschemas`` walks into
-_WALKED = frozenset((*SUBSCHEMAS, "prefixItems", "patternProperties", "dependentSchemas"))
+_WALKED = frozenset((*SUBSCHEMAS, "patternProperties", "dependentSchemas"))
 
 
 class SchemaDiff:
@@ -166,11 +166,6 @@ class SchemaDiff:
             if isinstance(oc, dict) and isinstance(nc, dict):
                 pair = Node(oc, o.uri, o.at(keyword)), Node(nc, n.uri, n.at(keyword))
                 out.extend(f.under(keyword) for f in self.compare(*pair, direction))
-        ol, nl = ov.get("prefixItems"), nv.get("prefixItems")
-        if isinstance(ol, list) and isinstance(nl, list):
-            for index, (oc, nc) in enumerate(zip(ol, nl, strict=False)):
-                pair = Node(oc, o.uri, o.at("prefixItems", index)), Node(nc, n.uri, n.at("prefixItems", index))
-                out.extend(f.under(f"prefixItems[{index}]") for f in self.compare(*pair, direction))
         for keyword in ("patternProperties", "dependentSchemas"):
             om, nm = as_dict(ov.get(keyword)), as_dict(nv.get(keyword))
             for name in om.keys() & nm.keys():
@@ -230,7 +225,8 @@ class SchemaDiff:
 
     def _composition(self, o: Node, n: Node, direction: str, fact: Report, listed: bool = False) -> list[Fact]:
         out: list[Fact] = []
-        for keyword, word in COMPOSITION:
+        # prefixItems is matched as compositions are (oasdiff diffs it as a list of subschemas)
+        for keyword, word in (*COMPOSITION, ("prefixItems", "prefix-items")):
             if keyword not in o.value and keyword not in n.value:
                 continue
             ol, nl = o.child(keyword), n.child(keyword)
@@ -259,6 +255,8 @@ class SchemaDiff:
             for left, members, nodes, verb in ((left_n, nlist, nnodes, "added"), (left_o, olist, onodes, "removed")):
                 if not left or (listed and keyword != "allOf"):
                     continue
+                if keyword == "prefixItems" and not (olist and nlist):
+                    continue  # the whole keyword added or removed: reported as such (PRESENCE)
                 annotation = keyword == "allOf" and all(
                     isinstance(members[i], dict) and set(members[i]) <= ANNOTATIONS for i in left
                 )
@@ -269,7 +267,11 @@ class SchemaDiff:
                     keyword,
                 )
             for a, b in pairs:
-                out.extend(self.compare(a, b, direction))
+                if keyword == "prefixItems":  # walked as a property below it, as oasdiff walks it
+                    index = a.ptr.rpartition("/")[2]
+                    out.extend(f.under(f"prefixItems[{index}]") for f in self.compare(a, b, direction))
+                else:
+                    out.extend(self.compare(a, b, direction))
         return out
 
     @staticmethod
