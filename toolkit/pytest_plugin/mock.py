@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from toolkit.errors import ConfigError
+from toolkit.errors import ConfigError, CtkError
 from toolkit.exchange import MockResult, Request
 from toolkit.pytest_plugin.admin import CtkSetupError, admin
 from toolkit.pytest_plugin.calls import Call
@@ -49,7 +49,7 @@ class MockFactory:
         if found is None:
             try:
                 made = compiled(api, run.settings.root, run.settings.seed)
-            except ConfigError as error:
+            except CtkError as error:  # an unknown API, a contract that does not load
                 raise CtkSetupError(_config_message(error)) from None
             found = run.mocks[key] = ApiMock(made, run)
             run.mocks.setdefault(made.key, found)
@@ -286,7 +286,7 @@ def _compile(envelope: Any, entries: list[Entry], examples: list[Any], hooks: An
     return compile_graphql(envelope, entries, examples, hooks)
 
 
-def _config_message(error: ConfigError) -> str:
+def _config_message(error: CtkError) -> str:
     message = error.message
     if error.where:
         message += f" ({error.where})"

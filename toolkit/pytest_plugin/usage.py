@@ -43,7 +43,7 @@ class Usage:
     def add(self, calls: Iterable[Call]) -> None:
         for call in calls:
             api = self.apis.setdefault(call.api, _Api())
-            for operation in call.operations or ("",):
+            for operation in call.operations or (("",) if call.unmatched else ()):
                 counts = api.statuses.setdefault(operation, {})
                 counts[str(call.status)] = counts.get(str(call.status), 0) + 1
 
