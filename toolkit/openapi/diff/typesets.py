@@ -83,10 +83,12 @@ def _format_contained(types: frozenset[str], to: Any, before: Any) -> bool:
     return (before, to) in _FORMAT_WIDENINGS.get(next(iter(types)), set())
 
 
-def _breaking(change: TypeChange, strongly: bool, toward_new: bool) -> bool:
-    """oasdiff's typeOrFormatBreaking, evaluated toward the reader: NEW for a request, OLD for a response."""
+def _breaking(change: TypeChange, strongly: bool, toward_new: bool, *, types_safe: bool = False) -> bool:
+    """oasdiff's typeOrFormatBreaking, evaluated toward the reader: NEW for a request, OLD for a response.
+    ``types_safe``: the type sets are known to be compatible (a request's set widened, a response's narrowed),
+    so only the format is judged."""
     to, frm = (change.new, change.old) if toward_new else (change.old, change.new)
-    type_breaking = change.types_differ and not type_contained(to - frm, frm - to, strongly)
+    type_breaking = not types_safe and change.types_differ and not type_contained(to - frm, frm - to, strongly)
     to_format, from_format = (
         (change.new_format, change.old_format) if toward_new else (change.old_format, change.new_format)
     )
@@ -97,10 +99,9 @@ def _breaking(change: TypeChange, strongly: bool, toward_new: bool) -> bool:
 def request_rule(change: TypeChange, strongly: bool) -> str:
     """A request body or property: changed (breaking), compatible (safe only as text) or generalized."""
     widened = change.types_differ and _covered(change.old, change.new)
-    sans_type = TypeChange(change.old, change.old, change.old_format, change.new_format) if widened else change
     # no type left: the server accepts any value
-    breaking = not (sans_type.types_differ and not change.new) and _breaking(sans_type, strongly, toward_new=True)
-    if breaking:
+    untyped = change.types_differ and not change.new
+    if not untyped and _breaking(change, strongly, toward_new=True, types_safe=widened):
         return "type-changed"
     if change.types_differ and change.old and change.new and not widened:
         return "type-compatible"
@@ -111,10 +112,9 @@ def response_rule(change: TypeChange, strongly: bool) -> str:
     """A response body, property or header: changed or generalized (breaking), compatible or specialized."""
     narrowed = change.types_differ and _covered(change.new, change.old)
     widened = change.types_differ and _covered(change.old, change.new)
-    sans_type = TypeChange(change.old, change.old, change.old_format, change.new_format) if narrowed else change
     # a type where there was none: the server returns a subset of what it could
-    breaking = not (sans_type.types_differ and not change.old) and _breaking(sans_type, strongly, toward_new=False)
-    if breaking:
+    was_untyped = change.types_differ and not change.old and not narrowed
+    if not was_untyped and _breaking(change, strongly, toward_new=False, types_safe=narrowed):
         return "type-generalized" if widened else "type-changed"
     if change.types_differ and change.old and change.new and not narrowed:
         return "type-compatible"
