@@ -22,6 +22,7 @@ class CtkSetupError(Exception):
 
 def admin(sandbox: Handler, method: str, path: str, body: Any = None, query: str = "", *, doing: str) -> Any:
     """The JSON answer of ``method /__ctk/path`` (``CtkSetupError`` with the sandbox's own detail on an error)."""
+    __tracebackhide__ = True
     payload = b"" if body is None else json.dumps(body).encode()
     headers = (("content-type", "application/json"),) if payload else ()
     result = sandbox(Request(method, "/__ctk/" + path, query, headers, payload))

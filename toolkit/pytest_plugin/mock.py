@@ -43,6 +43,7 @@ class MockFactory:
         self._run = run
 
     def __call__(self, api: str | Path) -> ApiMock:
+        __tracebackhide__ = True
         run = self._run
         key = str(api)
         found = run.mocks.get(key)
@@ -185,12 +186,14 @@ class ApiMock:
 
     def scenario(self, name: str | None) -> None:
         """Play the API's scenario ``name`` (sandbox.toml's ``[apis.NAME.scenarios.<name>]``) in this test."""
+        __tracebackhide__ = True
         admin(self._made.sandbox, "PUT", f"scenarios/{self._made.name}", {"scenario": name, "session": self.session},
               doing=f"ctk_mock({self.api!r}).scenario({name!r})")  # fmt: skip
 
     def fault(self, table: dict[str, Any] | None = None, **keys: Any) -> None:
         """Inject faults for the rest of this test: a ``[apis.NAME.faults]`` table (``error_rate=1.0,
         error_status=503``, ``latency={"fixed_ms": 200}``, ``connection={"reset": 1.0}``, ``fail_first=2``...)."""
+        __tracebackhide__ = True
         faults = {**(table or {}), **keys}
         made = self._made
         with made.lock:
@@ -205,6 +208,7 @@ class ApiMock:
     def seed(self, collection: str, items: list[Any] | dict[str, Any]) -> None:
         """Add ``items`` to ``collection`` (REST: ``customers``; SOAP: ``Account``; GraphQL: ``Product``) for this
         test, checked as a seed file's items are."""
+        __tracebackhide__ = True
         admin(self._made.sandbox, "POST", f"state/{self._made.name}/{collection}", items, f"session={self.session}",
               doing=f"ctk_mock({self.api!r}).seed({collection!r}, ...)")  # fmt: skip
 
@@ -218,6 +222,7 @@ class ApiMock:
         conditions ``query=``, ``headers=``, ``body=``. SOAP: ``json=`` (the answer's values by element name),
         ``xml=`` or ``fault=``; condition ``body=``. GraphQL (``Query.product``): ``json=`` (the field's value) or
         ``error=`` (with ``code=``); condition ``args=``. These are the keys of an ``[[overlay]]`` table."""
+        __tracebackhide__ = True
         caller = inspect.stack(context=0)[1]
         where = f"{Path(caller.filename).name}:{caller.lineno}"
         fields: dict[str, Any] = {"operation": operation, **keys}
@@ -245,6 +250,7 @@ class ApiMock:
 
     def _layered(self, stubs: list[_StubEntry], doing: str) -> Any:
         """The API's layers with an overlays layer holding ``stubs`` first, then ``mocks/<api>/``'s own."""
+        __tracebackhide__ = True
         from toolkit.sandbox.layers import SandboxedMock
         from toolkit.sandbox.overlays import EXAMPLES, FILE_NAME, OverlaysLayer
         from toolkit.sandbox.overlays.entries import read_examples, read_overlays

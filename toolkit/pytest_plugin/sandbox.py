@@ -98,12 +98,14 @@ class SandboxView:
 
     def scenario(self, api: str, name: str | None) -> None:
         """Play ``api``'s scenario ``name`` in this test's session."""
+        __tracebackhide__ = True
         admin(self._live.handler, "PUT", f"scenarios/{api}", {"scenario": name, "session": self.session},
               doing=f"ctk_sandbox.scenario({api!r}, {name!r})")  # fmt: skip
 
     def fault(self, api: str, table: dict[str, Any] | None = None, **keys: Any) -> None:
         """Inject faults into ``api`` until this test ends (a faults table applies to every session of the
         worker's sandbox; tests of one worker run one at a time)."""
+        __tracebackhide__ = True
         faults = {**(table or {}), **keys}
         admin(self._live.handler, "PUT", f"faults/{api}", faults, doing=f"ctk_sandbox.fault({api!r}, {faults!r})")
 
@@ -118,6 +120,7 @@ class SandboxView:
 
     def seed(self, api: str, collection: str, items: list[Any] | dict[str, Any]) -> None:
         """Add ``items`` to ``api``'s ``collection`` for this test's session."""
+        __tracebackhide__ = True
         admin(self._live.handler, "POST", f"state/{api}/{collection}", items, f"session={self.session}",
               doing=f"ctk_sandbox.seed({api!r}, {collection!r}, ...)")  # fmt: skip
 
