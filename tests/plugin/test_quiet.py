@@ -6,7 +6,7 @@ import pytest
 
 
 def test_a_run_without_ctk_fixtures_shows_nothing_of_ctk(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(plain="def test_plain():\n    assert True\n")
+    pytester.makepyfile(test_plain="def test_plain():\n    assert True\n")
     result = pytester.runpytest("-rA", "-W", "error")
     result.assert_outcomes(passed=1)
     lines = result.stdout.lines
