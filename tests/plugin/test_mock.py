@@ -203,3 +203,33 @@ def test_a_contract_by_path(suite: pytest.Pytester) -> None:
             "*hint: the workspace's APIs: crm, inventory, payments*",
         ]
     )
+
+
+def test_the_seed_chooses_the_data(suite: pytest.Pytester) -> None:
+    suite.makepyfile(
+        """
+        import httpx, pytest
+
+        SEEN = {}
+
+        def customers(ctk_mock):  # a created customer: the fields not sent are generated from the seed
+            payments = ctk_mock("payments")
+            answer = httpx.post(payments.url + "/customers", json={"name": "Ann"}, headers={"X-Api-Key": "k"})
+            return {key: value for key, value in answer.json().items() if key != "id"}
+
+        def test_default(ctk_mock):
+            SEEN["default"] = customers(ctk_mock)
+
+        def test_default_again(ctk_mock):
+            SEEN["again"] = customers(ctk_mock)
+
+        @pytest.mark.ctk(seed=7)
+        def test_seed_7(ctk_mock):
+            SEEN["7"] = customers(ctk_mock)
+
+        def test_compare():
+            assert SEEN["default"] == SEEN["again"]
+            assert SEEN["default"] != SEEN["7"]
+        """
+    )
+    suite.runpytest("-p", "no:randomly").assert_outcomes(passed=4)

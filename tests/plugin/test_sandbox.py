@@ -58,12 +58,20 @@ def test_live_sandbox_for_unpatchable_clients(suite: pytest.Pytester) -> None:
             url = ctk_sandbox.url("payments") + "/customers"
             assert requests.get(url, headers={**ctk_sandbox.headers, **H}).status_code == 200
 
+        def test_mock_and_live_sandbox_together(ctk_mock, ctk_sandbox, ctk_journal):
+            import httpx  # respx routes the mock's URL and lets loopback requests through to the live sandbox
+
+            httpx.get(ctk_mock("payments").url + "/customers", headers=H)
+            httpx.get(ctk_sandbox.url("payments") + "/customers", headers={**ctk_sandbox.headers, **H})
+            assert ctk_journal.counts() == {"GET /customers": 2}
+            assert [call.path for call in ctk_journal.calls] == ["/v1/customers", "/payments/customers"]
+
         def test_strict_over_http(ctk_sandbox):
             requests.get(ctk_sandbox.url("payments") + "/customer/cus_1", headers={**ctk_sandbox.headers, **H})
         """
     )
     result = suite.runpytest("-p", "no:randomly")
-    result.assert_outcomes(passed=6, failed=1)
+    result.assert_outcomes(passed=7, failed=1)
     assert (
         "  [unmatched] GET /payments/customer/cus_1 (payments) matches no operation of the contract (answered 404); "
         "nearest: GET /customers/{customer_id}: path segment 1 is 'customer', the contract has 'customers'"
