@@ -26,6 +26,7 @@ outside ``toolkit.cli`` prints them.
     ├── graphql.mock.handler.GraphQLMockError        a schema the GraphQL mock cannot serve
     ├── sandbox.stores.errors.StoreError             the sandbox's store unreachable or failing (its URL, no password)
     ├── sandbox.stores.errors.StoreFullError         a new key beyond max_stored_items, a value beyond max_body
+    ├── evidence.EvidenceError     an evidence file that cannot be read or written (names file#place)
     ├── protocols.JobUnavailableError  no lint, mock or diff for a protocol in this installation (exit 2)
     ├── vendor.errors.VendorError  a real vendor cannot be talked to as configured (exit 2)
     │   └── CredentialsError       an environment variable named in vendor.auth is unset
