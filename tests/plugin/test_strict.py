@@ -158,3 +158,21 @@ def test_unused_stubs_fail_only_when_asked(suite: pytest.Pytester) -> None:
         result,
         "  [unused-stub] GetAccount (crm) was stubbed at test_unused_stubs_fail_only_when_asked.py:10 and never called",
     )
+
+
+def test_no_secret_in_a_failure_message(suite: pytest.Pytester) -> None:
+    suite.makepyfile(
+        """
+        import httpx
+
+        def test_leaky(ctk_mock):
+            payments = ctk_mock("payments")
+            httpx.get(payments.url + "/customer/cus_1", params={"api_key": "sk_live_SECRET123"},
+                      headers={"Authorization": "Bearer sk_live_SECRET123"})
+        """
+    )
+    result = suite.runpytest()
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert "GET /v1/customer/cus_1?api_key=*** (payments) matches no operation" in out
+    assert "SECRET123" not in out

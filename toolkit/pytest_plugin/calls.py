@@ -27,7 +27,7 @@ class Call:
     api: str  # the API's name in the usage report (workspace name, or the contract's path)
     method: str
     path: str
-    query: str
+    query: str  # as the journal shows it: secret-like values (api_key=, token=, ...) are ***
     status: int
     operations: tuple[str, ...] = ()
     violations: tuple[Violation, ...] = ()

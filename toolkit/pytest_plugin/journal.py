@@ -29,8 +29,6 @@ def names_operation(name: str, operation: str) -> bool:
 class CtkJournal:
     """See the module's docstring."""
 
-    __tracebackhide__ = True
-
     def __init__(self, run: TestRun) -> None:
         self._run = run
 

@@ -23,6 +23,7 @@ from toolkit.pytest_plugin.admin import CtkSetupError, admin
 from toolkit.pytest_plugin.calls import Call
 from toolkit.pytest_plugin.contracts import Compiled, compiled
 from toolkit.pytest_plugin.run import Stub, TestRun
+from toolkit.sandbox.admin.journal import redact_query, safe_violations
 from toolkit.sandbox.overlays.entries import Entry
 
 if TYPE_CHECKING:
@@ -125,10 +126,14 @@ class ApiMock:
         near: Any = ()
         if not result.operations and (result.response.status >= 400 or made.protocol == "graphql"):
             unmatched, near = made.runtime.near_misses(request, result)  # as the sandbox's journal judges it
+        # what a failure message may show is what the journal shows: secret-like query values and violation
+        # messages about credentials are redacted (the headers and body stay the test's, for its assertions)
+        secrets = made.runtime.secret_parameters
         self._run.calls.append(
             Call(
-                api=made.key, method=request.method, path=request.path, query=request.query,
-                status=result.response.status, operations=result.operations, violations=result.violations,
+                api=made.key, method=request.method, path=request.path, query=redact_query(request.query, secrets),
+                status=result.response.status, operations=result.operations,
+                violations=safe_violations(result.violations, secrets),
                 faults=result.injected, unmatched=unmatched, near=near, at=time.time(), headers=request.headers,
                 body=request.body, response_headers=result.response.headers, response_body=result.response.body,
             )
