@@ -233,3 +233,27 @@ def test_the_seed_chooses_the_data(suite: pytest.Pytester) -> None:
         """
     )
     suite.runpytest("-p", "no:randomly").assert_outcomes(passed=4)
+
+
+def test_async_clients_through_respx_and_the_transport(suite: pytest.Pytester) -> None:
+    suite.makepyfile(
+        """
+        import asyncio
+        import httpx
+
+        def test_async(ctk_mock, ctk_journal):
+            payments = ctk_mock("payments")
+
+            async def main():
+                async with httpx.AsyncClient() as routed:
+                    first = await routed.get(payments.url + "/customers", headers={"X-Api-Key": "k"})
+                transport = payments.httpx_transport()
+                async with httpx.AsyncClient(base_url=payments.url, transport=transport) as direct:
+                    second = await direct.get("/customers", headers={"X-Api-Key": "k"})
+                return first.status_code, second.status_code
+
+            assert asyncio.run(main()) == (200, 200)
+            ctk_journal.assert_called("GET /customers", times=2)
+        """
+    )
+    suite.runpytest().assert_outcomes(passed=1)
