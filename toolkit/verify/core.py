@@ -106,6 +106,11 @@ class VerifyContext:
     safe_names: frozenset[str] = frozenset()  # SOAP/GraphQL operation names sandbox.toml marks safe
     sunset_horizon_days: int | None = None
     extra: dict[str, str] = field(default_factory=dict)  # engine-specific settings (e.g. graphql_endpoint, wsdl_url)
+    # Headers every generated request carries (placeholders for header-borne security schemes: the SafeClient
+    # puts the real credentials over them).
+    extra_headers: dict[str, str] = field(default_factory=dict)
+    # Operations the engine could not exercise, and why (reported, not a conformance failure).
+    skipped: dict[str, str] = field(default_factory=dict)
 
     def operation(self, operation_id: str) -> Operation | None:
         return next((op for op in self.contract.operations if op.id == operation_id), None)
