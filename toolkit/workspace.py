@@ -40,6 +40,7 @@ _API_KEYS = {
     "scenarios",
     "oauth2",
     "sunset",
+    "verify",
 }
 # Where the sandbox keeps state: in this process, a SQLite file, or a Redis server shared by several processes.
 STORE_FORMS = ("memory", "sqlite:PATH", "redis://HOST:PORT/DB")
@@ -63,6 +64,8 @@ DRIFT_KEYS: dict[str, type] = {
     "stability_level": str,
 }
 _VENDOR_KEYS = {"sandbox_url", "graphql_endpoint", "wsdl_url", "auth"}
+# [apis.NAME.verify]: ctk verify's settings for this API's vendor sandbox
+_VERIFY_KEYS = {"safe", "budget", "budget_per_operation"}
 # Each kind of credential and its keys, all required; *_env keys name environment variables (values never live here).
 _AUTH_KINDS: dict[str, set[str]] = {
     "header": {"name", "value_env"},
@@ -89,6 +92,15 @@ class Vendor:
 
 
 @dataclass(frozen=True)
+class VerifySettings:
+    """``[apis.NAME.verify]``: operations the vendor says are safe to call, and the request budgets (None: default)."""
+
+    safe: frozenset[str] = frozenset()
+    budget: int | None = None
+    budget_per_operation: int | None = None
+
+
+@dataclass(frozen=True)
 class Api:
     name: str
     contract: Path
@@ -107,6 +119,7 @@ class Api:
     scenarios: dict[str, Any] = field(default_factory=dict)
     oauth2: dict[str, Any] | None = None  # None: no [apis.NAME.oauth2] table (an empty one turns OAuth2 on)
     sunset: dict[str, Any] = field(default_factory=dict)
+    verify: VerifySettings = field(default_factory=VerifySettings)
 
 
 @dataclass(frozen=True)
@@ -324,6 +337,7 @@ def _api(name: str, table: Any, root: Path, where: str) -> Api:
     scenarios = _table(table, "scenarios", where, prefix)
     oauth2 = _table(table, "oauth2", where, prefix) if "oauth2" in table else None
     sunset = _table(table, "sunset", where, prefix)
+    verify = _verify(_table(table, "verify", where, prefix), prefix + "verify.", where)
     state = table.get("state", False)
     if not isinstance(state, bool):
         raise ConfigError(
@@ -343,7 +357,22 @@ def _api(name: str, table: Any, root: Path, where: str) -> Api:
         scenarios=scenarios,
         oauth2=oauth2,
         sunset=sunset,
+        verify=verify,
     )
+
+
+def _verify(table: dict[str, Any], prefix: str, where: str) -> VerifySettings:
+    _known_keys(table, _VERIFY_KEYS, prefix, where)
+    safe = table.get("safe", [])
+    if not isinstance(safe, list) or not all(isinstance(name, str) and name for name in safe):
+        raise ConfigError(f"{prefix}safe must be a list of operation names", where=where, hint='safe = ["GetOrder"]')
+    budgets: dict[str, int | None] = {}
+    for key in ("budget", "budget_per_operation"):
+        value = table.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise ConfigError(f"{prefix}{key} must be a positive integer (requests)", where=where)
+        budgets[key] = value
+    return VerifySettings(frozenset(safe), budgets["budget"], budgets["budget_per_operation"])
 
 
 def _mock_settings(table: dict[str, Any], prefix: str, where: str) -> dict[str, int | bool | str]:
