@@ -29,7 +29,7 @@ def _warm() -> None:
 
     for name in _PRELOADED:
         importlib.import_module(name)
-    for api in ("payments", "crm", "inventory", "contracts/payments/v2"):
+    for api in ("payments", "crm", "inventory", "contracts/payments/v2", "contracts/inventory/v2"):
         compiled(api, REPO, None)
 
 

@@ -191,12 +191,18 @@ def test_a_contract_by_path(suite: pytest.Pytester) -> None:
             assert answer.status_code == 200, answer.text
             assert ctk_journal.counts() == {"GET /customers": 1}
 
+        def test_graphql_by_path(ctk_mock):
+            inventory = ctk_mock("contracts/inventory/v2")
+            assert inventory.url == "http://inventory.ctk.test/graphql"  # named after the folder above v2
+            answer = httpx.post(inventory.url, json={"query": "{ warehouses { id } }"})
+            assert "warehouses" in answer.json()["data"]
+
         def test_unknown(ctk_mock):
             ctk_mock("paymnts")
         """
     )
     result = suite.runpytest()
-    result.assert_outcomes(passed=1, failed=1)
+    result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(
         [
             "*CtkSetupError: 'paymnts' is neither an API of the workspace nor a contract's path*",

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["Compiled", "compiled", "workspace_at"]
 
 _NAME = re.compile(r"[^A-Za-z0-9_-]+")
+_VERSION = re.compile(r"v\d+(?:[._-]\d+)*")
 
 
 @dataclass
@@ -122,7 +123,7 @@ def _compile(key: str, spec: str, space: Workspace | None, seed: int) -> Compile
         vendor = space.apis[spec].vendor
         endpoint = vendor.graphql_endpoint if vendor is not None else None
     else:
-        item = MountedContract(spec, name=_NAME.sub("-", Path(spec).stem).strip("-") or "contract")
+        item = MountedContract(spec, name=_name_of(Path(spec)))
         limits = space.limits if space is not None else None
         endpoint = None
     contract = load_contract(item.source, mirrors=item.mirrors, limits=limits) if limits else load_contract(item.source)
@@ -135,6 +136,15 @@ def _compile(key: str, spec: str, space: Workspace | None, seed: int) -> Compile
     sandbox = build_handler(config)
     operations = tuple(operation.id for operation in sandbox.apis[0].envelope.contract.operations)
     return Compiled(key, item.name, url, sandbox, item, operations)
+
+
+def _name_of(path: Path) -> str:
+    """A name for a contract given by path: its file or folder's, or its parent's for a version folder
+    (``contracts/inventory/v1`` → ``inventory``)."""
+    name = path.stem if path.is_file() else path.name
+    if _VERSION.fullmatch(name) and path.parent.name:
+        name = path.parent.name
+    return _NAME.sub("-", name).strip("-") or "contract"
 
 
 def base_url(contract: Contract, name: str, graphql_endpoint: str | None = None) -> str:
