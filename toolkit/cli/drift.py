@@ -111,6 +111,13 @@ if TYPE_CHECKING:
 @click.option(
     "--live", is_flag=True, help="Ask the vendor (GraphQL introspection, ?wsdl) even when a published contract is set."
 )
+@click.option(
+    "--evidence",
+    "evidence_path",
+    type=click.Path(path_type=Path),
+    help="Merge what ctk verify observed (this evidence file) as observed changes: for one API or two contracts "
+    "(default: each API's .ctk/evidence/<api>.json in the workspace, when present).",
+)
 @mirror_option
 @debug_option
 def drift(
@@ -132,6 +139,7 @@ def drift(
     ignore_path: Path | None,
     workspace_root: Path | None,
     live: bool,
+    evidence_path: Path | None,
     mirror: tuple[str, ...],
 ) -> None:
     """Report breaking changes and deprecations between two versions of a contract.
@@ -140,6 +148,8 @@ def drift(
     origin/main:contracts/payments/v1) of the same protocol. API: a workspace API's pinned contract
     against its `published` contract, else its vendor's live GraphQL endpoint or `wsdl_url`. No
     argument: every API of the workspace (an API with nothing to compare with is skipped with a note).
+    What `ctk verify` saw the vendor do (Deprecation and Sunset headers, undocumented answers) is merged
+    in as observed changes.
 
     Exit 0 when nothing reaches --fail-on, 1 when something does, 2 when something asked for could not
     be compared (a contract or vendor that cannot be read, a bad setting). Every --format says so in its
@@ -149,6 +159,8 @@ def drift(
         raise click.UsageError("give two contracts (OLD NEW), one workspace API, or nothing for every API")
     if live and len(targets) == 2:
         raise click.UsageError("--live applies to workspace APIs, not to two contracts named on the command line")
+    if evidence_path is not None and not targets:
+        raise click.UsageError("--evidence applies to one API (ctk drift API --evidence FILE) or two contracts")
     day = today.date() if today is not None else dt.date.today()
     command_line = DriftConfig(
         fail_on=fail_on,
@@ -164,7 +176,7 @@ def drift(
         try:
             report, level = _report(
                 targets, command_line, day, ChangeFilter(paths, operations, severities), ignore_path,
-                workspace_root, live, mirror,
+                workspace_root, live, mirror, evidence_path,
             )  # fmt: skip
         except (click.ClickException, click.exceptions.Exit):
             raise
@@ -203,6 +215,7 @@ def _report(
     workspace_root: Path | None,
     live: bool,
     mirror: tuple[str, ...],
+    evidence: Path | None = None,
 ) -> tuple[DriftReport, FailOn]:
     """The run's report and its --fail-on level; a ``CtkError`` when the run cannot start or two contracts
     named on the command line cannot be compared."""
@@ -213,7 +226,7 @@ def _report(
         root = _optional_root(workspace_root)
         settings = run_settings(command_line, load_drift_config(root) if root is not None else None)
         ignores = _ignores(ignore_path, root)
-        options = _options(settings, day, change_filter)
+        options = _options(settings, day, change_filter, evidence)
         pair = compare_files(targets[0], targets[1], mirrors=mirrors, options=options)
         return DriftReport(apis=(pair,), ignores=ignores, today=day), settings.fail_on
     from toolkit.drift.sources import workspace_report
@@ -221,15 +234,23 @@ def _report(
     space = _with_mirrors(load_workspace(workspace_root), mirrors)
     settings = run_settings(command_line, space.drift)
     ignores = _ignores(ignore_path, space.root)
-    options = _options(settings, day, change_filter)
+    options = _options(settings, day, change_filter, evidence)
     report = workspace_report(space, targets, live=live, ignores=ignores, options=options, debug=debugging())
     return report, settings.fail_on
 
 
-def _options(settings: RunSettings, day: dt.date, change_filter: ChangeFilter) -> DriftOptions:
+def _options(
+    settings: RunSettings, day: dt.date, change_filter: ChangeFilter, evidence: Path | None = None
+) -> DriftOptions:
     from toolkit.drift.sources import DriftOptions
 
-    return DriftOptions(today=day, policies=settings.policies, horizon_days=settings.horizon_days, filter=change_filter)
+    return DriftOptions(
+        today=day,
+        policies=settings.policies,
+        horizon_days=settings.horizon_days,
+        filter=change_filter,
+        evidence=evidence,
+    )
 
 
 def _bug(exc: Exception) -> CtkError:

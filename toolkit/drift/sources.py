@@ -12,6 +12,11 @@ to compare with is checked against the horizon alone when there is one; otherwis
 note when the run covers the whole workspace or ``--live`` finds no live source (a REST API has none yet),
 and an error when the user named it.
 
+Evidence ``ctk verify`` collected from the vendor's answers (``toolkit.evidence``) is merged into the API's
+changes as ``source="observed"``, judged against the pinned contract: the file ``--evidence`` names, else the
+workspace's ``.ctk/evidence/<api>.json`` when there is one. An API with evidence but nothing to compare with is
+checked against the evidence (and the horizon) alone.
+
 Errors for one API are caught into its ``ApiDrift`` so the other APIs of the run are still compared.
 """
 
@@ -31,6 +36,7 @@ from toolkit.drift.horizon import horizon_changes
 from toolkit.drift.ignore import IgnoreList
 from toolkit.drift.report import ApiDrift, ApiError, DriftReport
 from toolkit.errors import CtkError
+from toolkit.evidence import Evidence, EvidenceError, default_evidence_path, observations_to_changes, read_evidence
 from toolkit.limits import Limits
 from toolkit.load import load_contract
 from toolkit.model import DEFAULT_DRIFT_POLICIES, Change, Contract, DriftPolicies
@@ -50,12 +56,14 @@ from toolkit.workspace import Api, Workspace
 @dataclass(frozen=True)
 class DriftOptions:
     """What every comparison of a run shares: the date sunsets are judged by, the diff's policies, the
-    sunset horizon in days (None: none) and the filters."""
+    sunset horizon in days (None: none), the filters, and the evidence file the user named (None: each
+    workspace API's own, when present)."""
 
     today: dt.date | None = None
     policies: DriftPolicies = DEFAULT_DRIFT_POLICIES
     horizon_days: int | None = None
     filter: ChangeFilter = field(default_factory=ChangeFilter)
+    evidence: Path | None = None
 
     @property
     def day(self) -> dt.date:
@@ -64,6 +72,7 @@ class DriftOptions:
 
 DEFAULT_OPTIONS = DriftOptions()
 HORIZON_ONLY = "horizon"  # ApiDrift.via when only the pinned contract's sunsets were checked
+EVIDENCE_ONLY = "evidence"  # ApiDrift.via when only the vendor's observed answers (and the horizon) were checked
 
 
 @dataclass(frozen=True)
@@ -154,14 +163,19 @@ def compare(
     options: DriftOptions = DEFAULT_OPTIONS,
     old_file: str | None = None,
     new_file: str | None = None,
+    evidence: Evidence | None = None,
 ) -> ApiDrift:
-    """``old`` against ``new`` under ``options``; ``new`` None: the pinned contract's sunset horizon only."""
+    """``old`` against ``new`` under ``options``, plus what ``evidence`` observed, judged against ``old``;
+    ``new`` None: the pinned contract's sunset horizon (and the evidence) only."""
     today = options.day
     changes: list[Change] = []
     if new is not None:
         changes = diff_contracts(old, new, today=today, policies=options.policies)
     if options.horizon_days is not None:
         changes += horizon_changes(old, today=today, days=options.horizon_days)
+    if evidence is not None:
+        horizon = options.horizon_days if options.horizon_days is not None else evidence.sunset_horizon_days
+        changes += observations_to_changes(evidence.observations, old, today=today, horizon_days=horizon)
     contracts = (old,) if new is None else (old, new)
     operations = _operation_ids(old, new)
     if options.filter:
@@ -208,6 +222,7 @@ def compare_files(
             # a side read from git has no file in the work tree to point at
             sides.append((contract, None if tree else _local_file(contract)))
         (old_contract, old_file), (new_contract, new_file) = sides
+        evidence = read_evidence(options.evidence) if options.evidence is not None else None
         return compare(
             name or api_name(_path_part(old), new_contract),
             old_contract,
@@ -218,6 +233,7 @@ def compare_files(
             options=options,
             old_file=old_file,
             new_file=new_file,
+            evidence=evidence,
         )
     finally:
         for tree in trees:
@@ -262,28 +278,33 @@ def compare_api(
     via = "published"
     protocol: str | None = None
     try:
+        evidence = _evidence(space, api, options)
+        alone = options.horizon_days is not None or evidence is not None  # something to check the pinned one with
         try:
             source: NewSource | None = choose_new_source(api, live=live)
         except NoNewSourceError:
-            if options.horizon_days is None and (named and not live):
+            if not alone and (named and not live):
                 raise
             source = None
-            if options.horizon_days is None:
+            if not alone:
                 note = _no_source_note(api, live)
                 # via: what NEW would have come from; "none" when the API has no source at all
                 return ApiDrift(name=api.name, old=old_label, new="-", via="live" if live else "none", skipped=note)
         old = load_contract(api.contract, mirrors=api.mirrors, limits=space.limits)
         protocol = str(old.protocol)
         if source is None:
+            new_label, via = (
+                ("-", HORIZON_ONLY) if evidence is None else (_evidence_label(space, api, options), EVIDENCE_ONLY)
+            )
             return compare(
-                api.name, old, None, old_label=old_label, new_label="-", via=HORIZON_ONLY, options=options,
-                old_file=_local_file(old),
+                api.name, old, None, old_label=old_label, new_label=new_label, via=via, options=options,
+                old_file=_local_file(old), evidence=evidence,
             )  # fmt: skip
         new_label, via = _relative(source.location, space.root), source.via
         new = load_new(api, source, env=env, limits=space.limits)
         return compare(
             api.name, old, new, old_label=old_label, new_label=new_label, via=via, options=options,
-            old_file=_local_file(old), new_file=_local_file(new),
+            old_file=_local_file(old), new_file=_local_file(new), evidence=evidence,
         )  # fmt: skip
     except CtkError as exc:
         error = ApiError.of(exc)
@@ -295,6 +316,29 @@ def compare_api(
             hint="this is a bug in ctk; run again with --debug and report the traceback",
         )
     return ApiDrift(name=api.name, old=old_label, new=new_label, protocol=protocol, via=via, error=error)
+
+
+def _evidence_path(space: Workspace, api: Api, options: DriftOptions) -> Path:
+    return options.evidence if options.evidence is not None else default_evidence_path(space.root, api.name)
+
+
+def _evidence_label(space: Workspace, api: Api, options: DriftOptions) -> str:
+    return _relative(str(_evidence_path(space, api, options)), space.root)
+
+
+def _evidence(space: Workspace, api: Api, options: DriftOptions) -> Evidence | None:
+    """The API's evidence: the file the user named (which must be this API's), else the workspace's if present."""
+    path = _evidence_path(space, api, options)
+    if options.evidence is None and not path.is_file():
+        return None
+    evidence = read_evidence(path)
+    if evidence.api != api.name:
+        raise EvidenceError(
+            f"the evidence is about API {evidence.api!r}, not {api.name!r}",
+            where=str(path),
+            hint=f"name {api.name}'s evidence file, or the API {evidence.api}",
+        )
+    return evidence
 
 
 def _no_source_note(api: Api, live: bool) -> str:
