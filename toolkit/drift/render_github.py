@@ -132,4 +132,6 @@ def _annotation(drift: ApiDrift, finding: Finding, places: _Lines) -> str:
         message += f" ({wording.routes(finding)})"
     if finding.change.sunset:
         message += f" ({wording.sunset(finding)})"
+    if finding.change.source != "diff":  # seen in the vendor's answers (ctk verify's evidence), not in a contract
+        message += f" (source: {finding.change.source})"
     return command(level(finding), message, file=path, line=line, title=f"{finding.id} ({finding.severity})")

@@ -100,6 +100,8 @@ def _cases(drift: ApiDrift, changes: list[Change]) -> list[tuple[str, list[Chang
 
 def _line(change: Change) -> str:
     extra = f" ({wording.sunset(change)})" if change.sunset else ""
+    if change.source != "diff":  # seen in the vendor's answers (ctk verify's evidence), not in a contract
+        extra += f" (source: {change.source})"
     return f"{change.severity}: {change.location or '-'}: {change.message} [{change.id}]{extra}"
 
 
