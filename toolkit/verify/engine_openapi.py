@@ -97,13 +97,11 @@ class OpenApiEngine:
                 continue
             if is_safe(op, ctx.safe_names):
                 yield from _Sampler(ctx, op, operation).run()
-            elif not is_safe(op, ctx.safe_names) and not ctx.unsafe:
-                ctx.client.refused_unsafe.append(op.id)
         for chain in chains:
             if ctx.client.stop_reason is not None:
                 return
-            if only is not None and only not in {step.id for step in chain.operations}:
-                continue
+            if only is not None and only != chain.create.id:
+                continue  # a chain runs once, when its create's turn comes
             steps = {step.id: by_label.get(f"{step.method.upper()} {step.path}") for step in chain.operations}
             if any(step is None for step in steps.values()):
                 ctx.skipped[chain.create.id] = "schemathesis could not read every step of its chain"
