@@ -190,8 +190,11 @@ class SafeClient:
         content: bytes = b"",
         safe: bool,
         contract_operation: Operation | None = None,
+        expected: Callable[[httpx.Response], bool] | None = None,
     ) -> httpx.Response | None:
-        """The vendor's answer, or None when the request is refused (the engine stops that operation)."""
+        """The vendor's answer, or None when the request is refused (the engine stops that operation).
+        ``expected``: the protocol says this answer is normal whatever its status (a SOAP Fault's 500), so it
+        is neither retried nor counted by the breaker."""
         if self.stop_reason is not None:
             return None
         if not safe and not self.unsafe:
@@ -226,7 +229,8 @@ class SafeClient:
                     return None
                 self.pacer.sleep(self.backoff * 2**attempt)
                 continue
-            self.breaker.record(response.status_code)
+            answered = expected is not None and expected(response)
+            self.breaker.record(200 if answered else response.status_code)
             delay = self.pacer.update(response.headers, response.status_code)
             if delay > self.pacer.max_wait:
                 self.stop_reason = (
@@ -234,7 +238,7 @@ class SafeClient:
                     f"than {self.pacer.max_wait:.0f}s; stopped rather than stall"
                 )
             self._stopped_by_breaker()
-            retry = response.status_code == 429 or response.status_code >= 500
+            retry = not answered and (response.status_code == 429 or response.status_code >= 500)
             if retry and attempt < self.retries and self.stop_reason is None:
                 if response.status_code >= 500 and delay == 0:
                     self.pacer.sleep(self.backoff * 2**attempt)
@@ -254,13 +258,21 @@ class SafeClient:
         for sink in self.sinks:
             sink.observe(operation, response, contract_operation)
 
-    def zeep_transport(self, operation_of: Callable[[bytes, Mapping[str, str]], tuple[str, bool]]) -> Any:
+    def zeep_transport(
+        self,
+        operation_of: Callable[[bytes, Mapping[str, str]], tuple[str, bool]],
+        expected: Callable[[httpx.Response], bool] | None = None,
+    ) -> Any:
         """A zeep Transport whose calls go through ``send``: ``operation_of(body, headers)`` names the call's
         operation id and whether it is safe. A refused call raises ``RefusedError``; WSDL loads are not budgeted."""
-        return _zeep_transport(self, operation_of)
+        return _zeep_transport(self, operation_of, expected)
 
 
-def _zeep_transport(client: SafeClient, operation_of: Callable[[bytes, Mapping[str, str]], tuple[str, bool]]) -> Any:
+def _zeep_transport(
+    client: SafeClient,
+    operation_of: Callable[[bytes, Mapping[str, str]], tuple[str, bool]],
+    expected: Callable[[httpx.Response], bool] | None = None,
+) -> Any:
     import requests  # zeep's transports speak requests; imported only for SOAP runs
     from zeep.transports import Transport
 
@@ -277,7 +289,9 @@ def _zeep_transport(client: SafeClient, operation_of: Callable[[bytes, Mapping[s
         def post(self, address: str, message: bytes | str, headers: dict[str, str]) -> requests.Response:
             body = message.encode("utf-8") if isinstance(message, str) else message
             operation, safe = operation_of(body, headers)
-            response = client.send(operation, "POST", address, headers=headers, content=body, safe=safe)
+            response = client.send(
+                operation, "POST", address, headers=headers, content=body, safe=safe, expected=expected
+            )
             if response is None:
                 raise RefusedError(client.stop_reason or f"{operation}: not sent (unsafe, or budget spent)")
             return to_requests(response)
