@@ -11,6 +11,7 @@ from toolkit.cli.lint import lint
 from toolkit.cli.record import record
 from toolkit.cli.recordings import recordings
 from toolkit.cli.serve import serve
+from toolkit.cli.verify import verify
 from toolkit.cli.workspace import workspace
 
 EXIT_CODES = """Exit codes: 0 clean, 1 findings (lint problems, drift at the --fail-on level), 2 usage, configuration
@@ -33,6 +34,7 @@ cli.add_command(lint)
 cli.add_command(record)
 cli.add_command(recordings)
 cli.add_command(serve)
+cli.add_command(verify)
 cli.add_command(workspace)
 
 
