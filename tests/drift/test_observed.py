@@ -89,13 +89,16 @@ def test_no_evidence_no_observed_changes(tmp_path: Path) -> None:
     assert all(c["source"] == "diff" for c in json.loads(out)["changes"])
 
 
+def _ids(out: str) -> set[str]:
+    return {c["id"] for c in json.loads(out)["changes"]}
+
+
 def test_the_sunset_horizon_of_the_command_line_judges_observed_sunsets(tmp_path: Path) -> None:
     root = _workspace(tmp_path)
     _evidence(default_evidence_path(root, "payments"))
     args = ("drift", "payments", "--workspace", str(root), "--format", "json", *TODAY, "--sunset-horizon")
-    ids = lambda out: {c["id"] for c in json.loads(out)["changes"]}  # noqa: E731
-    assert "observed-sunset-within-horizon" not in ids(ctk(*args, "30d")[1])  # 61 days ahead
-    assert "observed-sunset-within-horizon" in ids(ctk(*args, "12w")[1])
+    assert "observed-sunset-within-horizon" not in _ids(ctk(*args, "30d")[1])  # 61 days ahead
+    assert "observed-sunset-within-horizon" in _ids(ctk(*args, "12w")[1])
 
 
 def test_an_api_with_evidence_and_nothing_to_compare_with_is_checked_against_the_evidence(tmp_path: Path) -> None:
