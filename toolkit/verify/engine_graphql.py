@@ -120,7 +120,7 @@ def _run_operation(
         sent = _Sent(document, json.dumps({"query": document}).encode())
         before = ctx.client.sent
         response = ctx.client.send(
-            op.id, "POST", url, headers={"content-type": "application/json", "accept": ACCEPT},
+            op.id, "POST", url, headers={**ctx.extra_headers, "content-type": "application/json", "accept": ACCEPT},
             content=sent.body, safe=safe, contract_operation=op,
         )  # fmt: skip
         if response is None:
@@ -148,9 +148,9 @@ def _failure(
 def _note(ctx: VerifyContext, observation: Observation) -> None:
     """Hand an observation the engine made itself (not read from a header) to the sinks that take one."""
     for sink in ctx.client.sinks:
-        add = getattr(sink, "add", None)
+        add = getattr(sink, "add", None)  # the evidence collector; a sink that only observes answers has none
         if callable(add):
-            add(observation)
+            add([observation])
 
 
 # -- judging ---------------------------------------------------------------------------------------------

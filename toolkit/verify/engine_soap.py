@@ -94,14 +94,23 @@ class _Setup:
 
 
 class SoapEngine:
-    """The SOAP ``Engine`` (``core.Engine``)."""
+    """The SOAP ``Engine`` (``core.Engine``): the runner asks for one operation at a time, so the compiled
+    contract is kept for the run's context."""
+
+    def __init__(self) -> None:
+        self._setup: tuple[VerifyContext, _Setup] | None = None
+
+    def _setup_for(self, ctx: VerifyContext) -> _Setup:
+        if self._setup is None or self._setup[0] is not ctx:
+            self._setup = (ctx, _setup(ctx))
+        return self._setup[1]
 
     def operations(self, ctx: VerifyContext) -> list[str]:
         return [op.id for op in _operations(ctx)]
 
     def plan(self, ctx: VerifyContext) -> list[PlannedCall]:
         """One call per operation and example, with the start of its envelope (built by zeep, never sent)."""
-        setup = _setup(ctx)
+        setup = self._setup_for(ctx)
         planned = []
         for op in _operations(ctx):
             for index in range(max(ctx.examples, 1)):
@@ -111,7 +120,7 @@ class SoapEngine:
         return planned
 
     def run(self, ctx: VerifyContext, only: str | None = None) -> Iterator[Failure]:
-        setup = _setup(ctx)
+        setup = self._setup_for(ctx)
         for op in _operations(ctx):
             if only is not None and op.id != only:
                 continue
@@ -151,7 +160,7 @@ def _setup(ctx: VerifyContext) -> _Setup:
     load = transport.load
 
     def post(address: str, message: bytes | str, headers: dict[str, str]) -> requests.Response:
-        call.answer = send(address, message, headers)
+        call.answer = send(address, message, {**ctx.extra_headers, **headers})
         raise _AnsweredError  # the raw answer is judged here; zeep's reading of it would add nothing
 
     def local_load(url: str) -> bytes:
@@ -204,7 +213,8 @@ def _run_operation(ctx: VerifyContext, setup: _Setup, op: SoapOperation) -> Iter
     for index in range(max(ctx.examples, 1)):
         try:
             service, args, kwargs = _prepared(setup, ctx, op, index)
-        except Exception:  # noqa: BLE001 - zeep cannot build this request: nothing to send, not the vendor's fault
+        except Exception as error:  # noqa: BLE001 - zeep cannot build it: nothing to send, not the vendor's fault
+            ctx.skipped[op.id] = f"zeep cannot build the request: {type(error).__name__}: {error}"[:300]
             return
         setup.call.operation, setup.call.safe, setup.call.sent, setup.call.answer = op.id, safe, b"", None
         before = ctx.client.sent
@@ -237,9 +247,9 @@ def _failure(ctx: VerifyContext, check: str, op: SoapOperation, message: str, se
 def _note(ctx: VerifyContext, observation: Observation) -> None:
     """Hand an observation the engine made itself (not read from a header) to the sinks that take one."""
     for sink in ctx.client.sinks:
-        add = getattr(sink, "add", None)
+        add = getattr(sink, "add", None)  # the evidence collector; a sink that only observes answers has none
         if callable(add):
-            add(observation)
+            add([observation])
 
 
 # -- judging ---------------------------------------------------------------------------------------------
