@@ -53,6 +53,7 @@ class OpenApiEngine:
 
     def __init__(self) -> None:
         self._schemas: dict[str, BaseSchema] = {}
+        self._seen: set[tuple[str, str, str]] = set()  # failures reported in this run: a chain repeats none
 
     # -- what would run ------------------------------------------------------------------------------------
 
@@ -96,7 +97,7 @@ class OpenApiEngine:
                 ctx.skipped[op.id] = "schemathesis could not read this operation"
                 continue
             if is_safe(op, ctx.safe_names):
-                yield from _Sampler(ctx, op, operation).run()
+                yield from _Sampler(_Judge(ctx, self._seen), op, operation).run()
         for chain in chains:
             if ctx.client.stop_reason is not None:
                 return
@@ -106,7 +107,9 @@ class OpenApiEngine:
             if any(step is None for step in steps.values()):
                 ctx.skipped[chain.create.id] = "schemathesis could not read every step of its chain"
                 continue
-            yield from _Chain(ctx, chain, {key: value for key, value in steps.items() if value is not None}).run()
+            yield from _Chain(
+                _Judge(ctx, self._seen), chain, {key: value for key, value in steps.items() if value is not None}
+            ).run()
 
     def _schema(self, ctx: VerifyContext) -> BaseSchema:
         key = ctx.contract.source
@@ -139,12 +142,12 @@ def _operations(schema: BaseSchema) -> dict[str, APIOperation]:
 class _Judge:
     """Sends one case through the SafeClient and turns schemathesis' verdicts into ctk Failures."""
 
-    def __init__(self, ctx: VerifyContext) -> None:
+    def __init__(self, ctx: VerifyContext, seen: set[tuple[str, str, str]]) -> None:
         from schemathesis import checks
 
         self.ctx = ctx
         self.checks = {name: getattr(checks, name) for name in RESPONSE_CHECKS}
-        self.seen: set[tuple[str, str, str]] = set()
+        self.seen = seen
         self.failures: list[Failure] = []
 
     def send(self, op: HttpOperation, case: Case, *, safe: bool) -> httpx.Response | None:
@@ -190,7 +193,9 @@ class _Judge:
             return
         self.seen.add(key)
         redact = self.ctx.client.credentials.redact
-        message = " ".join(f"{failure.title}: {failure.message}".split())
+        # schemathesis' first line says what is wrong; the rest repeats the schema and the value at length
+        first = next((line.strip() for line in str(failure.message).splitlines() if line.strip()), "")
+        message = " ".join(f"{failure.title}: {first}".split())
         self.failures.append(
             Failure(
                 check=check,
@@ -215,9 +220,9 @@ def _cause(check: str, failure: Any, place: str) -> str:
 class _Sampler:
     """``--examples`` valid requests to one safe operation, drawn with the run's seed."""
 
-    def __init__(self, ctx: VerifyContext, op: HttpOperation, operation: APIOperation) -> None:
-        self.ctx, self.op, self.operation = ctx, op, operation
-        self.judge = _Judge(ctx)
+    def __init__(self, judge: _Judge, op: HttpOperation, operation: APIOperation) -> None:
+        self.ctx, self.op, self.operation = judge.ctx, op, operation
+        self.judge = judge
 
     def run(self) -> Iterator[Failure]:
         stopped = False
@@ -242,9 +247,9 @@ class _Sampler:
 class _Chain:
     """create → read → (updates) → delete, each created item deleted whatever the read said."""
 
-    def __init__(self, ctx: VerifyContext, chain: CrudChain, operations: Mapping[str, APIOperation]) -> None:
-        self.ctx, self.chain, self.operations = ctx, chain, operations
-        self.judge = _Judge(ctx)
+    def __init__(self, judge: _Judge, chain: CrudChain, operations: Mapping[str, APIOperation]) -> None:
+        self.ctx, self.chain, self.operations = judge.ctx, chain, operations
+        self.judge = judge
 
     def run(self) -> Iterator[Failure]:
         from hypothesis import strategies as st
