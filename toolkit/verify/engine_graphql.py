@@ -254,7 +254,7 @@ def _documents(schema: graphql.GraphQLSchema, op: GraphQLOperation, examples: in
     complete = complete_query(schema, op)
     found = [complete] if complete else []
     if examples <= 0:
-        return found
+        return [document for document in found if _valid(schema, document)]
     scalars = custom_scalars(schema)
     strategy = (mutations if op.root == "mutation" else queries)(schema, fields=[op.field], custom_scalars=scalars)
     drawn: list[str] = []
@@ -267,7 +267,15 @@ def _documents(schema: graphql.GraphQLSchema, op: GraphQLOperation, examples: in
         drawn.append(document)
 
     collect()
-    return list(dict.fromkeys(found + drawn))
+    return [document for document in dict.fromkeys(found + drawn) if _valid(schema, document)]
+
+
+def _valid(schema: graphql.GraphQLSchema, document: str) -> bool:
+    """Whether the contract itself accepts ``document`` (what is not valid there proves nothing of the vendor)."""
+    try:
+        return not graphql.validate(schema, graphql.parse(document))
+    except graphql.GraphQLError:
+        return False
 
 
 _LITERALS = {"Int": "1", "Float": "1.5", "Boolean": "true", "ID": '"1"', "String": '"a"'}
@@ -322,12 +330,13 @@ def _literal(type_: graphql.GraphQLInputType, depth: int) -> str | None:
     return None
 
 
-def _selection(schema: graphql.GraphQLSchema, type_: graphql.GraphQLOutputType, depth: int) -> str:
+def _selection(schema: graphql.GraphQLSchema, type_: graphql.GraphQLOutputType, depth: int, alias: str = "") -> str:
     named = graphql.get_named_type(type_)
     if isinstance(named, graphql.GraphQLScalarType | graphql.GraphQLEnumType):
         return ""
     if isinstance(named, graphql.GraphQLUnionType | graphql.GraphQLInterfaceType):
-        spreads = [f"... on {member.name} {_selection(schema, member, depth)}"
+        # each member's fields aliased by its name: members may share a field name with different types
+        spreads = [f"... on {member.name} {_selection(schema, member, depth, alias=member.name)}"
                    for member in schema.get_possible_types(named)]  # fmt: skip
         return "{ __typename " + " ".join(spreads) + " }"
     assert isinstance(named, graphql.GraphQLObjectType)
@@ -343,5 +352,6 @@ def _selection(schema: graphql.GraphQLSchema, type_: graphql.GraphQLOutputType, 
         inner = "" if leaf else _selection(schema, field.type, depth - 1)
         if not leaf and not inner:
             continue
-        parts.append(f"{name}{arguments}{(' ' + inner) if inner else ''}")
+        key = f"{alias}_{name}: " if alias else ""
+        parts.append(f"{key}{name}{arguments}{(' ' + inner) if inner else ''}")
     return "{ " + " ".join(parts) + " }"
