@@ -25,9 +25,11 @@ from toolkit.evidence import Observation, default_evidence_path, read_evidence
 from toolkit.load import load_contract
 from toolkit.mock.loopback import serve_in_thread
 from toolkit.model import Contract, GraphQLOperation, Protocol
+from toolkit.vendor.credentials import credentials_for
 from toolkit.verify import core
 from toolkit.verify.evidence_sink import EvidenceCollector
 from toolkit.verify.guard import SafeClient
+from toolkit.workspace import Auth
 
 OP = "GET /customers/{customer_id}"
 DEPRECATED = [
@@ -110,6 +112,17 @@ def test_engines_add_their_own_kinds(payments: Contract) -> None:
         ("deprecated-field-used", "Product.legacySku"),
         ("malformed-deprecation", "true (the draft's 'true'; RFC 9745 wants a date, @<epoch seconds>)"),
     }
+
+
+def test_a_credential_the_vendor_echoes_is_redacted(payments: Contract) -> None:
+    secret = "sk_test_PLANTED_0123456789"
+    auth = Auth(kind="query", name="api_key", env={"value": "PAYMENTS_KEY"})
+    credentials = credentials_for(auth, "https://x.example", api="payments", env={"PAYMENTS_KEY": secret})
+    collector = EvidenceCollector("payments", payments, "https://x.example", redact=credentials.redact)
+    link = f'<https://docs.example.com/sunset?api_key={secret}>; rel="sunset"'
+    collector.observe(OP, _answer(headers=[("Link", link), ("Warning", f'299 - "key {secret} is deprecated"')]), None)
+    assert len(collector.observations) == 2
+    assert secret not in json.dumps(collector.evidence().to_json())
 
 
 def _vendor_app(status: int = 200) -> Callable[..., Awaitable[None]]:

@@ -12,7 +12,7 @@ GraphQL engines judge their own messages and ``add`` what they find (``undeclare
 
 Observations are kept once each, in a bounded set, and written sorted (``write``), so two runs over the same
 answers write the same file. Only header names, statuses, JSON pointers and the deprecation headers' values
-are kept: never a body value, never a request header.
+are kept (through ``redact``): never a body value, never a request header.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -87,8 +87,11 @@ class EvidenceCollector:
         collected_at: str | None = None,
         contract_label: str | None = None,
         max_observations: int = MAX_OBSERVATIONS,
+        redact: Callable[[str], str] | None = None,
     ) -> None:
-        """``contract_label``: how the file names the contract (say, relative to the workspace); default its source."""
+        """``contract_label``: how the file names the contract (say, relative to the workspace); default its
+        source. ``redact``: applied to every detail kept (the run's ``Credentials.redact``), should a vendor
+        echo a credential in a header value or a link."""
         self.api = api
         self.contract = contract
         self.base_url = base_url
@@ -96,6 +99,7 @@ class EvidenceCollector:
         self.collected_at = collected_at or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
         self.contract_label = contract_label or contract.source
         self.max_observations = max_observations
+        self.redact = redact or (lambda text: text)
         self.dropped = 0  # observations beyond the bound
         self._seen: set[Observation] = set()
         self._operations = {op.id: op for op in contract.operations}
@@ -107,7 +111,7 @@ class EvidenceCollector:
     def add(self, observations: Iterable[ObservationLike]) -> None:
         """Keep ``observations`` (from any engine), each once, within the bound."""
         for item in observations:
-            observation = Observation(item.operation, item.kind, clip(item.detail), item.date)
+            observation = Observation(item.operation, item.kind, clip(self.redact(item.detail)), item.date)
             if observation in self._seen:
                 continue
             if len(self._seen) >= self.max_observations:
