@@ -1,0 +1,105 @@
+"""``ctk verify`` of a WSDL, as a user runs it: the installed ``ctk verify CONTRACT --base-url URL`` in a subprocess
+against a small SOAP vendor on a loopback port (conforming, then drifted in five planted ways), and against
+``ctk serve`` of the crm example (SOAP 1.1 and 1.2 ports). The drifted run must name every planted drift and
+nothing else."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.support.cli import run_ctk
+from tests.support.paths import REPO
+from tests.support.served import served
+from tests.support.vendors.soap import CONTRACT, DEPRECATION, SUNSET, soap_vendor
+
+PORT = "LibraryService/LibraryPort/"
+SAFE_OPERATIONS = [PORT + name for name in ("GetBook", "FindAuthor", "ListShelves", "SearchBooks", "DescribeLibrary")]
+
+
+def _verify(contract: Path | str, url: str, tmp_path: Path, *extra: str) -> tuple[int, dict[str, Any]]:
+    """``ctk verify CONTRACT --base-url URL --format json`` (exit code, the report's one API)."""
+    done = run_ctk("verify", str(contract), "--base-url", url, "--format", "json", "--seed", "7", "--examples", "4",
+                   "--evidence", str(tmp_path / "evidence.json"), "-q", *extra, cwd=tmp_path)  # fmt: skip
+    assert "Traceback" not in done.stderr, done.stderr
+    report = json.loads(done.stdout)
+    (api,) = report["apis"]
+    return done.returncode, api
+
+
+def test_the_conforming_vendor_passes_and_the_unsafe_operation_is_never_sent(tmp_path: Path) -> None:
+    with soap_vendor() as (url, log):
+        code, api = _verify(CONTRACT, url, tmp_path)
+    assert code == 0, api
+    assert api["failures"] == []
+    assert api["observations"] == []
+    assert api["operations"] == SAFE_OPERATIONS
+    assert api["not_sent"] == {PORT + "AddShelf": "unsafe: sent only with --unsafe"}
+    assert "AddShelf" not in log.operations
+    assert set(log.operations) == {"GetBook", "FindAuthor", "ListShelves", "SearchBooks", "DescribeLibrary"}
+
+
+def test_the_drifted_vendor_fails_naming_every_planted_drift_and_nothing_else(tmp_path: Path) -> None:
+    with soap_vendor(drifted=True) as (url, log):
+        code, api = _verify(CONTRACT, url, tmp_path)
+    assert code == 1
+    assert api["stop_reason"] is None  # the undeclared faults' 500s are answers, not a failing vendor
+    failures = sorted((f["operation"].removeprefix(PORT), f["check"]) for f in api["failures"])
+    assert failures == [
+        ("FindAuthor", "response_schema_conformance"),  # a removed field
+        ("GetBook", "response_schema_conformance"),  # a changed type
+        ("ListShelves", "status_code_conformance"),  # an undocumented status code
+        ("SearchBooks", "fault_declared"),  # an undeclared Fault
+    ]
+    messages = {f["operation"].removeprefix(PORT): f["message"] for f in api["failures"]}
+    assert "born" in messages["FindAuthor"]
+    assert "pages" in messages["GetBook"] and "xs:int" in messages["GetBook"]
+    assert "202" in messages["ListShelves"]
+    assert "QuotaExceeded" in messages["SearchBooks"] and "BadQuery" in messages["SearchBooks"]
+    for failure in api["failures"]:  # each reproducible from the envelope sent
+        assert failure["reproduction"].startswith(f"POST {url}\n<")
+        assert "Envelope" in failure["reproduction"]
+    observed = sorted((o["operation"].removeprefix(PORT), o["kind"], o["detail"], o["date"])
+                      for o in api["observations"])  # fmt: skip
+    assert observed == [
+        ("DescribeLibrary", "deprecation-header", DEPRECATION, "2026-01-01"),
+        ("DescribeLibrary", "sunset-header", SUNSET, "2027-06-30"),
+        ("SearchBooks", "undeclared-fault", "QuotaExceeded", None),
+    ]
+    assert "undeclared-fault" in (tmp_path / "evidence.json").read_text()
+    assert "AddShelf" not in log.operations
+    assert log.operations.count("SearchBooks") == 4  # one per example: a Fault is not retried
+
+
+def test_ctk_serves_a_conforming_mock_of_the_crm_example(tmp_path: Path) -> None:
+    wsdl = REPO / "contracts" / "crm" / "v1" / "crm.wsdl"
+    with served(str(wsdl), "--no-reload") as server:
+        code, api = _verify(wsdl, server.url, tmp_path)
+    assert code == 0, api["failures"]
+    assert api["failures"] == []
+    assert api["skipped"] == {}
+    names = {operation.rpartition("/")[2] for operation in api["operations"]}
+    assert names == {"GetAccount", "SearchAccounts", "GetContact", "ListContacts"}
+    assert {operation.split("/")[1] for operation in api["operations"]} == {"CrmSoap11Port", "CrmSoap12Port"}
+    assert api["operations_done"] == 8
+
+
+def test_plan_shows_the_envelopes_and_sends_nothing(tmp_path: Path) -> None:
+    with soap_vendor() as (url, log):
+        code, first = _verify(CONTRACT, url, tmp_path, "--plan")
+        _, second = _verify(CONTRACT, url, tmp_path, "--plan")
+    assert code == 0
+    assert log.operations == []
+    assert first["plan"] == second["plan"]  # the same seed, the same inputs
+    assert [call["operation"] for call in first["plan"][::4]] == SAFE_OPERATIONS
+    assert all(call["url"] == url and call["safe"] for call in first["plan"])
+    assert all("GetBookRequest" in call["body"] for call in first["plan"][:4])
+
+
+def test_the_budget_caps_what_the_vendor_receives(tmp_path: Path) -> None:
+    with soap_vendor() as (url, log):
+        code, api = _verify(CONTRACT, url, tmp_path, "--budget", "6")
+    assert code == 0  # what was sent conforms; the report says the budget ended the run
+    assert len(log.operations) == api["requests_sent"] == 6
+    assert api["stop_reason"].startswith("request budget spent")
