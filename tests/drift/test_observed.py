@@ -148,3 +148,17 @@ def test_evidence_needs_one_api_or_two_contracts(tmp_path: Path) -> None:
     code, _, err = ctk("drift", "--workspace", str(root), "--evidence", str(tmp_path / "e.json"))
     assert code == 2
     assert "--evidence applies to one API" in err
+
+
+def test_an_observed_change_can_be_accepted_in_the_ignore_file(tmp_path: Path) -> None:
+    root = _workspace(tmp_path)
+    _evidence(default_evidence_path(root, "payments"), observations=(Observation(OP, "undocumented-header", "x-a"),))
+    (root / "drift-ignore.toml").write_text(
+        '[[ignore]]\nid = "observed-undocumented-header"\nlocation = "x-*"\nreason = "tracing"\nexpires = 2099-01-01\n',
+        encoding="utf-8",
+    )
+    code, out, err = ctk("drift", "payments", "--workspace", str(root), "--format", "json", *TODAY)
+    assert code == 1, err
+    report = json.loads(out)
+    assert all(c["source"] == "diff" for c in report["changes"])
+    assert [i["id"] for i in report["apis"][0]["ignored"]] == ["observed-undocumented-header"]
