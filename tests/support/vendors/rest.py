@@ -52,7 +52,8 @@ DRIFTS = {
 @dataclass
 class VendorLog:
     arrivals: list[tuple[float, str, str]] = field(default_factory=list)  # (monotonic time, method, path)
-    quiet_until: list[float] = field(default_factory=list)  # monotonic times before which it asked for silence
+    # (index in arrivals of the answer that asked for silence, monotonic time before which it asked for it)
+    quiet_until: list[tuple[int, float]] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     authorization: set[str] = field(default_factory=set)
@@ -75,7 +76,8 @@ def _app(drifted: bool, behaviour: str, log: VendorLog) -> Starlette:
 
     def record(request: Request) -> Response | None:
         with log.lock:
-            log.arrivals.append((time.monotonic(), request.method, request.url.path))
+            arrived = time.monotonic()
+            log.arrivals.append((arrived, request.method, request.url.path))
             if request.headers.get("authorization"):
                 log.authorization.add(request.headers["authorization"])
             first = len(log.arrivals) == 1
@@ -83,14 +85,14 @@ def _app(drifted: bool, behaviour: str, log: VendorLog) -> Starlette:
             return JSONResponse({"message": "maintenance"}, status_code=503)
         if behaviour in ("429", "429-date") and first:
             # an HTTP-date has whole seconds: two ahead is at least one second of silence, as "1" asks
-            log.quiet_until.append(time.monotonic() + 1.0)
+            log.quiet_until.append((0, arrived + 1.0))
             after = "1" if behaviour == "429" else email.utils.formatdate(time.time() + 2, usegmt=True)
             return JSONResponse({"message": "slow down"}, status_code=429, headers={"Retry-After": after})
         return None
 
     def paced(response: Response) -> Response:
         if behaviour == "ratelimit" and len(log.arrivals) == 1:
-            log.quiet_until.append(time.monotonic() + 1.0)
+            log.quiet_until.append((0, log.arrivals[0][0] + 1.0))
             response.headers["RateLimit-Remaining"] = "0"
             response.headers["RateLimit-Reset"] = "1"
         return response
