@@ -135,7 +135,8 @@ class Pacer:
                     seconds = max(0.0, seconds - time.time())
                 return seconds
         if "ratelimit" in headers:  # the structured field: limit=10, remaining=0, reset=5 (or r=0;t=5)
-            fields = {name.lower()[0]: int(number) for name, number in _FIELD.findall(headers["ratelimit"])}
+            names = {"remaining": "r", "r": "r", "reset": "t", "t": "t"}
+            fields = {names[name.lower()]: int(number) for name, number in _FIELD.findall(headers["ratelimit"])}
             if fields.get("r") == 0 and "t" in fields:
                 return float(fields["t"])
         if status == 429:
