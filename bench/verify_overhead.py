@@ -31,7 +31,7 @@ CONTRACT = ROOT / "contracts" / "payments" / "v1"
 
 def _serve() -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+    process = subprocess.Popen(
         [sys.executable, "-m", "toolkit.cli", "serve", str(CONTRACT), "--port", str(port), "--no-reload"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -49,7 +49,7 @@ def _serve() -> tuple[subprocess.Popen[bytes], str]:
 
 def _timed(command: list[str]) -> float:
     started = time.perf_counter()
-    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603
+    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
     if completed.returncode not in (0, 1):
         raise RuntimeError(f"{command[2:4]} exited {completed.returncode}: {completed.stderr[-500:]}")
