@@ -38,7 +38,7 @@ def test_the_conforming_vendor_passes_and_no_mutation_is_sent(tmp_path: Path) ->
     assert code == 0, api
     assert api["failures"] == []
     assert api["operations"] == SAFE_OPERATIONS
-    assert api["not_sent"] == {"Mutation.addShelf": "unsafe: sent only with --unsafe"}
+    assert sorted(api["not_sent"]) == ["Mutation.addBook", "Mutation.addShelf", "Mutation.removeBook"]
     assert log.mutations == 0
     assert set(log.fields) == {"book", "author", "shelves", "search", "notice"}
     # the only evidence: the run selected the field the contract itself deprecates
@@ -99,12 +99,27 @@ def test_plan_sends_nothing_and_the_same_seed_plans_the_same_queries(tmp_path: P
     assert all("mutation" not in call["body"] for call in first["plan"])
 
 
-def test_unsafe_sends_the_mutation_too(tmp_path: Path) -> None:
+def test_unsafe_sends_mutations_only_in_a_chain_that_cleans_up(tmp_path: Path) -> None:
     with graphql_vendor() as (url, log):
         code, api = _verify(CONTRACT, url, tmp_path, "--unsafe")
     assert code == 0, api["failures"]
-    assert "Mutation.addShelf" in api["operations"]
-    assert log.mutations > 0
+    assert api["operations"] == [*SAFE_OPERATIONS, "Mutation.addBook", "Mutation.removeBook"]
+    assert api["not_sent"] == {"Mutation.addShelf": "unsafe: not sent"}  # no delete: nothing would clean up
+    assert "addShelf" not in log.fields
+    assert log.mutations == 2  # addBook, then removeBook with the id it answered (book read between them)
+    assert log.fields[-3:] == ["addBook", "book", "removeBook"]
+    assert log.books == []  # what the run created is gone
+
+
+def test_plan_shows_the_chain_with_the_created_id_to_come(tmp_path: Path) -> None:
+    with graphql_vendor() as (url, log):
+        _, api = _verify(CONTRACT, url, tmp_path, "--plan", "--unsafe")
+    assert log.fields == []
+    chain = [
+        (call["operation"], call["safe"]) for call in api["plan"] if not call["safe"] or "$created" in call["body"]
+    ]
+    assert chain == [("Mutation.addBook", False), ("Query.book", True), ("Mutation.removeBook", False)]
+    assert "removeBook(id: $created)" in api["plan"][-1]["body"]
 
 
 @pytest.mark.parametrize(

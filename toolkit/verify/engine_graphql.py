@@ -68,39 +68,122 @@ class _Sent:
     body: bytes
 
 
+@dataclass(frozen=True)
+class Chain:
+    """A mutation sent only with ``--unsafe``, and only so: ``create`` (``createX``/``addX``), ``read`` (a query
+    taking the new item's ID), ``delete`` (``deleteX``/``removeX`` taking its ID), which removes what was created."""
+
+    create: GraphQLOperation
+    id_path: tuple[str, ...]  # where the created item's id is in create's data
+    read: GraphQLOperation | None
+    read_argument: str
+    delete: GraphQLOperation
+    delete_argument: str
+
+
 class GraphQLEngine:
     """The GraphQL ``Engine`` (``core.Engine``)."""
 
     def operations(self, ctx: VerifyContext) -> list[str]:
-        return [op.id for op in self._operations(ctx)]
+        return [op.id for op in _operations(ctx)]
 
     def plan(self, ctx: VerifyContext) -> list[PlannedCall]:
         url = endpoint(ctx)
         schema = _schema(ctx)
-        return [
-            PlannedCall(op.id, "POST", url, is_safe(op, ctx.safe_names), " ".join(query.split())[:200])
-            for op in self._operations(ctx)
-            for query in _documents(schema, op, ctx.examples, ctx.seed)
-        ]
+        planned = []
+        for op in _operations(ctx):
+            chain = next((c for c in chains(ctx) if op in (c.create, c.delete)), None)
+            if chain is not None:
+                steps = [] if op is chain.delete else _chain_plan(schema, chain)
+                planned += [
+                    PlannedCall(step.id, "POST", url, is_safe(step, ctx.safe_names), text) for step, text in steps
+                ]
+                continue
+            planned += [PlannedCall(op.id, "POST", url, is_safe(op, ctx.safe_names), " ".join(query.split())[:200])
+                        for query in _documents(schema, op, ctx.examples, ctx.seed)]  # fmt: skip
+        return planned
 
     def run(self, ctx: VerifyContext, only: str | None = None) -> Iterator[Failure]:
         schema = _schema(ctx)
         url = endpoint(ctx)
-        for op in self._operations(ctx):
+        for op in _operations(ctx):
             if only is not None and op.id != only:
                 continue
             if ctx.client.stop_reason is not None:
                 return
-            yield from _run_operation(ctx, schema, op, url)
+            chain = next((c for c in chains(ctx) if op in (c.create, c.delete)), None)
+            if chain is None:
+                yield from _run_operation(ctx, schema, op, url)
+            elif op is chain.create:  # the delete ran in its chain
+                yield from _run_chain(ctx, schema, chain, url)
 
-    def _operations(self, ctx: VerifyContext) -> list[GraphQLOperation]:
-        chosen = []
-        for op in ctx.contract.operations:
-            if not isinstance(op, GraphQLOperation) or op.root == "subscription":
-                continue
-            if ctx.unsafe or is_safe(op, ctx.safe_names):
-                chosen.append(op)
-        return chosen
+
+def _operations(ctx: VerifyContext) -> list[GraphQLOperation]:
+    """Queries (and what sandbox.toml marks safe); with ``--unsafe`` also each chain's create and delete."""
+    ops = [op for op in ctx.contract.operations if isinstance(op, GraphQLOperation) and op.root != "subscription"]
+    chosen = [op for op in ops if is_safe(op, ctx.safe_names)]
+    if ctx.unsafe:
+        chosen += [op for chain in chains(ctx) for op in (chain.create, chain.delete) if op not in chosen]
+    return chosen
+
+
+def chains(ctx: VerifyContext) -> list[Chain]:
+    """Every ``createX``/``addX`` mutation whose answer carries an ``id``, with a ``deleteX``/``removeX``
+    mutation taking an ID argument (and, when there is one, a query taking only an ID that answers the type)."""
+    schema = _schema(ctx)
+    ops = [op for op in ctx.contract.operations if isinstance(op, GraphQLOperation)]
+    mutation_type, query_type = schema.mutation_type, schema.query_type
+    if mutation_type is None:
+        return []
+    found = []
+    for create in (op for op in ops if op.root == "mutation"):
+        noun = _noun(create.field, ("create", "add"))
+        entity_path = _id_path(mutation_type.fields[create.field].type) if noun else None
+        if noun is None or entity_path is None:
+            continue
+        entity, id_path = entity_path
+        delete = next((op for op in ops if op.root == "mutation" and _noun(op.field, ("delete", "remove")) == noun
+                       and _id_argument(mutation_type.fields[op.field]) is not None), None)  # fmt: skip
+        if delete is None:
+            continue
+        read = next((op for op in ops if op.root == "query" and query_type is not None
+                     and graphql.get_named_type(query_type.fields[op.field].type) is entity
+                     and _id_argument(query_type.fields[op.field]) is not None), None)  # fmt: skip
+        read_argument = _id_argument(query_type.fields[read.field]) if read and query_type else None
+        found.append(Chain(create, (create.field, *id_path), read, read_argument or "",
+                           delete, _id_argument(mutation_type.fields[delete.field]) or ""))  # fmt: skip
+    return found
+
+
+def _noun(field: str, verbs: tuple[str, ...]) -> str | None:
+    """``Book`` of ``addBook``/``createBook``/``removeBook`` (lower-cased), None for another verb."""
+    for verb in verbs:
+        if field.startswith(verb) and field[len(verb) : len(verb) + 1].isupper():
+            return field[len(verb) :].lower()
+    return None
+
+
+def _id_path(type_: graphql.GraphQLOutputType) -> tuple[graphql.GraphQLObjectType, tuple[str, ...]] | None:
+    """(the created type, the path to its ``id``): on the answer itself, or one field down (a payload)."""
+    named = graphql.get_named_type(type_)
+    if not isinstance(named, graphql.GraphQLObjectType):
+        return None
+    if "id" in named.fields:
+        return named, ("id",)
+    for name, field in named.fields.items():
+        inner = graphql.get_named_type(field.type)
+        if isinstance(inner, graphql.GraphQLObjectType) and "id" in inner.fields:
+            return inner, (name, "id")
+    return None
+
+
+def _id_argument(field: graphql.GraphQLField) -> str | None:
+    """The one required argument, when it is an ID (None otherwise)."""
+    required = [name for name, arg in field.args.items()
+                if graphql.is_non_null_type(arg.type) and arg.default_value is graphql.Undefined]  # fmt: skip
+    if len(required) == 1 and graphql.get_named_type(field.args[required[0]].type).name == "ID":
+        return required[0]
+    return None
 
 
 def _schema(ctx: VerifyContext) -> graphql.GraphQLSchema:
@@ -113,27 +196,84 @@ def _schema(ctx: VerifyContext) -> graphql.GraphQLSchema:
 def _run_operation(
     ctx: VerifyContext, schema: graphql.GraphQLSchema, op: GraphQLOperation, url: str
 ) -> Iterator[Failure]:
-    reported: set[str] = set()
-    deprecated_seen: set[str] = set()
-    safe = is_safe(op, ctx.safe_names)
+    reported: set[tuple[str, str]] = set()
     for document in _documents(schema, op, ctx.examples, ctx.seed):
-        sent = _Sent(document, json.dumps({"query": document}).encode())
-        before = ctx.client.sent
-        response = ctx.client.send(
-            op.id, "POST", url, headers={**ctx.extra_headers, "content-type": "application/json", "accept": ACCEPT},
-            content=sent.body, safe=safe, contract_operation=op,
-        )  # fmt: skip
+        failures, response = _exchange(ctx, schema, op, url, document, reported)
+        yield from failures
         if response is None:
-            if ctx.client.sent > before and ctx.client.last_error and ctx.client.stop_reason is None:
-                yield _failure(ctx, "transport", op, f"no answer: {ctx.client.last_error}", url, sent)
             return  # refused (budget, breaker, unsafe) or unanswered: this operation stops
-        for coordinate in _deprecated_fields(schema, document) - deprecated_seen:
-            deprecated_seen.add(coordinate)
-            _note(ctx, Observation("deprecated-field-used", op.id, coordinate))
-        for check, message, place in _judge(schema, document, response):
-            if check not in reported:
-                reported.add(check)
-                yield _failure(ctx, check, op, message, url, sent, place)
+
+
+def _chain_plan(schema: graphql.GraphQLSchema, chain: Chain) -> list[tuple[GraphQLOperation, str]]:
+    """The chain's documents, the created id shown as ``$created``."""
+    steps = [(chain.create, complete_query(schema, chain.create))]
+    if chain.read is not None:
+        steps.append((chain.read, complete_query(schema, chain.read, {chain.read_argument: "$created"})))
+    steps.append((chain.delete, complete_query(schema, chain.delete, {chain.delete_argument: "$created"})))
+    return [(op, " ".join(text.split())[:200]) for op, text in steps]
+
+
+def _run_chain(ctx: VerifyContext, schema: graphql.GraphQLSchema, chain: Chain, url: str) -> Iterator[Failure]:
+    """create → read → delete, the created id carried from the first answer to the others."""
+    reported: set[tuple[str, str]] = set()
+    failures, response = _exchange(ctx, schema, chain.create, url, complete_query(schema, chain.create), reported)
+    yield from failures
+    created = _at(_data(response), chain.id_path)
+    if response is None or not isinstance(created, str | int) or isinstance(created, bool):
+        return  # nothing created (or its id unreadable: already a failure of the answer's shape)
+    literal = json.dumps(str(created))
+    if chain.read is not None:
+        read = complete_query(schema, chain.read, {chain.read_argument: literal})
+        failures, _ = _exchange(ctx, schema, chain.read, url, read, reported)
+        yield from failures
+    delete = complete_query(schema, chain.delete, {chain.delete_argument: literal})
+    failures, _ = _exchange(ctx, schema, chain.delete, url, delete, reported)
+    yield from failures
+
+
+def _data(response: httpx.Response | None) -> Any:
+    if response is None:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("data") if isinstance(body, dict) else None
+
+
+def _at(value: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _exchange(
+    ctx: VerifyContext,
+    schema: graphql.GraphQLSchema,
+    op: GraphQLOperation,
+    url: str,
+    document: str,
+    reported: set[tuple[str, str]],
+) -> tuple[list[Failure], httpx.Response | None]:
+    """Send one document and judge its answer: (new failures, the answer or None when none came)."""
+    sent = _Sent(document, json.dumps({"query": document}).encode())
+    before = ctx.client.sent
+    response = ctx.client.send(
+        op.id, "POST", url, headers={**ctx.extra_headers, "content-type": "application/json", "accept": ACCEPT},
+        content=sent.body, safe=is_safe(op, ctx.safe_names), contract_operation=op,
+    )  # fmt: skip
+    if response is None:
+        if ctx.client.sent > before and ctx.client.last_error and ctx.client.stop_reason is None:
+            return [_failure(ctx, "transport", op, f"no answer: {ctx.client.last_error}", url, sent)], None
+        return [], None
+    for coordinate in sorted(_deprecated_fields(schema, document)):
+        _note(ctx, Observation("deprecated-field-used", op.id, coordinate))  # the collector keeps each once
+    failures = []
+    for check, message, place in _judge(schema, document, response):
+        if (op.id, check) not in reported:
+            reported.add((op.id, check))
+            failures.append(_failure(ctx, check, op, message, url, sent, place))
+    return failures, response
 
 
 def _failure(
@@ -281,14 +421,15 @@ def _valid(schema: graphql.GraphQLSchema, document: str) -> bool:
 _LITERALS = {"Int": "1", "Float": "1.5", "Boolean": "true", "ID": '"1"', "String": '"a"'}
 
 
-def complete_query(schema: graphql.GraphQLSchema, op: GraphQLOperation) -> str:
+def complete_query(schema: graphql.GraphQLSchema, op: GraphQLOperation, given: dict[str, str] | None = None) -> str:
     """One document selecting every field of ``op``'s answer ``DEPTH`` levels deep (fields with required
-    arguments that cannot be filled left out), so a field the vendor dropped or retyped is always asked for."""
+    arguments that cannot be filled left out), so a field the vendor dropped or retyped is always asked for;
+    ``given``: literals for some of the root field's arguments (a created item's id)."""
     root = schema.get_root_type(graphql.OperationType(op.root))
     field = root.fields.get(op.field) if root is not None else None
     if field is None:
         return ""
-    arguments = _arguments(field)
+    arguments = _arguments(field, given or {})
     if arguments is None:
         return ""
     selection = _selection(schema, field.type, DEPTH)
@@ -296,13 +437,14 @@ def complete_query(schema: graphql.GraphQLSchema, op: GraphQLOperation) -> str:
     return f"{keyword} {{ {op.field}{arguments}{selection} }}"
 
 
-def _arguments(field: graphql.GraphQLField) -> str | None:
-    """The required arguments as literals ("" when none; None when one cannot be written)."""
+def _arguments(field: graphql.GraphQLField, given: dict[str, str] | None = None) -> str | None:
+    """The required arguments as literals, ``given`` ones as given ("" when none; None when one cannot be
+    written)."""
     written = []
     for name, argument in field.args.items():
         if not graphql.is_non_null_type(argument.type) or argument.default_value is not graphql.Undefined:
             continue
-        literal = _literal(argument.type, 3)
+        literal = (given or {}).get(name) or _literal(argument.type, 3)
         if literal is None:
             return None
         written.append(f"{name}: {literal}")

@@ -150,6 +150,29 @@ class Mutation:
     def add_shelf(self, label: str) -> Shelf:
         return Shelf(label=label, size=0)
 
+    @strawberry.mutation
+    def add_book(self, title: str, info: Info[Any, Any]) -> Book:
+        log: VendorLog = info.context["log"]
+        log.books.append(f"b{len(log.books) + 1}")
+        return Book(id=strawberry.ID(log.books[-1]), title=title, pages=1, availability=Availability.ON_SHELF)
+
+    @strawberry.mutation
+    def remove_book(self, id: strawberry.ID, info: Info[Any, Any]) -> bool:  # noqa: A002 - the contract's name
+        log: VendorLog = info.context["log"]
+        if id not in log.books:
+            return False
+        log.books.remove(id)
+        return True
+
+
+@strawberry.type(name="Mutation")
+class DriftedMutation(Mutation):
+    @strawberry.mutation
+    def add_book(self, title: str, info: Info[Any, Any]) -> DriftedBook:
+        log: VendorLog = info.context["log"]
+        log.books.append(f"b{len(log.books) + 1}")
+        return DriftedBook(id=strawberry.ID(log.books[-1]), title=title, pages="1", availability=Availability.LENT)
+
 
 @dataclass
 class ResponseParts:
@@ -161,10 +184,11 @@ class ResponseParts:
 
 @dataclass
 class VendorLog:
-    """What the vendor received: each request's root field names, and how many were mutations."""
+    """What the vendor received: each request's root field names, how many were mutations, what is left."""
 
     fields: list[str] = field(default_factory=list)
     mutations: int = 0
+    books: list[str] = field(default_factory=list)  # ids of the books added and not yet removed
 
 
 class _QuietSchema(strawberry.Schema):
@@ -182,8 +206,8 @@ class GraphQLVendor:
     """GraphQL over HTTP at ``/graphql``: POST ``{"query", "variables"}``, answered ``application/json``."""
 
     def __init__(self, *, drifted: bool) -> None:
-        query = DriftedQuery if drifted else Query
-        self.schema = _QuietSchema(query=query, mutation=Mutation)
+        query, mutation = (DriftedQuery, DriftedMutation) if drifted else (Query, Mutation)
+        self.schema = _QuietSchema(query=query, mutation=mutation)
         self.log = VendorLog()
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
@@ -208,7 +232,9 @@ class GraphQLVendor:
             await _answer(send, 400, {"errors": [{"message": "the body is not a GraphQL request"}]})
             return
         parts = ResponseParts()
-        result = self.schema.execute_sync(query, variable_values=variables, context_value={"response": parts})
+        result = self.schema.execute_sync(
+            query, variable_values=variables, context_value={"response": parts, "log": self.log}
+        )
         self._record(query)
         answer: dict[str, Any] = {}
         if result.errors:
