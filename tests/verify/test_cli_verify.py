@@ -209,3 +209,19 @@ def test_a_server_that_never_answers_is_exit_2_with_the_reason(tmp_path: Path) -
     (api,) = json.loads(result.stdout)["apis"]
     assert api["stop_reason"].startswith("circuit breaker open")
     assert "Traceback" not in result.stderr
+
+
+def test_the_workspace_s_verify_table_sets_the_budget_and_is_checked(tmp_path: Path) -> None:
+    with rest_vendor() as (url, log):
+        _workspace(tmp_path, url, '[apis.library.verify]\nbudget = 10\nsafe = ["POST /admin/reset"]')
+        result = run_ctk("verify", "library", "--format", "json", "-q", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (api,) = json.loads(result.stdout)["apis"]
+    assert api["budget"] == 10
+    assert log.count <= 10
+    assert "POST /admin/reset" in api["operations"]  # marked safe by the workspace (REST: sent like a GET)
+    (tmp_path / "sandbox" / "sandbox.toml").write_text(
+        '[apis.library]\ncontract = "library.yaml"\n[apis.library.verify]\nsafe = "all"\n'
+    )
+    refused = run_ctk("verify", "library", "--base-url", url, cwd=tmp_path)
+    assert_refused_output(refused.returncode, refused.stdout, refused.stderr, "apis.library.verify.safe")
