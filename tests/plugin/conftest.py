@@ -14,8 +14,6 @@ import pytest
 
 from tests.support.paths import REPO
 
-pytest_plugins = ["pytester"]
-
 _PRELOADED = (
     "httpx", "respx", "requests", "zeep", "toolkit.pytest_plugin.mock", "toolkit.pytest_plugin.sandbox",
     "toolkit.pytest_plugin.journal", "toolkit.sandbox.server", "toolkit.sandbox.admin.control",
