@@ -100,3 +100,12 @@ def test_a_vendor_that_keeps_failing_trips_the_breaker(tmp_path: Path) -> None:
     assert log.count == 5  # five 503s in a row, then nothing more
     assert "circuit breaker open: the vendor answered 503 to 5 requests in a row" in result.stdout
     assert "note: library: circuit breaker open" in result.stderr
+
+
+def test_a_wait_longer_than_max_wait_stops_the_run_instead_of_stalling(tmp_path: Path) -> None:
+    with rest_vendor(behaviour="429") as (url, log):
+        code, report, stderr = _verify(url, tmp_path, "--max-wait", "0.5")
+    assert code == 2, stderr
+    assert log.count == 1  # nothing after the 429
+    (api,) = report["apis"]
+    assert api["stop_reason"].startswith("the vendor asked to wait 1s")
