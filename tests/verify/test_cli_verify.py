@@ -196,6 +196,10 @@ def test_bad_input_is_refused_clearly(tmp_path: Path) -> None:
     assert refused[0] == 2
     assert "Traceback" not in refused[1] + refused[2]
     assert "broken.yaml" in refused[2]
+    no_url = ctk("verify", str(CONTRACT))
+    assert_refused_output(*no_url, "library.yaml is a contract")
+    bad_url = ctk("verify", str(CONTRACT), "--base-url", "localhost:8000")
+    assert_refused_output(*bad_url, "--base-url must be an http(s) URL")
     horizon = ctk("verify", str(CONTRACT), "--base-url", "http://127.0.0.1:9", "--sunset-horizon", "soon")
     assert_refused_output(*horizon, "--sunset-horizon")
 

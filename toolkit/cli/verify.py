@@ -144,6 +144,16 @@ def _targets(
     targets: tuple[str, ...], base_url: str | None, workspace_root: Path | None, evidence: Path | None
 ) -> list[ApiTarget]:
     """The APIs to verify, each with its URL and credentials (read now: a missing variable stops the run)."""
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise CtkError(
+            f"--base-url must be an http(s) URL, not {base_url!r}", hint="--base-url http://127.0.0.1:8000/v1"
+        )
+    contracts = [target for target in targets if _is_contract(target)]
+    if contracts and (base_url is None or len(targets) > 1):
+        raise CtkError(
+            f"{contracts[0]} is a contract: ctk verify needs the one server to test it against",
+            hint="ctk verify CONTRACT --base-url URL (one contract), or name workspace APIs",
+        )
     space = _workspace(workspace_root, required=not (len(targets) == 1 and base_url and _is_contract(targets[0])))
     if len(targets) == 1 and base_url is not None and (space is None or targets[0] not in space.apis):
         path = Path(targets[0])
