@@ -35,8 +35,10 @@ def test_the_conforming_vendor_passes_and_the_unsafe_operation_is_never_sent(tmp
     assert api["failures"] == []
     assert api["observations"] == []
     assert api["operations"] == SAFE_OPERATIONS
-    assert api["not_sent"] == {PORT + "AddShelf": "unsafe: sent only with --unsafe"}
-    assert "AddShelf" not in log.operations
+    assert api["not_sent"] == dict.fromkeys(
+        [PORT + "AddShelf", PORT + "AddBook", PORT + "RemoveBook"], "unsafe: sent only with --unsafe"
+    )
+    assert not {"AddShelf", "AddBook", "RemoveBook"} & set(log.operations)
     assert set(log.operations) == {"GetBook", "FindAuthor", "ListShelves", "SearchBooks", "DescribeLibrary"}
 
 
@@ -83,6 +85,18 @@ def test_ctk_serves_a_conforming_mock_of_the_crm_example(tmp_path: Path) -> None
     assert names == {"GetAccount", "SearchAccounts", "GetContact", "ListContacts"}
     assert {operation.split("/")[1] for operation in api["operations"]} == {"CrmSoap11Port", "CrmSoap12Port"}
     assert api["operations_done"] == 8
+
+
+def test_unsafe_sends_mutations_only_in_a_chain_that_cleans_up(tmp_path: Path) -> None:
+    with soap_vendor() as (url, log):
+        code, api = _verify(CONTRACT, url, tmp_path, "--unsafe")
+    assert code == 0, api["failures"]
+    assert api["operations"] == [*SAFE_OPERATIONS, PORT + "AddBook", PORT + "RemoveBook"]
+    assert api["not_sent"] == {PORT + "AddShelf": "unsafe: not sent"}  # no delete: nothing would clean up
+    assert "AddShelf" not in log.operations
+    assert log.operations[-3:] == ["AddBook", "GetBook", "RemoveBook"]  # the id AddBook answered, read, removed
+    assert log.operations.count("AddBook") == 1
+    assert log.books == []  # what the run created is gone
 
 
 def test_plan_shows_the_envelopes_and_sends_nothing(tmp_path: Path) -> None:

@@ -3,9 +3,10 @@
 A zeep client is built from the contract's own WSDL (its imports read from disk, the SOAP schemas zeep asks for by
 URL from ctk's built-in copies: loading sends nothing), bound to the vendor's endpoint, and given the run's
 ``SafeClient.zeep_transport`` so every call spends the budget, waits as the vendor asks and trips the breaker.
-For every operation of a SOAP binding (unsafe names only with ``--unsafe``), ``examples`` inputs are drawn by ctk's
-XSD generator (seeded by the run's seed, the operation and the example's number, so a run replays) and passed as
-zeep's arguments. The raw answer is judged with the check names every protocol shares (``core.CHECKS``):
+For every safe operation of a SOAP binding, ``examples`` inputs are drawn by ctk's XSD generator (seeded by the
+run's seed, the operation and the example's number, so a run replays) and passed as zeep's arguments. An unsafe
+operation is sent only with ``--unsafe`` and only in a chain that cleans up (``Chain``: create → read → delete).
+The raw answer is judged with the check names every protocol shares (``core.CHECKS``):
 
 - ``not_a_server_error``: HTTP 5xx that is not a SOAP Fault;
 - ``content_type_conformance``: not ``text/xml`` (SOAP 1.1) or ``application/soap+xml`` (SOAP 1.2);
@@ -21,8 +22,9 @@ is also handed to the evidence sinks as an ``undeclared-fault`` observation.
 from __future__ import annotations
 
 import copy
+import random
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -32,7 +34,6 @@ from lxml import etree
 from toolkit.model import SoapOperation
 from toolkit.verify.core import Failure, Observation, PlannedCall, VerifyContext
 from toolkit.verify.safety import is_safe
-from toolkit.verify.soap import _arguments
 
 if TYPE_CHECKING:
     import httpx
@@ -109,14 +110,20 @@ class SoapEngine:
         return [op.id for op in _operations(ctx)]
 
     def plan(self, ctx: VerifyContext) -> list[PlannedCall]:
-        """One call per operation and example, with the start of its envelope (built by zeep, never sent)."""
+        """One call per operation and example (a chain: one create, read, delete), with the start of its
+        envelope (built by zeep, never sent)."""
         setup = self._setup_for(ctx)
         planned = []
         for op in _operations(ctx):
-            for index in range(max(ctx.examples, 1)):
-                envelope = _envelope(setup, ctx, op, index)
+            chain = next((c for c in chains(ctx) if op in (c.create, c.delete)), None)
+            steps = [(op, index) for index in range(max(ctx.examples, 1))]
+            if chain is not None:
+                steps = [] if op is chain.delete else [(step, 0) for step in chain.steps]
+            for step, index in steps:
+                envelope = _envelope(setup, ctx, step, index)
                 preview = " ".join(envelope.split())[:200] if envelope else "(zeep cannot build this request)"
-                planned.append(PlannedCall(op.id, "POST", endpoint(ctx, op), is_safe(op, ctx.safe_names), preview))
+                safe = is_safe(step, ctx.safe_names)
+                planned.append(PlannedCall(step.id, "POST", endpoint(ctx, step), safe, preview))
         return planned
 
     def run(self, ctx: VerifyContext, only: str | None = None) -> Iterator[Failure]:
@@ -126,16 +133,63 @@ class SoapEngine:
                 continue
             if ctx.client.stop_reason is not None:
                 return
-            yield from _run_operation(ctx, setup, op)
+            chain = next((c for c in chains(ctx) if op in (c.create, c.delete)), None)
+            if chain is None:
+                yield from _run_operation(ctx, setup, op)
+            elif op is chain.create:  # the delete ran in its chain
+                yield from _run_chain(ctx, setup, chain)
+
+
+@dataclass(frozen=True)
+class Chain:
+    """An unsafe operation sent only with ``--unsafe``, and only so: ``Create``/``Add`` + noun, then a
+    ``Get``/``Find`` + noun reading it (when the port has one), then ``Delete``/``Remove`` + noun removing it,
+    the created id (the answer's first element named ``…id``) given to both by its element's name."""
+
+    create: SoapOperation
+    read: SoapOperation | None
+    delete: SoapOperation
+
+    @property
+    def steps(self) -> tuple[SoapOperation, ...]:
+        return (self.create, self.delete) if self.read is None else (self.create, self.read, self.delete)
+
+
+def _soap_operations(ctx: VerifyContext) -> list[SoapOperation]:
+    """The SOAP-bound operations (zeep builds no request for an HTTP binding)."""
+    return [op for op in ctx.contract.operations if isinstance(op, SoapOperation) and op.soap_version is not None]
 
 
 def _operations(ctx: VerifyContext) -> list[SoapOperation]:
-    """The SOAP-bound operations (zeep builds no request for an HTTP binding) the run may send."""
-    return [
-        op
-        for op in ctx.contract.operations
-        if isinstance(op, SoapOperation) and op.soap_version is not None and (ctx.unsafe or is_safe(op, ctx.safe_names))
-    ]
+    """The safe operations; with ``--unsafe`` also each chain's create and delete."""
+    chosen = [op for op in _soap_operations(ctx) if is_safe(op, ctx.safe_names)]
+    if ctx.unsafe:
+        chosen += [op for chain in chains(ctx) for op in (chain.create, chain.delete) if op not in chosen]
+    return chosen
+
+
+def chains(ctx: VerifyContext) -> list[Chain]:
+    """Every create with a delete of the same noun on the same port (and the read of that noun, if any)."""
+    ops = _soap_operations(ctx)
+    found = []
+    for create in ops:
+        noun = _noun(create.name, ("create", "add"))
+        if noun is None:
+            continue
+        same_port = [op for op in ops if (op.service, op.port) == (create.service, create.port)]
+        delete = next((op for op in same_port if _noun(op.name, ("delete", "remove")) == noun), None)
+        read = next((op for op in same_port if _noun(op.name, ("get", "find")) == noun), None)
+        if delete is not None:
+            found.append(Chain(create, read, delete))
+    return found
+
+
+def _noun(name: str, verbs: tuple[str, ...]) -> str | None:
+    """``book`` of ``AddBook``/``createBook``/``RemoveBook`` (lower-cased), None for another verb."""
+    for verb in verbs:
+        if name.lower().startswith(verb) and name[len(verb) : len(verb) + 1].isupper():
+            return name[len(verb) :].lower()
+    return None
 
 
 def _setup(ctx: VerifyContext) -> _Setup:
@@ -191,51 +245,135 @@ def _envelope(setup: _Setup, ctx: VerifyContext, op: SoapOperation, index: int) 
 
 
 def _prepared(
-    setup: _Setup, ctx: VerifyContext, op: SoapOperation, index: int
+    setup: _Setup, ctx: VerifyContext, op: SoapOperation, index: int, given: Mapping[str, str] | None = None
 ) -> tuple[Any, list[Any], dict[str, Any]]:
-    """(zeep's service bound to the vendor's endpoint, the call's arguments) for example ``index``."""
+    """(zeep's service bound to the vendor's endpoint, the call's arguments) for example ``index``; ``given``:
+    values for leaf elements by local name (a created item's id)."""
     from toolkit.mock.seed import rng_for
 
     port = setup.client.wsdl.services[op.service].ports[op.port]
     operation = port.binding._operations[op.name]
-    args, kwargs = _arguments(
-        setup.mock, setup.client, operation, setup.bound[op.id], rng_for(ctx.seed, (op.id, index))
-    )
+    rng = rng_for(ctx.seed, (op.id, index))
+    args, kwargs = _arguments(setup.mock, setup.client, operation, setup.bound[op.id], rng, given)
     service = setup.client.create_service(port.binding.name, endpoint(ctx, op))  # type: ignore[no-untyped-call]
     return service, args, kwargs
 
 
 def _run_operation(ctx: VerifyContext, setup: _Setup, op: SoapOperation) -> Iterator[Failure]:
+    reported: set[tuple[str, str]] = set()
+    for index in range(max(ctx.examples, 1)):
+        failures, answer = _call(ctx, setup, op, index, reported)
+        yield from failures
+        if answer is None:
+            return  # refused (budget, breaker, unsafe), unanswered or not buildable: this operation stops
+
+
+def _run_chain(ctx: VerifyContext, setup: _Setup, chain: Chain) -> Iterator[Failure]:
+    """create → read → delete, the created id carried from the first answer to the others."""
+    reported: set[tuple[str, str]] = set()
+    failures, answer = _call(ctx, setup, chain.create, 0, reported)
+    yield from failures
+    created = _created_id(answer)
+    if created is None:
+        return  # nothing created, or no id to clean up with (the answer's problems are already reported)
+    name, value = created
+    given = {name: value, "id": value}
+    for step in chain.steps[1:]:
+        failures, _ = _call(ctx, setup, step, 0, reported, given)
+        yield from failures
+
+
+def _created_id(answer: requests.Response | None) -> tuple[str, str] | None:
+    """(local name, text) of the first element named ``…id`` in a successful answer's Body."""
+    if answer is None or answer.status_code != 200:
+        return None
+    try:
+        envelope = etree.fromstring(answer.content, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return None
+    for element in envelope.iter():
+        if isinstance(element.tag, str) and etree.QName(element).localname.lower().endswith("id") and element.text:
+            return etree.QName(element).localname, element.text.strip()
+    return None
+
+
+def _call(
+    ctx: VerifyContext,
+    setup: _Setup,
+    op: SoapOperation,
+    index: int,
+    reported: set[tuple[str, str]],
+    given: Mapping[str, str] | None = None,
+) -> tuple[list[Failure], requests.Response | None]:
+    """One call through zeep and the run's SafeClient, its raw answer judged: (new failures, the answer)."""
     from toolkit.verify.guard import RefusedError
 
-    reported: set[str] = set()
-    safe = is_safe(op, ctx.safe_names)
-    for index in range(max(ctx.examples, 1)):
-        try:
-            service, args, kwargs = _prepared(setup, ctx, op, index)
-        except Exception as error:  # noqa: BLE001 - zeep cannot build it: nothing to send, not the vendor's fault
-            ctx.skipped[op.id] = f"zeep cannot build the request: {type(error).__name__}: {error}"[:300]
-            return
-        setup.call.operation, setup.call.safe, setup.call.sent, setup.call.answer = op.id, safe, b"", None
-        before = ctx.client.sent
-        try:
-            getattr(service, op.name)(*args, **kwargs)
-        except RefusedError:
-            if ctx.client.sent > before and ctx.client.last_error and ctx.client.stop_reason is None:
-                said = f"no answer: {ctx.client.last_error}"
-                yield _failure(ctx, "transport", op, said, setup.call.sent)
-            return  # refused (budget, breaker, unsafe) or unanswered: this operation stops
-        except _AnsweredError:
-            pass
-        except Exception:  # noqa: BLE001, S110 - zeep refusing to send: judged below (no answer: stop)
-            pass
-        answer = setup.call.answer
-        if answer is None:
-            return
-        for check, message, place in _judge(ctx, setup, op, answer):
-            if check not in reported:
-                reported.add(check)
-                yield _failure(ctx, check, op, message, setup.call.sent, place)
+    try:
+        service, args, kwargs = _prepared(setup, ctx, op, index, given)
+    except Exception as error:  # noqa: BLE001 - zeep cannot build it: nothing to send, not the vendor's fault
+        ctx.skipped[op.id] = f"zeep cannot build the request: {type(error).__name__}: {error}"[:300]
+        return [], None
+    setup.call.operation, setup.call.safe = op.id, is_safe(op, ctx.safe_names)
+    setup.call.sent, setup.call.answer = b"", None
+    before = ctx.client.sent
+    try:
+        getattr(service, op.name)(*args, **kwargs)
+    except RefusedError:
+        if ctx.client.sent > before and ctx.client.last_error and ctx.client.stop_reason is None:
+            said = f"no answer: {ctx.client.last_error}"
+            return [_failure(ctx, "transport", op, said, setup.call.sent)], None
+        return [], None
+    except _AnsweredError:
+        pass
+    except Exception:  # noqa: BLE001, S110 - zeep refusing to send: no answer captured, the operation stops
+        pass
+    answer = setup.call.answer
+    if answer is None:
+        return [], None
+    failures = []
+    for check, message, place in _judge(ctx, setup, op, answer):
+        if (op.id, check) not in reported:
+            reported.add((op.id, check))
+            failures.append(_failure(ctx, check, op, message, setup.call.sent, place))
+    return failures, answer
+
+
+def _arguments(
+    mock: SoapMock,
+    client: Client,
+    operation: Any,
+    mock_op: PortOperation,
+    rng: random.Random,
+    given: Mapping[str, str] | None = None,
+) -> tuple[list[Any], dict[str, Any]]:
+    """zeep's arguments for one call: valid input elements drawn from the XSD (``given`` leaves set by local
+    name where the value fits), parsed by zeep into its own objects (``toolkit.verify.soap._arguments``, which
+    the conformance scripts use, draws the same way without ``given``)."""
+    kwargs: dict[str, Any] = {}
+    if mock_op.input.headers:
+        kwargs["_soapheaders"] = [
+            mock.generator.element(h.element, rng, overrides=given) for h in mock_op.input.headers
+        ]
+    body = operation.input.body
+    if body is None:
+        return [], kwargs
+    names = [mock_op.request_qname] if mock_op.style == "rpc" else [part.element for part in mock_op.input.parts]
+    if any(name is None for name in names):
+        raise ValueError("a document-style part has no element")
+    elements = [mock.generator.element(name, rng, overrides=given) for name in names if name is not None]
+    if operation.input._is_body_wrapped:  # several document parts: zeep's body is the soap:Body itself
+        wrapper = etree.Element(str(body.qname))
+        wrapper.extend(elements)
+        xml = wrapper
+    else:
+        xml = elements[0]
+    value = body.parse(xml, client.wsdl.types)
+    if getattr(body.type, "elements", None) is None:  # a simple-typed body element: one positional argument
+        return [value], kwargs
+    names_taken = [name for name, _ in body.type.elements] + [name for name, _ in body.type.attributes]
+    for name in names_taken:
+        kwargs[name] = value[name] if name in value else None  # noqa: SIM401 - a CompoundValue has no .get
+    return [], kwargs
 
 
 def _failure(ctx: VerifyContext, check: str, op: SoapOperation, message: str, sent: bytes, place: str = "") -> Failure:

@@ -10,7 +10,8 @@ answers the ``BadQuery`` fault it declares); ``drifted=True`` has drifted in one
 - ``DescribeLibrary``: a ``Deprecation`` header (RFC 9745) with a ``Sunset`` date (RFC 8594).
 
 An ASGI app without a framework: POST an envelope to ``/soap``; ``VendorLog`` records each operation asked for
-(``AddShelf``, the unsafe one, included, to prove a safe run never sends it).
+(the unsafe ones included, to prove a safe run never sends them) and the books ``AddBook`` created that
+``RemoveBook`` has not removed (an ``--unsafe`` run must leave none).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class VendorLog:
     """The operations the vendor was asked for, in order."""
 
     operations: list[str] = field(default_factory=list)
+    books: list[str] = field(default_factory=list)  # ids of the books added and not yet removed
 
 
 @dataclass
@@ -73,7 +75,7 @@ def _text(request: etree._Element, name: str) -> str:
     return request.findtext(f"{{{TNS}}}{name}") or ""
 
 
-def conforming_answer(operation: str, request: etree._Element) -> Answer:
+def conforming_answer(operation: str, request: etree._Element, log: VendorLog) -> Answer:
     if operation == "GetBook":
         return Answer(200, _element("GetBookResponse", ("title", "Dune"), ("pages", "412")))
     if operation == "FindAuthor":
@@ -89,10 +91,18 @@ def conforming_answer(operation: str, request: etree._Element) -> Answer:
         return Answer(200, _element("DescribeLibraryResponse", ("name", "City Library")))
     if operation == "AddShelf":
         return Answer(200, _element("AddShelfResponse", ("label", _text(request, "label"))))
+    if operation == "AddBook":
+        log.books.append(f"b{len(log.books) + 1}")
+        return Answer(200, _element("AddBookResponse", ("id", log.books[-1])))
+    if operation == "RemoveBook":
+        removed = _text(request, "id") in log.books
+        if removed:
+            log.books.remove(_text(request, "id"))
+        return Answer(200, _element("RemoveBookResponse", ("removed", "true" if removed else "false")))
     return _fault("Client", f"no operation {operation}")
 
 
-def drifted_answer(operation: str, request: etree._Element) -> Answer:
+def drifted_answer(operation: str, request: etree._Element, log: VendorLog) -> Answer:
     if operation == "GetBook":
         return Answer(200, _element("GetBookResponse", ("title", "Dune"), ("pages", "many")))
     if operation == "FindAuthor":
@@ -102,10 +112,10 @@ def drifted_answer(operation: str, request: etree._Element) -> Answer:
     if operation == "SearchBooks":
         return _fault("Server", "quota exceeded", _element("QuotaExceeded", ("limit", "10")))
     if operation == "DescribeLibrary":
-        answer = conforming_answer(operation, request)
+        answer = conforming_answer(operation, request, log)
         answer.headers.update({"deprecation": DEPRECATION, "sunset": SUNSET})
         return answer
-    return conforming_answer(operation, request)
+    return conforming_answer(operation, request, log)
 
 
 class SoapVendor:
@@ -142,7 +152,7 @@ class SoapVendor:
             return
         operation = etree.QName(request).localname.removesuffix("Request")
         self.log.operations.append(operation)
-        await _send(send, self.answer(operation, request))
+        await _send(send, self.answer(operation, request, self.log))
 
 
 async def _send(send: Send, answer: Answer) -> None:
