@@ -80,7 +80,7 @@ def test_the_breaker_opens_after_repeated_refusals_and_resets_on_success() -> No
     assert not breaker.open
     breaker.record(None)  # no answer counts as a failure too
     assert breaker.open
-    assert breaker.reason is not None and "403, 429, no answer" in breaker.reason
+    assert breaker.reason is not None and "answered 403, 429 or gave no answer" in breaker.reason
     assert "3 requests in a row" in breaker.reason
 
 

@@ -81,9 +81,12 @@ class CircuitBreaker:
         self.in_a_row += 1
         self.statuses.append(status or 0)
         if self.in_a_row >= self.threshold and self.reason is None:
-            seen = ", ".join(sorted({str(s) if s else "no answer" for s in self.statuses}))
+            answered = sorted({str(status) for status in self.statuses if status})
+            said = f"answered {', '.join(answered)}" if answered else ""
+            if 0 in self.statuses:
+                said = f"{said} or gave no answer" if said else "gave no answer"
             self.reason = (
-                f"circuit breaker open: the vendor answered {seen} to {self.in_a_row} requests in a row; "
+                f"circuit breaker open: the vendor {said} to {self.in_a_row} requests in a row; "
                 "stopped to spare its sandbox (check the credentials, the rate limit or the vendor's status)"
             )
 
@@ -166,6 +169,7 @@ class SafeClient:
     transport: httpx.BaseTransport | None = None
     on_send: Callable[[str], None] | None = None  # progress: called with the operation after each answer
     sent: int = 0
+    answered: int = 0  # requests that got an answer (any status)
     refused_unsafe: list[str] = field(default_factory=list)
     stop_reason: str | None = None
     last_error: str = ""
@@ -225,6 +229,7 @@ class SafeClient:
                     return None
                 self.pacer.sleep(self.backoff * 2**attempt)
                 continue
+            self.answered += 1
             answered = expected is not None and expected(response)
             self.breaker.record(200 if answered else response.status_code)
             delay = self.pacer.update(response.headers, response.status_code)

@@ -180,6 +180,10 @@ def run_target(target: ApiTarget, options: RunOptions, progress: Progress | None
         client.close()
         result.seconds = time.perf_counter() - started
     result.sent, result.budget_left, result.stop_reason = client.sent, client.budget.left, client.stop_reason
+    if client.sent and not client.answered and result.error is None:
+        # not one answer: the vendor is unreachable, which says nothing about its conformance
+        result.error = redact(f"no answer from {target.base_url}: {client.last_error or client.stop_reason}")
+        result.failures = [failure for failure in result.failures if failure.check != "transport"]
     result.skipped = {op: redact(why) for op, why in ctx.skipped.items()}
     result.observations = collector.observations
     if target.evidence_path is not None and result.error is None:
