@@ -69,13 +69,13 @@ def test_a_limit_the_vendor_enforces_is_not_a_contract_failure() -> None:
     assert _checks(400, limited, "application/graphql-response+json") == []
 
 
-def test_a_vendor_that_never_answers_is_a_transport_failure_then_the_breaker_stops_the_run(tmp_path: Path) -> None:
+def test_a_vendor_that_never_answers_cannot_be_judged_and_the_breaker_stops_the_run(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}/graphql"
     done = run_ctk("verify", str(CONTRACT), "--base-url", url, "--format", "json", "--examples", "2",
                    "--evidence", str(tmp_path / "evidence.json"), "-q", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 2
     (api,) = json.loads(done.stdout)["apis"]
-    assert [(f["check"], f["operation"]) for f in api["failures"]] == [("transport", "Query.book")]
-    assert "Connection refused" in api["failures"][0]["message"] or "ConnectError" in api["failures"][0]["message"]
+    assert api["error"].startswith(f"no answer from {url}: ConnectError")
+    assert api["failures"] == []  # not one answer says nothing of the vendor's conformance
     assert api["stop_reason"].startswith("circuit breaker open")
-    assert api["requests_sent"] == 5
+    assert api["requests_sent"] == 5  # the first operation's three attempts, then two of the next's
