@@ -77,8 +77,9 @@ def test_the_drifted_vendor_fails_naming_every_planted_drift_and_nothing_else(tm
     assert log.mutations == 0
 
 
-def test_ctk_serves_a_conforming_mock_of_the_inventory_example(tmp_path: Path) -> None:
-    inventory = REPO / "contracts" / "inventory" / "v1"
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_ctk_serves_a_conforming_mock_of_the_inventory_example(version: str, tmp_path: Path) -> None:
+    inventory = REPO / "contracts" / "inventory" / version
     with served(str(inventory), "--no-reload") as server:
         code, api = _verify(inventory, server.url, tmp_path)
     assert code == 0, api["failures"]

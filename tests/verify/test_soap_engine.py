@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.support.cli import run_ctk
 from tests.support.paths import REPO
 from tests.support.served import served
@@ -74,8 +76,9 @@ def test_the_drifted_vendor_fails_naming_every_planted_drift_and_nothing_else(tm
     assert log.operations.count("SearchBooks") == 4  # one per example: a Fault is not retried
 
 
-def test_ctk_serves_a_conforming_mock_of_the_crm_example(tmp_path: Path) -> None:
-    wsdl = REPO / "contracts" / "crm" / "v1" / "crm.wsdl"
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_ctk_serves_a_conforming_mock_of_the_crm_example(version: str, tmp_path: Path) -> None:
+    wsdl = REPO / "contracts" / "crm" / version / "crm.wsdl"
     with served(str(wsdl), "--no-reload") as server:
         code, api = _verify(wsdl, server.url, tmp_path)
     assert code == 0, api["failures"]
