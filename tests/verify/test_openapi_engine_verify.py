@@ -176,3 +176,16 @@ def test_a_curl_line_quotes_what_it_sends() -> None:
     assert line.startswith("curl -X POST 'http://h.test/a%20b?q=1'")
     assert "-H 'x-a: it'\"'\"'s'" in line
     assert line.endswith('--data-binary \'{"a": "b c"}\'')
+
+
+def test_an_answer_too_large_is_not_read_into_memory() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b"x" * 5000)
+
+    client = SafeClient(transport=httpx.MockTransport(handler), max_body=1000, retries=0)
+    assert client.send("GET /x", "GET", "http://vendor.test/x", safe=True) is None
+    assert client.last_error.startswith("AnswerTooLargeError: the answer is larger than 1000 bytes")
+    small = SafeClient(transport=httpx.MockTransport(handler), max_body=10_000)
+    answer = small.send("GET /x", "GET", "http://vendor.test/x", safe=True)
+    assert answer is not None and answer.content == b"x" * 5000
+    assert answer.elapsed.total_seconds() >= 0  # what schemathesis reads from every answer

@@ -12,6 +12,7 @@ Waiting uses the injected ``sleep`` and ``clock`` so tests can count without sle
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 import re
 import time
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
 __all__ = ["Budget", "CircuitBreaker", "Pacer", "RefusedError", "SafeClient", "retry_after_seconds"]
 
 BREAKER_STATUSES = frozenset({401, 403, 429})
+
+
+class AnswerTooLargeError(Exception):
+    """An answer body beyond ``SafeClient.max_body``: counted like a broken connection."""
 
 
 class RefusedError(Exception):
@@ -163,6 +168,7 @@ class SafeClient:
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
     pacer: Pacer = field(default_factory=Pacer)
     timeout: float = 30.0
+    max_body: int = 16 * 1024 * 1024  # bytes of one answer, as sent (compressed or not)
     retries: int = 2  # extra attempts after a 5xx or a timeout, each waiting backoff * 2**attempt
     backoff: float = 0.25
     sinks: list[EvidenceSink] = field(default_factory=list)
@@ -219,10 +225,8 @@ class SafeClient:
             self.pacer.wait()  # never longer than max_wait: a longer ask stopped the run when it came
             try:
                 self.sent += 1
-                response = self.http().request(
-                    method, url, headers=request_headers, content=content or None, params=params or None
-                )
-            except httpx.HTTPError as exc:
+                response = self._exchange(method, url, request_headers, content, params)
+            except (httpx.HTTPError, AnswerTooLargeError) as exc:
                 self.last_error = self.credentials.redact(f"{type(exc).__name__}: {exc}")
                 self.breaker.record(None)
                 if self._stopped_by_breaker() or attempt == self.retries:
@@ -249,6 +253,32 @@ class SafeClient:
                 self.on_send(operation)
             return response
         return None  # pragma: no cover - the loop always returns
+
+    def _exchange(
+        self, method: str, url: str, headers: dict[str, str], content: bytes, params: dict[str, str]
+    ) -> httpx.Response:
+        """One request; the answer read up to ``max_body`` bytes as sent (a vendor cannot exhaust our memory)."""
+        http = self.http()
+        request = http.build_request(method, url, headers=headers, content=content or None, params=params or None)
+        started = time.perf_counter()
+        streamed = http.send(request, stream=True)
+        try:
+            raw = bytearray()
+            # an in-memory transport (httpx.MockTransport) hands the body over already read
+            chunks = [streamed.content] if streamed.is_stream_consumed else streamed.iter_raw()
+            for chunk in chunks:
+                raw += chunk
+                if len(raw) > self.max_body:
+                    raise AnswerTooLargeError(f"the answer is larger than {self.max_body} bytes; not read further")
+        finally:
+            streamed.close()
+        # rebuilt from the raw bytes: httpx decodes them (Content-Encoding) when the body is first read
+        response = httpx.Response(
+            streamed.status_code, headers=streamed.headers, content=bytes(raw), request=request,
+            extensions=streamed.extensions,  # the HTTP version and reason phrase
+        )  # fmt: skip
+        response.elapsed = dt.timedelta(seconds=time.perf_counter() - started)  # request sent to answer read
+        return response
 
     def _stopped_by_breaker(self) -> bool:
         if self.breaker.open and self.stop_reason is None:
