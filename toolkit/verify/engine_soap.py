@@ -65,6 +65,10 @@ def endpoint(ctx: VerifyContext, operation: SoapOperation) -> str:
     return urlunsplit((base.scheme, base.netloc, path, "", ""))
 
 
+class _NotCallableError(Exception):
+    """zeep cannot build a request for the operation (its reason in the message)."""
+
+
 class _AnsweredError(Exception):
     """Raised through zeep once the answer is captured, so zeep does not deserialize (and log) it."""
 
@@ -89,9 +93,10 @@ class _Setup:
     """The contract compiled once per run: ctk's mock (generator, validator, bound operations) and zeep's client."""
 
     mock: SoapMock
-    client: Client
+    client: Client | None  # None: zeep cannot read this WSDL (``unreadable`` says why); every operation is skipped
     call: _Call
     bound: dict[str, PortOperation] = field(default_factory=dict)
+    unreadable: str = ""
 
 
 class SoapEngine:
@@ -227,15 +232,20 @@ def _setup(ctx: VerifyContext) -> _Setup:
         return bytes(load(url))
 
     transport.post, transport.load = post, local_load
+    bound = {port_op.operation.id: port_op for port in mock.ports for port_op in port.operations}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        client = zeep.Client(contract.source, transport=transport)  # type: ignore[no-untyped-call]  # zeep's
-    bound = {port_op.operation.id: port_op for port in mock.ports for port_op in port.operations}
+        try:
+            client = zeep.Client(contract.source, transport=transport)  # type: ignore[no-untyped-call]  # zeep's
+        except Exception as error:  # noqa: BLE001 - zeep's limit, not the vendor's: each operation is skipped
+            return _Setup(mock, None, call, bound, f"zeep cannot read this WSDL: {type(error).__name__}: {error}")
     return _Setup(mock, client, call, bound)
 
 
 def _envelope(setup: _Setup, ctx: VerifyContext, op: SoapOperation, index: int) -> str:
     """The envelope of example ``index`` as zeep builds it ("" when zeep cannot)."""
+    if setup.client is None:
+        return ""
     try:
         service, args, kwargs = _prepared(setup, ctx, op, index)
         message = setup.client.create_message(service, op.name, *args, **kwargs)  # type: ignore[no-untyped-call]
@@ -251,8 +261,12 @@ def _prepared(
     values for leaf elements by local name (a created item's id)."""
     from toolkit.mock.seed import rng_for
 
+    if setup.client is None:
+        raise _NotCallableError(setup.unreadable)
     port = setup.client.wsdl.services[op.service].ports[op.port]
-    operation = port.binding._operations[op.name]
+    operation = port.binding._operations.get(op.name)
+    if operation is None:
+        raise _NotCallableError("zeep dropped this operation from the binding (a construct it does not read)")
     rng = rng_for(ctx.seed, (op.id, index))
     args, kwargs = _arguments(setup.mock, setup.client, operation, setup.bound[op.id], rng, given)
     service = setup.client.create_service(port.binding.name, endpoint(ctx, op))  # type: ignore[no-untyped-call]
@@ -311,7 +325,8 @@ def _call(
     try:
         service, args, kwargs = _prepared(setup, ctx, op, index, given)
     except Exception as error:  # noqa: BLE001 - zeep cannot build it: nothing to send, not the vendor's fault
-        ctx.skipped[op.id] = f"zeep cannot build the request: {type(error).__name__}: {error}"[:300]
+        why = str(error) if isinstance(error, _NotCallableError) else f"{type(error).__name__}: {error}"
+        ctx.skipped[op.id] = f"zeep cannot build the request: {why}"[:300]
         return [], None
     setup.call.operation, setup.call.safe = op.id, is_safe(op, ctx.safe_names)
     setup.call.sent, setup.call.answer = b"", None
