@@ -1,14 +1,21 @@
 """How the SOAP engine judges one raw answer (the checks the drifted vendor does not plant: declared and Client
-faults, invalid fault details, a 5xx without a Fault, media types, the wrong response element, SOAP 1.2)."""
+faults, invalid fault details, a 5xx without a Fault, media types, the wrong response element, SOAP 1.2), and
+what zeep cannot call (skipped with its reason, never sent)."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import pytest
 import requests
 
+from tests.support.cli import run_ctk
+from tests.support.corpus import corpus
 from tests.support.paths import REPO
 from tests.support.vendors.soap import CONTRACT
 from toolkit.load import load_contract
+from toolkit.mock.loopback import free_port
 from toolkit.model import SoapOperation
 from toolkit.verify.core import VerifyContext
 from toolkit.verify.engine_soap import _judge, _setup, endpoint
@@ -98,3 +105,25 @@ def test_the_endpoint_is_the_base_url_with_a_path_else_the_ports_address_path() 
     assert endpoint(at, op) == "https://sandbox.example.com/crm/endpoint"
     at.extra["soap_endpoint"] = "https://other.example.com/x"
     assert endpoint(at, op) == "https://other.example.com/x"
+
+
+@pytest.mark.parametrize(
+    ("relative", "reason"),
+    [
+        ("wsdl/oracles/node-soap-samples/getAvailability__should_not_fail_without_children/soap.wsdl",
+         "zeep cannot read this WSDL: XMLParseError"),
+        ("wsdl/savon/geotrust.wsdl", "zeep dropped this operation"),
+    ],
+)  # fmt: skip
+def test_what_zeep_cannot_call_is_skipped_with_its_reason_and_nothing_is_sent(
+    relative: str, reason: str, tmp_path: Path
+) -> None:
+    wsdl = corpus(relative)
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens: nothing may be sent
+    done = run_ctk("verify", str(wsdl), "--base-url", url, "--format", "json", "-q",
+                   "--evidence", str(tmp_path / "evidence.json"), cwd=tmp_path)  # fmt: skip
+    (api,) = json.loads(done.stdout)["apis"]
+    assert done.returncode == 0, api
+    assert api["requests_sent"] == 0 and api["failures"] == []
+    assert len(api["skipped"]) == len(api["operations"]) == 1
+    assert reason in next(iter(api["skipped"].values()))
