@@ -120,3 +120,44 @@ def test_the_budget_caps_what_the_vendor_receives(tmp_path: Path) -> None:
     assert code == 0  # what was sent conforms; the report says the budget ended the run
     assert len(log.operations) == api["requests_sent"] == 6
     assert api["stop_reason"].startswith("request budget spent")
+
+
+USERNAME, PASSWORD = "lib-user-7f3a", "s3cret-Pa55-9c1e"  # planted: must never leave the run
+
+
+def _wsse_workspace(root: Path, url: str) -> None:
+    (root / "sandbox").mkdir(parents=True)
+    (root / "library.wsdl").write_text(CONTRACT.read_text())
+    (root / "sandbox" / "sandbox.toml").write_text(
+        f"""[apis.library]
+contract = "library.wsdl"
+[apis.library.vendor]
+sandbox_url = "{url}"
+[apis.library.vendor.auth]
+type = "wsse"
+username_env = "LIBRARY_WSSE_USER_FOR_TEST"
+password_env = "LIBRARY_WSSE_PASSWORD_FOR_TEST"
+"""
+    )
+
+
+@pytest.mark.parametrize("drifted", [False, True])
+def test_ws_security_credentials_reach_the_envelope_and_no_output_shows_them(drifted: bool, tmp_path: Path) -> None:
+    env = {"LIBRARY_WSSE_USER_FOR_TEST": USERNAME, "LIBRARY_WSSE_PASSWORD_FOR_TEST": PASSWORD}
+    with soap_vendor(drifted=drifted, credentials=(USERNAME, PASSWORD)) as (url, log):
+        _wsse_workspace(tmp_path, url)
+        report = tmp_path / "report.json"
+        done = run_ctk("verify", "--format", "json", "-o", str(report), "--plan", cwd=tmp_path, env=env)
+        assert done.returncode == 0, done.stderr
+        plan_outputs = done.stdout + done.stderr + report.read_text()
+        done = run_ctk("verify", "--format", "json", "-o", str(report), cwd=tmp_path, env=env)
+    assert log.refused == 0  # every envelope carried the UsernameToken
+    assert len(log.operations) > 5
+    (api,) = json.loads(report.read_text())["apis"]
+    assert done.returncode == (1 if drifted else 0), api
+    assert len(api["failures"]) == (4 if drifted else 0)
+    evidence = tmp_path / ".ctk" / "evidence" / "library.json"
+    outputs = plan_outputs + done.stdout + done.stderr + report.read_text() + evidence.read_text()
+    assert USERNAME not in outputs and PASSWORD not in outputs
+    if drifted:  # the reproductions are the envelopes sent, the token in them redacted
+        assert all("UsernameToken" in f["reproduction"] for f in api["failures"])

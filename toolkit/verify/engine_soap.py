@@ -2,7 +2,8 @@
 
 A zeep client is built from the contract's own WSDL (its imports read from disk, the SOAP schemas zeep asks for by
 URL from ctk's built-in copies: loading sends nothing), bound to the vendor's endpoint, and given the run's
-``SafeClient.zeep_transport`` so every call spends the budget, waits as the vendor asks and trips the breaker.
+``SafeClient.zeep_transport`` so every call spends the budget, waits as the vendor asks and trips the breaker
+(and, when the vendor's auth is ``wsse``, a WS-Security UsernameToken in every envelope).
 For every safe operation of a SOAP binding, ``examples`` inputs are drawn by ctk's XSD generator (seeded by the
 run's seed, the operation and the example's number, so a run replays) and passed as zeep's arguments. An unsafe
 operation is sent only with ``--unsafe`` and only in a chain that cleans up (``Chain``: create → read → delete).
@@ -236,10 +237,22 @@ def _setup(ctx: VerifyContext) -> _Setup:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            client = zeep.Client(contract.source, transport=transport)  # type: ignore[no-untyped-call]  # zeep's
+            client = zeep.Client(contract.source, transport=transport, wsse=_wsse(ctx))  # type: ignore[no-untyped-call]
         except Exception as error:  # noqa: BLE001 - zeep's limit, not the vendor's: each operation is skipped
             return _Setup(mock, None, call, bound, f"zeep cannot read this WSDL: {type(error).__name__}: {error}")
     return _Setup(mock, client, call, bound)
+
+
+def _wsse(ctx: VerifyContext) -> Any:
+    """A WS-Security UsernameToken (PasswordText) for every envelope when the vendor's auth is ``wsse``: the CLI
+    puts the values from the environment in ``extra``, and the same values in the credentials' secrets, so every
+    reproduction and plan preview is scrubbed of them."""
+    username, password = ctx.extra.get("wsse_username"), ctx.extra.get("wsse_password")
+    if not username or not password:
+        return None
+    from zeep.wsse.username import UsernameToken
+
+    return UsernameToken(username, password)  # type: ignore[no-untyped-call]  # zeep's
 
 
 def _envelope(setup: _Setup, ctx: VerifyContext, op: SoapOperation, index: int) -> str:

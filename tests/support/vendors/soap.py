@@ -46,6 +46,7 @@ class VendorLog:
 
     operations: list[str] = field(default_factory=list)
     books: list[str] = field(default_factory=list)  # ids of the books added and not yet removed
+    refused: int = 0  # requests without the UsernameToken the vendor was given
 
 
 @dataclass
@@ -121,8 +122,9 @@ def drifted_answer(operation: str, request: etree._Element, log: VendorLog) -> A
 class SoapVendor:
     """SOAP 1.1 at ``/soap``: the Body's first element names the operation (``<Op>Request``)."""
 
-    def __init__(self, *, drifted: bool) -> None:
+    def __init__(self, *, drifted: bool, credentials: tuple[str, str] | None = None) -> None:
         self.answer = drifted_answer if drifted else conforming_answer
+        self.credentials = credentials
         self.log = VendorLog()
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
@@ -152,7 +154,22 @@ class SoapVendor:
             return
         operation = etree.QName(request).localname.removesuffix("Request")
         self.log.operations.append(operation)
+        if self.credentials is not None and _username_token(envelope) != self.credentials:
+            self.log.refused += 1
+            await _send(send, _fault("Client", "WS-Security: a valid UsernameToken is required"))
+            return
         await _send(send, self.answer(operation, request, self.log))
+
+
+WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+
+
+def _username_token(envelope: etree._Element) -> tuple[str, str] | None:
+    """(Username, Password) of the envelope's WS-Security UsernameToken, None without one."""
+    token = envelope.find(f"{{{SOAP11}}}Header/{{{WSSE}}}Security/{{{WSSE}}}UsernameToken")
+    if token is None:
+        return None
+    return token.findtext(f"{{{WSSE}}}Username") or "", token.findtext(f"{{{WSSE}}}Password") or ""
 
 
 async def _send(send: Send, answer: Answer) -> None:
@@ -166,8 +183,11 @@ async def _send(send: Send, answer: Answer) -> None:
 
 
 @contextmanager
-def soap_vendor(*, drifted: bool = False) -> Iterator[tuple[str, VendorLog]]:
-    """The vendor on a free loopback port: (its SOAP endpoint URL, what it received)."""
-    app = SoapVendor(drifted=drifted)
+def soap_vendor(
+    *, drifted: bool = False, credentials: tuple[str, str] | None = None
+) -> Iterator[tuple[str, VendorLog]]:
+    """The vendor on a free loopback port: (its SOAP endpoint URL, what it received); with ``credentials``
+    (username, password) it answers a Client fault to an envelope without that WS-Security UsernameToken."""
+    app = SoapVendor(drifted=drifted, credentials=credentials)
     with serve_in_thread(app, lifespan="off") as base:
         yield f"{base}/soap", app.log
