@@ -63,6 +63,8 @@ def test_the_drifted_vendor_fails_naming_every_drift_and_nothing_else(tmp_path: 
     assert ("GET /books", "sunset-header") in kinds
     observed = {(c["id"], tuple(c["operations"])) for c in api["observed_changes"]}
     assert ("observed-deprecation-undeclared", ("GET /books",)) in observed
+    assert ("observed-undocumented-status", ("GET /branches",)) in observed
+    assert {operations for _, operations in observed} == {("GET /books",), ("GET /branches",)}  # nothing else
     saved = json.loads(evidence.read_text())
     assert {(o["operation"], o["kind"]) for o in saved["observations"]} == kinds
 
