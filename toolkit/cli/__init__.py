@@ -14,8 +14,8 @@ from toolkit.cli.serve import serve
 from toolkit.cli.verify import verify
 from toolkit.cli.workspace import workspace
 
-EXIT_CODES = """Exit codes: 0 clean, 1 findings (lint problems, drift at the --fail-on level), 2 usage, configuration
-or load errors (and an unreachable vendor)."""
+EXIT_CODES = """Exit codes: 0 clean, 1 findings (lint problems, drift at the --fail-on level, a vendor that does not
+conform), 2 usage, configuration or load errors (and an unreachable vendor)."""
 
 
 @click.group(
