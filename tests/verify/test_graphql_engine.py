@@ -72,6 +72,7 @@ def test_the_drifted_vendor_fails_naming_every_planted_drift_and_nothing_else(tm
         ("Query.book", "deprecated-field-used", "Book.isbn", None),
         ("Query.notice", "deprecation-header", DEPRECATION, "2026-01-01"),
         ("Query.notice", "sunset-header", SUNSET, "2027-06-30"),
+        ("Query.shelves", "undocumented-status", "203", None),
     ]
     assert "sunset-header" in (tmp_path / "evidence.json").read_text()
     assert log.mutations == 0

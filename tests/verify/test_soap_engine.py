@@ -69,6 +69,7 @@ def test_the_drifted_vendor_fails_naming_every_planted_drift_and_nothing_else(tm
     assert observed == [
         ("DescribeLibrary", "deprecation-header", DEPRECATION, "2026-01-01"),
         ("DescribeLibrary", "sunset-header", SUNSET, "2027-06-30"),
+        ("ListShelves", "undocumented-status", "202", None),
         ("SearchBooks", "undeclared-fault", "QuotaExceeded", None),
     ]
     assert "undeclared-fault" in (tmp_path / "evidence.json").read_text()

@@ -16,7 +16,8 @@ check names every protocol shares (``core.CHECKS``):
   nullability, lists, enums, the built-in scalars, abstract types).
 
 One failure per operation and check (the first); fields the contract marks deprecated that the run used are handed
-to the evidence sinks as ``deprecated-field-used`` observations.
+to the evidence sinks as ``deprecated-field-used`` observations, and a status the contract never answers as
+``undocumented-status``.
 """
 
 from __future__ import annotations
@@ -269,7 +270,10 @@ def _exchange(
     for coordinate in sorted(_deprecated_fields(schema, document)):
         _note(ctx, Observation("deprecated-field-used", op.id, coordinate))  # the collector keeps each once
     failures = []
-    for check, message, place in _judge(schema, document, response):
+    judged = _judge(schema, document, response)
+    if any(check == "status_code_conformance" for check, _, _ in judged):  # evidence for ctk drift too
+        _note(ctx, Observation("undocumented-status", op.id, str(response.status_code)))
+    for check, message, place in judged:
         if (op.id, check) not in reported:
             reported.add((op.id, check))
             failures.append(_failure(ctx, check, op, message, url, sent, place))

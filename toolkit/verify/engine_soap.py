@@ -17,7 +17,8 @@ The raw answer is judged with the check names every protocol shares (``core.CHEC
   XSD (ctk's ``XsdValidator``), and a declared fault's detail invalid against it.
 
 One failure per operation and check (the first), with the envelope sent as its reproduction; an undeclared fault
-is also handed to the evidence sinks as an ``undeclared-fault`` observation.
+is also handed to the evidence sinks as an ``undeclared-fault`` observation, and a status the WSDL never
+answers as ``undocumented-status``.
 """
 
 from __future__ import annotations
@@ -359,7 +360,10 @@ def _call(
     if answer is None:
         return [], None
     failures = []
-    for check, message, place in _judge(ctx, setup, op, answer):
+    judged = _judge(ctx, setup, op, answer)
+    if any(check == "status_code_conformance" for check, _, _ in judged):  # evidence for ctk drift too
+        _note(ctx, Observation("undocumented-status", op.id, str(answer.status_code)))
+    for check, message, place in judged:
         if (op.id, check) not in reported:
             reported.add((op.id, check))
             failures.append(_failure(ctx, check, op, message, setup.call.sent, place))
