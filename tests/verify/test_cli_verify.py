@@ -9,6 +9,7 @@ input is a clear refusal (exit 2), never a traceback.
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -91,6 +92,22 @@ def test_ctk_s_own_mock_of_payments_conforms(tmp_path: Path) -> None:
     assert api["failures"] == []
     assert len(api["operations"]) == 11  # 8 safe + the customers chain's create, update and delete
     assert api["not_sent"]["POST /refunds"].startswith("unsafe, and in no create")
+
+
+@pytest.mark.parametrize(
+    "contract", ["contracts/payments/v2", "contracts/crm/v1", "contracts/crm/v2", "contracts/inventory/v1",
+                 "contracts/inventory/v2"],
+)  # fmt: skip
+def test_ctk_s_own_mock_of_every_example_contract_conforms(tmp_path: Path, contract: str) -> None:
+    with served(contract) as server:
+        served_at = re.search(r" at (http://\S+)", server.log())
+        assert served_at is not None, server.log()
+        result = run_ctk("verify", str(REPO / contract), "--base-url", served_at.group(1), "--examples", "3",
+                         "--format", "json", "-q", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    (api,) = json.loads(result.stdout)["apis"]
+    assert api["status"] == "conforms"
+    assert api["operations_done"] == len(api["operations"]) > 0
 
 
 def test_ctk_s_own_mock_of_a_corpus_contract_conforms(tmp_path: Path) -> None:
