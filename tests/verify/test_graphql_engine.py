@@ -149,3 +149,21 @@ def test_the_complete_query_of_an_interface_aliases_its_members_fields() -> None
     document = complete_query(schema, op)
     assert "... on Product" in document and "Product_status: status" in document
     assert graphql.validate(schema, graphql.parse(document)) == []  # members' same-named fields do not conflict
+
+
+def test_what_the_drifted_vendor_does_reaches_ctk_drift_as_observed_changes(tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence.json"
+    with graphql_vendor(drifted=True) as (url, _):
+        code, _ = _verify(CONTRACT, url, tmp_path)  # writes tmp_path/evidence.json
+    assert code == 1
+    # the contract against itself: every change in the report is one the vendor was observed making
+    drift = run_ctk("drift", str(CONTRACT), str(CONTRACT), "--evidence", str(evidence), "--format", "json",
+                    "--fail-on", "never", cwd=tmp_path)  # fmt: skip
+    assert drift.returncode == 0, drift.stderr
+    changes = json.loads(drift.stdout)["changes"]
+    assert all(change["source"] == "observed" for change in changes)
+    assert sorted((c["id"], c["operation"], c["severity"]) for c in changes) == [
+        ("observed-deprecated-field-used", "Query.book", "info"),
+        ("observed-deprecation-undeclared", "Query.notice", "dangerous"),
+        ("observed-undocumented-status", "Query.shelves", "dangerous"),
+    ]

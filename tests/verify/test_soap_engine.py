@@ -162,3 +162,21 @@ def test_ws_security_credentials_reach_the_envelope_and_no_output_shows_them(dri
     assert USERNAME not in outputs and PASSWORD not in outputs
     if drifted:  # the reproductions are the envelopes sent, the token in them redacted
         assert all("UsernameToken" in f["reproduction"] for f in api["failures"])
+
+
+def test_what_the_drifted_vendor_does_reaches_ctk_drift_as_observed_changes(tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence.json"
+    with soap_vendor(drifted=True) as (url, _):
+        code, _ = _verify(CONTRACT, url, tmp_path)  # writes tmp_path/evidence.json
+    assert code == 1
+    # the contract against itself: every change in the report is one the vendor was observed making
+    drift = run_ctk("drift", str(CONTRACT), str(CONTRACT), "--evidence", str(evidence), "--format", "json",
+                    "--fail-on", "never", cwd=tmp_path)  # fmt: skip
+    assert drift.returncode == 0, drift.stderr
+    changes = json.loads(drift.stdout)["changes"]
+    assert all(change["source"] == "observed" for change in changes)
+    assert sorted((c["id"], c["operation"].removeprefix(PORT), c["severity"]) for c in changes) == [
+        ("observed-deprecation-undeclared", "DescribeLibrary", "dangerous"),
+        ("observed-undeclared-fault", "SearchBooks", "dangerous"),
+        ("observed-undocumented-status", "ListShelves", "dangerous"),
+    ]
