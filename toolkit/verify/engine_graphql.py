@@ -1,9 +1,11 @@
 """``ctk verify`` for GraphQL: operations the contract allows, sent to the vendor, each answer judged by the contract.
 
-For every root field (``Query.book``; ``Mutation.*`` only with ``--unsafe``; subscriptions never) the engine sends
-one complete query, every field of the answer's type selected a few levels deep with the required arguments
-filled, then ``examples`` queries hypothesis-graphql draws for that field (seeded by the run's seed and the
-operation, so a run replays). Every request goes through the run's ``SafeClient``. An answer is judged with the
+For every query field (``Query.book``; subscriptions never) the engine sends one complete query, every field of
+the answer's type selected a few levels deep with the required arguments filled, then ``examples`` queries
+hypothesis-graphql draws for that field (seeded by the run's seed and the operation, so a run replays); only
+documents the contract itself accepts are sent. Mutations go only with ``--unsafe`` and only in a ``Chain`` that
+cleans up (``addX``/``createX`` → a query reading the new id → ``removeX``/``deleteX``). Every request goes
+through the run's ``SafeClient``. An answer is judged with the
 check names every protocol shares (``core.CHECKS``):
 
 - ``not_a_server_error``: HTTP 5xx;
