@@ -14,6 +14,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -25,11 +26,12 @@ from toolkit.model import Contract
 from toolkit.model import Protocol as ContractProtocol
 from toolkit.vendor.credentials import NO_CREDENTIALS, Credentials, credentials_for
 from toolkit.vendor.errors import CredentialsError
-from toolkit.verify.core import DEFAULT_EXAMPLES, DEFAULT_SEED
-from toolkit.verify.render_verify import FORMATS, render
-from toolkit.verify.report import VerifyReport
-from toolkit.verify.runner import ApiResult, ApiTarget, Progress, RunOptions, run_target
+from toolkit.verify.core import DEFAULT_EXAMPLES, DEFAULT_SEED, FORMATS
 from toolkit.workspace import Api, Workspace, find_root, load_workspace
+
+if TYPE_CHECKING:  # the engines load httpx and more: imported when ctk verify runs, not for every ctk command
+    from toolkit.verify.report import VerifyReport
+    from toolkit.verify.runner import ApiResult, ApiTarget, Progress
 
 
 @click.command()
@@ -98,6 +100,9 @@ def verify(
     """Test that each vendor still honours its contract: valid requests generated from the contract, every
     answer judged by it, safe for a shared sandbox (read-only unless --unsafe, a request budget, pacing from
     rate-limit headers, backoff, a circuit breaker). Exit 0 the vendor conforms, 1 failures, 2 could not run."""
+    from toolkit.verify.report import VerifyReport
+    from toolkit.verify.runner import RunOptions, run_target
+
     secrets: list[str] = []
     with reported_errors():
         try:
@@ -161,6 +166,8 @@ def _targets(
             raise CtkError(f"no contract at {targets[0]}", hint="ctk verify CONTRACT --base-url URL, or an API name")
         contract = load_contract(path)
         api = _name_of(path)
+        from toolkit.verify.runner import ApiTarget
+
         return [
             ApiTarget(
                 api=api,
@@ -208,6 +215,8 @@ def _api_target(space: Workspace, api: Api, base_url: str | None, evidence: Path
         credentials, extra = _wsse(api, auth.env, extra)
     elif auth is not None:
         credentials = credentials_for(auth, url, api=api.name)
+    from toolkit.verify.runner import ApiTarget
+
     return ApiTarget(
         api=api.name, contract=contract, base_url=url, credentials=credentials, safe_names=api.verify.safe,
         budget=api.verify.budget, budget_per_operation=api.verify.budget_per_operation, extra=extra,
@@ -302,6 +311,8 @@ def _progress(secrets: list[str]) -> Progress:
 
 
 def _write(report: VerifyReport, output_format: str, output: Path | None, secrets: list[str]) -> None:
+    from toolkit.verify.render_verify import render
+
     text = _scrub(render(report, output_format), secrets)
     if output is None:
         click.echo(text, nl=False)

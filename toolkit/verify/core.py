@@ -48,6 +48,7 @@ CHECKS = (
 DEFAULT_BUDGET = 500
 DEFAULT_BUDGET_PER_OPERATION = 50
 DEFAULT_EXAMPLES = 20
+FORMATS = ("text", "json", "junit", "markdown")  # ctk verify --format; here so the CLI reads them without httpx
 DEFAULT_SEED = 0
 
 

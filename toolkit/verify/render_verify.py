@@ -14,13 +14,12 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
 from toolkit.evidence import public_url
-from toolkit.verify.core import Failure
+from toolkit.verify.core import FORMATS, Failure
 from toolkit.verify.report import VerifyReport, api_status
 from toolkit.verify.runner import ApiResult
 
 __all__ = ["FORMATS", "render"]
 
-FORMATS = ("text", "json", "junit", "markdown")
 _VERDICT = {
     "conforms": "conforms",
     "fails": "FAILS",
