@@ -1,20 +1,25 @@
-"""Conformance engines: where ``ctk verify`` will live.
+"""``ctk verify``: property-based conformance tests of a vendor's sandbox (or any server) against its contract.
 
-``ctk verify`` will call each operation of a contract with generated valid requests and judge the
-answers against the contract, for REST, SOAP and GraphQL. Today the engines run against ctk's own
-mocks (``scripts/self_conformance.py``, ``scripts/soap_zeep_conformance.py``,
-``scripts/graphql_conformance.py`` and their tests print and pin the figures); they return data and
-never print. Modules:
+Each operation is called with valid requests generated from the contract and each answer judged by it, for
+REST, SOAP and GraphQL, safe for a shared vendor sandbox; what the answers show (deprecation headers,
+undocumented statuses and fields) is kept as evidence for ``ctk drift``. These modules return data and never
+print; ``toolkit/cli/verify.py`` does. Modules:
 
-    targets.py   a server under test for one spec on a port: ctk's OpenAPI mock in-process, or any command;
-                 CtkServe, ``ctk serve`` with options (``--state``) in a child process, for every engine
-    openapi.py   REST: schemathesis (positive mode, five response checks) against a target, its JUnit read back
-    soap.py      SOAP: a real zeep client against the mock's ?wsdl, arguments built from the XSD, each answer
-                 judged by ctk's XsdValidator and by any independent judge the caller plugs in
-    graphql.py   GraphQL: hypothesis-graphql operations sent to the mock, answers checked by a walker
-                 independent of the mock's executor (keys, nullability, lists, enums, scalars, abstract types)
+    core.py            Failure, Observation, PlannedCall, VerifyContext, the Engine interface, CHECKS, defaults
+    guard.py           SafeClient: every request of a run (budget, pacing, backoff, circuit breaker, credentials
+                       only to the vendor's origin, a zeep transport for SOAP)
+    safety.py          which operations are safe; create → read → delete chains for --unsafe
+    engine_openapi.py  REST: schemathesis as a library, its response checks, hypothesis seeded
+    engine_graphql.py  GraphQL: queries from the schema, answers walked by toolkit/graphql/answer_check.py
+    engine_soap.py     SOAP: zeep with inputs drawn from the XSD, answers against the XSD, Faults against the WSDL
+    runner.py          one API's run (the engine by protocol, progress, evidence saved)
+    report.py, render_verify.py   the run's report and its formats (text, json, junit, markdown)
+    evidence_sink.py   EvidenceCollector: observations from every answer (toolkit/evidence.py: the file format)
+    targets.py         a server under test for one spec on a port (ctk's mock, ``ctk serve`` with options, or any
+                       command), for the conformance scripts
+    openapi.py, soap.py, graphql.py   the engines the conformance scripts drove before ctk verify
 
-Layering: these modules may use the foundation, ``toolkit.load``, ``toolkit.mock`` and the protocol
-packages; never ``toolkit.cli``, ``toolkit.drift`` or ``toolkit.sandbox`` (the sandbox's layers are reached
-as a user reaches them: ``ctk serve`` in a child process). Nothing here is imported by ``import toolkit``.
+Layering: these modules may use the foundation, ``toolkit.load``, ``toolkit.mock``, ``toolkit.vendor`` and the
+protocol packages; never ``toolkit.cli``, ``toolkit.drift`` or ``toolkit.sandbox`` (the sandbox's layers are
+reached as a user reaches them: ``ctk serve`` in a child process). Nothing here is imported by ``import toolkit``.
 """
