@@ -36,7 +36,10 @@ SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?i)authorization[\"']?\s*[:=]\s*[\"']?basic\s+(?P<secret>[A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=])"
         ),
     ),
-    ("password in a URL", re.compile(r"\b[a-z][a-z0-9+.-]{1,20}://[^/\s:@\"'<>]{1,256}:(?P<secret>[^@\s/\"'<>]{1,256})@")),
+    (
+        "password in a URL",
+        re.compile(r"\b[a-z][a-z0-9+.-]{1,20}://[^/\s:@\"'<>]{1,256}:(?P<secret>[^@\s/\"'<>]{1,256})@"),
+    ),
     ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
     (
         "AWS secret access key",
