@@ -10,7 +10,6 @@ more before it leaves. Exit codes: 0 the vendor conforms, 1 conformance failures
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import sys
 from pathlib import Path
@@ -20,14 +19,11 @@ import click
 
 from toolkit.cli.errors import EXIT_ERROR, debug_option, error_line, reported_errors
 from toolkit.errors import ConfigError, CtkError
-from toolkit.evidence import default_evidence_path, observations_to_changes
+from toolkit.evidence import observations_to_changes
 from toolkit.load import load_contract
-from toolkit.model import Contract
-from toolkit.model import Protocol as ContractProtocol
-from toolkit.vendor.credentials import NO_CREDENTIALS, Credentials, credentials_for
-from toolkit.vendor.errors import CredentialsError
 from toolkit.verify.core import DEFAULT_EXAMPLES, DEFAULT_SEED, FORMATS
-from toolkit.workspace import Api, Workspace, find_root, load_workspace
+from toolkit.verify.workspace_targets import api_target, placeholder_headers, verifiable_apis
+from toolkit.workspace import Workspace, find_root, load_workspace
 
 if TYPE_CHECKING:  # the engines load httpx and more: imported when ctk verify runs, not for every ctk command
     from toolkit.verify.report import VerifyReport
@@ -174,11 +170,11 @@ def _targets(
                 contract=contract,
                 base_url=base_url,
                 evidence_path=evidence,
-                extra_headers=_placeholders(contract),
+                extra_headers=placeholder_headers(contract),
             )
         ]
     assert space is not None
-    names = list(targets) or [name for name, api in space.apis.items() if _vendor_url(api) is not None]
+    names = list(targets) or verifiable_apis(space)
     if not names:
         raise ConfigError(
             "no API of the workspace has a vendor sandbox configured",
@@ -195,73 +191,7 @@ def _targets(
         )
     if len(names) > 1 and evidence is not None:
         raise CtkError("--evidence names one file: verify one API with it", hint="or leave it out for the defaults")
-    return [_api_target(space, space.apis[name], base_url, evidence) for name in names]
-
-
-def _api_target(space: Workspace, api: Api, base_url: str | None, evidence: Path | None) -> ApiTarget:
-    url = base_url or _vendor_url(api)
-    if url is None:
-        raise ConfigError(
-            f"apis.{api.name} has no vendor sandbox configured",
-            where=str(space.config),
-            hint=f"add [apis.{api.name}.vendor] sandbox_url, or pass --base-url",
-        )
-    contract = load_contract(api.contract)
-    vendor = api.vendor
-    auth = vendor.auth if vendor is not None else None
-    extra = {key: value for key, value in _vendor_extra(api).items() if value}
-    credentials: Credentials = NO_CREDENTIALS
-    if auth is not None and auth.kind == "wsse":
-        credentials, extra = _wsse(api, auth.env, extra)
-    elif auth is not None:
-        credentials = credentials_for(auth, url, api=api.name)
-    from toolkit.verify.runner import ApiTarget
-
-    return ApiTarget(
-        api=api.name, contract=contract, base_url=url, credentials=credentials, safe_names=api.verify.safe,
-        budget=api.verify.budget, budget_per_operation=api.verify.budget_per_operation, extra=extra,
-        extra_headers=_placeholders(contract) if auth is None else {},
-        evidence_path=evidence or default_evidence_path(space.root, api.name),
-        contract_label=_relative(api.contract, space.root),
-    )  # fmt: skip
-
-
-def _wsse(api: Api, env: dict[str, str], extra: dict[str, str]) -> tuple[Credentials, dict[str, str]]:
-    """WS-Security credentials go in the SOAP envelope (the SOAP engine reads them from ``extra``)."""
-    values: dict[str, str] = {}
-    for role, variable in env.items():
-        value = os.environ.get(variable, "")
-        if not value:
-            raise CredentialsError(
-                f"environment variable {variable} is not set (apis.{api.name}.vendor.auth needs it)",
-                hint=f"export {variable} with the vendor's credential; it is never read from files",
-            )
-        values[role] = value
-    extra = {**extra, "wsse_username": values["username"], "wsse_password": values["password"]}
-    return Credentials(secrets=(values["password"], values["username"])), extra
-
-
-def _vendor_url(api: Api) -> str | None:
-    vendor = api.vendor
-    if vendor is None:
-        return None
-    return vendor.sandbox_url or vendor.graphql_endpoint or None
-
-
-def _vendor_extra(api: Api) -> dict[str, str]:
-    vendor = api.vendor
-    if vendor is None:
-        return {}
-    return {"graphql_endpoint": vendor.graphql_endpoint or "", "wsdl_url": vendor.wsdl_url or ""}
-
-
-def _placeholders(contract: Contract) -> dict[str, str]:
-    """Placeholder credentials for a server that only checks they are present (ctk's own mock)."""
-    if contract.protocol is not ContractProtocol.OPENAPI:
-        return {}
-    from toolkit.verify.openapi import auth_headers
-
-    return dict(line.split(": ", 1) for line in auth_headers(contract))
+    return [api_target(space, space.apis[name], base_url, evidence) for name in names]
 
 
 def _name_of(path: Path) -> str:
@@ -283,13 +213,6 @@ def _workspace(root: Path | None, *, required: bool) -> Workspace | None:
         if required:
             raise
         return None
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)
 
 
 def _scrub(text: str, secrets: list[str]) -> str:

@@ -33,7 +33,10 @@ from toolkit.verify.evidence_sink import EvidenceCollector
 from toolkit.verify.guard import Budget, CircuitBreaker, Pacer, SafeClient
 from toolkit.verify.safety import is_safe
 
-__all__ = ["ENGINES", "ApiResult", "ApiTarget", "Progress", "RunOptions", "engine_for", "run_target"]
+__all__ = [
+    "ENGINES", "ApiResult", "ApiTarget", "OpenRun", "Progress", "RunOptions", "engine_for", "not_sent", "open_run",
+    "run_target",
+]  # fmt: skip
 
 # protocol -> (module, class): imported when a contract of that protocol is verified (schemathesis, zeep and
 # hypothesis-graphql are heavy, and a run seldom needs all three).
@@ -124,43 +127,20 @@ def engine_for(protocol: str) -> Engine:
 def run_target(target: ApiTarget, options: RunOptions, progress: Progress | None = None) -> ApiResult:
     """Verify one API; never raises for what the vendor or the contract does (see ``ApiResult.error``)."""
     protocol = str(target.contract.protocol)
-    budget = options.budget or target.budget or DEFAULT_BUDGET
-    per_operation = options.budget_per_operation or target.budget_per_operation or DEFAULT_BUDGET_PER_OPERATION
+    run = open_run(target, options)
+    client, ctx, collector = run.client, run.ctx, run.collector
+    budget = client.budget.total
     result = ApiResult(
         api=target.api, protocol=protocol, base_url=target.base_url,
         contract=target.contract_label or target.contract.source, budget=budget, budget_left=budget,
         unsafe=options.unsafe, seed=options.seed, examples=options.examples,
-    )  # fmt: skip
-    collector = EvidenceCollector(
-        target.api,
-        target.contract,
-        target.base_url,
-        sunset_horizon_days=options.sunset_horizon_days,
-        contract_label=target.contract_label or None,
-    )
-    client = SafeClient(
-        credentials=target.credentials,
-        unsafe=options.unsafe,
-        budget=Budget(total=budget, per_operation=per_operation),
-        breaker=CircuitBreaker(threshold=options.breaker_threshold),
-        pacer=Pacer(max_wait=options.max_wait),
-        timeout=options.timeout,
-        retries=options.retries,
-        backoff=options.backoff,
-        sinks=[collector],
-    )
-    ctx = VerifyContext(
-        api=target.api, contract=target.contract, base_url=target.base_url, client=client, seed=options.seed,
-        examples=options.examples, unsafe=options.unsafe, plan_only=options.plan_only,
-        safe_names=target.safe_names, sunset_horizon_days=options.sunset_horizon_days, extra=dict(target.extra),
-        extra_headers=dict(target.extra_headers),
     )  # fmt: skip
     redact = target.credentials.redact
     started = time.perf_counter()
     try:
         engine = engine_for(protocol)
         result.operations = engine.operations(ctx)
-        result.not_sent = _not_sent(target.contract, set(result.operations), ctx)
+        result.not_sent = not_sent(target.contract, set(result.operations), ctx)
         if options.plan_only:
             result.plan = engine.plan(ctx)
             return result
@@ -194,7 +174,48 @@ def run_target(target: ApiTarget, options: RunOptions, progress: Progress | None
     return result
 
 
-def _not_sent(contract: Contract, exercised: set[str], ctx: VerifyContext) -> dict[str, str]:
+@dataclass
+class OpenRun:
+    """One API's run before it starts: its ``SafeClient`` (shared by every operation), context and evidence."""
+
+    client: SafeClient
+    ctx: VerifyContext
+    collector: EvidenceCollector
+
+
+def open_run(target: ApiTarget, options: RunOptions) -> OpenRun:
+    """The client, context and evidence collector of one API's run (``run_target``'s, and pytest's per API)."""
+    budget = options.budget or target.budget or DEFAULT_BUDGET
+    per_operation = options.budget_per_operation or target.budget_per_operation or DEFAULT_BUDGET_PER_OPERATION
+    collector = EvidenceCollector(
+        target.api,
+        target.contract,
+        target.base_url,
+        sunset_horizon_days=options.sunset_horizon_days,
+        contract_label=target.contract_label or None,
+    )
+    client = SafeClient(
+        credentials=target.credentials,
+        unsafe=options.unsafe,
+        budget=Budget(total=budget, per_operation=per_operation),
+        breaker=CircuitBreaker(threshold=options.breaker_threshold),
+        pacer=Pacer(max_wait=options.max_wait),
+        timeout=options.timeout,
+        retries=options.retries,
+        backoff=options.backoff,
+        sinks=[collector],
+    )
+    ctx = VerifyContext(
+        api=target.api, contract=target.contract, base_url=target.base_url, client=client, seed=options.seed,
+        examples=options.examples, unsafe=options.unsafe, plan_only=options.plan_only,
+        safe_names=target.safe_names, sunset_horizon_days=options.sunset_horizon_days, extra=dict(target.extra),
+        extra_headers=dict(target.extra_headers),
+    )  # fmt: skip
+    return OpenRun(client, ctx, collector)
+
+
+def not_sent(contract: Contract, exercised: set[str], ctx: VerifyContext) -> dict[str, str]:
+    """Why each operation of the contract outside ``exercised`` is not sent."""
     reasons: dict[str, str] = {}
     for op in contract.operations:
         if op.id in exercised:
