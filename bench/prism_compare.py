@@ -165,7 +165,7 @@ def run_isolated(path: Path, args: argparse.Namespace, command: list[str] | None
     """
     contract = str(path.relative_to(ROOT.parent))
     argv = [sys.executable, str(ROOT / "scripts" / "self_conformance.py"), "--only", contract, "--json",
-            "--max-examples", str(args.max_examples), "--seed", str(args.seed),
+            "--engine", "schemathesis", "--max-examples", str(args.max_examples), "--seed", str(args.seed),
             "--workers", str(args.workers)]  # fmt: skip
     if command:
         argv += ["--command", shlex.join(command), "--startup-timeout", str(args.timeout)]
