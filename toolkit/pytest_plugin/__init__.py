@@ -4,12 +4,13 @@
 - ``ctk_sandbox``: ``ctk serve``'s sandbox live on a loopback port, a session per test;
 - ``ctk_journal``: what the code under test sent, with assertions;
 - ``@pytest.mark.ctk(api=, scenario=, faults=, seed=, strict=, strict_stubs=)``; ini ``ctk_root``, ``ctk_strict``,
-  ``ctk_strict_stubs``, ``ctk_seed``; flags ``--ctk-usage PATH``, ``--ctk-no-strict``.
+  ``ctk_strict_stubs``, ``ctk_seed``; flags ``--ctk-usage PATH``, ``--ctk-no-strict``;
+- ``pytest --ctk-verify``: ``ctk verify`` as test items, one per operation of each API's vendor sandbox.
 
 Importing it loads pytest and ctk's light modules only (tests/plugin/test_imports.py): each fixture imports
 what it needs when a test first asks for it. Modules: ``plugin`` (hooks, fixtures), ``options``, ``run`` (one
 test's context), ``contracts`` (compiling once per process), ``mock``, ``sandbox``, ``admin``, ``calls``,
-``journal``, ``strict``, ``usage``.
+``journal``, ``strict``, ``usage``, ``verify_items``.
 """
 
 from toolkit.pytest_plugin.admin import CtkSetupError
@@ -20,6 +21,7 @@ from toolkit.pytest_plugin.plugin import (
     ctk_sandbox,
     ctk_sandbox_server,
     pytest_addoption,
+    pytest_collection_modifyitems,
     pytest_configure,
     pytest_runtest_call,
     pytest_sessionfinish,
@@ -36,6 +38,7 @@ __all__ = [
     "ctk_sandbox",
     "ctk_sandbox_server",
     "pytest_addoption",
+    "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_runtest_call",
     "pytest_sessionfinish",

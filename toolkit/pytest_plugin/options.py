@@ -1,5 +1,5 @@
 """The plugin's few settings: ini options, two command-line flags, the ``ctk`` marker, and what they add up to
-for one test (``Settings``).
+for one test (``Settings``); and ``--ctk-verify``'s flags (``verify_items.py``).
 
 Precedence: the marker's keywords > the command line (``--ctk-no-strict``) > ini options (``ctk_root``,
 ``ctk_strict``, ``ctk_strict_stubs``, ``ctk_seed``) > the workspace (its ``[sandbox] seed``) > defaults
@@ -8,11 +8,14 @@ Precedence: the marker's keywords > the command line (``--ctk-no-strict``) > ini
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from toolkit.verify.core import DEFAULT_EXAMPLES, DEFAULT_SEED
 
 __all__ = ["MARKER", "Settings", "add_options", "settings_for", "workspace_root"]
 
@@ -30,12 +33,34 @@ def add_options(parser: pytest.Parser) -> None:
                     help="write which operations of each API the tests exercised to PATH (JSON)")  # fmt: skip
     group.addoption("--ctk-no-strict", action="store_true", default=False,
                     help="report contract problems as warnings instead of failing the tests")  # fmt: skip
+    group.addoption("--ctk-verify", action="store_true", default=False,
+                    help="test each workspace API's vendor sandbox against its contract: one item per operation "
+                    "(ctk verify), read-only and within a request budget")  # fmt: skip
+    group.addoption("--ctk-verify-api", metavar="NAME", action="append", default=[],
+                    help="with --ctk-verify: only this API (repeatable; default: every API with a vendor "
+                    "sandbox)")  # fmt: skip
+    group.addoption("--ctk-verify-budget", metavar="N", type=_positive, default=None,
+                    help="with --ctk-verify: at most N requests per API for the whole run (default: the API's "
+                    "[apis.NAME.verify] budget, else 500)")  # fmt: skip
+    group.addoption("--ctk-verify-examples", metavar="N", type=_positive, default=DEFAULT_EXAMPLES,
+                    help=f"with --ctk-verify: requests per operation (default {DEFAULT_EXAMPLES})")  # fmt: skip
+    group.addoption("--ctk-verify-seed", metavar="N", type=int, default=DEFAULT_SEED,
+                    help="with --ctk-verify: the same seed sends the same requests (default 0)")  # fmt: skip
+    group.addoption("--ctk-verify-unsafe", action="store_true", default=False,
+                    help="with --ctk-verify: also send mutations, only in create → read → delete chains that clean "
+                    "up after themselves")  # fmt: skip
     parser.addini("ctk_root", "the ctk workspace (the folder holding sandbox/sandbox.toml); default: found from "
                   "the rootdir, then the current folder, upwards")  # fmt: skip
     parser.addini("ctk_strict", "fail a test on contract problems (default true)", type="bool", default=True)
     parser.addini("ctk_strict_stubs", "fail a test whose ctk_mock.respond stubs were never called", type="bool",
                   default=False)  # fmt: skip
     parser.addini("ctk_seed", "seed of the mocks' generated data (default: the workspace's, else 0)", default="")
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of at least 1, not {text!r}")
+    return int(text)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ session's live sandbox), ``ctk_journal`` (function). When a test that used them 
 judged (``strict``): a failure then fails the test itself, a warning is a ``CtkContractWarning``. When the
 session ends, the calls' usage goes to the terminal summary and ``--ctk-usage``, merged across xdist workers.
 Everything heavy (the sandbox, protocol libraries, httpx, respx) is imported by the first fixture that needs it.
+``--ctk-verify`` adds a test item per operation of each API's vendor sandbox (``verify_items.py``, imported only
+then).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ __all__ = [
     "ctk_sandbox",
     "ctk_sandbox_server",
     "pytest_addoption",
+    "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_runtest_call",
     "pytest_sessionfinish",
@@ -132,8 +135,20 @@ def ctk_journal(_ctk_run: TestRun) -> CtkJournal:
     return CtkJournal(_ctk_run)
 
 
+@pytest.hookimpl(tryfirst=True)  # before -k and -m deselect: they apply to --ctk-verify's items too
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("ctk_verify"):
+        from toolkit.pytest_plugin.verify_items import add_items
+
+        add_items(session, items)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
+    if config.getoption("ctk_verify"):
+        from toolkit.pytest_plugin.verify_items import finish
+
+        finish(config)
     usage = config.stash.get(USAGE, None)
     if usage is None:
         return
@@ -156,6 +171,12 @@ def pytest_testnodedown(node: Any, error: object) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if config.getoption("ctk_verify"):
+        from toolkit.pytest_plugin.verify_items import summary
+
+        terminalreporter.section("ctk verify")
+        for line in summary(config):
+            terminalreporter.write_line(line)
     usage = config.stash.get(USAGE, None)
     if not usage:
         return
