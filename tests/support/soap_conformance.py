@@ -3,7 +3,8 @@
 ``toolkit.verify.soap`` is the engine (a real zeep client against ctk's mock, ctk's own "lxml" judge);
 this adds the independent "xmlschema" judge (``tests.support.xsd_judge``) and lists what the run covers:
 the workspace's crm v1/v2 and every loadable corpus WSDL (multi-file roots once, with the mirrors a saved
-WCF export needs). Used by ``scripts/soap_zeep_conformance.py`` and the tests.
+WCF export needs). Used by ``scripts/soap_zeep_conformance.py`` (``xmlschema_pass``: the judge it adds to
+``ctk verify``) and the tests.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from tests.support.paths import REPO
 from tests.support.xsd_judge import XmlSchemaJudge
 from toolkit.verify import soap
 from toolkit.verify.soap import Outcome, render
+from toolkit.verify.targets import CtkServe
 
-__all__ = ["JUDGES", "Outcome", "render", "run_one", "targets"]
+__all__ = ["JUDGES", "Outcome", "render", "run_one", "targets", "xmlschema_pass"]
 
 CORPUS = paths.CORPUS / "wsdl"
 # Files a WSDL root imports are loaded through that root; loading them alone would count them twice.
@@ -40,6 +42,16 @@ def run_one(
     """``toolkit.verify.soap.run_one`` with the xmlschema judge beside ctk's own."""
     return soap.run_one(
         path, label=label, mirrors=mirrors, in_process=in_process, seed=seed, judges={"xmlschema": xmlschema_judge}
+    )
+
+
+def xmlschema_pass(
+    path: Path, *, label: str = "", mirrors: Mapping[str, str] | None = None, seed: int = 0, served_by: CtkServe
+) -> Outcome:
+    """The former engine against ``ctk serve`` of ``path`` (``served_by``) with the xmlschema judge: the check
+    ``scripts/soap_zeep_conformance.py`` adds to ``ctk verify``, which judges answers with ctk's own validator."""
+    return soap.run_one(
+        path, label=label, mirrors=mirrors, seed=seed, judges={"xmlschema": xmlschema_judge}, served_by=served_by
     )
 
 
