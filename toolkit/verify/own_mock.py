@@ -48,7 +48,8 @@ class Verified:
     sent: int = 0  # requests
     stop_reason: str = ""
     seconds: float = 0.0
-    error: str = ""
+    error: str = ""  # the run could not be carried out (the server never listened, the engine stopped)
+    unloadable: str = ""  # ctk cannot load the contract (nothing was served): why
 
     @property
     def rate(self) -> float:
@@ -83,7 +84,8 @@ def verify_own_mock(
     The base URL is what ``ctk verify CONTRACT --base-url URL`` would be given: REST, the origin and the mount
     ``ctk serve`` gives the contract (its first server URL's path); SOAP and GraphQL, the origin (the engines add
     each port's address path, or ``/graphql``). Header-borne security schemes get placeholder credentials, as the
-    command gives them. A contract ctk cannot load, or a server that never listens, is ``Verified.error``.
+    command gives them. A contract ctk cannot load is ``Verified.unloadable``; a server that never listens is
+    ``Verified.error``.
     """
     from toolkit.load import load_contract
     from toolkit.openapi.mock.routing import mount_point
@@ -93,7 +95,7 @@ def verify_own_mock(
     try:
         contract = load_contract(path, mirrors=mirrors)
     except Exception as error:  # noqa: BLE001 - a contract ctk cannot load is this contract's outcome
-        return Verified(name, error=f"cannot load: {type(error).__name__}: {error}"[:300])
+        return Verified(name, unloadable=f"{type(error).__name__}: {error}"[:300])
     mount = ""
     headers: dict[str, str] = {}
     if contract.protocol is Protocol.OPENAPI:
@@ -128,6 +130,8 @@ def render(rows: Sequence[Verified], *, shown: int = 3) -> list[str]:
 def lines_of(row: Verified, shown: int = 3) -> list[str]:
     """One contract: operations, exercised, conforming, requests sent, seconds; under it the first ``shown``
     failures, why the breaker stopped, why operations were not sent, and those the engine could not run."""
+    if row.unloadable:
+        return [f"{row.contract:58} NOT LOADABLE {row.unloadable}"]
     if row.error:
         return [f"{row.contract:58} ERROR {row.error}"]
     lines = [f"{row.contract:58} {row.operations:5} {row.exercised:9} {row.conforming:7} {row.rate:7.1%} "
@@ -150,7 +154,8 @@ def total(rows: Sequence[Verified]) -> str:
         f"all: {conforming}/{exercised} exercised operations conform ({rate:.1%}); "
         f"{sum(row.operations for row in rows)} operations in {len(rows)} contracts, "
         f"{sum(len(row.not_sent) for row in rows)} not sent, {sum(len(row.skipped) for row in rows)} not run; "
-        f"{sum(1 for row in rows if row.error)} contract(s) not run"
+        f"{sum(1 for row in rows if row.error)} contract(s) could not be run, "
+        f"{sum(1 for row in rows if row.unloadable)} not loadable"
     )
 
 
