@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((row, judged))
         if not args.json:
             first, *rest = lines_of(row, shown=3)
-            print("\n".join([f"{first} {_judge_cell(judged):>14}" if not row.error else first, *rest]), flush=True)
+            shown = first if row.error or row.unloadable else f"{first} {_judge_cell(judged):>14}"
+            print("\n".join([shown, *rest]), flush=True)
             for operation, reason in judged.rejected[JUDGE][:3]:
                 print(f"    {JUDGE} REJECTS {operation}: {reason[:300]}")
     checked = sum(judged.checked[JUDGE] for _, judged in rows)

@@ -17,7 +17,10 @@ print; ``toolkit/cli/verify.py`` does. Modules:
     evidence_sink.py   EvidenceCollector: observations from every answer (toolkit/evidence.py: the file format)
     targets.py         a server under test for one spec on a port (ctk's mock, ``ctk serve`` with options, or any
                        command), for the conformance scripts
-    openapi.py, soap.py, graphql.py   the engines the conformance scripts drove before ctk verify
+    own_mock.py        ctk verify --unsafe against ``ctk serve`` of one contract: the self-conformance scripts' run
+    openapi.py, soap.py, graphql.py   the former engines: ``self_conformance.py --engine schemathesis`` (and
+                       bench/prism_compare.py), the xmlschema judge pass of ``soap_zeep_conformance.py``, and the
+                       judging code the new engines and the sandbox tests reuse
 
 Layering: these modules may use the foundation, ``toolkit.load``, ``toolkit.mock``, ``toolkit.vendor`` and the
 protocol packages; never ``toolkit.cli``, ``toolkit.drift`` or ``toolkit.sandbox`` (the sandbox's layers are
