@@ -53,6 +53,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
+    if config.getoption("ctk_verify") and (config.getoption("numprocesses", None) or hasattr(config, "workerinput")):
+        # each xdist worker would have its own client: the budget would hold per worker, not for the run
+        raise pytest.UsageError("--ctk-verify runs in one process, so its request budget holds: add -n 0")
     config.stash[USAGE] = Usage()
 
 

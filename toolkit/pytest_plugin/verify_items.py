@@ -1,6 +1,6 @@
 """``pytest --ctk-verify``: ``ctk verify`` as test items, one per operation of each workspace API whose vendor
-sandbox is configured (ids like ``payments[GET /customers/{id}]``), so a vendor's drift lands in the team's
-usual report (terminal, ``--junitxml``).
+sandbox is configured (named ``payments[GET /customers/{id}]``, node ids ``ctk-verify::payments[…]``), so a
+vendor's drift lands in the team's usual report (terminal, ``--junitxml``).
 
 The items need no test file: ``add_items`` (the plugin's ``pytest_collection_modifyitems``) collects one
 ``VerifyApi`` per API under the session. Each API's items share one run (``toolkit.verify.runner.open_run``):
@@ -9,7 +9,7 @@ one ``SafeClient``, so the budget, pacing and circuit breaker hold for the whole
 fails with the run's ``Failure``s (check, place, reproduction) and is skipped, with the reason, when its
 operation is not sent (unsafe without ``--ctk-verify-unsafe``, budget spent, breaker open). Every message is
 scrubbed of the API's credentials. The verify modules (httpx, schemathesis, zeep) are imported only here, and
-this module only when ``--ctk-verify`` is given.
+this module only when ``--ctk-verify`` is given; it runs in one process (xdist is refused: the budget is one).
 """
 
 from __future__ import annotations
@@ -57,6 +57,10 @@ class VerifySession:
 
 
 SESSION = pytest.StashKey[VerifySession]()
+# The items' node ids read ctk-verify::payments[GET /customers/{id}]: pytest reads a bracket as parameters only
+# after a "::", so this prefix is what makes a JUnit case read name="payments[GET /customers/{id}]" (as
+# ctk verify --format junit names it) instead of a path with its slashes turned into dots.
+NODE_PREFIX = "ctk-verify"
 
 
 class NonConformingError(Exception):
@@ -97,7 +101,7 @@ def add_items(session: pytest.Session, items: list[pytest.Item]) -> None:
         )
     config.stash[SESSION] = VerifySession()
     for name in names:
-        collector = VerifyApi.from_parent(session, name=name, nodeid=name, space_root=root)
+        collector = VerifyApi.from_parent(session, name=name, nodeid=f"{NODE_PREFIX}::{name}", space_root=root)
         items.extend(session.genitems(collector))
 
 
@@ -130,8 +134,8 @@ class VerifyApi(pytest.Collector):
         config.stash[SESSION].runs.append(self.api_run)
         ordered = exercised + [op.id for op in target.contract.operations if op.id not in exercised]
         for operation in ordered:
-            nodeid = f"{self.name}[{operation}]"
-            yield VerifyItem.from_parent(self, name=nodeid, nodeid=nodeid, operation=operation)
+            name = f"{self.name}[{operation}]"
+            yield VerifyItem.from_parent(self, name=name, nodeid=f"{self.nodeid}[{operation}]", operation=operation)
 
     def repr_failure(self, excinfo: ExceptionInfo[BaseException]) -> str | TerminalRepr:  # type: ignore[override]
         if isinstance(excinfo.value, CtkError):  # a missing variable, a broken contract: said plainly
@@ -174,7 +178,8 @@ class VerifyItem(pytest.Item):
 
     def repr_failure(self, excinfo: ExceptionInfo[BaseException], style: Any = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, NonConformingError):
-            return self.api_run.redact("\n".join(_lines(self.api_run.target.base_url, excinfo.value.failures)))
+            lines = _lines(self.api_run.target.base_url, self.operation, excinfo.value.failures)
+            return self.api_run.redact("\n".join(lines))
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
@@ -186,12 +191,14 @@ def _skip(reason: str) -> NoReturn:
     raise pytest.skip.Exception(reason, _use_item_location=True)
 
 
-def _lines(base_url: str, failures: list[Failure]) -> Iterator[str]:
+def _lines(base_url: str, operation: str, failures: list[Failure]) -> Iterator[str]:
     count = f"{len(failures)} failure" + ("s" if len(failures) > 1 else "")
     yield f"the vendor at {base_url} does not conform ({count}):"
     for failure in failures:
         place = f" at {failure.place}" if failure.place else ""
-        yield f"  {failure.check}{place}: {failure.message}"
+        # a create's item runs its whole create → read → delete chain: say which step failed
+        step = f" ({failure.operation}, in this operation's chain)" if failure.operation != operation else ""
+        yield f"  {failure.check}{place}{step}: {failure.message}"
         if failure.reproduction:
             yield "    reproduce: " + failure.reproduction.replace("\n", "\n      ")
 
