@@ -57,7 +57,8 @@ class Verified:
 
     @classmethod
     def of(cls, result: ApiResult, operations: int) -> Verified:
-        done = result.operations[: result.done]
+        # an operation the engine could not build a request for was done, but nothing was sent to judge
+        done = [op for op in result.operations[: result.done] if op not in result.skipped]
         failed = list(dict.fromkeys(failure.operation for failure in result.failures))
         failures = [
             f"{failure.operation}: {failure.check}: {failure.message}" + (f" at {failure.place}" * bool(failure.place))
