@@ -167,3 +167,23 @@ def test_one_api_by_name_and_bad_flags_are_usage_errors(pytester: pytest.Pyteste
     assert xdist.ret == pytest.ExitCode.USAGE_ERROR
     xdist.stderr.fnmatch_lines(["*--ctk-verify runs in one process*-n 0*"])
     assert log.count == 0
+
+
+def test_a_graphql_vendor_fails_its_drifted_queries_and_is_sent_no_mutation(pytester: pytest.Pytester) -> None:
+    from tests.support.vendors.graphql import CONTRACT as SCHEMA
+    from tests.support.vendors.graphql import graphql_vendor
+
+    (pytester.path / "sandbox").mkdir()
+    (pytester.path / "library.graphql").write_text(SCHEMA.read_text())
+    with graphql_vendor(drifted=True) as (url, log):
+        (pytester.path / "sandbox" / "sandbox.toml").write_text(
+            f'[apis.books]\ncontract = "library.graphql"\n[apis.books.vendor]\ngraphql_endpoint = "{url}"\n'
+        )
+        result = _run(pytester, "--ctk-verify", "--ctk-verify-examples", "3", "-rfs")
+    failed = {line.split(" - ")[0] for line in result.outlines if line.startswith("FAILED ")}
+    assert failed == {
+        f"FAILED ctk-verify::books[Query.{query}]" for query in ("author", "book", "search", "shelves")
+    }  # a removed field, a changed type, a new required argument, an undocumented status code
+    result.stdout.fnmatch_lines(["  response_schema_conformance at /data/book/pages*"])
+    result.stdout.fnmatch_lines(["SKIPPED [[]3[]] library.graphql:1: unsafe: sent only with --unsafe"])
+    assert log.mutations == 0

@@ -174,7 +174,7 @@ def pytest_testnodedown(node: Any, error: object) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    if config.getoption("ctk_verify"):
+    if config.getoption("ctk_verify") and not config.getoption("collectonly"):
         from toolkit.pytest_plugin.verify_items import summary
 
         terminalreporter.section("ctk verify")
