@@ -187,3 +187,22 @@ def test_a_graphql_vendor_fails_its_drifted_queries_and_is_sent_no_mutation(pyte
     result.stdout.fnmatch_lines(["  response_schema_conformance at /data/book/pages*"])
     result.stdout.fnmatch_lines(["SKIPPED [[]3[]] library.graphql:1: unsafe: sent only with --unsafe"])
     assert log.mutations == 0
+
+
+def test_a_vendor_that_never_answers_fails_once_then_the_breaker_skips_the_rest(pytester: pytest.Pytester) -> None:
+    from toolkit.mock.loopback import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
+    _workspace(pytester.path, url)
+    result = _run(pytester, "--ctk-verify", "--ctk-verify-examples", "3", "-rfs")
+    result.assert_outcomes(failed=1, skipped=6)
+    result.stdout.fnmatch_lines(
+        [
+            f"the vendor at {url} did not answer (1 failure):",
+            "  transport: no answer: ConnectError*",
+            f"library: 5 requests sent to {url}, budget left 495/500; stopped: circuit breaker open*",
+            "SKIPPED * library.yaml:1: *circuit breaker open: the vendor gave no answer to 5 requests in a row*",
+        ],
+        consecutive=False,
+    )
+    assert "Traceback" not in result.stdout.str()

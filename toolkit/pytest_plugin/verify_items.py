@@ -193,7 +193,10 @@ def _skip(reason: str) -> NoReturn:
 
 def _lines(base_url: str, operation: str, failures: list[Failure]) -> Iterator[str]:
     count = f"{len(failures)} failure" + ("s" if len(failures) > 1 else "")
-    yield f"the vendor at {base_url} does not conform ({count}):"
+    if all(failure.check == "transport" for failure in failures):  # no answer says nothing of conformance
+        yield f"the vendor at {base_url} did not answer ({count}):"
+    else:
+        yield f"the vendor at {base_url} does not conform ({count}):"
     for failure in failures:
         place = f" at {failure.place}" if failure.place else ""
         # a create's item runs its whole create → read → delete chain: say which step failed
