@@ -13,6 +13,7 @@ print; ``toolkit/cli/verify.py`` does. Modules:
     engine_graphql.py  GraphQL: queries from the schema, answers walked by toolkit/graphql/answer_check.py
     engine_soap.py     SOAP: zeep with inputs drawn from the XSD, answers against the XSD, Faults against the WSDL
     runner.py          one API's run (the engine by protocol, progress, evidence saved)
+    workspace_targets.py  a workspace API as a target (vendor URL, credentials), for ctk verify and pytest --ctk-verify
     report.py, render_verify.py   the run's report and its formats (text, json, junit, markdown)
     evidence_sink.py   EvidenceCollector: observations from every answer (toolkit/evidence.py: the file format)
     targets.py         a server under test for one spec on a port (ctk's mock, ``ctk serve`` with options, or any
