@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps([asdict(row) | {"rate": row.rate} for row in rows], indent=2))
     else:
         print(f"\n{total(rows)}")
-    return 1 if any(row.failed or row.error for row in rows) else 0
+    return 1 if any(row.failed or row.error or row.stop_reason for row in rows) else 0
 
 
 if __name__ == "__main__":

@@ -96,7 +96,7 @@ def main() -> int:
         print(json.dumps({"outcomes": outcomes, "operations": exercised, "failed": exercised - conforming}, indent=2))
     else:
         print(f"\n{total(rows)}")
-    return 1 if any(row.failed or row.error or row.unloadable for row in rows) else 0
+    return 1 if any(row.failed or row.error or row.stop_reason or row.unloadable for row in rows) else 0
 
 
 def _schemathesis(args: argparse.Namespace) -> int:

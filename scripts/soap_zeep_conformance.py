@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         for row, judged in rows:
             if JUDGE in judged.unavailable:
                 print(f"  {row.contract}: {JUDGE} unavailable: {judged.unavailable[JUDGE][:200]}")
-    failed = any(row.failed or row.error for row, _ in rows)
+    failed = any(row.failed or row.error or row.stop_reason for row, _ in rows)
     return 1 if failed or rejected else 0
 
 
