@@ -71,3 +71,23 @@ def test_a_server_that_never_listens_is_an_error_row_and_exit_1() -> None:
     assert (
         "0/0 exercised operations conform" in completed.stdout and "1 contract(s) could not be run" in completed.stdout
     )
+
+
+def test_the_figures_count_only_what_was_sent_and_show_a_stop() -> None:
+    """An operation the engine skipped is not exercised (nothing was judged); an operation with a failure does
+    not conform; a run the breaker stopped says so under its row."""
+    from toolkit.verify.core import Failure
+    from toolkit.verify.own_mock import Verified, lines_of
+    from toolkit.verify.runner import ApiResult
+
+    result = ApiResult(
+        api="x", protocol="soap", base_url="http://127.0.0.1:1", contract="x.wsdl", operations=["A", "B", "C", "D"],
+        done=3, failures=[Failure("response_schema_conformance", "B", "the Body holds <y>", "/Body")],
+        skipped={"C": "zeep cannot build the request"}, stop_reason="circuit breaker open: 5 answers 500",
+    )  # fmt: skip
+    row = Verified.of(result, operations=5)
+    assert (row.operations, row.exercised, row.conforming, row.failed) == (5, 2, 1, ["B"])
+    assert row.failures == ["B: response_schema_conformance: the Body holds <y> at /Body"]
+    lines = lines_of(row)
+    assert "    STOPPED circuit breaker open: 5 answers 500" in lines
+    assert "    NOT RUN C: zeep cannot build the request" in lines
