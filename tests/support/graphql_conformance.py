@@ -1,10 +1,10 @@
-"""The GraphQL conformance run over the corpus and workspace schemas.
+"""The GraphQL schemas the conformance runs cover: the corpus and the workspace.
 
-``toolkit.verify.graphql`` is the engine (generated operations, the independent answer checker); this
-lists what the run covers — every schema of the corpus (SDL and introspection JSON) and the workspace's
-``contracts/inventory/v1`` and ``v2`` — and how each is labelled. Used by ``scripts/graphql_conformance.py``
-and the tests.
-"""
+``schemas`` lists every schema of the corpus (SDL and introspection JSON) and the workspace's
+``contracts/inventory/v1`` and ``v2``, and ``label`` names each; ``scripts/graphql_conformance.py`` runs
+``ctk verify`` against ``ctk serve`` of each. ``run_one`` and ``judge`` are the former engine
+(``toolkit.verify.graphql``: generated operations, the independent answer checker), which the tests drive
+in-process."""
 
 from __future__ import annotations
 
