@@ -48,6 +48,13 @@ if TYPE_CHECKING:  # the engines load httpx and more: imported when ctk verify r
     is_flag=True,
     help="Also send mutations, only inside create → read → delete chains that clean up after themselves.",
 )
+@click.option(
+    "--unsafe-all",
+    "every_operation",
+    is_flag=True,
+    help="Implies --unsafe, and sends mutations no chain cleans up after too: only for a server that holds nothing "
+    "shared, such as ctk's own mock (ctk serve). Never use it against a vendor's shared sandbox.",
+)
 @click.option("--plan", "plan_only", is_flag=True, help="Print what would be sent, and send nothing.")
 @click.option(
     "--budget", type=click.IntRange(1), default=None, help="At most this many requests per API (default 500)."
@@ -83,6 +90,7 @@ def verify(
     examples: int,
     seed: int,
     unsafe: bool,
+    every_operation: bool,
     plan_only: bool,
     budget: int | None,
     budget_per_operation: int | None,
@@ -111,7 +119,8 @@ def verify(
         for target in api_targets:
             secrets += target.credentials.secrets
         options = RunOptions(
-            seed=seed, examples=examples, unsafe=unsafe, plan_only=plan_only, budget=budget,
+            seed=seed, examples=examples, unsafe=unsafe or every_operation, every_operation=every_operation,
+            plan_only=plan_only, budget=budget,
             budget_per_operation=budget_per_operation, sunset_horizon_days=horizon, max_wait=max_wait,
             timeout=timeout,
         )  # fmt: skip

@@ -103,6 +103,9 @@ class VerifyContext:
     seed: int = DEFAULT_SEED
     examples: int = DEFAULT_EXAMPLES
     unsafe: bool = False
+    # Send unsafe operations outside chains too (implies unsafe): only for a server that holds nothing shared,
+    # such as ctk's own mock; a vendor's sandbox keeps what an unchained mutation leaves behind.
+    every_operation: bool = False
     plan_only: bool = False
     safe_names: frozenset[str] = frozenset()  # SOAP/GraphQL operation names sandbox.toml marks safe
     sunset_horizon_days: int | None = None

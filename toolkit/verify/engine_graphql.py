@@ -4,7 +4,8 @@ For every query field (``Query.book``; subscriptions never) the engine sends one
 the answer's type selected a few levels deep with the required arguments filled, then ``examples`` queries
 hypothesis-graphql draws for that field (seeded by the run's seed and the operation, so a run replays); only
 documents the contract itself accepts are sent. Mutations go only with ``--unsafe`` and only in a ``Chain`` that
-cleans up (``addX``/``createX`` → a query reading the new id → ``removeX``/``deleteX``). Every request goes
+cleans up (``addX``/``createX`` → a query reading the new id → ``removeX``/``deleteX``); with ``--unsafe-all``
+(a server that holds nothing shared) the other mutations are sent on their own too. Every request goes
 through the run's ``SafeClient``. An answer is judged with the
 check names every protocol shares (``core.CHECKS``):
 
@@ -122,11 +123,14 @@ class GraphQLEngine:
 
 
 def _operations(ctx: VerifyContext) -> list[GraphQLOperation]:
-    """Queries (and what sandbox.toml marks safe); with ``--unsafe`` also each chain's create and delete."""
+    """Queries (and what sandbox.toml marks safe); with ``--unsafe`` also each chain's create and delete; with
+    ``--unsafe-all`` (``every_operation``) every other mutation too, sent on its own like a query."""
     ops = [op for op in ctx.contract.operations if isinstance(op, GraphQLOperation) and op.root != "subscription"]
     chosen = [op for op in ops if is_safe(op, ctx.safe_names)]
     if ctx.unsafe:
         chosen += [op for chain in chains(ctx) for op in (chain.create, chain.delete) if op not in chosen]
+    if ctx.every_operation:
+        chosen += [op for op in ops if op not in chosen]
     return chosen
 
 

@@ -6,8 +6,9 @@ a fixed seed and ``--examples`` per operation) and judges each answer with its f
 credentials, evidence), so schemathesis never opens a connection of its own. Safe operations are
 sampled on their own; with ``--unsafe`` mutations run only inside the contract's create → read → delete
 chains (``safety.crud_chains``), the created item's id carried from the create's answer to the read, the
-updates and the delete. A failure is reported once per operation, check and cause, with a curl line that
-reproduces it (secrets redacted).
+updates and the delete. With ``--unsafe-all`` (``every_operation``: a server that holds nothing shared) the
+mutations no chain covers are sampled on their own too, like safe ones. A failure is reported once per
+operation, check and cause, with a curl line that reproduces it (secrets redacted).
 """
 
 from __future__ import annotations
@@ -62,18 +63,21 @@ class OpenApiEngine:
         return [
             op.id
             for op in ctx.contract.operations
-            if isinstance(op, HttpOperation) and (is_safe(op, ctx.safe_names) or op.id in chained)
+            if isinstance(op, HttpOperation)
+            and (ctx.every_operation or is_safe(op, ctx.safe_names) or op.id in chained)
         ]
 
     def plan(self, ctx: VerifyContext) -> list[PlannedCall]:
         base = ctx.base_url.rstrip("/")
         calls: list[PlannedCall] = []
         chains = {chain.create.id: chain for chain in crud_chains(ctx.contract)} if ctx.unsafe else {}
+        sampled = _sampled(ctx)
         for op in ctx.contract.operations:
             if not isinstance(op, HttpOperation):
                 continue
-            if is_safe(op, ctx.safe_names):
-                calls.append(PlannedCall(op.id, op.method.upper(), base + op.path, True, f"{ctx.examples} examples"))
+            if op.id in sampled:
+                safe = is_safe(op, ctx.safe_names)
+                calls.append(PlannedCall(op.id, op.method.upper(), base + op.path, safe, f"{ctx.examples} examples"))
             if op.id in chains:
                 chain = chains[op.id]
                 note = f"chain {min(ctx.examples, CHAIN_EXAMPLES)}x: " + " → ".join(o.id for o in chain.operations)
@@ -87,6 +91,7 @@ class OpenApiEngine:
         schema = self._schema(ctx)
         by_label = _operations(schema)
         chains = crud_chains(ctx.contract) if ctx.unsafe else []
+        sampled = _sampled(ctx)
         for op in ctx.contract.operations:
             if ctx.client.stop_reason is not None:
                 return
@@ -96,7 +101,7 @@ class OpenApiEngine:
             if operation is None:
                 ctx.skipped[op.id] = "schemathesis could not read this operation"
                 continue
-            if is_safe(op, ctx.safe_names):
+            if op.id in sampled:
                 yield from _Sampler(_Judge(ctx, self._seen), op, operation).run()
         for chain in chains:
             if ctx.client.stop_reason is not None:
@@ -125,6 +130,16 @@ class OpenApiEngine:
                     getattr(ctx.contract, "document", {}), config=config
                 )
         return self._schemas[key]
+
+
+def _sampled(ctx: VerifyContext) -> set[str]:
+    """The operations sampled on their own: the safe ones; with ``every_operation`` also the unsafe ones no
+    chain covers (a chain's steps still run only in their chain, so what it creates is deleted)."""
+    http = [op for op in ctx.contract.operations if isinstance(op, HttpOperation)]
+    if not ctx.every_operation:
+        return {op.id for op in http if is_safe(op, ctx.safe_names)}
+    chained = {op.id for chain in crud_chains(ctx.contract) for op in chain.operations}
+    return {op.id for op in http if is_safe(op, ctx.safe_names) or op.id not in chained}
 
 
 def _operations(schema: BaseSchema) -> dict[str, APIOperation]:
@@ -218,7 +233,8 @@ def _cause(check: str, failure: Any, place: str) -> str:
 
 
 class _Sampler:
-    """``--examples`` valid requests to one safe operation, drawn with the run's seed."""
+    """``--examples`` valid requests to one operation (safe, or unchained with ``--unsafe-all``), drawn with the
+    run's seed."""
 
     def __init__(self, judge: _Judge, op: HttpOperation, operation: APIOperation) -> None:
         self.ctx, self.op, self.operation = judge.ctx, op, operation
@@ -231,7 +247,7 @@ class _Sampler:
             nonlocal stopped
             if stopped:
                 return
-            response = self.judge.send(self.op, case, safe=True)
+            response = self.judge.send(self.op, case, safe=is_safe(self.op, self.ctx.safe_names))
             if response is None:
                 stopped = True  # refused (budget, breaker) or no answer after the retries
                 self.judge.transport_failure(self.op)

@@ -6,7 +6,8 @@ URL from ctk's built-in copies: loading sends nothing), bound to the vendor's en
 (and, when the vendor's auth is ``wsse``, a WS-Security UsernameToken in every envelope).
 For every safe operation of a SOAP binding, ``examples`` inputs are drawn by ctk's XSD generator (seeded by the
 run's seed, the operation and the example's number, so a run replays) and passed as zeep's arguments. An unsafe
-operation is sent only with ``--unsafe`` and only in a chain that cleans up (``Chain``: create → read → delete).
+operation is sent only with ``--unsafe`` and only in a chain that cleans up (``Chain``: create → read → delete);
+with ``--unsafe-all`` (a server that holds nothing shared) the other unsafe operations are sent on their own too.
 The raw answer is judged with the check names every protocol shares (``core.CHECKS``):
 
 - ``not_a_server_error``: HTTP 5xx that is not a SOAP Fault;
@@ -168,10 +169,13 @@ def _soap_operations(ctx: VerifyContext) -> list[SoapOperation]:
 
 
 def _operations(ctx: VerifyContext) -> list[SoapOperation]:
-    """The safe operations; with ``--unsafe`` also each chain's create and delete."""
+    """The safe operations; with ``--unsafe`` also each chain's create and delete; with ``--unsafe-all``
+    (``every_operation``) every other operation too, sent on its own like a safe one."""
     chosen = [op for op in _soap_operations(ctx) if is_safe(op, ctx.safe_names)]
     if ctx.unsafe:
         chosen += [op for chain in chains(ctx) for op in (chain.create, chain.delete) if op not in chosen]
+    if ctx.every_operation:
+        chosen += [op for op in _soap_operations(ctx) if op not in chosen]
     return chosen
 
 

@@ -3,7 +3,8 @@
 ``verify_own_mock`` serves a contract with ``ctk serve`` in a child process (``targets.CtkServe``, so ``--state``
 and ``--store`` reach the sandbox's layers as a user reaches them) and runs ``ctk verify``'s runner against it
 (``runner.run_target``: the engines, the ``SafeClient``, the checks and failure shape the command uses), with
-``--unsafe`` since nothing is shared: the mutations are verified too, in their create → read → delete chains.
+``--unsafe-all`` since nothing is shared: the mutations are verified too, in their create → read → delete chains
+and, those no chain covers, on their own.
 ``Verified`` is the figures of one run (operations, exercised, conforming, failures with reasons), and
 ``render`` lays a list of them out as the scripts' table. Nothing here prints.
 """
@@ -26,11 +27,12 @@ OWN_MOCK_BUDGET = 1_000_000
 
 
 def options(*, seed: int, examples: int) -> RunOptions:
-    """``ctk verify --unsafe --seed S --examples N`` with a budget and breaker that never stop a run on ctk's mock."""
+    """``ctk verify --unsafe-all --seed S --examples N`` with a budget and breaker that never stop a run on ctk's
+    mock: it holds nothing shared, so every operation it serves is sent, chained or not."""
     per_operation = max(DEFAULT_BUDGET_PER_OPERATION, 10 * examples)  # a chain sends several calls per example
     # The breaker spares a vendor's shared sandbox; ctk's mock answering a contract that declares only 401 (as
     # kubernetes' GET /logs/ does) keeps answering 401, rightly, and must not stop the run. A stop still fails it.
-    return RunOptions(seed=seed, examples=examples, unsafe=True, budget=OWN_MOCK_BUDGET,
+    return RunOptions(seed=seed, examples=examples, unsafe=True, every_operation=True, budget=OWN_MOCK_BUDGET,
                       budget_per_operation=per_operation, breaker_threshold=OWN_MOCK_BUDGET)  # fmt: skip
 
 
@@ -41,7 +43,7 @@ class Verified:
     contract: str
     protocol: str = ""
     operations: int = 0  # the contract's
-    exercised: int = 0  # sent by ctk verify (safe ones, and with --unsafe the create → read → delete chains)
+    exercised: int = 0  # sent by ctk verify (with --unsafe-all every operation, chains as chains)
     conforming: int = 0  # exercised, with no failure
     failed: list[str] = field(default_factory=list)  # operation ids with at least one failure
     failures: list[str] = field(default_factory=list)  # "operation: check: message [at place]"

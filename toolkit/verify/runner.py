@@ -52,6 +52,7 @@ class RunOptions:
     seed: int = DEFAULT_SEED
     examples: int = DEFAULT_EXAMPLES
     unsafe: bool = False
+    every_operation: bool = False  # ctk verify --unsafe-all: unchained mutations too (a server sharing nothing)
     plan_only: bool = False
     budget: int | None = None  # None: the API's [apis.NAME.verify] budget, else DEFAULT_BUDGET
     budget_per_operation: int | None = None
@@ -133,7 +134,7 @@ def run_target(target: ApiTarget, options: RunOptions, progress: Progress | None
     result = ApiResult(
         api=target.api, protocol=protocol, base_url=target.base_url,
         contract=target.contract_label or target.contract.source, budget=budget, budget_left=budget,
-        unsafe=options.unsafe, seed=options.seed, examples=options.examples,
+        unsafe=options.unsafe or options.every_operation, seed=options.seed, examples=options.examples,
     )  # fmt: skip
     redact = target.credentials.redact
     started = time.perf_counter()
@@ -196,7 +197,7 @@ def open_run(target: ApiTarget, options: RunOptions) -> OpenRun:
     )
     client = SafeClient(
         credentials=target.credentials,
-        unsafe=options.unsafe,
+        unsafe=options.unsafe or options.every_operation,
         budget=Budget(total=budget, per_operation=per_operation),
         breaker=CircuitBreaker(threshold=options.breaker_threshold),
         pacer=Pacer(max_wait=options.max_wait),
@@ -207,7 +208,8 @@ def open_run(target: ApiTarget, options: RunOptions) -> OpenRun:
     )
     ctx = VerifyContext(
         api=target.api, contract=target.contract, base_url=target.base_url, client=client, seed=options.seed,
-        examples=options.examples, unsafe=options.unsafe, plan_only=options.plan_only,
+        examples=options.examples, unsafe=options.unsafe or options.every_operation,
+        every_operation=options.every_operation, plan_only=options.plan_only,
         safe_names=target.safe_names, sunset_horizon_days=options.sunset_horizon_days, extra=dict(target.extra),
         extra_headers=dict(target.extra_headers),
     )  # fmt: skip
@@ -224,8 +226,13 @@ def not_sent(contract: Contract, exercised: set[str], ctx: VerifyContext) -> dic
             reasons[op.id] = "not exercised by this engine"
         elif not ctx.unsafe:
             reasons[op.id] = "unsafe: sent only with --unsafe"
+        elif ctx.every_operation:
+            reasons[op.id] = "unsafe: not exercised by this engine"
         elif isinstance(op, HttpOperation):
-            reasons[op.id] = "unsafe, and in no create → read → delete chain that would clean up after it"
+            reasons[op.id] = (
+                "unsafe, and in no create → read → delete chain that would clean up after it "
+                "(--unsafe-all sends it anyway, for a server that holds nothing shared)"
+            )
         else:
             reasons[op.id] = "unsafe: not sent"
     return reasons
