@@ -9,6 +9,7 @@ example workspace's APIs compiled into the plugin's per-process cache."""
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
 import pytest
 
@@ -27,6 +28,14 @@ def _warm() -> None:
 
     for name in _PRELOADED:
         importlib.import_module(name)
+    # Every module of these packages too: one first imported inside an in-process run would be dropped when the
+    # run ends and imported again by a later test of this worker, its classes new objects that modules kept from
+    # before do not know (zeep's Soap12Binding failed isinstance(…, SoapBinding) in tests/soap that way).
+    for package in ("zeep", "toolkit"):
+        root = importlib.import_module(package)
+        for module in pkgutil.walk_packages(root.__path__, f"{package}."):
+            if not module.name.endswith("__main__"):
+                importlib.import_module(module.name)
     for api in ("payments", "crm", "inventory", "contracts/payments/v2", "contracts/inventory/v2"):
         compiled(api, REPO, None)
 
