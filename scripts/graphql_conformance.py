@@ -2,8 +2,9 @@
 
 For each schema (the corpus in ../shared/corpus/graphql, SDL and introspection JSON, and the workspace's
 contracts/inventory/v1 and v2) the mock is served by ``ctk serve`` in a child process on a loopback port
-and ``ctk verify`` runs against it (its runner, ``toolkit.verify.own_mock``) with ``--unsafe``: nothing is
-shared, so mutations are verified too, in the create → read → delete chains ``ctk verify`` builds. Per
+and ``ctk verify`` runs against it (its runner, ``toolkit.verify.own_mock``) with ``--unsafe-all``: nothing
+is shared, so mutations are verified too, in the create → read → delete chains ``ctk verify`` builds and, for
+the others, on their own. Per
 query field, one complete query and ``--examples`` queries hypothesis-graphql draws; each answer is judged
 by a checker independent of the mock's executor (``toolkit.graphql.answer_check``: response keys and their
 order, nullability, list shapes, enum membership, the built-in scalars, abstract types) and its ``errors``

@@ -4,8 +4,9 @@ For each OpenAPI contract (the corpus in ../shared/corpus/openapi and the worksp
 ``ctk serve`` in a child process on a loopback port and run ``ctk verify`` against it (its runner,
 ``toolkit.verify.own_mock``: schemathesis as a library with the checks not_a_server_error,
 status_code_conformance, content_type_conformance, response_headers_conformance and
-response_schema_conformance, every request through the verify guard) with ``--unsafe``: nothing is shared,
-so the mutations are verified too, in the create → read → delete chains ``ctk verify`` builds. Prints, per
+response_schema_conformance, every request through the verify guard) with ``--unsafe-all``: nothing is
+shared, so every mutation is verified too, in the create → read → delete chains ``ctk verify`` builds and, for
+the others, on its own. Prints, per
 contract, its operations, those ctk verify exercised, those that conform, the requests sent, the failures
 with their reasons, and why the other operations were not sent.
 

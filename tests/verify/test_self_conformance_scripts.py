@@ -28,7 +28,7 @@ def _json(name: str, *args: str) -> Any:
 
 
 def test_self_conformance_verifies_payments_through_ctk_serve() -> None:
-    report = _json("self_conformance.py", "--only", "main/contracts/payments/v1", "--max-examples", "3")
+    report = _json("self_conformance.py", "--only", f"{REPO.name}/contracts/payments/v1", "--max-examples", "3")
     (row,) = report["outcomes"]
     assert (row["protocol"], row["operations"], row["exercised"], row["conforming"]) == ("openapi", 15, 15, 15)
     assert row["failed"] == [] and row["failures"] == [] and row["error"] == "" and row["rate"] == 1.0
@@ -38,9 +38,9 @@ def test_self_conformance_verifies_payments_through_ctk_serve() -> None:
 
 
 def test_self_conformance_prints_the_table_and_the_total() -> None:
-    completed = _script("self_conformance.py", "--only", "main/contracts/payments/v2", "--max-examples", "2")
+    completed = _script("self_conformance.py", "--only", f"{REPO.name}/contracts/payments/v2", "--max-examples", "2")
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert "main/contracts/payments/v2" in completed.stdout
+    assert f"{REPO.name}/contracts/payments/v2" in completed.stdout  # labels start at the clone's folder
     assert "not sent" not in completed.stdout.split("all:")[0]  # no row lists an operation left unsent
     assert "all: 15/15 exercised operations conform (100.0%); 15 operations in 1 contracts, 0 not sent" in (
         completed.stdout
