@@ -5,8 +5,8 @@ is served by ``ctk serve`` in a child process on a loopback port and ``ctk verif
 runner, ``toolkit.verify.own_mock``: a real zeep client, valid inputs drawn from the XSD, each answer judged
 against the XSD by ctk's ``XsdValidator`` and each Fault against the faults the WSDL declares) with
 ``--unsafe-all``: nothing is shared, so the operations that write are verified too, in the create → read →
-delete chains ``ctk verify`` builds and, for the others, on their own. Operations zeep cannot call (HTTP bindings, constructs it drops) are
-listed with zeep's reason.
+delete chains ``ctk verify`` builds and, for the others, on their own. Operations zeep cannot call (HTTP
+bindings, constructs it drops) are listed with zeep's reason.
 
 As an additional check, ctk verify having no second judge, every WSDL is also run by the former engine
 (``toolkit.verify.soap``: zeep against ``ctk serve`` of the same WSDL, every operation zeep can call, unsafe
