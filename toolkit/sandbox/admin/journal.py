@@ -21,6 +21,7 @@ from urllib.parse import unquote_plus
 
 from toolkit.exchange import Violation
 from toolkit.sandbox.recording.shapes import SHAPES
+from toolkit.sandbox.recording.shapes import is_secret_name as shapes_secret_name
 from toolkit.workspace import MAX_JOURNAL
 
 __all__ = ["DEFAULT_SIZE", "MAX_SIZE", "Entry", "Filter", "FilterError", "Journal", "NearMiss", "redact_query",
@@ -32,20 +33,14 @@ MAX_PATH = 2048  # characters of a path or query kept: a 60 KB path costs the ri
 MAX_VIOLATIONS = 20  # violations kept per entry (the answer itself says how many in all)
 MAX_LIMIT = 10_000  # entries one GET /__ctk/requests returns at most
 REDACTED = "***"
-SECRET_NAMES = frozenset(
-    {"api_key", "apikey", "key", "token", "access_token", "password", "secret", "signature", "client_secret"}
-)
-_SECRET_ENDINGS = ("_key", "_token", "_secret", "_password", "_signature", "apikey", "token", "secret", "password")
 
 
 def is_secret_name(name: str, extra: frozenset[str] = frozenset()) -> bool:
-    """Whether a parameter named ``name`` carries a secret: a name from ``SECRET_NAMES`` or ending like one
-    (``refresh_token``, ``x-api-key``, ``clientSecret``), or one of ``extra`` (the contract's apiKey names)."""
-    lowered = name.strip().lower()
-    if lowered in extra:
-        return True
-    normal = lowered.replace("-", "_")
-    return normal in SECRET_NAMES or normal.endswith(_SECRET_ENDINGS)
+    """Whether a parameter or header named ``name`` carries a secret: the recorder's rule (``recording.shapes``, query
+    names included: ``api_key``, ``refresh_token``, ``x-api-key``, ``clientSecret``, ``stripe_key``), or one of
+    ``extra`` (the contract's apiKey names)."""
+    stripped = name.strip()
+    return stripped.lower() in extra or shapes_secret_name(stripped, query=True)
 
 
 def redact_query(query: str, extra: frozenset[str] = frozenset()) -> str:

@@ -72,15 +72,19 @@ def normal_name(name: str) -> str:
     return local.lower().replace("-", "").replace("_", "").replace(".", "")
 
 
-# Query parameters also carry short names a body field would not be redacted for (``?key=``, ``?sig=``).
+# Query parameters also carry short names a body field would not be redacted for (``?key=``, ``?sig=``), and
+# names ending in a separated key or signature (``stripe_key``, ``x-signature``; not ``monkey``).
 _QUERY_NAMES = frozenset({"key", "sig", "sid", "code", "auth"})
+_QUERY_ENDINGS = re.compile(r"[-_.](?:key|sig|signature)$")
 
 
 def is_secret_name(name: str, *, query: bool = False) -> bool:
     """Whether a field, parameter or element called ``name`` holds a secret by its name alone (``query``: a query or
-    form parameter, where a few short names count too)."""
+    form parameter, where a few short names count too). The one rule the recorder, the audit and the journal share."""
     normal = normal_name(name)
-    return normal in _SECRET_NAMES or normal.endswith(_SECRET_ENDINGS) or (query and normal in _QUERY_NAMES)
+    if normal in _SECRET_NAMES or normal.endswith(_SECRET_ENDINGS):
+        return True
+    return query and (normal in _QUERY_NAMES or _QUERY_ENDINGS.search(name.rpartition(":")[2].lower()) is not None)
 
 
 def is_placeholder(text: str) -> bool:
