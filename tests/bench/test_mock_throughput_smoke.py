@@ -1,0 +1,62 @@
+"""``bench/mock_throughput.py`` for half a second per row with the built-in load generator, on a few rows, with one
+and two workers: it runs, prints one parseable line per row, and every row's request was answered as intended.
+
+The script is run as a person runs it (a subprocess starting its own servers on loopback). Speed is never asserted:
+requests per second and ratios are only required to be positive numbers.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.paths import REPO
+
+SCRIPT = REPO / "bench" / "mock_throughput.py"
+ROW = re.compile(
+    r"^(?P<server>uvicorn|granian|faker) +(?P<workers>\d) (?P<row>.{24}) (?P<store>[\w-]+) +(?P<rps>\d+) +(?P<bare>\d+)"
+    r" +(?P<ratio>[\d.]+) +(?P<stateless>[\d.]+)? +(?P<p50>[\d.]+) +(?P<p99>[\d.]+)  (?P<check>\S+)"
+)
+ROWS = "REST GET 20k,GraphQL new document,GraphQL new selection,SOAP CreateAccount,GraphQL product stored"
+HANG = 280  # seconds: far beyond the run (a few servers starting, half a second per row), so only a hang reaches it
+
+
+@pytest.fixture(scope="module")
+def printed() -> str:
+    command = [sys.executable, str(SCRIPT), "--seconds", "0.5", "--builtin", "--connections", "4"]
+    command += ["--workers", "1,2", "--stores", "memory", "--only", ROWS]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=HANG)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def rows(output: str) -> dict[tuple[int, str, str], dict[str, str]]:
+    found: dict[tuple[int, str, str], dict[str, str]] = {}
+    for line in output.splitlines():
+        match = ROW.match(line)
+        if match:
+            found[int(match["workers"]), match["row"].strip(), match["store"]] = match.groupdict()
+    return found
+
+
+def test_every_row_for_each_worker_count_is_printed_with_figures(printed: str) -> None:
+    found = rows(printed)
+    stateless = ["REST GET 20k ids", "GraphQL new document", "GraphQL new selection"]
+    expected = {(1, name, "-") for name in stateless} | {(2, name, "-") for name in stateless}
+    # one worker: the memory store; two: ctk serve refuses memory, SQLite stands in and the output says so
+    expected |= {(1, "SOAP CreateAccount", "memory"), (1, "GraphQL product stored", "memory")}
+    expected |= {(2, "SOAP CreateAccount", "sqlite"), (2, "GraphQL product stored", "sqlite")}
+    assert set(found) == expected, printed
+    assert "SQLite store stands in" in printed
+    for figures in found.values():
+        assert int(figures["rps"]) > 0 and int(figures["bare"]) > 0 and float(figures["ratio"]) > 0, figures
+        assert (figures["stateless"] is None) == (figures["store"] == "-"), figures
+
+
+def test_every_row_was_answered_as_intended(printed: str) -> None:
+    """A row whose request failed (a 4xx, GraphQL errors, a SOAP fault) would measure an error path: each says ok."""
+    verdicts = {key: figures["check"] for key, figures in rows(printed).items()}
+    assert set(verdicts.values()) == {"ok"}, verdicts
