@@ -218,6 +218,7 @@ def test_an_unexpected_exception_is_a_server_fault(crm: SoapMock, monkeypatch: p
         raise ZeroDivisionError("boom")
 
     monkeypatch.setattr(crm.mock.generator, "element", broken)
+    monkeypatch.setattr(crm.mock.generator, "text", broken)  # the answer written as text, or built as a tree
     body = envelope("<c:GetContactRequest><c:id>0031234567890ABCDE</c:id></c:GetContactRequest>")
     response = post(crm, body, action="urn:example:crm/GetContact")
     code, message, _ = fault_of(response)

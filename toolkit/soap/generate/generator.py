@@ -27,7 +27,19 @@ from toolkit.fake import Fake
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.soap.generate.compiler import Compiler
 from toolkit.soap.generate.components import Index
-from toolkit.soap.generate.nodes import XSI, Draw, ElementDecl, XsdGenerationError, XsdGenerationLimitError
+from toolkit.soap.generate.nodes import (
+    XSI,
+    AnyNode,
+    ChoiceNode,
+    Draw,
+    ElementDecl,
+    ElementParticle,
+    SequenceNode,
+    TypeGen,
+    XsdGenerationError,
+    XsdGenerationLimitError,
+)
+from toolkit.soap.generate.xmltext import escape_attribute, unwritable
 from toolkit.soap.wsdl import XSD, Definitions, local_name
 from toolkit.soap.xsd.assemble import schema_documents
 from toolkit.soap.xsd.builtin import SOAP_ENCODING
@@ -36,6 +48,12 @@ from toolkit.soap.xsd.validate import XsdValidator, XsdViolation
 __all__ = ["XsdGenerationError", "XsdGenerationLimitError", "XsdGenerator"]
 
 _REDRAWS = 3
+# ``text`` checks an element's first answers with the validator, then one in every _CHECK_EVERY (and all of
+# them when asked to): enough to catch a generator that is not valid by construction for a schema, which then
+# has every later answer checked (and built as a tree, so an invalid draw is drawn again).
+_CHECK_FIRST = 8
+_CHECK_EVERY = 64
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
 class XsdGenerator:
@@ -64,6 +82,18 @@ class XsdGenerator:
         # Elements whose generator cannot be compiled (too deeply nested), with the error each request gets.
         self._failed: dict[str, XsdGenerationError] = {}
         self._prefixes = _prefixes(definitions, documents)
+        # Writing instances as text (``text``): the root's declarations as lxml writes the same nsmap, the
+        # prefixed names of tags (shared by every draw), and per element whether it can be written so.
+        # (the root's nsmap is keyed by prefix: a prefix given to two namespaces declares the last one only)
+        nsmap = {prefix: namespace for namespace, prefix in self._prefixes.items()}
+        self._declared = {namespace: prefix for prefix, namespace in nsmap.items()}
+        self._declarations = "".join(
+            f' xmlns:{prefix}="{escape_attribute(namespace)}"' for prefix, namespace in nsmap.items()
+        )
+        self._names: dict[str, str] = {}
+        self._writable: dict[str, bool] = {}
+        self._written: dict[str, int] = {}  # answers written per element, for the sampled check
+        self.check_every_answer = False  # debug mode: ``text`` validates every instance it writes
         builtin = {document.namespace for document in documents if document.builtin}
         # The elements a caller may ask for: the WSDL's and the extra schemas', not the built-ins'.
         self.names = [name for name, entry in self._compiler.index.tables["element"].items()
@@ -107,6 +137,92 @@ class XsdGenerator:
             if converted is None:
                 raise
             raise converted from None
+
+    def text(self, name: str, rng: random.Random, *, overrides: Mapping[str, str] | None = None) -> str | None:
+        """The instance ``element`` gives for the same rng state, serialized as lxml would (the root declares
+        the prefixes), written without building a tree; or None when this one must be built as a tree, after
+        which ``rng`` has moved on and the caller starts again from a fresh one with ``element``. None: the
+        element has a part ``write`` does not handle (``_can_write``), a value lxml would refuse, or a sampled
+        check found the instance invalid. An error raised means the same: ``element`` decides what it is.
+
+        Not validated each time: the generator draws values that fit their facets and vets those under a
+        pattern, so its first draw is valid by construction (``tests/soap/test_fast_answers.py`` checks it on
+        every corpus element with the validator, and that these bytes equal ``element``'s serialized); each
+        element's first answers and then one in ``_CHECK_EVERY`` are checked anyway, all of them when
+        ``check_every_answer`` is set, and an element found invalid once is built as a tree from then on."""
+        writable = self._writable.get(name)
+        if writable is None:
+            writable = self._writable[name] = self._can_write(name)
+        if not writable:
+            return None
+        decl = self._compiler.elements[name]
+        draw = Draw(rng, self._fake, overrides or {}, self._max_depth, prefixes=self._prefixes, limits=self._limits,
+                    declared=self._declared, declarations=self._declarations, names=self._names)  # fmt: skip
+        out: list[str] = []
+        (decl.pick(draw) or decl).write_one(draw, out, None, 0, None)
+        written = "".join(out)
+        if unwritable(written):
+            return None
+        count = self._written[name] = self._written.get(name, 0) + 1
+        if self.check_every_answer or count <= _CHECK_FIRST or count % _CHECK_EVERY == 0:
+            instance = etree.fromstring(written.encode(), _PARSER)
+            if self.validator.validate(instance, patterns=False):
+                self._writable[name] = False
+                return None
+        return written
+
+    def _can_write(self, name: str) -> bool:
+        """Whether every part an instance of ``name`` may have is one ``write`` handles: not an encoded array
+        (its items are judged leniently, by path, on a tree), and no tag or attribute in a namespace without
+        a prefix on the root (lxml would declare one where it is used)."""
+        mark = self._mark()
+        try:
+            root = self._compiler.global_element(name)
+            return root is not None and self._parts_writable(root)
+        except Exception as error:  # a schema that fails to compile: ``element`` reports it (a bug is raised)
+            if self._failure(name, error, mark) is None:
+                raise
+            return False
+
+    def _parts_writable(self, root: ElementDecl) -> bool:
+        prefixed = self._declared
+
+        def named(tag: str) -> bool:
+            namespace = tag[1:].partition("}")[0] if tag.startswith("{") else ""
+            return not namespace or namespace in prefixed
+
+        seen: set[int] = set()
+        stack: list[object] = [root]
+        while stack:
+            item = stack.pop()
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            if isinstance(item, ElementDecl):
+                if not named(item.tag):
+                    return False
+                stack.append(item.type)
+                stack.extend(item.derived())
+                stack.extend(item.substitutes())
+            elif isinstance(item, TypeGen):
+                if item.array is not None or not all(named(attribute.tag) for attribute in item.attributes):
+                    return False
+                if item.content is not None:
+                    stack.append(item.content)
+            elif isinstance(item, ElementParticle):
+                stack.append(item.decl)
+            elif isinstance(item, SequenceNode):
+                stack.extend(item.parts)
+            elif isinstance(item, ChoiceNode):
+                stack.extend(item.branches)
+            elif isinstance(item, AnyNode):
+                candidates = item.strict_candidates()
+                if not candidates and item.namespace and item.namespace not in prefixed:
+                    return False
+                stack.extend(candidates)
+            else:
+                return False  # a node kind written only as a tree
+        return True
 
     def _mark(self) -> tuple[int, int, int, int]:
         """How far the compiler's caches reach now: what a failure after this point takes back."""

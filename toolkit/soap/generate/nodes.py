@@ -26,12 +26,15 @@ from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock.problem import clip
 from toolkit.soap.generate.errors import XsdGenerationError, XsdGenerationLimitError
 from toolkit.soap.generate.simple_types import SimpleType
+from toolkit.soap.generate.xmltext import escape_attribute, escape_text, unescape
 from toolkit.soap.wsdl import local_name, split_clark
 
 __all__ = ["XSI", "Draw", "ElementDecl", "XsdGenerationError", "XsdGenerationLimitError"]
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 UNBOUNDED = -1
+CLOSED = -2  # TypeGen.write: the element ended with "/>" (no content, no end tag)
+Texts = dict[str, int]  # a Coherence's children: tag -> where the first one's text is in the output (-1: none)
 _EXPENSIVE = 10_000  # the cost of a particle whose minimum size is unknown because it recurses
 _COST_DEPTH = 64  # cost() looks this deep, then calls the rest expensive (a chain of 10 000 named types)
 _ELEMENT_BYTES = 16  # what an element adds to an instance's size besides its name and text (tags, a prefix)
@@ -50,6 +53,10 @@ class Draw:
     arrays: list[etree._Element] = field(default_factory=list)  # encoded arrays written (checked leniently)
     limits: Limits = DEFAULT_LIMITS
     size: int = 0  # the instance's approximate serialized size so far, in characters
+    # Writing text (``write``): the root's namespace declarations, and tag -> prefixed name, shared by draws.
+    declared: dict[str, str] = field(default_factory=dict)  # namespace -> prefix, as the root declares them
+    declarations: str = ""
+    names: dict[str, str] = field(default_factory=dict)
     # The limits read per element and per value, taken out of ``limits`` once per draw:
     hard_limit: int = field(init=False)  # the depth at which a required element ends the draw (nillable: nil)
     max_occurs: int = field(init=False)
@@ -107,6 +114,14 @@ class Draw:
             self.too_large(local)
         return value
 
+    def qualified(self, tag: str) -> str:
+        """A Clark name as written under the root's declarations (``writable`` checked every prefix is there)."""
+        name = self.names.get(tag)
+        if name is None:
+            namespace, local = split_clark(tag)
+            name = self.names[tag] = f"{self.declared[namespace]}:{local}" if namespace else local
+        return name
+
     def qname_text(self, name: str) -> str:
         namespace, local = split_clark(name)
         prefix = self.prefixes.get(namespace)
@@ -119,6 +134,12 @@ class Node:
     min_occurs: int = 1
 
     def emit(self, draw: Draw, parent: etree._Element, depth: int) -> None:
+        raise NotImplementedError
+
+    def write(self, draw: Draw, out: list[str], parent: str, depth: int, texts: Texts | None) -> None:
+        """``emit`` as serialized XML appended to ``out`` (``parent``: the local name of the element written
+        into; ``texts``: where the parent's Coherence wants its children's text pieces, or None). Same rng
+        draws in the same order as ``emit``, so the same text as the tree ``emit`` builds, serialized."""
         raise NotImplementedError
 
     def cost(self, depth: int = 0) -> int:
@@ -147,6 +168,21 @@ class AttributeGen:
                 drawn = draw.value(self.simple, local, local_name(element.tag))
             value = drawn
         element.set(self.tag, value)
+
+    def write(self, draw: Draw, out: list[str], owner: str) -> None:
+        """``emit`` as `` name="value"`` appended to ``out``; ``owner``: the local name of the element."""
+        if self.prohibited or not (self.required or (not draw.minimal and draw.rng.random() < 0.5)):
+            return
+        if self.fixed is not None:
+            value = self.fixed
+            vet(self.simple, value, local_name(self.tag))
+        else:
+            local = local_name(self.tag)
+            drawn = _override(draw, local, self.simple)
+            if drawn is None:
+                drawn = draw.value(self.simple, local, owner)
+            value = drawn
+        out.append(f' {draw.qualified(self.tag)}="{escape_attribute(value)}"')
 
 
 def vet(simple: SimpleType, value: str, local: str) -> None:
@@ -224,6 +260,46 @@ class TypeGen:
             if self._cohere.active:
                 self._cohere.apply(element)
 
+    def write(
+        self, draw: Draw, out: list[str], depth: int, local: str, owner: str | None, fixed: str | None = None
+    ) -> int:
+        """``fill`` as serialized XML: the attributes, then ``>`` and the content (or ``/>`` when there is
+        none, as lxml writes an element without text or children). Returns where the element's own text is
+        in ``out`` (-1: none), for the parent's Coherence, or ``CLOSED`` when ``/>`` ended the element.
+        ``owner``: the parent element's local name."""
+        for attribute in self.attributes:
+            attribute.write(draw, out, local)
+        if self.array is not None:
+            raise XsdGenerationError("an encoded array is written by the tree path", where=None)  # see ``writable``
+        if self.simple is not None:
+            if fixed is not None:
+                vet(self.simple, fixed, local)
+            value = fixed if fixed is not None else _override(draw, local, self.simple)
+            if value is None:
+                value = draw.value(self.simple, local, owner)
+            out.append(">")
+            out.append(escape_text(value))
+            return len(out) - 1
+        if self.content is None:
+            out.append("/>")
+            return CLOSED
+        start = len(out)
+        out.append(">")
+        text_at = -1
+        if self.mixed and not draw.minimal and draw.rng.random() < 0.3:
+            out.append(escape_text(draw.fake.word(draw.rng)))
+            text_at = len(out) - 1
+        if self._cohere is None:
+            self._cohere = Coherence.of(self.content)
+        texts: Texts | None = {} if self._cohere.active else None
+        self.content.write(draw, out, local, depth, texts)
+        if len(out) == start + 1:
+            out[start] = "/>"
+            return CLOSED
+        if texts:
+            self._cohere.apply_text(out, texts)
+        return text_at
+
     def cost(self, depth: int = 0) -> int:
         if self._cost is None:
             if depth > _COST_DEPTH:
@@ -299,6 +375,26 @@ class Coherence:
                 a, b = first.text, last.text
                 if len(a) == len(b) >= 10 and a[4:5] == "-" == b[4:5] and a > b:
                     first.text, last.text = b, a
+
+    def apply_text(self, out: list[str], texts: Texts) -> None:
+        """``apply`` on serialized text: ``texts`` says where each child's text is in ``out`` (the first
+        child of each tag, as ``find`` does; -1 when it has none)."""
+
+        def text(tag: str | None) -> str | None:
+            at = texts.get(tag, -1) if tag is not None else -1
+            return unescape(out[at]) if at >= 0 else None
+
+        if self.amount is not None and self.parts:
+            total = text(self.amount)
+            if total:
+                for tag in self.parts:
+                    part = text(tag)
+                    if part and _above(part, total):
+                        out[texts[tag]] = escape_text(total)
+        if self.created is not None and self.updated is not None:
+            a, b = text(self.created), text(self.updated)
+            if a and b and len(a) == len(b) >= 10 and a[4:5] == "-" == b[4:5] and a > b:
+                out[texts[self.created]], out[texts[self.updated]] = escape_text(b), escape_text(a)
 
 
 _CREATED = ("created", "created_at", "created_date", "creation_date", "date_created", "created_on")
@@ -385,6 +481,41 @@ class ElementDecl:
         type_gen.fill(draw, element, depth + 1, self._local, self.fixed)
         return element
 
+    def write_one(self, draw: Draw, out: list[str], owner: str | None, depth: int, texts: Texts | None) -> None:
+        """``emit_one`` as serialized XML appended to ``out``; ``owner``: the parent's local name (None: this
+        is the root, which declares the draw's prefixes)."""
+        if depth >= draw.hard_limit and not self.nillable:
+            raise XsdGenerationLimitError(
+                f"<{local_name(self.tag)}>: it is nested {depth} levels deep in required elements (a required "
+                "recursion never ends)", limit="max_generation_depth", value=draw.hard_limit, where=self.tag,
+                hint="make an element of the chain optional, or raise the limit with "
+                "`ctk serve --limit max_generation_depth=N` if the nesting is finite",
+            )  # fmt: skip
+        draw.size += self._bytes
+        if draw.size > draw.max_bytes:
+            draw.too_large(self.tag)
+        type_gen = self._type if self._type is not None else self.type
+        xsi_type: str | None = None
+        if type_gen.abstract:
+            concrete = [derived for derived in self.derived() if not derived.abstract]
+            if concrete:
+                type_gen = concrete[0] if draw.minimal else draw.rng.choice(concrete)
+                xsi_type = type_gen.name
+        name = draw.qualified(self.tag)
+        out.append(f"<{name}{draw.declarations}" if owner is None else f"<{name}")
+        if xsi_type is not None:
+            out.append(f' xsi:type="{escape_attribute(draw.qname_text(xsi_type))}"')
+        if depth >= draw.hard_limit:
+            out.append(' xsi:nil="true"/>')  # nothing else ends this recursion
+            if texts is not None:
+                texts.setdefault(self.tag, -1)
+            return
+        at = type_gen.write(draw, out, depth + 1, self._local, owner, self.fixed)
+        if texts is not None:
+            texts.setdefault(self.tag, max(at, -1))
+        if at != CLOSED:
+            out.append(f"</{name}>")
+
 
 @dataclass(eq=False)
 class ElementParticle(Node):
@@ -420,6 +551,26 @@ class ElementParticle(Node):
                 return
             chosen.emit_one(draw, parent, depth)
 
+    def write(self, draw: Draw, out: list[str], parent: str, depth: int, texts: Texts | None) -> None:
+        where = self._where
+        if self._optional:
+            if draw.minimal or depth >= draw.depth_limit or draw.size > draw.half_bytes:
+                return
+            count = 1 if self._present >= 1.0 or draw.rng.random() < self._present else 0
+        else:
+            count = draw.occurrences(self.min_occurs, self.max_occurs, depth, where)
+        for _ in range(count):
+            chosen = self.decl.pick(draw)
+            if chosen is None:
+                if self.min_occurs:
+                    raise XsdGenerationError(
+                        f"<{local_name(self.decl.tag)}> is abstract and nothing substitutes for it",
+                        where=self.decl.tag,
+                        hint="declare an element with substitutionGroup pointing at it",
+                    )
+                return
+            chosen.write_one(draw, out, parent, depth, texts)
+
     def cost(self, depth: int = 0) -> int:
         return self.min_occurs * (1 + self.decl.type.cost(depth + 1)) if self.min_occurs else 0
 
@@ -441,6 +592,12 @@ class SequenceNode(Node):
         ):
             for part in self.parts:
                 part.emit(draw, parent, depth)
+
+    def write(self, draw: Draw, out: list[str], parent: str, depth: int, texts: Texts | None) -> None:
+        high = min(self.max_occurs, 2) if self.max_occurs else 1
+        for _ in range(draw.occurrences(self.min_occurs, high, depth, lambda: f"a sequence in <{parent}>")):
+            for part in self.parts:
+                part.write(draw, out, parent, depth, texts)
 
     def cost(self, depth: int = 0) -> int:
         return self.min_occurs * sum(min(part.cost(depth + 1), _EXPENSIVE) for part in self.parts)
@@ -464,6 +621,17 @@ class ChoiceNode(Node):
             else:
                 branch = draw.rng.choice(self.branches)
             branch.emit(draw, parent, depth)
+
+    def write(self, draw: Draw, out: list[str], parent: str, depth: int, texts: Texts | None) -> None:
+        if not self.branches:
+            return
+        high = min(self.max_occurs, 2) if self.max_occurs else 1
+        for _ in range(draw.occurrences(self.min_occurs, high, depth, lambda: f"a choice in <{parent}>")):
+            if draw.minimal or depth >= draw.depth_limit:
+                branch = min(self.branches, key=lambda node: node.cost())
+            else:
+                branch = draw.rng.choice(self.branches)
+            branch.write(draw, out, parent, depth, texts)
 
     def cost(self, depth: int = 0) -> int:
         return self.min_occurs * min((branch.cost(depth + 1) for branch in self.branches), default=0)
@@ -490,6 +658,24 @@ class AnyNode(Node):
             tag = f"{{{self.namespace}}}extension" if self.namespace else "extension"
             draw.grow(2 * len(tag) + _ELEMENT_BYTES, where)
             etree.SubElement(parent, tag).text = draw.fake.word(draw.rng)
+
+    def write(self, draw: Draw, out: list[str], parent: str, depth: int, texts: Texts | None) -> None:
+        where = f"a wildcard (xs:any) in <{parent}>"
+        count = draw.occurrences(self.min_occurs, self.min_occurs, depth, lambda: where) if self.min_occurs else 0
+        for _ in range(count):
+            candidates = self.strict_candidates()
+            if candidates:
+                chosen = candidates[0 if draw.minimal else draw.rng.randrange(len(candidates))]
+                chosen.write_one(draw, out, parent, depth, texts)
+                continue
+            tag = f"{{{self.namespace}}}extension" if self.namespace else "extension"  # its prefix: ``writable``
+            draw.grow(2 * len(tag) + _ELEMENT_BYTES, where)
+            name = draw.qualified(tag)
+            out.append(f"<{name}>")
+            out.append(escape_text(draw.fake.word(draw.rng)))
+            if texts is not None:
+                texts.setdefault(tag, len(out) - 1)
+            out.append(f"</{name}>")
 
     def cost(self, depth: int = 0) -> int:
         return self.min_occurs

@@ -135,6 +135,20 @@ def build_envelope(version: str, body: Iterable[etree._Element], headers: Iterab
     return bytes(etree.tostring(envelope, xml_declaration=True, encoding="utf-8"))
 
 
+def envelope_text(version: str, body: Iterable[str], headers: Iterable[str] = ()) -> bytes:
+    """``build_envelope`` for elements already serialized (``XsdGenerator.text``): the same bytes."""
+    namespace = ENVELOPE_NAMESPACES[version]
+    prefix = PREFIXES[version]
+    parts = [f"<?xml version='1.0' encoding='utf-8'?>\n<{prefix}:Envelope xmlns:{prefix}=\"{namespace}\">"]
+    header_blocks = list(headers)
+    if header_blocks:
+        parts += [f"<{prefix}:Header>", *header_blocks, f"</{prefix}:Header>"]
+    elements = list(body)
+    parts += [f"<{prefix}:Body>", *elements, f"</{prefix}:Body>"] if elements else [f"<{prefix}:Body/>"]
+    parts.append(f"</{prefix}:Envelope>")
+    return "".join(parts).encode()
+
+
 def detached(element: etree._Element) -> etree._Element:
     """A copy of ``element`` as a document of its own, without the SOAP attributes a header block carries
     (mustUnderstand, actor/role, relay, encodingStyle belong to the envelope, not to the block's schema)."""

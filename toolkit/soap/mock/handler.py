@@ -43,6 +43,7 @@ from toolkit.mock.problem import clip
 from toolkit.mock.seed import rng_for
 from toolkit.soap.generate.generator import XsdGenerationError, XsdGenerator
 from toolkit.soap.load import SoapContract
+from toolkit.soap.mock import envelope as envelope_module
 from toolkit.soap.mock.dispatch import Port, PortOperation, compile_ports
 from toolkit.soap.mock.envelope import (
     CONTENT_TYPES,
@@ -52,6 +53,7 @@ from toolkit.soap.mock.envelope import (
     VersionMismatchError,
     build_envelope,
     detached,
+    envelope_text,
     leaf_values,
     mandatory_unknown,
     read_envelope,
@@ -327,15 +329,35 @@ class SoapMock:
             return self._declared_fault(version, op, preferred.group(1), key, extra)
         if op.output is None:
             return Response(202, extra)  # one-way: accepted, no envelope (SOAP 1.1/1.2 HTTP bindings)
-        rng = rng_for(self.options.seed, key)
-        headers = [self._generate(header.element, rng, {}) for header in op.output.headers]
         if op.style == "rpc":
             elements = [op.response_qname] if op.response_qname else []
         else:
             elements = [part.element for part in op.output.parts if part.element]
-        body = [self._generate(name, rng, echoes) for name in elements if name]
-        payload = build_envelope(version, body, headers)
+        payload = self._written(version, rng_for(self.options.seed, key), op, elements, echoes)
+        if payload is None:  # built as trees, from the same rng state: the same answer, or a redraw of an invalid one
+            rng = rng_for(self.options.seed, key)
+            headers = [self._generate(header.element, rng, {}) for header in op.output.headers]
+            body = [self._generate(name, rng, echoes) for name in elements if name]
+            payload = build_envelope(version, body, headers)
         return Response(200, (("content-type", CONTENT_TYPES[version]), *extra), payload)
+
+    def _written(
+        self, version: str, rng: random.Random, op: PortOperation, elements: list[str], echoes: dict[str, str]
+    ) -> bytes | None:
+        """The answer written as text (``XsdGenerator.text``: the bytes the trees would serialize to, without
+        building them), or None when a part must be built as a tree (then ``rng`` is spent)."""
+        if build_envelope is not envelope_module.build_envelope:
+            return None  # a test planting a broken builder (tests/soap/test_zeep.py) sees every answer as trees
+        assert op.output is not None
+        generator = self.generator
+        try:
+            headers = [generator.text(header.element, rng) for header in op.output.headers]
+            body = [generator.text(name, rng, overrides=echoes) for name in elements if name]
+        except (XsdGenerationError, ArithmeticError, ValueError, RecursionError, MemoryError):
+            return None  # the tree path meets the same error and decides: a redraw, or a Server fault naming it
+        if None in headers or None in body:
+            return None
+        return envelope_text(version, body, headers)  # type: ignore[arg-type]
 
     def _declared_fault(
         self, version: str, op: PortOperation, wanted: str, key: tuple[object, ...], extra: tuple[tuple[str, str], ...]

@@ -1,0 +1,52 @@
+"""Text and attribute values as lxml serializes them, for answers written as text rather than built as trees.
+
+The generator's fast path (``nodes.*.write``) must give the bytes ``etree.tostring`` would give for the same
+tree: lxml escapes ``&``, ``<``, ``>`` and a carriage return (``&#13;``) in text, and in attribute values also
+``"`` and the tab and newline (``&#9;``, ``&#10;``). A string lxml would refuse (control characters, lone
+surrogates) is found by ``unwritable`` on the whole answer, which is then built the slow way, where lxml
+refuses it as before.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["escape_attribute", "escape_text", "unescape", "unwritable"]
+
+# What XML 1.0 allows in a document (lxml refuses the rest when a tree's text is set).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#13;": "\r", "&#10;": "\n", "&#9;": "\t"}
+_ENTITY = re.compile("|".join(_ENTITIES))
+
+
+def escape_text(value: str) -> str:
+    if "&" in value:
+        value = value.replace("&", "&amp;")
+    if "<" in value:
+        value = value.replace("<", "&lt;")
+    if ">" in value:
+        value = value.replace(">", "&gt;")
+    if "\r" in value:
+        value = value.replace("\r", "&#13;")
+    return value
+
+
+def escape_attribute(value: str) -> str:
+    value = escape_text(value)
+    if '"' in value:
+        value = value.replace('"', "&quot;")
+    if "\n" in value:
+        value = value.replace("\n", "&#10;")
+    if "\t" in value:
+        value = value.replace("\t", "&#9;")
+    return value
+
+
+def unescape(text: str) -> str:
+    """The value ``escape_text``/``escape_attribute`` wrote."""
+    return _ENTITY.sub(lambda match: _ENTITIES[match.group()], text) if "&" in text else text
+
+
+def unwritable(text: str) -> bool:
+    """Whether ``text`` holds a character lxml would refuse in a tree (and so in an answer)."""
+    return _NOT_XML.search(text) is not None
