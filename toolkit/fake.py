@@ -15,10 +15,14 @@ import base64
 import random
 import re
 import string
+import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, ClassVar
+
+Picker = Callable[[random.Random], str]
 
 _POOL_SIZE = 200
 # Realistic timestamps: 2019-01-01 .. 2025-12-31, in seconds since the epoch.
@@ -157,6 +161,7 @@ class Fake:
         self.seed = seed
         self.locale = locale
         self._pools: Pools | None = None
+        self._pickers: dict[tuple[str, str | None, bool, int | None], Picker | None] = {}
 
     @property
     def pools(self) -> Pools:
@@ -318,6 +323,135 @@ class Fake:
             return f"{rng.choice(p.words)}.{rng.choice(('pdf', 'png', 'csv', 'txt'))}"
         return None
 
+    # -- pickers: by_name and by_format decided once ------------------------------------------------
+    # A generator compiled from a schema knows its property's name and format before any value is drawn:
+    # it asks for a picker once, and each value is then one call, with no walk through the name rules.
+    # ``picker(rng)`` returns what ``by_name``/``by_format`` return for the same rng state, drawing the same
+    # numbers (tests/openapi/test_fake_fast.py holds them equal), so an answer does not change with the path.
+    def name_picker(
+        self, name: str, *, owner: str | None = None, lowercase: bool = False, max_length: int | None = None
+    ) -> Picker | None:
+        """``by_name`` for one (name, owner, lowercase, max_length), resolved now; None where it gives None."""
+        cache_key = (name, owner, lowercase, max_length)
+        if cache_key in self._pickers:
+            return self._pickers[cache_key]
+        key = snake(name)
+        picker = self._key_picker(key, owner, lowercase, max_length)
+        last = key.rsplit("_", 1)[-1]
+        if picker is None and last != key and last not in ("name", "id", "type", "status", "code"):
+            picker = self._key_picker(last, owner, lowercase, max_length)
+        self._pickers[cache_key] = picker
+        return picker
+
+    def format_picker(self, fmt: str) -> Picker | None:
+        """``by_format`` for one format, resolved now; None for a format it has no value for."""
+        if fmt in ("email", "idn-email"):
+            return self._pool_choice("emails")
+        if fmt in ("uri", "url", "iri", "uri-reference", "iri-reference"):
+            return self._url_picker("/")
+        if fmt == "date":
+            return _date_picker("%04d-%02d-%02d", 3)
+        if fmt == "date-time":
+            return _date_picker("%04d-%02d-%02dT%02d:%02d:%02dZ", 6)
+        if self.by_format(fmt, random.Random(0)) is None:  # which formats have values does not depend on the draw
+            return None
+        by_format = self.by_format
+
+        def pick(rng: random.Random) -> str:
+            return by_format(fmt, rng) or ""
+
+        return pick
+
+    def _key_picker(self, key: str, owner: str | None, lowercase: bool, max_length: int | None) -> Picker | None:
+        """``_by_key`` resolved: the first rule that matches ``key`` decides, as there (the rules, in their order,
+        are matched here on the key alone; the common ones get a direct picker, the rest call ``_by_key``)."""
+        if self._by_key(key, random.Random(0), owner, lowercase, max_length) is None:
+            return None  # whether a rule matches depends on the key alone, never on the draw
+        last = key.rsplit("_", 1)[-1]
+        choice = self._pool_choice
+        if key in ID_PREFIXES:
+            return _id_picker(key)
+        if key in ("email", "email_address", "e_mail") or last == "email":
+            return choice("emails")
+        if key in ("first_name", "firstname", "given_name", "forename"):
+            return choice("first_names")
+        if key in ("last_name", "lastname", "surname", "family_name"):
+            return choice("last_names")
+        if key in _PERSON:
+            owner_key = snake(owner) if owner else None
+            if owner_key in ("company", "organization", "organisation", "account", "merchant"):
+                return choice("companies")
+            if key == "name" and owner_key is not None and owner_key not in _PERSON_OWNERS:
+                words = choice("words")
+                return lambda rng: f"{words(rng)} {words(rng)}".capitalize()
+            first, family = choice("first_names"), choice("last_names")
+            return lambda rng: f"{first(rng)} {family(rng)}"
+        if key in _PHONE or last == "phone":
+            return choice("phones")
+        if key in ("address", "line1", "address_line1", "line_1", "street", "street_address", "address1"):
+            return choice("streets")
+        if key in ("line2", "address_line2", "line_2", "address2"):
+            return choice("secondary")
+        if key in ("city", "town", "locality"):
+            return choice("cities")
+        if key in ("state", "region", "province", "county"):
+            return choice("states")
+        if key in ("postal_code", "zip", "zipcode", "zip_code", "postcode", "post_code"):
+            return choice("postcodes")
+        if key in ("country", "country_code", "country_iso") or (last == "country" and key != "country_name"):
+            return choice("country_codes")
+        if key == "country_name":
+            return choice("countries")
+        if key in ("currency", "currency_code", "default_currency") or last == "currency":
+            code = choice("currency_codes")
+            return (lambda rng: code(rng).lower()) if lowercase else code
+        if key in _IMAGE:
+            return self._url_picker("/images/", ".png")
+        if key in _URL or last == "url":
+            return self._url_picker("/")
+        if key in _BETWEEN_URL_AND_TEXT or key in _TITLE:
+            return self._delegate(key, owner, lowercase, max_length)
+        if key in _TEXT:
+            return choice("sentences")
+        if key in ("id", "uid", "identifier") or key.endswith("_id"):
+            return _id_picker(owner if key in ("id", "uid", "identifier") else key[: -len("_id")])
+        if key in ("created", "updated", "deleted", "timestamp") or key.endswith(("_at", "_date", "_time", "_on")):
+            return _date_picker("%04d-%02d-%02dT%02d:%02d:%02dZ", 6)
+        return self._delegate(key, owner, lowercase, max_length)
+
+    def _delegate(self, key: str, owner: str | None, lowercase: bool, max_length: int | None) -> Picker:
+        by_key = self._by_key
+
+        def pick(rng: random.Random) -> str:
+            return by_key(key, rng, owner, lowercase, max_length) or ""
+
+        return pick
+
+    def _pool_choice(self, attr: str) -> Picker:
+        """``rng.choice(pools.<attr>)``, the same draw, with the pool looked up on first use (Faker stays unloaded
+        until a value is needed)."""
+        fake = self
+        pool: tuple[str, ...] = ()
+        size = bits = 0
+
+        def pick(rng: random.Random) -> str:
+            nonlocal pool, size, bits
+            if not size:
+                pool = getattr(fake.pools, attr)
+                size, bits = len(pool), len(pool).bit_length()
+                if not size:
+                    raise IndexError("Cannot choose from an empty sequence")
+            draw = rng.getrandbits(bits)  # random.Random._randbelow, inline: the same numbers as rng.choice
+            while draw >= size:
+                draw = rng.getrandbits(bits)
+            return pool[draw]
+
+        return pick
+
+    def _url_picker(self, middle: str, tail: str = "") -> Picker:
+        domains, words = self._pool_choice("domains"), self._pool_choice("words")
+        return lambda rng: f"https://{domains(rng)}{middle}{words(rng)}{tail}"
+
     def identifier(self, rng: random.Random, resource: str | None) -> str:
         """``cus_…`` for a customer, Stripe-style: a short prefix and 14 random letters and digits."""
         tail = "".join(rng.choice(_ALNUM) for _ in range(14))
@@ -388,3 +522,53 @@ class Fake:
     @staticmethod
     def _e164(rng: random.Random) -> str:
         return "+1" + str(rng.randint(201, 989)) + "".join(str(rng.randint(0, 9)) for _ in range(7))
+
+
+_PERSON_OWNERS = ("customer", "person", "user", "contact", "owner", "individual", "member", "employee", "cardholder")
+# the keys of the rules of ``Fake._by_key`` between its URL rule and its title rule
+_BETWEEN_URL_AND_TEXT = frozenset({"domain", "hostname", "host", "company", "organization", "organisation",
+                                   "company_name", "business_name", "employer", "username", "user_name", "login",
+                                   "handle", "nickname", "screen_name", "locale", "language_tag", "language", "lang",
+                                   "timezone", "time_zone", "tz", "color", "colour", "ip", "ip_address", "client_ip",
+                                   "user_agent"})  # fmt: skip
+
+
+def _alnum(rng: random.Random, count: int) -> str:
+    """``"".join(rng.choice(_ALNUM) for _ in range(count))``, the same draws, without a frame per character."""
+    draw = rng.getrandbits
+    chars = []
+    for _ in range(count):
+        index = draw(6)  # len(_ALNUM) == 62: 6 bits, drawn again past 61, as random.Random._randbelow does
+        while index >= 62:
+            index = draw(6)
+        chars.append(_ALNUM[index])
+    return "".join(chars)
+
+
+def _id_picker(resource: str | None) -> Picker:
+    """``Fake.identifier(rng, resource)`` with its prefix decided now."""
+    if not resource:
+        return lambda rng: _alnum(rng, 14)
+    key = snake(resource)
+    prefix = ID_PREFIXES.get(key) or re.sub(r"[^a-z]", "", key)[:3]
+    if not prefix:
+        return lambda rng: _alnum(rng, 14)
+    head = prefix + "_"
+    return lambda rng: head + _alnum(rng, 14)
+
+
+_EPOCH_SPAN = _EPOCH_HIGH - _EPOCH_LOW + 1
+_EPOCH_BITS = _EPOCH_SPAN.bit_length()
+
+
+def _date_picker(shape: str, parts: int) -> Picker:
+    """``Fake._datetime(rng)`` formatted (UTC), the same draw as ``rng.randint(_EPOCH_LOW, _EPOCH_HIGH)``."""
+    gmtime = time.gmtime
+
+    def pick(rng: random.Random) -> str:
+        draw = rng.getrandbits(_EPOCH_BITS)
+        while draw >= _EPOCH_SPAN:
+            draw = rng.getrandbits(_EPOCH_BITS)
+        return shape % gmtime(_EPOCH_LOW + draw)[:parts]
+
+    return pick

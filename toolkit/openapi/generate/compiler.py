@@ -237,6 +237,8 @@ class _Compiler:
     ) -> Gen:
         if "const" in node:
             const = node["const"]
+            if immutable(const):  # nothing to copy: the same str or number every time
+                return lambda rng, depth: const
             return lambda rng, depth: copy.deepcopy(const)
         if isinstance(node.get("enum"), list):
             return self._enum(
@@ -274,11 +276,15 @@ class _Compiler:
 
     def _enum(self, values: list[Any], *, null_allowed: bool = True) -> Gen:
         real = [value for value in values if value is not None] or values
+        copied = not all(immutable(value) for value in real)
 
         def gen(rng: random.Random, depth: int) -> Any:
             if null_allowed and len(real) < len(values) and rng.random() < 0.05:
                 return None
-            return copy.deepcopy(rng.choice(real)) if real else _raise()
+            if not real:
+                _raise()
+            value = rng.choice(real)
+            return copy.deepcopy(value) if copied else value
 
         return gen
 
@@ -375,7 +381,7 @@ class _Compiler:
                 if index not in verdicts:
                     verdicts[index] = bool(self.checker(node).is_valid(candidates[index]))
                 if verdicts[index]:
-                    return copy.deepcopy(candidates[index])
+                    return candidates[index] if scalar else copy.deepcopy(candidates[index])
             return gen(rng, depth)
 
         return with_candidates
@@ -399,6 +405,11 @@ class _AcceptAll:
 
 
 _ACCEPT_ALL = _AcceptAll()
+
+
+def immutable(value: Any) -> bool:
+    """A JSON value that can be shared between answers as it is (no container to be changed by a caller)."""
+    return value is None or isinstance(value, (str, int, float, bool))
 
 
 def _unready(rng: random.Random, depth: int) -> Any:

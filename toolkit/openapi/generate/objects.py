@@ -89,7 +89,7 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
         skipped: list[tuple[str, Gen]] = []
         for prop, make, needed, fixed in entries:
             if make is None:
-                out[prop] = copy.deepcopy(fixed)
+                out[prop] = fixed if type(fixed) is str else copy.deepcopy(fixed)
                 continue
             if (
                 not needed

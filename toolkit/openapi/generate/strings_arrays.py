@@ -52,10 +52,15 @@ def string_generator(compiler: _Compiler, node: dict[str, Any], name: str | None
         lowercase = lowercase or compiler.currency_lowercase
     fake = compiler.fake
 
+    # decided now, not per value: which Faker rule serves this format and this name, and how a candidate is checked
+    by_format = fake.format_picker(fmt) if fmt else None
+    by_name = fake.name_picker(name, owner=owner, lowercase=lowercase, max_length=high) if name else None
+    fits = _fits(checker, constrained)
+
     def ok(value: Any) -> bool:
         if not isinstance(value, str) or len(value) > bound:
             return False
-        if checker is not None and not checker.is_valid(value):
+        if fits is not None and not fits(value):
             return False
         budget = current_budget()  # charge(), inline: this runs for every string of every answer
         if budget is not None:
@@ -65,16 +70,17 @@ def string_generator(compiler: _Compiler, node: dict[str, Any], name: str | None
         return True
 
     def gen(rng: random.Random, depth: int) -> str:
-        if fmt:
-            value = fake.by_format(fmt, rng)
-            if value is not None and ok(value):
+        if by_format is not None:
+            value = by_format(rng)
+            if ok(value):
                 return value
-        if name:
-            value = fake.by_name(name, rng, owner=owner, lowercase=lowercase, max_length=high)
-            if value is not None:
-                for variant in (value, value.lower(), value.upper()):  # "USD" where ^[a-z]{3}$ wants "usd"
-                    if ok(variant):
-                        return variant
+        if by_name is not None:
+            value = by_name(rng)
+            if ok(value):
+                return value
+            for variant in (value.lower(), value.upper()):  # "USD" where ^[a-z]{3}$ wants "usd"
+                if ok(variant):
+                    return variant
         if regex is not None:
             for _ in range(10):
                 value = regex(rng)
@@ -86,6 +92,22 @@ def string_generator(compiler: _Compiler, node: dict[str, Any], name: str | None
         raise _Fail
 
     return gen
+
+
+def _fits(checker: Any, constrained: dict[str, Any]) -> Callable[[str], bool] | None:
+    """The check of a candidate string against its own keywords: lengths alone are compared here (Python and JSON
+    Schema both count code points), anything else asks the compiled validator."""
+    if checker is None:
+        return None
+    if not set(constrained) <= {"minLength", "maxLength"}:
+        return checker.is_valid  # type: ignore[no-any-return]
+    shortest = constrained.get("minLength", 0)
+    longest = constrained.get("maxLength")
+    if not all(type(item) is int and item >= 0 for item in (shortest, longest or 0)):
+        return checker.is_valid  # type: ignore[no-any-return]  # odd bounds: the validator's reading decides
+    if longest is None:
+        return lambda value: len(value) >= shortest
+    return lambda value: shortest <= len(value) <= longest
 
 
 def array_generator(compiler: _Compiler, node: dict[str, Any], name: str | None, owner: str | None) -> Gen:

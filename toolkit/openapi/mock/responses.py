@@ -310,10 +310,14 @@ def header_text(value: Any) -> str:
     return "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in text)  # header values must be latin-1 printable
 
 
+# json.dumps with options builds an encoder per call; one, built once, serves every answer (it keeps no state)
+_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def encode_body(media_type: str, value: Any) -> bytes:
     kind = essence(media_type)
     if kind == "application/json" or kind.endswith("+json") or kind.endswith("/*"):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        return _COMPACT_JSON.encode(value).encode()
     if kind.endswith("/xml") or kind.endswith("+xml"):
         return _xml(value).encode()
     if isinstance(value, str):
