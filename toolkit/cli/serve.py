@@ -22,6 +22,19 @@ if TYPE_CHECKING:
     from toolkit.sandbox.server import MountedContract
 
 
+MAX_WORKERS = 64
+
+
+def _workers_option(ctx: click.Context, param: click.Parameter, value: str) -> int | str:
+    """A worker count from 1 to MAX_WORKERS, or ``auto`` (kept as the string: resolved once the store is known)."""
+    text = value.strip().lower()
+    if text == "auto":
+        return "auto"
+    if text.isdigit() and 1 <= int(text) <= MAX_WORKERS:
+        return int(text)
+    raise click.BadParameter(f"{value!r} is not a number from 1 to {MAX_WORKERS}, or auto")
+
+
 @click.command()
 @click.argument("contract", required=False)
 @click.option("--host", default=None, help="Interface to listen on.  [default: 127.0.0.1, or sandbox.toml]")
@@ -29,7 +42,14 @@ if TYPE_CHECKING:
 @click.option("--seed", type=int, default=None, help="Seed for generated data: same seed, same data.  [default: 0]")
 @click.option("--no-validate", is_flag=True, help="Answer every request without validating it or its credentials.")
 @click.option("--mount", default=None, help="URL path to serve the contract under.  [default: its first server's path]")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+@click.option(
+    "--workers",
+    default="1",
+    callback=_workers_option,
+    show_default=True,
+    help="Worker processes, or auto: one per CPU this process may use (state in memory: 1). Each worker keeps its "
+    "own journal, metrics and fault switches: one worker suits a sandbox steered through /__ctk.",
+)
 @click.option(
     "--webhook-url", default=None, help="Where to deliver webhook events (POST /__ctk/webhooks/NAME sends one)."
 )
@@ -108,7 +128,7 @@ def serve(
     seed: int | None,
     no_validate: bool,
     mount: str | None,
-    workers: int,
+    workers: int | str,
     webhook_url: str | None,
     webhook_after: tuple[str, ...],
     webhook_host: tuple[str, ...],
@@ -180,7 +200,9 @@ def serve(
             journal_size=journal,
             access_log=access_log if access_log is not None else settings.access_log,
         )
-        if workers > 1 and store_url == "memory" and (state or any(item.state for item in mounted)):
+        in_memory = store_url == "memory" and bool(state or any(item.state for item in mounted))
+        workers = _worker_count(workers, in_memory)
+        if workers > 1 and in_memory:
             raise ConfigError(
                 "state in memory belongs to one process; --workers would give each worker its own",
                 where="--workers",
@@ -235,6 +257,28 @@ def serve(
         click.echo(f"error: cannot listen on {host}:{port}: {error.strerror or error}", err=True)
         click.echo("  hint: choose another --port, or stop what is using this one", err=True)
         sys.exit(2)
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask: a container's or taskset's limit), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows: no affinity call
+        return max(1, os.cpu_count() or 1)
+
+
+def _worker_count(given: int | str, state_in_memory: bool) -> int:
+    """``--workers``: a number as given; ``auto``, one per usable CPU, or 1 (with a note) when state is in memory,
+    which belongs to one process (a number above 1 is refused for it instead: the user asked for it)."""
+    if given != "auto":
+        return int(given)
+    cpus = min(usable_cpus(), MAX_WORKERS)
+    if cpus > 1 and state_in_memory:
+        click.echo(f"note: --workers auto: 1 worker, not {cpus}: state in memory belongs to one process "
+                   "(--store sqlite:PATH or redis://HOST:PORT/DB is shared by workers)", err=True)  # fmt: skip
+        return 1
+    click.echo(f"workers: {cpus} (--workers auto: the CPUs this process may use)", err=True)
+    return cpus
 
 
 def _store_url(given: str | None, settings: SandboxSettings) -> str:
