@@ -20,7 +20,7 @@ from tests.support.soap_conformance import targets
 from toolkit.exchange import Request
 from toolkit.load import load_contract
 from toolkit.soap.generate import nodes
-from toolkit.soap.generate.generator import _strict_part
+from toolkit.soap.generate.generator import XsdGenerator, _strict_part
 from toolkit.soap.load import SoapContract
 from toolkit.soap.mock.envelope import build_envelope, envelope_text
 from toolkit.soap.mock.handler import SoapMock, SoapMockOptions
@@ -243,3 +243,26 @@ def test_the_envelope_written_as_text_is_the_one_built_as_a_tree() -> None:
             trees = [etree.fromstring(text) for text in body]
             blocks = [etree.fromstring(text) for text in headers]
             assert envelope_text(version, body, headers) == build_envelope(version, trees, blocks)
+
+
+def test_value_plans_draw_the_values_draw_would(
+    mocks: list[tuple[str, SoapMock]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plans (``plans.value_plan``) make the leaves' choices once: with them or without, the same instances."""
+
+    def instances(with_plans: bool) -> list[str]:
+        out = []
+        for _, mock in mocks:
+            generator = XsdGenerator(mock.contract.definitions, seed=5)  # type: ignore[arg-type]
+            for name in generator.names:
+                for seed in range(6):
+                    try:
+                        element = generator.element(name, random.Random(seed), overrides={"id": "A1", "city": "Oslo"})
+                        out.append(etree.tostring(element).decode())
+                    except Exception as error:  # noqa: BLE001 - the same error either way
+                        out.append(f"{type(error).__name__}: {error}")
+        return out
+
+    planned = instances(True)
+    monkeypatch.setattr(nodes, "value_plan", lambda *args: None)
+    assert instances(False) == planned

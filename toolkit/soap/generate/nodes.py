@@ -25,6 +25,7 @@ from toolkit.fake import MONEY_TAILS, NULL_SHARE, Fake, filled_kind, snake
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock.problem import clip
 from toolkit.soap.generate.errors import XsdGenerationError, XsdGenerationLimitError
+from toolkit.soap.generate.plans import value_plan
 from toolkit.soap.generate.simple_types import SimpleType
 from toolkit.soap.generate.xmltext import escape_attribute, escape_text, unescape
 from toolkit.soap.wsdl import local_name, split_clark
@@ -33,6 +34,7 @@ __all__ = ["XSI", "Draw", "ElementDecl", "XsdGenerationError", "XsdGenerationLim
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 UNBOUNDED = -1
+_UNPLANNED = object()  # a leaf whose plan is not worked out yet (None: it has none)
 CLOSED = -2  # TypeGen.write: the element ended with "/>" (no content, no end tag)
 Texts = dict[str, int]  # a Coherence's children: tag -> where the first one's text is in the output (-1: none)
 _EXPENSIVE = 10_000  # the cost of a particle whose minimum size is unknown because it recurses
@@ -106,6 +108,17 @@ class Draw:
             simple.check_length(max_length, local)  # draw() checks it itself, naming the leaf
             value = simple.minimal(self.rng, self.fake, max_length=max_length)
         else:
+            key = (local, owner)
+            plans = simple._plans
+            plan = plans.get(key, _UNPLANNED) if plans is not None else _UNPLANNED
+            if plan is _UNPLANNED:
+                plan = simple.plan(key, value_plan(simple, self.fake, local, owner, max_length))
+            if plan is not None:  # the same draws draw() would make, with its choices made once (plans.py)
+                value = plan(self.rng)  # type: ignore[operator]
+                self.size += len(value)
+                if self.size > self.max_bytes:
+                    self.too_large(local)
+                return value  # type: ignore[no-any-return]
             value = simple.draw(self.rng, self.fake, local, owner, max_length=max_length)
         if simple.has_patterns():  # a type without patterns has nothing to vet
             vet(simple, value, local)

@@ -56,6 +56,7 @@ LEXICAL: dict[str, re.Pattern[str]] = {
     }.items()
 }
 # Each built-in's family: what its values look like lexically.
+_MAX_PLANS = 256  # leaves (name, parent's name) per type with a plan kept: contracts name a few
 _BOUND_FACETS = ("min_inclusive", "max_inclusive", "min_exclusive", "max_exclusive")
 
 
@@ -101,6 +102,16 @@ class SimpleType:
     _patterned: int = field(default=-1, repr=False, compare=False)  # has_patterns(): 1, 0, or -1 unknown
     _plan: _Plan | None = field(default=None, repr=False, compare=False)
     _fitting: tuple[list[str], bool] | None = field(default=None, repr=False, compare=False)
+    # Per leaf (its name, its parent's name): the plan ``plans.value_plan`` made for it, None for none.
+    _plans: dict[tuple[str, str | None], object] | None = field(default=None, repr=False, compare=False)
+
+    def plan(self, key: tuple[str, str | None], plan: object) -> object:
+        """Remember ``plan`` for the leaf ``key`` (a draw asks ``_plans`` first); returns it."""
+        if self._plans is None:
+            self._plans = {}
+        if len(self._plans) < _MAX_PLANS:
+            self._plans[key] = plan
+        return plan
 
     # -- derived views -----------------------------------------------------------------------------
     def facet(self, name: str) -> object:
