@@ -25,6 +25,11 @@ fits nowhere is left out and named in a ``ctk-warning`` header. Every answer bui
 validated with the mock's XSD validator first; one that does not validate goes out as generated, with a
 ``ctk-warning``. A store failure is a Server (1.2: Receiver) fault.
 
+What a read answers is a function of the mock's answer (its bytes) and the stored XML text alone, so it is
+kept in a small per-layer memo (``_READ_MEMO`` answers, then cleared): a read of an unchanged resource whose
+generated answer the mock memoised again skips parsing, placing, validating and serialising. A create
+validates the answer and the stored entity only where a step changed them since the last check.
+
 Seed files (``mocks/<api>/seed.json``, built and checked by ``soap_seeds``) add entities every session starts
 with, read through and never copied: an update stores the session's copy, a delete records a tombstone.
 
@@ -74,8 +79,11 @@ _ALPHABETS = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTU
 _POOL = {character: alphabet for alphabet in _ALPHABETS for character in alphabet}
 _MINT_ATTEMPTS = 8
 _PREFER_FAULT = re.compile(r"(?:^|[,;\s])fault\s*=", re.IGNORECASE)  # the mock's: the client asked for a fault
+_READ_MEMO = 512  # reads remembered per layer (each key holds the generated answer and the stored text)
 
 Handler = Callable[["_Exchange", Entity], MockResult]
+# a read's outcome: the body to send (None: the mock's own) and the ctk-warning values to add
+_ReadOutcome = tuple[bytes | None, tuple[str, ...]]
 
 
 class _Exchange:
@@ -109,6 +117,8 @@ class SoapStateLayer:
         # entity -> id -> XML text: what every session starts with (read through, like REST's seed items)
         self.seeds: dict[str, dict[str, str]] = built_seeds(mock, self.model, seeds) if seeds is not None else {}
         self._store = store
+        # (entity, the mock's answer, the stored text) -> what the read answers: see the module's docstring
+        self._reads: dict[tuple[str, bytes, str], _ReadOutcome] = {}
         self._handlers: dict[Kind, Handler] = {
             Kind.CREATE: self._create,
             Kind.READ: self._read,
@@ -185,10 +195,12 @@ class SoapStateLayer:
         namespace = self._namespace(session, entity)
         count = self._store.incr(self.prefix(session) + "#created", entity.name)
         key = (id_element.text or "").strip()
+        minted_checked = False  # the answer, as it will be sent, validated while minting its id
         if count > 1 or self._taken(namespace, entity, key) or self._deleted(session, entity, key):
             minted = self._minted(wrapper, id_element, f"{namespace}/{count}", namespace, entity)
             if minted is not None:
                 key = minted
+                minted_checked = True
         id_element.text = key
         if in_answer is not None and in_answer is not id_element.getparent():
             inner_id = _id_child(in_answer, entity)
@@ -207,14 +219,17 @@ class SoapStateLayer:
         if stored_id is not None:
             stored_id.text = key
         warnings: list[str] = []
-        if self._valid(template):
-            source = _child(exchange.request, entity.element)
-            warnings = self._merge(template, stored, source if source is not None else exchange.request, entity)
+        # _merge keeps a valid template valid (each change is checked and undone if it breaks it) and leaves an
+        # invalid one alone, so this one check says whether the merged entity validates
         if not self._valid(template):
             note = f"the {entity.name} made from this request does not validate against the XSD: not stored"
             return _warned(exchange.result, note)
+        source = _child(exchange.request, entity.element)
+        warnings = self._merge(template, stored, source if source is not None else exchange.request, entity)
         self._store.put(namespace, key, etree.tostring(stored, encoding="unicode"))
-        if not self._valid(wrapper):
+        # a minted id was checked in this very answer; only the entity's own id, set since, would need another
+        checked = minted_checked and (in_answer is None or _id_child(in_answer, entity) is None)
+        if not checked and not self._valid(wrapper):
             return _warned(exchange.result, f"the answer with the id {key!r} does not validate: generated answer")
         return _rebuilt(exchange.result, version, headers, wrapper, warnings)
 
@@ -222,21 +237,38 @@ class SoapStateLayer:
         key = _request_id(exchange.request, entity)
         if key is None:
             return exchange.result  # looked up by something else (an external id): the mock's answer
-        stored = self._lookup(exchange.call.session, entity, key)
-        if stored is None:
+        text = self._lookup_text(exchange.call.session, entity, key)
+        if text is None:
             return self._not_found(exchange, entity, key)
-        answer = _parsed(exchange.result.response)
-        if answer is None:
+        response = exchange.result.response
+        memo = (entity.name, response.body, text)
+        outcome = self._reads.get(memo)
+        if outcome is None:
+            outcome = self._read_outcome(response, entity, key, text)
+            if len(self._reads) >= _READ_MEMO:
+                self._reads.clear()
+            self._reads[memo] = outcome
+        body, notes = outcome
+        if body is None and not notes:
             return exchange.result
+        extra = tuple((WARNING, note) for note in notes)
+        answer = Response(response.status, (*response.headers, *extra), response.body if body is None else body)
+        return replace(exchange.result, response=answer)
+
+    def _read_outcome(self, response: Response, entity: Entity, key: str, text: str) -> _ReadOutcome:
+        """The mock's read answer with its entity element replaced by the stored one (checked against the XSD)."""
+        answer = _parsed(response)
+        if answer is None:
+            return None, ()
         version, headers, wrapper = answer
         slot = _child(wrapper, entity.element)
         if slot is None:
-            return exchange.result
-        slot.addprevious(stored)
+            return None, ()
+        slot.addprevious(etree.fromstring(text.encode(), STORED_XML))
         wrapper.remove(slot)
         if not self._valid(wrapper):
-            return _warned(exchange.result, f"the stored {entity.name} {key!r} does not validate: generated answer")
-        return _rebuilt(exchange.result, version, headers, wrapper)
+            return None, (_header(f"the stored {entity.name} {key!r} does not validate: generated answer"),)
+        return build_envelope(version, [wrapper], headers), ()
 
     def _update(self, exchange: _Exchange, entity: Entity) -> MockResult:
         key = _request_id(exchange.request, entity)
@@ -402,12 +434,17 @@ class SoapStateLayer:
 
     def _lookup(self, session: str, entity: Entity, key: str) -> etree._Element | None:
         """The entity the session holds at ``key``: stored, else seeded and not deleted."""
+        value = self._lookup_text(session, entity, key)
+        return None if value is None else etree.fromstring(value.encode(), STORED_XML)
+
+    def _lookup_text(self, session: str, entity: Entity, key: str) -> str | None:
+        """``_lookup``'s XML text."""
         value = self._store.get(self._namespace(session, entity), key)
         if not isinstance(value, str):
             value = self.seeds.get(entity.name, {}).get(key)
             if value is None or self._deleted(session, entity, key):
                 return None
-        return etree.fromstring(value.encode(), STORED_XML)
+        return value
 
     def _items(self, session: str, entity: Entity) -> list[str]:
         """The session's entities as XML text: seeded ones (their changed copy, none when deleted), then created."""
