@@ -8,6 +8,7 @@ itself is configured with entities, DTD loading and network access off as a seco
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 
 from lxml import etree
@@ -37,6 +38,18 @@ def safe_parser() -> etree.XMLParser:
     )
 
 
+_THREAD = threading.local()
+
+
+def _thread_parser() -> etree.XMLParser:
+    """A ``safe_parser`` per thread, made once: making one costs more than parsing a SOAP request (lxml's
+    parsers keep no document between parses, but may not be shared by threads)."""
+    parser: etree.XMLParser | None = getattr(_THREAD, "parser", None)
+    if parser is None:
+        parser = _THREAD.parser = safe_parser()
+    return parser
+
+
 def _prolog(data: bytes) -> bytes:
     """The bytes before the root element (comments and processing instructions included)."""
     # "<?xml", "<!--" and "<!DOCTYPE" are not matched: the pattern wants a letter right after "<"
@@ -63,7 +76,7 @@ def parse_xml(source: Source, repair: Callable[[bytes, str], bytes | None] | Non
     attempts = 0
     while True:
         try:
-            root = etree.fromstring(data, parser=safe_parser(), base_url=source.uri)
+            root = etree.fromstring(data, parser=_thread_parser(), base_url=source.uri)
             break
         except etree.XMLSyntaxError as exc:
             message = re.sub(r",? line \d+, column \d+$", "", exc.msg or "syntax error")

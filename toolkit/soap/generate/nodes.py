@@ -115,6 +115,8 @@ class Draw:
                 plan = simple.plan(key, value_plan(simple, self.fake, local, owner, max_length))
             if plan is not None:  # the same draws draw() would make, with its choices made once (plans.py)
                 value = plan(self.rng)  # type: ignore[operator]
+                if simple._patterned and simple.has_patterns():
+                    vet(simple, value, local)
                 self.size += len(value)
                 if self.size > self.max_bytes:
                     self.too_large(local)
@@ -249,6 +251,11 @@ class TypeGen:
     array: ArrayGen | None = None
     _cost: int | None = None
     _cohere: Coherence | None = None  # the relations its children's names make obvious, found on first fill
+
+    @property
+    def leaf(self) -> bool:
+        """Simple content and nothing else (no attributes, not abstract): ``write_one`` writes it in one piece."""
+        return self.simple is not None and not self.attributes and self.array is None and not self.abstract
 
     def fill(self, draw: Draw, element: etree._Element, depth: int, local: str, fixed: str | None = None) -> None:
         for attribute in self.attributes:
@@ -439,6 +446,7 @@ class ElementDecl:
     substitutes: Callable[[], list[ElementDecl]] = _no_substitutes
     derived: Callable[[], list[TypeGen]] = lambda: []
     _type: TypeGen | None = None
+    _name: str | None = None  # as written as text (``write_one``), with its prefix
     _bytes: int = field(init=False)  # what this element adds to the instance's size, besides its text
     _local: str = field(init=False)
 
@@ -508,13 +516,33 @@ class ElementDecl:
         if draw.size > draw.max_bytes:
             draw.too_large(self.tag)
         type_gen = self._type if self._type is not None else self.type
+        name = self._name if self._name is not None else self._qualified(draw)
+        if type_gen.leaf and owner is not None and depth < draw.hard_limit:
+            # the commonest element, a leaf of simple type without attributes: what fill() does, in one piece
+            simple, local = type_gen.simple, self._local
+            assert simple is not None  # a leaf's
+            value = self.fixed
+            if value is not None:
+                vet(simple, value, local)
+            else:
+                overrides = draw.overrides
+                value = overrides.get(local) if overrides else None
+                if value is None or not simple.accepts(value):
+                    value = draw.value(simple, local, owner)
+            if texts is None:
+                out.append(f"<{name}>{escape_text(value)}</{name}>")
+            else:
+                out.append(f"<{name}>")
+                out.append(escape_text(value))
+                texts.setdefault(self.tag, len(out) - 1)
+                out.append(f"</{name}>")
+            return
         xsi_type: str | None = None
         if type_gen.abstract:
             concrete = [derived for derived in self.derived() if not derived.abstract]
             if concrete:
                 type_gen = concrete[0] if draw.minimal else draw.rng.choice(concrete)
                 xsi_type = type_gen.name
-        name = draw.qualified(self.tag)
         out.append(f"<{name}{draw.declarations}" if owner is None else f"<{name}")
         if xsi_type is not None:
             out.append(f' xsi:type="{escape_attribute(draw.qname_text(xsi_type))}"')
@@ -528,6 +556,11 @@ class ElementDecl:
             texts.setdefault(self.tag, max(at, -1))
         if at != CLOSED:
             out.append(f"</{name}>")
+
+    def _qualified(self, draw: Draw) -> str:
+        """The name ``write_one`` writes, kept: a declaration belongs to one generator, whose prefixes are fixed."""
+        self._name = draw.qualified(self.tag)
+        return self._name
 
 
 @dataclass(eq=False)
@@ -570,15 +603,22 @@ class ElementParticle(Node):
             if draw.minimal or depth >= draw.depth_limit or draw.size > draw.half_bytes:
                 return
             count = 1 if self._present >= 1.0 or draw.rng.random() < self._present else 0
+        elif self.min_occurs == 1 == self.max_occurs and draw.max_occurs:
+            count = 1  # what occurrences(1, 1) says, drawing nothing
         else:
             count = draw.occurrences(self.min_occurs, self.max_occurs, depth, where)
+        decl = self.decl
+        if decl.substitutes is _no_substitutes and not decl.abstract:  # pick() would return it, drawing nothing
+            for _ in range(count):
+                decl.write_one(draw, out, parent, depth, texts)
+            return
         for _ in range(count):
-            chosen = self.decl.pick(draw)
+            chosen = decl.pick(draw)
             if chosen is None:
                 if self.min_occurs:
                     raise XsdGenerationError(
-                        f"<{local_name(self.decl.tag)}> is abstract and nothing substitutes for it",
-                        where=self.decl.tag,
+                        f"<{local_name(decl.tag)}> is abstract and nothing substitutes for it",
+                        where=decl.tag,
                         hint="declare an element with substitutionGroup pointing at it",
                     )
                 return
@@ -607,6 +647,10 @@ class SequenceNode(Node):
                 part.emit(draw, parent, depth)
 
     def write(self, draw: Draw, out: list[str], parent: str, depth: int, texts: Texts | None) -> None:
+        if self.min_occurs == 1 == self.max_occurs and draw.max_occurs:  # once: occurrences(1, 1), drawing nothing
+            for part in self.parts:
+                part.write(draw, out, parent, depth, texts)
+            return
         high = min(self.max_occurs, 2) if self.max_occurs else 1
         for _ in range(draw.occurrences(self.min_occurs, high, depth, lambda: f"a sequence in <{parent}>")):
             for part in self.parts:

@@ -360,6 +360,10 @@ class SimpleType:
             values.append(value if " " not in value.strip() else value.strip().replace(" ", "_"))
         return " ".join(value.strip() for value in values)
 
+    def from_patterns(self, rng: random.Random, fake: Fake, patterns: list[XsdPattern], max_length: int) -> str:
+        """A value drawn from ``patterns`` (the type's own) that the type accepts, as ``draw`` makes one."""
+        return self._from_patterns(rng, fake, patterns, max_length)
+
     def _from_patterns(self, rng: random.Random, fake: Fake, patterns: list[XsdPattern], max_length: int) -> str:
         candidates = [generator for pattern in patterns if (generator := regex_generator(pattern.python, max_length))]
         low, high = self.length_bounds()

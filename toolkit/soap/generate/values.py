@@ -13,7 +13,7 @@ import string
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from toolkit.fake import Fake
 from toolkit.soap.generate.builtin_types import INTEGER_RANGES, LIST_BUILTINS, family
@@ -21,8 +21,8 @@ from toolkit.soap.generate.builtin_types import INTEGER_RANGES, LIST_BUILTINS, f
 if TYPE_CHECKING:
     from toolkit.soap.generate.simple_types import SimpleType
 
-_EPOCH_LOW = 1546300800  # 2019-01-01
-_SPAN = 7 * 365 * 86400
+EPOCH_LOW = _EPOCH_LOW = 1546300800  # 2019-01-01
+SPAN = _SPAN = 7 * 365 * 86400
 # totalDigits up to this bound the values drawn; past it, 10**totalDigits (a contract may say 2 000 000 000)
 # would only cost time and memory, for a bound no drawn value comes near.
 _FEW_DIGITS = 400
@@ -73,6 +73,11 @@ def _identifier(rng: random.Random, fake: Fake, builtin: str, name: str, plain: 
         return f"id{rng.getrandbits(40):x}"
     word = "x" if plain else "".join(char for char in fake.word(rng) if char.isalpha()) or "item"
     return word if word[0].isalpha() else f"x{word}"
+
+
+def fit(value: str, low: int, high: int | None, rng: random.Random, filler: str) -> str:
+    """``value`` cut to ``high`` characters, or padded with ``filler`` characters to ``low``."""
+    return _fit(value, low, high, rng, filler)
 
 
 def _fit(value: str, low: int, high: int | None, rng: random.Random, filler: str) -> str:
@@ -134,7 +139,21 @@ def _integer(
     return rng.randint(start, min(top, start + 1000))
 
 
-def _decimal(simple: SimpleType, rng: random.Random, fake: Fake, name: str, plain: bool, kind: str) -> str:
+class DecimalBounds(NamedTuple):
+    """What ``_decimal`` works out from a type's facets: the same for every value of the type."""
+
+    low: Decimal | None  # the facets' bounds (totalDigits included)
+    high: Decimal | None
+    places: int  # fraction digits written
+    lo: float  # the range drawn from
+    hi: float
+
+
+def decimal_bounds(simple: SimpleType) -> DecimalBounds:
+    """The type's ``DecimalBounds``, worked out once (a type's facets never change once it is built)."""
+    cached = simple._views.get("decimal_bounds")
+    if isinstance(cached, DecimalBounds):
+        return cached
     low = _bound(simple, "min_inclusive", "min_exclusive")
     high = _bound(simple, "max_inclusive", "max_exclusive")
     fraction = simple.facet("fraction_digits")
@@ -149,12 +168,29 @@ def _decimal(simple: SimpleType, rng: random.Random, fake: Fake, name: str, plai
     hi = float(high) if high is not None else max(lo, 0.0) + 1000.0
     if lo > hi:
         lo, hi = hi, lo
+    bounds = DecimalBounds(low, high, places, lo, hi)
+    simple._views["decimal_bounds"] = bounds
+    return bounds
+
+
+def _decimal(simple: SimpleType, rng: random.Random, fake: Fake, name: str, plain: bool, kind: str) -> str:
+    low, high, places, lo, hi = decimal_bounds(simple)
     if not plain and name:
         hint = fake.number_by_name(name, rng)
         if hint is not None and lo <= hint <= hi:
             return _decimal_text(Decimal(str(hint)), places)
-    top = min(hi, max(lo, 0.0) + 10_000.0)  # readable amounts, not the 18-digit ceiling totalDigits allows
-    value = lo if plain else rng.uniform(max(lo, min(1.0, top)), top)
+    value = lo if plain else rng.uniform(*decimal_range(lo, hi))
+    return decimal_text(value, low, high, places)
+
+
+def decimal_range(lo: float, hi: float) -> tuple[float, float]:
+    """Where ``_decimal`` draws from in ``[lo, hi]``: readable amounts, not the 18-digit ceiling totalDigits allows."""
+    top = min(hi, max(lo, 0.0) + 10_000.0)
+    return max(lo, min(1.0, top)), top
+
+
+def decimal_text(value: float, low: Decimal | None, high: Decimal | None, places: int) -> str:
+    """``value`` written with ``places`` fraction digits; the low bound (or 0) when rounding left the bounds."""
     text = _decimal_text(Decimal(str(value)), places)
     if (low is not None and Decimal(text) < low) or (high is not None and Decimal(text) > high):
         text = _decimal_text(low if low is not None else Decimal(0), places)
