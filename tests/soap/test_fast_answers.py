@@ -21,6 +21,7 @@ from toolkit.exchange import Request
 from toolkit.load import load_contract
 from toolkit.soap.generate import nodes
 from toolkit.soap.generate.generator import XsdGenerator, _strict_part
+from toolkit.soap.generate.xmltext import unwritable
 from toolkit.soap.load import SoapContract
 from toolkit.soap.mock.envelope import build_envelope, envelope_text
 from toolkit.soap.mock.handler import SoapMock, SoapMockOptions
@@ -266,3 +267,16 @@ def test_value_plans_draw_the_values_draw_would(
     planned = instances(True)
     monkeypatch.setattr(nodes, "value_plan", lambda *args: None)
     assert instances(False) == planned
+
+
+def test_text_lxml_refuses_is_found_by_unwritable() -> None:
+    """``unwritable`` says what lxml says: the answer is then built as a tree, where lxml refuses it as before."""
+    samples = [chr(code) for code in (*range(0, 0x80), 0x85, 0xA0, 0xD7FF, 0xE000, 0xFFFD, 0xFFFE, 0xFFFF, 0x10000,
+                                      0x10FFFF)] + ["\ud800", "\udfff", "a\x00b", "é"]  # fmt: skip
+    for text in samples:
+        try:
+            etree.Element("a").text = text
+            refused = False
+        except ValueError:
+            refused = True
+        assert unwritable(text) == refused, repr(text)

@@ -252,10 +252,15 @@ class TypeGen:
     _cost: int | None = None
     _cohere: Coherence | None = None  # the relations its children's names make obvious, found on first fill
 
+    _leaf: bool | None = None
+
     @property
     def leaf(self) -> bool:
-        """Simple content and nothing else (no attributes, not abstract): ``write_one`` writes it in one piece."""
-        return self.simple is not None and not self.attributes and self.array is None and not self.abstract
+        """Simple content and nothing else (no attributes, not abstract): ``write_one`` writes it in one piece.
+        Asked only once the type is compiled (it is written), so kept."""
+        if self._leaf is None:
+            self._leaf = self.simple is not None and not self.attributes and self.array is None and not self.abstract
+        return self._leaf
 
     def fill(self, draw: Draw, element: etree._Element, depth: int, local: str, fixed: str | None = None) -> None:
         for attribute in self.attributes:
@@ -517,7 +522,11 @@ class ElementDecl:
             draw.too_large(self.tag)
         type_gen = self._type if self._type is not None else self.type
         name = self._name if self._name is not None else self._qualified(draw)
-        if type_gen.leaf and owner is not None and depth < draw.hard_limit:
+        if (
+            (type_gen._leaf if type_gen._leaf is not None else type_gen.leaf)
+            and owner is not None
+            and (depth < draw.hard_limit)
+        ):
             # the commonest element, a leaf of simple type without attributes: what fill() does, in one piece
             simple, local = type_gen.simple, self._local
             assert simple is not None  # a leaf's

@@ -176,6 +176,19 @@ def _patterned(
         found = template(lambda rng: fake.by_name(name, rng, owner=owner))
         if isinstance(found, Template):
             candidate = found
+            if len(found.pools) == 1 and exact:  # one pick: which of its values the type accepts, known now
+                values = [found.render([index]) for index in range(len(found.pools[0]))]
+                accepted = frozenset(value for value in values if simple.accepts(value))
+                views = simple._views
+
+                def pooled(rng: random.Random) -> str:
+                    value = found(rng)
+                    if value in accepted:
+                        views["accepted"] = value  # as accepts() leaves it (vet() then need not match it again)
+                        return value
+                    return simple.from_patterns(rng, fake, patterns, max_length)
+
+                return pooled
         elif found is None:
             candidate = lambda rng: fake.by_name(name, rng, owner=owner)  # noqa: E731 - drawn as draw() does
 

@@ -13,8 +13,9 @@ import re
 
 __all__ = ["escape_attribute", "escape_text", "unescape", "unwritable"]
 
-# What XML 1.0 allows in a document (lxml refuses the rest when a tree's text is set).
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# What XML 1.0 does not allow in a document (lxml refuses it when a tree's text is set), listed rather than
+# negated: a small class is searched at C speed, the negation of XML's large ranges ten times slower.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#13;": "\r", "&#10;": "\n", "&#9;": "\t"}
 _ENTITY = re.compile("|".join(_ENTITIES))
 
