@@ -38,6 +38,11 @@ read through and never copied: a change stores the session's copy, a delete reco
 Every value placed in ``data`` is checked against its field's type (nullability, lists, enums, built-in
 scalars); an answer that cannot be built goes out as generated with a ``ctk-warning`` header. Namespaces:
 ``api/session/Type`` (id -> object), ``api/session/#deleted/Type``, ``api/session/#created``.
+
+A query whose root fields only read by id is a function of the request, the mock's answer and the objects it
+looked up: its answer is kept in a small per-layer memo with those lookups, and given again (no parse, shaping,
+type checks or JSON) while the same lookups find the same objects. A read that stores generated fields, a list
+and every mutation are computed each time.
 """
 
 from __future__ import annotations
@@ -105,6 +110,8 @@ _POOL = {character: alphabet for alphabet in _ALPHABETS for character in alphabe
 _MINT_ATTEMPTS = 8
 _CURSOR = "ctk:"
 _SUCCESS = frozenset({"success", "succeeded", "ok", "deleted", "removed", "destroyed"})
+_READ_MEMO = 512  # query answers remembered per layer
+_READ_MEMO_BYTES = 16_384  # the most request and answer bytes a remembered query may hold
 
 
 class _UnbuildableError(Exception):
@@ -128,6 +135,13 @@ class _Root:
 class _Outcome:
     errors: list[dict[str, Any]] = field(default_factory=list)
     nulled: bool = False  # a non-null root field has no value: ``data`` itself is null (null propagation)
+    # (entity, id) -> what _lookup found, for the read memo; None once something not a pure read ran
+    lookups: list[tuple[tuple[str, str], tuple[dict[str, Any] | None, bool]]] | None = field(default_factory=list)
+
+
+# a memoised query: the lookups it made (and what they found), and its answer: the body to send (None: the mock's),
+# or a ctk-warning to add to the mock's answer
+_Remembered = tuple[tuple[tuple[tuple[str, str], tuple[dict[str, Any] | None, bool]], ...], bytes | None, str | None]
 
 
 class GraphQLStateLayer:
@@ -145,6 +159,7 @@ class GraphQLStateLayer:
         self.seeds: dict[str, dict[str, dict[str, Any]]] = checked_seeds(mock.schema, seeds) if seeds else {}
         self.model = compile_model(mock.schema, seeded=self.seeds)
         self._store = store
+        self._reads: dict[tuple[Any, ...], _Remembered] = {}  # see the module's docstring
 
     def prefix(self, session: str) -> str:
         return f"{self.api}/{session}/"
@@ -166,6 +181,33 @@ class GraphQLStateLayer:
         result = inner(call)
         if result.response.status != 200 or not self.model.entities:
             return result
+        request, response = call.request, result.response
+        memo: tuple[Any, ...] | None = None
+        if len(request.body) + len(request.query) + len(response.body) <= _READ_MEMO_BYTES:
+            memo = (request.method, request.path, request.query, request.header("content-type"), request.body,
+                    response.body, call.session)  # fmt: skip
+            remembered = self._reads.get(memo)
+            if remembered is not None:
+                lookups, text, note = remembered
+                if all(self._lookup(call.session, *where) == found for where, found in lookups):
+                    return _remembered(result, text, note)
+        outcome = _Outcome()
+        answer = self._answer(call, result, outcome)
+        if memo is not None and outcome.lookups:
+            if answer is result:
+                text, note = None, None
+            elif answer.response.body is not response.body:
+                text, note = answer.response.body, None
+            else:
+                text, note = None, answer.response.header(WARNING)
+            if len(self._reads) >= _READ_MEMO:
+                self._reads.clear()
+            self._reads[memo] = (tuple(outcome.lookups), text, note)
+        return answer
+
+    def _answer(self, call: Call, result: MockResult, outcome: _Outcome) -> MockResult:
+        """The answer with state applied; ``outcome.lookups`` lists what it read when it only read by id."""
+        outcome.lookups = None  # until the root fields are known to be reads
         limits = self.mock.options.limits
         params = read_params(call.request, limits.max_nesting, limits.max_form_fields)
         if isinstance(params, Refusal):
@@ -190,10 +232,10 @@ class GraphQLStateLayer:
         if not isinstance(variables, VariableValues):
             return result
         request = Selection(self.schema, fragments, variables)
-        outcome = _Outcome()
         model = self.model
         mutation = operation.operation is OperationType.MUTATION
         query = operation.operation is OperationType.QUERY
+        outcome.lookups = [] if query else None
         try:
             # in document order: a mutation's root fields run one after another, so a later one sees an earlier one's
             for key, nodes in request.collect(operation.selection_set, root).items():
@@ -211,10 +253,12 @@ class GraphQLStateLayer:
                 elif query and name in model.reads:
                     self._read(at, model.reads[name], outcome)
                 elif query and name in model.lists:
+                    outcome.lookups = None
                     self._list(at, model.lists[name])
         except _UnbuildableError as why:
             return _warned(result, f"{why}: answered with generated data")
         except (StoreError, StoreFullError) as error:  # unreachable, or full (max_stored_items)
+            outcome.lookups = None
             return _warned(result, f"the sandbox's store refused it ({error}): answered with generated data")
         if outcome.errors:
             return _answered(result, {**body, "errors": outcome.errors, "data": None if outcome.nulled else data})
@@ -273,6 +317,8 @@ class GraphQLStateLayer:
         deleted = False
         for entity_name in entities:
             stored, was_deleted = self._lookup(at.session, entity_name, identifier)
+            if outcome.lookups is not None:
+                outcome.lookups.append(((entity_name, identifier), (stored, was_deleted)))
             deleted = deleted or was_deleted
             if stored is not None:
                 entity = self._entity(entity_name)
@@ -281,7 +327,8 @@ class GraphQLStateLayer:
                     generated = None
                 fill: dict[str, Any] = {}
                 at.data[at.key] = self._shape(at.request, stored, generated, at.nodes, entity, fill)
-                if fill:
+                if fill:  # stored now: the next read finds another object, and is remembered then
+                    outcome.lookups = None
                     self._store.put(self._namespace(at.session, entity_name), identifier, {**stored, **fill})
                 return
         # a read of an id nobody holds is null where the schema allows it (what servers answer), not an error
@@ -673,6 +720,17 @@ def _answered(result: MockResult, document: dict[str, Any]) -> MockResult:
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     headers = tuple((k, v) for k, v in response.headers if k != "content-length")
     return replace(result, response=Response(response.status, headers, text.encode("utf-8", "backslashreplace")))
+
+
+def _remembered(result: MockResult, text: bytes | None, note: str | None) -> MockResult:
+    """A memoised query's answer over this request's result: as ``_answered`` or ``_warned`` made it."""
+    response = result.response
+    if text is not None:
+        headers = tuple((k, v) for k, v in response.headers if k != "content-length")
+        return replace(result, response=Response(response.status, headers, text))
+    if note is not None:
+        return replace(result, response=Response(response.status, (*response.headers, (WARNING, note)), response.body))
+    return result
 
 
 def _warned(result: MockResult, note: str) -> MockResult:
