@@ -19,8 +19,10 @@ from tests.soap.test_realism import WSDL as REALISM_WSDL
 from tests.support.soap_conformance import targets
 from toolkit.exchange import Request
 from toolkit.load import load_contract
+from toolkit.regex_strings import regex_generator
 from toolkit.soap.generate import nodes
 from toolkit.soap.generate.generator import XsdGenerator, _strict_part
+from toolkit.soap.generate.pattern_draws import fast_drawer
 from toolkit.soap.generate.xmltext import unwritable
 from toolkit.soap.load import SoapContract
 from toolkit.soap.mock.envelope import build_envelope, envelope_text
@@ -280,3 +282,22 @@ def test_text_lxml_refuses_is_found_by_unwritable() -> None:
         except ValueError:
             refused = True
         assert unwritable(text) == refused, repr(text)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"[A-Za-z0-9]{18}", r"\+?[0-9 ().\-]{3,40}", r"[^@\s]+@[^@\s]+\.[^@\s]+", r"[A-Z]{2}", r"(ab|cd)+x?",
+     r"\d{3}-\d{4}", r"[^a]", r"a.b", r"(?:x|y){2,}", r"\w+\s\W", r"^[a-z](?=x)?$", r"[]", r"(a)\1"],
+)  # fmt: skip
+def test_a_fast_pattern_drawer_makes_regex_strings_draws(pattern: str) -> None:
+    """The same strings and the same rng state after, or no fast drawer (a back-reference, a long draw)."""
+    drawer, generator = fast_drawer(pattern, 1000), regex_generator(pattern, 1000)
+    if pattern in (r"(a)\1", r"[]"):
+        assert drawer is None
+        return
+    assert drawer is not None and generator is not None
+    for seed in range(200):
+        fast, slow = random.Random(seed), random.Random(seed)
+        assert drawer(fast) == generator(slow)
+        assert fast.getstate() == slow.getstate()
+    assert fast_drawer(r"[a-z]{500}", 100) is None  # regex_strings cuts that draw short: it draws it itself

@@ -360,12 +360,29 @@ class SimpleType:
             values.append(value if " " not in value.strip() else value.strip().replace(" ", "_"))
         return " ".join(value.strip() for value in values)
 
-    def from_patterns(self, rng: random.Random, fake: Fake, patterns: list[XsdPattern], max_length: int) -> str:
-        """A value drawn from ``patterns`` (the type's own) that the type accepts, as ``draw`` makes one."""
-        return self._from_patterns(rng, fake, patterns, max_length)
+    def from_patterns(
+        self,
+        rng: random.Random,
+        fake: Fake,
+        patterns: list[XsdPattern],
+        max_length: int,
+        drawers: list[Callable[[random.Random], str]] | None = None,
+    ) -> str:
+        """A value drawn from ``patterns`` (the type's own) that the type accepts, as ``draw`` makes one;
+        ``drawers``: the patterns' ``regex_generator``s, or drawers making the same strings (``plans``)."""
+        return self._from_patterns(rng, fake, patterns, max_length, drawers)
 
-    def _from_patterns(self, rng: random.Random, fake: Fake, patterns: list[XsdPattern], max_length: int) -> str:
-        candidates = [generator for pattern in patterns if (generator := regex_generator(pattern.python, max_length))]
+    def _from_patterns(
+        self,
+        rng: random.Random,
+        fake: Fake,
+        patterns: list[XsdPattern],
+        max_length: int,
+        drawers: list[Callable[[random.Random], str]] | None = None,
+    ) -> str:
+        candidates = drawers
+        if candidates is None:
+            candidates = [made for pattern in patterns if (made := regex_generator(pattern.python, max_length))]
         low, high = self.length_bounds()
         for attempt in range(40):
             value = rng.choice(candidates)(rng) if candidates else _brute(rng, patterns, low, high, attempt)
