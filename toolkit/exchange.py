@@ -7,9 +7,22 @@ any framework type is what lets one mock core serve all adapters and be tested w
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl
+
+# The frozen dataclasses below are built on every request (several per answer), and a frozen dataclass's
+# generated ``__init__`` sets each field through ``object.__setattr__``: half the cost goes to that lookup. Their
+# own ``__init__`` (same signature, same defaults; ``tests/mock/test_exchange_speed.py`` holds them to the fields)
+# sets the slots through their descriptors instead. They stay frozen: assignment still raises.
+_Setter = Callable[[object, object], None]
+
+
+def setters(cls: type, names: str) -> tuple[_Setter, ...]:
+    """The functions that set the slots ``names`` (space-separated) of a slots dataclass, frozen or not."""
+    slots: dict[str, Any] = dict(cls.__dict__)
+    return tuple(slots[name].__set__ for name in names.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +40,16 @@ class Request:
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
     _jar: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __init__(
+        self, method: str, path: str, query: str = "", headers: tuple[tuple[str, str], ...] = (), body: bytes = b""
+    ) -> None:
+        _set_method(self, method)
+        _set_path(self, path)
+        _set_query(self, query)
+        _set_headers(self, headers)
+        _set_body(self, body)
+        _set_jar(self, None)
 
     def header(self, name: str) -> str | None:
         """The first value of a header (``name`` lower-case), or None."""
@@ -62,6 +85,14 @@ class Response:
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
     _raw: tuple[tuple[bytes, bytes], ...] | None = field(default=None, init=False, repr=False, compare=False)
+    _framed: bytes | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __init__(self, status: int, headers: tuple[tuple[str, str], ...] = (), body: bytes = b"") -> None:
+        _set_status(self, status)
+        _set_response_headers(self, headers)
+        _set_response_body(self, body)
+        _set_raw(self, None)
+        _set_framed(self, None)
 
     def raw_headers(self) -> tuple[tuple[bytes, bytes], ...]:
         """The headers as an HTTP server sends them (latin-1 bytes), encoded once per response: a memoised
@@ -71,6 +102,15 @@ class Response:
             raw = tuple((key.encode("latin-1"), value.encode("latin-1")) for key, value in self.headers)
             object.__setattr__(self, "_raw", raw)  # a cache, not state: excluded from equality and repr
         return raw
+
+    def framed_headers(self, frame: Callable[[tuple[tuple[bytes, bytes], ...]], bytes]) -> bytes:
+        """The headers as ``frame`` writes them on the wire (``toolkit.mock.http_server``: checked, ``name: value``
+        lines), framed once per response like ``raw_headers``."""
+        framed = self._framed
+        if framed is None:
+            framed = frame(self.raw_headers())
+            _set_framed(self, framed)  # a cache, not state: excluded from equality and repr
+        return framed
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -140,10 +180,42 @@ class MockResult:
     transport_fault: str | None = None
     injected: tuple[str, ...] = ()
 
+    def __init__(
+        self,
+        response: Response,
+        deliveries: tuple[Delivery, ...] = (),
+        operations: tuple[str, ...] = (),
+        violations: tuple[Violation, ...] = (),
+        deprecated: tuple[str, ...] = (),
+        delay: float = 0.0,
+        transport_fault: str | None = None,
+        injected: tuple[str, ...] = (),
+    ) -> None:
+        _set_result(self, response)
+        _set_deliveries(self, deliveries)
+        _set_operations(self, operations)
+        _set_violations(self, violations)
+        _set_deprecated(self, deprecated)
+        _set_delay(self, delay)
+        _set_fault(self, transport_fault)
+        _set_injected(self, injected)
+
     @property
     def operation(self) -> str | None:
         """The operation answered (the first, for a GraphQL request selecting several root fields), or None."""
         return self.operations[0] if self.operations else None
+
+
+_set_method, _set_path, _set_query, _set_headers, _set_body, _set_jar = setters(
+    Request, "method path query headers body _jar"
+)
+_set_status, _set_response_headers, _set_response_body, _set_raw, _set_framed = setters(
+    Response, "status headers body _raw _framed"
+)
+(_set_result, _set_deliveries, _set_operations, _set_violations, _set_deprecated, _set_delay, _set_fault,
+ _set_injected) = setters(
+    MockResult, "response deliveries operations violations deprecated delay transport_fault injected"
+)  # fmt: skip
 
 
 def lower_headers(pairs: Iterable[tuple[bytes | str, bytes | str]]) -> tuple[tuple[str, str], ...]:

@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from toolkit.exchange import MockResult, Request, Response
+from toolkit.exchange import MockResult, Request, Response, setters
 from toolkit.mock.compiled import CompiledMock, Endpoint
 from toolkit.mock.envelope import MockEnvelope
 from toolkit.mock.handler import ADMIN_PREFIX, is_under
@@ -58,6 +58,13 @@ class Call:
     resolve: Callable[[Request], str | None] | None = None  # the API's CompiledMock.operation_of
     _operation: object = field(default=_UNRESOLVED, init=False, repr=False, compare=False)
 
+    def __init__(self, request: Request, session: str, resolve: Callable[[Request], str | None] | None = None) -> None:
+        # one per request: the slots set through their descriptors, as ``toolkit.exchange`` does (frozen still)
+        _set_request(self, request)
+        _set_session(self, session)
+        _set_resolve(self, resolve)
+        _set_operation(self, _UNRESOLVED)
+
     @property
     def operation(self) -> str | None:
         """The id of the operation the request targets when the mock can tell without answering (REST), else
@@ -65,17 +72,18 @@ class Call:
         found = self._operation
         if found is _UNRESOLVED:
             found = self.resolve(self.request) if self.resolve is not None else None
-            object.__setattr__(self, "_operation", found)
+            _set_operation(self, found)
         return found  # type: ignore[return-value]
 
     def with_request(self, request: Request) -> Call:
         """This call with ``request`` instead (the same method and path: a header changed), the route kept."""
         changed = Call(request, self.session, self.resolve)
         if request.method == self.request.method and request.path == self.request.path:
-            object.__setattr__(changed, "_operation", self._operation)
+            _set_operation(changed, self._operation)
         return changed
 
 
+_set_request, _set_session, _set_resolve, _set_operation = setters(Call, "request session resolve _operation")
 Next = Callable[[Call], MockResult]
 
 
@@ -134,7 +142,8 @@ class SandboxedMock:
         return self.envelope.error_response(request, status, message)
 
     def __call__(self, request: Request) -> MockResult:
-        if is_under(request.path, ADMIN_PREFIX) or self._serves_contract(request):
+        path = request.path
+        if (path.startswith(ADMIN_PREFIX) and is_under(path, ADMIN_PREFIX)) or self._serves_contract(request):
             return self.envelope(request)  # the admin endpoints, and the contract's documents as published
         session = session_of(request)
         if session is None:
@@ -155,6 +164,11 @@ def session_of(request: Request) -> str | None:
     if name is None:
         return DEFAULT_SESSION
     return name if _SESSION_NAME.match(name) else None
+
+
+def valid_session(name: str) -> bool:
+    """Whether ``name`` is a session name ``X-Ctk-Session`` may give."""
+    return _SESSION_NAME.match(name) is not None
 
 
 def _bind(layer: Layer, inner: Next) -> Next:

@@ -1,0 +1,62 @@
+"""The neutral exchange types build through their own ``__init__`` (slots set by descriptor, for speed): it must
+take exactly the dataclass's fields, with the same defaults, and leave them as frozen, equal and hashable as before."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import inspect
+import pickle
+
+import pytest
+
+from toolkit.exchange import Delivery, MockResult, Request, Response, Violation
+from toolkit.sandbox.layers import Call
+
+
+@pytest.mark.parametrize("cls", [Request, Response, MockResult, Call])
+def test_init_takes_the_fields(cls: type) -> None:
+    wanted = [(f.name, f.default, f.default_factory) for f in dataclasses.fields(cls) if f.init]
+    parameters = list(inspect.signature(cls).parameters.values())
+    assert [p.name for p in parameters] == [name for name, _, _ in wanted]
+    for parameter, (_, default, factory) in zip(parameters, wanted, strict=True):
+        expected = factory() if factory is not dataclasses.MISSING else default
+        got = inspect.Parameter.empty if parameter.default is inspect.Parameter.empty else parameter.default
+        assert got == (inspect.Parameter.empty if expected is dataclasses.MISSING else expected), parameter.name
+
+
+def test_built_values_behave_as_dataclasses() -> None:
+    request = Request("POST", "/a", "x=1", (("cookie", "a=b"),), b"{}")
+    assert request == Request("POST", "/a", "x=1", (("cookie", "a=b"),), b"{}")
+    assert hash(request) == hash(Request("POST", "/a", "x=1", (("cookie", "a=b"),), b"{}"))
+    assert request.cookies() == {"a": "b"}
+    assert request == Request("POST", "/a", "x=1", (("cookie", "a=b"),), b"{}")  # the cookie cache is not compared
+    assert dataclasses.replace(request, path="/b").path == "/b"
+    assert pickle.loads(pickle.dumps(request)) == request and copy.copy(request) == request
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        request.path = "/c"  # type: ignore[misc]
+    response = Response(201, (("Location", "/a/1"),), b"x")
+    assert response.raw_headers() == ((b"Location", b"/a/1"),) and response == Response(
+        201, (("Location", "/a/1"),), b"x"
+    )
+    assert response.framed_headers(lambda raw: b"once") == response.framed_headers(lambda raw: b"twice") == b"once"
+    result = MockResult(response, (Delivery("POST", "http://x"),), ("op",), (Violation("body", "m"),), ("d",), 0.5,
+                        "reset", ("reset",))  # fmt: skip
+    assert (result.response, result.deliveries[0].url, result.operations, result.violations[0].part) == (
+        response, "http://x", ("op",), "body"
+    )  # fmt: skip
+    assert (result.deprecated, result.delay, result.transport_fault, result.injected) == (
+        ("d",),
+        0.5,
+        "reset",
+        ("reset",),
+    )
+    assert dataclasses.replace(result, delay=0.0) == MockResult(response, (Delivery("POST", "http://x"),), ("op",),
+                                                                (Violation("body", "m"),), ("d",), 0.0, "reset",
+                                                                ("reset",))  # fmt: skip
+    assert MockResult(Response(200)) == MockResult(response=Response(status=200))
+    assert repr(MockResult(Response(200))).startswith("MockResult(response=Response(status=200, headers=(), body=b''")
+    call = Call(request, "default")
+    assert call.operation is None and call.with_request(request).session == "default"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        call.session = "x"  # type: ignore[misc]
