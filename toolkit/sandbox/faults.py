@@ -80,6 +80,7 @@ class FaultsLayer:
         self._store = store
         self._seed = envelope.mock.options.seed
         self._started = time.time()
+        self._idle = _idle(config)
         mock = envelope.mock
         # REST knows a request's operation before answering (call.operation); SOAP and GraphQL once answered
         self._routed = envelope.contract.protocol is Protocol.OPENAPI
@@ -103,14 +104,19 @@ class FaultsLayer:
         """Apply ``config`` from the next request on (the admin API's ``PUT /__ctk/faults/{api}``); an outage
         window counts from now."""
         self._started = time.time()
+        self._idle = False  # a request meanwhile takes the long way, which reads the table it finds
         self.config = config  # one assignment: a request reads the old table or the new one
+        self._idle = _idle(config)
 
     def __call__(self, call: Call, inner: Next) -> MockResult:
         request = call.request
         asked_latency: float | None = None
         asked_fault: str | None = None
         prefer = request.header("prefer")
-        if prefer is not None and "ctk-" in prefer.lower():
+        if prefer is None or "ctk-" not in prefer.lower():
+            if self._idle:  # no table and nothing asked (nearly every request): nothing to draw, count or shape
+                return inner(call)
+        else:
             asked_latency, asked_fault, request = _asked(request, prefer)
             call = call.with_request(request)
         config = self.config
@@ -268,6 +274,15 @@ class _Drawn:
 
 
 _NOTHING = _Drawn(None, None, 0.0)
+
+
+def _idle(config: FaultsConfig) -> bool:
+    """Whether ``config`` can do nothing to a request that asks for no fault: no operation's table, and a top-level
+    one that draws, counts, delays and trickles nothing (``error_status`` alone only says what an error answers)."""
+    base = config.base
+    return not config.operations and not (
+        base.outage or base.fail_first or base.random or base.latency is not None or base.trickle_bytes_per_s
+    )
 
 
 def _with_header(result: MockResult, name: str, value: str) -> MockResult:

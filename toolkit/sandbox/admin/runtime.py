@@ -36,7 +36,7 @@ from toolkit.mock.problem import clip, problem_response
 from toolkit.model import Protocol
 from toolkit.sandbox.admin.journal import DEFAULT_SIZE, Entry, Journal, redact_query, safe_violations
 from toolkit.sandbox.admin.metrics import Metrics
-from toolkit.sandbox.layers import Layer, SandboxedMock, session_of
+from toolkit.sandbox.layers import DEFAULT_SESSION, SESSION_HEADER, Layer, SandboxedMock, valid_session
 
 if TYPE_CHECKING:
     from toolkit.sandbox.admin.access_log import AccessLog
@@ -121,7 +121,7 @@ def query_api_keys(contract: object) -> frozenset[str]:
     return frozenset(found)
 
 
-# What ``Sandbox.__call__`` leaves for ``_record``: perf_counter at the start, seconds taken, the request's headers,
+# What ``Sandbox.__call__`` leaves for ``flush``: perf_counter at the start, seconds taken, the request's headers,
 # method, path and query (never its body), the API, the result, and (no operation answered) the near-miss verdict
 _Pending = tuple[float, float, tuple[tuple[str, str], ...], str, str, str, "ApiRuntime | None", MockResult,
                  "tuple[bool, Pending | None] | None"]  # fmt: skip
@@ -129,8 +129,12 @@ _BATCH = 256  # answers recorded together; the journal, metrics and admin API fl
 
 
 def _session(headers: tuple[tuple[str, str], ...]) -> str:
-    """The session of a request with these headers (``layers.session_of``), or ``(invalid)``."""
-    return session_of(Request("GET", "/", headers=headers)) or _INVALID_SESSION
+    """The session of a request with these headers (``layers.session_of``, read off the headers alone), or
+    ``(invalid)``."""
+    for name, value in headers:
+        if name == SESSION_HEADER:
+            return value if valid_session(value) else _INVALID_SESSION
+    return DEFAULT_SESSION
 
 
 class _Routing:
@@ -141,12 +145,14 @@ class _Routing:
         self.by_name = {api.label: api for api in self.apis}
         self.mounts = sorted(((api.mount, api) for api in self.apis), key=lambda item: -len(item[0]))
         self.single = self.apis[0] if len(self.apis) == 1 else None
+        # (mount, mount + "/", api): the prefix built once, not on every request
+        self._prefixes = tuple((mount, mount + "/", api) for mount, api in self.mounts)
 
     def route(self, path: str) -> ApiRuntime | None:
         if self.single is not None:
             return self.single  # one API answers everything, in its own form, as its mock alone did
-        for mount, api in self.mounts:
-            if not mount or path == mount or path.startswith(mount + "/"):
+        for mount, below, api in self._prefixes:
+            if not mount or path.startswith(below) or path == mount:
                 return api
         return None
 
@@ -239,8 +245,23 @@ class Sandbox:
         if not pending:
             return
         with self._flushing:  # one flusher at a time keeps the entries in the order the answers left
-            while pending:
-                self._record(*pending.popleft())
+            batch = []
+            while pending:  # a request appending meanwhile is taken too, or left for the next flush
+                batch.append(pending.popleft())
+            entries = []
+            counted = []
+            for item in batch:
+                entry = self._entry(*item)
+                entries.append(entry)
+                result = item[7]
+                counted.append((entry.api or "", result.operation or "", entry.status, item[1] + result.delay,
+                                len(result.violations), result.injected))  # fmt: skip
+            # one lock each for the whole batch, not one per answer
+            self._journal.record_many(entries)
+            self._metrics.observe_many(counted)
+            if self.access_log is not None:
+                for entry in entries:
+                    self.access_log.write(entry)
 
     # -- serving -------------------------------------------------------------------------------------
 
@@ -291,7 +312,7 @@ class Sandbox:
             return api.near_misses(request, result) if api is not None else (True, None)
         return False, None
 
-    def _record(
+    def _entry(
         self,
         started: float,
         seconds: float,
@@ -302,35 +323,31 @@ class Sandbox:
         api: ApiRuntime | None,
         result: MockResult,
         judged: tuple[bool, Pending | None] | None,
-    ) -> None:
-        """Journal, metrics and access log for one answer (``flush``)."""
+    ) -> Entry:
+        """The journal entry of one answer (``flush`` records it and counts it in the metrics)."""
         seconds += result.delay  # the client waits for the injected latency too
         session = _session(headers)
         if session not in self.sessions and session != _INVALID_SESSION:
             self.saw(session)
-        status = result.response.status
         unmatched, near = judged if judged is not None else (False, None)
-        entry = Entry(
+        secret = api.secret_parameters if api is not None else frozenset()
+        violations = result.violations
+        return Entry(
             self._wall + started,
             session,
             api.label if api is not None else None,
             method if len(method) <= 16 else method[:16],
             path if len(path) <= _MAX_PATH else path[:_MAX_PATH] + "…",
-            redact_query(query, api.secret_parameters if api is not None else frozenset()),
-            status,
+            redact_query(query, secret) if query else "",
+            result.response.status,
             seconds * 1000.0,
             result.operations,
-            safe_violations(result.violations, api.secret_parameters if api is not None else frozenset()),
+            safe_violations(violations, secret) if violations else (),
             result.deprecated,
             result.injected,
             unmatched,
             near if near is not None else (),
         )
-        self._journal.record(entry)
-        label = entry.api or ""
-        self._metrics.observe(label, result.operation or "", status, seconds, len(result.violations), result.injected)
-        if self.access_log is not None:
-            self.access_log.write(entry)
 
     def saw(self, session: str) -> None:
         """Remember ``session`` for the admin API's listings (scenario choices, sequence resets), up to a bound."""
