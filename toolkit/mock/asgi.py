@@ -41,6 +41,8 @@ HEALTH_PATH = ADMIN_PREFIX + "/health"
 _HEALTHY = Response(200, (("content-type", "application/json"),), b'{"status":"ok"}')
 _CLOSE = ("connection", "close")
 RAW_EXTENSION = "ctk.raw"  # lent by toolkit.mock.http_server: write raw bytes to the connection, then close or reset
+# lent by toolkit.mock.http_server too: ``["send"](scope, status, response) -> bool``, the answer written in one write
+RESPOND_EXTENSION = "ctk.respond"
 TIMEOUT_HOLD = 600.0  # seconds a ``timeout`` fault holds a connection the client keeps open
 _TRICKLE_STEPS = 10  # pieces a second when trickling
 
@@ -77,25 +79,25 @@ class MockASGIApp:
         return self.limits.max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
+        kind = scope["type"]
+        if kind != "http":
+            if kind == "lifespan":
+                await self._lifespan(receive, send)
             return
-        if scope["type"] != "http":
-            return
-        headers = lower_headers(scope.get("headers") or ())
-        try:
-            body, refused = await self._body(headers, receive), None
-        except _BodyRefusedError as error:
-            body, refused = b"", error
-        except _DisconnectedError:
-            return  # nobody to answer: the mock is not asked
-        request = Request(
-            method=scope["method"],
-            path=_raw_path(scope),
-            query=scope.get("query_string", b"").decode("latin-1"),
-            headers=headers,
-            body=body,
-        )
+        headers = _headers(scope.get("headers") or ())
+        # The body: nearly every request's came whole with its head (one message, no header need be read)
+        message = await receive()
+        body = message.get("body", b"") if message["type"] == "http.request" else None
+        refused: _BodyRefusedError | None = None
+        if body is None or message.get("more_body", False) or len(body) > self.limits.max_body:
+            try:
+                body = await self._body(headers, receive, message)
+            except _BodyRefusedError as error:
+                body, refused = b"", error
+            except _DisconnectedError:
+                return  # nobody to answer: the mock is not asked
+        raw = scope.get("query_string")
+        request = Request(scope["method"], _raw_path(scope), raw.decode("latin-1") if raw else "", headers, body)
         if refused is not None:
             # The rest of the body is still on its way: close rather than read it to find the next request.
             answer = error_response(self.handler, request, refused.status, str(refused))
@@ -106,9 +108,14 @@ class MockASGIApp:
                 await _shaped(scope, receive, send, answered)
                 return
             response = answered
-        if 400 <= response.status < 500:
+        status = response.status
+        if 400 <= status < 500:
             log_client_error(request, response)
-        await send({"type": "http.response.start", "status": response.status, "headers": response.raw_headers()})
+        extensions = scope.get("extensions")
+        respond = extensions.get(RESPOND_EXTENSION) if extensions else None
+        if respond is not None and respond["send"](scope, status, response):
+            return  # ctk's HTTP protocol wrote it whole, in one write
+        await send({"type": "http.response.start", "status": status, "headers": response.raw_headers()})
         await send({"type": "http.response.body", "body": response.body})
 
     def _answer(self, request: Request) -> Response | MockResult:
@@ -141,17 +148,16 @@ class MockASGIApp:
             return problem_response(503, detail, kind="webhook-queue-full", headers=(("retry-after", "1"),))
         return result.response
 
-    async def _body(self, headers: tuple[tuple[str, str], ...], receive: Receive) -> bytes:
-        """The whole body; ``_BodyRefusedError`` (413) over ``max_body``, told by the declared length when more is
-        to come, or else once that many bytes have come. (A body that is too slow, ``body_timeout``, is the HTTP
-        server's to cut: ``http_server``, with no timer per request here.)"""
+    async def _body(self, headers: tuple[tuple[str, str], ...], receive: Receive, message: Message) -> bytes:
+        """The whole body, ``message`` the first of it; ``_BodyRefusedError`` (413) over ``max_body``, told by the
+        declared length when more is to come, or else once that many bytes have come. (A body that is too slow,
+        ``body_timeout``, is the HTTP server's to cut: ``http_server``, with no timer per request here.)"""
         limit = self.limits.max_body
-        message = await receive()
         if message["type"] == "http.disconnect":
             raise _DisconnectedError
         chunk: bytes = message.get("body", b"")
         if not message.get("more_body", False) and len(chunk) <= limit:
-            return chunk  # nearly every request: its whole body came with its head, and no header need be read
+            return chunk
         declared = _content_length(headers)
         # ASCII digits only ("²".isdigit() is true and int("²") raises); more than 18 is over any limit (int() of
         # 5 000 digits raises too)
@@ -255,9 +261,20 @@ def _content_length(headers: tuple[tuple[str, str], ...]) -> str | None:
     return None
 
 
+def _headers(raw: Any) -> tuple[tuple[str, str], ...]:
+    """The scope's headers as ``(lower-case name, value)`` strings (``lower_headers``), in one comprehension when
+    they are bytes, as every ASGI server gives them."""
+    try:
+        return tuple([(name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in raw])
+    except AttributeError:  # str pairs (a test's scope): the general conversion
+        return lower_headers(raw)
+
+
 def _raw_path(scope: Scope) -> str:
     raw = scope.get("raw_path")
     if raw:
+        if type(raw) is bytes and b"?" not in raw:
+            return raw.decode("latin-1")  # uvicorn's: the path alone, as received
         return bytes(raw).split(b"?", 1)[0].decode("latin-1")
     from urllib.parse import quote
 
