@@ -27,6 +27,7 @@ import re
 import string
 import time
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from toolkit.fake import Fake
@@ -36,8 +37,10 @@ from toolkit.soap.generate.pattern_draws import fast_drawer
 from toolkit.soap.generate.simple_types import SimpleType
 from toolkit.soap.generate.values import (
     EPOCH_LOW,
+    FEW_DIGITS,
     SPAN,
     atomic_value,
+    bound_text,
     decimal_bounds,
     decimal_range,
     decimal_text,
@@ -152,9 +155,11 @@ def value_plan(simple: SimpleType, fake: Fake, name: str, owner: str | None, max
     if isinstance(patterns, list) and patterns:
         return _patterned(simple, fake, name, owner, max_length, patterns)
     atomic = _atomic(simple, fake, name, owner)
-    # A value these always accept: a plain string takes any text, a date without facets is written lexically,
+    # A value these always accept: a plain string or URI takes any text, a date without facets is written lexically,
     # and a template's every value may have been checked already.
-    if (not simple.steps and (builtin == "string" or builtin in _DATES)) or getattr(atomic, "accepted", False):
+    if (not simple.steps and (builtin in ("string", "anyURI") or builtin in _DATES)) or getattr(
+        atomic, "accepted", False
+    ):
         return atomic
 
     def plan(rng: random.Random) -> str:
@@ -207,6 +212,37 @@ def _patterned(
     return plan
 
 
+class _Sure:
+    """A drawer whose every value the leaf's type accepts, as shown when the plan was made."""
+
+    __slots__ = ("draw",)
+    accepted = True
+
+    def __init__(self, draw: Callable[[random.Random], str]) -> None:
+        self.draw = draw
+
+    def __call__(self, rng: random.Random) -> str:
+        return self.draw(rng)
+
+
+def _numbers_accepted(simple: SimpleType, floor: Decimal | None, places: int) -> bool:
+    """Whether every ``decimal_text`` the type's plan writes is accepted: with at most one restriction step whose
+    facets are inclusive bounds and digit counts, it writes a number inside the bounds (it checks them, and
+    falls back to the low bound, checked here) with ``places`` fraction digits (at most fractionDigits) and no
+    more integer digits than totalDigits leaves (``decimal_bounds`` clips the bounds to them)."""
+    if len(simple.steps) > 1:
+        return False
+    for step in simple.steps:
+        if step.enumeration is not None or step.patterns or step.whitespace is not None:
+            return False
+        if any(value is not None for value in (step.length, step.min_length, step.max_length,
+                                               step.min_exclusive, step.max_exclusive)):  # fmt: skip
+            return False
+        if step.total_digits is not None and step.total_digits > FEW_DIGITS:
+            return False  # not clipped to: too many digits to bound a draw with
+    return simple.accepts(bound_text(floor, places))
+
+
 def _always_accepted(simple: SimpleType, made: Template) -> bool:
     """Whether the type accepts every value ``made`` can draw, so that ``draw``'s check cannot fail: all of
     them checked when there are few (one pick), else bounded lengths under a type with only length facets."""
@@ -243,7 +279,11 @@ def _atomic(simple: SimpleType, fake: Fake, name: str, owner: str | None) -> Cal
     if kind in ("decimal", "float") and (not name or template(lambda rng: fake.number_by_name(name, rng)) is _NOTHING):
         floor, ceiling, places, lo, hi = decimal_bounds(simple)  # no hint by name: a number in the type's range
         start, top = decimal_range(lo, hi)
-        return lambda rng: decimal_text(rng.uniform(start, top), floor, ceiling, places)
+
+        def number(rng: random.Random) -> str:
+            return decimal_text(rng.uniform(start, top), floor, ceiling, places)
+
+        return _Sure(number) if _numbers_accepted(simple, floor, places) else number
     low, high = simple.length_bounds()
     if builtin == "anyURI":
         named = template(lambda rng: fake.by_name(name, rng, owner=owner))

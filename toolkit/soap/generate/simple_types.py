@@ -474,7 +474,10 @@ def _bounds_ok(owner: SimpleType, step: Facets, value: str) -> bool:
             return kind == "float"  # INF/NaN: let libxml2 judge
         for facet, test in (("min_inclusive", number.__ge__), ("max_inclusive", number.__le__),
                             ("min_exclusive", number.__gt__), ("max_exclusive", number.__lt__)):  # fmt: skip
-            bound = _number(getattr(step, facet) or "")
+            raw = getattr(step, facet)
+            if not raw:
+                continue  # absent: nothing to parse (a failed parse, an exception, is what costs here)
+            bound = _number(raw)
             if bound is not None and not test(bound):
                 return False
         if step.total_digits is not None or step.fraction_digits is not None:

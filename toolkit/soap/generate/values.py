@@ -25,7 +25,7 @@ EPOCH_LOW = _EPOCH_LOW = 1546300800  # 2019-01-01
 SPAN = _SPAN = 7 * 365 * 86400
 # totalDigits up to this bound the values drawn; past it, 10**totalDigits (a contract may say 2 000 000 000)
 # would only cost time and memory, for a bound no drawn value comes near.
-_FEW_DIGITS = 400
+FEW_DIGITS = _FEW_DIGITS = 400
 _LANGUAGES = ("en", "en-US", "en-GB", "fr", "fr-FR", "de", "es", "it", "nl", "pt-BR", "ja", "sv")
 
 
@@ -193,8 +193,13 @@ def decimal_text(value: float, low: Decimal | None, high: Decimal | None, places
     """``value`` written with ``places`` fraction digits; the low bound (or 0) when rounding left the bounds."""
     text = _decimal_text(Decimal(str(value)), places)
     if (low is not None and Decimal(text) < low) or (high is not None and Decimal(text) > high):
-        text = _decimal_text(low if low is not None else Decimal(0), places)
+        text = bound_text(low, places)
     return text
+
+
+def bound_text(low: Decimal | None, places: int) -> str:
+    """What ``decimal_text`` writes when rounding left the bounds: the low bound (or 0)."""
+    return _decimal_text(low if low is not None else Decimal(0), places)
 
 
 def _decimal_text(value: Decimal, places: int) -> str:
