@@ -5,14 +5,26 @@ answers both XSD judges accept (many creates, minted ids, every session)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from lxml import etree
 
 from tests.sandbox.test_soap_state import CRM, NEW, TYPES, Client, _text, crm, crm_judge  # noqa: F401
+from tests.support.xsd_judge import XmlSchemaJudge
 from toolkit.exchange import Request
+from toolkit.load import load_contract
 from toolkit.sandbox.state import soap as soap_state
 from toolkit.sandbox.state.soap import SoapStateLayer
+from toolkit.soap.load import SoapContract
 from toolkit.soap.mock.envelope import SOAP11_ENV
+from toolkit.soap.mock.handler import SoapMock, SoapMockOptions
+
+
+def _mock(path: Path) -> SoapMock:
+    contract = load_contract(path)
+    assert isinstance(contract, SoapContract)
+    return SoapMock(contract, SoapMockOptions(seed=5))
 
 
 def _layer(client: Client) -> SoapStateLayer:
@@ -91,3 +103,46 @@ def test_many_creates_with_minted_ids_are_valid_for_both_judges(crm: Client) -> 
             stored = etree.fromstring(_get(crm, key, session=session))
             assert stored.find(f".//{{{TYPES}}}id").text == key  # type: ignore[union-attr]
     assert len(seen) == 80
+
+
+ACCOUNTS = [
+    "<c:account><c:name>Solo</c:name></c:account>",
+    NEW,
+    "<c:account><c:name>Web Co</c:name><c:annualRevenue>12.50</c:annualRevenue><c:website>https://web.example"
+    "</c:website></c:account>",
+    "<c:account><c:name>Addr Co</c:name><c:phone>+44 113 000</c:phone><c:billingAddress><c:street>2 High St"
+    "</c:street><c:city>Leeds</c:city><c:state>West Yorkshire</c:state><c:country>GB</c:country></c:billingAddress>"
+    "</c:account>",
+    "<c:account><c:name>Rev Co</c:name><c:industry>Retail</c:industry><c:annualRevenue>0</c:annualRevenue>"
+    "<c:website>https://rev.example/x?y=1</c:website></c:account>",
+]
+
+
+def test_merging_every_leaf_at_once_stores_and_answers_what_checking_each_leaf_does(
+    crm_judge: XmlSchemaJudge,  # noqa: F811
+) -> None:
+    fast, slow = Client(CRM, crm_judge, TYPES, "urn:example:crm/"), Client(CRM, crm_judge, TYPES, "urn:example:crm/")
+    assert _layer(fast)._independent_leaves  # crm's schema ties no leaves together
+    _layer(slow)._independent_leaves = False
+    for version in ("1.1", "1.2"):
+        for account in ACCOUNTS:
+            created = [client.call("CreateAccount", account, version=version) for client in (fast, slow)]
+            assert created[0][0].response.body == created[1][0].response.body
+            key = _text(created[0][1], "c:id")
+            assert key is not None, created[0][0].response.body
+            assert _get(fast, key) == _get(slow, key)
+            update = f"<c:id>{key}</c:id>{account.replace('Co<', 'Corp<')}"
+            updated = [client.call("UpdateAccount", update, version=version)[0] for client in (fast, slow)]
+            assert updated[0].response.body == updated[1].response.body
+            assert _get(fast, key) == _get(slow, key)
+
+
+def test_a_schema_with_identity_constraints_or_id_types_checks_each_leaf_alone(tmp_path: Path) -> None:
+    wsdl = CRM.read_text().replace("<xs:schema", "<xs:schema", 1)
+    types = (CRM.parent / "crm-types.xsd").read_text()
+    tied = types.replace('type="crm:IdType"/>', 'type="xs:ID"/>', 1)
+    assert tied != types
+    (tmp_path / "crm.wsdl").write_text(wsdl)
+    (tmp_path / "crm-types.xsd").write_text(tied)
+    assert not soap_state._ties_leaves(_mock(CRM))
+    assert soap_state._ties_leaves(_mock(tmp_path / "crm.wsdl"))

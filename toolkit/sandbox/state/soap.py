@@ -28,7 +28,10 @@ validated with the mock's XSD validator first; one that does not validate goes o
 What a read answers is a function of the mock's answer (its bytes) and the stored XML text alone, so it is
 kept in a small per-layer memo (``_READ_MEMO`` answers, then cleared): a read of an unchanged resource whose
 generated answer the mock memoised again skips parsing, placing, validating and serialising. A create
-validates the answer and the stored entity only where a step changed them since the last check.
+validates the answer and the stored entity only where a step changed them since the last check, and a merge
+sets every leaf it changes at once and validates once: when that passes, checking each change alone would have
+passed too (a leaf's text is valid or not by itself), unless the schema ties leaves together (identity
+constraints, ID/IDREF types), where each change is checked alone as it always is when the one check fails.
 
 Seed files (``mocks/<api>/seed.json``, built and checked by ``soap_seeds``) add entities every session starts
 with, read through and never copied: an update stores the session's copy, a delete records a tombstone.
@@ -119,6 +122,7 @@ class SoapStateLayer:
         self._store = store
         # (entity, the mock's answer, the stored text) -> what the read answers: see the module's docstring
         self._reads: dict[tuple[str, bytes, str], _ReadOutcome] = {}
+        self._independent_leaves = not _ties_leaves(mock)
         self._handlers: dict[Kind, Handler] = {
             Kind.CREATE: self._create,
             Kind.READ: self._read,
@@ -225,7 +229,8 @@ class SoapStateLayer:
             note = f"the {entity.name} made from this request does not validate against the XSD: not stored"
             return _warned(exchange.result, note)
         source = _child(exchange.request, entity.element)
-        warnings = self._merge(template, stored, source if source is not None else exchange.request, entity)
+        request = source if source is not None else exchange.request
+        warnings = self._merged(template, stored, request, entity, valid=True)
         self._store.put(namespace, key, etree.tostring(stored, encoding="unicode"))
         # a minted id was checked in this very answer; only the entity's own id, set since, would need another
         checked = minted_checked and (in_answer is None or _id_child(in_answer, entity) is None)
@@ -284,7 +289,9 @@ class SoapStateLayer:
         slot.addprevious(stored)
         template.remove(slot)
         source = _child(exchange.request, entity.element)
-        warnings = self._merge(template, stored, source if source is not None else exchange.request, entity)
+        warnings = self._merged(
+            template, stored, source if source is not None else exchange.request, entity, valid=False
+        )
         if not self._valid(template):
             return _warned(exchange.result, f"this change would make {entity.name} {key!r} invalid: not stored")
         self._store.put(self._namespace(session, entity), key, etree.tostring(stored, encoding="unicode"))
@@ -363,11 +370,32 @@ class SoapStateLayer:
         version, _ = version_of_content_type(call.request.header("content-type"))
         return replace(exchange.result, response=replace(response, status=400 if version == "1.2" else 500))
 
+    def _merged(
+        self, wrapper: etree._Element, target: etree._Element, source: etree._Element, entity: Entity, *, valid: bool
+    ) -> list[str]:
+        """``_merge``, with the leaves it changes set together and validated once when the schema allows (see the
+        module's docstring) and ``wrapper`` is known to be ``valid``: the same outcome, one validation instead of
+        one per leaf."""
+        changed: list[tuple[etree._Element, str | None]] = []
+        if self._independent_leaves and valid:
+            _set_leaves(wrapper, target, source, entity, changed)
+            if len({id(element) for element, _ in changed}) < len(changed) or not self._valid(wrapper):
+                for element, before in reversed(changed):  # back as it was: the merge checks each change alone
+                    element.text = before
+                changed = []
+        return self._merge(wrapper, target, source, entity, {element for element, _ in changed})
+
     def _merge(
-        self, wrapper: etree._Element, target: etree._Element, source: etree._Element, entity: Entity
+        self,
+        wrapper: etree._Element,
+        target: etree._Element,
+        source: etree._Element,
+        entity: Entity,
+        accepted: AbstractCollection[etree._Element] = (),
     ) -> list[str]:
         """Copy ``source``'s leaf values into ``target`` (same local names, recursively), keeping ``wrapper``
-        valid at each step; what could not be placed is returned as warnings."""
+        valid at each step; what could not be placed is returned as warnings. ``accepted``: leaves already set
+        and validated together (``_merged``)."""
         warnings: list[str] = []
         for child in source:
             if not isinstance(child.tag, str):
@@ -377,11 +405,13 @@ class SoapStateLayer:
                 continue  # the id is the server's
             existing = _child(target, name)
             if existing is not None and len(child) and len(existing):
-                warnings += self._merge(wrapper, existing, child, entity)
+                warnings += self._merge(wrapper, existing, child, entity, accepted)
                 continue
             if existing is not None and not len(child) and not len(existing):
                 before = existing.text
                 existing.text = child.text
+                if existing in accepted:
+                    continue
                 if not self._valid(wrapper):
                     existing.text = before
                     warnings.append(f"<{name}> {child.text!r} does not fit the {entity.name}: not stored")
@@ -461,6 +491,49 @@ class SoapStateLayer:
 
     def _taken(self, namespace: str, entity: Entity, key: str) -> bool:
         return key in self.seeds.get(entity.name, {}) or self._store.get(namespace, key) is not None
+
+
+def _set_leaves(
+    wrapper: etree._Element,
+    target: etree._Element,
+    source: etree._Element,
+    entity: Entity,
+    changed: list[tuple[etree._Element, str | None]],
+) -> None:
+    """The leaf text changes ``_merge`` would make (same walk), made at once; each leaf and its text before."""
+    for child in source:
+        if not isinstance(child.tag, str):
+            continue
+        name = local(child)
+        if is_id_name(name, entity.name) and target.getparent() is wrapper:
+            continue
+        existing = _child(target, name)
+        if existing is not None and len(child) and len(existing):
+            _set_leaves(wrapper, existing, child, entity, changed)
+        elif existing is not None and not len(child) and not len(existing):
+            changed.append((existing, existing.text))
+            existing.text = child.text
+
+
+_TIES = frozenset({"unique", "key", "keyref"})  # identity constraints: values of several leaves checked together
+_TIED_TYPES = frozenset({"ID", "IDREF", "IDREFS"})  # unique across the document, or pointing at such a value
+
+
+def _ties_leaves(mock: SoapMock) -> bool:
+    """Whether the contract's schemas make one leaf's validity depend on another's text."""
+    definitions = mock.contract.definitions
+    assert definitions is not None
+    for schema in definitions.schemas:
+        for element in schema.element.iter():
+            if not isinstance(element.tag, str):
+                continue
+            if etree.QName(element).localname in _TIES:
+                return True
+            for attribute in ("type", "base", "itemType", "memberTypes"):
+                value = element.get(attribute)
+                if value and any(name.rpartition(":")[2] in _TIED_TYPES for name in value.split()):
+                    return True
+    return False
 
 
 def _child(parent: etree._Element, name: str) -> etree._Element | None:
