@@ -9,7 +9,10 @@ so a customer has a name with a space and an email that looks like one.
 Valid by construction where it is cheap, valid by check everywhere: every generated value is
 checked with the compiled jsonschema_rs validator; an invalid one is drawn again, then replaced by
 a minimal value, then by a search with schemathesis' own generator, and only then is the schema
-declared unsatisfiable (``GenerationError`` naming its place).
+declared unsatisfiable (``GenerationError`` naming its place). A schema whose generator is valid by
+construction (``exact``: no construction the generators only approximate) has one value in
+``SAMPLE_EVERY`` checked, every value with ``CTK_CHECK_GENERATED=1``; a failed sample turns the full
+check back on for that schema.
 
 Bounded by ``Limits`` (see ``bounds``): a schema that asks for more than the limits allow
 (a billion-character string, nesting deeper than ``max_generation_depth``) is answered with
@@ -21,6 +24,7 @@ half-compiled definition behind for the next one to use.
 from __future__ import annotations
 
 import copy
+import os
 import random
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
@@ -30,6 +34,7 @@ from toolkit.fake import Fake
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.openapi.generate.bounds import Bounds, OverLimitError, end_budget, limit_hint, start_budget
 from toolkit.openapi.generate.compiler import Gen, _Compiler
+from toolkit.openapi.generate.exact import SAMPLE_EVERY, exact
 from toolkit.openapi.generate.merge import NoValueError as _Fail
 from toolkit.openapi.generate.merge import def_name
 from toolkit.openapi.jsonschema import SchemaCompileError, SchemaValidators, Validator
@@ -62,12 +67,17 @@ class Generator:
         max_depth: int,
         fallback: Callable[[], Any],
         max_bytes: int = DEFAULT_LIMITS.max_generated_bytes,
+        *,
+        exact: bool = False,
     ) -> None:
         self._root = root
         self.validator = validator
         self._max_depth = max_depth
         self._fallback = fallback
         self._max_bytes = max_bytes
+        # valid by construction (see ``exact``): one value in SAMPLE_EVERY is still checked
+        self.exact = exact
+        self._drawn = 0
 
     def generate(self, rng: random.Random, *, overrides: Mapping[str, Any] | None = None) -> Any:
         value = self._valid_value(rng)
@@ -86,6 +96,14 @@ class Generator:
             finally:
                 end_budget(token)
                 hit = hit or budget.hit
+            if self.exact:
+                self._drawn += 1
+                if self._drawn % SAMPLE_EVERY:
+                    return value
+                if self.validator.is_valid(value):
+                    return value
+                self.exact = False  # the reasoning missed something in this schema: every value is checked again
+                continue
             if self.validator.is_valid(value):
                 return value
         if hit is not None:
@@ -161,7 +179,15 @@ class Generators:
         with compiler.transaction(validator.where):  # a failed compile leaves no half-compiled definition
             gen = compiler.compile(root, name=None, owner=owner)
             compiler.drain()
-        generator = Generator(gen, validator, self.max_depth, lambda: _search(validator), self.bounds.max_bytes)
+        checked = os.environ.get("CTK_CHECK_GENERATED") == "1"  # debugging: every value checked, as before
+        generator = Generator(
+            gen,
+            validator,
+            self.max_depth,
+            lambda: _search(validator),
+            self.bounds.max_bytes,
+            exact=not checked and exact(validator.json_schema),
+        )
         self._cache[id(validator)] = (validator, generator)
         return generator
 

@@ -70,6 +70,7 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
     ]
     patterns: list[tuple[RegexGenerator, Gen]] = [(regex, make) for regex, make in compiled if regex is not None]
     free_form = not properties
+    key_ok = _names_check(compiler, node.get("propertyNames"))
     high = node.get("maxProperties")
     max_depth = compiler.max_depth
     word = compiler.fake.word
@@ -125,7 +126,7 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
                 key, pick = word(rng), undescribed
             else:
                 break
-            if key not in out:
+            if key not in out and (key_ok is None or key_ok(key)):
                 out[key] = pick(rng, depth + 1)
                 keys += len(key) + 4
         if high is not None and len(out) > int(high):
@@ -142,6 +143,24 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
 
 
 _KEEN = 0.95
+
+
+def _names_check(compiler: _Compiler, names: Any) -> Callable[[str], bool] | None:
+    """The check of a drawn member name against ``propertyNames`` (None when any name will do): a name that breaks
+    it is not used, so that the object stays valid by construction (see ``exact``)."""
+    if names is None or names is True or names == {}:
+        return None
+    if isinstance(names, dict) and set(names) <= {"maxLength", "minLength", "type", "description"}:
+        shortest, longest = names.get("minLength", 0), names.get("maxLength")
+        if (
+            type(shortest) is int
+            and (longest is None or type(longest) is int)
+            and names.get("type", "string") == "string"
+        ):
+            return lambda key: len(key) >= shortest and (longest is None or len(key) <= longest)
+    return compiler.checker(names).is_valid  # type: ignore[no-any-return]
+
+
 Fix = Callable[[dict[str, Any], random.Random], None]
 
 
