@@ -26,6 +26,7 @@ SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
 ENVELOPE_NAMESPACES = {"1.1": SOAP11_ENV, "1.2": SOAP12_ENV}
 VERSION_OF_NAMESPACE = {SOAP11_ENV: "1.1", SOAP12_ENV: "1.2"}
+_VERSION_OF_TAG = {f"{{{namespace}}}Envelope": version for namespace, version in VERSION_OF_NAMESPACE.items()}
 # The prefixes clients are used to seeing: "soap" for 1.1 (WCF, .NET, zeep), "env" for 1.2 (the spec's own).
 PREFIXES = {"1.1": "soap", "1.2": "env"}
 CONTENT_TYPES = {"1.1": "text/xml; charset=utf-8", "1.2": "application/soap+xml; charset=utf-8"}
@@ -101,11 +102,11 @@ def read_envelope(data: bytes, max_elements: int = DEFAULT_LIMITS.max_xml_elemen
         # ParseError / UnsafeXMLError: their message already says what and that nothing was expanded
         where = f" (at {error.where.removeprefix('request body:')})" if error.where else ""
         raise EnvelopeError(f"the request body is not usable XML: {error.message}{where}") from None
-    tag = etree.QName(root)
-    if tag.localname != "Envelope":
-        raise EnvelopeError(f"the root element is <{tag.localname}>, not a SOAP <Envelope>")
-    version = VERSION_OF_NAMESPACE.get(tag.namespace or "")
+    version = _VERSION_OF_TAG.get(root.tag)  # a SOAP 1.1 or 1.2 Envelope, known without splitting its name
     if version is None:
+        tag = etree.QName(root)
+        if tag.localname != "Envelope":
+            raise EnvelopeError(f"the root element is <{tag.localname}>, not a SOAP <Envelope>")
         raise VersionMismatchError(
             f"the Envelope namespace {tag.namespace or '(none)'!r} is neither SOAP 1.1 ({SOAP11_ENV}) "
             f"nor SOAP 1.2 ({SOAP12_ENV})",
@@ -193,5 +194,5 @@ def leaf_values(body: tuple[etree._Element, ...], max_length: int = DEFAULT_LIMI
                 continue
             text = element.text.strip()
             if text and len(text) <= max_length:
-                values.setdefault(etree.QName(element).localname, text)
+                values.setdefault(element.tag.rpartition("}")[2], text)  # the local name (QName's, without one)
     return values
