@@ -324,3 +324,32 @@ def test_every_value_a_plan_draws_is_accepted_by_its_type(mocks: list[tuple[str,
                     value = plan(rng)  # type: ignore[operator]
                     assert simple.accepts(value) or simple.has_patterns(), (simple, value)
     assert planned > 50
+
+
+@pytest.mark.parametrize("check_answers", [True, False])
+def test_check_answers_validates_every_answer_written_as_text_not_a_sample(
+    mocks: list[tuple[str, SoapMock]], monkeypatch: pytest.MonkeyPatch, check_answers: bool
+) -> None:
+    contract = dict(mocks)["crm/v1"].contract
+    mock = SoapMock(contract, SoapMockOptions(seed=3, mount="/crm", check_answers=check_answers))
+    real = nodes.ElementDecl.write_one
+
+    def broken(self: nodes.ElementDecl, draw: nodes.Draw, out: list[str], *args: object) -> None:
+        real(self, draw, out, *args)  # type: ignore[arg-type]
+        if self.tag.endswith("}industry"):
+            out.append("<crm:planted/>")
+
+    monkeypatch.setattr(nodes.ElementDecl, "write_one", broken)
+    name = "{urn:example:crm:types}GetAccountResponse"
+    mock.generator._written[name] = 1000  # past the first answers checked, and 1001 is no multiple of the sample
+    envelope = (
+        "<e:Envelope xmlns:e='http://schemas.xmlsoap.org/soap/envelope/'><e:Body><GetAccountRequest "
+        "xmlns='urn:example:crm:types'><id>001A00000000000042</id></GetAccountRequest></e:Body></e:Envelope>"
+    )
+    headers = (("content-type", "text/xml"), ("soapaction", "urn:example:crm/GetAccount"))
+    bodies = [mock.answer(Request("POST", "/crm", "", headers, envelope.encode())).response.body for _ in range(3)]
+    industry = any(b"industry" in body for body in bodies)
+    if check_answers:
+        assert industry and not any(b"planted" in body for body in bodies)
+    else:
+        assert not industry or any(b"planted" in body for body in bodies)  # unchecked: what the writer wrote

@@ -88,6 +88,8 @@ class SoapMockOptions(MockOptions):
     mirrors the contract was loaded with, so ?wsdl can rewrite imports that name URLs."""
 
     mirrors: Mapping[str, str] = field(default_factory=dict)
+    # Debug: validate every answer written as text (``XsdGenerator.text``), not only a sample of them.
+    check_answers: bool = False
 
 
 class SoapMock:
@@ -123,6 +125,7 @@ class SoapMock:
             validator=self.validator,
             limits=self.options.limits,
         )
+        self.generator.check_every_answer = self.options.check_answers
         # per path, the query fields of its ports' addresses (Impl=Svc): set aside before finding a document
         self._address_fields: dict[str, frozenset[str]] = {}
         for path, served in self._paths.items():
