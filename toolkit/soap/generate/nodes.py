@@ -537,7 +537,15 @@ class ElementDecl:
                 overrides = draw.overrides
                 value = overrides.get(local) if overrides else None
                 if value is None or not simple.accepts(value):
-                    value = draw.value(simple, local, owner)
+                    plans = simple._plans  # draw.value()'s plan, asked here: a frame less per leaf
+                    plan = plans.get((local, owner)) if plans is not None and not draw.minimal else None
+                    if plan is not None and not simple._patterned:
+                        value = plan(draw.rng)  # type: ignore[operator]
+                        draw.size += len(value)
+                        if draw.size > draw.max_bytes:
+                            draw.too_large(local)
+                    else:
+                        value = draw.value(simple, local, owner)
             if texts is None:
                 out.append(f"<{name}>{escape_text(value)}</{name}>")
             else:
