@@ -64,3 +64,16 @@ def test_format_picker_draws_what_by_format_draws(fmt: str) -> None:
         assert picker is not None
         assert picker(fast) == expected
         assert fast.getstate() == slow.getstate()
+
+
+def test_draw_characters_draws_what_rng_choice_draws() -> None:
+    from toolkit.fake import _ALNUM, character_table, draw_characters
+
+    table = character_table(_ALNUM)
+    for seed in range(2000):
+        slow, fast = random.Random(seed), random.Random(seed)
+        count = seed % 40
+        assert draw_characters(fast, count, table) == "".join(slow.choice(_ALNUM) for _ in range(count))
+        assert fast.getstate() == slow.getstate()
+    with pytest.raises(ValueError):
+        character_table("abc")

@@ -259,6 +259,8 @@ class _Compiler:
         deep_null = not set(kinds) <= _SCALARS
         null_first = sorted(gens, key=lambda item: item[0] != "null")
         null_after = sorted(gens, key=lambda item: item[0] == "null")
+        if not null_last and not deep_null and null_share == 0:
+            return _first_of([typed for _, typed in null_after])  # never null by choice: no draw to decide it
 
         def gen(rng: random.Random, depth: int) -> Any:
             if null_last:
@@ -325,6 +327,13 @@ class _Compiler:
         others = [branch for branch in branches if branch[0] >= 0]
         null_share = NULL_SHARE if nulls and not null_last and not filled_kind(name) else 0.0
         null_then_cheap = [*nulls, *sorted(others, key=lambda branch: branch[0])]
+        one_of: Callable[[Any], Any] | None = None
+
+        def exclusive_check(value: Any) -> bool:
+            nonlocal one_of
+            if one_of is None:
+                one_of = checker_of(node).is_valid  # compiled on first use, then kept here
+            return bool(one_of(value))
 
         def gen(rng: random.Random, depth: int) -> Any:
             too_deep = depth >= max_depth
@@ -343,7 +352,7 @@ class _Compiler:
                     value = branch(rng, depth)
                 except _Fail:
                     continue
-                if not exclusive or checker_of(node).is_valid(value):
+                if not exclusive or exclusive_check(value):
                     return value
             raise _Fail
 
@@ -375,9 +384,14 @@ class _Compiler:
         scalar = all(not isinstance(item, (dict, list)) for item in candidates)
         share = 0.5 if scalar else 0.25
 
+        count = len(candidates)
+        bits = count.bit_length()
+
         def with_candidates(rng: random.Random, depth: int) -> Any:
             if rng.random() < share:
-                index = rng.randrange(len(candidates))
+                index = rng.getrandbits(bits)  # rng.randrange(count), inline: the same draws
+                while index >= count:
+                    index = rng.getrandbits(bits)
                 if index not in verdicts:
                     verdicts[index] = bool(self.checker(node).is_valid(candidates[index]))
                 if verdicts[index]:
@@ -405,6 +419,25 @@ class _AcceptAll:
 
 
 _ACCEPT_ALL = _AcceptAll()
+
+
+def _first_of(gens: list[Gen]) -> Gen:
+    """The first of ``gens`` that gives a value (each tried in turn when one gives up)."""
+    first, rest = gens[0], gens[1:]
+
+    def gen(rng: random.Random, depth: int) -> Any:
+        try:
+            return first(rng, depth)
+        except _Fail:
+            pass
+        for typed in rest:
+            try:
+                return typed(rng, depth)
+            except _Fail:
+                continue
+        raise _Fail
+
+    return gen
 
 
 def immutable(value: Any) -> bool:

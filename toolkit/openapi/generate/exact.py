@@ -16,6 +16,7 @@ checks exact generators over the corpus and many seeds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from toolkit.openapi.jsonschema import NULL_BY_NULLABLE
@@ -142,3 +143,43 @@ def _typed_as(value: Any, declared: Any) -> bool:
         if isinstance(value, python):
             return True
     return False
+
+
+_PLAIN_OBJECT = frozenset({"type", "properties", "required", "additionalProperties"}) | _ANNOTATIONS
+
+
+def member_check(document: Any, checker_of: Callable[[Any], Any]) -> Callable[[str, Any], bool] | None:
+    """For a schema that is one plain object (through ``$ref``s; no keyword relating members to each other), whether
+    a member ``(name, value)`` fits it: a valid object with that member replaced or added stays valid exactly when
+    it does. None for any other schema (the whole object is then checked). ``checker_of`` compiles a subschema."""
+    if not isinstance(document, dict):
+        return None
+    defs = document.get("$defs") or {}
+    node: Any = {key: value for key, value in document.items() if key not in ("$defs", "$schema")}
+    for _ in range(8):  # a chain of plain references to the object
+        ref = node.get("$ref") if isinstance(node, dict) else None
+        if not isinstance(ref, str) or set(node) - _ANNOTATIONS - {"$ref"} or not ref.startswith("#/$defs/"):
+            break
+        node = defs.get(ref[len("#/$defs/") :]) if isinstance(defs, dict) else None
+    if not isinstance(node, dict) or set(node) - _PLAIN_OBJECT or node.get("type", "object") != "object":
+        return None
+    properties = node.get("properties") or {}
+    additional = node.get("additionalProperties", True)
+    if not isinstance(properties, dict) or not isinstance(additional, (bool, dict)):
+        return None
+    checks: dict[str, Any] = {}
+
+    def fits(name: str, value: Any) -> bool:
+        schema = properties.get(name, additional)
+        if schema is True or schema == {}:
+            return True
+        if schema is False:
+            return False
+        check = checks.get(name) if name in properties else None
+        if check is None:
+            check = checker_of(schema).is_valid
+            if name in properties:
+                checks[name] = check
+        return bool(check(value))
+
+    return fits

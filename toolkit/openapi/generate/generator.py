@@ -34,7 +34,7 @@ from toolkit.fake import Fake
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.openapi.generate.bounds import Bounds, OverLimitError, end_budget, limit_hint, start_budget
 from toolkit.openapi.generate.compiler import Gen, _Compiler
-from toolkit.openapi.generate.exact import SAMPLE_EVERY, exact
+from toolkit.openapi.generate.exact import SAMPLE_EVERY, exact, member_check
 from toolkit.openapi.generate.merge import NoValueError as _Fail
 from toolkit.openapi.generate.merge import def_name
 from toolkit.openapi.jsonschema import SchemaCompileError, SchemaValidators, Validator
@@ -69,6 +69,7 @@ class Generator:
         max_bytes: int = DEFAULT_LIMITS.max_generated_bytes,
         *,
         exact: bool = False,
+        members: Callable[[str, Any], bool] | None = None,
     ) -> None:
         self._root = root
         self.validator = validator
@@ -78,6 +79,8 @@ class Generator:
         # valid by construction (see ``exact``): one value in SAMPLE_EVERY is still checked
         self.exact = exact
         self._drawn = 0
+        # whether one member fits the object (exact object schemas with no rule across members; see member_check)
+        self._members = members
 
     def generate(self, rng: random.Random, *, overrides: Mapping[str, Any] | None = None) -> Any:
         value = self._valid_value(rng)
@@ -123,6 +126,15 @@ class Generator:
         )
 
     def _override(self, value: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+        fits = self._members
+        if fits is not None and self.exact:
+            # a valid object whose members are judged one by one: each override that fits its member is taken,
+            # which is what checking the whole candidate, then each override in turn, comes to
+            out = dict(value)
+            for key, item in overrides.items():
+                if fits(key, item):
+                    out[key] = item
+            return out
         candidate = {**value, **overrides}
         if self.validator.is_valid(candidate):
             return candidate
@@ -187,6 +199,7 @@ class Generators:
             lambda: _search(validator),
             self.bounds.max_bytes,
             exact=not checked and exact(validator.json_schema),
+            members=member_check(document, compiler.checker),
         )
         self._cache[id(validator)] = (validator, generator)
         return generator

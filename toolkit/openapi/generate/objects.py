@@ -81,27 +81,29 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
     # a field a person expects filled (name, email, amount...) is written 19 times in 20 where the object is
     keen = {prop for prop in properties if filled_kind(prop)} - always
     cohere = _coherence(compiler, properties)
+    # per entry, decided now: its key's bytes, whether it is written with its address, whether a person expects it
+    rows = [(prop, make, needed, fixed, len(prop) + 4, prop in always, prop in keen)
+            for prop, make, needed, fixed in entries]  # fmt: skip
 
     def gen(rng: random.Random, depth: int) -> dict[str, Any]:
         too_deep(depth)
         keys = 2  # the braces and each key's bytes, charged once when the object is built (values charge themselves)
         out: dict[str, Any] = {}
-        share = 0.9 if depth < 2 else (0.5 if depth < max_depth else 0.0)
+        shallow = depth < max_depth
+        share = 0.9 if depth < 2 else (0.5 if shallow else 0.0)
+        keen_share = _KEEN if shallow else share
+        deeper = depth + 1
         skipped: list[tuple[str, Gen]] = []
-        for prop, make, needed, fixed in entries:
+        for prop, make, needed, fixed, size, whole, eager in rows:
             if make is None:
                 out[prop] = fixed if type(fixed) is str else copy.deepcopy(fixed)
                 continue
-            if (
-                not needed
-                and (prop not in always or depth >= max_depth)
-                and (rng.random() >= (_KEEN if prop in keen and depth < max_depth else share))
-            ):
+            if not needed and (not whole or not shallow) and (rng.random() >= (keen_share if eager else share)):
                 skipped.append((prop, make))
                 continue
             try:
-                out[prop] = make(rng, depth + 1)
-                keys += len(prop) + 4
+                out[prop] = make(rng, deeper)
+                keys += size
             except NoValueError:  # over a limit too: an optional part is left out, a required one gives up
                 if needed:
                     raise

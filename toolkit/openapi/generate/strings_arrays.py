@@ -55,16 +55,17 @@ def string_generator(compiler: _Compiler, node: dict[str, Any], name: str | None
     # decided now, not per value: which Faker rule serves this format and this name, and how a candidate is checked
     by_format = fake.format_picker(fmt) if fmt else None
     by_name = fake.name_picker(name, owner=owner, lowercase=lowercase, max_length=high) if name else None
-    fits = _fits(checker, constrained)
+    shortest, longest, extra = _length_check(checker, constrained, bound)
 
-    def ok(value: Any) -> bool:
-        if not isinstance(value, str) or len(value) > bound:
+    def ok(value: str) -> bool:
+        size = len(value)
+        if size > longest or size < shortest:
             return False
-        if fits is not None and not fits(value):
+        if extra is not None and not extra(value):
             return False
         budget = current_budget()  # charge(), inline: this runs for every string of every answer
         if budget is not None:
-            budget.left -= len(value) + 2
+            budget.left -= size + 2
             if budget.left < 0:
                 charge(0)  # raises the limit's error, recording it
         return True
@@ -94,20 +95,16 @@ def string_generator(compiler: _Compiler, node: dict[str, Any], name: str | None
     return gen
 
 
-def _fits(checker: Any, constrained: dict[str, Any]) -> Callable[[str], bool] | None:
-    """The check of a candidate string against its own keywords: lengths alone are compared here (Python and JSON
-    Schema both count code points), anything else asks the compiled validator."""
-    if checker is None:
-        return None
-    if not set(constrained) <= {"minLength", "maxLength"}:
-        return checker.is_valid  # type: ignore[no-any-return]
-    shortest = constrained.get("minLength", 0)
-    longest = constrained.get("maxLength")
-    if not all(type(item) is int and item >= 0 for item in (shortest, longest or 0)):
-        return checker.is_valid  # type: ignore[no-any-return]  # odd bounds: the validator's reading decides
-    if longest is None:
-        return lambda value: len(value) >= shortest
-    return lambda value: shortest <= len(value) <= longest
+def _length_check(checker: Any, constrained: dict[str, Any], bound: int) -> tuple[int, int, Any]:
+    """How a candidate string is checked against its own keywords: (shortest, longest, the rest or None). Lengths are
+    compared here (Python and JSON Schema both count code points); any other keyword asks the compiled validator."""
+    shortest, longest = constrained.get("minLength", 0), constrained.get("maxLength", bound)
+    if type(shortest) is not int or type(longest) is not int or shortest < 0 or longest < 0:
+        return 0, bound, checker.is_valid  # odd bounds: the validator's reading decides
+    longest = min(longest, bound)
+    if checker is None or set(constrained) <= {"minLength", "maxLength"}:
+        return shortest, longest, None
+    return shortest, longest, checker.is_valid
 
 
 def array_generator(compiler: _Compiler, node: dict[str, Any], name: str | None, owner: str | None) -> Gen:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from toolkit.exchange import Request, Response
+from toolkit.fake import character_table, draw_characters
 from toolkit.mock.cors import options_response as cors_options_response
 from toolkit.openapi.coerce import composed_schemas, declared_types
 from toolkit.openapi.jsonschema import SchemaValidators, Validator
@@ -123,16 +124,12 @@ _ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
 def _id_tail(rng: random.Random, count: int) -> str:
-    """``"".join(rng.choice(_ID_ALPHABET) for _ in range(count))``, the same draws without a frame per character
-    (a page of 100 items draws some 1500 of them)."""
-    draw = rng.getrandbits
-    chars = []
-    for _ in range(count):
-        index = draw(6)  # 62 letters: 6 bits, drawn again past 61, as random.Random._randbelow does
-        while index >= 62:
-            index = draw(6)
-        chars.append(_ID_ALPHABET[index])
-    return "".join(chars)
+    """``"".join(rng.choice(_ID_ALPHABET) for _ in range(count))``: the same characters and the same state after,
+    drawn in one call (a page of 100 items draws some 1500 of them). See ``toolkit.fake.draw_characters``."""
+    return draw_characters(rng, count, _ID_TABLE)
+
+
+_ID_TABLE = character_table(_ID_ALPHABET)
 
 
 # -- echoes across case conventions ---------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from toolkit.documents import escape_pointer_token
@@ -155,6 +156,7 @@ def _body_violation(pointer: str, message: str) -> Violation:
     return Violation("body", message, pointer=pointer)
 
 
+@lru_cache(maxsize=512)  # a handful of media types, met on every answer (Accept, the response's, the encoder's)
 def essence(media_type: str) -> str:
     """A media type without parameters, in lower case: ``Application/JSON; charset=utf-8`` → ``application/json``."""
     return media_type.split(";", 1)[0].strip().lower()

@@ -91,7 +91,10 @@ class Router(Generic[T]):
             found = candidate.pattern.match(path)
             if not found:
                 continue
-            params = {name: unquote(value) for name, value in zip(candidate.names, found.groups(), strict=False)}
+            params = {
+                name: unquote(value) if "%" in value else value  # nothing to decode in most ids
+                for name, value in zip(candidate.names, found.groups(), strict=False)
+            }
             if wanted in candidate.methods:
                 return Match(candidate.template, candidate.methods[wanted], params, tuple(candidate.methods))
             if partial is None:
