@@ -353,3 +353,25 @@ def test_check_answers_validates_every_answer_written_as_text_not_a_sample(
         assert industry and not any(b"planted" in body for body in bodies)
     else:
         assert not industry or any(b"planted" in body for body in bodies)  # unchecked: what the writer wrote
+
+
+def test_echoed_values_needing_escapes_are_written_as_lxml_writes_them(mocks: list[tuple[str, SoapMock]]) -> None:
+    """Echoes (request values set into same-named leaves and attributes) with ``& < > " '`` and CR/LF/tab."""
+    echoes = {"name": "Ben & Jerry's <x> \"q\"\r\n\t", "city": "a&b", "description": "<tag>", "id": 'a"b&c',
+              "Name": "x>y", "value": "1 & 2", "code": '"&"', "status": "Active"}  # fmt: skip
+    escaped = 0
+    for _, mock in mocks:
+        generator = mock.generator
+        for name in generator.names:
+            decl = generator._compiler.global_element(name)
+            assert decl is not None
+            for seed in range(3):
+                try:
+                    tree = etree.tostring(generator._draw(decl, random.Random(seed), echoes, minimal=False)).decode()
+                except Exception:  # noqa: BLE001 - errors are compared in the test above
+                    continue
+                text = generator.text(name, random.Random(seed), overrides=echoes)
+                if text is not None:
+                    assert text == tree, (name, seed)
+                    escaped += "&amp;" in text or "&quot;" in text or "&#13;" in text
+    assert escaped > 20
