@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import re
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -27,6 +28,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
     GraphQLSyntaxError,
     InlineFragmentNode,
     NoSchemaIntrospectionCustomRule,
@@ -35,10 +37,12 @@ from graphql import (
     Source,
     execute,
     get_operation_ast,
+    get_variable_values,
     parse,
     specified_rules,
     validate,
 )
+from graphql.execution.values import VariableValues
 
 from toolkit.errors import CtkError
 from toolkit.exchange import Delivery, MockResult, Request, Response, Violation
@@ -57,7 +61,9 @@ from toolkit.graphql.mock.over_http import (
     read_params,
     refusal_response,
 )
+from toolkit.graphql.mock.plan import Fallback, Plan, compile_plan
 from toolkit.graphql.mock.resolve import Resolvers
+from toolkit.graphql.mock.shapes import SLOT_PREFIX, Lifted, Shape, lift, make_shape, slot_value
 from toolkit.graphql.repairs import REPAIRED, serving_errors
 from toolkit.mock.compiled import Endpoint
 from toolkit.mock.deprecation import deprecation_headers
@@ -70,6 +76,9 @@ log = logging.getLogger("ctk.mock")
 
 __all__ = ["GraphQLMock", "GraphQLMockError", "GraphQLMockOptions"]
 
+_SHAPE_MAX_TEXT = 8 * 1024  # longer query texts are not looked at for their shape (the lexer is per token)
+# a field argument with a string or number literal: what makes a document worth lexing for its shape
+_LIFTABLE = re.compile(r"\(\s*[_A-Za-z][_0-9A-Za-z]*\s*:\s*[-\"0-9]")
 _MEMO_MAX_BODY = 16 * 1024  # larger requests are answered afresh (the envelope keeps no key over 16 KiB)
 _NESTING_MARGIN = 32  # brackets beyond the selection depth: arguments, input objects, lists of lists
 _INTROSPECTION_COPIES = 2  # the introspection budget, in full standard introspections of the schema
@@ -113,6 +122,7 @@ class _Prepared:
     fragments: dict[str, FragmentDefinitionNode] | None = None  # by name; None: not collected yet
     # each operation's measures, by the operationName that selects it (at most the document's operations + 1)
     measured: dict[str | None, Measured] = dataclasses.field(default_factory=dict)
+    plans: dict[str | None, Plan | None] = dataclasses.field(default_factory=dict)  # likewise; None: not plannable
 
 
 class GraphQLMock:
@@ -151,7 +161,11 @@ class GraphQLMock:
 
         # Parsed and validated documents by query text: the expensive half of an answer the memo misses
         # when only the variables change. A parsed document takes roughly 16 bytes per byte of query text.
-        self._documents: Memo[_Prepared] = Memo(lambda prepared: 16 * prepared.size + 1024, max_entries=512)
+        self._documents: Memo[_Prepared] = Memo(lambda prepared: 48 * prepared.size + 2048, max_entries=512)
+        # Documents by shape (``shapes``: the same document but for the literal values of field arguments), and
+        # the shapes seen once: a template is a copy of a parsed document, plans and measures beside it.
+        self._shapes: Memo[Shape] = Memo(lambda shape: 64 * shape.size + 4096, max_entries=512)
+        self._sightings: Memo[bool] = Memo(lambda _: 64, max_entries=4096, max_bytes=8 * 1024 * 1024)
 
     def introspection_budget(self) -> int:
         """Values one request may introspect: counted on first need (a walk of the full standard introspection
@@ -220,6 +234,18 @@ class GraphQLMock:
         return self._run(params, media, request.method.upper())
 
     def _run(self, params: Params, media: str, method: str) -> MockResult:
+        lifted: Lifted | None = None
+        if (
+            self.options.validate
+            and len(params.query) <= _SHAPE_MAX_TEXT
+            and self._documents.get(params.query) is None
+            and _LIFTABLE.search(params.query)
+        ):
+            lifted = lift(params.query)
+            if lifted is not None:
+                shaped = self._shaped(params, media, method, lifted)
+                if shaped is not None:
+                    return shaped
         document = self._parse(params.query)
         if isinstance(document, dict):
             return self._failed(media, [document])
@@ -261,11 +287,19 @@ class GraphQLMock:
             if problems:
                 found = tuple(_violation("document", p, echo) for p in problems)
                 return self._failed(media, [_validation_error(p, echo) for p in problems], roots, found)
-        result = self._execute(document, params)
+            if lifted is not None:
+                self._learn_shape(lifted, document, params.query)
+        planned = self._planned(params, document, operation)
+        result = self._execute(document, params) if planned is None else ExecutionResult(planned, None)
         if result.data is None:
             failures = result.errors or ()
             found = tuple(_violation("variables", e, echo) for e in failures)
             return self._failed(media, [_formatted(e, "BAD_USER_INPUT", echo) for e in failures], roots, found)
+        return self._answered(media, result, size, roots)
+
+    def _answered(self, media: str, result: ExecutionResult, size: Measure, roots: tuple[str, ...]) -> MockResult:
+        """A 200 answer with data (and the errors of fields that failed), deprecated fields reported."""
+        echo = self.options.limits.max_echo_length
         deprecated = tuple(size.deprecated)
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
@@ -276,6 +310,58 @@ class GraphQLMock:
             sunsets = [self._sunsets[name] for name in deprecated if name in self._sunsets]
             headers = deprecation_headers(True, sunset=min(sunsets) if sunsets else None)
         return MockResult(document_response(200, media, body, headers), (), roots, (), deprecated)
+
+    # -- documents of a known shape (``shapes``) ------------------------------------------------------------
+
+    def _shaped(self, params: Params, media: str, method: str, lifted: Lifted) -> MockResult | None:
+        """The answer to a document of a shape already validated, or None for the full path: the shape is new,
+        a literal does not fit its argument's type, a limit is passed, or the plan meets anything graphql-core
+        would report (the full path then answers with graphql-core's own errors and locations)."""
+        shape = self._shapes.get(lifted.key)
+        if shape is None or shape.template is None:
+            return None
+        values: dict[str, Any] = {}
+        for index, ((kind, text, _), expected) in enumerate(zip(lifted.literals, shape.expected, strict=True)):
+            fits, value = slot_value(kind, text, expected)
+            if not fits:
+                return None
+            values[f"{SLOT_PREFIX}{index}"] = value
+        name = params.operation_name
+        operation = get_operation_ast(shape.template, name)
+        if operation is None or operation.operation is OperationType.SUBSCRIPTION:
+            return None
+        if method == "GET" and operation.operation is not OperationType.QUERY:
+            return None
+        measured = shape.measured.get(name)
+        if measured is None or measured.operation is not operation:
+            measured = shape.measured[name] = Measured(operation)
+        size = measured.measure(self.schema, shape.fragments, {**(params.variables or {}), **values},
+                                self.options.max_depth, self.options.limits, self.introspection_budget)  # fmt: skip
+        if size.depth > self.options.max_depth or size.cost > self.options.max_cost or size.introspection:
+            return None
+        plan = shape.plans.get(name, _UNPLANNED)
+        if plan is _UNPLANNED:
+            plan = shape.plans[name] = compile_plan(self.schema, self.resolvers, operation, shape.fragments)
+        if plan is None or plan.operation is not operation:
+            return None
+        variables = get_variable_values(self.schema, operation.variable_definitions or (), params.variables or {})
+        if not isinstance(variables, VariableValues):
+            return None
+        try:
+            data = plan.run(VariableValues(variables.sources, {**variables.coerced, **values}))
+        except Fallback:
+            return None
+        return self._answered(media, ExecutionResult(data, None), size, self._roots(operation, shape.fragments))
+
+    def _learn_shape(self, lifted: Lifted, document: DocumentNode, query: str) -> None:
+        """Called once ``document`` has passed the limits and validation: the second document of a shape makes
+        the shape (the first is only counted, so documents sent once never pay for a template)."""
+        if self._shapes.get(lifted.key) is not None:
+            return
+        if self._sightings.get(lifted.key) is None:
+            self._sightings.put(lifted.key, True)
+            return
+        self._shapes.put(lifted.key, make_shape(self.schema, document, lifted, len(query)))
 
     def _roots(
         self, operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]
@@ -370,6 +456,24 @@ class GraphQLMock:
         except RecursionError:
             return error("the document is nested too deeply to parse", "DEPTH_LIMIT")
 
+    def _planned(
+        self, params: Params, document: DocumentNode, operation: OperationDefinitionNode
+    ) -> dict[str, Any] | None:
+        """The answer's data from the operation's compiled plan (``plan``), or None: no plan for this document, or
+        this request is one graphql-core answers with errors (``execute`` then runs, and reports them)."""
+        if not self.options.validate:
+            return None  # an invalid document may get this far: graphql-core's execution decides what it means
+        cached = self._documents.get(params.query)
+        if cached is None or cached.document is not document:
+            return None
+        plan = cached.plans.get(params.operation_name, _UNPLANNED)
+        if plan is _UNPLANNED:
+            plan = compile_plan(self.schema, self.resolvers, operation, self._fragments(params.query, document))
+            cached.plans[params.operation_name] = plan
+        if plan is None or plan.operation is not operation:
+            return None
+        return _run_plan(plan, self.schema, operation, params.variables)
+
     def _execute(self, document: DocumentNode, params: Params) -> ExecutionResult:
         try:
             result = execute(
@@ -396,6 +500,22 @@ class GraphQLMock:
         """A request error: no ``data``. 400 in graphql-response+json, 200 in application/json (the draft)."""
         status = 400 if media == GRAPHQL_RESPONSE else 200
         return MockResult(document_response(status, media, {"errors": errors}), (), roots, violations)
+
+
+_UNPLANNED: Any = object()
+
+
+def _run_plan(
+    plan: Plan, schema: GraphQLSchema, operation: OperationDefinitionNode, inputs: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The plan's data for these variables, or None where graphql-core would answer errors."""
+    variables = get_variable_values(schema, operation.variable_definitions or (), inputs or {})
+    if not isinstance(variables, VariableValues):
+        return None  # variables that do not coerce: execute reports them
+    try:
+        return plan.run(variables)
+    except Fallback:
+        return None
 
 
 def _violation(part: str, failure: GraphQLError, echo: int) -> Violation:

@@ -7,8 +7,9 @@ object". An object is a ``MockObject``: a seed ``key`` and what it must repeat f
 Seeding: an object's key is derived from its parent's key, the field name and the field's
 arguments (list sizes and cursors aside, so ``first: 5`` and ``first: 6`` share their first five
 items); an object fetched by id is keyed by the id alone, so it looks the same wherever it is fetched.
-A leaf's value comes from ``rng_for(seed, (object key, field, arguments))``: the same query gives the
-same data, and different objects (other ids, other list positions) differ.
+A leaf's value comes from its own random stream keyed by (object key, field, arguments) (``streams``:
+cheap to seed, so each value has one): the same query gives the same data, and different objects (other
+ids, other list positions) differ.
 
 Echoes: arguments repeat into the object a field returns (``product(id: "p1") { id }`` → ``"p1"``),
 those up to ``max_echo_length`` characters (so an answer cannot multiply a huge variable); an
@@ -27,10 +28,13 @@ from __future__ import annotations
 import base64
 import math
 import random
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLAbstractType,
     GraphQLEnumType,
@@ -49,10 +53,11 @@ from graphql import (
 
 from toolkit.fake import Fake, filled_kind
 from toolkit.graphql.mock.costs import DEFAULT_LIST, MAX_LIST, filled_levels
-from toolkit.graphql.mock.values import INT_MAX, INT_MIN, enum_value, is_size_argument, scalar_value
+from toolkit.graphql.mock.streams import EDGE, GOLDEN, ITEM, MASK, mix, name_code, stream
+from toolkit.graphql.mock.values import INT_MAX, INT_MIN, is_size_argument, leaf_maker
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock.json_body import echo_fits
-from toolkit.mock.seed import rng_for, seed_of
+from toolkit.mock.seed import seed_of
 
 Info = GraphQLResolveInfo[Any]  # graphql-core's resolve info; the mock uses no context
 
@@ -82,6 +87,8 @@ class Resolvers:
         self.fake = Fake(seed)
         self.largest = min(MAX_LIST, limits.max_array_items)
         self.limits = limits
+        self._root_keys: dict[str, int] = {}
+        self._makers: dict[tuple[str, str, str], Callable[[random.Random], Any]] = {}
 
     # -- graphql-core entry points ------------------------------------------------------------
 
@@ -89,17 +96,37 @@ class Resolvers:
         return value.type_name if isinstance(value, MockObject) else None
 
     def field_resolver(self, source: Any, info: Info, /, **args: Any) -> Any:  # `/`: an argument may be named "source"
-        name = info.field_name
         parent = source if isinstance(source, MockObject) else None
         if parent is None:  # a root field: the operation type is its parent
-            parent = MockObject(seed_of(self.seed, (info.parent_type.name,)), info.parent_type.name)
-            parent.passes = info.operation.operation.value == "mutation"
+            parent = self.root_object(info.parent_type.name, info.operation.operation.value == "mutation")
+        return self.resolve(parent, info.field_name, info.return_type, args, root_field(info),
+                            lambda: fragment_types(info.field_nodes, info.fragments))  # fmt: skip
+
+    def root_object(self, type_name: str, mutation: bool) -> MockObject:
+        """The parent of a root field: the operation type, keyed by its name."""
+        key = self._root_keys.get(type_name)
+        if key is None:
+            key = self._root_keys[type_name] = seed_of(self.seed, (type_name,))
+        return MockObject(key, type_name, passes=mutation)
+
+    def resolve(
+        self,
+        parent: MockObject,
+        name: str,
+        return_type: GraphQLOutputType,
+        args: dict[str, Any],
+        root: bool,
+        wanted: Callable[[], Collection[str]],
+    ) -> Any:
+        """The value of field ``name`` on ``parent``: what ``field_resolver`` answers, without graphql-core's
+        resolve info (a compiled plan knows the field, its type and the fragment types under it beforehand);
+        ``wanted()``: the type conditions of the fragments directly under the field."""
         if parent.item is not None or parent.connection is not None:
-            special = self._connection_part(parent, name, info)
+            special = self._connection_part(parent, name, return_type, wanted)
             if special is not _NONE:
                 return special
         if not args:
-            key = seed_of(self.seed, (parent.key, name, ()))
+            key = mix(parent.key, name_code(name))
             echo: dict[str, Any] = {}
         else:
             id_ = args.get("id")
@@ -108,21 +135,62 @@ class Resolvers:
             else:
                 identity = tuple(sorted((k, repr(v)) for k, v in args.items()
                                         if not is_size_argument(k) and k not in _CURSOR_ARGS))  # fmt: skip
-                key = seed_of(self.seed, (parent.key, name, identity))
+                # no identifying argument (only sizes and cursors): the same object as without arguments
+                key = seed_of(self.seed, (parent.key, name, identity)) if identity else mix(parent.key, name_code(name))
             echo = _echo_of(args, self.limits.max_echo_length)
-        root = root_field(info)
         if name in parent.echo:
             inherited = parent.echo[name]
             if isinstance(inherited, dict):
                 echo = {**inherited, **echo}
             else:
                 echo.setdefault(name, inherited)
-        elif parent.passes and not root and not _is_list(info.return_type):
+        elif parent.passes and not root and not _is_list(return_type):
             echo = {**parent.echo, **echo}  # the resource a mutation's payload holds repeats the input
-        if parent.passes and name in _PAYLOAD_ERRORS and _is_list(info.return_type) and not root:
+        if parent.passes and name in _PAYLOAD_ERRORS and _is_list(return_type) and not root:
             return []  # a mutation that succeeded reports no user errors
-        ctx = _Context(info, name, parent, args, echo, root)
-        return self._value(info.return_type, key, ctx, nullable_ok=not root)
+        ctx = _Context(wanted, name, parent, args, echo, root)
+        return self._value(return_type, key, ctx, nullable_ok=not root)
+
+    def leaf_resolver(
+        self, name: str, type_: GraphQLOutputType, owner: str, root: bool
+    ) -> Callable[[MockObject], Any] | None:
+        """``resolve`` for a scalar or enum field without arguments on an object of type ``owner``, decided now
+        (its key's constant, whether it may be null, its value maker), for a parent that repeats nothing
+        (``plain``); None for other fields. The value is ``resolve``'s, drawn the same way."""
+        named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+        if not isinstance(named, GraphQLScalarType | GraphQLEnumType):
+            return None
+        may_be_null = not root and named is type_ and not filled_kind(name)
+        step = (name_code(name) + 1) * GOLDEN  # ``mix(parent.key, code)`` then ``stream(key)``, written out
+        make = self.maker(named, name, owner)
+        odds = _NULL_ODDS
+
+        def leaf(parent: MockObject) -> Any:
+            z = (parent.key + step) & MASK
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+            rng = stream(z ^ (z >> 31))
+            if may_be_null and rng.randrange(odds) == 0:
+                return None
+            return make(rng)
+
+        return leaf
+
+    def maker(
+        self, leaf: GraphQLScalarType | GraphQLEnumType, field: str, owner: str
+    ) -> Callable[[random.Random], Any]:
+        """``values.leaf_maker``, kept per (type, field, owner): a schema has a few thousand at most."""
+        key = (leaf.name, field, owner)
+        found = self._makers.get(key)
+        if found is None:
+            found = self._makers[key] = leaf_maker(leaf, self.fake, field, owner)
+        return found
+
+    @staticmethod
+    def plain(parent: MockObject, name: str) -> bool:
+        """Whether ``leaf_resolver``'s shortcut holds for field ``name`` of ``parent``: not part of a connection,
+        not a mutation's payload, and nothing of that name to repeat."""
+        return parent.item is None and parent.connection is None and not parent.passes and name not in parent.echo
 
     # -- values ------------------------------------------------------------------------------------
 
@@ -136,7 +204,7 @@ class Resolvers:
         # object or a list of the size asked for draws nothing): the same stream, so the same values
         rng = None
         if nullable_ok and not ctx.echo and not filled_kind(ctx.name):  # a name, email, amount...: never null
-            rng = rng_for(self.seed, (key, "value"))
+            rng = stream(key)
             if rng.randrange(_NULL_ODDS) == 0:
                 return None
         if isinstance(type_, GraphQLList):
@@ -144,7 +212,7 @@ class Resolvers:
                 size = self._asked(ctx)
                 if size is None:
                     if rng is None:
-                        rng = rng_for(self.seed, (key, "value"))
+                        rng = stream(key)
                     size = int(rng.randint(1, min(DEFAULT_LIST, self.largest)))
                     asked = DEFAULT_LIST
                 else:
@@ -158,27 +226,23 @@ class Resolvers:
                 return []  # past the levels the mock fills: an empty list is valid for any list type
             else:
                 if rng is None:
-                    rng = rng_for(self.seed, (key, "value"))
+                    rng = stream(key)
                 size = rng.randint(1, DEFAULT_LIST)
-            return [self._value(type_.of_type, seed_of(self.seed, (key, index)), ctx, nullable_ok=True,
+            return [self._value(type_.of_type, mix(key, index), ctx, nullable_ok=True,
                                 level=level + 1) for index in range(size)]  # fmt: skip
-        if isinstance(type_, GraphQLScalarType):
-            if rng is None:
-                rng = rng_for(self.seed, (key, "value"))
-            return scalar_value(type_, self.fake, rng, ctx.name, ctx.parent.type_name)
-        if isinstance(type_, GraphQLEnumType):
-            return enum_value(type_, rng if rng is not None else rng_for(self.seed, (key, "value")))
+        if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
+            return self.maker(type_, ctx.name, ctx.parent.type_name)(rng if rng is not None else stream(key))
         concrete = (
             type_
             if isinstance(type_, GraphQLObjectType)
-            else self._concrete(type_, ctx, rng if rng is not None else rng_for(self.seed, (key, "value")))
+            else self._concrete(type_, ctx, rng if rng is not None else stream(key))
         )
         if concrete is None:
             return None
         made = MockObject(key, concrete.name, dict(ctx.echo), passes=ctx.root and ctx.parent.passes)
         if _is_connection(concrete):
             if rng is None:
-                rng = rng_for(self.seed, (key, "value"))
+                rng = stream(key)
             offset = _offset(ctx.args)
             size = self._size(ctx, rng)
             total = max(offset + size, rng.randint(size, size + 40))
@@ -205,33 +269,37 @@ class Resolvers:
         if not possible:
             return None
         # Prefer a type the query has a fragment for: a client asking `... on Product` wants to see one.
-        wanted = _fragment_types(ctx.info)
+        wanted = ctx.wanted()
         preferred = [t for t in possible if t.name in wanted] or possible
         return preferred[rng.randrange(len(preferred))]
 
     # -- Relay connections --------------------------------------------------------------------------
 
-    def _connection_part(self, parent: MockObject, name: str, info: Info) -> Any:
+    def _connection_part(
+        self, parent: MockObject, name: str, return_type: GraphQLOutputType, wanted: Callable[[], Collection[str]]
+    ) -> Any:
         if parent.item is not None and name == "node":
-            node_key = seed_of(self.seed, (parent.key, "item", parent.item))  # the same object as nodes[item]
-            return MockObject(node_key, _named(info.return_type, self, info))
+            node_key = mix(mix(parent.key, ITEM), parent.item)  # the same object as nodes[item]
+            return MockObject(node_key, _named(return_type, self, wanted))
         if parent.item is not None and name == "cursor":
             return _cursor(parent.item)
         page = parent.connection
         if page is None:
             return _NONE
         offset, size, total = page
-        if name in ("edges", "nodes") and _is_list(info.return_type):
+        if name in ("edges", "nodes") and _is_list(return_type):
             indexes = range(offset, offset + size)
             if name == "edges":
-                edge = _named(info.return_type, self, info)
-                return [MockObject(seed_of(self.seed, (parent.key, "edge", i)), edge, item=i) for i in indexes]
-            node = _named(info.return_type, self, info)
-            return [MockObject(seed_of(self.seed, (parent.key, "item", i)), node) for i in indexes]
+                edge = _named(return_type, self, wanted)
+                edges = mix(parent.key, EDGE)
+                return [MockObject(mix(edges, i), edge, item=i) for i in indexes]
+            node = _named(return_type, self, wanted)
+            items = mix(parent.key, ITEM)
+            return [MockObject(mix(items, i), node) for i in indexes]
         if name == "totalCount":
             return min(total, INT_MAX)
         if name == "pageInfo":
-            return MockObject(parent.key, _named(info.return_type, self, info), connection=page)
+            return MockObject(parent.key, _named(return_type, self, wanted), connection=page)
         if parent.type_name.endswith("PageInfo") or name in ("hasNextPage", "hasPreviousPage"):
             return _page_info(name, offset, size, total)
         return _NONE
@@ -244,7 +312,7 @@ def root_field(info: Info) -> bool:
 
 @dataclass(slots=True)
 class _Context:
-    info: Info
+    wanted: Callable[[], Collection[str]]
     name: str
     parent: MockObject
     args: dict[str, Any]
@@ -285,13 +353,13 @@ def _offset(args: dict[str, Any]) -> int:
     return 0
 
 
-def _named(type_: Any, resolvers: Resolvers, info: Info) -> str:
+def _named(type_: Any, resolvers: Resolvers, wanted: Callable[[], Collection[str]]) -> str:
     while isinstance(type_, GraphQLNonNull | GraphQLList):
         type_ = type_.of_type
     if isinstance(type_, GraphQLInterfaceType | GraphQLUnionType):
         possible = resolvers.schema.get_possible_types(type_)
-        wanted = _fragment_types(info)
-        chosen = [t for t in possible if t.name in wanted] or list(possible)
+        conditions = wanted()
+        chosen = [t for t in possible if t.name in conditions] or list(possible)
         return chosen[0].name if chosen else type_.name
     return str(type_.name)
 
@@ -305,24 +373,29 @@ def _is_connection(type_: GraphQLObjectType) -> bool:
     return ("edges" in fields or "nodes" in fields) and ("pageInfo" in fields or "totalCount" in fields)
 
 
-def _fragment_types(info: Info) -> set[str]:
+def fragment_types(field_nodes: Sequence[FieldNode], fragments: Mapping[str, FragmentDefinitionNode]) -> set[str]:
     """Type conditions of the fragments directly under the field being resolved."""
     names: set[str] = set()
-    for node in info.field_nodes:
-        _conditions(node.selection_set, info, names, set())
+    for node in field_nodes:
+        _conditions(node.selection_set, fragments, names, set())
     return names
 
 
-def _conditions(selection_set: SelectionSetNode | None, info: Info, out: set[str], seen: set[str]) -> None:
+def _conditions(
+    selection_set: SelectionSetNode | None,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    out: set[str],
+    seen: set[str],
+) -> None:
     for selection in selection_set.selections if selection_set else ():
         if isinstance(selection, InlineFragmentNode) and selection.type_condition:
             out.add(selection.type_condition.name.value)
         elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
             seen.add(selection.name.value)
-            fragment = info.fragments.get(selection.name.value)
+            fragment = fragments.get(selection.name.value)
             if fragment is not None:
                 out.add(fragment.type_condition.name.value)
-                _conditions(fragment.selection_set, info, out, seen)
+                _conditions(fragment.selection_set, fragments, out, seen)
 
 
 def _echo_of(args: dict[str, Any], longest: int) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import re
+import string
 import uuid
 from collections.abc import Callable
 from functools import lru_cache
@@ -24,6 +25,8 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 _LIST_SIZE_ARGS = frozenset({"first", "last", "limit", "take", "size", "count", "pagesize", "page_size", "perpage",
                              "per_page", "top", "max", "maxresults", "max_results"})  # fmt: skip
 _LEAF = Callable[[Fake, random.Random, str, str], Any]
+_MAKER = Callable[[random.Random], Any]
+_ALNUM = string.ascii_letters + string.digits  # as toolkit.fake's identifiers draw them
 
 
 def is_size_argument(name: str) -> bool:
@@ -43,6 +46,23 @@ def enum_value(enum: GraphQLEnumType, rng: random.Random) -> Any:
         return None
     chosen = enum.values[rng.choice(names)]
     return chosen.value if chosen.value is not None else rng.choice(names)
+
+
+def leaf_maker(leaf: GraphQLScalarType | GraphQLEnumType, fake: Fake, field: str, owner: str) -> _MAKER:
+    """``scalar_value``/``enum_value`` for one (type, field, owner), decided now: ``make(rng)`` returns what they
+    return for the same rng state, drawing the same numbers (tests/graphql/test_plan_speed.py holds them equal),
+    without matching the field's name against the rules on every value."""
+    if isinstance(leaf, GraphQLEnumType):
+        names = _served_names(leaf)
+        if not names or any(leaf.values[name].value is None for name in names):
+            return lambda rng: enum_value(leaf, rng)
+        members = tuple(leaf.values[name].value for name in names)
+        return lambda rng: rng.choice(members)
+    compiled = _COMPILED.get(leaf.name)
+    if compiled is not None:
+        return compiled(fake, field, owner)
+    custom = _custom_maker(leaf.name)
+    return lambda rng: custom(fake, rng, field, owner)
 
 
 def scalar_value(scalar: GraphQLScalarType, fake: Fake, rng: random.Random, field: str, owner: str) -> Any:
@@ -98,6 +118,72 @@ def _boolean(fake: Fake, rng: random.Random, field: str, owner: str) -> bool:
 
 
 _BUILTIN: dict[str, _LEAF] = {"Int": _int, "Float": _float, "String": _string, "Boolean": _boolean, "ID": _id}
+
+
+# -- the built-in scalars' makers, decided per field (``leaf_maker``) -----------------------------------------
+# Whether a name rule of ``Fake`` matches depends on the name alone, never on the draw: probed once with a
+# throwaway rng, a field no rule knows goes straight to its plain value.
+
+
+def _int_maker(fake: Fake, field: str, owner: str) -> _MAKER:
+    if fake.integer_by_name(field, random.Random(0)) is not None:
+        return lambda rng: _int(fake, rng, field, owner)
+    key = snake(field)
+    if key.endswith(("count", "total", "size", "number", "quantity")) or key.startswith(("num_", "total")):
+        return lambda rng: rng.randint(0, 100)
+    return lambda rng: rng.randint(1, 1000)
+
+
+def _float_maker(fake: Fake, field: str, owner: str) -> _MAKER:
+    if fake.number_by_name(field, random.Random(0)) is not None:
+        return lambda rng: _float(fake, rng, field, owner)
+    return lambda rng: round(rng.uniform(0, 1000), 2)
+
+
+def _string_maker(fake: Fake, field: str, owner: str) -> _MAKER:
+    text = fake.text
+    if fake.by_name(field, random.Random(0), owner=owner) is None:
+        return lambda rng: text(rng, 3, 40)
+    # toolkit.fake's pickers (by_name resolved once, the same draws), where this version of it has them
+    name_picker = getattr(fake, "name_picker", None)
+    picker = name_picker(field, owner=owner) if name_picker is not None else None
+    if picker is None:
+        return lambda rng: _string(fake, rng, field, owner)
+
+    def make(rng: random.Random) -> str:
+        value = picker(rng)
+        return value if value is not None else text(rng, 3, 40)
+
+    return make
+
+
+def _id_maker(fake: Fake, field: str, owner: str) -> _MAKER:
+    key = snake(field)
+    resource = owner if key in ("id", "uid", "identifier", "node_id", "global_id") else key.removesuffix("_id")
+    if not resource:
+        return lambda rng: fake.identifier(rng, resource)
+    prefix = fake.identifier(random.Random(0), resource)[:-14]  # "prod_": what identifier puts before its 14 draws
+
+    def make(rng: random.Random) -> str:
+        draw = rng.getrandbits  # rng.choice(_ALNUM) inline: 62 letters, 6 bits, drawn again past 61
+        chars = []
+        for _ in range(14):
+            index = draw(6)
+            while index >= 62:
+                index = draw(6)
+            chars.append(_ALNUM[index])
+        return prefix + "".join(chars)
+
+    return make
+
+
+def _boolean_maker(fake: Fake, field: str, owner: str) -> _MAKER:
+    return lambda rng: rng.random() < 0.5
+
+
+_COMPILED: dict[str, Callable[[Fake, str, str], _MAKER]] = {"Int": _int_maker, "Float": _float_maker,
+                                                            "String": _string_maker, "Boolean": _boolean_maker,
+                                                            "ID": _id_maker}  # fmt: skip
 
 
 # -- custom scalars, by name ---------------------------------------------------------------------------

@@ -1,0 +1,386 @@
+"""A compiled execution plan per operation: graphql-core's execution, specialised once per document.
+
+graphql-core's ``execute`` spends most of an answer on generic work done again for every field of every
+request: collecting the selection for each object, finding the field's definition, building a resolve
+info, reading arguments, completing the value through the type's wrappers. For one document all of that
+is fixed, so a ``Plan`` decides it once: per selection set and object type, the response keys in order,
+each with its field, its arguments (constant, or read from the variables), the type conditions of the
+fragments under it, and a completer (non-null, list, leaf, object, abstract) built for its type. The
+values are still the mock's resolvers' (``Resolvers.resolve``, the function ``field_resolver`` calls),
+so a plan answers exactly what ``execute`` would.
+
+A plan covers the common case only and says so: a document with directives (``@skip``/``@include``,
+``@defer``), introspection fields, fragment variables, or fields with their own resolvers is not
+planned (``compile_plan`` returns None); and at run time anything graphql-core would report as an error
+(a null in a non-null position, a value its type cannot serialise, a resolver raising, arguments that do
+not coerce) raises ``Fallback``, and the caller runs ``execute``, which answers it with its own errors.
+Sub-selections are compiled when first reached, so the work done is bounded by the values produced (which
+the cost limit bounds), not by the expansion of the document's fragments.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    Undefined,
+    VariableNode,
+    get_argument_values,
+    specified_scalar_types,
+)
+from graphql.execution.values import VariableValues
+
+from toolkit.graphql.mock.resolve import MockObject, Resolvers, fragment_types
+
+_Complete = Callable[[Any, Any], Any]  # (value, variables) -> the completed value
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+_MAX_FIELDS = 20_000  # field plans one plan may build (lazily, as values are produced): past it, execute instead
+
+
+class Fallback(Exception):  # noqa: N818 - a signal, not an error: the caller runs graphql-core's execute
+    """This request is not answered by the plan the way graphql-core would: run ``execute``."""
+
+
+class _NotPlanned(Exception):  # noqa: N818
+    """The document uses something a plan does not cover (raised while compiling)."""
+
+
+class Plan:
+    """One operation of one document, compiled for the mock's resolvers. Thread-safe: lazily compiled parts are
+    assigned whole (two threads compiling the same part build equal ones)."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        resolvers: Resolvers,
+        operation: OperationDefinitionNode,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        root: GraphQLObjectType,
+    ) -> None:
+        self.schema = schema
+        self.resolvers = resolvers
+        self.operation = operation
+        self.fragments = fragments
+        self.root = root
+        self.mutation = operation.operation is OperationType.MUTATION
+        self.built = 0
+        self.roots = (schema.query_type, schema.mutation_type, schema.subscription_type)
+        self.fields = self._collect(root, [operation.selection_set])
+
+    def run(self, variables: VariableValues) -> dict[str, Any]:
+        """The answer's ``data``; raises ``Fallback`` where ``execute`` would report an error."""
+        try:
+            out: dict[str, Any] = {}
+            resolve = self.resolvers.resolve
+            root_object = self.resolvers.root_object
+            root_name = self.root.name
+            for key, field in self.fields:
+                if field is None:
+                    out[key] = root_name
+                    continue
+                args = field.arguments(variables) if field.dynamic else field.args
+                value = resolve(root_object(root_name, self.mutation), field.name, field.type, args, field.root,
+                                field.wanted)  # fmt: skip
+                out[key] = field.complete(value, variables)
+            return out
+        except Fallback:
+            raise
+        except Exception as failure:  # a resolver or a coercion raised: execute reports it as graphql-core does
+            raise Fallback from failure
+
+    # -- compiling ---------------------------------------------------------------------------------------
+
+    def _collect(
+        self, parent: GraphQLObjectType, selection_sets: list[SelectionSetNode]
+    ) -> tuple[tuple[str, _Field | None], ...]:
+        """The response keys of ``selection_sets`` on an object of type ``parent``, in graphql-core's order
+        (``collect_fields`` without directives), each with its compiled field (None: ``__typename``)."""
+        grouped: dict[str, list[FieldNode]] = {}
+        visited: set[str] = set()
+        for selection_set in selection_sets:
+            self._visit(parent, selection_set, grouped, visited)
+        out: list[tuple[str, _Field | None]] = []
+        for key, nodes in grouped.items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                out.append((key, None))
+                continue
+            if name.startswith("__"):
+                raise _NotPlanned("introspection")
+            definition = parent.fields.get(name)
+            if definition is None:
+                raise _NotPlanned("unknown field")
+            out.append((key, self._field(parent, name, definition, nodes)))
+        return tuple(out)
+
+    def _visit(
+        self, parent: GraphQLObjectType, selection_set: SelectionSetNode, grouped: dict[str, list[FieldNode]],
+        visited: set[str],
+    ) -> None:  # fmt: skip
+        for selection in selection_set.selections:
+            if selection.directives:
+                raise _NotPlanned("directives")
+            if isinstance(selection, FieldNode):
+                key = selection.alias.value if selection.alias else selection.name.value
+                grouped.setdefault(key, []).append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                if self._matches(selection.type_condition.name.value if selection.type_condition else None, parent):
+                    self._visit(parent, selection.selection_set, grouped, visited)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if fragment is None or not self._matches(fragment.type_condition.name.value, parent):
+                    continue
+                if fragment.directives or getattr(fragment, "variable_definitions", None):
+                    raise _NotPlanned("fragment directives or variables")
+                if name in visited:
+                    continue
+                visited.add(name)
+                self._visit(parent, fragment.selection_set, grouped, visited)
+            else:  # pragma: no cover - the parser makes no other selection
+                raise _NotPlanned("selection")
+
+    def _matches(self, condition: str | None, parent: GraphQLObjectType) -> bool:
+        if condition is None:
+            return True
+        conditional = self.schema.get_type(condition)
+        if conditional is parent:
+            return True
+        if isinstance(conditional, GraphQLInterfaceType | GraphQLUnionType):
+            return self.schema.is_sub_type(conditional, parent)
+        return False
+
+    def _field(self, parent: GraphQLObjectType, name: str, definition: GraphQLField, nodes: list[FieldNode]) -> _Field:
+        if definition.resolve is not None:
+            raise _NotPlanned("a field with its own resolver")
+        self.built += 1
+        if self.built > _MAX_FIELDS:
+            raise Fallback("too many fields to plan")
+        node = nodes[0]
+        variable_args = any(_has_variable(argument.value) for argument in node.arguments or ())
+        args: dict[str, Any] = {}
+        if not variable_args and (definition.args or node.arguments):
+            args = get_argument_values(definition, node)  # constant: the same for every request
+        conditions = frozenset(fragment_types(nodes, self.fragments))
+        complete = self._completer(definition.type, nodes)
+        root = parent in self.roots  # as ``root_field`` judges it: also a Query-typed field below the root
+        field = _Field(name, definition, node, definition.type, args, variable_args, conditions, complete, root)
+        if not args and not variable_args and parent is not self.root:
+            field.leaf = self.resolvers.leaf_resolver(name, definition.type, parent.name, root)
+        return field
+
+    def _completer(self, type_: GraphQLOutputType, nodes: list[FieldNode]) -> _Complete:
+        if isinstance(type_, GraphQLNonNull) and isinstance(type_.of_type, GraphQLScalarType | GraphQLEnumType):
+            return _leaf(type_.of_type, non_null=True)
+        if isinstance(type_, GraphQLNonNull):
+            inner = self._completer(type_.of_type, nodes)
+
+            def non_null(value: Any, variables: Any) -> Any:
+                completed = inner(value, variables)
+                if completed is None:
+                    raise Fallback("null in a non-null position")
+                return completed
+
+            return non_null
+        if isinstance(type_, GraphQLList):
+            item = self._completer(type_.of_type, nodes)
+
+            def listed(value: Any, variables: Any) -> Any:
+                if value is None:
+                    return None
+                if type(value) is not list:
+                    raise Fallback("not a list")
+                return [item(entry, variables) for entry in value]
+
+            return listed
+        if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
+            return _leaf(type_)
+        if isinstance(type_, GraphQLObjectType):
+            if type_.is_type_of is not None:
+                raise _NotPlanned("is_type_of")
+            return _Object(self, type_, nodes).complete
+        if isinstance(type_, GraphQLInterfaceType | GraphQLUnionType):
+            if type_.resolve_type is not None:
+                raise _NotPlanned("resolve_type")
+            return _Abstract(self, type_, nodes).complete
+        raise _NotPlanned("type")  # pragma: no cover
+
+
+class _Field:
+    __slots__ = ("args", "complete", "definition", "dynamic", "leaf", "name", "node", "root", "type", "wanted")
+
+    def __init__(
+        self,
+        name: str,
+        definition: GraphQLField,
+        node: FieldNode,
+        type_: GraphQLOutputType,
+        args: dict[str, Any],
+        variable_args: bool,
+        conditions: frozenset[str],
+        complete: _Complete,
+        root: bool,
+    ) -> None:
+        self.name = name
+        self.definition = definition
+        self.node = node
+        self.type = type_
+        self.args = args
+        self.dynamic = variable_args  # arguments read from the variables, per request
+        self.wanted: Callable[[], Collection[str]] = lambda: conditions
+        self.complete = complete
+        self.root = root
+        # a scalar or enum field without arguments: its value made without ``resolve`` when the parent is plain
+        self.leaf: Callable[[MockObject], Any] | None = None
+
+    def arguments(self, variables: VariableValues) -> dict[str, Any]:
+        return get_argument_values(self.definition, self.node, variables)
+
+
+class _Object:
+    """Completes a ``MockObject`` of one object type: its sub-selection compiled on first use."""
+
+    def __init__(self, plan: Plan, type_: GraphQLObjectType, nodes: list[FieldNode]) -> None:
+        self.plan = plan
+        self.type = type_
+        self.nodes = nodes
+        self.fields: tuple[tuple[str, _Field | None], ...] | None = None
+
+    def complete(self, value: Any, variables: Any) -> Any:
+        if value is None:
+            return None
+        if type(value) is not MockObject:
+            raise Fallback("not an object")
+        fields = self.fields
+        if fields is None:
+            try:
+                fields = self.plan._collect(self.type, [n.selection_set for n in self.nodes if n.selection_set])
+            except _NotPlanned as why:
+                raise Fallback(str(why)) from why
+            self.fields = fields
+        return _execute(self.plan.resolvers, self.type.name, value, fields, variables)
+
+
+class _Abstract:
+    """Completes an interface or union value: the runtime type the resolvers chose, checked as graphql-core does."""
+
+    def __init__(self, plan: Plan, type_: GraphQLInterfaceType | GraphQLUnionType, nodes: list[FieldNode]) -> None:
+        self.plan = plan
+        self.type = type_
+        self.nodes = nodes
+        self.objects: dict[str, _Object] = {}
+
+    def complete(self, value: Any, variables: Any) -> Any:
+        if value is None:
+            return None
+        if type(value) is not MockObject:
+            raise Fallback("not an object")
+        name = value.type_name
+        found = self.objects.get(name)
+        if found is None:
+            runtime = self.plan.schema.get_type(name)
+            if not isinstance(runtime, GraphQLObjectType) or not self.plan.schema.is_sub_type(self.type, runtime):
+                raise Fallback("not a possible type")
+            if runtime.is_type_of is not None:
+                raise Fallback("is_type_of")
+            found = self.objects[name] = _Object(self.plan, runtime, self.nodes)
+        return found.complete(value, variables)
+
+
+def _execute(
+    resolvers: Resolvers,
+    type_name: str,
+    source: MockObject,
+    fields: tuple[tuple[str, _Field | None], ...],
+    variables: Any,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    resolve = resolvers.resolve
+    # ``Resolvers.plain``, inline: a field's leaf shortcut holds for this object
+    plain = source.item is None and source.connection is None and not source.passes
+    echo = source.echo
+    for key, field in fields:
+        if field is None:
+            out[key] = type_name
+            continue
+        leaf = field.leaf
+        if leaf is not None and plain and field.name not in echo:
+            out[key] = field.complete(leaf(source), variables)
+            continue
+        args = field.arguments(variables) if field.dynamic else field.args
+        out[key] = field.complete(resolve(source, field.name, field.type, args, field.root, field.wanted), variables)
+    return out
+
+
+def _leaf(type_: GraphQLScalarType | GraphQLEnumType, non_null: bool = False) -> _Complete:
+    """A leaf's completion: graphql-core's ``coerce_output_value``, skipped where it is the identity (a str for
+    String and ID, an int within 32 bits for Int, a finite float for Float, a bool for Boolean); ``non_null``:
+    a null raises ``Fallback`` (graphql-core's error), in the same call."""
+    coerce = type_.coerce_output_value
+    exact: type | None = {"String": str, "ID": str, "Boolean": bool, "Int": int, "Float": float}.get(type_.name)
+    if type_ is not specified_scalar_types.get(type_.name):
+        exact = None  # an enum, a custom scalar, or a schema's own String: always coerced
+
+    def leaf(value: Any, variables: Any) -> Any:
+        if value is None:
+            if non_null:
+                raise Fallback("null in a non-null position")
+            return None
+        kind = type(value)
+        if kind is exact and (
+            kind is str or kind is bool or (kind is int and _INT_MIN <= value <= _INT_MAX)
+            or (kind is float and math.isfinite(value))
+        ):  # fmt: skip
+            return value
+        coerced = coerce(value)
+        if coerced is None or coerced is Undefined:
+            raise Fallback("a value the type cannot serialise")
+        return coerced
+
+    return leaf
+
+
+def _has_variable(value: Any) -> bool:
+    if isinstance(value, VariableNode):
+        return True
+    for child in getattr(value, "values", None) or ():  # a list literal
+        if _has_variable(child):
+            return True
+    return any(_has_variable(field.value) for field in getattr(value, "fields", None) or ())
+
+
+def compile_plan(
+    schema: GraphQLSchema,
+    resolvers: Resolvers,
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+) -> Plan | None:
+    """The plan of a validated ``operation``, or None when it uses what a plan does not cover."""
+    if operation.operation is OperationType.SUBSCRIPTION or operation.directives:
+        return None
+    root = schema.get_root_type(operation.operation)
+    if root is None or root.is_type_of is not None:
+        return None
+    try:
+        return Plan(schema, resolvers, operation, fragments, root)
+    except (_NotPlanned, Fallback, RecursionError):
+        return None
