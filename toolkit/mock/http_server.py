@@ -23,6 +23,11 @@ connection slot with heads sent one byte at a time (slowloris). ``BoundedHttpToo
 - ``ctk.raw`` (an ASGI scope extension, for the sandbox's faults layer): the app may write raw bytes and
   then close or reset the connection (``transport.abort``: an RST), which standard ASGI messages cannot say.
   It costs one dict store per request (the extension is built once per connection).
+- ``ctk.respond`` (another scope extension, for ``toolkit.mock.asgi``): a plain answer (keep-alive, not ``HEAD``,
+  no framing header of its own) is written in one ``transport.write``, the bytes uvicorn's ``send`` writes in two
+  for the two ASGI messages (one system call and one TCP segment fewer per answer); the answer's headers are
+  checked and framed once per ``Response``, so a memoised answer is framed once. Anything else goes through
+  uvicorn's ``send`` as before (``tests/mock/test_http_server_speed.py`` compares the bytes).
 
 - ``body_timeout``: from the first read that leaves a request's body incomplete until it is whole;
   then 408 and the connection is closed (the ASGI app sees a disconnect and does not ask the mock).
