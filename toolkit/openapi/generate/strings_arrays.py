@@ -70,18 +70,8 @@ def string_generator(compiler: _Compiler, node: dict[str, Any], name: str | None
                 charge(0)  # raises the limit's error, recording it
         return True
 
-    def gen(rng: random.Random, depth: int) -> str:
-        if by_format is not None:
-            value = by_format(rng)
-            if ok(value):
-                return value
-        if by_name is not None:
-            value = by_name(rng)
-            if ok(value):
-                return value
-            for variant in (value.lower(), value.upper()):  # "USD" where ^[a-z]{3}$ wants "usd"
-                if ok(variant):
-                    return variant
+    # the candidates after the first, in their order: the name's value and its case variants, the pattern, words
+    def tail(rng: random.Random) -> str:
         if regex is not None:
             for _ in range(10):
                 value = regex(rng)
@@ -91,6 +81,37 @@ def string_generator(compiler: _Compiler, node: dict[str, Any], name: str | None
         if ok(value):
             return value
         raise _Fail
+
+    def after_name(rng: random.Random, value: str) -> str:
+        for variant in (value.lower(), value.upper()):  # "USD" where ^[a-z]{3}$ wants "usd"
+            if ok(variant):
+                return variant
+        return tail(rng)
+
+    def after_format(rng: random.Random, value: str) -> str:
+        if by_name is None:
+            return tail(rng)
+        value = by_name(rng)
+        return value if ok(value) else after_name(rng, value)
+
+    if by_format is None and by_name is None:
+        return lambda rng, depth: tail(rng)
+    first = by_format or by_name
+    after = after_format if by_format is not None else after_name
+    assert first is not None
+
+    def gen(rng: random.Random, depth: int) -> str:
+        value = first(rng)  # the format's value, else the name's: ok(), inline, as most strings stop here
+        size = len(value)
+        if shortest <= size <= longest and (extra is None or extra(value)):
+            budget = current_budget()
+            if budget is None:
+                return value
+            budget.left -= size + 2
+            if budget.left >= 0:
+                return value
+            charge(0)  # raises the limit's error, recording it
+        return after(rng, value)
 
     return gen
 

@@ -166,7 +166,7 @@ class OpenAPIMock:
         if len(request.path) + len(request.query) + len(request.body) > _MEMO_MAX_REQUEST:
             return None
         return (request.method, request.path, request.query,
-                tuple(h for h in request.headers if h[0] not in self._unkeyed_headers), request.body)  # fmt: skip
+                tuple([h for h in request.headers if h[0] not in self._unkeyed_headers]), request.body)  # fmt: skip
 
     def error_response(self, request: Request, status: int, message: str) -> Response:
         """problem+json: a body over the limit (413), a bug in ctk (500)."""

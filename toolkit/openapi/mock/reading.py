@@ -40,6 +40,8 @@ def read_query(query: str, max_fields: int) -> tuple[list[tuple[str, str]], Refu
     """A query string's fields, at most ``max_fields`` (counted on the text before any is split). More is
     414 URI Too Long, as more form fields in a body is 413 Content Too Large: a request part over its size
     limit, refused even with --no-validate (it was not read whole)."""
+    if not query:
+        return [], None  # most requests: nothing to split
     try:
         return parse_qsl(query, keep_blank_values=True, max_num_fields=max_fields), None
     except ValueError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from toolkit.documents import escape_pointer_token
@@ -270,6 +271,7 @@ def convention_names(media: MediaResponse, validators: SchemaValidators) -> dict
     return media._by_convention
 
 
+@lru_cache(maxsize=4096)  # the names a response echoes, met on every answer that echoes them
 def convention_key(name: str) -> str:
     """One spelling for every case convention: ``FriendlyName``, ``friendlyName``, ``friendly_name`` and
     ``friendly-name`` all read ``friendlyname``."""
