@@ -45,11 +45,13 @@ from graphql import (
     Undefined,
     VariableNode,
     get_argument_values,
+    get_named_type,
     specified_scalar_types,
 )
 from graphql.execution.values import VariableValues
 
-from toolkit.graphql.mock.resolve import MockObject, Resolvers, fragment_types
+from toolkit.graphql.mock.resolve import NULL_ODDS, MockObject, Resolvers, fragment_types
+from toolkit.graphql.mock.streams import MASK, VALUE_STEP, Stream
 
 _Complete = Callable[[Any, Any], Any]  # (value, variables) -> the completed value
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
@@ -185,7 +187,12 @@ class Plan:
         root = parent in self.roots  # as ``root_field`` judges it: also a Query-typed field below the root
         field = _Field(name, definition, node, definition.type, args, variable_args, conditions, complete, root)
         if not args and not variable_args and parent is not self.root:
-            field.leaf = self.resolvers.leaf_resolver(name, definition.type, parent.name, root)
+            parts = self.resolvers.leaf_parts(name, definition.type, parent.name, root)
+            if parts is not None:
+                field.step, field.may_be_null, field.make = parts
+                named = get_named_type(definition.type)
+                if named is specified_scalar_types.get(named.name) and named.name in ("String", "ID", "Boolean"):
+                    field.exact = str if named.name != "Boolean" else bool
         return field
 
     def _completer(self, type_: GraphQLOutputType, nodes: list[FieldNode]) -> _Complete:
@@ -226,7 +233,8 @@ class Plan:
 
 
 class _Field:
-    __slots__ = ("args", "complete", "definition", "dynamic", "leaf", "name", "node", "root", "type", "wanted")
+    __slots__ = ("args", "complete", "definition", "dynamic", "exact", "make", "may_be_null", "name", "node", "root",
+                 "step", "type", "wanted")  # fmt: skip
 
     def __init__(
         self,
@@ -250,7 +258,11 @@ class _Field:
         self.complete = complete
         self.root = root
         # a scalar or enum field without arguments: its value made without ``resolve`` when the parent is plain
-        self.leaf: Callable[[MockObject], Any] | None = None
+        # (``Resolvers.leaf_parts``); ``exact``: the type its values have, whose completion is the identity
+        self.step = 0
+        self.may_be_null = False
+        self.make: Callable[[Any], Any] | None = None
+        self.exact: type | None = None
 
     def arguments(self, variables: VariableValues) -> dict[str, Any]:
         return get_argument_values(self.definition, self.node, variables)
@@ -315,16 +327,31 @@ def _execute(
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     resolve = resolvers.resolve
-    # ``Resolvers.plain``, inline: a field's leaf shortcut holds for this object
+    # ``Resolvers.plain``, inline: whether the leaf shortcut holds for this object's fields
     plain = source.item is None and source.connection is None and not source.passes
     echo = source.echo
+    parent = source.key
+    rng = Stream()  # reseeded for each leaf: one object, not one per value
     for key, field in fields:
         if field is None:
             out[key] = type_name
             continue
-        leaf = field.leaf
-        if leaf is not None and plain and field.name not in echo:
-            out[key] = field.complete(leaf(source), variables)
+        make = field.make
+        if make is not None and plain and field.name not in echo:
+            # ``leaf_seed(parent, field.step)``, written out: this loop is the answer's hottest
+            z = (parent + field.step) & MASK
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+            z = ((z ^ (z >> 31)) + VALUE_STEP) & MASK
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+            rng.state = z ^ (z >> 31)
+            rng.half = -1
+            if field.may_be_null and rng.randrange(NULL_ODDS) == 0:
+                out[key] = None
+                continue
+            value = make(rng)
+            out[key] = value if type(value) is field.exact else field.complete(value, variables)
             continue
         args = field.arguments(variables) if field.dynamic else field.args
         out[key] = field.complete(resolve(source, field.name, field.type, args, field.root, field.wanted), variables)

@@ -53,7 +53,7 @@ from graphql import (
 
 from toolkit.fake import Fake, filled_kind
 from toolkit.graphql.mock.costs import DEFAULT_LIST, MAX_LIST, filled_levels
-from toolkit.graphql.mock.streams import EDGE, GOLDEN, ITEM, MASK, mix, name_code, stream
+from toolkit.graphql.mock.streams import EDGE, GOLDEN, ITEM, mix, name_code, stream
 from toolkit.graphql.mock.values import INT_MAX, INT_MIN, is_size_argument, leaf_maker
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock.json_body import echo_fits
@@ -63,7 +63,7 @@ Info = GraphQLResolveInfo[Any]  # graphql-core's resolve info; the mock uses no 
 
 _CURSOR_ARGS = frozenset({"after", "before", "cursor", "offset", "skip", "page"})
 _PAYLOAD_ERRORS = frozenset({"userErrors", "errors", "user_errors", "problems"})
-_NULL_ODDS = 25  # one nullable field in 25 is null: clients must cope, but a mock full of nulls shows little
+NULL_ODDS = 25  # one nullable field in 25 is null: clients must cope, but a mock full of nulls shows little
 _CURSOR_PREFIX = "ctk:"
 _ECHO_NESTING = 100  # an echoed JSON value deeper than this is not repeated (requests are checked to max_nesting)
 
@@ -151,30 +151,19 @@ class Resolvers:
         ctx = _Context(wanted, name, parent, args, echo, root)
         return self._value(return_type, key, ctx, nullable_ok=not root)
 
-    def leaf_resolver(
+    def leaf_parts(
         self, name: str, type_: GraphQLOutputType, owner: str, root: bool
-    ) -> Callable[[MockObject], Any] | None:
-        """``resolve`` for a scalar or enum field without arguments on an object of type ``owner``, decided now
-        (its key's constant, whether it may be null, its value maker), for a parent that repeats nothing
-        (``plain``); None for other fields. The value is ``resolve``'s, drawn the same way."""
+    ) -> tuple[int, bool, Callable[[random.Random], Any]] | None:
+        """``resolve`` for a scalar or enum field without arguments on an object of type ``owner`` whose parent
+        repeats nothing (``plain``), decided now: (``step``, whether the value may be null, its maker); None for
+        other fields. The value is ``resolve``'s: the stream of the key ``mix(parent.key, name_code(name))``,
+        ``stream(key)``, seeded ``mix(key, VALUE)`` — ``leaf_seed(parent.key, step)`` — one draw of 1 in
+        ``NULL_ODDS`` for a null if it may be null, then ``make(rng)``."""
         named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
         if not isinstance(named, GraphQLScalarType | GraphQLEnumType):
             return None
         may_be_null = not root and named is type_ and not filled_kind(name)
-        step = (name_code(name) + 1) * GOLDEN  # ``mix(parent.key, code)`` then ``stream(key)``, written out
-        make = self.maker(named, name, owner)
-        odds = _NULL_ODDS
-
-        def leaf(parent: MockObject) -> Any:
-            z = (parent.key + step) & MASK
-            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-            rng = stream(z ^ (z >> 31))
-            if may_be_null and rng.randrange(odds) == 0:
-                return None
-            return make(rng)
-
-        return leaf
+        return (name_code(name) + 1) * GOLDEN, may_be_null, self.maker(named, name, owner)
 
     def maker(
         self, leaf: GraphQLScalarType | GraphQLEnumType, field: str, owner: str
@@ -188,7 +177,7 @@ class Resolvers:
 
     @staticmethod
     def plain(parent: MockObject, name: str) -> bool:
-        """Whether ``leaf_resolver``'s shortcut holds for field ``name`` of ``parent``: not part of a connection,
+        """Whether ``leaf_parts``' shortcut holds for field ``name`` of ``parent``: not part of a connection,
         not a mutation's payload, and nothing of that name to repeat."""
         return parent.item is None and parent.connection is None and not parent.passes and name not in parent.echo
 
@@ -205,7 +194,7 @@ class Resolvers:
         rng = None
         if nullable_ok and not ctx.echo and not filled_kind(ctx.name):  # a name, email, amount...: never null
             rng = stream(key)
-            if rng.randrange(_NULL_ODDS) == 0:
+            if rng.randrange(NULL_ODDS) == 0:
                 return None
         if isinstance(type_, GraphQLList):
             if level == 0:

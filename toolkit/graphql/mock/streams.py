@@ -46,16 +46,20 @@ def name_code(name: str) -> int:
 VALUE = name_code("\x00value")
 EDGE = name_code("\x00edge")
 ITEM = name_code("\x00item")
+VALUE_STEP = (VALUE + 1) * GOLDEN % (1 << 64)  # ``mix(key, VALUE)``'s first step
 
 
 class Stream(random.Random):
-    """A ``random.Random`` over splitmix64: seeded by storing the int (no Mersenne Twister state is used)."""
+    """A ``random.Random`` over splitmix64: seeded by storing the int (no Mersenne Twister state is used). Its 32-bit
+    outputs are the halves of splitmix64's, the high one first (``half``: the low one, not yet drawn, or -1)."""
 
     def __init__(self, seed: int = 0) -> None:  # no super().__init__: it would seed the unused MT state
-        self._state = seed & MASK
+        self.state = seed & MASK
+        self.half = -1
 
     def seed(self, a: object = None, version: int = 2) -> None:
-        self._state = (a if isinstance(a, int) else hash(a)) & MASK
+        self.state = (a if isinstance(a, int) else hash(a)) & MASK
+        self.half = -1
 
     def getrandbits(self, k: int, /) -> int:
         # laid out as CPython's Mersenne Twister lays out its 32-bit outputs (``k <= 32``: the top ``k`` bits of one;
@@ -64,31 +68,55 @@ class Stream(random.Random):
         if k <= 32:
             if k < 0:
                 raise ValueError("number of bits must be non-negative")
-            state = (self._state + GOLDEN) & MASK
-            self._state = state
+            half = self.half
+            if half >= 0:
+                self.half = -1
+                return half >> (32 - k)
+            state = (self.state + GOLDEN) & MASK
+            self.state = state
             z = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & MASK
             z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-            return (z ^ (z >> 31)) >> (64 - k)
+            z ^= z >> 31
+            self.half = z & 0xFFFFFFFF
+            return z >> (64 - k)
+        words = (k + 31) >> 5
         out = 0
         shift = 0
-        while k > 0:
-            out |= self.getrandbits(min(k, 32)) << shift
-            shift += 32
-            k -= 32
+        if self.half >= 0:
+            out = self.half
+            self.half = -1
+            shift = 32
+            words -= 1
+        state = self.state
+        while words >= 2:  # two words a step: the high half first, in the lower bits
+            state = (state + GOLDEN) & MASK
+            z = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+            z ^= z >> 31
+            out |= ((z >> 32) | ((z & 0xFFFFFFFF) << 32)) << shift
+            shift += 64
+            words -= 2
+        self.state = state
+        if words:
+            out |= self.getrandbits(32) << shift
+        if k & 31:  # the last word's top bits only
+            top = shift + (32 if words else 0) - 32
+            last = out >> top
+            out = (out & ((1 << top) - 1)) | ((last >> (32 - (k & 31))) << top)
         return out
 
     def random(self) -> float:
-        state = (self._state + GOLDEN) & MASK
-        self._state = state
+        state = (self.state + GOLDEN) & MASK
+        self.state = state
         z = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & MASK
         z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
         return ((z ^ (z >> 31)) >> 11) * _TO_UNIT
 
     def getstate(self) -> tuple[int, ...]:
-        return (self._state,)
+        return (self.state,)
 
     def setstate(self, state: tuple[int, ...]) -> None:
-        self._state = state[0]
+        self.state = state[0]
 
     # ``random.Random``'s own algorithms (``_randbelow_with_getrandbits``), without its argument checks and
     # extra calls: the same numbers for the same stream
@@ -100,6 +128,11 @@ class Stream(random.Random):
             r = draw(k)
         return r
 
+    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:
+        if stop is None and step == 1 and type(start) is int and start > 0:
+            return self._below(start)
+        return super().randrange(start, stop, step)
+
     def choice(self, seq: SupportsLenAndGetItem[_T]) -> _T:
         if not len(seq):
             raise IndexError("Cannot choose from an empty sequence")
@@ -109,6 +142,15 @@ class Stream(random.Random):
         if type(a) is not int or type(b) is not int or b < a:
             return super().randint(a, b)  # its errors and its coercions
         return a + self._below(b - a + 1)
+
+
+def leaf_seed(key: int, step: int) -> int:
+    """``mix(mix(key, part), VALUE)`` for ``step = (part + 1) * GOLDEN``: a leaf's stream seed from its parent's
+    key, in one call (the plan writes it inline)."""
+    z = (key + step) & MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+    return mix(z ^ (z >> 31), VALUE)
 
 
 def stream(key: int) -> Stream:

@@ -19,14 +19,13 @@ from typing import Any
 
 from graphql import GraphQLEnumType, GraphQLScalarType
 
-from toolkit.fake import Fake, snake
+from toolkit.fake import ID_PREFIXES, Fake, snake
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 _LIST_SIZE_ARGS = frozenset({"first", "last", "limit", "take", "size", "count", "pagesize", "page_size", "perpage",
                              "per_page", "top", "max", "maxresults", "max_results"})  # fmt: skip
 _LEAF = Callable[[Fake, random.Random, str, str], Any]
 _MAKER = Callable[[random.Random], Any]
-_ALNUM = string.ascii_letters + string.digits  # as toolkit.fake's identifiers draw them
 
 
 def is_size_argument(name: str) -> bool:
@@ -62,6 +61,15 @@ def leaf_maker(leaf: GraphQLScalarType | GraphQLEnumType, fake: Fake, field: str
     if compiled is not None:
         return compiled(fake, field, owner)
     custom = _custom_maker(leaf.name)
+    fmt = _FORMATS.get(custom)
+    picker = fake.format_picker(fmt) if fmt is not None else None
+    if picker is not None:  # ``by_format`` decided now (the same draws), falling back as ``_fmt`` does
+        string_maker = _string_maker(fake, field, owner)
+
+        def formatted(rng: random.Random) -> Any:
+            return picker(rng) or string_maker(rng)
+
+        return formatted
     return lambda rng: custom(fake, rng, field, owner)
 
 
@@ -103,14 +111,32 @@ def _float(fake: Fake, rng: random.Random, field: str, owner: str) -> float:
 
 
 def _string(fake: Fake, rng: random.Random, field: str, owner: str) -> str:
+    key = snake(field)
+    if key in ID_PREFIXES:  # ``Fake.by_name``'s first rule (a reference to a resource: its id), drawn faster
+        return f"{ID_PREFIXES[key]}_{id_tail(rng)}"
     value = fake.by_name(field, rng, owner=owner)
     return value if value is not None else fake.text(rng, 3, 40)
 
 
 def _id(fake: Fake, rng: random.Random, field: str, owner: str) -> str:
+    return _id_prefix(field, owner) + id_tail(rng)
+
+
+@lru_cache(maxsize=4096)
+def _id_prefix(field: str, owner: str) -> str:
+    """What ``Fake.identifier`` puts before an id's random tail, for the resource the field names: ``prod_``."""
     key = snake(field)
     resource = owner if key in ("id", "uid", "identifier", "node_id", "global_id") else key.removesuffix("_id")
-    return fake.identifier(rng, resource)
+    return Fake().identifier(random.Random(0), resource)[:-14] if resource else ""
+
+
+def id_tail(rng: random.Random) -> str:
+    """14 letters and digits, as ``Fake.identifier``'s tail, from one draw of 112 bits: each byte picks a character
+    (``_TAIL``: the 62, then the first 8 again, so those are a little likelier; no redraws, two generator steps)."""
+    return rng.getrandbits(112).to_bytes(14, "little").translate(_TAIL).decode("ascii")
+
+
+_TAIL = bytes.maketrans(bytes(range(256)), ((string.ascii_letters + string.digits) * 5)[:256].encode("ascii"))
 
 
 def _boolean(fake: Fake, rng: random.Random, field: str, owner: str) -> bool:
@@ -142,13 +168,13 @@ def _float_maker(fake: Fake, field: str, owner: str) -> _MAKER:
 
 def _string_maker(fake: Fake, field: str, owner: str) -> _MAKER:
     text = fake.text
-    if fake.by_name(field, random.Random(0), owner=owner) is None:
-        return lambda rng: text(rng, 3, 40)
-    # toolkit.fake's pickers (by_name resolved once, the same draws), where this version of it has them
-    name_picker = getattr(fake, "name_picker", None)
-    picker = name_picker(field, owner=owner) if name_picker is not None else None
+    key = snake(field)
+    if key in ID_PREFIXES:
+        head = f"{ID_PREFIXES[key]}_"
+        return lambda rng: head + id_tail(rng)
+    picker = fake.name_picker(field, owner=owner)  # ``by_name`` resolved once: the same draws
     if picker is None:
-        return lambda rng: _string(fake, rng, field, owner)
+        return lambda rng: text(rng, 3, 40)
 
     def make(rng: random.Random) -> str:
         value = picker(rng)
@@ -158,23 +184,8 @@ def _string_maker(fake: Fake, field: str, owner: str) -> _MAKER:
 
 
 def _id_maker(fake: Fake, field: str, owner: str) -> _MAKER:
-    key = snake(field)
-    resource = owner if key in ("id", "uid", "identifier", "node_id", "global_id") else key.removesuffix("_id")
-    if not resource:
-        return lambda rng: fake.identifier(rng, resource)
-    prefix = fake.identifier(random.Random(0), resource)[:-14]  # "prod_": what identifier puts before its 14 draws
-
-    def make(rng: random.Random) -> str:
-        draw = rng.getrandbits  # rng.choice(_ALNUM) inline: 62 letters, 6 bits, drawn again past 61
-        chars = []
-        for _ in range(14):
-            index = draw(6)
-            while index >= 62:
-                index = draw(6)
-            chars.append(_ALNUM[index])
-        return prefix + "".join(chars)
-
-    return make
+    prefix = _id_prefix(field, owner)
+    return lambda rng: prefix + id_tail(rng)
 
 
 def _boolean_maker(fake: Fake, field: str, owner: str) -> _MAKER:
@@ -193,7 +204,11 @@ def _fmt(fmt: str) -> _LEAF:
     def make(fake: Fake, rng: random.Random, field: str, owner: str) -> Any:
         return fake.by_format(fmt, rng) or _string(fake, rng, field, owner)
 
+    _FORMATS[make] = fmt
     return make
+
+
+_FORMATS: dict[_LEAF, str] = {}  # the makers ``_fmt`` made, and their format
 
 
 def _const(values: tuple[Any, ...]) -> _LEAF:
