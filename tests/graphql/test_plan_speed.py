@@ -167,6 +167,7 @@ def _answers(contract: GraphQLContract, requests: list[Request], *, plans: bool,
         if not shapes:
             patch.setattr(handler_module, "lift", lambda _: None)
         mock = GraphQLMock(contract, GraphQLMockOptions(seed=3))
+        mock.resolvers.fast_items = plans  # the reference makes a list's items one by one
         return [mock.answer(request).response.body for request in requests], mock
 
 

@@ -123,6 +123,7 @@ class _Prepared:
     # each operation's measures, by the operationName that selects it (at most the document's operations + 1)
     measured: dict[str | None, Measured] = dataclasses.field(default_factory=dict)
     plans: dict[str | None, Plan | None] = dataclasses.field(default_factory=dict)  # likewise; None: not plannable
+    roots: dict[str | None, tuple[OperationDefinitionNode, tuple[str, ...]]] = dataclasses.field(default_factory=dict)
 
 
 class GraphQLMock:
@@ -262,7 +263,7 @@ class GraphQLMock:
             message = "subscriptions are not served over plain HTTP by this mock; send a query or a mutation"
             return self._failed(media, [error(message, "OPERATION_NOT_SUPPORTED", location_of(operation))])
         size = self._measure(params, document, operation)
-        roots = self._roots(operation, self._fragments(params.query, document))
+        roots = self._roots_of(params, document, operation)
         if size.depth > self.options.max_depth:
             depth = f"more than {size.depth}" if size.truncated else str(size.depth)
             message = f"query depth {depth} exceeds the limit of {self.options.max_depth}"
@@ -351,7 +352,10 @@ class GraphQLMock:
             data = plan.run(VariableValues(variables.sources, {**variables.coerced, **values}))
         except Fallback:
             return None
-        return self._answered(media, ExecutionResult(data, None), size, self._roots(operation, shape.fragments))
+        roots = shape.roots.get(name)
+        if roots is None:
+            roots = shape.roots[name] = self._roots(operation, shape.fragments)
+        return self._answered(media, ExecutionResult(data, None), size, roots)
 
     def _learn_shape(self, lifted: Lifted, document: DocumentNode, query: str) -> None:
         """Called once ``document`` has passed the limits and validation: the second document of a shape makes
@@ -362,6 +366,17 @@ class GraphQLMock:
             self._sightings.put(lifted.key, True)
             return
         self._shapes.put(lifted.key, make_shape(self.schema, document, lifted, len(query)))
+
+    def _roots_of(self, params: Params, document: DocumentNode, operation: OperationDefinitionNode) -> tuple[str, ...]:
+        """``_roots``, kept with the parsed document per operation (they depend on the document alone)."""
+        cached = self._documents.get(params.query)
+        if cached is None or cached.document is not document:
+            return self._roots(operation, self._fragments(params.query, document))
+        kept = cached.roots.get(params.operation_name)
+        if kept is None or kept[0] is not operation:
+            kept = cached.roots[params.operation_name] = (operation, self._roots(operation, self._fragments(
+                params.query, document)))  # fmt: skip
+        return kept[1]
 
     def _roots(
         self, operation: OperationDefinitionNode, fragments: dict[str, FragmentDefinitionNode]

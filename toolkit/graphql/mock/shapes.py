@@ -203,6 +203,7 @@ class Shape:
     fragments: dict[str, FragmentDefinitionNode] = field(default_factory=dict)
     measured: dict[str | None, Measured] = field(default_factory=dict)
     plans: dict[str | None, Plan | None] = field(default_factory=dict)
+    roots: dict[str | None, tuple[str, ...]] = field(default_factory=dict)  # the contract operations selected
 
 
 _BUILTIN = {GraphQLID.name: "ID", GraphQLString.name: "String", GraphQLInt.name: "Int", GraphQLFloat.name: "Float"}
