@@ -195,24 +195,18 @@ class Plan:
                     field.exact = str if named.name != "Boolean" else bool
         return field
 
-    def _completer(self, type_: GraphQLOutputType, nodes: list[FieldNode]) -> _Complete:
-        if isinstance(type_, GraphQLNonNull) and isinstance(type_.of_type, GraphQLScalarType | GraphQLEnumType):
-            return _leaf(type_.of_type, non_null=True)
+    def _completer(self, type_: GraphQLOutputType, nodes: list[FieldNode], non_null: bool = False) -> _Complete:
+        """``complete_value`` for ``type_``, one closure per wrapper (a non-null wrapper is folded into what it wraps:
+        a null there raises ``Fallback``, graphql-core's error)."""
         if isinstance(type_, GraphQLNonNull):
-            inner = self._completer(type_.of_type, nodes)
-
-            def non_null(value: Any, variables: Any) -> Any:
-                completed = inner(value, variables)
-                if completed is None:
-                    raise Fallback("null in a non-null position")
-                return completed
-
-            return non_null
+            return self._completer(type_.of_type, nodes, non_null=True)
         if isinstance(type_, GraphQLList):
             item = self._completer(type_.of_type, nodes)
 
             def listed(value: Any, variables: Any) -> Any:
                 if value is None:
+                    if non_null:
+                        raise Fallback("null in a non-null position")
                     return None
                 if type(value) is not list:
                     raise Fallback("not a list")
@@ -220,15 +214,15 @@ class Plan:
 
             return listed
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
-            return _leaf(type_)
+            return _leaf(type_, non_null)
         if isinstance(type_, GraphQLObjectType):
             if type_.is_type_of is not None:
                 raise _NotPlanned("is_type_of")
-            return _Object(self, type_, nodes).complete
+            return _Object(self, type_, nodes, non_null).complete
         if isinstance(type_, GraphQLInterfaceType | GraphQLUnionType):
             if type_.resolve_type is not None:
                 raise _NotPlanned("resolve_type")
-            return _Abstract(self, type_, nodes).complete
+            return _Abstract(self, type_, nodes, non_null).complete
         raise _NotPlanned("type")  # pragma: no cover
 
 
@@ -271,14 +265,17 @@ class _Field:
 class _Object:
     """Completes a ``MockObject`` of one object type: its sub-selection compiled on first use."""
 
-    def __init__(self, plan: Plan, type_: GraphQLObjectType, nodes: list[FieldNode]) -> None:
+    def __init__(self, plan: Plan, type_: GraphQLObjectType, nodes: list[FieldNode], non_null: bool = False) -> None:
         self.plan = plan
         self.type = type_
         self.nodes = nodes
+        self.non_null = non_null
         self.fields: tuple[tuple[str, _Field | None], ...] | None = None
 
     def complete(self, value: Any, variables: Any) -> Any:
         if value is None:
+            if self.non_null:
+                raise Fallback("null in a non-null position")
             return None
         if type(value) is not MockObject:
             raise Fallback("not an object")
@@ -295,14 +292,19 @@ class _Object:
 class _Abstract:
     """Completes an interface or union value: the runtime type the resolvers chose, checked as graphql-core does."""
 
-    def __init__(self, plan: Plan, type_: GraphQLInterfaceType | GraphQLUnionType, nodes: list[FieldNode]) -> None:
+    def __init__(
+        self, plan: Plan, type_: GraphQLInterfaceType | GraphQLUnionType, nodes: list[FieldNode], non_null: bool
+    ) -> None:
         self.plan = plan
         self.type = type_
         self.nodes = nodes
+        self.non_null = non_null
         self.objects: dict[str, _Object] = {}
 
     def complete(self, value: Any, variables: Any) -> Any:
         if value is None:
+            if self.non_null:
+                raise Fallback("null in a non-null position")
             return None
         if type(value) is not MockObject:
             raise Fallback("not an object")
