@@ -7,8 +7,12 @@ depth and cost with fragments expanded (``costs``), introspection on the schema'
 against its own budget (``introspection``); validate; execute with graphql-core and the mock's resolvers
 (``resolve``), whose values are seeded by the request. The answer is therefore a pure function
 of the request, and whole answers are memoised: parse, validate and execute happen once per distinct
-request. Deprecated fields the operation selects are still served, and reported three ways: an
-``extensions.ctk.deprecated`` list, the ``Deprecation``/``Sunset`` headers, and ``deprecated_uses``.
+request. Below the memo: parsing, measuring and validating once per query text, and once per *shape*
+(``shapes``: documents that differ only in the literal values of field arguments, a client inlining its
+ids); graphql-core's execution compiled once per operation (``plan``: the same answers, ``execute`` for
+anything it would report as an error). Deprecated fields the operation selects are still served, and
+reported three ways: an ``extensions.ctk.deprecated`` list, the ``Deprecation``/``Sunset`` headers, and
+``deprecated_uses``.
 """
 
 from __future__ import annotations

@@ -2,11 +2,13 @@
 
 A client that inlines its values (``{ product(id: "UHJv42") { ... } }``) sends a new query text with every
 id, so the per-text cache of parsed and validated documents never hits, and each request pays graphql-core's
-parse and validation again (four fifths of such an answer). ``lift`` reads the text once with a regex lexer
-and lifts out each string, int and float literal that is the whole value of a field argument, leaving the
-shape: the rest of the document's tokens, with a placeholder per lifted literal (its kind, and which earlier
-literal it equals: validation compares arguments of fields merged under one response key). Whitespace,
-commas and comments are not part of the shape: they mean nothing to parsing or validation.
+parse and validation again (four fifths of such an answer). ``lift`` scans the text once (a regex stops at
+strings, numbers, comments and brackets only) and lifts out each string, int and float literal that is the
+whole value of a field argument, leaving the shape: the text itself with a placeholder per lifted literal (its
+kind, and which earlier literal it equals: validation compares the arguments of fields merged under one
+response key). Documents sent again with other values keep their formatting, so the text is the key as is.
+Documents are learnt on the second sighting of a shape (``GraphQLMock._learn_shape``), once the full path has
+parsed, measured and validated it: a document sent once pays only the scan.
 
 A ``Shape`` is made from a document of that shape that parsed and validated: its template is the document
 with each lifted literal replaced by a variable ``$__ctk<i>`` (never declared; only the compiled plan reads
