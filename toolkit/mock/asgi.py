@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Awaitable, Callable, MutableMapping
 from http import HTTPStatus
 from typing import Any
@@ -36,6 +37,8 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+Respond = Callable[[Scope, int, Response], bool]  # the ctk.respond extension's send
 
 HEALTH_PATH = ADMIN_PREFIX + "/health"
 _HEALTHY = Response(200, (("content-type", "application/json"),), b'{"status":"ok"}')
@@ -96,6 +99,39 @@ class MockASGIApp:
                 body, refused = b"", error
             except _DisconnectedError:
                 return  # nobody to answer: the mock is not asked
+        answered = self._answered(scope, headers, body, refused)
+        if isinstance(answered, MockResult):  # shaped by the faults layer (rare): delayed, slow or broken
+            await _shaped(scope, receive, send, answered)
+            return
+        status = answered.status
+        extensions = scope.get("extensions")
+        respond = extensions.get(RESPOND_EXTENSION) if extensions else None
+        if respond is not None and respond["send"](scope, status, answered):
+            return  # ctk's HTTP protocol wrote it whole, in one write
+        await send({"type": "http.response.start", "status": status, "headers": answered.raw_headers()})
+        await send({"type": "http.response.body", "body": answered.body})
+
+    def answer_whole(self, scope: Scope, body: bytes, respond: Respond) -> App | None:
+        """Answer a request whose body came whole with its head, with no ASGI cycle: for ctk's HTTP protocol
+        (``toolkit.mock.http_server``), which calls it from its parser (no task, no ``receive``/``send`` messages,
+        no coroutine per request). ``respond`` is the ``ctk.respond`` extension's ``send``. None when answered;
+        else the ASGI app that finishes the request in the usual cycle: this whole app when the body is over
+        ``max_body`` (its 413 is read and answered as ever), or an app that sends this very answer (a shaped one,
+        or one ``respond`` declined), so the mock is asked once either way."""
+        if len(body) > self.limits.max_body:
+            return self
+        answered = self._answered(scope, _headers(scope.get("headers") or ()), body, None)
+        if isinstance(answered, MockResult):
+            return functools.partial(_send_shaped, answered)
+        if respond(scope, answered.status, answered):
+            return None
+        return functools.partial(_send, answered)
+
+    def _answered(
+        self, scope: Scope, headers: tuple[tuple[str, str], ...], body: bytes, refused: _BodyRefusedError | None
+    ) -> Response | MockResult:
+        """The answer to the request of ``scope`` with ``body`` (a client error logged), or the whole result when
+        the faults layer shaped how it leaves."""
         raw = scope.get("query_string")
         request = Request(scope["method"], _raw_path(scope), raw.decode("latin-1") if raw else "", headers, body)
         if refused is not None:
@@ -105,18 +141,11 @@ class MockASGIApp:
         else:
             answered = self._answer(request)
             if isinstance(answered, MockResult):  # shaped by the faults layer (rare): delayed, slow or broken
-                await _shaped(scope, receive, send, answered)
-                return
+                return answered
             response = answered
-        status = response.status
-        if 400 <= status < 500:
+        if 400 <= response.status < 500:
             log_client_error(request, response)
-        extensions = scope.get("extensions")
-        respond = extensions.get(RESPOND_EXTENSION) if extensions else None
-        if respond is not None and respond["send"](scope, status, response):
-            return  # ctk's HTTP protocol wrote it whole, in one write
-        await send({"type": "http.response.start", "status": status, "headers": response.raw_headers()})
-        await send({"type": "http.response.body", "body": response.body})
+        return response
 
     def _answer(self, request: Request) -> Response | MockResult:
         """The response, or the whole result when the faults layer shaped how it leaves (delayed, broken)."""
@@ -187,6 +216,16 @@ class MockASGIApp:
                 await self.deliverer.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+async def _send(response: Response, scope: Scope, receive: Receive, send: Send) -> None:
+    """The two ASGI messages of ``response`` (``answer_whole``'s answer that ``ctk.respond`` declined)."""
+    await send({"type": "http.response.start", "status": response.status, "headers": response.raw_headers()})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+async def _send_shaped(result: MockResult, scope: Scope, receive: Receive, send: Send) -> None:
+    await _shaped(scope, receive, send, result)
 
 
 async def _shaped(scope: Scope, receive: Receive, send: Send, result: MockResult) -> None:

@@ -51,7 +51,13 @@ from asyncio import TimerHandle, Transport
 from typing import Any
 
 import httptools
-from uvicorn.protocols.http.httptools_impl import HEADER_RE, HEADER_VALUE_RE, STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import (
+    HEADER_RE,
+    HEADER_VALUE_RE,
+    STATUS_LINE,
+    HttpToolsProtocol,
+    RequestResponseCycle,
+)
 
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock.problem import problem_document
@@ -92,6 +98,12 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             "ctk.raw": {"write": self._raw_write},
             "ctk.respond": {"send": self._respond},
         }
+        # The app's answer_whole (a MockASGIApp): a request whose body comes whole with its head is answered from the
+        # parser, with no ASGI cycle (``_answer_whole``); None under any other app
+        self._whole: Any = getattr(self.app, "answer_whole", None)
+        self._deferring = False  # in on_headers_complete: a request the app can answer whole waits for its body
+        self._deferred: RequestResponseCycle | None = None  # that request, until its body is whole or the read ends
+        self._started_in_read = 0  # requests answered or started in the read being parsed (the pipelining bound)
         self._defaults: list[tuple[bytes, bytes]] | None = None  # the server's default headers (date, server) ...
         self._defaults_framed = b""  # ... as framed for ctk.respond (uvicorn replaces the list once a second)
 
@@ -114,6 +126,28 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.read_size = size = len(data)
         if self.in_head:
             self.head_bytes += size
+        self._started_in_read = 0
+        try:
+            parsed = self._feed(data)
+        finally:
+            deferred = self._deferred
+            if deferred is not None:  # its body is not whole in this read: the usual ASGI cycle reads the rest
+                self._deferred = None
+                HttpToolsProtocol._start_asgi_task(self, deferred, self.app)
+        if not parsed:
+            return
+        if self.in_head and self.head_bytes:
+            # A head is still incomplete after this read (most arrive whole in one, and cost no timer).
+            if self.head_bytes > self.max_head:
+                self._refuse(431, f"the request line and headers exceed max_header_bytes={self.max_head} bytes")
+            elif self._head_timer is None:
+                self._arm_head_timer()
+        elif not self.in_head and self._body_timer is None:
+            # A request's body is still incomplete after this read (most arrive whole with their head).
+            self._body_timer = self.loop.call_later(self.limits.body_timeout, self._body_timed_out)
+
+    def _feed(self, data: bytes) -> bool:
+        """Parse ``data``; False when a refusal (or the pipelining bound) already decided the connection's fate."""
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -126,22 +160,14 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
                 self.in_head = False
                 self.flow.pause_reading()
                 request_log.info("closing %s after %d pipelined requests (max_pipelined)", _peer(self.client),
-                                 len(self.pipeline) + 1)  # fmt: skip
-                return
+                                 self._queued() + 1)  # fmt: skip
+                return False
             if isinstance(error.__context__, _HeadTooLargeError):
                 self._refuse(431, f"the request line and headers exceed max_header_bytes={self.max_head} bytes")
             else:
                 self._refuse(400, "invalid HTTP request")
-            return
-        if self.in_head and self.head_bytes:
-            # A head is still incomplete after this read (most arrive whole in one, and cost no timer).
-            if self.head_bytes > self.max_head:
-                self._refuse(431, f"the request line and headers exceed max_header_bytes={self.max_head} bytes")
-            elif self._head_timer is None:
-                self._arm_head_timer()
-        elif not self.in_head and self._body_timer is None:
-            # A request's body is still incomplete after this read (most arrive whole with their head).
-            self._body_timer = self.loop.call_later(self.limits.body_timeout, self._body_timed_out)
+            return False
+        return True
 
     # -- parser callbacks ------------------------------------------------------------------------
 
@@ -153,13 +179,63 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             if size > self.max_head:
                 raise _HeadTooLargeError
         # One read can hold thousands of tiny pipelined requests, each a queued cycle: bound the queue.
-        if len(self.pipeline) >= self.max_pipelined:
+        if self._queued() >= self.max_pipelined:
             raise _PipelineFullError
         self.in_head = False
         if self._head_timer is not None:
             self._cancel_head_timer()
+        if self.timeout_keep_alive_task is not None:  # armed by an answer given earlier in this read
+            self._unset_keepalive_if_required()
         self.scope["extensions"] = self._extensions  # type: ignore[typeddict-item]
-        HttpToolsProtocol.on_headers_complete(self)
+        self._deferring = True
+        try:
+            HttpToolsProtocol.on_headers_complete(self)
+        finally:
+            self._deferring = False
+
+    def _queued(self) -> int:
+        """The requests waiting behind the one being answered, as uvicorn would queue them: those answered earlier in
+        this read (``_answer_whole``) count as queued still, so a read's pipelined requests meet the same bound, get
+        the same answers (the last one ``connection: close``) and leave the same rest unread as with no answer from
+        the parser."""
+        started = self._started_in_read
+        return len(self.pipeline) + (started - 1 if started > 1 else 0)
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
+        """uvicorn starts a request's ASGI task here, from ``on_headers_complete`` (or once the request before it is
+        answered, when pipelined). A request a ``MockASGIApp`` can answer whole is held instead until its body is
+        whole (``on_message_complete``), when the app answers it from the parser; its body not whole in this read,
+        ``data_received`` starts its task after all. Not held: a request that expects ``100 Continue`` (uvicorn
+        writes it on the first ``receive``), and the last one the pipelining bound lets a read start (it must
+        still be unanswered when the next one trips the bound and marks it to close the connection)."""
+        if self._deferring:
+            self._started_in_read += 1
+            if (
+                app is self.app
+                and self._whole is not None
+                and not cycle.waiting_for_100_continue
+                and self._started_in_read <= self.max_pipelined
+            ):
+                self._deferred = cycle
+                return
+        HttpToolsProtocol._start_asgi_task(self, cycle, app)
+
+    def _answer_whole(self, cycle: RequestResponseCycle) -> None:
+        """Answer the held request, its body whole: the app answers and writes it with ``ctk.respond``; what it
+        cannot write so (a shaped answer, one ``respond`` declines, a body over ``max_body``) it hands back as an
+        ASGI app, run in the request's usual task. An error is the task's too: logged, and a 500, as uvicorn does."""
+        body = bytes(cycle.body)
+        rest: Any
+        try:
+            rest = self._whole(cycle.scope, body, self._respond)
+        except Exception as error:  # noqa: BLE001 -- reported by uvicorn's run_asgi, as any error of an app
+            rest = functools.partial(_raise, error)
+        if rest is None:
+            return
+        if rest is not self.app:  # the body was read, as the app's receive would have: reading goes on
+            cycle.body = bytearray()
+            self.flow.resume_reading()
+        HttpToolsProtocol._start_asgi_task(self, cycle, rest)
 
     def _raw_write(self, scope: Any, data: bytes, abort: bool) -> None:
         """The ``ctk.raw`` extension: write ``data`` as the answer to the request of ``scope``, then close the
@@ -231,6 +307,10 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.in_head, self.head_bytes, self.head_carry = True, 0, self.read_size
         if self._body_timer is not None:
             self._cancel_body_timer()
+        cycle = self._deferred
+        if cycle is not None and cycle is self.cycle:
+            self._deferred = None
+            self._answer_whole(cycle)
 
     def timeout_keep_alive_handler(self) -> None:
         self._close()
@@ -337,6 +417,12 @@ def _frame_headers(headers: tuple[tuple[bytes, bytes], ...]) -> bytes:
         lines.append(b"%b: %b\r\n" % (lowered, value))
     lines.append(_CHUNKED)
     return b"".join(lines)
+
+
+async def _raise(error: Exception, scope: Any, receive: Any, send: Any) -> None:
+    """An ASGI app that fails with ``error`` (raised answering from the parser): uvicorn's ``run_asgi`` logs it and
+    answers 500, or closes the connection when the answer had begun, as for any app's error."""
+    raise error
 
 
 def _peer(client: tuple[str, int] | None) -> str:

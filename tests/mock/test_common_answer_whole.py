@@ -1,0 +1,310 @@
+"""Answers from the parser (``BoundedHttpToolsProtocol._answer_whole``, ``MockASGIApp.answer_whole``): a request whose
+body came whole with its head is answered with no ASGI cycle. The bytes written, the connection's fate, the requests
+completed and the times the mock is asked must be those of the usual ASGI cycle (the same protocol with the parser's
+answers turned off), for plain answers and for everything that falls back: shaped answers, bodies over ``max_body``
+or in several reads, ``100 Continue``, ``HEAD``, pipelined floods past ``max_pipelined``, errors. Over a fake
+transport, then over real HTTP with the example workspace's sandbox (the app ``ctk serve`` runs)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import re
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from uvicorn.config import Config
+from uvicorn.server import ServerState
+
+from toolkit.exchange import MockResult, Request, Response
+from toolkit.limits import DEFAULT_LIMITS, Limits
+from toolkit.mock.asgi import MockASGIApp
+from toolkit.mock.http_server import BoundedHttpToolsProtocol, uvicorn_options
+from toolkit.mock.loopback import serve_in_thread
+
+DEFAULTS = [(b"date", b"Thu, 03 Dec 2026 01:00:00 GMT"), (b"server", b"uvicorn")]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class _CycleOnly(BoundedHttpToolsProtocol):
+    """ctk's protocol with every request answered in the usual ASGI cycle (the reference)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._whole = None
+
+
+class _Transport:
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+        self.aborted = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(bytes(data))  # after close too: a real transport still sends what it is given then
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.closed = self.aborted = True
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 5555)}.get(name, default)
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+
+Served = tuple[bytes, bool, bool, int, list[tuple[str, str, bytes]]]
+
+
+def _serve(kind: type[BoundedHttpToolsProtocol], answer: Any, reads: list[bytes], limits: Limits) -> Served:
+    """The bytes written, whether the connection was closed (and reset), the requests completed and the requests
+    the mock was asked, after ``reads`` (each its own ``data_received``, the loop run a little between them)."""
+    asked: list[tuple[str, str, bytes]] = []
+
+    def handler(request: Request) -> MockResult:
+        asked.append((request.method, request.path, request.body))
+        result: MockResult = answer(request)
+        return result
+
+    loop = asyncio.new_event_loop()
+    try:
+        config = Config(app=MockASGIApp(handler, limits=limits, deliver=False),
+                        **{**uvicorn_options(limits), "http": "httptools"})  # fmt: skip
+        config.load()
+        state = ServerState()
+        state.default_headers = list(DEFAULTS)
+        protocol = kind(config=config, server_state=state, app_state={}, _loop=loop, limits=limits)
+        transport = _Transport()
+        protocol.connection_made(transport)  # type: ignore[arg-type]
+
+        async def feed() -> None:
+            for data in reads:
+                if not transport.closed:
+                    protocol.data_received(data)
+                for _ in range(8):
+                    await asyncio.sleep(0)
+            await asyncio.sleep(0.05)  # a delayed or trickled answer leaves meanwhile
+            for _ in range(8):
+                await asyncio.sleep(0)
+
+        loop.run_until_complete(feed())
+        protocol.connection_lost(None)
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+        return b"".join(transport.writes), transport.closed, transport.aborted, state.total_requests, asked
+    finally:
+        loop.close()
+
+
+def _plain(request: Request) -> MockResult:
+    return MockResult(Response(200, (("content-type", "application/json"),), b'{"path":"%s"}' % request.path.encode()))
+
+
+def _status(status: int, headers: tuple[tuple[str, str], ...] = ()) -> Any:
+    return lambda request: MockResult(Response(status, headers, b"" if status in (204, 304) else b"body"))
+
+
+def _shaped(**how: Any) -> Any:
+    return lambda request: MockResult(Response(503, (("content-type", "text/plain"),), b"x" * 40), **how)
+
+
+def _failing(request: Request) -> MockResult:
+    raise RuntimeError("a bug")
+
+
+GET = b"GET /things/1 HTTP/1.1\r\nHost: x\r\n\r\n"
+POST = b'POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{"name":"a"}\n'
+CHUNKED = (
+    b"POST /things HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+)
+SMALL = DEFAULT_LIMITS.replace(max_body=8, max_pipelined=4)
+CASES: dict[str, tuple[Any, list[bytes], Limits]] = {
+    "plain GET": (_plain, [GET], DEFAULT_LIMITS),
+    "keep-alive, three reads": (_plain, [GET, GET, GET], DEFAULT_LIMITS),
+    "POST with a body": (_plain, [POST], DEFAULT_LIMITS),
+    "chunked body, whole": (_plain, [CHUNKED], DEFAULT_LIMITS),
+    "chunked body, in two reads": (_plain, [CHUNKED[:70], CHUNKED[70:]], DEFAULT_LIMITS),
+    "body in a later read": (_plain, [POST[: POST.index(b"{")], POST[POST.index(b"{") :]], DEFAULT_LIMITS),
+    "body in three reads": (_plain, [POST[:-9], POST[-9:-4], POST[-4:]], DEFAULT_LIMITS),
+    "head in two reads": (_plain, [GET[:10], GET[10:]], DEFAULT_LIMITS),
+    "over max_body, declared": (_plain, [POST], SMALL),
+    "over max_body, chunked": (_plain, [CHUNKED], SMALL),
+    "expect 100-continue": (
+        _plain,
+        [b"POST /t HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok"],
+        DEFAULT_LIMITS,
+    ),
+    "HEAD": (_plain, [b"HEAD /things/1 HTTP/1.1\r\nHost: x\r\n\r\n"], DEFAULT_LIMITS),
+    "HTTP/1.0": (_plain, [b"GET /things/1 HTTP/1.0\r\nHost: x\r\n\r\n"], DEFAULT_LIMITS),
+    "client asks to close": (_plain, [b"GET /t HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", GET], DEFAULT_LIMITS),
+    "a query string": (_plain, [b"GET /things?a=1&b=%20 HTTP/1.1\r\nHost: x\r\n\r\n"], DEFAULT_LIMITS),
+    "no content": (_status(204, (("x-a", "b"),)), [GET], DEFAULT_LIMITS),
+    "not modified": (_status(304), [GET], DEFAULT_LIMITS),
+    "client error": (_status(404, (("content-type", "application/problem+json"),)), [GET], DEFAULT_LIMITS),
+    "own content-length": (_status(200, (("content-length", "4"),)), [GET], DEFAULT_LIMITS),
+    "own connection close": (_status(200, (("connection", "close"),)), [GET, GET], DEFAULT_LIMITS),
+    "header value with a line break": (_status(200, (("x-echo", "a\r\nset-cookie: b"),)), [GET], DEFAULT_LIMITS),
+    "unknown status": (_status(299), [GET], DEFAULT_LIMITS),
+    "the mock fails": (_failing, [GET, GET], DEFAULT_LIMITS),
+    "delayed": (_shaped(delay=0.001), [GET, GET], DEFAULT_LIMITS),
+    "reset": (_shaped(transport_fault="reset"), [GET], DEFAULT_LIMITS),
+    "empty": (_shaped(transport_fault="empty"), [GET], DEFAULT_LIMITS),
+    "truncated": (_shaped(transport_fault="truncated"), [GET], DEFAULT_LIMITS),
+    "malformed chunk": (_shaped(transport_fault="malformed-chunk"), [GET], DEFAULT_LIMITS),
+    "trickle": (_shaped(transport_fault="trickle:100000"), [GET, GET], DEFAULT_LIMITS),
+    "pipelined, three": (_plain, [GET * 3], DEFAULT_LIMITS),
+    "pipelined, a POST between": (_plain, [GET + POST + GET], DEFAULT_LIMITS),
+    "pipelined, up to the bound": (_plain, [GET * 5], SMALL),
+    "pipelined, one past the bound": (_plain, [GET * 6], SMALL),
+    "pipelined, a flood": (_plain, [GET * 40, GET], SMALL),
+    "pipelined, a flood at the defaults": (_plain, [GET * 100], DEFAULT_LIMITS),
+    "pipelined, the last one's body later": (_plain, [GET * 2 + POST[:-3], POST[-3:] + GET], DEFAULT_LIMITS),
+    "pipelined, delayed answers": (_shaped(delay=0.001), [GET * 3], DEFAULT_LIMITS),
+    "an upgrade asked": (
+        _plain,
+        [b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"],
+        DEFAULT_LIMITS,
+    ),
+}
+
+
+# A read with a whole request, then one the server refuses: the answer, then the refusal (in the ASGI cycle the
+# refusal is written first, and the answer after it, on a connection closing). The same answers and fate otherwise.
+REFUSED_AFTER_AN_ANSWER: dict[str, list[bytes]] = {
+    "a valid request, then garbage": [GET + b"NOT HTTP\r\n\r\n"],
+    "a head over max_header_bytes after an answer": [
+        GET + b"GET / HTTP/1.1\r\nX-Big: " + b"a" * (DEFAULT_LIMITS.max_header_bytes + 10) + b"\r\n\r\n"
+    ],
+}
+
+
+@pytest.mark.parametrize("name", list(REFUSED_AFTER_AN_ANSWER))
+def test_an_answer_leaves_before_the_refusal_that_follows_it(name: str) -> None:
+    reads = REFUSED_AFTER_AN_ANSWER[name]
+    ours = _serve(BoundedHttpToolsProtocol, _plain, reads, DEFAULT_LIMITS)
+    reference = _serve(_CycleOnly, _plain, reads, DEFAULT_LIMITS)
+    answer = _serve(BoundedHttpToolsProtocol, _plain, [GET], DEFAULT_LIMITS)[0]
+    assert ours[0].startswith(answer) and ours[0].count(b"HTTP/1.1 ") == 2
+    assert reference[0].endswith(answer)
+    assert ours[0] == answer + reference[0][: -len(answer)]
+    assert ours[1:] == reference[1:]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_answers_from_the_parser_are_the_asgi_cycles(name: str) -> None:
+    answer, reads, limits = CASES[name]
+    ours = _serve(BoundedHttpToolsProtocol, answer, reads, limits)
+    reference = _serve(_CycleOnly, answer, reads, limits)
+    assert ours[0] == reference[0]
+    assert ours[1:] == reference[1:]
+
+
+def test_a_plain_answer_is_written_during_the_read() -> None:
+    """No task: the answer is on the transport when ``data_received`` returns."""
+    loop = asyncio.new_event_loop()
+    try:
+        config = Config(
+            app=MockASGIApp(_plain, deliver=False), **{**uvicorn_options(DEFAULT_LIMITS), "http": "httptools"}
+        )
+        config.load()
+        protocol = BoundedHttpToolsProtocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+        transport = _Transport()
+        protocol.connection_made(transport)  # type: ignore[arg-type]
+        protocol.data_received(GET * 2)
+        assert len(transport.writes) == 2 and not protocol.tasks
+        assert protocol.timeout_keep_alive_task is not None  # armed once, after the last answer
+        protocol.connection_lost(None)
+    finally:
+        loop.close()
+
+
+# -- over real HTTP, the sandbox ctk serve runs --------------------------------------------------------------
+
+_DATE = re.compile(rb"\r\ndate: [^\r]*\r\n")
+
+
+@pytest.fixture(scope="module")
+def sandbox_app() -> MockASGIApp:
+    if not (ROOT / "sandbox" / "sandbox.toml").is_file():
+        pytest.skip("the example workspace is absent")
+    from toolkit.sandbox.server import ServeConfig, build_app, changed_limits, mounted_apis
+    from toolkit.workspace import load_workspace
+
+    space = load_workspace(ROOT)
+    mounted = mounted_apis(space)
+    for item in mounted:
+        item.state = False
+    limits = changed_limits(space.limits or DEFAULT_LIMITS)
+    config = ServeConfig(contracts=mounted, seed=space.sandbox.seed, limits=limits, log_level="warning")
+    return build_app(config)
+
+
+def _requests() -> list[bytes]:
+    soap = (
+        '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+        '<GetAccountRequest xmlns="urn:example:crm:types"><id>001A{:014d}</id></GetAccountRequest>'
+        "</soap:Body></soap:Envelope>"
+    )
+    made = []
+    for n in range(6):
+        made.append(f"GET /payments/customers/cus_{n} HTTP/1.1\r\nHost: x\r\nX-Api-Key: sk_test_1\r\n\r\n".encode())
+        made.append(b"GET /payments/customers/cus_1 HTTP/1.1\r\nHost: x\r\n\r\n")  # no key: a 401
+        body = soap.format(n).encode()
+        head = (
+            b'POST /crm HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nSOAPAction: "urn:example:crm/GetAccount"\r\n'
+        )
+        made.append(head + b"Content-Length: %d\r\n\r\n%b" % (len(body), body))
+        query = b'{"query":"{ product(id: \\"UHJv%d\\") { id name price } }"}' % n
+        head = b"POST /inventory HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        made.append(head + b"Content-Length: %d\r\n\r\n%b" % (len(query), query))
+    made.append(b"GET /__ctk/health HTTP/1.1\r\nHost: x\r\n\r\n")
+    made.append(
+        b"GET /payments/customers/cus_9 HTTP/1.1\r\nHost: x\r\nX-Api-Key: sk_test_1\r\nPrefer: ctk-fault=503\r\n\r\n"
+    )
+    return made
+
+
+def _exchange(url: str, requests: list[bytes], pipelined: bool) -> bytes:
+    host, port = url.removeprefix("http://").split(":")
+    received = b""
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        if pipelined:
+            sock.sendall(b"".join(requests) + b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        else:
+            for request in requests:
+                sock.sendall(request)
+                time.sleep(0.01)  # each answered before the next is sent (the reads are not merged)
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        while chunk := sock.recv(65536):
+            received += chunk
+    return _DATE.sub(b"\r\ndate: -\r\n", received)
+
+
+@pytest.mark.parametrize("pipelined", [False, True])
+def test_over_real_http_the_answers_are_the_asgi_cycles(sandbox_app: MockASGIApp, pipelined: bool) -> None:
+    requests = _requests()
+    options = uvicorn_options(sandbox_app.limits)
+    answers = []
+    for kind in (BoundedHttpToolsProtocol, _CycleOnly):
+        http = functools.partial(kind, limits=sandbox_app.limits)
+        with serve_in_thread(sandbox_app, **{**options, "http": http, "lifespan": "off"}) as url:
+            answers.append(_exchange(url, requests, pipelined))
+    ours, reference = answers
+    assert ours.count(b"HTTP/1.1 ") == reference.count(b"HTTP/1.1 ") >= len(requests) // 2
+    assert all(b"HTTP/1.1 %d " % status in ours for status in (200, 401, 503))
+    assert ours == reference
