@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from toolkit.fake import MONEY_TAILS, filled_kind, snake
-from toolkit.openapi.generate.bounds import charge
+from toolkit.openapi.generate.bounds import charge, current_budget
 from toolkit.openapi.generate.merge import NoValueError, def_name
 from toolkit.regex_strings import RegexGenerator, regex_generator
 
@@ -81,12 +81,20 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
     # a field a person expects filled (name, email, amount...) is written 19 times in 20 where the object is
     keen = {prop for prop in properties if filled_kind(prop)} - always
     cohere = _coherence(compiler, properties)
-    # per entry, decided now: its key's bytes, whether it is written with its address, whether a person expects it
-    rows = [(prop, make, needed, fixed, len(prop) + 4, prop in always, prop in keen)
-            for prop, make, needed, fixed in entries]  # fmt: skip
+    # per entry, decided now: how it is written (fixed, always, or drawn for with its share) and its key's bytes
+    rows: list[tuple[str, Any, str, Any, int]] = [
+        (prop, make, _mode(make, needed, prop in always, prop in keen), fixed, len(prop) + 4)
+        for prop, make, needed, fixed in entries
+    ]
+    bound_depth = compiler.bounds.max_depth
+    depth_error = too_deep  # raised through compiler.depth_guard's closure: kept for its place and message
+    # what runs after the members, decided now: most objects have no minProperties, no free-form members,
+    # no maxProperties and no coherence rule, so their draw ends with the members
+    tail = low > 0 or (free_form and (extra_gen is not None or bool(patterns))) or high is not None
 
     def gen(rng: random.Random, depth: int) -> dict[str, Any]:
-        too_deep(depth)
+        if depth >= bound_depth:
+            depth_error(depth)  # raises the limit's error, recording it
         keys = 2  # the braces and each key's bytes, charged once when the object is built (values charge themselves)
         out: dict[str, Any] = {}
         shallow = depth < max_depth
@@ -94,19 +102,37 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
         keen_share = _KEEN if shallow else share
         deeper = depth + 1
         skipped: list[tuple[str, Gen]] = []
-        for prop, make, needed, fixed, size, whole, eager in rows:
-            if make is None:
+        for prop, make, mode, fixed, size in rows:
+            if mode is _ALWAYS:  # required: a failure gives up the object (no try needed)
+                out[prop] = make(rng, deeper)
+                keys += size
+                continue
+            if mode is _FIXED:
                 out[prop] = fixed if type(fixed) is str else copy.deepcopy(fixed)
                 continue
-            if not needed and (not whole or not shallow) and (rng.random() >= (keen_share if eager else share)):
+            # optional: written with its address when shallow, else drawn for (a person's field: keen_share)
+            if (mode is not _WHOLE or not shallow) and rng.random() >= (keen_share if mode is _KEEN_ROW else share):
                 skipped.append((prop, make))
                 continue
             try:
                 out[prop] = make(rng, deeper)
                 keys += size
-            except NoValueError:  # over a limit too: an optional part is left out, a required one gives up
-                if needed:
-                    raise
+            except NoValueError:  # over a limit too: an optional part is left out
+                pass
+        if tail:
+            keys += _fill(out, skipped, rng, depth, keys)
+        budget = current_budget()  # charge(keys), inline
+        if budget is not None:
+            budget.left -= keys
+            if budget.left < 0:
+                charge(0)  # raises the limit's error, recording it
+        if cohere is not None:
+            cohere(out, rng)
+        return out
+
+    def _fill(out: dict[str, Any], skipped: list[tuple[str, Gen]], rng: random.Random, depth: int, keys: int) -> int:
+        """minProperties, free-form members and maxProperties: the bytes of the keys added."""
+        added = 0
         wanted = low
         if free_form and depth < max_depth and (extra_gen is not None or patterns):
             wanted = max(low, rng.randint(1, 3))
@@ -115,7 +141,7 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
                 break
             try:
                 out[prop] = make(rng, depth + 1)
-                keys += len(prop) + 4
+                added += len(prop) + 4
             except NoValueError:
                 continue
         tries = 0
@@ -130,21 +156,28 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
                 break
             if key not in out and (key_ok is None or key_ok(key)):
                 out[key] = pick(rng, depth + 1)
-                keys += len(key) + 4
+                added += len(key) + 4
         if high is not None and len(out) > int(high):
             for prop in [prop for prop in reversed(list(out)) if prop not in required and prop not in forced]:
                 if len(out) <= int(high):
                     break
                 del out[prop]
-        charge(keys)
-        if cohere is not None:
-            cohere(out, rng)
-        return out
+        return added
 
     return gen
 
 
 _KEEN = 0.95
+# how an entry is written, decided at compile time (compared by identity in the loop)
+_FIXED, _ALWAYS, _WHOLE, _KEEN_ROW, _PLAIN = "fixed", "always", "whole", "keen", "plain"
+
+
+def _mode(make: Gen | None, needed: bool, whole: bool, eager: bool) -> str:
+    if make is None:
+        return _FIXED
+    if needed:
+        return _ALWAYS
+    return _WHOLE if whole else (_KEEN_ROW if eager else _PLAIN)
 
 
 def _names_check(compiler: _Compiler, names: Any) -> Callable[[str], bool] | None:
