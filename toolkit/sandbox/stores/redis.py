@@ -26,12 +26,18 @@ windows nobody asks for again leaves nothing behind.
 
 Every change is one Lua script (atomic in Redis: no other client's command runs in between); time is
 the server's (``TIME``), so clients on machines whose clocks differ agree on when a window ends.
+
+Every call is one command, one round trip: a script goes by its SHA1 (EVALSHA; sent whole only after a
+server answered NOSCRIPT), on a connection ``_Connections`` lends for that command alone and reuses.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -51,6 +57,7 @@ TIMEOUT = 5.0  # seconds to connect, and to wait for an answer, before the store
 # down is reported in well under a second instead of after redis-py's default ten tries. A script retried
 # after its answer was lost may have run already: a counter may then count one request twice.
 _RETRY = Retry(ExponentialBackoff(cap=0.25, base=0.05), 2)
+_Connection = Any  # a redis.connection.Connection (redis-py leaves its methods untyped)
 _GLOB_SPECIAL = re.compile(r"([\\*?\[\]])")
 _HMGET_CHUNK = 1000  # keys per HMGET in the items script (Lua's unpack has a limit of a few thousand)
 
@@ -154,6 +161,85 @@ return gone
 )
 
 
+class _Script:
+    """A Lua script run by its SHA1 (EVALSHA: the text crosses the wire once per server, not per call)."""
+
+    __slots__ = ("sha", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.sha = hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+class _Connections:
+    """redis-py connections, each lent to one command at a time, without redis-py's per-command bookkeeping.
+
+    ``redis.Redis.execute_command`` checks a connection out of its pool with a non-blocking read (is a stale
+    answer waiting?), records observability metrics and wraps the call in closures: about as much CPU as
+    the round trip itself. Here a connection goes back to the free list only after its answer was read
+    whole; any other outcome disconnects it first (the next command reconnects), so no stale answer can be
+    waiting and the probe is not needed. Lost connections and timeouts are retried as redis-py does, with
+    the same ``Retry``; the free list holds at most as many connections as commands ever ran at once.
+    """
+
+    def __init__(self, pool: redis.ConnectionPool) -> None:
+        self._pool = pool
+        self._lock = threading.Lock()
+        self._free: list[_Connection] = []
+        self._pid = os.getpid()
+
+    def command(self, *args: str | int) -> Any:
+        connection = self._borrow()
+        try:
+            reply = connection.retry.call_with_retry(
+                lambda: _exchange(connection, args), lambda _error: connection.disconnect()
+            )
+        except redis.ResponseError:  # an error answer (NOSCRIPT, OOM, WRONGTYPE), read whole: the connection is fine
+            self._give_back(connection)
+            raise
+        except BaseException:
+            connection.disconnect()
+            self._give_back(connection)
+            raise
+        self._give_back(connection)
+        return reply
+
+    def script(self, script: _Script, keys: list[str], args: list[str | int]) -> Any:
+        try:
+            return self.command("EVALSHA", script.sha, len(keys), *keys, *args)
+        except redis.exceptions.NoScriptError:  # a server restarted or flushed: EVAL caches the script again
+            return self.command("EVAL", script.text, len(keys), *keys, *args)
+
+    def close(self) -> None:
+        with self._lock:
+            free, self._free = self._free, []
+        for connection in free:
+            connection.disconnect()
+
+    def _borrow(self) -> _Connection:
+        with self._lock:
+            if self._pid != os.getpid():  # a forked worker: the parent's sockets are not this process's to use
+                self._free, self._pid = [], os.getpid()
+            if self._free:
+                return self._free.pop()
+        return self._pool.connection_class(**self._pool.connection_kwargs)
+
+    def _give_back(self, connection: _Connection) -> None:
+        with self._lock:
+            if self._pid == connection.pid:
+                self._free.append(connection)
+
+
+def _exchange(connection: _Connection, args: tuple[str | int, ...]) -> Any:
+    connection.send_packed_command(connection.pack_command(*args), check_health=False)
+    return connection.read_response()
+
+
+_PUT_SCRIPT, _DELETE_SCRIPT, _ITEMS_SCRIPT, _INCR_SCRIPT, _CLEAR_SCRIPT = map(
+    _Script, (_PUT, _DELETE, _ITEMS, _INCR, _CLEAR)
+)
+
+
 class RedisStore:
     def __init__(self, url: str, limits: Limits = DEFAULT_LIMITS) -> None:
         self.url = redacted(url)
@@ -172,11 +258,7 @@ class RedisStore:
                 f"store {self.url!r}: {self._scrubbed(str(error))}",
                 hint="the form is redis://[:PASSWORD@]HOST[:PORT][/DB] (rediss:// over TLS)",
             ) from None
-        self._put = self._redis.register_script(_PUT)
-        self._delete = self._redis.register_script(_DELETE)
-        self._items = self._redis.register_script(_ITEMS)
-        self._incr = self._redis.register_script(_INCR)
-        self._clear = self._redis.register_script(_CLEAR)
+        self._connections = _Connections(self._redis.connection_pool)
         try:
             with self._failures("connect to"):
                 self._redis.ping()  # an unreachable server is reported when the store opens, not at a first request
@@ -191,37 +273,31 @@ class RedisStore:
             ) from None
 
     def get(self, namespace: str, key: str) -> Any | None:
-        with self._failures("read from"):
-            text = self._redis.hget(_key("v", namespace), key)
+        text = self._command("read from", "HGET", _key("v", namespace), key)
         return None if text is None else decode(text)
 
     def put(self, namespace: str, key: str, value: Any) -> None:
         text = encode(value, namespace, self.limits)
-        with self._failures("write to"):
-            stored = self._put(keys=_keys(namespace, "vo"), args=[key, text, self.limits.max_stored_items])
-        if not stored:
+        if not self._script("write to", _PUT_SCRIPT, _keys(namespace, "vo"), [key, text, self.limits.max_stored_items]):
             raise full(namespace, self.limits)
 
     def delete(self, namespace: str, key: str) -> bool:
-        with self._failures("write to"):
-            return bool(self._delete(keys=_keys(namespace, "vocd"), args=[key]))
+        return bool(self._script("write to", _DELETE_SCRIPT, _keys(namespace, "vocd"), [key]))
 
     def items(self, namespace: str, *, limit: int | None = None) -> list[tuple[str, Any]]:
         if limit is not None and limit <= 0:
             return []
-        with self._failures("read from"):
-            flat = self._items(keys=_keys(namespace, "vo"), args=[-1 if limit is None else limit - 1])
+        flat = self._script("read from", _ITEMS_SCRIPT, _keys(namespace, "vo"), [-1 if limit is None else limit - 1])
         return [(flat[i], decode(flat[i + 1])) for i in range(0, len(flat), 2)]
 
     def count(self, namespace: str) -> int:
-        with self._failures("read from"):
-            return int(self._redis.hlen(_key("v", namespace)))
+        return int(self._command("read from", "HLEN", _key("v", namespace)))
 
     def incr(self, namespace: str, key: str, *, by: int = 1, ttl: float | None = None) -> int:
         by, ttl = checked_by(by), checked_ttl(ttl)
         window = "" if ttl is None else max(1, math.ceil(ttl * 1000))
-        with self._failures("write to"):
-            done, value = self._incr(keys=_keys(namespace, "cd"), args=[key, by, window, self.limits.max_stored_items])
+        args: list[str | int] = [key, by, window, self.limits.max_stored_items]
+        done, value = self._script("write to", _INCR_SCRIPT, _keys(namespace, "cd"), args)
         if not done:
             raise full(namespace, self.limits, "counters")
         return int(value)
@@ -230,7 +306,9 @@ class RedisStore:
         pattern = f"{PREFIX}[vocd]:{_glob_literal(prefix)}*"
         with self._failures("clear"):
             namespaces = {name[len(PREFIX) + 2 :] for name in self._redis.scan_iter(match=pattern, count=1000)}
-            return sum(int(self._clear(keys=_keys(namespace, "vocd"))) for namespace in sorted(namespaces))
+        return sum(
+            int(self._script("clear", _CLEAR_SCRIPT, _keys(namespace, "vocd"), [])) for namespace in sorted(namespaces)
+        )
 
     def namespaces(self, prefix: str) -> list[str]:
         pattern = f"{PREFIX}[vocd]:{_glob_literal(prefix)}*"
@@ -238,18 +316,34 @@ class RedisStore:
             return sorted({name[len(PREFIX) + 2 :] for name in self._redis.scan_iter(match=pattern, count=1000)})
 
     def close(self) -> None:
+        self._connections.close()
         self._redis.close()
+
+    def _command(self, doing: str, *args: str | int) -> Any:
+        try:
+            return self._connections.command(*args)
+        except redis.RedisError as error:
+            raise self._failed(doing, error) from None
+
+    def _script(self, doing: str, script: _Script, keys: list[str], args: list[str | int]) -> Any:
+        try:
+            return self._connections.script(script, keys, args)
+        except redis.RedisError as error:
+            raise self._failed(doing, error) from None
 
     @contextmanager
     def _failures(self, doing: str) -> Iterator[None]:
         try:
             yield
         except redis.RedisError as error:
-            raise StoreError(
-                f"cannot {doing} Redis: {self._scrubbed(str(error) or error.__class__.__name__)}",
-                where=self.url,
-                hint=_hint(error),
-            ) from None
+            raise self._failed(doing, error) from None
+
+    def _failed(self, doing: str, error: redis.RedisError) -> StoreError:
+        return StoreError(
+            f"cannot {doing} Redis: {self._scrubbed(str(error) or error.__class__.__name__)}",
+            where=self.url,
+            hint=_hint(error),
+        )
 
     def _scrubbed(self, text: str) -> str:
         for password in self._passwords:
