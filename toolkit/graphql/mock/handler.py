@@ -44,7 +44,6 @@ from graphql import (
     get_variable_values,
     parse,
     specified_rules,
-    validate,
 )
 from graphql.execution.values import VariableValues
 
@@ -69,6 +68,7 @@ from toolkit.graphql.mock.plan import Fallback, Plan, compile_plan
 from toolkit.graphql.mock.resolve import Resolvers
 from toolkit.graphql.mock.shapes import SLOT_PREFIX, Lifted, Shape, lift, make_shape, slot_value
 from toolkit.graphql.repairs import REPAIRED, serving_errors
+from toolkit.graphql.validate_fast import Validator
 from toolkit.mock.compiled import Endpoint
 from toolkit.mock.deprecation import deprecation_headers
 from toolkit.mock.memo import Memo
@@ -160,6 +160,7 @@ class GraphQLMock:
         if not self.options.introspection:
             rules.append(NoSchemaIntrospectionCustomRule)
         self._rules = tuple(rules)
+        self._validator = Validator(self.schema, self._rules)  # graphql-core's validate, dispatch decided once
         self._sunsets = _sunsets(self.schema)
         self._introspection_budget: int | None = self.options.max_introspection_cost
         self._operation_ids = frozenset(operation.id for operation in contract.operations)
@@ -425,9 +426,9 @@ class GraphQLMock:
         """Validation depends on the document alone, so it is done once per query text too."""
         cached = self._documents.get(query)
         if cached is None or cached.document is not document:
-            return validate(self.schema, document, self._rules, max_errors=20)
+            return self._validator.validate(document, max_errors=20, text=query)
         if cached.problems is None:
-            cached.problems = validate(self.schema, document, self._rules, max_errors=20)
+            cached.problems = self._validator.validate(document, max_errors=20, text=query)
         return cached.problems
 
     def _measure(self, params: Params, document: DocumentNode, operation: OperationDefinitionNode) -> Measure:

@@ -1,0 +1,327 @@
+"""graphql-core's ``validate``, with its dispatch decided once per rule class instead of once per document.
+
+graphql-core validates by instantiating every rule anew per document and walking the document with a
+``TypeInfoVisitor`` around a ``ParallelVisitor``; each visitor caches which method handles which node kind
+per *instance*, so every document pays a ``getattr`` and an f-string per (rule, kind) met, plus the generic
+``visit`` loop's bookkeeping for edits no rule makes. On a new document of a dozen fields that dispatch is
+most of the time validation takes.
+
+``Validator`` runs the same rules, instantiated the same way per document, against graphql-core's own
+``ValidationContext`` and ``TypeInfo``, in the same order, with the same arguments (node, key, parent, path,
+ancestors), the same ``SKIP``/``BREAK`` semantics per rule, the same error limit and the same abort errors.
+Only the lookups move: which function handles which kind is found once per rule class (a class's methods,
+as graphql-core's ``getattr`` on the instance finds them; an instance that shadows one with an attribute is
+checked for and sent to graphql-core). The context's caches keyed by AST nodes are keyed by identity here
+(``_ByNode``): a node's dataclass hash recurses through its whole subtree on every lookup, and the nodes of a
+parsed document are distinct exactly when they are unequal, as their locations differ.
+
+Anything this walk does not reproduce is answered by graphql-core's ``validate`` itself, from scratch: a
+rule returning a replacement node (no specified rule does), and a ``RecursionError`` (graphql-core's own
+walk is iterative, this one recurses; graphql-core decides where its own recursion gives up).
+``tests/graphql/test_g2_validate_fast.py`` compares the two on graphql-core's test documents, the corpus and
+generated documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
+
+from graphql import (
+    BREAK,
+    SKIP,
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLSchema,
+    Node,
+    TypeInfo,
+    assert_valid_schema,
+    validate,
+)
+from graphql.language.visitor import Visitor
+from graphql.validation import ValidationContext
+from graphql.validation.rules import ASTValidationRule
+from graphql.validation.validate import (
+    FragmentNestingVisitor,
+    ValidationAbortedError,
+    query_document_keys_to_validate,
+)
+from graphql.validation.validation_context import VariableUsage, VariableUsageVisitor
+
+__all__ = ["Validator"]
+
+_Handler = Callable[..., Any]
+# per node kind: the (visitor index, unbound function) pairs that handle it
+_Table = dict[str, tuple[tuple[int, _Handler], ...]]
+_MAX_ERRORS = 100  # graphql-core's default
+
+
+class _UnsupportedWalkError(Exception):
+    """A rule returned a replacement node: graphql-core's walk would edit the document; it runs instead."""
+
+
+def _node_kinds() -> frozenset[str]:
+    """Every AST node kind (leaf values like ``string_value`` have no child keys but do have handlers)."""
+    pending: list[type[Node]] = [Node]
+    kinds: set[str] = set()
+    while pending:
+        cls = pending.pop()
+        kinds.add(cls.kind)
+        pending.extend(cls.__subclasses__())
+    return frozenset(kinds | set(query_document_keys_to_validate))
+
+
+_KINDS = _node_kinds()
+
+
+def _handlers(classes: Sequence[type[Visitor]], prefix: str) -> _Table:
+    """Per kind, the visitors' functions for ``prefix`` (enter/leave) as ``Visitor.get_enter_leave_for_kind``
+    finds them: ``<prefix>_<kind>``, else the generic ``<prefix>``, else none."""
+    table: _Table = {}
+    for kind in _KINDS:
+        found: list[tuple[int, _Handler]] = []
+        for index, cls in enumerate(classes):
+            handler = getattr(cls, f"{prefix}_{kind}", None) or getattr(cls, prefix, None)
+            if handler:
+                found.append((index, handler))
+        table[kind] = tuple(found)
+    return table
+
+
+def _type_info_handlers(prefix: str) -> dict[str, _Handler]:
+    """``TypeInfo.enter``/``leave``'s dispatch (``getattr(self, prefix + kind)``), looked up once."""
+    table: dict[str, _Handler] = {}
+    for kind in _KINDS:
+        handler = getattr(TypeInfo, f"{prefix}_{kind}", None)
+        if handler:
+            table[kind] = handler
+    return table
+
+
+_TYPE_INFO_ENTER = _type_info_handlers("enter")
+_TYPE_INFO_LEAVE = _type_info_handlers("leave")
+_CHILD_KEYS = query_document_keys_to_validate
+_USAGE_KEYS: dict[str, tuple[str, ...]] = {}  # graphql-core's usage walk reads every key (descriptions hold none)
+
+
+def _shadows_a_handler(visitor: Visitor) -> bool:
+    """Whether an instance holds its own ``enter…``/``leave…`` attribute (which graphql-core would call)."""
+    return any(name.startswith(("enter", "leave")) and name != "enter_leave_map" for name in vars(visitor))
+
+
+class _ByNode(dict[Any, Any]):
+    """A dict keyed by AST node identity (values keep their key node alive, so an id is never reused while held).
+
+    graphql-core's context caches per node (fragment spreads per selection set, variable usages per
+    operation); the dataclass hash of a node hashes its whole subtree on every lookup."""
+
+    def get(self, node: Any, default: Any = None) -> Any:
+        held = dict.get(self, id(node))
+        return default if held is None else held[1]
+
+    def __getitem__(self, node: Any) -> Any:
+        return dict.__getitem__(self, id(node))[1]
+
+    def __setitem__(self, node: Any, value: Any) -> None:
+        dict.__setitem__(self, id(node), (node, value))
+
+    def __contains__(self, node: object) -> bool:
+        return dict.__contains__(self, id(node))
+
+
+class _Context(ValidationContext):
+    """graphql-core's context; variable usages collected by this module's walk, and none looked for in a
+    document whose text has no ``$`` (no variable can occur in it)."""
+
+    def __init__(self, *args: Any, no_variables: bool) -> None:
+        super().__init__(*args)
+        self._fragment_spreads = _ByNode()
+        self._variable_usages = _ByNode()
+        self._recursive_variable_usages = _ByNode()
+        self._no_variables = no_variables
+
+    def get_variable_usages(self, node: Any) -> list[VariableUsage]:
+        usages: list[VariableUsage] | None = self._variable_usages.get(node)
+        if usages is None:
+            if self._no_variables:
+                usages = []
+            else:
+                fragment = node if isinstance(node, FragmentDefinitionNode) else None
+                usages = _variable_usages(self._type_info, node, fragment)
+            self._variable_usages[node] = usages
+        return usages
+
+
+def _variable_usages(type_info: TypeInfo, root: Node, fragment: FragmentDefinitionNode | None) -> list[VariableUsage]:
+    """What graphql-core's ``VariableUsageVisitor`` collects under a ``TypeInfoVisitor``: each variable with the
+    input type, parent input type and default value at its place, variable definitions skipped. Walked on the
+    context's own ``TypeInfo`` (as graphql-core does), every enter matched by its leave."""
+    collector = VariableUsageVisitor(type_info, fragment)
+    enter_variable = collector.enter_variable
+    ti_enter = _TYPE_INFO_ENTER
+    ti_leave = _TYPE_INFO_LEAVE
+    keys = _USAGE_KEYS
+
+    def walk(node: Any) -> None:
+        kind = node.kind
+        if kind == "variable_definition":
+            return  # SKIP: entered and left at once, nothing below
+        handler = ti_enter.get(kind)
+        if handler is not None:
+            handler(type_info, node)
+        if kind == "variable":
+            enter_variable(node)
+        for key in keys.get(kind, ()):
+            child = getattr(node, key, None)
+            if child is None:
+                continue
+            if isinstance(child, tuple):
+                for item in child:
+                    walk(item)
+            else:
+                walk(child)
+        handler = ti_leave.get(kind)
+        if handler is not None:
+            handler(type_info)
+
+    walk(root)
+    return collector.usages
+
+
+def _usage_keys() -> None:
+    from graphql.language.ast import QUERY_DOCUMENT_KEYS
+
+    _USAGE_KEYS.update(QUERY_DOCUMENT_KEYS)
+
+
+_usage_keys()
+
+
+class Validator:
+    """``validate(schema, document, rules, max_errors)`` for one schema and rule list, dispatch decided once."""
+
+    def __init__(self, schema: GraphQLSchema, rules: Collection[type[ASTValidationRule]]) -> None:
+        self.schema = schema
+        self.rules = tuple(rules)
+        plain: list[type[Visitor]] = list(self.rules)
+        nested: list[type[Visitor]] = [FragmentNestingVisitor, *self.rules]  # graphql-core's order with fragments
+        self._plain = (_handlers(plain, "enter"), _handlers(plain, "leave"))
+        self._nested = (_handlers(nested, "enter"), _handlers(nested, "leave"))
+
+    def validate(
+        self, document: DocumentNode, max_errors: int | None = None, text: str | None = None
+    ) -> list[GraphQLError]:
+        """The errors graphql-core's ``validate(schema, document, rules, max_errors)`` returns, in its order.
+
+        ``text``: the query text ``document`` is the parse of, as is (not a document built or edited since);
+        a text without ``$`` has no variable, and the walks collecting variable usages are skipped."""
+        no_variables = text is not None and "$" not in text
+        try:
+            return self._validate(document, _MAX_ERRORS if max_errors is None else max_errors, no_variables)
+        except (_UnsupportedWalkError, RecursionError):
+            return validate(self.schema, document, self.rules, max_errors=max_errors)
+
+    def _validate(self, document: DocumentNode, max_errors: int, no_variables: bool) -> list[GraphQLError]:
+        schema = self.schema
+        assert_valid_schema(schema)
+        errors: list[GraphQLError] = []
+        type_info = TypeInfo(schema)
+
+        def on_error(error: GraphQLError) -> None:
+            if len(errors) >= max_errors:
+                msg = "Too many validation errors, error limit reached. Validation aborted."
+                raise ValidationAbortedError(msg)
+            errors.append(error)
+
+        context = _Context(schema, document, type_info, on_error, no_variables=no_variables)
+        visitors: list[Visitor] = [rule(context) for rule in self.rules]
+        fragments = {
+            definition.name.value: definition
+            for definition in document.definitions
+            if isinstance(definition, FragmentDefinitionNode)
+        }
+        enters, leaves = self._plain
+        if fragments:
+            visitors.insert(0, FragmentNestingVisitor(fragments))
+            enters, leaves = self._nested
+        if any(_shadows_a_handler(visitor) for visitor in visitors):
+            raise _UnsupportedWalkError
+        try:
+            _walk(document, type_info, visitors, enters, leaves)
+        except ValidationAbortedError as error:
+            error.__context__ = None
+            errors.append(error.with_traceback(None))
+        return errors
+
+
+def _walk(root: DocumentNode, type_info: TypeInfo, visitors: list[Visitor], enters: _Table, leaves: _Table) -> None:
+    """graphql-core's ``visit(root, TypeInfoVisitor(type_info, ParallelVisitor(visitors)), keys)``, walked
+    recursively: each node's TypeInfo enter, the visitors' enters in order (a visitor that returned SKIP at a node
+    is silent until that node is left, BREAK silences it for good), the children by key, the visitors' leaves, the
+    TypeInfo leave; key, parent, path and ancestors as graphql-core passes them."""
+    skipping: list[Any] = [None] * len(visitors)
+    skipped = [0]  # how many visitors wait to leave a node they skipped
+    path: list[Any] = []
+    ancestors: list[Any] = []
+    ti_enter = _TYPE_INFO_ENTER
+    ti_leave = _TYPE_INFO_LEAVE
+    child_keys = _CHILD_KEYS
+    no_handlers: tuple[tuple[int, _Handler], ...] = ()
+
+    def walk(node: Any, key: Any, parent: Any) -> None:
+        kind = node.kind
+        handler = ti_enter.get(kind)
+        if handler is not None:
+            handler(type_info, node)
+        for index, function in enters.get(kind, no_handlers):
+            if skipping[index] is None:
+                result = function(visitors[index], node, key, parent, path, ancestors)
+                if result is not None:
+                    if result is SKIP or result is False:
+                        skipping[index] = node
+                        skipped[0] += 1
+                    elif result is BREAK or result is True:
+                        skipping[index] = BREAK
+                    else:
+                        raise _UnsupportedWalkError
+        names = child_keys.get(kind, ())
+        if names:
+            if parent is not None:
+                ancestors.append(parent)
+            for name in names:
+                child = getattr(node, name, None)
+                if child is None:
+                    continue
+                path.append(name)
+                if isinstance(child, tuple):
+                    if child:
+                        ancestors.append(node)
+                        for position, item in enumerate(child):
+                            path.append(position)
+                            walk(item, position, child)
+                            path.pop()
+                        ancestors.pop()
+                else:
+                    walk(child, name, node)
+                path.pop()
+            if parent is not None:
+                ancestors.pop()
+        for index, function in leaves.get(kind, no_handlers):
+            if skipping[index] is None:
+                result = function(visitors[index], node, key, parent, path, ancestors)
+                if result is not None:
+                    if result is BREAK or result is True:
+                        skipping[index] = BREAK
+                    elif result is not SKIP and result is not False:
+                        raise _UnsupportedWalkError
+        if skipped[0]:
+            for index, skipped_at in enumerate(skipping):
+                if skipped_at is node:
+                    skipping[index] = None
+                    skipped[0] -= 1
+        handler = ti_leave.get(kind)
+        if handler is not None:
+            handler(type_info)
+
+    walk(root, None, None)
