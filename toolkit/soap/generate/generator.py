@@ -94,6 +94,7 @@ class XsdGenerator:
         self._writable: dict[str, bool] = {}
         self._written: dict[str, int] = {}  # answers written per element, for the sampled check
         self.check_every_answer = False  # debug mode: ``text`` validates every instance it writes
+        self.compiled_writers = True  # ``text`` writes complex content with generated code (``writers``); tests: off
         builtin = {document.namespace for document in documents if document.builtin}
         # The elements a caller may ask for: the WSDL's and the extra schemas', not the built-ins'.
         self.names = [name for name, entry in self._compiler.index.tables["element"].items()
@@ -157,7 +158,8 @@ class XsdGenerator:
             return None
         decl = self._compiler.elements[name]
         draw = Draw(rng, self._fake, overrides or {}, self._max_depth, prefixes=self._prefixes, limits=self._limits,
-                    declared=self._declared, declarations=self._declarations, names=self._names)  # fmt: skip
+                    declared=self._declared, declarations=self._declarations, names=self._names,
+                    compiled=self.compiled_writers)  # fmt: skip
         out: list[str] = []
         (decl.pick(draw) or decl).write_one(draw, out, None, 0, None)
         written = "".join(out)

@@ -27,6 +27,7 @@ from toolkit.mock.problem import clip
 from toolkit.soap.generate.errors import XsdGenerationError, XsdGenerationLimitError
 from toolkit.soap.generate.plans import value_plan
 from toolkit.soap.generate.simple_types import SimpleType
+from toolkit.soap.generate.writers import MAX_OWNERS, ContentWriter, content_writer
 from toolkit.soap.generate.xmltext import escape_attribute, escape_text, unescape
 from toolkit.soap.wsdl import local_name, split_clark
 
@@ -59,6 +60,7 @@ class Draw:
     declared: dict[str, str] = field(default_factory=dict)  # namespace -> prefix, as the root declares them
     declarations: str = ""
     names: dict[str, str] = field(default_factory=dict)
+    compiled: bool = True  # complex types' content written by generated code (``writers``); False: the generic walk
     # The limits read per element and per value, taken out of ``limits`` once per draw:
     hard_limit: int = field(init=False)  # the depth at which a required element ends the draw (nillable: nil)
     max_occurs: int = field(init=False)
@@ -251,6 +253,8 @@ class TypeGen:
     array: ArrayGen | None = None
     _cost: int | None = None
     _cohere: Coherence | None = None  # the relations its children's names make obvious, found on first fill
+    # ``write``: its content's generated writer per owner (the element's local name); None: seen once so far
+    _writers: dict[str, ContentWriter | None] | None = None
 
     _leaf: bool | None = None
 
@@ -317,13 +321,33 @@ class TypeGen:
         if self._cohere is None:
             self._cohere = Coherence.of(self.content)
         texts: Texts | None = {} if self._cohere.active else None
-        self.content.write(draw, out, local, depth, texts)
+        writers = self._writers
+        writer = writers.get(local) if writers is not None else None
+        if writer is None or not draw.compiled:
+            writer = self._writer(local, draw)
+        writer(draw, out, local, depth, texts)
         if len(out) == start + 1:
             out[start] = "/>"
             return CLOSED
         if texts:
             self._cohere.apply_text(out, texts)
         return text_at
+
+    def _writer(self, local: str, draw: Draw) -> ContentWriter:
+        """The content's writer under ``local``: generated on its second sighting (the first, by the generic walk,
+        resolves the types it writes), for at most ``MAX_OWNERS`` owners; else the generic ``write``."""
+        content = self.content
+        assert content is not None  # asked only for element content
+        if not draw.compiled:
+            return content.write
+        if self._writers is None:
+            self._writers = {}
+        if local not in self._writers:
+            if len(self._writers) < MAX_OWNERS:
+                self._writers[local] = None
+            return content.write
+        writer = self._writers[local] = content_writer(content, local, draw)
+        return writer
 
     def cost(self, depth: int = 0) -> int:
         if self._cost is None:
