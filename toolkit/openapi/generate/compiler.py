@@ -21,6 +21,7 @@ from toolkit.documents import escape_pointer_token
 from toolkit.fake import NULL_SHARE, Fake, filled_kind
 from toolkit.openapi.coerce import declared_types
 from toolkit.openapi.generate.bounds import Bounds, OverLimitError, exceeded
+from toolkit.openapi.generate.exact import exact
 from toolkit.openapi.generate.merge import NoValueError as _Fail
 from toolkit.openapi.generate.merge import def_name, flatten
 from toolkit.openapi.generate.numeric import number_generator
@@ -306,6 +307,7 @@ class _Compiler:
         by_ref = {ref: key for key, ref in (discriminator.get("mapping") or {}).items()}
         branches: list[tuple[int, Gen]] = []
         exclusive = "oneOf" in node
+        plain: list[Any] = []  # per branch: the choice as written when it is compiled as it is (else None)
         for choice in choices:
             branch_forced = dict(forced)
             if isinstance(choice, dict) and isinstance(choice.get("$ref"), str) and choice["$ref"] in by_ref and prop:
@@ -314,6 +316,7 @@ class _Compiler:
             if isinstance(choice, dict) and isinstance(choice.get("$ref"), str) and not base and not branch_forced:
                 merged = choice  # keep the shared, lazily compiled generator of the referenced schema
             at = () if node.get(NULL_BY_NULLABLE) else ("oneOf" if exclusive else "anyOf", str(len(branches)))
+            plain.append(choice if not base and not branch_forced else None)
             branches.append(
                 (_cost(merged, self.defs), self.compile(merged, name=name, owner=owner, forced=branch_forced, at=at))
             )
@@ -335,28 +338,62 @@ class _Compiler:
                 one_of = checker_of(node).is_valid  # compiled on first use, then kept here
             return bool(one_of(value))
 
+        # decided now: each branch's rank when too deep or not (cheap first; null last unless too deep), and which
+        # branches a value needs no oneOf check from: a value that is not null, from a branch valid by construction
+        # whose every sibling allows only null, matches exactly one branch (the check would say so)
+        ranks = {deep: [_NULL_COST[deep] if cost < 0 else cost for cost, _ in branches] for deep in (False, True)}
+        null_ranks = [cost < 0 for cost, _ in branches]
+        gens = [branch for _, branch in branches]
+        unchecked = (
+            {id(gen) for (cost, gen), choice in zip(branches, plain, strict=True)
+             if cost >= 0 and choice is not None and self._exact_branch(choice)}
+            if exclusive and len(nulls) == len(branches) - 1 else set()
+        )  # fmt: skip
+        only_other = others[0][1] if len(others) == 1 else None
+
+        def ordered(rng: random.Random, keys: list[Any]) -> list[Gen]:
+            # sorted(branches, key=(rank, rng.random())): one draw per branch, in the branches' order
+            drawn = [(rank, rng.random()) for rank in keys]
+            if len(drawn) == 2:
+                return gens if drawn[0] <= drawn[1] else gens[::-1]
+            return [gens[index] for index in sorted(range(len(drawn)), key=drawn.__getitem__)]
+
         def gen(rng: random.Random, depth: int) -> Any:
             too_deep = depth >= max_depth
+            order: list[Gen]
             if null_last and depth < max_depth + 2:  # a little past max_depth: cheap non-null branches (ids)
-                order = sorted(branches, key=lambda branch: (branch[0] < 0, rng.random()))
+                order = ordered(rng, null_ranks)
             elif not too_deep and null_share > 0 and rng.random() < null_share:
-                order = null_then_cheap  # null now and then (one value in 20), never for a name/email/amount...
+                order = [branch for _, branch in null_then_cheap]  # null now and then (one value in 20)
             elif not too_deep and rng.random() < (0.3 if depth == 0 else 0.1):
-                order = [*rng.sample(others, len(others)), *nulls]
+                if only_other is not None:  # rng.sample(others, 1), inline: the same draw
+                    while rng.getrandbits(1):
+                        pass
+                    order = [only_other, *[branch for _, branch in nulls]]
+                else:
+                    order = [branch for _, branch in [*rng.sample(others, len(others)), *nulls]]
             else:  # cheap branches first (an id rather than an expanded object); null last unless too deep
-                order = sorted(
-                    branches, key=lambda branch: (_NULL_COST[too_deep] if branch[0] < 0 else branch[0], rng.random())
-                )
-            for _, branch in order:
+                order = ordered(rng, ranks[too_deep])
+            for branch in order:
                 try:
                     value = branch(rng, depth)
                 except _Fail:
                     continue
-                if not exclusive or exclusive_check(value):
+                if not exclusive or (value is not None and id(branch) in unchecked) or exclusive_check(value):
                     return value
             raise _Fail
 
         return gen
+
+    def _exact_branch(self, choice: Any) -> bool:
+        """Whether a branch compiled as written (no merged keywords, nothing forced) is valid by construction."""
+        if not isinstance(choice, dict):
+            return False
+        document = dict(choice)
+        defs = self.bundle.closure(_refs_in(choice))
+        if defs:
+            document["$defs"] = defs
+        return exact(document)
 
     def _typed(
         self, kind: str, node: dict[str, Any], *, name: str | None, owner: str | None, forced: Mapping[str, Any]
