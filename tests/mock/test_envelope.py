@@ -140,8 +140,10 @@ def test_the_memo_answers_a_repeated_request_from_memory_for_every_protocol(
         (graphql, _graphql('{ product(id: "memo") { id name } }')),
     )
     for envelope, request in requests:
-        first = envelope(request)
-        assert envelope(request) is first  # the same object: answered from the memo
+        first = envelope(request)  # seen once: remembered by its key's hash alone (Memo repeats_only)
+        second = envelope(request)  # seen again: kept
+        assert second == first
+        assert envelope(request) is second  # the same object: answered from the memo
 
 
 def test_deprecated_uses_are_counted_for_every_protocol_memo_hits_included() -> None:

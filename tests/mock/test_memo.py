@@ -52,3 +52,31 @@ def test_a_key_over_max_key_bytes_is_not_kept() -> None:
     assert len(memo) == 0
     memo.put(("GET", "/a", b""), b"v")
     assert memo.get(("GET", "/a", b"")) == b"v"
+
+
+def test_repeats_only_keeps_an_answer_from_its_keys_second_sighting() -> None:
+    memo: Memo[bytes] = Memo(len, repeats_only=True)
+    memo.put(("GET", "/a"), b"first")
+    assert memo.get(("GET", "/a")) is None and len(memo) == 0 and memo.bytes == 0  # its hash alone is remembered
+    memo.put(("GET", "/a"), b"again")
+    assert memo.get(("GET", "/a")) == b"again"
+    memo.put(("GET", "/b"), b"other")
+    assert memo.get(("GET", "/b")) is None
+
+
+def test_repeats_only_sightings_are_bounded_by_max_entries() -> None:
+    memo: Memo[int] = Memo(lambda _: 1, max_entries=3, repeats_only=True)
+    for index in range(100):
+        memo.put(index, index)
+        assert len(memo._sighted or ()) <= 3
+    memo.put(99, 99)  # seen just before: kept
+    assert memo.get(99) == 99
+    memo.put(0, 0)  # seen long ago, forgotten since: seen once again
+    assert memo.get(0) is None
+
+
+def test_repeats_only_keeps_the_other_bounds() -> None:
+    memo: Memo[bytes] = Memo(len, max_key_bytes=100, repeats_only=True)
+    for _ in range(3):
+        memo.put(("GET", "/a" * 100, b""), b"v")
+    assert len(memo) == 0

@@ -5,8 +5,9 @@ way for REST, SOAP and GraphQL:
 
 - the ``/__ctk`` admin endpoints (``admin.AdminEndpoints``), before anything else;
 - the memo: an answer is a pure function of its request (the data is seeded), so identical requests
-  are answered from memory; the protocol says what identifies a request (``memo_key``); an answer that
-  sends events (webhooks, callbacks) is never replayed from it;
+  are answered from memory, from the third on (``Memo(repeats_only=True)``: a request seen once is
+  remembered by its key's hash alone); the protocol says what identifies a request (``memo_key``); an
+  answer that sends events (webhooks, callbacks) is never replayed from it;
 - the crash guard: a bug in ctk costs one 500 in the protocol's own form (``error_response``), logged
   once per place (``guard.report_bug``), never the server or a traceback per hit;
 - the deprecated-use counts, memo hits included (``deprecated_uses``).
@@ -39,7 +40,10 @@ class MockEnvelope:
     def __init__(self, mock: CompiledMock) -> None:
         self.mock = mock
         options = mock.options
-        self._memo: Memo[MockResult] = Memo(_result_bytes, max_entries=options.cache_size, max_key_bytes=MEMO_MAX_KEY)
+        # kept from a request's second sighting: most requests are new, and a new one then costs a hash, not an entry
+        self._memo: Memo[MockResult] = Memo(
+            _result_bytes, max_entries=options.cache_size, max_key_bytes=MEMO_MAX_KEY, repeats_only=True
+        )
         self.admin = AdminEndpoints([mock], webhook_url=options.webhook_url, limits=options.limits)
         self.deprecated_uses: Counter[str] = Counter()
         self._lock = threading.Lock()

@@ -8,6 +8,11 @@ kept 25 MB in keys alone). Entries over ``max_entry_bytes`` (or with a key over 
 not kept; when the total passes ``max_bytes`` or the count passes ``max_entries``, the memo starts again
 empty (cheaper than LRU bookkeeping on every hit, and it refills in one pass of whatever the client
 repeats). Sizes are computed on ``put`` only: a hit costs one dict lookup.
+
+``repeats_only``: an answer is kept only for a key seen before. Most requests a mock serves are new (a new id, a
+new page): keeping each cost its sizes, a lock, and an entry nobody asks again that kept thousands of answers alive
+(more work for the garbage collector and the caches). The first sighting records the key's ``hash`` alone (an int;
+at most ``max_entries`` of them, then they start again empty), the second keeps the answer, the third is a hit.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ class Memo(Generic[V]):
         max_bytes: int = 64 * 1024 * 1024,
         max_entry_bytes: int = 1024 * 1024,
         max_key_bytes: int | None = None,
+        repeats_only: bool = False,
     ) -> None:
         self._size_of = size_of
         self._entries: dict[Hashable, V] = {}
@@ -37,6 +43,7 @@ class Memo(Generic[V]):
         self.max_entry_bytes = max_entry_bytes
         self.max_key_bytes = max_entry_bytes if max_key_bytes is None else max_key_bytes
         self._lock = threading.Lock()
+        self._sighted: set[int] | None = set() if repeats_only else None  # hashes of keys seen once (repeats_only)
 
     def get(self, key: Hashable) -> V | None:
         return self._entries.get(key)
@@ -44,6 +51,15 @@ class Memo(Generic[V]):
     def put(self, key: Hashable, value: V) -> None:
         if self.max_entries <= 0:
             return
+        sighted = self._sighted
+        if sighted is not None:
+            digest = hash(key)
+            if digest not in sighted:  # a first sighting: remembered, not kept
+                if len(sighted) >= self.max_entries:
+                    sighted.clear()
+                sighted.add(digest)
+                return
+            sighted.discard(digest)
         key_size = key_bytes(key)
         if key_size > self.max_key_bytes:
             return
