@@ -45,13 +45,12 @@ from graphql import (
     Undefined,
     VariableNode,
     get_argument_values,
-    get_named_type,
     specified_scalar_types,
 )
 from graphql.execution.values import VariableValues
 
 from toolkit.graphql.mock.resolve import NULL_ODDS, MockObject, Resolvers, fragment_types
-from toolkit.graphql.mock.streams import MASK, VALUE_STEP, Stream
+from toolkit.graphql.mock.streams import MASK, Stream
 
 _Complete = Callable[[Any, Any], Any]  # (value, variables) -> the completed value
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
@@ -186,13 +185,14 @@ class Plan:
         complete = self._completer(definition.type, nodes)
         root = parent in self.roots  # as ``root_field`` judges it: also a Query-typed field below the root
         field = _Field(name, definition, node, definition.type, args, variable_args, conditions, complete, root)
-        if not args and not variable_args and parent is not self.root:
-            parts = self.resolvers.leaf_parts(name, definition.type, parent.name, root)
+        if not variable_args and parent is not self.root:
+            parts = None if args else self.resolvers.leaf_parts(name, definition.type, parent.name, root)
             if parts is not None:
-                field.step, field.may_be_null, field.make = parts
-                named = get_named_type(definition.type)
-                if named is specified_scalar_types.get(named.name) and named.name in ("String", "ID", "Boolean"):
-                    field.exact = str if named.name != "Boolean" else bool
+                field.step, field.may_be_null, field.make, field.exact = parts
+            else:
+                produced = self.resolvers.producer(name, definition.type, parent.name, root, args, field.wanted)
+                if produced is not None:
+                    field.produce, field.exact = produced
         return field
 
     def _completer(self, type_: GraphQLOutputType, nodes: list[FieldNode], non_null: bool = False) -> _Complete:
@@ -227,8 +227,8 @@ class Plan:
 
 
 class _Field:
-    __slots__ = ("args", "complete", "definition", "dynamic", "exact", "make", "may_be_null", "name", "node", "root",
-                 "step", "type", "wanted")  # fmt: skip
+    __slots__ = ("args", "complete", "definition", "dynamic", "exact", "make", "may_be_null", "name", "node",
+                 "produce", "root", "step", "type", "wanted")  # fmt: skip
 
     def __init__(
         self,
@@ -251,12 +251,14 @@ class _Field:
         self.wanted: Callable[[], Collection[str]] = lambda: conditions
         self.complete = complete
         self.root = root
-        # a scalar or enum field without arguments: its value made without ``resolve`` when the parent is plain
-        # (``Resolvers.leaf_parts``); ``exact``: the type its values have, whose completion is the identity
+        # when the parent is plain (``Resolvers.plain``), the value is made without ``resolve``: a scalar or enum
+        # field without arguments by ``make`` from its own stream (``Resolvers.leaf_parts``; ``exact``: its values
+        # are the answer's as they are, no completion), other fields with constant arguments by ``produce``
         self.step = 0
         self.may_be_null = False
         self.make: Callable[[Any], Any] | None = None
-        self.exact: type | None = None
+        self.exact = False
+        self.produce: Callable[[int], Any] | None = None
 
     def arguments(self, variables: VariableValues) -> dict[str, Any]:
         return get_argument_values(self.definition, self.node, variables)
@@ -328,8 +330,7 @@ def _execute(
     variables: Any,
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    resolve = resolvers.resolve
-    # ``Resolvers.plain``, inline: whether the leaf shortcut holds for this object's fields
+    # ``Resolvers.plain``, inline: whether the fields' shortcuts hold for this object
     plain = source.item is None and source.connection is None and not source.passes
     echo = source.echo
     parent = source.key
@@ -338,25 +339,23 @@ def _execute(
         if field is None:
             out[key] = type_name
             continue
-        make = field.make
-        if make is not None and plain and field.name not in echo:
-            # ``leaf_seed(parent, field.step)``, written out: this loop is the answer's hottest
-            z = (parent + field.step) & MASK
-            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-            z = ((z ^ (z >> 31)) + VALUE_STEP) & MASK
-            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-            rng.state = z ^ (z >> 31)
-            rng.half = -1
-            if field.may_be_null and rng.randrange(NULL_ODDS) == 0:
-                out[key] = None
+        if plain and (not echo or field.name not in echo):
+            make = field.make
+            if make is not None:
+                rng.state = (parent + field.step) & MASK  # the leaf's key, ``step(parent, code)``: its own stream
+                rng.half = -1
+                if field.may_be_null and rng._below(NULL_ODDS) == 0:
+                    out[key] = None
+                    continue
+                out[key] = make(rng) if field.exact else field.complete(make(rng), variables)
                 continue
-            value = make(rng)
-            out[key] = value if type(value) is field.exact else field.complete(value, variables)
-            continue
+            produce = field.produce
+            if produce is not None:
+                out[key] = produce(parent) if field.exact else field.complete(produce(parent), variables)
+                continue
         args = field.arguments(variables) if field.dynamic else field.args
-        out[key] = field.complete(resolve(source, field.name, field.type, args, field.root, field.wanted), variables)
+        value = resolvers.resolve(source, field.name, field.type, args, field.root, field.wanted)
+        out[key] = field.complete(value, variables)
     return out
 
 

@@ -53,8 +53,8 @@ from graphql import (
 
 from toolkit.fake import Fake, filled_kind
 from toolkit.graphql.mock.costs import DEFAULT_LIST, MAX_LIST, filled_levels
-from toolkit.graphql.mock.streams import EDGE, GOLDEN, ITEM, mix, name_code, stream
-from toolkit.graphql.mock.values import INT_MAX, INT_MIN, is_size_argument, leaf_maker
+from toolkit.graphql.mock.streams import EDGE, GOLDEN, ITEM, Stream, mix, name_code, step, stream
+from toolkit.graphql.mock.values import INT_MAX, INT_MIN, is_size_argument, leaf_maker, wire_maker
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock.json_body import echo_fits
 from toolkit.mock.seed import seed_of
@@ -90,6 +90,7 @@ class Resolvers:
         self._root_keys: dict[str, int] = {}
         self.fast_items = True  # ``_items``' shortcut (off: item by item, the reference its tests compare with)
         self._makers: dict[tuple[str, str, str], Callable[[random.Random], Any]] = {}
+        self._wires: dict[tuple[str, str, str], Callable[[random.Random], Any] | None] = {}
 
     # -- graphql-core entry points ------------------------------------------------------------
 
@@ -126,8 +127,12 @@ class Resolvers:
             special = self._connection_part(parent, name, return_type, wanted)
             if special is not _NONE:
                 return special
+        # a leaf is keyed by its place unfinalised (``streams``: it draws from ``Stream(key)``), an object or a list
+        # by the finaliser of it (its children are keyed under it)
+        named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+        place = step if isinstance(named, GraphQLScalarType | GraphQLEnumType) else mix
         if not args:
-            key = mix(parent.key, name_code(name))
+            key = place(parent.key, name_code(name))
             echo: dict[str, Any] = {}
         else:
             id_ = args.get("id")
@@ -136,8 +141,10 @@ class Resolvers:
             else:
                 identity = tuple(sorted((k, repr(v)) for k, v in args.items()
                                         if not is_size_argument(k) and k not in _CURSOR_ARGS))  # fmt: skip
-                # no identifying argument (only sizes and cursors): the same object as without arguments
-                key = seed_of(self.seed, (parent.key, name, identity)) if identity else mix(parent.key, name_code(name))
+                if identity:
+                    key = seed_of(self.seed, (parent.key, name, identity))
+                else:  # no identifying argument (only sizes and cursors): the same value as without arguments
+                    key = place(parent.key, name_code(name))
             echo = _echo_of(args, self.limits.max_echo_length)
         if name in parent.echo:
             inherited = parent.echo[name]
@@ -154,17 +161,128 @@ class Resolvers:
 
     def leaf_parts(
         self, name: str, type_: GraphQLOutputType, owner: str, root: bool
-    ) -> tuple[int, bool, Callable[[random.Random], Any]] | None:
+    ) -> tuple[int, bool, Callable[[random.Random], Any], bool] | None:
         """``resolve`` for a scalar or enum field without arguments on an object of type ``owner`` whose parent
-        repeats nothing (``plain``), decided now: (``step``, whether the value may be null, its maker); None for
-        other fields. The value is ``resolve``'s: the stream of the key ``mix(parent.key, name_code(name))``,
-        ``stream(key)``, seeded ``mix(key, VALUE)`` — ``leaf_seed(parent.key, step)`` — one draw of 1 in
+        repeats nothing (``plain``), decided now: (``step``, whether the value may be null, its maker, whether the
+        maker's values are the answer's as they are: ``values.wire_maker``); None for other fields. The value is
+        ``resolve``'s: the leaf's stream ``Stream(parent.key + step)`` (``streams.step``), one draw of 1 in
         ``NULL_ODDS`` for a null if it may be null, then ``make(rng)``."""
         named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
         if not isinstance(named, GraphQLScalarType | GraphQLEnumType):
             return None
         may_be_null = not root and named is type_ and not filled_kind(name)
-        return (name_code(name) + 1) * GOLDEN, may_be_null, self.maker(named, name, owner)
+        wire = self.wire_maker(named, name, owner)
+        make = wire if wire is not None else self.maker(named, name, owner)
+        return (name_code(name) + 1) * GOLDEN, may_be_null, make, wire is not None
+
+    def producer(
+        self,
+        name: str,
+        type_: GraphQLOutputType,
+        owner: str,
+        root: bool,
+        args: dict[str, Any],
+        wanted: Callable[[], Collection[str]],
+    ) -> tuple[Callable[[int], Any], bool] | None:
+        """``resolve`` decided now for field ``name``, with the constant arguments ``args``, of an object of type
+        ``owner`` that is plain (``plain``): (``produce``, ``exact``), where ``produce(parent.key)`` returns what
+        ``resolve(parent, ...)`` returns — ``_value``'s steps for this type written out, with the key, what is
+        repeated and the list size fixed here — and ``exact``: its values are the answer's as they are (a list of
+        leaves whose makers are ``wire_maker``'s). For an object field or a list of leaves or of objects; None for the
+        rest (leaves: ``leaf_parts``; abstract types, connections, lists of lists), which ``resolve`` answers."""
+        named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+        listed = isinstance(named, GraphQLList)
+        inner = named.of_type if isinstance(named, GraphQLList) else named
+        item = inner.of_type if isinstance(inner, GraphQLNonNull) else inner
+        leaves = isinstance(item, GraphQLScalarType | GraphQLEnumType)
+        if leaves and not listed:
+            return None  # a leaf
+        if not leaves and (not isinstance(item, GraphQLObjectType) or _is_connection(item)):
+            return None  # a list of lists, an abstract type or a connection
+        key_of = self._key_of(name, args)
+        echo = _echo_of(args, self.limits.max_echo_length)  # shared by the objects made: MockObject.echo is read
+        may_be_null = not root and named is type_ and not echo and not filled_kind(name)
+        type_name = item.name
+        if not listed:
+
+            def produce_object(parent: int) -> Any:
+                key = key_of(parent)
+                if may_be_null and stream(key)._below(NULL_ODDS) == 0:
+                    return None
+                return MockObject(key, type_name, echo)
+
+            return produce_object, False
+        # the parent stands for any plain one of its type: nothing to repeat, not a mutation's payload
+        asked = self._asked(_Context(wanted, name, MockObject(0, owner), args, echo, root))
+        largest = min(DEFAULT_LIST, self.largest)
+        items_may_be_null = item is inner and not echo and not filled_kind(name)
+
+        def size_of(key: int) -> int | None:  # None: the list is null
+            rng = None
+            if may_be_null:
+                rng = stream(key)
+                if rng._below(NULL_ODDS) == 0:
+                    return None
+            if asked is not None:
+                return asked
+            return (rng if rng is not None else stream(key)).randint(1, largest)
+
+        if not leaves:
+
+            def produce_objects(parent: int) -> Any:
+                key = key_of(parent)
+                size = size_of(key)
+                if size is None:
+                    return None
+                out: list[MockObject | None] = []
+                for index in range(size):
+                    item_key = mix(key, index)
+                    if items_may_be_null and stream(item_key)._below(NULL_ODDS) == 0:
+                        out.append(None)
+                    else:
+                        out.append(MockObject(item_key, type_name, echo))
+                return out
+
+            return produce_objects, False
+        assert isinstance(item, GraphQLScalarType | GraphQLEnumType)
+        wire = self.wire_maker(item, name, owner)
+        make = wire if wire is not None else self.maker(item, name, owner)
+
+        def produce_leaves(parent: int) -> Any:
+            key = key_of(parent)
+            size = size_of(key)
+            if size is None:
+                return None
+            out: list[Any] = []
+            for index in range(size):
+                rng = Stream(mix(key, index))
+                out.append(None if items_may_be_null and rng._below(NULL_ODDS) == 0 else make(rng))
+            return out
+
+        return produce_leaves, wire is not None
+
+    def _key_of(self, name: str, args: dict[str, Any]) -> Callable[[int], int]:
+        """``resolve``'s key for an object or a list at field ``name`` with the constant ``args``, by its parent's."""
+        code = name_code(name)
+        id_ = args.get("id")
+        if isinstance(id_, str | int) and not isinstance(id_, bool):
+            known = seed_of(self.seed, ("id", str(id_)))
+            return lambda parent: known
+        identity = tuple(sorted((k, repr(v)) for k, v in args.items()
+                                if not is_size_argument(k) and k not in _CURSOR_ARGS))  # fmt: skip
+        if identity:
+            seed = self.seed
+            return lambda parent: seed_of(seed, (parent, name, identity))
+        return lambda parent: mix(parent, code)
+
+    def wire_maker(
+        self, leaf: GraphQLScalarType | GraphQLEnumType, field: str, owner: str
+    ) -> Callable[[random.Random], Any] | None:
+        """``values.wire_maker``, kept per (type, field, owner) beside ``maker``."""
+        key = (leaf.name, field, owner)
+        if key not in self._wires:
+            self._wires[key] = wire_maker(leaf, self.fake, field, owner)
+        return self._wires[key]
 
     def maker(
         self, leaf: GraphQLScalarType | GraphQLEnumType, field: str, owner: str
@@ -193,8 +311,9 @@ class Resolvers:
         # the value's random stream, made at its first draw (seeding a Random costs microseconds; a non-null
         # object or a list of the size asked for draws nothing): the same stream, so the same values
         rng = None
+        leaf = isinstance(type_, GraphQLScalarType | GraphQLEnumType)
         if nullable_ok and not ctx.echo and not filled_kind(ctx.name):  # a name, email, amount...: never null
-            rng = stream(key)
+            rng = Stream(key) if leaf else stream(key)  # a leaf's own stream (``streams``), an object's
             if rng.randrange(NULL_ODDS) == 0:
                 return None
         if isinstance(type_, GraphQLList):
@@ -223,7 +342,7 @@ class Resolvers:
             return [self._value(type_.of_type, mix(key, index), ctx, nullable_ok=True,
                                 level=level + 1) for index in range(size)]  # fmt: skip
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
-            return self.maker(type_, ctx.name, ctx.parent.type_name)(rng if rng is not None else stream(key))
+            return self.maker(type_, ctx.name, ctx.parent.type_name)(rng if rng is not None else Stream(key))
         concrete = (
             type_
             if isinstance(type_, GraphQLObjectType)
@@ -253,7 +372,7 @@ class Resolvers:
         if isinstance(named, GraphQLScalarType | GraphQLEnumType) and ctx.name not in ctx.parent.echo:
             make = self.maker(named, ctx.name, ctx.parent.type_name)
             for index in range(size):
-                rng = stream(mix(key, index))
+                rng = Stream(mix(key, index))
                 append(None if may_be_null and rng.randrange(NULL_ODDS) == 0 else make(rng))
             return out
         if isinstance(named, GraphQLObjectType) and not _is_connection(named):

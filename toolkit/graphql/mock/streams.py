@@ -2,14 +2,18 @@
 
 Every leaf of an answer draws from its own stream (so a field's value does not depend on what else the
 query selects), which made seeding the answer's cost: a ``random.Random`` seeded from an int runs
-Mersenne Twister's 624-word initialisation (about 4 µs), and the keys were blake2 digests of ``repr``
-tuples (about 1 µs each), for two to three draws per value. Here a key is mixed from its parent's key
-and a constant per field name with the splitmix64 finaliser (pure integer arithmetic, stable across
-processes and Python versions, unlike ``hash()``), and a value's stream is a ``random.Random`` whose
-core generator is splitmix64 (its outputs laid out as Mersenne Twister's 32-bit ones): seeding stores an
-int. The ``random.Random`` methods the value makers use (``choice``, ``randint``, ``uniform``,
-``getrandbits``, ``randbytes``...) work unchanged on top.
-Keys that hash request data (an id, a field's arguments) still go through ``toolkit.mock.seed``.
+Mersenne Twister's 624-word initialisation (about 4 µs). Here a stream is splitmix64 (``Stream``: its
+n-th output is the finaliser of ``key + n * GOLDEN``; seeding stores an int; pure integer arithmetic,
+stable across processes and Python versions, unlike ``hash()``), its outputs laid out as Mersenne
+Twister's 32-bit ones, so the ``random.Random`` methods the value makers use (``choice``, ``randint``,
+``uniform``, ``getrandbits``, ``randbytes``...) work unchanged on top.
+
+Keys: an object's child is keyed ``mix(key, part)`` (the finaliser of ``step(key, part)``: children of
+different objects never line up), and draws what it needs itself (null or not, a list's size, a type)
+from ``stream(key)``. A leaf is keyed ``step(key, part)``, unfinalised, and draws from ``Stream(key)``:
+its stream's outputs are already finalisers of distinct points, so a leaf costs one splitmix64 step per
+64 bits it draws and nothing to seed (the plan's hottest loop). Keys that hash request data (an id, a
+field's arguments) still go through ``toolkit.mock.seed``.
 """
 
 from __future__ import annotations
@@ -29,8 +33,14 @@ GOLDEN = 0x9E3779B97F4A7C15
 _TO_UNIT = 1.0 / (1 << 53)
 
 
+def step(key: int, part: int) -> int:
+    """The key of leaf ``part`` (a field's code) under ``key``: ``key + (part + 1) * GOLDEN``, a point of splitmix64's
+    sequence of its own (the codes are 64-bit hashes, so two fields' streams never overlap in practice)."""
+    return (key + (part + 1) * GOLDEN) & MASK
+
+
 def mix(key: int, part: int) -> int:
-    """A 64-bit key for ``part`` (a field's code, a list index) under ``key``: splitmix64's finaliser."""
+    """The key of object ``part`` (a field's code, a list index) under ``key``: splitmix64's finaliser of ``step``."""
     z = (key + (part + 1) * GOLDEN) & MASK
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
@@ -46,7 +56,6 @@ def name_code(name: str) -> int:
 VALUE = name_code("\x00value")
 EDGE = name_code("\x00edge")
 ITEM = name_code("\x00item")
-VALUE_STEP = (VALUE + 1) * GOLDEN % (1 << 64)  # ``mix(key, VALUE)``'s first step
 
 
 class Stream(random.Random):
@@ -119,14 +128,32 @@ class Stream(random.Random):
         self.state = state[0]
 
     # ``random.Random``'s own algorithms (``_randbelow_with_getrandbits``), without its argument checks and
-    # extra calls: the same numbers for the same stream
+    # extra calls: the same numbers for the same stream; a draw of up to 32 bits written out (a leaf's value is
+    # usually one or two such draws: this is the plan's innermost call)
     def _below(self, n: int) -> int:
         k = n.bit_length()
-        draw = self.getrandbits
-        r = draw(k)
-        while r >= n:
+        if k > 32:
+            draw = self.getrandbits
             r = draw(k)
-        return r
+            while r >= n:
+                r = draw(k)
+            return r
+        shift = 32 - k
+        while True:
+            half = self.half
+            if half >= 0:
+                self.half = -1
+                r = half >> shift
+            else:
+                state = (self.state + GOLDEN) & MASK
+                self.state = state
+                z = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+                z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+                z ^= z >> 31
+                self.half = z & 0xFFFFFFFF
+                r = z >> (32 + shift)
+            if r < n:
+                return r
 
     def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:
         if stop is None and step == 1 and type(start) is int and start > 0:
@@ -134,9 +161,10 @@ class Stream(random.Random):
         return super().randrange(start, stop, step)
 
     def choice(self, seq: SupportsLenAndGetItem[_T]) -> _T:
-        if not len(seq):
+        size = len(seq)
+        if not size:
             raise IndexError("Cannot choose from an empty sequence")
-        return seq[self._below(len(seq))]
+        return seq[self._below(size)]
 
     def randint(self, a: int, b: int) -> int:
         if type(a) is not int or type(b) is not int or b < a:
@@ -144,15 +172,7 @@ class Stream(random.Random):
         return a + self._below(b - a + 1)
 
 
-def leaf_seed(key: int, step: int) -> int:
-    """``mix(mix(key, part), VALUE)`` for ``step = (part + 1) * GOLDEN``: a leaf's stream seed from its parent's
-    key, in one call (the plan writes it inline)."""
-    z = (key + step) & MASK
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-    return mix(z ^ (z >> 31), VALUE)
-
-
 def stream(key: int) -> Stream:
-    """The random stream of the value keyed ``key``."""
+    """The random stream of the object or list keyed ``key``: what it draws itself (null or not, its size, its
+    type), apart from its items' and fields' streams."""
     return Stream(mix(key, VALUE))

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from graphql import GraphQLEnumType, GraphQLScalarType
+from graphql import GraphQLEnumType, GraphQLScalarType, specified_scalar_types
 
 from toolkit.fake import ID_PREFIXES, Fake, snake
 
@@ -72,6 +72,26 @@ def leaf_maker(leaf: GraphQLScalarType | GraphQLEnumType, fake: Fake, field: str
 
         return formatted
     return lambda rng: custom(fake, rng, field, owner)
+
+
+def wire_maker(leaf: GraphQLScalarType | GraphQLEnumType, fake: Fake, field: str, owner: str) -> _MAKER | None:
+    """``leaf_maker`` with its values as the answer carries them, where that is known now: graphql-core's
+    ``coerce_output_value`` of each (an enum member's name; a built-in scalar's value as made, valid by
+    construction); None for other leaves (a custom scalar, a schema's own ``String``), which are coerced per value."""
+    if isinstance(leaf, GraphQLEnumType):
+        names = _served_names(leaf)
+        if not names or any(leaf.values[name].value is None for name in names):
+            return None
+        try:
+            wire = tuple(leaf.serialize(leaf.values[name].value) for name in names)
+        except Exception:  # noqa: BLE001 - an internal value graphql-core cannot serialise: coerced per value
+            return None
+        if not all(type(name) is str for name in wire):
+            return None
+        return lambda rng: rng.choice(wire)  # the same draw as ``leaf_maker``'s ``rng.choice(members)``
+    if leaf is not specified_scalar_types.get(leaf.name):
+        return None
+    return leaf_maker(leaf, fake, field, owner)
 
 
 def scalar_value(scalar: GraphQLScalarType, fake: Fake, rng: random.Random, field: str, owner: str) -> Any:
