@@ -23,7 +23,7 @@ import redis
 from tests.support.redis_server import redis_server
 from toolkit.limits import Limits
 from toolkit.sandbox.stores import StoreError, StoreFullError, open_store
-from toolkit.sandbox.stores.redis import RedisStore
+from toolkit.sandbox.stores.redis import RedisStore, _packed
 
 # keys and values that stress the wire format: empty, glob and RESP specials, non-ASCII, a lone surrogate,
 # a value longer than redis-py's packing buffer (sent as a memoryview of its own), nested documents
@@ -143,6 +143,24 @@ def test_the_fast_path_gives_the_slow_paths_results_and_bytes(url: str) -> None:
     assert _dump(url) == slow_keys
     assert any(result[0] == "full" for result in expected)  # both refusals were exercised
     assert any(result == ("ok", None) for result in expected)
+
+
+@pytest.mark.parametrize("encoding", [("utf-8", "strict"), ("latin-1", "replace"), ("utf-16", "strict")])
+def test_a_command_is_packed_as_redis_py_packs_it(encoding: tuple[str, str]) -> None:
+    connection = redis.Connection(encoding=encoding[0], encoding_errors=encoding[1])  # type: ignore[no-untyped-call]
+    commands: list[tuple[str | int, ...]] = [
+        ("HGET", "ctk:v:api/s/c", "k"),
+        ("HLEN", ""),
+        ("EVALSHA", "0" * 40, 2, "ctk:v:a b", "ctk:o:a b", "ünï©ødé \U0001f600", "x" * 7000, 10_000_000, -(2**63)),
+        ("EVAL", "return 1", 0),
+        *(("HGET", key, 2**64, -1, 0, "") for key in KEYS),
+        ("HSET", "k", "f", "é" * 5000, "v" * 6001),  # past redis-py's 6000-byte buffer: split off there
+    ]
+    for command in commands:
+        packed = connection.pack_command(*command)  # type: ignore[no-untyped-call]
+        assert _packed(command, *encoding) == b"".join(packed), command
+    with pytest.raises(UnicodeEncodeError):  # a lone surrogate cannot be sent, as redis-py cannot either
+        _packed(("HGET", "k", "\ud800"), "utf-8", "strict")
 
 
 def _calls(plain: redis.Redis) -> dict[str, int]:
