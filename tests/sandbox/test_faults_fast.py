@@ -102,3 +102,35 @@ def test_replacing_the_table_turns_the_fast_path_off_and_on() -> None:
     layer.replace_config(parse_faults({}, WHERE))
     assert layer._idle and mock(_request(2)).injected == ()
     assert store.calls == 1
+
+
+@pytest.mark.parametrize("table", [{}, {"error_status": 503}, {"error_rate": 0.5}, {"latency": {"fixed_ms": 5}}])
+def test_passes_says_what_the_layer_would_do(table: dict[str, Any]) -> None:
+    """``passes`` is True exactly when the layer would hand the call on unchanged: ``SandboxedMock`` then skips it."""
+    layer, _ = _layer(table)
+    for prefer in (None, "code=200", "ctk-fault=503", "CTK-LATENCY=10", "respond-async, ctk-latency=1"):
+        request = _request(1, prefer)
+        seen: list[Request] = []
+
+        def inner(call: Call, seen: list[Request] = seen) -> MockResult:
+            seen.append(call.request)
+            return _envelope()(call.request)
+
+        answered = layer(Call(request, "default"), inner)
+        untouched = seen == [request] and answered.injected == () and not answered.delay
+        assert layer.passes(request, "default") == (layer._idle and untouched), (table, prefer)
+
+
+def test_a_sandboxed_mock_whose_layers_pass_answers_as_the_chain_does() -> None:
+    layer, store = _layer({})
+    mock = SandboxedMock(_envelope(), [layer])
+    chained = SandboxedMock(_envelope(), [layer])
+    chained._passes = (None,)  # every request through Call and the chain
+    for n in range(20):
+        request = _request(n, prefer=("ctk-fault=503" if n % 4 == 0 else "code=404" if n % 4 == 1 else None))
+        ours, reference = mock(request), chained(request)
+        assert ours.response == reference.response and ours.injected == reference.injected
+        assert (ours.operations, ours.violations, ours.delay) == (reference.operations, reference.violations, 0.0)
+    assert store.calls == 0
+    bad = Request("GET", "/v1/customers/cus_1", "", (("x-ctk-session", "no spaces"),))
+    assert mock(bad).response.status == chained(bad).response.status == 400

@@ -108,6 +108,14 @@ class FaultsLayer:
         self.config = config  # one assignment: a request reads the old table or the new one
         self._idle = _idle(config)
 
+    def passes(self, request: Request, session: str) -> bool:
+        """Whether this request needs nothing of the layer (``layers.SandboxedMock`` then skips it): no table that
+        can do anything, and no fault or latency asked. The same test ``__call__`` makes first."""
+        if not self._idle:
+            return False
+        prefer = request.header("prefer")
+        return prefer is None or "ctk-" not in prefer.lower()
+
     def __call__(self, call: Call, inner: Next) -> MockResult:
         request = call.request
         asked_latency: float | None = None

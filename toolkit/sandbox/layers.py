@@ -98,6 +98,9 @@ class Layer(Protocol):
         returning, changing or shaping what it answers. Every answer must still fit the contract."""
         ...
 
+    # A layer may also define ``passes(request, session) -> bool``: True when it would only call ``inner`` with the
+    # call unchanged and return what it answers unchanged, having counted or stored nothing (see SandboxedMock).
+
 
 class LayerOrderError(ValueError):
     """A layer whose name is not in ``ORDER``, or the same layer twice: a bug in ctk, not in a config."""
@@ -115,10 +118,16 @@ class SandboxedMock:
         self._operation_of = envelope.mock.operation_of
         self._serves_contract = envelope.mock.serves_contract
         self.layers = tuple(sorted(layers, key=lambda layer: ORDER.index(layer.name)))
-        chain: Next = self._innermost
+        # chains[i]: the layers from the i-th inward, then the envelope; chains[-1]: the envelope alone
+        chains: list[Next] = [self._innermost]
         for layer in reversed(self.layers):
-            chain = _bind(layer, chain)
-        self._chain = chain
+            chains.append(_bind(layer, chains[-1]))
+        chains.reverse()
+        self._chains = tuple(chains)
+        # A layer that can tell a request needs nothing of it (``passes``: the faults layer with no table and nothing
+        # asked, nearly always) is skipped when it says so, and the outer layers that pass with it: the request
+        # enters the chain at the first layer that does not pass (the envelope alone, when none is left)
+        self._passes = tuple(getattr(layer, "passes", None) for layer in self.layers)
 
     @property
     def mock(self) -> CompiledMock:
@@ -149,8 +158,15 @@ class SandboxedMock:
         if session is None:
             message = f"{SESSION_HEADER} must be 1 to 64 letters, digits, '.', '_' or '-'"
             return MockResult(self.envelope.error_response(request, 400, message))
+        start = 0
+        for passes in self._passes:
+            if passes is None or not passes(request, session):
+                break
+            start += 1
+        if start == len(self._passes):
+            return self.envelope(request)  # guarded as ever: the envelope's own guard
         try:
-            return self._chain(Call(request, session, self._operation_of))
+            return self._chains[start](Call(request, session, self._operation_of))
         except Exception as error:  # noqa: BLE001 -- a bug in a layer costs one 500 in the protocol's form, as in the envelope
             return self.envelope.failed(error, request)
 
