@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from typing import Any
@@ -280,3 +281,42 @@ def test_a_password_works_and_never_appears_in_an_error(url: str) -> None:
         finally:
             with closing(redis.Redis.from_url(url, password=secret + "-changed")) as admin:
                 admin.config_set("requirepass", "")
+
+
+def test_a_full_redis_refuses_a_write_as_before_and_still_answers_reads(url: str) -> None:
+    with closing(redis.Redis.from_url(url)) as plain, closing(open_store(url)) as store:
+        store.put("api/s/c", "k", 1)
+        plain.config_set("maxmemory-policy", "noeviction")
+        plain.config_set("maxmemory", 1)  # any write is now refused: Redis is out of memory
+        try:
+            refusals = []
+            for each in (store, _slow_store(url, Limits())):
+                with pytest.raises(StoreError) as failed:
+                    each.put("api/s/c", "k2", 2)
+                refusals.append((str(failed.value), failed.value.hint))
+                assert each.get("api/s/c", "k") == 1
+        finally:
+            plain.config_set("maxmemory", 0)
+        assert refusals[0] == refusals[1]  # the same words as redis-py's own path gives
+        assert "maxmemory" in refusals[0][0] and "out of memory" in (refusals[0][1] or "")
+        store.put("api/s/c", "k2", 2)
+        assert store.items("api/s/c") == [("k", 1), ("k2", 2)]
+
+
+def test_a_server_gone_is_reported_as_soon_and_in_the_same_words_as_before() -> None:
+    with redis_server() as server:
+        fast, slow = RedisStore(server.url), _slow_store(server.url, Limits())
+        with closing(fast), closing(slow):
+            fast.put("api/s/c", "k", 1)  # both have an open, idle connection when the server goes
+            slow.put("api/s/c", "k", 1)
+            server.process.terminate()
+            server.process.wait(timeout=10)
+            for _ in range(2):  # the idle connection found dead, then a connection refused
+                errors = []
+                for store in (fast, slow):
+                    started = time.monotonic()
+                    with pytest.raises(StoreError) as failed:
+                        store.get("api/s/c", "k")
+                    assert time.monotonic() - started < 1.0  # two quick retries, then the error
+                    errors.append((str(failed.value), failed.value.hint))
+                assert errors[0] == errors[1] and "cannot read from Redis" in errors[0][0]
