@@ -480,6 +480,26 @@ class Fake:
     def word(self, rng: random.Random) -> str:
         return rng.choice(self.pools.words)
 
+    def word_picker(self) -> Picker:
+        """``word``, as a picker decided once: the same draw, without the pool looked up per call."""
+        return self._pool_choice("words")
+
+    def text_picker(self, min_length: int = 0, max_length: int | None = None) -> Picker:
+        """``text`` with its bounds decided once: the same draws and values. With no ``min_length`` (most free
+        text), one word cut to ``max_length``, as ``text`` does."""
+        if min_length > 0:
+            return lambda rng: self.text(rng, min_length, max_length)
+        word = self.word_picker()
+        high = max_length if max_length is not None else 24
+
+        def pick(rng: random.Random) -> str:
+            value = word(rng)
+            if len(value) > high:
+                return value[:high].rstrip() if high > 0 else ""
+            return value
+
+        return pick
+
     # -- numbers -------------------------------------------------------------------------------
     def integer_by_name(self, name: str, rng: random.Random) -> int | None:
         key = snake(name)

@@ -74,6 +74,9 @@ def exceeded(error: OverLimitError) -> OverLimitError:
 
 
 current_budget = _BUDGET.get  # the draw's budget, or None outside a draw (a bound method: no extra call)
+# start_budget and end_budget as bound methods, for the one caller that runs a draw per answer (``Generator``)
+set_budget = _BUDGET.set
+reset_budget = _BUDGET.reset
 
 
 def charge(size: int) -> None:

@@ -32,7 +32,16 @@ from typing import Any, Literal
 from toolkit.errors import CtkError
 from toolkit.fake import Fake
 from toolkit.limits import DEFAULT_LIMITS, Limits
-from toolkit.openapi.generate.bounds import Bounds, OverLimitError, end_budget, limit_hint, start_budget
+from toolkit.openapi.generate.bounds import (
+    Bounds,
+    Budget,
+    OverLimitError,
+    end_budget,
+    limit_hint,
+    reset_budget,
+    set_budget,
+    start_budget,
+)
 from toolkit.openapi.generate.compiler import Gen, _Compiler
 from toolkit.openapi.generate.exact import SAMPLE_EVERY, exact, member_check
 from toolkit.openapi.generate.merge import NoValueError as _Fail
@@ -89,8 +98,26 @@ class Generator:
         return value
 
     def _valid_value(self, rng: random.Random) -> Any:
-        hit: OverLimitError | None = None
-        for depth in [0] * _ATTEMPTS + [self._max_depth]:  # the last draw is the minimal one
+        if self.exact:  # the common case, inline: one draw, its budget, and one value in SAMPLE_EVERY checked
+            budget = Budget(self._max_bytes)
+            token = set_budget(budget)
+            try:
+                value = self._root(rng, 0)
+            except (_Fail, RecursionError):
+                value = _NOTHING
+            finally:
+                reset_budget(token)
+            if value is not _NOTHING:
+                self._drawn += 1
+                if self._drawn % SAMPLE_EVERY or self.validator.is_valid(value):
+                    return value
+                self.exact = False  # the reasoning missed something in this schema: every value is checked again
+            return self._drawn_again(rng, 1, budget.hit)
+        return self._drawn_again(rng, 0, None)
+
+    def _drawn_again(self, rng: random.Random, done: int, hit: OverLimitError | None) -> Any:
+        """The draws after the first ``done``: full ones, then a minimal one, then the search (see the module)."""
+        for depth in ([0] * _ATTEMPTS + [self._max_depth])[done:]:  # the last draw is the minimal one
             budget, token = start_budget(self._max_bytes)
             try:
                 value = self._root(rng, depth)

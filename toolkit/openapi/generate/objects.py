@@ -73,7 +73,7 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
     key_ok = _names_check(compiler, node.get("propertyNames"))
     high = node.get("maxProperties")
     max_depth = compiler.max_depth
-    word = compiler.fake.word
+    word = compiler.fake.word_picker()
     too_deep = compiler.depth_guard()
     # an address is all filled or absent: its optional parts are all written (and never null, see filled_kind)
     parts = {prop for prop in properties if prop != "address" and filled_kind(prop) == "address"}
@@ -135,7 +135,10 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
         added = 0
         wanted = low
         if free_form and depth < max_depth and (extra_gen is not None or patterns):
-            wanted = max(low, rng.randint(1, 3))
+            drawn = rng.getrandbits(2)  # rng.randint(1, 3), inline: the same draws
+            while drawn >= 3:
+                drawn = rng.getrandbits(2)
+            wanted = max(low, 1 + drawn)
         for prop, make in skipped:  # minProperties first takes the optional properties left out
             if len(out) >= wanted:
                 break

@@ -56,6 +56,7 @@ def string_generator(compiler: _Compiler, node: dict[str, Any], name: str | None
     by_format = fake.format_picker(fmt) if fmt else None
     by_name = fake.name_picker(name, owner=owner, lowercase=lowercase, max_length=high) if name else None
     shortest, longest, extra = _length_check(checker, constrained, bound)
+    text = fake.text_picker(low, high)
 
     def ok(value: str) -> bool:
         size = len(value)
@@ -77,7 +78,7 @@ def string_generator(compiler: _Compiler, node: dict[str, Any], name: str | None
                 value = regex(rng)
                 if ok(value):
                     return value
-        value = fake.text(rng, low, high)
+        value = text(rng)
         if ok(value):
             return value
         raise _Fail
