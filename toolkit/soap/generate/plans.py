@@ -45,6 +45,7 @@ from toolkit.soap.generate.values import (
     decimal_range,
     decimal_text,
     fit,
+    quick_decimal_text,
 )
 
 __all__ = ["Plan", "value_plan"]
@@ -280,8 +281,19 @@ def _atomic(simple: SimpleType, fake: Fake, name: str, owner: str | None) -> Cal
         floor, ceiling, places, lo, hi = decimal_bounds(simple)  # no hint by name: a number in the type's range
         start, top = decimal_range(lo, hi)
 
+        # rounding is monotonic: when both ends of the range round to numbers inside the bounds, so does every value
+        # between them, and ``decimal_text``'s check of the bounds cannot fail (the quick text is then the same)
+        ends = [quick_decimal_text(end, places) for end in (start, top)]
+        inside = all(end is not None and (floor is None or Decimal(end) >= floor)
+                     and (ceiling is None or Decimal(end) <= ceiling) for end in ends)  # fmt: skip
+
         def number(rng: random.Random) -> str:
-            return decimal_text(rng.uniform(start, top), floor, ceiling, places)
+            value = rng.uniform(start, top)
+            if inside and start <= value <= top:
+                text = quick_decimal_text(value, places)
+                if text is not None:
+                    return text
+            return decimal_text(value, floor, ceiling, places)
 
         return _Sure(number) if _numbers_accepted(simple, floor, places) else number
     low, high = simple.length_bounds()

@@ -157,8 +157,10 @@ def _leaf(source: _Source, decl: Any, owner: str, draw: Draw, indent: int) -> No
         line(indent, f"if value is None or not {s}.accepts(value):")
         line(indent + 1, f"plans = {s}._plans")
         line(indent + 1, f"plan = plans.get({source.constant((local, owner))}) if plans is not None else None")
-        line(indent + 1, f"if plan is not None and not {s}._patterned:")
+        line(indent + 1, "if plan is not None:")  # what ``Draw.value`` does with a plan, without its frame
         line(indent + 2, "value = plan(rng)")
+        line(indent + 2, f"if {s}._patterned and {s}.has_patterns():")
+        line(indent + 3, f"{source.constant(_vet())}({s}, value, {loc})")
         line(indent + 2, "draw.size += len(value)")
         line(indent + 2, "if draw.size > draw.max_bytes:")
         line(indent + 3, f"draw.too_large({loc})")

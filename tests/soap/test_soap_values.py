@@ -1,0 +1,60 @@
+"""Quick forms give what the slow ones give: ``quick_decimal_text`` the text of the Decimal way (varied floats, ties,
+floats next to ties, any double), ``unwritable`` the regex search's answer (every code point)."""
+
+from __future__ import annotations
+
+import math
+import random
+import struct
+from decimal import Decimal
+
+import pytest
+
+from toolkit.soap.generate.values import _decimal_text, quick_decimal_text
+from toolkit.soap.generate.xmltext import _NOT_XML, unwritable
+
+
+def _floats() -> list[float]:
+    rng = random.Random(18)
+    found = [0.0, -0.0, 0.5, 1.5, 2.5, -2.5, 0.125, 0.005, 0.015, 0.025, -0.004, 9.995, 99.995, 1e-4, 1e-5]
+    found += [123456789.125, 1e15, 1e16, 2.0**53, math.inf, -math.inf, math.nan, 8934.4951, 0.045, 1.0000000000000002]
+    found += [rng.uniform(0, 10_000) for _ in range(20_000)]
+    found += [rng.uniform(-1, 1) for _ in range(5_000)]
+    found += [round(rng.uniform(-100, 100), rng.randint(0, 6)) for _ in range(5_000)]  # ties and short texts
+    found += [n / 1000 + 0.0005 for n in range(-3000, 3000)]  # half-way cases as the floats near them
+    ties = [n / 10**places + 5 / 10 ** (places + 1) for n in range(-2000, 2000) for places in (1, 2, 3)]
+    found += [math.nextafter(math.nextafter(tie, way), way) for tie in ties for way in (-math.inf, math.inf)]
+    found += [math.nextafter(tie, way) for tie in ties for way in (-math.inf, math.inf)]  # a float off a tie
+    found += [struct.unpack("<d", struct.pack("<Q", rng.getrandbits(64)))[0] for _ in range(5_000)]  # any double
+    return found
+
+
+@pytest.mark.parametrize("places", [1, 2, 3, 4, 6])
+def test_quick_decimal_text_is_the_decimal_quantized_text(places: int) -> None:
+    quick = 0
+    for value in _floats():
+        text = quick_decimal_text(value, places)
+        if text is None:
+            continue
+        quick += 1
+        assert text == _decimal_text(Decimal(str(value)), places), (value, places)
+    assert quick > 30_000
+
+
+def test_a_tie_in_the_shortest_text_is_rounded_as_decimal_rounds_it() -> None:
+    assert f"{2.675:.2f}" == "2.67"  # the float is below the tie: format alone would differ from the Decimal way
+    assert quick_decimal_text(2.675, 2) == _decimal_text(Decimal("2.675"), 2) == "2.68"
+
+
+def test_quick_decimal_text_declines_what_it_does_not_write() -> None:
+    for value in (1e-5, 1e16, float("inf"), float("nan")):
+        assert quick_decimal_text(value, 2) is None
+    assert quick_decimal_text(3.7, 0) is None  # no fraction digits: int() truncates, the Decimal way does it
+
+
+def test_unwritable_answers_as_the_search_on_every_code_point() -> None:
+    for code in range(0x110000):
+        character = chr(code)
+        assert unwritable(f"<a>{character}</a>") is (_NOT_XML.search(character) is not None), hex(code)
+    assert unwritable("<a>line\nbreak\tand tab\r</a>") is False  # unprintable yet allowed: searched
+    assert unwritable("<a>\n\x01</a>") is True
