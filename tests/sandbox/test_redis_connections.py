@@ -320,3 +320,12 @@ def test_a_server_gone_is_reported_as_soon_and_in_the_same_words_as_before() -> 
                     assert time.monotonic() - started < 1.0  # two quick retries, then the error
                     errors.append((str(failed.value), failed.value.hint))
                 assert errors[0] == errors[1] and "cannot read from Redis" in errors[0][0]
+
+
+def test_the_urls_database_is_the_one_written(url: str) -> None:
+    other = url.rsplit("/", 1)[0] + "/3"
+    with closing(open_store(other)) as store, closing(redis.Redis.from_url(other)) as plain:
+        store.put("api/s/c", "k", {"in": 3})
+        assert plain.hget("ctk:v:api/s/c", "k") == b'{"in":3}'
+    with closing(redis.Redis.from_url(url)) as zero:
+        assert zero.exists("ctk:v:api/s/c") == 0
