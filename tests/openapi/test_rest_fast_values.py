@@ -138,3 +138,38 @@ if __name__ == "__main__":  # print the digests of the code in this tree (see th
         except BaseException as error:  # noqa: BLE001 - an absent corpus skips
             print(f"    # {item}: {type(error).__name__}", flush=True)
     print(f"ANSWERS = {answers_digest()!r}")
+
+
+def test_a_fitting_example_is_the_first_one_example_fits_accepts() -> None:
+    from toolkit.openapi.mock.answers import NO_EXAMPLE, example_fits, fitting_example
+    from toolkit.openapi.mock.responses import MediaResponse
+
+    examples = {
+        "list": [1, 2],
+        "plain": {"name": "x"},
+        "a": {"id": "cus_1", "customer_id": "cus_1"},
+        "b": {"id": 7, "other": 1},
+        "c": {"customer_id": "cus_2", "id": "ch_9"},
+    }
+    requests: list[dict[str, Any]] = [
+        {}, {"id": "cus_1"}, {"id": "7"}, {"id": 7}, {"customer_id": "cus_2"}, {"customer_id": "cus_2", "id": "ch_9"},
+        {"customer_id": "cus_1", "id": "ch_9"}, {"name": "x"}, {"id": None}, {"id": "None"},
+    ]  # fmt: skip
+    for names in [(), ("id",), ("customer_id",), ("customer_id", "charge_id"), ("id", "id")]:
+        media = MediaResponse("application/json", None, "#", examples, [])
+        for overrides in requests:
+            slow = next((e for e in examples.values() if example_fits(e, overrides, names)), NO_EXAMPLE)
+            assert fitting_example(media, overrides, names) is slow, (names, overrides)
+
+
+def test_an_answers_random_stream_is_random_random_of_its_seed() -> None:
+    from toolkit.openapi.mock.handler import _seeded
+
+    for seed in [0, 1, 2**32 - 1, 2**32, 2**63 + 5, 2**64 - 1, *range(2, 400, 37)]:
+        fast, slow = _seeded(seed), random.Random(seed)
+        assert fast.getstate() == slow.getstate()
+        assert [fast.random(), fast.getrandbits(7), fast.gauss(0, 1)] == [
+            slow.random(),
+            slow.getrandbits(7),
+            slow.gauss(0, 1),
+        ]

@@ -75,6 +75,38 @@ def example_fits(example: Any, overrides: dict[str, Any], path_names: tuple[str,
     return bool(keys) and all(str(example[name]) == str(overrides[name]) for name in keys)
 
 
+NO_EXAMPLE: Any = object()
+
+
+def fitting_example(media: MediaResponse, overrides: dict[str, Any], path_names: tuple[str, ...]) -> Any:
+    """The first of the response's examples that ``example_fits`` the request (``NO_EXAMPLE`` if none does), with
+    each example's member texts taken once per response rather than per request."""
+    made = media._fit_keys
+    if made is None or made[0] != path_names:
+        shown: list[tuple[Any, dict[str, str] | None]] = []
+        for example in media.examples.values():
+            keys = None
+            if isinstance(example, dict):
+                keys = {name: str(example[name]) for name in (*path_names, "id") if name in example}
+            shown.append((example, keys))
+        made = media._fit_keys = (path_names, shown)
+    for example, keys in made[1]:
+        if not path_names:
+            return example
+        if keys is None:
+            continue
+        found = False
+        for name, text in keys.items():
+            if name in overrides:
+                if str(overrides[name]) != text:
+                    break
+                found = True
+        else:
+            if found:
+                return example
+    return NO_EXAMPLE
+
+
 def with_overrides(media: MediaResponse, validators: SchemaValidators, example: Any, overrides: dict[str, Any]) -> Any:
     if not overrides or not isinstance(example, dict):
         return example

@@ -11,6 +11,7 @@ seeding answers identically anyway.
 
 from __future__ import annotations
 
+import _random
 import random
 from collections.abc import Hashable
 from dataclasses import dataclass, field
@@ -22,15 +23,16 @@ from toolkit.mock.compiled import Endpoint
 from toolkit.mock.deliver import WebhookSigner
 from toolkit.mock.options import MockOptions
 from toolkit.mock.problem import clip, problem_document, problem_response
-from toolkit.mock.seed import rng_for
+from toolkit.mock.seed import rng_for, seed_of
 from toolkit.openapi.generate.generator import GenerationError, GenerationLimitError, Generators
 from toolkit.openapi.jsonschema import SchemaValidators
 from toolkit.openapi.load import OpenAPIContract
 from toolkit.openapi.mock.answers import (
+    NO_EXAMPLE,
     allowed_methods,
     echoed_names,
-    example_fits,
     fill_error_fields,
+    fitting_example,
     list_size,
     list_slot,
     negotiate,
@@ -356,7 +358,7 @@ class OpenAPIMock:
         query_items: list[tuple[str, str]],
         path: str,
     ) -> Response:
-        rng = rng_for(self.options.seed, key)
+        rng = _seeded(seed_of(self.options.seed, key))
         headers: list[tuple[str, str]] = []
         body = b""
         if media is not None:
@@ -384,9 +386,9 @@ class OpenAPIMock:
             return with_overrides(media, self.validators, media.examples[preferences.example], overrides)
         if media.examples and not preferences.dynamic:
             # An example fits a request that names no particular resource, or names the one it shows.
-            for example in media.examples.values():
-                if example_fits(example, overrides, op.path_parameter_names):
-                    return with_overrides(media, self.validators, example, overrides)
+            example = fitting_example(media, overrides, op.path_parameter_names)
+            if example is not NO_EXAMPLE:
+                return with_overrides(media, self.validators, example, overrides)
         if media.schema is None:
             return next(iter(media.examples.values()), None) if media.examples else None
         value = generator_of(media, self.generators).generate(rng, overrides=overrides)
@@ -491,3 +493,16 @@ class OpenAPIMock:
     def webhook_event(self, name: str, url: str, request: Request | None = None) -> Delivery | None:
         """A contract-valid event for webhook ``name``, addressed to ``url`` (None if no such webhook)."""
         return self.events.webhook(name, url, request)
+
+
+_new_random = random.Random.__new__
+_seed_random = _random.Random.seed
+
+
+def _seeded(seed: int) -> random.Random:
+    """``random.Random(seed)`` without its Python-level ``__init__`` and ``seed`` (an int seed goes straight to the
+    C seeding either way): the same state, about 0.5 µs less on every uncached answer."""
+    rng = _new_random(random.Random)
+    _seed_random(rng, seed)
+    rng.gauss_next = None  # type: ignore[attr-defined]  # random.Random.__init__ sets it; typeshed omits it
+    return rng

@@ -33,6 +33,8 @@ class MediaResponse:
     _generator: Generator | None = None
     _properties: frozenset[str] | None = None
     _by_convention: dict[str, str] | None = None  # declared names as ``convention_key`` spells them
+    # per example, the text of the members a request's path names (see ``answers.fitting_example``), made once
+    _fit_keys: tuple[tuple[str, ...], list[tuple[Any, dict[str, str] | None]]] | None = None
     essence: str = field(init=False)  # the media type compared with a request's Accept
 
     def __post_init__(self) -> None:
