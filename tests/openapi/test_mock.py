@@ -778,6 +778,7 @@ def test_a_huge_request_is_answered_but_not_memoised() -> None:
     assert first == second and first.status == 200  # same answer: seeded by the request, not the memo
     assert len(mock._memo) == 0
     call(mock, "GET", "/things/t1")
+    call(mock, "GET", "/things/t1")  # the envelope keeps an answer from its request's second sighting
     assert len(mock._memo) == 1
 
 
