@@ -101,12 +101,29 @@ def _type_info_handlers(prefix: str) -> dict[str, _Handler]:
 
 _TYPE_INFO_ENTER = _type_info_handlers("enter")
 _TYPE_INFO_LEAVE = _type_info_handlers("leave")
-_CHILD_KEYS = query_document_keys_to_validate
+# per kind, all the walk does at a node: TypeInfo's enter, the visitors' enters, the child keys, the visitors'
+# leaves, TypeInfo's leave
+_Plan = tuple[_Handler | None, tuple[tuple[int, _Handler], ...], tuple[str, ...], tuple[tuple[int, _Handler], ...],
+              _Handler | None]  # fmt: skip
+_NOTHING: _Plan = (None, (), (), (), None)
+
+
+def _plans(classes: Sequence[type[Visitor]]) -> dict[str, _Plan]:
+    enters, leaves = _handlers(classes, "enter"), _handlers(classes, "leave")
+    keys = query_document_keys_to_validate
+    return {
+        kind: (_TYPE_INFO_ENTER.get(kind), enters[kind], keys.get(kind, ()), leaves[kind], _TYPE_INFO_LEAVE.get(kind))
+        for kind in _KINDS
+    }
+
+
 _USAGE_KEYS: dict[str, tuple[str, ...]] = {}  # graphql-core's usage walk reads every key (descriptions hold none)
 
 
 def _shadows_a_handler(visitor: Visitor) -> bool:
-    """Whether an instance holds its own ``enter…``/``leave…`` attribute (which graphql-core would call)."""
+    """Whether an instance holds its own ``enter…``/``leave…`` attribute (which graphql-core would call): checked
+    on a class's first instance (no rule of graphql-core's sets one; a rule that did would be walked by
+    graphql-core)."""
     return any(name.startswith(("enter", "leave")) and name != "enter_leave_map" for name in vars(visitor))
 
 
@@ -206,8 +223,9 @@ class Validator:
         self.rules = tuple(rules)
         plain: list[type[Visitor]] = list(self.rules)
         nested: list[type[Visitor]] = [FragmentNestingVisitor, *self.rules]  # graphql-core's order with fragments
-        self._plain = (_handlers(plain, "enter"), _handlers(plain, "leave"))
-        self._nested = (_handlers(nested, "enter"), _handlers(nested, "leave"))
+        self._plain = _plans(plain)
+        self._nested = _plans(nested)
+        self._unshadowed: set[type[Visitor]] = set()  # classes whose instance was checked for own handlers
 
     def validate(
         self, document: DocumentNode, max_errors: int | None = None, text: str | None = None
@@ -241,21 +259,25 @@ class Validator:
             for definition in document.definitions
             if isinstance(definition, FragmentDefinitionNode)
         }
-        enters, leaves = self._plain
+        plans = self._plain
         if fragments:
             visitors.insert(0, FragmentNestingVisitor(fragments))
-            enters, leaves = self._nested
-        if any(_shadows_a_handler(visitor) for visitor in visitors):
-            raise _UnsupportedWalkError
+            plans = self._nested
+        unshadowed = self._unshadowed
+        for visitor in visitors:
+            if visitor.__class__ not in unshadowed:
+                if _shadows_a_handler(visitor):
+                    raise _UnsupportedWalkError
+                unshadowed.add(visitor.__class__)
         try:
-            _walk(document, type_info, visitors, enters, leaves)
+            _walk(document, type_info, visitors, plans)
         except ValidationAbortedError as error:
             error.__context__ = None
             errors.append(error.with_traceback(None))
         return errors
 
 
-def _walk(root: DocumentNode, type_info: TypeInfo, visitors: list[Visitor], enters: _Table, leaves: _Table) -> None:
+def _walk(root: DocumentNode, type_info: TypeInfo, visitors: list[Visitor], plans: dict[str, _Plan]) -> None:
     """graphql-core's ``visit(root, TypeInfoVisitor(type_info, ParallelVisitor(visitors)), keys)``, walked
     recursively: each node's TypeInfo enter, the visitors' enters in order (a visitor that returned SKIP at a node
     is silent until that node is left, BREAK silences it for good), the children by key, the visitors' leaves, the
@@ -264,17 +286,13 @@ def _walk(root: DocumentNode, type_info: TypeInfo, visitors: list[Visitor], ente
     skipped = [0]  # how many visitors wait to leave a node they skipped
     path: list[Any] = []
     ancestors: list[Any] = []
-    ti_enter = _TYPE_INFO_ENTER
-    ti_leave = _TYPE_INFO_LEAVE
-    child_keys = _CHILD_KEYS
-    no_handlers: tuple[tuple[int, _Handler], ...] = ()
+    nothing = _NOTHING
 
     def walk(node: Any, key: Any, parent: Any) -> None:
-        kind = node.kind
-        handler = ti_enter.get(kind)
-        if handler is not None:
-            handler(type_info, node)
-        for index, function in enters.get(kind, no_handlers):
+        ti_enter, enters, names, leaves, ti_leave = plans.get(node.kind, nothing)
+        if ti_enter is not None:
+            ti_enter(type_info, node)
+        for index, function in enters:
             if skipping[index] is None:
                 result = function(visitors[index], node, key, parent, path, ancestors)
                 if result is not None:
@@ -285,7 +303,6 @@ def _walk(root: DocumentNode, type_info: TypeInfo, visitors: list[Visitor], ente
                         skipping[index] = BREAK
                     else:
                         raise _UnsupportedWalkError
-        names = child_keys.get(kind, ())
         if names:
             if parent is not None:
                 ancestors.append(parent)
@@ -307,7 +324,7 @@ def _walk(root: DocumentNode, type_info: TypeInfo, visitors: list[Visitor], ente
                 path.pop()
             if parent is not None:
                 ancestors.pop()
-        for index, function in leaves.get(kind, no_handlers):
+        for index, function in leaves:
             if skipping[index] is None:
                 result = function(visitors[index], node, key, parent, path, ancestors)
                 if result is not None:
@@ -320,8 +337,7 @@ def _walk(root: DocumentNode, type_info: TypeInfo, visitors: list[Visitor], ente
                 if skipped_at is node:
                     skipping[index] = None
                     skipped[0] -= 1
-        handler = ti_leave.get(kind)
-        if handler is not None:
-            handler(type_info)
+        if ti_leave is not None:
+            ti_leave(type_info)
 
     walk(root, None, None)

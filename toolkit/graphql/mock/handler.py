@@ -66,7 +66,7 @@ from toolkit.graphql.mock.over_http import (
 )
 from toolkit.graphql.mock.plan import Fallback, Plan, compile_plan
 from toolkit.graphql.mock.resolve import Resolvers
-from toolkit.graphql.mock.shapes import SLOT_PREFIX, Lifted, Shape, lift, make_shape, slot_value
+from toolkit.graphql.mock.shapes import SLOT_PREFIX, Lifted, Shape, lift, make_shape, renamed, slot_value
 from toolkit.graphql.repairs import REPAIRED, serving_errors
 from toolkit.graphql.validate_fast import Validator
 from toolkit.mock.compiled import Endpoint
@@ -357,6 +357,8 @@ class GraphQLMock:
             data = plan.run(VariableValues(variables.sources, {**variables.coerced, **values}))
         except Fallback:
             return None
+        if lifted.aliases:
+            data = renamed(data, shape.aliases, lifted.aliases)  # the response keys this document chose
         roots = shape.roots.get(name)
         if roots is None:
             roots = shape.roots[name] = self._roots(operation, shape.fragments)

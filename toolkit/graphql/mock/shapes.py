@@ -7,6 +7,11 @@ strings, numbers, comments and brackets only) and lifts out each string, int and
 whole value of a field argument, leaving the shape: the text itself with a placeholder per lifted literal (its
 kind, and which earlier literal it equals: validation compares the arguments of fields merged under one
 response key). Documents sent again with other values keep their formatting, so the text is the key as is.
+Aliases of an operation's own root fields are lifted too when the text holds their name only once (batched
+queries with generated aliases, ``p123: product(id: "UHJv123")``): such a name is no other response key, field,
+argument or type of the document, so renaming it bijectively cannot change what validation finds, and the
+answer is the template's with its root keys renamed (``renamed``; values are seeded by field names, never by
+response keys).
 Documents are learnt on the second sighting of a shape (``GraphQLMock._learn_shape``), once the full path has
 parsed, measured and validated it: a document sent once pays only the scan.
 
@@ -42,6 +47,7 @@ from graphql import (
     GraphQLString,
     IntValueNode,
     NameNode,
+    OperationDefinitionNode,
     StringValueNode,
     TypeInfo,
     TypeInfoVisitor,
@@ -61,9 +67,10 @@ _MAX_SLOTS = 256  # literals lifted from one document; more: the full path (a do
 # engine, not looked at here): simple strings (an escape or a block string sends the document to the full path
 # before the scan), comments, numbers not inside a name, brackets.
 _SCAN = re.compile(
-    r'[^"#\-0-9(){}\[\]]*+'  # what is never looked at, skipped inside the regex engine
+    r'[^"#\-0-9(){}\[\]:]*+'  # what is never looked at, skipped inside the regex engine
     r'(?:(?P<string>"[^"\\\x00-\x08\x0a-\x1f]*+")'
     r"|(?P<comment>#[^\n\r]*)"
+    r"|(?P<colon>:)"
     r"|(?P<number>(?<![_0-9A-Za-z.])-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)"
     r"|(?P<bracket>[(){}\[\]])"
     r'|(?P<stray>"))'
@@ -74,6 +81,8 @@ _IGNORED = "[ \t\n\r,\ufeff]*"
 # an argument's value, its name (not a variable's) and a colon.
 _BEFORE_PARENTHESIS = re.compile(rf"{_IGNORED}([_0-9A-Za-z]+){_IGNORED}(@|\.\.\.)?")
 _BEFORE_VALUE = re.compile(rf"{_IGNORED}:{_IGNORED}([_0-9A-Za-z]+)(\$?)")
+_BEFORE_COLON = re.compile(rf"{_IGNORED}([_0-9A-Za-z]+)")
+_FRAGMENT = re.compile(r"(?<![_0-9A-Za-z])fragment(?![_0-9A-Za-z])")
 _INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _NAME_START = frozenset("_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.")
@@ -83,10 +92,12 @@ _CLOSES = {")": "(", "}": "{", "]": "["}
 
 @dataclass(frozen=True)
 class Lifted:
-    """A document's shape (``key``) and its lifted literals, in text order: (kind "S"/"I"/"F", raw text, start)."""
+    """A document's shape (``key``) and its lifted literals, in text order: (kind "S"/"I"/"F", raw text, start);
+    and its lifted aliases: (name, start)."""
 
     key: str
     literals: tuple[tuple[str, str, int], ...]
+    aliases: tuple[tuple[str, int], ...] = ()
 
 
 def lift(query: str) -> Lifted | None:
@@ -98,12 +109,15 @@ def lift(query: str) -> Lifted | None:
     if "\\" in query or '"""' in query or SLOT_PREFIX in query or _INTROSPECTION.search(query):
         return None
     literals: list[tuple[str, str, int]] = []
+    aliases: list[tuple[str, int]] = []
     parts: list[str] = []
     seen: dict[tuple[str, str], int] = {}
     # the open brackets: "{" a selection set, "(" a field's arguments (the only place literals are lifted from),
     # "o" variable definitions or a directive's or fragment spread's arguments, "v" a list or object value
     stack: list[str] = []
     last = 0
+    top = 0  # where the current top-level definition starts
+    in_operation = False  # whether the open top-level selection set is an operation's (not a fragment's)
     size = len(query)
     backwards = query[::-1]
     for found in _SCAN.finditer(query):
@@ -114,6 +128,8 @@ def lift(query: str) -> Lifted | None:
             char = found.group(kind)
             start = found.start(kind)
             if char == "{":
+                if not stack:
+                    in_operation = _FRAGMENT.search(query, top, start) is None
                 stack.append("{" if not stack or stack[-1] == "{" else "v")
             elif char == "[":
                 if not stack or stack[-1] == "{":
@@ -137,6 +153,24 @@ def lift(query: str) -> Lifted | None:
                     and not (char in "}]" and opened == "v")
                 ):
                     return None
+                if not stack and char == "}":
+                    top = found.end(kind)
+            continue
+        if kind == "colon":
+            if in_operation and stack == ["{"]:  # a colon in an operation's own selection set follows an alias
+                start = found.start(kind)
+                before = _BEFORE_COLON.match(backwards, size - start)
+                if before is None:
+                    continue
+                name_start, name_end = size - before.end(1), size - before.start(1)
+                name = query[name_start:name_end]
+                # a name the text holds once is no other response key, field, argument or type: renaming it cannot
+                # change what validation finds (``make_shape`` checks it is an alias of an operation's root field)
+                if not name[0].isdigit() and query.count(name) == 1 and len(aliases) < _MAX_SLOTS:
+                    aliases.append((name, name_start))
+                    parts.append(query[last:name_start])
+                    parts.append(f"\x00A{len(aliases) - 1}\x00")
+                    last = name_end
             continue
         if kind == "stray":
             return None  # a string this scan does not read (a control character in it): the parser will say
@@ -162,7 +196,7 @@ def lift(query: str) -> Lifted | None:
     if not literals or stack:
         return None
     parts.append(query[last:])
-    return Lifted("".join(parts), tuple(literals))
+    return Lifted("".join(parts), tuple(literals), tuple(aliases))
 
 
 def _is_float(text: str) -> bool:
@@ -206,6 +240,7 @@ class Shape:
     measured: dict[str | None, Measured] = field(default_factory=dict)
     plans: dict[str | None, Plan | None] = field(default_factory=dict)
     roots: dict[str | None, tuple[str, ...]] = field(default_factory=dict)  # the contract operations selected
+    aliases: tuple[str, ...] = ()  # the template's lifted aliases (root response keys), in text order
 
 
 _BUILTIN = {GraphQLID.name: "ID", GraphQLString.name: "String", GraphQLInt.name: "Int", GraphQLFloat.name: "Float"}
@@ -240,6 +275,8 @@ def make_shape(schema: GraphQLSchema, document: DocumentNode, lifted: Lifted, si
     visit(document, TypeInfoVisitor(info, _Arguments()))
     if len(found) != len(lifted.literals) or any(kind is None for kind in expected):
         return Shape(None, size=size)
+    if lifted.aliases and not _root_aliases(document, lifted.aliases):
+        return Shape(None, size=size)
     # the literal nodes are replaced in a copy: the template is shared by every document of the shape, the
     # original stays the document the per-text cache holds
     template = copy.deepcopy(document)
@@ -261,4 +298,28 @@ def make_shape(schema: GraphQLSchema, document: DocumentNode, lifted: Lifted, si
     if replaced != len(lifted.literals) or not isinstance(template, DocumentNode):
         return Shape(None, size=size)
     fragments = {d.name.value: d for d in template.definitions if isinstance(d, FragmentDefinitionNode)}
-    return Shape(template, tuple(kind for kind in expected if kind is not None), size, fragments)
+    aliases = tuple(name for name, _ in lifted.aliases)
+    return Shape(template, tuple(kind for kind in expected if kind is not None), size, fragments, aliases=aliases)
+
+
+def _root_aliases(document: DocumentNode, aliases: tuple[tuple[str, int], ...]) -> bool:
+    """Whether each lifted alias is the alias of a field in an operation's own selection set (its response key
+    a key of the answer's ``data``, renamed there: ``renamed``), not one in a fragment."""
+    starts = {start: name for name, start in aliases}
+    found = 0
+    for definition in document.definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        for selection in definition.selection_set.selections:
+            alias = selection.alias if isinstance(selection, FieldNode) else None
+            if alias is not None and alias.loc is not None and starts.get(alias.loc.start) == alias.value:
+                found += 1
+    return found == len(aliases)
+
+
+def renamed(data: dict[str, Any], template: tuple[str, ...], aliases: tuple[tuple[str, int], ...]) -> dict[str, Any]:
+    """The answer's ``data`` with the template's lifted aliases renamed to this document's, in place order."""
+    names = {old: new for old, (new, _) in zip(template, aliases, strict=True) if old != new}
+    if not names:
+        return data
+    return {names.get(key, key): value for key, value in data.items()}
