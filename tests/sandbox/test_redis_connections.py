@@ -329,3 +329,13 @@ def test_the_urls_database_is_the_one_written(url: str) -> None:
         assert plain.hget("ctk:v:api/s/c", "k") == b'{"in":3}'
     with closing(redis.Redis.from_url(url)) as zero:
         assert zero.exists("ctk:v:api/s/c") == 0
+
+
+def test_a_health_check_interval_in_the_url_is_kept(url: str) -> None:
+    with closing(redis.Redis.from_url(url)) as plain, closing(open_store(url + "?health_check_interval=1")) as store:
+        store.put("api/s/c", "k", 1)
+        plain.config_resetstat()
+        store.get("api/s/c", "k")
+        time.sleep(1.2)  # idle past the interval: the next command is preceded by a PING, as redis-py does
+        store.get("api/s/c", "k")
+        assert _calls(plain).get("ping") == 1

@@ -234,7 +234,7 @@ class _Connections:
 
 
 def _exchange(connection: _Connection, packed: list[bytes]) -> Any:
-    connection.send_packed_command(packed, check_health=False)
+    connection.send_packed_command(packed)  # a PING first only if the URL set health_check_interval
     return connection.read_response()
 
 
