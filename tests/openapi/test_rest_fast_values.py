@@ -173,3 +173,47 @@ def test_an_answers_random_stream_is_random_random_of_its_seed() -> None:
             slow.getrandbits(7),
             slow.gauss(0, 1),
         ]
+
+
+ROUTED = [
+    "openapi/stripe-spec3-2019-09-27.yaml",
+    "openapi/twilio_api_v2010.json",
+    "openapi/kubernetes-swagger.json",
+    "openapi/docker-engine-v1.41-swagger.yaml",
+    "workspace:contracts/payments/v1/openapi.yaml",
+]
+
+
+@pytest.mark.parametrize("entry", ROUTED, ids=[entry.rsplit("/", 1)[-1] for entry in ROUTED])
+def test_routing_by_first_segment_matches_what_every_pattern_matches(entry: str) -> None:
+    import copy
+    import re
+
+    from toolkit.openapi.mock.handler import OpenAPIMock
+
+    contract = load_contract(contract_path(entry))
+    router = OpenAPIMock(contract).router  # type: ignore[arg-type]
+    slow = copy.copy(router)
+    slow._templated = {
+        count: [copy.copy(route) for route in routes] for count, routes in router._templated.items()
+    }  # fmt: skip
+    for routes in slow._templated.values():
+        for route in routes:
+            route.head = None  # every pattern tried, as before the first segment was looked at
+    rng = random.Random(7)
+    paths = []
+    for template in router._all:
+        made = re.sub(r"\{[^{}/]+\}", lambda _: rng.choice(["x1", "a%2Fb", "v1", "-", "{", "%20"]), template)
+        paths += [made, made + "/", "/" + made, made.replace("/", "//", 1), made.upper(), "/zz" + made]
+        parts = made.split("/")
+        if len(parts) > 2:
+            parts[1] = rng.choice(["v1", parts[2], "x1", parts[1] + "s"])
+            paths.append("/".join(parts))
+    for path in paths:
+        for method in ("GET", "POST", "DELETE"):
+            fast, reference = router.match(router.mount + path, method), slow.match(slow.mount + path, method)
+            assert (fast is None) == (reference is None), (path, method)
+            if fast is not None and reference is not None:
+                assert (fast.template, fast.target, fast.params, fast.allowed) == (
+                    reference.template, reference.target, reference.params, reference.allowed
+                ), (path, method)  # fmt: skip
