@@ -50,7 +50,8 @@ from graphql import (
 from graphql.execution.values import VariableValues
 
 from toolkit.graphql.mock.resolve import NULL_ODDS, MockObject, Resolvers, fragment_types
-from toolkit.graphql.mock.streams import MASK, Stream
+from toolkit.graphql.mock.streams import GOLDEN, MASK, Stream
+from toolkit.graphql.mock.values import Drawn
 
 _Complete = Callable[[Any, Any], Any]  # (value, variables) -> the completed value
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
@@ -189,6 +190,10 @@ class Plan:
             parts = None if args else self.resolvers.leaf_parts(name, definition.type, parent.name, root)
             if parts is not None:
                 field.step, field.may_be_null, field.make, field.exact = parts
+                drawn = field.make
+                if field.exact and isinstance(drawn, Drawn) and 0 < drawn.n < 1 << 32:
+                    field.below, field.offset, field.table = drawn.n, drawn.offset, drawn.table
+                    field.shift = 32 - drawn.n.bit_length()
             else:
                 produced = self.resolvers.producer(name, definition.type, parent.name, root, args, field.wanted)
                 if produced is not None:
@@ -227,8 +232,8 @@ class Plan:
 
 
 class _Field:
-    __slots__ = ("args", "complete", "definition", "dynamic", "exact", "make", "may_be_null", "name", "node",
-                 "produce", "root", "step", "type", "wanted")  # fmt: skip
+    __slots__ = ("args", "below", "complete", "definition", "dynamic", "exact", "make", "may_be_null", "name", "node",
+                 "offset", "produce", "root", "shift", "step", "table", "type", "wanted")  # fmt: skip
 
     def __init__(
         self,
@@ -259,6 +264,11 @@ class _Field:
         self.make: Callable[[Any], Any] | None = None
         self.exact = False
         self.produce: Callable[[int], Any] | None = None
+        # ``make`` is a ``values.Drawn`` with an exact table or offset, drawn inline: ``below`` (0: not), ``shift``
+        self.below = 0
+        self.shift = 0
+        self.offset = 0
+        self.table: tuple[Any, ...] | None = None
 
     def arguments(self, variables: VariableValues) -> dict[str, Any]:
         return get_argument_values(self.definition, self.node, variables)
@@ -340,6 +350,27 @@ def _execute(
             out[key] = type_name
             continue
         if plain and (not echo or field.name not in echo):
+            below = field.below
+            if below:
+                # ``make(Stream(parent + step))`` for a ``Drawn`` maker, written out while no draw is redrawn: the
+                # stream's first output ``z``; a null is 1 in ``NULL_ODDS`` drawn from its top 5 bits (``_below(25)``),
+                # the value from the next 32 bits (the low half), or from the top ones if it cannot be null
+                z = (parent + field.step + GOLDEN) & MASK
+                z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+                z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+                z ^= z >> 31
+                if field.may_be_null:
+                    r = z >> 59
+                    if r == 0:
+                        out[key] = None
+                        continue
+                    r = (z & 0xFFFFFFFF) >> field.shift if r < NULL_ODDS else below
+                else:
+                    r = z >> (32 + field.shift)
+                if r < below:
+                    table = field.table
+                    out[key] = table[r] if table is not None else field.offset + r
+                    continue
             make = field.make
             if make is not None:
                 rng.state = (parent + field.step) & MASK  # the leaf's key, ``step(parent, code)``: its own stream

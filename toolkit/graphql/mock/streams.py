@@ -58,11 +58,22 @@ EDGE = name_code("\x00edge")
 ITEM = name_code("\x00item")
 
 
-class Stream(random.Random):
-    """A ``random.Random`` over splitmix64: seeded by storing the int (no Mersenne Twister state is used). Its 32-bit
-    outputs are the halves of splitmix64's, the high one first (``half``: the low one, not yet drawn, or -1)."""
+_Random = random.Random  # by another name: the class's own ``random`` method hides the module in its body
+if TYPE_CHECKING:
+    _RandomLike = random.Random  # to the type checker a Stream is a Random: the value makers take one
+else:
+    # at run time it is not: a Random allocates Mersenne Twister's 2.5 KB state when made (0.6 µs, and the plan makes
+    # several streams per object); the methods the makers use are ``random.Random``'s own, on ``getrandbits``/``random``
+    _RandomLike = object
 
-    def __init__(self, seed: int = 0) -> None:  # no super().__init__: it would seed the unused MT state
+
+class Stream(_RandomLike):
+    """``random.Random``'s interface over splitmix64: seeded by storing the int. Its 32-bit outputs are the halves of
+    splitmix64's, the high one first (``half``: the low one, not yet drawn, or -1)."""
+
+    __slots__ = ("half", "state")
+
+    def __init__(self, seed: int = 0) -> None:
         self.state = seed & MASK
         self.half = -1
 
@@ -155,10 +166,12 @@ class Stream(random.Random):
             if r < n:
                 return r
 
+    _randbelow = _below  # what ``random.Random``'s methods below draw with
+
     def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:
         if stop is None and step == 1 and type(start) is int and start > 0:
             return self._below(start)
-        return super().randrange(start, stop, step)
+        return _Random.randrange(self, start, stop, step)
 
     def choice(self, seq: SupportsLenAndGetItem[_T]) -> _T:
         size = len(seq)
@@ -168,8 +181,16 @@ class Stream(random.Random):
 
     def randint(self, a: int, b: int) -> int:
         if type(a) is not int or type(b) is not int or b < a:
-            return super().randint(a, b)  # its errors and its coercions
+            return _Random.randint(self, a, b)  # its errors and its coercions
         return a + self._below(b - a + 1)
+
+    # ``random.Random``'s own, drawing through the methods above
+    uniform = _Random.uniform
+    randbytes = _Random.randbytes
+    shuffle = _Random.shuffle
+    sample = _Random.sample
+    choices = _Random.choices
+    triangular = _Random.triangular
 
 
 def stream(key: int) -> Stream:

@@ -29,6 +29,22 @@ _LEAF = Callable[[Fake, random.Random, str, str], Any]
 _MAKER = Callable[[random.Random], Any]
 
 
+class Drawn:
+    """A maker that is one draw below ``n`` (``rng.randrange(n)``, the draw of ``choice`` and ``randint``): the value
+    ``table[r]``, or ``offset + r`` without a table. The plan reads these three to draw it inline (``plan``)."""
+
+    __slots__ = ("n", "offset", "table")
+
+    def __init__(self, n: int, offset: int = 0, table: tuple[Any, ...] | None = None) -> None:
+        self.n = n
+        self.offset = offset
+        self.table = table
+
+    def __call__(self, rng: random.Random) -> Any:
+        r = rng.randrange(self.n)
+        return self.table[r] if self.table is not None else self.offset + r
+
+
 def is_size_argument(name: str) -> bool:
     """``first: 5``, ``limit``, ``pageSize``…: the client says how many items a list should hold."""
     return name.lower() in _LIST_SIZE_ARGS
@@ -57,7 +73,7 @@ def leaf_maker(leaf: GraphQLScalarType | GraphQLEnumType, fake: Fake, field: str
         if not names or any(leaf.values[name].value is None for name in names):
             return lambda rng: enum_value(leaf, rng)
         members = tuple(leaf.values[name].value for name in names)
-        return lambda rng: rng.choice(members)
+        return Drawn(len(members), table=members)  # ``rng.choice(members)``
     compiled = _COMPILED.get(leaf.name)
     if compiled is not None:
         return compiled(fake, field, owner)
@@ -88,7 +104,7 @@ def wire_maker(leaf: GraphQLScalarType | GraphQLEnumType, fake: Fake, field: str
             return None
         if not all(type(name) is str for name in wire):
             return None
-        return lambda rng: rng.choice(wire)  # the same draw as ``leaf_maker``'s ``rng.choice(members)``
+        return Drawn(len(wire), table=wire)  # the same draw as ``leaf_maker``'s
     if leaf is not specified_scalar_types.get(leaf.name):
         return None
     return leaf_maker(leaf, fake, field, owner)
@@ -161,7 +177,7 @@ _TAIL = bytes.maketrans(bytes(range(256)), ((string.ascii_letters + string.digit
 
 
 def _boolean(fake: Fake, rng: random.Random, field: str, owner: str) -> bool:
-    return rng.random() < 0.5
+    return rng.randrange(2) == 1
 
 
 _BUILTIN: dict[str, _LEAF] = {"Int": _int, "Float": _float, "String": _string, "Boolean": _boolean, "ID": _id}
@@ -177,8 +193,8 @@ def _int_maker(fake: Fake, field: str, owner: str) -> _MAKER:
         return lambda rng: _int(fake, rng, field, owner)
     key = snake(field)
     if key.endswith(("count", "total", "size", "number", "quantity")) or key.startswith(("num_", "total")):
-        return lambda rng: rng.randint(0, 100)
-    return lambda rng: rng.randint(1, 1000)
+        return Drawn(101)  # ``rng.randint(0, 100)``
+    return Drawn(1000, offset=1)  # ``rng.randint(1, 1000)``
 
 
 def _float_maker(fake: Fake, field: str, owner: str) -> _MAKER:
@@ -210,7 +226,7 @@ def _id_maker(fake: Fake, field: str, owner: str) -> _MAKER:
 
 
 def _boolean_maker(fake: Fake, field: str, owner: str) -> _MAKER:
-    return lambda rng: rng.random() < 0.5
+    return Drawn(2, table=(False, True))
 
 
 _COMPILED: dict[str, Callable[[Fake, str, str], _MAKER]] = {"Int": _int_maker, "Float": _float_maker,
