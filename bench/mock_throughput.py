@@ -8,7 +8,9 @@ uvloop when present). One `ctk serve` of the example workspace serves all three 
 - stateless rows (``--no-state``): per protocol the same request again (a memoised answer), "20k ids"
   (a different id on every request, so no memoised answer is reused); REST also a list of 20 and a
   validated POST; GraphQL also "new document" (the id inlined as a literal: a different query text on
-  every request) and "new selection" (a varying alias too: a structurally new document each time);
+  every request, the same shape), "new alias" (a varying root alias too, as batched queries with generated
+  aliases send) and "new fields" (the product's fields in another order on every request: a structurally new
+  document each time, parsed and validated anew);
 - stateful rows (state on, per store): a read of a stored resource (REST: the customer the contract's
   example names; SOAP: an account and GraphQL: a product the bench creates first) and a create (REST
   POST /customers, SOAP CreateAccount, GraphQL createProduct). With one worker the stores are memory and
@@ -22,7 +24,7 @@ the same requests on the same server; a stateful row also as a ratio to the stat
 runs uvicorn: under granian the app comes from bench/granian_app.py, so ctk's uvicorn protocol
 hardening is absent there); granian is found on ``--granian-path`` (a scratch ``pip install --target``).
 ``--graphql-faker PATH`` starts graphql-faker on the inventory schema and measures the GraphQL rows
-that generate (20k ids, new document, new selection) against it too, as a ratio to the bare app.
+that generate (20k ids, new document, new alias, new fields) against it too, as a ratio to the bare app.
 
     python bench/mock_throughput.py [--seconds 5] [--connections 32] [--only "SOAP,GraphQL new"]
     python bench/mock_throughput.py --workers 1,2 --servers uvicorn,granian --stores memory,redis
@@ -85,8 +87,13 @@ SELECTION = "{ id sku name price status tags createdAt stockLevels(first: 3) { o
 GRAPHQL_BODY = json.dumps({"query": f"query($id: ID!) {{ product(id: $id) {SELECTION} }}", "variables": {"id": "{n}"}})
 # the id inlined as a literal: a different document (text) on every request, the same shape
 GRAPHQL_NEW_DOCUMENT = json.dumps({"query": f'{{ product(id: "UHJv{{n}}") {SELECTION} }}'})
-# a varying alias too: a different response key on every request, a structurally new document
-GRAPHQL_NEW_SELECTION = json.dumps({"query": f'{{ p{{n}}: product(id: "UHJv{{n}}") {SELECTION} }}'})
+# a varying root alias too: a different response key on every request (batched queries with generated aliases)
+GRAPHQL_NEW_ALIAS = json.dumps({"query": f'{{ p{{n}}: product(id: "UHJv{{n}}") {SELECTION} }}'})
+# "{fields}": the product's fields in the n-th order (7! orders of its fields times 3! of its stock levels' cover
+# DISTINCT): a structurally new document on every request, which no cache of shapes can have seen
+PRODUCT_FIELDS = ("id", "sku", "name", "price", "status", "tags", "createdAt")
+STOCK_FIELDS = ("onHand", "available", "status")
+GRAPHQL_NEW_FIELDS = json.dumps({"query": '{ product(id: "UHJv{n}") { {fields} } }'})
 GRAPHQL_CREATE_BODY = json.dumps({
     "query": "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id sku name price "
     "status } userErrors { message } } }",
@@ -123,7 +130,8 @@ ROWS: list[Row] = [
     Row("GraphQL product", "POST", "/inventory", GRAPHQL_BODY.replace("{n}", "UHJvZHVjdDox"), GRAPHQL),
     Row("GraphQL 20k ids", "POST", "/inventory", GRAPHQL_BODY, GRAPHQL, faker=True),
     Row("GraphQL new document", "POST", "/inventory", GRAPHQL_NEW_DOCUMENT, GRAPHQL, faker=True),
-    Row("GraphQL new selection", "POST", "/inventory", GRAPHQL_NEW_SELECTION, GRAPHQL, faker=True),
+    Row("GraphQL new alias", "POST", "/inventory", GRAPHQL_NEW_ALIAS, GRAPHQL, faker=True),
+    Row("GraphQL new fields", "POST", "/inventory", GRAPHQL_NEW_FIELDS, GRAPHQL, faker=True),
 ]
 # With state on: a read of a stored resource (REST: the one the contract's example names, there from the start;
 # SOAP and GraphQL: one the bench creates before measuring), and a create that stores one per request.
@@ -226,7 +234,24 @@ class Servers:
 # -- load ------------------------------------------------------------------------------------------
 
 
+def nth_order(items: tuple[str, ...], n: int) -> list[str]:
+    """The n-th ordering of ``items`` (n read as a Lehmer code; the wrk script's Lua does the same)."""
+    left, order = list(items), []
+    for size in range(len(left), 0, -1):
+        n, index = divmod(n, size)
+        order.append(left.pop(index))
+    return order
+
+
+def fields(n: int) -> str:
+    outer, inner = n % 5040, n // 5040  # 7! orders of the product's fields, then the stock levels' order
+    stock = " ".join(nth_order(STOCK_FIELDS, inner))
+    return " ".join([*nth_order(PRODUCT_FIELDS, outer), f"stockLevels(first: 3) {{ {stock} }}"])
+
+
 def varied(text: str, n: int) -> str:
+    if "{fields}" in text:
+        text = text.replace("{fields}", fields(n))
     return text.replace("{n}", f"{n:06d}").replace("{n18}", f"001A{n:014d}")
 
 
@@ -326,7 +351,17 @@ def load_wrk(port: int, row: Row, seconds: float, connections: int) -> dict[str,
     if "{n" in path + (body or ""):  # a different resource (or document) on every request: path and body vary
         varying = (
             f"counter = 0\npath_template = {json.dumps(path)}\nbody_template = {json.dumps(body or '')}\n"
+            f"product_fields = {{{', '.join(json.dumps(f) for f in PRODUCT_FIELDS)}}}\n"
+            f"stock_fields = {{{', '.join(json.dumps(f) for f in STOCK_FIELDS)}}}\n"
+            "local function nth_order(items, n)\n"
+            " local left, order = {}, {}\n for i, v in ipairs(items) do left[i] = v end\n"
+            " for size = #left, 1, -1 do\n  local index = n % size\n  n = math.floor(n / size)\n"
+            "  order[#order + 1] = table.remove(left, index + 1)\n end\n return table.concat(order, ' ')\nend\n"
             "local function fill(text, n)\n"
+            " if string.find(text, '{fields}', 1, true) then\n"
+            "  local selection = nth_order(product_fields, n % 5040) .. ' stockLevels(first: 3) { ' .."
+            " nth_order(stock_fields, math.floor(n / 5040)) .. ' }'\n"
+            "  text = string.gsub(text, '{fields}', function() return selection end)\n end\n"
             ' text = string.gsub(text, "{n18}", string.format("001A%014d", n))\n'
             ' return (string.gsub(text, "{n}", string.format("%06d", n)))\nend\n'
             "request = function()\n counter = counter + 1\n"

@@ -3,7 +3,9 @@
 Builds the sandbox of the example workspace exactly as ``ctk serve --no-state`` does (every layer: faults,
 journal, metrics, the envelope) and calls its ASGI app directly with a prepared scope and body, a different
 id on every request (no memo hit): REST GET /payments/customers/cus_{n}, SOAP GetAccount, GraphQL product(id:)
-by variable, GraphQL with the id inlined (a new document) and with a new alias too (a new selection). Each
+by variable, GraphQL with the id inlined (a new document), with a new root alias too (a new alias), and with the
+product's fields in another order on every request (new fields: a structurally new document, as
+``bench/mock_throughput.py``'s row of that name). Each
 figure is the median of five batches of CPU time per request (``time.process_time``: another process on the
 machine does not count). A bare ASGI app answering a constant is timed the same way as the reference.
 
@@ -28,6 +30,9 @@ from typing import Any
 from toolkit.limits import DEFAULT_LIMITS
 from toolkit.sandbox.server import ServeConfig, build_app, changed_limits, mounted_apis
 from toolkit.workspace import load_workspace
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mock_throughput import fields  # the same n-th order of the product's fields as the served row
 
 ROOT = Path(__file__).resolve().parent.parent
 REST = [(b"x-api-key", b"sk_test_bench"), (b"accept", b"application/json")]
@@ -59,8 +64,10 @@ ROWS: dict[str, Callable[[int], Made]] = {
         {"query": f"query($id: ID!) {{ product(id: $id) {SELECTION} }}", "variables": {"id": str(n)}}).encode()),
     "GraphQL new document": lambda n: ("POST", "/inventory", GRAPHQL, json.dumps(
         {"query": f'{{ product(id: "UHJv{n}") {SELECTION} }}'}).encode()),
-    "GraphQL new selection": lambda n: ("POST", "/inventory", GRAPHQL, json.dumps(
+    "GraphQL new alias": lambda n: ("POST", "/inventory", GRAPHQL, json.dumps(
         {"query": f'{{ p{n}: product(id: "UHJv{n}") {SELECTION} }}'}).encode()),
+    "GraphQL new fields": lambda n: ("POST", "/inventory", GRAPHQL, json.dumps(
+        {"query": f'{{ product(id: "UHJv{n}") {{ {fields(n)} }} }}'}).encode()),
 }  # fmt: skip
 
 
