@@ -39,6 +39,7 @@ from toolkit.soap.generate.nodes import (
     XsdGenerationError,
     XsdGenerationLimitError,
 )
+from toolkit.soap.generate.writers import writer_for
 from toolkit.soap.generate.xmltext import escape_attribute, unwritable
 from toolkit.soap.wsdl import XSD, Definitions, local_name
 from toolkit.soap.xsd.assemble import schema_documents
@@ -94,7 +95,7 @@ class XsdGenerator:
         self._writable: dict[str, bool] = {}
         self._written: dict[str, int] = {}  # answers written per element, for the sampled check
         self.check_every_answer = False  # debug mode: ``text`` validates every instance it writes
-        self.compiled_writers = True  # ``text`` writes complex content with generated code (``writers``); tests: off
+        self.compiled_writers = True  # ``text`` writes complex types with generated code (``writers``); tests: off
         builtin = {document.namespace for document in documents if document.builtin}
         # The elements a caller may ask for: the WSDL's and the extra schemas', not the built-ins'.
         self.names = [name for name, entry in self._compiler.index.tables["element"].items()
@@ -159,7 +160,7 @@ class XsdGenerator:
         decl = self._compiler.elements[name]
         draw = Draw(rng, self._fake, overrides or {}, self._max_depth, prefixes=self._prefixes, limits=self._limits,
                     declared=self._declared, declarations=self._declarations, names=self._names,
-                    compiled=self.compiled_writers)  # fmt: skip
+                    writers=writer_for if self.compiled_writers else None)  # fmt: skip
         out: list[str] = []
         (decl.pick(draw) or decl).write_one(draw, out, None, 0, None)
         written = "".join(out)

@@ -27,7 +27,6 @@ from toolkit.mock.problem import clip
 from toolkit.soap.generate.errors import XsdGenerationError, XsdGenerationLimitError
 from toolkit.soap.generate.plans import value_plan
 from toolkit.soap.generate.simple_types import SimpleType
-from toolkit.soap.generate.writers import MAX_OWNERS, ContentWriter, content_writer
 from toolkit.soap.generate.xmltext import escape_attribute, escape_text, unescape
 from toolkit.soap.wsdl import local_name, split_clark
 
@@ -38,6 +37,8 @@ UNBOUNDED = -1
 _UNPLANNED = object()  # a leaf whose plan is not worked out yet (None: it has none)
 CLOSED = -2  # TypeGen.write: the element ended with "/>" (no content, no end tag)
 Texts = dict[str, int]  # a Coherence's children: tag -> where the first one's text is in the output (-1: none)
+# ``TypeGen.write``'s signature: (draw, out, depth, local, owner, fixed) -> where the element's text is, or CLOSED
+TypeWriter = Callable[["Draw", list[str], int, str, "str | None", "str | None"], int]
 _EXPENSIVE = 10_000  # the cost of a particle whose minimum size is unknown because it recurses
 _COST_DEPTH = 64  # cost() looks this deep, then calls the rest expensive (a chain of 10 000 named types)
 _ELEMENT_BYTES = 16  # what an element adds to an instance's size besides its name and text (tags, a prefix)
@@ -60,7 +61,8 @@ class Draw:
     declared: dict[str, str] = field(default_factory=dict)  # namespace -> prefix, as the root declares them
     declarations: str = ""
     names: dict[str, str] = field(default_factory=dict)
-    compiled: bool = True  # complex types' content written by generated code (``writers``); False: the generic walk
+    # A complex type's writer for an element name, generated (``writers.writer_for``); None: the generic walk only
+    writers: Callable[[TypeGen, str, Draw], TypeWriter] | None = None
     # The limits read per element and per value, taken out of ``limits`` once per draw:
     hard_limit: int = field(init=False)  # the depth at which a required element ends the draw (nillable: nil)
     max_occurs: int = field(init=False)
@@ -253,8 +255,8 @@ class TypeGen:
     array: ArrayGen | None = None
     _cost: int | None = None
     _cohere: Coherence | None = None  # the relations its children's names make obvious, found on first fill
-    # ``write``: its content's generated writer per owner (the element's local name); None: seen once so far
-    _writers: dict[str, ContentWriter | None] | None = None
+    # ``write``: its writer per element name (``writers.writer_for``: generated, or ``write_generic``); None: seen once
+    _writers: dict[str, TypeWriter | None] | None = None
 
     _leaf: bool | None = None
 
@@ -292,6 +294,19 @@ class TypeGen:
     def write(
         self, draw: Draw, out: list[str], depth: int, local: str, owner: str | None, fixed: str | None = None
     ) -> int:
+        """``write_generic``, by the writer generated for elements called ``local`` where the draw makes them."""
+        make = draw.writers
+        if make is None:
+            return self.write_generic(draw, out, depth, local, owner, fixed)
+        writers = self._writers
+        writer = writers.get(local) if writers is not None else None
+        if writer is None:
+            writer = make(self, local, draw)
+        return writer(draw, out, depth, local, owner, fixed)
+
+    def write_generic(
+        self, draw: Draw, out: list[str], depth: int, local: str, owner: str | None, fixed: str | None = None
+    ) -> int:
         """``fill`` as serialized XML: the attributes, then ``>`` and the content (or ``/>`` when there is
         none, as lxml writes an element without text or children). Returns where the element's own text is
         in ``out`` (-1: none), for the parent's Coherence, or ``CLOSED`` when ``/>`` ended the element.
@@ -321,33 +336,13 @@ class TypeGen:
         if self._cohere is None:
             self._cohere = Coherence.of(self.content)
         texts: Texts | None = {} if self._cohere.active else None
-        writers = self._writers
-        writer = writers.get(local) if writers is not None else None
-        if writer is None or not draw.compiled:
-            writer = self._writer(local, draw)
-        writer(draw, out, local, depth, texts)
+        self.content.write(draw, out, local, depth, texts)
         if len(out) == start + 1:
             out[start] = "/>"
             return CLOSED
         if texts:
             self._cohere.apply_text(out, texts)
         return text_at
-
-    def _writer(self, local: str, draw: Draw) -> ContentWriter:
-        """The content's writer under ``local``: generated on its second sighting (the first, by the generic walk,
-        resolves the types it writes), for at most ``MAX_OWNERS`` owners; else the generic ``write``."""
-        content = self.content
-        assert content is not None  # asked only for element content
-        if not draw.compiled:
-            return content.write
-        if self._writers is None:
-            self._writers = {}
-        if local not in self._writers:
-            if len(self._writers) < MAX_OWNERS:
-                self._writers[local] = None
-            return content.write
-        writer = self._writers[local] = content_writer(content, local, draw)
-        return writer
 
     def cost(self, depth: int = 0) -> int:
         if self._cost is None:

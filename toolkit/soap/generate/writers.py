@@ -1,41 +1,50 @@
-"""Per-type generated code for the text writer: a complex type's content written by one Python function.
+"""Per-type generated code for the text writer: a complex type's element written by one Python function.
 
-``Node.write`` walks the compiled nodes generically: per leaf element, a particle's frame, the declaration's
-``write_one`` frame, and a dozen checks whose answers depend only on the schema (is it a leaf, optional,
-in a substitution group, its prefixed name, its plan's key). Here a type's content, for one owner (the local
-name of the element it is written into, which a leaf's plan is keyed by), becomes straight-line code with
-those answers decided once: a leaf of a sequence is written inline, in the same order, with the same rng
-draws and the same size accounting as ``ElementParticle.write`` then ``ElementDecl.write_one`` make, so the
-bytes are the same (``tests/soap/test_soap_compiled_writers.py`` compares them with the generic walk on every
-corpus element).
+``TypeGen.write_generic`` and the nodes under it walk the compiled schema generically: per leaf element, a
+particle's frame, the declaration's ``write_one`` frame, and a dozen checks whose answers depend only on the
+schema (is it a leaf, optional, in a substitution group, its prefixed name, its plan's key). Here a complex type,
+for one element name (the owner its leaves' plans are keyed by), becomes straight-line code with those answers
+decided once: its attributes, then the particles of its sequence inline, in the same order, with the same rng
+draws, size accounting and checks as ``AttributeGen.write``, ``ElementParticle.write`` and
+``ElementDecl.write_one`` make, so the bytes are the same (``tests/soap/test_soap_compiled_writers.py`` compares
+them with the generic walk on every corpus element, with echoes and under tight limits). A child of a complex
+type is written through its own type's ``write``, which finds that type's generated writer in turn.
 
 What the generated code does not handle it hands to the generic ``write`` of that node, unchanged: choices,
-wildcards, repeated particles, substitution groups, abstract declarations, leaves whose type is not resolved
-yet, and whole calls in the cases the generic walk treats specially (a minimal draw, the depth limits, a
-Coherence collecting its children's text, a ``max_occurs`` limit under 1).
+wildcards, repeated particles, substitution groups, abstract declarations and types, leaves whose type is not
+resolved yet; and whole types in the cases the generic walk treats specially (a minimal draw, the hard depth
+limit, a ``max_occurs`` limit under 1: on entry; mixed content, a Coherence between the children: never made).
 
-Every schema-derived value (tags, names, plans, types) reaches the code as a constant bound in its namespace,
-never as source text: a contract cannot inject code. Bounds: one function per (type, owner), at most
-``MAX_OWNERS`` owners per type (then the generic walk), and at most ``MAX_INLINED`` particles per function.
+Every schema-derived value (tags, names, plans, types, fixed values) reaches the code as a constant bound in
+its namespace, never as source text: a contract cannot inject code. Bounds: one function per (type, element
+name), at most ``MAX_OWNERS`` names per type (the others: the generic walk), at most ``MAX_INLINED`` particles
+per function (more: none made).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from toolkit.soap.generate.xmltext import escape_text
+from toolkit.soap.generate.nodes import (
+    CLOSED,
+    AttributeGen,
+    Draw,
+    ElementDecl,
+    ElementParticle,
+    Node,
+    SequenceNode,
+    TypeGen,
+    TypeWriter,
+    _no_substitutes,
+    vet,
+)
+from toolkit.soap.generate.xmltext import escape_attribute, escape_text
 
-if TYPE_CHECKING:
-    from toolkit.soap.generate.nodes import Draw, Node, Texts
-
-__all__ = ["MAX_INLINED", "MAX_OWNERS", "ContentWriter", "content_writer"]
+__all__ = ["MAX_INLINED", "MAX_OWNERS", "type_writer", "writer_for"]
 
 MAX_OWNERS = 32  # owners per type given a function of their own (a type used under more names: the rest generic)
 MAX_INLINED = 256  # particles written inline per function (a larger sequence: its function is not made)
 _MAX_NESTING = 16  # nested sequence groups inlined (deeper: the generic walk)
-
-ContentWriter = Callable[["Draw", list[str], str, int, "Texts | None"], None]
 
 
 class _TooLargeError(Exception):
@@ -52,7 +61,8 @@ class _Source:
         self.inlined = 0
 
     def constant(self, value: Any) -> str:
-        """The name the code uses for ``value`` (the same object: the same name)."""
+        """The name the code uses for ``value`` (the same object: the same name; every one is kept alive here, so
+        an id is never reused for another)."""
         name = self.ids.get(id(value))
         if name is None:
             name = self.ids[id(value)] = f"C{len(self.constants)}"
@@ -63,39 +73,83 @@ class _Source:
         self.lines.append("    " * indent + text)
 
 
-def content_writer(content: Node, owner: str, draw: Draw) -> ContentWriter:
-    """A function doing what ``content.write(draw, out, owner, depth, texts)`` does, for the owner ``owner``;
-    ``content.write`` itself when there is nothing to gain. ``draw``: the draw asking, for the prefixed names
-    (a type belongs to one generator, whose prefixes are fixed)."""
-    from toolkit.soap.generate.nodes import ElementParticle, SequenceNode
+def writer_for(type_gen: TypeGen, local: str, draw: Draw) -> TypeWriter:
+    """The writer of ``type_gen`` for elements called ``local`` (``Draw.writers``): generated on its second sighting
+    (the first, by the generic walk, resolves the types it writes and finds the type's Coherence), for at most
+    ``MAX_OWNERS`` names per type; else ``write_generic``."""
+    writers = type_gen._writers
+    if writers is None:
+        writers = type_gen._writers = {}
+    if local not in writers:
+        if len(writers) < MAX_OWNERS:
+            writers[local] = None
+        return type_gen.write_generic
+    writer = writers[local] = type_writer(type_gen, local, draw) or type_gen.write_generic
+    return writer
 
-    if not isinstance(content, ElementParticle | SequenceNode):
-        return content.write
+
+def type_writer(type_gen: TypeGen, local: str, draw: Draw) -> TypeWriter | None:
+    """A function doing what ``type_gen.write_generic(draw, out, depth, local, owner, fixed)`` does for an element
+    called ``local``; None when there is nothing to gain (simple content, an encoded array, mixed content, a
+    Coherence between the children: the generic ``write_generic``). ``draw``: the draw asking, for the prefixed
+    names (a type belongs to one generator, whose prefixes are fixed)."""
+    content = type_gen.content
+    cohere = type_gen._cohere
+    if content is None or type_gen.simple is not None or type_gen.array is not None or type_gen.mixed:
+        return None
+    if cohere is None or cohere.active:  # (found by the generic write of the first sighting)
+        return None
     source = _Source()
-    generic = source.constant(content.write)
-    source.line(0, "def write(draw, out, parent, depth, texts):")
-    # the cases the generic walk treats specially, whole: a minimal draw, a required leaf at the hard depth
-    # limit (an error, or nil), a Coherence collecting text pieces, an occurrence limit a single leaf exceeds
-    source.line(1, "if texts is not None or draw.minimal or depth >= draw.hard_limit or draw.max_occurs < 1:")
-    source.line(2, f"return {generic}(draw, out, parent, depth, texts)")
-    source.line(1, "rng = draw.rng")
-    source.line(1, "overrides = draw.overrides")
-    source.line(1, "deep = depth >= draw.depth_limit")
+    line = source.line
+    line(0, "def write(draw, out, depth, local, owner, fixed):")
+    # the cases the generic walk treats specially, whole: a minimal draw, a required leaf at the hard depth limit
+    # (an error, or nil), an occurrence limit a single element exceeds
+    line(1, "if draw.minimal or depth >= draw.hard_limit or draw.max_occurs < 1:")
+    line(2, f"return {source.constant(type_gen.write_generic)}(draw, out, depth, local, owner, fixed)")
+    line(1, "rng = draw.rng")
+    line(1, "overrides = draw.overrides")
     try:
-        _node(source, content, owner, draw, 1, 0)
-    except _TooLargeError:
-        return content.write
-    if source.inlined == 0:
-        return content.write
-    namespace: dict[str, Any] = {"escape_text": escape_text, **source.constants}
-    exec(compile("\n".join(source.lines) + "\n", f"<ctk soap writer for <{owner}>>", "exec"), namespace)  # noqa: S102
-    written: ContentWriter = namespace["write"]
+        for attribute in type_gen.attributes:
+            _attribute(source, attribute, local, draw)
+        line(1, "start = len(out)")
+        line(1, "out.append('>')")
+        line(1, "deep = depth >= draw.depth_limit")
+        _node(source, content, local, draw, 1, 0)
+    except (_TooLargeError, KeyError):  # KeyError: a name without a prefix on the root (``text`` writes none)
+        return None
+    line(1, "if len(out) == start + 1:")  # no content: lxml writes the element as <name/>
+    line(2, "out[start] = '/>'")
+    line(2, f"return {source.constant(CLOSED)}")
+    line(1, "return -1")
+    namespace: dict[str, Any] = {"escape_text": escape_text, "escape_attribute": escape_attribute, **source.constants}
+    exec(compile("\n".join(source.lines) + "\n", f"<ctk soap writer for <{local}>>", "exec"), namespace)  # noqa: S102
+    written: TypeWriter = namespace["write"]
     return written
 
 
-def _node(source: _Source, node: Node, owner: str, draw: Draw, indent: int, nesting: int) -> None:
-    from toolkit.soap.generate.nodes import ElementParticle, SequenceNode
+def _attribute(source: _Source, attribute: AttributeGen, owner: str, draw: Draw) -> None:
+    """``AttributeGen.write`` (a draw that is not minimal: checked on entry)."""
+    if attribute.prohibited:
+        return
+    line = source.line
+    indent = 1
+    if not attribute.required:
+        line(indent, "if rng.random() < 0.5:")
+        indent += 1
+    local = attribute.tag.rpartition("}")[2]
+    simple, name = source.constant(attribute.simple), source.constant(local)
+    if attribute.fixed is not None:
+        line(indent, f"value = {source.constant(attribute.fixed)}")
+        line(indent, f"{source.constant(vet)}({simple}, value, {name})")
+    else:
+        line(indent, f"value = overrides.get({name}) if overrides else None")
+        line(indent, f"if value is None or not {simple}.accepts(value):")
+        line(indent + 1, f"value = draw.value({simple}, {name}, {source.constant(owner)})")
+    written = source.constant(f' {draw.qualified(attribute.tag)}="')
+    line(indent, f"out.append({written} + escape_attribute(value) + '\"')")
 
+
+def _node(source: _Source, node: Node, owner: str, draw: Draw, indent: int, nesting: int) -> None:
     if isinstance(node, SequenceNode) and node.min_occurs == 1 == node.max_occurs and nesting < _MAX_NESTING:
         for part in node.parts:  # once, drawing nothing (what ``SequenceNode.write`` does for 1..1)
             _node(source, part, owner, draw, indent, nesting + 1)
@@ -108,21 +162,19 @@ def _node(source: _Source, node: Node, owner: str, draw: Draw, indent: int, nest
             raise _TooLargeError
         _particle(source, node, owner, draw, indent)
         return
-    source.line(indent, f"{source.constant(node.write)}(draw, out, parent, depth, None)")
+    source.line(indent, f"{source.constant(node.write)}(draw, out, local, depth, None)")
 
 
-def _inlinable(particle: Any) -> bool:
+def _inlinable(particle: ElementParticle) -> bool:
     """A particle written once or not at all, of a declaration that is itself (no substitution group, not
     abstract), with its type already resolved (resolving it here could fail where the generic walk, which
     might never write it, would not)."""
-    from toolkit.soap.generate.nodes import _no_substitutes
-
     decl = particle.decl
     once = particle._optional or particle.min_occurs == 1 == particle.max_occurs
     return once and decl.substitutes is _no_substitutes and not decl.abstract and decl._type is not None
 
 
-def _particle(source: _Source, particle: Any, owner: str, draw: Draw, indent: int) -> None:
+def _particle(source: _Source, particle: ElementParticle, owner: str, draw: Draw, indent: int) -> None:
     """``ElementParticle.write`` for an inlinable particle: present or not, then its element."""
     if particle._optional:
         # (``draw.minimal`` is handled before: the whole call goes to the generic walk)
@@ -133,13 +185,29 @@ def _particle(source: _Source, particle: Any, owner: str, draw: Draw, indent: in
             indent += 1
     decl = particle.decl
     type_gen = decl.type
-    if not type_gen.leaf:
-        source.line(indent, f"{source.constant(decl.write_one)}(draw, out, parent, depth, None)")
-        return
-    _leaf(source, decl, owner, draw, indent)
+    if type_gen.leaf:
+        _leaf(source, decl, owner, draw, indent)
+    elif type_gen.abstract:  # written with an xsi:type: the generic way
+        source.line(indent, f"{source.constant(decl.write_one)}(draw, out, local, depth, None)")
+    else:
+        _element(source, decl, draw, indent)
 
 
-def _leaf(source: _Source, decl: Any, owner: str, draw: Draw, indent: int) -> None:
+def _element(source: _Source, decl: ElementDecl, draw: Draw, indent: int) -> None:
+    """``ElementDecl.write_one`` for an element of a complex type that is not abstract (depth under the hard limit,
+    no Coherence: checked on entry): its tags around what its type's ``write`` writes."""
+    name = decl._name if decl._name is not None else decl._qualified(draw)
+    line = source.line
+    line(indent, f"draw.size += {source.constant(decl._bytes)}")
+    line(indent, "if draw.size > draw.max_bytes:")
+    line(indent + 1, f"draw.too_large({source.constant(decl.tag)})")
+    line(indent, f"out.append({source.constant(f'<{name}')})")
+    written = f"{source.constant(decl.type.write)}(draw, out, depth + 1, {source.constant(decl._local)}, local, "
+    line(indent, f"if {written}{source.constant(decl.fixed)}) != {source.constant(CLOSED)}:")
+    line(indent + 1, f"out.append({source.constant(f'</{name}>')})")
+
+
+def _leaf(source: _Source, decl: ElementDecl, owner: str, draw: Draw, indent: int) -> None:
     """``ElementDecl.write_one``'s leaf branch (depth under the hard limit, no Coherence: checked on entry)."""
     simple = decl.type.simple
     name = decl._name if decl._name is not None else decl._qualified(draw)
@@ -151,7 +219,7 @@ def _leaf(source: _Source, decl: Any, owner: str, draw: Draw, indent: int) -> No
     line(indent + 1, f"draw.too_large({source.constant(decl.tag)})")
     if decl.fixed is not None:
         line(indent, f"value = {source.constant(decl.fixed)}")
-        line(indent, f"{source.constant(_vet())}({s}, value, {loc})")
+        line(indent, f"{source.constant(vet)}({s}, value, {loc})")
     else:
         line(indent, f"value = overrides.get({loc}) if overrides else None")
         line(indent, f"if value is None or not {s}.accepts(value):")
@@ -160,16 +228,10 @@ def _leaf(source: _Source, decl: Any, owner: str, draw: Draw, indent: int) -> No
         line(indent + 1, "if plan is not None:")  # what ``Draw.value`` does with a plan, without its frame
         line(indent + 2, "value = plan(rng)")
         line(indent + 2, f"if {s}._patterned and {s}.has_patterns():")
-        line(indent + 3, f"{source.constant(_vet())}({s}, value, {loc})")
+        line(indent + 3, f"{source.constant(vet)}({s}, value, {loc})")
         line(indent + 2, "draw.size += len(value)")
         line(indent + 2, "if draw.size > draw.max_bytes:")
         line(indent + 3, f"draw.too_large({loc})")
         line(indent + 1, "else:")
         line(indent + 2, f"value = draw.value({s}, {loc}, {source.constant(owner)})")
     line(indent, f"out.append({source.constant(f'<{name}>')} + escape_text(value) + {source.constant(f'</{name}>')})")
-
-
-def _vet() -> Callable[..., None]:
-    from toolkit.soap.generate.nodes import vet
-
-    return vet
