@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from uvicorn.config import Config
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from toolkit.exchange import MockResult, Request, Response
@@ -227,7 +228,7 @@ def test_a_plain_answer_is_written_during_the_read() -> None:
         protocol.connection_made(transport)  # type: ignore[arg-type]
         protocol.data_received(GET * 2)
         assert len(transport.writes) == 2 and not protocol.tasks
-        assert protocol.timeout_keep_alive_task is not None  # armed once, after the last answer
+        assert protocol._keepalive_timer is not None and protocol._idle_from is not None  # idle since the last answer
         protocol.connection_lost(None)
     finally:
         loop.close()
@@ -261,7 +262,7 @@ def _requests() -> list[bytes]:
         "</soap:Body></soap:Envelope>"
     )
     made = []
-    for n in range(6):
+    for n in range(3):  # 14 requests and the last: all within max_pipelined, when pipelined
         made.append(f"GET /payments/customers/cus_{n} HTTP/1.1\r\nHost: x\r\nX-Api-Key: sk_test_1\r\n\r\n".encode())
         made.append(b"GET /payments/customers/cus_1 HTTP/1.1\r\nHost: x\r\n\r\n")  # no key: a 401
         body = soap.format(n).encode()
@@ -308,3 +309,64 @@ def test_over_real_http_the_answers_are_the_asgi_cycles(sandbox_app: MockASGIApp
     assert ours.count(b"HTTP/1.1 ") == reference.count(b"HTTP/1.1 ") >= len(requests) // 2
     assert all(b"HTTP/1.1 %d " % status in ours for status in (200, 401, 503))
     assert ours == reference
+
+
+# -- keep-alive: one timer per connection, the same closing time ----------------------------------------------
+
+
+def _timeline(
+    kind: type[HttpToolsProtocol], answer: Any, steps: list[tuple[float, bytes | None]], timeout: float
+) -> list[tuple[float, str]]:
+    """Feed each step's read at its time (seconds from the start; None: only look); the answers written and
+    whether the connection is closed, as seen at each step."""
+    limits = DEFAULT_LIMITS.replace(keepalive_timeout=timeout)
+    loop = asyncio.new_event_loop()
+    seen: list[tuple[float, str]] = []
+    try:
+        config = Config(app=MockASGIApp(answer, limits=limits, deliver=False),
+                        **{**uvicorn_options(limits), "http": "httptools"})  # fmt: skip
+        config.load()
+        extra = {"limits": limits} if kind is BoundedHttpToolsProtocol else {}
+        protocol = kind(config=config, server_state=ServerState(), app_state={}, _loop=loop, **extra)
+        transport = _Transport()
+        protocol.connection_made(transport)  # type: ignore[arg-type]
+
+        async def run() -> None:
+            started = loop.time()
+            for at, data in steps:
+                await asyncio.sleep(max(0.0, started + at - loop.time()))
+                if data is not None and not transport.closed:
+                    protocol.data_received(data)
+                    await asyncio.sleep(0)
+                answers = b"".join(transport.writes).count(b"HTTP/1.1 ")
+                seen.append((at, f"{answers} answered, {'closed' if transport.closed else 'open'}"))
+
+        loop.run_until_complete(run())
+        protocol.connection_lost(None)
+        return seen
+    finally:
+        loop.close()
+
+
+@pytest.mark.parametrize("kind", [BoundedHttpToolsProtocol, HttpToolsProtocol])
+def test_an_idle_connection_closes_keepalive_timeout_after_its_last_answer(kind: type[HttpToolsProtocol]) -> None:
+    seen = _timeline(kind, _plain, [(0.0, GET), (0.3, None), (0.5, None)], timeout=0.4)
+    assert seen == [(0.0, "1 answered, open"), (0.3, "1 answered, open"), (0.5, "1 answered, closed")]
+
+
+@pytest.mark.parametrize("kind", [BoundedHttpToolsProtocol, HttpToolsProtocol])
+def test_each_answer_starts_the_keepalive_again(kind: type[HttpToolsProtocol]) -> None:
+    steps: list[tuple[float, bytes | None]] = [(0.0, GET), (0.3, GET), (0.6, None), (0.8, None)]
+    seen = _timeline(kind, _plain, steps, timeout=0.4)
+    assert seen == [(0.0, "1 answered, open"), (0.3, "2 answered, open"), (0.6, "2 answered, open"),
+                    (0.8, "2 answered, closed")]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", [BoundedHttpToolsProtocol, HttpToolsProtocol])
+def test_a_request_answered_slowly_is_not_cut_by_the_keepalive(kind: type[HttpToolsProtocol]) -> None:
+    slow = _shaped(delay=0.6)  # the answer leaves 0.6 s after the request, past a 0.4 s keep-alive
+    steps: list[tuple[float, bytes | None]] = [(0.0, GET), (0.3, GET), (0.8, None), (1.4, None), (1.7, None)]
+    seen = _timeline(kind, slow, steps, timeout=0.4)
+    assert seen[:3] == [(0.0, "0 answered, open"), (0.3, "0 answered, open"), (0.8, "1 answered, open")]
+    # the second, pipelined, waits for the first (0.6 s), then for its own delay: answered at 1.2 s, closed 0.4 s later
+    assert seen[3:] == [(1.4, "2 answered, open"), (1.7, "2 answered, closed")]

@@ -13,6 +13,10 @@ need the connection itself, which ctk's HTTP protocol (``toolkit.mock.http_serve
 ``ctk.raw`` scope extension (``scope["extensions"]["ctk.raw"]["write"](scope, data, abort)``: write raw bytes,
 then close or reset). Under another ASGI server the answer is sent whole instead, after its delay. ``timeout``
 answers nothing until the client leaves (at most ``TIMEOUT_HOLD`` seconds). The normal path pays one check.
+
+Under ctk's HTTP protocol most requests skip the ASGI cycle altogether: one whose body came whole with its head is
+answered from the protocol's parser (``answer_whole``), the same work as ``__call__`` without the messages; what it
+cannot finish so it hands back as an ASGI app, run in the usual task.
 """
 
 from __future__ import annotations

@@ -29,6 +29,16 @@ connection slot with heads sent one byte at a time (slowloris). ``BoundedHttpToo
   checked and framed once per ``Response``, so a memoised answer is framed once. Anything else goes through
   uvicorn's ``send`` as before (``tests/mock/test_http_server_speed.py`` compares the bytes).
 
+- answers from the parser: a request whose body comes whole in the read that completes its head, served by a
+  ``MockASGIApp``, is answered from ``on_message_complete`` (``MockASGIApp.answer_whole``: no asyncio Task, no
+  ``receive``/``send`` messages, no coroutine per request) and written with ``ctk.respond``; anything else (a body
+  in later reads or over ``max_body``, ``Expect: 100-continue``, a shaped or non-plain answer, an error, another
+  app) takes the usual ASGI cycle. The pipelining bound counts the requests answered earlier in the read as queued,
+  so a flood gets the same answers and the same close (``tests/mock/test_common_answer_whole.py``: the bytes of the
+  ASGI cycle, over a fake transport and over real HTTP);
+- one keep-alive timer per connection, not one per answer (uvicorn's arm-and-cancel cost about 4 µs a request):
+  it closes the connection ``keepalive_timeout`` after its last answer, as uvicorn's does;
+
 - ``body_timeout``: from the first read that leaves a request's body incomplete until it is whole;
   then 408 and the connection is closed (the ASGI app sees a disconnect and does not ask the mock).
 
@@ -104,6 +114,10 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._deferring = False  # in on_headers_complete: a request the app can answer whole waits for its body
         self._deferred: RequestResponseCycle | None = None  # that request, until its body is whole or the read ends
         self._started_in_read = 0  # requests answered or started in the read being parsed (the pipelining bound)
+        # keep-alive: when the connection last became idle after an answer (None: a request is being read or answered),
+        # and the one timer that closes it keepalive_timeout after that (see _unset_keepalive_if_required)
+        self._idle_from: float | None = None
+        self._keepalive_timer: TimerHandle | None = None
         self._defaults: list[tuple[bytes, bytes]] | None = None  # the server's default headers (date, server) ...
         self._defaults_framed = b""  # ... as framed for ctk.respond (uvicorn replaces the list once a second)
 
@@ -119,7 +133,46 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_head_timer()
         self._cancel_body_timer()
+        if self._keepalive_timer is not None:
+            self._keepalive_timer.cancel()
+            self._keepalive_timer = None
         super().connection_lost(exc)
+
+    # -- keep-alive ----------------------------------------------------------------------------------
+
+    def _unset_keepalive_if_required(self) -> None:
+        """uvicorn cancels its keep-alive timer on every read and arms a new one after every answer: a TimerHandle,
+        a heap push and a cancelled entry for the loop to pop, about 4 µs a request. Here one timer stays armed
+        while the connection is used: a read (or a request's head) only marks the connection busy, and the timer,
+        when due, closes it if it has been idle ``keepalive_timeout`` since its last answer, or else waits for the
+        rest of that time (``_keepalive_due``). The same closing time as uvicorn's."""
+        self._idle_from = None
+
+    def on_response_complete(self) -> None:
+        """uvicorn's, but the keep-alive timer armed only when none is (``_unset_keepalive_if_required``)."""
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self._idle_from = None
+        self.flow.resume_reading()
+        if self.pipeline:  # the next pipelined request starts
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+        else:
+            self._idle_from = self.loop.time()
+            if self._keepalive_timer is None:
+                self._keepalive_timer = self.loop.call_later(self.timeout_keep_alive, self._keepalive_due)
+
+    def _keepalive_due(self) -> None:
+        self._keepalive_timer = None
+        idle_from = self._idle_from
+        if idle_from is None:
+            return  # a request is in progress: its answer arms the timer again
+        remaining = idle_from + self.timeout_keep_alive - self.loop.time()
+        if remaining > 0:
+            self._keepalive_timer = self.loop.call_later(remaining, self._keepalive_due)
+        else:
+            self.timeout_keep_alive_handler()
 
     def data_received(self, data: bytes) -> None:
         self._unset_keepalive_if_required()
@@ -184,8 +237,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.in_head = False
         if self._head_timer is not None:
             self._cancel_head_timer()
-        if self.timeout_keep_alive_task is not None:  # armed by an answer given earlier in this read
-            self._unset_keepalive_if_required()
+        self._idle_from = None  # busy again (an answer given earlier in this read left it idle)
         self.scope["extensions"] = self._extensions  # type: ignore[typeddict-item]
         self._deferring = True
         try:
@@ -354,11 +406,10 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         return (self.cycle is None or self.cycle.response_complete) and not self.pipeline
 
     def _idle_since(self) -> tuple[float, int]:
-        """When this idle connection last did something, read off the timer its idleness armed (nothing is
-        recorded per request): the keep-alive timer after an answer, the head timer for a head not yet whole."""
-        keep_alive = self.timeout_keep_alive_task
-        if keep_alive is not None:
-            return keep_alive.when() - self.limits.keepalive_timeout, self.opened
+        """When this idle connection last did something: its last answer (the keep-alive's start), else the head
+        timer's start for a head not yet whole."""
+        if self._idle_from is not None:
+            return self._idle_from, self.opened
         if self._head_timer is not None:
             return self._head_timer.when() - self.limits.header_timeout, self.opened
         return float("-inf"), self.opened
