@@ -63,6 +63,7 @@ from toolkit.openapi.mock.responses import (
     concrete_media_type,
     convention_names,
     encode_body,
+    encode_json,
     generator_of,
     header_values,
     properties_of,
@@ -362,12 +363,15 @@ class OpenAPIMock:
         headers: list[tuple[str, str]] = []
         body = b""
         if media is not None:
-            media_type = concrete_media_type(media.media_type)
+            media_type = media.concrete
             if status >= 400:
                 value = self._error_value(op, media, rng, preferences, overrides, status, path)
             else:
                 value = self._body_value(op, media, rng, preferences, overrides, query_items)
-            body = b"" if value is None and media.schema is None else encode_body(media_type, value)
+            if value is None and media.schema is None:
+                body = b""
+            else:
+                body = encode_json(value) if media.json_body else encode_body(media_type, value)
             headers.append(("content-type", media_type))
         headers.extend(header_values(spec, self.generators, rng))
         headers.extend(op.deprecation_headers)

@@ -36,9 +36,13 @@ class MediaResponse:
     # per example, the text of the members a request's path names (see ``answers.fitting_example``), made once
     _fit_keys: tuple[tuple[str, ...], list[tuple[Any, dict[str, str] | None]]] | None = None
     essence: str = field(init=False)  # the media type compared with a request's Accept
+    concrete: str = field(init=False)  # concrete_media_type(media_type): what the answer's Content-Type says
+    json_body: bool = field(init=False)  # whether encode_body writes it as compact JSON
 
     def __post_init__(self) -> None:
         self.essence = essence(self.media_type)
+        self.concrete = concrete_media_type(self.media_type)
+        self.json_body = _encoded_as_json(self.concrete)
 
 
 @dataclass(slots=True)
@@ -318,9 +322,19 @@ def header_text(value: Any) -> str:
 _COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
+def _encoded_as_json(media_type: str) -> bool:
+    kind = essence(media_type)
+    return kind == "application/json" or kind.endswith("+json") or kind.endswith("/*")
+
+
+def encode_json(value: Any) -> bytes:
+    """``encode_body`` of a JSON media type (``MediaResponse.json_body``)."""
+    return _COMPACT_JSON.encode(value).encode()
+
+
 def encode_body(media_type: str, value: Any) -> bytes:
     kind = essence(media_type)
-    if kind == "application/json" or kind.endswith("+json") or kind.endswith("/*"):
+    if kind == "application/json" or kind.endswith("+json") or kind.endswith("/*"):  # as _encoded_as_json
         return _COMPACT_JSON.encode(value).encode()
     if kind.endswith("/xml") or kind.endswith("+xml"):
         return _xml(value).encode()
