@@ -370,3 +370,31 @@ def test_a_request_answered_slowly_is_not_cut_by_the_keepalive(kind: type[HttpTo
     assert seen[:3] == [(0.0, "0 answered, open"), (0.3, "0 answered, open"), (0.8, "1 answered, open")]
     # the second, pipelined, waits for the first (0.6 s), then for its own delay: answered at 1.2 s, closed 0.4 s later
     assert seen[3:] == [(1.4, "2 answered, open"), (1.7, "2 answered, closed")]
+
+
+# -- headers framed once per value ---------------------------------------------------------------------------
+
+
+def test_headers_framed_by_value_are_uvicorns_bytes() -> None:
+    """``_FRAMED`` keeps headers as framed by their value: answers with the same headers, with more distinct header
+    tuples than it holds, with headers it must not frame (a line break) and with an unhashable one are each written
+    as uvicorn writes them."""
+    from tests.mock.test_http_server_speed import _serve as serve_both
+    from toolkit.mock import http_server
+
+    count = http_server._FRAMED_MAX + 40
+    answers = [Response(200, (("content-type", "application/json"), ("x-n", str(n % (count // 2)))), b"{}")
+               for n in range(count)]  # fmt: skip
+    answers += [Response(200, (("x-echo", "a\r\nb"),), b"ok")] * 2
+    answers += [Response(200, [("x-list", "1")], b"ok")]  # type: ignore[arg-type]
+    served = iter(answers)
+
+    def handler(request: Request) -> MockResult:
+        answer = next(served)
+        return MockResult(Response(answer.status, answer.headers, answer.body))
+
+    ours = serve_both(BoundedHttpToolsProtocol, handler, [GET] * len(answers))
+    served = iter(answers)
+    theirs = serve_both(HttpToolsProtocol, handler, [GET] * len(answers))
+    assert b"".join(ours[0]) == b"".join(theirs[0]) and ours[1:] == theirs[1:]
+    assert len(http_server._FRAMED) <= http_server._FRAMED_MAX
