@@ -1,5 +1,6 @@
 """Quick forms give what the slow ones give: ``quick_decimal_text`` the text of the Decimal way (varied floats, ties,
-floats next to ties, any double), ``unwritable`` the regex search's answer (every code point)."""
+floats next to ties, any double), ``unwritable`` the regex search's answer (every code point), ``Pick`` and
+``Template`` the values ``rng.choice`` draws, leaving the rng as it does."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 
+from toolkit.soap.generate.plans import Pick, Template, _Scripted
 from toolkit.soap.generate.values import _decimal_text, quick_decimal_text
 from toolkit.soap.generate.xmltext import _NOT_XML, unwritable
 
@@ -58,3 +60,20 @@ def test_unwritable_answers_as_the_search_on_every_code_point() -> None:
         assert unwritable(f"<a>{character}</a>") is (_NOT_XML.search(character) is not None), hex(code)
     assert unwritable("<a>line\nbreak\tand tab\r</a>") is False  # unprintable yet allowed: searched
     assert unwritable("<a>\n\x01</a>") is True
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 7, 8, 9, 100, 1000, 4097])
+def test_pick_and_template_draw_as_choice_does(size: int) -> None:
+    """The same values and the same rng state after them as ``rng.choice``, and any other rng asked itself."""
+    pool = tuple(f"v{n}" for n in range(size))
+    other = tuple(f"w{n}&" for n in range(3))
+    single, double = Template(["<", ">"], [pool]), Template(["a", "-", "z"], [pool, other])
+    for seed in range(40):
+        fast, slow = random.Random(seed), random.Random(seed)
+        assert [Pick(pool)(fast) for _ in range(5)] == [slow.choice(pool) for _ in range(5)]
+        assert single(fast) == f"<{slow.choice(pool)}>"
+        assert double(fast) == f"a{slow.choice(pool)}-{slow.choice(other)}z"
+        assert fast.getstate() == slow.getstate()
+    scripted = _Scripted([size - 1, 2])
+    assert double(scripted) == f"a{pool[size - 1]}-{other[2]}z"  # type: ignore[arg-type]  # its own choice
+    assert Template(["only"], [])(random.Random(1)) == "only"

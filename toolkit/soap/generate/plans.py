@@ -85,17 +85,59 @@ class _Scripted:
         raise _ProbeError(name)
 
 
+def _below(draw: Callable[[int], int], size: int, bits: int) -> int:
+    """``random.Random._randbelow_with_getrandbits(size)`` (what ``choice`` uses) given ``size.bit_length()``."""
+    r = draw(bits)
+    while r >= size:
+        r = draw(bits)
+    return r
+
+
+class Pick:
+    """``rng.choice(values)``: for a ``random.Random`` with its algorithm inline (the same ``getrandbits`` calls,
+    so the same value and rng state, two frames fewer); any other rng is asked itself."""
+
+    __slots__ = ("bits", "size", "values")
+
+    def __init__(self, values: Sequence[str]) -> None:
+        self.values = values
+        self.size = len(values)
+        self.bits = self.size.bit_length()
+
+    def __call__(self, rng: random.Random) -> str:
+        if type(rng) is not random.Random or not self.size:
+            return rng.choice(self.values)
+        draw, size, bits = rng.getrandbits, self.size, self.bits
+        r = draw(bits)
+        while r >= size:
+            r = draw(bits)
+        return self.values[r]
+
+
 class Template:
     """Fixed text around picks: ``texts[0] + pick(pools[0]) + texts[1] + ... + texts[-1]``."""
 
-    __slots__ = ("accepted", "pools", "texts")
+    __slots__ = ("accepted", "picks", "pools", "texts")
 
     def __init__(self, texts: list[str], pools: list[Sequence[str]]) -> None:
         self.texts = texts
         self.pools = pools
         self.accepted = False  # every value it can make is one the leaf's type accepts (_always_accepted)
+        # per pick: its pool, the pool's size and bit length (``Pick``), and the text after it
+        self.picks = tuple((pool, len(pool), len(pool).bit_length(), text)
+                           for pool, text in zip(pools, texts[1:], strict=True))  # fmt: skip
 
     def __call__(self, rng: random.Random) -> str:
+        if type(rng) is random.Random:  # ``choice``'s algorithm inline (see ``Pick``): the same draws
+            draw = rng.getrandbits
+            if len(self.picks) == 1:
+                pool, size, bits, text = self.picks[0]
+                return self.texts[0] + pool[_below(draw, size, bits)] + text
+            out = [self.texts[0]]
+            for pool, size, bits, text in self.picks:
+                out.append(pool[_below(draw, size, bits)])
+                out.append(text)
+            return "".join(out)
         texts, choice = self.texts, rng.choice
         if len(self.pools) == 1:
             return texts[0] + choice(self.pools[0]) + texts[1]
@@ -148,7 +190,7 @@ def value_plan(simple: SimpleType, fake: Fake, name: str, owner: str | None, max
     enumeration = simple.enumeration()
     if enumeration:
         accepted = tuple(value for value in enumeration if simple.accepts(value))
-        return (lambda rng: rng.choice(accepted)) if accepted else None
+        return Pick(accepted) if accepted else None
     builtin = simple.builtin
     if builtin in ("union", "list") or builtin in LIST_BUILTINS:
         return None
@@ -276,7 +318,7 @@ def _atomic(simple: SimpleType, fake: Fake, name: str, owner: str | None) -> Cal
         form = _DATES[builtin]  # datetime.fromtimestamp(..., UTC).strftime: the same text from time.gmtime
         return lambda rng: time.strftime(form, time.gmtime(EPOCH_LOW + rng.randrange(SPAN)))
     if kind == "boolean":
-        return lambda rng: rng.choice(("true", "false"))
+        return Pick(("true", "false"))
     if kind in ("decimal", "float") and (not name or template(lambda rng: fake.number_by_name(name, rng)) is _NOTHING):
         floor, ceiling, places, lo, hi = decimal_bounds(simple)  # no hint by name: a number in the type's range
         start, top = decimal_range(lo, hi)
