@@ -79,6 +79,14 @@ class Request:
         return jar
 
 
+# Headers as encoded, by their value: each uncached answer is a new Response, nearly always with one of a few header
+# tuples (a content type). At most _RAW_HEADERS_MAX tuples of at most _RAW_HEADERS_MAX_BYTES bytes (names and values;
+# larger ones are encoded each time); full, it starts again empty.
+_RAW_HEADERS: dict[tuple[tuple[str, str], ...], tuple[tuple[bytes, bytes], ...]] = {}
+_RAW_HEADERS_MAX = 256
+_RAW_HEADERS_MAX_BYTES = 1024
+
+
 @dataclass(frozen=True, slots=True)
 class Response:
     status: int
@@ -99,8 +107,18 @@ class Response:
         answer is sent again and again, and encoding its headers was a share of every memo hit."""
         raw = self._raw
         if raw is None:
-            raw = tuple((key.encode("latin-1"), value.encode("latin-1")) for key, value in self.headers)
-            object.__setattr__(self, "_raw", raw)  # a cache, not state: excluded from equality and repr
+            headers = self.headers
+            try:
+                raw = _RAW_HEADERS.get(headers)
+            except TypeError:  # headers that are not all tuples of strings: encoded for this response alone
+                raw = tuple((key.encode("latin-1"), value.encode("latin-1")) for key, value in headers)
+            if raw is None:
+                raw = tuple([(key.encode("latin-1"), value.encode("latin-1")) for key, value in headers])
+                if sum([len(key) + len(value) for key, value in raw]) <= _RAW_HEADERS_MAX_BYTES:
+                    if len(_RAW_HEADERS) >= _RAW_HEADERS_MAX:
+                        _RAW_HEADERS.clear()
+                    _RAW_HEADERS[headers] = raw
+            _set_raw(self, raw)  # a cache, not state: excluded from equality and repr
         return raw
 
     def framed_headers(self, frame: Callable[[tuple[tuple[bytes, bytes], ...]], bytes]) -> bytes:

@@ -60,3 +60,19 @@ def test_built_values_behave_as_dataclasses() -> None:
     assert call.operation is None and call.with_request(request).session == "default"
     with pytest.raises(dataclasses.FrozenInstanceError):
         call.session = "x"  # type: ignore[misc]
+
+
+def test_raw_headers_are_kept_by_value_and_bounded() -> None:
+    from toolkit import exchange
+
+    for n in range(exchange._RAW_HEADERS_MAX + 50):
+        headers = (("content-type", "application/json"), ("x-n", str(n % 300)))
+        raw = Response(200, headers).raw_headers()
+        assert raw == tuple((name.encode("latin-1"), value.encode("latin-1")) for name, value in headers)
+        assert Response(200, headers).raw_headers() == raw  # the same again, from the cache or not
+        assert len(exchange._RAW_HEADERS) <= exchange._RAW_HEADERS_MAX
+    large = (("link", "x" * 2000),)
+    assert Response(200, large).raw_headers() == ((b"link", b"x" * 2000),)
+    assert large not in exchange._RAW_HEADERS
+    unhashable = [("x-a", "é")]
+    assert Response(200, unhashable).raw_headers() == ((b"x-a", "é".encode("latin-1")),)  # type: ignore[arg-type]
