@@ -191,9 +191,8 @@ class Plan:
             if parts is not None:
                 field.step, field.may_be_null, field.make, field.exact = parts
                 drawn = field.make
-                if field.exact and isinstance(drawn, Drawn) and 0 < drawn.n < 1 << 32:
+                if field.exact and isinstance(drawn, Drawn):
                     field.below, field.offset, field.table = drawn.n, drawn.offset, drawn.table
-                    field.shift = 32 - drawn.n.bit_length()
             else:
                 produced = self.resolvers.producer(name, definition.type, parent.name, root, args, field.wanted)
                 if produced is not None:
@@ -233,7 +232,7 @@ class Plan:
 
 class _Field:
     __slots__ = ("args", "below", "complete", "definition", "dynamic", "exact", "make", "may_be_null", "name", "node",
-                 "offset", "produce", "root", "shift", "step", "table", "type", "wanted")  # fmt: skip
+                 "offset", "produce", "root", "step", "table", "type", "wanted")  # fmt: skip
 
     def __init__(
         self,
@@ -264,9 +263,8 @@ class _Field:
         self.make: Callable[[Any], Any] | None = None
         self.exact = False
         self.produce: Callable[[int], Any] | None = None
-        # ``make`` is a ``values.Drawn`` with an exact table or offset, drawn inline: ``below`` (0: not), ``shift``
+        # ``make`` is a ``values.Drawn`` whose values are the answer's, drawn inline: ``below`` (0: not one)
         self.below = 0
-        self.shift = 0
         self.offset = 0
         self.table: tuple[Any, ...] | None = None
 
@@ -352,30 +350,28 @@ def _execute(
         if plain and (not echo or field.name not in echo):
             below = field.below
             if below:
-                # ``make(Stream(parent + step))`` for a ``Drawn`` maker, written out while no draw is redrawn: the
-                # stream's first output ``z``; a null is 1 in ``NULL_ODDS`` drawn from its top 5 bits (``_below(25)``),
-                # the value from the next 32 bits (the low half), or from the top ones if it cannot be null
+                # ``make(Stream(parent + step))`` for a ``Drawn`` maker, written out: the stream's first output ``z``,
+                # a null 1 in ``NULL_ODDS`` from its high half if the value may be null (``Stream.below``), the value
+                # from the next half
                 z = (parent + field.step + GOLDEN) & MASK
                 z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
                 z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
                 z ^= z >> 31
-                if field.may_be_null:
-                    r = z >> 59
-                    if r == 0:
-                        out[key] = None
-                        continue
-                    r = (z & 0xFFFFFFFF) >> field.shift if r < NULL_ODDS else below
+                if not field.may_be_null:
+                    r = ((z >> 32) * below) >> 32
+                elif ((z >> 32) * NULL_ODDS) >> 32:
+                    r = ((z & 0xFFFFFFFF) * below) >> 32
                 else:
-                    r = z >> (32 + field.shift)
-                if r < below:
-                    table = field.table
-                    out[key] = table[r] if table is not None else field.offset + r
+                    out[key] = None
                     continue
+                table = field.table
+                out[key] = table[r] if table is not None else field.offset + r
+                continue
             make = field.make
             if make is not None:
                 rng.state = (parent + field.step) & MASK  # the leaf's key, ``step(parent, code)``: its own stream
                 rng.half = -1
-                if field.may_be_null and rng._below(NULL_ODDS) == 0:
+                if field.may_be_null and rng.below(NULL_ODDS) == 0:
                     out[key] = None
                     continue
                 out[key] = make(rng) if field.exact else field.complete(make(rng), variables)

@@ -166,7 +166,7 @@ class Resolvers:
         repeats nothing (``plain``), decided now: (``step``, whether the value may be null, its maker, whether the
         maker's values are the answer's as they are: ``values.wire_maker``); None for other fields. The value is
         ``resolve``'s: the leaf's stream ``Stream(parent.key + step)`` (``streams.step``), one draw of 1 in
-        ``NULL_ODDS`` for a null if it may be null, then ``make(rng)``."""
+        ``NULL_ODDS`` for a null if it may be null (``Stream.below``), then ``make(rng)``."""
         named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
         if not isinstance(named, GraphQLScalarType | GraphQLEnumType):
             return None
@@ -207,7 +207,7 @@ class Resolvers:
 
             def produce_object(parent: int) -> Any:
                 key = key_of(parent)
-                if may_be_null and stream(key)._below(NULL_ODDS) == 0:
+                if may_be_null and stream(key).below(NULL_ODDS) == 0:
                     return None
                 return MockObject(key, type_name, echo)
 
@@ -221,7 +221,7 @@ class Resolvers:
             rng = None
             if may_be_null:
                 rng = stream(key)
-                if rng._below(NULL_ODDS) == 0:
+                if rng.below(NULL_ODDS) == 0:
                     return None
             if asked is not None:
                 return asked
@@ -237,7 +237,7 @@ class Resolvers:
                 out: list[MockObject | None] = []
                 for index in range(size):
                     item_key = mix(key, index)
-                    if items_may_be_null and stream(item_key)._below(NULL_ODDS) == 0:
+                    if items_may_be_null and stream(item_key).below(NULL_ODDS) == 0:
                         out.append(None)
                     else:
                         out.append(MockObject(item_key, type_name, echo))
@@ -256,7 +256,7 @@ class Resolvers:
             out: list[Any] = []
             for index in range(size):
                 rng = Stream(mix(key, index))
-                out.append(None if items_may_be_null and rng._below(NULL_ODDS) == 0 else make(rng))
+                out.append(None if items_may_be_null and rng.below(NULL_ODDS) == 0 else make(rng))
             return out
 
         return produce_leaves, wire is not None
@@ -314,7 +314,7 @@ class Resolvers:
         leaf = isinstance(type_, GraphQLScalarType | GraphQLEnumType)
         if nullable_ok and not ctx.echo and not filled_kind(ctx.name):  # a name, email, amount...: never null
             rng = Stream(key) if leaf else stream(key)  # a leaf's own stream (``streams``), an object's
-            if rng.randrange(NULL_ODDS) == 0:
+            if rng.below(NULL_ODDS) == 0:
                 return None
         if isinstance(type_, GraphQLList):
             if level == 0:
@@ -373,7 +373,7 @@ class Resolvers:
             make = self.maker(named, ctx.name, ctx.parent.type_name)
             for index in range(size):
                 rng = Stream(mix(key, index))
-                append(None if may_be_null and rng.randrange(NULL_ODDS) == 0 else make(rng))
+                append(None if may_be_null and rng.below(NULL_ODDS) == 0 else make(rng))
             return out
         if isinstance(named, GraphQLObjectType) and not _is_connection(named):
             name = named.name
@@ -381,7 +381,7 @@ class Resolvers:
             echo = ctx.echo
             for index in range(size):
                 item_key = mix(key, index)
-                if may_be_null and stream(item_key).randrange(NULL_ODDS) == 0:
+                if may_be_null and stream(item_key).below(NULL_ODDS) == 0:
                     append(None)
                 else:
                     append(MockObject(item_key, name, dict(echo), passes=passes))

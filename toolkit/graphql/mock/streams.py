@@ -138,6 +138,22 @@ class Stream(_RandomLike):
     def setstate(self, state: tuple[int, ...]) -> None:
         self.state = state[0]
 
+    def below(self, n: int) -> int:
+        """A number below ``n`` (at most 2**32) from one 32-bit output, by multiplying (Lemire's map without its
+        rejection step: a bias under ``n / 2**32``, never a second draw, so a value's draws are known in advance and
+        the plan draws nulls and ``values.Drawn`` inline); ``(getrandbits(32) * n) >> 32``."""
+        half = self.half
+        if half >= 0:
+            self.half = -1
+            return (half * n) >> 32
+        state = (self.state + GOLDEN) & MASK
+        self.state = state
+        z = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+        z ^= z >> 31
+        self.half = z & 0xFFFFFFFF
+        return ((z >> 32) * n) >> 32
+
     # ``random.Random``'s own algorithms (``_randbelow_with_getrandbits``), without its argument checks and
     # extra calls: the same numbers for the same stream; a draw of up to 32 bits written out (a leaf's value is
     # usually one or two such draws: this is the plan's innermost call)
@@ -166,7 +182,8 @@ class Stream(_RandomLike):
             if r < n:
                 return r
 
-    _randbelow = _below  # what ``random.Random``'s methods below draw with
+    # what ``random.Random``'s methods below draw with: its own (the same numbers as ``_below``)
+    _randbelow = getattr(_Random, "_randbelow_with_getrandbits")  # noqa: B009 - not in typeshed
 
     def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:
         if stop is None and step == 1 and type(start) is int and start > 0:

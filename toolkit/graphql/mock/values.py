@@ -29,19 +29,27 @@ _LEAF = Callable[[Fake, random.Random, str, str], Any]
 _MAKER = Callable[[random.Random], Any]
 
 
+def pick(rng: random.Random, n: int) -> int:
+    """A number below ``n`` (at most 2**32) from one 32-bit draw by multiplying: ``streams.Stream.below``, for any
+    ``random.Random``."""
+    return (rng.getrandbits(32) * n) >> 32
+
+
 class Drawn:
-    """A maker that is one draw below ``n`` (``rng.randrange(n)``, the draw of ``choice`` and ``randint``): the value
-    ``table[r]``, or ``offset + r`` without a table. The plan reads these three to draw it inline (``plan``)."""
+    """A maker that is one ``pick`` below ``n``: the value ``table[r]``, or ``offset + r`` without a table. The plan
+    reads these three to draw it inline (``plan``)."""
 
     __slots__ = ("n", "offset", "table")
 
     def __init__(self, n: int, offset: int = 0, table: tuple[Any, ...] | None = None) -> None:
+        if not 0 < n <= 1 << 32:
+            raise ValueError("a Drawn maker draws below 1 to 2**32")
         self.n = n
         self.offset = offset
         self.table = table
 
     def __call__(self, rng: random.Random) -> Any:
-        r = rng.randrange(self.n)
+        r = (rng.getrandbits(32) * self.n) >> 32
         return self.table[r] if self.table is not None else self.offset + r
 
 
@@ -60,8 +68,8 @@ def enum_value(enum: GraphQLEnumType, rng: random.Random) -> Any:
     names = _served_names(enum)
     if not names:
         return None
-    chosen = enum.values[rng.choice(names)]
-    return chosen.value if chosen.value is not None else rng.choice(names)
+    chosen = enum.values[names[pick(rng, len(names))]]
+    return chosen.value if chosen.value is not None else names[pick(rng, len(names))]
 
 
 def leaf_maker(leaf: GraphQLScalarType | GraphQLEnumType, fake: Fake, field: str, owner: str) -> _MAKER:
@@ -73,7 +81,7 @@ def leaf_maker(leaf: GraphQLScalarType | GraphQLEnumType, fake: Fake, field: str
         if not names or any(leaf.values[name].value is None for name in names):
             return lambda rng: enum_value(leaf, rng)
         members = tuple(leaf.values[name].value for name in names)
-        return Drawn(len(members), table=members)  # ``rng.choice(members)``
+        return Drawn(len(members), table=members)  # ``enum_value``
     compiled = _COMPILED.get(leaf.name)
     if compiled is not None:
         return compiled(fake, field, owner)
@@ -136,9 +144,9 @@ def _int(fake: Fake, rng: random.Random, field: str, owner: str) -> int:
     if value is None:
         key = snake(field)
         if key.endswith(("count", "total", "size", "number", "quantity")) or key.startswith(("num_", "total")):
-            value = rng.randint(0, 100)
+            value = pick(rng, 101)
         else:
-            value = rng.randint(1, 1000)
+            value = 1 + pick(rng, 1000)
     return max(INT_MIN, min(INT_MAX, value))
 
 
@@ -177,7 +185,7 @@ _TAIL = bytes.maketrans(bytes(range(256)), ((string.ascii_letters + string.digit
 
 
 def _boolean(fake: Fake, rng: random.Random, field: str, owner: str) -> bool:
-    return rng.randrange(2) == 1
+    return pick(rng, 2) == 1
 
 
 _BUILTIN: dict[str, _LEAF] = {"Int": _int, "Float": _float, "String": _string, "Boolean": _boolean, "ID": _id}
@@ -193,8 +201,8 @@ def _int_maker(fake: Fake, field: str, owner: str) -> _MAKER:
         return lambda rng: _int(fake, rng, field, owner)
     key = snake(field)
     if key.endswith(("count", "total", "size", "number", "quantity")) or key.startswith(("num_", "total")):
-        return Drawn(101)  # ``rng.randint(0, 100)``
-    return Drawn(1000, offset=1)  # ``rng.randint(1, 1000)``
+        return Drawn(101)  # ``_int``'s ``pick(rng, 101)``
+    return Drawn(1000, offset=1)
 
 
 def _float_maker(fake: Fake, field: str, owner: str) -> _MAKER:
