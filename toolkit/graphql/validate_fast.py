@@ -41,7 +41,7 @@ from graphql import (
 )
 from graphql.language.visitor import Visitor
 from graphql.validation import ValidationContext
-from graphql.validation.rules import ASTValidationRule
+from graphql.validation.rules import ASTValidationRule, ValidationRule
 from graphql.validation.validate import (
     FragmentNestingVisitor,
     ValidationAbortedError,
@@ -55,6 +55,10 @@ _Handler = Callable[..., Any]
 # per node kind: the (visitor index, unbound function) pairs that handle it
 _Table = dict[str, tuple[tuple[int, _Handler], ...]]
 _MAX_ERRORS = 100  # graphql-core's default
+
+
+# the __init__ of graphql-core's base rule classes: Visitor's (``enter_leave_map = {}``), then ``context``
+_BASE_INITS = (ASTValidationRule.__init__, ValidationRule.__init__)
 
 
 class _UnsupportedWalkError(Exception):
@@ -226,6 +230,8 @@ class Validator:
         self._plain = _plans(plain)
         self._nested = _plans(nested)
         self._unshadowed: set[type[Visitor]] = set()  # classes whose instance was checked for own handlers
+        # rules that keep the __init__ of graphql-core's base rule classes: made without calling it
+        self._plain_init = frozenset(rule for rule in self.rules if rule.__init__ in _BASE_INITS)
 
     def validate(
         self, document: DocumentNode, max_errors: int | None = None, text: str | None = None
@@ -253,7 +259,16 @@ class Validator:
             errors.append(error)
 
         context = _Context(schema, document, type_info, on_error, no_variables=no_variables)
-        visitors: list[Visitor] = [rule(context) for rule in self.rules]
+        visitors: list[Visitor] = []
+        for rule in self.rules:
+            if rule in self._plain_init:
+                # what the inherited __init__ does (Visitor's, then the context), without the calls
+                visitor = rule.__new__(rule)
+                visitor.enter_leave_map = {}
+                visitor.context = context
+                visitors.append(visitor)
+            else:
+                visitors.append(rule(context))
         fragments = {
             definition.name.value: definition
             for definition in document.definitions
@@ -264,11 +279,11 @@ class Validator:
             visitors.insert(0, FragmentNestingVisitor(fragments))
             plans = self._nested
         unshadowed = self._unshadowed
-        for visitor in visitors:
-            if visitor.__class__ not in unshadowed:
-                if _shadows_a_handler(visitor):
+        for made in visitors:
+            if made.__class__ not in unshadowed:
+                if _shadows_a_handler(made):
                     raise _UnsupportedWalkError
-                unshadowed.add(visitor.__class__)
+                unshadowed.add(made.__class__)
         try:
             _walk(document, type_info, visitors, plans)
         except ValidationAbortedError as error:

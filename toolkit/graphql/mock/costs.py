@@ -281,6 +281,8 @@ class _Walker:
     def size_of(self, node: FieldNode, definition: Any) -> int | None:
         """The list size the field asks for (its argument, else the argument's declared default), capped: what
         graphql-core will pass the resolver."""
+        if not node.arguments and (definition is None or not definition.args):
+            return None  # nothing asked, nothing declared (most fields)
         given = {argument.name.value: argument.value for argument in node.arguments or ()}
         for name in definition.args if definition is not None else given:
             if not is_size_argument(name):
