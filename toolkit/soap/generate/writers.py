@@ -38,6 +38,7 @@ from toolkit.soap.generate.nodes import (
     _no_substitutes,
     vet,
 )
+from toolkit.soap.generate.plans import Pick, Template
 from toolkit.soap.generate.xmltext import escape_attribute, escape_text
 
 __all__ = ["MAX_INLINED", "MAX_OWNERS", "type_writer", "writer_for"]
@@ -210,9 +211,11 @@ def _element(source: _Source, decl: ElementDecl, draw: Draw, indent: int) -> Non
 def _leaf(source: _Source, decl: ElementDecl, owner: str, draw: Draw, indent: int) -> None:
     """``ElementDecl.write_one``'s leaf branch (depth under the hard limit, no Coherence: checked on entry)."""
     simple = decl.type.simple
+    assert simple is not None  # a leaf's
     name = decl._name if decl._name is not None else decl._qualified(draw)
     local = decl._local
     s, loc = source.constant(simple), source.constant(local)
+    opening, closing = source.constant(f"<{name}>"), source.constant(f"</{name}>")
     line = source.line
     line(indent, f"draw.size += {source.constant(decl._bytes)}")
     line(indent, "if draw.size > draw.max_bytes:")
@@ -220,18 +223,45 @@ def _leaf(source: _Source, decl: ElementDecl, owner: str, draw: Draw, indent: in
     if decl.fixed is not None:
         line(indent, f"value = {source.constant(decl.fixed)}")
         line(indent, f"{source.constant(vet)}({s}, value, {loc})")
-    else:
-        line(indent, f"value = overrides.get({loc}) if overrides else None")
-        line(indent, f"if value is None or not {s}.accepts(value):")
-        line(indent + 1, f"plans = {s}._plans")
-        line(indent + 1, f"plan = plans.get({source.constant((local, owner))}) if plans is not None else None")
-        line(indent + 1, "if plan is not None:")  # what ``Draw.value`` does with a plan, without its frame
-        line(indent + 2, "value = plan(rng)")
-        line(indent + 2, f"if {s}._patterned and {s}.has_patterns():")
-        line(indent + 3, f"{source.constant(vet)}({s}, value, {loc})")
-        line(indent + 2, "draw.size += len(value)")
-        line(indent + 2, "if draw.size > draw.max_bytes:")
-        line(indent + 3, f"draw.too_large({loc})")
-        line(indent + 1, "else:")
-        line(indent + 2, f"value = draw.value({s}, {loc}, {source.constant(owner)})")
-    line(indent, f"out.append({source.constant(f'<{name}>')} + escape_text(value) + {source.constant(f'</{name}>')})")
+        line(indent, f"out.append({opening} + escape_text(value) + {closing})")
+        return
+    line(indent, f"value = overrides.get({loc}) if overrides else None")
+    line(indent, f"if value is None or not {s}.accepts(value):")
+    plan = simple._plans.get((local, owner)) if simple._plans is not None else None
+    if plan is not None:  # a plan, once made, is kept as it is (``SimpleType.plan``): bound here
+        line(indent + 1, f"value = {source.constant(plan)}(rng)")
+        if simple.has_patterns():  # (the type's facets never change)
+            line(indent + 1, f"{source.constant(vet)}({s}, value, {loc})")
+        line(indent + 1, "draw.size += len(value)")
+        line(indent + 1, "if draw.size > draw.max_bytes:")
+        line(indent + 2, f"draw.too_large({loc})")
+        # a plan whose every value needs no escaping is written as it is; an echoed value is escaped
+        drawn = "value" if _escape_free(plan) else "escape_text(value)"
+        line(indent + 1, f"out.append({opening} + {drawn} + {closing})")
+        line(indent, "else:")
+        line(indent + 1, f"out.append({opening} + escape_text(value) + {closing})")
+        return
+    line(indent + 1, f"plans = {s}._plans")  # none yet: asked on each draw, as ``write_one`` does
+    line(indent + 1, f"plan = plans.get({source.constant((local, owner))}) if plans is not None else None")
+    line(indent + 1, "if plan is not None:")  # what ``Draw.value`` does with a plan, without its frame
+    line(indent + 2, "value = plan(rng)")
+    line(indent + 2, f"if {s}._patterned and {s}.has_patterns():")
+    line(indent + 3, f"{source.constant(vet)}({s}, value, {loc})")
+    line(indent + 2, "draw.size += len(value)")
+    line(indent + 2, "if draw.size > draw.max_bytes:")
+    line(indent + 3, f"draw.too_large({loc})")
+    line(indent + 1, "else:")
+    line(indent + 2, f"value = draw.value({s}, {loc}, {source.constant(owner)})")
+    line(indent, f"out.append({opening} + escape_text(value) + {closing})")
+
+
+def _escape_free(plan: object) -> bool:
+    """Whether every value ``plan`` draws is written as it is (``escape_text`` would change none): a pick among
+    such values, or a template of such texts and picks."""
+    if isinstance(plan, Pick):
+        return all(escape_text(value) == value for value in plan.values)
+    if isinstance(plan, Template):
+        return all(escape_text(text) == text for text in plan.texts) and all(
+            escape_text(value) == value for pool in plan.pools for value in pool
+        )
+    return False
