@@ -10,7 +10,6 @@ action it names, the mandatory header blocks, and the leaf values an answer echo
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -27,6 +26,8 @@ SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
 ENVELOPE_NAMESPACES = {"1.1": SOAP11_ENV, "1.2": SOAP12_ENV}
 VERSION_OF_NAMESPACE = {SOAP11_ENV: "1.1", SOAP12_ENV: "1.2"}
 _VERSION_OF_TAG = {f"{{{namespace}}}Envelope": version for namespace, version in VERSION_OF_NAMESPACE.items()}
+_HEADER_TAG = {version: f"{{{namespace}}}Header" for version, namespace in ENVELOPE_NAMESPACES.items()}
+_BODY_TAG = {version: f"{{{namespace}}}Body" for version, namespace in ENVELOPE_NAMESPACES.items()}
 # The prefixes clients are used to seeing: "soap" for 1.1 (WCF, .NET, zeep), "env" for 1.2 (the spec's own).
 PREFIXES = {"1.1": "soap", "1.2": "env"}
 CONTENT_TYPES = {"1.1": "text/xml; charset=utf-8", "1.2": "application/soap+xml; charset=utf-8"}
@@ -89,7 +90,7 @@ def version_of_content_type(content_type: str | None) -> tuple[str | None, str |
 def read_envelope(data: bytes, max_elements: int = DEFAULT_LIMITS.max_xml_elements) -> Envelope:
     """The envelope in ``data``; raises ``EnvelopeError`` (or ``VersionMismatchError``) saying what is wrong.
     More than ``max_elements`` elements are refused before the tree is built (its memory is the cost)."""
-    if not data.strip():
+    if not data or data.isspace():  # (what ``not data.strip()`` says, without copying the body)
         raise EnvelopeError("the request body is empty; a SOAP envelope was expected")
     if more_elements_than(data, max_elements):
         raise EnvelopeError(
@@ -112,15 +113,14 @@ def read_envelope(data: bytes, max_elements: int = DEFAULT_LIMITS.max_xml_elemen
             f"nor SOAP 1.2 ({SOAP12_ENV})",
             tag.namespace or "",
         )
-    namespace = ENVELOPE_NAMESPACES[version]
     children = [child for child in root if isinstance(child.tag, str)]
     headers: tuple[etree._Element, ...] = ()
-    if children and children[0].tag == f"{{{namespace}}}Header":
-        headers = tuple(block for block in children.pop(0) if isinstance(block.tag, str))
-    if not children or children[0].tag != f"{{{namespace}}}Body":
+    if children and children[0].tag == _HEADER_TAG[version]:
+        headers = tuple([block for block in children.pop(0) if isinstance(block.tag, str)])
+    if not children or children[0].tag != _BODY_TAG[version]:
         found = f"<{etree.QName(children[0]).localname}>" if children else "nothing"
         raise EnvelopeError(f"the Envelope has no Body (found {found} where <Body> belongs)")
-    body = tuple(child for child in children[0] if isinstance(child.tag, str))
+    body = tuple([child for child in children[0] if isinstance(child.tag, str)])
     return Envelope(version, headers, body)
 
 
@@ -153,8 +153,9 @@ def envelope_text(version: str, body: Iterable[str], headers: Iterable[str] = ()
 def detached(element: etree._Element) -> etree._Element:
     """A copy of ``element`` as a document of its own, without the SOAP attributes a header block carries
     (mustUnderstand, actor/role, relay, encodingStyle belong to the envelope, not to the block's schema)."""
-    copied = copy.deepcopy(element)
-    for name in [name for name in copied.attrib if str(name).startswith(_ENVELOPE_ATTRIBUTE_PREFIXES)]:
+    # what copy.deepcopy calls (lxml's copy of the subtree) without its frames; keys(): the attribute names
+    copied: etree._Element = element.__deepcopy__(None)  # type: ignore[attr-defined]
+    for name in [name for name in copied.keys() if str(name).startswith(_ENVELOPE_ATTRIBUTE_PREFIXES)]:  # noqa: SIM118
         del copied.attrib[name]
     return copied
 

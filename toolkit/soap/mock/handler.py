@@ -327,7 +327,8 @@ class SoapMock:
             )
         echoes = leaf_values(envelope.body, self.options.limits.max_echo_length)
         key = (op.operation.id, tuple(sorted(echoes.items())))
-        preferred = _PREFER_FAULT.search(request.header("prefer") or "")
+        prefer = request.header("prefer")
+        preferred = _PREFER_FAULT.search(prefer) if prefer else None
         if preferred is not None:
             return self._declared_fault(version, op, preferred.group(1), key, extra)
         if op.output is None:
