@@ -124,10 +124,17 @@ class MockASGIApp:
         or one ``respond`` declined), so the mock is asked once either way."""
         if len(body) > self.limits.max_body:
             return self
-        answered = self._answered(scope, _headers(scope.get("headers") or ()), body, None)
-        if isinstance(answered, MockResult):
+        # _answered's work inline (one frame less); the header names come lower-cased from uvicorn's parser
+        raw = scope["query_string"]
+        headers = tuple([(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]])
+        request = Request(scope["method"], _raw_path(scope), raw.decode("latin-1") if raw else "", headers, body)
+        answered = self._answer(request)
+        if isinstance(answered, MockResult):  # shaped by the faults layer (rare): delayed, slow or broken
             return functools.partial(_send_shaped, answered)
-        if respond(scope, answered.status, answered):
+        status = answered.status
+        if 400 <= status < 500:
+            log_client_error(request, answered)
+        if respond(scope, status, answered):
             return None
         return functools.partial(_send, answered)
 
