@@ -23,6 +23,8 @@ per function (more: none made).
 
 from __future__ import annotations
 
+import random
+from collections.abc import Sequence
 from typing import Any
 
 from toolkit.soap.generate.nodes import (
@@ -39,6 +41,7 @@ from toolkit.soap.generate.nodes import (
     vet,
 )
 from toolkit.soap.generate.plans import Pick, Template
+from toolkit.soap.generate.simple_types import SimpleType
 from toolkit.soap.generate.xmltext import escape_attribute, escape_text
 
 __all__ = ["MAX_INLINED", "MAX_OWNERS", "type_writer", "writer_for"]
@@ -46,6 +49,7 @@ __all__ = ["MAX_INLINED", "MAX_OWNERS", "type_writer", "writer_for"]
 MAX_OWNERS = 32  # owners per type given a function of their own (a type used under more names: the rest generic)
 MAX_INLINED = 256  # particles written inline per function (a larger sequence: its function is not made)
 _MAX_NESTING = 16  # nested sequence groups inlined (deeper: the generic walk)
+_INLINE_PICKS = 4  # a template of more picks is called, not written inline
 
 
 class _TooLargeError(Exception):
@@ -109,6 +113,8 @@ def type_writer(type_gen: TypeGen, local: str, draw: Draw) -> TypeWriter | None:
     line(2, f"return {source.constant(type_gen.write_generic)}(draw, out, depth, local, owner, fixed)")
     line(1, "rng = draw.rng")
     line(1, "overrides = draw.overrides")
+    # picks drawn inline with ``random.Random.choice``'s algorithm (``plans.Pick``) when the rng is one
+    line(1, f"bits = rng.getrandbits if type(rng) is {source.constant(random.Random)} else None")
     try:
         for attribute in type_gen.attributes:
             _attribute(source, attribute, local, draw)
@@ -145,7 +151,12 @@ def _attribute(source: _Source, attribute: AttributeGen, owner: str, draw: Draw)
     else:
         line(indent, f"value = overrides.get({name}) if overrides else None")
         line(indent, f"if value is None or not {simple}.accepts(value):")
-        line(indent + 1, f"value = draw.value({simple}, {name}, {source.constant(owner)})")
+        plans = attribute.simple._plans
+        plan = plans.get((local, owner)) if plans is not None else None
+        if plan is None:
+            line(indent + 1, f"value = draw.value({simple}, {name}, {source.constant(owner)})")
+        else:  # ``Draw.value`` with its plan bound (a plan is kept as made)
+            _planned(source, attribute.simple, plan, name, indent + 1)
     written = source.constant(f' {draw.qualified(attribute.tag)}="')
     line(indent, f"out.append({written} + escape_attribute(value) + '\"')")
 
@@ -229,12 +240,7 @@ def _leaf(source: _Source, decl: ElementDecl, owner: str, draw: Draw, indent: in
     line(indent, f"if value is None or not {s}.accepts(value):")
     plan = simple._plans.get((local, owner)) if simple._plans is not None else None
     if plan is not None:  # a plan, once made, is kept as it is (``SimpleType.plan``): bound here
-        line(indent + 1, f"value = {source.constant(plan)}(rng)")
-        if simple.has_patterns():  # (the type's facets never change)
-            line(indent + 1, f"{source.constant(vet)}({s}, value, {loc})")
-        line(indent + 1, "draw.size += len(value)")
-        line(indent + 1, "if draw.size > draw.max_bytes:")
-        line(indent + 2, f"draw.too_large({loc})")
+        _planned(source, simple, plan, loc, indent + 1)
         # a plan whose every value needs no escaping is written as it is; an echoed value is escaped
         drawn = "value" if _escape_free(plan) else "escape_text(value)"
         line(indent + 1, f"out.append({opening} + {drawn} + {closing})")
@@ -253,6 +259,45 @@ def _leaf(source: _Source, decl: ElementDecl, owner: str, draw: Draw, indent: in
     line(indent + 1, "else:")
     line(indent + 2, f"value = draw.value({s}, {loc}, {source.constant(owner)})")
     line(indent, f"out.append({opening} + escape_text(value) + {closing})")
+
+
+def _planned(source: _Source, simple: SimpleType, plan: object, local: str, indent: int) -> None:
+    """What ``Draw.value`` does with the plan of a leaf or an attribute (``local``: its name's constant)."""
+    line = source.line
+    _draw(source, plan, indent)
+    if simple.has_patterns():  # (the type's facets never change)
+        line(indent, f"{source.constant(vet)}({source.constant(simple)}, value, {local})")
+    line(indent, "draw.size += len(value)")
+    line(indent, "if draw.size > draw.max_bytes:")
+    line(indent + 1, f"draw.too_large({local})")
+
+
+def _draw(source: _Source, plan: object, indent: int) -> None:
+    """``value = plan(rng)``; a pick or a template of at most ``_INLINE_PICKS`` picks drawn inline (the same
+    ``getrandbits`` calls as ``Pick``/``Template``, so the same value and rng state) when the rng is a
+    ``random.Random`` (``bits``)."""
+    line = source.line
+    if isinstance(plan, Pick) and plan.size:
+        picks: list[tuple[Sequence[str], int, int]] = [(plan.values, plan.size, plan.bits)]
+        texts = ["", ""]
+    elif isinstance(plan, Template) and len(plan.picks) <= _INLINE_PICKS:
+        picks = [(pool, size, bits) for pool, size, bits, _ in plan.picks]
+        texts = list(plan.texts)
+    else:
+        line(indent, f"value = {source.constant(plan)}(rng)")
+        return
+    line(indent, "if bits is not None:")
+    parts = [source.constant(texts[0])] if texts[0] else []
+    for number, (pool, size, bits) in enumerate(picks):
+        line(indent + 1, f"r{number} = bits({bits})")
+        line(indent + 1, f"while r{number} >= {size}:")
+        line(indent + 2, f"r{number} = bits({bits})")
+        parts.append(f"{source.constant(pool)}[r{number}]")
+        if texts[number + 1]:
+            parts.append(source.constant(texts[number + 1]))
+    line(indent + 1, f"value = {' + '.join(parts) or repr('')}")
+    line(indent, "else:")
+    line(indent + 1, f"value = {source.constant(plan)}(rng)")
 
 
 def _escape_free(plan: object) -> bool:
