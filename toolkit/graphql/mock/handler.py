@@ -471,7 +471,7 @@ class GraphQLMock:
             message = f"the document has more than {self.options.max_tokens} tokens, the limit; split the query"
             return error(message, "TOKEN_LIMIT", [{"line": crowded.line, "column": crowded.column}])
         try:
-            return parse(Source(query, "GraphQL request"), max_tokens=self.options.max_tokens)
+            return _unlinked(parse(Source(query, "GraphQL request"), max_tokens=self.options.max_tokens))
         except GraphQLSyntaxError as failure:
             code = "TOKEN_LIMIT" if "tokens" in failure.message else "GRAPHQL_PARSE_FAILED"
             return _formatted(failure, code, self.options.limits.max_echo_length)
@@ -525,6 +525,19 @@ class GraphQLMock:
 
 
 _UNPLANNED: Any = object()
+
+
+def _unlinked(document: DocumentNode) -> DocumentNode:
+    """The parsed document with the parser's token list unlinked: nothing reads it once the document is built
+    (locations are offsets into the source), and its tokens, linked both ways, are a quarter of the objects a kept
+    document holds, each a cycle only the garbage collector frees and every full collection walks."""
+    loc = document.loc
+    token = loc.start_token if loc is not None else None
+    while token is not None:
+        following = token.next
+        token.prev = token.next = None
+        token = following
+    return document
 
 
 def _run_plan(
