@@ -1,6 +1,7 @@
 """Quick forms give what the slow ones give: ``quick_decimal_text`` the text of the Decimal way (varied floats, ties,
 floats next to ties, any double), ``unwritable`` the regex search's answer (every code point), ``Pick`` and
-``Template`` the values ``rng.choice`` draws, leaving the rng as it does."""
+``Template`` the values ``rng.choice`` draws, leaving the rng as it does; repeated picks of a fast pattern drawer
+the strings ``regex_strings`` draws."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from decimal import Decimal
 
 import pytest
 
+from toolkit.regex_strings import regex_generator
+from toolkit.soap.generate.pattern_draws import fast_drawer
 from toolkit.soap.generate.plans import Pick, Template, _Scripted
 from toolkit.soap.generate.values import _decimal_text, quick_decimal_text
 from toolkit.soap.generate.xmltext import _NOT_XML, unwritable
@@ -77,3 +80,22 @@ def test_pick_and_template_draw_as_choice_does(size: int) -> None:
     scripted = _Scripted([size - 1, 2])
     assert double(scripted) == f"a{pool[size - 1]}-{other[2]}z"  # type: ignore[arg-type]  # its own choice
     assert Template(["only"], [])(random.Random(1)) == "only"
+
+
+class _OtherRandom(random.Random):
+    """Not a ``random.Random`` itself: the drawers ask it."""
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"[A-Za-z0-9]{18}", r"[a-z]{0}", r"x{0,1}", r"[0-9]{1,}", r"[ab]{2,3}[cd]*", r"\d{3,40}", r"(?:[A-Z]{2}-)+",
+     r"[^@\s]{1,64}@[a-z]{2,3}", r"a{0,0}b", r"\w{5}"],
+)  # fmt: skip
+def test_repeated_picks_draw_as_regex_strings_does(pattern: str) -> None:
+    drawer, generator = fast_drawer(pattern, 1000), regex_generator(pattern, 1000)
+    assert drawer is not None and generator is not None
+    for seed in range(100):
+        for kind in (random.Random, _OtherRandom):
+            fast, slow = kind(seed), random.Random(seed)
+            assert drawer(fast) == generator(slow), (pattern, seed, kind)
+            assert fast.getstate() == slow.getstate()

@@ -104,6 +104,8 @@ def _item(op: Any, arg: Any) -> tuple[Drawer | None, int, int]:
         low, high, body = arg
         high = low + _EXTRA_REPEATS if high is sre.MAXREPEAT or high > low + _EXTRA_REPEATS else high
         inner, length, steps = _compile(body)
+        if isinstance(inner, _Picker):
+            return _repeated(inner, low, high), length * high, (steps + 1) * high
 
         def repeat(rng: random.Random, out: list[str]) -> None:
             for _ in range(rng.randint(low, high)):
@@ -115,8 +117,45 @@ def _item(op: Any, arg: Any) -> tuple[Drawer | None, int, int]:
     raise _UnsupportedError(op)  # GROUPREF and what regex_strings does not know
 
 
-def _pick(choices: str) -> Drawer:
-    def pick(rng: random.Random, out: list[str]) -> None:
-        out.append(rng.choice(choices))
+class _Picker:
+    """One character from ``choices``: ``rng.choice(choices)``."""
 
-    return pick
+    __slots__ = ("bits", "choices", "size")
+
+    def __init__(self, choices: str) -> None:
+        self.choices = choices
+        self.size = len(choices)
+        self.bits = self.size.bit_length()
+
+    def __call__(self, rng: random.Random, out: list[str]) -> None:
+        out.append(rng.choice(self.choices))
+
+
+def _pick(choices: str) -> Drawer:
+    return _Picker(choices)
+
+
+def _repeated(picker: _Picker, low: int, high: int) -> Drawer:
+    """``low`` to ``high`` picks (``rng.randint(low, high)`` of them): for a ``random.Random``, ``randint`` and
+    ``choice`` with their algorithm inline (``randrange``'s ``_randbelow`` on ``getrandbits``: the same calls,
+    the same string and rng state; a fixed count draws too, as ``randint(n, n)`` does); any other rng is asked."""
+    choices, size, bits = picker.choices, picker.size, picker.bits
+    width = high - low + 1
+    width_bits = width.bit_length()
+
+    def repeat(rng: random.Random, out: list[str]) -> None:
+        if type(rng) is not random.Random or width < 1 or not size:
+            for _ in range(rng.randint(low, high)):
+                picker(rng, out)
+            return
+        draw = rng.getrandbits
+        r = draw(width_bits)
+        while r >= width:
+            r = draw(width_bits)
+        for _ in range(low + r):
+            r = draw(bits)
+            while r >= size:
+                r = draw(bits)
+            out.append(choices[r])
+
+    return repeat
