@@ -43,12 +43,12 @@ from graphql import (
     OperationType,
     SelectionSetNode,
     Undefined,
-    VariableNode,
     get_argument_values,
     specified_scalar_types,
 )
 from graphql.execution.values import VariableValues
 
+from toolkit.graphql.mock.inputs import Arguments, Variables, has_variable
 from toolkit.graphql.mock.resolve import NULL_ODDS, MockObject, Resolvers, fragment_types
 from toolkit.graphql.mock.streams import GOLDEN, MASK, Stream
 from toolkit.graphql.mock.values import Drawn
@@ -87,21 +87,29 @@ class Plan:
         self.built = 0
         self.roots = (schema.query_type, schema.mutation_type, schema.subscription_type)
         self.fields = self._collect(root, [operation.selection_set])
+        self.variables = Variables(schema, operation.variable_definitions or ())
 
     def run(self, variables: VariableValues) -> dict[str, Any]:
         """The answer's ``data``; raises ``Fallback`` where ``execute`` would report an error."""
         try:
             out: dict[str, Any] = {}
-            resolve = self.resolvers.resolve
-            root_object = self.resolvers.root_object
             root_name = self.root.name
+            source = self.resolvers.root_object(root_name, self.mutation)
+            plain = not self.mutation  # a query's root is plain (``Resolvers.plain``), a mutation's passes its input
             for key, field in self.fields:
                 if field is None:
                     out[key] = root_name
                     continue
-                args = field.arguments(variables) if field.dynamic else field.args
-                value = resolve(root_object(root_name, self.mutation), field.name, field.type, args, field.root,
-                                field.wanted)  # fmt: skip
+                if plain and field.produce is not None:
+                    value = field.produce(source.key)
+                elif field.dynamic:
+                    args = field.arguments(variables)
+                    if plain and field.produce_with is not None:
+                        value = field.produce_with(source.key, args)
+                    else:
+                        value = self.resolvers.resolve(source, field.name, field.type, args, field.root, field.wanted)
+                else:
+                    value = self.resolvers.resolve(source, field.name, field.type, field.args, field.root, field.wanted)
                 out[key] = field.complete(value, variables)
             return out
         except Fallback:
@@ -178,7 +186,7 @@ class Plan:
         if self.built > _MAX_FIELDS:
             raise Fallback("too many fields to plan")
         node = nodes[0]
-        variable_args = any(_has_variable(argument.value) for argument in node.arguments or ())
+        variable_args = any(has_variable(argument.value) for argument in node.arguments or ())
         args: dict[str, Any] = {}
         if not variable_args and (definition.args or node.arguments):
             args = get_argument_values(definition, node)  # constant: the same for every request
@@ -186,8 +194,13 @@ class Plan:
         complete = self._completer(definition.type, nodes)
         root = parent in self.roots  # as ``root_field`` judges it: also a Query-typed field below the root
         field = _Field(name, definition, node, definition.type, args, variable_args, conditions, complete, root)
-        if not variable_args and parent is not self.root:
-            parts = None if args else self.resolvers.leaf_parts(name, definition.type, parent.name, root)
+        if variable_args:
+            field.arguments = Arguments(definition, node).values
+            field.produce_with = self.resolvers.dynamic_producer(name, definition.type, parent.name, root)
+        else:
+            parts = None
+            if not args and parent is not self.root:  # at the root: ``resolve`` (an operation's own fields)
+                parts = self.resolvers.leaf_parts(name, definition.type, parent.name, root)
             if parts is not None:
                 field.step, field.may_be_null, field.make, field.exact = parts
                 drawn = field.make
@@ -231,8 +244,9 @@ class Plan:
 
 
 class _Field:
-    __slots__ = ("args", "below", "complete", "definition", "dynamic", "exact", "make", "may_be_null", "name", "node",
-                 "offset", "produce", "root", "step", "table", "type", "wanted")  # fmt: skip
+    __slots__ = ("args", "arguments", "below", "complete", "definition", "dynamic", "exact", "make", "may_be_null",
+                 "name", "node", "offset", "produce", "produce_with", "root", "step", "table", "type",
+                 "wanted")  # fmt: skip
 
     def __init__(
         self,
@@ -263,13 +277,13 @@ class _Field:
         self.make: Callable[[Any], Any] | None = None
         self.exact = False
         self.produce: Callable[[int], Any] | None = None
+        # arguments read from the variables: read per request (``inputs.Arguments``), an object made by ``produce_with``
+        self.arguments: Callable[[VariableValues], dict[str, Any]] = lambda variables: args
+        self.produce_with: Callable[[int, dict[str, Any]], Any] | None = None
         # ``make`` is a ``values.Drawn`` whose values are the answer's, drawn inline: ``below`` (0: not one)
         self.below = 0
         self.offset = 0
         self.table: tuple[Any, ...] | None = None
-
-    def arguments(self, variables: VariableValues) -> dict[str, Any]:
-        return get_argument_values(self.definition, self.node, variables)
 
 
 class _Object:
@@ -283,11 +297,12 @@ class _Object:
         self.fields: tuple[tuple[str, _Field | None], ...] | None = None
 
     def complete(self, value: Any, variables: Any) -> Any:
-        if value is None:
-            if self.non_null:
-                raise Fallback("null in a non-null position")
-            return None
+        """The object's part of the answer: each response key's value (the compiled ``execute_fields``)."""
         if type(value) is not MockObject:
+            if value is None:
+                if self.non_null:
+                    raise Fallback("null in a non-null position")
+                return None
             raise Fallback("not an object")
         fields = self.fields
         if fields is None:
@@ -296,7 +311,62 @@ class _Object:
             except _NotPlanned as why:
                 raise Fallback(str(why)) from why
             self.fields = fields
-        return _execute(self.plan.resolvers, self.type.name, value, fields, variables)
+        source: MockObject = value
+        out: dict[str, Any] = {}
+        # ``Resolvers.plain``, inline: whether the fields' shortcuts hold for this object
+        plain = source.item is None and source.connection is None and not source.passes
+        echo = source.echo
+        parent = source.key
+        rng: Stream | None = None  # made at the first leaf that needs one, reseeded for each: one per object
+        for key, field in fields:
+            if field is None:
+                out[key] = self.type.name
+                continue
+            if plain and (not echo or field.name not in echo):
+                below = field.below
+                if below:
+                    # ``make(Stream(parent + step))`` for a ``Drawn`` maker, written out: the stream's first output
+                    # ``z``, a null 1 in ``NULL_ODDS`` from its high half if the value may be null (``Stream.below``),
+                    # the value from the next half
+                    z = (parent + field.step + GOLDEN) & MASK
+                    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+                    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+                    z ^= z >> 31
+                    if not field.may_be_null:
+                        r = ((z >> 32) * below) >> 32
+                    elif ((z >> 32) * NULL_ODDS) >> 32:
+                        r = ((z & 0xFFFFFFFF) * below) >> 32
+                    else:
+                        out[key] = None
+                        continue
+                    table = field.table
+                    out[key] = table[r] if table is not None else field.offset + r
+                    continue
+                make = field.make
+                if make is not None:
+                    if rng is None:
+                        rng = Stream()
+                    rng.state = (parent + field.step) & MASK  # the leaf's key, ``step(parent, code)``: its own stream
+                    rng.half = -1
+                    if field.may_be_null and rng.below(NULL_ODDS) == 0:
+                        out[key] = None
+                        continue
+                    out[key] = make(rng) if field.exact else field.complete(make(rng), variables)
+                    continue
+                produce = field.produce
+                if produce is not None:
+                    out[key] = produce(parent) if field.exact else field.complete(produce(parent), variables)
+                    continue
+            if field.dynamic:
+                args = field.arguments(variables)
+                if plain and field.produce_with is not None and (not echo or field.name not in echo):
+                    out[key] = field.complete(field.produce_with(parent, args), variables)
+                    continue
+            else:
+                args = field.args
+            made = self.plan.resolvers.resolve(source, field.name, field.type, args, field.root, field.wanted)
+            out[key] = field.complete(made, variables)
+        return out
 
 
 class _Abstract:
@@ -330,62 +400,6 @@ class _Abstract:
         return found.complete(value, variables)
 
 
-def _execute(
-    resolvers: Resolvers,
-    type_name: str,
-    source: MockObject,
-    fields: tuple[tuple[str, _Field | None], ...],
-    variables: Any,
-) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    # ``Resolvers.plain``, inline: whether the fields' shortcuts hold for this object
-    plain = source.item is None and source.connection is None and not source.passes
-    echo = source.echo
-    parent = source.key
-    rng = Stream()  # reseeded for each leaf: one object, not one per value
-    for key, field in fields:
-        if field is None:
-            out[key] = type_name
-            continue
-        if plain and (not echo or field.name not in echo):
-            below = field.below
-            if below:
-                # ``make(Stream(parent + step))`` for a ``Drawn`` maker, written out: the stream's first output ``z``,
-                # a null 1 in ``NULL_ODDS`` from its high half if the value may be null (``Stream.below``), the value
-                # from the next half
-                z = (parent + field.step + GOLDEN) & MASK
-                z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-                z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-                z ^= z >> 31
-                if not field.may_be_null:
-                    r = ((z >> 32) * below) >> 32
-                elif ((z >> 32) * NULL_ODDS) >> 32:
-                    r = ((z & 0xFFFFFFFF) * below) >> 32
-                else:
-                    out[key] = None
-                    continue
-                table = field.table
-                out[key] = table[r] if table is not None else field.offset + r
-                continue
-            make = field.make
-            if make is not None:
-                rng.state = (parent + field.step) & MASK  # the leaf's key, ``step(parent, code)``: its own stream
-                rng.half = -1
-                if field.may_be_null and rng.below(NULL_ODDS) == 0:
-                    out[key] = None
-                    continue
-                out[key] = make(rng) if field.exact else field.complete(make(rng), variables)
-                continue
-            produce = field.produce
-            if produce is not None:
-                out[key] = produce(parent) if field.exact else field.complete(produce(parent), variables)
-                continue
-        args = field.arguments(variables) if field.dynamic else field.args
-        value = resolvers.resolve(source, field.name, field.type, args, field.root, field.wanted)
-        out[key] = field.complete(value, variables)
-    return out
-
-
 def _leaf(type_: GraphQLScalarType | GraphQLEnumType, non_null: bool = False) -> _Complete:
     """A leaf's completion: graphql-core's ``coerce_output_value``, skipped where it is the identity (a str for
     String and ID, an int within 32 bits for Int, a finite float for Float, a bool for Boolean); ``non_null``:
@@ -412,15 +426,6 @@ def _leaf(type_: GraphQLScalarType | GraphQLEnumType, non_null: bool = False) ->
         return coerced
 
     return leaf
-
-
-def _has_variable(value: Any) -> bool:
-    if isinstance(value, VariableNode):
-        return True
-    for child in getattr(value, "values", None) or ():  # a list literal
-        if _has_variable(child):
-            return True
-    return any(_has_variable(field.value) for field in getattr(value, "fields", None) or ())
 
 
 def compile_plan(

@@ -131,21 +131,8 @@ class Resolvers:
         # by the finaliser of it (its children are keyed under it)
         named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
         place = step if isinstance(named, GraphQLScalarType | GraphQLEnumType) else mix
-        if not args:
-            key = place(parent.key, name_code(name))
-            echo: dict[str, Any] = {}
-        else:
-            id_ = args.get("id")
-            if isinstance(id_, str | int) and not isinstance(id_, bool):
-                key = seed_of(self.seed, ("id", str(id_)))  # one object per id, wherever it is fetched
-            else:
-                identity = tuple(sorted((k, repr(v)) for k, v in args.items()
-                                        if not is_size_argument(k) and k not in _CURSOR_ARGS))  # fmt: skip
-                if identity:
-                    key = seed_of(self.seed, (parent.key, name, identity))
-                else:  # no identifying argument (only sizes and cursors): the same value as without arguments
-                    key = place(parent.key, name_code(name))
-            echo = _echo_of(args, self.limits.max_echo_length)
+        key = self._keyed(parent.key, name, args, place)
+        echo = _echo_of(args, self.limits.max_echo_length) if args else {}
         if name in parent.echo:
             inherited = parent.echo[name]
             if isinstance(inherited, dict):
@@ -260,6 +247,42 @@ class Resolvers:
             return out
 
         return produce_leaves, wire is not None
+
+    def _keyed(self, parent: int, name: str, args: dict[str, Any], place: Callable[[int, int], int] = mix) -> int:
+        """The key of field ``name``'s value with ``args`` under the key ``parent``: ``place(parent, code)``, or by an
+        identifying argument."""
+        if args:
+            id_ = args.get("id")
+            if isinstance(id_, str | int) and not isinstance(id_, bool):
+                return seed_of(self.seed, ("id", str(id_)))  # one object per id, wherever it is fetched
+            identity = tuple(sorted((k, repr(v)) for k, v in args.items()
+                                    if not is_size_argument(k) and k not in _CURSOR_ARGS))  # fmt: skip
+            if identity:
+                return seed_of(self.seed, (parent, name, identity))
+        # no identifying argument (only sizes and cursors): the same value as without arguments
+        return place(parent, name_code(name))
+
+    def dynamic_producer(
+        self, name: str, type_: GraphQLOutputType, owner: str, root: bool
+    ) -> Callable[[int, dict[str, Any]], Any] | None:
+        """``producer`` for an object field whose arguments change per request: ``produce(parent.key, args)``; None
+        for other types (``resolve`` answers them)."""
+        named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+        if not isinstance(named, GraphQLObjectType) or _is_connection(named):
+            return None
+        may_be_null = not root and named is type_ and not filled_kind(name)
+        type_name = named.name
+        keyed = self._keyed
+        longest = self.limits.max_echo_length
+
+        def produce(parent: int, args: dict[str, Any]) -> Any:
+            key = keyed(parent, name, args)
+            echo = _echo_of(args, longest) if args else {}
+            if may_be_null and not echo and stream(key).below(NULL_ODDS) == 0:
+                return None
+            return MockObject(key, type_name, echo)
+
+        return produce
 
     def _key_of(self, name: str, args: dict[str, Any]) -> Callable[[int], int]:
         """``resolve``'s key for an object or a list at field ``name`` with the constant ``args``, by its parent's."""

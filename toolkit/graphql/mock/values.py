@@ -101,7 +101,8 @@ def leaf_maker(leaf: GraphQLScalarType | GraphQLEnumType, fake: Fake, field: str
 def wire_maker(leaf: GraphQLScalarType | GraphQLEnumType, fake: Fake, field: str, owner: str) -> _MAKER | None:
     """``leaf_maker`` with its values as the answer carries them, where that is known now: graphql-core's
     ``coerce_output_value`` of each (an enum member's name; a built-in scalar's value as made, valid by
-    construction); None for other leaves (a custom scalar, a schema's own ``String``), which are coerced per value."""
+    construction; a custom scalar's as made, its coercion being the identity and no maker making None); None for
+    other leaves (a schema's own ``String``, a scalar with a serialiser), which are coerced per value."""
     if isinstance(leaf, GraphQLEnumType):
         names = _served_names(leaf)
         if not names or any(leaf.values[name].value is None for name in names):
@@ -113,9 +114,12 @@ def wire_maker(leaf: GraphQLScalarType | GraphQLEnumType, fake: Fake, field: str
         if not all(type(name) is str for name in wire):
             return None
         return Drawn(len(wire), table=wire)  # the same draw as ``leaf_maker``'s
-    if leaf is not specified_scalar_types.get(leaf.name):
-        return None
+    if leaf is not specified_scalar_types.get(leaf.name) and leaf.coerce_output_value is not _IDENTITY:
+        return None  # a schema's own serialiser (only one built in code has one; SDL and introspection give none)
     return leaf_maker(leaf, fake, field, owner)
+
+
+_IDENTITY = GraphQLScalarType.serialize  # a scalar's output coercion when its definition gives none
 
 
 def scalar_value(scalar: GraphQLScalarType, fake: Fake, rng: random.Random, field: str, owner: str) -> Any:
