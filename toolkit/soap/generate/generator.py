@@ -335,7 +335,10 @@ def _prefixes(definitions: Definitions, documents: Sequence[object]) -> dict[str
     for index, namespace in enumerate(wanted):
         prefix = spelled.get(namespace)
         if not prefix or prefix in taken or not prefix.isidentifier():
-            prefix = f"ns{index}"
+            prefix, number = f"ns{index}", index
+            while prefix in taken:  # the WSDL's own spelling of another namespace: one prefix, one namespace
+                number += 1
+                prefix = f"ns{number}"
         prefixes[namespace] = prefix
         taken.add(prefix)
     return prefixes
