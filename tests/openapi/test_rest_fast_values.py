@@ -217,3 +217,19 @@ def test_routing_by_first_segment_matches_what_every_pattern_matches(entry: str)
                 assert (fast.template, fast.target, fast.params, fast.allowed) == (
                     reference.template, reference.target, reference.params, reference.allowed
                 ), (path, method)  # fmt: skip
+
+
+def test_a_remembered_negotiation_is_what_negotiate_says_and_stays_bounded() -> None:
+    from toolkit.openapi.mock.answers import negotiate
+    from toolkit.openapi.mock.responses import _NEGOTIATED, MediaResponse, ResponseSpec
+
+    media = [MediaResponse(kind, None, "#", {}, []) for kind in ("application/json", "text/csv", "application/*")]
+    accepts = [None, "", "*/*", "application/json", "text/csv", "text/*", "image/png", "application/xml",
+               "text/csv;q=0.5, application/json", "x" * 300, *(f"a/{n}" for n in range(100))]  # fmt: skip
+    for offered in (media, media[1:], media[:1], []):
+        spec = ResponseSpec("200", 200, offered)
+        for _ in range(2):
+            for accept in accepts:
+                assert spec.negotiated(accept, negotiate) is negotiate(offered, accept), accept
+                assert len(spec._negotiated) <= _NEGOTIATED
+        assert "x" * 300 not in spec._negotiated

@@ -84,6 +84,7 @@ _NOT_MEANINGFUL = frozenset({"host", "user-agent", "connection", "accept-encodin
 
 
 _MESSAGE_ONLY = frozenset({"message"})
+_NO_BODY = DecodedBody(None, None, False)  # a request without a body (never changed: read only)
 
 
 @dataclass(frozen=True)
@@ -232,7 +233,7 @@ class OpenAPIMock:
         values = op.parameters.read(
             path_params, query_items, request.headers, request.cookies, violations, len(request.query)
         )
-        decoded = DecodedBody(None, None, False)
+        decoded = _NO_BODY
         if op.body is not None:
             decoded = op.body.read(request.header("content-type"), request.body, violations)
         # Over a size limit (413), a request is refused even with --no-validate: it was not read whole.
@@ -241,7 +242,11 @@ class OpenAPIMock:
             detail, errors = violations.summary(), violations.errors()
             response = self._error(op, request, violations.status, detail, errors, "invalid-request")
             return MockResult(response, (), ids, tuple(violations.listed), deprecated)
-        spec, status = self._choose(op, preferences)
+        if preferences.code is None:  # _choose, inline: most requests ask for no status
+            spec = op.responses.default_spec
+            status = spec.status if spec is not None else 204
+        else:
+            spec, status = self._choose(op, preferences)
         if spec is None:
             if preferences.code is not None:
                 return MockResult(
@@ -263,7 +268,9 @@ class OpenAPIMock:
         except GenerationError as error:
             response = self._unsatisfiable(op, spec, status, request, preferences, query_items, error)
         # Events follow what happened: a call answered with an error (Prefer: code=4xx) triggers none.
-        deliveries = self._deliveries(op, request, decoded, query_items) if response.status < 400 else ()
+        deliveries: tuple[Delivery, ...] = ()
+        if response.status < 400 and (op.callbacks or self.options.webhook_after):
+            deliveries = self._deliveries(op, request, decoded, query_items)
         return MockResult(response, deliveries, ids, (), deprecated)
 
     def _echoes(self, op: CompiledOperation, values: dict[str, Any], decoded: DecodedBody) -> dict[str, Any]:
@@ -325,7 +332,7 @@ class OpenAPIMock:
         overrides: dict[str, Any],
         query_items: list[tuple[str, str]],
     ) -> Response:
-        media = negotiate(spec.media, request.header("accept"))
+        media = spec.negotiated(request.header("accept"), negotiate)
         if media is False:
             offered = ", ".join(m.media_type for m in spec.media)
             return problem_response(
@@ -373,8 +380,10 @@ class OpenAPIMock:
             else:
                 body = encode_json(value) if media.json_body else encode_body(media_type, value)
             headers.append(("content-type", media_type))
-        headers.extend(header_values(spec, self.generators, rng))
-        headers.extend(op.deprecation_headers)
+        if spec.headers:
+            headers.extend(header_values(spec, self.generators, rng))
+        if op.deprecation_headers:
+            headers.extend(op.deprecation_headers)
         return Response(status, tuple(headers), body)
 
     def _body_value(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -62,6 +63,24 @@ class ResponseSpec:
     status: int
     media: list[MediaResponse]
     headers: list[HeaderSpec] = field(default_factory=list)
+    # negotiate(media, accept) by Accept value: clients send a handful (at most _NEGOTIATED kept, short ones only)
+    _negotiated: dict[str | None, Any] = field(default_factory=dict)
+
+    def negotiated(self, accept: str | None, negotiate: Callable[[list[MediaResponse], str | None], Any]) -> Any:
+        """``negotiate(self.media, accept)``, remembered per Accept value."""
+        known = self._negotiated
+        if accept in known:
+            return known[accept]
+        chosen = negotiate(self.media, accept)
+        if accept is None or len(accept) <= _NEGOTIATED_LENGTH:
+            if len(known) >= _NEGOTIATED:
+                known.clear()
+            known[accept] = chosen
+        return chosen
+
+
+_NEGOTIATED = 64
+_NEGOTIATED_LENGTH = 256
 
 
 class ResponseSet:
