@@ -205,7 +205,12 @@ class Plan:
                 field.step, field.may_be_null, field.make, field.exact = parts
                 drawn = field.make
                 if field.exact and isinstance(drawn, Drawn):
-                    field.below, field.offset, field.table = drawn.n, drawn.offset, drawn.table
+                    field.below, field.offset, field.table, field.finish = (
+                        drawn.n,
+                        drawn.offset,
+                        drawn.table,
+                        drawn.finish,
+                    )
             else:
                 produced = self.resolvers.producer(name, definition.type, parent.name, root, args, field.wanted)
                 if produced is not None:
@@ -244,8 +249,8 @@ class Plan:
 
 
 class _Field:
-    __slots__ = ("args", "arguments", "below", "complete", "definition", "dynamic", "exact", "make", "may_be_null",
-                 "name", "node", "offset", "produce", "produce_with", "root", "step", "table", "type",
+    __slots__ = ("args", "arguments", "below", "complete", "definition", "dynamic", "exact", "finish", "make",
+                 "may_be_null", "name", "node", "offset", "produce", "produce_with", "root", "step", "table", "type",
                  "wanted")  # fmt: skip
 
     def __init__(
@@ -284,6 +289,7 @@ class _Field:
         self.below = 0
         self.offset = 0
         self.table: tuple[Any, ...] | None = None
+        self.finish: Callable[[int], Any] | None = None
 
 
 class _Object:
@@ -340,7 +346,12 @@ class _Object:
                         out[key] = None
                         continue
                     table = field.table
-                    out[key] = table[r] if table is not None else field.offset + r
+                    if table is not None:
+                        out[key] = table[r]
+                    elif field.finish is None:
+                        out[key] = field.offset + r
+                    else:
+                        out[key] = field.finish(field.offset + r)
                     continue
                 make = field.make
                 if make is not None:

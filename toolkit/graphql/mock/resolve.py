@@ -212,7 +212,7 @@ class Resolvers:
                     return None
             if asked is not None:
                 return asked
-            return (rng if rng is not None else stream(key)).randint(1, largest)
+            return _size_below(rng if rng is not None else stream(key), largest)
 
         if not leaves:
 
@@ -241,8 +241,10 @@ class Resolvers:
             if size is None:
                 return None
             out: list[Any] = []
+            rng = Stream()  # reseeded for each item: its own stream, ``Stream(mix(key, index))``
             for index in range(size):
-                rng = Stream(mix(key, index))
+                rng.state = mix(key, index)
+                rng.half = -1
                 out.append(None if items_may_be_null and rng.below(NULL_ODDS) == 0 else make(rng))
             return out
 
@@ -345,7 +347,7 @@ class Resolvers:
                 if size is None:
                     if rng is None:
                         rng = stream(key)
-                    size = int(rng.randint(1, min(DEFAULT_LIST, self.largest)))
+                    size = _size_below(rng, min(DEFAULT_LIST, self.largest))
                     asked = DEFAULT_LIST
                 else:
                     asked = size or DEFAULT_LIST
@@ -359,7 +361,7 @@ class Resolvers:
             else:
                 if rng is None:
                     rng = stream(key)
-                size = rng.randint(1, DEFAULT_LIST)
+                size = _size_below(rng, DEFAULT_LIST)
             if level == 0 and self.fast_items:
                 return self._items(type_.of_type, key, ctx, size)
             return [self._value(type_.of_type, mix(key, index), ctx, nullable_ok=True,
@@ -379,7 +381,7 @@ class Resolvers:
                 rng = stream(key)
             offset = _offset(ctx.args)
             size = self._size(ctx, rng)
-            total = max(offset + size, rng.randint(size, size + 40))
+            total = max(offset + size, size + rng.below(41))
             made.connection = (offset, size, total)
         return made
 
@@ -411,9 +413,9 @@ class Resolvers:
             return out
         return [self._value(item, mix(key, index), ctx, nullable_ok=True, level=1) for index in range(size)]
 
-    def _size(self, ctx: _Context, rng: random.Random) -> int:
+    def _size(self, ctx: _Context, rng: Stream) -> int:
         asked = self._asked(ctx)
-        return asked if asked is not None else int(rng.randint(1, min(DEFAULT_LIST, self.largest)))
+        return asked if asked is not None else _size_below(rng, min(DEFAULT_LIST, self.largest))
 
     def _asked(self, ctx: _Context) -> int | None:
         """The list size the field's arguments ask for (``first: 5``, or the argument's default), capped."""
@@ -422,7 +424,7 @@ class Resolvers:
                 return max(0, min(value, self.largest))
         return None
 
-    def _concrete(self, type_: Any, ctx: _Context, rng: random.Random) -> GraphQLObjectType | None:
+    def _concrete(self, type_: Any, ctx: _Context, rng: Stream) -> GraphQLObjectType | None:
         if isinstance(type_, GraphQLObjectType):
             return type_
         if not isinstance(type_, GraphQLInterfaceType | GraphQLUnionType):
@@ -433,7 +435,7 @@ class Resolvers:
         # Prefer a type the query has a fragment for: a client asking `... on Product` wants to see one.
         wanted = ctx.wanted()
         preferred = [t for t in possible if t.name in wanted] or possible
-        return preferred[rng.randrange(len(preferred))]
+        return preferred[rng.below(len(preferred))]
 
     # -- Relay connections --------------------------------------------------------------------------
 
@@ -465,6 +467,13 @@ class Resolvers:
         if parent.type_name.endswith("PageInfo") or name in ("hasNextPage", "hasPreviousPage"):
             return _page_info(name, offset, size, total)
         return _NONE
+
+
+def _size_below(rng: Stream, largest: int) -> int:
+    """A list's size from 1 to ``largest`` (one ``Stream.below`` draw)."""
+    if largest < 1:
+        raise ValueError("no list size below 1")  # a limit of 0 items: the field fails, as ``randint(1, 0)`` did
+    return 1 + rng.below(largest)
 
 
 def root_field(info: Info) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import re
 import string
+import time
 import uuid
 from collections.abc import Callable
 from functools import lru_cache
@@ -36,21 +37,31 @@ def pick(rng: random.Random, n: int) -> int:
 
 
 class Drawn:
-    """A maker that is one ``pick`` below ``n``: the value ``table[r]``, or ``offset + r`` without a table. The plan
-    reads these three to draw it inline (``plan``)."""
+    """A maker that is one ``pick`` below ``n``: the value ``table[r]``, or ``offset + r`` without a table, passed
+    through ``finish`` if there is one (a price's decimal string, a timestamp's date). The plan reads these to draw it
+    inline (``plan``)."""
 
-    __slots__ = ("n", "offset", "table")
+    __slots__ = ("finish", "n", "offset", "table")
 
-    def __init__(self, n: int, offset: int = 0, table: tuple[Any, ...] | None = None) -> None:
+    def __init__(
+        self,
+        n: int,
+        offset: int = 0,
+        table: tuple[Any, ...] | None = None,
+        finish: Callable[[int], Any] | None = None,
+    ) -> None:
         if not 0 < n <= 1 << 32:
             raise ValueError("a Drawn maker draws below 1 to 2**32")
         self.n = n
         self.offset = offset
         self.table = table
+        self.finish = finish
 
     def __call__(self, rng: random.Random) -> Any:
         r = (rng.getrandbits(32) * self.n) >> 32
-        return self.table[r] if self.table is not None else self.offset + r
+        if self.table is not None:
+            return self.table[r]
+        return self.offset + r if self.finish is None else self.finish(self.offset + r)
 
 
 def is_size_argument(name: str) -> bool:
@@ -86,6 +97,9 @@ def leaf_maker(leaf: GraphQLScalarType | GraphQLEnumType, fake: Fake, field: str
     if compiled is not None:
         return compiled(fake, field, owner)
     custom = _custom_maker(leaf.name)
+    drawn = _DRAWN.get(custom)
+    if drawn is not None:
+        return drawn
     fmt = _FORMATS.get(custom)
     picker = fake.format_picker(fmt) if fmt is not None else None
     if picker is not None:  # ``by_format`` decided now (the same draws), falling back as ``_fmt`` does
@@ -249,7 +263,34 @@ _COMPILED: dict[str, Callable[[Fake, str, str], _MAKER]] = {"Int": _int_maker, "
 # -- custom scalars, by name ---------------------------------------------------------------------------
 
 
+# Seconds from 2019-01-01 to 2025-12-31 (``toolkit.fake``'s dates), as one draw
+_EPOCH_LOW, _EPOCH_HIGH = 1546300800, 1767139200
+_EPOCH_SPAN = _EPOCH_HIGH - _EPOCH_LOW + 1
+
+
+def _formatted_date(shape: str, parts: int) -> Callable[[int], str]:
+    gmtime = time.gmtime
+    return lambda seconds: shape % gmtime(seconds)[:parts]
+
+
+# the custom makers that are one ``Drawn`` (``leaf_maker`` returns it, the plan draws it inline)
+_DRAWN_FORMATS = {
+    "date-time": Drawn(_EPOCH_SPAN, _EPOCH_LOW, finish=_formatted_date("%04d-%02d-%02dT%02d:%02d:%02dZ", 6)),
+    "date": Drawn(_EPOCH_SPAN, _EPOCH_LOW, finish=_formatted_date("%04d-%02d-%02d", 3)),
+}
+_DRAWN: dict[_LEAF, Drawn] = {}
+
+
 def _fmt(fmt: str) -> _LEAF:
+    drawn = _DRAWN_FORMATS.get(fmt)
+    if drawn is not None:
+
+        def make_drawn(fake: Fake, rng: random.Random, field: str, owner: str) -> Any:
+            return drawn(rng)
+
+        _DRAWN[make_drawn] = drawn
+        return make_drawn
+
     def make(fake: Fake, rng: random.Random, field: str, owner: str) -> Any:
         return fake.by_format(fmt, rng) or _string(fake, rng, field, owner)
 
@@ -264,8 +305,11 @@ def _const(values: tuple[Any, ...]) -> _LEAF:
     return lambda fake, rng, field, owner: rng.choice(values)
 
 
+_MONEY = Drawn(99999, 1, finish=lambda cents: f"{cents / 100:.2f}")  # a decimal string: the usual wire form
+
+
 def _money(fake: Fake, rng: random.Random, field: str, owner: str) -> str:
-    return f"{rng.randint(1, 99999) / 100:.2f}"  # a decimal string: no precision lost, the usual wire form
+    return str(_MONEY(rng))
 
 
 def _big_int(fake: Fake, rng: random.Random, field: str, owner: str) -> int:
@@ -276,8 +320,11 @@ def _positive(fake: Fake, rng: random.Random, field: str, owner: str) -> int:
     return max(1, _int(fake, rng, field, owner))
 
 
+_TIMESTAMP = Drawn(_EPOCH_SPAN, _EPOCH_LOW)
+
+
 def _timestamp(fake: Fake, rng: random.Random, field: str, owner: str) -> int:
-    return rng.randint(1546300800, 1767139200)
+    return int(_TIMESTAMP(rng))
 
 
 def _json(fake: Fake, rng: random.Random, field: str, owner: str) -> Any:
@@ -358,3 +405,5 @@ _CUSTOM: tuple[tuple[re.Pattern[str], _LEAF], ...] = tuple(
         (r"^id$|identifier|^key$", _id),
     )
 )
+_DRAWN[_money] = _MONEY
+_DRAWN[_timestamp] = _TIMESTAMP
