@@ -11,6 +11,7 @@ locations, path, extensions and the very nodes they hold.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -159,3 +160,20 @@ def test_generated_documents(text: str, max_errors: int | None, rules: str) -> N
     except GraphQLError:
         return
     _same(HARNESS, text, RULE_SETS[rules], max_errors)
+
+
+def test_deep_documents_and_aborts_are_graphql_cores() -> None:
+    """A document nested past what the recursive walk can hold is validated by graphql-core itself (same errors);
+    fragments nested past graphql-core's limit abort the same way."""
+    deep = "{ dog " + "{ mother " * 120 + "{ name }" + " }" * 120 + " }"
+    _same(HARNESS, deep, RULE_SETS["specified"])
+    document = parse(deep)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(200)  # the walk runs out of frames: graphql-core's iterative walk answers instead
+    try:
+        expected = validate(HARNESS, document, specified_rules)
+        assert _seen(Validator(HARNESS, specified_rules).validate(document)) == _seen(expected)
+    finally:
+        sys.setrecursionlimit(limit)
+    chain = " ".join(f"fragment F{i} on Dog {{ mother {{ ...F{i + 1} }} }}" for i in range(40))
+    _same(HARNESS, "{ dog { ...F0 } } " + chain + " fragment F40 on Dog { name }", RULE_SETS["specified"])
