@@ -4,13 +4,15 @@ Per request, in order of cost, each step refusing what the next one should not p
 read the GraphQL-over-HTTP request (``over_http``: JSON nesting, lone surrogates); bound the document's
 nesting with a bracket scan and its size with the parser's token cap; pick the operation; measure its
 depth and cost with fragments expanded (``costs``), introspection on the schema's real sizes
-against its own budget (``introspection``); validate; execute with graphql-core and the mock's resolvers
+against its own budget (``introspection``); validate (graphql-core's rules, context and errors, walked by
+``toolkit.graphql.validate_fast``); execute with graphql-core and the mock's resolvers
 (``resolve``), whose values are seeded by the request. The answer is therefore a pure function
 of the request, and whole answers are memoised: parse, validate and execute happen once per distinct
 request. Below the memo: parsing, measuring and validating once per query text, and once per *shape*
 (``shapes``: documents that differ only in the literal values of field arguments, a client inlining its
-ids); graphql-core's execution compiled once per operation (``plan``: the same answers, ``execute`` for
-anything it would report as an error). Deprecated fields the operation selects are still served, and
+ids, and in the names of root aliases used once, a client batching with generated aliases); graphql-core's
+execution compiled once per operation (``plan``: the same answers, ``execute`` for anything it would report as
+an error). Deprecated fields the operation selects are still served, and
 reported three ways: an ``extensions.ctk.deprecated`` list, the ``Deprecation``/``Sunset`` headers, and
 ``deprecated_uses``.
 """
