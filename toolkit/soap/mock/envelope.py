@@ -138,16 +138,26 @@ def build_envelope(version: str, body: Iterable[etree._Element], headers: Iterab
 
 def envelope_text(version: str, body: Iterable[str], headers: Iterable[str] = ()) -> bytes:
     """``build_envelope`` for elements already serialized (``XsdGenerator.text``): the same bytes."""
-    namespace = ENVELOPE_NAMESPACES[version]
-    prefix = PREFIXES[version]
-    parts = [f"<?xml version='1.0' encoding='utf-8'?>\n<{prefix}:Envelope xmlns:{prefix}=\"{namespace}\">"]
+    start, header_start, header_end, body_start, body_end, empty_body, end = _ENVELOPE_TEXT[version]
+    parts = [start]
     header_blocks = list(headers)
     if header_blocks:
-        parts += [f"<{prefix}:Header>", *header_blocks, f"</{prefix}:Header>"]
+        parts += [header_start, *header_blocks, header_end]
     elements = list(body)
-    parts += [f"<{prefix}:Body>", *elements, f"</{prefix}:Body>"] if elements else [f"<{prefix}:Body/>"]
-    parts.append(f"</{prefix}:Envelope>")
+    parts += [body_start, *elements, body_end] if elements else [empty_body]
+    parts.append(end)
     return "".join(parts).encode()
+
+
+# ``envelope_text``'s fixed pieces per version: the declaration and Envelope start, the Header's and the Body's tags
+# (an empty Body's too), the Envelope's end
+_ENVELOPE_TEXT = {
+    version: (f"<?xml version='1.0' encoding='utf-8'?>\n<{prefix}:Envelope xmlns:{prefix}=\"{namespace}\">",
+              f"<{prefix}:Header>", f"</{prefix}:Header>", f"<{prefix}:Body>", f"</{prefix}:Body>",
+              f"<{prefix}:Body/>", f"</{prefix}:Envelope>")
+    for version, namespace, prefix in ((version, ENVELOPE_NAMESPACES[version], PREFIXES[version])
+                                       for version in ENVELOPE_NAMESPACES)
+}  # fmt: skip
 
 
 def detached(element: etree._Element) -> etree._Element:
