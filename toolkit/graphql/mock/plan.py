@@ -49,7 +49,7 @@ from graphql import (
 from graphql.execution.values import VariableValues
 
 from toolkit.graphql.mock.inputs import Arguments, Variables, has_variable
-from toolkit.graphql.mock.resolve import NULL_ODDS, MockObject, Resolvers, fragment_types
+from toolkit.graphql.mock.resolve import NULL_ODDS, MockObject, Resolvers, fits, fragment_types
 from toolkit.graphql.mock.streams import GOLDEN, MASK, Stream
 from toolkit.graphql.mock.values import Drawn
 
@@ -250,8 +250,8 @@ class Plan:
 
 class _Field:
     __slots__ = ("args", "arguments", "below", "complete", "definition", "dynamic", "exact", "finish", "make",
-                 "may_be_null", "name", "node", "offset", "produce", "produce_with", "root", "step", "table", "type",
-                 "wanted")  # fmt: skip
+                 "may_be_null", "name", "named", "node", "offset", "produce", "produce_with", "root", "step", "table",
+                 "type", "wanted")  # fmt: skip
 
     def __init__(
         self,
@@ -269,6 +269,7 @@ class _Field:
         self.definition = definition
         self.node = node
         self.type = type_
+        self.named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
         self.args = args
         self.dynamic = variable_args  # arguments read from the variables, per request
         self.wanted: Callable[[], Collection[str]] = lambda: conditions
@@ -328,7 +329,14 @@ class _Object:
             if field is None:
                 out[key] = self.type.name
                 continue
-            if plain and (not echo or field.name not in echo):
+            if plain and echo and field.make is not None and field.name in echo:
+                # a leaf the object repeats from its arguments (``product(id: "p1") { id }``): ``resolve`` returns the
+                # repeated value where the type can carry it
+                inherited = echo[field.name]
+                if fits(field.named, inherited):
+                    out[key] = field.complete(inherited, variables)
+                    continue
+            elif plain and (not echo or field.name not in echo):
                 below = field.below
                 if below:
                     # ``make(Stream(parent + step))`` for a ``Drawn`` maker, written out: the stream's first output

@@ -331,7 +331,7 @@ class Resolvers:
         """A value of ``type_``; ``level``: how many lists of this field's value enclose it."""
         if isinstance(type_, GraphQLNonNull):
             return self._value(type_.of_type, key, ctx, nullable_ok=False, level=level)
-        if ctx.name in ctx.parent.echo and _fits(type_, ctx.parent.echo[ctx.name]):
+        if ctx.name in ctx.parent.echo and fits(type_, ctx.parent.echo[ctx.name]):
             return ctx.parent.echo[ctx.name]
         # the value's random stream, made at its first draw (seeding a Random costs microseconds; a non-null
         # object or a list of the size asked for draws nothing): the same stream, so the same values
@@ -582,14 +582,14 @@ def _echo_of(args: dict[str, Any], longest: int) -> dict[str, Any]:
     return echo
 
 
-def _fits(type_: Any, value: Any) -> bool:
+def fits(type_: Any, value: Any) -> bool:
     """Whether an echoed argument value is a valid value of the output type it would fill."""
     if isinstance(type_, GraphQLNonNull):
-        return value is not None and _fits(type_.of_type, value)
+        return value is not None and fits(type_.of_type, value)
     if value is None:
         return False  # an explicit null argument says nothing about the resource: generate instead
     if isinstance(type_, GraphQLList):
-        return isinstance(value, list) and all(v is not None and _fits(type_.of_type, v) for v in value)
+        return isinstance(value, list) and all(v is not None and fits(type_.of_type, v) for v in value)
     if isinstance(type_, GraphQLEnumType):
         return any(member.value == value for member in type_.values.values())
     if isinstance(type_, GraphQLScalarType):
