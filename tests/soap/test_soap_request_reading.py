@@ -7,7 +7,7 @@ import copy
 import pytest
 from lxml import etree
 
-from toolkit.soap.mock.envelope import EnvelopeError, detached, read_envelope
+from toolkit.soap.mock.envelope import EnvelopeError, detached, leaf_values, read_envelope
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 
@@ -35,3 +35,29 @@ def test_a_header_block_is_detached_without_the_envelope_attributes_and_left_as_
     for name in [name for name in reference.attrib if str(name).startswith(f"{{{SOAP11}}}")]:
         del reference.attrib[name]
     assert etree.tostring(copied) == etree.tostring(reference)
+
+
+def _leaf_values_by_isinstance(body: tuple[etree._Element, ...], max_length: int) -> dict[str, str]:
+    """``leaf_values`` as it was written before it asked lxml for elements only: the reference."""
+    values: dict[str, str] = {}
+    for root in body:
+        for element in root.iter():
+            if not isinstance(element.tag, str) or len(element) or not element.text:
+                continue
+            text = element.text.strip()
+            if text and len(text) <= max_length:
+                values.setdefault(element.tag.rpartition("}")[2], text)
+    return values
+
+
+def test_leaf_values_are_those_of_the_reference() -> None:
+    documents = [
+        b'<a xmlns="urn:x"><!-- c --><b> 1 </b><?pi x?><c><d>2</d><!--x--></c><e/><f>  </f><b>3</b>'
+        b'<g><!-- only --></g><h>t<!--c-->u</h><p:i xmlns:p="urn:p">v</p:i><j><?pi?></j></a>',
+        b"<r><x>" + b"y" * 300 + b"</x><z>ok</z><y>&#10;</y></r>",
+        b"<solo>text</solo>",
+    ]
+    for document in documents:
+        body = (etree.fromstring(document), etree.fromstring(b"<other><b>late</b></other>"))
+        for limit in (1, 5, 64, 1000):
+            assert leaf_values(body, limit) == _leaf_values_by_isinstance(body, limit), (document, limit)

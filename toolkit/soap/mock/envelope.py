@@ -200,10 +200,13 @@ def leaf_values(body: tuple[etree._Element, ...], max_length: int = DEFAULT_LIMI
     not make an answer, its memo entry or a pattern check as large as the request."""
     values: dict[str, str] = {}
     for root in body:
-        for element in root.iter():
-            if not isinstance(element.tag, str) or len(element) or not element.text:
+        for element in root.iter(etree.Element):  # elements only (no comments, processing instructions, entities)
+            if len(element):
                 continue
-            text = element.text.strip()
+            text = element.text
+            if not text:
+                continue
+            text = text.strip()
             if text and len(text) <= max_length:
                 values.setdefault(element.tag.rpartition("}")[2], text)  # the local name (QName's, without one)
     return values
