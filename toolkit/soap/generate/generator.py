@@ -151,7 +151,10 @@ class XsdGenerator:
         pattern, so its first draw is valid by construction (``tests/soap/test_fast_answers.py`` checks it on
         every corpus element with the validator, and that these bytes equal ``element``'s serialized); each
         element's first answers and then one in ``_CHECK_EVERY`` are checked anyway, all of them when
-        ``check_every_answer`` is set, and an element found invalid once is built as a tree from then on."""
+        ``check_every_answer`` is set, and an element found invalid once is built as a tree from then on.
+
+        Complex types are written by code generated for them (``writers``) from their second sighting: the same
+        bytes as the generic walk (``compiled_writers = False``; ``tests/soap/test_soap_compiled_writers.py``)."""
         writable = self._writable.get(name)
         if writable is None:
             writable = self._writable[name] = self._can_write(name)
