@@ -53,7 +53,19 @@ from graphql import (
 
 from toolkit.fake import Fake, filled_kind
 from toolkit.graphql.mock.costs import DEFAULT_LIST, MAX_LIST, filled_levels
-from toolkit.graphql.mock.streams import EDGE, GOLDEN, ITEM, Stream, mix, name_code, step, stream
+from toolkit.graphql.mock.streams import (
+    EDGE,
+    GOLDEN,
+    ITEM,
+    ITEM_STRIDE,
+    MASK,
+    Stream,
+    leaf_item,
+    mix,
+    name_code,
+    step,
+    stream,
+)
 from toolkit.graphql.mock.values import INT_MAX, INT_MIN, is_size_argument, leaf_maker, wire_maker
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock.json_body import echo_fits
@@ -241,9 +253,9 @@ class Resolvers:
             if size is None:
                 return None
             out: list[Any] = []
-            rng = Stream()  # reseeded for each item: its own stream, ``Stream(mix(key, index))``
+            rng = Stream()  # reseeded for each item: its own stream, ``Stream(leaf_item(key, index))``
             for index in range(size):
-                rng.state = mix(key, index)
+                rng.state = (key + (index + 1) * ITEM_STRIDE) & MASK  # ``leaf_item(key, index)``
                 rng.half = -1
                 out.append(None if items_may_be_null and rng.below(NULL_ODDS) == 0 else make(rng))
             return out
@@ -364,7 +376,9 @@ class Resolvers:
                 size = _size_below(rng, DEFAULT_LIST)
             if level == 0 and self.fast_items:
                 return self._items(type_.of_type, key, ctx, size)
-            return [self._value(type_.of_type, mix(key, index), ctx, nullable_ok=True,
+            item = type_.of_type.of_type if isinstance(type_.of_type, GraphQLNonNull) else type_.of_type
+            place = leaf_item if isinstance(item, GraphQLScalarType | GraphQLEnumType) else mix
+            return [self._value(type_.of_type, place(key, index), ctx, nullable_ok=True,
                                 level=level + 1) for index in range(size)]  # fmt: skip
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
             return self.maker(type_, ctx.name, ctx.parent.type_name)(rng if rng is not None else Stream(key))
@@ -386,9 +400,10 @@ class Resolvers:
         return made
 
     def _items(self, item: GraphQLOutputType, key: int, ctx: _Context, size: int) -> list[Any]:
-        """The items of a field's list: ``_value`` of each (``mix(key, index)``, nullable, level 1), with what is the
-        same for every item decided once, for items that are scalars, enums or plain objects (not connections);
-        others item by item (tests/graphql/test_plan_speed.py holds both equal)."""
+        """The items of a field's list: ``_value`` of each (keyed ``leaf_item(key, index)`` if a leaf, else
+        ``mix(key, index)``; nullable, level 1), with what is the same for every item decided once, for items that are
+        scalars, enums or plain objects (not connections); others item by item (tests/graphql/test_plan_speed.py holds
+        both equal)."""
         named = item.of_type if isinstance(item, GraphQLNonNull) else item
         nullable = named is item
         may_be_null = nullable and not ctx.echo and not filled_kind(ctx.name)
@@ -397,7 +412,7 @@ class Resolvers:
         if isinstance(named, GraphQLScalarType | GraphQLEnumType) and ctx.name not in ctx.parent.echo:
             make = self.maker(named, ctx.name, ctx.parent.type_name)
             for index in range(size):
-                rng = Stream(mix(key, index))
+                rng = Stream(leaf_item(key, index))
                 append(None if may_be_null and rng.below(NULL_ODDS) == 0 else make(rng))
             return out
         if isinstance(named, GraphQLObjectType) and not _is_connection(named):
@@ -411,7 +426,8 @@ class Resolvers:
                 else:
                     append(MockObject(item_key, name, dict(echo), passes=passes))
             return out
-        return [self._value(item, mix(key, index), ctx, nullable_ok=True, level=1) for index in range(size)]
+        place = leaf_item if isinstance(named, GraphQLScalarType | GraphQLEnumType) else mix
+        return [self._value(item, place(key, index), ctx, nullable_ok=True, level=1) for index in range(size)]
 
     def _size(self, ctx: _Context, rng: Stream) -> int:
         asked = self._asked(ctx)

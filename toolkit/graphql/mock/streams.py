@@ -56,6 +56,8 @@ def name_code(name: str) -> int:
 VALUE = name_code("\x00value")
 EDGE = name_code("\x00edge")
 ITEM = name_code("\x00item")
+VALUE_STEP = (VALUE + 1) * GOLDEN & MASK  # ``step(key, VALUE)``: an object's or a list's own draws
+ITEM_STRIDE = name_code("\x00leaf item") | 1
 
 
 _Random = random.Random  # by another name: the class's own ``random`` method hides the module in its body
@@ -212,5 +214,11 @@ class Stream(_RandomLike):
 
 def stream(key: int) -> Stream:
     """The random stream of the object or list keyed ``key``: what it draws itself (null or not, its size, its
-    type), apart from its items' and fields' streams."""
-    return Stream(mix(key, VALUE))
+    type), apart from its items' and fields' streams: ``Stream(step(key, VALUE))``, a point of its own like a leaf's."""
+    return Stream((key + VALUE_STEP) & MASK)
+
+
+def leaf_item(key: int, index: int) -> int:
+    """The key of leaf item ``index`` of the list keyed ``key``: ``key + (index + 1) * ITEM_STRIDE``, unfinalised like a
+    leaf's (the stride is no small multiple of ``GOLDEN``, so neighbouring items' streams never overlap)."""
+    return (key + (index + 1) * ITEM_STRIDE) & MASK
