@@ -88,28 +88,28 @@ class Plan:
         self.roots = (schema.query_type, schema.mutation_type, schema.subscription_type)
         self.fields = self._collect(root, [operation.selection_set])
         self.variables = Variables(schema, operation.variable_definitions or ())
+        self.root_key = resolvers.root_object(root.name, self.mutation).key
 
     def run(self, variables: VariableValues) -> dict[str, Any]:
         """The answer's ``data``; raises ``Fallback`` where ``execute`` would report an error."""
         try:
             out: dict[str, Any] = {}
             root_name = self.root.name
-            source = self.resolvers.root_object(root_name, self.mutation)
+            root_key = self.root_key
             plain = not self.mutation  # a query's root is plain (``Resolvers.plain``), a mutation's passes its input
             for key, field in self.fields:
                 if field is None:
                     out[key] = root_name
                     continue
                 if plain and field.produce is not None:
-                    value = field.produce(source.key)
-                elif field.dynamic:
-                    args = field.arguments(variables)
-                    if plain and field.produce_with is not None:
-                        value = field.produce_with(source.key, args)
-                    else:
-                        value = self.resolvers.resolve(source, field.name, field.type, args, field.root, field.wanted)
+                    value = field.produce(root_key)
                 else:
-                    value = self.resolvers.resolve(source, field.name, field.type, field.args, field.root, field.wanted)
+                    args = field.arguments(variables) if field.dynamic else field.args
+                    if plain and field.produce_with is not None:
+                        value = field.produce_with(root_key, args)
+                    else:
+                        source = self.resolvers.root_object(root_name, self.mutation)
+                        value = self.resolvers.resolve(source, field.name, field.type, args, field.root, field.wanted)
                 out[key] = field.complete(value, variables)
             return out
         except Fallback:
