@@ -233,3 +233,42 @@ def test_a_remembered_negotiation_is_what_negotiate_says_and_stays_bounded() -> 
                 assert spec.negotiated(accept, negotiate) is negotiate(offered, accept), accept
                 assert len(spec._negotiated) <= _NEGOTIATED
         assert "x" * 300 not in spec._negotiated
+
+
+def test_answers_json_text_is_the_json_encoders() -> None:
+    from toolkit.openapi.mock.responses import _COMPACT_JSON, _compact_json
+
+    values: list[Any] = [
+        None, True, False, 0, -1, 2**70, 0.1, -0.0, 1e16, 1.5e-300, float("nan"), float("inf"), float("-inf"),
+        "", "plain", 'quote " backslash \\ / tab \t nl \n', "é ü 中文 \u2028 \u2029 \x00 \x1f 😀",
+        [], {}, [1, [2, [3, {"a": None}]]], {"b": 1, "a": [True, "x"], "": {}}, {1: "int key", 2.5: "x", None: 0},
+        {"id": "cus_1", "address": {"line1": "1 Main", "line2": None}, "amount": 1050, "rate": 12.25},
+    ]  # fmt: skip
+    for value in values:
+        assert _compact_json(value) == _COMPACT_JSON.encode(value), value
+    for wrong in [{"a": object()}, {(1, 2): 3}, {1j}]:
+        with pytest.raises(TypeError) as slow:
+            _COMPACT_JSON.encode(wrong)
+        with pytest.raises(TypeError) as fast:
+            _compact_json(wrong)
+        assert str(fast.value) == str(slow.value)
+    rng = random.Random(5)
+    for _ in range(300):  # random trees of JSON values
+        assert _compact_json(tree := _tree(rng, 0)) == _COMPACT_JSON.encode(tree)
+
+
+def _tree(rng: random.Random, depth: int) -> Any:
+    kind = rng.randrange(7 if depth < 4 else 5)
+    if kind == 0:
+        return rng.choice([None, True, False])
+    if kind == 1:
+        return rng.randint(-(2**40), 2**40)
+    if kind == 2:
+        return rng.uniform(-1e6, 1e6) * rng.choice([1, 1e-12, 1e12])
+    if kind in (3, 4):
+        return "".join(
+            chr(rng.choice([rng.randrange(32, 127), rng.randrange(0, 0xD7FF)])) for _ in range(rng.randrange(8))
+        )
+    if kind == 5:
+        return [_tree(rng, depth + 1) for _ in range(rng.randrange(4))]
+    return {str(_tree(rng, 4)): _tree(rng, depth + 1) for _ in range(rng.randrange(4))}

