@@ -7,7 +7,8 @@ by variable, GraphQL with the id inlined (a new document), with a new root alias
 product's fields in another order on every request (new fields: a structurally new document, as
 ``bench/mock_throughput.py``'s row of that name). Each
 figure is the median of five batches of CPU time per request (``time.process_time``: another process on the
-machine does not count). A bare ASGI app answering a constant is timed the same way as the reference.
+machine does not count). A bare ASGI app answering a constant is timed the same way as the reference. The heap is
+settled as ``ctk serve`` settles it (``toolkit.sandbox.heap``), unless ``--no-settle``.
 
     python bench/served_path.py [--requests 4000] [--only REST] [--profile "REST 20k ids"]
 
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.limits import DEFAULT_LIMITS
+from toolkit.sandbox.heap import settle_heap
 from toolkit.sandbox.server import ServeConfig, build_app, changed_limits, mounted_apis
 from toolkit.workspace import load_workspace
 
@@ -111,6 +113,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--only", default="")
     parser.add_argument("--profile", default="", metavar="ROW")
+    parser.add_argument("--no-settle", action="store_true", help="leave the heap as built (ctk serve settles it)")
     args = parser.parse_args()
     space = load_workspace(ROOT)
     mounted = mounted_apis(space)
@@ -123,6 +126,8 @@ def main() -> int:
     for name, row in ROWS.items():
         status = served(app, *row(0))
         assert status == 200, (name, status)
+    if not args.no_settle:
+        settle_heap()  # as ctk serve does once the sandbox is built
     if args.profile:
         made = [ROWS[args.profile](n) for n in range(1, args.requests + 1)]
         profile = cProfile.Profile()

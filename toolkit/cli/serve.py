@@ -231,6 +231,7 @@ def serve(
     import uvicorn
 
     from toolkit.mock.http_server import configure_logging, ensure_file_limit, uvicorn_options
+    from toolkit.sandbox.heap import settle_heap
     from toolkit.sandbox.server import build_app
 
     os.environ[CONFIG_ENV] = config.to_env()
@@ -252,7 +253,9 @@ def serve(
         if workers > 1:
             uvicorn.run(factory, factory=True, host=host, port=port, workers=workers, **options)
         else:
-            uvicorn.run(build_app(config, handler), host=host, port=port, **options)
+            app = build_app(config, handler)
+            settle_heap()
+            uvicorn.run(app, host=host, port=port, **options)
     except OSError as error:
         click.echo(f"error: cannot listen on {host}:{port}: {error.strerror or error}", err=True)
         click.echo("  hint: choose another --port, or stop what is using this one", err=True)

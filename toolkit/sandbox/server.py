@@ -335,7 +335,10 @@ def build_app(config: ServeConfig, handler: Handler | None = None) -> MockASGIAp
 def app_factory() -> MockASGIApp:
     """Entry point for uvicorn's worker processes (``--workers N``)."""
     from toolkit.mock.http_server import configure_logging
+    from toolkit.sandbox.heap import settle_heap
 
     config = ServeConfig.from_env(os.environ[CONFIG_ENV])
     configure_logging(config.log_level)
-    return build_app(config)
+    app = build_app(config)
+    settle_heap()
+    return app

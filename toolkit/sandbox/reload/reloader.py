@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from toolkit.errors import CtkError
+from toolkit.sandbox.heap import resettle_heap
 from toolkit.sandbox.reload.config import ServeOverrides, workspace_config
 from toolkit.sandbox.reload.watch import changed, snapshot
 from toolkit.sandbox.server import MountedContract, ServeConfig, build_apis
@@ -240,6 +241,8 @@ class Reloader:
         )
         for line in cleared:
             log.warning("%s", line)
+        previous = {}  # the replaced APIs' last reference here: resettle_heap can collect them
+        resettle_heap()
         return failures
 
     def _watched(self, config: ServeConfig) -> list[str]:

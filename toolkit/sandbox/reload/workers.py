@@ -12,6 +12,7 @@ import os
 import time
 
 from toolkit.mock.asgi import MockASGIApp
+from toolkit.sandbox.heap import settle_heap
 from toolkit.sandbox.reload.config import ServeOverrides
 from toolkit.sandbox.reload.reloader import Reloader
 from toolkit.sandbox.server import CONFIG_ENV, ServeConfig, build_app, build_handler
@@ -34,5 +35,7 @@ def app_factory() -> MockASGIApp:
     data = json.loads(os.environ.get(RELOAD_ENV) or "{}")
     built_at = time.time_ns()
     sandbox = build_handler(config)
+    app = build_app(config, sandbox)
+    settle_heap()
     Reloader(sandbox, config, ServeOverrides.from_json(data) if data else None, built_at=built_at).start()
-    return build_app(config, sandbox)
+    return app
