@@ -329,19 +329,22 @@ class _Object:
             if field is None:
                 out[key] = self.type.name
                 continue
-            if plain and echo and field.make is not None and field.name in echo:
-                # a leaf the object repeats from its arguments (``product(id: "p1") { id }``): ``resolve`` returns the
-                # repeated value where the type can carry it
-                inherited = echo[field.name]
-                if fits(field.named, inherited):
-                    out[key] = field.complete(inherited, variables)
-                    continue
-            elif plain and (not echo or field.name not in echo):
+            if not plain:
+                pass  # part of a connection or a mutation's payload: ``resolve``
+            elif echo and field.name in echo:
+                if field.make is not None:
+                    # a leaf the object repeats from its arguments (``product(id: "p1") { id }``): ``resolve`` returns
+                    # the repeated value where the type can carry it
+                    inherited = echo[field.name]
+                    if fits(field.named, inherited):
+                        out[key] = field.complete(inherited, variables)
+                        continue
+            else:
                 below = field.below
                 if below:
-                    # ``make(Stream(parent + step))`` for a ``Drawn`` maker, written out: the stream's first output
-                    # ``z``, a null 1 in ``NULL_ODDS`` from its high half if the value may be null (``Stream.below``),
-                    # the value from the next half
+                    # ``make(Stream(parent + step))`` for a ``Drawn`` maker, written out: the stream's first
+                    # output ``z``, a null 1 in ``NULL_ODDS`` from its high half if the value may be null
+                    # (``Stream.below``), the value from the next half
                     z = (parent + field.step + GOLDEN) & MASK
                     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
                     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
@@ -365,7 +368,7 @@ class _Object:
                 if make is not None:
                     if rng is None:
                         rng = Stream()
-                    rng.state = (parent + field.step) & MASK  # the leaf's key, ``step(parent, code)``: its own stream
+                    rng.state = (parent + field.step) & MASK  # the leaf's key, ``step(parent, code)``
                     rng.half = -1
                     if field.may_be_null and rng.below(NULL_ODDS) == 0:
                         out[key] = None
