@@ -7,7 +7,12 @@ is fixed, so a ``Plan`` decides it once: per selection set and object type, the 
 each with its field, its arguments (constant, or read from the variables), the type conditions of the
 fragments under it, and a completer (non-null, list, leaf, object, abstract) built for its type. The
 values are still the mock's resolvers' (``Resolvers.resolve``, the function ``field_resolver`` calls),
-so a plan answers exactly what ``execute`` would.
+so a plan answers exactly what ``execute`` would; where the object is plain (not part of a connection,
+not a mutation's payload) the resolvers' steps for a field are decided once too: a leaf's maker and its
+stream's key (``Resolvers.leaf_parts``; one-draw makers, ``values.Drawn``, drawn inline in the object
+loop, values as the answer carries them skip completion), an object or a list's producer
+(``Resolvers.producer``, ``dynamic_producer``), a repeated argument, and the variables and arguments read
+without graphql-core's general coercion when they need none (``inputs``).
 
 A plan covers the common case only and says so: a document with directives (``@skip``/``@include``,
 ``@defer``), introspection fields, fragment variables, or fields with their own resolvers is not

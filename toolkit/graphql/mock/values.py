@@ -5,7 +5,9 @@ work, through the same faker layer as the REST mock (``toolkit.fake``): ``email`
 ``createdAt`` a timestamp. Custom scalars say more by their own name (``DateTime``, ``URL``, ``UUID``);
 a scalar nobody recognises gets a plain string, which any scalar accepts on the wire. Every value
 here is also valid for its type by construction: Int fits 32 bits, Float is finite, ID is a string.
-``leaf_maker`` decides all of that once per (type, field, owner): the maker then only draws.
+``leaf_maker`` decides all of that once per (type, field, owner): the maker then only draws. The commonest
+makers are one draw (``Drawn``: an enum member, an int in a range, a boolean, a price, a date, a timestamp),
+by multiplying one 32-bit output (``pick``), which the plan draws inline.
 """
 
 from __future__ import annotations
