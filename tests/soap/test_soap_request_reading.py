@@ -1,13 +1,17 @@
-"""The request side's quick forms: an empty or blank body refused as before, a header block detached as before."""
+"""The request side's quick forms: an empty or blank body refused as before, a header block detached as before,
+the same echoes as the former ``leaf_values``, and the answer's rng (reseeded per thread) in ``rng_for``'s state."""
 
 from __future__ import annotations
 
 import copy
+import threading
 
 import pytest
 from lxml import etree
 
+from toolkit.mock.seed import rng_for
 from toolkit.soap.mock.envelope import EnvelopeError, detached, leaf_values, read_envelope
+from toolkit.soap.mock.handler import answer_rng
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 
@@ -61,3 +65,27 @@ def test_leaf_values_are_those_of_the_reference() -> None:
         body = (etree.fromstring(document), etree.fromstring(b"<other><b>late</b></other>"))
         for limit in (1, 5, 64, 1000):
             assert leaf_values(body, limit) == _leaf_values_by_isinstance(body, limit), (document, limit)
+
+
+def test_the_answer_rng_is_rng_for_in_the_same_state_on_every_thread() -> None:
+    keys: list[tuple[object, ...]] = [("op", ()), ("op", (("id", "001A"),)), ("x", (("a", "é\u2028"), ("b", "1"))), ()]
+    keys += [(f"op{n}", (("id", str(n)),)) for n in range(50)]
+    failures: list[object] = []
+
+    def check(seed: int) -> None:
+        for key in keys:
+            fast, slow = answer_rng(seed, key), rng_for(seed, key)
+            fast.gauss(0, 1)  # a gauss_next left by one answer must not carry into the next
+            fast = answer_rng(seed, key)
+            if fast.getstate() != slow.getstate() or [fast.random() for _ in range(3)] != [
+                slow.random() for _ in range(3)
+            ]:
+                failures.append((seed, key))
+
+    threads = [threading.Thread(target=check, args=(seed,)) for seed in (0, 1, 2**63)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    check(7)
+    assert failures == []

@@ -29,10 +29,13 @@ name an operation, the action wins and the body is then checked to be that opera
 
 from __future__ import annotations
 
+import random
 import re
+import threading
+from _random import Random as _CoreRandom
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from lxml import etree
 
@@ -40,7 +43,7 @@ from toolkit.exchange import Delivery, MockResult, Request, Response, Violation
 from toolkit.mock.compiled import Endpoint
 from toolkit.mock.options import MockOptions
 from toolkit.mock.problem import clip
-from toolkit.mock.seed import rng_for
+from toolkit.mock.seed import rng_for, seed_of
 from toolkit.soap.generate.generator import XsdGenerationError, XsdGenerator
 from toolkit.soap.load import SoapContract
 from toolkit.soap.mock import envelope as envelope_module
@@ -73,12 +76,11 @@ from toolkit.soap.mock.served_documents import Document, WsdlDocuments
 from toolkit.soap.wsdl import local_name
 from toolkit.soap.xsd.validate import XsdValidator
 
-if TYPE_CHECKING:
-    import random
-
 __all__ = ["SoapMock", "SoapMockOptions"]
 
 _MEMO_MAX_BODY = 16 * 1024
+_THREAD = threading.local()
+_reseed = _CoreRandom.seed
 _PREFER_FAULT = re.compile(r"(?:^|[,;\s])fault\s*=\s*\"?([^\",;\s]+)\"?", re.IGNORECASE)
 
 
@@ -337,7 +339,7 @@ class SoapMock:
             elements = [op.response_qname] if op.response_qname else []
         else:
             elements = [part.element for part in op.output.parts if part.element]
-        payload = self._written(version, rng_for(self.options.seed, key), op, elements, echoes)
+        payload = self._written(version, answer_rng(self.options.seed, key), op, elements, echoes)
         if payload is None:  # built as trees, from the same rng state: the same answer, or a redraw of an invalid one
             rng = rng_for(self.options.seed, key)
             headers = [self._generate(header.element, rng, {}) for header in op.output.headers]
@@ -422,6 +424,19 @@ class SoapMock:
             out += [(violation.path, violation.message) for violation in listed]
             total += count
         return out, total
+
+
+def answer_rng(seed: int, key: tuple[object, ...]) -> random.Random:
+    """``rng_for(seed, key)``'s generator in the same state, without making one: a ``random.Random`` per thread
+    reseeded in place (what ``random.Random(n)`` does after its construction, which first seeds it from the OS).
+    For the text path only, which uses it before answering and keeps nothing of it; the tree path, called after
+    it, takes a fresh one from ``rng_for``."""
+    rng: random.Random | None = getattr(_THREAD, "rng", None)
+    if rng is None:
+        rng = _THREAD.rng = random.Random()
+    _reseed(rng, seed_of(seed, key))  # random.Random.seed's own work for an int, then its gauss_next reset
+    rng.gauss_next = None  # type: ignore[attr-defined]
+    return rng
 
 
 def _fields(query: str) -> list[str]:
