@@ -126,3 +126,18 @@ def test_drawn_spreads_over_its_range() -> None:
     assert min(seen.values()) > 800
     with pytest.raises(ValueError):
         Drawn(0)
+
+
+def test_a_two_step_draw_is_four_32_bit_draws() -> None:
+    """``Stream.getrandbits`` for 97 to 128 bits (an id's tail) lays out its words as the general path does."""
+    for seed in range(500):
+        for bits in (97, 100, 112, 127, 128):
+            fast, words = Stream(seed), Stream(seed)
+            expected = 0
+            for index in range(4):
+                word = words.getrandbits(32)
+                if index == 3 and bits & 31:
+                    word >>= 32 - (bits & 31)
+                expected |= word << (32 * index)
+            assert fast.getrandbits(bits) == expected, (seed, bits)
+            assert fast.getrandbits(32) == words.getrandbits(32)

@@ -101,6 +101,18 @@ class Stream(_RandomLike):
             z ^= z >> 31
             self.half = z & 0xFFFFFFFF
             return z >> (64 - k)
+        if 96 < k <= 128 and self.half < 0:  # two steps (an id's 112-bit tail), the loop below written out
+            state = (self.state + GOLDEN) & MASK
+            z = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+            z ^= z >> 31
+            state = (state + GOLDEN) & MASK
+            self.state = state
+            y = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+            y = ((y ^ (y >> 27)) * 0x94D049BB133111EB) & MASK
+            y ^= y >> 31
+            # the words z_high, z_low, y_high, then the top bits of y_low
+            return (z >> 32) | (z & 0xFFFFFFFF) << 32 | (y >> 32) << 64 | ((y & 0xFFFFFFFF) >> (128 - k)) << 96
         words = (k + 31) >> 5
         out = 0
         shift = 0
