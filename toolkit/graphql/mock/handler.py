@@ -53,6 +53,7 @@ from toolkit.errors import CtkError
 from toolkit.exchange import Delivery, MockResult, Request, Response, Violation
 from toolkit.graphql.load import GraphQLContract
 from toolkit.graphql.mock.costs import Measure, Measured, location_of, measure, nesting, over_token_limit
+from toolkit.graphql.mock.fast_parse import parse_plain
 from toolkit.graphql.mock.introspection import full_introspection_cost
 from toolkit.graphql.mock.over_http import (
     GRAPHQL_RESPONSE,
@@ -472,8 +473,12 @@ class GraphQLMock:
         if crowded is not None:
             message = f"the document has more than {self.options.max_tokens} tokens, the limit; split the query"
             return error(message, "TOKEN_LIMIT", [{"line": crowded.line, "column": crowded.column}])
+        source = Source(query, "GraphQL request")
+        plain = parse_plain(source, self.options.max_tokens)  # the same tree, for the documents clients send
+        if plain is not None:
+            return plain
         try:
-            return _unlinked(parse(Source(query, "GraphQL request"), max_tokens=self.options.max_tokens))
+            return _unlinked(parse(source, max_tokens=self.options.max_tokens))
         except GraphQLSyntaxError as failure:
             code = "TOKEN_LIMIT" if "tokens" in failure.message else "GRAPHQL_PARSE_FAILED"
             return _formatted(failure, code, self.options.limits.max_echo_length)
