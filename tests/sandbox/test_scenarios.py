@@ -269,3 +269,52 @@ def test_config_errors_name_the_key_and_what_is_declared(
     assert "scenarios.s.repeat" in repeat
     reserved = config_error(payments, {"none": {}})
     assert "none" in reserved
+
+
+# -- the layer skipped when it has nothing to do -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", [{}, PAYMENTS_TABLE, {**PAYMENTS_TABLE, "active": "throttled"}])
+def test_passes_says_exactly_when_the_layer_would_hand_the_request_on_unchanged(
+    payments: MockEnvelope, store: Store, table: dict[str, Any]
+) -> None:
+    """``passes`` is what lets ``SandboxedMock`` skip the layer: True only when ``__call__`` would call ``inner`` with
+    the request as it came, for every way a scenario can be chosen (none, config ``active``, a session's own choice,
+    ``none`` chosen, a ``Prefer``); and True whenever no scenario is asked or played."""
+    from toolkit.exchange import MockResult, Request
+    from toolkit.sandbox.layers import Call
+
+    _, layer = layered(payments, table, store, api=f"passes{len(table)}")
+    if table:
+        layer.activate("chose", "card_declined")
+        layer.activate("calm", "none")
+    for session in ("default", "chose", "calm"):
+        for prefer in (None, "code=200", "scenario=throttled", "Scenario=none"):
+            headers = (("x-api-key", "sk_test_1"),) + ((("prefer", prefer),) if prefer else ())
+            request = Request("GET", "/customers", "", headers)
+            seen: list[Request] = []
+
+            def inner(call: Call, seen: list[Request] = seen) -> MockResult:
+                seen.append(call.request)
+                return payments(call.request)
+
+            answered = layer(Call(request, session), inner)
+            untouched = seen == [request] and answered.response == payments(request).response
+            playing = (prefer is not None and "scenario" in prefer.lower()) or layer.active(session) is not None
+            passes = layer.passes(request, session)
+            assert not passes or untouched, (table.keys(), session, prefer)  # never skipped when it would act
+            assert passes == (not playing), (table.keys(), session, prefer)
+
+
+def test_a_failing_store_never_lets_the_layer_be_skipped(payments: MockEnvelope) -> None:
+    """With the store down the layer must answer (it says why in ``ctk-warning``), so ``passes`` says no."""
+    from toolkit.exchange import Request
+    from toolkit.sandbox.stores import StoreError
+    from toolkit.sandbox.stores.memory import MemoryStore
+
+    class Down(MemoryStore):
+        def get(self, namespace: str, key: str) -> Any:
+            raise StoreError("the store is down")
+
+    layer = scenarios_layer(payments, PAYMENTS_TABLE, Down(), api="payments", where="[apis.payments]")
+    assert not layer.passes(Request("GET", "/customers", "", (("x-api-key", "sk_test_1"),)), "default")

@@ -119,6 +119,20 @@ class ScenariosLayer:
 
     # -- the layer -----------------------------------------------------------------------------------
 
+    def passes(self, request: Request, session: str) -> bool:
+        """Whether this request needs nothing of the layer (``layers.SandboxedMock`` then skips it): no scenario
+        asked in ``Prefer`` and none the session plays. A store that fails says no (``__call__`` then answers as
+        ever, saying why). The same tests ``__call__`` makes before it calls ``inner`` unchanged."""
+        prefer = request.header("prefer")
+        if prefer is not None and "scenario" in prefer.lower():
+            return False
+        if not self.config.scenarios and self.config.active is None:
+            return True  # nothing a session could be playing: no store read
+        try:
+            return self.active(session) is None
+        except (StoreError, StoreFullError):
+            return False
+
     def __call__(self, call: Call, inner: Next) -> MockResult:
         request = call.request
         asked: str | None = None
