@@ -26,6 +26,7 @@ deeper lists empty (valid for every list type), which is what the cost walk (``c
 from __future__ import annotations
 
 import base64
+import hashlib
 import math
 import random
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -103,6 +104,15 @@ class Resolvers:
         self.fast_items = True  # ``_items``' shortcut (off: item by item, the reference its tests compare with)
         self._makers: dict[tuple[str, str, str], Callable[[random.Random], Any]] = {}
         self._wires: dict[tuple[str, str, str], Callable[[random.Random], Any] | None] = {}
+        seed_key = hashlib.blake2b(repr(seed).encode(), digest_size=16).digest()  # any int seed, as blake2b's key
+        self._ids = hashlib.blake2b(digest_size=8, key=seed_key, person=b"ctk graphql id")
+
+    def id_key(self, id_: str | int) -> int:
+        """The key of the object an ``id`` argument fetches: a keyed blake2b of the id's text (the seed is the key),
+        stable across processes like ``seed_of``, without its ``repr`` of a tuple."""
+        digest = self._ids.copy()
+        digest.update(str(id_).encode("utf-8", "surrogatepass"))
+        return int.from_bytes(digest.digest(), "big")
 
     # -- graphql-core entry points ------------------------------------------------------------
 
@@ -268,7 +278,7 @@ class Resolvers:
         if args:
             id_ = args.get("id")
             if isinstance(id_, str | int) and not isinstance(id_, bool):
-                return seed_of(self.seed, ("id", str(id_)))  # one object per id, wherever it is fetched
+                return self.id_key(id_)  # one object per id, wherever it is fetched
             identity = tuple(sorted((k, repr(v)) for k, v in args.items()
                                     if not is_size_argument(k) and k not in _CURSOR_ARGS))  # fmt: skip
             if identity:
@@ -303,7 +313,7 @@ class Resolvers:
         code = name_code(name)
         id_ = args.get("id")
         if isinstance(id_, str | int) and not isinstance(id_, bool):
-            known = seed_of(self.seed, ("id", str(id_)))
+            known = self.id_key(id_)
             return lambda parent: known
         identity = tuple(sorted((k, repr(v)) for k, v in args.items()
                                 if not is_size_argument(k) and k not in _CURSOR_ARGS))  # fmt: skip
