@@ -42,6 +42,7 @@ from graphql import (
 from graphql.language.visitor import Visitor
 from graphql.validation import ValidationContext
 from graphql.validation.rules import ASTValidationRule, ValidationRule
+from graphql.validation.rules.unique_directives_per_location import UniqueDirectivesPerLocationRule
 from graphql.validation.validate import (
     FragmentNestingVisitor,
     ValidationAbortedError,
@@ -79,14 +80,36 @@ def _node_kinds() -> frozenset[str]:
 _KINDS = _node_kinds()
 
 
+def _kinds_without_directives() -> frozenset[str]:
+    """The kinds no node of which has a ``directives`` field or attribute (a kind unknown here is not one)."""
+    pending: list[type[Node]] = [Node]
+    with_directives: set[str] = set()
+    without: set[str] = set()
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        has = "directives" in getattr(cls, "__dataclass_fields__", {}) or hasattr(cls, "directives")
+        (with_directives if has else without).add(cls.kind)
+    return frozenset(without - with_directives)
+
+
+# UniqueDirectivesPerLocationRule listens to every node and returns at once where ``getattr(node, "directives",
+# None)`` is empty: on the kinds that cannot hold directives (names, arguments, values, selection sets...) its
+# call does nothing, and is left out of their dispatch
+_NO_DIRECTIVES = _kinds_without_directives()
+_DIRECTIVES_ONLY = frozenset({UniqueDirectivesPerLocationRule.enter})
+
+
 def _handlers(classes: Sequence[type[Visitor]], prefix: str) -> _Table:
     """Per kind, the visitors' functions for ``prefix`` (enter/leave) as ``Visitor.get_enter_leave_for_kind``
-    finds them: ``<prefix>_<kind>``, else the generic ``<prefix>``, else none."""
+    finds them: ``<prefix>_<kind>``, else the generic ``<prefix>``, else none (or none that could act)."""
     table: _Table = {}
     for kind in _KINDS:
         found: list[tuple[int, _Handler]] = []
         for index, cls in enumerate(classes):
             handler = getattr(cls, f"{prefix}_{kind}", None) or getattr(cls, prefix, None)
+            if handler in _DIRECTIVES_ONLY and kind in _NO_DIRECTIVES:
+                continue
             if handler:
                 found.append((index, handler))
         table[kind] = tuple(found)
