@@ -137,17 +137,21 @@ def test_an_overlaid_mutation_stores_nothing_and_headers_must_match(inventory: M
 def test_a_selection_the_overlay_cannot_fill_goes_out_generated_with_a_warning(
     inventory: MockEnvelope, tmp_path: Path
 ) -> None:
-    # the overlay names a StockLevel and lacks its non-null onHand; the mock answers node(id:) with a Warehouse,
+    # the overlay names a StockLevel and lacks its non-null onHand; the mock answers the query below with a Warehouse
+    # (the concrete type is a seeded draw: the first id it draws a Warehouse for is taken, whatever the draws are),
     # which has no onHand either: nothing can fill it, so the mock's own answer goes out, with the reason
-    text = '[[overlay]]\noperation = "Query.node"\njson = { __typename = "StockLevel", id = "s1" }\n'
+    def query(node: str) -> str:
+        return f'{{ node(id: "{node}") {{ id ... on StockLevel {{ onHand }} ... on Warehouse {{ code }} }} }}'
+
+    node = next(f"s{n}" for n in range(1, 200) if "code" in _post(inventory, query(f"s{n}")).json()["data"]["node"])
+    text = f'[[overlay]]\noperation = "Query.node"\njson = {{ __typename = "StockLevel", id = "{node}" }}\n'
     sandbox = SandboxedMock(inventory, [_layer(inventory, tmp_path, text)])
-    query = '{ node(id: "s1") { id ... on StockLevel { onHand } ... on Warehouse { code } } }'
-    answer = _post(sandbox, query)
-    assert answer.json() == _post(inventory, query).json()
+    answer = _post(sandbox, query(node))
+    assert answer.json() == _post(inventory, query(node)).json()
     assert "no value for StockLevel.onHand, which is non-null" in answer.headers["ctk-warning"]
     assert f"{tmp_path / 'overlays.toml'}:1" in answer.headers["ctk-warning"]
-    filled = _post(sandbox, '{ node(id: "s1") { id __typename } }')
-    assert filled.json() == {"data": {"node": {"id": "s1", "__typename": "StockLevel"}}}
+    filled = _post(sandbox, f'{{ node(id: "{node}") {{ id __typename }} }}')
+    assert filled.json() == {"data": {"node": {"id": node, "__typename": "StockLevel"}}}
     assert "ctk-warning" not in filled.headers
 
 
