@@ -151,14 +151,21 @@ def test_the_state_layer_reads_the_document_the_mock_parsed(client: Client, monk
     """One parse per request, within the mock's limits: the layer asks the mock for the document it parsed."""
     from graphql.language.parser import Parser
 
+    from toolkit.graphql.mock import handler
+
     parses: list[int] = []
-    original = Parser.parse_document
+    original, plain = Parser.parse_document, handler.parse_plain
 
     def counted(self: Parser) -> Any:
         parses.append(1)
         return original(self)
 
+    def counted_plain(*args: Any) -> Any:
+        parses.append(1)  # the mock's own reader of plain documents (graphql-core's parser for the rest)
+        return plain(*args)
+
     monkeypatch.setattr(Parser, "parse_document", counted)
+    monkeypatch.setattr(handler, "parse_plain", counted_plain)
     created = client.post(CREATE, {"input": INPUT})["data"]["createProduct"]["product"]
     assert created["sku"] == "SKU-42"
     assert len(parses) == 1 + 1  # the mock's parse, and the test client's own graphql.parse to check the answer

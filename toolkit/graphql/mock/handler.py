@@ -34,7 +34,6 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
-    GraphQLSchema,
     GraphQLSyntaxError,
     InlineFragmentNode,
     NoSchemaIntrospectionCustomRule,
@@ -43,7 +42,6 @@ from graphql import (
     Source,
     execute,
     get_operation_ast,
-    get_variable_values,
     parse,
     specified_rules,
 )
@@ -353,7 +351,7 @@ class GraphQLMock:
             plan = shape.plans[name] = compile_plan(self.schema, self.resolvers, operation, shape.fragments)
         if plan is None or plan.operation is not operation:
             return None
-        variables = get_variable_values(self.schema, operation.variable_definitions or (), params.variables or {})
+        variables = plan.variables.coerce(params.variables or {})  # get_variable_values, without its general coercion
         if not isinstance(variables, VariableValues):
             return None
         try:
@@ -501,7 +499,7 @@ class GraphQLMock:
             cached.plans[params.operation_name] = plan
         if plan is None or plan.operation is not operation:
             return None
-        return _run_plan(plan, self.schema, operation, params.variables)
+        return _run_plan(plan, params.variables)
 
     def _execute(self, document: DocumentNode, params: Params) -> ExecutionResult:
         try:
@@ -547,11 +545,9 @@ def _unlinked(document: DocumentNode) -> DocumentNode:
     return document
 
 
-def _run_plan(
-    plan: Plan, schema: GraphQLSchema, operation: OperationDefinitionNode, inputs: dict[str, Any] | None
-) -> dict[str, Any] | None:
+def _run_plan(plan: Plan, inputs: dict[str, Any] | None) -> dict[str, Any] | None:
     """The plan's data for these variables, or None where graphql-core would answer errors."""
-    variables = get_variable_values(schema, operation.variable_definitions or (), inputs or {})
+    variables = plan.variables.coerce(inputs or {})  # get_variable_values, without its general coercion
     if not isinstance(variables, VariableValues):
         return None  # variables that do not coerce: execute reports them
     try:

@@ -26,6 +26,7 @@ the cost limit bounds), not by the expansion of the document's fragments.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
@@ -91,6 +92,11 @@ class Plan:
         self.mutation = operation.operation is OperationType.MUTATION
         self.built = 0
         self.roots = (schema.query_type, schema.mutation_type, schema.subscription_type)
+        # what its compiled parts (``_Object``, ``_Abstract``) reach the plan by: the plan holds its fields, which
+        # hold the parts' ``complete``; a strong reference back would make every plan a cycle that only the garbage
+        # collector frees (every evicted or one-off plan), walked at each collection until then. A plan runs only
+        # while held (the handler's cache or its caller), so the proxy always finds it.
+        self._parts_view: Plan = weakref.proxy(self)
         self.fields = self._collect(root, [operation.selection_set])
         self.variables = Variables(schema, operation.variable_definitions or ())
         self.root_key = resolvers.root_object(root.name, self.mutation).key
@@ -245,11 +251,11 @@ class Plan:
         if isinstance(type_, GraphQLObjectType):
             if type_.is_type_of is not None:
                 raise _NotPlanned("is_type_of")
-            return _Object(self, type_, nodes, non_null).complete
+            return _Object(self._parts_view, type_, nodes, non_null).complete
         if isinstance(type_, GraphQLInterfaceType | GraphQLUnionType):
             if type_.resolve_type is not None:
                 raise _NotPlanned("resolve_type")
-            return _Abstract(self, type_, nodes, non_null).complete
+            return _Abstract(self._parts_view, type_, nodes, non_null).complete
         raise _NotPlanned("type")  # pragma: no cover
 
 
