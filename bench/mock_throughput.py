@@ -5,7 +5,7 @@ process: C `wrk` when installed, else the built-in one below (asyncio over raw k
 uvloop when present). One `ctk serve` of the example workspace serves all three protocols, so REST
 (payments), SOAP (crm) and GraphQL (inventory) are measured in the same run, on the same server:
 
-- stateless rows (``--no-state``): per protocol the same request again (a memoised answer), "20k ids"
+- stateless rows (``--no-state``): per protocol the same request again (a memoised answer), "new ids"
   (a different id on every request, so no memoised answer is reused); REST also a list of 20 and a
   validated POST; GraphQL also "new document" (the id inlined as a literal: a different query text on
   every request, the same shape), "new alias" (a varying root alias too, as batched queries with generated
@@ -24,7 +24,7 @@ the same requests on the same server; a stateful row also as a ratio to the stat
 runs uvicorn: under granian the app comes from bench/granian_app.py, so ctk's uvicorn protocol
 hardening is absent there); granian is found on ``--granian-path`` (a scratch ``pip install --target``).
 ``--graphql-faker PATH`` starts graphql-faker on the inventory schema and measures the GraphQL rows
-that generate (20k ids, new document, new alias, new fields) against it too, as a ratio to the bare app.
+that generate (new ids, new document, new alias, new fields) against it too, as a ratio to the bare app.
 
     python bench/mock_throughput.py [--seconds 5] [--connections 32] [--only "SOAP,GraphQL new"]
     python bench/mock_throughput.py --workers 1,2 --servers uvicorn,granian --stores memory,redis
@@ -43,6 +43,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import http.client
+import itertools
 import json
 import os
 import re
@@ -89,17 +90,22 @@ GRAPHQL_BODY = json.dumps({"query": f"query($id: ID!) {{ product(id: $id) {SELEC
 GRAPHQL_NEW_DOCUMENT = json.dumps({"query": f'{{ product(id: "UHJv{{n}}") {SELECTION} }}'})
 # a varying root alias too: a different response key on every request (batched queries with generated aliases)
 GRAPHQL_NEW_ALIAS = json.dumps({"query": f'{{ p{{n}}: product(id: "UHJv{{n}}") {SELECTION} }}'})
-# "{fields}": the product's fields in the n-th order (7! orders of its fields times 3! of its stock levels' cover
-# DISTINCT): a structurally new document on every request, which no cache of shapes can have seen
-PRODUCT_FIELDS = ("id", "sku", "name", "price", "status", "tags", "createdAt")
+# "{fields}": the product's fields in the n-th order (8! orders of its seven fields and its stock levels, times 3! of
+# the stock levels' own: 241,920 documents): a structurally new document on every request, which no cache of shapes
+# can have seen
+PRODUCT_FIELDS = ("id", "sku", "name", "price", "status", "tags", "createdAt", "{stock}")
 STOCK_FIELDS = ("onHand", "available", "status")
+ORDERS = 40_320 * 6
 GRAPHQL_NEW_FIELDS = json.dumps({"query": '{ product(id: "UHJv{n}") { {fields} } }'})
 GRAPHQL_CREATE_BODY = json.dumps({
     "query": "mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id sku name price "
     "status } userErrors { message } } }",
     "variables": {"input": {"sku": "BENCH-1", "name": "Bench product", "price": "12.50"}},
 })  # fmt: skip
-DISTINCT = 20_000
+DISTINCT = 20_000  # the built-in load generator's requests per run, each a different id (wrk makes its own)
+RUN_IDS = 10_000_000  # each run's ids start at the next multiple: no id (or field order) of a run was seen before
+_runs = itertools.count(1)
+WRK_THREADS = 2
 STORED = "{stored}"  # replaced by the id of the resource the bench created on that server
 
 
@@ -124,11 +130,11 @@ ROWS: list[Row] = [
     Row("REST GET list of 20", "GET", "/payments/customers?limit=20", None, REST),
     Row("REST POST validated", "POST", "/payments/customers", POST_BODY, REST_JSON),
     # Every request a different resource: no memo hit, the whole path (route, validate, generate) runs.
-    Row("REST GET 20k ids", "GET", "/payments/customers/cus_{n}", None, REST),
+    Row("REST GET new ids", "GET", "/payments/customers/cus_{n}", None, REST),
     Row("SOAP GetAccount", "POST", "/crm", SOAP_BODY.replace("{n18}", "001A000001Xyz12AAB"), SOAP),
-    Row("SOAP 20k ids", "POST", "/crm", SOAP_BODY, SOAP),
+    Row("SOAP new ids", "POST", "/crm", SOAP_BODY, SOAP),
     Row("GraphQL product", "POST", "/inventory", GRAPHQL_BODY.replace("{n}", "UHJvZHVjdDox"), GRAPHQL),
-    Row("GraphQL 20k ids", "POST", "/inventory", GRAPHQL_BODY, GRAPHQL, faker=True),
+    Row("GraphQL new ids", "POST", "/inventory", GRAPHQL_BODY, GRAPHQL, faker=True),
     Row("GraphQL new document", "POST", "/inventory", GRAPHQL_NEW_DOCUMENT, GRAPHQL, faker=True),
     Row("GraphQL new alias", "POST", "/inventory", GRAPHQL_NEW_ALIAS, GRAPHQL, faker=True),
     Row("GraphQL new fields", "POST", "/inventory", GRAPHQL_NEW_FIELDS, GRAPHQL, faker=True),
@@ -244,9 +250,9 @@ def nth_order(items: tuple[str, ...], n: int) -> list[str]:
 
 
 def fields(n: int) -> str:
-    outer, inner = n % 5040, n // 5040  # 7! orders of the product's fields, then the stock levels' order
-    stock = " ".join(nth_order(STOCK_FIELDS, inner))
-    return " ".join([*nth_order(PRODUCT_FIELDS, outer), f"stockLevels(first: 3) {{ {stock} }}"])
+    order = n % ORDERS
+    stock = "stockLevels(first: 3) { " + " ".join(nth_order(STOCK_FIELDS, order // 40_320)) + " }"
+    return " ".join(stock if item == "{stock}" else item for item in nth_order(PRODUCT_FIELDS, order % 40_320))
 
 
 def varied(text: str, n: int) -> str:
@@ -255,9 +261,10 @@ def varied(text: str, n: int) -> str:
     return text.replace("{n}", f"{n:06d}").replace("{n18}", f"001A{n:014d}")
 
 
-def raw_requests(method: str, path: str, body: str | None, headers: dict[str, str]) -> list[bytes]:
+def raw_requests(method: str, path: str, body: str | None, headers: dict[str, str], base: int = 0) -> list[bytes]:
     if "{n" in path + (body or ""):
-        return [raw_request(method, varied(path, n), varied(body or "", n) or None, headers) for n in range(DISTINCT)]
+        return [raw_request(method, varied(path, n), varied(body or "", n) or None, headers)
+                for n in range(base, base + DISTINCT)]  # fmt: skip
     return [raw_request(method, path, body, headers)]
 
 
@@ -327,7 +334,8 @@ def load_builtin(port: int, row: Row, seconds: float, connections: int, max_requ
     code = (
         f"import asyncio, json, sys; sys.path.insert(0, {str(HERE)!r}); import mock_throughput as m\n"
         "try:\n import uvloop; uvloop.install()\nexcept ImportError:\n pass\n"
-        f"r = asyncio.run(m._load({port}, m.raw_requests({row.method!r}, {row.path!r}, {row.body!r}, {row.headers!r}),"
+        f"r = asyncio.run(m._load({port}, m.raw_requests({row.method!r}, {row.path!r}, {row.body!r}, {row.headers!r},"
+        f" {next(_runs) * RUN_IDS}),"
         f" {seconds}, {connections}, {max_requests})); print(json.dumps(r))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -351,6 +359,9 @@ def load_wrk(port: int, row: Row, seconds: float, connections: int) -> dict[str,
     if "{n" in path + (body or ""):  # a different resource (or document) on every request: path and body vary
         varying = (
             f"counter = 0\npath_template = {json.dumps(path)}\nbody_template = {json.dumps(body or '')}\n"
+            f"base = {next(_runs) * RUN_IDS}\nthreads = 0\n"
+            # each wrk thread its own ids (n = base + its count times the threads + its index): none asked twice
+            "setup = function(thread)\n thread:set('index', threads)\n threads = threads + 1\nend\n"
             f"product_fields = {{{', '.join(json.dumps(f) for f in PRODUCT_FIELDS)}}}\n"
             f"stock_fields = {{{', '.join(json.dumps(f) for f in STOCK_FIELDS)}}}\n"
             "local function nth_order(items, n)\n"
@@ -359,20 +370,22 @@ def load_wrk(port: int, row: Row, seconds: float, connections: int) -> dict[str,
             "  order[#order + 1] = table.remove(left, index + 1)\n end\n return table.concat(order, ' ')\nend\n"
             "local function fill(text, n)\n"
             " if string.find(text, '{fields}', 1, true) then\n"
-            "  local selection = nth_order(product_fields, n % 5040) .. ' stockLevels(first: 3) { ' .."
-            " nth_order(stock_fields, math.floor(n / 5040)) .. ' }'\n"
+            f"  local order = n % {ORDERS}\n"
+            "  local stock = 'stockLevels(first: 3) { ' .. nth_order(stock_fields, math.floor(order / 40320)) .. ' }'\n"
+            "  local selection = string.gsub(nth_order(product_fields, order % 40320), '{stock}',"
+            " function() return stock end)\n"
             "  text = string.gsub(text, '{fields}', function() return selection end)\n end\n"
             ' text = string.gsub(text, "{n18}", string.format("001A%014d", n))\n'
             ' return (string.gsub(text, "{n}", string.format("%06d", n)))\nend\n'
             "request = function()\n counter = counter + 1\n"
-            f" local n = counter % {DISTINCT}\n"
+            f" local n = base + counter * {WRK_THREADS} + index\n"
             " local b = nil\n if body_template ~= '' then b = fill(body_template, n) end\n"
             " return wrk.format(nil, fill(path_template, n), nil, b)\nend\n"
         )
         path = path.split("{n", 1)[0]
     script.write_text(f'wrk.method = "{row.method}"\n{header_lua}{body_lua}{varying}{report}')
     try:
-        command = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "-s", str(script)]
+        command = ["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "-s", str(script)]
         out = subprocess.run([*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True)
     finally:
         script.unlink(missing_ok=True)

@@ -10,7 +10,7 @@ figure is the median of five batches of CPU time per request (``time.process_tim
 machine does not count). A bare ASGI app answering a constant is timed the same way as the reference. The heap is
 settled as ``ctk serve`` settles it (``toolkit.sandbox.heap``), unless ``--no-settle``.
 
-    python bench/served_path.py [--requests 4000] [--only REST] [--profile "REST 20k ids"]
+    python bench/served_path.py [--requests 4000] [--only REST] [--profile "REST new ids"]
 
 ``--profile NAME`` prints cProfile's top functions for that row instead (by own time).
 """
@@ -59,10 +59,10 @@ async def bare(scope: dict[str, Any], receive: Any, send: Any) -> None:
 Made = tuple[str, str, list[tuple[bytes, bytes]], bytes]
 # Per row: the n-th request's method, path, headers and body (made before timing: see ``prepared``).
 ROWS: dict[str, Callable[[int], Made]] = {
-    "REST 20k ids": lambda n: ("GET", f"/payments/customers/cus_{n}", REST, b""),
-    "SOAP 20k ids": lambda n: ("POST", "/crm", SOAP, ENVELOPE.format(
+    "REST new ids": lambda n: ("GET", f"/payments/customers/cus_{n}", REST, b""),
+    "SOAP new ids": lambda n: ("POST", "/crm", SOAP, ENVELOPE.format(
         f'<GetAccountRequest xmlns="urn:example:crm:types"><id>001A{n:014d}</id></GetAccountRequest>').encode()),
-    "GraphQL 20k ids": lambda n: ("POST", "/inventory", GRAPHQL, json.dumps(
+    "GraphQL new ids": lambda n: ("POST", "/inventory", GRAPHQL, json.dumps(
         {"query": f"query($id: ID!) {{ product(id: $id) {SELECTION} }}", "variables": {"id": str(n)}}).encode()),
     "GraphQL new document": lambda n: ("POST", "/inventory", GRAPHQL, json.dumps(
         {"query": f'{{ product(id: "UHJv{n}") {SELECTION} }}'}).encode()),
@@ -137,7 +137,7 @@ def main() -> int:
         profile.disable()
         pstats.Stats(profile).sort_stats("tottime").print_stats(35)
         return 0
-    reference = per_call(bare, ROWS["REST 20k ids"], args.requests, 1)
+    reference = per_call(bare, ROWS["REST new ids"], args.requests, 1)
     batch = args.requests // 5
     print(f"in-process ASGI, CPU µs per request (median of 5 batches of {batch}); bare app {reference:.1f}")
     print(f"{'row':24} {'µs':>8} {'µs over bare':>13}")
