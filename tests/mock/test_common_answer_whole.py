@@ -20,6 +20,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
+from tests.support.fake_transport import RecordingTransport
 from toolkit.exchange import MockResult, Request, Response
 from toolkit.limits import DEFAULT_LIMITS, Limits
 from toolkit.mock.asgi import MockASGIApp
@@ -36,37 +37,6 @@ class _CycleOnly(BoundedHttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._whole = None
-
-
-class _Transport:
-    def __init__(self) -> None:
-        self.writes: list[bytes] = []
-        self.closed = False
-        self.aborted = False
-
-    def write(self, data: bytes) -> None:
-        self.writes.append(bytes(data))  # after close too: a real transport still sends what it is given then
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-    def close(self) -> None:
-        self.closed = True
-
-    def abort(self) -> None:
-        self.closed = self.aborted = True
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 5555)}.get(name, default)
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-    def get_write_buffer_size(self) -> int:
-        return 0
 
 
 Served = tuple[bytes, bool, bool, int, list[tuple[str, str, bytes]]]
@@ -90,7 +60,7 @@ def _serve(kind: type[BoundedHttpToolsProtocol], answer: Any, reads: list[bytes]
         state = ServerState()
         state.default_headers = list(DEFAULTS)
         protocol = kind(config=config, server_state=state, app_state={}, _loop=loop, limits=limits)
-        transport = _Transport()
+        transport = RecordingTransport()
         protocol.connection_made(transport)  # type: ignore[arg-type]
 
         async def feed() -> None:
@@ -224,7 +194,7 @@ def test_a_plain_answer_is_written_during_the_read() -> None:
         )
         config.load()
         protocol = BoundedHttpToolsProtocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
-        transport = _Transport()
+        transport = RecordingTransport()
         protocol.connection_made(transport)  # type: ignore[arg-type]
         protocol.data_received(GET * 2)
         assert len(transport.writes) == 2 and not protocol.tasks
@@ -328,7 +298,7 @@ def _timeline(
         config.load()
         extra = {"limits": limits} if kind is BoundedHttpToolsProtocol else {}
         protocol = kind(config=config, server_state=ServerState(), app_state={}, _loop=loop, **extra)
-        transport = _Transport()
+        transport = RecordingTransport()
         protocol.connection_made(transport)  # type: ignore[arg-type]
 
         async def run() -> None:

@@ -14,42 +14,13 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
+from tests.support.fake_transport import RecordingTransport
 from toolkit.exchange import MockResult, Request, Response
 from toolkit.limits import DEFAULT_LIMITS
 from toolkit.mock.asgi import MockASGIApp
 from toolkit.mock.http_server import BoundedHttpToolsProtocol, uvicorn_options
 
 DEFAULTS = [(b"date", b"Thu, 03 Dec 2026 01:00:00 GMT"), (b"server", b"uvicorn")]
-
-
-class _Transport:
-    def __init__(self) -> None:
-        self.writes: list[bytes] = []
-        self.closed = False
-
-    def write(self, data: bytes) -> None:
-        self.writes.append(bytes(data))
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-    def close(self) -> None:
-        self.closed = True
-
-    def abort(self) -> None:
-        self.closed = True
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 5555)}.get(name, default)
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-    def get_write_buffer_size(self) -> int:
-        return 0
 
 
 def _serve(kind: type[HttpToolsProtocol], handler: Any, reads: list[bytes]) -> tuple[list[bytes], bool, int]:
@@ -64,7 +35,7 @@ def _serve(kind: type[HttpToolsProtocol], handler: Any, reads: list[bytes]) -> t
         state.default_headers = list(DEFAULTS)
         extra = {"limits": DEFAULT_LIMITS} if kind is BoundedHttpToolsProtocol else {}
         protocol = kind(config=config, server_state=state, app_state={}, _loop=loop, **extra)
-        transport = _Transport()
+        transport = RecordingTransport()
         protocol.connection_made(transport)  # type: ignore[arg-type]
 
         async def feed() -> None:
@@ -142,7 +113,7 @@ def test_the_date_header_follows_the_server() -> None:
         state = ServerState()
         state.default_headers = list(DEFAULTS)
         protocol = BoundedHttpToolsProtocol(config=config, server_state=state, app_state={}, _loop=loop)
-        transport = _Transport()
+        transport = RecordingTransport()
         protocol.connection_made(transport)  # type: ignore[arg-type]
 
         async def one() -> None:
