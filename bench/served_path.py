@@ -10,7 +10,11 @@ figure is the median of five batches of CPU time per request (``time.process_tim
 machine does not count). A bare ASGI app answering a constant is timed the same way as the reference. The heap is
 settled as ``ctk serve`` settles it (``toolkit.sandbox.heap``), unless ``--no-settle``.
 
-    python bench/served_path.py [--requests 4000] [--only REST] [--profile "REST new ids"]
+    python bench/served_path.py [--requests 4000] [--only REST] [--profile "REST new ids"] [--protocol]
+
+``--protocol`` feeds each request as HTTP bytes to ctk's own HTTP protocol (``mock/http_server.py``: a request
+that came whole is answered from the parser, as under ``ctk serve``) over a fake transport on an asyncio loop,
+beside the bare app under uvicorn's own protocol: the whole per-request CPU but the socket's system calls.
 
 ``--profile NAME`` prints cProfile's top functions for that row instead (by own time).
 """
@@ -18,6 +22,7 @@ settled as ``ctk serve`` settles it (``toolkit.sandbox.heap``), unless ``--no-se
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
 import json
 import pstats
@@ -28,12 +33,18 @@ from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from uvicorn.config import Config
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import ServerState
+
 from toolkit.limits import DEFAULT_LIMITS
+from toolkit.mock.http_server import BoundedHttpToolsProtocol, uvicorn_options
 from toolkit.sandbox.heap import settle_heap
 from toolkit.sandbox.server import ServeConfig, build_app, changed_limits, mounted_apis
 from toolkit.workspace import load_workspace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from http_protocol import _Transport  # the protocol bench's fake transport
 from mock_throughput import fields  # the same n-th order of the product's fields as the served row
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,6 +107,61 @@ def served(app: Asgi, method: str, path: str, headers: list[tuple[bytes, bytes]]
     raise RuntimeError(f"{method} {path}: the app waited on something")
 
 
+class _Kept(_Transport):
+    """The bench's fake transport, keeping the last answer's head (its status line is checked)."""
+
+    last = b""
+
+    def write(self, data: bytes) -> None:
+        if data[:5] == b"HTTP/":
+            self.last = bytes(data[:64])
+
+
+def wire(method: str, path: str, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
+    """The request as a client sends it."""
+    head = [
+        f"{method} {path} HTTP/1.1".encode(),
+        b"host: 127.0.0.1",
+        *(name + b": " + value for name, value in headers),
+    ]
+    if method != "GET":
+        head.append(b"content-length: %d" % len(body))
+    return b"\r\n".join(head) + b"\r\n\r\n" + body
+
+
+async def _over_protocol(protocol_class: Any, app: Any, reads: list[bytes], **options: Any) -> float:
+    if protocol_class is BoundedHttpToolsProtocol:  # as ctk serve configures uvicorn (no middleware around the app)
+        settings = {**uvicorn_options(DEFAULT_LIMITS), "lifespan": "off"}
+        settings.pop("http")
+        config = Config(app=app, **settings)
+    else:  # the bare app as uvicorn runs it by default
+        config = Config(app=app, log_level="warning", lifespan="off", ws="none")
+    config.load()
+    protocol = protocol_class(config=config, server_state=ServerState(), app_state={}, **options)
+    transport = _Kept()
+    protocol.connection_made(transport)
+    started = time.process_time()
+    for read in reads:
+        protocol.data_received(read)
+        await asyncio.sleep(0)  # an answer the parser could not give runs in its task
+    took = time.process_time() - started
+    assert transport.last.startswith(b"HTTP/1.1 200"), transport.last[:200]
+    protocol.connection_lost(None)
+    return took / len(reads) * 1e6
+
+
+def per_protocol_call(app: Any, row: Callable[[int], Made], count: int, offset: int, ctk: bool = True) -> float:
+    """``per_call`` over an HTTP protocol: ctk's (``ctk``) or, for the bare app, uvicorn's own."""
+    batches = []
+    for batch in range(5):
+        reads = [wire(*row(n)) for n in range(offset + batch * (count // 5), offset + (batch + 1) * (count // 5))]
+        if ctk:
+            batches.append(asyncio.run(_over_protocol(BoundedHttpToolsProtocol, app, reads, limits=DEFAULT_LIMITS)))
+        else:
+            batches.append(asyncio.run(_over_protocol(HttpToolsProtocol, app, reads)))
+    return statistics.median(batches)
+
+
 def per_call(app: Asgi, row: Callable[[int], Made], count: int, offset: int) -> float:
     """Median of five batches, CPU microseconds per request; each request a fresh n, made before its batch."""
     batches = []
@@ -114,6 +180,7 @@ def main() -> int:
     parser.add_argument("--only", default="")
     parser.add_argument("--profile", default="", metavar="ROW")
     parser.add_argument("--no-settle", action="store_true", help="leave the heap as built (ctk serve settles it)")
+    parser.add_argument("--protocol", action="store_true", help="through ctk's HTTP protocol, as ctk serve answers")
     args = parser.parse_args()
     space = load_workspace(ROOT)
     mounted = mounted_apis(space)
@@ -137,15 +204,22 @@ def main() -> int:
         profile.disable()
         pstats.Stats(profile).sort_stats("tottime").print_stats(35)
         return 0
-    reference = per_call(bare, ROWS["REST new ids"], args.requests, 1)
+    if args.protocol:
+        reference = per_protocol_call(bare, ROWS["REST new ids"], args.requests, 1, ctk=False)
+    else:
+        reference = per_call(bare, ROWS["REST new ids"], args.requests, 1)
     batch = args.requests // 5
-    print(f"in-process ASGI, CPU µs per request (median of 5 batches of {batch}); bare app {reference:.1f}")
+    how = "over ctk's HTTP protocol (bare: uvicorn's)" if args.protocol else "ASGI"
+    print(f"in-process {how}, CPU µs per request (median of 5 batches of {batch}); bare app {reference:.1f}")
     print(f"{'row':24} {'µs':>8} {'µs over bare':>13}")
     for offset, (name, row) in enumerate(ROWS.items(), start=1):
         if args.only and args.only.lower() not in name.lower():
             continue
         # a fresh range of ids per row, past every id an earlier row or the warm-up used
-        took = per_call(app, row, args.requests, offset * 1_000_000)
+        if args.protocol:
+            took = per_protocol_call(app, row, args.requests, offset * 1_000_000)
+        else:
+            took = per_call(app, row, args.requests, offset * 1_000_000)
         print(f"{name:24} {took:8.1f} {took - reference:13.1f}")
     return 0
 
