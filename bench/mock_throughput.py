@@ -43,6 +43,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import http.client
+import importlib.util
 import itertools
 import json
 import os
@@ -60,6 +61,11 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))  # the workspace's toolkit: its own serve settings
+from toolkit.limits import DEFAULT_LIMITS  # noqa: E402
+from toolkit.mock.http_server import uvicorn_options  # noqa: E402
+
+SERVE_LOOP: str = uvicorn_options(DEFAULT_LIMITS).get("loop", "auto")  # the event loop ctk serve runs on ("asyncio")
 BARE_APP = """
 async def app(scope, receive, send):
     if scope["type"] != "http":
@@ -208,12 +214,21 @@ class Servers:
     def __post_init__(self) -> None:
         (self.bare_dir / "bare_app.py").write_text(BARE_APP)
 
-    def bare(self, port: int) -> subprocess.Popen[bytes]:
+    def bare(self, port: int, loop: str = SERVE_LOOP) -> subprocess.Popen[bytes]:
+        """The bare app; under uvicorn on ``loop``: by default the event loop ``ctk serve`` runs, so the two differ
+        in the app only (uvicorn's own default, "auto", would pick uvloop when installed)."""
         if self.kind == "granian":
             return start(self._granian("bare_app:app", port), port, python_path(self.bare_dir, self.args.granian_path))
         command = [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port), "--log-level", "warning",
-                   "--no-access-log", "--workers", str(self.workers)]  # fmt: skip
+                   "--no-access-log", "--workers", str(self.workers), "--loop", loop,
+                   "--http", "httptools"]  # fmt: skip
         return start(command, port, python_path(self.bare_dir))
+
+    def bare_uvloop(self, port: int) -> subprocess.Popen[bytes] | None:
+        """The bare app on uvloop (uvicorn's default when installed), a second reference; None without uvloop."""
+        if self.kind != "uvicorn" or SERVE_LOOP == "uvloop" or importlib.util.find_spec("uvloop") is None:
+            return None
+        return self.bare(port, loop="uvloop")
 
     def ctk(self, port: int, state: bool, store: str = "") -> subprocess.Popen[bytes]:
         # a collection holds max_stored_items per session: raised so a long create run measures creates, not 429s
@@ -428,19 +443,20 @@ def checked(port: int, row: Row) -> str:
 # -- the table -------------------------------------------------------------------------------------
 
 
-HEADER = (f"{'server':8} {'w':>1} {'row':24} {'store':7} {'req/s':>8} {'bare':>8} {'/bare':>6} {'/stateless':>10}"
-          f" {'p50 ms':>7} {'p99 ms':>7}  check")  # fmt: skip
+HEADER = (f"{'server':8} {'w':>1} {'row':24} {'store':7} {'req/s':>8} {'bare':>8} {'/bare':>6} {'/uvloop':>7}"
+          f" {'/stateless':>10} {'p50 ms':>7} {'p99 ms':>7}  check")  # fmt: skip
 
 
-def line(servers: Servers, row: str, store: str, result: dict[str, Any], bare: float, stateless: float | None,
-         verdict: str) -> str:  # fmt: skip
+def line(servers: Servers, row: str, store: str, result: dict[str, Any], bare: float, uvloop: float | None,
+         stateless: float | None, verdict: str) -> str:  # fmt: skip
     versus = f"{result['rps'] / stateless:10.2f}" if stateless else f"{'':10}"
+    on_uvloop = f"{result['rps'] / uvloop:7.2f}" if uvloop else f"{'-':>7}"
     statuses = result.get("statuses", {})
     failed = {code: count for code, count in statuses.items() if not code.startswith("2")}
     note = f" {failed}" if failed and any(failed.values()) else ""
     latency = f"{result['p50_ms']:7.2f} {result['p99_ms']:7.2f}"
     return (f"{servers.kind:8} {servers.workers:>1} {row:24} {store:7} {result['rps']:8.0f} {bare:8.0f} "
-            f"{result['rps'] / bare:6.2f} {versus} {latency}  {verdict}{note}")  # fmt: skip
+            f"{result['rps'] / bare:6.2f} {on_uvloop} {versus} {latency}  {verdict}{note}")  # fmt: skip
 
 
 def chosen(rows: list[Row], only: str) -> list[Row]:
@@ -450,8 +466,9 @@ def chosen(rows: list[Row], only: str) -> list[Row]:
 
 def run_server(servers: Servers, args: argparse.Namespace, redis_url: str | None, faker: dict[str, float]) -> None:
     warmup = min(1.0, args.seconds)
-    bare_port, ctk_port = free_port(), free_port()
+    bare_port, uvloop_port, ctk_port = free_port(), free_port(), free_port()
     bare = servers.bare(bare_port)
+    bare_uvloop = servers.bare_uvloop(uvloop_port)
     ctk = servers.ctk(ctk_port, state=False)
     bare_rps: dict[str, float] = {}
     try:
@@ -459,20 +476,23 @@ def run_server(servers: Servers, args: argparse.Namespace, redis_url: str | None
             verdict = checked(ctk_port, row)
             measure(ctk_port, row, args, warmup)
             bare_rps[row.name] = measure(bare_port, row, args)["rps"]
+            uvloop_rps = measure(uvloop_port, row, args)["rps"] if bare_uvloop is not None else None
             result = measure(ctk_port, row, args)
-            print(line(servers, row.name, "-", result, bare_rps[row.name], None, verdict), flush=True)
+            print(line(servers, row.name, "-", result, bare_rps[row.name], uvloop_rps, None, verdict), flush=True)
             if servers.kind == "uvicorn" and servers.workers == 1 and row.faker:
                 faker[row.name] = bare_rps[row.name]
         state_rows = chosen(STATE_ROWS, args.only)
         if state_rows and not args.no_state_rows:
-            stateful(servers, args, state_rows, bare_port, ctk_port, redis_url)
+            stateful(servers, args, state_rows, bare_port, uvloop_port if bare_uvloop else None, ctk_port, redis_url)
     finally:
         stop(ctk)
         stop(bare)
+        if bare_uvloop is not None:
+            stop(bare_uvloop)
 
 
-def stateful(servers: Servers, args: argparse.Namespace, rows: list[Row], bare_port: int, stateless_port: int,
-             redis_url: str | None) -> None:  # fmt: skip
+def stateful(servers: Servers, args: argparse.Namespace, rows: list[Row], bare_port: int, uvloop_port: int | None,
+             stateless_port: int, redis_url: str | None) -> None:  # fmt: skip
     """The stateful rows on a ctk server with state on, per store; each beside the bare app and the stateless server."""
     stores: list[tuple[str, str]] = []
     workdir = Path(tempfile.mkdtemp(prefix="ctk_bench_state_"))
@@ -490,7 +510,8 @@ def stateful(servers: Servers, args: argparse.Namespace, rows: list[Row], bare_p
                 print("(no redis-server installed: the Redis rows are skipped; apt-get install redis-server)")
             else:
                 stores.append(("redis", redis_url))
-    baseline: dict[str, tuple[float, float]] = {}  # row -> (bare, stateless), measured once with the first ids
+    # row -> (bare, bare on uvloop, stateless), measured once with the first ids
+    baseline: dict[str, tuple[float, float | None, float]] = {}
     try:
         for label, url in stores:
             port = free_port()
@@ -504,7 +525,8 @@ def stateful(servers: Servers, args: argparse.Namespace, rows: list[Row], bare_p
                     verdict = checked(port, filled)
                     measure(port, filled, args, min(1.0, args.seconds))  # warm-up
                     if row.name not in baseline:
-                        baseline[row.name] = (measure(bare_port, filled, args)["rps"],
+                        uvloop_rps = measure(uvloop_port, filled, args)["rps"] if uvloop_port else None
+                        baseline[row.name] = (measure(bare_port, filled, args)["rps"], uvloop_rps,
                                               measure(stateless_port, filled, args)["rps"])  # fmt: skip
                     result = measure(port, filled, args)
                     print(line(servers, row.name, label, result, *baseline[row.name], verdict), flush=True)
@@ -554,7 +576,7 @@ def run_faker(command: str, args: argparse.Namespace, bare: dict[str, float]) ->
             reference = bare.get(row.name)
             ratio = f"{result['rps'] / reference:6.2f}" if reference else f"{'-':>6}"
             print(f"{'faker':8} {1:>1} {row.name:24} {'-':7} {result['rps']:8.0f} {reference or 0:8.0f} {ratio} "
-                  f"{'':10} {result['p50_ms']:7.2f} {result['p99_ms']:7.2f}  {verdict}", flush=True)  # fmt: skip
+                  f"{'':7} {'':10} {result['p50_ms']:7.2f} {result['p99_ms']:7.2f}  {verdict}", flush=True)  # fmt: skip
     finally:
         stop(server)
         shutil.rmtree(workdir, ignore_errors=True)
@@ -582,8 +604,9 @@ def main() -> int:
     head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     print(f"load generator: {generator}; {args.connections} connections; {args.seconds:g} s per run; workers "
           f"{args.workers}; {os.cpu_count()} CPU(s); workspace {ROOT} at {head.stdout.strip() or '?'}")  # fmt: skip
-    print("bare = the bare ASGI app on the same server and workers, same requests; /stateless = the same requests "
-          "to ctk with --no-state; check = one request's answer (ok, or what was wrong)")  # fmt: skip
+    print(f"bare = the bare ASGI app on the same server, event loop ({SERVE_LOOP}, as ctk serve) and workers, same "
+          "requests; /uvloop = ctk against the bare app on uvloop (uvicorn's default when installed); /stateless = "
+          "the same requests to ctk with --no-state; check = one request's answer (ok, or what was wrong)")  # fmt: skip
     redis = None
     redis_url = None
     workdir = Path(tempfile.mkdtemp(prefix="ctk_bench_redis_"))
