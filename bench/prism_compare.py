@@ -252,7 +252,10 @@ def compare_throughput(prism: list[str], args: argparse.Namespace) -> None:
     print(f"\n## Throughput: payments scenarios ({generator}, {args.connections} connections, {args.seconds:.0f} s "
           f"per run, one process each; load average before: {_load()})")  # fmt: skip
     ctk_port, prism_port = free_port(), free_port()
-    ctk_argv = [sys.executable, "-m", "toolkit.cli", "serve", "--root", str(ROOT), "--port", str(ctk_port)]
+    # --no-state: Prism keeps no state, and the rows are mock_throughput's stateless ones (with state on, a GET of
+    # a customer nobody created is a 404, a 406 to a client accepting only JSON)
+    ctk_argv = [sys.executable, "-m", "toolkit.cli", "serve", "--root", str(ROOT), "--port", str(ctk_port),
+                "--no-state", "--no-reload"]  # fmt: skip
     prism_argv = prism_command(prism, args.prism_args, str(PAYMENTS), str(prism_port))
     with tempfile.TemporaryFile() as log:
         servers = []
@@ -263,16 +266,15 @@ def compare_throughput(prism: list[str], args: argparse.Namespace) -> None:
                 servers.append(process)
                 wait_for_port(process, port, args.timeout, log)
             print(f"{'scenario':20} {'server':6} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}   statuses")
-            for name, method, path, body in mock_throughput.SCENARIOS:
+            for row in payments_rows():
                 results = {}
-                for label, port, url in (("ctk", ctk_port, path), ("prism", prism_port, _unmounted(path))):
-                    warm = argparse.Namespace(**{**vars(args), "seconds": 1.0})
-                    mock_throughput.measure(port, method, url, body, warm)
-                    results[label] = mock_throughput.measure(port, method, url, body, args)
+                for label, port, moved in (("ctk", ctk_port, row), ("prism", prism_port, _unmounted(row))):
+                    mock_throughput.measure(port, moved, args, 1.0)  # warm-up
+                    results[label] = mock_throughput.measure(port, moved, args)
                 for label, result in results.items():
-                    print(f"{name:20} {label:6} {result['rps']:9.0f} {result['p50_ms']:8.2f} "
+                    print(f"{row.name:20} {label:6} {result['rps']:9.0f} {result['p50_ms']:8.2f} "
                           f"{result['p99_ms']:8.2f}   {result.get('statuses', '')}")  # fmt: skip
-                print(f"{name:20} ratio ctk/prism: {results['ctk']['rps'] / results['prism']['rps']:.2f}")
+                print(f"{row.name:20} ratio ctk/prism: {results['ctk']['rps'] / results['prism']['rps']:.2f}")
                 sys.stdout.flush()
         finally:
             for process in servers:
@@ -280,8 +282,15 @@ def compare_throughput(prism: list[str], args: argparse.Namespace) -> None:
     print(f"load average after: {_load()}")
 
 
-def _unmounted(path: str) -> str:
-    return path[len(CTK_MOUNT) :] if path.startswith(CTK_MOUNT + "/") else path
+def payments_rows() -> list[mock_throughput.Row]:
+    """The stateless REST rows of ``bench/mock_throughput.py`` (the payments contract, mounted at CTK_MOUNT)."""
+    return [row for row in mock_throughput.ROWS if row.path.startswith(CTK_MOUNT + "/")]
+
+
+def _unmounted(row: mock_throughput.Row) -> mock_throughput.Row:
+    """``row`` as Prism serves it: the contract at the root, not under ctk's mount."""
+    path = row.path
+    return dataclasses.replace(row, path=path[len(CTK_MOUNT) :] if path.startswith(CTK_MOUNT + "/") else path)
 
 
 def _load() -> str:
