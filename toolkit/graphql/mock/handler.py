@@ -53,6 +53,7 @@ from toolkit.graphql.load import GraphQLContract
 from toolkit.graphql.mock.costs import Measure, Measured, location_of, measure, nesting, over_token_limit
 from toolkit.graphql.mock.fast_parse import parse_plain
 from toolkit.graphql.mock.introspection import full_introspection_cost
+from toolkit.graphql.mock.json_text import json_text
 from toolkit.graphql.mock.over_http import (
     GRAPHQL_RESPONSE,
     JSON,
@@ -64,10 +65,11 @@ from toolkit.graphql.mock.over_http import (
     options_response,
     read_params,
     refusal_response,
+    text_response,
 )
 from toolkit.graphql.mock.plan import Fallback, Plan, compile_plan
 from toolkit.graphql.mock.resolve import Resolvers
-from toolkit.graphql.mock.shapes import SLOT_PREFIX, Lifted, Shape, lift, make_shape, renamed, slot_value
+from toolkit.graphql.mock.shapes import SLOT_PREFIX, Lifted, Shape, lift, make_shape, renamed_keys, slot_value
 from toolkit.graphql.repairs import REPAIRED, serving_errors
 from toolkit.graphql.validate_fast import Validator
 from toolkit.mock.compiled import Endpoint
@@ -297,7 +299,9 @@ class GraphQLMock:
             if lifted is not None:
                 self._learn_shape(lifted, document, params.query)
         planned = self._planned(params, document, operation)
-        result = self._execute(document, params) if planned is None else ExecutionResult(planned, None)
+        if planned is not None:
+            return self._written(media, planned, size, roots)
+        result = self._execute(document, params)
         if result.data is None:
             failures = result.errors or ()
             found = tuple(_violation("variables", e, echo) for e in failures)
@@ -317,6 +321,17 @@ class GraphQLMock:
             sunsets = [self._sunsets[name] for name in deprecated if name in self._sunsets]
             headers = deprecation_headers(True, sunset=min(sunsets) if sunsets else None)
         return MockResult(document_response(200, media, body, headers), (), roots, (), deprecated)
+
+    def _written(self, media: str, data: str, size: Measure, roots: tuple[str, ...]) -> MockResult:
+        """``_answered`` for a plan's answer, its ``data`` already JSON text (``Plan.text``): the same bytes."""
+        deprecated = tuple(size.deprecated)
+        if not deprecated:
+            return MockResult(text_response(200, media, '{"data":' + data + "}"), (), roots, (), deprecated)
+        extensions = json_text({"ctk": {"deprecated": list(deprecated)}})
+        sunsets = [self._sunsets[name] for name in deprecated if name in self._sunsets]
+        headers = deprecation_headers(True, sunset=min(sunsets) if sunsets else None)
+        text = '{"data":' + data + ',"extensions":' + extensions + "}"
+        return MockResult(text_response(200, media, text, headers), (), roots, (), deprecated)
 
     # -- documents of a known shape (``shapes``) ------------------------------------------------------------
 
@@ -354,16 +369,15 @@ class GraphQLMock:
         variables = plan.variables.coerce(params.variables or {})  # get_variable_values, without its general coercion
         if not isinstance(variables, VariableValues):
             return None
+        names = renamed_keys(shape.aliases, lifted.aliases) if lifted.aliases else None  # this document's keys
         try:
-            data = plan.run(VariableValues(variables.sources, {**variables.coerced, **values}))
+            data = plan.text(VariableValues(variables.sources, {**variables.coerced, **values}), names)
         except Fallback:
             return None
-        if lifted.aliases:
-            data = renamed(data, shape.aliases, lifted.aliases)  # the response keys this document chose
         roots = shape.roots.get(name)
         if roots is None:
             roots = shape.roots[name] = self._roots(operation, shape.fragments)
-        return self._answered(media, ExecutionResult(data, None), size, roots)
+        return self._written(media, data, size, roots)
 
     def _learn_shape(self, lifted: Lifted, document: DocumentNode, query: str) -> None:
         """Called once ``document`` has passed the limits and validation: the second document of a shape makes
@@ -483,11 +497,9 @@ class GraphQLMock:
         except RecursionError:
             return error("the document is nested too deeply to parse", "DEPTH_LIMIT")
 
-    def _planned(
-        self, params: Params, document: DocumentNode, operation: OperationDefinitionNode
-    ) -> dict[str, Any] | None:
-        """The answer's data from the operation's compiled plan (``plan``), or None: no plan for this document, or
-        this request is one graphql-core answers with errors (``execute`` then runs, and reports them)."""
+    def _planned(self, params: Params, document: DocumentNode, operation: OperationDefinitionNode) -> str | None:
+        """The answer's data from the operation's compiled plan (``plan``), as JSON text, or None: no plan for this
+        document, or this request is one graphql-core answers with errors (``execute`` then runs, and reports them)."""
         if not self.options.validate:
             return None  # an invalid document may get this far: graphql-core's execution decides what it means
         cached = self._documents.get(params.query)
@@ -545,13 +557,13 @@ def _unlinked(document: DocumentNode) -> DocumentNode:
     return document
 
 
-def _run_plan(plan: Plan, inputs: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The plan's data for these variables, or None where graphql-core would answer errors."""
+def _run_plan(plan: Plan, inputs: dict[str, Any] | None) -> str | None:
+    """The plan's data for these variables as JSON text, or None where graphql-core would answer errors."""
     variables = plan.variables.coerce(inputs or {})  # get_variable_values, without its general coercion
     if not isinstance(variables, VariableValues):
         return None  # variables that do not coerce: execute reports them
     try:
-        return plan.run(variables)
+        return plan.text(variables)
     except Fallback:
         return None
 

@@ -21,12 +21,12 @@ written back into an answer), NaN/Infinity; read by ``toolkit.mock.json_body``, 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 from toolkit.exchange import Request, Response
+from toolkit.graphql.mock.json_text import json_text
 from toolkit.mock.cors import options_response as cors_options_response
 from toolkit.mock.json_body import load_json
 
@@ -163,11 +163,20 @@ def error(message: str, code: str, locations: list[dict[str, int]] | None = None
 def document_response(
     status: int, media: str, document: dict[str, Any], headers: tuple[tuple[str, str], ...] = ()
 ) -> Response:
+    # ``json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)``, by an encoder made once
+    return text_response(status, media, json_text(document), headers)
+
+
+_CONTENT_TYPES = {media: ("content-type", f"{media}; charset=utf-8") for media in (JSON, GRAPHQL_RESPONSE)}
+
+
+def text_response(status: int, media: str, text: str, headers: tuple[tuple[str, str], ...] = ()) -> Response:
+    """An answer whose JSON text is written (``document_response``, or a plan's ``Plan.text``)."""
     # backslashreplace: a lone surrogate that got this far (a contract's description, say) is written as the
     # JSON escape it came from rather than failing the answer
-    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     body = text.encode("utf-8", "backslashreplace")
-    return Response(status, (("content-type", f"{media}; charset=utf-8"), *headers), body)
+    content_type = _CONTENT_TYPES.get(media) or ("content-type", f"{media}; charset=utf-8")
+    return Response(status, (content_type, *headers) if headers else (content_type,), body)
 
 
 def refusal_response(refusal: Refusal, media: str | None) -> Response:

@@ -55,13 +55,16 @@ from graphql import (
 from graphql.execution.values import VariableValues
 
 from toolkit.graphql.mock.inputs import Arguments, Variables, has_variable
+from toolkit.graphql.mock.json_text import encode_string, json_text, scalar_text
 from toolkit.graphql.mock.resolve import NULL_ODDS, MockObject, Resolvers, fits, fragment_types
 from toolkit.graphql.mock.streams import GOLDEN, MASK, Stream
 from toolkit.graphql.mock.values import Drawn
 
 _Complete = Callable[[Any, Any], Any]  # (value, variables) -> the completed value
+_Write = Callable[[Any, Any], str]  # (value, variables) -> the completed value's JSON text (``json_text``)
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _MAX_FIELDS = 20_000  # field plans one plan may build (lazily, as values are produced): past it, execute instead
+GENERATE_AT = 2  # an object's writer is generated when the object is written this many times (``plan_source``)
 
 
 class Fallback(Exception):  # noqa: N818 - a signal, not an error: the caller runs graphql-core's execute
@@ -100,6 +103,8 @@ class Plan:
         self.fields = self._collect(root, [operation.selection_set])
         self.variables = Variables(schema, operation.variable_definitions or ())
         self.root_key = resolvers.root_object(root.name, self.mutation).key
+        self.typename_text = encode_string(root.name)
+        self.generated = 0  # fields written by generated code (``plan_source``): at most ``GENERATED_FIELDS``
 
     def run(self, variables: VariableValues) -> dict[str, Any]:
         """The answer's ``data``; raises ``Fallback`` where ``execute`` would report an error."""
@@ -126,6 +131,38 @@ class Plan:
         except Fallback:
             raise
         except Exception as failure:  # a resolver or a coercion raised: execute reports it as graphql-core does
+            raise Fallback from failure
+
+    def text(self, variables: VariableValues, renamed: Mapping[str, str] | None = None) -> str:
+        """``run``'s ``data`` as the JSON text the mock's encoder writes of it (``json_text``), written value by value
+        (each object type's writer generated once it is used again: ``plan_source``), without the dictionaries;
+        ``renamed``: response keys of the root to write under other names (``shapes.renamed``'s, the same order
+        and merging). Raises ``Fallback`` where ``run`` does."""
+        try:
+            texts: dict[str, str] = {}
+            root_name = self.root.name
+            root_key = self.root_key
+            plain = not self.mutation
+            for key, field in self.fields:
+                if field is None:
+                    texts[key] = self.typename_text
+                    continue
+                if plain and field.produce is not None:
+                    value = field.produce(root_key)
+                else:
+                    args = field.arguments(variables) if field.dynamic else field.args
+                    if plain and field.produce_with is not None:
+                        value = field.produce_with(root_key, args)
+                    else:
+                        source = self.resolvers.root_object(root_name, self.mutation)
+                        value = self.resolvers.resolve(source, field.name, field.type, args, field.root, field.wanted)
+                texts[key] = field.write(value, variables)
+            if renamed:
+                texts = {renamed.get(key, key): text for key, text in texts.items()}
+            return "{" + ",".join([encode_string(key) + ":" + text for key, text in texts.items()]) + "}"
+        except Fallback:
+            raise
+        except Exception as failure:  # as ``run``
             raise Fallback from failure
 
     # -- compiling ---------------------------------------------------------------------------------------
@@ -202,9 +239,10 @@ class Plan:
         if not variable_args and (definition.args or node.arguments):
             args = get_argument_values(definition, node)  # constant: the same for every request
         conditions = frozenset(fragment_types(nodes, self.fragments))
-        complete = self._completer(definition.type, nodes)
+        complete, write = self._completer(definition.type, nodes)
         root = parent in self.roots  # as ``root_field`` judges it: also a Query-typed field below the root
         field = _Field(name, definition, node, definition.type, args, variable_args, conditions, complete, root)
+        field.write = write
         if variable_args:
             field.arguments = Arguments(definition, node).values
             field.produce_with = self.resolvers.dynamic_producer(name, definition.type, parent.name, root)
@@ -228,13 +266,16 @@ class Plan:
                     field.produce, field.exact = produced
         return field
 
-    def _completer(self, type_: GraphQLOutputType, nodes: list[FieldNode], non_null: bool = False) -> _Complete:
+    def _completer(
+        self, type_: GraphQLOutputType, nodes: list[FieldNode], non_null: bool = False
+    ) -> tuple[_Complete, _Write]:
         """``complete_value`` for ``type_``, one closure per wrapper (a non-null wrapper is folded into what it wraps:
-        a null there raises ``Fallback``, graphql-core's error)."""
+        a null there raises ``Fallback``, graphql-core's error), and its twin writing the completed value's JSON
+        text."""
         if isinstance(type_, GraphQLNonNull):
             return self._completer(type_.of_type, nodes, non_null=True)
         if isinstance(type_, GraphQLList):
-            item = self._completer(type_.of_type, nodes)
+            item, item_text = self._completer(type_.of_type, nodes)
 
             def listed(value: Any, variables: Any) -> Any:
                 if value is None:
@@ -245,24 +286,40 @@ class Plan:
                     raise Fallback("not a list")
                 return [item(entry, variables) for entry in value]
 
-            return listed
+            def listed_text(value: Any, variables: Any) -> str:
+                if value is None:
+                    if non_null:
+                        raise Fallback("null in a non-null position")
+                    return "null"
+                if type(value) is not list:
+                    raise Fallback("not a list")
+                return "[" + ",".join([item_text(entry, variables) for entry in value]) + "]"
+
+            return listed, listed_text
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
-            return _leaf(type_, non_null)
+            leaf = _leaf(type_, non_null)
+
+            def leaf_text(value: Any, variables: Any) -> str:
+                return scalar_text(leaf(value, variables))
+
+            return leaf, leaf_text
         if isinstance(type_, GraphQLObjectType):
             if type_.is_type_of is not None:
                 raise _NotPlanned("is_type_of")
-            return _Object(self._parts_view, type_, nodes, non_null).complete
+            made = _Object(self._parts_view, type_, nodes, non_null)
+            return made.complete, made.write
         if isinstance(type_, GraphQLInterfaceType | GraphQLUnionType):
             if type_.resolve_type is not None:
                 raise _NotPlanned("resolve_type")
-            return _Abstract(self._parts_view, type_, nodes, non_null).complete
+            abstract = _Abstract(self._parts_view, type_, nodes, non_null)
+            return abstract.complete, abstract.write
         raise _NotPlanned("type")  # pragma: no cover
 
 
 class _Field:
     __slots__ = ("args", "arguments", "below", "complete", "definition", "dynamic", "exact", "finish", "make",
                  "may_be_null", "name", "named", "node", "offset", "produce", "produce_with", "root", "step", "table",
-                 "type", "wanted")  # fmt: skip
+                 "type", "wanted", "write")  # fmt: skip
 
     def __init__(
         self,
@@ -285,6 +342,7 @@ class _Field:
         self.dynamic = variable_args  # arguments read from the variables, per request
         self.wanted: Callable[[], Collection[str]] = lambda: conditions
         self.complete = complete
+        self.write: _Write = lambda value, variables: json_text(complete(value, variables))  # set by the plan
         self.root = root
         # when the parent is plain (``Resolvers.plain``), the value is made without ``resolve``: a scalar or enum
         # field without arguments by ``make`` from its own stream (``Resolvers.leaf_parts``; ``exact``: its values
@@ -313,6 +371,28 @@ class _Object:
         self.nodes = nodes
         self.non_null = non_null
         self.fields: tuple[tuple[str, _Field | None], ...] | None = None
+        # what ``write`` runs once the object has been written ``GENERATE_AT`` times: a writer generated for it
+        # (``plan_source``); until then ``complete`` and the encoder, so a one-off document never pays for generating
+        self.writer: _Write | None = None
+        self.writes = 0
+
+    def write(self, value: Any, variables: Any) -> str:
+        """``complete``'s value as JSON text (``json_text``)."""
+        writer = self.writer
+        if writer is not None:
+            return writer(value, variables)
+        if self.writes < GENERATE_AT:
+            self.writes += 1
+            if self.writes == GENERATE_AT:
+                if self.fields is None:
+                    self.writes -= 1  # not compiled yet (only nulls so far): counted again
+                else:
+                    from toolkit.graphql.mock.plan_source import object_writer  # it imports this module
+
+                    self.writer = object_writer(self)  # None: refused, ``complete`` writes it from now on
+                    if self.writer is not None:
+                        return self.writer(value, variables)
+        return json_text(self.complete(value, variables))
 
     def complete(self, value: Any, variables: Any) -> Any:
         """The object's part of the answer: each response key's value (the compiled ``execute_fields``)."""
@@ -431,6 +511,19 @@ class _Abstract:
                 raise Fallback("is_type_of")
             found = self.objects[name] = _Object(self.plan, runtime, self.nodes)
         return found.complete(value, variables)
+
+    def write(self, value: Any, variables: Any) -> str:
+        """``complete``'s value as JSON text: the runtime type's own writer."""
+        if value is None:
+            if self.non_null:
+                raise Fallback("null in a non-null position")
+            return "null"
+        if type(value) is not MockObject:
+            raise Fallback("not an object")
+        found = self.objects.get(value.type_name)
+        if found is None:
+            return json_text(self.complete(value, variables))  # checks the runtime type, makes its ``_Object``
+        return found.write(value, variables)
 
 
 def _leaf(type_: GraphQLScalarType | GraphQLEnumType, non_null: bool = False) -> _Complete:

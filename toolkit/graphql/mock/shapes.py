@@ -319,7 +319,12 @@ def _root_aliases(document: DocumentNode, aliases: tuple[tuple[str, int], ...]) 
 
 def renamed(data: dict[str, Any], template: tuple[str, ...], aliases: tuple[tuple[str, int], ...]) -> dict[str, Any]:
     """The answer's ``data`` with the template's lifted aliases renamed to this document's, in place order."""
-    names = {old: new for old, (new, _) in zip(template, aliases, strict=True) if old != new}
+    names = renamed_keys(template, aliases)
     if not names:
         return data
     return {names.get(key, key): value for key, value in data.items()}
+
+
+def renamed_keys(template: tuple[str, ...], aliases: tuple[tuple[str, int], ...]) -> dict[str, str]:
+    """The template's lifted aliases that this document names otherwise: template key -> this document's."""
+    return {old: new for old, (new, _) in zip(template, aliases, strict=True) if old != new}

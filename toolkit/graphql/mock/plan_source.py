@@ -1,0 +1,199 @@
+"""A generated writer per object of a plan: ``_Object.complete`` and the encoder in one flat function.
+
+``plan._Object.complete`` is a loop over the object's response keys that asks, for each field and each object, what
+is fixed for the plan: is it ``__typename``, a leaf drawn inline (``values.Drawn``), a leaf made from its stream, an
+object produced by its key, or one ``resolve`` answers; then ``json.dumps`` walks the dictionary it built. Here those
+questions are answered once, when an object is written again (``plan.GENERATE_AT``): the loop is written out as Python
+source with each field's branch alone and its constants in place, compiled once, and the object's JSON text is
+formatted directly from its values' texts (``json_text``: the encoder's own text, value by value). The function
+answers exactly what ``complete`` then the encoder answers, branch for branch (tests/graphql/test_gql_fast_writer.py
+holds them equal on several schemas); ``complete`` stays the reference, and what first writes an object.
+
+Bounded: an object of more than ``MAX_OBJECT_FIELDS`` response keys is not generated (``complete`` writes it), nor
+more than ``GENERATED_FIELDS`` fields per plan in all (about 1 KB of code each), so a plan's generated code stays
+under a few MB whatever the document; a plan's writers go with the plan.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from graphql import GraphQLScalarType, specified_scalar_types
+
+from toolkit.graphql.mock.json_text import encode_string, json_text, scalar_text
+from toolkit.graphql.mock.plan import Fallback
+from toolkit.graphql.mock.resolve import NULL_ODDS, MockObject, fits
+from toolkit.graphql.mock.streams import GOLDEN, MASK, Stream
+
+if TYPE_CHECKING:
+    from toolkit.graphql.mock.plan import _Field, _Object, _Write
+
+__all__ = ["GENERATED_FIELDS", "MAX_OBJECT_FIELDS", "object_writer"]
+
+MAX_OBJECT_FIELDS = 256
+GENERATED_FIELDS = 2000
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*\Z")  # a response key or a type name: written into the source as it is
+_TEXTS = frozenset({"String", "ID"})  # the built-in scalars whose exact values are str
+
+
+def object_writer(target: _Object) -> _Write | None:
+    """The writer of ``target``'s objects, or None where it is not generated (too many fields, a key or a table
+    value the source cannot hold as it is)."""
+    fields = target.fields
+    plan = target.plan
+    if fields is None or len(fields) > MAX_OBJECT_FIELDS or plan.generated + len(fields) > GENERATED_FIELDS:
+        return None
+    if not _NAME.match(target.type.name) or not all(_NAME.match(key) for key, _ in fields):
+        return None
+    source = _Source(target.type.name)
+    for index, (key, field) in enumerate(fields):
+        source.field(index, key, field)
+    try:
+        written = source.function(target.non_null, plan.resolvers.resolve)
+    except (ValueError, TypeError):  # a table value the encoder refuses: ``complete`` and the encoder report it
+        return None
+    plan.generated += len(fields)
+    return written
+
+
+class _Source:
+    """The writer's source: the non-plain part (every field by ``resolve``), the plain part (each field's own branch),
+    and the constants both read, by name."""
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+        self.plain: list[str] = []
+        self.resolved: list[str] = []
+        self.parts: list[tuple[str, str | None]] = []  # (the key's text, the value's variable or None: __typename)
+        self.names: dict[str, Any] = {}
+        self.stream = False
+
+    def constant(self, name: str, value: Any) -> str:
+        self.names[name] = value
+        return name
+
+    def field(self, index: int, key: str, field: _Field | None) -> None:
+        if field is None:
+            self.parts.append((f'"{key}":"{self.type_name}"', None))
+            return
+        out = f"t{index}"
+        self.parts.append((f'"{key}":', out))
+        write = self.constant(f"W{index}", field.write)
+        name = repr(field.name)
+        args = (
+            f"{self.constant(f'AR{index}', field.arguments)}(variables)"
+            if field.dynamic
+            else self.constant(f"A{index}", field.args)
+        )
+        resolved = (
+            f"{out} = {write}(resolve(value, {name}, {self.constant(f'T{index}', field.type)}, {args}, "
+            f"{field.root!r}, {self.constant(f'WA{index}', field.wanted)}), variables)"
+        )
+        self.resolved.append(resolved)
+        lines = [f"if echo and {name} in echo:"]
+        if field.make is not None:  # a leaf the object repeats from its arguments, where its type can carry it
+            lines += [
+                f"    inherited = echo[{name}]",
+                f"    if fits({self.constant(f'N{index}', field.named)}, inherited):",
+                f"        {out} = {write}(inherited, variables)",
+                "    else:",
+                f"        {resolved}",
+            ]
+        else:
+            lines.append(f"    {resolved}")
+        lines.append("else:")
+        lines += ["    " + line for line in self._fast(index, field, out, write, resolved)]
+        self.plain += lines
+
+    def _fast(self, index: int, field: _Field, out: str, write: str, resolved: str) -> list[str]:
+        """The field's branch on a plain object repeating nothing of its name (``complete``'s shortcuts)."""
+        if field.below:
+            return self._drawn(index, field, out)
+        if field.make is not None:
+            self.stream = True
+            make = self.constant(f"M{index}", field.make)
+            lines = [f"rng.state = (parent + {field.step & MASK}) & MASK", "rng.half = -1"]
+            if field.exact:
+                value = (
+                    "ENC(v) if type(v) is str else TEXT(v)"
+                    if isinstance(field.named, GraphQLScalarType)
+                    and field.named is specified_scalar_types.get(field.named.name)
+                    and field.named.name in _TEXTS
+                    else "TEXT(v)"
+                )
+                made = [f"v = {make}(rng)", f"{out} = {value}"]
+            else:
+                made = [f"{out} = {write}({make}(rng), variables)"]
+            if field.may_be_null:
+                return [*lines, "if rng.below(NULL_ODDS) == 0:", f"    {out} = 'null'", "else:",
+                        *("    " + line for line in made)]  # fmt: skip
+            return lines + made
+        if field.produce is not None:
+            produce = self.constant(f"P{index}", field.produce)
+            if field.exact:  # a list of leaves as they are, or None
+                return [f"{out} = JSON({produce}(parent))"]
+            return [f"{out} = {write}({produce}(parent), variables)"]
+        if field.dynamic and field.produce_with is not None:
+            produce = self.constant(f"PW{index}", field.produce_with)
+            arguments = self.constant(f"AR{index}", field.arguments)
+            return [f"{out} = {write}({produce}(parent, {arguments}(variables)), variables)"]
+        return [resolved]
+
+    def _drawn(self, index: int, field: _Field, out: str) -> list[str]:
+        """``make(Stream(parent + step))`` for a ``values.Drawn`` maker, written out (as ``complete`` writes it)."""
+        lines = [
+            f"z = (parent + {(field.step + GOLDEN) & MASK}) & MASK",
+            "z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK",
+            "z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK",
+            "z ^= z >> 31",
+        ]
+        if field.table is not None:
+            texts = tuple(json_text(entry) for entry in field.table)  # ValueError for a value JSON cannot hold
+            value = f"{self.constant(f'TT{index}', texts)}[r]"
+        elif field.finish is None:
+            value = f"int.__repr__({field.offset} + r)"
+        else:
+            value = f"TEXT({self.constant(f'FI{index}', field.finish)}({field.offset} + r))"
+        if not field.may_be_null:
+            return [*lines, f"r = ((z >> 32) * {field.below}) >> 32", f"{out} = {value}"]
+        return [*lines, f"if ((z >> 32) * {NULL_ODDS}) >> 32:", f"    r = ((z & 0xFFFFFFFF) * {field.below}) >> 32",
+                f"    {out} = {value}", "else:", f"    {out} = 'null'"]  # fmt: skip
+
+    def function(self, non_null: bool, resolve: Any) -> _Write:
+        texts = ",".join(part if variable is None else part + "{" + variable + "}" for part, variable in self.parts)
+        formatted = "f'{{" + texts + "}}'"
+        null = "    raise Fallback('null in a non-null position')" if non_null else "    return 'null'"
+        body = [
+            "def write(value, variables):",
+            "    if type(value) is not MockObject:",
+            "        if value is None:",
+            "        " + null,
+            "        raise Fallback('not an object')",
+            "    if value.item is not None or value.connection is not None or value.passes:",
+            *("        " + line for line in self.resolved),
+            f"        return {formatted}",
+            "    echo = value.echo",
+            "    parent = value.key",
+        ]
+        if self.stream:
+            body.append("    rng = Stream()")
+        body += ["    " + line for line in self.plain]
+        body.append(f"    return {formatted}")
+        names: dict[str, Any] = {
+            **self.names,
+            "MockObject": MockObject,
+            "Fallback": Fallback,
+            "fits": fits,
+            "Stream": Stream,
+            "MASK": MASK,
+            "NULL_ODDS": NULL_ODDS,
+            "ENC": encode_string,
+            "TEXT": scalar_text,
+            "JSON": json_text,
+            "resolve": resolve,
+        }
+        code = compile("\n".join(body) + "\n", f"<ctk graphql writer of {self.type_name}>", "exec")
+        exec(code, names)  # noqa: S102 - source made here from names checked against GraphQL's Name grammar
+        written: _Write = names.pop("write")  # no cycle between the function and its globals
+        return written
