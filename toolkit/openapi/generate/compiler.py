@@ -20,6 +20,7 @@ import jsonschema_rs
 from toolkit.documents import escape_pointer_token
 from toolkit.fake import NULL_SHARE, Fake, filled_kind
 from toolkit.openapi.coerce import declared_types
+from toolkit.openapi.generate import flat
 from toolkit.openapi.generate.bounds import Bounds, OverLimitError, exceeded
 from toolkit.openapi.generate.exact import exact
 from toolkit.openapi.generate.merge import NoValueError as _Fail
@@ -147,16 +148,16 @@ class _Compiler:
                 raise exceeded(error)
             return gens[name](rng, depth)
 
-        return gen
+        return flat.describe(gen, flat.Reference(hard, error, gens, name))
 
     def _compile_def(self, name: str) -> None:
         self.def_gens[name] = _unready
         node = self.defs.get(name, {})
         forced: dict[str, Any] = {}
-        flat = flatten(node, self.defs, frozenset({name})) if isinstance(node, dict) else node
-        if isinstance(flat, dict):
-            discriminator = flat.get("discriminator")
-            if isinstance(discriminator, dict) and not ("oneOf" in flat or "anyOf" in flat):
+        merged = flatten(node, self.defs, frozenset({name})) if isinstance(node, dict) else node
+        if isinstance(merged, dict):
+            discriminator = merged.get("discriminator")
+            if isinstance(discriminator, dict) and not ("oneOf" in merged or "anyOf" in merged):
                 prop = discriminator.get("propertyName")
                 mapping = discriminator.get("mapping") or {}
                 keys = [key for key, ref in mapping.items() if ref == f"#/$defs/{name}"]
@@ -165,7 +166,7 @@ class _Compiler:
         self._inlining.append(name)
         try:
             self.def_gens[name] = self.compile(
-                flat, name=None, owner=self.bundle.origins.get(name, name), forced=forced
+                merged, name=None, owner=self.bundle.origins.get(name, name), forced=forced
             )
         finally:
             self._inlining.pop()
@@ -239,7 +240,7 @@ class _Compiler:
         if "const" in node:
             const = node["const"]
             if immutable(const):  # nothing to copy: the same str or number every time
-                return lambda rng, depth: const
+                return flat.describe(lambda rng, depth: const, flat.Const(const))
             return lambda rng, depth: copy.deepcopy(const)
         if isinstance(node.get("enum"), list):
             return self._enum(
@@ -275,7 +276,9 @@ class _Compiler:
                     continue
             raise _Fail
 
-        return gen
+        first = tuple(typed for _, typed in null_first)
+        after = tuple(typed for _, typed in null_after)
+        return flat.describe(gen, flat.Nullable(null_last, deep_null, null_share, max_depth, first, after))
 
     def _enum(self, values: list[Any], *, null_allowed: bool = True) -> Gen:
         real = [value for value in values if value is not None] or values
@@ -399,9 +402,9 @@ class _Compiler:
         self, kind: str, node: dict[str, Any], *, name: str | None, owner: str | None, forced: Mapping[str, Any]
     ) -> Gen:
         if kind == "null":
-            return lambda rng, depth: None
+            return flat.describe(lambda rng, depth: None, flat.Null())
         if kind == "boolean":
-            return lambda rng, depth: rng.random() < 0.5
+            return flat.describe(lambda rng, depth: rng.random() < 0.5, flat.Boolean())
         if kind == "string":
             return string_generator(self, node, name, owner)
         if kind in ("integer", "number"):
@@ -424,18 +427,23 @@ class _Compiler:
         count = len(candidates)
         bits = count.bit_length()
 
+        def judge(index: int) -> bool:
+            verdict = verdicts[index] = bool(self.checker(node).is_valid(candidates[index]))
+            return verdict
+
         def with_candidates(rng: random.Random, depth: int) -> Any:
             if rng.random() < share:
                 index = rng.getrandbits(bits)  # rng.randrange(count), inline: the same draws
                 while index >= count:
                     index = rng.getrandbits(bits)
                 if index not in verdicts:
-                    verdicts[index] = bool(self.checker(node).is_valid(candidates[index]))
+                    judge(index)
                 if verdicts[index]:
                     return candidates[index] if scalar else copy.deepcopy(candidates[index])
             return gen(rng, depth)
 
-        return with_candidates
+        inline = flat.Candidates(gen, share, bits, count, verdicts, judge, tuple(candidates), scalar)
+        return flat.describe(with_candidates, inline)
 
     def _checked(self, gen: Gen, node: dict[str, Any]) -> Gen:
         def checked(rng: random.Random, depth: int) -> Any:
@@ -474,7 +482,7 @@ def _first_of(gens: list[Gen]) -> Gen:
                 continue
         raise _Fail
 
-    return gen
+    return flat.describe(gen, flat.FirstOf(tuple(gens)))
 
 
 def immutable(value: Any) -> bool:

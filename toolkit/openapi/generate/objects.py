@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from toolkit.fake import MONEY_TAILS, filled_kind, snake
+from toolkit.openapi.generate import flat
 from toolkit.openapi.generate.bounds import charge, current_budget
 from toolkit.openapi.generate.merge import NoValueError, def_name
 from toolkit.regex_strings import RegexGenerator, regex_generator
@@ -167,12 +168,15 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
                 del out[prop]
         return added
 
-    return gen
+    # the same draws written as one function, its members' generators inlined where they are simple (see flat)
+    members = [flat.Member(prop, make, mode, fixed, size) for prop, make, mode, fixed, size in rows]
+    shape = flat.Shape(bound_depth, depth_error, max_depth, _KEEN, _fill if tail else None, cohere, compiler.where())
+    return flat.object_function(members, shape) or gen
 
 
 _KEEN = 0.95
 # how an entry is written, decided at compile time (compared by identity in the loop)
-_FIXED, _ALWAYS, _WHOLE, _KEEN_ROW, _PLAIN = "fixed", "always", "whole", "keen", "plain"
+_FIXED, _ALWAYS, _WHOLE, _KEEN_ROW, _PLAIN = flat.FIXED, flat.ALWAYS, flat.WHOLE, flat.KEEN_ROW, flat.PLAIN
 
 
 def _mode(make: Gen | None, needed: bool, whole: bool, eager: bool) -> str:

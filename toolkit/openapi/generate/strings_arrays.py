@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from toolkit.fake import filled_kind
+from toolkit.openapi.generate import flat
 from toolkit.openapi.generate.bounds import charge, current_budget
 from toolkit.openapi.generate.merge import NoValueError as _Fail
 from toolkit.regex_strings import pattern_min_length, regex_generator
@@ -96,7 +97,7 @@ def string_generator(compiler: _Compiler, node: dict[str, Any], name: str | None
         return value if ok(value) else after_name(rng, value)
 
     if by_format is None and by_name is None:
-        return lambda rng, depth: tail(rng)
+        return flat.describe(lambda rng, depth: tail(rng), flat.Picked(tail))
     first = by_format or by_name
     after = after_format if by_format is not None else after_name
     assert first is not None
@@ -114,7 +115,7 @@ def string_generator(compiler: _Compiler, node: dict[str, Any], name: str | None
             charge(0)  # raises the limit's error, recording it
         return after(rng, value)
 
-    return gen
+    return flat.describe(gen, flat.Text(first, shortest, longest, extra, after))
 
 
 def _length_check(checker: Any, constrained: dict[str, Any], bound: int) -> tuple[int, int, Any]:
