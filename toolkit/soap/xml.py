@@ -41,7 +41,7 @@ def safe_parser() -> etree.XMLParser:
 _THREAD = threading.local()
 
 
-def _thread_parser() -> etree.XMLParser:
+def thread_parser() -> etree.XMLParser:
     """A ``safe_parser`` per thread, made once: making one costs more than parsing a SOAP request (lxml's
     parsers keep no document between parses, but may not be shared by threads)."""
     parser: etree.XMLParser | None = getattr(_THREAD, "parser", None)
@@ -76,7 +76,7 @@ def parse_xml(source: Source, repair: Callable[[bytes, str], bytes | None] | Non
     attempts = 0
     while True:
         try:
-            root = etree.fromstring(data, parser=_thread_parser(), base_url=source.uri)
+            root = etree.fromstring(data, parser=thread_parser(), base_url=source.uri)
             break
         except etree.XMLSyntaxError as exc:
             message = re.sub(r",? line \d+, column \d+$", "", exc.msg or "syntax error")

@@ -63,6 +63,9 @@ class Envelope:
     version: str  # "1.1" | "1.2"
     headers: tuple[etree._Element, ...]
     body: tuple[etree._Element, ...]  # the Body's element children, in order
+    # read by ``plain_envelope``: the Body's one element parsed as a document of its own, no Header; no attribute in
+    # an envelope namespace on it (so it is what ``detached`` would copy it to)
+    plain: bool = False
 
     @property
     def first(self) -> etree._Element | None:
@@ -105,23 +108,32 @@ def read_envelope(data: bytes, max_elements: int = DEFAULT_LIMITS.max_xml_elemen
         raise EnvelopeError(f"the request body is not usable XML: {error.message}{where}") from None
     version = _VERSION_OF_TAG.get(root.tag)  # a SOAP 1.1 or 1.2 Envelope, known without splitting its name
     if version is None:
-        tag = etree.QName(root)
-        if tag.localname != "Envelope":
-            raise EnvelopeError(f"the root element is <{tag.localname}>, not a SOAP <Envelope>")
+        namespace, local = _split(root.tag)
+        if local != "Envelope":
+            raise EnvelopeError(f"the root element is <{local}>, not a SOAP <Envelope>")
         raise VersionMismatchError(
-            f"the Envelope namespace {tag.namespace or '(none)'!r} is neither SOAP 1.1 ({SOAP11_ENV}) "
+            f"the Envelope namespace {namespace or '(none)'!r} is neither SOAP 1.1 ({SOAP11_ENV}) "
             f"nor SOAP 1.2 ({SOAP12_ENV})",
-            tag.namespace or "",
+            namespace,
         )
     children = [child for child in root if isinstance(child.tag, str)]
     headers: tuple[etree._Element, ...] = ()
     if children and children[0].tag == _HEADER_TAG[version]:
         headers = tuple([block for block in children.pop(0) if isinstance(block.tag, str)])
     if not children or children[0].tag != _BODY_TAG[version]:
-        found = f"<{etree.QName(children[0]).localname}>" if children else "nothing"
+        found = f"<{_split(children[0].tag)[1]}>" if children else "nothing"
         raise EnvelopeError(f"the Envelope has no Body (found {found} where <Body> belongs)")
     body = tuple([child for child in children[0] if isinstance(child.tag, str)])
     return Envelope(version, headers, body)
+
+
+def _split(tag: str) -> tuple[str, str]:
+    """(namespace, local name) of a tag; not ``etree.QName``, which raises on the ``p:name`` lxml leaves as the tag of
+    an element whose prefix libxml2 could not bind (``xmlns::p=...`` is only a namespace warning to it)."""
+    if tag.startswith("{"):
+        namespace, _, local = tag[1:].partition("}")
+        return namespace, local
+    return "", tag
 
 
 def build_envelope(version: str, body: Iterable[etree._Element], headers: Iterable[etree._Element] = ()) -> bytes:

@@ -71,6 +71,7 @@ from toolkit.soap.mock.faults import (
     upgrade_block,
     violation_elements,
 )
+from toolkit.soap.mock.plain_envelope import read_plain_envelope
 from toolkit.soap.mock.rpc import wrapper_schemas
 from toolkit.soap.mock.served_documents import Document, WsdlDocuments
 from toolkit.soap.wsdl import local_name
@@ -253,8 +254,9 @@ class SoapMock:
         )
 
     def _post(self, request: Request, ports: list[Port]) -> MockResult:
-        try:
-            envelope = read_envelope(request.body, self.options.limits.max_xml_elements)
+        max_elements = self.options.limits.max_xml_elements
+        try:  # the plain envelope most clients send read by a bounded scan (None: anything else, read whole)
+            envelope = read_plain_envelope(request.body, max_elements) or read_envelope(request.body, max_elements)
         except VersionMismatchError as error:
             return MockResult(fault_response(
                 self._fault_version(request, ports), FaultCode.VERSION_MISMATCH, str(error),
@@ -291,6 +293,9 @@ class SoapMock:
         total = 0
         if self.options.validate and not not_understood:
             violations, total = self._violations(envelope, op, len(request.body))
+            if total and envelope.plain:  # listed from the whole read, as any invalid request's are
+                envelope = read_envelope(request.body, self.options.limits.max_xml_elements)
+                violations, total = self._violations(envelope, op, len(request.body))
         response = self._response(request, envelope, op, not_understood, violations, total)
         found = tuple(Violation("envelope", message, pointer=path) for path, message in violations)
         return MockResult(response, (), ids, found, deprecated)
@@ -414,7 +419,7 @@ class SoapMock:
         for element in elements:
             # validated as a document of its own, so violation paths start at the element (/GetAccountRequest/id)
             listed, count = self.validator.check(
-                detached(element),
+                element if envelope.plain else detached(element),  # (a plain read's element is its own document)
                 listed=limits.max_violations - len(out),
                 tree_bytes=limits.max_violation_scan,
                 message_length=limits.max_echo_length,
