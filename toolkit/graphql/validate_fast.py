@@ -42,6 +42,10 @@ from graphql import (
 from graphql.language.visitor import Visitor
 from graphql.validation import ValidationContext
 from graphql.validation.rules import ASTValidationRule, ValidationRule
+from graphql.validation.rules.overlapping_fields_can_be_merged import (
+    OverlappingFieldsCanBeMergedRule,
+    get_complexity_budget,
+)
 from graphql.validation.rules.unique_directives_per_location import UniqueDirectivesPerLocationRule
 from graphql.validation.validate import (
     FragmentNestingVisitor,
@@ -50,12 +54,20 @@ from graphql.validation.validate import (
 )
 from graphql.validation.validation_context import VariableUsage, VariableUsageVisitor
 
+from toolkit.graphql.doc_shape import KEYED_RULES, budget_bound, validity_key
+from toolkit.mock.memo import Memo
+
 __all__ = ["Validator"]
 
 _Handler = Callable[..., Any]
 # per node kind: the (visitor index, unbound function) pairs that handle it
 _Table = dict[str, tuple[tuple[int, _Handler], ...]]
 _MAX_ERRORS = 100  # graphql-core's default
+# Validity keys (``doc_shape``) of documents found valid: a key is about as long as its document's text; 4,096
+# keys, 4 MiB in all, none over 16 KiB (a longer document is validated every time)
+_VALID_KEYS = 4096
+_VALID_BYTES = 4 * 1024 * 1024
+_VALID_KEY_BYTES = 16 * 1024
 
 
 # the __init__ of graphql-core's base rule classes: Visitor's (``enter_leave_map = {}``), then ``context``
@@ -258,6 +270,10 @@ class Validator:
         self._unshadowed: set[type[Visitor]] = set()  # classes whose instance was checked for own handlers
         # rules that keep the __init__ of graphql-core's base rule classes: made without calling it
         self._plain_init = frozenset(rule for rule in self.rules if rule.__init__ in _BASE_INITS)
+        # documents found valid, by validity key: only for the rules the key was proven against
+        self._keyed = set(self.rules) <= KEYED_RULES
+        self._valid: Memo[bool] = Memo(lambda _: 64, max_entries=_VALID_KEYS, max_bytes=_VALID_BYTES,
+                                       max_entry_bytes=_VALID_KEY_BYTES)  # fmt: skip
 
     def validate(
         self, document: DocumentNode, max_errors: int | None = None, text: str | None = None
@@ -265,14 +281,25 @@ class Validator:
         """The errors graphql-core's ``validate(schema, document, rules, max_errors)`` returns, in its order.
 
         ``text``: the query text ``document`` is the parse of, as is (not a document built or edited since);
-        a text without ``$`` has no variable, and the walks collecting variable usages are skipped."""
+        a text without ``$`` has no variable, and the walks collecting variable usages are skipped.
+
+        A document whose validity key (``doc_shape``) is that of a document found valid before is valid: no rule
+        runs. Any other document is validated in full, and its key kept when it is valid and no order of its
+        selections could spend the overlapping-fields rule's whole complexity budget (``budget_bound``)."""
+        keyed = validity_key(self.schema, document) if self._keyed else None
+        if keyed is not None and self._valid.get(keyed[0]) is not None:
+            return []
         no_variables = text is not None and "$" not in text
         try:
-            return self._validate(document, _MAX_ERRORS if max_errors is None else max_errors, no_variables)
+            errors, spent = self._validate(document, _MAX_ERRORS if max_errors is None else max_errors, no_variables)
         except (_UnsupportedWalkError, RecursionError):
             return validate(self.schema, document, self.rules, max_errors=max_errors)
+        if keyed is not None and not errors and budget_bound(spent, keyed[1]) < get_complexity_budget():
+            self._valid.put(keyed[0], True)
+        return errors
 
-    def _validate(self, document: DocumentNode, max_errors: int, no_variables: bool) -> list[GraphQLError]:
+    def _validate(self, document: DocumentNode, max_errors: int, no_variables: bool) -> tuple[list[GraphQLError], int]:
+        """The errors, and how much of the overlapping-fields rule's complexity budget the walk spent."""
         schema = self.schema
         assert_valid_schema(schema)
         errors: list[GraphQLError] = []
@@ -315,7 +342,11 @@ class Validator:
         except ValidationAbortedError as error:
             error.__context__ = None
             errors.append(error.with_traceback(None))
-        return errors
+        spent = 0
+        for made in visitors:
+            if isinstance(made, OverlappingFieldsCanBeMergedRule):
+                spent = get_complexity_budget() - made.rule_context.remaining_complexity_budget
+        return errors, spent
 
 
 def _walk(root: DocumentNode, type_info: TypeInfo, visitors: list[Visitor], plans: dict[str, _Plan]) -> None:
