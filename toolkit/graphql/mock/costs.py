@@ -66,6 +66,8 @@ _OPEN = frozenset("{[(")
 _INTROSPECTION = INTROSPECTION_FIELDS
 _MAX_INT_DIGITS = 18  # a size literal longer than this is "huge": never converted (Python refuses 4300+ digits)
 _HUGE_INT: int = 10**_MAX_INT_DIGITS
+_WRAPPERS = (GraphQLNonNull, GraphQLList)
+_WITH_FIELDS = (GraphQLObjectType, GraphQLInterfaceType)
 
 
 def filled_levels(limits: Limits, first: int = DEFAULT_LIST) -> int:
@@ -86,7 +88,7 @@ def filled_levels(limits: Limits, first: int = DEFAULT_LIST) -> int:
 def list_levels(type_: Any) -> int:
     """How many lists wrap a type: ``[[Int!]]!`` is 2."""
     levels = 0
-    while isinstance(type_, GraphQLNonNull | GraphQLList):
+    while isinstance(type_, _WRAPPERS):
         levels += isinstance(type_, GraphQLList)
         type_ = type_.of_type
     return levels
@@ -207,10 +209,12 @@ class _Walker:
         self, node: SelectionSetNode, parent: GraphQLNamedType | None, level: int, inherited: int | None
     ) -> _Part:
         part = _Part()
+        fields = parent.fields if isinstance(parent, _WITH_FIELDS) else None
         for selection in node.selections:
             if isinstance(selection, FieldNode):
-                child = self.field(selection, parent, level, inherited)
-            elif isinstance(selection, InlineFragmentNode):
+                self.field(selection, parent, fields, level, inherited, part)
+                continue
+            if isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 scope = self.schema.get_type(condition.name.value) if condition else parent
                 child = self.selection_set(selection.selection_set, scope, level, inherited)
@@ -237,20 +241,29 @@ class _Walker:
             self.memo[key] = found
         return found
 
-    def field(self, node: FieldNode, parent: GraphQLNamedType | None, level: int, inherited: int | None) -> _Part:
+    def field(
+        self,
+        node: FieldNode,
+        parent: GraphQLNamedType | None,
+        fields: dict[str, Any] | None,
+        level: int,
+        inherited: int | None,
+        into: _Part,
+    ) -> None:
+        """The field's measures added to its selection set's ``into`` (as ``_merge`` adds a part: a field's own
+        part is never made, most fields being leaves)."""
         depth = level + 1
-        if node.name.value in _INTROSPECTION and parent is not None and parent is self.schema.query_type:
+        name = node.name.value
+        if name in _INTROSPECTION and parent is not None and parent is self.schema.query_type:
             # counted on the schema's real sizes, apart; its depth is not the client's choice (see above)
-            return _Part(introspection=self.introspection.root(node, level))
-        part = _Part(depth=depth, cost=1)
-        if depth > self.limit:
-            part.deepest = node
-        definition = None
-        if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
-            definition = parent.fields.get(node.name.value)
+            into.introspection += self.introspection.root(node, level)
+            return
+        definition = fields.get(name) if fields is not None else None
         if definition is not None and definition.deprecation_reason is not None:
-            part.deprecated[f"{parent.name}.{node.name.value}"] = None  # type: ignore[union-attr]
-        own = self.size_of(node, definition)
+            into.deprecated[f"{parent.name}.{name}"] = None  # type: ignore[union-attr]
+        if into.deepest is None and depth > self.limit:
+            into.deepest = node
+        own = self.size_of(node, definition) if node.arguments or (definition is not None and definition.args) else None
         levels = list_levels(definition.type) if definition is not None else 0
         # a connection's size is inherited by its edges/nodes; a list of lists sizes its outer list alone,
         # exactly as the resolver does (resolve), so both fill the same levels
@@ -258,25 +271,30 @@ class _Walker:
             own = inherited if inherited is not None and levels == 1 else None
         first = own if own is not None else DEFAULT_LIST
         items, reached = produced(levels, first, self.limits) if levels else (1, True)
+        if depth > into.depth:
+            into.depth = depth
         if node.selection_set is None:
-            part.cost = 1 + items if levels else 1  # a list of scalars: each item is a value too
-            return part
+            into.cost += 1 + items if levels else 1  # a list of scalars: each item is a value too
+            return
         if depth >= self.stop:
-            part.truncated = True
-            return part
+            into.cost += 1
+            into.truncated = True
+            return
         child_inherited = own if not levels else None  # a connection: its edges and nodes take its size
         target = get_named_type(definition.type) if definition is not None else None
         child = self.selection_set(node.selection_set, target, depth, child_inherited)
         if reached:
-            part.cost += items * child.cost
-            part.introspection += items * child.introspection
+            into.cost += 1 + items * child.cost
+            into.introspection += items * child.introspection
         else:  # the innermost lists are left empty: nothing below them is produced
-            part.cost += items
-        part.depth = max(depth, child.depth)
-        part.deepest = part.deepest or child.deepest
-        part.truncated = child.truncated
-        part.deprecated.update(child.deprecated)
-        return part
+            into.cost += 1 + items
+        if child.depth > into.depth:
+            into.depth = child.depth
+        if into.deepest is None:
+            into.deepest = child.deepest
+        into.truncated = into.truncated or child.truncated
+        if child.deprecated:
+            into.deprecated.update(child.deprecated)
 
     def size_of(self, node: FieldNode, definition: Any) -> int | None:
         """The list size the field asks for (its argument, else the argument's declared default), capped: what
