@@ -172,3 +172,45 @@ def test_generated_code_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     plans = [p for e in mock._documents._entries.values() for p in e.plans.values() if p is not None]
     assert plans and all(p.generated <= 30 for p in plans)
     assert any(p.generated for p in plans)  # the small one was generated, the 40-field one was not
+
+
+_LANED = [  # one text, sent again and again with other variables: some over a limit, some not coercing
+    ("query($id: ID!, $n: Int) { product(id: $id) { id name stockLevels(first: $n) { onHand status } } }",
+     [{"id": "a", "n": 2}, {"id": "b", "n": 3}, {"id": "c"}, {"id": "d", "n": 100}, {"id": 7, "n": 1}, {"n": 1},
+      {"id": "e", "n": "x"}, {"id": None}, {"id": "f", "n": 2**40}, {"id": "g", "n": -1}, {"id": "h", "n": 2}]),
+    ("query($n: Int) { products(first: $n) { edges { node { id stockLevels(first: $n) { id } } } } }",
+     [{"n": 2}, {"n": 100}, {"n": 3}, {}, {"n": None}, {"n": 99}, {"n": 1}]),
+    ("query A { warehouses { id } } query B($id: ID!) { product(id: $id) { legacyCode } }",
+     [{"id": "1"}, {"id": "2"}, {"id": "3"}]),
+    ("mutation($in: AdjustStockInput!) { adjustStock(input: $in) { adjustmentId stockLevel { onHand } } }",
+     [{"in": {"productId": "p1", "warehouseId": "w1", "delta": 5}}, {"in": {"productId": "p2", "warehouseId": "w",
+                                                                           "delta": 1}}, {"in": {}}]),
+]  # fmt: skip
+
+
+def test_a_kept_text_with_new_variables_is_answered_as_the_full_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    from urllib.parse import urlencode
+
+    contract = _load(REPO / "contracts" / "inventory" / "v1")
+    requests = []
+    for query, variable_sets in _LANED:
+        for variables, method in [(v, m) for v in variable_sets for m in ("POST", "GET")]:
+            for name in (None, "A", "B"):
+                body: dict[str, Any] = {"query": query, "variables": variables}
+                if name is not None:
+                    body["operationName"] = name
+                if method == "POST":
+                    requests.append(_request(query, variables, name))
+                else:
+                    fields = {k: (json.dumps(v) if k == "variables" else v) for k, v in body.items()}
+                    requests.append(Request("GET", "/graphql", urlencode(fields), (), b""))
+    with monkeypatch.context() as patch:
+        patch.setattr(plan_module, "GENERATE_AT", 1)
+        fast_mock = _mock(contract, plans=True, monkeypatch=patch)
+        fast = _bodies(fast_mock, requests, 2)
+    with monkeypatch.context() as patch:
+        slow = _bodies(_mock(contract, plans=False, monkeypatch=patch), requests, 1)
+    mismatched = [(r.body[:200], r.query[:200], a[:300], b[:300]) for r, a, b in zip(requests, fast, slow, strict=True)
+                  if a != b]  # fmt: skip
+    assert not mismatched, mismatched[:3]
+    assert any(entry.lanes for entry in fast_mock._documents._entries.values())

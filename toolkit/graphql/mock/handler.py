@@ -131,6 +131,20 @@ class _Prepared:
     measured: dict[str | None, Measured] = dataclasses.field(default_factory=dict)
     plans: dict[str | None, Plan | None] = dataclasses.field(default_factory=dict)  # likewise; None: not plannable
     roots: dict[str | None, tuple[OperationDefinitionNode, tuple[str, ...]]] = dataclasses.field(default_factory=dict)
+    # by operationName, once its plan has answered: what the next request of this text needs (``_laned``)
+    lanes: dict[str | None, _Lane] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Lane:
+    """A valid operation of a kept document whose plan has answered: its measures, contract operations and plan."""
+
+    operation: OperationDefinitionNode
+    fragments: dict[str, FragmentDefinitionNode]
+    measured: Measured
+    roots: tuple[str, ...]
+    plan: Plan
+    query: bool  # a query (GET may send it)
 
 
 class GraphQLMock:
@@ -243,6 +257,13 @@ class GraphQLMock:
         return self._run(params, media, request.method.upper())
 
     def _run(self, params: Params, media: str, method: str) -> MockResult:
+        cached = self._documents.get(params.query)
+        if cached is not None:
+            lane = cached.lanes.get(params.operation_name)
+            if lane is not None and (lane.query or method != "GET"):
+                answered = self._laned(lane, params, media)
+                if answered is not None:
+                    return answered
         lifted: Lifted | None = None
         if (
             self.options.validate
@@ -300,6 +321,7 @@ class GraphQLMock:
                 self._learn_shape(lifted, document, params.query)
         planned = self._planned(params, document, operation)
         if planned is not None:
+            self._open_lane(params, document, operation, roots)
             return self._written(media, planned, size, roots)
         result = self._execute(document, params)
         if result.data is None:
@@ -321,6 +343,34 @@ class GraphQLMock:
             sunsets = [self._sunsets[name] for name in deprecated if name in self._sunsets]
             headers = deprecation_headers(True, sunset=min(sunsets) if sunsets else None)
         return MockResult(document_response(200, media, body, headers), (), roots, (), deprecated)
+
+    def _laned(self, lane: _Lane, params: Params, media: str) -> MockResult | None:
+        """``_run`` for a document whose operation was parsed, validated and planned (every check it made depends on
+        the text alone), down to what depends on the variables: the limits (None: over one, ``_run`` reports it) and
+        the plan's answer (None: ``_run`` executes, and reports the errors)."""
+        size = lane.measured.measure(self.schema, lane.fragments, params.variables or {}, self.options.max_depth,
+                                     self.options.limits, self.introspection_budget)  # fmt: skip
+        if size.depth > self.options.max_depth or size.cost > self.options.max_cost or size.introspection:
+            return None
+        planned = _run_plan(lane.plan, params.variables)
+        if planned is None:
+            return None
+        return self._written(media, planned, size, lane.roots)
+
+    def _open_lane(
+        self, params: Params, document: DocumentNode, operation: OperationDefinitionNode, roots: tuple[str, ...]
+    ) -> None:
+        """Called once ``operation``'s plan answered: the checks ``_run`` made of the text are kept as a ``_Lane``."""
+        cached = self._documents.get(params.query)
+        if cached is None or cached.document is not document or params.operation_name in cached.lanes:
+            return
+        measured = cached.measured.get(params.operation_name)
+        plan = cached.plans.get(params.operation_name)
+        if measured is None or measured.operation is not operation or plan is None or cached.problems != []:
+            return
+        fragments = self._fragments(params.query, document)
+        query = operation.operation is OperationType.QUERY
+        cached.lanes[params.operation_name] = _Lane(operation, fragments, measured, roots, plan, query)
 
     def _written(self, media: str, data: str, size: Measure, roots: tuple[str, ...]) -> MockResult:
         """``_answered`` for a plan's answer, its ``data`` already JSON text (``Plan.text``): the same bytes."""

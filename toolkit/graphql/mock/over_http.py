@@ -35,7 +35,7 @@ JSON = "application/json"
 ALLOWED = "GET, POST, OPTIONS"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__
 class Params:
     query: str
     operation_name: str | None = None
@@ -123,9 +123,29 @@ def _params(members: dict[str, Any]) -> Params | Refusal:
     return Params(query, name, variables, extensions)
 
 
+_NEGOTIATED: dict[str, str | None] = {}  # by Accept value: clients send a few, each on every request
+_NEGOTIATED_ENTRIES = 256
+_NEGOTIATED_LENGTH = 256  # longer values are negotiated afresh: the cache holds at most 256 * 256 characters of keys
+
+
 def negotiate(accept: str | None) -> str | None:
-    """The media type to answer in, or None when ``Accept`` excludes both (406)."""
-    if not accept or not accept.strip():
+    """The media type to answer in, or None when ``Accept`` excludes both (406); kept per ``Accept`` value."""
+    if accept is None:
+        return JSON
+    try:
+        return _NEGOTIATED[accept]
+    except KeyError:
+        pass
+    media = _negotiated(accept)
+    if len(accept) <= _NEGOTIATED_LENGTH:
+        if len(_NEGOTIATED) >= _NEGOTIATED_ENTRIES:
+            _NEGOTIATED.clear()
+        _NEGOTIATED[accept] = media
+    return media
+
+
+def _negotiated(accept: str) -> str | None:
+    if not accept.strip():
         return JSON
     best: tuple[float, int, str] | None = None
     for part in accept.split(","):
