@@ -174,7 +174,8 @@ def test_generated_code_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert any(p.generated for p in plans)  # the small one was generated, the 40-field one was not
 
 
-_LANED = [  # one text, sent again and again with other variables: some over a limit, some not coercing
+# one text, sent again and again with other variables: some over a limit, some not coercing
+_LANED: list[tuple[str, list[dict[str, Any]]]] = [
     ("query($id: ID!, $n: Int) { product(id: $id) { id name stockLevels(first: $n) { onHand status } } }",
      [{"id": "a", "n": 2}, {"id": "b", "n": 3}, {"id": "c"}, {"id": "d", "n": 100}, {"id": 7, "n": 1}, {"n": 1},
       {"id": "e", "n": "x"}, {"id": None}, {"id": "f", "n": 2**40}, {"id": "g", "n": -1}, {"id": "h", "n": 2}]),
