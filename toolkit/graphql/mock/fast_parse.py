@@ -71,6 +71,9 @@ _IGNORED_TAIL = re.compile(r"[ \t,\n]*\Z")
 # what may not follow a number (graphql-core: "Invalid number"), nor a string (a block string's third quote)
 _NOT_AFTER_NUMBER = frozenset("._0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _PUNCTUATORS = {kind.value: kind for kind in TokenKind if kind.value in "!$&():=@[]{|}..."}
+_NAME, _COLON, _PAREN_L, _PAREN_R = TokenKind.NAME, TokenKind.COLON, TokenKind.PAREN_L, TokenKind.PAREN_R
+_BRACE_L, _BRACE_R, _AT, _SPREAD = TokenKind.BRACE_L, TokenKind.BRACE_R, TokenKind.AT, TokenKind.SPREAD
+_new = object.__new__
 _OPERATIONS = {"query": OperationType.QUERY, "mutation": OperationType.MUTATION,
                "subscription": OperationType.SUBSCRIPTION}  # fmt: skip
 
@@ -90,14 +93,16 @@ def _tokens(body: str, max_tokens: int | None) -> list[Token] | None:
     """The lexical tokens of ``body`` as graphql-core's lexer makes them, or None outside the subset."""
     tokens: list[Token] = []
     append_token = tokens.append
-    match = _TOKEN.match
     size = len(body)
     lines = [index for index, char in enumerate(body) if char == "\n"] if "\n" in body else None
+    limit = size if max_tokens is None else max_tokens  # a token is at least one character
+    name_kind = TokenKind.NAME
     position = 0
-    while True:
-        found = match(body, position)
-        if found is None:
-            return tokens if _IGNORED_TAIL.match(body, position) else None
+    # finditer skips what no token matches: a match starting past where the last one ended means an unread
+    # character, outside the subset
+    for found in _TOKEN.finditer(body):
+        if found.start() != position:
+            return None
         group = found.lastgroup or ""  # the outermost group: a number's fraction and exponent close inside it
         start, end = found.span(group)
         if lines is None:
@@ -107,7 +112,7 @@ def _tokens(body: str, max_tokens: int | None) -> list[Token] | None:
             line = before + 1
             column = start - lines[before - 1] if before else start + 1  # a line starts past its newline
         if group == "name":
-            token = Token(TokenKind.NAME, start, end, line, column, body[start:end])
+            token = Token(name_kind, start, end, line, column, body[start:end])
         elif group == "punctuator":
             token = Token(_PUNCTUATORS[body[start:end]], start, end, line, column)
         elif group == "string":
@@ -120,11 +125,10 @@ def _tokens(body: str, max_tokens: int | None) -> list[Token] | None:
             kind = TokenKind.FLOAT if found.group("fraction") or found.group("exponent") else TokenKind.INT
             token = Token(kind, start, end, line, column, body[start:end])
         append_token(token)
-        if max_tokens is not None and len(tokens) > max_tokens:
+        if len(tokens) > limit:
             return None
         position = end
-        if position == size:
-            return tokens
+    return tokens if position == size or _IGNORED_TAIL.match(body, position) else None
 
 
 def parse_plain(source: Source, max_tokens: int | None = None) -> DocumentNode | None:
@@ -220,8 +224,21 @@ class _Parser:
             "directives": directives, "operation": operation})  # fmt: skip
 
     def name(self) -> NameNode:
-        token = self.expect(TokenKind.NAME)
-        node: NameNode = _node(NameNode, {"loc": self.loc(token), "value": token.value})
+        token = self.tokens[self.position]
+        if token.kind is not _NAME:
+            raise _UnsupportedError
+        self.position += 1
+        return self.name_of(token)
+
+    def name_of(self, token: Token) -> NameNode:
+        """The name node of a name token (the token its location's start and end)."""
+        location = _new(Location)
+        location.start = token.start
+        location.end = token.end
+        location.start_token = location.end_token = token
+        location.source = self.source
+        node: NameNode = _new(NameNode)
+        node.__dict__.update({"loc": location, "value": token.value})
         return node
 
     def variable_definitions(self) -> tuple[VariableDefinitionNode, ...] | None:
@@ -251,25 +268,60 @@ class _Parser:
 
     def selection_set(self) -> SelectionSetNode:
         self.nest()
-        start = self.expect(TokenKind.BRACE_L)
-        selections = []
-        while not self.optional(TokenKind.BRACE_R):
-            selections.append(self.fragment() if self.peek(TokenKind.SPREAD) else self.field())
+        tokens = self.tokens
+        start = tokens[self.position]
+        if start.kind is not _BRACE_L:
+            raise _UnsupportedError
+        self.position += 1
+        selections: list[FieldNode | FragmentSpreadNode | InlineFragmentNode] = []
+        append = selections.append
+        field = self.field
+        while True:
+            kind = tokens[self.position].kind
+            if kind is _NAME:
+                append(field())
+            elif kind is _BRACE_R:
+                break
+            elif kind is _SPREAD:
+                append(self.fragment())
+            else:
+                raise _UnsupportedError
+        self.position += 1
         self.depth -= 1
         node: SelectionSetNode = _node(SelectionSetNode, {"loc": self.loc(start), "selections": tuple(selections)})
         return node
 
     def field(self) -> FieldNode:
-        start = self.tokens[self.position]
-        name = self.name()
+        # the common case read inline: a name, an alias, then what follows (graphql-core's parse_field)
+        tokens = self.tokens
+        position = self.position
+        start = tokens[position]
+        name = self.name_of(start)  # the caller saw a name
+        token = tokens[position + 1]
         alias = None
-        if self.optional(TokenKind.COLON):
-            alias, name = name, self.name()
-        arguments = self.arguments(False)
-        directives = self.directives(False)
-        selection_set = self.selection_set() if self.peek(TokenKind.BRACE_L) else None
-        node: FieldNode = _node(FieldNode, {"loc": self.loc(start), "directives": directives, "name": name,
-            "alias": alias, "arguments": arguments, "selection_set": selection_set})  # fmt: skip
+        if token.kind is _COLON:
+            token = tokens[position + 2]
+            if token.kind is not _NAME:
+                raise _UnsupportedError
+            alias, name = name, self.name_of(token)
+            position += 3
+        else:
+            position += 1
+        self.position = position
+        kind = tokens[position].kind
+        arguments = self.arguments(False) if kind is _PAREN_L else None
+        directives = self.directives(False) if tokens[self.position].kind is _AT else None
+        selection_set = self.selection_set() if tokens[self.position].kind is _BRACE_L else None
+        end = tokens[self.position - 1]
+        location = _new(Location)
+        location.start = start.start
+        location.end = end.end
+        location.start_token = start
+        location.end_token = end
+        location.source = self.source
+        node: FieldNode = _new(FieldNode)
+        node.__dict__.update({"loc": location, "directives": directives, "name": name, "alias": alias,
+                              "arguments": arguments, "selection_set": selection_set})  # fmt: skip
         return node
 
     def arguments(self, const: bool) -> tuple[ArgumentNode, ...] | None:
