@@ -172,3 +172,30 @@ def test_generated_documents(schema_name: str) -> None:
         text = "query($n: Int, $m: Int = 4) " + _draw(schema, schema.query_type, rng, 0)
         compared += _compare(schema, text, rng.choice([{}, {"n": 7}, {"n": 500, "m": 1}]))
     assert compared > 300
+
+
+def _reference_nesting(text: str, limit: int) -> costs.Nesting | None:
+    """``nesting`` without its count of opening brackets first: the scan alone."""
+    depth = 0
+    for match in costs._BRACKETS.finditer(text):
+        char = match.group()
+        if len(char) != 1:
+            continue
+        if char in costs._OPEN:
+            depth += 1
+            if depth > limit:
+                where = match.start()
+                line = text.count("\n", 0, where) + 1
+                return costs.Nesting(depth, line, where - (text.rfind("\n", 0, where) + 1) + 1)
+        else:
+            depth = max(0, depth - 1)
+    return None
+
+
+def test_nesting_counts_brackets_first() -> None:
+    rng = random.Random(9)
+    pieces = ["{", "}", "[", "]", "(", ")", '"{[("', "# ((\n", '"""{{"""', "a", " ", "\n", '"\\""']
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+        for limit in (0, 1, 3, 8, 20):
+            assert costs.nesting(text, limit) == _reference_nesting(text, limit), (text, limit)

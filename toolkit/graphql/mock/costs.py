@@ -113,6 +113,8 @@ class Nesting:
 def nesting(text: str, limit: int) -> Nesting | None:
     """Where the bracket nesting of ``text`` first passes ``limit``, or None. The scan stops there, so a
     10 000-deep document costs what the limit does."""
+    if text.count("{") + text.count("[") + text.count("(") <= limit:
+        return None  # not even every opening bracket nested in the one before reaches past the limit
     depth = 0
     for match in _BRACKETS.finditer(text):
         char = match.group()
