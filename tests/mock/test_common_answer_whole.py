@@ -185,8 +185,9 @@ def test_answers_from_the_parser_are_the_asgi_cycles(name: str) -> None:
     assert ours[1:] == reference[1:]
 
 
-def test_a_plain_answer_is_written_during_the_read() -> None:
-    """No task: the answer is on the transport when ``data_received`` returns."""
+def test_plain_answers_are_made_during_the_read_and_leave_together_at_the_end_of_the_turn() -> None:
+    """No task: both pipelined answers are made when ``data_received`` returns, and leave in one write at the end of
+    the loop's turn (``toolkit.mock.corked``), the same bytes as two."""
     loop = asyncio.new_event_loop()
     try:
         config = Config(
@@ -197,8 +198,10 @@ def test_a_plain_answer_is_written_during_the_read() -> None:
         transport = RecordingTransport()
         protocol.connection_made(transport)  # type: ignore[arg-type]
         protocol.data_received(GET * 2)
-        assert len(transport.writes) == 2 and not protocol.tasks
+        assert transport.writes == [] and not protocol.tasks
         assert protocol._keepalive_timer is not None and protocol._idle_from is not None  # idle since the last answer
+        loop.run_until_complete(asyncio.sleep(0))
+        assert len(transport.writes) == 1 and transport.writes[0].count(b"HTTP/1.1 200 OK") == 2
         protocol.connection_lost(None)
     finally:
         loop.close()
