@@ -167,19 +167,28 @@ def member_check(document: Any, checker_of: Callable[[Any], Any]) -> Callable[[s
     additional = node.get("additionalProperties", True)
     if not isinstance(properties, dict) or not isinstance(additional, (bool, dict)):
         return None
-    checks: dict[str, Any] = {}
+    checks: dict[str, Callable[[Any], Any]] = {}  # per declared member (a few hundred at most): its check
 
     def fits(name: str, value: Any) -> bool:
-        schema = properties.get(name, additional)
-        if schema is True or schema == {}:
-            return True
-        if schema is False:
-            return False
-        check = checks.get(name) if name in properties else None
+        check = checks.get(name)
         if check is None:
-            check = checker_of(schema).is_valid
+            schema = properties.get(name, additional)
+            if schema is True or schema == {}:
+                check = _any
+            elif schema is False:
+                check = _none
+            else:
+                check = checker_of(schema).is_valid
             if name in properties:
                 checks[name] = check
         return bool(check(value))
 
     return fits
+
+
+def _any(value: Any) -> bool:
+    return True
+
+
+def _none(value: Any) -> bool:
+    return False

@@ -92,27 +92,40 @@ class Generator:
         self._members = members
 
     def generate(self, rng: random.Random, *, overrides: Mapping[str, Any] | None = None) -> Any:
-        value = self._valid_value(rng)
+        value = self._valid_value(rng) if not self.exact else self._exact_value(rng)
         if overrides and isinstance(value, dict):
+            fits = self._members
+            if fits is not None and self.exact:  # _override's common case, inline
+                # a valid object whose members are judged one by one: each override that fits its member is taken,
+                # which is what checking the whole candidate, then each override in turn, comes to
+                value = dict(value)
+                for key, item in overrides.items():
+                    if fits(key, item):
+                        value[key] = item
+                return value
             value = self._override(value, overrides)
         return value
 
+    def _exact_value(self, rng: random.Random) -> Any:
+        """The common case: one draw, its budget, and one value in SAMPLE_EVERY checked."""
+        budget = Budget(self._max_bytes)
+        token = set_budget(budget)
+        try:
+            value = self._root(rng, 0)
+        except (_Fail, RecursionError):
+            value = _NOTHING
+        finally:
+            reset_budget(token)
+        if value is not _NOTHING:
+            self._drawn += 1
+            if self._drawn % SAMPLE_EVERY or self.validator.is_valid(value):
+                return value
+            self.exact = False  # the reasoning missed something in this schema: every value is checked again
+        return self._drawn_again(rng, 1, budget.hit)
+
     def _valid_value(self, rng: random.Random) -> Any:
-        if self.exact:  # the common case, inline: one draw, its budget, and one value in SAMPLE_EVERY checked
-            budget = Budget(self._max_bytes)
-            token = set_budget(budget)
-            try:
-                value = self._root(rng, 0)
-            except (_Fail, RecursionError):
-                value = _NOTHING
-            finally:
-                reset_budget(token)
-            if value is not _NOTHING:
-                self._drawn += 1
-                if self._drawn % SAMPLE_EVERY or self.validator.is_valid(value):
-                    return value
-                self.exact = False  # the reasoning missed something in this schema: every value is checked again
-            return self._drawn_again(rng, 1, budget.hit)
+        if self.exact:
+            return self._exact_value(rng)
         return self._drawn_again(rng, 0, None)
 
     def _drawn_again(self, rng: random.Random, done: int, hit: OverLimitError | None) -> Any:

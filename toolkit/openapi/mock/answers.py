@@ -13,6 +13,7 @@ from typing import Any, Literal
 from toolkit.exchange import Request, Response
 from toolkit.fake import character_table, draw_characters
 from toolkit.mock.cors import options_response as cors_options_response
+from toolkit.mock.json_body import echo_fits
 from toolkit.openapi.coerce import composed_schemas, declared_types
 from toolkit.openapi.jsonschema import SchemaValidators, Validator
 from toolkit.openapi.mock.bodies import DecodedBody, essence, is_json
@@ -63,6 +64,25 @@ def request_echoes(op: CompiledOperation, values: dict[str, Any], decoded: Decod
             overrides[name] = values[name]
     if names and names[-1] in values and "id" not in names:
         overrides["id"] = values[names[-1]]
+    return overrides
+
+
+def fitting_echoes(op: CompiledOperation, values: dict[str, Any], decoded: DecodedBody, limit: int) -> dict[str, Any]:
+    """``request_echoes`` without the values over ``limit`` (``echo_fits``): the same members in the same order, built
+    in one pass where the request has no body fields (most reads), without the intermediate dictionary."""
+    if isinstance(decoded.value, dict):
+        return {name: value for name, value in request_echoes(op, values, decoded).items() if echo_fits(value, limit)}
+    overrides: dict[str, Any] = {}
+    names = op.path_parameter_names
+    for name in names:
+        if name in values:
+            value = values[name]
+            if len(value) + 2 <= limit if type(value) is str else echo_fits(value, limit):  # echo_fits, its first test
+                overrides[name] = value
+    if names and names[-1] in values and "id" not in names:
+        value = values[names[-1]]
+        if echo_fits(value, limit):
+            overrides["id"] = value
     return overrides
 
 
@@ -165,6 +185,31 @@ _ID_TABLE = character_table(_ID_ALPHABET)
 
 
 # -- echoes across case conventions ---------------------------------------------------------------
+
+
+def echoed_by_plan(
+    media: MediaResponse, overrides: dict[str, Any], declared: frozenset[str], by_convention: dict[str, str]
+) -> dict[str, Any]:
+    """``echoed_names(overrides, declared, by_convention)``, through the plan its names make (which request name
+    lands under which response name depends on the names alone), remembered per response for the few name sets
+    requests send: at most ``_PLANS`` per response, each of at most ``_PLAN_NAMES`` names of ``_PLAN_NAME_LENGTH``
+    characters; others are worked out each time."""
+    names = tuple(overrides)
+    plans = media._echo_plans
+    plan = plans.get(names)
+    if plan is None:
+        made = echoed_names({name: name for name in names}, declared, by_convention)
+        plan = tuple(made.items())
+        if len(names) <= _PLAN_NAMES and all(len(name) <= _PLAN_NAME_LENGTH for name in names):
+            if len(plans) >= _PLANS:
+                plans.clear()
+            plans[names] = plan
+    return {target: overrides[source] for target, source in plan}
+
+
+_PLANS = 32
+_PLAN_NAMES = 16
+_PLAN_NAME_LENGTH = 64
 
 
 def echoed_names(overrides: dict[str, Any], declared: frozenset[str], by_convention: dict[str, str]) -> dict[str, Any]:

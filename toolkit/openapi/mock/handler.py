@@ -30,8 +30,9 @@ from toolkit.openapi.load import OpenAPIContract
 from toolkit.openapi.mock.answers import (
     NO_EXAMPLE,
     allowed_methods,
-    echoed_names,
+    echoed_by_plan,
     fill_error_fields,
+    fitting_echoes,
     fitting_example,
     list_size,
     list_slot,
@@ -39,7 +40,6 @@ from toolkit.openapi.mock.answers import (
     options_response,
     parameter_examples,
     path_values,
-    request_echoes,
     reseeded,
     resource_of,
     substituted,
@@ -56,7 +56,7 @@ from toolkit.openapi.mock.operations import (
     webhooks_of,
 )
 from toolkit.openapi.mock.prefer import Preferences, parse_prefer
-from toolkit.openapi.mock.reading import echo_fits, read_query
+from toolkit.openapi.mock.reading import read_query
 from toolkit.openapi.mock.responses import (
     MediaResponse,
     ResponseSpec,
@@ -276,8 +276,7 @@ class OpenAPIMock:
     def _echoes(self, op: CompiledOperation, values: dict[str, Any], decoded: DecodedBody) -> dict[str, Any]:
         """What the answer repeats from the request, leaving out values over ``max_echo_length`` (generated
         instead): a 60 KB id must not be copied into every answer and memo entry."""
-        limit = self.options.limits.max_echo_length
-        return {name: value for name, value in request_echoes(op, values, decoded).items() if echo_fits(value, limit)}
+        return fitting_echoes(op, values, decoded, self.options.limits.max_echo_length)
 
     def _unsatisfiable(
         self,
@@ -340,7 +339,7 @@ class OpenAPIMock:
             )
         if media is not None and media.schema is not None and overrides:
             declared = properties_of(media, self.validators)
-            overrides = echoed_names(overrides, declared, convention_names(media, self.validators))
+            overrides = echoed_by_plan(media, overrides, declared, convention_names(media, self.validators))
         # An example the response does not have is not applied: it neither changes the data nor is claimed.
         example = preferences.example if media and preferences.example in media.examples else None
         echoed = request.body if overrides else b""

@@ -36,6 +36,8 @@ class MediaResponse:
     _by_convention: dict[str, str] | None = None  # declared names as ``convention_key`` spells them
     # per example, the text of the members a request's path names (see ``answers.fitting_example``), made once
     _fit_keys: tuple[tuple[str, ...], list[tuple[Any, dict[str, str] | None]]] | None = None
+    # per set of echoed request names, which response name takes which (see ``answers.echoed_by_plan``), bounded there
+    _echo_plans: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = field(default_factory=dict)
     essence: str = field(init=False)  # the media type compared with a request's Accept
     concrete: str = field(init=False)  # concrete_media_type(media_type): what the answer's Content-Type says
     json_body: bool = field(init=False)  # whether encode_body writes it as compact JSON
