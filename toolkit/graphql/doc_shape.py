@@ -92,13 +92,15 @@ def validity_key(schema: GraphQLSchema, document: DocumentNode) -> tuple[str, in
     walk = _KeyWalk(schema, frozenset())
     try:
         key = walk.document(document)
-        if walk.abstracted and not walk.abstracted.isdisjoint(walk.repeated):
-            # a literal was abstracted under a response name that occurs twice: keyed again, those kept as written
-            walk = _KeyWalk(schema, frozenset(walk.repeated))
-            key = walk.document(document)
+        if walk.abstracted:
+            repeated = walk.repeated()
+            if not walk.abstracted.isdisjoint(repeated):
+                # a literal was abstracted under a response name that occurs twice: keyed again, kept as written
+                walk = _KeyWalk(schema, frozenset(repeated))
+                key = walk.document(document)
     except (_UnkeyedError, RecursionError):
         return None
-    return key, walk.fields
+    return key, len(walk.responses)
 
 
 def budget_bound(spent: int, fields: int) -> int:
@@ -113,16 +115,24 @@ def budget_bound(spent: int, fields: int) -> int:
 
 
 class _KeyWalk:
-    """One walk writing the key; ``repeated`` the response names met more than once, ``abstracted`` those whose
-    field had a literal abstracted, ``fields`` the field count."""
+    """One walk writing the key; ``responses`` the response name of every field met, ``abstracted`` those whose
+    field had a literal abstracted."""
 
     def __init__(self, schema: GraphQLSchema, keep_literals: frozenset[str]) -> None:
         self.schema = schema
         self.keep_literals = keep_literals
-        self.seen: set[str] = set()
-        self.repeated: set[str] = set()
+        self.responses: list[str] = []
         self.abstracted: set[str] = set()
-        self.fields = 0
+
+    def repeated(self) -> set[str]:
+        """The response names met more than once."""
+        seen: set[str] = set()
+        repeated: set[str] = set()
+        for name in self.responses:
+            if name in seen:
+                repeated.add(name)
+            seen.add(name)
+        return repeated
 
     def document(self, document: DocumentNode) -> str:
         parts = []
@@ -149,20 +159,31 @@ class _KeyWalk:
                     f"{'' if default is None else '=' + _value(default, 0)}{self.directives(definition.directives)},"
                 )
             variables = "".join(written)
-        root = self.schema.get_root_type(node.operation)
-        return (
-            f"{kind}{name}({variables}){self.directives(node.directives)}{self.selections(node.selection_set, root, 0)}"
-        )
+        selections = self.selections(node.selection_set, self.schema.get_root_type(node.operation), 0)
+        return f"{kind}{name}({variables}){self.directives(node.directives)}{selections}"
 
     def selections(self, node: Any, parent: Any, depth: int) -> str:
         if depth > _MAX_DEPTH:
             raise _UnkeyedError
         fields = parent.fields if isinstance(parent, _FIELDS_TYPES) else None
+        responses = self.responses
         written = []
         for selection in node.selections:
             kind = type(selection)
             if kind is FieldNode:
-                written.append(self.field(selection, fields, depth))
+                name = selection.name.value
+                if name == "__schema" or name == "__type":
+                    raise _UnkeyedError
+                if (
+                    selection.alias is None
+                    and selection.arguments is None
+                    and selection.directives is None
+                    and selection.selection_set is None
+                ):
+                    responses.append(name)
+                    written.append(":" + name + "()")  # a plain leaf, as ``field`` writes it
+                else:
+                    written.append(self.field(selection, name, fields, depth))
             elif kind is InlineFragmentNode:
                 condition = selection.type_condition
                 if condition is None:
@@ -177,17 +198,10 @@ class _KeyWalk:
         written.sort()
         return "{" + ",".join(written) + "}"
 
-    def field(self, node: FieldNode, fields: Any, depth: int) -> str:
-        self.fields += 1
-        name = node.name.value
-        if name == "__schema" or name == "__type":
-            raise _UnkeyedError
+    def field(self, node: FieldNode, name: str, fields: Any, depth: int) -> str:
         alias = node.alias.value if node.alias is not None else ""
         response = alias or name
-        if response in self.seen:
-            self.repeated.add(response)
-        else:
-            self.seen.add(response)
+        self.responses.append(response)
         definition = fields.get(name) if fields is not None else None
         arguments = ""
         if node.arguments:
