@@ -56,7 +56,7 @@ from graphql.execution.values import VariableValues
 
 from toolkit.graphql.mock.inputs import Arguments, Variables, has_variable
 from toolkit.graphql.mock.json_text import encode_string, json_text, scalar_text
-from toolkit.graphql.mock.resolve import NULL_ODDS, MockObject, Resolvers, fits, fragment_types
+from toolkit.graphql.mock.resolve import NULL_ODDS, ListParts, MockObject, Resolvers, fits, fragment_types
 from toolkit.graphql.mock.streams import GOLDEN, MASK, Stream
 from toolkit.graphql.mock.values import Drawn
 
@@ -239,10 +239,11 @@ class Plan:
         if not variable_args and (definition.args or node.arguments):
             args = get_argument_values(definition, node)  # constant: the same for every request
         conditions = frozenset(fragment_types(nodes, self.fragments))
-        complete, write = self._completer(definition.type, nodes)
+        complete, write, target = self._completer(definition.type, nodes)
         root = parent in self.roots  # as ``root_field`` judges it: also a Query-typed field below the root
         field = _Field(name, definition, node, definition.type, args, variable_args, conditions, complete, root)
         field.write = write
+        field.target = target
         if variable_args:
             field.arguments = Arguments(definition, node).values
             field.produce_with = self.resolvers.dynamic_producer(name, definition.type, parent.name, root)
@@ -263,19 +264,19 @@ class Plan:
             else:
                 produced = self.resolvers.producer(name, definition.type, parent.name, root, args, field.wanted)
                 if produced is not None:
-                    field.produce, field.exact = produced
+                    field.produce, field.exact, field.items = produced
         return field
 
     def _completer(
         self, type_: GraphQLOutputType, nodes: list[FieldNode], non_null: bool = False
-    ) -> tuple[_Complete, _Write]:
+    ) -> tuple[_Complete, _Write, _Object | None]:
         """``complete_value`` for ``type_``, one closure per wrapper (a non-null wrapper is folded into what it wraps:
-        a null there raises ``Fallback``, graphql-core's error), and its twin writing the completed value's JSON
-        text."""
+        a null there raises ``Fallback``, graphql-core's error), its twin writing the completed value's JSON text, and
+        the ``_Object`` completing the object type it holds (directly or in a list), if it is one."""
         if isinstance(type_, GraphQLNonNull):
             return self._completer(type_.of_type, nodes, non_null=True)
         if isinstance(type_, GraphQLList):
-            item, item_text = self._completer(type_.of_type, nodes)
+            item, item_text, target = self._completer(type_.of_type, nodes)
 
             def listed(value: Any, variables: Any) -> Any:
                 if value is None:
@@ -295,31 +296,31 @@ class Plan:
                     raise Fallback("not a list")
                 return "[" + ",".join([item_text(entry, variables) for entry in value]) + "]"
 
-            return listed, listed_text
+            return listed, listed_text, target
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
             leaf = _leaf(type_, non_null)
 
             def leaf_text(value: Any, variables: Any) -> str:
                 return scalar_text(leaf(value, variables))
 
-            return leaf, leaf_text
+            return leaf, leaf_text, None
         if isinstance(type_, GraphQLObjectType):
             if type_.is_type_of is not None:
                 raise _NotPlanned("is_type_of")
             made = _Object(self._parts_view, type_, nodes, non_null)
-            return made.complete, made.write
+            return made.complete, made.write, made
         if isinstance(type_, GraphQLInterfaceType | GraphQLUnionType):
             if type_.resolve_type is not None:
                 raise _NotPlanned("resolve_type")
             abstract = _Abstract(self._parts_view, type_, nodes, non_null)
-            return abstract.complete, abstract.write
+            return abstract.complete, abstract.write, None
         raise _NotPlanned("type")  # pragma: no cover
 
 
 class _Field:
-    __slots__ = ("args", "arguments", "below", "complete", "definition", "dynamic", "exact", "finish", "make",
+    __slots__ = ("args", "arguments", "below", "complete", "definition", "dynamic", "exact", "finish", "items", "make",
                  "may_be_null", "name", "named", "node", "offset", "produce", "produce_with", "root", "step", "table",
-                 "type", "wanted", "write")  # fmt: skip
+                 "target", "type", "wanted", "write")  # fmt: skip
 
     def __init__(
         self,
@@ -352,6 +353,8 @@ class _Field:
         self.make: Callable[[Any], Any] | None = None
         self.exact = False
         self.produce: Callable[[int], Any] | None = None
+        self.items: ListParts | None = None  # ``produce``'s list in its parts (``plan_source`` writes items as made)
+        self.target: _Object | None = None  # what completes the object type the field holds, directly or listed
         # arguments read from the variables: read per request (``inputs.Arguments``), an object made by ``produce_with``
         self.arguments: Callable[[VariableValues], dict[str, Any]] = lambda variables: args
         self.produce_with: Callable[[int, dict[str, Any]], Any] | None = None
@@ -374,6 +377,8 @@ class _Object:
         # what ``write`` runs once the object has been written ``GENERATE_AT`` times: a writer generated for it
         # (``plan_source``); until then ``complete`` and the encoder, so a one-off document never pays for generating
         self.writer: _Write | None = None
+        # the generated writer's plain part by itself: (None, key, echo, variables) for an object a list makes
+        self.plain_writer: Callable[[Any, int, dict[str, Any], Any], str] | None = None
         self.writes = 0
 
     def write(self, value: Any, variables: Any) -> str:
@@ -386,13 +391,21 @@ class _Object:
             if self.writes == GENERATE_AT:
                 if self.fields is None:
                     self.writes -= 1  # not compiled yet (only nulls so far): counted again
-                else:
-                    from toolkit.graphql.mock.plan_source import object_writer  # it imports this module
-
-                    self.writer = object_writer(self)  # None: refused, ``complete`` writes it from now on
-                    if self.writer is not None:
-                        return self.writer(value, variables)
+                elif self.generate() is not None:
+                    return self.write(value, variables)
         return json_text(self.complete(value, variables))
+
+    def generate(self) -> _Write | None:
+        """The writer generated now (``plan_source``), or None where it is refused (``complete`` writes from then on);
+        once: a parent's writer generates its children's to write the items of its lists."""
+        if self.writer is None and self.writes <= GENERATE_AT and self.fields is not None:
+            from toolkit.graphql.mock.plan_source import object_writer  # it imports this module
+
+            self.writes = GENERATE_AT + 1  # one attempt, whatever comes of it
+            written = object_writer(self)
+            if written is not None:
+                self.writer, self.plain_writer = written
+        return self.writer
 
     def complete(self, value: Any, variables: Any) -> Any:
         """The object's part of the answer: each response key's value (the compiled ``execute_fields``)."""

@@ -24,10 +24,14 @@ from graphql import GraphQLScalarType, specified_scalar_types
 from toolkit.graphql.mock.json_text import encode_string, json_text, scalar_text
 from toolkit.graphql.mock.plan import Fallback
 from toolkit.graphql.mock.resolve import NULL_ODDS, MockObject, fits
-from toolkit.graphql.mock.streams import GOLDEN, MASK, Stream
+from toolkit.graphql.mock.streams import GOLDEN, ITEM_STRIDE, MASK, Stream, stream
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from toolkit.graphql.mock.plan import _Field, _Object, _Write
+
+    _Plain = Callable[[Any, int, dict[str, Any], Any], str]
 
 __all__ = ["GENERATED_FIELDS", "MAX_OBJECT_FIELDS", "object_writer"]
 
@@ -37,9 +41,9 @@ _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*\Z")  # a response key or a type name
 _TEXTS = frozenset({"String", "ID"})  # the built-in scalars whose exact values are str
 
 
-def object_writer(target: _Object) -> _Write | None:
-    """The writer of ``target``'s objects, or None where it is not generated (too many fields, a key or a table
-    value the source cannot hold as it is)."""
+def object_writer(target: _Object) -> tuple[_Write, _Plain] | None:
+    """The writer of ``target``'s objects and its plain part alone (``_Object.plain_writer``), or None where it is not
+    generated (too many fields, a key or a table value the source cannot hold as it is)."""
     fields = target.fields
     plan = target.plan
     if fields is None or len(fields) > MAX_OBJECT_FIELDS or plan.generated + len(fields) > GENERATED_FIELDS:
@@ -91,6 +95,10 @@ class _Source:
             f"{field.root!r}, {self.constant(f'WA{index}', field.wanted)}), variables)"
         )
         self.resolved.append(resolved)
+        # in the plain part ``value`` is None for an object a list makes: made here for ``resolve`` alone
+        resolved = resolved.replace(
+            "resolve(value,", f"resolve(value or MockObject(parent, {self.type_name!r}, echo),", 1
+        )
         lines = [f"if echo and {name} in echo:"]
         if field.make is not None:  # a leaf the object repeats from its arguments, where its type can carry it
             lines += [
@@ -129,6 +137,10 @@ class _Source:
                 return [*lines, "if rng.below(NULL_ODDS) == 0:", f"    {out} = 'null'", "else:",
                         *("    " + line for line in made)]  # fmt: skip
             return lines + made
+        if field.produce is not None and field.items is not None:
+            fused = self._items(index, field, out, write)
+            if fused is not None:
+                return fused
         if field.produce is not None:
             produce = self.constant(f"P{index}", field.produce)
             if field.exact:  # a list of leaves as they are, or None
@@ -139,6 +151,55 @@ class _Source:
             arguments = self.constant(f"AR{index}", field.arguments)
             return [f"{out} = {write}({produce}(parent, {arguments}(variables)), variables)"]
         return [resolved]
+
+    def _items(self, index: int, field: _Field, out: str, write: str) -> list[str] | None:
+        """``produce`` then the list's writer for a list of leaves as they are or of plain objects whose writer is
+        generated, written out: each item written as it is made (no ``MockObject``, no list of values)."""
+        items = field.items
+        assert items is not None
+        if items.make is not None:
+            if not field.exact:
+                return None
+            self.stream = True
+            each = [
+                f"rng.state = (key + (index + 1) * {ITEM_STRIDE}) & MASK",  # ``leaf_item(key, index)``
+                "rng.half = -1",
+                f"v = {self.constant(f'M{index}', items.make)}(rng)",
+                "parts.append(ENC(v) if type(v) is str else TEXT(v))",
+            ]
+            if items.items_may_be_null:
+                each[2:2] = ["if rng.below(NULL_ODDS) == 0:", "    parts.append('null')", "    continue"]
+            null = f"{out} = 'null'"  # an exact list of leaves that is null: the encoder's null
+        else:
+            child = field.target
+            plain = child.plain_writer if child is not None else None
+            if child is not None and plain is None:
+                child.generate()
+                plain = child.plain_writer
+            if plain is None or child is None or child.type.name != items.type_name:
+                return None
+            each = [
+                f"z = (key + (index + 1) * {GOLDEN}) & MASK",  # ``mix(key, index)``
+                "z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK",
+                "z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK",
+                "z ^= z >> 31",
+                f"parts.append({self.constant(f'CP{index}', plain)}(None, z, {self.constant(f'E{index}', items.echo)}, "
+                "variables))",
+            ]
+            if items.items_may_be_null:
+                each[4:4] = ["if stream(z).below(NULL_ODDS) == 0:", "    parts.append('null')", "    continue"]
+            null = f"{out} = {write}(None, variables)"  # the list's writer: null, or Fallback where it may not be
+        return [
+            f"key = {self.constant(f'KO{index}', items.key_of)}(parent)",
+            f"size = {self.constant(f'SO{index}', items.size_of)}(key)",
+            "if size is None:",
+            f"    {null}",
+            "else:",
+            "    parts = []",
+            "    for index in range(size):",
+            *("        " + line for line in each),
+            f"    {out} = '[' + ','.join(parts) + ']'",
+        ]
 
     def _drawn(self, index: int, field: _Field, out: str) -> list[str]:
         """``make(Stream(parent + step))`` for a ``values.Drawn`` maker, written out (as ``complete`` writes it)."""
@@ -160,10 +221,12 @@ class _Source:
         return [*lines, f"if ((z >> 32) * {NULL_ODDS}) >> 32:", f"    r = ((z & 0xFFFFFFFF) * {field.below}) >> 32",
                 f"    {out} = {value}", "else:", f"    {out} = 'null'"]  # fmt: skip
 
-    def function(self, non_null: bool, resolve: Any) -> _Write:
+    def function(self, non_null: bool, resolve: Any) -> tuple[_Write, _Plain]:
         texts = ",".join(part if variable is None else part + "{" + variable + "}" for part, variable in self.parts)
         formatted = "f'{{" + texts + "}}'"
         null = "    raise Fallback('null in a non-null position')" if non_null else "    return 'null'"
+        plain = (["    rng = Stream()"] if self.stream else []) + ["    " + line for line in self.plain]
+        plain.append(f"    return {formatted}")
         body = [
             "def write(value, variables):",
             "    if type(value) is not MockObject:",
@@ -175,17 +238,18 @@ class _Source:
             f"        return {formatted}",
             "    echo = value.echo",
             "    parent = value.key",
+            *plain,
+            "",
+            "def plain(value, parent, echo, variables):",
+            *plain,
         ]
-        if self.stream:
-            body.append("    rng = Stream()")
-        body += ["    " + line for line in self.plain]
-        body.append(f"    return {formatted}")
         names: dict[str, Any] = {
             **self.names,
             "MockObject": MockObject,
             "Fallback": Fallback,
             "fits": fits,
             "Stream": Stream,
+            "stream": stream,
             "MASK": MASK,
             "NULL_ODDS": NULL_ODDS,
             "ENC": encode_string,
@@ -195,5 +259,6 @@ class _Source:
         }
         code = compile("\n".join(body) + "\n", f"<ctk graphql writer of {self.type_name}>", "exec")
         exec(code, names)  # noqa: S102 - source made here from names checked against GraphQL's Name grammar
-        written: _Write = names.pop("write")  # no cycle between the function and its globals
-        return written
+        written: _Write = names.pop("write")  # no cycle between the functions and their globals
+        alone: _Plain = names.pop("plain")
+        return written, alone

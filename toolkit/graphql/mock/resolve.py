@@ -91,6 +91,21 @@ class MockObject:
     item: int | None = None  # an edge: the absolute index of its node
 
 
+@dataclass(frozen=True, slots=True)
+class ListParts:
+    """A list ``Resolvers.producer`` makes, in its parts, for a writer that writes each item as it is made
+    (``plan_source``): the list's key from its parent's, its size from its key (None: the list is null), whether an
+    item may be null; a list of objects' items are ``MockObject(mix(key, index), type_name, echo)``, a list of
+    leaves' are ``make(Stream(leaf_item(key, index)))``."""
+
+    key_of: Callable[[int], int]
+    size_of: Callable[[int], int | None]
+    items_may_be_null: bool
+    type_name: str
+    echo: dict[str, Any]
+    make: Callable[[random.Random], Any] | None  # None: a list of objects
+
+
 class Resolvers:
     """``field_resolver`` and ``type_resolver`` for graphql-core's ``execute``, for one schema and seed."""
 
@@ -192,13 +207,14 @@ class Resolvers:
         root: bool,
         args: dict[str, Any],
         wanted: Callable[[], Collection[str]],
-    ) -> tuple[Callable[[int], Any], bool] | None:
+    ) -> tuple[Callable[[int], Any], bool, ListParts | None] | None:
         """``resolve`` decided now for field ``name``, with the constant arguments ``args``, of an object of type
-        ``owner`` that is plain (``plain``): (``produce``, ``exact``), where ``produce(parent.key)`` returns what
-        ``resolve(parent, ...)`` returns — ``_value``'s steps for this type written out, with the key, what is
-        repeated and the list size fixed here — and ``exact``: its values are the answer's as they are (a list of
-        leaves whose makers are ``wire_maker``'s). For an object field or a list of leaves or of objects; None for the
-        rest (leaves: ``leaf_parts``; abstract types, connections, lists of lists), which ``resolve`` answers."""
+        ``owner`` that is plain (``plain``): (``produce``, ``exact``, a list's ``ListParts``), where
+        ``produce(parent.key)`` returns what ``resolve(parent, ...)`` returns — ``_value``'s steps for this type written
+        out, with the key, what is repeated and the list size fixed here — and ``exact``: its values are the answer's as
+        they are (a list of leaves whose makers are ``wire_maker``'s). For an object field or a list of leaves or of
+        objects; None for the rest (leaves: ``leaf_parts``; abstract types, connections, lists of lists), which
+        ``resolve`` answers."""
         named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
         listed = isinstance(named, GraphQLList)
         inner = named.of_type if isinstance(named, GraphQLList) else named
@@ -220,7 +236,7 @@ class Resolvers:
                     return None
                 return MockObject(key, type_name, echo)
 
-            return produce_object, False
+            return produce_object, False, None
         # the parent stands for any plain one of its type: nothing to repeat, not a mutation's payload
         asked = self._asked(_Context(wanted, name, MockObject(0, owner), args, echo, root))
         largest = min(DEFAULT_LIST, self.largest)
@@ -252,7 +268,7 @@ class Resolvers:
                         out.append(MockObject(item_key, type_name, echo))
                 return out
 
-            return produce_objects, False
+            return produce_objects, False, ListParts(key_of, size_of, items_may_be_null, type_name, echo, None)
         assert isinstance(item, GraphQLScalarType | GraphQLEnumType)
         wire = self.wire_maker(item, name, owner)
         make = wire if wire is not None else self.maker(item, name, owner)
@@ -270,7 +286,7 @@ class Resolvers:
                 out.append(None if items_may_be_null and rng.below(NULL_ODDS) == 0 else make(rng))
             return out
 
-        return produce_leaves, wire is not None
+        return produce_leaves, wire is not None, ListParts(key_of, size_of, items_may_be_null, type_name, echo, make)
 
     def _keyed(self, parent: int, name: str, args: dict[str, Any], place: Callable[[int, int], int] = mix) -> int:
         """The key of field ``name``'s value with ``args`` under the key ``parent``: ``place(parent, code)``, or by an
