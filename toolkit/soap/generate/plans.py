@@ -25,7 +25,6 @@ from __future__ import annotations
 import random
 import re
 import string
-import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -33,12 +32,11 @@ from typing import Any
 from toolkit.fake import Fake
 from toolkit.regex_strings import regex_generator
 from toolkit.soap.generate.builtin_types import LIST_BUILTINS, family
+from toolkit.soap.generate.moments import FORMS, moment_plan
 from toolkit.soap.generate.pattern_draws import fast_drawer
 from toolkit.soap.generate.simple_types import SimpleType
 from toolkit.soap.generate.values import (
-    EPOCH_LOW,
     FEW_DIGITS,
-    SPAN,
     atomic_value,
     bound_text,
     decimal_bounds,
@@ -306,17 +304,15 @@ def _always_accepted(simple: SimpleType, made: Template) -> bool:
 
 
 _VALUE_FACETS = ("min_inclusive", "max_inclusive", "min_exclusive", "max_exclusive", "total_digits", "fraction_digits")
-_DATES = {"dateTime": "%Y-%m-%dT%H:%M:%SZ", "date": "%Y-%m-%d", "time": "%H:%M:%S", "gYear": "%Y",
-          "gYearMonth": "%Y-%m"}  # fmt: skip
+_DATES = FORMS
 
 
 def _atomic(simple: SimpleType, fake: Fake, name: str, owner: str | None) -> Callable[[random.Random], str]:
     """``atomic_value(simple, rng, fake, name, owner)`` with what depends only on its arguments decided now."""
     builtin = simple.builtin
     kind = family(builtin)
-    if builtin in _DATES:
-        form = _DATES[builtin]  # datetime.fromtimestamp(..., UTC).strftime: the same text from time.gmtime
-        return lambda rng: time.strftime(form, time.gmtime(EPOCH_LOW + rng.randrange(SPAN)))
+    if builtin in _DATES:  # datetime.fromtimestamp(..., UTC).strftime: the same text, from tables (``moments``)
+        return moment_plan(builtin)
     if kind == "boolean":
         return Pick(("true", "false"))
     if kind in ("decimal", "float") and (not name or template(lambda rng: fake.number_by_name(name, rng)) is _NOTHING):

@@ -115,6 +115,10 @@ def type_writer(type_gen: TypeGen, local: str, draw: Draw) -> TypeWriter | None:
     line(1, "overrides = draw.overrides")
     # picks drawn inline with ``random.Random.choice``'s algorithm (``plans.Pick``) when the rng is one
     line(1, f"bits = rng.getrandbits if type(rng) is {source.constant(random.Random)} else None")
+    # the instance's size kept in a local, stored back around each call that counts or reads it (``_call``)
+    line(1, "size = draw.size")
+    line(1, "max_bytes = draw.max_bytes")
+    line(1, "half_bytes = draw.half_bytes")
     try:
         for attribute in type_gen.attributes:
             _attribute(source, attribute, local, draw)
@@ -124,6 +128,7 @@ def type_writer(type_gen: TypeGen, local: str, draw: Draw) -> TypeWriter | None:
         _node(source, content, local, draw, 1, 0)
     except (_TooLargeError, KeyError):  # KeyError: a name without a prefix on the root (``text`` writes none)
         return None
+    line(1, "draw.size = size")
     line(1, "if len(out) == start + 1:")  # no content: lxml writes the element as <name/>
     line(2, "out[start] = '/>'")
     line(2, f"return {source.constant(CLOSED)}")
@@ -154,9 +159,11 @@ def _attribute(source: _Source, attribute: AttributeGen, owner: str, draw: Draw)
         plans = attribute.simple._plans
         plan = plans.get((local, owner)) if plans is not None else None
         if plan is None:
-            line(indent + 1, f"value = draw.value({simple}, {name}, {source.constant(owner)})")
+            _call(source, indent + 1, f"value = draw.value({simple}, {name}, {source.constant(owner)})")
         else:  # ``Draw.value`` with its plan bound (a plan is kept as made)
             _planned(source, attribute.simple, plan, name, indent + 1)
+            line(indent + 1, "if size > max_bytes:")
+            line(indent + 2, f"draw.too_large({name})")
     written = source.constant(f' {draw.qualified(attribute.tag)}="')
     line(indent, f"out.append({written} + escape_attribute(value) + '\"')")
 
@@ -174,7 +181,14 @@ def _node(source: _Source, node: Node, owner: str, draw: Draw, indent: int, nest
             raise _TooLargeError
         _particle(source, node, owner, draw, indent)
         return
-    source.line(indent, f"{source.constant(node.write)}(draw, out, local, depth, None)")
+    _call(source, indent, f"{source.constant(node.write)}(draw, out, local, depth, None)")
+
+
+def _call(source: _Source, indent: int, call: str) -> None:
+    """``call``, which counts in or reads ``draw.size``, with the local ``size`` stored before and read after."""
+    source.line(indent, "draw.size = size")
+    source.line(indent, call)
+    source.line(indent, "size = draw.size")
 
 
 def _inlinable(particle: ElementParticle) -> bool:
@@ -190,7 +204,7 @@ def _particle(source: _Source, particle: ElementParticle, owner: str, draw: Draw
     """``ElementParticle.write`` for an inlinable particle: present or not, then its element."""
     if particle._optional:
         # (``draw.minimal`` is handled before: the whole call goes to the generic walk)
-        source.line(indent, "if not deep and draw.size <= draw.half_bytes:")
+        source.line(indent, "if not deep and size <= half_bytes:")
         indent += 1
         if particle._present < 1.0:
             source.line(indent, f"if rng.random() < {source.constant(particle._present)}:")
@@ -200,7 +214,7 @@ def _particle(source: _Source, particle: ElementParticle, owner: str, draw: Draw
     if type_gen.leaf:
         _leaf(source, decl, owner, draw, indent)
     elif type_gen.abstract:  # written with an xsi:type: the generic way
-        source.line(indent, f"{source.constant(decl.write_one)}(draw, out, local, depth, None)")
+        _call(source, indent, f"{source.constant(decl.write_one)}(draw, out, local, depth, None)")
     else:
         _element(source, decl, draw, indent)
 
@@ -210,41 +224,45 @@ def _element(source: _Source, decl: ElementDecl, draw: Draw, indent: int) -> Non
     no Coherence: checked on entry): its tags around what its type's ``write`` writes."""
     name = decl._name if decl._name is not None else decl._qualified(draw)
     line = source.line
-    line(indent, f"draw.size += {source.constant(decl._bytes)}")
-    line(indent, "if draw.size > draw.max_bytes:")
+    line(indent, f"size += {source.constant(decl._bytes)}")
+    line(indent, "if size > max_bytes:")
     line(indent + 1, f"draw.too_large({source.constant(decl.tag)})")
     line(indent, f"out.append({source.constant(f'<{name}')})")
     written = f"{source.constant(decl.type.write)}(draw, out, depth + 1, {source.constant(decl._local)}, local, "
-    line(indent, f"if {written}{source.constant(decl.fixed)}) != {source.constant(CLOSED)}:")
+    _call(source, indent, f"closed = {written}{source.constant(decl.fixed)})")
+    line(indent, f"if closed != {source.constant(CLOSED)}:")
     line(indent + 1, f"out.append({source.constant(f'</{name}>')})")
 
 
 def _leaf(source: _Source, decl: ElementDecl, owner: str, draw: Draw, indent: int) -> None:
-    """``ElementDecl.write_one``'s leaf branch (depth under the hard limit, no Coherence: checked on entry)."""
+    """``ElementDecl.write_one``'s leaf branch (depth under the hard limit, no Coherence: checked on entry). The
+    element's bytes and a drawn value's are counted at once, after the value: a draw the count ends raises the same
+    error (``_too_large``)."""
     simple = decl.type.simple
     assert simple is not None  # a leaf's
     name = decl._name if decl._name is not None else decl._qualified(draw)
     local = decl._local
     s, loc = source.constant(simple), source.constant(local)
     opening, closing = source.constant(f"<{name}>"), source.constant(f"</{name}>")
+    element_bytes, tag = source.constant(decl._bytes), source.constant(decl.tag)
     line = source.line
-    line(indent, f"draw.size += {source.constant(decl._bytes)}")
-    line(indent, "if draw.size > draw.max_bytes:")
-    line(indent + 1, f"draw.too_large({source.constant(decl.tag)})")
     if decl.fixed is not None:
         line(indent, f"value = {source.constant(decl.fixed)}")
         line(indent, f"{source.constant(vet)}({s}, value, {loc})")
+        _count(source, indent, element_bytes, tag)
         line(indent, f"out.append({opening} + escape_text(value) + {closing})")
         return
     line(indent, f"value = overrides.get({loc}) if overrides else None")
     line(indent, f"if value is None or not {s}.accepts(value):")
     plan = simple._plans.get((local, owner)) if simple._plans is not None else None
     if plan is not None:  # a plan, once made, is kept as it is (``SimpleType.plan``): bound here
-        _planned(source, simple, plan, loc, indent + 1)
+        _planned(source, simple, plan, loc, indent + 1, element_bytes)
+        _too_large(source, indent + 1, tag, loc)
         # a plan whose every value needs no escaping is written as it is; an echoed value is escaped
         drawn = "value" if _escape_free(plan) else "escape_text(value)"
         line(indent + 1, f"out.append({opening} + {drawn} + {closing})")
         line(indent, "else:")
+        _count(source, indent + 1, element_bytes, tag)
         line(indent + 1, f"out.append({opening} + escape_text(value) + {closing})")
         return
     line(indent + 1, f"plans = {s}._plans")  # none yet: asked on each draw, as ``write_one`` does
@@ -253,23 +271,38 @@ def _leaf(source: _Source, decl: ElementDecl, owner: str, draw: Draw, indent: in
     line(indent + 2, "value = plan(rng)")
     line(indent + 2, f"if {s}._patterned and {s}.has_patterns():")
     line(indent + 3, f"{source.constant(vet)}({s}, value, {loc})")
-    line(indent + 2, "draw.size += len(value)")
-    line(indent + 2, "if draw.size > draw.max_bytes:")
-    line(indent + 3, f"draw.too_large({loc})")
-    line(indent + 1, "else:")
-    line(indent + 2, f"value = draw.value({s}, {loc}, {source.constant(owner)})")
+    line(indent + 2, f"size += {element_bytes} + len(value)")
+    _too_large(source, indent + 2, tag, loc)
+    line(indent + 1, "else:")  # ``Draw.value`` counts the value in the size itself
+    _count(source, indent + 2, element_bytes, tag)
+    _call(source, indent + 2, f"value = draw.value({s}, {loc}, {source.constant(owner)})")
+    line(indent, "else:")
+    _count(source, indent + 1, element_bytes, tag)
     line(indent, f"out.append({opening} + escape_text(value) + {closing})")
 
 
-def _planned(source: _Source, simple: SimpleType, plan: object, local: str, indent: int) -> None:
-    """What ``Draw.value`` does with the plan of a leaf or an attribute (``local``: its name's constant)."""
+def _too_large(source: _Source, indent: int, tag: str, local: str) -> None:
+    """The check after an element's bytes and its value's were counted at once: the error the two checks one after
+    the other would raise (the element's own bytes first, naming its tag; then the value's, naming the leaf)."""
+    source.line(indent, "if size > max_bytes:")
+    source.line(indent + 1, f"draw.too_large({tag} if size - len(value) > max_bytes else {local})")
+
+
+def _count(source: _Source, indent: int, counted: str, where: str) -> None:
+    """``Draw.grow``: ``counted`` more characters in the instance, an error past ``max_generated_bytes``."""
+    source.line(indent, f"size += {counted}")
+    source.line(indent, "if size > max_bytes:")
+    source.line(indent + 1, f"draw.too_large({where})")
+
+
+def _planned(source: _Source, simple: SimpleType, plan: object, local: str, indent: int, more: str = "") -> None:
+    """What ``Draw.value`` does with the plan of a leaf or an attribute (``local``: its name's constant), but the
+    check of the size (the caller's); ``more``: a constant's name, characters counted with the value's."""
     line = source.line
     _draw(source, plan, indent)
     if simple.has_patterns():  # (the type's facets never change)
         line(indent, f"{source.constant(vet)}({source.constant(simple)}, value, {local})")
-    line(indent, "draw.size += len(value)")
-    line(indent, "if draw.size > draw.max_bytes:")
-    line(indent + 1, f"draw.too_large({local})")
+    line(indent, f"size += {more} + len(value)" if more else "size += len(value)")
 
 
 def _draw(source: _Source, plan: object, indent: int) -> None:
