@@ -30,7 +30,9 @@ BUDGETS = (None, 40, 400)
 
 def _generators(contract: OpenAPIContract, monkeypatch: pytest.MonkeyPatch, enabled: bool) -> Generators:
     monkeypatch.setattr(flat, "ENABLED", enabled)
-    return Generators(contract, SchemaValidators(contract))
+    generators = Generators(contract, SchemaValidators(contract))
+    _ = generators.fake.pools  # built before the schemas compile, as a served mock does: pool draws are inlined
+    return generators
 
 
 def _draw(root: Any, seed: int, depth: int, budget: int | None) -> tuple[str, float]:
@@ -209,13 +211,29 @@ def test_a_3_0_nullable_reference_is_drawn_alike(monkeypatch: pytest.MonkeyPatch
 def test_an_object_is_one_flat_function_that_inlines_its_simple_members() -> None:
     contract = _contract(SCHEMAS)
     generators = Generators(contract, SchemaValidators(contract), limits=DEFAULT_LIMITS)
+    _ = generators.fake.pools
     assert contract.resolver is not None
     where = place(contract.resolver.root_uri, "/components/schemas/Address")
     root = generators.generator(SCHEMAS["Address"], where, "response")._root
     assert root.__code__.co_filename.startswith("<ctk object generator")
     # its members' strings and nulls are written inline: no member's generator is called (bound as g<number>)
     assert not [name for name in root.__code__.co_names if name[0] == "g" and name[1:].isdigit()]
+    assert [name for name in root.__code__.co_names if name.startswith("pool")]  # cities: drawn from the pool inline
     assert root(random.Random(1), 0).keys() <= {"line1", "line2", "city", "country"}
+
+
+def test_a_pool_is_inlined_only_from_a_pool_picker_whose_pools_are_built() -> None:
+    from toolkit.fake import Fake
+
+    fake = Fake(0)
+    picker = fake._pool_choice("cities")
+    assert flat._pool_of(picker) is None  # not built yet: the picker is called
+    pools = fake.pools
+    assert flat._pool_of(picker) is pools.cities
+    assert flat._pool_of(fake.text_picker(3, 9)) is None
+    assert flat._pool_of(lambda rng: "x") is None
+    rng, again = random.Random(3), random.Random(3)
+    assert [picker(rng) for _ in range(50)] == [pools.cities[again._randbelow(len(pools.cities))] for _ in range(50)]  # type: ignore[attr-defined]
 
 
 def test_an_object_whose_source_is_too_long_keeps_its_closure(monkeypatch: pytest.MonkeyPatch) -> None:

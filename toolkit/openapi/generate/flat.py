@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from toolkit.fake import Fake
 from toolkit.openapi.generate.bounds import OverLimitError, charge, current_budget, exceeded
 from toolkit.openapi.generate.merge import NoValueError
 
@@ -230,7 +231,15 @@ class _Writer:
     def _text(self, text: Text, indent: int, level: int) -> None:
         line = self.line
         size = f"n{level}"
-        line(indent, f"v = {self.bind(text.first, 'f')}(rng)")
+        pool = _pool_of(text.first)
+        if pool is None:
+            line(indent, f"v = {self.bind(text.first, 'f')}(rng)")
+        else:  # the picker's draw written out: ``pool[rng._randbelow(len(pool))]``, as rng.choice draws
+            bits, draw = len(pool).bit_length(), f"d{level}"
+            line(indent, f"{draw} = getrandbits({bits})")
+            line(indent, f"while {draw} >= {len(pool)}:")
+            line(indent + 1, f"{draw} = getrandbits({bits})")
+            line(indent, f"v = {self.bind(pool, 'pool')}[{draw}]")
         line(indent, f"{size} = len(v)")
         fits = f"{text.shortest} <= {size} <= {text.longest}"
         if text.extra is not None:
@@ -293,6 +302,23 @@ class _Writer:
 
 
 _MISSING: Any = object()
+_POOL_PICK = Fake()._pool_choice("words").__code__  # the code of every ``Fake._pool_choice`` picker
+
+
+def _pool_of(pick: Callable[[random.Random], Any]) -> tuple[str, ...] | None:
+    """The pool a ``Fake._pool_choice`` picker draws from, once its pools are built (a served mock builds them before
+    any schema compiles: ``warm``); None for any other picker, or before. The picker says which pool it uses in its
+    closure (``fake``, ``attr``); it draws ``pool[_randbelow(len(pool))]``."""
+    code = getattr(pick, "__code__", None)
+    if code is not _POOL_PICK or not pick.__closure__:
+        return None
+    cells = dict(zip(code.co_freevars, (cell.cell_contents for cell in pick.__closure__), strict=True))
+    fake, attr = cells.get("fake"), cells.get("attr")
+    if not isinstance(fake, Fake) or not isinstance(attr, str) or fake._pools is None:
+        return None
+    pool = getattr(fake._pools, attr, None)
+    return pool if isinstance(pool, tuple) and pool and all(type(item) is str for item in pool) else None
+
 
 # how a member is written (as ``objects``' modes)
 FIXED, ALWAYS, WHOLE, KEEN_ROW, PLAIN = "fixed", "always", "whole", "keen", "plain"
