@@ -305,9 +305,11 @@ class Resolvers:
     def dynamic_producer(
         self, name: str, type_: GraphQLOutputType, owner: str, root: bool
     ) -> Callable[[int, dict[str, Any]], Any] | None:
-        """``producer`` for an object field whose arguments change per request: ``produce(parent.key, args)``; None
-        for other types (``resolve`` answers them)."""
+        """``producer`` for an object field, or a list of objects or leaves, whose arguments change per request:
+        ``produce(parent.key, args)``; None for other types (``resolve`` answers them)."""
         named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+        if isinstance(named, GraphQLList):
+            return self._dynamic_list(name, type_, named, owner, root)
         if not isinstance(named, GraphQLObjectType) or _is_connection(named):
             return None
         may_be_null = not root and named is type_ and not filled_kind(name)
@@ -321,6 +323,57 @@ class Resolvers:
             if may_be_null and not echo and stream(key).below(NULL_ODDS) == 0:
                 return None
             return MockObject(key, type_name, echo)
+
+        return produce
+
+    def _dynamic_list(
+        self, name: str, type_: GraphQLOutputType, listed: GraphQLList[Any], owner: str, root: bool
+    ) -> Callable[[int, dict[str, Any]], Any] | None:
+        """``dynamic_producer`` for a list of plain objects or of leaves: ``resolve``'s ``_value`` and ``_items`` for
+        it, with what depends on the type alone decided now (its items' values are completed as ``resolve``'s are)."""
+        inner = listed.of_type
+        item = inner.of_type if isinstance(inner, GraphQLNonNull) else inner
+        leaves = isinstance(item, GraphQLScalarType | GraphQLEnumType)
+        if not leaves and (not isinstance(item, GraphQLObjectType) or _is_connection(item)):
+            return None  # a list of lists, of an abstract type or of connections
+        may_be_null = not root and listed is type_ and not filled_kind(name)
+        items_may_be_null = item is inner and not filled_kind(name)
+        make = self.maker(item, name, owner) if isinstance(item, GraphQLScalarType | GraphQLEnumType) else None
+        type_name = item.name
+        keyed = self._keyed
+        longest = self.limits.max_echo_length
+        largest = self.largest
+        default = min(DEFAULT_LIST, largest)
+
+        def produce(parent: int, args: dict[str, Any]) -> Any:
+            key = keyed(parent, name, args)
+            echo = _echo_of(args, longest) if args else {}
+            rng = None
+            if may_be_null and not echo:
+                rng = stream(key)
+                if rng.below(NULL_ODDS) == 0:
+                    return None
+            size = None
+            for argument, value in args.items():  # ``_asked``
+                if is_size_argument(argument) and isinstance(value, int) and not isinstance(value, bool):
+                    size = max(0, min(value, largest))
+                    break
+            if size is None:
+                size = _size_below(rng if rng is not None else stream(key), default)
+            nulls = items_may_be_null and not echo
+            out: list[Any] = []
+            if make is not None:
+                for index in range(size):
+                    leaf = Stream(leaf_item(key, index))
+                    out.append(None if nulls and leaf.below(NULL_ODDS) == 0 else make(leaf))
+                return out
+            for index in range(size):
+                item_key = mix(key, index)
+                if nulls and stream(item_key).below(NULL_ODDS) == 0:
+                    out.append(None)
+                else:
+                    out.append(MockObject(item_key, type_name, dict(echo)))
+            return out
 
         return produce
 
