@@ -19,6 +19,7 @@ depend on the draw (impossible values on one branch) or on the moment (memory) a
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Mapping, Sequence
 
 from lxml import etree
@@ -94,6 +95,9 @@ class XsdGenerator:
         self._names: dict[str, str] = {}
         self._writable: dict[str, bool] = {}
         self._written: dict[str, int] = {}  # answers written per element, for the sampled check
+        # ``text``'s Draw, one per thread, made once: what differs between answers is set on each (making one, a
+        # dataclass of 17 fields, cost a microsecond an answer); the text path writes no encoded array (``arrays``)
+        self._text_draws = threading.local()
         self.check_every_answer = False  # debug mode: ``text`` validates every instance it writes
         self.compiled_writers = True  # ``text`` writes complex types with generated code (``writers``); tests: off
         builtin = {document.namespace for document in documents if document.builtin}
@@ -161,9 +165,16 @@ class XsdGenerator:
         if not writable:
             return None
         decl = self._compiler.elements[name]
-        draw = Draw(rng, self._fake, overrides or {}, self._max_depth, prefixes=self._prefixes, limits=self._limits,
-                    declared=self._declared, declarations=self._declarations, names=self._names,
-                    writers=writer_for if self.compiled_writers else None)  # fmt: skip
+        draw: Draw | None = getattr(self._text_draws, "draw", None)
+        if draw is None:
+            draw = self._text_draws.draw = Draw(
+                rng, self._fake, {}, self._max_depth, prefixes=self._prefixes, limits=self._limits,
+                declared=self._declared, declarations=self._declarations, names=self._names,
+            )  # fmt: skip
+        draw.rng = rng
+        draw.overrides = overrides or {}
+        draw.size = 0
+        draw.writers = writer_for if self.compiled_writers else None
         out: list[str] = []
         (decl.pick(draw) or decl).write_one(draw, out, None, 0, None)
         written = "".join(out)

@@ -288,7 +288,8 @@ class SoapMock:
     def _operation(self, request: Request, envelope: Envelope, port: Port, op: PortOperation) -> MockResult:
         ids = (op.operation.id,)
         deprecated = ids if op.deprecation else ()
-        not_understood = mandatory_unknown(envelope, port.header_elements)  # that fault comes before validation
+        # that fault comes before validation
+        not_understood = mandatory_unknown(envelope, port.header_elements) if envelope.headers else []
         violations: list[tuple[str, str]] = []
         total = 0
         if self.options.validate and not not_understood:
@@ -297,7 +298,7 @@ class SoapMock:
                 envelope = read_envelope(request.body, self.options.limits.max_xml_elements)
                 violations, total = self._violations(envelope, op, len(request.body))
         response = self._response(request, envelope, op, not_understood, violations, total)
-        found = tuple(Violation("envelope", message, pointer=path) for path, message in violations)
+        found = tuple([Violation("envelope", message, pointer=path) for path, message in violations]) if total else ()
         return MockResult(response, (), ids, found, deprecated)
 
     def _response(
@@ -402,6 +403,12 @@ class SoapMock:
         if op.use == "encoded":
             return [], 0  # encoded messages carry xsi:type/href/multi-refs no schema describes: right wrapper enough
         limits = self.options.limits
+        if envelope.plain and first is not None:  # one Body element (its own document), no Header: it alone
+            listed, total = self.validator.check(
+                first, listed=limits.max_violations, tree_bytes=limits.max_violation_scan,
+                message_length=limits.max_echo_length, size=size, slow_values=limits.max_slow_pattern_values,
+            )  # fmt: skip
+            return [(violation.path, violation.message) for violation in listed], total
         out: list[tuple[str, str]] = []
         total = 0
         if op.style == "rpc" or len(op.input.parts) <= 1:
@@ -419,7 +426,7 @@ class SoapMock:
         for element in elements:
             # validated as a document of its own, so violation paths start at the element (/GetAccountRequest/id)
             listed, count = self.validator.check(
-                element if envelope.plain else detached(element),  # (a plain read's element is its own document)
+                detached(element),
                 listed=limits.max_violations - len(out),
                 tree_bytes=limits.max_violation_scan,
                 message_length=limits.max_echo_length,
