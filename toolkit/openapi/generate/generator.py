@@ -92,7 +92,24 @@ class Generator:
         self._members = members
 
     def generate(self, rng: random.Random, *, overrides: Mapping[str, Any] | None = None) -> Any:
-        value = self._valid_value(rng) if not self.exact else self._exact_value(rng)
+        if self.exact:  # the common case: one draw, its budget, and one value in SAMPLE_EVERY checked
+            budget = Budget(self._max_bytes)
+            token = set_budget(budget)
+            try:
+                value = self._root(rng, 0)
+            except (_Fail, RecursionError):
+                value = _NOTHING
+            finally:
+                reset_budget(token)
+            if value is not _NOTHING:
+                self._drawn += 1
+                if not self._drawn % SAMPLE_EVERY and not self.validator.is_valid(value):
+                    self.exact = False  # the reasoning missed something in this schema: every value is checked again
+                    value = self._drawn_again(rng, 1, budget.hit)
+            else:
+                value = self._drawn_again(rng, 1, budget.hit)
+        else:
+            value = self._drawn_again(rng, 0, None)
         if overrides and isinstance(value, dict):
             fits = self._members
             if fits is not None and self.exact:  # _override's common case, inline
@@ -105,28 +122,6 @@ class Generator:
                 return value
             value = self._override(value, overrides)
         return value
-
-    def _exact_value(self, rng: random.Random) -> Any:
-        """The common case: one draw, its budget, and one value in SAMPLE_EVERY checked."""
-        budget = Budget(self._max_bytes)
-        token = set_budget(budget)
-        try:
-            value = self._root(rng, 0)
-        except (_Fail, RecursionError):
-            value = _NOTHING
-        finally:
-            reset_budget(token)
-        if value is not _NOTHING:
-            self._drawn += 1
-            if self._drawn % SAMPLE_EVERY or self.validator.is_valid(value):
-                return value
-            self.exact = False  # the reasoning missed something in this schema: every value is checked again
-        return self._drawn_again(rng, 1, budget.hit)
-
-    def _valid_value(self, rng: random.Random) -> Any:
-        if self.exact:
-            return self._exact_value(rng)
-        return self._drawn_again(rng, 0, None)
 
     def _drawn_again(self, rng: random.Random, done: int, hit: OverLimitError | None) -> Any:
         """The draws after the first ``done``: full ones, then a minimal one, then the search (see the module)."""

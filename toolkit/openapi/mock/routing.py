@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from toolkit.mock.handler import is_under
-
 T = TypeVar("T")
 
 _TEMPLATE = re.compile(r"\{([^{}/]+)\}")
@@ -43,6 +41,7 @@ class Match(Generic[T]):
 class Router(Generic[T]):
     def __init__(self, mount: str = "") -> None:
         self.mount = mount.rstrip("/")
+        self._below_mount = self.mount + "/"  # is_under(path, mount), inline: path == mount or starts with this
         self._literal: dict[str, _Route[T]] = {}
         self._templated: dict[int, list[_Route[T]]] = {}
         self._all: dict[str, _Route[T]] = {}
@@ -75,17 +74,22 @@ class Router(Generic[T]):
 
     def match(self, path: str, method: str) -> Match[T] | None:
         """Route a raw (percent-encoded) path; parameter values come back decoded."""
-        if self.mount:
-            if not is_under(path, self.mount):
+        mount = self.mount
+        if mount:
+            if path.startswith(self._below_mount):
+                path = path[len(mount) :]
+            elif path == mount:
+                path = "/"
+            else:
                 return None
-            path = path[len(self.mount) :] or "/"
         wanted = method.upper()
         # Like starlette: a full match (path and method) anywhere wins; failing that, the first path
         # match answers 405 with every method the matching paths allow. Two templates of the same shape
         # (/secrets/{name} for POST, /secrets/{id} for DELETE) thus both route.
         partial: tuple[_Route[T], dict[str, str]] | None = None
         allowed: list[str] = []
-        route = self._literal.get(_normal(unquote(path) if "%" in path else path))
+        literal = unquote(path) if "%" in path else path
+        route = self._literal.get(literal.rstrip("/") or "/")  # _normal, inline
         if route is not None:
             if wanted in route.methods:
                 return Match(route.template, route.methods[wanted], {}, route.allowed)
@@ -100,10 +104,15 @@ class Router(Generic[T]):
             found = candidate.pattern.match(path)
             if not found:
                 continue
-            params = {
-                name: unquote(value) if "%" in value else value  # nothing to decode in most ids
-                for name, value in zip(candidate.names, found.groups(), strict=False)
-            }
+            names = candidate.names
+            if len(names) == 1:  # most templates: one parameter, the dictionary below without its loop
+                value = found.group(1)
+                params = {names[0]: unquote(value) if "%" in value else value}
+            else:
+                params = {
+                    name: unquote(value) if "%" in value else value  # nothing to decode in most ids
+                    for name, value in zip(names, found.groups(), strict=False)
+                }
             if wanted in candidate.methods:
                 return Match(candidate.template, candidate.methods[wanted], params, candidate.allowed)
             if partial is None:
