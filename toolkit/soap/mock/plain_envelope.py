@@ -18,8 +18,8 @@ so that ``read_envelope`` reads (and refuses, in its own words) whatever it is:
 - nothing but the element: no ``<!`` (DOCTYPE, ENTITY, comment, CDATA) and no ``<?`` (a declaration or a
   processing instruction, which a document of its own could start with) anywhere in the Body; a second element or
   text beside it fails the parse;
-- small: at most ``MAX_PLAIN_TAGS`` tags in the Body, so the nesting stays far below libxml2's depth limit (which
-  the Body's two levels less would otherwise shift), and the whole request's tag count within ``max_elements``
+- small: at most ``MAX_PLAIN_TAGS`` ``<`` in the whole request, so the nesting stays far below libxml2's depth
+  limit (which the Body's two levels less would otherwise shift), and its element count within ``max_elements``
   (the bound ``more_elements_than`` compares first);
 - no attribute in a SOAP envelope namespace on the element (``detached`` would remove it).
 
@@ -37,15 +37,16 @@ from toolkit.soap.xml import thread_parser
 
 __all__ = ["MAX_PLAIN_TAGS", "read_plain_envelope"]
 
-MAX_PLAIN_TAGS = 64  # tags in the Body read this way (more: ``read_envelope``)
+MAX_PLAIN_TAGS = 72  # ``<`` in a request read this way (more: ``read_envelope``)
 
-_HEAD = re.compile(
+# the whole frame, the Body's content between: the last Body end tag (``.*`` is greedy; at most MAX_PLAIN_TAGS places
+# start with ``<``, where the tail is tried, so the match stays linear)
+_FRAME = re.compile(
     rb"(?:<\?xml[ \t\r\n]+version=(['\"])1\.0\1(?:[ \t\r\n]+encoding=(['\"])[uU][tT][fF]-8\2)?[ \t\r\n]*\?>)?"
     rb"[ \t\r\n]*<(?P<p>[A-Za-z_][A-Za-z0-9_.-]*):Envelope[ \t\r\n]+xmlns:(?P=p)=(['\"])(?P<ns>[^'\"<&]*)\4"
-    rb"[ \t\r\n]*>[ \t\r\n]*<(?P=p):Body[ \t\r\n]*>"
-)
-_TAIL = re.compile(
-    rb"</(?P<p>[A-Za-z_][A-Za-z0-9_.-]*):Body[ \t\r\n]*>[ \t\r\n]*</(?P=p):Envelope[ \t\r\n]*>[ \t\r\n]*"
+    rb"[ \t\r\n]*>[ \t\r\n]*<(?P=p):Body[ \t\r\n]*>(?P<content>.*)"
+    rb"</(?P=p):Body[ \t\r\n]*>[ \t\r\n]*</(?P=p):Envelope[ \t\r\n]*>[ \t\r\n]*",
+    re.DOTALL,
 )
 _XML_SPACE = b" \t\r\n"
 # bytes that may come before a prefix in a longer name (``tns:`` is not ``s:``); any other byte, a non-ASCII one
@@ -57,25 +58,17 @@ _ENVELOPE_ATTRIBUTE_PREFIXES = tuple(f"{{{namespace}}}" for namespace in VERSION
 def read_plain_envelope(data: bytes, max_elements: int) -> Envelope | None:
     """The envelope ``read_envelope(data, max_elements)`` reads, its Body's one element parsed as a document of its
     own (no copy needed to validate it); None when ``data`` is not the plain form (see the module's docstring)."""
-    head = _HEAD.match(data)
-    if head is None:
+    tags = data.count(b"<")
+    if tags > MAX_PLAIN_TAGS or (tags > max_elements and tags - data.count(b"</") > max_elements):
+        return None  # (the second: ``more_elements_than``'s first bound, over the limit)
+    frame = _FRAME.fullmatch(data)
+    if frame is None:
         return None
-    prefix = head.group("p")
-    version = VERSION_OF_NAMESPACE.get(head.group("ns").decode("ascii", "replace"))
-    if version is None or prefix[:3].lower() == b"xml":
-        return None
-    start = head.end()
-    end = data.rfind(b"</", start)
-    end = data.rfind(b"</", start, end)  # the Body's end tag: the one before the Envelope's
-    if end < 0:
-        return None
-    tail = _TAIL.fullmatch(data, end)
-    if tail is None or tail.group("p") != prefix:
-        return None
-    content = data[start:end]
+    prefix, namespace, content = frame.group("p", "ns", "content")
+    version = VERSION_OF_NAMESPACE.get(namespace.decode("ascii", "replace"))
     if (
-        content.count(b"<") > MAX_PLAIN_TAGS
-        or data.count(b"<") - data.count(b"</") > max_elements  # ``more_elements_than``'s first bound
+        version is None
+        or prefix[:3].lower() == b"xml"
         or b"<!" in content
         or b"<?" in content
         or _names_prefix(content, prefix + b":")
