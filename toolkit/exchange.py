@@ -40,6 +40,9 @@ class Request:
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
     _jar: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
+    # each header name's first value, made at the first ``header`` call: the served path asks about eight headers
+    # of every request, and a scan per call cost about twice the index (tests/mock/test_exchange_speed.py)
+    _index: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __init__(
         self, method: str, path: str, query: str = "", headers: tuple[tuple[str, str], ...] = (), body: bytes = b""
@@ -50,13 +53,15 @@ class Request:
         _set_headers(self, headers)
         _set_body(self, body)
         _set_jar(self, None)
+        _set_index(self, None)
 
     def header(self, name: str) -> str | None:
         """The first value of a header (``name`` lower-case), or None."""
-        for key, value in self.headers:
-            if key == name:
-                return value
-        return None
+        index = self._index
+        if index is None:
+            index = dict(reversed(self.headers))  # reversed: a name's first value is the one kept
+            _set_index(self, index)
+        return index.get(name)
 
     def query_items(self, max_fields: int = 1000) -> list[tuple[str, str]]:
         """The query's fields, decoded; ValueError when it has more than ``max_fields`` (counted before any is
@@ -224,8 +229,8 @@ class MockResult:
         return self.operations[0] if self.operations else None
 
 
-_set_method, _set_path, _set_query, _set_headers, _set_body, _set_jar = setters(
-    Request, "method path query headers body _jar"
+_set_method, _set_path, _set_query, _set_headers, _set_body, _set_jar, _set_index = setters(
+    Request, "method path query headers body _jar _index"
 )
 _set_status, _set_response_headers, _set_response_body, _set_raw, _set_framed = setters(
     Response, "status headers body _raw _framed"

@@ -76,3 +76,19 @@ def test_raw_headers_are_kept_by_value_and_bounded() -> None:
     assert large not in exchange._RAW_HEADERS
     unhashable = [("x-a", "é")]
     assert Response(200, unhashable).raw_headers() == ((b"x-a", "é".encode("latin-1")),)  # type: ignore[arg-type]
+
+
+def test_header_is_a_names_first_value_whatever_the_order_it_is_asked_in() -> None:
+    from toolkit.exchange import Request
+
+    headers = (("accept", "a/1"), ("x-k", "one"), ("accept", "a/2"), ("cookie", "c=1"))
+    for asked in (["accept", "x-k", "missing"], ["missing", "accept"], ["x-k"]):
+        request = Request("GET", "/", "", headers)
+        expected = {"accept": "a/1", "x-k": "one", "missing": None}
+        assert [request.header(name) for name in asked] == [expected[name] for name in asked]
+        assert request.header("accept") == "a/1" and request.cookies() == {"c": "1"}
+    assert Request("GET", "/").header("accept") is None
+    # the index is a cache: equal requests stay equal (and hash alike) whether or not it was made
+    asked_one, fresh = Request("GET", "/", "", headers), Request("GET", "/", "", headers)
+    asked_one.header("accept")
+    assert asked_one == fresh and hash(asked_one) == hash(fresh)
