@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -37,6 +38,7 @@ from graphql import (
     EnumValueNode,
     FieldNode,
     FloatValueNode,
+    FragmentDefinitionNode,
     GraphQLFloat,
     GraphQLID,
     GraphQLInt,
@@ -77,6 +79,9 @@ _PLACEHOLDER = "\x00"  # a slot in a template being written (never in a parsed q
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _FIELDS_TYPES = (GraphQLObjectType, GraphQLInterfaceType)
 _SLOTTED = {GraphQLID: "ID", GraphQLString: "String", GraphQLInt: "Int", GraphQLFloat: "Float"}
+_Compile = Callable[
+    [GraphQLSchema, Resolvers, OperationDefinitionNode, Mapping[str, FragmentDefinitionNode]], "Plan | None"
+]
 # per response key, the order of the object below it (None: a leaf, its value kept as it is)
 Order = tuple[tuple[str, "Order | None"], ...]
 
@@ -273,9 +278,10 @@ class _Shape:
 class OrderShapes:
     """Plans by order shape: 512 shapes, 16 MiB, a template's plan about 64 bytes per character of its text."""
 
-    def __init__(self, schema: GraphQLSchema, resolvers: Resolvers) -> None:
+    def __init__(self, schema: GraphQLSchema, resolvers: Resolvers, compiler: _Compile = compile_plan) -> None:
         self.schema = schema
         self.resolvers = resolvers
+        self.compiler = compiler  # the handler's (tests that turn plans off turn these off too)
         self._shapes: Memo[_Shape] = Memo(lambda shape: 64 * shape.size + 4096, max_entries=512,
                                           max_bytes=16 * 1024 * 1024)  # fmt: skip
 
@@ -316,6 +322,6 @@ class OrderShapes:
         else:
             operation = template.definitions[0]
             assert isinstance(operation, OperationDefinitionNode)
-            shape = _Shape(compile_plan(self.schema, self.resolvers, operation, {}), len(ordered.template))
+            shape = _Shape(self.compiler(self.schema, self.resolvers, operation, {}), len(ordered.template))
         self._shapes.put(ordered.key, shape)
         return shape
