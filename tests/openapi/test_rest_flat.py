@@ -168,6 +168,9 @@ SCHEMAS: dict[str, Any] = {
         "properties": {"huge": {"type": "string", "minLength": 10**9}},
     },
     "Free": {"type": "object"},
+    "Counts": {"type": "object", "minProperties": 4, "additionalProperties": {"type": "integer", "minimum": 0}},
+    "Named": {"type": "object", "propertyNames": {"pattern": "^[a-m]+$"}, "additionalProperties": {"type": "boolean"}},
+    "Labels": {"type": "object", "required": ["app"], "additionalProperties": {"type": "string", "maxLength": 3}},
     "Patterned": {"type": "object", "patternProperties": {"^x_[a-z]{2}$": {"type": "integer"}}},
     "Deep": {"type": "object", "required": ["next"], "properties": {"next": {"$ref": "#/components/schemas/Deep"}}},
 }
@@ -220,6 +223,9 @@ def test_an_object_is_one_flat_function_that_inlines_its_simple_members() -> Non
     assert not [name for name in root.__code__.co_names if name[0] == "g" and name[1:].isdigit()]
     assert [name for name in root.__code__.co_names if name.startswith("pool")]  # cities: drawn from the pool inline
     assert root(random.Random(1), 0).keys() <= {"line1", "line2", "city", "country"}
+    where = place(contract.resolver.root_uri, "/components/schemas/Metadata")
+    metadata = generators.generator(SCHEMAS["Metadata"], where, "response")._root
+    assert not [name for name in metadata.__code__.co_names if name.startswith("fill")]  # its free members: inline
 
 
 def test_a_pool_is_inlined_only_from_a_pool_picker_whose_pools_are_built() -> None:

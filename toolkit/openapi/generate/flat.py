@@ -131,6 +131,37 @@ def described(gen: Gen) -> Inline | None:
 
 
 @dataclass(frozen=True, slots=True)
+class Lengths:
+    """A check of a name's length: at least ``shortest``, at most ``longest`` (None: no most)."""
+
+    shortest: int
+    longest: int | None
+
+
+_CHECKS: WeakKeyDictionary[Callable[..., Any], Lengths] = WeakKeyDictionary()
+
+
+def describe_check(check: Callable[[str], bool], lengths: Lengths) -> Callable[[str], bool]:
+    """Say what a name check does, so that an object can write it inline; ``check`` itself is returned."""
+    _CHECKS[check] = lengths
+    return check
+
+
+@dataclass(frozen=True, slots=True)
+class FreeMembers:
+    """The free members of a map (``objects``' ``_fill`` where the object declares no member, only what any other
+    member is): 1 to 3 of them when not too deep (at least ``low``), each named by ``word`` where ``key_ok`` (if any)
+    accepts the name, drawn by ``value``; past ``high`` members, ``trim``."""
+
+    low: int
+    word: Callable[[random.Random], str]
+    key_ok: Callable[[str], bool] | None
+    value: Gen
+    high: int | None
+    trim: Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True, slots=True)
 class Member:
     """One row of an object: how its member is written (``objects._mode``), its generator or fixed value, and its
     key's bytes."""
@@ -153,6 +184,7 @@ class Shape:
     tail: Callable[..., int] | None  # _fill: minProperties, free-form members, maxProperties
     cohere: Callable[[dict[str, Any], random.Random], None] | None
     where: str
+    free: FreeMembers | None = None  # a map's free members, written inline (then ``tail`` is None)
 
 
 class _TooLongError(Exception):
@@ -383,6 +415,8 @@ def _write_object(writer: _Writer, members: list[Member], shape: Shape) -> None:
             line(2, f"skipped.append(({key}, {writer.bind(member.make, 'g')}))")
     if shape.tail is not None:
         line(1, f"keys += {writer.bind(shape.tail, 'fill')}(out, skipped, rng, depth, keys)")
+    if shape.free is not None:
+        _write_free_members(writer, shape.free, shape.max_depth)
     line(1, "if budget is not None:")
     line(2, "budget.left -= keys")
     line(2, "if budget.left < 0:")
@@ -394,3 +428,42 @@ def _write_object(writer: _Writer, members: list[Member], shape: Shape) -> None:
 
 def _immutable(value: Any) -> bool:
     return value is None or type(value) in (str, int, float, bool)
+
+
+def _write_free_members(writer: _Writer, free: FreeMembers, max_depth: int) -> None:
+    """``objects._fill`` for a map, written out: the same draws (its count as ``rng.randint(1, 3)``, then a name and a
+    value per member) and the same bytes charged."""
+    line = writer.line
+    line(1, f"wanted = {free.low}")
+    line(1, f"if depth < {max_depth}:")
+    line(2, "drawn = getrandbits(2)")
+    line(2, "while drawn >= 3:")
+    line(3, "drawn = getrandbits(2)")
+    line(2, f"wanted = max({free.low}, 1 + drawn)")
+    line(1, "tries = 0")
+    line(1, "while len(out) < wanted and tries < wanted * 4 + 4:")
+    line(2, "tries += 1")
+    pool = _pool_of(free.word)
+    if pool is None:
+        line(2, f"key = {writer.bind(free.word, 'word')}(rng)")
+    else:
+        bits = len(pool).bit_length()
+        line(2, f"key = getrandbits({bits})")
+        line(2, f"while key >= {len(pool)}:")
+        line(3, f"key = getrandbits({bits})")
+        line(2, f"key = {writer.bind(pool, 'pool')}[key]")
+    fits = "key not in out"
+    lengths = _CHECKS.get(free.key_ok) if free.key_ok is not None else None
+    if lengths is not None:
+        fits += f" and len(key) >= {lengths.shortest}"
+        if lengths.longest is not None:
+            fits += f" and len(key) <= {lengths.longest}"
+    elif free.key_ok is not None:
+        fits += f" and {writer.bind(free.key_ok, 'key_ok')}(key)"
+    line(2, f"if {fits}:")
+    writer.value(free.value, "deeper", 3)
+    line(3, "out[key] = v")
+    line(3, "keys += len(key) + 4")
+    if free.high is not None:
+        line(1, f"if len(out) > {free.high}:")
+        line(2, f"{writer.bind(free.trim, 'trim')}(out)")

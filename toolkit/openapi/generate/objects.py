@@ -162,15 +162,25 @@ def object_generator(compiler: _Compiler, node: dict[str, Any], owner: str | Non
                 out[key] = pick(rng, depth + 1)
                 added += len(key) + 4
         if high is not None and len(out) > int(high):
-            for prop in [prop for prop in reversed(list(out)) if prop not in required and prop not in forced]:
-                if len(out) <= int(high):
-                    break
-                del out[prop]
+            _trim(out)
         return added
+
+    def _trim(out: dict[str, Any]) -> None:
+        """maxProperties: the last members drawn go first, never a required or forced one."""
+        assert high is not None
+        for prop in [prop for prop in reversed(list(out)) if prop not in required and prop not in forced]:
+            if len(out) <= int(high):
+                break
+            del out[prop]
 
     # the same draws written as one function, its members' generators inlined where they are simple (see flat)
     members = [flat.Member(prop, make, mode, fixed, size) for prop, make, mode, fixed, size in rows]
-    shape = flat.Shape(bound_depth, depth_error, max_depth, _KEEN, _fill if tail else None, cohere, compiler.where())
+    free = None
+    if free_form and extra_gen is not None and not patterns and (high is None or type(high) is int):
+        # _fill of a map (metadata, labels): no members left out to take first, every free member drawn alike
+        free = flat.FreeMembers(low, word, key_ok, extra_gen, high, _trim)
+    filling = _fill if tail and free is None else None
+    shape = flat.Shape(bound_depth, depth_error, max_depth, _KEEN, filling, cohere, compiler.where(), free)
     return flat.object_function(members, shape) or gen
 
 
@@ -199,7 +209,11 @@ def _names_check(compiler: _Compiler, names: Any) -> Callable[[str], bool] | Non
             and (longest is None or type(longest) is int)
             and names.get("type", "string") == "string"
         ):
-            return lambda key: len(key) >= shortest and (longest is None or len(key) <= longest)
+
+            def lengths(key: str) -> bool:
+                return len(key) >= shortest and (longest is None or len(key) <= longest)
+
+            return flat.describe_check(lengths, flat.Lengths(shortest, longest))
     return compiler.checker(names).is_valid  # type: ignore[no-any-return]
 
 
