@@ -20,6 +20,11 @@ rule returning a replacement node (no specified rule does), and a ``RecursionErr
 walk is iterative, this one recurses; graphql-core decides where its own recursion gives up).
 ``tests/graphql/test_g2_validate_fast.py`` compares the two on graphql-core's test documents, the corpus and
 generated documents.
+
+A document found valid leaves its *validity key* (``toolkit.graphql.doc_shape``: the document with its selections
+sorted and the literals whose value cannot matter abstracted) behind: another document with that key (the same
+fields in another order, another id inlined) is valid without any rule running. Only valid verdicts are kept, so an
+invalid document always gets graphql-core's errors, in graphql-core's order (``test_gqlnf_validity_key.py``).
 """
 
 from __future__ import annotations
