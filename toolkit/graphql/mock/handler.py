@@ -69,7 +69,7 @@ from toolkit.graphql.mock.over_http import (
 )
 from toolkit.graphql.mock.plan import Fallback, Plan, compile_plan
 from toolkit.graphql.mock.resolve import Resolvers
-from toolkit.graphql.mock.shapes import SLOT_PREFIX, Lifted, Shape, lift, make_shape, renamed_keys, slot_value
+from toolkit.graphql.mock.shapes import Lifted, Shape, lift, make_shape, renamed_keys, slot_value
 from toolkit.graphql.repairs import REPAIRED, serving_errors
 from toolkit.graphql.validate_fast import Validator
 from toolkit.mock.compiled import Endpoint
@@ -393,13 +393,17 @@ class GraphQLMock:
         if shape is None or shape.template is None:
             return None
         values: dict[str, Any] = {}
-        for index, ((kind, text, _), expected) in enumerate(zip(lifted.literals, shape.expected, strict=True)):
+        for (kind, text, _), (slot, expected) in zip(lifted.literals, shape.slots, strict=True):
             fits, value = slot_value(kind, text, expected)
             if not fits:
                 return None
-            values[f"{SLOT_PREFIX}{index}"] = value
+            values[slot] = value
         name = params.operation_name
-        operation = get_operation_ast(shape.template, name)
+        operation = shape.operations.get(name)
+        if operation is None:
+            operation = get_operation_ast(shape.template, name)
+            if operation is not None:  # kept for the names that select one: as many as the document's operations
+                shape.operations[name] = operation
         if operation is None or operation.operation is OperationType.SUBSCRIPTION:
             return None
         if method == "GET" and operation.operation is not OperationType.QUERY:

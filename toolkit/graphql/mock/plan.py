@@ -56,7 +56,15 @@ from graphql.execution.values import VariableValues
 
 from toolkit.graphql.mock.inputs import Arguments, Variables, has_variable
 from toolkit.graphql.mock.json_text import encode_string, json_text, scalar_text
-from toolkit.graphql.mock.resolve import NULL_ODDS, ListParts, MockObject, Resolvers, fits, fragment_types
+from toolkit.graphql.mock.resolve import (
+    NULL_ODDS,
+    DynamicStart,
+    ListParts,
+    MockObject,
+    Resolvers,
+    fits,
+    fragment_types,
+)
 from toolkit.graphql.mock.streams import GOLDEN, MASK, Stream
 from toolkit.graphql.mock.values import Drawn
 
@@ -247,6 +255,8 @@ class Plan:
         if variable_args:
             field.arguments = Arguments(definition, node).values
             field.produce_with = self.resolvers.dynamic_producer(name, definition.type, parent.name, root)
+            if field.produce_with is not None:
+                field.started = self.resolvers.dynamic_items(name, definition.type, parent.name, root)
         else:
             parts = None
             if not args and parent is not self.root:  # at the root: ``resolve`` (an operation's own fields)
@@ -319,8 +329,8 @@ class Plan:
 
 class _Field:
     __slots__ = ("args", "arguments", "below", "complete", "definition", "dynamic", "exact", "finish", "items", "make",
-                 "may_be_null", "name", "named", "node", "offset", "produce", "produce_with", "root", "step", "table",
-                 "target", "type", "wanted", "write")  # fmt: skip
+                 "may_be_null", "name", "named", "node", "offset", "produce", "produce_with", "root", "started", "step",
+                 "table", "target", "type", "wanted", "write")  # fmt: skip
 
     def __init__(
         self,
@@ -358,6 +368,8 @@ class _Field:
         # arguments read from the variables: read per request (``inputs.Arguments``), an object made by ``produce_with``
         self.arguments: Callable[[VariableValues], dict[str, Any]] = lambda variables: args
         self.produce_with: Callable[[int, dict[str, Any]], Any] | None = None
+        # ``produce_with``'s list in its parts (``Resolvers.dynamic_items``: ``plan_source`` writes items as made)
+        self.started: tuple[DynamicStart, str, Callable[[Any], Any] | None] | None = None
         # ``make`` is a ``values.Drawn`` whose values are the answer's, drawn inline: ``below`` (0: not one)
         self.below = 0
         self.offset = 0

@@ -146,6 +146,10 @@ class _Source:
             if field.exact:  # a list of leaves as they are, or None
                 return [f"{out} = JSON({produce}(parent))"]
             return [f"{out} = {write}({produce}(parent), variables)"]
+        if field.dynamic and field.started is not None and field.started[2] is None:
+            fused = self._started(index, field, out, write)
+            if fused is not None:
+                return fused
         if field.dynamic and field.produce_with is not None:
             produce = self.constant(f"PW{index}", field.produce_with)
             arguments = self.constant(f"AR{index}", field.arguments)
@@ -171,24 +175,20 @@ class _Source:
                 each[2:2] = ["if rng.below(NULL_ODDS) == 0:", "    parts.append('null')", "    continue"]
             null = f"{out} = 'null'"  # an exact list of leaves that is null: the encoder's null
         else:
-            child = field.target
-            plain = child.plain_writer if child is not None else None
-            if child is not None and plain is None:
-                child.generate()
-                plain = child.plain_writer
-            if plain is None or child is None or child.type.name != items.type_name:
+            plain = self._child(field, items.type_name)
+            if plain is None:
                 return None
-            each = [
-                f"z = (key + (index + 1) * {GOLDEN}) & MASK",  # ``mix(key, index)``
-                "z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK",
-                "z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK",
-                "z ^= z >> 31",
-                f"parts.append({self.constant(f'CP{index}', plain)}(None, z, {self.constant(f'E{index}', items.echo)}, "
-                "variables))",
+            echo = self.constant(f"E{index}", items.echo)
+            return [
+                f"key = {self.constant(f'KO{index}', items.key_of)}(parent)",
+                f"size = {self.constant(f'SO{index}', items.size_of)}(key)",
+                "if size is None:",
+                f"    {out} = {write}(None, variables)",  # the list's writer: null, or Fallback where it may not be
+                "else:",
+                f"    nulls = {items.items_may_be_null!r}",
+                *("    " + line for line in self._objects(index, plain, echo)),
+                f"    {out} = '[' + ','.join(parts) + ']'",
             ]
-            if items.items_may_be_null:
-                each[4:4] = ["if stream(z).below(NULL_ODDS) == 0:", "    parts.append('null')", "    continue"]
-            null = f"{out} = {write}(None, variables)"  # the list's writer: null, or Fallback where it may not be
         return [
             f"key = {self.constant(f'KO{index}', items.key_of)}(parent)",
             f"size = {self.constant(f'SO{index}', items.size_of)}(key)",
@@ -198,6 +198,49 @@ class _Source:
             "    parts = []",
             "    for index in range(size):",
             *("        " + line for line in each),
+            f"    {out} = '[' + ','.join(parts) + ']'",
+        ]
+
+    def _child(self, field: _Field, type_name: str) -> _Plain | None:
+        """The plain part of the writer of the objects ``field`` lists, generated now if it is not yet."""
+        child = field.target
+        if child is None or child.type.name != type_name:
+            return None
+        if child.plain_writer is None:
+            child.generate()
+        return child.plain_writer
+
+    def _objects(self, index: int, plain: _Plain, echo: str) -> list[str]:
+        """The loop writing a list's objects as they are made, from its ``key``, ``size`` and ``nulls``."""
+        return [
+            "parts = []",
+            "for index in range(size):",
+            f"    z = (key + (index + 1) * {GOLDEN}) & MASK",  # ``mix(key, index)``
+            "    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK",
+            "    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK",
+            "    z ^= z >> 31",
+            "    if nulls and stream(z).below(NULL_ODDS) == 0:",
+            "        parts.append('null')",
+            "        continue",
+            f"    parts.append({self.constant(f'CP{index}', plain)}(None, z, {echo}, variables))",
+        ]
+
+    def _started(self, index: int, field: _Field, out: str, write: str) -> list[str] | None:
+        """``produce_with`` then the list's writer for a list of plain objects whose arguments change per request,
+        written out as ``_items`` writes a constant one's."""
+        assert field.started is not None
+        start, type_name, _ = field.started
+        plain = self._child(field, type_name)
+        if plain is None:
+            return None
+        arguments = self.constant(f"AR{index}", field.arguments)
+        return [
+            f"begun = {self.constant(f'ST{index}', start)}(parent, {arguments}(variables))",
+            "if begun is None:",
+            f"    {out} = {write}(None, variables)",  # the list's writer: null, or Fallback where it may not be
+            "else:",
+            "    key, size, items_echo, nulls = begun",
+            *("    " + line for line in self._objects(index, plain, "items_echo")),
             f"    {out} = '[' + ','.join(parts) + ']'",
         ]
 

@@ -91,6 +91,9 @@ class MockObject:
     item: int | None = None  # an edge: the absolute index of its node
 
 
+DynamicStart = Callable[[int, dict[str, Any]], tuple[int, int, dict[str, Any], bool] | None]
+
+
 @dataclass(frozen=True, slots=True)
 class ListParts:
     """A list ``Resolvers.producer`` makes, in its parts, for a writer that writes each item as it is made
@@ -331,36 +334,16 @@ class Resolvers:
     ) -> Callable[[int, dict[str, Any]], Any] | None:
         """``dynamic_producer`` for a list of plain objects or of leaves: ``resolve``'s ``_value`` and ``_items`` for
         it, with what depends on the type alone decided now (its items' values are completed as ``resolve``'s are)."""
-        inner = listed.of_type
-        item = inner.of_type if isinstance(inner, GraphQLNonNull) else inner
-        leaves = isinstance(item, GraphQLScalarType | GraphQLEnumType)
-        if not leaves and (not isinstance(item, GraphQLObjectType) or _is_connection(item)):
-            return None  # a list of lists, of an abstract type or of connections
-        may_be_null = not root and listed is type_ and not filled_kind(name)
-        items_may_be_null = item is inner and not filled_kind(name)
-        make = self.maker(item, name, owner) if isinstance(item, GraphQLScalarType | GraphQLEnumType) else None
-        type_name = item.name
-        keyed = self._keyed
-        longest = self.limits.max_echo_length
-        largest = self.largest
-        default = min(DEFAULT_LIST, largest)
+        started = self.dynamic_items(name, type_, owner, root, listed)
+        if started is None:
+            return None
+        start, type_name, make = started
 
         def produce(parent: int, args: dict[str, Any]) -> Any:
-            key = keyed(parent, name, args)
-            echo = _echo_of(args, longest) if args else {}
-            rng = None
-            if may_be_null and not echo:
-                rng = stream(key)
-                if rng.below(NULL_ODDS) == 0:
-                    return None
-            size = None
-            for argument, value in args.items():  # ``_asked``
-                if is_size_argument(argument) and isinstance(value, int) and not isinstance(value, bool):
-                    size = max(0, min(value, largest))
-                    break
-            if size is None:
-                size = _size_below(rng if rng is not None else stream(key), default)
-            nulls = items_may_be_null and not echo
+            begun = start(parent, args)
+            if begun is None:
+                return None
+            key, size, echo, nulls = begun
             out: list[Any] = []
             if make is not None:
                 for index in range(size):
@@ -376,6 +359,50 @@ class Resolvers:
             return out
 
         return produce
+
+    def dynamic_items(
+        self, name: str, type_: GraphQLOutputType, owner: str, root: bool, listed: GraphQLList[Any] | None = None
+    ) -> tuple[DynamicStart, str, Callable[[random.Random], Any] | None] | None:
+        """A list field of plain objects or leaves whose arguments change per request, in parts: (``start``, the
+        item type's name, a leaf's maker or None), where ``start(parent.key, args)`` is None for a null list, else the
+        list's (key, size, what its objects repeat, whether an item may be null); its items are those of
+        ``ListParts``. None for other types."""
+        if listed is None:
+            named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+            if not isinstance(named, GraphQLList):
+                return None
+            listed = named
+        inner = listed.of_type
+        item = inner.of_type if isinstance(inner, GraphQLNonNull) else inner
+        leaves = isinstance(item, GraphQLScalarType | GraphQLEnumType)
+        if not leaves and (not isinstance(item, GraphQLObjectType) or _is_connection(item)):
+            return None  # a list of lists, of an abstract type or of connections
+        may_be_null = not root and listed is type_ and not filled_kind(name)
+        items_may_be_null = item is inner and not filled_kind(name)
+        make = self.maker(item, name, owner) if isinstance(item, GraphQLScalarType | GraphQLEnumType) else None
+        keyed = self._keyed
+        longest = self.limits.max_echo_length
+        largest = self.largest
+        default = min(DEFAULT_LIST, largest)
+
+        def start(parent: int, args: dict[str, Any]) -> tuple[int, int, dict[str, Any], bool] | None:
+            key = keyed(parent, name, args)
+            echo = _echo_of(args, longest) if args else {}
+            rng = None
+            if may_be_null and not echo:
+                rng = stream(key)
+                if rng.below(NULL_ODDS) == 0:
+                    return None
+            size = None
+            for argument, value in args.items():  # ``_asked``
+                if is_size_argument(argument) and isinstance(value, int) and not isinstance(value, bool):
+                    size = max(0, min(value, largest))
+                    break
+            if size is None:
+                size = _size_below(rng if rng is not None else stream(key), default)
+            return key, size, echo, items_may_be_null and not echo
+
+        return start, item.name, make
 
     def _key_of(self, name: str, args: dict[str, Any]) -> Callable[[int], int]:
         """``resolve``'s key for an object or a list at field ``name`` with the constant ``args``, by its parent's."""

@@ -62,6 +62,7 @@ from toolkit.graphql.mock.plan import Plan
 SLOT_PREFIX = "__ctk"
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _MAX_SLOTS = 256  # literals lifted from one document; more: the full path (a document of many ids is rare)
+SLOT_NAMES = tuple(f"{SLOT_PREFIX}{index}" for index in range(_MAX_SLOTS + 1))  # the variable of each literal
 
 # What the scan stops at (names, punctuators other than brackets and ignored tokens are skipped by the regex
 # engine, not looked at here): simple strings (an escape or a block string sends the document to the full path
@@ -241,6 +242,10 @@ class Shape:
     plans: dict[str | None, Plan | None] = field(default_factory=dict)
     roots: dict[str | None, tuple[str, ...]] = field(default_factory=dict)  # the contract operations selected
     aliases: tuple[str, ...] = ()  # the template's lifted aliases (root response keys), in text order
+    # the template's operation by the operationName that selects it, and each literal's variable with the type it
+    # must fit
+    operations: dict[str | None, OperationDefinitionNode] = field(default_factory=dict)
+    slots: tuple[tuple[str, str], ...] = ()
 
 
 _BUILTIN = {GraphQLID.name: "ID", GraphQLString.name: "String", GraphQLInt.name: "Int", GraphQLFloat.name: "Float"}
@@ -299,7 +304,9 @@ def make_shape(schema: GraphQLSchema, document: DocumentNode, lifted: Lifted, si
         return Shape(None, size=size)
     fragments = {d.name.value: d for d in template.definitions if isinstance(d, FragmentDefinitionNode)}
     aliases = tuple(name for name, _ in lifted.aliases)
-    return Shape(template, tuple(kind for kind in expected if kind is not None), size, fragments, aliases=aliases)
+    kinds = tuple(kind for kind in expected if kind is not None)
+    slots = tuple(zip(SLOT_NAMES, kinds, strict=False))
+    return Shape(template, kinds, size, fragments, aliases=aliases, slots=slots)
 
 
 def _root_aliases(document: DocumentNode, aliases: tuple[tuple[str, int], ...]) -> bool:
