@@ -131,6 +131,15 @@ SCHEMAS: dict[str, Any] = {
             "shape": {"type": ["object", "null"], "properties": {"x": {"type": "integer"}}},
             "payload": {"type": "object", "examples": [{"x": 1}, {"y": [1, 2]}]},
             "address": {"oneOf": [{"$ref": "#/components/schemas/Address"}, {"type": "null"}]},
+            "source": {
+                "anyOf": [
+                    {"type": "string", "maxLength": 2},
+                    {"type": "integer"},
+                    {"$ref": "#/components/schemas/Address"},
+                ]
+            },
+            "target": {"oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]},
+            "overlap": {"oneOf": [{"type": "string"}, {"type": "string", "maxLength": 3}]},
             "livemode": {"type": "boolean"},
             "tags": {"type": "array", "items": {"type": "string"}},
             "amount": {"type": "integer", "minimum": 0},

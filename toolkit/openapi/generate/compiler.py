@@ -386,7 +386,25 @@ class _Compiler:
                     return value
             raise _Fail
 
-        return gen
+        def sampled(rng: random.Random) -> list[Gen]:
+            return [branch for _, branch in [*rng.sample(others, len(others)), *nulls]]
+
+        inline = flat.Choice(
+            gens=tuple(gens),
+            max_depth=max_depth,
+            null_last=null_last,
+            null_share=null_share,
+            null_ranks=tuple(null_ranks),
+            ranks=(tuple(ranks[False]), tuple(ranks[True])),
+            null_then_cheap=tuple(branch for _, branch in null_then_cheap),
+            only_other=None if only_other is None else (only_other, *[branch for _, branch in nulls]),
+            sampled=sampled,
+            ordered=ordered,
+            exclusive=exclusive,
+            unchecked=frozenset(unchecked),
+            exclusive_check=exclusive_check,
+        )
+        return flat.describe(gen, inline)
 
     def _exact_branch(self, choice: Any) -> bool:
         """Whether a branch compiled as written (no merged keywords, nothing forced) is valid by construction."""

@@ -106,6 +106,25 @@ class Candidates:
 
 
 @dataclass(frozen=True, slots=True)
+class Choice:
+    """``oneOf``/``anyOf``: the branches tried in an order drawn per value (``compiler._choice``)."""
+
+    gens: tuple[Gen, ...]
+    max_depth: int
+    null_last: bool
+    null_share: float
+    null_ranks: tuple[bool, ...]
+    ranks: tuple[tuple[int, ...], tuple[int, ...]]  # each branch's rank: not too deep, too deep
+    null_then_cheap: tuple[Gen, ...]
+    only_other: tuple[Gen, ...] | None  # the order when the one non-null branch is drawn first, nulls after
+    sampled: Callable[[random.Random], list[Gen]]  # the order when the non-null branches are drawn in turn
+    ordered: Callable[[random.Random, Any], list[Gen]]  # the order by rank, ties by a draw per branch
+    exclusive: bool
+    unchecked: frozenset[int]  # ids of the branches whose non-null values need no oneOf check
+    exclusive_check: Callable[[Any], bool]
+
+
+@dataclass(frozen=True, slots=True)
 class Reference:
     """A referenced definition's generator, looked up when called (``compiler._ref``)."""
 
@@ -115,7 +134,7 @@ class Reference:
     name: str
 
 
-Inline = Const | Boolean | Null | Picked | Text | FirstOf | Nullable | Candidates | Reference
+Inline = Const | Boolean | Null | Picked | Text | FirstOf | Nullable | Candidates | Choice | Reference
 
 _DESCRIBED: WeakKeyDictionary[Callable[..., Any], Inline] = WeakKeyDictionary()
 
@@ -253,6 +272,8 @@ class _Writer:
             self._nullable(inline, depth, indent, level)
         elif type(inline) is Candidates:
             self._candidates(inline, depth, indent, level)
+        elif type(inline) is Choice:
+            self._choice(inline, depth, indent, level)
         elif type(inline) is Reference:
             line(indent, f"if {depth} > {inline.hard}:")
             line(indent + 1, f"raise exceeded({self.bind(inline.error, 'e')})")
@@ -314,6 +335,72 @@ class _Writer:
         self._first_of(nullable.null_first, depth, indent + 1, level)
         self.line(indent, "else:")
         self._first_of(nullable.null_after, depth, indent + 1, level)
+
+    def _choice(self, choice: Choice, depth: str, indent: int, level: int) -> None:
+        """The order of the branches drawn as the closure draws it, then each branch called in turn."""
+        line = self.line
+        order, branch = f"order{level}", f"branch{level}"
+        conditions: list[tuple[str, Callable[[int], None]]] = []
+        if choice.null_last:  # a little past max_depth: cheap non-null branches (ids)
+            conditions.append(
+                (f"{depth} < {choice.max_depth + 2}", lambda at: self._ordered(choice, choice.null_ranks, order, at))
+            )
+        if choice.null_share > 0:  # null now and then
+            shown = self.bind(list(choice.null_then_cheap), "order")
+            conditions.append(
+                (
+                    f"{depth} < {choice.max_depth} and random() < {choice.null_share!r}",
+                    lambda at: line(at, f"{order} = {shown}"),
+                )
+            )
+
+        def drawn_first(at: int) -> None:
+            if choice.only_other is not None:  # rng.sample(others, 1), inline in the closure: the same draw
+                line(at, "while getrandbits(1):")
+                line(at + 1, "pass")
+                line(at, f"{order} = {self.bind(list(choice.only_other), 'order')}")
+            else:
+                line(at, f"{order} = {self.bind(choice.sampled, 'sampled')}(rng)")
+
+        conditions.append((f"{depth} < {choice.max_depth} and random() < (0.3 if {depth} == 0 else 0.1)", drawn_first))
+        for position, (condition, write) in enumerate(conditions):
+            line(indent, f"{'if' if position == 0 else 'elif'} {condition}:")
+            write(indent + 1)
+        line(indent, "else:")  # cheap branches first; null last unless too deep
+        line(indent + 1, f"if {depth} >= {choice.max_depth}:")
+        self._ordered(choice, choice.ranks[1], order, indent + 2)
+        line(indent + 1, "else:")
+        self._ordered(choice, choice.ranks[0], order, indent + 2)
+        line(indent, f"for {branch} in {order}:")
+        line(indent + 1, "try:")
+        line(indent + 2, f"v = {branch}(rng, {depth})")
+        line(indent + 1, "except NoValueError:")
+        line(indent + 2, "continue")
+        if not choice.exclusive:
+            line(indent + 1, "break")
+        else:
+            unchecked = self.bind(choice.unchecked, "unchecked")
+            check = self.bind(choice.exclusive_check, "one_of")
+            line(indent + 1, f"if (v is not None and id({branch}) in {unchecked}) or {check}(v):")
+            line(indent + 2, "break")
+        line(indent, "else:")
+        line(indent + 1, "raise NoValueError")
+
+    def _ordered(self, choice: Choice, ranks: tuple[Any, ...], order: str, indent: int) -> None:
+        """``ordered(rng, ranks)``: sorted by (rank, a draw per branch); two branches written out."""
+        if len(choice.gens) != 2:
+            self.line(
+                indent, f"{order} = {self.bind(choice.ordered, 'ordered')}(rng, {self.bind(list(ranks), 'ranks')})"
+            )
+            return
+        ahead, behind = self.bind(list(choice.gens), "order"), self.bind(list(choice.gens[::-1]), "order")
+        first, second = ranks
+        if first == second:
+            self.line(indent, f"{order} = {ahead} if random() <= random() else {behind}")
+        else:  # the ranks decide; each branch's draw is still made
+            self.line(indent, "random()")
+            self.line(indent, "random()")
+            self.line(indent, f"{order} = {ahead if first < second else behind}")
 
     def _candidates(self, candidates: Candidates, depth: str, indent: int, level: int) -> None:
         line = self.line
