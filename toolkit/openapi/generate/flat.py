@@ -5,9 +5,11 @@ Python calls (each member's wrapper for examples, its nullable choice, its strin
 most of an uncached REST answer's cost. Here an object's generator is written as Python source once, when the
 schema compiles: its members unrolled in order, and each member whose generator is one of the small kinds below
 written inline (the same draws, in the same order, with the same checks and budget charges), so one call makes the
-object. Generators of any other kind (numbers, enums, arrays, choices, nested objects, references' targets) are
-called, as before; the values and the draws are the closures' exactly (``tests/openapi/test_rest_flat.py`` holds the
-two equal on every component schema of the corpus contracts).
+object: strings (a Faker pool's draw too, once the pools are built), nulls, booleans, consts, examples, nullable
+types, the order of a ``oneOf``/``anyOf``'s branches, references, and a map's free members. Generators of any other
+kind (numbers, enums, arrays, a choice's branches, nested objects, references' targets) are called, as before; the
+values and the draws are the closures' exactly (``tests/openapi/test_rest_flat.py`` holds the two equal on every
+component schema of the corpus contracts).
 
 The generator factories say what their closures do by ``describe(gen, Inline...)``; a closure nobody described is
 called. Bounded: a member is inlined at most ``_MAX_INLINE`` kinds deep, and an object whose source would pass
