@@ -126,3 +126,23 @@ def _read_answers(connection: socket.socket, count: int) -> list[tuple[bytes, by
         answers.append((head, data))
         buffer = buffer[end + 7 :]
     return answers
+
+
+def test_a_turn_answering_many_connections_sends_every_max_kept_at_once() -> None:
+    from toolkit.mock.corked import MAX_KEPT
+
+    loop, raw, corked = _turn_and(MAX_KEPT + 3)
+    try:
+        for transport in corked[: MAX_KEPT - 1]:
+            transport.write_later(b"early")
+        assert all(transport.writes == [] for transport in raw)
+        corked[MAX_KEPT - 1].write_later(b"early")  # the MAX_KEPT-th connection: all of them leave now
+        assert all(transport.writes == [b"early"] for transport in raw[:MAX_KEPT])
+        for transport in corked[MAX_KEPT:]:
+            transport.write_later(b"late")
+        assert all(transport.writes == [] for transport in raw[MAX_KEPT:])
+        loop.run_until_complete(asyncio.sleep(0))  # the rest at the end of the turn, the early ones not again
+        assert all(transport.writes == [b"late"] for transport in raw[MAX_KEPT:])
+        assert all(transport.writes == [b"early"] for transport in raw[:MAX_KEPT])
+    finally:
+        loop.close()
