@@ -50,6 +50,14 @@ def unescape(text: str) -> str:
 
 def unwritable(text: str) -> bool:
     """Whether ``text`` holds a character lxml would refuse in a tree (and so in an answer)."""
-    # every character ``_NOT_XML`` lists is unprintable (a control, a surrogate, a noncharacter): a printable text,
-    # the usual answer, is told at C speed without the search (half the time; newlines and tabs still search)
+    if text.isascii():  # (known without a scan) the usual answer: of ``_NOT_XML``, only the C0 controls can be in it
+        # its bytes once the allowed ones are deleted: none left unless a control is there (0.4 us for an answer of
+        # 800 characters, where ``isprintable`` takes 0.9)
+        return bool(text.encode("ascii").translate(None, _XML_ASCII))
+    # every character ``_NOT_XML`` lists is unprintable (a control, a surrogate, a noncharacter): a printable text
+    # is told at C speed without the search (newlines and tabs still search)
     return not text.isprintable() and _NOT_XML.search(text) is not None
+
+
+# the ASCII characters XML 1.0 allows: tab, newline, carriage return and everything from the space on
+_XML_ASCII = b"\t\n\r" + bytes(range(0x20, 0x80))
