@@ -72,7 +72,7 @@ _Complete = Callable[[Any, Any], Any]  # (value, variables) -> the completed val
 _Write = Callable[[Any, Any], str]  # (value, variables) -> the completed value's JSON text (``json_text``)
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _MAX_FIELDS = 20_000  # field plans one plan may build (lazily, as values are produced): past it, execute instead
-GENERATE_AT = 2  # an object's writer is generated when the object is written this many times (``plan_source``)
+GENERATE_AT = 2  # a plan's writers are generated in its run of this number (``plan_source``): never for a one-off
 
 
 class Fallback(Exception):  # noqa: N818 - a signal, not an error: the caller runs graphql-core's execute
@@ -113,6 +113,7 @@ class Plan:
         self.root_key = resolvers.root_object(root.name, self.mutation).key
         self.typename_text = encode_string(root.name)
         self.generated = 0  # fields written by generated code (``plan_source``): at most ``GENERATED_FIELDS``
+        self.runs = 0  # answers written (``text``): writers are generated from the ``GENERATE_AT``-th on
 
     def run(self, variables: VariableValues) -> dict[str, Any]:
         """The answer's ``data``; raises ``Fallback`` where ``execute`` would report an error."""
@@ -146,6 +147,7 @@ class Plan:
         (each object type's writer generated once it is used again: ``plan_source``), without the dictionaries;
         ``renamed``: response keys of the root to write under other names (``shapes.renamed``'s, the same order
         and merging). Raises ``Fallback`` where ``run`` does."""
+        self.runs += 1
         try:
             texts: dict[str, str] = {}
             root_name = self.root.name
@@ -386,34 +388,30 @@ class _Object:
         self.nodes = nodes
         self.non_null = non_null
         self.fields: tuple[tuple[str, _Field | None], ...] | None = None
-        # what ``write`` runs once the object has been written ``GENERATE_AT`` times: a writer generated for it
+        # what ``write`` runs once the plan answers again (``GENERATE_AT``): a writer generated for the object
         # (``plan_source``); until then ``complete`` and the encoder, so a one-off document never pays for generating
         self.writer: _Write | None = None
         # the generated writer's plain part by itself: (None, key, echo, variables) for an object a list makes
         self.plain_writer: Callable[[Any, int, dict[str, Any], Any], str] | None = None
-        self.writes = 0
+        self.tried = False  # generation is tried once, whatever comes of it
 
     def write(self, value: Any, variables: Any) -> str:
         """``complete``'s value as JSON text (``json_text``)."""
         writer = self.writer
         if writer is not None:
             return writer(value, variables)
-        if self.writes < GENERATE_AT:
-            self.writes += 1
-            if self.writes == GENERATE_AT:
-                if self.fields is None:
-                    self.writes -= 1  # not compiled yet (only nulls so far): counted again
-                elif self.generate() is not None:
-                    return self.write(value, variables)
+        if not self.tried and self.plan.runs >= GENERATE_AT and self.generate() is not None:
+            return self.write(value, variables)
         return json_text(self.complete(value, variables))
 
     def generate(self) -> _Write | None:
-        """The writer generated now (``plan_source``), or None where it is refused (``complete`` writes from then on);
-        once: a parent's writer generates its children's to write the items of its lists."""
-        if self.writer is None and self.writes <= GENERATE_AT and self.fields is not None:
+        """The writer generated now (``plan_source``), or None where it is refused (``complete`` writes from then on)
+        or the object's fields are not compiled yet (only nulls so far); a parent's writer generates its children's to
+        write the items of its lists."""
+        if self.writer is None and not self.tried and self.fields is not None:
             from toolkit.graphql.mock.plan_source import object_writer  # it imports this module
 
-            self.writes = GENERATE_AT + 1  # one attempt, whatever comes of it
+            self.tried = True
             written = object_writer(self)
             if written is not None:
                 self.writer, self.plain_writer = written
