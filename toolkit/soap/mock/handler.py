@@ -17,7 +17,9 @@ body element (``dispatch``), check mandatory headers, validate the body against 
 (rpc wrappers are declared by ``rpc``; rpc/encoded is only checked for the right wrapper, since
 encoded messages carry xsi:type, href and multi-refs that no schema describes), then generate the
 output message seeded by the request, echoing request leaf values into same-named response elements.
-An answer is a pure function of the request, so whole answers are memoised.
+An answer is a pure function of the request, so whole answers are memoised. A plain document/literal request of a
+flat element of string leaves is read by a regex instead (``plain_request``), only where that reading is certain
+to be lxml's and libxml2's: its answer is the same; anything else is read as above.
 
 Choices the SOAP specs leave open: a VersionMismatch fault is written in the version the client
 spoke when the envelope is 1.1 or 1.2 (it must be able to read it), else in the Content-Type's, and
@@ -72,6 +74,7 @@ from toolkit.soap.mock.faults import (
     violation_elements,
 )
 from toolkit.soap.mock.plain_envelope import read_plain_envelope
+from toolkit.soap.mock.plain_request import PlainRequests, Recognized
 from toolkit.soap.mock.rpc import wrapper_schemas
 from toolkit.soap.mock.served_documents import Document, WsdlDocuments
 from toolkit.soap.wsdl import local_name
@@ -129,6 +132,11 @@ class SoapMock:
             limits=self.options.limits,
         )
         self.generator.check_every_answer = self.options.check_answers
+        # plain requests of document/literal operations whose element is a flat sequence of simple leaves, read
+        # without lxml where that reading is certain to be libxml2's (``plain_request``); None: every request by lxml
+        self.plain_requests: PlainRequests | None = PlainRequests(
+            self.generator, self.validator, _literal_requests(self.ports), self.options.limits.max_echo_length
+        )
         # per path, the query fields of its ports' addresses (Impl=Svc): set aside before finding a document
         self._address_fields: dict[str, frozenset[str]] = {}
         for path, served in self._paths.items():
@@ -255,6 +263,11 @@ class SoapMock:
 
     def _post(self, request: Request, ports: list[Port]) -> MockResult:
         max_elements = self.options.limits.max_xml_elements
+        recognized = self.plain_requests.read(request.body, max_elements) if self.plain_requests is not None else None
+        if recognized is not None:
+            answered = self._recognized(request, ports, recognized)
+            if answered is not None:
+                return answered
         try:  # the plain envelope most clients send read by a bounded scan (None: anything else, read whole)
             envelope = read_plain_envelope(request.body, max_elements) or read_envelope(request.body, max_elements)
         except VersionMismatchError as error:
@@ -285,6 +298,24 @@ class SoapMock:
         message = f"no operation matches {received}; known operations: {known}"
         return MockResult(fault_response(version, FaultCode.CLIENT, message))
 
+    def _recognized(self, request: Request, ports: list[Port], recognized: Recognized) -> MockResult | None:
+        """The answer to a request ``plain_requests`` read (valid, one element, no Header), as ``_operation`` gives
+        it; None where anything else is to be said (no port of its version, no operation, another operation's
+        element, rpc or encoded): the request is then read the slow way, which says it."""
+        version, name, echoes = recognized
+        action = request_action(request, version)
+        for port in ports:
+            if port.version != version:
+                continue
+            op = port.find(action, name)
+            if op is not None:
+                if op.request_qname != name or op.style != "document" or op.use != "literal":
+                    return None
+                ids = (op.operation.id,)
+                response = self._response(request, version, op, [], [], 0, echoes)
+                return MockResult(response, (), ids, (), ids if op.deprecation else ())
+        return None
+
     def _operation(self, request: Request, envelope: Envelope, port: Port, op: PortOperation) -> MockResult:
         ids = (op.operation.id,)
         deprecated = ids if op.deprecation else ()
@@ -297,20 +328,22 @@ class SoapMock:
             if total and envelope.plain:  # listed from the whole read, as any invalid request's are
                 envelope = read_envelope(request.body, self.options.limits.max_xml_elements)
                 violations, total = self._violations(envelope, op, len(request.body))
-        response = self._response(request, envelope, op, not_understood, violations, total)
+        answered = not not_understood and not total  # (echoes are read for an answer only)
+        echoes = leaf_values(envelope.body, self.options.limits.max_echo_length) if answered else {}
+        response = self._response(request, envelope.version, op, not_understood, violations, total, echoes)
         found = tuple([Violation("envelope", message, pointer=path) for path, message in violations]) if total else ()
         return MockResult(response, (), ids, found, deprecated)
 
     def _response(
         self,
         request: Request,
-        envelope: Envelope,
+        version: str,
         op: PortOperation,
         not_understood: list[str],
         violations: list[tuple[str, str]],
         total: int,
+        echoes: dict[str, str],
     ) -> Response:
-        version = envelope.version
         extra = op.deprecation
         if not_understood:
             names = self._echo(", ".join(not_understood))
@@ -333,7 +366,6 @@ class SoapMock:
                 detail=violation_elements(violations, total),
                 headers=extra,
             )
-        echoes = leaf_values(envelope.body, self.options.limits.max_echo_length)
         key = (op.operation.id, tuple(sorted(echoes.items())))
         prefer = request.header("prefer")
         preferred = _PREFER_FAULT.search(prefer) if prefer else None
@@ -449,6 +481,12 @@ def answer_rng(seed: int, key: tuple[object, ...]) -> random.Random:
     _reseed(rng, seed_of(seed, key))  # random.Random.seed's own work for an int, then its gauss_next reset
     rng.gauss_next = None  # type: ignore[attr-defined]
     return rng
+
+
+def _literal_requests(ports: list[Port]) -> set[str]:
+    """The request elements of the document/literal operations (what ``PlainRequests`` may recognize)."""
+    return {op.request_qname for port in ports for op in port.operations
+            if op.style == "document" and op.use == "literal" and op.request_qname is not None}  # fmt: skip
 
 
 def _fields(query: str) -> list[str]:

@@ -35,7 +35,7 @@ from lxml import etree
 from toolkit.soap.mock.envelope import VERSION_OF_NAMESPACE, Envelope
 from toolkit.soap.xml import thread_parser
 
-__all__ = ["MAX_PLAIN_TAGS", "read_plain_envelope"]
+__all__ = ["MAX_PLAIN_TAGS", "plain_frame", "read_plain_envelope"]
 
 MAX_PLAIN_TAGS = 72  # ``<`` in a request read this way (more: ``read_envelope``)
 
@@ -58,6 +58,24 @@ _ENVELOPE_ATTRIBUTE_PREFIXES = tuple(f"{{{namespace}}}" for namespace in VERSION
 def read_plain_envelope(data: bytes, max_elements: int) -> Envelope | None:
     """The envelope ``read_envelope(data, max_elements)`` reads, its Body's one element parsed as a document of its
     own (no copy needed to validate it); None when ``data`` is not the plain form (see the module's docstring)."""
+    framed = plain_frame(data, max_elements)
+    if framed is None:
+        return None
+    version, _, content = framed
+    try:
+        element = etree.fromstring(content, thread_parser())
+    except etree.XMLSyntaxError:
+        return None
+    for name in element.keys():  # noqa: SIM118 - the attribute names (lxml's attrib would build a proxy)
+        if str(name).startswith(_ENVELOPE_ATTRIBUTE_PREFIXES):
+            return None
+    return Envelope(version, (), (element,), plain=True)
+
+
+def plain_frame(data: bytes, max_elements: int) -> tuple[str, bytes, bytes] | None:
+    """The SOAP version, the envelope's prefix and the Body's content (without the XML whitespace around it) of a
+    request in the plain form (the module's docstring: the frame, the prefix unused inside, no ``<!`` or ``<?``,
+    the bounds), or None."""
     tags = data.count(b"<")
     if tags > MAX_PLAIN_TAGS or (tags > max_elements and tags - data.count(b"</") > max_elements):
         return None  # (the second: ``more_elements_than``'s first bound, over the limit)
@@ -74,14 +92,7 @@ def read_plain_envelope(data: bytes, max_elements: int) -> Envelope | None:
         or _names_prefix(content, prefix + b":")
     ):
         return None
-    try:
-        element = etree.fromstring(content.strip(_XML_SPACE), thread_parser())
-    except etree.XMLSyntaxError:
-        return None
-    for name in element.keys():  # noqa: SIM118 - the attribute names (lxml's attrib would build a proxy)
-        if str(name).startswith(_ENVELOPE_ATTRIBUTE_PREFIXES):
-            return None
-    return Envelope(version, (), (element,), plain=True)
+    return version, prefix, content.strip(_XML_SPACE)
 
 
 def _names_prefix(content: bytes, needle: bytes) -> bool:

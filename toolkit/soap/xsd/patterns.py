@@ -219,16 +219,20 @@ class PatternChecker:
         self._relevant_child: dict[int, dict[str, ElementDecl]] = {}
         self._roots: dict[str, bool] = {}  # global element → whether a checked step can be met under it
 
-    def scan(self, element: etree._Element, listed: int, *, slow_limit: int | None = None) -> Scan:
-        """Moved-pattern violations under ``element`` (a global element), the first ``listed`` kept, and
-        the values under slow patterns (counting stops past ``slow_limit``)."""
-        tag = str(element.tag)
+    def applies_to(self, tag: str) -> bool:
+        """Whether a moved pattern step can be met under global element ``tag`` (Clark name): ``scan`` walks it."""
         relevant = self._roots.get(tag)
         if relevant is None:
             root = self._compiler.global_element(tag)
             relevant = root is not None and any(map(self._is_relevant, [root.type, *root.derived()]))
             self._roots[tag] = relevant
-        decl = self._compiler.global_element(tag) if relevant else None
+        return relevant
+
+    def scan(self, element: etree._Element, listed: int, *, slow_limit: int | None = None) -> Scan:
+        """Moved-pattern violations under ``element`` (a global element), the first ``listed`` kept, and
+        the values under slow patterns (counting stops past ``slow_limit``)."""
+        tag = str(element.tag)
+        decl = self._compiler.global_element(tag) if self.applies_to(tag) else None
         if decl is None:
             return _NOTHING  # the fast path: most requests have no such pattern under them
         result = Scan()

@@ -95,6 +95,18 @@ class XsdPattern:
             return True
         return False if self.exact else None
 
+    def matches_utf8(self, text: bytes) -> bool | None:
+        """``matches`` for a value given as its UTF-8 bytes (what a request holds): not encoded again."""
+        if self.program is None:
+            return self.matches(text.decode("utf-8"))
+        try:
+            found = self.program.Match(_ANCHOR_BOTH, text, 0, len(text))[0] != _NO_MATCH
+        except re2.error:
+            return None
+        if found:
+            return True
+        return False if self.exact else None
+
 
 def translate(pattern: str) -> XsdPattern:
     """Two translations: Python's (ASCII stand-ins for categories, for readable drawn values) and RE2's,
