@@ -95,6 +95,7 @@ class XsdGenerator:
         self._names: dict[str, str] = {}
         self._writable: dict[str, bool] = {}
         self._written: dict[str, int] = {}  # answers written per element, for the sampled check
+        self._alone: dict[str, bool] = {}  # per element written as text: whether it stands for itself (``pick``)
         # ``text``'s Draw, one per thread, made once: what differs between answers is set on each (making one, a
         # dataclass of 17 fields, cost a microsecond an answer); the text path writes no encoded array (``arrays``)
         self._text_draws = threading.local()
@@ -176,7 +177,10 @@ class XsdGenerator:
         draw.size = 0
         draw.writers = writer_for if self.compiled_writers else None
         out: list[str] = []
-        (decl.pick(draw) or decl).write_one(draw, out, None, 0, None)
+        alone = self._alone.get(name)
+        if alone is None:  # no substitution group and not abstract: ``pick`` would answer it, drawing nothing
+            alone = self._alone[name] = not decl.abstract and not decl.substitutes()
+        (decl if alone else decl.pick(draw) or decl).write_one(draw, out, None, 0, None)
         written = "".join(out)
         if unwritable(written):
             return None
