@@ -61,6 +61,16 @@ def object_writer(target: _Object) -> tuple[_Write, _Plain] | None:
     return written
 
 
+def _texts(field: _Field) -> bool:
+    """Whether the field is a built-in String or ID (non-null or not): its exact values are str."""
+    named = field.named
+    return (
+        isinstance(named, GraphQLScalarType)
+        and named is specified_scalar_types.get(named.name)
+        and named.name in _TEXTS
+    )
+
+
 class _Source:
     """The writer's source: the non-plain part (every field by ``resolve``), the plain part (each field's own branch),
     and the constants both read, by name."""
@@ -101,18 +111,25 @@ class _Source:
         )
         lines = [f"if echo and {name} in echo:"]
         if field.make is not None:  # a leaf the object repeats from its arguments, where its type can carry it
-            lines += [
-                f"    inherited = echo[{name}]",
-                f"    if fits({self.constant(f'N{index}', field.named)}, inherited):",
-                f"        {out} = {write}(inherited, variables)",
-                "    else:",
-                f"        {resolved}",
-            ]
+            lines.append(f"    inherited = echo[{name}]")
+            if _texts(field):  # a str fits a String or an ID, completed as it is: its text (``leaf`` then ``TEXT``)
+                lines += ["    if type(inherited) is str:", f"        {out} = ENC(inherited)", "    el" + "se:"]
+                lines += ["    " + line for line in self._inherited(index, field, out, write, resolved)]
+            else:
+                lines += self._inherited(index, field, out, write, resolved)
         else:
             lines.append(f"    {resolved}")
         lines.append("else:")
         lines += ["    " + line for line in self._fast(index, field, out, write, resolved)]
         self.plain += lines
+
+    def _inherited(self, index: int, field: _Field, out: str, write: str, resolved: str) -> list[str]:
+        return [
+            f"    if fits({self.constant(f'N{index}', field.named)}, inherited):",
+            f"        {out} = {write}(inherited, variables)",
+            "    else:",
+            f"        {resolved}",
+        ]
 
     def _fast(self, index: int, field: _Field, out: str, write: str, resolved: str) -> list[str]:
         """The field's branch on a plain object repeating nothing of its name (``complete``'s shortcuts)."""
@@ -123,13 +140,7 @@ class _Source:
             make = self.constant(f"M{index}", field.make)
             lines = [f"rng.state = (parent + {field.step & MASK}) & MASK", "rng.half = -1"]
             if field.exact:
-                value = (
-                    "ENC(v) if type(v) is str else TEXT(v)"
-                    if isinstance(field.named, GraphQLScalarType)
-                    and field.named is specified_scalar_types.get(field.named.name)
-                    and field.named.name in _TEXTS
-                    else "TEXT(v)"
-                )
+                value = "ENC(v) if type(v) is str else TEXT(v)" if _texts(field) else "TEXT(v)"
                 made = [f"v = {make}(rng)", f"{out} = {value}"]
             else:
                 made = [f"{out} = {write}({make}(rng), variables)"]
@@ -258,7 +269,8 @@ class _Source:
         elif field.finish is None:
             value = f"int.__repr__({field.offset} + r)"
         else:
-            value = f"TEXT({self.constant(f'FI{index}', field.finish)}({field.offset} + r))"
+            finish = self.constant(f"FI{index}", field.finish)
+            value = f"ENC(v) if type(v := {finish}({field.offset} + r)) is str else TEXT(v)"
         if not field.may_be_null:
             return [*lines, f"r = ((z >> 32) * {field.below}) >> 32", f"{out} = {value}"]
         return [*lines, f"if ((z >> 32) * {NULL_ODDS}) >> 32:", f"    r = ((z & 0xFFFFFFFF) * {field.below}) >> 32",
