@@ -274,7 +274,7 @@ def test_the_workspace_takes_a_variables_name_not_a_secret(tmp_path: Path, value
     )
     with pytest.raises(ConfigError, match="webhook_secret_env must name an environment variable") as caught:
         load_workspace(tmp_path)
-    assert str(value) not in str(caught.value)
+    assert str(value) not in str(caught.value).replace(str(tmp_path), "")  # the folder's name may hold "12"
     write_workspace(
         tmp_path, f'[apis.billing]\ncontract = "c.json"\n\n[apis.billing.mock]\nwebhook_secret_env = "{VARIABLE}"\n'
     )
