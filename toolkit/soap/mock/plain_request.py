@@ -20,9 +20,10 @@ every refusal is libxml2's, in its words):
   derived type whose facets are only enumerations, exact patterns (RE2's verdict trusted, as the validator's moved
   patterns are), lengths and whiteSpace preserve, no fixed value; no moved pattern under the element (its slow
   values are counted by the validator). The schema is read by ctk's compiler, not libxml2, so each form is tried
-  when made: the generator's instances of the element (drawn with every optional leaf and without them), and
-  each without one optional leaf, must be accepted by both or the element is not recognized; and the first
-  ``_CHECK_FIRST`` requests recognized per element are also read and validated the slow way, which must agree.
+  when made: four of the generator's instances of the element, and each of them without one of its children, in
+  both spellings; every one the form recognizes must be valid to libxml2, with the same echoes, or the element is
+  not recognized (and at least one must be recognized); and the first ``_CHECK_FIRST`` requests recognized per
+  element are also read and validated the slow way, which must agree (else the form is dropped).
 
 ``tests/soap/test_soap2_plain_requests.py`` compares the mock's answers with and without it on the workspace and
 corpus operations, on valid requests and thousands of mutations of them.
@@ -179,8 +180,8 @@ class PlainRequests:
             return None
 
     def _tried(self, form: _Form, name: str) -> bool:
-        """The generator's instances of ``name``, in the plain envelope, each with every optional leaf it drew and
-        without each one: recognized exactly where libxml2 finds them valid, with the same echoes."""
+        """Whether what the form recognizes of the generator's instances of ``name`` (four, and each without one of
+        its children, in both spellings) libxml2 finds valid, with the same echoes, and it recognizes some."""
         tried = 0
         for seed in range(4):
             instance = self._generator.element(name, random.Random(seed))
