@@ -2,7 +2,7 @@
 for byte what the encoder writes of ``Plan.run``'s data, and what graphql-core's ``execute`` answers through the full
 path.
 
-Writers are generated at an object's first write here (``GENERATE_AT`` 1), and every request is answered twice, so
+Writers are generated at a plan's first answer here (``GENERATE_AT`` 1), and every request is answered twice, so
 both the first (``complete`` then the encoder) and the generated writing are compared, on the example schemas and the
 corpus's GitHub, SWAPI and AniList schemas (documents drawn from every operation, literals varied, some invalid).
 """

@@ -3,11 +3,13 @@
 ``plan._Object.complete`` is a loop over the object's response keys that asks, for each field and each object, what
 is fixed for the plan: is it ``__typename``, a leaf drawn inline (``values.Drawn``), a leaf made from its stream, an
 object produced by its key, or one ``resolve`` answers; then ``json.dumps`` walks the dictionary it built. Here those
-questions are answered once, when an object is written again (``plan.GENERATE_AT``): the loop is written out as Python
-source with each field's branch alone and its constants in place, compiled once, and the object's JSON text is
-formatted directly from its values' texts (``json_text``: the encoder's own text, value by value). The function
-answers exactly what ``complete`` then the encoder answers, branch for branch (tests/graphql/test_gql_fast_writer.py
-holds them equal on several schemas); ``complete`` stays the reference, and what first writes an object.
+questions are answered once, when the plan answers again (``plan.GENERATE_AT``; a one-off document never pays for
+it): the loop is written out as Python source with each field's branch alone and its constants in place, compiled
+once, and the object's JSON text is formatted directly from its values' texts (``json_text``: the encoder's own text,
+value by value); a plain list's items are written as they are made (``resolve.ListParts``, ``dynamic_items``). The
+function answers exactly what ``complete`` then the encoder answers, branch for branch
+(tests/graphql/test_gql_fast_writer.py holds them equal on several schemas); ``complete`` stays the reference, and
+what writes a plan's first answer.
 
 Bounded: an object of more than ``MAX_OBJECT_FIELDS`` response keys is not generated (``complete`` writes it), nor
 more than ``GENERATED_FIELDS`` fields per plan in all (about 1 KB of code each), so a plan's generated code stays
