@@ -177,7 +177,9 @@ def test_plans_answer_what_graphql_core_executes(inventory: GraphQLContract, mon
     slow, _ = _answers(inventory, requests, plans=False, shapes=False, monkeypatch=monkeypatch)
     assert fast == slow
     planned = [p for entry in mock._documents._entries.values() for p in entry.plans.values() if p is not None]
-    assert len(planned) >= len(_HANDWRITTEN) - 3  # all but the directive one (and the two refused variable sets)
+    ordered = [o for entry in mock._documents._entries.values() for o in entry.ordered]  # by their order shape's plan
+    # all but the directive one (and the two refused variable sets)
+    assert len(planned) + len(ordered) >= len(_HANDWRITTEN) - 3
 
 
 def _drawn(contract: GraphQLContract, limit: int, examples: int) -> list[str]:
@@ -213,7 +215,8 @@ def test_plans_and_shapes_answer_what_the_full_path_answers(where: Any, monkeypa
     shaped = [v for v in valid if mock._documents.get(v) is None]  # answered without parsing them
     assert len(shaped) >= len(valid) // 2, (len(shaped), len(valid))
     planned = [p for e in mock._documents._entries.values() for p in e.plans.values() if p is not None]
-    assert len(planned) >= len(documents) // 2
+    ordered = [o for e in mock._documents._entries.values() for o in e.ordered]  # by their order shape's plan
+    assert len(planned) + len(ordered) >= len(documents) // 2
 
 
 def _variants(documents: list[str], rng: random.Random) -> tuple[list[str], list[str], list[str]]:

@@ -54,6 +54,7 @@ from toolkit.graphql.mock.costs import Measure, Measured, location_of, measure, 
 from toolkit.graphql.mock.fast_parse import parse_plain
 from toolkit.graphql.mock.introspection import full_introspection_cost
 from toolkit.graphql.mock.json_text import json_text
+from toolkit.graphql.mock.order_shapes import OrderShapes
 from toolkit.graphql.mock.over_http import (
     GRAPHQL_RESPONSE,
     JSON,
@@ -130,6 +131,7 @@ class _Prepared:
     # each operation's measures, by the operationName that selects it (at most the document's operations + 1)
     measured: dict[str | None, Measured] = dataclasses.field(default_factory=dict)
     plans: dict[str | None, Plan | None] = dataclasses.field(default_factory=dict)  # likewise; None: not plannable
+    ordered: set[str | None] = dataclasses.field(default_factory=set)  # operations answered by their order shape's plan
     roots: dict[str | None, tuple[OperationDefinitionNode, tuple[str, ...]]] = dataclasses.field(default_factory=dict)
     # by operationName, once its plan has answered: what the next request of this text needs (``_laned``)
     lanes: dict[str | None, _Lane] = dataclasses.field(default_factory=dict)
@@ -189,6 +191,8 @@ class GraphQLMock:
         # the shapes seen once: a template is a copy of a parsed document, plans and measures beside it.
         self._shapes: Memo[Shape] = Memo(lambda shape: 64 * shape.size + 4096, max_entries=512)
         self._sightings: Memo[bool] = Memo(lambda _: 64, max_entries=4096, max_bytes=8 * 1024 * 1024)
+        # plans shared by queries that differ in the order of their fields and in inlined literals (``order_shapes``)
+        self._orders = OrderShapes(self.schema, self.resolvers, lambda *args: compile_plan(*args))
 
     def introspection_budget(self) -> int:
         """Values one request may introspect: counted on first need (a walk of the full standard introspection
@@ -561,6 +565,13 @@ class GraphQLMock:
             return None
         plan = cached.plans.get(params.operation_name, _UNPLANNED)
         if plan is _UNPLANNED:
+            if params.operation_name not in cached.ordered:
+                # the text's first answer: from the plan of its order shape (``order_shapes``), which documents in
+                # another order share; a text sent again gets its own plan (and lane), as before
+                shared = self._orders.text(document, operation, params.variables)
+                if shared is not None:
+                    cached.ordered.add(params.operation_name)
+                    return shared
             plan = compile_plan(self.schema, self.resolvers, operation, self._fragments(params.query, document))
             cached.plans[params.operation_name] = plan
         if plan is None or plan.operation is not operation:
