@@ -69,3 +69,27 @@ def test_text_with_a_surrogate_character_is_refused() -> None:
 )
 def test_byte_scan(text: bytes, limit: int, exceeds: bool) -> None:
     assert json_nesting_exceeds(text, limit) is exceeds
+
+
+def test_a_body_starting_with_a_brace_is_read_as_detect_encoding_would_read_it() -> None:
+    """load_json skips json.detect_encoding for a "{" not followed by a NUL (it would say UTF-8): the same values
+    and refusals as with the detection, on UTF-8, UTF-16 and UTF-32 bodies and random bytes after a brace."""
+    import json
+    import random
+
+    from toolkit.mock.json_body import load_json
+
+    rng = random.Random(7)
+    bodies = [text.encode(codec) for text in ('{"a": "é"}', "{}", '{"x": [1, 2]}')
+              for codec in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")]  # fmt: skip
+    bodies += [b"{" + bytes(rng.randrange(256) for _ in range(rng.randrange(0, 8))) for _ in range(3000)]
+    for body in bodies:
+        try:
+            expected = json.loads(body.decode(json.detect_encoding(body)))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            expected = None
+        value, refusal = load_json(body, 64)
+        if expected is None:
+            assert refusal is not None, body
+        else:
+            assert refusal is None and value == expected, body

@@ -73,7 +73,9 @@ def load_json(data: bytes | str, max_nesting: int) -> tuple[Any, JSONRefusal | N
                 return None, JSONRefusal("surrogate", _SURROGATE_REASON)
     else:
         try:
-            text = data.decode(json.detect_encoding(data))  # strict: an encoded surrogate is refused here
+            # a first byte "{" with no NUL after it is what detect_encoding calls UTF-8 (nearly every body): not asked
+            encoding = "utf-8" if data[:1] == b"{" and data[1:2] != b"\x00" else json.detect_encoding(data)
+            text = data.decode(encoding)  # strict: an encoded surrogate is refused here
         except UnicodeDecodeError as error:
             return None, JSONRefusal("invalid", f"is not valid JSON: {error}")
     brackets = text.count("[") + text.count("{")
