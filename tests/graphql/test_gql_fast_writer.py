@@ -23,9 +23,10 @@ from tests.graphql.test_plan_speed import _drawn, _load, _request, _schemas, _va
 from tests.support.paths import REPO
 from toolkit.exchange import Request
 from toolkit.graphql.load import GraphQLContract
+from toolkit.graphql.mock.fallback import Fallback
 from toolkit.graphql.mock.handler import GraphQLMock, GraphQLMockOptions
 from toolkit.graphql.mock.json_text import json_text, scalar_text
-from toolkit.graphql.mock.plan import Fallback, Plan, compile_plan
+from toolkit.graphql.mock.plan import Plan, compile_plan
 
 
 def _dumps(value: Any) -> str:

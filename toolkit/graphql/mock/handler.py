@@ -51,6 +51,7 @@ from toolkit.errors import CtkError
 from toolkit.exchange import Delivery, MockResult, Request, Response, Violation
 from toolkit.graphql.load import GraphQLContract
 from toolkit.graphql.mock.costs import Measure, Measured, location_of, measure, nesting, over_token_limit
+from toolkit.graphql.mock.fallback import Fallback
 from toolkit.graphql.mock.fast_parse import parse_plain
 from toolkit.graphql.mock.introspection import full_introspection_cost
 from toolkit.graphql.mock.json_text import json_text
@@ -68,7 +69,7 @@ from toolkit.graphql.mock.over_http import (
     refusal_response,
     text_response,
 )
-from toolkit.graphql.mock.plan import Fallback, Plan, compile_plan
+from toolkit.graphql.mock.plan import Plan, compile_plan
 from toolkit.graphql.mock.resolve import Resolvers
 from toolkit.graphql.mock.shapes import Lifted, Shape, lift, make_shape, renamed_keys, slot_value
 from toolkit.graphql.repairs import REPAIRED, serving_errors

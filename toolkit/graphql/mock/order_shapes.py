@@ -63,8 +63,9 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues
 
+from toolkit.graphql.mock.fallback import Fallback
 from toolkit.graphql.mock.json_text import json_text
-from toolkit.graphql.mock.plan import Fallback, Plan, compile_plan
+from toolkit.graphql.mock.plan import Plan, compile_plan
 from toolkit.graphql.mock.resolve import Resolvers
 from toolkit.graphql.mock.shapes import SLOT_PREFIX
 from toolkit.mock.memo import Memo

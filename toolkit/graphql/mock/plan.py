@@ -54,8 +54,10 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues
 
+from toolkit.graphql.mock.fallback import Fallback
 from toolkit.graphql.mock.inputs import Arguments, Variables, has_variable
 from toolkit.graphql.mock.json_text import encode_string, json_text, scalar_text
+from toolkit.graphql.mock.plan_source import object_writer
 from toolkit.graphql.mock.resolve import (
     NULL_ODDS,
     DynamicStart,
@@ -73,10 +75,6 @@ _Write = Callable[[Any, Any], str]  # (value, variables) -> the completed value'
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _MAX_FIELDS = 20_000  # field plans one plan may build (lazily, as values are produced): past it, execute instead
 GENERATE_AT = 2  # a plan's writers are generated in its run of this number (``plan_source``): never for a one-off
-
-
-class Fallback(Exception):  # noqa: N818 - a signal, not an error: the caller runs graphql-core's execute
-    """This request is not answered by the plan the way graphql-core would: run ``execute``."""
 
 
 class _NotPlanned(Exception):  # noqa: N818
@@ -409,8 +407,6 @@ class _Object:
         or the object's fields are not compiled yet (only nulls so far); a parent's writer generates its children's to
         write the items of its lists."""
         if self.writer is None and not self.tried and self.fields is not None:
-            from toolkit.graphql.mock.plan_source import object_writer  # it imports this module
-
             self.tried = True
             written = object_writer(self)
             if written is not None:

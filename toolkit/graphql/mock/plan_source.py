@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLScalarType, specified_scalar_types
 
+from toolkit.graphql.mock.fallback import Fallback
 from toolkit.graphql.mock.json_text import encode_string, json_text, scalar_text
-from toolkit.graphql.mock.plan import Fallback
 from toolkit.graphql.mock.resolve import NULL_ODDS, MockObject, fits
 from toolkit.graphql.mock.streams import GOLDEN, ITEM_STRIDE, MASK, Stream, stream
 
