@@ -10,6 +10,7 @@ import sys
 import textwrap
 
 from tests.support.paths import REPO
+from toolkit.sandbox.heap import YOUNG_COLLECTION_EVERY as YOUNG
 
 
 def run(code: str) -> str:
@@ -74,4 +75,4 @@ def test_ctk_serve_and_a_workers_process_settle_once_the_sandbox_is_built() -> N
         app_factory()
         print("worker", gc.get_freeze_count() > 0, gc.get_threshold()[0])
     """)
-    assert out.splitlines()[-2:] == ["0 ['serve True 10000']", "worker True 10000"], out
+    assert out.splitlines()[-2:] == [f"0 ['serve True {YOUNG}']", f"worker True {YOUNG}"], out
