@@ -124,21 +124,23 @@ class Plan:
                 if field is None:
                     out[key] = root_name
                     continue
-                if plain and field.produce is not None:
-                    value = field.produce(root_key)
-                else:
-                    args = field.arguments(variables) if field.dynamic else field.args
-                    if plain and field.produce_with is not None:
-                        value = field.produce_with(root_key, args)
-                    else:
-                        source = self.resolvers.root_object(root_name, self.mutation)
-                        value = self.resolvers.resolve(source, field.name, field.type, args, field.root, field.wanted)
-                out[key] = field.complete(value, variables)
+                out[key] = field.complete(self._root_value(field, variables, root_name, root_key, plain), variables)
             return out
         except Fallback:
             raise
         except Exception as failure:  # a resolver or a coercion raised: execute reports it as graphql-core does
             raise Fallback from failure
+
+    def _root_value(self, field: _Field, variables: Any, root_name: str, root_key: Any, plain: bool) -> Any:
+        """A root field's value before completion (``run`` completes it, ``text`` writes it): its producer's where the
+        root is plain, else the resolvers'."""
+        if plain and field.produce is not None:
+            return field.produce(root_key)
+        args = field.arguments(variables) if field.dynamic else field.args
+        if plain and field.produce_with is not None:
+            return field.produce_with(root_key, args)
+        source = self.resolvers.root_object(root_name, self.mutation)
+        return self.resolvers.resolve(source, field.name, field.type, args, field.root, field.wanted)
 
     def text(self, variables: VariableValues, renamed: Mapping[str, str] | None = None) -> str:
         """``run``'s ``data`` as the JSON text the mock's encoder writes of it (``json_text``), written value by value
@@ -155,16 +157,7 @@ class Plan:
                 if field is None:
                     texts[key] = self.typename_text
                     continue
-                if plain and field.produce is not None:
-                    value = field.produce(root_key)
-                else:
-                    args = field.arguments(variables) if field.dynamic else field.args
-                    if plain and field.produce_with is not None:
-                        value = field.produce_with(root_key, args)
-                    else:
-                        source = self.resolvers.root_object(root_name, self.mutation)
-                        value = self.resolvers.resolve(source, field.name, field.type, args, field.root, field.wanted)
-                texts[key] = field.write(value, variables)
+                texts[key] = field.write(self._root_value(field, variables, root_name, root_key, plain), variables)
             if renamed:
                 texts = {renamed.get(key, key): text for key, text in texts.items()}
             return "{" + ",".join([encode_string(key) + ":" + text for key, text in texts.items()]) + "}"
