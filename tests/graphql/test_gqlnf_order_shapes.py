@@ -242,3 +242,19 @@ def test_literals_kept_as_written_and_variables() -> None:
     assert shared == 60
     keys = {_key(schema, f"query($n: Int = {n}) {{ {' '.join(parts)} }}") for n in range(3)}
     assert len(keys) == 3  # a default is written into the shape
+
+
+def test_a_default_nested_past_the_depth_bound_keeps_its_own_plan_instead_of_raising() -> None:
+    """A variable's default deeper than the walk's bound: no order shape (it once escaped order_of as an error)."""
+    depth = 40
+    text = f'query($d: {"[" * depth}Int{"]" * depth} = {"[" * depth}1{"]" * depth}) {{ product(id: "1") {{ id }} }}'
+    schema = _inventory()
+    document = parse(text)
+    operation = document.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    assert order_of(schema, document, operation) is None
+    shallow = parse('query($d: [Int] = [1]) { product(id: "1") { sku id } }')
+    shallow_operation = shallow.definitions[0]
+    assert isinstance(shallow_operation, OperationDefinitionNode)
+    ordered = order_of(schema, shallow, shallow_operation)
+    assert ordered is not None and ordered.template.startswith("query($d: [Int] = [1]) ")

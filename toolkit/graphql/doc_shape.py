@@ -98,7 +98,7 @@ def validity_key(schema: GraphQLSchema, document: DocumentNode) -> tuple[str, in
                 # a literal was abstracted under a response name that occurs twice: keyed again, kept as written
                 walk = _KeyWalk(schema, frozenset(repeated))
                 key = walk.document(document)
-    except (_UnkeyedError, RecursionError):
+    except (_UnkeyedError, TypeError, RecursionError):
         return None
     return key, len(walk.responses)
 
@@ -155,7 +155,7 @@ class _KeyWalk:
                     raise _UnkeyedError
                 default = definition.default_value
                 written.append(
-                    f"${definition.variable.name.value}:{_type(definition.type)}"
+                    f"${definition.variable.name.value}:{type_text(definition.type)}"
                     f"{'' if default is None else '=' + _value(default, 0)}{self.directives(definition.directives)},"
                 )
             variables = "".join(written)
@@ -277,12 +277,14 @@ def _value(node: Any, depth: int) -> str:
     raise _UnkeyedError
 
 
-def _type(node: Any) -> str:
+def type_text(node: Any) -> str:
+    """A variable's type as GraphQL writes it (``[ID!]!``), for the validity key and the order shapes' templates.
+    TypeError for a node that is no type (a parsed document has none)."""
     kind = type(node)
     if kind is NamedTypeNode:
         return str(node.name.value)
     if kind is ListTypeNode:
-        return "[" + _type(node.type) + "]"
+        return "[" + type_text(node.type) + "]"
     if kind is NonNullTypeNode:
-        return _type(node.type) + "!"
-    raise _UnkeyedError
+        return type_text(node.type) + "!"
+    raise TypeError(f"not a type node: {kind.__name__}")

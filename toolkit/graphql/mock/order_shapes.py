@@ -48,10 +48,7 @@ from graphql import (
     GraphQLSchema,
     GraphQLString,
     IntValueNode,
-    ListTypeNode,
     ListValueNode,
-    NamedTypeNode,
-    NonNullTypeNode,
     NullValueNode,
     ObjectValueNode,
     OperationDefinitionNode,
@@ -63,6 +60,7 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues
 
+from toolkit.graphql.doc_shape import type_text
 from toolkit.graphql.mock.fallback import Fallback
 from toolkit.graphql.mock.json_text import json_text
 from toolkit.graphql.mock.plan import Plan, compile_plan
@@ -126,8 +124,11 @@ def order_of(schema: GraphQLSchema, document: DocumentNode, operation: Operation
         if definition.directives or definition.description is not None:
             return None
         default = definition.default_value
-        written.append(f"${definition.variable.name.value}: {_type(definition.type)}"
-                       f"{'' if default is None else ' = ' + _printed(default, 0)}")  # fmt: skip
+        try:  # a default nested past _MAX_DEPTH: the text's own plan (it escaped as an error before)
+            printed = "" if default is None else " = " + _printed(default, 0)
+        except (_NotOrdered, RecursionError):
+            return None
+        written.append(f"${definition.variable.name.value}: {type_text(definition.type)}{printed}")
     variables = ", ".join(written)
     header = f"query({variables}) " if variables else "query "
     return Ordered(f"{variables}|{key}", tuple(literals), order, header + "".join(numbered))
@@ -219,17 +220,6 @@ def _printed(node: Any, depth: int) -> str:
         return "[" + ", ".join([_printed(item, depth + 1) for item in node.values]) + "]"
     if kind is ObjectValueNode:
         return "{" + ", ".join([f"{f.name.value}: {_printed(f.value, depth + 1)}" for f in node.fields]) + "}"
-    raise _NotOrdered
-
-
-def _type(node: Any) -> str:
-    kind = type(node)
-    if kind is NamedTypeNode:
-        return str(node.name.value)
-    if kind is ListTypeNode:
-        return "[" + _type(node.type) + "]"
-    if kind is NonNullTypeNode:
-        return _type(node.type) + "!"
     raise _NotOrdered
 
 
